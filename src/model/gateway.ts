@@ -132,6 +132,8 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   timeoutSet?: boolean;
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
+  /** The deprecated fields it sets ("spec.targetRef", "spec.compression"): a Warning condition on its ancestors. */
+  deprecatedFields?: string[];
 }
 
 /**
@@ -161,6 +163,8 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   tlsErrors: string[];
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
+  /** The deprecated fields it sets ("spec.targetRef", "spec.enableProxyProtocol", ...): a Warning condition on its ancestors. */
+  deprecatedFields?: string[];
 }
 
 /** Envoy Gateway's API group (gateway.envoyproxy.io). */
@@ -194,6 +198,8 @@ export interface EnvoyGatewayConfig {
   /** Where it was read ("ConfigMap envoy-gateway-system/envoy-gateway-config"). */
   where: string;
   envoyProxy?: EnvoyProxySettings;
+  /** provider.kubernetes.deploy.type GatewayNamespace (EnvoyGateway.GatewayNamespaceMode): a GatewayClass's EnvoyProxy with mergeGateways is refused. */
+  gatewayNamespaceMode?: true;
 }
 
 /** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */

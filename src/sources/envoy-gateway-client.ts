@@ -119,6 +119,17 @@ function translationErrors(spec: Field): Pick<ClientTrafficPolicy, "errors" | "h
   return { errors: connection ? [`Connection: ${connection}`] : [], httpErrors, tlsErrors: cipher !== undefined ? [`TLS: unsupported cipher suite: ${cipher}`] : [] };
 }
 
+/** deprecatedFieldsUsedInClientTrafficPolicy: enableProxyProtocol, headers.preserveXRequestID, targetRef, tls.clientValidation.optional (true). */
+function deprecatedFields(spec: Field): Pick<ClientTrafficPolicy, "deprecatedFields"> {
+  const fields = [
+    ...(spec.get("enableProxyProtocol").present ? ["spec.enableProxyProtocol"] : []),
+    ...(spec.get("headers").get("preserveXRequestID").present ? ["spec.headers.preserveXRequestID"] : []),
+    ...(spec.get("targetRef").present ? ["spec.targetRef"] : []),
+    ...(spec.get("tls").get("clientValidation").get("optional").bool() === true ? ["spec.tls.clientValidation.optional"] : []),
+  ];
+  return fields.length ? { deprecatedFields: fields } : {};
+}
+
 const clientTrafficPolicyFrontEnd: FrontEnd = {
   kind: "ClientTrafficPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
   read(root, ctx, b) {
@@ -136,7 +147,7 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets, selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
       ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...errors,
-      ...(spec.get("http1").get("http10").get("useDefaultHost").bool() === true ? { http10DefaultHost: true } : {}),
+      ...(spec.get("http1").get("http10").get("useDefaultHost").bool() === true ? { http10DefaultHost: true } : {}), ...deprecatedFields(spec),
     });
   },
 };

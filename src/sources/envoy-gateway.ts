@@ -229,7 +229,8 @@ function readConfig(doc: Field, where: string, at: Field, b: InventoryBuilder): 
   if (refused) refused.at.error("invalid-value", `${refused.message}: Envoy Gateway refuses to start`);
   state.config = { where, rateLimit: rl.present };
   const proxy = doc.get("envoyProxy");
-  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}) };
+  const namespaceMode = doc.get("provider").get("kubernetes").get("deploy").get("type").string() === "GatewayNamespace";
+  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}) };
   const unread = proxy.object() ? Object.keys(proxy.value as object).filter((k) => k !== "mergeGateways" && k !== "mergeBackends") : [];
   if (unread.length) proxy.warn("vendor-config", `Junction reads only mergeGateways and mergeBackends of Envoy Gateway's default EnvoyProxy; not modelled: ${unread.join(", ")} (the defaults of every Envoy unless a GatewayClass's or Gateway's EnvoyProxy replaces them)`);
   const controller = doc.get("gateway").get("controllerName");
@@ -303,6 +304,12 @@ function connectTimeout(spec: Field): Pick<BackendTrafficPolicy, "connectTimeout
   return ms === undefined ? set : { ...set, connectTimeout: ms };
 }
 
+/** deprecatedFieldsUsedInBackendTrafficPolicy: targetRef (use targetRefs), a compression list that is not empty (use compressor). */
+function deprecatedFields(spec: Field): Pick<BackendTrafficPolicy, "deprecatedFields"> {
+  const fields = [...(spec.get("targetRef").present ? ["spec.targetRef"] : []), ...((spec.get("compression").list() ?? []).length ? ["spec.compression"] : [])];
+  return fields.length ? { deprecatedFields: fields } : {};
+}
+
 const backendTrafficPolicyFrontEnd: FrontEnd = {
   kind: "BackendTrafficPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
   read(root, ctx, b) {
@@ -316,7 +323,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
-      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec),
+      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
     });
   },
 };

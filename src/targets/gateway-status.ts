@@ -18,7 +18,8 @@ function show(c: Condition | undefined): string {
 /** The message of the first unhealthy condition (Conflicted is healthy when False). */
 function problem(list: readonly Condition[]): string {
   const bad = list.find((c) => (c.type === "Conflicted" ? c.status === "True" : c.status !== "True") || c.reason === "ListenersNotValid");
-  return bad?.message ?? "";
+  // One line a row: a message of several (Envoy Gateway's joined errors) is written on one.
+  return bad?.message.replace(/\n/g, "; ") ?? "";
 }
 
 /** A ListenerSet's parent Gateway, "namespace/name". */
@@ -62,7 +63,8 @@ export function statusTable(objects: readonly Obj[]): string {
       rows.push(["GatewayClass", nameOf(o), "", show(find(c, "Accepted")), "", "", "", problem(c)]);
     } else if (o.kind === "Gateway") rows.push(...gatewayRows(o, o.status as GatewayStatus));
     else if (o.kind === "ListenerSet") rows.push(...gatewayRows(o, o.status as ListenerSetStatus, parentOf(o)));
-    else if (o.kind === "BackendTLSPolicy") rows.push(...policyRows(o, o.status as { ancestors: { ancestorRef: Record<string, unknown>; conditions: Condition[] }[] }));
+    // Policies (BackendTLSPolicy, Envoy Gateway's BackendTrafficPolicy and ClientTrafficPolicy): a row per ancestor.
+    else if ("ancestors" in (o.status as object)) rows.push(...policyRows(o, o.status as { ancestors: { ancestorRef: Record<string, unknown>; conditions: Condition[] }[] }));
     else rows.push(...routeRows(o, o.status as RouteStatus));
   }
   if (!rows.length) return "no Gateway API objects in the input\n";

@@ -19,6 +19,9 @@ test("Envoy Gateway: a TCPRoute or UDPRoute of two rules is not accepted (Invali
   assert.deepEqual([tcp.connection, tcp.backend], ["rejected", null], tcp.reason);
   assert.match(tcp.reason, /no TCPRoute on listener tcp/);
   assert.equal(cond(statusOf(eg + l4("TCPRoute", "tcp", 2), "TCPRoute", "apps/r").parents[0].conditions, "Accepted"), "False/InvalidRule");
+  // processTCPRouteParentRefs `continue`s after it: no ResolvedRefs condition (Junction wrote ResolvedRefs True).
+  assert.deepEqual(statusOf(eg + l4("TCPRoute", "tcp", 2), "TCPRoute", "apps/r").parents[0].conditions.map((c: { type: string }) => c.type), ["Accepted"]);
+  assert.deepEqual(statusOf(eg + l4("UDPRoute", "udp", 2), "UDPRoute", "apps/r").parents[0].conditions.map((c: { type: string }) => c.type), ["Accepted"]);
   const udp = route(eg + UDP_SVC + l4("UDPRoute", "udp", 2), { scheme: "udp", port: 53 });
   assert.equal(udp.connection, "rejected", udp.reason);
   assert.equal(cond(statusOf(eg + l4("UDPRoute", "udp", 2), "UDPRoute", "apps/r").parents[0].conditions, "Accepted"), "False/InvalidRule");

@@ -6,7 +6,9 @@ import { routeRequest } from "../../src/engine/gateway/route.js";
 import { statusObjects } from "../../src/engine/gateway/status.js";
 import type { RouteResult } from "../../src/engine/gateway/request.js";
 import type { RouteRequest } from "../../src/model/request.js";
-import { load } from "../helpers.js";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+import { cli, load, tempFiles } from "../helpers.js";
 
 export const BASE = `
 apiVersion: v1
@@ -55,14 +57,14 @@ export function allowingListenerSets(gatewayYaml: string): string {
   return gatewayYaml.replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
 }
 
-/** A ListenerSet `ls` in namespace apps attached to infra/gw, with these listeners (a YAML flow list's items). */
-export function listenerSet(listeners: string): string {
+/** A ListenerSet `ls` in namespace apps attached to infra/gw (or infra/`parent`), with these listeners (a YAML flow list's items). */
+export function listenerSet(listeners: string, parent = "gw"): string {
   return `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: ListenerSet
 metadata: {name: ls, namespace: apps}
 spec:
-  parentRef: {name: gw, namespace: infra}
+  parentRef: {name: ${parent}, namespace: infra}
   listeners: [${listeners}]
 `;
 }
@@ -120,4 +122,38 @@ export function req(partial: Partial<RouteRequest> & { path?: string }): RouteRe
 
 export function route(yaml: string, r: Partial<RouteRequest>): RouteResult {
   return routeRequest(engineOf(yaml), req(r));
+}
+
+/** GatewayClass `eg` of Envoy Gateway's controller and its Gateway infra/gw with these listeners (`spec`: more of its spec, indented 2). */
+export function envoyGateway(listeners: string[], spec = ""): string {
+  return `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: eg}
+spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: eg
+${spec}  listeners:
+${listeners.map((l) => `  - ${l}`).join("\n")}
+`;
+}
+
+type Ancestor = { ancestorRef: Record<string, string>; conditions: { type: string; status: string; reason: string; message: string }[] };
+
+/** `junction status -o json` of BASE + yaml: each policy of `kind` ("ns/name") with its ancestors, each as [ref, "Type=Status Reason: message"...]. */
+export async function policyStatuses(kind: string, yaml: string): Promise<Map<string, string[][]>> {
+  const t = tempFiles({ "in.yaml": BASE + yaml });
+  try {
+    const out = await cli(["status", "-f", join(t.dir, "in.yaml"), "-o", "json", "-q"]);
+    assert.equal(out.code, 0, out.err);
+    const items = (JSON.parse(out.out) as { items: { kind: string; metadata: { namespace: string; name: string }; status: { ancestors: Ancestor[] } }[] }).items;
+    return new Map(items.filter((o) => o.kind === kind).map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.status.ancestors.map((a) => [
+      `${a.ancestorRef.kind} ${a.ancestorRef.namespace}/${a.ancestorRef.name}${a.ancestorRef.sectionName ? `/${a.ancestorRef.sectionName}` : ""}`,
+      ...a.conditions.map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`),
+    ])]));
+  } finally { t.cleanup(); }
 }

@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { BASE, cond, egConfig, gateway, route, statusOf } from "./fixture.js";
+import { BASE, cond, egConfig, gateway, listenerSet, route, statusOf } from "./fixture.js";
 import { cli, load, tempFiles } from "../helpers.js";
 
 const EG_CLASS = (merge: boolean) => `---
@@ -165,4 +165,31 @@ test("Envoy Gateway's configuration given as the EnvoyGateway document itself me
   } finally { t.cleanup(); }
   const loaded = load({ "eg.yaml": doc });
   assert.equal(loaded.inventory.routing.envoyGatewayConfig?.where, "EnvoyGateway configuration eg.yaml");
+});
+
+test("mergeGateways: a ListenerSet whose listeners are Conflicted across the merged Gateways is not accepted (ProcessListenerSetStatus reads its listeners after the merged conflicts; it was Accepted), one with some left is ListenersNotValid; the Gateway counts only accepted ListenerSets", () => {
+  const ls = (listeners: string) => listenerSet(listeners, "gw2");
+  const gw2 = gw("gw2", "2026-02-01T00:00:00Z", [`{name: exact, port: 80, protocol: HTTP, hostname: a.example.com, ${all}}`]).replace("  listeners:", "  allowedListeners: {namespaces: {from: All}}\n  listeners:");
+  // gw1 (older) has *.example.com on 80: the ListenerSet's repeats the tuple.
+  const dup = `{name: dup, port: 80, protocol: HTTP, hostname: '*.example.com', ${all}}`, own = `{name: own, port: 80, protocol: HTTP, hostname: b.example.com, ${all}}`;
+  const none = statusOf(MERGED.replace(GW2, gw2) + ls(dup), "ListenerSet", "apps/ls");
+  assert.equal(cond(none.listeners[0].conditions, "Conflicted"), "True/HostnameConflict");
+  assert.equal(cond(none.conditions, "Accepted"), "False/ListenersNotValid");
+  assert.equal(statusOf(MERGED.replace(GW2, gw2) + ls(dup), "Gateway", "infra/gw2").attachedListenerSets, 0);
+  const some = statusOf(MERGED.replace(GW2, gw2) + ls(`${dup}, ${own}`), "ListenerSet", "apps/ls");
+  assert.equal(cond(some.conditions, "Accepted"), "True/ListenersNotValid");
+  assert.equal(statusOf(MERGED.replace(GW2, gw2) + ls(`${dup}, ${own}`), "Gateway", "infra/gw2").attachedListenerSets, 1);
+  // Not merged: no conflict, accepted.
+  assert.equal(cond(statusOf(EG_CLASS(false) + GW1 + gw2 + ROUTES + ls(dup), "ListenerSet", "apps/ls").conditions, "Accepted"), "True/Accepted");
+});
+
+test("Gateway Namespace Mode (the configuration's provider.kubernetes.deploy.type GatewayNamespace): a GatewayClass whose EnvoyProxy merges is not accepted (processGatewayClassParamsRef) and its EnvoyProxy not read, so its Gateways are apart; the default EnvoyProxy's mergeGateways still merges them", () => {
+  const ns = (envoyProxy = "") => egConfig(`provider: {type: Kubernetes, kubernetes: {deploy: {type: GatewayNamespace}}}${envoyProxy ? `\nenvoyProxy: ${envoyProxy}` : ""}`);
+  const c = statusOf(ns() + MERGED, "GatewayClass", "eg").conditions.find((x: { type: string }) => x.type === "Accepted");
+  assert.deepEqual([c.status, c.reason, c.message], ["False", "InvalidParameters", "Invalid parametersRef: using Merged Gateways with Gateway Namespace Mode is not supported"]);
+  assert.equal(route(ns() + MERGED, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v1");
+  // ControllerDeployment mode (the default): accepted, merged.
+  assert.equal(cond(statusOf(config("{}") + MERGED, "GatewayClass", "eg").conditions, "Accepted"), "True/Accepted");
+  // The default EnvoyProxy merges in either mode (IsMergeGatewaysEnabled falls back to it).
+  assert.equal(route(ns("{mergeGateways: true}") + MERGED, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v2");
 });

@@ -25,6 +25,8 @@ export interface ParentState {
   attached: Attachment[];
   /** Accepted=False when set. */
   rejected?: Problem;
+  /** The controller stops at its Accepted condition and writes no ResolvedRefs (Envoy Gateway's InvalidRule: engine.ts envoyGatewayOneRule). */
+  acceptedOnly?: true;
 }
 
 /** The route's hostnames as the listener narrows them; empty when none intersect. */

@@ -129,6 +129,17 @@ export class ClientPolicyIndex {
   }
 
   /**
+   * validatePortOverlapForClientTrafficPolicy's error for a policy of `scope` on the listener: a section's
+   * refused by any other plain HTTP listener on its port, a Gateway's by another Gateway's (merged), a
+   * ListenerSet's by a listener not of that set.
+   */
+  portOverlap(gateway: Gateway, listener: Listener, set: ListenerSet | undefined, scope: "section" | "Gateway" | "ListenerSet", envoy?: readonly SharedListener[]): string | undefined {
+    const mine = scope === "section" ? () => false : scope === "Gateway" ? (o: SharedListener) => o.gateway === gateway : (o: SharedListener) => o.set === set;
+    const others = this.samePort(gateway, listener, set, mine, envoy);
+    return others.length ? overlap(others) : undefined;
+  }
+
+  /**
    * The other plain HTTP listeners on the listener's port (listenersWithSameHTTPPort: a TLS listener has
    * a filter chain of its own), by Envoy Gateway's IR names (irListenerName), but those `mine` keeps:
    * of the Gateway and its ListenerSets, or of the shared Envoy's Gateways (`envoy`).

@@ -84,7 +84,7 @@ export class GatewayEngine {
     const graph = inv.routing;
     this.gateways = graph.gateways.map((g) => gatewayState(graph, g));
     this.listenerSets = listenerSetStates(graph, this.gateways, (ns) => this.index.namespaceLabels(ns));
-    mergeGateways(graph, this.gateways);
+    mergeGateways(graph, this.gateways, this.listenerSets);
     this.backendTls = new BackendTlsIndex(inv);
     const backends = new BackendIndex(inv, this.backendTls);
     this.routes = graph.routes.map((r) => this.routeState(r, backends));
@@ -297,11 +297,11 @@ export class GatewayEngine {
  * Envoy Gateway accepts a TCPRoute or UDPRoute of exactly one rule (envoyproxy/gateway v1.9.0
  * internal/gatewayapi/route.go processTCPRouteParentRefs and processUDPRouteParentRefs: `if
  * len(tcpRoute.Spec.Rules) != 1` sets Accepted False, reason "InvalidRule", "One and only one rule is
- * supported", on each of its parentRefs and writes no route for it): one of several rules (v1alpha2
+ * supported", on each of its parentRefs and `continue`s: no ResolvedRefs condition, no route): one of several rules (v1alpha2
  * allows 16) attaches nowhere on its Gateways, whose listener then closes the connection. Other
  * implementations (Istio's conversion.go) send to the first rule.
  */
 function envoyGatewayOneRule(route: Route, p: ParentState): ParentState {
   if ((route.kind !== "TCPRoute" && route.kind !== "UDPRoute") || route.rules.length === 1 || p.gateway?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return p;
-  return { ...p, attached: [], rejected: { reason: "InvalidRule", message: "One and only one rule is supported" } };
+  return { ...p, attached: [], rejected: { reason: "InvalidRule", message: "One and only one rule is supported" }, acceptedOnly: true };
 }

@@ -39,14 +39,23 @@ function parentOf(set: ListenerSet, gateways: readonly GatewayState[]): GatewayS
   return gateways.find((g) => g.gateway.namespace === p.namespace && g.gateway.name === p.name);
 }
 
+/**
+ * Accepted as far as its listeners decide (ProcessListenerSetStatus, after the listeners' conflicts):
+ * False, ListenersNotValid, when none is valid; True, ListenersNotValid, when some are not.
+ */
+export function listenerSetValidity(listeners: readonly ListenerState[]): Pick<ListenerSetState, "rejected" | "partlyValid"> {
+  const bad = listeners.filter((l) => !valid(l)).map((l) => l.listener.name);
+  if (bad.length === listeners.length) return { rejected: { reason: "ListenersNotValid", message: "no listener is valid" }, partlyValid: undefined };
+  return { rejected: undefined, partlyValid: bad.length ? `listener${bad.length === 1 ? "" : "s"} ${bad.join(", ")} ${bad.length === 1 ? "is" : "are"} not valid` : undefined };
+}
+
 function attach(graph: RouteGraph, set: ListenerSet, g: GatewayState): ListenerSetState {
   // Precedence holds inside the ListenerSet too: each listener yields to those merged before it.
   const listeners: ListenerState[] = [];
   for (const l of set.listeners) listeners.push(listenerState(graph, g.gateway, l, { set, peers: [], earlier: [...g.merged, ...listeners] }));
-  const bad = listeners.filter((l) => !valid(l)).map((l) => l.listener.name);
-  if (bad.length === listeners.length) return { set, gateway: g, listeners, rejected: { reason: "ListenersNotValid", message: "no listener is valid" } };
-  g.merged.push(...listeners.filter((l) => !l.accepted));
-  return { set, gateway: g, listeners, partlyValid: bad.length ? `listener${bad.length === 1 ? "" : "s"} ${bad.join(", ")} ${bad.length === 1 ? "is" : "are"} not valid` : undefined };
+  const validity = listenerSetValidity(listeners);
+  if (!validity.rejected) g.merged.push(...listeners.filter((l) => !l.accepted));
+  return { set, gateway: g, listeners, ...validity };
 }
 
 /** Every ListenerSet's state; attached listeners are merged into their Gateway's `merged` list. */

@@ -25,22 +25,41 @@
 // no Envoy listener (validateListenerConditions, IsReady). checkOverlappingTLSConfig then looks at the
 // HTTPS listeners of all of them together.
 
-import { ENVOY_GATEWAY_CONTROLLER, ENVOY_GATEWAY_GROUP, type EnvoyProxy, type RouteGraph } from "../../model/gateway.js";
+import { ENVOY_GATEWAY_CONTROLLER, ENVOY_GATEWAY_GROUP, type EnvoyProxy, type GatewayClass, type RouteGraph } from "../../model/gateway.js";
 import { compareAgeThenName } from "../../model/route.js";
 import type { Problem } from "./conditions.js";
 import { listenerValidity, type GatewayState, type SharedEnvoy } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
+import { listenerSetValidity, type ListenerSetState } from "./listenersets.js";
 import { markOverlaps } from "./overlap.js";
 import { irListenerName } from "./vhosts.js";
 
 const PARAMETERS_REF_REFUSED = "infrastructure.parametersref must be nil when MergeGateways feature is enabled by gatewayclass";
 
-/** The EnvoyProxy a GatewayClass's parametersRef names (its namespace unset: "default", processGatewayClassParamsRef). */
-function classEnvoyProxy(graph: RouteGraph, g: GatewayState): EnvoyProxy | undefined {
-  const p = g.gatewayClass?.parametersRef;
+/** The EnvoyProxy a GatewayClass's parametersRef names, when it is in the input (its namespace unset: "default", processGatewayClassParamsRef). */
+function namedEnvoyProxy(graph: RouteGraph, c: GatewayClass | undefined): EnvoyProxy | undefined {
+  const p = c?.parametersRef;
   if (!p || p.group !== ENVOY_GATEWAY_GROUP || p.kind !== "EnvoyProxy") return undefined;
   const ns = p.namespace || "default";
   return graph.envoyProxies.find((e) => e.namespace === ns && e.name === p.name);
+}
+
+const NAMESPACE_MODE = "Invalid parametersRef: using Merged Gateways with Gateway Namespace Mode is not supported";
+
+/**
+ * Why Envoy Gateway refuses a GatewayClass's EnvoyProxy that is in the input: processGatewayClassParamsRef,
+ * in Gateway Namespace Mode (its configuration's provider.kubernetes.deploy.type GatewayNamespace), refuses
+ * one with mergeGateways ("using Merged Gateways with Gateway Namespace Mode is not supported"): the class is
+ * Accepted False, InvalidParameters, and its EnvoyProxy not read (EnvoyProxyForGatewayClass stays unset).
+ */
+export function refusedClassEnvoyProxy(graph: RouteGraph, c: GatewayClass): Problem | undefined {
+  if (c.controllerName !== ENVOY_GATEWAY_CONTROLLER || !graph.envoyGatewayConfig?.gatewayNamespaceMode) return undefined;
+  return namedEnvoyProxy(graph, c)?.mergeGateways === true ? { reason: "InvalidParameters", message: NAMESPACE_MODE } : undefined;
+}
+
+/** The GatewayClass's EnvoyProxy as Envoy Gateway reads it (EnvoyProxyForGatewayClass): named, in the input, not refused. */
+function classEnvoyProxy(graph: RouteGraph, g: GatewayState): EnvoyProxy | undefined {
+  return g.gatewayClass && !refusedClassEnvoyProxy(graph, g.gatewayClass) ? namedEnvoyProxy(graph, g.gatewayClass) : undefined;
 }
 
 /** getProtocolForListener: HTTPS and TLS share a port. */
@@ -118,7 +137,7 @@ function refuse(g: GatewayState, problem: Problem): void {
  * mergeBackends cannot both be enabled"), and, when the class's EnvoyProxy merges, a Gateway with its
  * own parametersRef. Run before routes attach (a Conflicted listener takes none).
  */
-export function mergeGateways(graph: RouteGraph, gateways: readonly GatewayState[]): void {
+export function mergeGateways(graph: RouteGraph, gateways: readonly GatewayState[], listenerSets: readonly ListenerSetState[]): void {
   if (!graph.envoyProxies.some((e) => e.mergeGateways) && !graph.envoyGatewayConfig?.envoyProxy?.mergeGateways) return;
   const classes = new Map<string, { by: string; members: GatewayState[] }>();
   for (const g of gateways) {
@@ -146,6 +165,8 @@ export function mergeGateways(graph: RouteGraph, gateways: readonly GatewayState
     const envoy: SharedEnvoy = { className, mergedBy: by, gateways: ordered.map((g) => `${g.gateway.namespace}/${g.gateway.name}`), listeners };
     for (const g of ordered) {
       Object.assign(g, listenerValidity(g.listeners), { envoy });
+      // Its ListenerSets' status too is their listeners', conflicts across Gateways included (ProcessListenerSetStatus runs after ProcessListeners).
+      for (const s of listenerSets) if (s.gateway === g && s.listeners.some((l) => l.conflicted)) Object.assign(s, listenerSetValidity(s.listeners));
       // One Envoy, one Service: an address the infrastructure allocates is the first Gateway's for all.
       if (g.addresses.every((a) => a.simulated)) g.addresses = ordered[0].addresses;
     }

@@ -5,6 +5,9 @@
 import { hasObject } from "../../model/gateway.js";
 import { GATEWAY_GROUP, type Route } from "../../model/route.js";
 import { backendTlsStatus } from "./backendtls.js";
+import { backendTrafficPolicyStatuses } from "./traffic-policy-status.js";
+import { clientTrafficPolicyStatuses } from "./client-policy-status.js";
+import { refusedClassEnvoyProxy } from "./merge.js";
 import { condition, conditionFrom, type Condition, type Problem } from "./conditions.js";
 import type { GatewayEngine, RouteState } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
@@ -69,17 +72,17 @@ export function listenerSetStatus(engine: GatewayEngine, s: ListenerSetState): L
 
 /**
  * A route's conditions for one parent: Accepted (unless `rejected`, or every rule is dropped),
- * ResolvedRefs, and PartiallyInvalid when some rules are dropped (GEP-1364).
+ * ResolvedRefs (not when `acceptedOnly`: the controller stopped at Accepted), and PartiallyInvalid
+ * when some rules are dropped (GEP-1364).
  */
-export function routeConditions(r: Pick<RouteState, "route" | "unresolved" | "dropped">, rejected: Problem | undefined, acceptedMessage: string): Condition[] {
+export function routeConditions(r: Pick<RouteState, "route" | "unresolved" | "dropped">, rejected: Problem | undefined, acceptedMessage: string, acceptedOnly = false): Condition[] {
   const gen = r.route.generation;
   const dropped = [...r.dropped].map(([rule, why]) => `rule ${rule.index}${rule.name ? ` (${rule.name})` : ""}: ${why}`);
   const allDropped = dropped.length > 0 && dropped.length === r.route.rules.length;
   const notAccepted = rejected ?? (allDropped ? { reason: "UnsupportedValue", message: `every rule is invalid: ${dropped.join("; ")}` } : undefined);
-  const conditions = [
-    conditionFrom("Accepted", notAccepted, "Accepted", acceptedMessage, gen),
-    conditionFrom("ResolvedRefs", r.unresolved, "ResolvedRefs", "all references resolved", gen),
-  ];
+  const conditions = [conditionFrom("Accepted", notAccepted, "Accepted", acceptedMessage, gen)];
+  if (acceptedOnly) return conditions;
+  conditions.push(conditionFrom("ResolvedRefs", r.unresolved, "ResolvedRefs", "all references resolved", gen));
   // GEP-1364: a route with valid and invalid rules stays Accepted, drops the invalid ones and says so.
   if (!notAccepted && dropped.length) conditions.push(condition("PartiallyInvalid", true, "UnsupportedValue", `Dropped Rule(s): ${dropped.join("; ")}`, gen));
   return conditions;
@@ -96,7 +99,7 @@ function parentStatus(r: RouteState, p: ParentState): RouteParentStatus {
   return {
     parentRef: parentRefData(p.ref),
     controllerName: p.gateway?.controllerName ?? "",
-    conditions: routeConditions(r, p.rejected, `attached to listener${listeners.length === 1 ? "" : "s"} ${listeners.join(", ")}`),
+    conditions: routeConditions(r, p.rejected, `attached to listener${listeners.length === 1 ? "" : "s"} ${listeners.join(", ")}`, p.acceptedOnly),
   };
 }
 
@@ -113,8 +116,9 @@ export function statusObjects(engine: GatewayEngine, moreParents?: (r: Route) =>
   const out: Record<string, unknown>[] = [];
   for (const c of graph.gatewayClasses) {
     const bad = c.parametersRef && !hasObject(graph, c.parametersRef.group, c.parametersRef.kind, c.parametersRef.namespace || undefined, c.parametersRef.name);
+    const refused = bad ? undefined : refusedClassEnvoyProxy(graph, c);
     const accepted = bad ? condition("Accepted", false, "InvalidParameters", `parametersRef ${c.parametersRef!.kind} ${c.parametersRef!.name} is not in the input`, c.generation)
-      : condition("Accepted", true, "Accepted", "accepted", c.generation);
+      : conditionFrom("Accepted", refused, "Accepted", "accepted", c.generation);
     if (c.manifest) out.push({ ...c.manifest, status: { conditions: [accepted] } });
   }
   for (const g of engine.gateways) if (g.gateway.manifest && !g.gateway.derivedFrom) out.push({ ...g.gateway.manifest, status: gatewayStatus(engine, g) });
@@ -123,5 +127,12 @@ export function statusObjects(engine: GatewayEngine, moreParents?: (r: Route) =>
     if (r.route.manifest && !r.route.derivedFrom) out.push({ ...r.route.manifest, status: { parents: [...routeStatus(r).parents, ...(moreParents?.(r.route) ?? [])] } });
   }
   for (const p of graph.backendTlsPolicies) if (p.manifest) out.push({ ...p.manifest, status: backendTlsStatus(engine, p) });
+  const traffic = backendTrafficPolicyStatuses(engine), client = clientTrafficPolicyStatuses(engine);
+  for (const [list, statuses] of [[graph.backendTrafficPolicies, traffic], [graph.clientTrafficPolicies, client]] as const) {
+    for (const p of list) {
+      const ancestors = (statuses as Map<unknown, unknown>).get(p);
+      if (p.manifest && ancestors) out.push({ ...p.manifest, status: { ancestors } });
+    }
+  }
   return out;
 }

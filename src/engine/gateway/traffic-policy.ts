@@ -90,10 +90,15 @@ export class TrafficPolicyIndex {
     const r = routeTarget(route.kind, route.namespace, route.name);
     const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
     const parent = this.parentTargets(gateway, listener, set).map((t) => this.held(t)).find((h) => h !== undefined);
-    const errors = (p: BackendTrafficPolicy) => [...p.errors, ...this.bodyErrors(p)];
+    const errors = (p: BackendTrafficPolicy) => this.translationErrors(p);
     if (!own) return parent && describe(parent, errors(parent.held.policy));
     if (!own.held.policy.mergeType || !parent) return describe(own, errors(own.held.policy));
     return { ...merged(own.held.policy, parent.held.policy, errors), target: own.target, conflicted: own.held.conflicted, ...(own.held.untimed ? { untimed: own.held.untimed } : {}) };
+  }
+
+  /** What Envoy Gateway cannot translate in a policy's features other than rateLimit (its own, and its responseOverride ConfigMaps'). */
+  translationErrors(p: BackendTrafficPolicy): TranslationError[] {
+    return [...p.errors, ...this.bodyErrors(p)];
   }
 
   /**
