@@ -96,3 +96,48 @@ test("targetRefs: the validation webhook admits Service, ServiceEntry, Gateway a
   const pod_ = await run(root + deny("{kind: Pod, group: \"\", name: ledger}"));
   assert.match(pod_.err, /but was \/Pod/);
 });
+
+test("a Gateway API gateway's pod enforces the policies whose targetRefs name its Gateway (policyattachment.go ShouldAttachPolicy), and reads remote.ip as use_remote_address true", () => {
+  const gatewayPod = pod("shop", "gw-istio", "10.0.0.9", { labels: { "gateway.networking.k8s.io/gateway-name": "gw" }, ports: [["http", 80]] });
+  const target = (ns: string, name: string, spec: string, ref = "{kind: Gateway, group: gateway.networking.k8s.io, name: gw}") =>
+    `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  targetRefs: [${ref}]\n${spec}\n---\n`;
+  const at = (w: ReturnType<typeof world>, path: string, headers: [string, string][] = []) => outcome(w.ask("web/front", "shop/gw-istio", 80, { http: { path, method: "GET", headers } }));
+  const w = world(base + gatewayPod + target("shop", "no-admin", "  action: DENY\n  rules: [{to: [{operation: {paths: [/admin]}}]}]")
+    + target("shop", "other-gw", "  action: DENY\n  rules: [{to: [{operation: {paths: [/other]}}]}]", "{kind: Gateway, group: gateway.networking.k8s.io, name: elsewhere}")
+    + target("istio-system", "root", "  action: DENY\n  rules: [{to: [{operation: {paths: [/root]}}]}]")
+    + `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: by-label, namespace: shop}\nspec:\n  selector: {matchLabels: {app: gw-istio}}\n  action: DENY\n  rules: [{to: [{operation: {paths: [/label]}}]}]\n---\n`);
+  assert.equal(at(w, "/admin"), "403", "the policy naming its Gateway (was 200: targetRefs policies applied to waypoints only)");
+  assert.equal(at(w, "/ok"), "allow");
+  assert.equal(at(w, "/other"), "allow", "another Gateway's policy");
+  assert.equal(at(w, "/root"), "allow", "a Gateway target counts in the policy's own namespace only: the root namespace's does not reach shop/gw");
+  assert.equal(at(w, "/label"), "403", "selector policies still apply to the gateway's pod (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY)");
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, { http: { path: "/admin", method: "GET" } })), "allow", "other workloads do not take it");
+  const remote = world(base + gatewayPod + target("shop", "remote", "  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [1.2.3.4]}}]}]"));
+  assert.equal(at(remote, "/", [["X-Forwarded-For", "1.2.3.4"]]), "allow", "a gateway (use_remote_address true, no trusted hops) reads the peer, not X-Forwarded-For");
+});
+
+test("an Istio gateway enforces its AuthorizationPolicies in its listener, before its router: a request it routes is denied there (403 over the route's answer, 404 included)", async () => {
+  const yaml = base + pod("shop", "gw-istio", "10.0.0.9", { labels: { "gateway.networking.k8s.io/gateway-name": "gw" }, ports: [["http", 80]] }).replace("{name: app,", "{name: istio-proxy}, {name: app,")
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\nspec:\n  gatewayClassName: istio\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /app}}], backendRefs: [{name: api, port: 80}]}]\n---\n`;
+  const policy = (name: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: shop}\nspec:\n  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]\n${spec}\n---\n`;
+  const route = async (extra: string, request: string, from?: string) => {
+    const t = tempFiles({ "a.yaml": yaml + extra });
+    try {
+      const r = await cli(["route", "-q", "-f", t.dir, "--gateway", "shop/gw", "--request", request, "-o", "json", ...(from ? ["--from", from] : [])]);
+      assert.equal(r.code, 0, r.err);
+      return (JSON.parse(r.out) as { results: { status: number | null; authorization: { enforcer: string }[] }[] }).results[0];
+    } finally { t.cleanup(); }
+  };
+  const deny = policy("no-admin", "  action: DENY\n  rules: [{to: [{operation: {paths: [\"/app/admin\", \"/debug\"]}}]}]");
+  assert.equal((await route(deny, "GET http://shop.example/app/admin")).status, 403, "was 200: the gateway's policy was never asked");
+  assert.equal((await route(deny, "GET http://shop.example/app/x")).status, 200);
+  assert.equal((await route(deny, "GET http://shop.example/debug")).status, 403, "no route matches /debug (404), but the RBAC filter runs before the router");
+  assert.equal((await route(deny, "GET http://shop.example/other")).status, 404);
+  const allow = policy("office", "  rules: [{from: [{source: {ipBlocks: [203.0.113.0/24]}}]}]");
+  assert.equal((await route(allow, "GET http://shop.example/app/x", "ip:203.0.113.7")).status, 200);
+  assert.equal((await route(allow, "GET http://shop.example/app/x", "ip:198.51.100.7")).status, 403);
+  const none = await route("", "GET http://shop.example/app/x");
+  assert.deepEqual(none.authorization.filter((d) => /Gateway's pod/.test(d.enforcer)), [], "no policy applies to the gateway: no decision of its own");
+});

@@ -58,3 +58,18 @@ test("a probe of \"/\" (an httpGet probe without a path) takes the probe route: 
     assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/x"))), "403", "the default route's prefix \"/\" matches /x, the probe's exact \"/\" does not");
   }
 });
+
+test("a ServerAuthorization with networks: [] admits the cluster networks, as one without networks (grpc/src/inbound.rs to_authz: an empty list becomes cluster_networks)", () => {
+  const sa = (client: string) => `apiVersion: policy.linkerd.io/v1beta1
+kind: ServerAuthorization
+metadata: {name: sa, namespace: shop}
+spec: {server: {name: api}, client: ${client}}
+---
+`;
+  const outside = pod("edge", "out", "203.0.113.5");
+  for (const client of ["{unauthenticated: true, networks: []}", "{unauthenticated: true}"]) {
+    const w = world(base + outside + server + sa(client), { ...LINKERD, x: "none", out: "none" });
+    assert.equal(outcome(w.ask("other/x", "shop/api", 8080, req("/"))), "allow", `${client}: 10.0.1.1 is in the cluster networks (was 403: no network matched)`);
+    assert.equal(outcome(w.ask("edge/out", "shop/api", 8080, req("/"))), "403", `${client}: 203.0.113.5 is not`);
+  }
+});

@@ -100,4 +100,12 @@ export class L7Authorizer implements Authorizer {
     if (!hop) return [];
     return this.engine.authorize(hop).layers.map(decision);
   }
+
+  /** The RBAC of an Istio gateway's pod `gateway` for the request it takes from `client` on its listener `port` (L7Engine.istioGateway). */
+  atIstioGateway(client: Peer, gateway: Endpoint, port: number, http: Hop["http"]): AuthorizationDecision | undefined {
+    const inv = this.policies.inventory;
+    const hop: Hop = { client: end(inv, client), server: { endpoint: gateway, proxy: "istio-sidecar" }, port, ...(http ? { http } : {}) };
+    const l = this.engine.istioGateway(hop);
+    return l && decision(l);
+  }
 }

@@ -91,6 +91,23 @@ export class L7Engine {
     }
   }
 
+  /**
+   * An Istio gateway's own RBAC: its Envoy enforces the AuthorizationPolicies of its pod (the selector
+   * ones and those whose targetRefs name its Gateway: IstioPolicies.for) in the listener's HTTP filter
+   * chain, before the router (a denial is 403 whatever the routes say), or in a TCP listener's network
+   * filters. The client reaches a gateway listener without the mesh's mutual TLS: no identity.
+   * Undefined when no policy applies to the pod.
+   */
+  istioGateway(hop: Hop): LayerDecision | undefined {
+    const e = hop.server.endpoint;
+    const policies = this.istio.for(e);
+    if (!policies.length) return undefined;
+    const settings = istioSettingsOf(this.mesh, e);
+    const where = `${e.namespace}/${e.name} (the Gateway's pod)`;
+    const a = attributesOf(hop, undefined, true, true, settings.istioPathNormalization);
+    return (hop.http && istioRejects(hop, where)) || istioAuthorize(hop, policies, hop.http ? "sidecar-http" : "sidecar-tcp", a, where, settings.istioExtensionProviders);
+  }
+
   /** Ambient: the waypoint (when the destination uses one) with every field, then ztunnel at L4, which sees the waypoint's identity. */
   private ambient(hop: Hop, a: Attributes, where: string, wp: Waypoint | undefined): LayerDecision[] {
     const out: LayerDecision[] = [];

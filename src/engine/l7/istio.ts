@@ -16,6 +16,7 @@
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 import { lastXffAddress } from "../gateway/client-policy.js";
+import { GATEWAY_NAME_LABEL } from "../gateway/pods.js";
 import { metadataMap } from "../../model/route.js";
 import { isHttpOnly, istioWildcard, NEVER_MATCHES, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
 import { istioSettingsOf, istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings } from "../../model/mesh.js";
@@ -36,21 +37,38 @@ const POINT_NAME: Record<IstioPoint, string> = {
  */
 export class IstioPolicies {
   private byNamespace = new Map<string, IstioAuthorization[]>();
+  /** Policies whose targetRefs name a Gateway, by "namespace/name" of the Gateway (in the policy's namespace). */
+  private byGateway = new Map<string, IstioAuthorization[]>();
 
   constructor(private mesh: MeshModel) {
+    const add = (map: Map<string, IstioAuthorization[]>, key: string, p: IstioAuthorization) => {
+      const list = map.get(key);
+      if (!list) map.set(key, [p]); else if (!list.includes(p)) list.push(p);
+    };
     for (const p of mesh.istio.authorizations) {
-      if (p.targetRefs) continue;
-      const list = this.byNamespace.get(p.namespace);
-      if (list) list.push(p); else this.byNamespace.set(p.namespace, [p]);
+      if (!p.targetRefs) { add(this.byNamespace, p.namespace, p); continue; }
+      for (const t of p.targetRefs) {
+        if (t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && (!t.namespace || t.namespace === p.namespace)) add(this.byGateway, `${p.namespace}/${t.name}`, p);
+      }
     }
   }
 
-  /** The policies of the root namespace and the workload's that select it, as its revision's istiod reads them (istioSettingsOf). */
+  /**
+   * The policies of the root namespace and the workload's that select it, as its revision's istiod
+   * reads them (istioSettingsOf). A Gateway API gateway's pod (label gateway.networking.k8s.io/
+   * gateway-name) also takes the policies of its namespace whose targetRefs name its Gateway
+   * (pilot/pkg/model/policyattachment.go ShouldAttachPolicy: `matchesGroupKind(targetRef,
+   * gvk.KubernetesGateway) && target == gatewayName`, the policy in the workload's namespace), and
+   * keeps the selector ones (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, true by default). ztunnel
+   * (`envoy` false) takes no targetRefs policy.
+   */
   for(e: Endpoint, envoy = true): IstioAuthorization[] {
     const settings = istioSettingsOf(this.mesh, e);
     const root = settings.istioRootNamespace;
     const candidates = [...(this.byNamespace.get(root) ?? []), ...(e.namespace !== root ? this.byNamespace.get(e.namespace ?? "") ?? [] : [])];
-    const applied = candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
+    const selected = candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
+    const gateway = e.labels[GATEWAY_NAME_LABEL];
+    const applied = envoy && gateway !== undefined ? [...selected, ...this.byGateway.get(`${e.namespace}/${gateway}`) ?? []] : selected;
     return envoy ? applied.map((p) => migrateTrustDomain(p, settings)) : applied;
   }
 }
@@ -242,7 +260,7 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
 
 /** Istio's decision for one request (or TCP connection) at `point`, over `policies`. */
 export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
-  const a = point === "sidecar-http" || point === "waypoint" ? withForwardedClient(sent) : sent;
+  const a = (point === "sidecar-http" && hop.server.endpoint.labels[GATEWAY_NAME_LABEL] === undefined) || point === "waypoint" ? withForwardedClient(sent) : sent;
   const enforcer = `${POINT_NAME[point]} of ${where}`;
   const out = (verdict: LayerDecision["verdict"], summary: string, policy?: PolicyRef): LayerDecision =>
     ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denialOf(hop, onTcp(point) || point === "ztunnel") } : {}) });
@@ -285,7 +303,9 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
  * using remote address, attempt to pull a valid IPv4 or IPv6 address out of XFF", with
  * Utility::getLastAddressFromXFF(headers, 0): the text after the last "," of the header (repeated
  * headers joined with ","), trimmed, when it is an IP address; else the peer's address stays.
- * source.ip (ipBlocks) is always the peer's.
+ * source.ip (ipBlocks) is always the peer's. A gateway's pod is not such a point: istiod sets
+ * use_remote_address true on gateways (gateway.go), so without meshConfig numTrustedProxies its
+ * remote.ip is the peer's (Envoy then appends the peer to X-Forwarded-For).
  */
 function withForwardedClient(a: Attributes): Attributes {
   const remoteIp = lastXffAddress(a.http?.headers.get("x-forwarded-for") ?? [], 0);

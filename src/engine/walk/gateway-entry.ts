@@ -11,9 +11,12 @@ import { emptyResult } from "../gateway/request.js";
 import { serviceHiddenFrom } from "../mesh/registry.js";
 import { routeAtService } from "../mesh/route.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
-import { emptyAnswer, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
+import { emptyAnswer, refuse, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend, routesChose } from "./backends.js";
-import { noCluster, serve } from "./serve.js";
+import { hostHeaderRequest, noCluster, serve } from "./serve.js";
+import { peerOf } from "./peers.js";
+import { L7Authorizer } from "../l7/authorizer.js";
+import { DEFAULT_PORT, speaksHttp } from "../../model/request.js";
 import { toServiceEntry } from "./mesh-entry.js";
 import type { Endpoint } from "../../model/endpoint.js";
 
@@ -23,19 +26,21 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const w: Walk = { ctx, req, client, res: emptyAnswer(req, { kind: "gateway", gateway: routed.gateway, listener: routed.listener }, routed) };
   step(w, "entry", routed.gateway ? "passed" : "decided", routed.gateway ? `Gateway ${routed.gateway}${routed.listener ? `, listener ${routed.listener}` : ""}` : routed.reason);
   if (!routed.gateway) return w.res;
-  if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
-  step(w, "routing", "passed", routed.reason);
-  const first = pickedBackend(ctx.gateways.routes, routed);
   const [gwNamespace, gwName] = routed.gateway.split("/", 2);
   const gw = ctx.gateways.gateway(gwNamespace, gwName);
   const controller = gw?.gatewayClass?.controllerName;
+  // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
+  const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
+  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0])) return w.res;
+  if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
+  step(w, "routing", "passed", routed.reason);
+  const first = pickedBackend(ctx.gateways.routes, routed);
   // The gateway needs a cluster for the Service its route sends to, whether or not that Service's waypoint then routes it.
   const hidden = controller === ISTIO_GATEWAY_CONTROLLER && first?.service ? serviceHiddenFrom(first.service, gwNamespace) : undefined;
   if (hidden) return noCluster(w, hidden, "the gateway");
   const atWaypoint = controller === ISTIO_GATEWAY_CONTROLLER && first ? waypointRoutes(w, first) : undefined;
   if (atWaypoint === "decided") return w.res;
   const picked = atWaypoint ?? first;
-  const pods = gatewayPods(ctx.inv, gwNamespace, gwName);
   if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
   const unchecked = !pods.length ? `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`
@@ -49,6 +54,27 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const svc = first?.service && first.servicePort ? { name: `${first.service.namespace}/${first.service.name}`, port: first.servicePort.port } : undefined;
   w.via = { ...(controller ? { controller } : {}), ...(svc ? { service: svc } : {}) };
   return serve(w, { endpoint: pods[0] }, endpoints!, false);
+}
+
+/**
+ * An Istio gateway's Envoy enforces the AuthorizationPolicies of its pod in the listener's filters,
+ * before its router (pilot/pkg/networking/core/gateway.go builds the RBAC filters ahead of the router;
+ * a denial is 403, or a closed TCP connection, whatever the routes would answer): the L7 authorizer
+ * decides (l7/authorizer.ts atIstioGateway). True when it denies (the answer is then set).
+ */
+function istioGatewayRbac(w: Walk, pod: Endpoint | undefined): boolean {
+  const l7 = w.ctx.authorizers.find((a): a is L7Authorizer => a instanceof L7Authorizer);
+  if (!pod || !l7) return false;
+  const q = hostHeaderRequest(w.req);
+  const http = speaksHttp(q) || q.scheme === "https" || q.scheme === "wss" ? { method: q.method, host: q.host ?? "", path: q.path, headers: q.headers, ...(q.protocol === "grpc" ? { grpc: true } : {}) } : undefined;
+  const d = l7.atIstioGateway(peerOf(w.ctx, w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
+  if (!d) return false;
+  w.res.authorization.push(d);
+  if (d.verdict !== "deny") return false;
+  step(w, "authorization", "decided", d.summary);
+  if (d.denial?.connection || !http) refuse(w, d.denial?.connection ?? "failed", d.summary);
+  else Object.assign(w.res, { status: d.denial?.status ?? 403, grpcCode: d.denial?.grpcCode, backend: null, backends: [], upstream: null, redirect: undefined, responseHeaders: {}, reason: d.summary });
+  return true;
 }
 
 /**

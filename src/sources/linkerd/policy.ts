@@ -206,7 +206,9 @@ const serverAuthorizationFrontEnd: FrontEnd = {
     const clients = readClient(spec.get("client"), meta?.namespace ?? "default");
     if (!meta || !clients) return;
     stateOf(b);
-    const clusterNetworks = !spec.get("client").get("networks").present;
+    // Without networks (unset or an empty list) the policy controller sends the cluster networks
+    // (policy-controller/grpc/src/inbound.rs to_authz: "if networks.is_empty() { cluster_networks }").
+    const clusterNetworks = !spec.get("client").get("networks").list()?.length;
     b.inv.mesh.linkerd.authorizations.push({ kind: "ServerAuthorization", name: meta.name, namespace: meta.namespace!, target, clients, ...(clusterNetworks ? { clusterNetworks } : {}), src: ctx.ref });
   },
 };
@@ -218,7 +220,8 @@ const serverAuthorizationFrontEnd: FrontEnd = {
  */
 function readClient(f: Field, namespace: string): L7Rule | undefined {
   if (!f.object(true)) return undefined;
-  const networks = readNetworks(f.get("networks"));
+  const listed = readNetworks(f.get("networks"));
+  const networks = listed?.length ? listed : undefined;
   const mtls = f.get("meshTLS");
   let identities: Condition[] | undefined;
   if (f.get("unauthenticated").bool() === true) identities = undefined;
