@@ -178,6 +178,25 @@ test("canary by cookie: always and never, after the header", async () => {
   assert.equal(await backendOf(y, "GET http://app.example.com/", ["Cookie: not_beta_user=always"]), "web/main");
 });
 
+test("a canary belongs to the main upstream: other paths (and hosts) with that Service are shaped too; a canary path without a main location deletes it", async () => {
+  // ingress-nginx internal/ingress/controller/controller.go mergeAlternativeBackends / mergeAlternativeBackend: the canary's
+  // upstream joins the AlternativeBackends of the main *upstream* (upstreamName: namespace-service-port, shared by every
+  // location naming it); a canary path with no location of the same path and pathType: "unable to find real backend for
+  // alternative backend %v. Deleting." — and balancer.lua route_to_alternative_balancer: "no alternative balancer".
+  const main = (paths: string) => ingress("main", `  ingressClassName: nginx\n  rules:\n  - host: app.example.com\n    http:\n      paths:\n${paths}\n  - host: other.example.com\n    http:\n      paths:\n${path("/x", "Prefix", "main")}`);
+  const canary = (paths: string) => ingress("main-canary", `  ingressClassName: nginx\n  rules:\n  - host: app.example.com\n    http:\n      paths:\n${paths}`,
+    '    nginx.ingress.kubernetes.io/canary: "true"\n    nginx.ingress.kubernetes.io/canary-weight: "100"');
+  const shared = `${main(`${path("/b", "Prefix", "main")}\n${path("/", "Prefix", "main")}`)}\n---\n${canary(path("/", "Prefix", "canary"))}`;
+  assert.equal(await backendOf(shared, "GET http://app.example.com/"), "web/canary");
+  assert.equal(await backendOf(shared, "GET http://app.example.com/b"), "web/canary", "/b's location uses the same upstream web-main-80");
+  assert.equal(await backendOf(shared, "GET http://other.example.com/x"), "web/canary", "so does another host's");
+  const deleted = `${main(path("/", "Prefix", "main"))}\n---\n${canary(`${path("/", "Prefix", "canary")}\n${path("/only", "Prefix", "canary")}`)}`;
+  assert.equal(await backendOf(deleted, "GET http://app.example.com/"), "web/main", "the canary upstream was deleted");
+  assert.equal(await backendOf(deleted, "GET http://app.example.com/only"), "web/main");
+  const r = await cli(["convert", "ingress", "-f", "-"], `${SERVICES}\n---\n${deleted}`);
+  assert.match(r.err, /deletes the canary's upstream canary:80/);
+});
+
 test("canary rules read a repeated header as nginx's $http_NAME does (values joined with \", \"), a cookie in any Cookie line", async () => {
   // ingress-nginx balancer.lua route_to_alternative_balancer: `ngx.var["http_" .. target_header]`, `ngx.var["cookie_" .. name]`;
   // nginx src/http/ngx_http_variables.c ngx_http_variable_unknown_header joins repeated lines with ", " (1.23+),

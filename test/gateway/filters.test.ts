@@ -32,6 +32,14 @@ test("ReplacePrefixMatch replaces whole segments (the spec's table)", () => {
   assert.equal(rewritePath({ type: "ReplaceFullPath", value: "/one" }, "/a/b", "/a"), "/one");
 });
 
+test("ReplacePrefixMatch accepts the empty string, as the CRD does (the spec's <empty string> rows)", () => {
+  // apis/v1/httproute_types.go HTTPPathModifier.ReplacePrefixMatch: only `+kubebuilder:validation:MaxLength=1024`;
+  // its table: /foo/bar, prefix /foo, "" -> /bar; /foo/ -> /; /foo -> /. Before: refused ("must be an absolute path").
+  const gw = gateway([HTTP_ALL]);
+  const yaml = gw + httpRoute("r", `  rules: [{matches: [{path: {type: PathPrefix, value: /foo}}], filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: ""}}}], backendRefs: [{name: v1, port: 80}]}]`);
+  for (const [path, want] of [["/foo/bar", "/bar"], ["/foo/", "/"], ["/foo", "/"]]) assert.equal(route(yaml, { host: "a.com", path }).upstream?.path, want, path);
+});
+
 test("URLRewrite changes what the backend sees, keeps the query, and the Host only when asked", () => {
   const gw = gateway([HTTP_ALL]);
   const r = route(gw + httpRoute("r", `  rules: [{matches: [{path: {value: /old}}], filters: [{type: URLRewrite, urlRewrite: {hostname: new.example.org, path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}], backendRefs: [{name: v1, port: 80}]}]`), { host: "a.com", path: "/old/x?q=1" });

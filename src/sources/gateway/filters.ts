@@ -88,9 +88,12 @@ function readPathModifier(f: Field): PathModifier | undefined {
   const full = f.get("replaceFullPath"), prefix = f.get("replacePrefixMatch");
   if (type === "ReplaceFullPath" && prefix.present) prefix.error("forbidden", "must not be set when type is ReplaceFullPath");
   if (type === "ReplacePrefixMatch" && full.present) full.error("forbidden", "must not be set when type is ReplacePrefixMatch");
+  // apis/v1/httproute_types.go HTTPPathModifier: both values are only `+kubebuilder:validation:MaxLength=1024`
+  // (no pattern, no CEL rule on their form): the spec's ReplacePrefixMatch table itself has `<empty string>`
+  // (/foo/bar, prefix /foo -> /bar), so "" and paths without a leading '/' are admitted as the API server does.
   const value = (type === "ReplaceFullPath" ? full : prefix).string({ required: true });
-  if (value !== undefined && (!value.startsWith("/") || value.length > 1024)) {
-    (type === "ReplaceFullPath" ? full : prefix).error("invalid-value", "must be an absolute path (starting with '/') of at most 1024 characters");
+  if (value !== undefined && value.length > 1024) {
+    (type === "ReplaceFullPath" ? full : prefix).error("invalid-value", "must be at most 1024 characters");
   }
   return type && value !== undefined ? { type, value } : undefined;
 }

@@ -14,17 +14,72 @@ import { escapeRegex } from "../../model/regex.js";
 
 const CANARY_KEYS = ["canary", "canary-weight", "canary-weight-total", "canary-by-header", "canary-by-header-value", "canary-by-header-pattern", "canary-by-cookie"];
 
-export function groupRules(g: HostGroup, report: ConversionReport): RuleIR[] {
-  return g.entries.flatMap((e) => entryRules(g, e, report));
+/**
+ * ingress-nginx's canaries belong to upstreams, not to paths. An upstream is a Service port of a
+ * namespace (controller.go upstreamName: "ns-svc-port"), shared by every location of every host that
+ * names it. mergeAlternativeBackends, for each path of a canary Ingress, appends the canary's upstream to
+ * the AlternativeBackends of the upstream of the host's location with the same path and pathType
+ * (mergeAlternativeBackend), and when no location has it ("unable to find real backend for alternative
+ * backend %v. Deleting.") deletes the canary's upstream. balancer.lua route_to_alternative_balancer then
+ * reads `balancer.alternative_backends[1]` only, and a deleted one is "no alternative balancer": so
+ *   - a canary of one path shapes every location whose backend is the same main upstream (other paths
+ *     and other hosts of the class included);
+ *   - a canary Ingress with a path that no main Ingress of its host has loses its canary everywhere;
+ *   - of several canaries merged into one upstream, the first one merged decides.
+ * The plan maps a main upstream (per class) to its canary: undefined for none.
+ */
+export interface CanaryPlan {
+  alternative(g: HostGroup, main: Contribution): Contribution | undefined;
 }
 
-function entryRules(g: HostGroup, e: PathEntry, report: ConversionReport): RuleIR[] {
+const upstreamOf = (g: HostGroup, c: Contribution) => JSON.stringify([g.className, c.ingress.namespace, c.ref.name, c.ref.port ?? ""]);
+
+export function planCanaries(groups: readonly HostGroup[]): CanaryPlan {
+  const merged = new Map<string, Contribution[]>();
+  const deleted = new Set<string>();
+  for (const g of groups) {
+    // "cannot merge alternative backend %s into hostname %s that does not exist": no server, no deletion.
+    if (!g.ingressNginx || !g.entries.some((e) => e.mains.length)) continue;
+    for (const e of g.entries) {
+      if (!e.match) continue; // the catch-all (spec.defaultBackend) merges into the default server: kept per entry below
+      for (const c of e.canaries) {
+        if (c.ref.kind) continue; // "does not contain a service backend": skipped
+        const main = e.mains[0], alt = upstreamOf(g, c);
+        if (!main) { deleted.add(alt); continue; }
+        const pri = upstreamOf(g, main);
+        if (pri === alt) continue; // altEqualsPri: neither merged nor deleted
+        const list = merged.get(pri) ?? [];
+        if (!list.some((x) => upstreamOf(g, x) === alt)) list.push(c);
+        merged.set(pri, list);
+      }
+    }
+  }
+  return {
+    alternative(g, main) {
+      const first = merged.get(upstreamOf(g, main))?.[0];
+      return first && !deleted.has(upstreamOf(g, first)) ? first : undefined;
+    },
+  };
+}
+
+export function groupRules(g: HostGroup, report: ConversionReport, plan?: CanaryPlan): RuleIR[] {
+  return g.entries.flatMap((e) => entryRules(g, e, report, plan));
+}
+
+function entryRules(g: HostGroup, e: PathEntry, report: ConversionReport, plan: CanaryPlan | undefined): RuleIR[] {
   const where = `${e.match ? `path ${e.match.value}` : "the default backend"} of ${g.host ?? "every host"}`;
   const main = firstOf(e.mains, where, report);
-  const canary = firstOf(e.canaries, where, report);
+  const own = firstOf(e.canaries, where, report);
   if (!main) {
-    if (canary) report.note(canary.ingress, "warning", `canary for ${where} ignored: no main Ingress serves it (ingress-nginx ignores it too)`);
+    if (own) report.note(own.ingress, "warning", `canary for ${where} ignored: no main Ingress serves it (ingress-nginx ignores it too${g.ingressNginx && e.match && !own.ref.kind ? `, and deletes the canary's upstream ${own.ref.name}:${own.ref.port ?? ""}, so no other path of it is shaped either` : ""})`);
     return [];
+  }
+  const perUpstream = g.ingressNginx && plan !== undefined && e.match !== undefined && !main.ref.kind && !own?.ref.kind; // resource backends: no upstream, kept per path
+  const canary = perUpstream ? plan.alternative(g, main) : own;
+  if (perUpstream && own && canary !== own && canary?.ref.name !== own.ref.name) {
+    report.note(own.ingress, "warning", `canary for ${where} is not used: ingress-nginx shapes the upstream ${main.ref.name}:${main.ref.port ?? ""} with ${canary ? `${canary.ref.name} (Ingress ${canary.ingress.namespace}/${canary.ingress.name}), merged first` : "no canary (its upstream was deleted: a path of the canary Ingress has no main location)"}`);
+  } else if (perUpstream && canary && !own) {
+    report.note(canary.ingress, "warning", `canary ${canary.ref.name} also takes ${where}: ingress-nginx attaches a canary to the main upstream ${main.ref.name}:${main.ref.port ?? ""}, which that path uses too`);
   }
   const matches = [{ path: e.match }];
   if (!canary) return [{ matches, filters: [], backends: [main.ref], source: main.ingress }];

@@ -11,7 +11,7 @@ import type { Route } from "../../model/route.js";
 import type { Diagnostic } from "../../model/source.js";
 import { assembleRoutes, GatewayBuilder, takePassthrough } from "./assemble.js";
 import { backendTlsPolicies } from "./backendtls.js";
-import { groupRules } from "./canary.js";
+import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
 import { changesAccess, withGlobalRanges } from "./nginx-annotations.js";
 import { groupPaths, selectIngresses, type UnknownRiskLevel } from "./group.js";
@@ -52,6 +52,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   const errors: Diagnostic[] = [];
   const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject");
   const groups = groupPaths(selected, inv, errors);
+  const canaries = planCanaries(groups);
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];
   for (const g of groups) {
@@ -62,7 +63,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts));
     }
     const passthrough = takePassthrough(g);
-    const rules = groupRules(g, report);
+    const rules = groupRules(g, report, canaries);
     const global = g.ingressNginx ? inv.ingressNginx : undefined;
     if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
     applyRuleFeatures(rules, report);
