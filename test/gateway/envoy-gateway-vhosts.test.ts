@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BASE, route } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
+import { SERVER } from "../fixtures/tls.js";
 
 const EG = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n";
 const all = "allowedRoutes: {namespaces: {from: All}}";
@@ -82,4 +83,69 @@ test("compile --target nginx refuses a Gateway of Envoy Gateway whose port's rou
   assert.match(dup.err, /Gateway infra\/gw: nginx cannot express a route configuration Envoy refuses: Envoy refuses the route configuration of the plain HTTP listeners on port 80: .*Duplicate entry of domain x\.a\.example\.com.*: nginx has no such configuration to refuse/);
   const pinned = await compile(EG + gw("gw", LISTENERS) + httpRoute("both", "{name: gw, namespace: infra, sectionName: narrow}", ["x.a.example.com"], "v1") + OTHER);
   assert.equal(pinned.code, 0, pinned.err);
+});
+
+// Envoy picks the virtual host by domain across the port's one route configuration
+// (config_impl.cc RouteMatcher::findVirtualHost: exact, suffix wildcards longest first, then `*`),
+// not the most specific listener first: Junction answered the Gateway API's listener precedence.
+const at = (name: string, listener: string, hostnames: string[], backend: string) => httpRoute(name, `{name: gw, namespace: infra, sectionName: ${listener}}`, hostnames, backend);
+const ANY = `{name: any, port: 80, protocol: HTTP, ${all}}`;
+const WILD = `{name: wild, port: 80, protocol: HTTP, hostname: '*.example.com', ${all}}`;
+
+test("Envoy Gateway: a plain HTTP request takes the virtual host Envoy picks by domain across the port's listeners (a route's exact hostname on a listener without hostname beats a *.example.com listener), in either order of the YAML; other classes keep listener precedence", () => {
+  const routes = [at("ra", "any", ["a.example.com"], "v1"), at("rb", "wild", [], "v2")];
+  for (const [listeners, rs] of [[[ANY, WILD], routes], [[WILD, ANY], [...routes].reverse()]] as const) {
+    const yaml = EG + gw("gw", [...listeners]) + rs.join("");
+    const a = route(yaml, { host: "a.example.com" });
+    assert.deepEqual([a.listener, a.backend], ["any", "apps/v1"]);
+    assert.match(a.steps.find((s) => s.stage === "listener")!.outcome, /^any \(HTTP 80\): virtual host a\.example\.com, Envoy's pick by domain/);
+    assert.deepEqual([route(yaml, { host: "b.example.com" }).backend, route(yaml, { host: "A.Example.com:80" }).backend], ["apps/v2", "apps/v1"]);
+    // No `*` virtual host (ra has a hostname): Envoy answers 404 for a host no domain matches.
+    const none = route(yaml, { host: "other.org" });
+    assert.deepEqual([none.status, none.backend], [404, null]);
+    assert.match(none.reason, /no virtual host of the route configuration of port 80 .* has a domain matching host other\.org/);
+    // Another class: the most specific listener (wild) takes a.example.com (HTTPRouteListenerHostnameMatching).
+    const other = gw("gw", [...listeners], "test") + rs.join("");
+    assert.deepEqual([route(other, { host: "a.example.com" }).listener, route(other, { host: "a.example.com" }).backend], ["wild", "apps/v2"]);
+  }
+});
+
+test("Envoy Gateway: the longest suffix wildcard domain wins across listeners, `*` takes what no other domain matches, and a listener without routes has no virtual host", () => {
+  const narrow = `{name: narrow, port: 80, protocol: HTTP, hostname: '*.a.example.com', ${all}}`;
+  // wild's route *.b.a.example.com is a longer suffix than narrow's *.a.example.com.
+  const wildcards = EG + gw("gw", [narrow, WILD]) + at("rn", "narrow", [], "v1") + at("rw", "wild", ["*.b.a.example.com"], "v2");
+  assert.deepEqual([route(wildcards, { host: "c.b.a.example.com" }).backend, route(wildcards, { host: "c.a.example.com" }).backend], ["apps/v2", "apps/v1"]);
+  assert.equal(route(wildcards.replace("spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}", "spec: {controllerName: example.com/other}"), { host: "c.b.a.example.com" }).backend, "apps/v1");
+  // wild has no route: its hostname is no domain, the `*` of any's route rc answers b.example.com.
+  const catchAll = EG + gw("gw", [WILD, ANY]) + at("rc", "any", [], "v3");
+  const b = route(catchAll, { host: "b.example.com" });
+  assert.deepEqual([b.listener, b.backend], ["any", "apps/v3"]);
+  assert.equal(route(gw("gw", [WILD, ANY], "test") + at("rc", "any", [], "v3"), { host: "b.example.com" }).status, 404);
+});
+
+test("Envoy Gateway HTTPS listeners: one filter chain per listener, so the SNI picks the listener first (then the Host within it), not the domain order of plain HTTP", () => {
+  const https = (name: string, hostname?: string) => `{name: ${name}, port: 443, protocol: HTTPS, ${hostname ? `hostname: '${hostname}', ` : ""}tls: {certificateRefs: [{name: server}]}, ${all}}`;
+  const secret = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: server, namespace: infra}\ntype: kubernetes.io/tls\ndata: {tls.crt: ${SERVER.crt}, tls.key: ${SERVER.key}}\n`;
+  const yaml = EG + gw("gw", [https("any"), https("wild", "*.example.com")]) + secret + at("ra", "any", ["a.example.com"], "v1") + at("rb", "wild", [], "v2");
+  const a = route(yaml, { scheme: "https", sni: "a.example.com", host: "a.example.com" });
+  assert.deepEqual([a.listener, a.backend], ["wild", "apps/v2"]);
+});
+
+test("junction route on Envoy Gateway's shared plain HTTP port answers by virtual host domain", async () => {
+  const t = tempFiles({ "in.yaml": BASE + EG + gw("gw", [WILD, ANY]) + at("rb", "wild", [], "v2") + at("ra", "any", ["a.example.com"], "v1") });
+  try {
+    const out = await cli(["route", "-f", join(t.dir, "in.yaml"), "--request", "GET http://a.example.com/", "-o", "json", "-q"]);
+    const r = (JSON.parse(out.out) as { results: { listener: string; backend: string }[] }).results[0];
+    assert.deepEqual([r.listener, r.backend], ["any", "apps/v1"]);
+  } finally { t.cleanup(); }
+});
+
+test("compile --target nginx gives a host the listener of Envoy's virtual host on Envoy Gateway's shared plain HTTP port, as the engine does", async () => {
+  const t = tempFiles({ "in.yaml": BASE.replace(/spec: \{selector: \{app: v(\d)\}/g, "spec: {clusterIP: 10.96.0.$1, selector: {app: v$1}") + EG + gw("gw", [WILD, ANY]) + at("rb", "wild", [], "v2") + at("ra", "any", ["a.example.com"], "v1") });
+  try {
+    const out = await cli(["compile", "-f", join(t.dir, "in.yaml"), "--target", "nginx", "--gateway", "infra/gw"]);
+    assert.equal(out.code, 0, out.err);
+    const server = out.out.split("# listener any, hostname a.example.com\n")[1]?.split(/\n    # listener |\n    server \{/)[0] ?? "";
+    assert.match(server, /server_name a\.example\.com;[^]*proxy_pass http:\/\/apps_v1_80/);
+  } finally { t.cleanup(); }
 });

@@ -42,7 +42,7 @@ const MERGED = EG_CLASS(true) + GW1 + GW2 + ROUTES;
 test("mergeGateways: a request to any Gateway of the class meets the listeners of all of them; the most specific hostname wins across Gateways (it met its own Gateway's only)", () => {
   const a = route(MERGED, { gateway: "infra/gw1", host: "a.example.com" });
   assert.deepEqual([a.status, a.route, a.backend], [200, "HTTPRoute apps/r2", "apps/v2"]);
-  assert.match(a.steps.find((s) => s.stage === "listener")!.outcome, /exact \(HTTP 80 a\.example\.com\) of Gateway infra\/gw2: most specific hostname/);
+  assert.match(a.steps.find((s) => s.stage === "listener")!.outcome, /exact \(HTTP 80 a\.example\.com\) of Gateway infra\/gw2: virtual host a\.example\.com, Envoy's pick by domain/);
   assert.match(a.steps.find((s) => s.stage === "gateway")!.outcome, /one Envoy with infra\/gw2: EnvoyProxy envoy-gateway-system\/merged mergeGateways, GatewayClass eg\)/);
   // gw2's *.example.com repeats gw1's tuple: refused, so gw1's answers for gw2's address too.
   const x = route(MERGED, { gateway: "infra/gw2", host: "x.example.com" });

@@ -12,7 +12,7 @@ import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { gatewayState, servedListeners, type GatewayState } from "./gateways.js";
 import { mergeGateways } from "./merge.js";
-import { duplicateDomain } from "./vhosts.js";
+import { duplicateDomain, virtualHostFor, type VirtualHost } from "./vhosts.js";
 import type { ListenerState } from "./listeners.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
@@ -135,11 +135,24 @@ export class GatewayEngine {
     // One answer for the listeners of one route configuration (keyed by its first listener).
     const key = shared[0];
     if (!this.duplicateDomains.has(key)) {
-      const peers = (o: ListenerState) => this.gateway(o.gateway.namespace, o.gateway.name)?.merged ?? [];
-      this.duplicateDomains.set(key, duplicateDomain(shared, (o) => this.attached(o), peers));
+      this.duplicateDomains.set(key, duplicateDomain(shared, (o) => this.attached(o), this.peers));
     }
     return this.duplicateDomains.get(key);
   }
+
+  /**
+   * The virtual host Envoy picks for `host` in the one route configuration of plain HTTP listener
+   * `l`'s port (vhosts.ts virtualHostFor: by domain across the port's listeners), undefined when none
+   * matches; `false` when `l` is not a plain HTTP listener of Envoy Gateway's (listener precedence).
+   */
+  virtualHost(l: ListenerState, host: string): VirtualHost | undefined | false {
+    const shared = l.listener.protocol === "HTTP" ? this.sharedRouteConfig(l) : undefined;
+    if (!shared) return false;
+    return virtualHostFor(shared, (o) => this.attached(o), this.peers, host);
+  }
+
+  /** A listener's Gateway's listeners (with its ListenerSets'), which computeHosts leaves out of its routes' hostnames (vhosts.ts). */
+  private readonly peers = (o: ListenerState) => this.gateway(o.gateway.namespace, o.gateway.name)?.merged ?? [];
 
   private findRejectedRouteConfig(l: ListenerState): string | undefined {
     const shared = this.sharedRouteConfig(l);

@@ -1,5 +1,6 @@
 // Routing one request through a Gateway: connection (port, transport, TLS and SNI, client
-// certificate), listener (most specific hostname), then HTTP or L4 routing. The answer carries
+// certificate), listener (most specific hostname; on Envoy Gateway's plain HTTP ports, Envoy's virtual
+// host domain across the port's listeners: vhosts.ts), then HTTP or L4 routing. The answer carries
 // its explanation: every step as data.
 
 import { hasIngressSemantics } from "../../model/gateway.js";
@@ -12,7 +13,7 @@ import { grpcCodeOf, listenerContext, routeHttp } from "./http.js";
 import { routeL4 } from "./l4.js";
 import type { ListenerState } from "./listeners.js";
 import { DEFAULT_PORT, emptyResult, usesTls, type RouteRequest, type RouteResult } from "./request.js";
-import { bestListener, describeListener, findGateway, gatewayName, guessGateway, listenersOnPort } from "./select.js";
+import { bestListener, describeListener, findGateway, gatewayName, guessGateway, listenersOnPort, plainHttpListener } from "./select.js";
 import { findTlsMaterial } from "./tlsrefs.js";
 
 const refuse = (res: RouteResult, how: "rejected" | "failed", reason: string): RouteResult => Object.assign(res, { connection: how, reason });
@@ -75,9 +76,15 @@ export const hostHeader = (l: ListenerState, raw: string) => normalizeHost(raw, 
 function plainHttp(engine: GatewayEngine, listeners: ListenerState[], req: RouteRequest, res: RouteResult): RouteResult {
   if (usesTls(req.scheme)) return refuse(res, "failed", `port ${listeners[0].listener.port} speaks plain HTTP; the TLS handshake fails`);
   const host = hostHeader(listeners[0], req.host ?? "");
-  const l = bestListener(listeners, host);
-  res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l, res.gateway!)}: most specific hostname for ${host || "(no host)"}` : `no listener hostname matches ${host}` });
-  if (!l) return Object.assign(res, { status: 404, reason: `no listener on port ${listeners[0].listener.port} accepts host ${host}` });
+  const { listener: l, domain, byDomain } = plainHttpListener(engine, listeners, host);
+  const how = byDomain ? `virtual host ${domain}, Envoy's pick by domain for ${host || "(no host)"} across the port's listeners (exact, longest wildcard, *)` : `most specific hostname for ${host || "(no host)"}`;
+  res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l, res.gateway!)}: ${how}` : byDomain ? `no virtual host domain matches ${host}` : `no listener hostname matches ${host}` });
+  if (!l) {
+    const port = listeners[0].listener.port;
+    // A refused route configuration answers 404 for every host (engine.ts rejectedRouteConfig): say why.
+    const reason = !byDomain ? `no listener on port ${port} accepts host ${host}` : engine.rejectedRouteConfig(listeners[0]) ?? `no virtual host of the route configuration of port ${port} (Envoy Gateway: one for its plain HTTP listeners) has a domain matching host ${host}`;
+    return Object.assign(res, { status: 404, reason });
+  }
   res.listener = l.listener.name;
   routeHttp(listenerContext(engine, l, "http"), req, res);
   return res;

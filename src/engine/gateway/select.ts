@@ -1,6 +1,7 @@
 // Which Gateway and which listener take a request: the Gateway named (or the only one
 // listening), the listeners on the port, and among those the one whose hostname is the most
-// specific match for the host or SNI (listener isolation).
+// specific match for the host or SNI (listener isolation), or on Envoy Gateway's plain HTTP ports the
+// listener of the virtual host Envoy picks by domain (plainHttpListener).
 
 import { hasIngressSemantics } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
@@ -46,6 +47,18 @@ export function bestListener(listeners: readonly ListenerState[], host: string):
     if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) best = l;
   }
   return best;
+}
+
+/**
+ * The listener that takes a plain HTTP request for `host` among `listeners` (one port's, ready): on
+ * a Gateway of Envoy Gateway's, the listener whose virtual host Envoy picks by domain across the
+ * port's one route configuration (engine.ts virtualHost), with that domain; else the listener with
+ * the most specific hostname (the Gateway API's listener precedence). `byDomain`: Envoy Gateway's pick.
+ */
+export function plainHttpListener(engine: GatewayEngine, listeners: readonly ListenerState[], host: string): { listener?: ListenerState; domain?: string; byDomain: boolean } {
+  const vhost = listeners.length ? engine.virtualHost(listeners[0], host) : false;
+  if (vhost === false) return { listener: bestListener(listeners, host), byDomain: false };
+  return { ...vhost, byDomain: true };
 }
 
 /** The listener in words; `of Gateway NS/NAME` when it is not the Gateway `asked`'s (merged Gateways: another's). */

@@ -16,6 +16,15 @@
 // RouteMatcher refuses the whole route configuration ("Only unique values for domains are permitted.
 // Duplicate entry of domain {} in route {}", config_impl.cc; domains lowercased), and Envoy Gateway
 // does not look (the route configuration is valid field by field).
+//
+// The port's one route configuration also means Envoy picks the virtual host by domain across every
+// listener of the port, not the listener first: RouteMatcher::findVirtualHost (config_impl.cc) looks
+// the lowercased Host up among the exact domains, then the suffix wildcards longest first
+// (findWildcardVirtualHost: "foo-bar.baz.com should match *-bar.baz.com before matching *.baz.com",
+// a wildcard no shorter than the host skipped), then the prefix wildcards (none from the Gateway API),
+// then the `*` virtual host; none: 404. So a route's exact hostname on a listener without hostname
+// wins over a `*.example.com` listener's routes (the Gateway API's listener precedence would pick that
+// listener), and a listener without routes has no virtual host to take a request.
 
 import type { AttachedRoute } from "./engine.js";
 import type { ListenerState } from "./listeners.js";
@@ -36,6 +45,32 @@ function domains(l: ListenerState, routes: readonly AttachedRoute[], peers: read
     for (const h of hosts) if (!out.has(h.toLowerCase())) out.set(h.toLowerCase(), `${route.kind} ${route.namespace}/${route.name}`);
   }
   return out;
+}
+
+/** A virtual host of a port's route configuration: its listener and domain. */
+export interface VirtualHost { listener: ListenerState; domain: string }
+
+/** How Envoy ranks domain `d` for `host` (findVirtualHost): exact above every suffix wildcard (longest first) above `*`; -1: no match. */
+function domainRank(d: string, host: string): number {
+  if (d === host) return Infinity;
+  if (d === "*") return 0;
+  return d.startsWith("*") && host.length > d.length - 1 && host.endsWith(d.slice(1)) ? d.length : -1;
+}
+
+/**
+ * The virtual host Envoy picks for `host` (port stripped) in the route configuration of the plain
+ * HTTP listeners `shared` (findVirtualHost, above), or undefined (Envoy answers 404).
+ */
+export function virtualHostFor(shared: readonly ListenerState[], attached: (l: ListenerState) => readonly AttachedRoute[], peers: (l: ListenerState) => readonly ListenerState[], host: string): VirtualHost | undefined {
+  const h = host.toLowerCase();
+  let best: (VirtualHost & { rank: number }) | undefined;
+  for (const l of shared) {
+    for (const domain of domains(l, attached(l), peers(l)).keys()) {
+      const rank = domainRank(domain, h);
+      if (rank >= 0 && (!best || rank > best.rank)) best = { listener: l, domain, rank };
+    }
+  }
+  return best && { listener: best.listener, domain: best.domain };
 }
 
 /**

@@ -6,7 +6,7 @@
 
 import type { ListenerState } from "../../engine/gateway/listeners.js";
 import { compareApplied, matchedHostname, type Applied, type Routable } from "../../engine/gateway/precedence.js";
-import { bestListener } from "../../engine/gateway/select.js";
+import { bestListener, plainHttpListener } from "../../engine/gateway/select.js";
 import { hostnameMatches, isWildcard } from "../../model/hostname.js";
 import { routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import type { EffectiveTrafficPolicy } from "../../engine/gateway/traffic-policy.js";
@@ -157,15 +157,18 @@ function dottedHost(c: Compilation): string {
 }
 
 /** Whether the engine has any rule for a host no hostname on the port covers (what a dotted Host gets). */
+/** The listener the engine picks for `host` (SNI or Host): plain HTTP by plainHttpListener (Envoy Gateway: by virtual host domain). */
+const listenerFor = (c: Compilation, p: PortPlan, host: string) => (p.tls ? bestListener(p.listeners, host) : plainHttpListener(c.engine, p.listeners, host).listener);
+
 function servesUncoveredHosts(c: Compilation, p: PortPlan, names: (string | undefined)[]): boolean {
   const host = representative(undefined, names);
-  const l = bestListener(p.listeners, host);
+  const l = listenerFor(c, p, host);
   return l !== undefined && !(p.tls && l.programmed) && candidates(c, l, host, p.grpc).length > 0;
 }
 
 function server(c: Compilation, p: PortPlan, name: string | undefined, names: (string | undefined)[], uncovered: boolean): Directive {
   const host = representative(name, names);
-  const l = bestListener(p.listeners, host);
+  const l = listenerFor(c, p, host);
   const head = [...listenDirectives(c, p, name === undefined), ...(name === undefined ? [] : [dir("server_name", arg(name))])];
   if (!l || (p.tls && l.programmed)) return block("server", [], [...head, p.tls ? dir("ssl_reject_handshake", "on") : dir("return", "404")], l ? `listener ${l.listener.name}: ${l.programmed!.message}` : undefined);
   const body = [...head];
