@@ -197,6 +197,14 @@ test("a canary belongs to the main upstream: other paths (and hosts) with that S
   assert.match(r.err, /deletes the canary's upstream canary:80/);
 });
 
+test("canary by header pattern that PCRE cannot compile: a request with the header goes to the main backend, before the cookie", async () => {
+  // ingress-nginx balancer.lua route_to_alternative_balancer: ngx.re.match's err -> `return false`; e2e annotations/canary.go
+  // "should routes to mainline upstream when the given Regex causes error" (pattern "[][**da?$&*", cookie always).
+  const y = CANARY("    nginx.ingress.kubernetes.io/canary-by-header: X-Canary\n    nginx.ingress.kubernetes.io/canary-by-header-pattern: '[][**da?$&*'\n    nginx.ingress.kubernetes.io/canary-by-cookie: CanaryByCookie");
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["X-Canary: DoCanary", "Cookie: CanaryByCookie=always"]), "web/main");
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["Cookie: CanaryByCookie=always"]), "web/canary", "without the header the cookie decides");
+});
+
 test("canary rules read a repeated header as nginx's $http_NAME does (values joined with \", \"), a cookie in any Cookie line", async () => {
   // ingress-nginx balancer.lua route_to_alternative_balancer: `ngx.var["http_" .. target_header]`, `ngx.var["cookie_" .. name]`;
   // nginx src/http/ngx_http_variables.c ngx_http_variable_unknown_header joins repeated lines with ", " (1.23+),

@@ -61,13 +61,13 @@ test("pathType is required, and Exact/Prefix paths must be clean absolute paths"
   ]);
 });
 
-test("a backend is a service XOR a resource, a service has a DNS-1035 name and a port number XOR name", () => {
+test("a backend is a service XOR a resource, a service has a DNS label name (1.36: RelaxedServiceNameValidation) and a port number XOR name", () => {
   const errs = errors(ingress(`  rules:
   - http:
       paths:
       - {path: /a, pathType: Prefix, backend: {service: {name: a, port: {number: 80}}, resource: {kind: B, name: b}}}
       - {path: /b, pathType: Prefix, backend: {}}
-      - {path: /c, pathType: Prefix, backend: {service: {name: 1svc, port: {number: 80}}}}
+      - {path: /c, pathType: Prefix, backend: {service: {name: svc.x, port: {number: 80}}}}
       - {path: /d, pathType: Prefix, backend: {service: {name: d, port: {number: 80, name: http}}}}
       - {path: /e, pathType: Prefix, backend: {service: {name: e, port: {number: 70000}}}}
       - {path: /f, pathType: Prefix, backend: {resource: {kind: B}}}
@@ -75,7 +75,7 @@ test("a backend is a service XOR a resource, a service has a DNS-1035 name and a
   assert.equal(errs.length, 6, errs.join("\n"));
   assert.match(errs[0], /paths\[0\]\.backend: exactly one of service, resource may be set/);
   assert.match(errs[1], /paths\[1\]\.backend: exactly one of service, resource must be set/);
-  assert.match(errs[2], /paths\[2\]\.backend\.service\.name: "1svc" is not a valid DNS-1035 label/);
+  assert.match(errs[2], /paths\[2\]\.backend\.service\.name: "svc\.x" is not a valid DNS-1123 label/);
   assert.match(errs[3], /paths\[3\]\.backend\.service\.port: exactly one of number, name may be set/);
   assert.match(errs[4], /paths\[4\]\.backend\.service\.port\.number: 70000 is above the maximum 65535/);
   assert.match(errs[5], /paths\[5\]\.backend\.resource\.name: required field is missing/);

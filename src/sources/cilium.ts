@@ -687,7 +687,9 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
     read(root, ctx, b) {
       const meta = readMeta(root, namespaced);
       const one = root.get("spec"), many = root.get("specs");
-      if (!one.present && !many.present) { one.missing(); return; }
+      // The CRD requires neither (the API server stores it); the agent refuses it (cnp_types.go Parse:
+      // ErrEmptyCNP / ErrEmptyCCNP), so it enforces nothing: an error, in Cilium's words.
+      if (!one.present && !many.present) { one.error("required", `set spec or specs: Cilium refuses the policy ("Invalid ${kind} spec(s): empty policy") and enforces nothing of it`); return; }
       const scope: Scope = { namespace: meta?.namespace, b };
       const specs = [...(one.present ? [one] : []), ...(many.list() ?? [])];
       const opened: OpenDirection[] = [];

@@ -781,6 +781,8 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       // (The controller's own labels are checked, not kept: its pods' labels are its template's.)
       const own = root.get("metadata");
       const meta = readMetadata(own, true, checkLabels);
+      // ValidateCronJobCreate: its Jobs' names add 11 characters to a DNS-1035 label's 63.
+      if (kind === "CronJob" && meta && meta.name.length > 52) own.get("name").error("invalid-name", `${JSON.stringify(meta.name)} is longer than 52 characters: a CronJob's name must be no more than 52 characters (the API server's ValidateCronJobCreate)`);
       // (The path starts at spec, whose field is made once: replicas is read from it too.)
       const spec = root.get("spec");
       let template = spec;
@@ -947,6 +949,11 @@ const serviceFrontEnd: FrontEnd = {
     const clusterIPs = spec.childList("clusterIPs");
     const external = readExternalFields(spec, root, type);
     if (!meta) return;
+    // ValidateServiceName: a DNS-1123 label under RelaxedServiceNameValidation (beta, on by default,
+    // in 1.36: KEP-5311; a DNS-1035 label before, which also refuses a leading digit), not the
+    // subdomain every object's name is: "a.b" or 64 characters are refused (they were read).
+    const nameErr = dnsLabelError(meta.name);
+    if (nameErr) md.get("name").error("invalid-name", `${nameErr}: a Service's name is a DNS label (the API server's ValidateServiceName)`);
     b.useNamespace(meta.namespace!, ctx.ref);
     const ips = new AddressList();
     if (clusterIP !== "None") ips.add(spec, "clusterIP");

@@ -87,8 +87,9 @@ function readValues(file: InputFile, problems: Diagnostic[], checked: boolean): 
   const problem = (code: string, message: string, offset: number | undefined, doc = 0): void => {
     problems.push({ severity: "error", code, message, ref: { ...ref, doc }, line: offset === undefined ? undefined : lineAt(text, offset) });
   };
-  const jsonName = isJsonName(file.name);
-  if (jsonName || jsonFirst(text, first)) {
+  // (The name does not matter: a `.json` file whose '{' comes after 4096 bytes of white space is YAML
+  // to kubectl, which then refuses a JSON-only escape such as "\/" in it; it was read as JSON.)
+  if (jsonFirst(text, first)) {
     // The worker ran parseStrictJson on this text: it returned JSON.parse's own value (no int64 or
     // surrogate rewrite) and threw nothing, and checkObject zeroed no null in it (checkahead.ts judge).
     // (Not marked null-free: a clean file may hold nulls, and checkObject never validates a checked object anyway.)
@@ -116,7 +117,7 @@ function readValues(file: InputFile, problems: Diagnostic[], checked: boolean): 
   return readYaml(file, problem);
 }
 
-/** A file name Junction tries as JSON first whatever its text (its extension is .json, any case); if it is not JSON, it is YAML, as to kubectl. */
+/** A file name likely to hold JSON (its extension is .json, any case): a hint for memory only; what is JSON is decided by the text (jsonFirst), as kubectl decides it. */
 export function isJsonName(name: string): boolean {
   return /\.json$/i.test(name);
 }
@@ -138,7 +139,7 @@ function jsonFirst(text: string, first: RegExpExecArray): boolean {
  */
 export function strictJsonObject(name: string, text: string): Record<string, unknown> | undefined {
   const first = /\S/.exec(text);
-  if (!first || !(isJsonName(name) || jsonFirst(text, first))) return undefined;
+  if (!first || !jsonFirst(text, first)) return undefined;
   const seen = { nulls: true, exact: false };
   let value: unknown;
   try { value = parseStrictJson(text, seen); } catch { return undefined; }

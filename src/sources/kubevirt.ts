@@ -7,6 +7,7 @@
 // same endpoint and is left out.
 
 import { yaml } from "./yamllib.js";
+import { nestedTooDeeply } from "./kubeyaml.js";
 import { parseAddress, sameAddress, type Address } from "../model/ip.js";
 import type { Endpoint, Owner } from "../model/endpoint.js";
 import { removeEndpoint } from "../model/inventory.js";
@@ -68,7 +69,10 @@ function addCloudInitAddresses(spec: Field, out: VmiSpec): void {
     let doc: unknown;
     // cloud-init reads it with PyYAML's safe_load (util.load_yaml), a YAML 1.1 reader: `1:20` is a
     // base-60 integer, `yes`/`on` booleans, so such a value is no address (the YAML 1.2 reading made it one).
-    try { doc = yaml().parse(text, { version: "1.1" }); } catch { data.warn("invalid-network-data", "cloud-init networkData is not YAML; its addresses are not read"); continue; }
+    // (Collections nested too deeply for the yaml library are refused before it composes them: kubeyaml.ts nestedTooDeeply.)
+    let read = !nestedTooDeeply(text);
+    if (read) try { doc = yaml().parse(text, { version: "1.1" }); } catch { read = false; }
+    if (!read) { data.warn("invalid-network-data", "cloud-init networkData is not YAML; its addresses are not read"); continue; }
     const ethernets = (doc as { ethernets?: Record<string, { addresses?: unknown }> } | null)?.ethernets ?? {};
     const addresses: Address[] = [];
     for (const [iface, cfg] of Object.entries(ethernets)) {

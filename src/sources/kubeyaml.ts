@@ -197,10 +197,11 @@ export class Composer {
   private aliasDecodes = 0;
   private aliasDepth = 0;
 
-  private constructor(private readonly text: string, private readonly onDuplicate?: KubeYamlOptions["onDuplicate"]) {}
+  private constructor(private readonly text: string, private readonly onDuplicate?: KubeYamlOptions["onDuplicate"], private readonly loneDashes = false) {}
 
-  static compose(doc: Document, text: string, onDuplicate?: KubeYamlOptions["onDuplicate"]): unknown {
-    return new Composer(text, onDuplicate).value(doc.contents as Node | null, 0);
+  /** `loneDashes`: the text holds LONE_DASH for a lone '-' of a flow collection (goYamlSpellings). */
+  static compose(doc: Document, text: string, onDuplicate?: KubeYamlOptions["onDuplicate"], loneDashes = false): unknown {
+    return new Composer(text, onDuplicate, loneDashes).value(doc.contents as Node | null, 0);
   }
 
   private count(at: number | undefined): void {
@@ -242,6 +243,7 @@ export class Composer {
   private scalar(node: Scalar, at: number | undefined): unknown {
     const text = (node as Scalar & { source?: string }).source ?? String(node.value);
     if (node.type === yaml().Scalar.QUOTE_DOUBLE) checkEscapes(this.raw(node), at);
+    if (this.loneDashes && text === LONE_DASH && node.type === yaml().Scalar.PLAIN) return "-";
     const v = node.tag ? resolveTagged(node.tag, text, at) : node.type === yaml().Scalar.PLAIN ? resolvePlain(text) : text;
     if (v === NOT_JSON) throw new KubeYamlError(`${text} is a YAML float (infinity or NaN) that JSON cannot carry; kubectl fails on it`, at);
     return v;
@@ -275,7 +277,8 @@ export class Composer {
     if (k.anchor && this.aliasDepth === 0) this.anchors.set(k.anchor, k);
     if (!yaml().isScalar(k)) throw new KubeYamlError("invalid map key: a mapping or sequence (kubectl's YAML decoder refuses it)", k.range?.[0]);
     if (k.type === yaml().Scalar.QUOTE_DOUBLE) checkEscapes(this.raw(k), k.range?.[0]);
-    return keyString((k as Scalar & { source?: string }).source ?? String(k.value), k);
+    const source = (k as Scalar & { source?: string }).source ?? String(k.value);
+    return this.loneDashes && source === LONE_DASH && k.type === yaml().Scalar.PLAIN ? "-" : keyString(source, k);
   }
 
   /** decode.go merge(): a mapping, an alias of one, or a sequence of them (earlier ones win). */
@@ -357,7 +360,7 @@ export function parseKubeYaml(text: string, options: KubeYamlOptions = {}): unkn
     if (read.text.includes("\t")) checkTabs(read.text);
     if (docs.length) checkGoYamlTokens(docs[0], read.text);
     const onDuplicate = options.onDuplicate && ((key: string, at: number | undefined) => options.onDuplicate!(key, at !== undefined && read.inserted.length ? read.originalOffset(at) : at));
-    return docs.length ? Composer.compose(docs[0], read.text, onDuplicate) : null;
+    return docs.length ? Composer.compose(docs[0], read.text, onDuplicate, read.loneDashes) : null;
   } catch (e) {
     // Offsets in the indented text, back to the text as written.
     if (e instanceof KubeYamlError && e.offset !== undefined && read.inserted.length) throw new KubeYamlError(e.message, read.originalOffset(e.offset));
@@ -373,6 +376,44 @@ export const MAX_FULL_YAML_VALUES = 2_000_000;
  * refused at the line where it declined, instead of running out of memory: a cluster dump of 150k
  * pods in one `kind: List` is about 9M lines.
  */
+/**
+ * The offset of the first collection nested more than MAX_DEPTH deep in the `yaml` library's CST
+ * of a text (block or flow; its parser is iterative), if any. The library composes documents
+ * recursively and overflows the stack some 850 flow levels down (an error: "nested too deeply"); far
+ * deeper, a second such document in one process made V8 abort compiling a regular expression there
+ * ("RegExpCompiler Allocation failed", exit 134: two files of 20,000 `[`), so such a text is refused
+ * before the library composes it (parseDocuments). Walked with a stack, not recursively.
+ */
+function deepCollectionAt(cst: readonly unknown[]): number | undefined {
+  type Tok = { type?: string; offset?: number; value?: Tok; items?: { key?: Tok | null; value?: Tok | null }[] };
+  const stack: [Tok, number][] = cst.map((t) => [t as Tok, 0]);
+  while (stack.length) {
+    const [tok, depth] = stack.pop()!;
+    if (!tok || typeof tok !== "object") continue;
+    if (tok.type === "document") { if (tok.value) stack.push([tok.value, depth]); continue; }
+    if (tok.type !== "block-map" && tok.type !== "block-seq" && tok.type !== "flow-collection") continue;
+    if (depth + 1 > MAX_DEPTH) return tok.offset;
+    for (const item of tok.items ?? []) {
+      if (item.key) stack.push([item.key, depth + 1]);
+      if (item.value) stack.push([item.value, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** yaml().parseAllDocuments, its CST looked at before it is composed (deepCollectionAt): throws KubeYamlError on a collection nested too deeply. */
+function parseDocuments(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed[] {
+  const cst = Array.from(new (yaml().Parser)().parse(text));
+  const deep = deepCollectionAt(cst);
+  if (deep !== undefined) throw new KubeYamlError(`nested more than ${MAX_DEPTH} levels deep`, deep);
+  return Array.from(new (yaml().Composer)(options).compose(cst)) as Document.Parsed[];
+}
+
+/** Whether `text` holds a collection nested more than MAX_DEPTH deep (deepCollectionAt), which the `yaml` library must not be given. */
+export function nestedTooDeeply(text: string): boolean {
+  return deepCollectionAt(Array.from(new (yaml().Parser)().parse(text))) !== undefined;
+}
+
 function refuseTooLarge(text: string): void {
   if (text.length < MAX_FULL_YAML_VALUES) return;
   let values = 0;
@@ -521,11 +562,23 @@ function inFlow(path: readonly unknown[]): boolean {
   return path.some((p) => (yaml().isMap(p) || yaml().isSeq(p)) && (p as { flow?: boolean }).flow === true);
 }
 
-/** Whether the key at `start` follows a '?' indicator (an explicit key, which has no length limit). */
+/**
+ * Whether the key at `start` follows a '?' indicator (an explicit key, which has no length limit),
+ * past the key's properties: a node's range starts after its tag and anchor, and `? !!str a` then
+ * `: v` on the next line is an explicit key to go-yaml (it was refused as an implicit key whose ':'
+ * is on a later line).
+ */
 function explicitKey(text: string, start: number): boolean {
+  const blank = (c: string | undefined) => c === " " || c === "\t" || c === "\n" || c === "\r";
   let k = start - 1;
-  while (k >= 0 && (text[k] === " " || text[k] === "\t" || text[k] === "\n")) k--;
-  return text[k] === "?";
+  for (;;) {
+    while (k >= 0 && blank(text[k])) k--;
+    let j = k;
+    while (j >= 0 && !blank(text[j])) j--;
+    const c = text[j + 1];
+    if (j < k && (c === "!" || c === "&")) { k = j; continue; }
+    return text[k] === "?";
+  }
 }
 
 /** Re-reads of one document for under-indented quoted scalars: beyond this, the reader gives up (hostile input). */
@@ -538,6 +591,8 @@ export interface IndentedYaml {
   /** [offset in `text`, spaces inserted there], in order. */
   inserted: [number, number][];
   originalOffset(offset: number): number;
+  /** Whether `text` holds LONE_DASH for the lone '-' of a flow collection (goYamlSpellings). */
+  loneDashes: boolean;
 }
 
 /**
@@ -555,21 +610,68 @@ export interface IndentedYaml {
  */
 export function indentQuotedScalars(text: string, options: ParseOptions & DocumentOptions & SchemaOptions = PARSE_OPTIONS): IndentedYaml {
   const inserted: [number, number][] = [];
-  let current = text;
+  const spelt = goYamlSpellings(text, options);
+  let current = spelt.text;
   for (let round = 0; ; round++) {
-    const parsed = yaml().parseAllDocuments(current, options);
-    const docs = Array.isArray(parsed) ? parsed : [];
+    let docs: Document.Parsed[];
+    try { docs = parseDocuments(current, options); } catch (e) {
+      // (Its offset in the indented text, back to the text as written.)
+      if (e instanceof KubeYamlError && e.offset !== undefined && inserted.length) throw new KubeYamlError(e.message, originalOffset(inserted, e.offset));
+      throw e;
+    }
     const err = docs.flatMap((d) => d.errors)[0];
     const quote = err?.code === "MISSING_CHAR" && /^Missing closing ["']quote/.test(err.message) ? quotedScalarAt(docs, err.pos[0]) : undefined;
     const fixed = quote === undefined ? undefined : indentContinuations(current, quote);
     if (!fixed || round === MAX_INDENT_ROUNDS) {
       if (fixed) throw new KubeYamlError(`more than ${MAX_INDENT_ROUNDS} quoted scalars with under-indented continuation lines in one document; indent them`, originalOffset(inserted, quote!));
-      return { text: current, docs, inserted, originalOffset: (o) => originalOffset(inserted, o) };
+      return { text: current, docs, inserted, originalOffset: (o) => originalOffset(inserted, o), loneDashes: spelt.loneDashes };
     }
     current = fixed.text;
     inserted.push(...fixed.inserted);
     inserted.sort((a, b) => a[0] - b[0]);
   }
+}
+
+/** What a lone '-' of a flow collection is written as for the `yaml` library (a private-use character). */
+const LONE_DASH = "\uE000";
+/** Re-reads for goYamlSpellings: one per lone '-' the `yaml` library stops at, at most. */
+const MAX_SPELLING_ROUNDS = 200;
+
+/**
+ * Two things go-yaml v2 reads and the `yaml` library refuses, spelt for the latter at the same
+ * length (no offset or line moves), only where it refuses them (never inside a quoted scalar or a
+ * comment):
+ * - the verbatim tags `!<!>` and `!<!!>`, as the non-specific tag `!`: go-yaml takes them for a tag
+ *   that is not one of its own, so a scalar keeps its text (`!<!> 1` is the string "1", as `! 1`
+ *   is; kubectl 1.32 `label --local` prints "1") and a collection is read as it is ("Verbatim tags
+ *   aren't resolved");
+ * - a lone '-' right before `,`, `]` or `}` in a flow collection (`[-]`, `{a: -}`), which go-yaml's
+ *   scanner reads as the plain scalar "-" (a '-' starts a block entry only before a blank), as
+ *   LONE_DASH, which the Composer reads as "-" ("Block collections are not allowed within flow
+ *   collections"). Not when the text holds LONE_DASH already: that '-' stays an error.
+ */
+function goYamlSpellings(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): { text: string; loneDashes: boolean } {
+  const tags = text.includes("!<!"), dashes = /-[,\]}]/.test(text) && !text.includes(LONE_DASH);
+  if (!tags && !dashes) return { text, loneDashes: false };
+  let current = text, loneDashes = false;
+  for (let round = 0; round < MAX_SPELLING_ROUNDS; round++) {
+    const parsed = parseDocuments(current, options);
+    const spans: [number, number, string][] = [];
+    for (const e of parsed.flatMap((d) => d.errors)) {
+      if (tags && e.code === "TAG_RESOLVE_FAILED" && /^!<!!?>$/.test(current.slice(e.pos[0], e.pos[1]))) spans.push([e.pos[0], e.pos[1], "!" + " ".repeat(e.pos[1] - e.pos[0] - 1)]);
+      else if (dashes && loneDash(current, e.pos[0])) spans.push([e.pos[0], e.pos[0] + 1, LONE_DASH]);
+    }
+    if (!spans.length) break;
+    let out = "", at = 0;
+    for (const [start, end, by] of spans.sort((a, b) => a[0] - b[0])) {
+      if (start < at) continue;
+      out += current.slice(at, start) + by;
+      at = end;
+      if (by === LONE_DASH) loneDashes = true;
+    }
+    current = out + current.slice(at);
+  }
+  return { text: current, loneDashes };
 }
 
 function originalOffset(inserted: [number, number][], offset: number): number {

@@ -101,8 +101,11 @@ const multiNetworkPolicyFrontEnd: FrontEnd = {
   kind: "MultiNetworkPolicy", apiVersions: ["k8s.cni.cncf.io/v1beta1"], namespaced: true,
   read(root, ctx, b) {
     const meta = readMeta(root, true);
+    // spec is optional (MultiNetworkPolicy.Spec `json:"spec,omitempty"`; the CRD requires no spec, only
+    // spec.podSelector when a spec is given): absent or null, the object holds the zero spec, whose
+    // empty podSelector selects every pod, read as a NetworkPolicy's (it was refused as missing).
     const spec = root.get("spec");
-    if (!spec.object(true)) return;
+    if (spec.present && !spec.object()) return;
     const ns = meta?.namespace ?? "default";
     const podSelector = readSelector(spec.get("podSelector"));
     const types = readPolicyTypes(spec);

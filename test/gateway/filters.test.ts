@@ -40,6 +40,15 @@ test("ReplacePrefixMatch accepts the empty string, as the CRD does (the spec's <
   for (const [path, want] of [["/foo/bar", "/bar"], ["/foo/", "/"], ["/foo", "/"]]) assert.equal(route(yaml, { host: "a.com", path }).upstream?.path, want, path);
 });
 
+test("header modifiers: a name repeated in another case is ignored (the first entry applies), as the API server admits it", () => {
+  // apis/v1/httproute_types.go HTTPHeader.Name: "If multiple entries specify equivalent header names, the first entry with an
+  // equivalent name MUST be considered ... Subsequent entries ... MUST be ignored"; the CRD's list-map key is the exact name,
+  // so "X-Set" and "x-set" are admitted. Before: refused ("header x-set is listed twice").
+  const yaml = gateway([HTTP_ALL]) + httpRoute("r", "  rules:\n  - filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Set, value: one}, {name: x-set, value: two}], add: [{name: X-Add, value: a}, {name: x-add, value: b}]}}]\n    backendRefs: [{name: v1, port: 80}]");
+  const r = route(yaml, { host: "a.com", path: "/" });
+  assert.deepEqual(r.upstream?.headers, { "X-Set": "one", "X-Add": "a" });
+});
+
 test("URLRewrite changes what the backend sees, keeps the query, and the Host only when asked", () => {
   const gw = gateway([HTTP_ALL]);
   const r = route(gw + httpRoute("r", `  rules: [{matches: [{path: {value: /old}}], filters: [{type: URLRewrite, urlRewrite: {hostname: new.example.org, path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}}}], backendRefs: [{name: v1, port: 80}]}]`), { host: "a.com", path: "/old/x?q=1" });

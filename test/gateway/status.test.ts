@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cond, gateway, httpRoute, HTTP_ALL, statusOf } from "./fixture.js";
+import { cond, gateway, httpRoute, HTTP_ALL, route, statusOf } from "./fixture.js";
 
 const backend = "  rules: [{backendRefs: [{name: v1, port: 80}]}]";
 
@@ -118,4 +118,32 @@ test("a missing GatewayClass is assumed accepted; a route to a missing Gateway i
   const yaml = gateway([HTTP_ALL]).replace("gatewayClassName: test", "gatewayClassName: absent") + httpRoute("r", backend).replace("name: gw,", "name: nogw,");
   assert.equal(cond(statusOf(yaml, "Gateway", "infra/gw").conditions, "Accepted"), "True/Accepted");
   assert.equal(cond(statusOf(yaml, "HTTPRoute", "apps/r").parents[0].conditions, "Accepted"), "False/NoMatchingParent");
+});
+
+test("an HTTPRoute and a GRPCRoute sharing hostnames on a listener: only the older is accepted, the other leaves the listener", () => {
+  // apis/v1/grpcroute_types.go GRPCRouteSpec.Hostnames: "the implementation MUST accept exactly one of these two routes
+  // ... The oldest Route based on creation timestamp ... The rejected Route MUST raise an 'Accepted' condition with a
+  // status of 'False'". Before: both accepted, and gRPC calls reached the GRPCRoute's backend.
+  const grpc = (name: string, created: string, hostnames: string) => `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: ${name}, namespace: apps, creationTimestamp: "${created}"}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [${hostnames}]
+  rules: [{backendRefs: [{name: v2, port: 80}]}]
+`;
+  const http = httpRoute("web", "  hostnames: [\"*.example.com\"]\n  rules: [{matches: [{path: {value: /web}}], backendRefs: [{name: v1, port: 80}]}]", ", creationTimestamp: \"2024-01-01T00:00:00Z\"");
+  const yaml = gateway([HTTP_ALL]) + http + grpc("late", "2024-06-01T00:00:00Z", "api.example.com") + grpc("early", "2023-01-01T00:00:00Z", "other.test") + grpc("apart", "2025-01-01T00:00:00Z", "api.example.org");
+  assert.equal(cond(statusOf(yaml, "GRPCRoute", "apps/late").parents[0].conditions, "Accepted"), "False/HostnameConflict");
+  assert.equal(cond(statusOf(yaml, "GRPCRoute", "apps/early").parents[0].conditions, "Accepted"), "True/Accepted", "no hostname in common");
+  assert.equal(cond(statusOf(yaml, "GRPCRoute", "apps/apart").parents[0].conditions, "Accepted"), "True/Accepted");
+  assert.equal(cond(statusOf(yaml, "HTTPRoute", "apps/web").parents[0].conditions, "Accepted"), "True/Accepted");
+  const call = route(yaml, { host: "api.example.com", protocol: "grpc", method: "POST", path: "/svc.Echo/Call" });
+  assert.equal(call.backend, null, "the HTTPRoute's rules decide: no match");
+  assert.equal(route(yaml, { host: "api.example.org", protocol: "grpc", method: "POST", path: "/svc.Echo/Call" }).backend, "apps/v2");
+  // The older GRPCRoute wins over a newer HTTPRoute.
+  const older = gateway([HTTP_ALL]) + http + grpc("first", "2020-01-01T00:00:00Z", "api.example.com");
+  assert.equal(cond(statusOf(older, "HTTPRoute", "apps/web").parents[0].conditions, "Accepted"), "False/HostnameConflict");
+  assert.equal(route(older, { host: "api.example.com", path: "/web" }).status, 404);
 });

@@ -41,6 +41,11 @@ export function effectiveHostnames(route: Route, listener: ListenerState): (stri
   return out;
 }
 
+/** Whether two routes' hostnames on a listener (effectiveHostnames; undefined = any) have a name in common. */
+export function hostnamesOverlap(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
+  return a.some((x) => b.some((y) => intersectHostnames(x, y) !== null));
+}
+
 function allowedNamespace(route: Route, l: ListenerState, nsLabels: (ns: string) => Labels): boolean {
   // "Same": the namespace of the object defining the listener (a ListenerSet's own).
   return namespaceAllowed(l.listener.allowedRoutes.namespaces, (l.set ?? l.gateway).namespace, route.namespace, nsLabels);

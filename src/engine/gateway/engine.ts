@@ -3,8 +3,8 @@
 
 import type { Inventory } from "../../model/inventory.js";
 import { InventoryIndex } from "../../model/inventory.js";
-import { GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
-import { attachParent, type Attachment, type Parent, type ParentState } from "./attach.js";
+import { compareAgeThenName, GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
+import { attachParent, hostnamesOverlap, type Attachment, type Parent, type ParentState } from "./attach.js";
 import { listenerSetStates, type ListenerSetState } from "./listenersets.js";
 import { BackendIndex, ENVOY_GATEWAY_CONTROLLER, type ResolvedBackend } from "./backends.js";
 import { BackendTlsIndex } from "./backendtls.js";
@@ -91,6 +91,7 @@ export class GatewayEngine {
     for (const state of this.routes) {
       for (const p of state.parents) for (const a of p.attached) this.attach(a.listener, { state, attachment: a });
     }
+    for (const [l, list] of this.byListener) this.byListener.set(l, rejectMixedKinds(l, list));
   }
 
   gateway(namespace: string, name: string): GatewayState | undefined {
@@ -304,6 +305,36 @@ export class GatewayEngine {
     const dropped = refused ? new Map(route.rules.map((r) => [r, `${refused.reason}: ${refused.message}; pilot converts no rule of the route`])) : droppedRules(route);
     return { route, parents, backends, unresolved, dropped };
   }
+}
+
+/**
+ * An HTTPRoute and a GRPCRoute on one listener whose hostnames intersect: apis/v1/grpcroute_types.go
+ * GRPCRouteSpec.Hostnames: "If a Route (A) of type HTTPRoute or GRPCRoute is attached to a Listener and
+ * that listener already has another Route (B) of the other type attached and the intersection of the
+ * hostnames of A and B is non-empty, then the implementation MUST accept exactly one of these two routes,
+ * determined by the following criteria, in order: The oldest Route based on creation timestamp. The Route
+ * appearing first in alphabetical order by "{namespace}/{name}". The rejected Route MUST raise an
+ * 'Accepted' condition with a status of 'False'". The loser leaves the listener (its requests go by the
+ * winner's rules); a parentRef left with no listener is Accepted False. The spec names no reason:
+ * Junction writes HostnameConflict. Gateway API routes only (not an Ingress's lowering, nor Linkerd's kinds).
+ */
+function rejectMixedKinds(l: ListenerState, list: AttachedRoute[]): AttachedRoute[] {
+  const mixable = (a: AttachedRoute) => (a.state.route.kind === "HTTPRoute" || a.state.route.kind === "GRPCRoute") && a.state.route.group === undefined && !a.state.route.derivedFrom;
+  const kept: AttachedRoute[] = [];
+  const losers = new Map<AttachedRoute, AttachedRoute>();
+  for (const a of list.filter(mixable).sort((x, y) => compareAgeThenName(x.state.route, y.state.route))) {
+    const winner = kept.find((k) => k.state.route.kind !== a.state.route.kind && hostnamesOverlap(k.attachment.hostnames, a.attachment.hostnames));
+    if (winner) losers.set(a, winner); else kept.push(a);
+  }
+  for (const [a, winner] of losers) {
+    const w = winner.state.route;
+    for (const p of a.state.parents) {
+      if (!p.attached.some((x) => x.listener === l)) continue;
+      p.attached = p.attached.filter((x) => x.listener !== l);
+      if (!p.attached.length) p.rejected = { reason: "HostnameConflict", message: `${w.kind} ${w.namespace}/${w.name}, older (or first by namespace/name), has hostnames in common with it on listener ${l.listener.name}: of an HTTPRoute and a GRPCRoute sharing hostnames on a listener exactly one is accepted` };
+    }
+  }
+  return list.filter((a) => !losers.has(a));
 }
 
 /**

@@ -95,8 +95,11 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
     kind, apiVersions: APIS, namespaced: !global,
     read(root, ctx, b) {
       const meta = readMeta(root, !global);
+      // (An absent spec is the zero spec, as libcalico-go decodes a crd.projectcalico.org/v1 object
+      // stored without one (`json:"spec,omitempty"`; that CRD requires no spec): read as spec: {}.
+      // projectcalico.org/v3's schema requires spec.)
       const spec = root.get("spec");
-      if (!spec.object(true)) return;
+      if (spec.present && !spec.object()) return;
       const early = ["doNotTrack", "preDNAT"].filter((k) => spec.get(k).bool() === true);
       for (const k of early) spec.get(k).error("unsupported", `${k} policies act on host traffic before connection tracking or forwarding, which the model does not describe`);
       const forward = !early.length && spec.get("applyOnForward").bool() === true;
@@ -244,9 +247,12 @@ const hostEndpointFrontEnd: FrontEnd = {
   read(root, ctx, b) {
     const meta = readMeta(root, false);
     const spec = root.get("spec");
-    if (!spec.object(true)) return;
+    if (spec.present && !spec.object()) return; // (absent: the zero spec, as for policies)
     const addresses = readAddressList(spec.get("expectedIPs"), false);
-    if (!spec.get("expectedIPs").present) spec.get("expectedIPs").error("required", "Junction places a host endpoint by its addresses: set expectedIPs");
+    // (Calico accepts one with interfaceName alone, and felix polices that interface; its selector
+    // ipsets then hold no address of it. The model places a host endpoint by its addresses, and has
+    // no host endpoint that polices a node yet matches no address as a peer: refused, not guessed.)
+    if (!spec.get("expectedIPs").present) spec.get("expectedIPs").error("required", "Calico accepts a host endpoint without expectedIPs (felix polices its interface), but Junction places a host endpoint by its addresses and cannot answer for it: set expectedIPs to the node's addresses on that interface");
     const ports = readNamedPorts(spec.get("ports"));
     const profiles = spec.get("profiles").list()?.map((p) => p.string()).filter((p): p is string => p !== undefined) ?? [];
     if (!meta) return;

@@ -65,8 +65,13 @@ function readHeaderValues(list: Field): HeaderValue[] {
     const name = readHeaderName(h.get("name"));
     const value = h.get("value").string({ required: true });
     if (name === undefined || value === undefined) continue;
-    if (out.some((o) => o.name.toLowerCase() === name.toLowerCase())) h.get("name").error("duplicate", `header ${name} is listed twice`);
-    out.push({ name, value });
+    // apis/v1/httproute_types.go HTTPHeader.Name: "If multiple entries specify equivalent header names, the first entry
+    // with an equivalent name MUST be considered ... Subsequent entries with an equivalent header name MUST be
+    // ignored" ("foo" and "Foo" are equivalent). The API server refuses only the same name twice (+listMapKey=name).
+    const first = out.find((o) => o.name.toLowerCase() === name.toLowerCase());
+    // (The same name twice is the schema's "Duplicate value" error.)
+    if (first && first.name !== name) h.get("name").warn("duplicate", `header ${name} is ${first.name} again (names are case-insensitive): ignored, the first entry applies`);
+    if (!first) out.push({ name, value });
   }
   return out;
 }

@@ -10,7 +10,7 @@ import type { Canary } from "../../model/nginx.js";
 import type { Contribution, HostGroup, PathEntry } from "./group.js";
 import type { BackendRef, HeaderMatch, RuleIR } from "./ir.js";
 import type { ConversionReport } from "./report.js";
-import { escapeRegex } from "../../model/regex.js";
+import { escapeRegex, regexError, REGEX_SEMANTICS } from "../../model/regex.js";
 
 const CANARY_KEYS = ["canary", "canary-weight", "canary-weight-total", "canary-by-header", "canary-by-header-value", "canary-by-header-pattern", "canary-by-cookie"];
 
@@ -101,7 +101,9 @@ const REGEX_NOTE = "as a RegularExpression header match; Gateway API implementat
 function reportCanary({ ingress, ingress: { nginx: { canary: c } } }: Contribution, report: ConversionReport): void {
   if (c?.cookie) report.annotation(ingress, "canary-by-cookie", "translated", `${REGEX_NOTE} (Gateway API has no cookie match: the Cookie header is matched)`);
   if (c?.headerPattern && c.headerValue) report.annotation(ingress, "canary-by-header-pattern", "ignored", "canary-by-header-value takes precedence, as in ingress-nginx");
-  else if (c?.headerPattern) report.annotation(ingress, "canary-by-header-pattern", "translated", REGEX_NOTE);
+  else if (c?.headerPattern && regexError(c.headerPattern, REGEX_SEMANTICS.nginx)) {
+    report.annotation(ingress, "canary-by-header-pattern", "translated", `not a pattern PCRE compiles (${regexError(c.headerPattern, REGEX_SEMANTICS.nginx)}): ingress-nginx's balancer sends a request carrying the header to the main backend`);
+  } else if (c?.headerPattern) report.annotation(ingress, "canary-by-header-pattern", "translated", REGEX_NOTE);
   if (c && !c.header && (c.headerValue || c.headerPattern)) {
     for (const k of ["canary-by-header-value", "canary-by-header-pattern"]) report.annotation(ingress, k, "ignored", "needs canary-by-header");
   }
@@ -122,6 +124,10 @@ export function headerRules(c: Canary): [HeaderMatch, "canary" | "main"][] {
   const out: [HeaderMatch, "canary" | "main"][] = [];
   if (c.header && c.headerValue) out.push([{ name: c.header, value: c.headerValue }, "canary"]);
   // ingress-nginx searches the value (PCRE, unanchored); Gateway API regular expressions match the whole value.
+  // balancer.lua route_to_alternative_balancer: `local m, err = ngx.re.match(header, headerPattern) ... elseif err then
+  // ... return false`: a pattern PCRE cannot compile sends every request carrying the header to the main backend,
+  // before the cookie and the weight (e2e canary.go "should routes to mainline upstream when the given Regex causes error").
+  else if (c.header && c.headerPattern && regexError(c.headerPattern, REGEX_SEMANTICS.nginx)) out.push([{ name: c.header, value: ".*", type: "RegularExpression" }, "main"]);
   else if (c.header && c.headerPattern) out.push([{ name: c.header, value: `.*(?:${c.headerPattern}).*`, type: "RegularExpression" }, "canary"]);
   else if (c.header) out.push([{ name: c.header, value: "always" }, "canary"], [{ name: c.header, value: "never" }, "main"]);
   if (c.cookie) out.push([cookieMatch(c.cookie, "always"), "canary"], [cookieMatch(c.cookie, "never"), "main"]);

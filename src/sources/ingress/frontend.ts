@@ -4,7 +4,7 @@
 import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type IngressBackend, type IngressPath, type IngressPathType, type IngressRule, type IngressTls } from "../../model/ingress.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
-import { dns1035LabelError, dnsSubdomainError, hostError, readMeta, readPortNumber, readPortOrName } from "../k8s.js";
+import { dnsLabelError, dnsSubdomainError, hostError, readMeta, readPortNumber, readPortOrName } from "../k8s.js";
 import { readNginxAnnotations } from "./nginx-annotations.js";
 
 const PATH_TYPES: readonly IngressPathType[] = ["Exact", "Prefix", "ImplementationSpecific"];
@@ -16,8 +16,10 @@ const ingressFrontEnd: FrontEnd = {
   kind: "Ingress", apiVersions: ["networking.k8s.io/v1"], namespaced: true,
   read(root, ctx, b) {
     const meta = readMeta(root, true);
+    // spec is `+optional` (Ingress.Spec): absent, the API server validates the zero IngressSpec and
+    // refuses it for what spec: {} lacks ("either defaultBackend or rules must be specified").
     const spec = root.get("spec");
-    if (!spec.object(true)) return;
+    if (spec.present && !spec.object()) return;
     const className = readClassName(root, meta?.annotations ?? {});
     const defaultBackend = spec.get("defaultBackend").present ? readBackend(spec.get("defaultBackend")) : undefined;
     const rules = (spec.get("rules").list() ?? []).map(readRule).filter((r): r is IngressRule => r !== undefined);
@@ -99,7 +101,10 @@ function readBackend(f: Field, required = false): IngressBackend | undefined {
   if (!svc.object(true)) return undefined;
   const nameField = svc.get("name");
   const name = nameField.string({ required: true, nonEmpty: true });
-  const nameErr = name !== undefined ? dns1035LabelError(name) : undefined;
+  // ValidateIngressBackend: a DNS-1123 label under RelaxedServiceNameValidation (KEP-5311: beta, on,
+  // in 1.36, for the Service and the Ingress's reference alike; a DNS-1035 label before): a leading
+  // digit is a valid Service name now (core.ts), so a reference to one is too.
+  const nameErr = name !== undefined ? dnsLabelError(name) : undefined;
   if (nameErr) nameField.error("invalid-name", nameErr);
   const portField = svc.get("port");
   if (!portField.object(true)) return undefined;

@@ -201,8 +201,16 @@ export const sidecarFrontEnd: FrontEnd = {
   kind: "Sidecar", apiVersions: ISTIO_NETWORKING_APIS, namespaced: true,
   read(root, ctx, b) {
     const meta = readMeta(root, true);
+    // The CRD requires no spec, but istiod's webhook refuses a Sidecar without egress, ingress,
+    // outboundTrafficPolicy and inboundConnectionPool (ValidateSidecar: "sidecar: empty
+    // configuration provided"), absent spec or spec: {} alike (it was read as a Sidecar, or refused
+    // as a missing spec).
     const spec = root.get("spec");
-    if (!spec.object(true)) return;
+    if (spec.present && !spec.object()) return;
+    if (!["egress", "ingress", "outboundTrafficPolicy", "inboundConnectionPool"].some((k) => spec.get(k).present)) {
+      spec.error("invalid-value", "sidecar: empty configuration provided (ValidateSidecar: set egress, ingress, outboundTrafficPolicy or inboundConnectionPool; istiod refuses it)");
+      return;
+    }
     const ws = spec.get("workloadSelector");
     const workloadSelector = ws.object() ? readLabels(ws.get("labels")) : undefined;
     const otp = spec.get("outboundTrafficPolicy");
