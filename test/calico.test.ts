@@ -553,3 +553,16 @@ test("services in rules: a destination is the Service's endpoints on their ports
   const bad = load({ "p.yaml": withPolicies(calico("GlobalNetworkPolicy", "g", "  egress: [{action: Allow, destination: {services: {name: web}}}]")) });
   assert.match(bad.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.egress\.0\.destination\.services\.namespace: a GlobalNetworkPolicy's services need a namespace/);
 });
+
+// The API server stores a Service's `selector: {}` as none: the EndpointSlice controller writes no
+// endpoints for it (endpointslice_controller.go syncService), so felix's Service IP set is its
+// EndpointSlices' only: a rule naming it must not match every pod of the namespace (a wrong allowed).
+test("services in rules: a Service with selector: {} is its EndpointSlices, not every pod of its namespace", () => {
+  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: all, namespace: 'y'}\nspec:\n  selector: {}\n  ports: [{port: 8080, targetPort: 81, protocol: TCP}]";
+  const l = load({ "p.yaml": withPolicies(svc, calico("NetworkPolicy", "eg", "  selector: pod == 'a'\n  egress: [{action: Allow, destination: {services: {name: all, namespace: 'y'}}}]", "x")) });
+  assert.deepEqual(l.diagnostics.errors, []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "y/a", 81), "deny");
+  assert.equal(verdict(e, "x/a", "y/b", 81), "deny");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "services with selector: {}");
+});

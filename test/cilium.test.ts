@@ -440,6 +440,21 @@ test("L7 rules on a port that is not TCP, on port 0, or DNS rules on ingress ref
   }
   const egressDns = load({ "p.yaml": withPolicies(cnp("l7", "  endpointSelector: {}\n  egress: [{toPorts: [{ports: [{port: '53', protocol: ANY}], rules: {dns: [{matchPattern: '*'}]}}]}]")) });
   assert.deepEqual(egressDns.diagnostics.errors, [], "DNS rules on egress, on any protocol");
+  // DNS rules too: port 0 ("L7 rules can not be used when a port is 0", checked for any non-empty
+  // Rules) and a range ("DNS rules do not support port ranges"); `dns: []` is no DNS rule
+  // (hasDNSRules: len > 0), so the TCP check applies and ingress takes it.
+  const refused: [string, RegExp][] = [
+    ["egress: [{toPorts: [{ports: [{port: '0', protocol: ANY}], rules: {dns: [{matchPattern: '*'}]}}]}]", /ports\.0\.port: L7 rules can not be used when a port is 0/],
+    ["egress: [{toPorts: [{ports: [{port: '53', endPort: 54, protocol: UDP}], rules: {dns: [{matchPattern: '*'}]}}]}]", /ports\.0\.endPort: DNS rules do not support port ranges/],
+    ["ingress: [{toPorts: [{ports: [{port: '53', protocol: UDP}], rules: {dns: []}}]}]", /ports\.0\.protocol: L7 rules can only apply to TCP \(not UDP\)/],
+  ];
+  for (const [rule, want] of refused) {
+    const l = load({ "p.yaml": withPolicies(cnp("l7", `  endpointSelector: {}\n  ${rule}`)) });
+    assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), want, rule);
+    assert.deepEqual(l.inventory.policies, [], `${rule}: none of it is enforced`);
+  }
+  const emptyDns = load({ "p.yaml": withPolicies(cnp("l7", "  endpointSelector: {}\n  ingress: [{toPorts: [{ports: [{port: '53', protocol: TCP}], rules: {dns: []}}]}]")) });
+  assert.deepEqual(emptyDns.diagnostics.errors.map((d) => d.message), [], "dns: [] on ingress is no DNS rule");
 });
 
 // repository.go computePolicyEnforcementAndRules: "if lbls.Has(labels.IDNameHost) && !option.Config.
@@ -480,4 +495,17 @@ test("enable-non-default-deny-policies false isolates what enableDefaultDeny lea
   const off = load({ "p.yaml": withPolicies(config("enable-k8s-networkpolicy: 'false'"), np) });
   assert.equal(verdict(new PolicyEngine(off.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "allow", "the NetworkPolicy is not enforced");
   assert.equal(verdict(engineFor(withPolicies(config("enable-k8s-networkpolicy: 'true'"), np)), "x/b", "x/a", 80), "deny");
+});
+
+// repository.go computePolicyEnforcementAndRules: under enable-policy never ("return false, false,
+// false, false, nil") no rule is enforced, whatever enable-non-default-deny-policies says: the
+// isolating part that option gives an enableDefaultDeny: false direction is not enforced either.
+test("enable-policy never with enable-non-default-deny-policies false: an enableDefaultDeny false direction isolates nothing", () => {
+  const config = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {enable-policy: never, enable-non-default-deny-policies: 'false'}";
+  const open = cnp("open", "  endpointSelector: {matchLabels: {pod: a}}\n  enableDefaultDeny: {ingress: false}\n  ingress: [{fromEndpoints: [{matchLabels: {pod: b}}]}]");
+  const l = load({ "p.yaml": withPolicies(config, open) });
+  assert.deepEqual(l.inventory.policies.map((p) => `${p.kind} ${p.name}`), [], "the agent enforces none of it");
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "z/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
 });

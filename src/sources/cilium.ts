@@ -195,13 +195,6 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
 function settle(state: CiliumState, b: InventoryBuilder): void {
   const name = state.config?.clusterName;
   const always = state.config?.alwaysEnforce;
-  // enable-policy never: the policies the agent would enforce are left out; enable-k8s-networkpolicy
-  // false: NetworkPolicies (the agent does not watch them).
-  const dropped = state.config?.neverEnforce ? CILIUM_ENFORCED : state.config?.k8sNetworkPolicy === false ? new Set(["NetworkPolicy"]) : undefined;
-  if (dropped) {
-    const kept = b.inv.policies.filter((p) => !dropped.has(p.kind));
-    b.inv.policies.splice(0, b.inv.policies.length, ...kept);
-  }
   // evaluateDefaultDenyForRule: "Since Non Default Deny Policies is disabled by flag, DefaultDeny is
   // enabled": under enable-non-default-deny-policies false a direction enableDefaultDeny leaves open
   // isolates after all (its allows in the Namespace tier, no longer in the Admin tier).
@@ -213,6 +206,14 @@ function settle(state: CiliumState, b: InventoryBuilder): void {
     }
     const emptied = new Set(state.openDirections.map((o) => o.open).filter((p) => p.ingress === undefined && p.egress === undefined));
     const kept = b.inv.policies.filter((p) => !emptied.has(p));
+    b.inv.policies.splice(0, b.inv.policies.length, ...kept);
+  }
+  // enable-policy never: the policies the agent would enforce are left out; enable-k8s-networkpolicy
+  // false: NetworkPolicies (the agent does not watch them). (After the step above, which pushes the
+  // isolating parts of open directions back: under never those go too.)
+  const dropped = state.config?.neverEnforce ? CILIUM_ENFORCED : state.config?.k8sNetworkPolicy === false ? new Set(["NetworkPolicy"]) : undefined;
+  if (dropped) {
+    const kept = b.inv.policies.filter((p) => !dropped.has(p.kind));
     b.inv.policies.splice(0, b.inv.policies.length, ...kept);
   }
   // enable-policy always: every pod Cilium manages (every pod's endpoint: host-network pods are the
@@ -596,23 +597,28 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
 }
 
 /**
- * rule_validation.go PortRule.Validate, for an entry with L7 rules (Rules.IsEmpty false): "DNS rules
- * are not allowed on ingress"; other L7 rules "can only apply to TCP (not %s) except for DNS rules"
- * (a port without protocol is not TCP) and "can not be used when a port is 0". Each refuses the
- * policy: none of it is enforced (scope.refused).
+ * rule_validation.go PortRule.Validate, for an entry with L7 rules (Rules.IsEmpty false), in its order:
+ * "DNS rules are not allowed on ingress" (hasDNSRules: `len(pr.Rules.DNS) > 0`, so `dns: []` is no
+ * DNS rule); per port, PortProtocol.Validate's "DNS rules do not support port ranges" (endPort above
+ * the port) and, but for DNS rules, "L7 rules can only apply to TCP (not %s) except for DNS rules" (a
+ * port without protocol is ANY); then, DNS rules too, "L7 rules can not be used when a port is 0".
+ * Each refuses the policy: none of it is enforced (scope.refused).
  */
 function checkL7Ports(rules: Field, ports: readonly Field[], d: Direction, scope: Scope): void {
   const refuse = (f: Field, message: string) => { f.error("invalid-rule", `${message}: Cilium refuses the policy, so it enforces none of it`); scope.refused = true; };
-  if (rules.get("dns").present) {
-    if (d === "ingress") refuse(rules.get("dns"), "DNS rules are not allowed on ingress");
-    return;
-  }
+  const dns = (rules.get("dns").list() ?? []).length > 0;
+  if (dns && d === "ingress") return refuse(rules.get("dns"), "DNS rules are not allowed on ingress");
+  let zero: Field | undefined;
   for (const p of ports) {
-    const protocol = p.get("protocol").string() ?? "";
-    if (protocol !== "TCP") { refuse(p.get("protocol").present ? p.get("protocol") : p, `L7 rules can only apply to TCP (not ${protocol || "a port without protocol, which is ANY"}) except for DNS rules`); return; }
     const port = p.get("port").value;
-    if (port !== undefined && port !== null && !isSvcName(String(port)) && goParseUint16(String(port)) === 0) { refuse(p.get("port"), "L7 rules can not be used when a port is 0"); return; }
+    const n = port !== undefined && port !== null && !isSvcName(String(port)) ? goParseUint16(String(port)) : undefined;
+    if (n === 0) zero ??= p.get("port");
+    const endPort = p.get("endPort").value;
+    if (dns && n !== undefined && typeof endPort === "number" && endPort > n) return refuse(p.get("endPort"), "DNS rules do not support port ranges");
+    const protocol = p.get("protocol").string() ?? "";
+    if (!dns && protocol !== "TCP") return refuse(p.get("protocol").present ? p.get("protocol") : p, `L7 rules can only apply to TCP (not ${protocol || "a port without protocol, which is ANY"}) except for DNS rules`);
   }
+  if (zero) refuse(zero, "L7 rules can not be used when a port is 0");
 }
 
 /** pkg/iana IsSvcName: an IANA service name (RFC 6335 5.1), compared without case. */

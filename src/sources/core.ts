@@ -928,8 +928,13 @@ const serviceFrontEnd: FrontEnd = {
     // (Fields read through their parent: a field is made only when it reports.)
     // SetDefaults_Service (pkg/apis/core/v1/defaults.go): an empty type is ClusterIP, a port's empty protocol TCP.
     const type = spec.raw("type") === "" ? "ClusterIP" : spec.childString("type", SERVICE_TYPE) ?? "ClusterIP";
+    // An empty selector is none: the API server stores ServiceSpec.Selector without its empty map
+    // (protobuf, json omitempty), so the EndpointSlice controller reads nil ("services without a
+    // selector receive no endpoint slices from this controller", endpointslice_controller.go
+    // syncService) and writes no endpoints for it; `selector: {}` never selects every pod.
     const givenSelector = spec.raw("selector");
-    const selector = givenSelector !== undefined && givenSelector !== null ? readLabels(spec.get("selector")) : undefined;
+    const read = givenSelector !== undefined && givenSelector !== null ? readLabels(spec.get("selector")) : undefined;
+    const selector = read && Object.keys(read).length ? read : undefined;
     const ports: ServicePort[] = [];
     // (Looked at raw: a port is read through its field only when it may report.)
     const givenPorts = spec.raw("ports");

@@ -246,7 +246,9 @@ function readConfig(doc: Field, where: string, at: Field, b: InventoryBuilder): 
  */
 function readProxySettings(spec: Field, crd: boolean): EnvoyProxySettings {
   const mergeGateways = spec.get("mergeGateways").bool();
-  const mergeBackends = spec.get("mergeBackends").present;
+  // (An object, MergeBackendsConfig: another value is refused by the CRD's schema, and Envoy Gateway's
+  // configuration decoder refuses it too; it was read as set.)
+  const mergeBackends = spec.get("mergeBackends").object() !== undefined;
   if (crd && mergeGateways === true && mergeBackends) spec.error("invalid-value", "mergeGateways and mergeBackends cannot both be enabled");
   return { ...(mergeGateways !== undefined ? { mergeGateways } : {}), ...(mergeBackends ? { mergeBackends: true as const } : {}) };
 }

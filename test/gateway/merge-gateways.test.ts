@@ -193,3 +193,11 @@ test("Gateway Namespace Mode (the configuration's provider.kubernetes.deploy.typ
   // The default EnvoyProxy merges in either mode (IsMergeGatewaysEnabled falls back to it).
   assert.equal(route(ns("{mergeGateways: true}") + MERGED, { gateway: "infra/gw1", host: "a.example.com" }).backend, "apps/v2");
 });
+
+test("mergeBackends that is not an object (MergeBackendsConfig) is an error, on an EnvoyProxy and in Envoy Gateway's configuration; it was read as set", () => {
+  const proxy = load({ "in.yaml": BASE + classWith("{mergeGateways: true, mergeBackends: 3}") });
+  assert.deepEqual(proxy.diagnostics.errors.map((e) => [e.field?.join("."), e.message]), [["spec.mergeBackends", "must be an object, not number 3"]]);
+  const doc = load({ "eg.yaml": "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyGateway\nenvoyProxy: {mergeGateways: true, mergeBackends: [a]}\n" });
+  assert.deepEqual(doc.diagnostics.errors.map((e) => [e.field?.join("."), e.message]), [["envoyProxy.mergeBackends", "must be an object, not a list"]]);
+  assert.equal(doc.inventory.routing.envoyGatewayConfig?.envoyProxy?.mergeBackends, undefined);
+});

@@ -204,3 +204,17 @@ test("a slice port without a number serves nothing; kube-proxy uses an endpoint'
   const again = endpointsOf(rollout("[{addresses: [10.0.0.1, 10.0.0.2]}, {addresses: [10.0.0.2]}]"), "ns/web");
   assert.deepEqual(chooseEndpoints(again, "kube-proxy").chosen.map((x) => x.address), ["10.0.0.1", "10.0.0.2"], "an address first in another endpoint counts");
 });
+
+// The API server stores a Service's empty selector as none (json omitempty, protobuf): the
+// EndpointSlice controller reads nil ("services without a selector receive no endpoint slices from
+// this controller") and writes nothing, so `selector: {}` does not pick every pod of the namespace.
+test("a Service with selector: {} has no selector: its EndpointSlices (or mirrored Endpoints), never every pod of its namespace", () => {
+  const pods = pod("a", "{app: a}", "10.0.0.1") + pod("b", "{app: b}", "10.0.0.2");
+  const empty = endpointsOf(svc("s", "{selector: {}, ports: [{name: http, port: 80, targetPort: 8080}]}") + pods, "ns/s");
+  assert.notEqual(empty.from, "selector");
+  assert.deepEqual(empty.endpoints, []);
+  const sliced = endpointsOf(svc("s", "{selector: {}, ports: [{name: http, port: 80, targetPort: 8080}]}") + pods + slice("s-1", "s", "addressType: IPv4\nports: [{name: http, port: 8080}]\nendpoints: [{addresses: [10.0.0.9]}]"), "ns/s");
+  assert.deepEqual([sliced.from, sliced.endpoints.map((x) => `${x.address}:${x.port}`)], ["EndpointSlice", ["10.0.0.9:8080"]]);
+  const picked = endpointsOf(svc("s", "{selector: {app: a}, ports: [{name: http, port: 80, targetPort: 8080}]}") + pods, "ns/s");
+  assert.deepEqual([picked.from, picked.endpoints.map((x) => x.address)], ["selector", ["10.0.0.1"]]);
+});
