@@ -300,9 +300,12 @@ function linkerdRetry(kind: string, a: Readonly<Record<string, string>>): { atte
   return { attempts: limit ?? 1, codes, ...(perTry ? { perTry } : {}) };
 }
 
+/** "NS/NAME": how upstream's statuses and messages name a namespaced object (types.NamespacedName.String()). */
+export const namespacedName = (o: { namespace: string; name: string }): string => `${o.namespace}/${o.name}`;
+
 /** "KIND NS/NAME"; a route of another group than the Gateway API's is "KIND.GROUP NS/NAME" (Linkerd's HTTPRoute beside a Gateway API one of the same name). */
 export function routeKey(r: { kind: string; group?: string; namespace: string; name: string }): string {
-  return `${r.kind}${r.group ? `.${r.group}` : ""} ${r.namespace}/${r.name}`;
+  return `${r.kind}${r.group ? `.${r.group}` : ""} ${namespacedName(r)}`;
 }
 
 /**

@@ -14,7 +14,7 @@
 // tls.clientValidation), the truncation beyond 16 ancestors.
 
 import type { ClientTrafficPolicy } from "../../model/gateway.js";
-import { compareAgeThenName } from "../../model/route.js";
+import { compareAgeThenName, namespacedName } from "../../model/route.js";
 import type { PolicyAncestorStatus } from "./backendtls.js";
 import { http10Error, listenerTranslationErrors } from "./client-policy.js";
 import type { Problem } from "./conditions.js";
@@ -25,7 +25,6 @@ import type { ListenerSetState } from "./listenersets.js";
 import { selected } from "./traffic-policy.js";
 import { ancestor, Ancestors, ancestorStatuses, conditionMessage, deprecationMessage, envoyGatewayClasses } from "./traffic-policy-status.js";
 
-const nnOf = (o: { namespace: string; name: string }) => `${o.namespace}/${o.name}`;
 type Target = ClientTrafficPolicy["targets"][number];
 
 /** The ClientTrafficPolicies' statuses Envoy Gateway writes (those that reach nothing: none). */
@@ -39,8 +38,8 @@ export function clientTrafficPolicyStatuses(engine: GatewayEngine): Map<ClientTr
 }
 
 function translateClass(engine: GatewayEngine, gateways: GatewayState[], policies: ClientTrafficPolicy[], out: Map<ClientTrafficPolicy, Ancestors>): void {
-  const gwMap = new Map(gateways.map((g) => [nnOf(g.gateway), g]));
-  const sets = new Map(engine.listenerSets.filter((s) => s.set.parentRef.kind === "Gateway" && gwMap.has(nnOf(s.set.parentRef))).map((s) => [nnOf(s.set), s]));
+  const gwMap = new Map(gateways.map((g) => [namespacedName(g.gateway), g]));
+  const sets = new Map(engine.listenerSets.filter((s) => s.set.parentRef.kind === "Gateway" && gwMap.has(namespacedName(s.set.parentRef))).map((s) => [namespacedName(s.set), s]));
   const sections = new Map<string, Set<string>>(), scopes = new Map<string, Set<string>>();
   const claimed = (m: Map<string, Set<string>>, gw: string) => { let c = m.get(gw); if (!c) m.set(gw, c = new Set()); return c; };
   const status = (p: ClientTrafficPolicy) => { let a = out.get(p); if (!a) out.set(p, a = new Ancestors(p.generation)); return a; };
@@ -50,14 +49,14 @@ function translateClass(engine: GatewayEngine, gateways: GatewayState[], policie
   /** resolveClientTrafficPolicyTargetRef: the Gateway (and ListenerSet) the target names, or nothing; a section it lacks is TargetNotFound. */
   const resolve = (ns: string, t: Target): { g: GatewayState; ls?: ListenerSetState; problem?: Problem } | undefined => {
     if (t.kind === "ListenerSet") {
-      const ls = sets.get(`${ns}/${t.name}`), g = ls && gwMap.get(nnOf(ls.set.parentRef));
+      const ls = sets.get(`${ns}/${t.name}`), g = ls && gwMap.get(namespacedName(ls.set.parentRef));
       if (!ls || !g) return undefined;
-      const problem = t.sectionName !== undefined && !ls.set.listeners.some((l) => l.name === t.sectionName) ? { reason: "TargetNotFound", message: `ListenerSet ${nnOf(ls.set)} does not have a listener named ${JSON.stringify(t.sectionName)}` } : undefined;
+      const problem = t.sectionName !== undefined && !ls.set.listeners.some((l) => l.name === t.sectionName) ? { reason: "TargetNotFound", message: `ListenerSet ${namespacedName(ls.set)} does not have a listener named ${JSON.stringify(t.sectionName)}` } : undefined;
       return { g, ls, problem };
     }
     const g = gwMap.get(`${ns}/${t.name}`);
     if (!g) return undefined;
-    const problem = t.sectionName !== undefined && !listenersOf(g).some((l) => l.listener.name === t.sectionName) ? { reason: "TargetNotFound", message: `No section name ${t.sectionName} found for Gateway ${nnOf(g.gateway)}` } : undefined;
+    const problem = t.sectionName !== undefined && !listenersOf(g).some((l) => l.listener.name === t.sectionName) ? { reason: "TargetNotFound", message: `No section name ${t.sectionName} found for Gateway ${namespacedName(g.gateway)}` } : undefined;
     return { g, problem };
   };
 
@@ -84,9 +83,9 @@ function translateClass(engine: GatewayEngine, gateways: GatewayState[], policie
       const r = resolve(p.namespace, t);
       if (!r) continue;
       const st = status(p);
-      const ref = r.ls ? ancestor("ListenerSet", nnOf(r.ls.set), t.sectionName) : ancestor("Gateway", nnOf(r.g.gateway), t.sectionName);
+      const ref = r.ls ? ancestor("ListenerSet", namespacedName(r.ls.set), t.sectionName) : ancestor("Gateway", namespacedName(r.g.gateway), t.sectionName);
       if (r.problem) { st.set(ref, "Accepted", false, r.problem.reason, r.problem.message); continue; }
-      const taken = claimed(sections, nnOf(r.g.gateway)), key = r.ls ? `${nnOf(r.ls.set)}/${t.sectionName}` : t.sectionName;
+      const taken = claimed(sections, namespacedName(r.g.gateway)), key = r.ls ? `${namespacedName(r.ls.set)}/${t.sectionName}` : t.sectionName;
       if (taken.has(key)) { st.set(ref, "Accepted", false, "Conflicted", `Unable to target section of ${t.name}, another ClientTrafficPolicy has already attached to it`); continue; }
       taken.add(key);
       const l = listenersOf(r.g).find((x) => (!r.ls || x.set === r.ls.set) && x.listener.name === t.sectionName);
@@ -103,19 +102,19 @@ function translateClass(engine: GatewayEngine, gateways: GatewayState[], policie
         seen.add(`${ns}/${t.name}`);
         const r = resolve(ns, t);
         if (!r) continue;
-        const st = status(p), gw = nnOf(r.g.gateway);
-        const ref = r.ls ? ancestor("ListenerSet", nnOf(r.ls.set)) : ancestor("Gateway", gw);
-        const scopeKey = r.ls ? `listenerset/${nnOf(r.ls.set)}` : "/entireGatewayScope";
+        const st = status(p), gw = namespacedName(r.g.gateway);
+        const ref = r.ls ? ancestor("ListenerSet", namespacedName(r.ls.set)) : ancestor("Gateway", gw);
+        const scopeKey = r.ls ? `listenerset/${namespacedName(r.ls.set)}` : "/entireGatewayScope";
         if (claimed(scopes, gw).has(scopeKey)) { st.set(ref, "Accepted", false, "Conflicted", `Unable to target ${kind} ${t.name}, another ClientTrafficPolicy has already attached to it`); continue; }
         const taken = claimed(sections, gw);
-        const prefix = r.ls ? `${nnOf(r.ls.set)}/` : "";
+        const prefix = r.ls ? `${namespacedName(r.ls.set)}/` : "";
         const overriding = [...taken].flatMap((k) => (r.ls ? (k.startsWith(prefix) ? [k.slice(prefix.length)] : []) : [k.slice(k.lastIndexOf("/") + 1)])).sort();
         if (overriding.length) st.set(ref, "Overridden", true, "Overridden", `There are existing ClientTrafficPolicies that are overriding these sections [${overriding.join(" ")}]`);
         claimed(scopes, gw).add(scopeKey);
         const errors: string[] = [];
         for (const l of listenersOf(r.g)) {
           if (r.ls && l.set !== r.ls.set) continue;
-          const key = l.set ? `${nnOf(l.set)}/${l.listener.name}` : l.listener.name;
+          const key = l.set ? `${namespacedName(l.set)}/${l.listener.name}` : l.listener.name;
           if (taken.has(key)) continue;
           const e = errorsFor(p, l, r.g, kind);
           errors.push(...e.errors);

@@ -24,14 +24,13 @@
 import type { ClientTrafficPolicy, Gateway, Listener, ListenerSet, RouteGraph } from "../../model/gateway.js";
 import { contains, formatAddress, parseAddressAsWritten, type Address, type Cidr } from "../../model/ip.js";
 import { headerReadings } from "../../model/request.js";
-import { compareAgeThenName, GATEWAY_GROUP } from "../../model/route.js";
+import { compareAgeThenName, GATEWAY_GROUP, namespacedName } from "../../model/route.js";
 import { untimedPolicies } from "./traffic-policy.js";
 import type { Labels } from "../../model/selector.js";
 import { selected } from "./traffic-policy.js";
 import type { AttachedRoute } from "./engine.js";
 import type { ListenerState } from "./listeners.js";
 
-const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
 /** The ClientTrafficPolicy a listener gets. */
 export interface EffectiveClientPolicy {
@@ -57,13 +56,13 @@ export class ClientPolicyIndex {
 
   constructor(private readonly graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
     const policies = [...graph.clientTrafficPolicies].sort(compareAgeThenName);
-    const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
-    const sets = new Map(graph.listenerSets.map((s) => [nameOf(s), s]));
+    const gateways = new Map(graph.gateways.map((g) => [namespacedName(g), g]));
+    const sets = new Map(graph.listenerSets.map((s) => [namespacedName(s), s]));
     const parentOf = (set: ListenerSet) => (set.parentRef.group === GATEWAY_GROUP && set.parentRef.kind === "Gateway" ? gateways.get(`${set.parentRef.namespace}/${set.parentRef.name}`) : undefined);
     const claim = (map: Map<string, Claim>, key: string, policy: ClientTrafficPolicy, target: string) => {
       const held = map.get(key);
       if (held) {
-        held.conflicted.push(nameOf(policy));
+        held.conflicted.push(namespacedName(policy));
         held.untimed ??= untimedPolicies("ClientTrafficPolicy", held.policy, policy);
       } else map.set(key, { policy, target, conflicted: [] });
     };
@@ -73,10 +72,10 @@ export class ClientPolicyIndex {
         if (t.group !== GATEWAY_GROUP || t.sectionName === undefined) continue;
         if (t.kind === "Gateway") {
           const gw = gateways.get(`${p.namespace}/${t.name}`);
-          if (gw?.listeners.some((l) => l.name === t.sectionName)) claim(this.sections, `${nameOf(gw)}|${t.sectionName}`, p, `listener ${t.sectionName} of Gateway ${nameOf(gw)}`);
+          if (gw?.listeners.some((l) => l.name === t.sectionName)) claim(this.sections, `${namespacedName(gw)}|${t.sectionName}`, p, `listener ${t.sectionName} of Gateway ${namespacedName(gw)}`);
         } else if (t.kind === "ListenerSet") {
           const set = sets.get(`${p.namespace}/${t.name}`), gw = set && parentOf(set);
-          if (set && gw && set.listeners.some((l) => l.name === t.sectionName)) claim(this.sections, `${nameOf(gw)}|${nameOf(set)}/${t.sectionName}`, p, `listener ${t.sectionName} of ListenerSet ${nameOf(set)}`);
+          if (set && gw && set.listeners.some((l) => l.name === t.sectionName)) claim(this.sections, `${namespacedName(gw)}|${namespacedName(set)}/${t.sectionName}`, p, `listener ${t.sectionName} of ListenerSet ${namespacedName(set)}`);
         }
       }
     }
@@ -88,10 +87,10 @@ export class ClientPolicyIndex {
           if (t.group !== GATEWAY_GROUP || t.kind !== kind) continue;
           if (kind === "Gateway") {
             const gw = gateways.get(`${ns}/${t.name}`);
-            if (gw) claim(this.scopes, `${nameOf(gw)}|gateway`, p, `Gateway ${nameOf(gw)}`);
+            if (gw) claim(this.scopes, `${namespacedName(gw)}|gateway`, p, `Gateway ${namespacedName(gw)}`);
           } else {
             const set = sets.get(`${ns}/${t.name}`), gw = set && parentOf(set);
-            if (set && gw) claim(this.scopes, `${nameOf(gw)}|listenerset/${nameOf(set)}`, p, `ListenerSet ${nameOf(set)}`);
+            if (set && gw) claim(this.scopes, `${namespacedName(gw)}|listenerset/${namespacedName(set)}`, p, `ListenerSet ${namespacedName(set)}`);
           }
         }
       }
@@ -107,8 +106,8 @@ export class ClientPolicyIndex {
    */
   effective(gateway: Gateway, listener: Listener, set: ListenerSet | undefined, envoy?: readonly SharedListener[]): EffectiveClientPolicy | undefined {
     if (!this.graph.clientTrafficPolicies.length) return undefined;
-    const gw = nameOf(gateway);
-    const section = this.sections.get(`${gw}|${set ? `${nameOf(set)}/` : ""}${listener.name}`);
+    const gw = namespacedName(gateway);
+    const section = this.sections.get(`${gw}|${set ? `${namespacedName(set)}/` : ""}${listener.name}`);
     if (section) {
       const others = this.samePort(gateway, listener, set, () => false, envoy);
       return { ...section, ...(others.length ? { refused: overlap(others) } : {}) };
@@ -118,12 +117,12 @@ export class ClientPolicyIndex {
     const wideOthers = wide && envoy ? this.samePort(gateway, listener, set, (o) => o.gateway === gateway, envoy) : [];
     const gatewayWide = wide && wideOthers.length ? { ...wide, refused: overlap(wideOthers) } : wide;
     if (set) {
-      const whole = this.scopes.get(`${gw}|listenerset/${nameOf(set)}`);
+      const whole = this.scopes.get(`${gw}|listenerset/${namespacedName(set)}`);
       // A ListenerSet's policy is refused for a listener sharing its plain HTTP port with listeners not of that set.
       const others = whole ? this.samePort(gateway, listener, set, (o) => o.set === set, envoy) : [];
       if (whole && !others.length) return whole;
       // Refused, it leaves the listener unclaimed: the Gateway's policy is tried on it (its own port check passes unless merged).
-      if (whole) return gatewayWide ? { ...gatewayWide, passedOver: `ClientTrafficPolicy ${nameOf(whole.policy)} targets ${whole.target} but Envoy Gateway does not apply it there: ${overlap(others)}` } : { ...whole, refused: overlap(others) };
+      if (whole) return gatewayWide ? { ...gatewayWide, passedOver: `ClientTrafficPolicy ${namespacedName(whole.policy)} targets ${whole.target} but Envoy Gateway does not apply it there: ${overlap(others)}` } : { ...whole, refused: overlap(others) };
     }
     return gatewayWide;
   }
@@ -146,13 +145,13 @@ export class ClientPolicyIndex {
    */
   private samePort(gateway: Gateway, listener: Listener, set: ListenerSet | undefined, mine: (o: SharedListener) => boolean, envoy?: readonly SharedListener[]): string[] {
     if (listener.protocol !== "HTTP") return [];
-    const gw = nameOf(gateway);
+    const gw = namespacedName(gateway);
     const all: readonly SharedListener[] = envoy ?? [
       ...gateway.listeners.map((l) => ({ gateway, listener: l })),
       ...this.graph.listenerSets.filter((s) => s.parentRef.kind === "Gateway" && `${s.parentRef.namespace}/${s.parentRef.name}` === gw).flatMap((s) => s.listeners.map((l) => ({ gateway, set: s, listener: l }))),
     ];
     return all.filter((o) => o.listener !== listener && o.listener.protocol === "HTTP" && o.listener.port === listener.port && !mine(o))
-      .map((o) => (o.set ? `${nameOf(o.gateway)}/${nameOf(o.set)}/${o.listener.name}` : `${nameOf(o.gateway)}/${o.listener.name}`));
+      .map((o) => (o.set ? `${namespacedName(o.gateway)}/${namespacedName(o.set)}/${o.listener.name}` : `${namespacedName(o.gateway)}/${o.listener.name}`));
   }
 }
 
@@ -216,7 +215,7 @@ const NO_CLIENT = "the request names no client, `from`";
  */
 export function clientAddress(p: EffectiveClientPolicy | undefined, req: { headers: readonly (readonly [string, string])[]; clientAddress?: Address }): ClientAddress {
   const policy = p && !p.refused ? p.policy : undefined;
-  const who = policy ? `ClientTrafficPolicy ${nameOf(policy)}` : "";
+  const who = policy ? `ClientTrafficPolicy ${namespacedName(policy)}` : "";
   // The connection's source: with proxy protocol, the PROXY header's (Envoy's proxy_protocol listener filter).
   const peer: ClientAddress = policy?.proxyProtocol
     ? { unknown: `the listener reads the PROXY protocol header (${who} proxyProtocol), whose source address is the client address Envoy reads and which a request does not carry${policy.proxyProtocol.optional ? "" : "; a connection without one is closed"}` }

@@ -20,7 +20,7 @@
 
 import type { BackendTrafficPolicy, TranslationError } from "../../model/gateway.js";
 import { ENVOY_GATEWAY_CONTROLLER } from "../../model/gateway.js";
-import { compareAgeThenName, GATEWAY_GROUP } from "../../model/route.js";
+import { compareAgeThenName, GATEWAY_GROUP, namespacedName } from "../../model/route.js";
 import type { PolicyAncestorStatus } from "./backendtls.js";
 import { condition, type Condition, type Problem } from "./conditions.js";
 import type { GatewayEngine, RouteState } from "./engine.js";
@@ -151,7 +151,6 @@ export function backendTrafficPolicyStatuses(engine: GatewayEngine): Map<Backend
 }
 
 type Target = { ns: string; t: BackendTrafficPolicy["targets"][number] };
-const nnOf = (o: { namespace: string; name: string }) => `${o.namespace}/${o.name}`;
 
 class ClassTranslation {
   private readonly gateways: Map<string, GatewayState>;
@@ -166,10 +165,10 @@ class ClassTranslation {
   private readonly policies: BackendTrafficPolicy[];
 
   constructor(private readonly engine: GatewayEngine, gateways: GatewayState[], private readonly out: Map<BackendTrafficPolicy, Ancestors>) {
-    this.gateways = new Map(gateways.map((g) => [nnOf(g.gateway), g]));
-    this.sets = new Map(engine.listenerSets.filter((s) => s.set.parentRef.kind === "Gateway" && this.gateways.has(nnOf(s.set.parentRef))).map((s) => [nnOf(s.set), s]));
+    this.gateways = new Map(gateways.map((g) => [namespacedName(g.gateway), g]));
+    this.sets = new Map(engine.listenerSets.filter((s) => s.set.parentRef.kind === "Gateway" && this.gateways.has(namespacedName(s.set.parentRef))).map((s) => [namespacedName(s.set), s]));
     const ours = (r: RouteState) => r.route.group === undefined && r.parents.some((p) => p.gateway && gateways.includes(p.gateway));
-    this.routes = new Map(engine.routes.filter(ours).map((r) => [`${r.route.kind} ${nnOf(r.route)}`, r]));
+    this.routes = new Map(engine.routes.filter(ours).map((r) => [`${r.route.kind} ${namespacedName(r.route)}`, r]));
     this.policies = [...engine.inv.routing.backendTrafficPolicies].sort(compareAgeThenName);
   }
 
@@ -228,11 +227,11 @@ class ClassTranslation {
     const refs: Ref[] = [];
     const parents = state.parents.filter((x) => x.gateway && [...this.gateways.values()].includes(x.gateway));
     for (const parent of parents) {
-      const nn = nnOf(parent.ref), section = parent.ref.sectionName;
+      const nn = namespacedName(parent.ref), section = parent.ref.sectionName;
       if (parent.ref.kind === "ListenerSet") {
         const ls = this.sets.get(nn);
         if (!ls) continue;
-        this.overrides.registerListenerSet(nn, nnOf(ls.set.parentRef));
+        this.overrides.registerListenerSet(nn, namespacedName(ls.set.parentRef));
         this.overrides.add(section !== undefined ? { kind: "ListenerSetListener", nn, section } : { kind: "ListenerSet", nn }, routeScope);
         refs.push(ancestor("ListenerSet", nn, section));
       } else {
@@ -259,11 +258,11 @@ class ClassTranslation {
 
   /** A route policy with a mergeType, on one listener its parentRef attached to: merged into the closest parent policy, else translated alone. */
   private mergeInto(p: BackendTrafficPolicy, routeScope: Scope, l: ListenerState, st: Ancestors): void {
-    const gw = nnOf(l.gateway);
+    const gw = namespacedName(l.gateway);
     let ref: Ref, parent: BackendTrafficPolicy | undefined, scope: Scope | undefined;
     const find = (candidates: [string, Scope][]) => { for (const [k, s] of candidates) { const found = this.parentPolicies.get(k); if (found) return { found, s }; } return undefined; };
     if (l.set) {
-      const ls = nnOf(l.set);
+      const ls = namespacedName(l.set);
       ref = ancestor("ListenerSet", ls, l.listener.name);
       const hit = find([[`ListenerSet ${ls}:${l.listener.name}`, { kind: "ListenerSetListener", nn: ls, section: l.listener.name }], [`ListenerSet ${ls}`, { kind: "ListenerSet", nn: ls }], [`Gateway ${gw}`, { kind: "Gateway", nn: gw }]]);
       parent = hit?.found; scope = hit?.s;
@@ -286,7 +285,7 @@ class ClassTranslation {
       return;
     }
     this.merged.add(scope, routeScope);
-    st.set(ref, "Merged", true, "Merged", `Merged with policy ${nnOf(parent)}`);
+    st.set(ref, "Merged", true, "Merged", `Merged with policy ${namespacedName(parent)}`);
   }
 
   /** processBackendTrafficPolicyForListenerSet. */
@@ -294,7 +293,7 @@ class ClassTranslation {
     const nn = `${ns}/${t.name}`;
     const ls = this.sets.get(nn);
     if (!ls) return;
-    const gw = nnOf(ls.set.parentRef);
+    const gw = namespacedName(ls.set.parentRef);
     const st = this.status(p);
     const ref = ancestor("ListenerSet", nn, t.sectionName);
     const key = `ListenerSet ${nn}${t.sectionName !== undefined ? `:${t.sectionName}` : ""}`;

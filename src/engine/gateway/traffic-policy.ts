@@ -18,7 +18,7 @@
 import { hasObject, MAX_RESPONSE_BODY, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TranslationError } from "../../model/gateway.js";
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { grpcStatusName } from "../../model/request.js";
-import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule } from "../../model/route.js";
+import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule, namespacedName } from "../../model/route.js";
 import { untimedTie } from "../../model/time.js";
 import { matches, type Labels } from "../../model/selector.js";
 import { permitted } from "./grants.js";
@@ -48,14 +48,13 @@ export interface EffectiveTrafficPolicy {
   connectTimeout?: number;
 }
 
-const nameOf = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
 /**
  * Envoy Gateway's policies of one kind on one target: the oldest takes it (without timestamps, the first
  * in the input), then by namespace, then name (compareAgeThenName); a note when neither the holder nor the one Conflicted has a creationTimestamp.
  */
 export const untimedPolicies = (kind: string, held: ObjectMeta, conflicted: ObjectMeta) =>
-  untimedTie({ created: held.created, label: `${kind} ${nameOf(held)}` }, { created: conflicted.created, label: `${kind} ${nameOf(conflicted)}` }, "Envoy Gateway's order (namespace, then name)", true);
+  untimedTie({ created: held.created, label: `${kind} ${namespacedName(held)}` }, { created: conflicted.created, label: `${kind} ${namespacedName(conflicted)}` }, "Envoy Gateway's order (namespace, then name)", true);
 const routeTarget = (kind: string, ns: string, name: string) => `${kind} ${ns}/${name}`;
 
 export class TrafficPolicyIndex {
@@ -65,8 +64,8 @@ export class TrafficPolicyIndex {
   constructor(private readonly graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
     // Gateway API routes only (a Linkerd HTTPRoute of the same name is another object).
     const routes = new Map(graph.routes.filter((r) => r.group === undefined).map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
-    const gateways = new Map(graph.gateways.map((g) => [nameOf(g), g]));
-    const sets = new Map(graph.listenerSets.map((s) => [nameOf(s), s]));
+    const gateways = new Map(graph.gateways.map((g) => [namespacedName(g), g]));
+    const sets = new Map(graph.listenerSets.map((s) => [namespacedName(s), s]));
     for (const policy of [...graph.backendTrafficPolicies].sort(compareAgeThenName)) {
       const refs = policy.targets.map((t) => ({ ns: policy.namespace, t }));
       for (const { ns, t } of [...selected(graph, policy, namespaceLabels), ...refs]) {
@@ -74,7 +73,7 @@ export class TrafficPolicyIndex {
         if (key === undefined) continue;
         const held = this.taken.get(key);
         if (held) {
-          held.conflicted.push(nameOf(policy));
+          held.conflicted.push(namespacedName(policy));
           held.untimed ??= untimedPolicies("BackendTrafficPolicy", held.policy, policy);
         } else this.taken.set(key, { policy, conflicted: [] });
       }
@@ -138,8 +137,8 @@ export class TrafficPolicyIndex {
    * default. UDP routes take no timeout (their features are loadBalancer and dns only).
    */
   streamConnectTimeout(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): { ms?: number; policies: string[] } | undefined {
-    const own = (p: BackendTrafficPolicy) => (p.timeoutSet ? { ms: p.connectTimeout, policies: [nameOf(p)] } : undefined);
-    const merge = (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => (p.timeoutSet || into.timeoutSet ? { ms: p.connectTimeout ?? into.connectTimeout, policies: [nameOf(p), nameOf(into)] } : undefined);
+    const own = (p: BackendTrafficPolicy) => (p.timeoutSet ? { ms: p.connectTimeout, policies: [namespacedName(p)] } : undefined);
+    const merge = (p: BackendTrafficPolicy, into: BackendTrafficPolicy) => (p.timeoutSet || into.timeoutSet ? { ms: p.connectTimeout ?? into.connectTimeout, policies: [namespacedName(p), namespacedName(into)] } : undefined);
     return this.streamFeature(gateway, listener, set, route, rule, own, merge);
   }
 
@@ -164,7 +163,7 @@ export class TrafficPolicyIndex {
 
   /** A route's parents, most specific first: its listener, then its ListenerSet (a listener of one), then the Gateway. */
   private parentTargets(gateway: Gateway, listener: string, set: ListenerSet | undefined): string[] {
-    return [...(set ? [`listener ${listener} of ListenerSet ${nameOf(set)}`, `ListenerSet ${nameOf(set)}`] : [`listener ${listener} of Gateway ${nameOf(gateway)}`]), `Gateway ${nameOf(gateway)}`];
+    return [...(set ? [`listener ${listener} of ListenerSet ${namespacedName(set)}`, `ListenerSet ${namespacedName(set)}`] : [`listener ${listener} of Gateway ${namespacedName(gateway)}`]), `Gateway ${namespacedName(gateway)}`];
   }
 
   private held(target: string) {
@@ -203,7 +202,7 @@ function labelsOf(o: ObjectMeta): Labels {
 
 function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[]; untimed?: string } }, errors: TranslationError[]): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [nameOf(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}) };
+  return { policies: [namespacedName(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}) };
 }
 
 /**
@@ -252,7 +251,7 @@ function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, error
   const routeSpec = (route.manifest?.spec ?? {}) as Record<string, unknown>;
   const errors = [...errorsOf(route), ...errorsOf(parent).filter((e) => routeSpec[e.field] === undefined)];
   const connectTimeout = route.connectTimeout ?? parent.connectTimeout;
-  return { policies: [nameOf(route), nameOf(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}) };
+  return { policies: [namespacedName(route), namespacedName(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}) };
 }
 
 /**
