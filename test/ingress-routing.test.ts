@@ -230,6 +230,39 @@ ${path("/", "Prefix", "main")}`);
   assert.equal(await backendOf(optOut, "GET http://secure.example.com/x"), "web/main");
 });
 
+test("ingress-nginx serves every host on 443 and redirects where a certificate is configured: a TLS entry without secretName, force-ssl-redirect without TLS, the ConfigMap's defaults (was: 200 on HTTP, no listener on 443)", async () => {
+  // controller.go createServers: "Host %q is listed in the TLS section but secretName is empty. Using default
+  // certificate"; lua_ingress.lua redirect_to_https: force_ssl_redirect and pass_access_scheme == "http" → true,
+  // else ssl_redirect and certificate_configured_for_current_request(); template.go buildHTTPSListener for every server.
+  const tls = (tlsLine: string, host: string, annotations = "") => ingress(host.split(".")[0], `  ingressClassName: nginx
+${tlsLine}
+  rules:
+  - host: ${host}
+    http:
+      paths:
+${path("/", "Prefix", "main")}
+${path("/.well-known/acme-challenge/t0k3n", "Exact", "other")}`, annotations);
+  const noSecret = tls("  tls: [{hosts: [nosecret.example.com]}]", "nosecret.example.com");
+  const r = await route(noSecret, "GET http://nosecret.example.com/x");
+  assert.equal(r.status, 308);
+  assert.equal(r.redirect?.location, "https://nosecret.example.com/x");
+  assert.equal(await backendOf(noSecret, "GET https://nosecret.example.com/x"), "web/main", "served with the default certificate");
+  assert.equal(await backendOf(noSecret, "GET http://nosecret.example.com/.well-known/acme-challenge/t0k3n"), "web/other", "no-tls-redirect-locations (default /.well-known/acme-challenge)");
+  // A tls section that lists other hosts only still gives the host the default certificate.
+  assert.equal((await route(tls("  tls: [{hosts: [elsewhere.example.com]}]", "listed.example.com"), "GET http://listed.example.com/")).status, 308);
+  const plain = tls("", "plain.example.com");
+  assert.equal(await backendOf(plain, "GET http://plain.example.com/x"), "web/main", "no TLS section: no certificate, no ssl-redirect");
+  assert.equal(await backendOf(plain, "GET https://plain.example.com/x"), "web/main", "every server listens on 443");
+  const forced = tls("", "forced.example.com", '    nginx.ingress.kubernetes.io/force-ssl-redirect: "true"');
+  assert.equal((await route(forced, "GET http://forced.example.com/x")).redirect?.location, "https://forced.example.com/x");
+  assert.equal(await backendOf(forced, "GET https://forced.example.com/x"), "web/main");
+  assert.equal(await backendOf(plain, "GET https://unknown.example.com/x"), "404", "the catch-all server _ answers 404 over HTTPS too");
+  const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {${data}}\n---\n`;
+  assert.equal(await backendOf(config('ssl-redirect: "false"') + noSecret, "GET http://nosecret.example.com/x"), "web/main", "ConfigMap ssl-redirect: false");
+  assert.equal((await route(config('force-ssl-redirect: "true"') + plain, "GET http://plain.example.com/x")).status, 308, "ConfigMap force-ssl-redirect: true");
+  assert.equal((await route(config('no-tls-redirect-locations: "/none"') + noSecret, "GET http://nosecret.example.com/.well-known/acme-challenge/t0k3n")).status, 308);
+});
+
 test("a Host with a trailing dot is the name without it to ingress-nginx (nginx drops one trailing dot)", async () => {
   // nginx src/http/ngx_http_request.c ngx_http_validate_host: `if (dot_pos == host_len - 1) { host_len--; }`.
   assert.equal(await backendOf(HOSTS, "GET http://bar.foo.com./"), "web/host");

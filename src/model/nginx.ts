@@ -78,6 +78,11 @@ export interface NginxControllerConfig {
   riskLevel?: string;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
   proxyProtocol?: true;
+  /** ssl-redirect and force-ssl-redirect: the annotations' defaults (config.go: true and false). */
+  sslRedirect?: boolean;
+  forceSslRedirect?: boolean;
+  /** no-tls-redirect-locations as written (config.go default "/.well-known/acme-challenge"): comma-separated path prefixes of locations never redirected to HTTPS. */
+  noTlsRedirectLocations?: string;
 }
 
 /** Every field is undefined when the annotation is absent. */

@@ -80,7 +80,7 @@ export interface ListenerIR {
   protocol: "HTTP" | "HTTPS" | "TLS";
   hostname?: string;
   /** Certificates are Secrets in the namespace of the Ingress that names them. */
-  tls?: { mode?: "Passthrough"; certificateRefs?: { group: ""; kind: "Secret"; name: string; namespace: string }[] };
+  tls?: { mode?: "Passthrough"; certificateRefs?: { group: ""; kind: "Secret"; name: string; namespace: string }[]; defaultCertificate?: true };
 }
 
 export interface GatewayIR {

@@ -9,12 +9,12 @@ import type { Inventory } from "../../model/inventory.js";
 import type { Ingress } from "../../model/ingress.js";
 import type { Route } from "../../model/route.js";
 import type { Diagnostic } from "../../model/source.js";
-import { assembleRoutes, GatewayBuilder, takePassthrough } from "./assemble.js";
+import { assembleRoutes, GatewayBuilder, takePassthrough, type NginxServers } from "./assemble.js";
 import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
 import { changesAccess, withGlobalRanges } from "./nginx-annotations.js";
-import { groupPaths, selectIngresses, type UnknownRiskLevel } from "./group.js";
+import { groupPaths, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR } from "./ir.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
@@ -60,7 +60,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     const key = `${ns}/${g.className}`;
     if (!gateways.has(key)) {
       const hosts = new Set(groups.filter((x) => x.className === g.className && (options.scope === "class" || x.namespace === g.namespace)).map((x) => x.host));
-      gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts));
+      gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts, options.scope === "class" && g.ingressNginx ? nginxServers(groups, g.className, inv) : undefined));
     }
     const passthrough = takePassthrough(g);
     const rules = groupRules(g, report, canaries);
@@ -69,6 +69,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     applyRuleFeatures(rules, report);
     routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
   }
+  // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
+  for (const b of gateways.values()) if (b.nginx) b.listener(undefined, "https");
   const ingresses = selected.map(([i]) => i);
   for (const ing of ingresses) noteWildcards(ing, report);
   const warnings = [...gateways.values()].filter((b) => b.gateway.listeners.length > MAX_LISTENERS).map((b) =>
@@ -80,6 +82,19 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     reports: report.finish(inv.ingress.ingresses),
     errors,
     warnings,
+  };
+}
+
+/** The servers of an ingress-nginx class (assemble.ts NginxServers), with the controller ConfigMap's defaults. */
+function nginxServers(groups: readonly HostGroup[], className: string, inv: Inventory): NginxServers {
+  const certified = new Set<string>();
+  for (const g of groups) {
+    if (g.className === className && g.host !== undefined && g.ingresses.some((i) => !i.nginx.canary && i.tls.length)) certified.add(g.host);
+  }
+  const c = inv.ingressNginx;
+  return {
+    certified, sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false,
+    noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),
   };
 }
 

@@ -20,7 +20,8 @@ export function emitGateway(g: GatewayIR): K8sObject {
 function listener(l: ListenerIR, namespace: string): ListenerIR {
   if (!l.tls?.certificateRefs) return l;
   const refs = l.tls.certificateRefs.map(({ namespace: ns, ...r }) => (ns === namespace ? r : { ...r, namespace: ns }));
-  return { ...l, tls: { ...l.tls, certificateRefs: refs as NonNullable<ListenerIR["tls"]>["certificateRefs"] } };
+  const { defaultCertificate: _, ...tls } = l.tls; // the controller's own fallback: no Gateway API field
+  return { ...l, tls: { ...tls, certificateRefs: refs as NonNullable<ListenerIR["tls"]>["certificateRefs"] } };
 }
 
 export function emitRoute(r: RouteIR): K8sObject {

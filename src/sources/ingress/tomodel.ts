@@ -18,6 +18,7 @@ function listenerOf(l: ListenerIR): Listener {
   const tls = l.tls && {
     mode: l.tls.mode ?? "Terminate" as const,
     certificateRefs: (l.tls.certificateRefs ?? []).map((c) => ({ group: CORE_GROUP, kind: "Secret", namespace: c.namespace, name: c.name })),
+    ...(l.tls.defaultCertificate ? { defaultCertificate: true as const } : {}),
   };
   return { name: l.name, port: l.port, protocol: l.protocol, hostname: l.hostname, tls, allowedRoutes: { namespaces: { from: "All" } } };
 }
