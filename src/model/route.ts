@@ -84,7 +84,13 @@ export interface CorsPolicy {
 export type RouteFilter =
   | { type: "RequestHeaderModifier"; modifier: HeaderModifier }
   | { type: "ResponseHeaderModifier"; modifier: HeaderModifier }
-  | { type: "RequestRedirect"; scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode: number }
+  /**
+   * Two of ingress-nginx's redirects, for the route graph only: dropTrailingSlash, its redirect to HTTPS, whose location
+   * drops the request URI's final "/" (lua_ingress.lua, preserve-trailing-slash off); fixedQuery, nginx's `return CODE
+   * URL` (permanent-redirect, temporal-redirect, app-root), whose location carries the URL's own query ("" for none)
+   * rather than the request's.
+   */
+  | { type: "RequestRedirect"; scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string }
   | { type: "URLRewrite"; hostname?: string; path?: PathModifier }
   | { type: "RequestMirror"; backend: BackendRef; percent: number }
   | { type: "CORS"; cors: CorsPolicy }

@@ -54,6 +54,21 @@ export interface NginxServers {
   /** The controller ConfigMap's ssl-redirect and force-ssl-redirect, the annotations' defaults (rewrite/main.go Parse). */
   sslRedirect: boolean;
   forceSslRedirect: boolean;
+  /**
+   * use-forwarded-headers: the scheme is X-Forwarded-Proto's when the request has one (lua_ingress.lua rewrite:
+   * `ngx.var.pass_access_scheme = ngx.var.http_x_forwarded_proto`), and only "http" redirects: a TLS-terminating
+   * load balancer's "https" is served on port 80, a request on 443 saying "http" is redirected.
+   */
+  forwardedProto: boolean;
+  /** The ConfigMap's preserve-trailing-slash (default false): the annotation's default. */
+  preserveTrailingSlash: boolean;
+  /**
+   * server-alias: each host's more server names (controller.go createServers: the first main Ingress of the host with
+   * aliases gives them; an alias that is the host or another server's host is dropped), and whether the host's
+   * certificate covers the alias (nginx.go configureCertificates: `ssl.IsValidHostname(alias, rawServer.SSLCert.CN)`,
+   * else the alias has no certificate configured and ssl-redirect does not apply there).
+   */
+  aliases: ReadonlyMap<string, readonly { name: string; certified: boolean }[]>;
   /** no-tls-redirect-locations (default "/.well-known/acme-challenge"): locations whose path starts with one are never redirected. */
   noTlsRedirect: readonly string[];
 }
@@ -85,16 +100,28 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
   const https = secrets.length || gw.nginx ? gw.listener(g.host, "https", secrets) : undefined;
   const served = rules;
   const out: RouteIR[] = [];
-  const route = (kind: RouteIR["kind"], n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR[] => chunks(rs).map((c, i) =>
-    ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: g.host ? [g.host] : [], parentRefs: parents, rules: c }));
   const kind = g.protocol === "grpc" ? "GRPCRoute" : "HTTPRoute";
-  if (served.length) {
-    const certified = gw.nginx ? g.host !== undefined && gw.nginx.certified.has(g.host) : secrets.length > 0;
+  const serve = (host: string | undefined, certified: boolean, n: string, http: ListenerIR, https: ListenerIR | undefined): RouteIR[] => {
+    const route = (n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR[] => chunks(rs).map((c, i) =>
+      ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: host ? [host] : [], parentRefs: parents, rules: c }));
     const redirects = served.filter((r) => redirectsToHttps(r, g, certified, gw.nginx, report));
+    if (redirects.length && https && gw.nginx?.forwardedProto) {
+      // Each redirecting rule: on 443 a redirecting copy for X-Forwarded-Proto "http"; on 80 a served copy for any other
+      // X-Forwarded-Proto (one header match more: it outranks the rule it copies, and every rule that rule outranks).
+      return [...route(n, [gw.ref(https)], served.flatMap((r) => (redirects.includes(r) ? [withProto(httpsRedirect(r, gw.nginx), "http"), r] : [r]))),
+        ...route(`${n}-http`, [gw.ref(http)], served.flatMap((r) => (redirects.includes(r) ? [withProto(r, "not http"), httpsRedirect(r, gw.nginx)] : [r])))];
+    }
     if (redirects.length && https) {
-      out.push(...route(kind, name, [gw.ref(https)], served));
-      out.push(...route(kind, `${name}-http`, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r) : r))));
-    } else out.push(...route(kind, name, [gw.ref(http), ...(https ? [gw.ref(https)] : [])], served));
+      return [...route(n, [gw.ref(https)], served), ...route(`${n}-http`, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r, gw.nginx) : r)))];
+    }
+    return route(n, [gw.ref(http), ...(https ? [gw.ref(https)] : [])], served);
+  };
+  if (served.length) {
+    out.push(...serve(g.host, gw.nginx ? g.host !== undefined && gw.nginx.certified.has(g.host) : secrets.length > 0, name, http, https));
+    // server_name HOST ALIAS...: an alias is served as the host, with its own certificate and redirects.
+    for (const a of g.host !== undefined ? gw.nginx?.aliases.get(g.host) ?? [] : []) {
+      out.push(...serve(a.name, a.certified, `${name}-alias-${nameFromHost(a.name)}`, gw.listener(a.name, "http"), gw.listener(a.name, "https", secrets)));
+    }
   }
   if (passthrough.length) out.push(...passthroughRoute(g, passthrough, gw, name, report));
   out.push(...wwwRoutes(g, gw, name, secrets, report));
@@ -143,7 +170,7 @@ function redirectsToHttps(r: RuleIR, g: HostGroup, certified: boolean, nginx: Ng
     report.annotation(r.source, "force-ssl-redirect", "not-translated", `host ${g.host ?? "(any)"} has no TLS secret: ingress-nginx would answer HTTPS with its default certificate, which Gateway API cannot express`);
   }
   if (!certified) { report.annotation(r.source, "ssl-redirect", "ignored", "the host has no TLS secret"); return false; }
-  report.annotation(r.source, "ssl-redirect", "translated");
+  report.annotation(r.source, "ssl-redirect", "translated", r.source.nginx.preserveTrailingSlash === true ? undefined : "ingress-nginx's redirect drops a final \"/\" of the request URI (http://h/x/ → https://h/x); the RequestRedirect keeps it");
   report.annotation(r.source, "force-ssl-redirect", "translated");
   if (r.filters.some((f) => f.type === "RequestRedirect") && !r.trailingSlash) return false;
   return n.forceSslRedirect === true || (n.sslRedirect ?? g.ingressNginx);
@@ -154,10 +181,19 @@ function redirectsToHttps(r: RuleIR, g: HostGroup, certified: boolean, nginx: Ng
  * upgrade along in one hop, as ingress2gateway writes it (nginx answers 301 to http://…/guide/ first,
  * then 308 to HTTPS: the client ends at the same URL).
  */
-function httpsRedirect(r: RuleIR): RuleIR {
+function httpsRedirect(r: RuleIR, nginx: NginxServers | undefined): RuleIR {
   const slash = r.trailingSlash ? r.filters.find((f) => f.type === "RequestRedirect")?.requestRedirect : undefined;
-  const redirect = slash ? { ...slash, scheme: "https" } : { scheme: "https", statusCode: 308 };
+  // lua_ingress.lua rewrite: "do not append a trailing slash on redirects unless enabled by annotations" (preserve-trailing-slash).
+  const drop = nginx && !(r.source.nginx.preserveTrailingSlash ?? nginx.preserveTrailingSlash) ? { dropTrailingSlash: true as const } : {};
+  const redirect = slash ? { ...slash, scheme: "https" } : { scheme: "https", statusCode: 308, ...drop };
   return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: redirect }], backends: [], requestTimeout: undefined };
+}
+
+/** The rule for requests whose X-Forwarded-Proto is "http", or is present and not "http" (PCRE, matched whole). */
+function withProto(r: RuleIR, proto: "http" | "not http"): RuleIR {
+  const header = proto === "http" ? { name: "X-Forwarded-Proto", value: "http" } : { name: "X-Forwarded-Proto", value: "(?!http$).*", type: "RegularExpression" as const };
+  const matches = (r.matches.length ? r.matches : [{}]).map((m) => ({ ...m, headers: [...(m.headers ?? []), header] }));
+  return { ...r, matches };
 }
 
 /**

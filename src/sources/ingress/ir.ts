@@ -7,6 +7,8 @@ import type { NginxAccess } from "../../model/nginx.js";
 
 export interface BackendRef {
   name: string;
+  /** Another namespace than the route's: an ingress-nginx canary of another namespace (route graph only, group.ts addCanary). */
+  namespace?: string;
   port?: number;
   /** A resource backend: its API group and kind (a Service has neither). */
   group?: string;
@@ -32,7 +34,7 @@ export interface RouteMatch {
 }
 
 export type Filter =
-  | { type: "RequestRedirect"; requestRedirect: { scheme?: string; hostname?: string; port?: number; path?: { type: "ReplaceFullPath"; replaceFullPath: string }; statusCode: number } }
+  | { type: "RequestRedirect"; requestRedirect: { scheme?: string; hostname?: string; port?: number; path?: { type: "ReplaceFullPath"; replaceFullPath: string }; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string } }
   | { type: "URLRewrite"; urlRewrite: { path: { type: "ReplaceFullPath"; replaceFullPath: string } } }
   | { type: "RequestHeaderModifier"; requestHeaderModifier: { set: { name: string; value: string }[] } }
   | { type: "CORS"; cors: Record<string, unknown> };

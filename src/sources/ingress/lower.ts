@@ -9,7 +9,8 @@ import type { Inventory } from "../../model/inventory.js";
 import type { Ingress } from "../../model/ingress.js";
 import type { Route } from "../../model/route.js";
 import type { Diagnostic } from "../../model/source.js";
-import { assembleRoutes, GatewayBuilder, takePassthrough, type NginxServers } from "./assemble.js";
+import { X509Certificate } from "node:crypto";
+import { assembleRoutes, GatewayBuilder, takePassthrough, tlsSecrets, type NginxServers } from "./assemble.js";
 import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
@@ -51,7 +52,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   const report = new ConversionReport();
   const errors: Diagnostic[] = [];
   const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject");
-  const groups = groupPaths(selected, inv, errors);
+  const groups = groupPaths(selected, inv, errors, options.scope);
   const canaries = planCanaries(groups);
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];
@@ -88,14 +89,49 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
 /** The servers of an ingress-nginx class (assemble.ts NginxServers), with the controller ConfigMap's defaults. */
 function nginxServers(groups: readonly HostGroup[], className: string, inv: Inventory): NginxServers {
   const certified = new Set<string>();
-  for (const g of groups) {
-    if (g.className === className && g.host !== undefined && g.ingresses.some((i) => !i.nginx.canary && i.tls.length)) certified.add(g.host);
-  }
+  const mine = groups.filter((g) => g.className === className && g.host !== undefined);
+  for (const g of mine) if (g.ingresses.some((i) => !i.nginx.canary && i.tls.length)) certified.add(g.host!);
   const c = inv.ingressNginx;
   return {
-    certified, sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false,
+    certified, aliases: serverAliases(mine, inv), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
     noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),
   };
+}
+
+/**
+ * server-alias per host (NginxServers.aliases), in the order of the Ingresses (by namespace and name; the controller
+ * takes them by creation time). Wildcard aliases (nginx's own wildcard, any number of labels) are left out.
+ */
+function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string, { name: string; certified: boolean }[]> {
+  const servers = new Set(groups.filter((g) => g.ingresses.some((i) => !i.nginx.canary)).map((g) => g.host!));
+  const out = new Map<string, { name: string; certified: boolean }[]>();
+  for (const host of servers) {
+    const from = groups.filter((g) => g.host === host).flatMap((g) => g.ingresses).filter((i) => !i.nginx.canary && i.nginx.serverAliases?.length)
+      .sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1))[0];
+    const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !a.includes("*") && !a.startsWith("~"));
+    if (!names.length) continue;
+    const cert = tlsSecrets(groups.filter((g) => g.host === host).flatMap((g) => g.ingresses), host)[0];
+    const pem = cert && inv.routing.tlsMaterial.find((m) => m.kind === "Secret" && m.namespace === cert.namespace && m.name === cert.name)?.certificates[0];
+    const cn = pem ? certificateNames(pem) : [];
+    out.set(host, names.map((name) => ({ name, certified: cn.some((n) => validHostname(name, n)) })));
+  }
+  return out;
+}
+
+/** The names ingress-nginx reads off a certificate (net/ssl/ssl.go CreateSSLCert: the subject's CN and the DNS SANs). */
+function certificateNames(pem: string): string[] {
+  try {
+    const x = new X509Certificate(pem);
+    const cn = /(?:^|\n)CN=([^\n]*)/.exec(x.subject)?.[1];
+    const dns = (x.subjectAltName ?? "").split(/,\s*/).filter((p) => p.startsWith("DNS:")).map((p) => p.slice(4));
+    return [...(cn ? [cn] : []), ...dns];
+  } catch { return []; }
+}
+
+/** ssl.go IsValidHostname: the name, or the name with its first label as "*", equal to the certificate's name (any case). */
+function validHostname(host: string, cn: string): boolean {
+  const star = ["*", ...host.split(".").slice(1)].join(".");
+  return host.toLowerCase() === cn.toLowerCase() || star.toLowerCase() === cn.toLowerCase();
 }
 
 /** Adds the Ingresses, one Gateway per class, to the inventory's route graph (for routing). */

@@ -37,7 +37,8 @@ function emitRule(kind: RouteIR["kind"], rule: RuleIR): Record<string, unknown> 
     const matches = rule.matches.map((m) => (kind === "GRPCRoute" ? grpcMatch(m) : httpMatch(m))).filter((m) => Object.keys(m).length);
     if (matches.length) out.matches = matches;
   }
-  if (rule.filters.length) out.filters = rule.filters;
+  // dropTrailingSlash and fixedQuery are ingress-nginx's own (the route graph's), no Gateway API field.
+  if (rule.filters.length) out.filters = rule.filters.map((f) => (f.type === "RequestRedirect" ? { ...f, requestRedirect: (({ dropTrailingSlash: _, fixedQuery: __, ...x }) => x)(f.requestRedirect) } : f));
   if (rule.backends.length) out.backendRefs = rule.backends.map(backendRef);
   if (rule.requestTimeout) out.timeouts = { request: duration(rule.requestTimeout) };
   return out;
@@ -58,7 +59,7 @@ function grpcMatch(m: RouteMatch): Record<string, unknown> {
 
 function backendRef(b: BackendRef): Record<string, unknown> {
   return {
-    name: b.name, ...(b.group !== undefined ? { group: b.group } : {}), ...(b.kind !== undefined ? { kind: b.kind } : {}),
+    name: b.name, ...(b.namespace !== undefined ? { namespace: b.namespace } : {}), ...(b.group !== undefined ? { group: b.group } : {}), ...(b.kind !== undefined ? { kind: b.kind } : {}),
     ...(b.port !== undefined ? { port: b.port } : {}), ...(b.weight !== undefined ? { weight: b.weight } : {}),
   };
 }

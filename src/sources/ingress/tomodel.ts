@@ -67,7 +67,7 @@ function filterOf(f: Filter): RouteFilter {
   switch (f.type) {
     case "RequestRedirect": {
       const r = f.requestRedirect;
-      return { type: "RequestRedirect", scheme: r.scheme, hostname: r.hostname, port: r.port, statusCode: r.statusCode, path: r.path && { type: "ReplaceFullPath", value: r.path.replaceFullPath } };
+      return { type: "RequestRedirect", scheme: r.scheme, hostname: r.hostname, port: r.port, statusCode: r.statusCode, path: r.path && { type: "ReplaceFullPath", value: r.path.replaceFullPath }, ...(r.dropTrailingSlash ? { dropTrailingSlash: true as const } : {}), ...(r.fixedQuery !== undefined ? { fixedQuery: r.fixedQuery } : {}) };
     }
     case "URLRewrite": return { type: "URLRewrite", path: { type: "ReplaceFullPath", value: f.urlRewrite.path.replaceFullPath } };
     case "RequestHeaderModifier": return { type: "RequestHeaderModifier", modifier: { set: f.requestHeaderModifier.set, add: [], remove: [] } };
@@ -79,5 +79,5 @@ function filterOf(f: Filter): RouteFilter {
 }
 
 function backendOf(b: BackendIR, namespace: string): BackendRef {
-  return { group: b.group ?? CORE_GROUP, kind: b.kind ?? "Service", namespace, name: b.name, port: b.port, weight: b.weight ?? 1, filters: [] };
+  return { group: b.group ?? CORE_GROUP, kind: b.kind ?? "Service", namespace: b.namespace ?? namespace, name: b.name, port: b.port, weight: b.weight ?? 1, filters: [] };
 }
