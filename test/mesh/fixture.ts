@@ -58,6 +58,13 @@ export function withProxy(proxy: string, namespaces: readonly string[] = ["web"]
   return yaml;
 }
 
+/** The cluster with the pod `pod` of namespace shop (API_V1, API_V2) running `proxy` (linkerd-proxy, istio-proxy) as a container. */
+export function podWithProxy(proxy: string, pod: string, yaml = CLUSTER): string {
+  const at = new RegExp(`(metadata: \\{name: ${pod}, namespace: shop, [^\\n]*\\}\\nspec: \\{containers: \\[)`);
+  if (!at.test(yaml)) throw new Error(`no pod ${pod} in namespace shop`);
+  return yaml.replace(at, `$1{name: ${proxy}, image: proxy}, `);
+}
+
 /** An HTTPRoute (or another kind) whose spec is YAML indented 2; `parents` are flow-style parentRefs. */
 export function meshRoute(ns: string, name: string, parents: string, rest: string, kind = "HTTPRoute"): string {
   return `---
