@@ -5,8 +5,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cli, tempFiles } from "../helpers.js";
-import { API_V2, meshRoute, podWithProxy, withProxy } from "./fixture.js";
+import { API_V2, meshRoute, podWithProxy, routeJson, withProxy } from "./fixture.js";
 
 const API_80 = "{kind: Service, group: '', name: api, port: 80}";
 
@@ -16,14 +15,9 @@ const route = (rule: string, annotations = "") =>
 
 /** `junction route` of GET http://api.shop/x?QUERY from web/client, whose proxy is `proxy`: status and attempts. */
 async function ask(proxy: string, yaml: string, query: string, backendProxy = false): Promise<{ status: number; attempts: number; notes: string[] }> {
-  const { dir, cleanup } = tempFiles({ "c.yaml": (backendProxy ? podWithProxy(proxy, API_V2, withProxy(proxy)) : withProxy(proxy)) + yaml });
-  try {
-    const r = await cli(["route", "-f", dir, "-q", "--from", "web/client", "--request", `GET http://api.shop/x?${query}`, "-o", "json"]);
-    assert.equal(r.code, 0, r.out + r.err);
-    const a = JSON.parse(r.out).results[0];
-    const model = (a.steps ?? []).find((s: { stage: string }) => s.stage === "backend-model");
-    return { status: a.status, attempts: Number(/after (\d+) attempt/.exec(model?.outcome ?? "")?.[1] ?? 0), notes: model?.detail ?? [] };
-  } finally { cleanup(); }
+  const a = await routeJson((backendProxy ? podWithProxy(proxy, API_V2, withProxy(proxy)) : withProxy(proxy)) + yaml, "web/client", `GET http://api.shop/x?${query}`);
+  const model = a.steps.find((s) => s.stage === "backend-model");
+  return { status: a.status as number, attempts: Number(/after (\d+) attempt/.exec(model?.outcome ?? "")?.[1] ?? 0), notes: (model?.detail as string[] | undefined) ?? [] };
 }
 
 test("Istio: a route's retry retries its codes only, not a reset nor a timed-out attempt (conversion.go retryOn connect-failure,refused-stream,unavailable,cancelled + codes; was: both retried)", async () => {

@@ -317,7 +317,19 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   }
   const routes = [...index.byKind.get(kind)!].sort((a, b) => compareAge(a.route, b.route) || a.route.name.localeCompare(b.route.name));
   const bound: BoundRoutes = { ...base, routes: routes.map(routable) };
+  /** The proxy cannot build the route table (linkerdZeroWeights): the connection closes unanswered. */
+  const unbuildable = (tables: readonly MeshRouteState[]): BoundRoutes | undefined => {
+    const at = linkerdZeroWeights(tables);
+    if (!at) return undefined;
+    Object.assign(res, { route: undefined, rule: undefined, backend: null, backends: [], upstream: null, responseHeaders: {}, status: null, connection: "failed",
+      reason: `${at} has two or more backendRefs whose weights are all 0: Linkerd's proxy panics building the routes of ${place} ("distribution must be valid"), and the connection closes unanswered, whatever rule it would match` });
+    res.candidates = [...tables.map((st) => ({ route: routeKey(st.route), rule: -1, match: -1, outcome: "not applied: the proxy could not build its routes" })), ...left];
+    return bound;
+  };
   if (kind === "TCPRoute" || kind === "TLSRoute") {
+    // Only the oldest TCPRoute is sent (MAXIMUM_ALLOWED_TCP_ROUTES), every TLSRoute.
+    const failed = unbuildable(kind === "TCPRoute" ? routes.slice(0, 1) : routes);
+    if (failed) return failed;
     const { outcome: out } = meshL4(parent, kind, routes, req, res, LINKERD_L4, linkerdTie);
     res.candidates.push(...left);
     if (out === "unmatched" && parent.kind === "egress") return linkerdEgressDefault(parent, { kind: "opaque" }, res.reason, req, res, bound);
@@ -326,6 +338,8 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   if (!speaksHttp(req)) {
     return unrouted(`${req.scheme.toUpperCase()} traffic: Linkerd's proxy detects no HTTP, and its ${kind}s do not apply; its opaque default route forwards the connection to ${defaultTarget(parent)}`);
   }
+  const failed = unbuildable(routes);
+  if (failed) return failed;
   // grpc/src/outbound/http.rs and grpc.rs convert_outbound_route: a rule whose backends are empty gets "FirstAvailable" of the
   // parent's own backend (the Service, or the EgressNetwork's original destination), not a failure.
   const parentAnnotations = (parent.kind === "service" ? parent.service.annotations : parent.network.annotations) ?? {};
@@ -338,6 +352,23 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   // hostnames) comes after its routes, so it takes the requests no route matches.
   if (parent.kind === "egress" && res.route === undefined && res.status === 404) return linkerdEgressDefault(parent, protocol, res.reason, req, res, bound);
   return bound;
+}
+
+/**
+ * The first rule of `routes` whose backendRefs are two or more, all of weight 0 ("ROUTE rule N"), or
+ * undefined. The policy controller sends the weights as they are (grpc/src/outbound/http.rs
+ * convert_backend), and linkerd2-proxy builds every rule's distribution when it builds the route table
+ * (app/outbound/src/http/logical/policy/router.rs, tls and opaq alike): Distribution::random_available
+ * refuses weights that are all 0 (rand's WeightedIndex, InsufficientNonZero) and the proxy
+ * `.expect("distribution must be valid")`s it: the task of the connection panics. One backendRef of
+ * weight 0 is used as if weighted (FirstAvailable: split.ts `lone`).
+ */
+function linkerdZeroWeights(routes: readonly MeshRouteState[]): string | undefined {
+  for (const st of routes) {
+    const rule = st.route.rules.find((r) => r.backends.length >= 2 && r.backends.every((b) => b.weight === 0));
+    if (rule) return `${routeKey(st.route)} rule ${rule.index}`;
+  }
+  return undefined;
 }
 
 /**
@@ -508,7 +539,7 @@ function meshL4(parent: L4Parent, kind: "TLSRoute" | "TCPRoute", routes: readonl
     res.backends = [{ name, kind: parent.kind === "service" ? "Service" : parent.kind === "entry" ? "ServiceEntry" : "EgressNetwork", port: parent.kind === "service" ? parent.port.port : parent.port, weight: 1 }];
     res.backend = name;
   } else {
-    const split = splitOf(rule, chosen.backends, false);
+    const split = splitOf(rule, chosen.backends, false, undefined, undefined, undefined, reader === LINKERD_L4);
     res.backends = split.shares;
     const failed = split.problem ?? split.failure?.message;
     if (failed) return fail(`${routeKey(chosen.route)}: ${failed}; ${reader.proxy} fails the connection`);
