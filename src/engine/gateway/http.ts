@@ -234,7 +234,11 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
         if (unsupported) Object.assign(ex, { failed: `Linkerd's policy controller cannot convert the ${unsupported.type} filter of backend ${picked.name}: it answers that backend's requests 500 (unsupported backend filter)`, failedStatus: 500 });
         else applyFilters(picked.ref.filters, ex, fctx);
       }
-      if (split.failure && !ex.redirect && !ex.answered && !ex.failed) Object.assign(ex, { failed: split.failure.message, failedStatus: split.failure.status });
+      // A Linkerd client's proxy: a backend without endpoints fails fast after 3 s, 504 (walk/serve.ts noEndpoints).
+      const linkerdFailFast = ctx.reader === "linkerd" && split.failure?.noEndpoint;
+      if (split.failure && !ex.redirect && !ex.answered && !ex.failed) Object.assign(ex, linkerdFailFast
+        ? { failed: `${split.failure.message}: Linkerd's proxy holds the request for its fail-fast timeout (3 s), then answers 504`, failedStatus: 504 }
+        : { failed: split.failure.message, failedStatus: split.failure.status });
     }
     finish(res, req, ex, picked, ctx, w, policy?.panicThreshold);
   }
