@@ -15,7 +15,7 @@
 // diagnostic are the same whatever the timing, worker or not.
 
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
-import type { HandedFile } from "./handover.js";
+import { decodeHanded, type HandedFile, type HandedMessage } from "./handover-codec.js";
 import { decode, releaseText, type InputFile, type ReadSink } from "./read.js";
 import { Diagnostics } from "../model/source.js";
 import { isJsonName, objectsOf, strictJsonObject, type RawObject } from "./documents.js";
@@ -52,16 +52,24 @@ export const BLOCK = 1024;
 /** Where the worker thread writes its task id in its progress array (checkahead-early.ts CheckAheadData). */
 export const WORKER_TASK = 1;
 
-/** Where the worker counts the files it judged from the last back (the hand-over: CheckAhead.reaches counts them as judged). */
+/** Where the worker counts the files it judged from the last back, in half files of its time (the hand-over: CheckAhead.reaches counts them as judged; one lowered as one and a half). */
 export const FROM_BACK = 2;
+
+/** Where the main thread says that the load is settled late (CheckAhead.settlesLate): 1, after the command's answer is built. */
+export const SETTLES_LATE = 3;
+
+/** How much later than the load's end a load settled late is settled, as a share of the load's time (at 100k pods the classes, engine and rows of `list` take about as long as the load). */
+export const SETTLE_LATE = 0.8;
 
 /**
  * The hand-over (handover.ts), as the main thread asks it of the worker: `files`, how many files
  * the worker lowers from the last back once every file is read (at most: it stops MEET_MARGIN files
  * before the main thread's position), or `all`: every file it judges clean, in order, each waited
- * for by the main thread (tests). `dieAfter`: the worker thread ends after that many files (tests).
+ * for by the main thread (tests). `always`: from the back whatever the worker's slack (tests and
+ * measurements); `hold`: no file judged before the files from the back came (tests); `dieAfter`: the
+ * worker thread ends after that many files (tests).
  */
-export interface HandOver { files: number; all?: boolean; dieAfter?: number }
+export interface HandOver { files: number; all?: boolean; always?: boolean; hold?: boolean; dieAfter?: number }
 
 /** What the worker is sent first when the hand-over is on: the port it posts the lowered files on. */
 export interface HandOverStart extends HandOver { handOver: MessagePort }
@@ -71,18 +79,19 @@ export interface HandOverStart extends HandOver { handOver: MessagePort }
  * early (docs/performance.md, twenty-second stop: sized by the second core's slack before `list`'s
  * first write, 0.15-0.45 s, at about 0.7 ms of the worker's CPU per file lowered).
  */
-export const HAND_OVER_FILES = 200;
+export const HAND_OVER_FILES = 500;
 
 /** The worker stops lowering from the back this many files before the main thread's position (a file it lowers after the main thread has passed it is lost work). */
 export const MEET_MARGIN = 16;
 
-/** JUNCTION_HAND_OVER (tests and measurements): "off", "all", or how many files from the back. */
+/** JUNCTION_HAND_OVER (tests and measurements): "off", "all", or how many files from the back, optionally followed by ",always". */
 export function handOverFromEnv(value = process.env.JUNCTION_HAND_OVER): HandOver | undefined | false {
   if (!value) return undefined;
   if (value === "off") return false;
   if (value === "all") return { files: 0, all: true };
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 0 ? { files: n } : undefined;
+  const [count, mode] = value.split(",");
+  const n = Number(count);
+  return Number.isInteger(n) && n >= 0 ? { files: n, ...(mode === "always" ? { always: true } : {}) } : undefined;
 }
 
 /** The worker thread says which thread it is (WORKER_TASK), first thing: the main thread then knows when it has ended (CheckAhead.workerEnded). */
@@ -195,7 +204,13 @@ export class CheckAhead implements ReadSink {
   /** Files parsed on a clean verdict. */
   clean = 0;
   /** Optimistic: settled after the load, once the command has built its answer (load.ts `settleLater`): the worker has longer (reaches). */
-  settlesLate = false;
+  get settlesLate(): boolean { return this.late; }
+  set settlesLate(late: boolean) {
+    this.late = late;
+    // (The worker sizes the hand-over by when the load is settled: checkahead-thread.ts Slack.)
+    if (this.progress.length > SETTLES_LATE) Atomics.store(this.progress, SETTLES_LATE, late ? 1 : 0);
+  }
+  private late = false;
   /** allRead was called before the worker started. */
   private ended = false;
   /** What the optimistic load did, once settled. */
@@ -207,7 +222,9 @@ export class CheckAhead implements ReadSink {
   /** The hand-over asked of the worker (optimistic only), its port once started, and the files it posted, by slot, not taken yet. */
   private readonly handOver?: HandOver;
   private port?: MessagePort;
-  private arrived = new Map<number, HandedFile>();
+  private arrived = new Map<number, HandedMessage>();
+  /** The files handed to the worker, until every file is read (then sent again, from the last back, for the hand-over). */
+  private sent: Judge[] = [];
   /** Files the main thread took lowered (handover.ts). */
   handedOver = 0;
 
@@ -242,6 +259,7 @@ export class CheckAhead implements ReadSink {
     const verdicts = this.blocks[this.blocks.length - 1];
     const judge: Judge = { slot, bytes: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, name: file.name, verdicts: verdicts.buffer as SharedArrayBuffer, all: this.optimistic };
     this.handed.set(file, { slot, verdicts, text: file.text });
+    if (this.handOver && !this.handOver.all) this.sent.push(judge);
     if (this.worker) this.worker.postMessage(judge);
     else if (this.jsonBytes < this.at) this.pending.push(judge);
     else {
@@ -255,6 +273,9 @@ export class CheckAhead implements ReadSink {
 
   /** Every file was read (and handed over): a worker that has judged them all ends, and its heap is freed. */
   allRead(): void {
+    // The hand-over from the last file back: the worker is sent every file again, the last first, on the hand-over's port (checkahead-thread.ts fromBack).
+    if (this.port) this.port.postMessage({ back: this.sent.reverse() });
+    this.sent = [];
     if (this.worker) this.worker.postMessage(END);
     else this.ended = true;
   }
@@ -317,7 +338,7 @@ export class CheckAhead implements ReadSink {
     Atomics.store(this.progress, 0, h.slot);
     if (this.handOver?.all) settled(h.verdicts, i, 30_000, () => this.workerEnded());
     for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
-      const f = m.message as HandedFile;
+      const f = m.message as HandedMessage;
       // (Posted too late for its file, already parsed here: dropped.)
       if (f.slot >= h.slot) this.arrived.set(f.slot, f);
     }
@@ -327,7 +348,7 @@ export class CheckAhead implements ReadSink {
     this.handed.delete(file);
     this.sweep(h.slot);
     this.handedOver++;
-    return got;
+    return decodeHanded(got);
   }
 
   /**
@@ -342,11 +363,11 @@ export class CheckAhead implements ReadSink {
     const p = this.pace, elapsed = now - p.t0;
     if (elapsed < 50 || slot <= p.s0) return true;
     // (The files the worker judged from the last back, handing them over, count as its progress: it will not judge them again.)
-    const back = this.port && this.progress.length > FROM_BACK ? Atomics.load(this.progress, FROM_BACK) : 0;
+    const back = this.port && this.progress.length > FROM_BACK ? Atomics.load(this.progress, FROM_BACK) / 2 : 0;
     const mainRate = (slot - p.s0) / elapsed, workerRate = (this.swept + back - p.w0) / elapsed;
     // (Settled late, the worker judges on while the engine is built: at 100k pods that takes about as
     // long as the load: counted as 0.8 of the whole load at its rate so far.)
-    const left = (this.slots - slot) / mainRate + (this.settlesLate ? 0.8 * this.slots / mainRate : 0);
+    const left = (this.slots - slot) / mainRate + (this.late ? SETTLE_LATE * this.slots / mainRate : 0);
     // (Up to SETTLE_WAITS files short are left to the settling, which waits for them: checking a few
     // here would load the validators on the main thread for them.)
     return slot < this.swept + workerRate * left + SETTLE_WAITS;

@@ -9,21 +9,22 @@
 // diagnostics and the answers are the same whether a file is handed over or not.
 //
 // The worker side (lowerForHandOver) loads every front end: checkahead-thread.ts imports this module
-// only when the hand-over is on.
+// only when the hand-over is on. What crosses, and how: handover-codec.ts.
 
-import { Diagnostics, type Path } from "../model/source.js";
-import { InventoryBuilder, type NewEndpoint } from "./builder.js";
+import { Diagnostics } from "../model/source.js";
+import { InventoryBuilder } from "./builder.js";
 import type { RawObject } from "./documents.js";
 import { lower } from "./lowering.js";
+import { isHandedPod, type HandedFile, type HandedObject, type HandedPod } from "./handover-codec.js";
 
-/** A pod of a handed-over file: its endpoint as the pod front end made it (its `src` set again by the main thread), and its identity. */
-export interface HandedPod { pod: NewEndpoint; name: string; namespace: unknown }
-
-/** Another object of a handed-over file: as objectsOf split it, its value as JSON.parse made it (a structured clone of it). */
-export interface HandedObject { apiVersion: string; kind: string; obj: Record<string, unknown> }
-
-/** What crosses for one file (on the hand-over's MessagePort), its objects in the file's order; `paths`: each object's path when the file is not one list (else ["items", i]). */
-export interface HandedFile { slot: number; items: (HandedPod | HandedObject)[]; paths?: Path[] }
+/** Whether a value holds a -0 (JSON.stringify writes it 0: such a file is the main thread's). */
+function holdsMinusZero(v: unknown): boolean {
+  if (typeof v === "number") return Object.is(v, -0);
+  if (v === null || typeof v !== "object") return false;
+  if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) if (holdsMinusZero(v[i])) return true; return false; }
+  for (const k in v) if (holdsMinusZero((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
 
 /**
  * The worker's side: the objects of a file judged clean (checkahead.ts judgeObjects, `split` what
@@ -41,7 +42,11 @@ export function lowerForHandOver(slot: number, objects: RawObject[], split: Diag
   const diags = new Diagnostics(), b = new InventoryBuilder(diags);
   const items: (HandedPod | HandedObject)[] = [];
   for (const raw of objects) {
-    if (!isPod(raw)) { items.push({ apiVersion: raw.apiVersion, kind: raw.kind, obj: raw.obj }); continue; }
+    if (!isPod(raw)) {
+      if (holdsMinusZero(raw.obj)) return undefined;
+      items.push({ apiVersion: raw.apiVersion, kind: raw.kind, obj: raw.obj });
+      continue;
+    }
     const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
     if (typeof md?.name !== "string" || md.namespace === "kube-system") return undefined;
     const n = b.inv.endpoints.length;
@@ -59,6 +64,5 @@ function isPod(raw: RawObject): boolean {
   return raw.kind === "Pod" && raw.apiVersion === "v1";
 }
 
-export function isHandedPod(item: HandedPod | HandedObject): item is HandedPod {
-  return (item as HandedPod).pod !== undefined;
-}
+/** The worker's encoding of what it lowered (re-exported: the worker loads this module alone, when the hand-over starts). */
+export { encodeHanded as encodeLowered } from "./handover-codec.js";

@@ -5,7 +5,7 @@ import { Diagnostics } from "../model/source.js";
 import type { Inventory } from "../model/inventory.js";
 import { InventoryBuilder } from "./builder.js";
 import { itemPath, splitObjects, type RawObject } from "./documents.js";
-import { isHandedPod, type HandedFile, type HandedPod } from "./handover.js";
+import { isHandedPod, type HandedFile, type HandedPod } from "./handover-codec.js";
 import type { SourceRef } from "../model/source.js";
 import { Locator } from "./locate.js";
 import { InputChangedError, readInputs, releaseText, type InputFile, type ReadOptions } from "./read.js";
