@@ -86,6 +86,11 @@ export interface NginxControllerConfig {
   preserveTrailingSlash?: boolean;
   /** no-tls-redirect-locations as written (config.go default "/.well-known/acme-challenge"): comma-separated path prefixes of locations never redirected to HTTPS. */
   noTlsRedirectLocations?: string;
+  /**
+   * use-forwarded-headers and compute-full-forwarded-for: nginx sends X-Forwarded-For as the client's
+   * value followed by the connection's address ($full_x_forwarded_for), not $remote_addr alone.
+   */
+  fullForwardedFor?: true;
 }
 
 /** Every field is undefined when the annotation is absent. */

@@ -331,7 +331,7 @@ function deny503(access: NginxAccess, why: string): void {
 export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
 
 /** The keys of the controller ConfigMap that Junction reads (readControllerConfig). */
-const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations"];
+const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations"];
 
 /** The ConfigMaps that may be the controller's (read as such), and the ones the controllers of the input name; settled once every object is read. */
 interface ControllerConfigs {
@@ -462,15 +462,18 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   // nginx.tmpl "Global filters": `deny` for each of block-cidrs in the http block.
   const block = list("block-cidrs");
   const proxyProtocol = on("use-proxy-protocol");
+  // nginx.tmpl: `proxy_set_header X-Forwarded-For $full_x_forwarded_for` only "if and $all.Cfg.UseForwardedHeaders
+  // $all.Cfg.ComputeFullForwardedFor", else `$remote_addr` (walk/forwarded.ts nginxForwarded).
+  const fullForwardedFor = on("use-forwarded-headers") && on("compute-full-forwarded-for");
   // configmap.go ReadConfig decodes with mapstructure's WeaklyTypedInput: strconv.ParseBool, "" as false.
   const bool = (key: string): boolean | undefined => { const v = data.get(key).string(); return v === "" ? false : parseGoBool(v); };
   const sslRedirect = bool("ssl-redirect"), forceSslRedirect = bool("force-ssl-redirect"), preserveTrailingSlash = bool("preserve-trailing-slash");
   const noTls = data.get("no-tls-redirect-locations").string();
   const tls = { ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
-  return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || Object.keys(tls).length
+  return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),
-      ...(proxyProtocol ? { proxyProtocol: true as const } : {}), ...tls,
+      ...(proxyProtocol ? { proxyProtocol: true as const } : {}), ...(fullForwardedFor ? { fullForwardedFor: true as const } : {}), ...tls,
     } : undefined;
 }
 
