@@ -78,9 +78,16 @@ test("ingress-nginx: a Prefix path /foo/ answers a bare /foo with nginx's 301 to
   assert.equal(await backendOf(regex, "GET http://any.example.com/foo"), "404", "regex locations never auto-redirect");
 });
 
-test("ImplementationSpecific is a prefix, as ingress-nginx reads it", async () => {
+test("ImplementationSpecific is nginx's string prefix for ingress-nginx: /impl matches /implant (was: whole segments only)", async () => {
+  // template.go buildLocation: `location "/impl"` (only Prefix paths get the "/impl/" + "= /impl" pair, location.go
+  // updateServerLocations); nginx matches a prefix location as a string prefix.
   assert.equal(await backendOf(PATHS, "GET http://paths.example.com/impl"), "web/impl");
   assert.equal(await backendOf(PATHS, "GET http://paths.example.com/impl/x"), "web/impl");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/implant"), "web/impl");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/foobar"), "web/root", "a Prefix path still matches whole segments");
+  const classes = `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: other}\nspec: {controller: example.com/other}\n---\n`;
+  const other = classes + PATHS.replace("ingressClassName: nginx", "ingressClassName: other");
+  assert.equal(await backendOf(other, "GET http://paths.example.com/implant"), "web/root", "another controller: the Ingress spec's element-wise reading");
 });
 
 const HOSTS = ingress("hosts", `  ingressClassName: nginx

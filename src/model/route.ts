@@ -51,7 +51,11 @@ export type PathMatchType = "Exact" | "PathPrefix" | "RegularExpression";
 export type ValueMatchType = "Exact" | "RegularExpression";
 
 /** `dialect`: how a RegularExpression reads (model/regex.ts); unset is Gateway API's RE2, "pcre" an Ingress's nginx. */
-export interface PathMatch { type: PathMatchType; value: string; dialect?: RegexDialect }
+/**
+ * characterwise: a PathPrefix read as nginx reads a prefix location, a string prefix of the path rather than whole
+ * segments (ingress-nginx's ImplementationSpecific path: template.go buildLocation writes `location "/foo"`).
+ */
+export interface PathMatch { type: PathMatchType; value: string; dialect?: RegexDialect; characterwise?: true }
 export interface NameValueMatch { type: ValueMatchType; name: string; value: string; dialect?: RegexDialect }
 
 /** One match of a rule: every condition set must hold (AND); a rule's matches are ORed. */

@@ -101,7 +101,11 @@ export function groupPaths(selected: readonly [Ingress, string][], inv: Inventor
       const g = groupFor(ing, cls, rule.host);
       for (const p of rule.paths) {
         const ref = backendRef(inv, ing, p.backend, [...p.field, "backend"], errors);
-        const match = { type: PATH_TYPE[p.pathType], value: p.path }, c = { ref, ingress: ing, pathType: p.pathType };
+        // ingress-nginx writes an ImplementationSpecific path as `location "/foo"`: a string prefix (routing only). One
+        // ending in "/" matches as whole segments do (its bare name is nginx's 301, features.ts trailingSlashRedirects).
+        const stringPrefix = scope === "class" && g.ingressNginx && p.pathType === "ImplementationSpecific" && !p.path.endsWith("/");
+        const match: PathMatch = { type: PATH_TYPE[p.pathType], value: p.path, ...(stringPrefix ? { characterwise: true as const } : {}) };
+        const c = { ref, ingress: ing, pathType: p.pathType };
         if (ref && ing.nginx.canary && g.ingressNginx) canaries.push({ g, match, c: { ...c, ref } });
         else if (ref) addPath(g, match, { ...c, ref });
       }
@@ -122,16 +126,19 @@ export function groupPaths(selected: readonly [Ingress, string][], inv: Inventor
 function addCanary(own: HostGroup, match: PathMatch, c: Contribution, groups: readonly HostGroup[], scope: "class" | "namespace"): void {
   const same = (g: HostGroup) => g.className === own.className && g.host === own.host && g.protocol === own.protocol && (scope === "class" || g.namespace === own.namespace);
   for (const g of [own, ...groups.filter((x) => x !== own && same(x))]) {
-    const e = g.entries.find((x) => x.match?.type === match.type && x.match.value === match.value && x.mains.length);
-    if (!e || e.mains[0].pathType !== c.pathType) continue;
+    const e = g.entries.find((x) => sameMatch(x.match, match) && x.mains.length);
+    // "Same paths but different types are allowed" (getBackendServers): a location of each pathType.
+    if (!e || !e.mains.some((m) => m.pathType === c.pathType)) continue;
     e.canaries.push(g === own ? c : { ...c, ref: { ...c.ref, namespace: c.ingress.namespace } });
     return;
   }
   addPath(own, match, { ...c, unmatched: true });
 }
 
+const sameMatch = (a: PathMatch | undefined, b: PathMatch | undefined) => a?.type === b?.type && a?.value === b?.value && a?.characterwise === b?.characterwise;
+
 function addPath(g: HostGroup, match: PathMatch | undefined, c: Contribution): void {
-  let e = g.entries.find((x) => x.match?.type === match?.type && x.match?.value === match?.value);
+  let e = g.entries.find((x) => sameMatch(x.match, match));
   if (!e) { e = { match, mains: [], canaries: [] }; g.entries.push(e); }
   (c.ingress.nginx.canary ? e.canaries : e.mains).push(c);
 }

@@ -25,6 +25,8 @@ export interface HeaderMatch {
 export interface PathMatch {
   type: "Exact" | "PathPrefix" | "RegularExpression";
   value: string;
+  /** ingress-nginx's ImplementationSpecific path: a string prefix (route graph only; model/route.ts PathMatch). */
+  characterwise?: true;
 }
 
 export interface RouteMatch {

@@ -45,7 +45,8 @@ function emitRule(kind: RouteIR["kind"], rule: RuleIR): Record<string, unknown> 
 }
 
 function httpMatch(m: RouteMatch): Record<string, unknown> {
-  return { ...(m.path ? { path: m.path } : {}), ...(m.headers?.length ? { headers: m.headers } : {}) };
+  // characterwise is ingress-nginx's own (the route graph's), no Gateway API field.
+  return { ...(m.path ? { path: (({ characterwise: _, ...p }) => p)(m.path) } : {}), ...(m.headers?.length ? { headers: m.headers } : {}) };
 }
 
 /** gRPC reads the path as /SERVICE/METHOD: "/pkg.Svc/Get" → service and method, "/pkg.Svc/" → the service, "/" → any. */
