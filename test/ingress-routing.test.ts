@@ -354,6 +354,24 @@ ${path("/", "Prefix", "other")}`);
   assert.equal((await route(forced, "GET http://store.example.com/x")).redirect?.location, "https://store.example.com/x");
 });
 
+test("default-backend serves a location whose Service has no endpoint, when it has one (was: 503)", async () => {
+  // controller.go getBackendServers: "Upstream %q has no active Endpoint, so using custom default backend"; the custom
+  // backend "is valid only if contains at least one endpoint" (the default-backend Service's first port).
+  const pod = (name: string, app: string, ip: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: web, labels: {app: ${app}}}\nspec: {containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}\nstatus: {podIP: ${ip}, phase: Running, conditions: [{type: Ready, status: "True"}]}`;
+  const y = (annotation: string, pods: string[]) => [...pods, ingress("fb", `  ingressClassName: nginx
+  rules:
+  - host: fb.example.com
+    http:
+      paths:
+${path("/", "Prefix", "main")}`, annotation)].join("\n---\n");
+  const fallback = "    nginx.ingress.kubernetes.io/default-backend: fallback";
+  const served = await route(y(fallback, [pod("f", "fallback", "10.0.0.9")]), "GET http://fb.example.com/x");
+  assert.deepEqual([served.status, served.backends.map((b) => b.name), served.backend], [200, ["web/fallback"], "web/f"]);
+  assert.equal((await route(y("", [pod("f", "fallback", "10.0.0.9")]), "GET http://fb.example.com/x")).status, 503, "without the annotation");
+  assert.equal(await backendOf(y(fallback, [pod("f", "fallback", "10.0.0.9"), pod("m", "main", "10.0.0.8")]), "GET http://fb.example.com/x"), "web/m", "the location's Service has endpoints (its pod m answers)");
+  assert.equal((await route(y(fallback, [pod("o", "other", "10.0.0.7")]), "GET http://fb.example.com/x")).status, 503, "neither has endpoints");
+});
+
 test("a Host with a trailing dot is the name without it to ingress-nginx (nginx drops one trailing dot)", async () => {
   // nginx src/http/ngx_http_request.c ngx_http_validate_host: `if (dot_pos == host_len - 1) { host_len--; }`.
   assert.equal(await backendOf(HOSTS, "GET http://bar.foo.com./"), "web/host");

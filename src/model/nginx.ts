@@ -114,6 +114,8 @@ export interface NginxAnnotations {
   /** backend-protocol, upper-cased: HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI. */
   backendProtocol?: string;
   upstreamVhost?: string;
+  /** default-backend: a Service of the Ingress's namespace that serves a location whose Service has no endpoint. */
+  defaultBackend?: string;
   connectionProxyHeader?: string;
   sslPassthrough?: boolean;
   fromToWwwRedirect?: boolean;

@@ -145,6 +145,12 @@ export interface RouteRule {
   retry?: RetryPolicy;
   /** A rule lowered from an Ingress: the access checks ingress-nginx writes into its location (source ranges, authentication). */
   nginxAccess?: NginxAccess;
+  /**
+   * A rule lowered from an Ingress with ingress-nginx's default-backend annotation: the Service (its first port) that
+   * serves the location when its own Service has no endpoint and this one has (controller.go getBackendServers:
+   * "Upstream %q has no active Endpoint, so using custom default backend").
+   */
+  nginxDefaultBackend?: BackendRef;
 }
 
 export interface Route extends ObjectMeta {

@@ -41,7 +41,7 @@ function mirrors(filters: readonly RouteFilter[]): BackendRef[] {
 }
 
 export function allBackendRefs(route: Route): BackendRef[] {
-  return route.rules.flatMap((r) => [...r.backends, ...r.backends.flatMap((b) => mirrors(b.filters)), ...mirrors(r.filters)]);
+  return route.rules.flatMap((r) => [...r.backends, ...r.backends.flatMap((b) => mirrors(b.filters)), ...mirrors(r.filters), ...(r.nginxDefaultBackend ? [r.nginxDefaultBackend] : [])]);
 }
 
 /**

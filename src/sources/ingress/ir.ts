@@ -55,6 +55,8 @@ export interface RuleIR {
    * source ranges and real-IP settings. Unset: the annotations' checks alone (tomodel.ts reads `source.nginx.access`).
    */
   access?: NginxAccess;
+  /** ingress-nginx's default-backend annotation, resolved to its Service's first port (route graph only). */
+  fallback?: BackendRef;
   /** nginx's own 301 from a prefix location's name without its trailing slash (see trailingSlashRedirects). */
   trailingSlash?: boolean;
 }

@@ -16,7 +16,8 @@ import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
 import { changesAccess, withGlobalRanges } from "./nginx-annotations.js";
 import { groupPaths, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
-import type { RouteIR } from "./ir.js";
+import type { RouteIR, RuleIR } from "./ir.js";
+import { findService } from "../../model/services.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
 
@@ -68,6 +69,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     const global = g.ingressNginx ? inv.ingressNginx : undefined;
     if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
     applyRuleFeatures(rules, report);
+    if (options.scope === "class" && g.ingressNginx) for (const r of rules) r.fallback = defaultBackendOf(r, inv);
     routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
   }
   // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
@@ -84,6 +86,16 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     errors,
     warnings,
   };
+}
+
+/**
+ * default-backend (annotations/defaultbackend: the Service `namespace/value`, unused when missing), at its first port
+ * (getBackendServers: `location.DefaultBackend.Spec.Ports[0]`).
+ */
+function defaultBackendOf(r: RuleIR, inv: Inventory): RuleIR["fallback"] {
+  const name = r.source.nginx.defaultBackend;
+  const port = name ? findService(inv, r.source.namespace, name)?.ports[0]?.port : undefined;
+  return name && port !== undefined && r.backends.length ? { name, port } : undefined;
 }
 
 /** The servers of an ingress-nginx class (assemble.ts NginxServers), with the controller ConfigMap's defaults. */

@@ -196,6 +196,7 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     useRegex: r.bool("use-regex"),
     backendProtocol: r.oneOf("backend-protocol", PROTOCOLS),
     upstreamVhost: r.string("upstream-vhost"),
+    defaultBackend: r.string("default-backend")?.trim() || undefined,
     connectionProxyHeader: r.string("connection-proxy-header"),
     sslPassthrough: r.bool("ssl-passthrough"),
     fromToWwwRedirect: r.bool("from-to-www-redirect"),

@@ -41,6 +41,7 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     filters: rule.filters.map(filterOf), backends: rule.backends.map((b) => backendOf(b, r.namespace)),
     timeouts: rule.requestTimeout ? { request: rule.requestTimeout * 1000 } : undefined,
     ...(rule.access ?? rule.source.nginx.access ? { nginxAccess: rule.access ?? rule.source.nginx.access } : {}),
+    ...(rule.fallback ? { nginxDefaultBackend: backendOf(rule.fallback, r.namespace) } : {}),
   };
 }
 
