@@ -22,7 +22,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import type { Clause, Condition, L7Rule, StringMatch } from "../../model/l7.js";
 import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdDefaultPolicy, linkerdHostRank, linkerdMatchRank, linkerdPathLength, linkerdRpcLengths, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdRoute, type LinkerdServer, type MeshModel } from "../../model/mesh.js";
 import { matches as selects } from "../../model/selector.js";
-import { compareCreated } from "../../model/time.js";
+import { compareCreated, untimedTie } from "../../model/time.js";
 import { clauseHolds, ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { ref } from "./transport.js";
@@ -48,7 +48,11 @@ export interface LinkerdContext {
   namespaceOf(name: string): { annotations?: Readonly<Record<string, string>> } | undefined;
 }
 
-/** Servers by age, then name (inbound/index.rs reindex_servers; one without a timestamp is not yet applied, the newest: model/time.ts compareCreated). */
+/**
+ * Servers by age, then name (policy-controller/k8s/index/src/inbound/index.rs reindex_servers: "Sort by
+ * creation and then name", a later Server's port "already matched": skipped); one without a timestamp
+ * is not yet applied, the newest (model/time.ts compareCreated).
+ */
 function serverOrder(a: LinkerdServer, b: LinkerdServer): number {
   const age = compareCreated(a.created, b.created);
   if (age) return age;
@@ -57,10 +61,14 @@ function serverOrder(a: LinkerdServer, b: LinkerdServer): number {
 
 /** The Server for a pod port (oldest, then by name), if any. */
 export function linkerdServerFor(mesh: MeshModel, pod: Endpoint, port: number): LinkerdServer | undefined {
-  return mesh.linkerd.servers
-    .filter((s) => s.namespace === pod.namespace && selects(s.podSelector, pod.labels) && portIs(s.port, pod, port))
-    .sort(serverOrder)[0];
+  return serversFor(mesh, pod, port)[0];
 }
+
+function serversFor(mesh: MeshModel, pod: Endpoint, port: number): LinkerdServer[] {
+  return mesh.linkerd.servers.filter((s) => s.namespace === pod.namespace && selects(s.podSelector, pod.labels) && portIs(s.port, pod, port)).sort(serverOrder);
+}
+
+const serverLabel = (s: LinkerdServer) => ({ created: s.created, label: `Server ${s.namespace}/${s.name}` });
 
 function portIs(p: number | string, pod: Endpoint, port: number): boolean {
   return typeof p === "number" ? p === port : pod.ports.some((x) => x.name === p && x.port === port && x.protocol === "TCP");
@@ -413,12 +421,14 @@ interface PortPolicy {
 
 function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
   const pod = hop.server.endpoint, mesh = ctx.mesh;
-  const server = linkerdServerFor(mesh, pod, hop.port);
+  const [server, next] = serversFor(mesh, pod, hop.port);
   if (server) {
     const admissions = serverAdmissions(mesh, server);
     const tunnel = opaqueTransport(ctx, hop, server);
     const http = server.protocol !== "opaque" && server.protocol !== "TLS" && hop.http !== undefined && !tunnel;
-    return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})`, ...(tunnel ? [tunnel] : [])], warnings: [] };
+    // Of two Servers selecting the port the oldest takes it (the policy controller's index: the other is ignored with a warning).
+    const untimed = next ? untimedTie(serverLabel(server), serverLabel(next), "the policy controller's order (by name)") : undefined;
+    return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})${next ? `, not ${next.namespace}/${next.name}, which selects it too` : ""}`, ...(tunnel ? [tunnel] : [])], warnings: untimed ? [untimed] : [] };
   }
   const def = defaultPolicyOfPort(ctx, pod, hop.port);
   const rule = defaultRule(def.policy, mesh);

@@ -83,6 +83,13 @@ function authorize(w: Walk, from: Party, to: Serving, network: Verdict | undefin
       if (d.verdict === "deny") { step(w, "authorization", "decided", d.summary); return denied(w, d); }
     }
   }
+  // An authorizer whose answer turns on what Junction cannot know (the client address a sidecar reads behind a
+  // gateway that wrote its PROXY protocol source): the outcome is unknown, not the backend's answer.
+  const unknown = w.res.authorization.find((d) => d.verdict === "undecided" && d.unknown);
+  if (unknown) {
+    step(w, "authorization", "decided", unknown.summary);
+    return Object.assign(w.res, { status: null, backend: null, upstream: null, responseHeaders: {}, reason: unknown.summary, unknown: unknown.unknown });
+  }
   const allowed = w.res.authorization.filter((d) => d.verdict === "allow");
   step(w, "authorization", allowed.length ? "passed" : "bypassed", allowed.length ? allowed.map((d) => d.summary).join("; ") : "no authorizer has a policy for this request");
   step(w, "backend", "decided", summary ?? backendSummary(w));

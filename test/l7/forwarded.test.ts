@@ -1,0 +1,96 @@
+// What each gateway implementation writes in X-Forwarded-For before the backend's Istio sidecar reads
+// its last entry as remote.ip (walk/forwarded.ts): a client must not dodge a sidecar's DENY on
+// remoteIpBlocks by sending its own X-Forwarded-For through the gateway, unless the gateway is told to
+// trust it. Each case goes through `junction route` and quotes the upstream code it pins.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { pod, service } from "./fixture.js";
+import { cli, tempFiles } from "../helpers.js";
+
+const backend = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]])
+  + `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: block, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]\n---\n`;
+
+function gatewayApi(controller: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gc}\nspec: {controllerName: ${controller}}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: gc, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]}\n---\n`
+    + `apiVersion: v1\nkind: Pod\nmetadata: {name: gw-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}\nspec: {containers: [{name: proxy}]}\nstatus: {podIP: 10.0.9.9}\n---\n`
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {parentRefs: [{name: gw, namespace: infra}], rules: [{backendRefs: [{name: api, port: 80}]}]}\n---\n`;
+}
+
+const ctp = (spec: string) => `apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: ctp, namespace: infra}\nspec:\n  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]\n  ${spec}\n---\n`;
+
+const nginx = (config?: string) => `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\nspec: {controller: k8s.io/ingress-nginx}\n---\n`
+  + `apiVersion: v1\nkind: Pod\nmetadata: {name: controller-0, namespace: ingress-nginx, labels: {app.kubernetes.io/name: ingress-nginx}}\nspec: {containers: [{name: controller}]}\nstatus: {podIP: 10.0.8.8}\n---\n`
+  + `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: site, namespace: shop}\nspec:\n  ingressClassName: nginx\n  rules: [{host: x.example, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]}}]\n---\n`
+  + (config ? `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: ${config}\n---\n` : "");
+
+interface Answer { status: number | null; unknown?: string; reason: string; layers: { layer: string; outcome: string }[] }
+
+async function asker(yaml: string, gateway: string): Promise<{ ask: (from: string | undefined, xff?: string) => Promise<Answer>; cleanup: () => void }> {
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  const ask = async (from: string | undefined, xff?: string) => {
+    const r = await cli(["route", "-q", "-f", dir, "--gateway", gateway, ...(from ? ["--from", from] : []), "--request", "GET http://x.example/", ...(xff ? ["-H", `X-Forwarded-For: ${xff}`] : []), "-o", "json"]);
+    assert.equal(r.err, "");
+    return (JSON.parse(r.out) as { results: Answer[] }).results[0];
+  };
+  return { ask, cleanup };
+}
+
+test("Envoy Gateway appends its client to X-Forwarded-For (listener.go: useRemoteAddress true; with clientIPDetection the extension's skip_xff_append false): a forged entry does not dodge a sidecar's remoteIpBlocks DENY", async () => {
+  for (const policy of ["", ctp("clientIPDetection: {customHeader: {name: x-client-ip}}"), ctp("clientIPDetection: {xForwardedFor: {numTrustedHops: 2}}")]) {
+    const { ask, cleanup } = await asker(gatewayApi("gateway.envoyproxy.io/gatewayclass-controller") + backend + policy, "infra/gw");
+    try {
+      assert.equal((await ask("ip:203.0.113.5")).status, 403, policy);
+      assert.equal((await ask("ip:203.0.113.5", "1.1.1.1")).status, 403, `the client's entry comes before the gateway's (was 200: a wrong allowed) ${policy}`);
+      assert.equal((await ask("ip:198.51.100.5", "203.0.113.5")).status, 200, policy);
+    } finally { cleanup(); }
+  }
+});
+
+test("Envoy Gateway with disableXForwardedForAppend appends nothing: the sidecar reads what the client sent; with proxy protocol it appends the PROXY header's source, which Junction cannot know: unknown, not allowed", async () => {
+  const off = await asker(gatewayApi("gateway.envoyproxy.io/gatewayclass-controller") + backend + ctp("clientIPDetection: {xForwardedFor: {numTrustedHops: 1, disableXForwardedForAppend: true}}"), "infra/gw");
+  try {
+    assert.equal((await off.ask("ip:203.0.113.5", "1.1.1.1")).status, 200, "Envoy appends nothing: the client's last entry is remote.ip");
+    assert.equal((await off.ask("ip:198.51.100.5", "203.0.113.5")).status, 403);
+  } finally { off.cleanup(); }
+  const pp = await asker(gatewayApi("gateway.envoyproxy.io/gatewayclass-controller") + backend + ctp("proxyProtocol: {}"), "infra/gw");
+  try {
+    const a = await pp.ask("ip:198.51.100.5", "1.1.1.1");
+    assert.equal(a.status, null, "was 200");
+    assert.match(a.unknown ?? "", /PROXY protocol header .*ClientTrafficPolicy infra\/ctp/);
+    assert.deepEqual(a.layers.at(-1), { layer: "authorization", outcome: "decided", summary: a.reason });
+  } finally { pp.cleanup(); }
+  // A policy without remoteIpBlocks answers alike for every address: the answer stands.
+  const plain = await asker(gatewayApi("gateway.envoyproxy.io/gatewayclass-controller") + backend.replace("remoteIpBlocks: [203.0.113.0/24]", "ipBlocks: [203.0.113.0/24]") + ctp("proxyProtocol: {}"), "infra/gw");
+  try { assert.equal((await plain.ask("ip:198.51.100.5")).status, 200); } finally { plain.cleanup(); }
+});
+
+test("ingress-nginx replaces X-Forwarded-For with $remote_addr unless use-forwarded-headers and compute-full-forwarded-for (nginx.tmpl); its controller pod's hop to the backend is checked", async () => {
+  const plain = await asker(nginx() + backend, "IngressClass/nginx");
+  try {
+    const a = await plain.ask("ip:203.0.113.5", "1.1.1.1");
+    assert.equal(a.status, 403, "proxy_set_header X-Forwarded-For $remote_addr (was 200: the hop was not checked)");
+    assert.equal((await plain.ask("ip:198.51.100.5", "203.0.113.5")).status, 200, "the client's header is replaced");
+    assert.equal((await plain.ask(undefined, "1.1.1.1")).status, null, "no client: the address nginx writes is unknown");
+  } finally { plain.cleanup(); }
+  const trusted = await asker(nginx(`{use-forwarded-headers: "true"}`) + backend, "IngressClass/nginx");
+  try {
+    assert.equal((await trusted.ask("ip:198.51.100.5", "203.0.113.5")).status, 403, "realip takes the client's header (proxy-real-ip-cidr 0.0.0.0/0), and $remote_addr is sent");
+    assert.equal((await trusted.ask("ip:203.0.113.5", "1.1.1.1")).status, 200, "so the client chooses the address the sidecar reads");
+  } finally { trusted.cleanup(); }
+  const full = await asker(nginx(`{use-forwarded-headers: "true", compute-full-forwarded-for: "true"}`) + backend, "IngressClass/nginx");
+  try {
+    assert.equal((await full.ask("ip:203.0.113.5", "1.1.1.1")).status, 403, "$full_x_forwarded_for: the client's value, then $realip_remote_addr");
+    assert.equal((await full.ask("ip:198.51.100.5", "203.0.113.5")).status, 200);
+  } finally { full.cleanup(); }
+});
+
+test("an Istio gateway without a named client: the address it appends is unknown, so a forged X-Forwarded-For is not read as the client", async () => {
+  const { ask, cleanup } = await asker(gatewayApi("istio.io/gateway-controller") + backend, "infra/gw");
+  try {
+    const a = await ask(undefined, "1.1.1.1");
+    assert.equal(a.status, null, "was 200: the sidecar read 1.1.1.1");
+    assert.match(a.unknown ?? "", /names no client/);
+  } finally { cleanup(); }
+});
