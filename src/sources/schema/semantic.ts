@@ -383,9 +383,10 @@ const podSpecNames = (at: readonly string[]): Rule => (root) => {
  * the OpenAPI schema does not carry: a PodSpec has containers ("spec.containers: Required value";
  * the Go struct is not a pointer, so a Pod without `spec` is validated as the zero PodSpec and
  * refused, as is a template with `metadata` and no `spec`), and each container and init container
- * has a name that is a DNS-1123 label and an image ("containers[0].image: Required value": the
- * schema calls it optional, for tools that fill it in, but the API server refuses it empty). A
- * controller without its template is the front end's error (core.ts), not repeated here.
+ * has a name that is a DNS-1123 label. (It has an image too, "containers[0].image: Required value",
+ * which is not checked: an image changes no answer, and manifests written for analysis, the
+ * examples and tests among them, leave it out.) A controller without its template is the front
+ * end's error (core.ts), not repeated here.
  */
 const podSpecRequired = (at: readonly string[]): Rule => (root) => {
   const holder = fieldAt(root, at.slice(0, -1));
@@ -405,14 +406,11 @@ const podSpecRequired = (at: readonly string[]): Rule => (root) => {
       const name = c.raw("name");
       if (name === "") c.get("name").error("required", "Required value: a container has a name (the API server refuses an empty one)");
       else if (typeof name === "string") { const e = dnsLabelError(name); if (e) c.get("name").error("invalid-name", `Invalid value: ${e} (a container's name is a DNS-1123 label)`); }
-      const image = c.raw("image");
-      // (A warning, not an error: see the comment above.)
-      if (image === undefined || image === null || image === "") c.get("image").warn("missing-image", "Required value: the API server refuses a container without an image; Junction reads the pod as if it had one");
     }
   }
 };
 
-/** Whether a PodSpec may break podSpecRequired: a cheap look at the raw object (what is at `at`, with containers, names and images). */
+/** Whether a PodSpec may break podSpecRequired: a cheap look at the raw object (what is at `at`, its containers and their names). */
 function mayLackContainers(obj: Record<string, unknown>, at: readonly string[]): boolean {
   let holder: unknown = obj;
   for (const k of at.slice(0, -1)) holder = holder !== null && typeof holder === "object" ? (holder as Record<string, unknown>)[k] : undefined;
@@ -425,8 +423,8 @@ function mayLackContainers(obj: Record<string, unknown>, at: readonly string[]):
     if (!Array.isArray(list)) continue;
     for (const c of list) {
       if (c === null || typeof c !== "object") continue;
-      const { name, image } = c as Record<string, unknown>;
-      if (typeof image !== "string" || image === "" || (typeof name === "string" && (name === "" || dnsLabelError(name) !== undefined))) return true;
+      const name = (c as Record<string, unknown>).name;
+      if (typeof name === "string" && (name === "" || dnsLabelError(name) !== undefined)) return true;
     }
   }
   return false;
