@@ -566,3 +566,20 @@ test("services in rules: a Service with selector: {} is its EndpointSlices, not 
   assert.equal(verdict(e, "x/a", "y/b", 81), "deny");
   assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "services with selector: {}");
 });
+
+// felix calc/event_sequencer.go tierInfoToProtoTierInfo: doNotTrack and preDNAT policies go to the
+// untracked and pre-DNAT tiers, which only HostEndpointUpdate carries; a workload endpoint gets the
+// normal tiers alone. Both were errors: a policy selecting only pods changes nothing (its tier's
+// default deny neither); selecting a host endpoint of the input, still an error.
+test("doNotTrack and preDNAT policies do nothing to pods; an error only when they select a host endpoint", () => {
+  const untracked = (which: string, selector: string) => calico("GlobalNetworkPolicy", `u-${which.toLowerCase()}`, `  selector: ${selector}\n  ${which}: true\n  applyOnForward: true\n  ingress: [{action: Deny}]`);
+  const l = load({ "u.yaml": withPolicies(untracked("doNotTrack", "pod == 'a'"), untracked("preDNAT", "pod == 'b'")) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  assert.match(l.diagnostics.items.map((d) => d.message).join("\n"), /felix applies doNotTrack policies to host endpoints only/);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "y/c", "x/a", 80), "allow", "no deny, no isolation by the default tier");
+  assert.equal(verdict(e, "y/c", "x/b", 80), "allow");
+  const hep = "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h, labels: {host: 'true'}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.0.2.10]}";
+  const h = load({ "h.yaml": withPolicies(hep, untracked("doNotTrack", "has(host)")) });
+  assert.match(h.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.doNotTrack: doNotTrack policies act on host endpoint h's traffic before connection tracking/);
+});
