@@ -573,3 +573,18 @@ test("toGroups: the agent enforces the operator's derivative, not the policy; wi
   assert.equal(verdict(e, "x/a", "ip:9.9.9.9", 80), "deny");
   assert.deepEqual(both.inventory.policies.map((p) => p.name), ["g-togroups-u-1"]);
 });
+
+// pkg/policy/rule.go mergeIngress: an L3-only rule is merged only with selectors (`toPorts.Len() == 0
+// && icmp.Len() == 0 && len(fromEndpoints) > 0`), the wildcard peer only per toPorts/icmps entry. A
+// rule with neither L3 nor L4 (`{toPorts: []}`, `{icmps: []}`, an authentication or a removed
+// fromRequires alone) allowed every peer on every port; it allows nothing, as `{}`.
+test("a rule with no L3 member and no toPorts or icmps entry matches nothing ({toPorts: []} allowed everything)", () => {
+  for (const rule of ["{toPorts: []}", "{icmps: []}", "{authentication: {mode: disabled}}", "{}"]) {
+    const e = engineFor(withPolicies(cnp("r", `  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [${rule}]`)));
+    assert.equal(verdict(e, "x/b", "x/a", 80), "deny", rule);
+  }
+  const l4 = engineFor(withPolicies(cnp("r", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{toPorts: [{ports: [{port: '80'}]}]}, {fromEndpoints: [{matchLabels: {pod: c}}], toPorts: []}]")));
+  assert.equal(verdict(l4, "y/b", "x/a", 80), "allow", "an L4-only rule: every peer");
+  assert.equal(verdict(l4, "x/c", "x/a", 81), "allow", "toPorts: [] beside peers: every port");
+  assert.equal(verdict(l4, "x/b", "x/a", 81), "deny");
+});

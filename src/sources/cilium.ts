@@ -692,10 +692,19 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
       r.get(members[1]).error("invalid-rule", `combining ${members[0]} and ${members[1]} is not supported yet: Cilium refuses the policy (rule_validation.go), so it enforces none of it; write one rule for each`);
       scope.refused = true;
     }
-    for (const k of UNSUPPORTED) if (r.get(k).present) r.get(k).error("unsupported", `${k} is not supported`);
+    // fromRequires/toRequires: deprecated in 1.17 (cilium/cilium#36649), removed in 1.19 (#42615); the
+    // CRD keeps the fields with maxItems 0 (#43167), so the API server refuses a non-empty list. Up to
+    // 1.18 the agent added their requirements to every fromEndpoints/toEndpoints selector of every
+    // rule selecting the endpoint (rules.go resolveL4IngressPolicy, GetSourceEndpointSelectorsWithRequirements).
+    for (const k of UNSUPPORTED) if ((r.get(k).list() ?? []).length) r.get(k).error("unsupported", `${k} was removed in Cilium 1.19 (the CRD refuses a non-empty list: maxItems 0); up to Cilium 1.18 its requirements narrowed the ${k === "fromRequires" ? "fromEndpoints" : "toEndpoints"} selectors of every rule selecting the endpoint, which Junction does not model: write the requirement into each of those selectors (--lenient reads the rule without it, as Cilium 1.19 does)`);
     const auth = r.get("authentication").get("mode").string();
     if (auth !== undefined && auth !== "disabled") r.get("authentication").warn("vendor-auth", `authentication mode ${auth}: Cilium allows the traffic only once both ends are mutually authenticated (SPIFFE/SPIRE), which the model does not describe; read as authenticated`);
-    const empty = r.keys().length === 0;
+    // mergeIngress/mergeEgress (pkg/policy/rule.go): an L3-only rule is merged only with selectors
+    // (`toPorts.Len() == 0 && icmp.Len() == 0 && len(fromEndpoints) > 0`), the wildcard peer only
+    // for each toPorts or icmps entry: a rule with no L3 member and neither (`{}`, `{toPorts: []}`,
+    // `{authentication: ...}` alone) matches nothing.
+    const noL4 = !(r.get("toPorts").list() ?? []).length && !(r.get("icmps").list() ?? []).length;
+    const empty = noL4 && !L3[d].some((k) => r.get(k).present);
     const peers = empty ? [] : readPeers(r, d, scope, action === "deny");
     // An ICMP rule is an L4 rule (pkg/policy/rule.go: a rule is L3-only only without toPorts and
     // icmps): whatever its peers, it matches no TCP, UDP or SCTP flow. Cilium refuses icmps beside
