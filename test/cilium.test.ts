@@ -588,3 +588,24 @@ test("a rule with no L3 member and no toPorts or icmps entry matches nothing ({t
   assert.equal(verdict(l4, "x/c", "x/a", 81), "allow", "toPorts: [] beside peers: every port");
   assert.equal(verdict(l4, "x/b", "x/a", 81), "deny");
 });
+
+// rule_validation.go IngressRule/EgressRule.Validate: "L7 policy is not supported since L7 proxy is not
+// enabled" and (deny rules too) "ICMP rules can only be applied when the "enable-icmp-rules" flag is
+// set": the agent refuses the policy. Both options were ignored: the policy was enforced.
+test("cilium-config enable-l7-proxy or enable-icmp-rules \"false\": a policy with L7 rules, or ICMP rules, is refused and not enforced", () => {
+  const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {${data}}`;
+  const l7 = cnp("h", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{method: GET}]}}]");
+  const icmp = cnp("i", "  endpointSelector: {matchLabels: {pod: c}}\n  egressDeny:\n  - icmps: [{fields: [{type: 8}]}]");
+  const off = load({ "c.yaml": withPolicies(config("enable-l7-proxy: 'false', enable-icmp-rules: 'false'"), l7, icmp) });
+  const errors = off.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(errors, /spec\.ingress\.0\.toPorts\.0\.rules: L7 policy is not supported since L7 proxy is not enabled .*Cilium refuses the policy/);
+  assert.match(errors, /spec\.egressDeny\.0\.icmps: ICMP rules can only be applied when the "enable-icmp-rules" flag is set/);
+  const lenient = new PolicyEngine(off.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(lenient, "y/c", "x/a", 80), "allow", "the refused policy isolates nothing");
+  assert.equal(verdict(lenient, "x/c", "y/c", 80), "allow", "the refused deny-only policy isolates nothing");
+  const on = load({ "c.yaml": withPolicies(config("enable-l7-proxy: 'true'"), l7, icmp) });
+  assert.deepEqual(on.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(on.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "y/c", "x/a", 80), "deny");
+  assert.equal(verdict(e, "x/c", "y/c", 80), "deny", "egressDeny alone enables default deny");
+});

@@ -43,7 +43,7 @@ const DERIVATIVE_KIND = "io.cilium.network.policy.kind", DERIVATIVE_PARENT = "io
  * `refused`: a rule Cilium's Rule.Validate refuses was read: the agent enforces none of the object.
  * `groups`: the first toGroups/fromGroups list read (the agent leaves the object to the operator's derivative).
  */
-interface Scope { namespace?: string; b: InventoryBuilder; refused?: boolean; groups?: Field }
+interface Scope { namespace?: string; b: InventoryBuilder; refused?: boolean; groups?: Field; l7?: Field; icmps?: Field }
 
 /**
  * The Cilium agent's options the input shows: its ConfigMap `cilium-config` (as the Helm chart and the
@@ -69,6 +69,8 @@ interface CiliumState {
   cidrGroups: Map<string, { labels: Record<string, string>; cidrs: Cidr[] }>;
   /** Policies with toGroups/fromGroups, left to the operator's derivative (settle). */
   groupPolicies: { policies: Policy[]; f: Field; namespace?: string; uid?: string; kind: string; name: string }[];
+  /** Policies with L7 rules or ICMP rules: the agent refuses them without enable-l7-proxy, enable-icmp-rules (settleOptions). */
+  gated: { policies: Policy[]; l7?: Field; icmps?: Field }[];
   /** The derivatives the input holds: namespace/parent uid. */
   derivatives: Set<string>;
 }
@@ -89,12 +91,16 @@ interface AgentConfig {
   nonDefaultDeny: boolean;
   /** enable-k8s-networkpolicy (default true): Kubernetes NetworkPolicies are enforced. */
   k8sNetworkPolicy: boolean;
+  /** enable-l7-proxy (default true): without it the agent refuses a policy with L7 rules. */
+  l7Proxy: boolean;
+  /** enable-icmp-rules (default true): without it the agent refuses a policy with ICMP rules. */
+  icmpRules: boolean;
 }
 
 /** A direction a rule leaves open (enableDefaultDeny false): its allows, where they went and where they go when the option is off. */
 interface OpenDirection { d: Direction; allows: Rule[]; open: Policy; isolating: Policy }
 
-const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], openDirections: [], nodePeers: [], cidrPeers: [], serviceLabels: new Map(), cidrGroups: new Map(), groupPolicies: [], derivatives: new Set() }), settle };
+const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], openDirections: [], nodePeers: [], cidrPeers: [], serviceLabels: new Map(), cidrGroups: new Map(), groupPolicies: [], gated: [], derivatives: new Set() }), settle };
 
 function stateOf(b: InventoryBuilder): CiliumState {
   return b.state(CILIUM);
@@ -123,6 +129,7 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
     hostFirewall: isGoTrue(data.get("enable-host-firewall").string()),
     nonDefaultDeny: !isGoFalse(data.get("enable-non-default-deny-policies")),
     k8sNetworkPolicy: !isGoFalse(data.get("enable-k8s-networkpolicy")),
+    l7Proxy: !isGoFalse(data.get("enable-l7-proxy")), icmpRules: !isGoFalse(data.get("enable-icmp-rules")),
   };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
@@ -206,6 +213,7 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
  * CIDR rules against policy-cidr-match-mode.
  */
 function settle(state: CiliumState, b: InventoryBuilder): void {
+  settleOptions(state, b);
   settleGroups(state, b);
   const name = state.config?.clusterName;
   const always = state.config?.alwaysEnforce;
@@ -279,6 +287,31 @@ function settleGroups(state: CiliumState, b: InventoryBuilder): void {
     g.f.info("vendor-groups", `the Cilium agent does not enforce ${g.kind} ${where} itself, but the derivative policy the operator wrote from it (labelled ${DERIVATIVE_PARENT}: ${g.uid}), which the input holds: this one is left out`);
     for (const p of g.policies) dropped.add(p);
   }
+  dropPolicies(state, b, dropped);
+}
+
+/**
+ * rule_validation.go IngressRule/EgressRule.Validate: "L7 policy is not supported since L7 proxy is
+ * not enabled" (countL7Rules: http or dns rules in an allow rule's toPorts) under enable-l7-proxy
+ * "false", and, in deny rules too, "ICMP rules can only be applied when the \"enable-icmp-rules\" flag
+ * is set" under enable-icmp-rules "false": the agent refuses the policy, so it enforces none of it.
+ */
+function settleOptions(state: CiliumState, b: InventoryBuilder): void {
+  const config = state.config;
+  if (!config || (config.l7Proxy && config.icmpRules)) return;
+  const dropped = new Set<Policy>();
+  for (const g of state.gated) {
+    const why = !config.l7Proxy && g.l7 ? { f: g.l7, text: `L7 policy is not supported since L7 proxy is not enabled (${config.where} sets enable-l7-proxy "false")` }
+      : !config.icmpRules && g.icmps ? { f: g.icmps, text: `ICMP rules can only be applied when the "enable-icmp-rules" flag is set (${config.where} sets it "false")` } : undefined;
+    if (!why) continue;
+    why.f.error("invalid-rule", `${why.text}: Cilium refuses the policy, so it enforces none of it`);
+    for (const p of g.policies) dropped.add(p);
+  }
+  dropPolicies(state, b, dropped);
+}
+
+/** Takes `dropped` out of the policies and of the open directions (which settle may push back). */
+function dropPolicies(state: CiliumState, b: InventoryBuilder, dropped: ReadonlySet<Policy>): void {
   if (!dropped.size) return;
   b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !dropped.has(p)));
   state.openDirections = state.openDirections.filter((o) => !dropped.has(o.open) && !dropped.has(o.isolating));
@@ -674,6 +707,7 @@ function readToPorts(f: Field, deny: boolean, d: Direction, scope: Scope): { por
     const rules = tp.get("rules");
     if (!deny) for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
     if (!deny && rules.keys().length) checkL7Ports(rules, portList, d, scope);
+    if (!deny && ((rules.get("http").list() ?? []).length || (rules.get("dns").list() ?? []).length)) scope.l7 ??= rules;
     if (!ports.length) {
       if (!portList.length) tp.info("vendor-no-ports", "a toPorts entry without ports matches no traffic (Cilium merges a rule port by port: mergeIngress/mergeEgress)");
       return [];
@@ -710,6 +744,7 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
     // icmps): whatever its peers, it matches no TCP, UDP or SCTP flow. Cilium refuses icmps beside
     // toPorts (rule_validation.go: "the ICMPs block may only be present without ToPorts").
     if ((r.get("icmps").list() ?? []).length) {
+      scope.icmps ??= r.get("icmps");
       if (r.get("toPorts").present) r.get("icmps").error("forbidden", "icmps may only be present without toPorts (Cilium refuses the policy); define a separate rule for toPorts");
       return [];
     }
@@ -834,6 +869,7 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
       const state = stateOf(b);
       state.openDirections.push(...opened);
       if (meta.labels[DERIVATIVE_KIND] === "derivative" && meta.labels[DERIVATIVE_PARENT]) state.derivatives.add(`${meta.namespace ?? ""}/${meta.labels[DERIVATIVE_PARENT]}`);
+      if (scope.l7 || scope.icmps) state.gated.push({ policies, ...(scope.l7 ? { l7: scope.l7 } : {}), ...(scope.icmps ? { icmps: scope.icmps } : {}) });
       if (scope.groups) {
         const uid = root.get("metadata").raw("uid");
         state.groupPolicies.push({ policies, f: scope.groups, namespace: meta.namespace, uid: typeof uid === "string" && uid ? uid : undefined, kind, name: meta.name });
