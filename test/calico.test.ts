@@ -583,3 +583,25 @@ test("doNotTrack and preDNAT policies do nothing to pods; an error only when the
   const h = load({ "h.yaml": withPolicies(hep, untracked("doNotTrack", "has(host)")) });
   assert.match(h.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.doNotTrack: doNotTrack policies act on host endpoint h's traffic before connection tracking/);
 });
+
+// libcalico-go conversion.go ServiceAccountToProfile (a ServiceAccount's labels as `pcsa.KEY`, its
+// name as pcsa.projectcalico.org/name, inherited by its pods) and the `pcsa.` prefix put on the
+// keys of serviceAccountSelector (networkpolicyprocessor.go) and serviceAccounts.selector (rules.go
+// parseServiceAccounts). Both were errors; a pod whose ServiceAccount is not in the input has none.
+test("serviceAccountSelector and serviceAccounts.selector match the labels of the pod's ServiceAccount (the e2e pods run as default)", () => {
+  const sa = (ns: string, labels: string) => `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: '${ns}', labels: {${labels}}}`;
+  const l = load({ "s.yaml": withPolicies(sa("x", "team: blue"), sa("z", "team: red"),
+    calico("NetworkPolicy", "blue", "  selector: all()\n  serviceAccountSelector: team == 'blue'\n  ingress: [{action: Allow, source: {selector: pod == 'b'}}]", "x"),
+    calico("GlobalNetworkPolicy", "red", "  selector: pod == 'c'\n  ingress:\n  - {action: Deny, source: {serviceAccounts: {selector: team == 'red'}}}\n  - {action: Allow}"),
+    calico("GlobalNetworkPolicy", "bare", "  selector: pod == 'b'\n  serviceAccountSelector: \"!has(team) || projectcalico.org/name == 'nobody'\"\n  ingress: [{action: Deny}]")) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "y/c", "x/a", 80), "deny", "x's pods run as a blue account: isolated");
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "z/a", "y/c", 80), "deny", "z/a runs as a red account");
+  assert.equal(verdict(e, "x/a", "y/c", 80), "allow");
+  assert.equal(verdict(e, "y/a", "y/c", 80), "allow", "y's default account is not in the input: no labels");
+  assert.equal(verdict(e, "x/a", "y/b", 80), "deny", "!has(team) holds for an account not in the input");
+  assert.equal(verdict(e, "x/a", "z/b", 80), "allow", "z's account has team");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "service account selectors");
+});
