@@ -94,3 +94,27 @@ test("an Istio gateway without a named client: the address it appends is unknown
     assert.match(a.unknown ?? "", /names no client/);
   } finally { cleanup(); }
 });
+
+test("an Istio gateway trusts gatewayTopology.numTrustedProxies X-Forwarded-For hops (gateway.go xffNumTrustedHops; conn_manager_utility.cc getLastAddressFromXFF(N-1)): its own remoteIpBlocks read the client's header then, from the pod's proxy.istio.io/config or meshConfig.defaultConfig", async () => {
+  const gatewayDeny = `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: edge, namespace: infra}\nspec:\n  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}\n  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]\n---\n`;
+  const api = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
+  const base = gatewayApi("istio.io/gateway-controller") + api + gatewayDeny;
+  const annotated = base.replace("labels: {gateway.networking.k8s.io/gateway-name: gw}}", `labels: {gateway.networking.k8s.io/gateway-name: gw}, annotations: {proxy.istio.io/config: '{"gatewayTopology": {"numTrustedProxies": 1}}'}}`);
+  const meshConfig = base + `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    defaultConfig:\n      gatewayTopology: {numTrustedProxies: 2}\n---\n`;
+  const plain = await asker(base, "infra/gw");
+  try {
+    assert.equal((await plain.ask("ip:198.51.100.5", "203.0.113.5")).status, 200, "no trusted proxies: the peer is remote.ip");
+    assert.equal((await plain.ask("ip:203.0.113.5")).status, 403);
+  } finally { plain.cleanup(); }
+  const one = await asker(annotated, "infra/gw");
+  try {
+    assert.equal((await one.ask("ip:198.51.100.5", "203.0.113.5")).status, 403, "one trusted hop: the last entry (was 200: a wrong allowed)");
+    assert.equal((await one.ask("ip:203.0.113.5", "198.51.100.5")).status, 200, "the trusted proxy's entry names another client");
+    assert.equal((await one.ask("ip:203.0.113.5")).status, 403, "no header: the peer");
+  } finally { one.cleanup(); }
+  const two = await asker(meshConfig, "infra/gw");
+  try {
+    assert.equal((await two.ask("ip:198.51.100.5", "203.0.113.5, 10.9.9.9")).status, 403, "two trusted hops: the entry before the last");
+    assert.equal((await two.ask("ip:198.51.100.5", "203.0.113.5")).status, 200, "one entry and two trusted hops: getLastAddressFromXFF finds none, the peer is remote.ip");
+  } finally { two.cleanup(); }
+});
