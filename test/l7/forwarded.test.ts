@@ -48,6 +48,20 @@ test("Envoy Gateway appends its client to X-Forwarded-For (listener.go: useRemot
   }
 });
 
+test("Envoy Gateway's pods run in its own namespace labelled with their owner (helpers.go OwnerLabels), or by class when merged: the walk goes on from them (was: \"the Gateway's pods are not in the input\", 200 unchecked)", async () => {
+  const eg = gatewayApi("gateway.envoyproxy.io/gatewayclass-controller");
+  const owned = eg.replace("metadata: {name: gw-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}", "metadata: {name: envoy-infra-gw-0, namespace: envoy-gateway-system, labels: {gateway.envoyproxy.io/owning-gateway-name: gw, gateway.envoyproxy.io/owning-gateway-namespace: infra}}");
+  const merged = eg.replace("metadata: {name: gw-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}", "metadata: {name: envoy-gc-0, namespace: envoy-gateway-system, labels: {gateway.envoyproxy.io/owning-gatewayclass: gc}}");
+  for (const yaml of [owned, merged]) {
+    const { ask, cleanup } = await asker(yaml + backend, "infra/gw");
+    try {
+      const a = await ask("ip:203.0.113.5", "1.1.1.1");
+      assert.equal(a.status, 403);
+      assert.ok(a.layers.some((l) => l.layer === "network" && l.outcome === "passed"));
+    } finally { cleanup(); }
+  }
+});
+
 test("Envoy Gateway with disableXForwardedForAppend appends nothing: the sidecar reads what the client sent; with proxy protocol it appends the PROXY header's source, which Junction cannot know: unknown, not allowed", async () => {
   const off = await asker(gatewayApi("gateway.envoyproxy.io/gatewayclass-controller") + backend + ctp("clientIPDetection: {xForwardedFor: {numTrustedHops: 1, disableXForwardedForAppend: true}}"), "infra/gw");
   try {

@@ -37,7 +37,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const controller = gw?.gatewayClass?.controllerName;
   // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
   const nginx = gw && servedByNginx(ctx, gw);
-  const pods = nginx ? ingressControllerPods(ctx.inv) : gatewayPods(ctx.inv, gwNamespace, gwName);
+  const pods = nginx ? ingressControllerPods(ctx.inv) : dataPlanePods(ctx, gw, gwNamespace, gwName);
   if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0], terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
@@ -53,7 +53,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const picked = atWaypoint ?? first;
   if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
-  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`)
+  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${controller === ENVOY_GATEWAY_CONTROLLER ? `, or Envoy Gateway's ${EG_OWNER_NAME}=${gwName}` : ""}) are not in the input`)
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
     step(w, "network", "bypassed", `${unchecked}: the hop from the Gateway to the backend is not checked`);
@@ -75,6 +75,22 @@ function servedByNginx(ctx: WalkContext, gw: GatewayState): boolean {
   const { classes, ingresses } = ctx.inv.ingress, name = gw.gateway.derivedFrom.name;
   return servedByIngressNginx(name, classes, ingresses.filter((i) => effectiveClass(i, classes) === name));
 }
+
+/**
+ * The pods of the Gateway's data plane: labelled with its name in its namespace (GATEWAY_NAME_LABEL),
+ * or Envoy Gateway's, which by default run in Envoy Gateway's own namespace labelled with their owner
+ * (internal/gatewayapi/helpers.go OwnerLabels: owning-gateway-namespace and owning-gateway-name, or
+ * owning-gatewayclass when the class merges its Gateways; the gateway-name label only in its Gateway
+ * namespace mode, proxy/resource_provider.go envoyLabels).
+ */
+function dataPlanePods(ctx: WalkContext, gw: GatewayState | undefined, namespace: string, name: string): Endpoint[] {
+  const named = gatewayPods(ctx.inv, namespace, name);
+  if (named.length || gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return named;
+  const cls = gw.gateway.className;
+  return ctx.inv.endpoints.filter((e) => e.kind === "pod" && ((e.labels[EG_OWNER_NAMESPACE] === namespace && e.labels[EG_OWNER_NAME] === name) || (cls !== undefined && e.labels[EG_OWNER_CLASS] === cls)));
+}
+
+const EG_OWNER_NAMESPACE = "gateway.envoyproxy.io/owning-gateway-namespace", EG_OWNER_NAME = "gateway.envoyproxy.io/owning-gateway-name", EG_OWNER_CLASS = "gateway.envoyproxy.io/owning-gatewayclass";
 
 /** What the gateway writes in X-Forwarded-For, by implementation (forwarded.ts); undefined: the client's header passes as sent. */
 function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined): ForwardedFor | undefined {
