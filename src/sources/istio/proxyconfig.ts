@@ -15,10 +15,11 @@ export const PROXY_CONFIG_ANNOTATION = "proxy.istio.io/config";
 export const istioProxyConfigHooks: KindHook[] = [{
   kind: "Pod",
   read(root, ctx, b) {
-    const md = root.get("metadata"), text = md.get("annotations").get(PROXY_CONFIG_ANNOTATION);
-    const value = text.string();
-    const name = md.raw("name"), namespace = md.raw("namespace");
-    if (value === undefined || typeof name !== "string") return;
+    // (Raw reads first: every Pod passes here, and few have the annotation; Fields are made only for one that does.)
+    const meta = root.raw("metadata") as { name?: unknown; namespace?: unknown; annotations?: Record<string, unknown> } | null | undefined;
+    const value = meta?.annotations?.[PROXY_CONFIG_ANNOTATION], name = meta?.name, namespace = meta?.namespace;
+    if (typeof value !== "string" || typeof name !== "string") return;
+    const text = root.get("metadata").get("annotations").get(PROXY_CONFIG_ANNOTATION);
     let parsed: unknown;
     try { parsed = parseKubeYaml(value) ?? {}; } catch (e) {
       text.warn("invalid-value", `not YAML: ${(e as Error).message.split("\n")[0]} (istiod ignores the annotation: proxyConfigFromAnnotation fails)`);
