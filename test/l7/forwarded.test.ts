@@ -132,3 +132,21 @@ test("an Istio gateway trusts gatewayTopology.numTrustedProxies X-Forwarded-For 
     assert.equal((await two.ask("ip:198.51.100.5", "203.0.113.5")).status, 200, "one entry and two trusted hops: getLastAddressFromXFF finds none, the peer is remote.ip");
   } finally { two.cleanup(); }
 });
+
+test("behind the gateway's LoadBalancer Service (externalTrafficPolicy Cluster) Envoy's peer is the node kube-proxy masqueraded the client as, which it appends: an ALLOW on the client's remoteIpBlocks does not let it through (was 200); a node the input lacks: unknown", async () => {
+  const allow = backend.replace("action: DENY", "action: ALLOW");
+  const lb = `apiVersion: v1\nkind: Service\nmetadata: {name: envoy-gw, namespace: infra}\nspec: {type: LoadBalancer, selector: {gateway.networking.k8s.io/gateway-name: gw}, ports: [{name: http, port: 80, targetPort: 10080}]}\nstatus: {loadBalancer: {ingress: [{ip: 192.0.2.10}]}}\n---\n`;
+  const node = `apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 10.1.0.1}]}\n---\n`;
+  for (const controller of ["gateway.envoyproxy.io/gatewayclass-controller", "istio.io/gateway-controller"]) {
+    const known = await asker(gatewayApi(controller) + allow + lb + node, "infra/gw");
+    try { assert.equal((await known.ask("ip:203.0.113.5")).status, 403, `${controller}: the node's address is remote.ip`); } finally { known.cleanup(); }
+    const unknown = await asker(gatewayApi(controller) + allow + lb, "infra/gw");
+    try {
+      const a = await unknown.ask("ip:203.0.113.5");
+      assert.equal(a.status, null, controller);
+      assert.match(a.unknown ?? "", /masqueraded/);
+    } finally { unknown.cleanup(); }
+    const direct = await asker(gatewayApi(controller) + allow, "infra/gw");
+    try { assert.equal((await direct.ask("ip:203.0.113.5")).status, 200, `${controller}: no Service in front: the client's own address`); } finally { direct.cleanup(); }
+  }
+});

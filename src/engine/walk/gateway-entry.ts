@@ -25,6 +25,7 @@ import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gatew
 import { effectiveClass, servedByIngressNginx } from "../../model/ingress.js";
 import { ingressControllerPods } from "../endpoints.js";
 import { envoyForwarded, nginxForwarded } from "./forwarded.js";
+import { sourceSeenBy } from "../gateway/nginx-source.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -43,7 +44,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
   // What the gateway writes in X-Forwarded-For (forwarded.ts): the backend's sidecar reads its last entry as remote.ip.
-  const forwarded = forwardedFor(w, gw, nginx, controller, address);
+  const forwarded = forwardedFor(w, gw, nginx, controller, address, pods);
   if (forwarded) w.forwarded = forwarded;
   // The gateway needs a cluster for the Service its route sends to, whether or not that Service's waypoint then routes it.
   const hidden = controller === ISTIO_GATEWAY_CONTROLLER && first?.service ? serviceHiddenFrom(first.service, gwNamespace) : undefined;
@@ -93,13 +94,14 @@ function dataPlanePods(ctx: WalkContext, gw: GatewayState | undefined, namespace
 const EG_OWNER_NAMESPACE = "gateway.envoyproxy.io/owning-gateway-namespace", EG_OWNER_NAME = "gateway.envoyproxy.io/owning-gateway-name", EG_OWNER_CLASS = "gateway.envoyproxy.io/owning-gatewayclass";
 
 /** What the gateway writes in X-Forwarded-For, by implementation (forwarded.ts); undefined: the client's header passes as sent. */
-function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined): ForwardedFor | undefined {
-  const res = w.res;
-  if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, w.ctx.inv.ingressNginx, address, requestPort(w.req), w.req.headers);
-  if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address);
+function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined, pods: readonly Endpoint[]): ForwardedFor | undefined {
+  const res = w.res, port = requestPort(w.req);
+  if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, w.ctx.inv.ingressNginx, address, port, w.req.headers);
+  const seen = address ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, address, port) : undefined;
+  if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address, seen);
   if (controller !== ENVOY_GATEWAY_CONTROLLER) return undefined;
-  const l = (gw?.merged ?? []).find((x) => x.listener.name === res.listener && x.listener.port === requestPort(w.req));
-  return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address);
+  const l = (gw?.merged ?? []).find((x) => x.listener.name === res.listener && x.listener.port === port);
+  return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address, seen);
 }
 
 /**
