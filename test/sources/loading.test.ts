@@ -203,9 +203,9 @@ test("namespaces referenced but not defined are created with their default label
   const l = load({ "p.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ghost}\nspec: {containers: [{name: c}]}\n" });
   assert.deepEqual(l.inventory.namespaces.get("ghost"), { name: "ghost", labels: { "kubernetes.io/metadata.name": "ghost" }, implicit: true });
   assert.ok(l.diagnostics.items.some((d) => d.code === "implicit-namespace" && d.severity === "info"));
-  const r = await cli(["list", "-f", "-"], "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ghost}\nspec: {containers: [{name: c}]}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: s}\n");
+  const r = await cli(["list", "-f", "-"], "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ghost}\nspec: {containers: [{name: c}]}\n---\napiVersion: v1\nkind: LimitRange\nmetadata: {name: s}\n");
   assert.match(r.err, /note: namespace ghost is referenced but not defined/);
-  assert.match(r.err, /note: ignored 1 object of kinds Junction does not read: ServiceAccount \(1\)/);
+  assert.match(r.err, /note: ignored 1 object of kinds Junction does not read: LimitRange \(1\)/);
 });
 
 test("objects without a namespace are placed in default", () => {
