@@ -28,6 +28,7 @@ import { kubeProxyKindHooks } from "./kube-proxy-config.js";
 import { ciliumFrontEnds, ciliumKindHooks } from "./cilium.js";
 import { envoyGatewayFrontEnds } from "./envoy-gateway.js";
 import { envoyGatewayClientFrontEnds } from "./envoy-gateway-client.js";
+import { envoyGatewaySecurityFrontEnds } from "./envoy-gateway-security.js";
 import { istioFrontEnds } from "./istio/index.js";
 import { linkerdFrontEnds } from "./linkerd/index.js";
 import { kubevirtFrontEnds } from "./kubevirt.js";
@@ -46,6 +47,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...gatewayApiFrontEnds,
   ...envoyGatewayFrontEnds,
   ...envoyGatewayClientFrontEnds,
+  ...envoyGatewaySecurityFrontEnds,
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,

@@ -18,6 +18,7 @@ import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
 import { forRule, TrafficPolicyIndex, zeroLocalRule, zeroTokenBucket, type EffectiveTrafficPolicy } from "./traffic-policy.js";
 import { ClientPolicyIndex, type EffectiveClientPolicy } from "./client-policy.js";
+import { SecurityPolicyIndex, type EffectiveSecurityPolicy } from "./security-policy.js";
 import { hostnameWithNamespace, isIstioHostname, istioHostnameBackend } from "../mesh/hostname-backend.js";
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 
@@ -79,6 +80,7 @@ export class GatewayEngine {
   private readonly byListener = new Map<ListenerState, AttachedRoute[]>();
   private trafficPolicyIndex?: TrafficPolicyIndex;
   private clientPolicyIndex?: ClientPolicyIndex;
+  private securityPolicyIndex?: SecurityPolicyIndex;
 
   constructor(readonly inv: Inventory, readonly index = new InventoryIndex(inv)) {
     const graph = inv.routing;
@@ -235,6 +237,17 @@ export class GatewayEngine {
   listenerTrafficPolicy(l: ListenerState): ((route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined) | undefined {
     if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
     return (route, rule) => this.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
+  }
+
+  /** Envoy Gateway's SecurityPolicies, resolved when a request first asks. */
+  get securityPolicies(): SecurityPolicyIndex {
+    return this.securityPolicyIndex ??= new SecurityPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns));
+  }
+
+  /** The SecurityPolicy a route rule's requests get on listener `l`; undefined when none is in the input or the Gateway is not Envoy Gateway's. */
+  listenerSecurityPolicy(l: ListenerState): ((route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined) | undefined {
+    if (!this.inv.routing.securityPolicies.length || this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    return (route, rule) => this.securityPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
   }
 
   /**

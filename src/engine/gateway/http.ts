@@ -21,7 +21,8 @@ import type { MatchReader } from "./match.js";
 import { applicable, describeCandidates, type Applied, type Routable } from "./precedence.js";
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
-import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy } from "./traffic-policy.js";
+import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
+import { securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
 import { clientAddress, http10Error, listenerTranslationErrors, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 
@@ -50,6 +51,8 @@ export interface HttpContext {
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
   trafficPolicy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined;
+  /** The Envoy Gateway SecurityPolicy a rule's requests get here, and the index that reads its Secrets. */
+  securityPolicy?: { effective: (route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined; index: SecurityPolicyIndex };
   /** The Envoy Gateway ClientTrafficPolicy of the listener (the client address Envoy reads: client-policy.ts). */
   clientPolicy?: EffectiveClientPolicy;
   /** Its http1.http10.useDefaultHost error on this listener (client-policy.ts http10Error). */
@@ -60,12 +63,13 @@ export interface HttpContext {
 
 export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
   const gw = engine.gateway(l.gateway.namespace, l.gateway.name);
-  const trafficPolicy = engine.listenerTrafficPolicy(l), clientPolicy = engine.listenerClientPolicy(l);
+  const trafficPolicy = engine.listenerTrafficPolicy(l), clientPolicy = engine.listenerClientPolicy(l), security = engine.listenerSecurityPolicy(l);
   return {
     graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
     place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gw?.endpointReader ?? "proxy",
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
+    ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies } } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
@@ -154,14 +158,37 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
   } else if (picked) forward(res, req, ex, picked, ctx, w, panicThreshold);
 }
 
-/** A BackendTrafficPolicy's fault abort and rate limits, before the route's filters (Envoy's fault filter comes first). */
-function applyTrafficPolicy(p: EffectiveTrafficPolicy, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): void {
+/** A BackendTrafficPolicy's fault abort and rate limits: its notes, and what it answers every request, if it does. */
+function trafficPolicyStop(p: EffectiveTrafficPolicy, req: RouteRequest, client: ClientAddress, res: RouteResult): TrafficPolicyOutcome["stop"] {
   if (p.conflicted.length) res.steps.push({ stage: "policy", outcome: conflictNote("BackendTrafficPolicy", p), detail: { conflicted: p.conflicted } });
   const out = trafficPolicyOutcome(p, req.protocol === "grpc", { ...req, clientAddress: client.address, addressUnknown: client.unknown, addressVia: client.via });
   for (const note of [...out.inert, ...out.notes]) res.steps.push({ stage: "policy", outcome: note });
-  if (!out.stop) return;
-  Object.assign(ex, { failed: out.stop.reason, failedStatus: out.stop.status });
-  if (out.stop.grpcCode) res.grpcCode = out.stop.grpcCode;
+  return out.stop;
+}
+
+/**
+ * The Gateway's filters before the router, in Envoy Gateway's order (httpfilters.go
+ * newOrderedHTTPFilter): the BackendTrafficPolicy's fault abort (2), the SecurityPolicy's
+ * authentication and authorization (6-10, rbac 301), its rate limits (302, 303). A BackendTrafficPolicy
+ * Envoy Gateway cannot translate answers 500 first. `undetermined`: the SecurityPolicy's answer depends
+ * on what Junction cannot see (an external authorization service, a token's signature).
+ */
+function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTrafficPolicy | undefined, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): string | undefined {
+  const traffic = policy && trafficPolicyStop(policy, req, client, res);
+  const fail = (stop: { status: number; reason: string; grpcCode?: string }) => {
+    Object.assign(ex, { failed: stop.reason, failedStatus: stop.status });
+    if (stop.grpcCode) res.grpcCode = stop.grpcCode;
+  };
+  if (traffic && traffic.cause !== "rate-limit") { fail(traffic); return undefined; }
+  const sp = ctx.securityPolicy?.effective(w.attached.state.route, w.rule);
+  if (sp) {
+    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: req.path, headers: req.headers }, client);
+    for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
+    if (out.stop) { fail(out.stop); return undefined; }
+    if (out.undetermined) return out.undetermined;
+  }
+  if (traffic) fail(traffic);
+  return undefined;
 }
 
 const conflictNote = (kind: string, p: { conflicted: string[]; target: string; untimed?: string }) =>
@@ -214,7 +241,11 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     // translateClientTrafficPolicyForListener: with errors, every route of the listener is a 500 direct response.
     const cpErrors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: true, tls: ctx.scheme === "https", http1: ctx.clientPolicyHttp1 }) : [];
     if (cp && cpErrors.length) Object.assign(ex, { failed: `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${cpErrors.join("; ")}): Envoy Gateway answers every request of the listener's routes 500`, failedStatus: 500 });
-    else if (policy) applyTrafficPolicy(policy, req, client, ex, res);
+    else {
+      const undetermined = applyGatewayPolicies(ctx, w, policy, req, client, ex, res);
+      // No answer Junction can give: the SecurityPolicy's depends on what it cannot see.
+      if (undetermined) { Object.assign(res, { status: null, undetermined, reason: `${undetermined} (Junction cannot tell the answer)` }); return; }
+    }
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
     const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;

@@ -10,6 +10,7 @@ import { bestListener, plainHttpListener } from "../../engine/gateway/select.js"
 import { hostnameMatches, isWildcard } from "../../model/hostname.js";
 import { routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import type { EffectiveTrafficPolicy } from "../../engine/gateway/traffic-policy.js";
+import type { EffectiveSecurityPolicy } from "../../engine/gateway/security-policy.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { ruleAction, type Action } from "./actions.js";
 import { arg, block, dir, type Directive } from "./conf.js";
@@ -90,9 +91,11 @@ class ServerActions {
   /**
    * `policy`: the Envoy Gateway BackendTrafficPolicy of each rule on the server's listener
    * (GatewayEngine.listenerTrafficPolicy); `reader`: who picks the backends' endpoints there (the
-   * Gateway's data plane: gatewayEndpointReader), with the policy's panic threshold for Envoy Gateway.
+   * Gateway's data plane: gatewayEndpointReader), with the policy's panic threshold for Envoy Gateway;
+   * `security`: its SecurityPolicy of each rule (GatewayEngine.listenerSecurityPolicy), which nginx
+   * cannot express (compiled without it, every request would pass: refused).
    */
-  constructor(private readonly c: Compilation, private readonly p: PortPlan, private readonly policy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined, private readonly reader: EndpointReader = "proxy") {}
+  constructor(private readonly c: Compilation, private readonly p: PortPlan, private readonly policy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined, private readonly reader: EndpointReader = "proxy", private readonly security?: (route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined) {}
 
   private key(x: Candidate): string {
     const rule = x.applied.rule;
@@ -108,7 +111,11 @@ class ServerActions {
       const policy = this.policy?.(attached.state.route, rule);
       const pick = { reader: this.reader, panicThreshold: policy?.panicThreshold };
       const input = { state: attached.state, rule, matchedPrefix: match.path?.type === "PathPrefix" ? match.path.value : undefined, scheme: this.p.tls ? "https" as const : "http" as const, listenerPort: this.p.port, grpc: this.p.grpc, pick };
-      a = attempt(this.c, ruleRef(attached, rule.index, rule.name), { body: [dir("return", "500")], locations: [] }, () => ruleAction(this.c, input, policy));
+      const security = this.security?.(attached.state.route, rule);
+      a = attempt(this.c, ruleRef(attached, rule.index, rule.name), { body: [dir("return", "500")], locations: [] }, () => {
+        if (security) throw new NginxUnsupported("Envoy Gateway's SecurityPolicy", `SecurityPolicy ${security.policies.join(" merged into ")} applies here: its authentication and authorization filters are Envoy's (basic_auth, api_key_auth, jwt_authn, ext_authz, oauth2, rbac), which this target does not write`);
+        return ruleAction(this.c, input, policy);
+      });
       this.inline.set(k, a);
       this.named.push(...a.locations);
     }
@@ -129,7 +136,7 @@ class ServerActions {
 }
 
 function locations(c: Compilation, p: PortPlan, l: ListenerState, cands: Candidate[]): Directive[] {
-  const actions = new ServerActions(c, p, c.engine.listenerTrafficPolicy(l), c.engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader);
+  const actions = new ServerActions(c, p, c.engine.listenerTrafficPolicy(l), c.engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader, c.engine.listenerSecurityPolicy(l));
   const out = locationKeys(cands).map((k) => {
     const list = candidatesAt(cands, k);
     if (!list.length) return locationBlock(k, [dir("return", "404")]);
