@@ -12,7 +12,7 @@ import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { gatewayState, servedListeners, type GatewayState } from "./gateways.js";
 import { mergeGateways } from "./merge.js";
-import { duplicateDomain, virtualHostFor, type VirtualHost } from "./vhosts.js";
+import { duplicateDomain, virtualHostFor, virtualHostRoutes, type VirtualHost } from "./vhosts.js";
 import type { ListenerState } from "./listeners.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
@@ -152,6 +152,24 @@ export class GatewayEngine {
     const shared = l.listener.protocol === "HTTP" ? this.sharedRouteConfig(l) : undefined;
     if (!shared) return false;
     return virtualHostFor(shared, (o) => this.attached(o), this.peers, host);
+  }
+
+  /**
+   * The routes a request for `host` meets on listener `l` (HTTP and gRPC). Envoy Gateway's Gateways:
+   * only those of the virtual host Envoy picks for the host in the listener's route configuration
+   * (vhosts.ts virtualHostRoutes: a.example.com's virtual host holds the routes of hostname
+   * a.example.com, not a `*.example.com` or hostname-less route of the same listener), with its
+   * domain, or none (`domain` undefined: no virtual host matches, 404); the route configuration is the
+   * port's for plain HTTP (virtualHost), the listener's own for HTTPS (one filter chain per SNI). Other
+   * classes: every route attached to the listener (the Gateway API's precedence across them).
+   */
+  routesFor(l: ListenerState, host: string): { routes: readonly AttachedRoute[]; domain?: string; byDomain: boolean } {
+    const gw = this.gateway(l.gateway.namespace, l.gateway.name);
+    if (gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER || (l.listener.protocol !== "HTTP" && l.listener.protocol !== "HTTPS")) return { routes: this.attached(l), byDomain: false };
+    const config = l.listener.protocol === "HTTP" ? this.sharedRouteConfig(l) ?? [l] : [l];
+    const vhost = virtualHostFor(config, (o) => this.attached(o), this.peers, host);
+    if (!vhost || vhost.listener !== l) return { routes: [], byDomain: true };
+    return { routes: virtualHostRoutes(l, this.attached(l), this.peers(l), vhost.domain), domain: vhost.domain, byDomain: true };
   }
 
   /** A listener's Gateway's listeners (with its ListenerSets'), which computeHosts leaves out of its routes' hostnames (vhosts.ts). */

@@ -61,12 +61,14 @@ export interface HttpContext {
   rejectedRoutes?: () => string | undefined;
 }
 
-export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
+/** `host`: the Host the request carries (Envoy Gateway: the routes of the virtual host Envoy picks for it, engine.ts routesFor). */
+export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https", host: string): HttpContext {
   const gw = engine.gateway(l.gateway.namespace, l.gateway.name);
   const trafficPolicy = engine.listenerTrafficPolicy(l), clientPolicy = engine.listenerClientPolicy(l), security = engine.listenerSecurityPolicy(l);
+  const vhost = engine.routesFor(l, host);
   return {
-    graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
-    place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
+    graph: engine.inv.routing, routes: vhost.routes, port: l.listener.port, scheme,
+    place: vhost.domain !== undefined ? `listener ${l.listener.name}, virtual host ${vhost.domain}` : vhost.byDomain ? `listener ${l.listener.name} (no virtual host of its route configuration has a domain matching the host)` : `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gw?.endpointReader ?? "proxy",
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
     ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies } } : {}),

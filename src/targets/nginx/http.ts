@@ -8,6 +8,7 @@ import type { ListenerState } from "../../engine/gateway/listeners.js";
 import { compareApplied, matchedHostname, type Applied, type Routable } from "../../engine/gateway/precedence.js";
 import { bestListener, plainHttpListener } from "../../engine/gateway/select.js";
 import { hostnameMatches, isWildcard } from "../../model/hostname.js";
+import { ENVOY_GATEWAY_CONTROLLER } from "../../model/gateway.js";
 import { routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import type { EffectiveTrafficPolicy } from "../../engine/gateway/traffic-policy.js";
 import type { EffectiveSecurityPolicy } from "../../engine/gateway/security-policy.js";
@@ -66,7 +67,8 @@ function listenDirectives(c: Compilation, p: PortPlan, isDefault: boolean): Dire
 function candidates(c: Compilation, l: ListenerState, host: string, grpc: boolean): Candidate[] {
   const kind: RouteKind = grpc ? "GRPCRoute" : "HTTPRoute";
   const applied: Applied[] = [];
-  for (const a of c.engine.attached(l)) {
+  // Envoy Gateway: the routes of the virtual host Envoy picks for the host (engine.ts routesFor), as the engine routes.
+  for (const a of c.engine.routesFor(l, host).routes) {
     if (a.state.route.kind !== kind) continue;
     const hostname = matchedHostname(a, host);
     if (hostname === null) continue;
@@ -184,12 +186,25 @@ function server(c: Compilation, p: PortPlan, name: string | undefined, names: (s
     const v = clientValidation(c, l);
     body.push(...servingCertificates(c, l), ...v.server);
     extra = v.locations;
-    if (p.listeners.length > 1) body.push(block("if", [`(${sniListener(c, p)}`, "!=", `${arg(l.listener.name)})`], [dir("return", "421")]));
+    if (p.listeners.length > 1) body.push(block("if", [`(${sniListener(c, p)}`, "!=", `${arg(l.listener.name)})`], [dir("return", attempt(c, { object: `Gateway ${c.gatewayName}`, src: c.gateway.gateway.src }, "421", () => misdirected(c, p, l, host)))]));
   }
   // A dotted Host reaches this server in nginx; the engine gives it the rules for hosts no name covers: none here.
   if (name !== undefined && !uncovered) body.push(block("if", [`(${dottedHost(c)})`], [dir("return", "404")]));
   body.push(dir("merge_slashes", "off"), ...locations(c, p, l, candidates(c, l, host, p.grpc)), ...extra);
   return block("server", [], body, `listener ${l.listener.name}${name === undefined ? "" : `, hostname ${name}`}`);
+}
+
+/**
+ * What a request whose SNI chose another listener than the Host's gets: 421, as the engine answers;
+ * on Envoy Gateway's Gateways the SNI listener's own route configuration answers (engine.ts
+ * routesFor): 404 where no other listener has a rule for the host, else the answer depends on the SNI,
+ * which nginx does not route by here (refused).
+ */
+function misdirected(c: Compilation, p: PortPlan, l: ListenerState, host: string): string {
+  if (c.engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return "421";
+  const other = p.listeners.find((o) => o !== l && !o.programmed && candidates(c, o, host, p.grpc).length > 0);
+  if (other) throw new NginxUnsupported("a Host answered by another HTTPS listener's routes", `on Envoy Gateway's Gateways a request whose SNI selects listener ${other.listener.name} is routed by that listener's route configuration, which has rules for host ${host} of listener ${l.listener.name}: nginx picks the server by Host, not by SNI`);
+  return "404";
 }
 
 /** Every server of an HTTP or HTTPS port (listening on `socket` when the port's stream server hands them its connections). */
