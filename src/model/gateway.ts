@@ -180,8 +180,15 @@ export interface SecurityPolicy extends ObjectMeta {
   extAuth?: { failOpen: boolean; service: string };
   /** oidc: a request without a session is redirected to the provider. */
   oidc?: { provider: string };
-  /** What Envoy Gateway cannot translate in it (buildAuthorization, validateSecurityPolicy): its HTTP routes answer 500. */
+  /** What Envoy Gateway cannot translate in it (buildAuthorization): its HTTP routes answer 500. */
   errors: string[];
+  /**
+   * validateSecurityPolicy's error, checked where the policy targets an HTTPRoute or GRPCRoute
+   * ("invalid SecurityPolicy: ..."), and validateSecurityPolicyForTCP's, where it targets a TCPRoute
+   * ("invalid SecurityPolicy for TCP route: ..."): the policy is not translated there at all.
+   */
+  invalid?: string;
+  tcpInvalid?: string;
   /** Features read but not modelled (cors, csrf): named in explanations. */
   unmodelled: string[];
 }

@@ -84,16 +84,37 @@ function readExtAuth(f: Field): SecurityPolicy["extAuth"] {
 }
 
 /**
- * validateSecurityPolicy's errors the CRD leaves possible (validateAPIKeyAuth: "only one of headers,
- * params or cookies must be specified" in one extractFrom entry).
+ * validateSecurityPolicy's first error the CRD leaves possible (internal/gatewayapi/securitypolicy.go,
+ * run for route targets only): validateAPIKeyAuth ("only one of headers, params or cookies must be
+ * specified" in one extractFrom entry), oidc.passThroughAuthHeader without jwt.
  */
-function validationErrors(spec: Field): string[] {
-  const out: string[] = [];
+function invalid(spec: Field): string | undefined {
   for (const e of spec.get("apiKeyAuth").get("extractFrom").list() ?? []) {
-    const n = ["headers", "params", "cookies"].filter((k) => (e.get(k).list() ?? []).length > 0).length;
-    if (n > 1) { out.push("only one of headers, params or cookies must be specified"); break; }
+    if (["headers", "params", "cookies"].filter((k) => (e.get(k).list() ?? []).length > 0).length > 1) return "invalid SecurityPolicy: only one of headers, params or cookies must be specified";
   }
-  return out;
+  if (spec.get("oidc").get("passThroughAuthHeader").bool() === true && !spec.get("jwt").object()) return "invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with JWT settings";
+  return undefined;
+}
+
+/**
+ * validateSecurityPolicyForTCP (run where the policy targets a TCPRoute): only authorization, its rules
+ * without cel, jwt, headers and clientIPGeoLocations, their clientCIDRs net.ParseCIDR's.
+ */
+function tcpInvalid(spec: Field): string | undefined {
+  const prefix = "invalid SecurityPolicy for TCP route: ";
+  if (["cors", "csrf", "jwt", "oidc", "apiKeyAuth", "basicAuth", "extAuth"].some((k) => spec.get(k).present)) return `${prefix}only authorization is supported for TCP (routes/listeners)`;
+  const rules = spec.get("authorization").get("rules").list() ?? [];
+  for (const [i, r] of rules.entries()) {
+    if (r.get("cel").present) return `${prefix}rule ${i}: CEL not supported for TCP`;
+    const p = r.get("principal");
+    if (!p.object()) continue;
+    if (p.get("jwt").present) return `${prefix}rule ${i}: JWT not supported for TCP`;
+    if ((p.get("headers").list() ?? []).length) return `${prefix}rule ${i}: headers not supported for TCP`;
+    if ((p.get("clientIPGeoLocations").list() ?? []).length) return `${prefix}rule ${i}: clientIPGeoLocations not supported for TCP`;
+    const bad = strings(p.get("clientCIDRs")).find((c) => !parseGoCidr(c, "net"));
+    if (bad !== undefined) return `${prefix}rule ${i}: invalid ClientCIDR ${JSON.stringify(bad)}: invalid CIDR address: ${bad}`;
+  }
+  return undefined;
 }
 
 const securityPolicyFrontEnd: FrontEnd = {
@@ -103,7 +124,8 @@ const securityPolicyFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (!spec.object(true) || !meta) return;
     const ns = meta.namespace!;
-    const errors = validationErrors(spec);
+    const errors: string[] = [];
+    const bad = invalid(spec), badTcp = tcpInvalid(spec);
     const authz = spec.get("authorization");
     const basic = spec.get("basicAuth"), apiKey = spec.get("apiKeyAuth"), oidc = spec.get("oidc");
     const unmodelled = ["cors", "csrf"].filter((k) => spec.get(k).present);
@@ -119,7 +141,7 @@ const securityPolicyFrontEnd: FrontEnd = {
       ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })) } } : {}),
       jwt: readJwt(spec.get("jwt")), extAuth: readExtAuth(spec.get("extAuth")),
       ...(oidc.object() ? { oidc: { provider: oidc.get("provider").get("issuer").string() ?? "the OIDC provider" } } : {}),
-      errors, unmodelled,
+      errors, unmodelled, ...(bad ? { invalid: bad } : {}), ...(badTcp ? { tcpInvalid: badTcp } : {}),
     });
   },
 };

@@ -143,3 +143,27 @@ test("compile --target nginx refuses a route a SecurityPolicy applies to (compil
     assert.match(out.err, /HTTPRoute apps\/web, rule 0 "api": nginx cannot express Envoy Gateway's SecurityPolicy: SecurityPolicy apps\/authz applies here/);
   } finally { t.cleanup(); }
 });
+
+test("a route's policy Envoy Gateway does not validate (validateSecurityPolicy) is not translated: the Gateway's applies to the route, and its status is Invalid", async () => {
+  const gw = sp("gw", "infra", `${toGateway()}, authorization: {defaultAction: Deny}`);
+  const bad = sp("bad", "apps", `${toRoute()}, oidc: {provider: {issuer: "https://idp.example.com"}, clientID: web, clientSecret: {name: oidc}, passThroughAuthHeader: true}`);
+  const r = route(GW + ROUTE + gw + bad, {});
+  assert.equal(r.status, 403, "the Gateway's Deny, not the route's apiKeyAuth");
+  assert.ok(r.steps.some((s) => /SecurityPolicy apps\/bad targets HTTPRoute apps\/web but Envoy Gateway does not translate it \(invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with JWT settings\)/.test(s.outcome)));
+  assert.equal(route(GW + ROUTE + bad, {}).status, 200, "alone: nothing applies (not the oidc redirect)");
+  const s = await policyStatuses("SecurityPolicy", GW + ROUTE + bad);
+  assert.deepEqual(s.get("apps/bad"), [["Gateway infra/gw", "Accepted=False Invalid: Invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with JWT settings."]]);
+});
+
+test("TCP and TLS routes: a SecurityPolicy's authorization (clientCIDRs) is Envoy's network RBAC filter, a denied connection is closed; without the client's address, undetermined", () => {
+  const tcpGw = envoyGateway(["{name: tcp, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}, kinds: [{kind: TCPRoute}]}}"]);
+  const tcp = "---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\nmetadata: {name: db, namespace: apps}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n  rules: [{backendRefs: [{name: v1, port: 80}]}]\n";
+  const policy = sp("tcp", "infra", `${toGateway()}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {clientCIDRs: [10.0.0.0/8]}}]}`);
+  const denied = route(tcpGw + tcp + policy, { scheme: "tcp", port: 5432, ...ip("192.168.1.1") });
+  assert.equal(denied.connection, "rejected");
+  assert.match(denied.reason, /SecurityPolicy infra\/tcp authorization: no rule matches the connection's source, the defaultAction Deny denies it/);
+  const allowed = route(tcpGw + tcp + policy, { scheme: "tcp", port: 5432, ...ip("10.2.3.4") });
+  assert.deepEqual([allowed.connection, allowed.backend], [undefined, "apps/v1"]);
+  assert.match(route(tcpGw + tcp + policy, { scheme: "tcp", port: 5432 }).undetermined ?? "", /clientCIDRs read the client address/);
+  assert.equal(route(tcpGw + tcp, { scheme: "tcp", port: 5432, ...ip("192.168.1.1") }).backend, "apps/v1", "without the policy");
+});

@@ -61,7 +61,7 @@ function route(engine: GatewayEngine, req: RouteRequest): RouteResult {
 
 function l4(engine: GatewayEngine, l: ListenerState, req: RouteRequest, res: RouteResult): RouteResult {
   res.listener = l.listener.name;
-  routeL4(engine, l, { kind: l.listener.protocol === "UDP" ? "UDPRoute" : "TCPRoute", tls: usesTls(req.scheme), httpClient: req.scheme === "http" || req.scheme === "https" ? req : undefined }, res);
+  routeL4(engine, l, { kind: l.listener.protocol === "UDP" ? "UDPRoute" : "TCPRoute", tls: usesTls(req.scheme), httpClient: req.scheme === "http" || req.scheme === "https" ? req : undefined, client: req.clientAddress }, res);
   return res;
 }
 
@@ -113,7 +113,7 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
   const certProblem = passthrough ? undefined : clientCertificateProblem(engine, l, req);
   if (certProblem) return refuse(res, "failed", certProblem);
   if (l.listener.protocol === "TLS") {
-    routeL4(engine, l, { kind: "TLSRoute", sni, tls: passthrough, httpClient: req.scheme === "https" || req.protocol === "tls-passthrough" ? req : undefined }, res);
+    routeL4(engine, l, { kind: "TLSRoute", sni, tls: passthrough, httpClient: req.scheme === "https" || req.protocol === "tls-passthrough" ? req : undefined, client: req.clientAddress }, res);
     return res;
   }
   const host = hostHeader(l, req.host ?? sni);

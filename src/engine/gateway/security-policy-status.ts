@@ -16,5 +16,6 @@ export function securityPolicyStatuses(engine: GatewayEngine): Map<SecurityPolic
   const errors = (p: SecurityPolicy) => engine.securityPolicies.errors(p).map((e) => e.message);
   // The merged spec: the route policy's features, and the parent's it does not set (security-policy.ts merged).
   const mergedErrors = (p: SecurityPolicy, parent: SecurityPolicy) => [...engine.securityPolicies.errors(p), ...engine.securityPolicies.errors(parent).filter((e) => e.feature !== "other" && p[e.feature] === undefined)].map((e) => e.message);
-  return policyStatuses(engine, { kind: "SecurityPolicy", ruleOverride: "securityPolicies", plural: "securityPolicies", policies: graph.securityPolicies, errors, mergedErrors });
+  return policyStatuses(engine, { kind: "SecurityPolicy", ruleOverride: "securityPolicies", plural: "securityPolicies", policies: graph.securityPolicies, errors, mergedErrors,
+    invalid: (p, kind) => (kind === "TCPRoute" ? p.tcpInvalid : p.invalid) });
 }

@@ -39,6 +39,8 @@ export interface EffectiveSecurityPolicy {
   unmodelled: string[];
   conflicted: string[];
   untimed?: string;
+  /** A route's own policy Envoy Gateway does not translate (validateSecurityPolicy): what to say of it. */
+  passedOver?: string[];
 }
 
 const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", "oidc"] as const;
@@ -50,10 +52,17 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
 
   /** The policy a rule of `route` gets on `listener` of `gateway` (a listener of ListenerSet `set` when given). */
   effective(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): EffectiveSecurityPolicy | undefined {
-    const { own, parents: [parent] } = this.levels(gateway, listener, set, route, rule);
+    const levels = this.levels(gateway, listener, set, route, rule);
+    const [parent] = levels.parents;
+    // processSecurityPolicyForRoute validates a route's policy first (validateSecurityPolicy, or
+    // validateSecurityPolicyForTCP for a TCPRoute) and, invalid, translates nothing: the route keeps no
+    // feature of it, and its parent's policy sets them (translateSecurityPolicyForListeners: "if already set ... skip").
+    const invalid = levels.own && (route.kind === "TCPRoute" ? levels.own.held.policy.tcpInvalid : levels.own.held.policy.invalid);
+    const own = invalid ? undefined : levels.own;
+    const passedOver = invalid ? [`SecurityPolicy ${namespacedName(levels.own!.held.policy)} targets ${levels.own!.target} but Envoy Gateway does not translate it (${invalid})${parent ? "" : ": no SecurityPolicy applies"}`] : [];
     const at = own ?? parent;
-    if (!at) return undefined;
-    const base = { target: at.target, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}) };
+    if (!at) return invalid ? { policies: [], target: levels.own!.target, features: {}, errors: [], unmodelled: [], conflicted: [], passedOver } : undefined;
+    const base = { target: at.target, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(passedOver.length ? { passedOver } : {}) };
     if (own && own.held.policy.mergeType && parent) return { ...base, ...this.merged(own, parent) };
     const p = at.held.policy;
     return { ...base, policies: [namespacedName(p)], features: pick(p), errors: this.errors(p), unmodelled: p.unmodelled };
@@ -76,12 +85,12 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
 
   /**
    * What Envoy Gateway cannot translate in a policy, in translateSecurityPolicyForRoute's order:
-   * validateSecurityPolicy's, then BasicAuth and APIKeyAuth (the Secrets they read: validateSecretRef,
+   * BasicAuth and APIKeyAuth (the Secrets they read: validateSecretRef,
    * buildBasicAuth, buildAPIKeyAuth), then Authorization (buildAuthorization).
    */
   errors(p: SecurityPolicy): EffectiveSecurityPolicy["errors"] {
-    const own = p.errors.map((message) => ({ feature: message.startsWith("Authorization:") ? "authorization" as const : "other" as const, message }));
-    const out: EffectiveSecurityPolicy["errors"] = own.filter((e) => e.feature === "other");
+    const own = p.errors.map((message) => ({ feature: "authorization" as const, message }));
+    const out: EffectiveSecurityPolicy["errors"] = [];
     if (p.basicAuth) {
       const e = this.basicAuthError(p, p.basicAuth.users);
       if (e) out.push({ feature: "basicAuth", message: `BasicAuth: ${e}` });
@@ -190,7 +199,7 @@ const param = (req: SecurityRequest, name: string) => { const q = req.path.index
  */
 export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolicyIndex, req: SecurityRequest, client: ClientAddress): SecurityOutcome {
   const who = `SecurityPolicy ${p.policies.join(" merged into ")}`;
-  const steps: string[] = [];
+  const steps: string[] = [...(p.passedOver ?? [])];
   if (p.conflicted.length) steps.push(`SecurityPolicy ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it${p.untimed ? `; note: ${p.untimed}` : ""})`);
   for (const u of p.unmodelled) steps.push(`${who} sets ${u}, which Junction does not model`);
   const broken = new Set(p.errors.map((e) => e.feature));
@@ -344,4 +353,24 @@ function ruleMatches(r: AuthorizationRule, req: SecurityRequest, client: ClientA
   }
   if (r.unevaluated) return `its ${r.unevaluated}, which Junction does not evaluate`;
   return true;
+}
+
+/**
+ * A SecurityPolicy's authorization on a TCP or TLS route's connections (Envoy Gateway writes it, and
+ * nothing else of the policy, as a network RBAC filter: authorization_tcp.go buildTCPRBACConfig, the
+ * rules' clientCIDRs only, first match decides, else the defaultAction; a denial closes the
+ * connection). `client`: the connection's source (Envoy's source_ip input). Undefined: nothing applies.
+ */
+export function streamAuthorization(p: EffectiveSecurityPolicy, client: ClientAddress): { closed?: string; undetermined?: string; notes: string[] } | undefined {
+  const a = p.features.authorization;
+  if (!a || p.errors.some((e) => e.feature === "authorization")) return p.passedOver?.length ? { notes: p.passedOver } : undefined;
+  const who = `SecurityPolicy ${p.policies.join(" merged into ")}`;
+  const notes = [...(p.passedOver ?? [])];
+  const bare = a.rules.find((r) => !r.clientCIDRs.length);
+  if (bare) return { undetermined: `${who} authorization rule ${bare.index} (${bare.name}) has no clientCIDRs, the only part Envoy Gateway writes for TCP: a matcher without predicate, which Junction does not model`, notes };
+  const verdict = authorize(a.rules, 0, a.defaultAction, { method: "", path: "", headers: [] }, client, undefined);
+  if ("unknown" in verdict) return { undetermined: `${who} authorization rule ${verdict.rule.index} (${verdict.rule.name}, ${verdict.rule.action}): ${verdict.unknown}`, notes };
+  const by = verdict.rule ? `authorization rule ${verdict.rule.index} (${verdict.rule.name}) matches the connection's source and` : `authorization: no rule matches the connection's source, the defaultAction ${a.defaultAction}`;
+  if (verdict.action === "Deny") return { closed: `${who} ${by} denies it (the network RBAC filter): the connection is closed`, notes };
+  return { notes: [...notes, `${who} ${by} allows the connection`] };
 }

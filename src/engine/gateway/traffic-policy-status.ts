@@ -169,6 +169,8 @@ export interface StatusKind<P> {
   errors: (p: P) => string[];
   /** A route policy's errors merged into its parent's. */
   mergedErrors: (p: P, parent: P) => string[];
+  /** Why a policy that targets a route of `routeKind` is not translated at all (SecurityPolicy's validation). */
+  invalid?: (p: P, routeKind: string) => string | undefined;
 }
 
 type StatusPolicy = TargetingPolicy & { deprecatedFields?: string[] };
@@ -270,6 +272,12 @@ class ClassTranslation<P extends StatusPolicy> {
     }
     if (problem) {
       for (const r of refs) st.set(r, "Accepted", false, problem.reason, problem.message);
+      return;
+    }
+    // SecurityPolicy: validateSecurityPolicy (ForTCP) before anything is translated; invalid, nothing more is written.
+    const invalid = this.kind.invalid?.(p, t.kind);
+    if (invalid) {
+      for (const r of refs) st.set(r, "Accepted", false, "Invalid", conditionMessage([invalid]));
       return;
     }
     if (!p.mergeType) {
