@@ -167,3 +167,12 @@ test("TCP and TLS routes: a SecurityPolicy's authorization (clientCIDRs) is Envo
   assert.match(route(tcpGw + tcp + policy, { scheme: "tcp", port: 5432 }).undetermined ?? "", /clientCIDRs read the client address/);
   assert.equal(route(tcpGw + tcp, { scheme: "tcp", port: 5432, ...ip("192.168.1.1") }).backend, "apps/v1", "without the policy");
 });
+
+test("a CORS preflight from an allowed origin is answered by the route's CORS filter before the SecurityPolicy's basicAuth (Envoy's CORS filter, order 3, before basic_auth, 8)", () => {
+  const cors = httpRoute("web", "  rules:\n  - filters: [{type: CORS, cors: {allowOrigins: ['https://app.example.com'], allowMethods: [GET]}}]\n    backendRefs: [{name: v1, port: 80}]");
+  const yaml = GW + cors + sp("basic", "apps", `${toRoute()}, basicAuth: {users: {name: users}}`) + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: apps}\nstringData: {.htpasswd: \"alice:{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=\"}\n";
+  const pre = (origin: string) => route(yaml, { method: "OPTIONS", headers: [["origin", origin], ["access-control-request-method", "GET"]] });
+  assert.equal(pre("https://app.example.com").status, 204);
+  assert.equal(pre("https://evil.example.org").status, 401, "an origin the filter does not allow goes on to basicAuth");
+  assert.equal(route(yaml, {}).status, 401);
+});

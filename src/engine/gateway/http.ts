@@ -22,6 +22,7 @@ import { applicable, describeCandidates, type Applied, type Routable } from "./p
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
 import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
+import { isPreflight, originAllowed } from "./cors.js";
 import { securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
 import { clientAddress, http10Error, listenerTranslationErrors, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
@@ -183,7 +184,12 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
   };
   if (traffic && traffic.cause !== "rate-limit") { fail(traffic); return undefined; }
   const sp = ctx.securityPolicy?.effective(w.attached.state.route, w.rule);
-  if (sp) {
+  // Envoy's CORS filter (3) answers a preflight from an allowed origin before the authentication filters (6-10) and RBAC.
+  const cors = w.rule.filters.find((f) => f.type === "CORS");
+  const origin = cors && isPreflight(req.method, new Headers(req.headers)) ? new Headers(req.headers).get("origin") : undefined;
+  if (sp && cors?.type === "CORS" && origin !== undefined && originAllowed(cors.cors, origin)) {
+    res.steps.push({ stage: "policy", outcome: `the rule's CORS filter answers this preflight before SecurityPolicy ${sp.policies.join(" merged into ")} is looked at (Envoy's CORS filter comes first)`, detail: { securityPolicy: sp.policies } });
+  } else if (sp) {
     const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: req.path, headers: req.headers }, client);
     for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
     if (out.stop) { fail(out.stop); return undefined; }
