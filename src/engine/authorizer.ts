@@ -38,6 +38,8 @@ export interface HttpFacts {
   /** Every header line, in order (a repeated header is several lines); each authorizer reads them as its proxy does. */
   headers: readonly (readonly [string, string])[];
   grpc?: { service: string; method: string };
+  /** The last X-Forwarded-For entry is an address Junction cannot know (l7/hop.ts HttpFacts): why. */
+  forwardedUnknown?: string;
 }
 
 export interface AuthorizationRequest {
@@ -94,6 +96,8 @@ export interface AuthorizationDecision {
   denial?: { status?: number; grpcCode?: string; connection?: "rejected" | "failed" };
   /** What was considered on the way, in order, as data. */
   trace: unknown[];
+  /** With verdict "undecided": the answer turns on what Junction cannot know (why); the walk answers it is unknown. */
+  unknown?: string;
 }
 
 /**

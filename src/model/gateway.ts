@@ -206,8 +206,9 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   /**
    * spec.clientIPDetection (exactly one of its fields, a CEL rule): xForwardedFor's numTrustedHops or
    * trustedCIDRs (net.ParseCIDR's networks), customHeader's name and failClosed, or directSourceIP.
+   * xForwardedFor's disableXForwardedForAppend: Envoy does not append its peer to X-Forwarded-For (`noAppend`).
    */
-  clientIP?: { xff?: { hops?: number; trusted?: Cidr[] }; header?: { name: string; failClosed: boolean }; direct?: true };
+  clientIP?: { xff?: { hops?: number; trusted?: Cidr[]; noAppend?: true }; header?: { name: string; failClosed: boolean }; direct?: true };
   /** spec.proxyProtocol (or the deprecated enableProxyProtocol: true): the listener reads a PROXY protocol header; `optional`: connections without one are accepted. */
   proxyProtocol?: { optional: boolean };
   /**

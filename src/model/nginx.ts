@@ -78,6 +78,11 @@ export interface NginxControllerConfig {
   riskLevel?: string;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
   proxyProtocol?: true;
+  /**
+   * use-forwarded-headers and compute-full-forwarded-for: nginx sends X-Forwarded-For as the client's
+   * value followed by the connection's address ($full_x_forwarded_for), not $remote_addr alone.
+   */
+  fullForwardedFor?: true;
 }
 
 /** Every field is undefined when the annotation is absent. */

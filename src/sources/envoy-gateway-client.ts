@@ -37,7 +37,7 @@ function readClientIP(f: Field): ClientTrafficPolicy["clientIP"] {
       if (!parsed) { c.error("invalid-value", `invalid CIDR address: ${text}`); return []; }
       return [parsed.cidr];
     });
-    out.xff = { ...(hops.present ? { hops: hops.int({ min: 0, max: 4294967295 }) ?? 0 } : {}), ...(cidrs.present ? { trusted } : {}) };
+    out.xff = { ...(hops.present ? { hops: hops.int({ min: 0, max: 4294967295 }) ?? 0 } : {}), ...(cidrs.present ? { trusted } : {}), ...(xff.get("disableXForwardedForAppend").bool() === true ? { noAppend: true as const } : {}) };
   }
   if (direct.present) out.direct = true;
   return out;

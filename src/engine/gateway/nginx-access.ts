@@ -54,7 +54,7 @@ export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: Route
  * address of the header's list not yet taken (an `address` or `address:port`); an entry that is no
  * address stops it. No header: the connection's address.
  */
-function realIp(cfg: NonNullable<NginxAccess["realIp"]>, peer: Address, headers: Headers): Address {
+export function realIp(cfg: NonNullable<NginxAccess["realIp"]>, peer: Address, headers: Headers): Address {
   const list = (headers.get(cfg.header.toLowerCase()) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   let addr = peer;
   while (list.length && cfg.trusted.some((c) => contains(c, addr))) {

@@ -76,14 +76,14 @@ export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefine
   return {
     client: clientEnd, server: serverEnd, port: req.port,
     ...(svc && port ? { service: { service: svc, port } } : viaPort ? { service: { service: ingress!, port: viaPort } } : {}),
-    ...(h ? { http: { method: h.method, host: h.host, path: h.path, headers: h.headers, ...(h.grpc ? { grpc: true } : {}) } } : {}),
+    ...(h ? { http: { method: h.method, host: h.host, path: h.path, headers: h.headers, ...(h.grpc ? { grpc: true } : {}), ...(h.forwardedUnknown ? { forwardedUnknown: h.forwardedUnknown } : {}) } } : {}),
     ...(req.network ? { network: req.network } : {}),
     ...(waypoint ? { waypoint } : {}), ...(entry ? { serviceEntry: { name: entry.name, namespace: entry.namespace } } : {}),
   };
 }
 
 function decision(l: LayerDecision): AuthorizationDecision {
-  return { verdict: l.verdict, enforcer: l.enforcer, summary: l.summary, trace: [...l.trace, ...l.warnings.map((w) => `warning: ${w}`)], ...(l.policy ? { policy: l.policy } : {}), ...(l.denial ? { denial: l.denial } : {}) };
+  return { verdict: l.verdict, enforcer: l.enforcer, summary: l.summary, trace: [...l.trace, ...l.warnings.map((w) => `warning: ${w}`)], ...(l.policy ? { policy: l.policy } : {}), ...(l.denial ? { denial: l.denial } : {}), ...(l.unknown ? { unknown: l.unknown } : {}) };
 }
 
 /** The L7 layer for the walk: transport, network policies' HTTP rules, the server's mesh proxy. */

@@ -33,6 +33,11 @@ export interface HttpFacts {
   headers: readonly (readonly [string, string])[];
   /** gRPC: a denial is a grpc-status, not an HTTP status. */
   grpc?: boolean;
+  /**
+   * The last X-Forwarded-For entry is an address Junction cannot know (a gateway appended or set the
+   * address its PROXY protocol header gave, or a node's): why. Undefined: the header says it all.
+   */
+  forwardedUnknown?: string;
 }
 
 export interface Hop {
@@ -72,6 +77,8 @@ export interface LayerDecision {
   /** What was considered, in order (one line each). */
   trace: string[];
   warnings: string[];
+  /** Set with verdict "undecided" when the answer turns on what Junction cannot know (the client address a proxy reads): why. */
+  unknown?: string;
 }
 
 export interface L7Result {

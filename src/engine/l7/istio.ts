@@ -15,6 +15,7 @@
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
+import { formatAddress, partitionSpace } from "../../model/ip.js";
 import { lastXffAddress } from "../gateway/client-policy.js";
 import { GATEWAY_NAME_LABEL } from "../gateway/pods.js";
 import { metadataMap } from "../../model/route.js";
@@ -260,7 +261,41 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
 
 /** Istio's decision for one request (or TCP connection) at `point`, over `policies`. */
 export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
-  const a = (point === "sidecar-http" && hop.server.endpoint.labels[GATEWAY_NAME_LABEL] === undefined) || point === "waypoint" ? withForwardedClient(sent) : sent;
+  const { remoteUnknown, ...known } = sent;
+  const reads = (point === "sidecar-http" && hop.server.endpoint.labels[GATEWAY_NAME_LABEL] === undefined) || point === "waypoint";
+  if (!reads) return decide(hop, policies, point, known, where, providers);
+  if (!remoteUnknown) return decide(hop, policies, point, withForwardedClient(known), where, providers);
+  return unknownRemote(hop, policies, point, known, where, remoteUnknown, providers);
+}
+
+/**
+ * The decision when the address this point reads as the original client (remote.ip: the last
+ * X-Forwarded-For entry) is one Junction cannot know (`why`: the gateway in front wrote the address
+ * its PROXY protocol header gave, or a node's): the policies decide alike for every address of each
+ * piece of the address space their remoteIpBlocks split (ip.ts partitionSpace), so one address of
+ * each piece stands for them all. The same answer for all: that answer, with a note; else undecided
+ * (the walk answers that the outcome is unknown), never "allowed".
+ */
+function unknownRemote(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, why: string, providers: MeshSettings["istioExtensionProviders"]): LayerDecision {
+  const ranges = policies.flatMap((p) => p.rules.flatMap((r) => [...(r.from ?? []), ...(r.to ?? []), ...(r.when ? [r.when] : [])]))
+    .flat().flatMap((c) => ("cidrs" in c && c.attribute === "remote.ip" ? c.cidrs.flatMap((m) => [m.cidr, ...(m.except ?? [])]) : []));
+  if (!ranges.length) return decide(hop, policies, point, a, where, providers);
+  const stands = ([4, 6] as const).flatMap((family) => partitionSpace(family, ranges.filter((r) => r.family === family)).map((r) => ({ family, value: r.first })));
+  const decisions = stands.map((remoteIp) => ({ remoteIp, d: decide(hop, policies, point, { ...a, remoteIp }, where, providers) }));
+  const first = decisions[0].d;
+  const note = `the client address it reads (remote.ip: the last X-Forwarded-For entry) is not known: ${why}`;
+  const differ = decisions.find((x) => x.d.verdict !== first.verdict);
+  if (!differ) return { ...first, trace: [...first.trace, `${note}; the policies answer alike for every address`] };
+  const denied = decisions.find((x) => x.d.verdict === "deny") ?? decisions[0];
+  const other = decisions.find((x) => x.d.verdict !== denied.d.verdict) ?? differ;
+  return {
+    layer: "istio", enforcer: first.enforcer, verdict: "undecided", trace: [...first.trace, note], warnings: first.warnings, unknown: why,
+    summary: `unknown: ${note}; the answer turns on it (remote.ip ${formatAddress(denied.remoteIp)}: ${denied.d.summary}; ${formatAddress(other.remoteIp)}: ${other.d.summary})`,
+    ...(denied.d.policy ? { policy: denied.d.policy } : {}),
+  };
+}
+
+function decide(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
   const enforcer = `${POINT_NAME[point]} of ${where}`;
   const out = (verdict: LayerDecision["verdict"], summary: string, policy?: PolicyRef): LayerDecision =>
     ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denialOf(hop, onTcp(point) || point === "ztunnel") } : {}) });
@@ -308,7 +343,20 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
  * remote.ip is the peer's (Envoy then appends the peer to X-Forwarded-For).
  */
 function withForwardedClient(a: Attributes): Attributes {
-  const remoteIp = lastXffAddress(a.http?.headers.get("x-forwarded-for") ?? [], 0);
+  return gatewayClient(a, 1);
+}
+
+/**
+ * remote.ip at an Istio gateway's pod, whose Envoy runs with use_remote_address true and
+ * xff_num_trusted_hops `trusted` (gatewayTopology.numTrustedProxies, pilot/pkg/networking/core/gateway.go):
+ * conn_manager_utility.cc mutateRequestHeaders, "if (xff_num_trusted_hops > 0) final_remote_address =
+ * Utility::getLastAddressFromXFF(request_headers, xff_num_trusted_hops - 1)", before it appends its
+ * peer; none trusted, or no address there: the peer's. (A sidecar's inbound reads the last entry as one
+ * trusted hop would: withForwardedClient.)
+ */
+export function gatewayClient(a: Attributes, trusted: number): Attributes {
+  if (trusted <= 0) return a;
+  const remoteIp = lastXffAddress(a.http?.headers.get("x-forwarded-for") ?? [], trusted - 1);
   return remoteIp ? { ...a, remoteIp } : a;
 }
 

@@ -22,7 +22,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import type { Clause, Condition, L7Rule, StringMatch } from "../../model/l7.js";
 import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdDefaultPolicy, linkerdHostRank, linkerdMatchRank, linkerdPathLength, linkerdRpcLengths, type LinkerdAuthorization, type LinkerdDefaultPolicy, type LinkerdRoute, type LinkerdServer, type MeshModel } from "../../model/mesh.js";
 import { matches as selects } from "../../model/selector.js";
-import { compareCreated } from "../../model/time.js";
+import { compareCreated, untimedTie } from "../../model/time.js";
 import { clauseHolds, ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { ref } from "./transport.js";
@@ -48,7 +48,11 @@ export interface LinkerdContext {
   namespaceOf(name: string): { annotations?: Readonly<Record<string, string>> } | undefined;
 }
 
-/** Servers by age, then name (inbound/index.rs reindex_servers; one without a timestamp is not yet applied, the newest: model/time.ts compareCreated). */
+/**
+ * Servers by age, then name (policy-controller/k8s/index/src/inbound/index.rs reindex_servers: "Sort by
+ * creation and then name", a later Server's port "already matched": skipped); one without a timestamp
+ * is not yet applied, the newest (model/time.ts compareCreated).
+ */
 function serverOrder(a: LinkerdServer, b: LinkerdServer): number {
   const age = compareCreated(a.created, b.created);
   if (age) return age;
@@ -57,10 +61,14 @@ function serverOrder(a: LinkerdServer, b: LinkerdServer): number {
 
 /** The Server for a pod port (oldest, then by name), if any. */
 export function linkerdServerFor(mesh: MeshModel, pod: Endpoint, port: number): LinkerdServer | undefined {
-  return mesh.linkerd.servers
-    .filter((s) => s.namespace === pod.namespace && selects(s.podSelector, pod.labels) && portIs(s.port, pod, port))
-    .sort(serverOrder)[0];
+  return serversFor(mesh, pod, port)[0];
 }
+
+function serversFor(mesh: MeshModel, pod: Endpoint, port: number): LinkerdServer[] {
+  return mesh.linkerd.servers.filter((s) => s.namespace === pod.namespace && selects(s.podSelector, pod.labels) && portIs(s.port, pod, port)).sort(serverOrder);
+}
+
+const serverLabel = (s: LinkerdServer) => ({ created: s.created, label: `Server ${s.namespace}/${s.name}` });
 
 function portIs(p: number | string, pod: Endpoint, port: number): boolean {
   return typeof p === "number" ? p === port : pod.ports.some((x) => x.name === p && x.port === port && x.protocol === "TCP");
@@ -76,9 +84,16 @@ function portIs(p: number | string, pod: Endpoint, port: number): boolean {
  * says now (annotated after the pod was injected); a pod still to be injected (a template, or a pod
  * Junction takes to be meshed) gets the pod's, else the namespace's.
  */
-export function defaultPolicyFor(ctx: LinkerdContext, pod: Endpoint): { policy: LinkerdDefaultPolicy; from: string } {
-  const own = linkerdDefaultPolicy(annotation(pod, DEFAULT_POLICY));
+export function defaultPolicyFor(ctx: LinkerdContext, pod: Endpoint): { policy: LinkerdDefaultPolicy; from: string; ignored?: string } {
+  const ownValue = annotation(pod, DEFAULT_POLICY);
+  const own = linkerdDefaultPolicy(ownValue);
   if (own) return { policy: own, from: `pod annotation ${DEFAULT_POLICY}` };
+  // Settings::from_metadata: "invalid default policy annotation value" is logged and the cluster default taken
+  // (DefaultPolicy::from_str knows the six names only, case and all).
+  if (ownValue !== undefined) {
+    const cluster = ctx.mesh.settings.linkerdDefaultPolicy;
+    return { policy: cluster, from: "the cluster default", ignored: `the pod's ${DEFAULT_POLICY} ${JSON.stringify(ownValue)} is no default policy: the policy controller ignores it ("invalid default policy annotation value") and takes the cluster default ${cluster}` };
+  }
   const nsValue = annotation(ctx.namespaceOf(pod.namespace ?? ""), DEFAULT_POLICY);
   const ns = linkerdDefaultPolicy(nsValue);
   if (ns && !injected(pod)) return { policy: ns, from: `namespace annotation ${DEFAULT_POLICY}` };
@@ -199,12 +214,12 @@ function destinationOpaque(ctx: LinkerdContext, pod: Endpoint, port: number, ser
  * The default policy of a port: on a port listed in proxy-require-identity-inbound-ports an allow
  * policy admits authenticated clients only (inbound/index.rs default_inbound_server: authenticated_only).
  */
-function defaultPolicyOfPort(ctx: LinkerdContext, pod: Endpoint, port: number): { policy: LinkerdDefaultPolicy; from: string } {
+function defaultPolicyOfPort(ctx: LinkerdContext, pod: Endpoint, port: number): { policy: LinkerdDefaultPolicy; from: string; ignored?: string } {
   const def = defaultPolicyFor(ctx, pod);
   if (!portAnnotated(ctx, pod, REQUIRE_IDENTITY, port)) return def;
   const strict: Partial<Record<LinkerdDefaultPolicy, LinkerdDefaultPolicy>> = { "all-unauthenticated": "all-authenticated", "cluster-unauthenticated": "cluster-authenticated" };
   const policy = strict[def.policy];
-  return policy ? { policy, from: `${def.from}: ${def.policy}, and port ${port} is in ${REQUIRE_IDENTITY}` } : def;
+  return policy ? { ...def, policy, from: `${def.from}: ${def.policy}, and port ${port} is in ${REQUIRE_IDENTITY}` } : def;
 }
 
 /**
@@ -413,12 +428,14 @@ interface PortPolicy {
 
 function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
   const pod = hop.server.endpoint, mesh = ctx.mesh;
-  const server = linkerdServerFor(mesh, pod, hop.port);
+  const [server, next] = serversFor(mesh, pod, hop.port);
   if (server) {
     const admissions = serverAdmissions(mesh, server);
     const tunnel = opaqueTransport(ctx, hop, server);
     const http = server.protocol !== "opaque" && server.protocol !== "TLS" && hop.http !== undefined && !tunnel;
-    return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})`, ...(tunnel ? [tunnel] : [])], warnings: [] };
+    // Of two Servers selecting the port the oldest takes it (the policy controller's index: the other is ignored with a warning).
+    const untimed = next ? untimedTie(serverLabel(server), serverLabel(next), "the policy controller's order (by name)") : undefined;
+    return { server, admissions, http, trace: [`port ${hop.port} is Server ${server.namespace}/${server.name} (${server.protocol})${next ? `, not ${next.namespace}/${next.name}, which selects it too` : ""}`, ...(tunnel ? [tunnel] : [])], warnings: untimed ? [untimed] : [] };
   }
   const def = defaultPolicyOfPort(ctx, pod, hop.port);
   const rule = defaultRule(def.policy, mesh);
@@ -427,7 +444,7 @@ function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
     admissions: rule ? [{ why: `the default policy ${def.policy} (${def.from})`, rule }] : [],
     http: hop.http !== undefined && !opaque(ctx, pod, hop.port) && !tunnel,
     trace: [`no Server selects port ${hop.port}: the default policy ${def.policy} (${def.from})`, ...(tunnel ? [tunnel] : [])],
-    warnings: def.policy === "audit" ? ["the default policy audit lets every request through and only logs it"] : [],
+    warnings: [...(def.ignored ? [def.ignored] : []), ...(def.policy === "audit" ? ["the default policy audit lets every request through and only logs it"] : [])],
   };
 }
 

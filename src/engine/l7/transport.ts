@@ -11,7 +11,7 @@ import { istioSettingsOf, istioTrustDomainOf, type ClientTlsMode, type IstioClie
 import type { Labels } from "../../model/selector.js";
 import type { PeerIdentity } from "./attributes.js";
 import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
-import { compareCreated } from "../../model/time.js";
+import { compareCreated, untimedTie } from "../../model/time.js";
 import { serviceHost } from "../mesh/dns.js";
 
 export function subsetOf(selector: Labels, labels: Labels): boolean {
@@ -33,19 +33,34 @@ export function ref(kind: string, o: { namespace: string; name: string; src?: Po
   return { kind, namespace: o.namespace, name: o.name, src: o.src };
 }
 
-/** The PeerAuthentication mode for a workload port: the first level that sets one (port, workload, namespace, mesh). */
-export function istioServerMode(mesh: MeshModel, e: Endpoint, port: number): { mode: MtlsMode; by?: IstioPeerAuthentication } {
+/**
+ * The PeerAuthentication mode for a workload port: the first level that sets one (port, workload,
+ * namespace, mesh), each level's oldest policy (pilot/pkg/model/authentication.go: "cfg.CreationTimestamp.Before(...)"
+ * over configs sorted by creation time, then name). `untimed`: the order of two policies without a
+ * creationTimestamp decided the mode (model/time.ts untimedTie).
+ */
+export function istioServerMode(mesh: MeshModel, e: Endpoint, port: number): { mode: MtlsMode; by?: IstioPeerAuthentication; untimed?: string } {
   const root = istioSettingsOf(mesh, e).istioRootNamespace;
   const all = mesh.istio.peerAuthentications;
-  const workload = all.filter((p) => p.namespace === e.namespace && p.namespace !== root && p.selector && subsetOf(p.selector, e.labels)).sort(byAge)[0];
-  const namespace = all.filter((p) => p.namespace === e.namespace && !p.selector).sort(byAge)[0];
-  const meshWide = all.filter((p) => p.namespace === root && !p.selector).sort(byAge)[0];
-  const steps: [MtlsMode | undefined, IstioPeerAuthentication | undefined][] = [
-    [workload?.ports.get(port), workload], [workload?.mode, workload], [namespace?.mode, namespace], [meshWide?.mode, meshWide],
+  const workloads = all.filter((p) => p.namespace === e.namespace && p.namespace !== root && p.selector && subsetOf(p.selector, e.labels)).sort(byAge);
+  const namespaces = all.filter((p) => p.namespace === e.namespace && !p.selector).sort(byAge);
+  const meshWides = all.filter((p) => p.namespace === root && !p.selector).sort(byAge);
+  const set = (m: MtlsMode | undefined) => (m && m !== "UNSET" ? m : undefined);
+  // A level's setting for the port: a workload policy's port mode, else its mode.
+  const levels: [IstioPeerAuthentication[], (p: IstioPeerAuthentication) => MtlsMode | undefined][] = [
+    [workloads, (p) => set(p.ports.get(port)) ?? set(p.mode)], [namespaces, (p) => set(p.mode)], [meshWides, (p) => set(p.mode)],
   ];
-  for (const [mode, by] of steps) if (mode && mode !== "UNSET") return { mode, by };
-  return { mode: "PERMISSIVE" };
+  let untimed: string | undefined;
+  for (const [list, of] of levels) {
+    const mode = list.length ? of(list[0]) : undefined;
+    const second = list[1];
+    untimed ??= second && of(second) !== mode ? untimedTie(paLabel(list[0]), paLabel(second), "pilot's order (by name)") : undefined;
+    if (mode) return { mode, by: list[0], ...(untimed ? { untimed } : {}) };
+  }
+  return { mode: "PERMISSIVE", ...(untimed ? { untimed } : {}) };
 }
+
+const paLabel = (p: IstioPeerAuthentication) => ({ created: p.created, label: `PeerAuthentication ${p.namespace}/${p.name}` });
 
 /** A DestinationRule host as an FQDN (short names are relative to the rule's namespace). */
 function fqdn(host: string, namespace: string): string {
@@ -139,6 +154,12 @@ function istioHop(hop: Hop, mesh: MeshModel): Transport {
   const server = istioServerMode(mesh, hop.server.endpoint, hop.port);
   const serverRef = server.by ? ref("PeerAuthentication", server.by) : undefined;
   const trace = [`server accepts ${server.mode === "STRICT" ? "mutual TLS only" : server.mode === "DISABLE" ? "plaintext only" : "mutual TLS and plaintext"} (${server.by ? `PeerAuthentication ${server.by.namespace}/${server.by.name}` : "no PeerAuthentication: PERMISSIVE"})`];
+  const t = istioHopDecision(hop, mesh, server, serverRef, trace);
+  if (server.untimed) t.decision.warnings.push(server.untimed);
+  return t;
+}
+
+function istioHopDecision(hop: Hop, mesh: MeshModel, server: ReturnType<typeof istioServerMode>, serverRef: PolicyRef | undefined, trace: string[]): Transport {
   const sends = istioClientSends(hop, mesh, server.mode, trace);
   if (sends.mode === "mtls" && server.mode === "DISABLE") return { mtls: false, decision: decision("deny", `the client sends mutual TLS but the server's PeerAuthentication disables it: the connection fails`, trace, serverRef, true) };
   if (sends.mode === "plaintext" && server.mode === "STRICT") return { mtls: false, decision: decision("deny", `the client sends plaintext (${sends.why}) and the server requires mutual TLS (STRICT): the connection is refused`, trace, serverRef, true) };

@@ -47,6 +47,8 @@ export interface RequestAnswer extends RouteResult {
   authorization: AuthorizationDecision[];
   /** The layer that gave the answer. */
   decidedBy: Layer;
+  /** Junction cannot know the answer (status and connection unset): why (an authorizer's answer turns on what the input does not say). */
+  unknown?: string;
   layers: LayerStep[];
 }
 
@@ -67,14 +69,23 @@ export interface WalkContext {
 export interface Walk {
   ctx: WalkContext; req: RouteRequest; res: RequestAnswer; client?: Party; via?: GatewayHop;
   /**
-   * The address a Gateway's Envoy appends to X-Forwarded-For before it forwards the request (its
-   * client's, use_remote_address true): what the backend's proxy then reads as the original client
-   * (peers.ts forwardedHeaders).
+   * What the Gateway's proxy writes in X-Forwarded-For before it forwards the request (gateway-entry.ts
+   * forwardedFor): what the backend's proxy then reads as the original client (peers.ts forwardedHeaders).
    */
-  appendsXff?: Address;
+  forwarded?: ForwardedFor;
   /** The ServiceEntry an ambient client's connection is addressed to, whose waypoint takes it (mesh-entry.ts ambientEntry). */
   serviceEntry?: IstioServiceEntry;
+  /** The mesh proxy that picks the Service's endpoint for an in-mesh client (mesh-entry.ts meshRouting): what answers when none is ready (serve.ts noEndpoints). */
+  lastHop?: "linkerd" | "envoy" | "ztunnel";
 }
+
+/**
+ * A gateway's X-Forwarded-For: `append` the address after what the client sent (Envoy's appendXff,
+ * nginx's $full_x_forwarded_for), or `set` it in place of the client's (nginx's $remote_addr);
+ * `unknown` (why) instead of `address` when Junction cannot know it (a PROXY protocol header's source,
+ * a node's address the input does not hold). Undefined: the header passes as the client sent it.
+ */
+export type ForwardedFor = { how: "append" | "set"; address?: Address; unknown?: string };
 
 /** A Gateway's hop to its backend (gateway-entry.ts): what the authorizers are told of it (AuthorizationRequest's gateway). */
 export type GatewayHop = NonNullable<AuthorizationRequest["gateway"]>;

@@ -319,7 +319,7 @@ function deny503(access: NginxAccess, why: string): void {
 export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
 
 /** The keys of the controller ConfigMap that Junction reads (readControllerConfig). */
-const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs"];
+const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for"];
 
 /** The ConfigMaps that may be the controller's (read as such), and the ones the controllers of the input name; settled once every object is read. */
 interface ControllerConfigs {
@@ -450,10 +450,13 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   // nginx.tmpl "Global filters": `deny` for each of block-cidrs in the http block.
   const block = list("block-cidrs");
   const proxyProtocol = on("use-proxy-protocol");
-  return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol
+  // nginx.tmpl: `proxy_set_header X-Forwarded-For $full_x_forwarded_for` only "if and $all.Cfg.UseForwardedHeaders
+  // $all.Cfg.ComputeFullForwardedFor", else `$remote_addr` (walk/forwarded.ts nginxForwarded).
+  const fullForwardedFor = on("use-forwarded-headers") && on("compute-full-forwarded-for");
+  return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),
-      ...(proxyProtocol ? { proxyProtocol: true as const } : {}),
+      ...(proxyProtocol ? { proxyProtocol: true as const } : {}), ...(fullForwardedFor ? { fullForwardedFor: true as const } : {}),
     } : undefined;
 }
 
