@@ -126,7 +126,7 @@ export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, cl
  * retries and timeouts are pilot's conversion of the rule's (model/route.ts istioRuleTiming).
  */
 function sidecarHttp(mesh: MeshEngine, bound: PortRoutes, place: string, port: number, reader: MatchReader | undefined, req: RouteRequest, res: RouteResult, istio: boolean): BoundRoutes {
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port, scheme: "http", place, reader, ...(istio ? { timing: istioTiming(mesh) } : {}) }, req, res);
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port, scheme: "http", place, reader, ...(istio ? { timing: istioTiming(mesh), hostToAuthority: true } : {}) }, req, res);
   for (const { state, why } of bound.shadowed ?? []) res.candidates.push({ route: routeKey(state.route), rule: -1, match: -1, outcome: `ignored: ${why}` });
   return bound;
 }
@@ -188,7 +188,7 @@ function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: Waypoi
 function waypointHttp(mesh: MeshEngine, vss: readonly IstioMeshVirtualService[], place: string, wp: WaypointRef, port: number, ownerNamespace: string, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
   const at = `waypoint ${wp.namespace}/${wp.name}`;
   if (!vss.length) return undefined;
-  const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port, scheme: "http" as const, place: `${place} at ${at}`, reader: "envoy" as const, timing: istioTiming(mesh) });
+  const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port, scheme: "http" as const, place: `${place} at ${at}`, reader: "envoy" as const, timing: istioTiming(mesh), hostToAuthority: true });
   // Each VirtualService is tried on a copy of the answer; the first with a matching rule's copy is the answer.
   let chosen: (typeof vss)[number] | undefined;
   for (const v of vss) {
@@ -344,7 +344,7 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   // parent's own backend (the Service, or the EgressNetwork's original destination), not a failure.
   const parentAnnotations = (parent.kind === "service" ? parent.service.annotations : parent.network.annotations) ?? {};
   const emptyRule = mesh.linkerdParentBackend(parent.kind === "service" ? parent : { kind: "egress", network: parent.network, port: parent.port });
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule, timing: linkerdTiming(mesh, parentAnnotations) }, req, res);
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule, timing: linkerdTiming(mesh, parentAnnotations), hostToAuthority: true }, req, res);
   res.candidates.push(...left);
   const chosenRule = res.route !== undefined ? routes.find((s) => routeKey(s.route) === res.route)?.route.rules.find((r) => r.index === res.rule) : undefined;
   if (chosenRule && !chosenRule.backends.length && res.backend) return { ...bound, toDefault: true };
