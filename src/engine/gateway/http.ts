@@ -15,7 +15,7 @@ import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backe
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess } from "./nginx-access.js";
-import { Headers } from "./headers.js";
+import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
 import type { MatchReader } from "./match.js";
 import { applicable, describeCandidates, type Applied, type Routable } from "./precedence.js";
@@ -58,6 +58,8 @@ export interface HttpContext {
   clientPolicy?: EffectiveClientPolicy;
   /** Its http1.http10.useDefaultHost error on this listener (client-policy.ts http10Error). */
   clientPolicyHttp1?: string;
+  /** A RequestHeaderModifier's Host is the upstream authority (a mesh client's Istio or Linkerd proxy: filters.ts FilterContext.hostToAuthority). */
+  hostToAuthority?: boolean;
   /** Why Envoy refuses the listener's route configuration (Envoy Gateway: engine.ts rejectedRouteConfig), asked once a request is not refused before routing. */
   rejectedRoutes?: () => string | undefined;
 }
@@ -104,8 +106,9 @@ function grpcMethod(path: string, reader?: MatchReader): { service: string; meth
   return m ? { service: m[1], method: m[2] } : undefined;
 }
 
-function filterContext(graph: RouteGraph, state: Routable["state"]): FilterContext {
+function filterContext(graph: RouteGraph, state: Routable["state"], ctx: HttpContext): FilterContext {
   return {
+    headerOrder: ctx.reader === "linkerd" ? "linkerd" : "envoy", hostToAuthority: ctx.hostToAuthority,
     backend: (ref) => state.backends.get(ref),
     hasObject: (group, kind, name) => hasObject(graph, group, kind, state.route.namespace, name),
   };
@@ -120,10 +123,10 @@ function exchange(req: RouteRequest, ctx: HttpContext, path: string, query: stri
   };
 }
 
-function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean): Record<string, string> {
+function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean, order: HeaderOrder): Record<string, string> {
   const h = new Headers(fromBackend ? req.backendResponseHeaders : []);
   for (const [k, v] of ex.responseHeaders) h.set(k, v);
-  for (const m of ex.responseModifiers) h.apply(m);
+  for (const m of ex.responseModifiers) h.apply(m, order);
   return h.toObject();
 }
 
@@ -143,7 +146,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
     tls: picked.tlsPolicy !== undefined, sni: picked.tlsPolicy?.hostname,
     clientCert: picked.tlsPolicy && cert ? `${cert.namespace}/${cert.name}` : undefined,
   };
-  res.responseHeaders = responseHeaders(req, ex, true);
+  res.responseHeaders = responseHeaders(req, ex, true, ctx.reader === "linkerd" ? "linkerd" : "envoy");
   res.mirroredTo = ex.mirrors.map((m) => ({ name: m.backend.name, percent: m.percent }));
   // What some requests get instead: the split's unusable backends, a BackendTrafficPolicy's partial abort and rate limits.
   const some = res.steps.filter((s) => s.stage === "backend" || (s.stage === "policy" && s.detail === undefined)).map((s) => s.outcome).join("; ");
@@ -157,7 +160,7 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
     res.status = ex.redirect.statusCode; res.redirect = ex.redirect; res.responseHeaders = { location: ex.redirect.location };
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
-    res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false); res.reason = "CORS preflight answered by the Gateway";
+    res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false, ctx.reader === "linkerd" ? "linkerd" : "envoy"); res.reason = "CORS preflight answered by the Gateway";
   } else if (picked) forward(res, req, ex, picked, ctx, w, panicThreshold);
 }
 
@@ -243,7 +246,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     const w = list[0];
     Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
     const ex = exchange(req, ctx, path, query, w);
-    const fctx = filterContext(ctx.graph, w.attached.state);
+    const fctx = filterContext(ctx.graph, w.attached.state, ctx);
     const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule), policy = found && forRule(found, w.rule);
     const cp = ctx.clientPolicy;
     // translateClientTrafficPolicyForListener: with errors, every route of the listener is a 500 direct response.
