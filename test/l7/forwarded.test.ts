@@ -66,6 +66,20 @@ test("Envoy Gateway with disableXForwardedForAppend appends nothing: the sidecar
   try { assert.equal((await plain.ask("ip:198.51.100.5")).status, 200); } finally { plain.cleanup(); }
 });
 
+test("Envoy Gateway with trustedCIDRs and disableXForwardedForAppend still appends a peer outside trustedCIDRs (xff.cc detect: an untrusted remote returns skip_xff_append false): a forged entry does not dodge the DENY", async () => {
+  const { ask, cleanup } = await asker(gatewayApi("gateway.envoyproxy.io/gatewayclass-controller") + backend + ctp("clientIPDetection: {xForwardedFor: {trustedCIDRs: [10.1.0.0/16], disableXForwardedForAppend: true}}"), "infra/gw");
+  try {
+    assert.equal((await ask("ip:203.0.113.5", "1.1.1.1")).status, 403, "Envoy appends the untrusted peer after the client's entry (was 200: a wrong allowed)");
+    assert.equal((await ask("ip:198.51.100.5", "203.0.113.5")).status, 200, "the appended peer is the last entry (was 403)");
+    assert.equal((await ask("ip:10.1.2.3", "203.0.113.5")).status, 403, "a trusted peer: nothing appended, the sidecar reads the client's last entry");
+    assert.equal((await ask("ip:10.1.2.3", "1.1.1.1")).status, 200);
+    const a = await ask(undefined, "1.1.1.1");
+    assert.equal(a.status, null, "no client: whether Envoy appends at all is unknown (was 200)");
+  } finally { cleanup(); }
+  const hops = await asker(gatewayApi("gateway.envoyproxy.io/gatewayclass-controller") + backend + ctp("clientIPDetection: {xForwardedFor: {numTrustedHops: 1, disableXForwardedForAppend: true}}") , "infra/gw");
+  try { assert.equal((await hops.ask(undefined, "1.1.1.1")).status, 200, "numTrustedHops: skip_xff_append as configured, whoever the peer"); } finally { hops.cleanup(); }
+});
+
 test("ingress-nginx replaces X-Forwarded-For with $remote_addr unless use-forwarded-headers and compute-full-forwarded-for (nginx.tmpl); its controller pod's hop to the backend is checked", async () => {
   const plain = await asker(nginx() + backend, "IngressClass/nginx");
   try {

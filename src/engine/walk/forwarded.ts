@@ -3,7 +3,7 @@
 // client (remote.ip, remoteIpBlocks: l7/istio.ts withForwardedClient), so this decides whether a
 // client can pose as another by sending its own X-Forwarded-For through the gateway.
 
-import type { Address } from "../../model/ip.js";
+import { contains, type Address } from "../../model/ip.js";
 import type { NginxControllerConfig } from "../../model/nginx.js";
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
 import type { EffectiveClientPolicy } from "../gateway/client-policy.js";
@@ -24,14 +24,27 @@ const NO_CLIENT = "the request names no client (`from`), whose address the gatew
  * use_remote_address false and configures an original IP detection extension, after which Envoy still
  * appends the peer unless the extension says skip_xff_append (custom_header: never; the xff extension:
  * xForwardedFor.disableXForwardedForAppend, listener.go originalIPDetectionExtensions "SkipXffAppend:
- * wrapperspb.Bool(skipXffAppend)"). The peer is the connection's source, or with proxy protocol the
+ * wrapperspb.Bool(skipXffAppend)"; with trustedCIDRs it holds only for a peer in them: xff.cc appends an
+ * untrusted peer). The peer is the connection's source, or with proxy protocol the
  * PROXY header's (Envoy's proxy_protocol listener filter sets the connection's remote address), which a
  * request does not carry: unknown.
  */
 export function envoyForwarded(policy: EffectiveClientPolicy | undefined, peer: Address | undefined): ForwardedFor | undefined {
   const p = policy && !policy.refused ? policy.policy : undefined;
-  if (p?.clientIP?.xff?.noAppend && !p.clientIP.header) return undefined;
-  if (p?.proxyProtocol) return { how: "append", unknown: `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p)} proxyProtocol), which a request does not carry` };
+  const xff = p?.clientIP?.xff;
+  const proxied = p?.proxyProtocol ? `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p)} proxyProtocol), which a request does not carry` : undefined;
+  if (xff?.noAppend && !p!.clientIP!.header) {
+    // numTrustedHops: the extension returns skip_xff_append as configured, always. trustedCIDRs: only when
+    // the peer is trusted; an untrusted peer's answer is xff.cc detect's "if (!remoteAddressIsTrustedProxy(...))
+    // return {nullptr, false, absl::nullopt, false};": skip_xff_append false, and the HCM appends the peer
+    // whether or not an address was detected (envoy#31831: appendXff after the reject check, before
+    // "if (result.detected_remote_address)"), disableXForwardedForAppend notwithstanding.
+    if (!xff.trusted?.length) return undefined;
+    if (proxied) return { how: "append", unknown: `${proxied}; whether Envoy appends it at all turns on it (disableXForwardedForAppend holds only for a source in trustedCIDRs)` };
+    if (!peer) return { how: "append", unknown: `${NO_CLIENT}, and whether the gateway appends it at all (disableXForwardedForAppend holds only for a source in trustedCIDRs)` };
+    return xff.trusted.some((c) => contains(c, peer)) ? undefined : { how: "append", address: peer };
+  }
+  if (proxied) return { how: "append", unknown: proxied };
   return peer ? { how: "append", address: peer } : { how: "append", unknown: NO_CLIENT };
 }
 
