@@ -80,6 +80,22 @@ test("Envoy Gateway with trustedCIDRs and disableXForwardedForAppend still appen
   try { assert.equal((await hops.ask(undefined, "1.1.1.1")).status, 200, "numTrustedHops: skip_xff_append as configured, whoever the peer"); } finally { hops.cleanup(); }
 });
 
+test("Envoy Gateway's own pods (envoy-gateway-system, labels gateway.envoyproxy.io/owning-gateway-name and -namespace; owning-gatewayclass when merged) forward the request: the hop to the backend is checked, not bypassed", async () => {
+  const egPod = (labels: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: envoy-infra-gw-0, namespace: envoy-gateway-system, labels: {app.kubernetes.io/name: envoy, ${labels}}}\nspec: {containers: [{name: envoy}]}\nstatus: {podIP: 10.0.7.7}\n---\n`;
+  const withoutPod = gatewayApi("gateway.envoyproxy.io/gatewayclass-controller").replace(/apiVersion: v1\nkind: Pod\nmetadata: \{name: gw-0[^]*?---\n/, "");
+  for (const labels of ["gateway.envoyproxy.io/owning-gateway-name: gw, gateway.envoyproxy.io/owning-gateway-namespace: infra", "gateway.envoyproxy.io/owning-gatewayclass: gc"]) {
+    const { ask, cleanup } = await asker(withoutPod + egPod(labels) + backend, "infra/gw");
+    try {
+      const a = await ask("ip:203.0.113.5", "1.1.1.1");
+      assert.equal(a.status, 403, `was 200: "the Gateway's pods are not in the input", the sidecar's DENY not checked (${labels})`);
+      assert.equal((await ask("ip:198.51.100.5")).status, 200);
+    } finally { cleanup(); }
+  }
+  // Another Gateway's pods are not this one's.
+  const { ask, cleanup } = await asker(withoutPod + egPod("gateway.envoyproxy.io/owning-gateway-name: gw, gateway.envoyproxy.io/owning-gateway-namespace: other") + backend, "infra/gw");
+  try { assert.equal((await ask("ip:203.0.113.5")).layers.find((l) => l.layer === "network")?.outcome, "bypassed"); } finally { cleanup(); }
+});
+
 test("ingress-nginx replaces X-Forwarded-For with $remote_addr unless use-forwarded-headers and compute-full-forwarded-for (nginx.tmpl); its controller pod's hop to the backend is checked", async () => {
   const plain = await asker(nginx() + backend, "IngressClass/nginx");
   try {

@@ -37,7 +37,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const controller = gw?.gatewayClass?.controllerName;
   // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
   const nginx = gw && servedByNginx(ctx, gw);
-  const pods = nginx ? ingressControllerPods(ctx.inv) : gatewayPods(ctx.inv, gwNamespace, gwName);
+  const pods = nginx ? ingressControllerPods(ctx.inv) : gatewayPods(ctx.inv, gwNamespace, gwName, gw?.gateway.className);
   if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0], terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
