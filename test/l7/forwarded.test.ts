@@ -96,6 +96,19 @@ test("Envoy Gateway's own pods (envoy-gateway-system, labels gateway.envoyproxy.
   try { assert.equal((await ask("ip:203.0.113.5")).layers.find((l) => l.layer === "network")?.outcome, "bypassed"); } finally { cleanup(); }
 });
 
+test("another Gateway implementation's X-Forwarded-For is not known: where the backend's remoteIpBlocks split the answer it is unknown, not the gateway pod's or a forged address's", async () => {
+  const { ask, cleanup } = await asker(gatewayApi("example.com/other-controller") + backend, "infra/gw");
+  try {
+    for (const xff of [undefined, "1.1.1.1"]) {
+      const a = await ask("ip:203.0.113.5", xff);
+      assert.equal(a.status, null, `was 200: remote.ip read as ${xff ?? "the gateway pod's 10.0.9.9"}, where a gateway appending its peer is denied`);
+      assert.match(a.unknown ?? "", /GatewayClass controller example\.com\/other-controller/);
+    }
+  } finally { cleanup(); }
+  const plain = await asker(gatewayApi("example.com/other-controller") + backend.replace("remoteIpBlocks", "ipBlocks"), "infra/gw");
+  try { assert.equal((await plain.ask("ip:203.0.113.5", "1.1.1.1")).status, 200, "no remoteIpBlocks: the answer stands"); } finally { plain.cleanup(); }
+});
+
 test("ingress-nginx replaces X-Forwarded-For with $remote_addr unless use-forwarded-headers and compute-full-forwarded-for (nginx.tmpl); its controller pod's hop to the backend is checked", async () => {
   const plain = await asker(nginx() + backend, "IngressClass/nginx");
   try {

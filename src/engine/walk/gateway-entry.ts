@@ -76,12 +76,20 @@ function servedByNginx(ctx: WalkContext, gw: GatewayState): boolean {
   return servedByIngressNginx(name, classes, ingresses.filter((i) => effectiveClass(i, classes) === name));
 }
 
-/** What the gateway writes in X-Forwarded-For, by implementation (forwarded.ts); undefined: the client's header passes as sent. */
+/**
+ * What the gateway writes in X-Forwarded-For, by implementation (forwarded.ts); undefined: the client's
+ * header passes as sent. Another implementation's (or one without its GatewayClass in the input) is not
+ * known: unknown, not "passes as sent" (which let a client's own entry, or the gateway pod's address, be
+ * read as the client where such a gateway appends its peer).
+ */
 function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined): ForwardedFor | undefined {
   const res = w.res;
   if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, w.ctx.inv.ingressNginx, address, requestPort(w.req), w.req.headers);
   if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address);
-  if (controller !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+  if (controller !== ENVOY_GATEWAY_CONTROLLER) {
+    const who = controller ? `GatewayClass controller ${controller}` : gw?.gateway.derivedFrom ? `the controller of ${gw.gateway.derivedFrom.kind} ${gw.gateway.derivedFrom.name}` : "the Gateway's controller (its GatewayClass is not in the input)";
+    return { how: "append", unknown: `what ${who} writes in X-Forwarded-For is not known to Junction (it knows Istio's, Envoy Gateway's and ingress-nginx's)` };
+  }
   const l = (gw?.merged ?? []).find((x) => x.listener.name === res.listener && x.listener.port === requestPort(w.req));
   return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address);
 }
