@@ -127,6 +127,13 @@ test("ingress-nginx replaces X-Forwarded-For with $remote_addr unless use-forwar
     assert.equal((await full.ask("ip:203.0.113.5", "1.1.1.1")).status, 403, "$full_x_forwarded_for: the client's value, then $realip_remote_addr");
     assert.equal((await full.ask("ip:198.51.100.5", "203.0.113.5")).status, 200);
   } finally { full.cleanup(); }
+  const proxied = await asker(nginx(`{use-forwarded-headers: "true", use-proxy-protocol: "true"}`) + backend, "IngressClass/nginx");
+  try {
+    assert.equal((await proxied.ask("ip:198.51.100.5", "203.0.113.5")).status, 403, "the PROXY source is trusted: realip reads the client's header (was 200)");
+    const a = await proxied.ask("ip:203.0.113.5");
+    assert.equal(a.status, null, "no header: $remote_addr is the load balancer's, not known (was 403)");
+    assert.match(a.unknown ?? "", /load balancer/);
+  } finally { proxied.cleanup(); }
 });
 
 test("an Istio gateway without a named client: the address it appends is unknown, so a forged X-Forwarded-For is not read as the client", async () => {

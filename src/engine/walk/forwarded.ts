@@ -14,6 +14,7 @@ import { ingressNginxSource } from "../gateway/nginx-source.js";
 import type { ForwardedFor } from "./answer.js";
 
 const NO_CLIENT = "the request names no client (`from`), whose address the gateway writes there";
+const LOAD_BALANCER = "ingress-nginx (use-forwarded-headers, use-proxy-protocol) writes $remote_addr, the address of the load balancer that sent the PROXY header when the request has no X-Forwarded-For";
 
 /**
  * An Envoy that runs with use_remote_address true appends its peer (conn_manager_utility.cc
@@ -65,5 +66,6 @@ export function nginxForwarded(inv: Inventory, index: InventoryIndex, cfg: Nginx
   const unknown = !client ? NO_CLIENT : !peer ? `ingress-nginx sees an address the input does not hold as the connection's source (${seen!.why})` : undefined;
   if (cfg?.fullForwardedFor) return peer ? { how: "append", address: peer } : { how: "append", unknown: unknown! };
   if (!peer) return { how: "set", unknown: unknown! };
-  return { how: "set", address: cfg?.realIp ? realIp(cfg.realIp, peer, new Headers(headers.map(([k, v]) => [k, v]))) : peer };
+  const address = cfg?.realIp ? realIp(cfg.realIp, peer, new Headers(headers.map(([k, v]) => [k, v]))) : peer;
+  return address ? { how: "set", address } : { how: "set", unknown: LOAD_BALANCER };
 }
