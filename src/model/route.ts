@@ -103,11 +103,19 @@ export interface BackendRef extends ObjectRef {
 }
 
 export interface RetryPolicy {
-  /** HTTP status codes retried; empty = only connection errors and timeouts. */
+  /** HTTP status codes retried; empty = only connection errors and timeouts (where retryReset, retryTimeout allow). */
   codes: number[];
-  /** Retries after the first try. */
-  attempts: number;
+  /** Retries after the first try; undefined: not set (the Gateway API: implementation-specific; Junction's default 1, Istio's 2: istioRuleTiming). */
+  attempts?: number;
   backoffMs?: number;
+  /** A connection reset before the answer is retried (default true: the Gateway API's "SHOULD retry on connection errors (disconnect, reset, timeout, TCP failure)"). */
+  retryReset?: boolean;
+  /** An attempt that timed out (timeouts.backendRequest) is retried (default true, as retryReset). */
+  retryTimeout?: boolean;
+  /** The last attempt has no per-try timeout (Linkerd: retry.rs set_extensions removes the response headers timeout once retries are exhausted). */
+  lastTryUnbounded?: boolean;
+  /** Why a reset or a timed-out attempt is not retried, for the answer's notes (the implementation's retry conditions). */
+  conditions?: string;
 }
 
 export interface RouteRule {
@@ -119,8 +127,11 @@ export interface RouteRule {
   matches: RouteMatch[];
   filters: RouteFilter[];
   backends: BackendRef[];
-  /** Milliseconds; 0 = disabled. */
-  timeouts?: { request?: number; backendRequest?: number };
+  /**
+   * Milliseconds; 0 = disabled. `response`: each attempt's deadline for its answer, a timed-out attempt
+   * not retried (Linkerd's timeout.linkerd.io/response: linkerdRuleTiming); never read from a rule.
+   */
+  timeouts?: { request?: number; backendRequest?: number; response?: number };
   retry?: RetryPolicy;
   /** A rule lowered from an Ingress: the access checks ingress-nginx writes into its location (source ranges, authentication). */
   nginxAccess?: NginxAccess;
@@ -261,10 +272,16 @@ function linkerdDurationMs(value: string | undefined): number | undefined {
  * `timeouts.request` only where no `timeout.linkerd.io/request` annotation is set ("timeouts.request =
  * timeouts.request.or_else(|| rule.timeouts ... request"; 0 is no timeout, GEP-1742). The rule's
  * `timeouts.backendRequest` and `retry` are not read. `retry.linkerd.io/limit` (default 1, 0 unset),
- * `retry.linkerd.io/timeout` (each attempt's, a timed-out attempt retried), `retry.linkerd.io/http`
- * (5xx, gateway-error = 502-504, codes and ranges; absent: Junction retries resets and timed-out
- * attempts only); any of them makes a retry policy; its backoff starts at 25 ms (grpc/src/outbound/
- * http.rs convert_retry: ExponentialBackoff 25 ms to 250 ms, jitter). A GRPCRoute's conditions are
+ * `retry.linkerd.io/timeout` (each attempt's response headers timeout, a timed-out attempt retried; the
+ * last attempt has none: linkerd2-proxy route/retry.rs set_extensions "If retries are exhausted, remove
+ * the response headers timeout"), `retry.linkerd.io/http` (5xx, gateway-error = 502-504, codes and
+ * ranges); any of them makes a retry policy, which never retries a reset connection
+ * (LINKERD_RETRY_CONDITIONS); its backoff starts at 25 ms (grpc/src/outbound/http.rs convert_retry:
+ * ExponentialBackoff 25 ms to 250 ms, jitter). `timeout.linkerd.io/response` bounds each attempt from
+ * the request's end to the answer's (linkerd2-proxy http/stream-timeouts response_end: a
+ * ResponseStreamTimeoutError, 504, not retried: only ResponseTimeoutError::Headers is);
+ * `timeout.linkerd.io/idle` runs only once the answer's headers came (ResponseFuture arms it with
+ * them), so a late answer never meets it. A GRPCRoute's conditions are
  * gRPC codes (`retry.linkerd.io/grpc`), which the backend model does not answer: its limit and
  * timeout only. Where the route (and the rule) set no timeout, the parent's annotations give them
  * (the Service's or EgressNetwork's, `parentAnnotations`: outbound/index.rs parse_timeouts over
@@ -274,15 +291,50 @@ export function linkerdRuleTiming(route: Pick<Route, "kind" | "manifest">, rule:
   const own = metadataMap(route, "annotations");
   const timeoutsOf = (a: Readonly<Record<string, string>>) => ["request", "response", "idle"].map((k) => linkerdDurationMs(a[`timeout.linkerd.io/${k}`]));
   const [ownRequest, ...ownOthers] = timeoutsOf(own);
-  const ruleRequest = ownRequest ?? (rule.timeouts?.request || undefined);
+  const routeTimeouts = [ownRequest ?? (rule.timeouts?.request || undefined), ...ownOthers];
   // grpc/src/outbound/http.rs convert_outbound_route: "if timeouts == Default::default() { timeouts = service_timeouts.clone() }".
-  const request = ruleRequest ?? (ownOthers.every((t) => t === undefined) ? timeoutsOf(parentAnnotations)[0] : undefined);
+  const [request, response] = routeTimeouts.every((t) => t === undefined) ? timeoutsOf(parentAnnotations) : routeTimeouts;
   const retry = linkerdRetry(route.kind, own) ?? linkerdRetry(route.kind, parentAnnotations);
   return {
-    timeouts: { ...(request ? { request } : {}), ...(retry?.perTry ? { backendRequest: retry.perTry } : {}) },
-    retry: retry && { attempts: retry.attempts, codes: retry.codes, backoffMs: 25 },
+    timeouts: { ...(request ? { request } : {}), ...(response ? { response } : {}), ...(retry?.perTry ? { backendRequest: retry.perTry } : {}) },
+    retry: retry && { attempts: retry.attempts, codes: retry.codes, backoffMs: 25, retryReset: false, lastTryUnbounded: true, conditions: LINKERD_RETRY_CONDITIONS },
   };
 }
+
+/**
+ * linkerd2-proxy app/outbound/src/http/logical/policy/route/retry.rs RetryPolicy::is_retryable: the
+ * statuses of retry.linkerd.io/http, and of errors only a fail-fast backend, the response headers
+ * timeout (retry.linkerd.io/timeout) and an HTTP/2 REFUSED_STREAM ("connection errors require changes
+ * to the endpoint stack so that they can be inspected"): a reset connection is not retried.
+ */
+const LINKERD_RETRY_CONDITIONS = "Linkerd's proxy retries the statuses of retry.linkerd.io/http and, of errors, only a fail-fast backend, an attempt past retry.linkerd.io/timeout and a refused HTTP/2 stream (retry.rs is_retryable): a reset connection is not retried";
+
+/**
+ * The timeouts and retries an Istio proxy (a sidecar, a waypoint) gives a rule of an HTTPRoute or
+ * GRPCRoute, as pilot converts them (pilot/pkg/config/kube/gateway/conversion.go convertHTTPRoute) and
+ * writes Envoy's retry policy (pilot/pkg/networking/core/route/retry/retry.go ConvertPolicy):
+ * - `retry` becomes retryOn "connect-failure,refused-stream,unavailable,cancelled" and the codes
+ *   (retriable-status-codes), attempts `ptr.OrDefault(r.Retry.Attempts, 2)`; Envoy retries neither a
+ *   reset connection nor a per-try timeout on them (router retry_state_impl.cc wouldRetryFromReset:
+ *   only RETRY_ON_5XX, GATEWAY_ERROR or RESET retry a reset; connect-failure a connection failure);
+ *   `timeouts.backendRequest` is each attempt's timeout (PerTryTimeout).
+ * - Without `retry`, `timeouts.backendRequest` becomes the route's timeout ("if vs.Retries != nil {
+ *   PerTryTimeout } else { vs.Timeout = timeout }"), and the route gets DefaultPolicy (2 retries on
+ *   connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes with no code): neither
+ *   a status nor a reset nor a timeout is retried. Envoy's backoff starts at 25 ms unless set.
+ */
+export function istioRuleTiming(rule: Pick<RouteRule, "timeouts" | "retry">): Pick<RouteRule, "timeouts" | "retry"> {
+  const { request, backendRequest } = rule.timeouts ?? {};
+  const r = rule.retry;
+  if (!r) return { timeouts: (backendRequest || request) ? { request: backendRequest || request } : {}, retry: undefined };
+  const attempts = r.attempts ?? 2; // the CRD's minimum is 1 (pilot's attempts 0, "explicitly disabling the retry policy", cannot be written)
+  return {
+    timeouts: { ...(request ? { request } : {}), ...(backendRequest ? { backendRequest } : {}) },
+    retry: { attempts, codes: r.codes, backoffMs: r.backoffMs ?? 25, retryReset: false, retryTimeout: false, conditions: ISTIO_RETRY_CONDITIONS },
+  };
+}
+
+const ISTIO_RETRY_CONDITIONS = "Istio's retryOn for a route's retry is connect-failure,refused-stream,unavailable,cancelled and the codes (conversion.go): Envoy retries neither a reset connection nor a timed-out attempt on them";
 
 /** parse_http_retry (parse_grpc_retry) over one object's annotations: undefined when none of them is set ("if limit.is_none() && timeout.is_none() && conditions.is_none() { return Ok(None) }"). */
 function linkerdRetry(kind: string, a: Readonly<Record<string, string>>): { attempts: number; codes: number[]; perTry?: number } | undefined {

@@ -4,7 +4,8 @@
 
 import { walkContext, walkRequest, requestProblem, type RequestAnswer, type WalkOptions } from "../../src/engine/request.js";
 import type { RouteRequest } from "../../src/model/request.js";
-import { load } from "../helpers.js";
+import { cli, load, tempFiles } from "../helpers.js";
+import assert from "node:assert/strict";
 
 /** The pods of Deployments api-v1 and api-v2 (named as a ReplicaSet names them). */
 export const API_V1 = "api-v1-5d8f7c9b4-x7k2p", API_V2 = "api-v2-6c9d8b7f5-q4m8n";
@@ -56,6 +57,13 @@ export function withProxy(proxy: string, namespaces: readonly string[] = ["web"]
     yaml = yaml.replace(client, `${client}{name: ${proxy}, image: proxy}, `);
   }
   return yaml;
+}
+
+/** The cluster with the pod `pod` of namespace shop (API_V1, API_V2) running `proxy` (linkerd-proxy, istio-proxy) as a container. */
+export function podWithProxy(proxy: string, pod: string, yaml = CLUSTER): string {
+  const at = new RegExp(`(metadata: \\{name: ${pod}, namespace: shop, [^\\n]*\\}\\nspec: \\{containers: \\[)`);
+  if (!at.test(yaml)) throw new Error(`no pod ${pod} in namespace shop`);
+  return yaml.replace(at, `$1{name: ${proxy}, image: proxy}, `);
 }
 
 /** An HTTPRoute (or another kind) whose spec is YAML indented 2; `parents` are flow-style parentRefs. */
@@ -145,3 +153,13 @@ metadata: {name: ${name}-istio, namespace: ${ns}, labels: {gateway.networking.k8
 spec: {containers: [{name: istio-proxy}]}
 status: {podIP: ${ip}}
 `;
+
+/** `junction route -f YAML --from FROM --request REQUEST -o json` through the CLI: its one answer (exit 0 asserted). */
+export async function routeJson(yaml: string, from: string, request: string): Promise<RequestAnswer> {
+  const { dir, cleanup } = tempFiles({ "c.yaml": yaml });
+  try {
+    const r = await cli(["route", "-f", dir, "-q", "--from", from, "--request", request, "-o", "json"]);
+    assert.equal(r.code, 0, r.out + r.err);
+    return JSON.parse(r.out).results[0];
+  } finally { cleanup(); }
+}

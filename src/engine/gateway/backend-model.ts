@@ -9,8 +9,19 @@ import type { RouteRule } from "../../model/route.js";
 
 export interface BackendBehaviour { delayMs: number; responseCode?: number; succeedAfter?: number; delayRetryMs?: number }
 
+/**
+ * How the client's proxy answers a backend that resets the connection before answering: `status`
+ * (default 503, Envoy's "upstream connect error or disconnect/reset before headers"); `serverProxy`:
+ * the backend's own proxy (every endpoint of the picked backend runs one), which answers the reset
+ * with `status` itself, so that the client's proxy sees an answer, whose status its retry codes decide.
+ */
+export interface ResetReading { status?: number; serverProxy?: string }
+
+/** What a proxy's conversion of a rule gives the backend model: its timeouts, retries and reading of a reset. */
+export type BackendTiming = Pick<RouteRule, "timeouts" | "retry"> & { reset?: ResetReading };
+
 export interface Outcome {
-  /** Final status: the backend's, 504 for a timeout, 503 for connection errors. */
+  /** Final status: the backend's, 504 for a timeout, ResetReading.status (503) for a reset. */
   status: number;
   attempts: number;
   elapsedMs: number;
@@ -32,30 +43,46 @@ export function behaviourFromQuery(q: Map<string, string>): BackendBehaviour | u
 
 type Attempt = { kind: "ok" | "status" | "reset"; status: number; ms: number };
 
-function attempt(b: BackendBehaviour, n: number): Attempt {
+function attempt(b: BackendBehaviour, n: number, reset: ResetReading): Attempt {
   const failing = b.succeedAfter !== undefined ? n <= b.succeedAfter : b.responseCode !== undefined;
   if (!failing) return { kind: "ok", status: 200, ms: b.delayMs };
   const ms = b.delayRetryMs ?? b.delayMs;
-  return b.responseCode !== undefined ? { kind: "status", status: b.responseCode, ms } : { kind: "reset", status: 503, ms };
+  if (b.responseCode !== undefined) return { kind: "status", status: b.responseCode, ms };
+  return { kind: reset.serverProxy ? "status" : "reset", status: reset.status ?? 503, ms };
 }
 
-/** Tries the backend as the rule's retry policy and timeouts allow. */
-export function simulateBackend(rule: RouteRule, b: BackendBehaviour): Outcome {
-  const tries = 1 + (rule.retry?.attempts ?? 0);
-  const perTry = rule.timeouts?.backendRequest || Infinity;
+/**
+ * Tries the backend as the rule's retry policy and timeouts allow. Each attempt is bounded by the
+ * per-try timeout (timeouts.backendRequest; none on the last attempt where retry.lastTryUnbounded) and
+ * by timeouts.response (not retried); the whole request by timeouts.request. A retry follows a status
+ * of retry.codes, a reset (unless retry.retryReset is false) or a timed-out attempt (unless
+ * retry.retryTimeout is false), while attempts remain (retry.attempts, default 1).
+ */
+export function simulateBackend(rule: Pick<RouteRule, "timeouts" | "retry">, b: BackendBehaviour, reset: ResetReading = {}): Outcome {
+  const retry = rule.retry;
+  const tries = 1 + (retry ? retry.attempts ?? 1 : 0);
   const total = rule.timeouts?.request || Infinity;
+  const response = rule.timeouts?.response || Infinity;
   const notes: string[] = [];
   let elapsed = 0;
   for (let n = 1; ; n++) {
-    const a = attempt(b, n);
-    const timedOut = a.ms >= perTry;
-    elapsed += timedOut ? perTry : a.ms;
+    const a = attempt(b, n, reset);
+    const last = n >= tries;
+    const perTry = (last && retry?.lastTryUnbounded ? 0 : rule.timeouts?.backendRequest) || Infinity;
+    // Linkerd's stream-timeouts: a per-try (response headers) timeout replaces the response timeout while the headers are awaited.
+    const limit = perTry !== Infinity ? perTry : response;
+    const timedOut = a.ms >= limit;
+    elapsed += timedOut ? limit : a.ms;
     if (elapsed >= total && (timedOut || a.ms > 0)) { notes.push(`attempt ${n}: the request timeout (${total}ms) expired`); return { status: 504, attempts: n, elapsedMs: total, notes }; }
     const status = timedOut ? 504 : a.status;
-    notes.push(`attempt ${n}: ${timedOut ? `timed out after ${perTry}ms` : a.kind === "reset" ? "connection reset" : `${a.status} after ${a.ms}ms`}`);
+    const which = timedOut ? (perTry !== Infinity ? `timed out after ${perTry}ms` : `timed out after ${response}ms (the response timeout)`) : a.kind === "reset" ? `connection reset (answered ${a.status})` : b.responseCode === undefined && a.status !== 200 ? `connection reset, which ${reset.serverProxy} answers ${a.status}` : `${a.status} after ${a.ms}ms`;
+    const lateBody = !timedOut && a.ms >= response ? ` (after the response timeout, ${response}ms: the body is cut at once)` : "";
+    notes.push(`attempt ${n}: ${which}${last && retry?.lastTryUnbounded && rule.timeouts?.backendRequest && n > 1 ? " (the last attempt has no per-try timeout)" : ""}${lateBody}`);
     if (!timedOut && a.kind === "ok") return { status, attempts: n, elapsedMs: elapsed, notes };
-    const retriable = rule.retry !== undefined && (timedOut || a.kind === "reset" || rule.retry.codes.includes(a.status));
-    if (!retriable || n >= tries) return { status, attempts: n, elapsedMs: elapsed, notes };
-    elapsed += rule.retry?.backoffMs ?? 0;
+    const byResponse = timedOut && perTry === Infinity;
+    const retriable = retry !== undefined && (timedOut ? !byResponse && retry.retryTimeout !== false : a.kind === "reset" ? retry.retryReset !== false : retry.codes.includes(a.status));
+    if (!retriable && retry && !last && (timedOut || a.kind === "reset")) notes.push(`not retried: ${byResponse ? "the response timeout is not retried" : retry.conditions ?? "not a retry condition"}`);
+    if (!retriable || last) return { status, attempts: n, elapsedMs: elapsed, notes };
+    elapsed += retry?.backoffMs ?? 0;
   }
 }

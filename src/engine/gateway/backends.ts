@@ -67,10 +67,11 @@ export function gatewayEndpointReader(controllerName: string | undefined): Endpo
 
 /** "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503" (HTTPRoute spec): when the reader finds none. */
 function noEndpointFailure(name: string, sp: ServicePort, e: ServiceEndpoints, reader: EndpointReader, panicThreshold?: number): BackendFailure | undefined {
-  return hasNoReadyEndpoint(e, reader, panicThreshold) ? { status: 503, message: `Service ${name} port ${sp.port} has no ready endpoint (${e.note}${chooseEndpoints(e, reader, undefined, panicThreshold).others})` } : undefined;
+  return hasNoReadyEndpoint(e, reader, panicThreshold) ? { status: 503, message: `Service ${name} port ${sp.port} has no ready endpoint (${e.note}${chooseEndpoints(e, reader, undefined, panicThreshold).others})`, noEndpoint: true } : undefined;
 }
 
-export interface BackendFailure { status: number; message: string }
+/** `noEndpoint`: the backend has no ready endpoint (the status is the Gateway API's 503; a Linkerd client's proxy answers otherwise: http.ts). */
+export interface BackendFailure { status: number; message: string; noEndpoint?: true }
 
 /** What serves a backend's requests: the one workload behind a Service's ready endpoints, else the backend itself. */
 export function servedBy(b: ResolvedBackend): string {

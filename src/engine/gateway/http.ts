@@ -11,7 +11,7 @@ import { formatAddress, type Address } from "../../model/ip.js";
 import { GRPC_OF_HTTP } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
-import { behaviourFromQuery, simulateBackend } from "./backend-model.js";
+import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess } from "./nginx-access.js";
@@ -44,8 +44,8 @@ export interface HttpContext {
   endpoints?: EndpointReader;
   /** Where a rule without backendRefs sends its requests (a Linkerd client: the parent, mesh/route.ts linkerdOutbound); default: nowhere, 500. */
   emptyRule?: ResolvedBackend;
-  /** The timeouts and retries the proxy gives a rule, where they are not the rule's own (a Linkerd client: model/route.ts linkerdRuleTiming). */
-  timing?: (route: Route, rule: RouteRule) => Pick<RouteRule, "timeouts" | "retry">;
+  /** The timeouts and retries the proxy gives a rule sending to `picked`, where they are not the rule's own (a Linkerd client: model/route.ts linkerdRuleTiming; an Istio proxy: istioRuleTiming), and how it answers a reset. */
+  timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend) => BackendTiming;
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
@@ -123,8 +123,8 @@ function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean):
 /** `panicThreshold`: the rule's BackendTrafficPolicy's healthCheck.panicThreshold (Envoy Gateway), when it sets one. */
 function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied, panicThreshold?: number): void {
   const behaviour = behaviourFromQuery(parseQuery(ex.query.slice(1)));
-  const timing = ctx.timing?.(w.attached.state.route, w.rule);
-  const outcome = behaviour ? simulateBackend(timing ? { ...w.rule, ...timing } : w.rule, behaviour) : undefined;
+  const timing = behaviour && ctx.timing?.(w.attached.state.route, w.rule, picked);
+  const outcome = behaviour ? simulateBackend(timing ?? w.rule, behaviour, timing?.reset) : undefined;
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
   res.status = outcome?.status ?? (websocket ? 101 : 200);
@@ -222,7 +222,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
     let picked: ResolvedBackend | undefined;
     if (!ex.redirect && !ex.answered && !ex.failed) {
-      const split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold, ctx.emptyRule);
+      const split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold, ctx.emptyRule, ctx.reader === "linkerd");
       res.backends = split.shares;
       if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
       if (split.problem) ex.failed = split.problem;
@@ -234,7 +234,11 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
         if (unsupported) Object.assign(ex, { failed: `Linkerd's policy controller cannot convert the ${unsupported.type} filter of backend ${picked.name}: it answers that backend's requests 500 (unsupported backend filter)`, failedStatus: 500 });
         else applyFilters(picked.ref.filters, ex, fctx);
       }
-      if (split.failure && !ex.redirect && !ex.answered && !ex.failed) Object.assign(ex, { failed: split.failure.message, failedStatus: split.failure.status });
+      // A Linkerd client's proxy: a backend without endpoints fails fast after 3 s, 504 (walk/serve.ts noEndpoints).
+      const linkerdFailFast = ctx.reader === "linkerd" && split.failure?.noEndpoint;
+      if (split.failure && !ex.redirect && !ex.answered && !ex.failed) Object.assign(ex, linkerdFailFast
+        ? { failed: `${split.failure.message}: Linkerd's proxy holds the request for its fail-fast timeout (3 s), then answers 504`, failedStatus: 504 }
+        : { failed: split.failure.message, failedStatus: split.failure.status });
     }
     finish(res, req, ex, picked, ctx, w, policy?.panicThreshold);
   }

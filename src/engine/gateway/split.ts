@@ -20,8 +20,10 @@ export interface Split {
 /**
  * `originatesTls`: the Gateway speaks TLS to the backends under their BackendTLSPolicy (not for passthrough, TCP, UDP); `reader`: who picks their endpoints; `panicThreshold`: Envoy's (failureOf).
  * `emptyRule`: where a rule without backendRefs sends its requests (a Linkerd client's parent: mesh/route.ts linkerdOutbound); without it, nowhere (500).
+ * `lone`: a rule's one backendRef is used whatever its weight (Linkerd's proxy: linkerd/distribute params.rs
+ * Distribution::random_available, "if weighted_keys.len() < 2 { return Ok(Self::FirstAvailable(...)) }").
  */
-export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>, originatesTls = true, reader: EndpointReader = "proxy", panicThreshold?: number, emptyRule?: ResolvedBackend): Split {
+export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, ResolvedBackend>, originatesTls = true, reader: EndpointReader = "proxy", panicThreshold?: number, emptyRule?: ResolvedBackend, lone = false): Split {
   const failure = (r: ResolvedBackend | undefined) => r && failureOf(r, originatesTls, reader, panicThreshold);
   const shares = rule.backends.map((ref) => {
     const r = resolved.get(ref);
@@ -33,10 +35,11 @@ export function splitOf(rule: RouteRule, resolved: ReadonlyMap<BackendRef, Resol
   if (!rule.backends.length) return { shares, problem: "the rule has no backendRefs" };
   let best = -1;
   rule.backends.forEach((ref, i) => { if (ref.weight > 0 && (best < 0 || ref.weight > rule.backends[best].weight)) best = i; });
+  if (best < 0 && lone && rule.backends.length === 1) best = 0;
   if (best < 0) return { shares, problem: "every backendRef has weight 0" };
   const picked = resolved.get(rule.backends[best]);
   if (!picked || picked.problem) return { shares, picked, problem: `backend ${shares[best].name} cannot be used (${shares[best].problem})` };
-  const total = shares.reduce((n, b) => n + b.weight, 0);
+  const total = shares.reduce((n, b) => n + b.weight, 0) || 1;
   const bad = rule.backends.filter((ref, i) => shares[i].problem && ref.weight > 0);
   const pct = Math.round((bad.reduce((n, b) => n + b.weight, 0) / total) * 1000) / 10;
   const statuses = [...new Set(bad.map((ref) => failure(resolved.get(ref))?.status ?? 500))].join(" or ");

@@ -20,6 +20,7 @@ import { egressNetworkOverlap } from "./egress.js";
 import { ambientServices, type AmbientService } from "./registry.js";
 import { untimedTie } from "../../model/time.js";
 import { USE_WAYPOINT } from "./waypoint.js";
+import { MeshMembership } from "./membership.js";
 import { hostnameWithNamespace, isIstioHostname, istioHostnameBackend } from "./hostname-backend.js";
 import { compareAge, GATEWAY_GROUP, type ObjectMeta, isEgressNetworkParent, isServiceEntryParent, isServiceParent, LINKERD_POLICY_GROUP, linkerdOutboundIgnored, routeKey, type BackendRef, type ParentRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { BackendIndex, type ResolvedBackend } from "../gateway/backends.js";
@@ -209,6 +210,9 @@ export class MeshEngine {
 
   private ambient?: AmbientService[];
   private readonly backendIndex: BackendIndex;
+  private membership?: MeshMembership;
+  /** Which pods run which mesh's proxy (membership.ts), worked out once asked: the backends' own proxies (mesh/route.ts serverProxy). */
+  get members(): MeshMembership { return (this.membership ??= new MeshMembership(this.inv)); }
   constructor(readonly inv: Inventory) {
     const services = new Map(inv.services.map((s) => [serviceKey(s.namespace, s.name), s]));
     const backends = this.backendIndex = new BackendIndex(inv);

@@ -7,9 +7,11 @@ import type { Service, ServicePort } from "../../model/endpoint.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
 import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, usesTls } from "../../model/request.js";
-import { compareAge, linkerdRuleTiming, routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import { compareAge, istioRuleTiming, linkerdRuleTiming, routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { untimedTie } from "../../model/time.js";
-import { servedBy } from "../gateway/backends.js";
+import { servedBy, type ResolvedBackend } from "../gateway/backends.js";
+import type { BackendTiming } from "../gateway/backend-model.js";
+import type { Membership } from "./membership.js";
 import { Headers } from "../gateway/headers.js";
 import { routeHttp } from "../gateway/http.js";
 import type { MatchReader } from "../gateway/match.js";
@@ -70,6 +72,34 @@ export interface MeshClient {
   imports?: (namespace: string) => boolean;
 }
 
+/**
+ * The proxy of the backend's own pods, when every endpoint of `picked` runs `kind`'s (an Istio sidecar,
+ * not ambient's ztunnel, which passes a reset on at L4; every pod when no injection is visible): it
+ * answers the application's reset itself (Envoy's local reply 503; Linkerd's inbound ServerRescue
+ * "Unexpected error", 500), so the client's proxy sees a status. Undefined otherwise.
+ */
+function serverProxy(mesh: MeshEngine, picked: ResolvedBackend, kind: "istio" | "linkerd"): string | undefined {
+  const eps = picked.endpoints?.endpoints ?? [];
+  const runs = (m: Membership) => m.inMesh && (m.mesh === "gamma" || (m.mesh === kind && (kind === "linkerd" || m.dataplane === "sidecar")));
+  if (!eps.length || !eps.every((e) => e.pod && runs(mesh.members.of(e.pod)))) return undefined;
+  return kind === "istio" ? "the backend's Istio sidecar" : "the backend's Linkerd proxy";
+}
+
+/**
+ * An Istio proxy's retries and timeouts of a rule (pilot's conversion, model/route.ts istioRuleTiming);
+ * a reset is answered 503 (Envoy's "upstream connect error or disconnect/reset before headers").
+ */
+const istioTiming = (mesh: MeshEngine) => (_route: Route, rule: RouteRule, picked: ResolvedBackend): BackendTiming =>
+  ({ ...istioRuleTiming(rule), reset: { status: 503, serverProxy: serverProxy(mesh, picked, "istio") } });
+
+/**
+ * A Linkerd client's retries and timeouts (model/route.ts linkerdRuleTiming); a reset is answered 500
+ * (linkerd2-proxy app/outbound/src/http/server.rs ServerRescue: no case of its own, "Unexpected
+ * error", SyntheticHttpResponse::unexpected_error, INTERNAL_SERVER_ERROR).
+ */
+const linkerdTiming = (mesh: MeshEngine, parentAnnotations: Readonly<Record<string, string>>) => (route: Route, rule: RouteRule, picked: ResolvedBackend): BackendTiming =>
+  ({ ...linkerdRuleTiming(route, rule, parentAnnotations), reset: { status: 500, serverProxy: serverProxy(mesh, picked, "linkerd") } });
+
 export const servicePlace = (s: Service, p: ServicePort) => `Service ${s.namespace}/${s.name} port ${p.port}`;
 
 /** Routes that applied, and whether the chosen rule sends to the parent's default backend (a Linkerd TLSRoute or TCPRoute rule without backendRefs: the Service itself, or an EgressNetwork's address dialled). */
@@ -87,12 +117,16 @@ export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, cl
   if (client.waypoint) return istioWaypoint(mesh, s, sp, client.waypoint, req, res);
   if (client.chain) return istioL4Outbound(mesh, s, sp, client.namespace, client.chain, req, res, client.imports);
   const bound = mesh.routesFor(s, sp, client.namespace, client.reading, undefined, client.imports);
-  return bound && sidecarHttp(mesh, bound, servicePlace(s, sp), sp.port, client.reader, req, res);
+  return bound && sidecarHttp(mesh, bound, servicePlace(s, sp), sp.port, client.reader, req, res, client.reading === "proxy");
 }
 
-/** A client proxy's HTTP routes (`bound`) applied to the request at `place`, port `port`; the routes it read and dropped (PortRoutes.shadowed) are candidates that say why. */
-function sidecarHttp(mesh: MeshEngine, bound: PortRoutes, place: string, port: number, reader: MatchReader | undefined, req: RouteRequest, res: RouteResult): BoundRoutes {
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port, scheme: "http", place, reader }, req, res);
+/**
+ * A client proxy's HTTP routes (`bound`) applied to the request at `place`, port `port`; the routes it
+ * read and dropped (PortRoutes.shadowed) are candidates that say why. `istio`: an Istio sidecar, whose
+ * retries and timeouts are pilot's conversion of the rule's (model/route.ts istioRuleTiming).
+ */
+function sidecarHttp(mesh: MeshEngine, bound: PortRoutes, place: string, port: number, reader: MatchReader | undefined, req: RouteRequest, res: RouteResult, istio: boolean): BoundRoutes {
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port, scheme: "http", place, reader, ...(istio ? { timing: istioTiming(mesh) } : {}) }, req, res);
   for (const { state, why } of bound.shadowed ?? []) res.candidates.push({ route: routeKey(state.route), rule: -1, match: -1, outcome: `ignored: ${why}` });
   return bound;
 }
@@ -108,7 +142,7 @@ export function routeAtEntry(mesh: MeshEngine, entry: IstioServiceEntry, host: s
   const place = `ServiceEntry ${entry.namespace}/${entry.name} host ${host} port ${port}`;
   if (client.waypoint) return waypointHttp(mesh, mesh.istioEntryVirtualServicesAt(entry, host, port, client.waypoint.namespace), place, client.waypoint, port, entry.namespace, req, res);
   const bound = mesh.entryRoutesFor(entry, host, port, client.namespace, client.imports);
-  return bound && sidecarHttp(mesh, bound, place, port, "envoy", req, res);
+  return bound && sidecarHttp(mesh, bound, place, port, "envoy", req, res, true);
 }
 
 /**
@@ -154,7 +188,7 @@ function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: Waypoi
 function waypointHttp(mesh: MeshEngine, vss: readonly IstioMeshVirtualService[], place: string, wp: WaypointRef, port: number, ownerNamespace: string, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
   const at = `waypoint ${wp.namespace}/${wp.name}`;
   if (!vss.length) return undefined;
-  const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port, scheme: "http" as const, place: `${place} at ${at}`, reader: "envoy" as const });
+  const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port, scheme: "http" as const, place: `${place} at ${at}`, reader: "envoy" as const, timing: istioTiming(mesh) });
   // Each VirtualService is tried on a copy of the answer; the first with a matching rule's copy is the answer.
   let chosen: (typeof vss)[number] | undefined;
   for (const v of vss) {
@@ -283,7 +317,19 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   }
   const routes = [...index.byKind.get(kind)!].sort((a, b) => compareAge(a.route, b.route) || a.route.name.localeCompare(b.route.name));
   const bound: BoundRoutes = { ...base, routes: routes.map(routable) };
+  /** The proxy cannot build the route table (linkerdZeroWeights): the connection closes unanswered. */
+  const unbuildable = (tables: readonly MeshRouteState[]): BoundRoutes | undefined => {
+    const at = linkerdZeroWeights(tables);
+    if (!at) return undefined;
+    Object.assign(res, { route: undefined, rule: undefined, backend: null, backends: [], upstream: null, responseHeaders: {}, status: null, connection: "failed",
+      reason: `${at} has two or more backendRefs whose weights are all 0: Linkerd's proxy panics building the routes of ${place} ("distribution must be valid"), and the connection closes unanswered, whatever rule it would match` });
+    res.candidates = [...tables.map((st) => ({ route: routeKey(st.route), rule: -1, match: -1, outcome: "not applied: the proxy could not build its routes" })), ...left];
+    return bound;
+  };
   if (kind === "TCPRoute" || kind === "TLSRoute") {
+    // Only the oldest TCPRoute is sent (MAXIMUM_ALLOWED_TCP_ROUTES), every TLSRoute.
+    const failed = unbuildable(kind === "TCPRoute" ? routes.slice(0, 1) : routes);
+    if (failed) return failed;
     const { outcome: out } = meshL4(parent, kind, routes, req, res, LINKERD_L4, linkerdTie);
     res.candidates.push(...left);
     if (out === "unmatched" && parent.kind === "egress") return linkerdEgressDefault(parent, { kind: "opaque" }, res.reason, req, res, bound);
@@ -292,11 +338,13 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   if (!speaksHttp(req)) {
     return unrouted(`${req.scheme.toUpperCase()} traffic: Linkerd's proxy detects no HTTP, and its ${kind}s do not apply; its opaque default route forwards the connection to ${defaultTarget(parent)}`);
   }
+  const failed = unbuildable(routes);
+  if (failed) return failed;
   // grpc/src/outbound/http.rs and grpc.rs convert_outbound_route: a rule whose backends are empty gets "FirstAvailable" of the
   // parent's own backend (the Service, or the EgressNetwork's original destination), not a failure.
   const parentAnnotations = (parent.kind === "service" ? parent.service.annotations : parent.network.annotations) ?? {};
   const emptyRule = mesh.linkerdParentBackend(parent.kind === "service" ? parent : { kind: "egress", network: parent.network, port: parent.port });
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule, timing: (route, rule) => linkerdRuleTiming(route, rule, parentAnnotations) }, req, res);
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule, timing: linkerdTiming(mesh, parentAnnotations) }, req, res);
   res.candidates.push(...left);
   const chosenRule = res.route !== undefined ? routes.find((s) => routeKey(s.route) === res.route)?.route.rules.find((r) => r.index === res.rule) : undefined;
   if (chosenRule && !chosenRule.backends.length && res.backend) return { ...bound, toDefault: true };
@@ -304,6 +352,23 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   // hostnames) comes after its routes, so it takes the requests no route matches.
   if (parent.kind === "egress" && res.route === undefined && res.status === 404) return linkerdEgressDefault(parent, protocol, res.reason, req, res, bound);
   return bound;
+}
+
+/**
+ * The first rule of `routes` whose backendRefs are two or more, all of weight 0 ("ROUTE rule N"), or
+ * undefined. The policy controller sends the weights as they are (grpc/src/outbound/http.rs
+ * convert_backend), and linkerd2-proxy builds every rule's distribution when it builds the route table
+ * (app/outbound/src/http/logical/policy/router.rs, tls and opaq alike): Distribution::random_available
+ * refuses weights that are all 0 (rand's WeightedIndex, InsufficientNonZero) and the proxy
+ * `.expect("distribution must be valid")`s it: the task of the connection panics. One backendRef of
+ * weight 0 is used as if weighted (FirstAvailable: split.ts `lone`).
+ */
+function linkerdZeroWeights(routes: readonly MeshRouteState[]): string | undefined {
+  for (const st of routes) {
+    const rule = st.route.rules.find((r) => r.backends.length >= 2 && r.backends.every((b) => b.weight === 0));
+    if (rule) return `${routeKey(st.route)} rule ${rule.index}`;
+  }
+  return undefined;
 }
 
 /**
@@ -474,7 +539,7 @@ function meshL4(parent: L4Parent, kind: "TLSRoute" | "TCPRoute", routes: readonl
     res.backends = [{ name, kind: parent.kind === "service" ? "Service" : parent.kind === "entry" ? "ServiceEntry" : "EgressNetwork", port: parent.kind === "service" ? parent.port.port : parent.port, weight: 1 }];
     res.backend = name;
   } else {
-    const split = splitOf(rule, chosen.backends, false);
+    const split = splitOf(rule, chosen.backends, false, undefined, undefined, undefined, reader === LINKERD_L4);
     res.backends = split.shares;
     const failed = split.problem ?? split.failure?.message;
     if (failed) return fail(`${routeKey(chosen.route)}: ${failed}; ${reader.proxy} fails the connection`);

@@ -166,6 +166,7 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   if (!member.inMesh) return viaKubeProxy(w, s, sp, "kube-proxy", `the client has no mesh proxy (${member.why}): mesh routes do not apply; kube-proxy sends the connection to an endpoint of Service ${name}`);
   const proxy = proxyMesh(w.ctx.inv, member);
   const ambient = proxy === "istio" && member.dataplane === "ambient" ? requestWaypoint(w.ctx.inv, { ambientClient: true, service: s }) : undefined;
+  w.lastHop = proxy === "linkerd" ? "linkerd" : proxy === "istio" ? (ambient && !ambient.waypoint ? "ztunnel" : "envoy") : undefined;
   if (ambient && !ambient.waypoint) return viaKubeProxy(w, s, sp, "proxy", `the client is in Istio's ambient mesh: ztunnel carries the connection at L4 and applies no route; only a waypoint routes, and Service ${name} uses none (${ambient.why})`);
   const reader = proxy === "linkerd" ? "linkerd" : "envoy";
   // A sidecar's outbound listener, or the waypoint's inbound one, takes the connection on its TCP or TLS filter chain (or the HTTP one: undefined).

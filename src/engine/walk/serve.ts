@@ -51,11 +51,24 @@ function unknownEndpoints(w: Walk, note: string, unrouted: boolean): RequestAnsw
   return w.res;
 }
 
+/**
+ * No ready endpoint: a Gateway's proxy or a mesh client's answers 503, as Envoy does ("no healthy
+ * upstream"), but for what the mesh proxy that picks the endpoint (Walk.lastHop) does instead:
+ * ztunnel and Envoy's TCP proxy close the connection; Linkerd's proxy holds the request for its
+ * fail-fast timeout (linkerd2 policy-controller grpc/src/outbound.rs default_queue_config: 3 s), then
+ * answers 504 (linkerd2-proxy app/outbound/src/http/server.rs ServerRescue: FailFastError →
+ * gateway_timeout) or closes an opaque connection. Without a proxy, kube-proxy rejects the connection.
+ */
 function noEndpoints(w: Walk, note: string): RequestAnswer {
   const proxied = w.req.gateway !== undefined || !w.req.from || w.res.clientMesh?.inMesh;
   step(w, "backend", "decided", `${w.res.backend ?? "the backend"} has no ready endpoint (${note})`);
-  if (proxied) return Object.assign(w.res, { status: 503, backend: w.res.backend, upstream: null, reason: `no endpoint serves ${w.res.backend} (503 Service Unavailable)` });
-  return refuse(w, "rejected", `no endpoint serves ${w.res.backend}: kube-proxy rejects the connection`);
+  const none = `no endpoint serves ${w.res.backend}`, http = speaksHttp(w.req), hop = w.req.gateway === undefined ? w.lastHop : undefined;
+  if (hop === "ztunnel") return refuse(w, "failed", `${none}: ztunnel fails the connection (no healthy upstream)`);
+  if (hop === "linkerd" && http) return Object.assign(w.res, { status: 504, backend: w.res.backend, upstream: null, reason: `${none}: Linkerd's proxy holds the request for its fail-fast timeout (3 s), then answers 504 (the backend is in fail-fast)` });
+  if (hop === "linkerd") return refuse(w, "failed", `${none}: Linkerd's proxy holds the connection for its fail-fast timeout (3 s), then closes it`);
+  if (hop === "envoy" && !http) return refuse(w, "failed", `${none}: the Envoy proxy finds no healthy upstream and closes the connection`);
+  if (proxied) return Object.assign(w.res, { status: 503, backend: w.res.backend, upstream: null, reason: `${none} (503 Service Unavailable)` });
+  return refuse(w, "rejected", `${none}: kube-proxy rejects the connection`);
 }
 
 /** The answer of an endpoint reached without a route: the request arrives as sent. */

@@ -67,7 +67,8 @@ function readLinkerdTimeouts(f: Field): RouteRule["timeouts"] {
 function readRetry(f: Field): RouteRule["retry"] {
   if (!f.object()) return undefined;
   const codes = (f.get("codes").list() ?? []).map((c) => c.int({ min: 400, max: 599 })).filter((c): c is number => c !== undefined);
-  return { codes, attempts: f.get("attempts").int({ min: 0 }) ?? 1, backoffMs: readDuration(f.get("backoff")) };
+  const attempts = f.get("attempts").int({ min: 0 });
+  return { codes, ...(attempts !== undefined ? { attempts } : {}), backoffMs: readDuration(f.get("backoff")) };
 }
 
 const readGrpcRule: RuleReader = (f, index, namespace) => ({
