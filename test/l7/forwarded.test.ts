@@ -144,3 +144,21 @@ test("an Istio gateway without a named client: the address it appends is unknown
     assert.match(a.unknown ?? "", /names no client/);
   } finally { cleanup(); }
 });
+
+test("an istio-proxy run as a gateway (`pilot-agent proxy router`: an istioctl or Helm ingress gateway's pod) reads the connection's address as remote.ip, not X-Forwarded-For (gateway.go useRemoteAddress true)", async () => {
+  const gateway = (args: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: istio-ingressgateway-0, namespace: istio-system, labels: {istio: ingressgateway}}\nspec: {containers: [{name: istio-proxy, args: ${args}, ports: [{containerPort: 8080}]}]}\nstatus: {podIP: 10.0.3.3}\n---\n`
+    + `apiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway, namespace: istio-system}\nspec: {selector: {istio: ingressgateway}, ports: [{name: http2, port: 80, targetPort: 8080}]}\n---\n`
+    + `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: block, namespace: istio-system}\nspec:\n  selector: {matchLabels: {istio: ingressgateway}}\n  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]\n---\n`;
+  const ask = async (yaml: string, from: string, xff: string) => {
+    const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+    try {
+      const r = await cli(["route", "-q", "-f", dir, "--from", from, "--request", "GET http://istio-ingressgateway.istio-system/", "-H", `X-Forwarded-For: ${xff}`, "-o", "json"]);
+      assert.equal(r.err, "");
+      return (JSON.parse(r.out) as { results: { status: number | null }[] }).results[0].status;
+    } finally { cleanup(); }
+  };
+  const router = gateway("[proxy, router, --domain, istio-system.svc.cluster.local]");
+  assert.equal(await ask(router, "ip:203.0.113.5", "1.1.1.1"), 403, "was 200: the forged entry was read as remote.ip");
+  assert.equal(await ask(router, "ip:198.51.100.5", "203.0.113.5"), 200, "was 403");
+  assert.equal(await ask(gateway("[proxy, sidecar]"), "ip:203.0.113.5", "1.1.1.1"), 200, "a sidecar reads the last X-Forwarded-For entry");
+});
