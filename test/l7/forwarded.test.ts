@@ -162,3 +162,15 @@ test("an istio-proxy run as a gateway (`pilot-agent proxy router`: an istioctl o
   assert.equal(await ask(router, "ip:198.51.100.5", "203.0.113.5"), 200, "was 403");
   assert.equal(await ask(gateway("[proxy, sidecar]"), "ip:203.0.113.5", "1.1.1.1"), 200, "a sidecar reads the last X-Forwarded-For entry");
 });
+
+test("behind the gateway's LoadBalancer Service with externalTrafficPolicy Cluster the gateway's Envoy appends the node's address kube-proxy masquerades to, not the client's (nginx-source.ts podsSource)", async () => {
+  const lb = (etp: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: gw, namespace: infra}\nspec: {type: LoadBalancer, selector: {gateway.networking.k8s.io/gateway-name: gw}, ports: [{name: http, port: 80, targetPort: 80}]${etp}}\n---\n`
+    + `apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n---\n`;
+  const office = backend.replace("action: DENY", "action: ALLOW");
+  for (const controller of ["gateway.envoyproxy.io/gatewayclass-controller", "istio.io/gateway-controller"]) {
+    const cluster = await asker(gatewayApi(controller) + office + lb(""), "infra/gw");
+    try { assert.equal((await cluster.ask("ip:203.0.113.5")).status, 403, `was 200: the sidecar sees node n1's 192.168.0.10, outside the ALLOW (${controller})`); } finally { cluster.cleanup(); }
+    const local = await asker(gatewayApi(controller) + office + lb(", externalTrafficPolicy: Local"), "infra/gw");
+    try { assert.equal((await local.ask("ip:203.0.113.5")).status, 200, `Local keeps the client's address (${controller})`); } finally { local.cleanup(); }
+  }
+});

@@ -7,6 +7,7 @@
 // (nginx.tmpl: `listen ... proxy_protocol`, real_ip_header proxy_protocol); use-forwarded-headers is
 // applied after this, to the address seen (nginx-access.ts realIp).
 
+import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
 import { addressKey, type Address } from "../../model/ip.js";
 import { matches, selector } from "../../model/selector.js";
@@ -26,11 +27,18 @@ export interface NginxSource { address?: Address; why: string }
  */
 export function ingressNginxSource(inv: Inventory, index: InventoryIndex, client: Address, port: number): NginxSource | undefined {
   if (inv.ingressNginx?.proxyProtocol) return undefined;
+  return podsSource(inv, index, ingressControllerPods(inv), client, port);
+}
+
+/**
+ * The source a gateway's pods (`pods`: ingress-nginx's controller, an Envoy's) see for `client`
+ * connecting to port `port` of a LoadBalancer or NodePort Service selecting them, as ingressNginxSource.
+ */
+export function podsSource(inv: Inventory, index: InventoryIndex, pods: readonly Endpoint[], client: Address, port: number): NginxSource | undefined {
   const key = addressKey(client);
   // A pod's or a node's address (InventoryIndex.byAddress holds a node's and a pod's before a Workload's).
   const holder = index.byAddress.get(key);
   if (holder && (holder.kind === "pod" || holder.kind === "node")) return undefined;
-  const pods = ingressControllerPods(inv);
   if (!pods.length) return undefined;
   const ids = new Set(pods.map((p) => p.id));
   for (const s of inv.services) {

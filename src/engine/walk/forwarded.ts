@@ -10,7 +10,7 @@ import type { EffectiveClientPolicy } from "../gateway/client-policy.js";
 import { namespacedName } from "../../model/route.js";
 import { Headers } from "../gateway/headers.js";
 import { realIp } from "../gateway/nginx-access.js";
-import { ingressNginxSource } from "../gateway/nginx-source.js";
+import { ingressNginxSource, type NginxSource } from "../gateway/nginx-source.js";
 import type { ForwardedFor } from "./answer.js";
 
 const NO_CLIENT = "the request names no client (`from`), whose address the gateway writes there";
@@ -30,8 +30,12 @@ const LOAD_BALANCER = "ingress-nginx (use-forwarded-headers, use-proxy-protocol)
  * PROXY header's (Envoy's proxy_protocol listener filter sets the connection's remote address), which a
  * request does not carry: unknown.
  */
-export function envoyForwarded(policy: EffectiveClientPolicy | undefined, peer: Address | undefined): ForwardedFor | undefined {
+export function envoyForwarded(policy: EffectiveClientPolicy | undefined, client: Address | undefined, seenAs?: (client: Address) => NginxSource | undefined): ForwardedFor | undefined {
   const p = policy && !policy.refused ? policy.policy : undefined;
+  // Behind its LoadBalancer or NodePort Service under externalTrafficPolicy Cluster the Envoy's peer is a node's address (nginx-source.ts podsSource), not the client's.
+  const seen = client && !p?.proxyProtocol ? seenAs?.(client) : undefined;
+  if (seen && !seen.address) return { how: "append", unknown: `the gateway appends the address its Envoy sees as the connection's source, which the input does not hold (${seen.why})` };
+  const peer = seen?.address ?? client;
   const xff = p?.clientIP?.xff;
   const proxied = p?.proxyProtocol ? `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p)} proxyProtocol), which a request does not carry` : undefined;
   if (xff?.noAppend && !p!.clientIP!.header) {

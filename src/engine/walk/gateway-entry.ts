@@ -25,6 +25,7 @@ import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gatew
 import { effectiveClass, servedByIngressNginx } from "../../model/ingress.js";
 import { ingressControllerPods } from "../endpoints.js";
 import { envoyForwarded, nginxForwarded } from "./forwarded.js";
+import { podsSource } from "../gateway/nginx-source.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -43,7 +44,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
   // What the gateway writes in X-Forwarded-For (forwarded.ts): the backend's sidecar reads its last entry as remote.ip.
-  const forwarded = forwardedFor(w, gw, nginx, controller, address);
+  const forwarded = forwardedFor(w, gw, nginx, controller, address, pods);
   if (forwarded) w.forwarded = forwarded;
   // The gateway needs a cluster for the Service its route sends to, whether or not that Service's waypoint then routes it.
   const hidden = controller === ISTIO_GATEWAY_CONTROLLER && first?.service ? serviceHiddenFrom(first.service, gwNamespace) : undefined;
@@ -82,16 +83,17 @@ function servedByNginx(ctx: WalkContext, gw: GatewayState): boolean {
  * known: unknown, not "passes as sent" (which let a client's own entry, or the gateway pod's address, be
  * read as the client where such a gateway appends its peer).
  */
-function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined): ForwardedFor | undefined {
+function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined, pods: readonly Endpoint[]): ForwardedFor | undefined {
   const res = w.res;
   if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, w.ctx.inv.ingressNginx, address, requestPort(w.req), w.req.headers);
-  if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address);
+  const seenAs = (client: Address) => podsSource(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req));
+  if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address, seenAs);
   if (controller !== ENVOY_GATEWAY_CONTROLLER) {
     const who = controller ? `GatewayClass controller ${controller}` : gw?.gateway.derivedFrom ? `the controller of ${gw.gateway.derivedFrom.kind} ${gw.gateway.derivedFrom.name}` : "the Gateway's controller (its GatewayClass is not in the input)";
     return { how: "append", unknown: `what ${who} writes in X-Forwarded-For is not known to Junction (it knows Istio's, Envoy Gateway's and ingress-nginx's)` };
   }
   const l = (gw?.merged ?? []).find((x) => x.listener.name === res.listener && x.listener.port === requestPort(w.req));
-  return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address);
+  return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address, seenAs);
 }
 
 /**
