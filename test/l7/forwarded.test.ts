@@ -173,4 +173,11 @@ test("behind the gateway's LoadBalancer Service with externalTrafficPolicy Clust
     const local = await asker(gatewayApi(controller) + office + lb(", externalTrafficPolicy: Local"), "infra/gw");
     try { assert.equal((await local.ask("ip:203.0.113.5")).status, 200, `Local keeps the client's address (${controller})`); } finally { local.cleanup(); }
   }
+  // An Istio gateway's own RBAC reads the same peer as remote.ip (use_remote_address true).
+  const own = `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: office, namespace: infra}\nspec:\n  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]\n---\n`;
+  const istio = gatewayApi("istio.io/gateway-controller") + backend.replace("remoteIpBlocks: [203.0.113.0/24]", "remoteIpBlocks: [1.2.3.4/32]") + own;
+  const cluster = await asker(istio + lb(""), "infra/gw");
+  try { assert.equal((await cluster.ask("ip:203.0.113.5")).status, 403, "was 200: the gateway's ALLOW judged the client, not node n1's address"); } finally { cluster.cleanup(); }
+  const local = await asker(istio + lb(", externalTrafficPolicy: Local"), "infra/gw");
+  try { assert.equal((await local.ask("ip:203.0.113.5")).status, 200); } finally { local.cleanup(); }
 });

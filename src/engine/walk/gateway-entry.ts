@@ -20,7 +20,7 @@ import { L7Authorizer } from "../l7/authorizer.js";
 import { DEFAULT_PORT, speaksHttp } from "../../model/request.js";
 import { toServiceEntry } from "./mesh-entry.js";
 import type { Endpoint } from "../../model/endpoint.js";
-import type { Address } from "../../model/ip.js";
+import { formatAddress, type Address } from "../../model/ip.js";
 import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gateway.js";
 import { effectiveClass, servedByIngressNginx } from "../../model/ingress.js";
 import { ingressControllerPods } from "../endpoints.js";
@@ -39,7 +39,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
   const nginx = gw && servedByNginx(ctx, gw);
   const pods = nginx ? ingressControllerPods(ctx.inv) : gatewayPods(ctx.inv, gwNamespace, gwName, gw?.gateway.className);
-  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0], terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
+  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods, terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
@@ -113,14 +113,19 @@ function terminatesHttp(gw: GatewayState | undefined, name: string | undefined, 
  * a denial is 403, or a closed TCP connection, whatever the routes would answer): the L7 authorizer
  * decides (l7/authorizer.ts atIstioGateway). True when it denies (the answer is then set).
  */
-function istioGatewayRbac(w: Walk, pod: Endpoint | undefined, httpListener: boolean): boolean {
+function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: boolean): boolean {
   const l7 = w.ctx.authorizers.find((a): a is L7Authorizer => a instanceof L7Authorizer);
+  const pod = pods[0];
   if (!pod || !l7) return false;
   const q = hostHeaderRequest(w.req);
   // Only an HTTP or HTTPS listener reads HTTP; a TLS listener (passthrough, or terminated for TCPRoutes)
   // and a TCP one run the TCP RBAC filter (builder.go BuildTCP: an ALLOW rule with HTTP fields never matches).
   const http = httpListener && (speaksHttp(q) || q.scheme === "https" || q.scheme === "wss") ? { method: q.method, host: q.host ?? "", path: q.path, headers: q.headers, ...(q.protocol === "grpc" ? { grpc: true } : {}) } : undefined;
-  const d = l7.atIstioGateway(peerOf(w.ctx, w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
+  // The connection's source as the gateway's Envoy sees it: behind its LoadBalancer or NodePort Service under
+  // externalTrafficPolicy Cluster, the node's kube-proxy masquerades the client to (nginx-source.ts podsSource).
+  const seen = w.client?.address ? podsSource(w.ctx.inv, w.ctx.index, pods, w.client.address, requestPort(w.req)) : undefined;
+  const d = l7.atIstioGateway(peerOf(w.ctx, seen?.address ? { address: seen.address } : w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
+  if (d && seen) d.trace.push(seen.address ? `the gateway sees ${formatAddress(seen.address)} as the client (${seen.why})` : `the gateway sees an address the input does not hold as the client (${seen.why}); the client's is used`);
   if (!d) return false;
   w.res.authorization.push(d);
   if (d.verdict !== "deny") return false;
