@@ -14,7 +14,7 @@ export const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
  * controller deploys them (its own namespace; GatewayNamespaceMode also adds GATEWAY_NAME_LABEL:
  * proxy/resource_provider.go envoyLabels).
  */
-const EG_NAME = "gateway.envoyproxy.io/owning-gateway-name";
+export const EG_NAME = "gateway.envoyproxy.io/owning-gateway-name";
 const EG_NAMESPACE = "gateway.envoyproxy.io/owning-gateway-namespace";
 const EG_CLASS = "gateway.envoyproxy.io/owning-gatewayclass";
 

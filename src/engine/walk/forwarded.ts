@@ -26,18 +26,14 @@ const LOAD_BALANCER = "ingress-nginx (use-forwarded-headers, use-proxy-protocol)
  * appends the peer unless the extension says skip_xff_append (custom_header: never; the xff extension:
  * xForwardedFor.disableXForwardedForAppend, listener.go originalIPDetectionExtensions "SkipXffAppend:
  * wrapperspb.Bool(skipXffAppend)"; with trustedCIDRs it holds only for a peer in them: xff.cc appends an
- * untrusted peer). The peer is the connection's source, or with proxy protocol the
- * PROXY header's (Envoy's proxy_protocol listener filter sets the connection's remote address), which a
- * request does not carry: unknown.
+ * untrusted peer). The peer is the connection's source as the gateway's pods see it
+ * (`seen`, nginx-source.ts sourceSeenBy: a node's behind their LoadBalancer or NodePort Service under
+ * externalTrafficPolicy Cluster), or with proxy protocol the PROXY header's (Envoy's proxy_protocol
+ * listener filter sets the connection's remote address), which a request does not carry: unknown.
  */
-export function envoyForwarded(policy: EffectiveClientPolicy | undefined, client: Address | undefined, seenAs?: (client: Address) => NginxSource | undefined): ForwardedFor | undefined {
+export function envoyForwarded(policy: EffectiveClientPolicy | undefined, client: Address | undefined, seen: NginxSource | undefined): ForwardedFor | undefined {
   const p = policy && !policy.refused ? policy.policy : undefined;
-  // Behind its LoadBalancer or NodePort Service under externalTrafficPolicy Cluster the Envoy's peer is a node's address (nginx-source.ts podsSource), not the client's.
-  const seen = client && !p?.proxyProtocol ? seenAs?.(client) : undefined;
-  if (seen && !seen.address) return { how: "append", unknown: `the gateway appends the address its Envoy sees as the connection's source, which the input does not hold (${seen.why})` };
-  const peer = seen?.address ?? client;
   const xff = p?.clientIP?.xff;
-  const proxied = p?.proxyProtocol ? `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p)} proxyProtocol), which a request does not carry` : undefined;
   if (xff?.noAppend && !p!.clientIP!.header) {
     // numTrustedHops: the extension returns skip_xff_append as configured, always. trustedCIDRs: only when
     // the peer is trusted; an untrusted peer's answer is xff.cc detect's "if (!remoteAddressIsTrustedProxy(...))
@@ -45,12 +41,16 @@ export function envoyForwarded(policy: EffectiveClientPolicy | undefined, client
     // whether or not an address was detected (envoy#31831: appendXff after the reject check, before
     // "if (result.detected_remote_address)"), disableXForwardedForAppend notwithstanding.
     if (!xff.trusted?.length) return undefined;
-    if (proxied) return { how: "append", unknown: `${proxied}; whether Envoy appends it at all turns on it (disableXForwardedForAppend holds only for a source in trustedCIDRs)` };
-    if (!peer) return { how: "append", unknown: `${NO_CLIENT}, and whether the gateway appends it at all (disableXForwardedForAppend holds only for a source in trustedCIDRs)` };
+    const whether = "and whether the gateway appends it at all (disableXForwardedForAppend holds only for a source in trustedCIDRs)";
+    if (p!.proxyProtocol) return { how: "append", unknown: `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p!)} proxyProtocol), which a request does not carry, ${whether}` };
+    const peer = seen ? seen.address : client;
+    if (!peer) return { how: "append", unknown: `${client ? `the gateway's pods see an address the input does not hold as the connection's source (${seen!.why})` : NO_CLIENT}, ${whether}` };
     return xff.trusted.some((c) => contains(c, peer)) ? undefined : { how: "append", address: peer };
   }
-  if (proxied) return { how: "append", unknown: proxied };
-  return peer ? { how: "append", address: peer } : { how: "append", unknown: NO_CLIENT };
+  if (p?.proxyProtocol) return { how: "append", unknown: `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p)} proxyProtocol), which a request does not carry` };
+  if (!client) return { how: "append", unknown: NO_CLIENT };
+  if (!seen) return { how: "append", address: client };
+  return seen.address ? { how: "append", address: seen.address } : { how: "append", unknown: `the gateway's pods see an address the input does not hold as the connection's source (${seen.why}), and append it` };
 }
 
 /**

@@ -2,7 +2,7 @@
 // input, the hop from a Gateway pod to the chosen backend's endpoints and the authorizers there.
 
 import type { RouteRequest } from "../../model/request.js";
-import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
+import { EG_NAME, GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
 import { requestPort, routeRequest } from "../gateway/route.js";
 import type { GatewayState } from "../gateway/gateways.js";
 import type { Party } from "../match.js";
@@ -25,7 +25,7 @@ import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gatew
 import { effectiveClass, servedByIngressNginx } from "../../model/ingress.js";
 import { ingressControllerPods } from "../endpoints.js";
 import { envoyForwarded, nginxForwarded } from "./forwarded.js";
-import { podsSource } from "../gateway/nginx-source.js";
+import { sourceSeenBy } from "../gateway/nginx-source.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -40,6 +40,8 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const nginx = gw && servedByNginx(ctx, gw);
   const pods = nginx ? ingressControllerPods(ctx.inv) : gatewayPods(ctx.inv, gwNamespace, gwName, gw?.gateway.className);
   if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods, terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
+  // (vendor: an Envoy Gateway SecurityPolicy whose answer Junction cannot tell: an unknown answer, not a denial.)
+  if (routed.undetermined) w.res.unknown = routed.undetermined;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
@@ -54,7 +56,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const picked = atWaypoint ?? first;
   if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
-  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`)
+  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${controller === ENVOY_GATEWAY_CONTROLLER ? `, or Envoy Gateway's ${EG_NAME}=${gwName}` : ""}) are not in the input`)
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
     step(w, "network", "bypassed", `${unchecked}: the hop from the Gateway to the backend is not checked`);
@@ -78,22 +80,21 @@ function servedByNginx(ctx: WalkContext, gw: GatewayState): boolean {
 }
 
 /**
- * What the gateway writes in X-Forwarded-For, by implementation (forwarded.ts); undefined: the client's
- * header passes as sent. Another implementation's (or one without its GatewayClass in the input) is not
- * known: unknown, not "passes as sent" (which let a client's own entry, or the gateway pod's address, be
- * read as the client where such a gateway appends its peer).
+ * What the gateway writes in X-Forwarded-For, by implementation (forwarded.ts). Another implementation's
+ * (or one without its GatewayClass in the input) is not known: unknown, not "passes as sent" (which let a
+ * client's own entry, or the gateway pod's address, be read as the client where such a gateway appends its peer).
  */
 function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined, pods: readonly Endpoint[]): ForwardedFor | undefined {
-  const res = w.res;
-  if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, w.ctx.inv.ingressNginx, address, requestPort(w.req), w.req.headers);
-  const seenAs = (client: Address) => podsSource(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req));
-  if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address, seenAs);
+  const res = w.res, port = requestPort(w.req);
+  if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, w.ctx.inv.ingressNginx, address, port, w.req.headers);
+  const seen = address ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, address, port) : undefined;
+  if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address, seen);
   if (controller !== ENVOY_GATEWAY_CONTROLLER) {
     const who = controller ? `GatewayClass controller ${controller}` : gw?.gateway.derivedFrom ? `the controller of ${gw.gateway.derivedFrom.kind} ${gw.gateway.derivedFrom.name}` : "the Gateway's controller (its GatewayClass is not in the input)";
     return { how: "append", unknown: `what ${who} writes in X-Forwarded-For is not known to Junction (it knows Istio's, Envoy Gateway's and ingress-nginx's)` };
   }
-  const l = (gw?.merged ?? []).find((x) => x.listener.name === res.listener && x.listener.port === requestPort(w.req));
-  return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address, seenAs);
+  const l = (gw?.merged ?? []).find((x) => x.listener.name === res.listener && x.listener.port === port);
+  return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address, seen);
 }
 
 /**
@@ -122,8 +123,8 @@ function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: bool
   // and a TCP one run the TCP RBAC filter (builder.go BuildTCP: an ALLOW rule with HTTP fields never matches).
   const http = httpListener && (speaksHttp(q) || q.scheme === "https" || q.scheme === "wss") ? { method: q.method, host: q.host ?? "", path: q.path, headers: q.headers, ...(q.protocol === "grpc" ? { grpc: true } : {}) } : undefined;
   // The connection's source as the gateway's Envoy sees it: behind its LoadBalancer or NodePort Service under
-  // externalTrafficPolicy Cluster, the node's kube-proxy masquerades the client to (nginx-source.ts podsSource).
-  const seen = w.client?.address ? podsSource(w.ctx.inv, w.ctx.index, pods, w.client.address, requestPort(w.req)) : undefined;
+  // externalTrafficPolicy Cluster, the node's kube-proxy masquerades the client to (nginx-source.ts sourceSeenBy).
+  const seen = w.client?.address ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, w.client.address, requestPort(w.req)) : undefined;
   const d = l7.atIstioGateway(peerOf(w.ctx, seen?.address ? { address: seen.address } : w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
   if (d && seen) d.trace.push(seen.address ? `the gateway sees ${formatAddress(seen.address)} as the client (${seen.why})` : `the gateway sees an address the input does not hold as the client (${seen.why}); the client's is used`);
   if (!d) return false;
