@@ -130,4 +130,11 @@ spec:
   assert.match(row(report, "Gateway", "web/missing:80")!.problem!, /BackendNotFound: Service web\/missing not found/);
   const blocked = await exposure(["-f", "-"], yaml.replace("gateway-name: public}", "gateway-name: other}"));
   assert.equal(row(blocked.report, "Gateway", "web/api:80")!.targets[0].hop, "blocked");
+  // Envoy Gateway's Envoy runs in its own namespace with its owner labels (translator.go OwningGatewayNameLabel,
+  // OwningGatewayNamespaceLabel): those pods are the hop's source, not a stand-in in the Gateway's namespace.
+  const eg = `---\napiVersion: v1\nkind: Pod\nmetadata: {name: envoy-infra-public-0, namespace: envoy-gateway-system, labels: {gateway.envoyproxy.io/owning-gateway-name: public, gateway.envoyproxy.io/owning-gateway-namespace: infra}}\nspec: {containers: [{name: envoy}]}\n`;
+  const owned = await exposure(["-f", "-"], yaml + eg);
+  const hop = row(owned.report, "Gateway", "web/api:80")!;
+  assert.equal(hop.from, "envoy-gateway-system/envoy-infra-public-0");
+  assert.equal(hop.targets[0].hop, "blocked", "was allowed: the stand-in pod in infra passed the NetworkPolicy the real pods do not");
 });

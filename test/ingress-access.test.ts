@@ -311,6 +311,17 @@ status: {addresses: [{type: InternalIP, address: 192.168.0.10}]}
   assert.equal(ask(clients + controller(), "web/client").status, 403, "a pod of the cluster is judged by its own address (10.1.2.3)");
 });
 
+test("use-forwarded-headers with use-proxy-protocol (nginx.tmpl since v1.13: real_ip_header forwarded-for-proxy-protocol-header, the client's X-Forwarded-For when $proxy_protocol_addr is in proxy-real-ip-cidr): the source ranges judge what the client's header says", () => {
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {use-proxy-protocol: "true", use-forwarded-headers: "true"${data}}\n`;
+  const clients = ingress({ [N + "whitelist-source-range"]: "203.0.113.0/24" });
+  assert.equal(ask(clients + cm(""), "ip:198.51.100.1", [["X-Forwarded-For", "203.0.113.9"]]).status, 200, "the PROXY source is trusted (0.0.0.0/0): the header's address (was 403: the PROXY header's)");
+  assert.equal(ask(clients + cm(""), "ip:203.0.113.9", [["X-Forwarded-For", "198.51.100.1"]]).status, 403, "was 200");
+  assert.equal(ask(clients + cm(""), "ip:203.0.113.9").status, 403, "no header: nginx keeps the load balancer's address, not the PROXY source (was 200)");
+  const trusted = cm(`, proxy-real-ip-cidr: "10.0.0.0/8"`);
+  assert.equal(ask(clients + trusted, "ip:198.51.100.1", [["X-Forwarded-For", "203.0.113.9"]]).status, 403, "an untrusted PROXY source is taken as is");
+  assert.equal(ask(clients + trusted, "ip:10.9.9.9", [["X-Forwarded-For", "203.0.113.9"]]).status, 200);
+});
+
 test("the ingress-nginx controller pods are those labelled app.kubernetes.io/name=ingress-nginx and those of a workload running /nginx-ingress-controller (one list for exposure, the connection list and the source nginx sees)", async () => {
   const { ingressControllerPods } = await import("../src/engine/endpoints.js");
   const yaml = `---

@@ -36,9 +36,9 @@ function source(pods: Endpoint[], fallback: () => HopSource): HopSource {
 
 const STAND_IN: HopSource = { parties: [ingressControllerParty()], description: `assumed: a pod without labels in namespace ${INGRESS_CONTROLLER_NAMESPACE} (no controller pods in the input)` };
 
-/** The pods of a Gateway: labelled with its name in its namespace (as Istio and others deploy them). */
+/** The pods of a Gateway (gateway/pods.ts gatewayPods: labelled with its name in its namespace, as Istio and others deploy them, or with Envoy Gateway's owner labels). */
 export function gatewaySource(inv: Inventory, gw: Gateway): HopSource {
-  const pods = gatewayPods(inv, gw.namespace, gw.name);
+  const pods = gatewayPods(inv, gw.namespace, gw.name, gw.className);
   return source(pods, () => ({
     parties: [{ endpoint: { id: -1, kind: "pod", name: `${gw.name}-gateway`, namespace: gw.namespace, labels: { [GATEWAY_NAME_LABEL]: gw.name }, addresses: [], ports: [] } }],
     description: `assumed: a pod labelled ${GATEWAY_NAME_LABEL}=${gw.name} in namespace ${gw.namespace} (no Gateway pods in the input)`,

@@ -82,6 +82,8 @@ export interface Endpoint {
   secretFiles?: readonly SecretFile[];
   /** Pods: the mesh proxy container the pod runs (istio-proxy, linkerd-proxy), when it runs one. */
   proxyContainer?: string;
+  /** Pods: the istio-proxy runs as a gateway (`pilot-agent proxy router`), not a sidecar: its HCM reads the connection's address as the client's. */
+  istioRouter?: true;
   /** Pods: false when the pod sets automountServiceAccountToken: false (Linkerd does not inject it). */
   automountToken?: boolean;
   /** Pods: the HTTP GET probes of its containers (port and path without query), when it has any. */

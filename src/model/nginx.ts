@@ -65,7 +65,12 @@ export interface NginxAccess {
   block?: Cidr[];
 }
 
-export interface NginxRealIp { header: string; trusted: Cidr[] }
+/**
+ * The realip module's settings. `proxyProtocol`: use-forwarded-headers with use-proxy-protocol (nginx.tmpl
+ * since controller v1.13): the header is read only when the PROXY header's source is trusted, and an
+ * absent header leaves the load balancer's address (not the PROXY header's source) as $remote_addr.
+ */
+export interface NginxRealIp { header: string; trusted: Cidr[]; proxyProtocol?: true }
 
 /** The ingress-nginx controller's ConfigMap (ingress-nginx/ingress-nginx-controller): its global source ranges, every location's without the annotation, and its real_ip settings. */
 export interface NginxControllerConfig {

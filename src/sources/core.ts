@@ -20,6 +20,8 @@ export interface PodSpec {
   serviceAccount?: string;
   secretFiles: SecretFile[] | undefined;
   proxyContainer?: string;
+  /** Its istio-proxy runs as a gateway (router): readContainers. */
+  istioRouter?: true;
   automountToken?: boolean;
   httpProbes: HttpProbe[] | undefined;
 }
@@ -54,6 +56,7 @@ export function readPodSpec(spec: Field): PodSpec {
   startPorts();
   podProbes = undefined;
   podProxy = undefined;
+  podRouter = undefined;
   readContainers(spec, "containers", s.containers);
   readContainers(spec, "initContainers", s.initContainers);
   return {
@@ -63,6 +66,7 @@ export function readPodSpec(spec: Field): PodSpec {
     serviceAccount: internIf(givenString(spec, "serviceAccountName", s.serviceAccountName) ?? givenString(spec, "serviceAccount", s.serviceAccount), internAccount),
     secretFiles: readSecretFiles(spec, s.volumes),
     proxyContainer: podProxy,
+    ...(podRouter ? { istioRouter: podRouter } : {}),
     automountToken: givenBool(spec, "automountServiceAccountToken", s.automountServiceAccountToken),
     httpProbes: podProbes,
   };
@@ -71,6 +75,7 @@ export function readPodSpec(spec: Field): PodSpec {
 /** The httpGet probes and the mesh proxy container of the pod spec readPodSpec reads (readContainers sets them). */
 let podProbes: HttpProbe[] | undefined;
 let podProxy: string | undefined;
+let podRouter: true | undefined;
 
 /** The containers (or initContainers: `group`) of a pod spec, `containers` as given: their ports, probes and proxy. */
 function readContainers(spec: Field, group: string, containers: unknown): void {
@@ -87,7 +92,14 @@ function readContainers(spec: Field, group: string, containers: unknown): void {
     // (A container that is not an object has no name, ports or probes to read: the schema reports it.)
     if (c === null || typeof c !== "object" || Array.isArray(c)) continue;
     const name = c.name;
-    if (typeof name === "string" && PROXY_CONTAINERS.includes(name)) podProxy ??= name;
+    if (typeof name === "string" && PROXY_CONTAINERS.includes(name)) {
+      podProxy ??= name;
+      // pilot-agent's node type, its argument after "proxy" (pilot/pkg/model/context.go NodeType: "sidecar"; "router", "standalone
+      // proxies acting as L7/L4 routers": gateways, whose listeners istiod builds with use_remote_address true, gateway.go
+      // buildGatewayListeners; "waypoint").
+      const args = c.args;
+      if (name === "istio-proxy" && Array.isArray(args) && args[0] === "proxy" && args[1] === "router") podRouter = true;
+    }
     const ports = c.ports;
     if (Array.isArray(ports)) {
       let portList: Field | undefined;
@@ -362,6 +374,7 @@ function withPodFacts<E extends NewEndpoint>(pod: E, spec: PodSpec, annotations:
   const kept = meshAnnotations(annotations);
   if (kept) pod.annotations = kept;
   if (spec.proxyContainer) pod.proxyContainer = spec.proxyContainer;
+  if (spec.istioRouter) pod.istioRouter = true;
   if (spec.automountToken === false) pod.automountToken = false;
   if (spec.httpProbes) pod.httpProbes = spec.httpProbes;
   if (requests.length) pod.attachments = requests;

@@ -80,6 +80,49 @@ test("Envoy Gateway with disableXForwardedForAppend appends nothing: the sidecar
   try { assert.equal((await plain.ask("ip:198.51.100.5")).status, 200); } finally { plain.cleanup(); }
 });
 
+test("Envoy Gateway with trustedCIDRs and disableXForwardedForAppend still appends a peer outside trustedCIDRs (xff.cc detect: an untrusted remote returns skip_xff_append false): a forged entry does not dodge the DENY", async () => {
+  const { ask, cleanup } = await asker(gatewayApi("gateway.envoyproxy.io/gatewayclass-controller") + backend + ctp("clientIPDetection: {xForwardedFor: {trustedCIDRs: [10.1.0.0/16], disableXForwardedForAppend: true}}"), "infra/gw");
+  try {
+    assert.equal((await ask("ip:203.0.113.5", "1.1.1.1")).status, 403, "Envoy appends the untrusted peer after the client's entry (was 200: a wrong allowed)");
+    assert.equal((await ask("ip:198.51.100.5", "203.0.113.5")).status, 200, "the appended peer is the last entry (was 403)");
+    assert.equal((await ask("ip:10.1.2.3", "203.0.113.5")).status, 403, "a trusted peer: nothing appended, the sidecar reads the client's last entry");
+    assert.equal((await ask("ip:10.1.2.3", "1.1.1.1")).status, 200);
+    const a = await ask(undefined, "1.1.1.1");
+    assert.equal(a.status, null, "no client: whether Envoy appends at all is unknown (was 200)");
+  } finally { cleanup(); }
+  const hops = await asker(gatewayApi("gateway.envoyproxy.io/gatewayclass-controller") + backend + ctp("clientIPDetection: {xForwardedFor: {numTrustedHops: 1, disableXForwardedForAppend: true}}") , "infra/gw");
+  try { assert.equal((await hops.ask(undefined, "1.1.1.1")).status, 200, "numTrustedHops: skip_xff_append as configured, whoever the peer"); } finally { hops.cleanup(); }
+});
+
+test("Envoy Gateway's own pods (envoy-gateway-system, labels gateway.envoyproxy.io/owning-gateway-name and -namespace; owning-gatewayclass when merged) forward the request: the hop to the backend is checked, not bypassed", async () => {
+  const egPod = (labels: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: envoy-infra-gw-0, namespace: envoy-gateway-system, labels: {app.kubernetes.io/name: envoy, ${labels}}}\nspec: {containers: [{name: envoy}]}\nstatus: {podIP: 10.0.7.7}\n---\n`;
+  const withoutPod = gatewayApi("gateway.envoyproxy.io/gatewayclass-controller").replace(/apiVersion: v1\nkind: Pod\nmetadata: \{name: gw-0[^]*?---\n/, "");
+  for (const labels of ["gateway.envoyproxy.io/owning-gateway-name: gw, gateway.envoyproxy.io/owning-gateway-namespace: infra", "gateway.envoyproxy.io/owning-gatewayclass: gc"]) {
+    const { ask, cleanup } = await asker(withoutPod + egPod(labels) + backend, "infra/gw");
+    try {
+      const a = await ask("ip:203.0.113.5", "1.1.1.1");
+      assert.equal(a.status, 403, `was 200: "the Gateway's pods are not in the input", the sidecar's DENY not checked (${labels})`);
+      assert.equal((await ask("ip:198.51.100.5")).status, 200);
+    } finally { cleanup(); }
+  }
+  // Another Gateway's pods are not this one's.
+  const { ask, cleanup } = await asker(withoutPod + egPod("gateway.envoyproxy.io/owning-gateway-name: gw, gateway.envoyproxy.io/owning-gateway-namespace: other") + backend, "infra/gw");
+  try { assert.equal((await ask("ip:203.0.113.5")).layers.find((l) => l.layer === "network")?.outcome, "bypassed"); } finally { cleanup(); }
+});
+
+test("another Gateway implementation's X-Forwarded-For is not known: where the backend's remoteIpBlocks split the answer it is unknown, not the gateway pod's or a forged address's", async () => {
+  const { ask, cleanup } = await asker(gatewayApi("example.com/other-controller") + backend, "infra/gw");
+  try {
+    for (const xff of [undefined, "1.1.1.1"]) {
+      const a = await ask("ip:203.0.113.5", xff);
+      assert.equal(a.status, null, `was 200: remote.ip read as ${xff ?? "the gateway pod's 10.0.9.9"}, where a gateway appending its peer is denied`);
+      assert.match(a.unknown ?? "", /GatewayClass controller example\.com\/other-controller/);
+    }
+  } finally { cleanup(); }
+  const plain = await asker(gatewayApi("example.com/other-controller") + backend.replace("remoteIpBlocks", "ipBlocks"), "infra/gw");
+  try { assert.equal((await plain.ask("ip:203.0.113.5", "1.1.1.1")).status, 200, "no remoteIpBlocks: the answer stands"); } finally { plain.cleanup(); }
+});
+
 test("ingress-nginx replaces X-Forwarded-For with $remote_addr unless use-forwarded-headers and compute-full-forwarded-for (nginx.tmpl); its controller pod's hop to the backend is checked", async () => {
   const plain = await asker(nginx() + backend, "IngressClass/nginx");
   try {
@@ -98,6 +141,13 @@ test("ingress-nginx replaces X-Forwarded-For with $remote_addr unless use-forwar
     assert.equal((await full.ask("ip:203.0.113.5", "1.1.1.1")).status, 403, "$full_x_forwarded_for: the client's value, then $realip_remote_addr");
     assert.equal((await full.ask("ip:198.51.100.5", "203.0.113.5")).status, 200);
   } finally { full.cleanup(); }
+  const proxied = await asker(nginx(`{use-forwarded-headers: "true", use-proxy-protocol: "true"}`) + backend, "IngressClass/nginx");
+  try {
+    assert.equal((await proxied.ask("ip:198.51.100.5", "203.0.113.5")).status, 403, "the PROXY source is trusted: realip reads the client's header (was 200)");
+    const a = await proxied.ask("ip:203.0.113.5");
+    assert.equal(a.status, null, "no header: $remote_addr is the load balancer's, not known (was 403)");
+    assert.match(a.unknown ?? "", /load balancer/);
+  } finally { proxied.cleanup(); }
 });
 
 test("an Istio gateway without a named client: the address it appends is unknown, so a forged X-Forwarded-For is not read as the client", async () => {
@@ -107,6 +157,36 @@ test("an Istio gateway without a named client: the address it appends is unknown
     assert.equal(a.status, null, "was 200: the sidecar read 1.1.1.1");
     assert.match(a.unknown ?? "", /names no client/);
   } finally { cleanup(); }
+});
+
+test("an istio-proxy run as a gateway (`pilot-agent proxy router`: an istioctl or Helm ingress gateway's pod) reads the connection's address as remote.ip, not X-Forwarded-For (gateway.go useRemoteAddress true)", async () => {
+  const gateway = (args: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: istio-ingressgateway-0, namespace: istio-system, labels: {istio: ingressgateway}}\nspec: {containers: [{name: istio-proxy, args: ${args}, ports: [{containerPort: 8080}]}]}\nstatus: {podIP: 10.0.3.3}\n---\n`
+    + `apiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway, namespace: istio-system}\nspec: {selector: {istio: ingressgateway}, ports: [{name: http2, port: 80, targetPort: 8080}]}\n---\n`
+    + `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: block, namespace: istio-system}\nspec:\n  selector: {matchLabels: {istio: ingressgateway}}\n  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]\n---\n`;
+  const ask = async (yaml: string, from: string, xff: string) => {
+    const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+    try {
+      const r = await cli(["route", "-q", "-f", dir, "--from", from, "--request", "GET http://istio-ingressgateway.istio-system/", "-H", `X-Forwarded-For: ${xff}`, "-o", "json"]);
+      assert.equal(r.err, "");
+      return (JSON.parse(r.out) as { results: { status: number | null }[] }).results[0].status;
+    } finally { cleanup(); }
+  };
+  const router = gateway("[proxy, router, --domain, istio-system.svc.cluster.local]");
+  assert.equal(await ask(router, "ip:203.0.113.5", "1.1.1.1"), 403, "was 200: the forged entry was read as remote.ip");
+  assert.equal(await ask(router, "ip:198.51.100.5", "203.0.113.5"), 200, "was 403");
+  assert.equal(await ask(gateway("[proxy, sidecar]"), "ip:203.0.113.5", "1.1.1.1"), 200, "a sidecar reads the last X-Forwarded-For entry");
+});
+
+test("behind an Istio gateway's LoadBalancer Service (externalTrafficPolicy Cluster) its own RBAC reads the node kube-proxy masqueraded the client as, not the client (use_remote_address true): an ALLOW on the clients' range does not let them in", async () => {
+  const lb = (etp: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: gw, namespace: infra}\nspec: {type: LoadBalancer, selector: {gateway.networking.k8s.io/gateway-name: gw}, ports: [{name: http, port: 80, targetPort: 80}]${etp}}\n---\n`
+    + `apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 192.168.0.10}]}\n---\n`;
+  // An Istio gateway's own RBAC reads the same peer as remote.ip (use_remote_address true).
+  const own = `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: office, namespace: infra}\nspec:\n  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]\n---\n`;
+  const istio = gatewayApi("istio.io/gateway-controller") + backend.replace("remoteIpBlocks: [203.0.113.0/24]", "remoteIpBlocks: [1.2.3.4/32]") + own;
+  const cluster = await asker(istio + lb(""), "infra/gw");
+  try { assert.equal((await cluster.ask("ip:203.0.113.5")).status, 403, "was 200: the gateway's ALLOW judged the client, not node n1's address"); } finally { cluster.cleanup(); }
+  const local = await asker(istio + lb(", externalTrafficPolicy: Local"), "infra/gw");
+  try { assert.equal((await local.ask("ip:203.0.113.5")).status, 200); } finally { local.cleanup(); }
 });
 
 test("an Istio gateway trusts gatewayTopology.numTrustedProxies X-Forwarded-For hops (gateway.go xffNumTrustedHops; conn_manager_utility.cc getLastAddressFromXFF(N-1)): its own remoteIpBlocks read the client's header then, from the pod's proxy.istio.io/config or meshConfig.defaultConfig", async () => {

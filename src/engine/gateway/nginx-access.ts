@@ -31,7 +31,7 @@ export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: Route
   const peer = seen ? seen.address : req.clientAddress;
   const client = access.realIp && peer ? realIp(access.realIp, peer, new Headers(req.headers)) : peer;
   const behind = seen && ranges ? `ingress-nginx sees ${seen.address ? formatAddress(seen.address) : "an address the input does not hold"} as the connection's source, not the client's (${seen.why})` : undefined;
-  const source = sourceRange(access, client, seen && !seen.address && client === peer ? "a node or load balancer whose address the input does not hold" : undefined);
+  const source = sourceRange(access, client, (seen && !seen.address && client === peer) || (peer && !client) ? "a node or load balancer whose address the input does not hold" : undefined);
   if (source) return { refused: { status: 403, reason: `${source}: ingress-nginx answers 403 (${by})${behind ? `; ${behind}` : ""}` } };
   const notes: string[] = behind ? [`${by}: ${behind}`] : [];
   if (access.basicAuth) {
@@ -53,9 +53,13 @@ export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: Route
  * ngx_http_get_forwarded_addr_internal): while the address is in a trusted range, it becomes the last
  * address of the header's list not yet taken (an `address` or `address:port`); an entry that is no
  * address stops it. No header: the connection's address.
+ * With use-proxy-protocol too (cfg.proxyProtocol, `peer` the PROXY header's source): an untrusted source
+ * is taken as is; a trusted one has the client's header read, and without one nginx keeps the
+ * connection's address, the load balancer's, which Junction does not know (undefined).
  */
-export function realIp(cfg: NonNullable<NginxAccess["realIp"]>, peer: Address, headers: Headers): Address {
+export function realIp(cfg: NonNullable<NginxAccess["realIp"]>, peer: Address, headers: Headers): Address | undefined {
   const list = (headers.get(cfg.header.toLowerCase()) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (cfg.proxyProtocol && !list.length && cfg.trusted.some((c) => contains(c, peer))) return undefined;
   let addr = peer;
   while (list.length && cfg.trusted.some((c) => contains(c, addr))) {
     const text = list.pop()!;

@@ -1,11 +1,27 @@
-// The pods of a Gateway's data plane: labelled with the Gateway's name in its namespace, as Istio,
-// Envoy Gateway and others deploy them.
+// The pods of a Gateway's data plane: labelled with the Gateway's name in its namespace, as Istio
+// and others deploy them, or as Envoy Gateway labels its Envoy's pods, in its own namespace
+// (envoy-gateway-system by default).
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 
 export const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 
-export function gatewayPods(inv: Inventory, namespace: string, name: string): Endpoint[] {
-  return inv.endpoints.filter((e) => e.kind === "pod" && e.namespace === namespace && e.labels[GATEWAY_NAME_LABEL] === name);
+/**
+ * Envoy Gateway's owner labels (internal/gatewayapi/translator.go; helpers.go GatewayOwnerLabels,
+ * OwnerLabels: "if mergeGateways { return GatewayClassOwnerLabel(...) }"): its proxy's pods carry the
+ * Gateway's name and namespace, or with mergeGateways the GatewayClass's name alone, wherever the
+ * controller deploys them (its own namespace; GatewayNamespaceMode also adds GATEWAY_NAME_LABEL:
+ * proxy/resource_provider.go envoyLabels).
+ */
+export const EG_NAME = "gateway.envoyproxy.io/owning-gateway-name";
+const EG_NAMESPACE = "gateway.envoyproxy.io/owning-gateway-namespace";
+const EG_CLASS = "gateway.envoyproxy.io/owning-gatewayclass";
+
+/** The pods of Gateway `namespace`/`name` of class `className`. */
+export function gatewayPods(inv: Inventory, namespace: string, name: string, className?: string): Endpoint[] {
+  return inv.endpoints.filter((e) => e.kind === "pod" && (
+    (e.namespace === namespace && e.labels[GATEWAY_NAME_LABEL] === name)
+    || (e.labels[EG_NAME] === name && e.labels[EG_NAMESPACE] === namespace)
+    || (className !== undefined && e.labels[EG_NAME] === undefined && e.labels[EG_CLASS] === className)));
 }

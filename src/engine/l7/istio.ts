@@ -262,7 +262,8 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
 /** Istio's decision for one request (or TCP connection) at `point`, over `policies`. */
 export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
   const { remoteUnknown, ...known } = sent;
-  const reads = (point === "sidecar-http" && hop.server.endpoint.labels[GATEWAY_NAME_LABEL] === undefined) || point === "waypoint";
+  // A gateway (a Gateway API gateway's pod, or any istio-proxy run as a router: Endpoint.istioRouter) reads the peer.
+  const reads = (point === "sidecar-http" && hop.server.endpoint.labels[GATEWAY_NAME_LABEL] === undefined && !hop.server.endpoint.istioRouter) || point === "waypoint";
   if (!reads) return decide(hop, policies, point, known, where, providers);
   if (!remoteUnknown) return decide(hop, policies, point, withForwardedClient(known), where, providers);
   return unknownRemote(hop, policies, point, known, where, remoteUnknown, providers);

@@ -3,7 +3,7 @@
 // client (remote.ip, remoteIpBlocks: l7/istio.ts withForwardedClient), so this decides whether a
 // client can pose as another by sending its own X-Forwarded-For through the gateway.
 
-import type { Address } from "../../model/ip.js";
+import { contains, type Address } from "../../model/ip.js";
 import type { NginxControllerConfig } from "../../model/nginx.js";
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
 import type { EffectiveClientPolicy } from "../gateway/client-policy.js";
@@ -14,6 +14,7 @@ import { ingressNginxSource, type NginxSource } from "../gateway/nginx-source.js
 import type { ForwardedFor } from "./answer.js";
 
 const NO_CLIENT = "the request names no client (`from`), whose address the gateway writes there";
+const LOAD_BALANCER = "ingress-nginx (use-forwarded-headers, use-proxy-protocol) writes $remote_addr, the address of the load balancer that sent the PROXY header when the request has no X-Forwarded-For";
 
 /**
  * An Envoy that runs with use_remote_address true appends its peer (conn_manager_utility.cc
@@ -24,14 +25,28 @@ const NO_CLIENT = "the request names no client (`from`), whose address the gatew
  * use_remote_address false and configures an original IP detection extension, after which Envoy still
  * appends the peer unless the extension says skip_xff_append (custom_header: never; the xff extension:
  * xForwardedFor.disableXForwardedForAppend, listener.go originalIPDetectionExtensions "SkipXffAppend:
- * wrapperspb.Bool(skipXffAppend)"). The peer is the connection's source as the gateway's pods see it
+ * wrapperspb.Bool(skipXffAppend)"; with trustedCIDRs it holds only for a peer in them: xff.cc appends an
+ * untrusted peer). The peer is the connection's source as the gateway's pods see it
  * (`seen`, nginx-source.ts sourceSeenBy: a node's behind their LoadBalancer or NodePort Service under
  * externalTrafficPolicy Cluster), or with proxy protocol the PROXY header's (Envoy's proxy_protocol
  * listener filter sets the connection's remote address), which a request does not carry: unknown.
  */
 export function envoyForwarded(policy: EffectiveClientPolicy | undefined, client: Address | undefined, seen: NginxSource | undefined): ForwardedFor | undefined {
   const p = policy && !policy.refused ? policy.policy : undefined;
-  if (p?.clientIP?.xff?.noAppend && !p.clientIP.header) return undefined;
+  const xff = p?.clientIP?.xff;
+  if (xff?.noAppend && !p!.clientIP!.header) {
+    // numTrustedHops: the extension returns skip_xff_append as configured, always. trustedCIDRs: only when
+    // the peer is trusted; an untrusted peer's answer is xff.cc detect's "if (!remoteAddressIsTrustedProxy(...))
+    // return {nullptr, false, absl::nullopt, false};": skip_xff_append false, and the HCM appends the peer
+    // whether or not an address was detected (envoy#31831: appendXff after the reject check, before
+    // "if (result.detected_remote_address)"), disableXForwardedForAppend notwithstanding.
+    if (!xff.trusted?.length) return undefined;
+    const whether = "and whether the gateway appends it at all (disableXForwardedForAppend holds only for a source in trustedCIDRs)";
+    if (p!.proxyProtocol) return { how: "append", unknown: `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p!)} proxyProtocol), which a request does not carry, ${whether}` };
+    const peer = seen ? seen.address : client;
+    if (!peer) return { how: "append", unknown: `${client ? `the gateway's pods see an address the input does not hold as the connection's source (${seen!.why})` : NO_CLIENT}, ${whether}` };
+    return xff.trusted.some((c) => contains(c, peer)) ? undefined : { how: "append", address: peer };
+  }
   if (p?.proxyProtocol) return { how: "append", unknown: `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p)} proxyProtocol), which a request does not carry` };
   if (!client) return { how: "append", unknown: NO_CLIENT };
   if (!seen) return { how: "append", address: client };
@@ -55,5 +70,6 @@ export function nginxForwarded(inv: Inventory, index: InventoryIndex, cfg: Nginx
   const unknown = !client ? NO_CLIENT : !peer ? `ingress-nginx sees an address the input does not hold as the connection's source (${seen!.why})` : undefined;
   if (cfg?.fullForwardedFor) return peer ? { how: "append", address: peer } : { how: "append", unknown: unknown! };
   if (!peer) return { how: "set", unknown: unknown! };
-  return { how: "set", address: cfg?.realIp ? realIp(cfg.realIp, peer, new Headers(headers.map(([k, v]) => [k, v]))) : peer };
+  const address = cfg?.realIp ? realIp(cfg.realIp, peer, new Headers(headers.map(([k, v]) => [k, v]))) : peer;
+  return address ? { how: "set", address } : { how: "set", unknown: LOAD_BALANCER };
 }

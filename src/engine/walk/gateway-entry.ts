@@ -2,7 +2,7 @@
 // input, the hop from a Gateway pod to the chosen backend's endpoints and the authorizers there.
 
 import type { RouteRequest } from "../../model/request.js";
-import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
+import { EG_NAME, GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
 import { requestPort, routeRequest } from "../gateway/route.js";
 import type { GatewayState } from "../gateway/gateways.js";
 import type { Party } from "../match.js";
@@ -20,7 +20,7 @@ import { L7Authorizer } from "../l7/authorizer.js";
 import { DEFAULT_PORT, speaksHttp } from "../../model/request.js";
 import { toServiceEntry } from "./mesh-entry.js";
 import type { Endpoint } from "../../model/endpoint.js";
-import type { Address } from "../../model/ip.js";
+import { formatAddress, type Address } from "../../model/ip.js";
 import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gateway.js";
 import { effectiveClass, servedByIngressNginx } from "../../model/ingress.js";
 import { ingressControllerPods } from "../endpoints.js";
@@ -38,8 +38,8 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const controller = gw?.gatewayClass?.controllerName;
   // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
   const nginx = gw && servedByNginx(ctx, gw);
-  const pods = nginx ? ingressControllerPods(ctx.inv) : dataPlanePods(ctx, gw, gwNamespace, gwName);
-  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0], terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
+  const pods = nginx ? ingressControllerPods(ctx.inv) : gatewayPods(ctx.inv, gwNamespace, gwName, gw?.gateway.className);
+  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods, terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
   // (vendor: an Envoy Gateway SecurityPolicy whose answer Junction cannot tell: an unknown answer, not a denial.)
   if (routed.undetermined) w.res.unknown = routed.undetermined;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
@@ -56,7 +56,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const picked = atWaypoint ?? first;
   if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
-  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${controller === ENVOY_GATEWAY_CONTROLLER ? `, or Envoy Gateway's ${EG_OWNER_NAME}=${gwName}` : ""}) are not in the input`)
+  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${controller === ENVOY_GATEWAY_CONTROLLER ? `, or Envoy Gateway's ${EG_NAME}=${gwName}` : ""}) are not in the input`)
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
     step(w, "network", "bypassed", `${unchecked}: the hop from the Gateway to the backend is not checked`);
@@ -80,28 +80,19 @@ function servedByNginx(ctx: WalkContext, gw: GatewayState): boolean {
 }
 
 /**
- * The pods of the Gateway's data plane: labelled with its name in its namespace (GATEWAY_NAME_LABEL),
- * or Envoy Gateway's, which by default run in Envoy Gateway's own namespace labelled with their owner
- * (internal/gatewayapi/helpers.go OwnerLabels: owning-gateway-namespace and owning-gateway-name, or
- * owning-gatewayclass when the class merges its Gateways; the gateway-name label only in its Gateway
- * namespace mode, proxy/resource_provider.go envoyLabels).
+ * What the gateway writes in X-Forwarded-For, by implementation (forwarded.ts). Another implementation's
+ * (or one without its GatewayClass in the input) is not known: unknown, not "passes as sent" (which let a
+ * client's own entry, or the gateway pod's address, be read as the client where such a gateway appends its peer).
  */
-function dataPlanePods(ctx: WalkContext, gw: GatewayState | undefined, namespace: string, name: string): Endpoint[] {
-  const named = gatewayPods(ctx.inv, namespace, name);
-  if (named.length || gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return named;
-  const cls = gw.gateway.className;
-  return ctx.inv.endpoints.filter((e) => e.kind === "pod" && ((e.labels[EG_OWNER_NAMESPACE] === namespace && e.labels[EG_OWNER_NAME] === name) || (cls !== undefined && e.labels[EG_OWNER_CLASS] === cls)));
-}
-
-const EG_OWNER_NAMESPACE = "gateway.envoyproxy.io/owning-gateway-namespace", EG_OWNER_NAME = "gateway.envoyproxy.io/owning-gateway-name", EG_OWNER_CLASS = "gateway.envoyproxy.io/owning-gatewayclass";
-
-/** What the gateway writes in X-Forwarded-For, by implementation (forwarded.ts); undefined: the client's header passes as sent. */
 function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined, pods: readonly Endpoint[]): ForwardedFor | undefined {
   const res = w.res, port = requestPort(w.req);
   if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, w.ctx.inv.ingressNginx, address, port, w.req.headers);
   const seen = address ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, address, port) : undefined;
   if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address, seen);
-  if (controller !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+  if (controller !== ENVOY_GATEWAY_CONTROLLER) {
+    const who = controller ? `GatewayClass controller ${controller}` : gw?.gateway.derivedFrom ? `the controller of ${gw.gateway.derivedFrom.kind} ${gw.gateway.derivedFrom.name}` : "the Gateway's controller (its GatewayClass is not in the input)";
+    return { how: "append", unknown: `what ${who} writes in X-Forwarded-For is not known to Junction (it knows Istio's, Envoy Gateway's and ingress-nginx's)` };
+  }
   const l = (gw?.merged ?? []).find((x) => x.listener.name === res.listener && x.listener.port === port);
   return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address, seen);
 }
@@ -123,14 +114,19 @@ function terminatesHttp(gw: GatewayState | undefined, name: string | undefined, 
  * a denial is 403, or a closed TCP connection, whatever the routes would answer): the L7 authorizer
  * decides (l7/authorizer.ts atIstioGateway). True when it denies (the answer is then set).
  */
-function istioGatewayRbac(w: Walk, pod: Endpoint | undefined, httpListener: boolean): boolean {
+function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: boolean): boolean {
   const l7 = w.ctx.authorizers.find((a): a is L7Authorizer => a instanceof L7Authorizer);
+  const pod = pods[0];
   if (!pod || !l7) return false;
   const q = hostHeaderRequest(w.req);
   // Only an HTTP or HTTPS listener reads HTTP; a TLS listener (passthrough, or terminated for TCPRoutes)
   // and a TCP one run the TCP RBAC filter (builder.go BuildTCP: an ALLOW rule with HTTP fields never matches).
   const http = httpListener && (speaksHttp(q) || q.scheme === "https" || q.scheme === "wss") ? { method: q.method, host: q.host ?? "", path: q.path, headers: q.headers, ...(q.protocol === "grpc" ? { grpc: true } : {}) } : undefined;
-  const d = l7.atIstioGateway(peerOf(w.ctx, w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
+  // The connection's source as the gateway's Envoy sees it: behind its LoadBalancer or NodePort Service under
+  // externalTrafficPolicy Cluster, the node's kube-proxy masquerades the client to (nginx-source.ts sourceSeenBy).
+  const seen = w.client?.address ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, w.client.address, requestPort(w.req)) : undefined;
+  const d = l7.atIstioGateway(peerOf(w.ctx, seen?.address ? { address: seen.address } : w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
+  if (d && seen) d.trace.push(seen.address ? `the gateway sees ${formatAddress(seen.address)} as the client (${seen.why})` : `the gateway sees an address the input does not hold as the client (${seen.why}); the client's is used`);
   if (!d) return false;
   w.res.authorization.push(d);
   if (d.verdict !== "deny") return false;

@@ -453,12 +453,16 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
     return parsed.cidrs;
   };
   const allow = list("whitelist-source-range"), deny = list("denylist-source-range");
-  // nginx.tmpl: the real_ip module is on with use-forwarded-headers or enable-real-ip (use-proxy-protocol reads the
+  // nginx.tmpl: the real_ip module is on with use-forwarded-headers or enable-real-ip (use-proxy-protocol alone reads the
   // PROXY header, the client's own address): real_ip_header forwarded-for-header (default X-Forwarded-For),
-  // real_ip_recursive on, set_real_ip_from each proxy-real-ip-cidr (configmap.go: default 0.0.0.0/0).
+  // real_ip_recursive on, set_real_ip_from each proxy-real-ip-cidr (configmap.go: default 0.0.0.0/0). With
+  // use-forwarded-headers and use-proxy-protocol both (since v1.13, #12768 "Correctly determine client IP"):
+  // "real_ip_header {{ $cfg.ForwardedForProxyProtocolHeader }}", a header set to the client's X-Forwarded-For when
+  // "$proxy_protocol_addr" is in proxy-real-ip-cidr (geo $proxy_protocol_addr_trusted), else to $proxy_protocol_addr.
   const on = (key: string) => isGoTrue(data.get(key).string()?.trim());
-  const realIp: NginxRealIp | undefined = (on("use-forwarded-headers") || on("enable-real-ip")) && !on("use-proxy-protocol")
-    ? { header: data.get("forwarded-for-header").string()?.trim() || "X-Forwarded-For", trusted: list("proxy-real-ip-cidr") ?? [parseGoCidr("0.0.0.0/0", "net")!.cidr] } : undefined;
+  const forwardedWithProxy = on("use-forwarded-headers") && on("use-proxy-protocol");
+  const realIp: NginxRealIp | undefined = (on("use-forwarded-headers") || on("enable-real-ip")) && (!on("use-proxy-protocol") || forwardedWithProxy)
+    ? { header: data.get("forwarded-for-header").string()?.trim() || "X-Forwarded-For", trusted: list("proxy-real-ip-cidr") ?? [parseGoCidr("0.0.0.0/0", "net")!.cidr], ...(forwardedWithProxy ? { proxyProtocol: true as const } : {}) } : undefined;
   const riskLevel = data.get("annotations-risk-level").string();
   // nginx.tmpl "Global filters": `deny` for each of block-cidrs in the http block.
   const block = list("block-cidrs");
