@@ -131,3 +131,60 @@ spec:
   const blocked = await exposure(["-f", "-"], yaml.replace("gateway-name: public}", "gateway-name: other}"));
   assert.equal(row(blocked.report, "Gateway", "web/api:80")!.targets[0].hop, "blocked");
 });
+
+test("Envoy Gateway's pods, in its own namespace labelled with their owner (helpers.go OwnerLabels) or by class when merged, make the hop (was: an assumed pod in the Gateway's namespace, blocked)", async () => {
+  const yaml = (podLabels: string, controller = "gateway.envoyproxy.io/gatewayclass-controller") => `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: eg}
+spec: {controllerName: ${controller}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec:
+  gatewayClassName: eg
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: api, namespace: infra}
+spec:
+  parentRefs: [{name: public}]
+  rules: [{backendRefs: [{name: api, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: infra}
+spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: infra, labels: {app: api}}
+spec: {containers: [{name: c}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: envoy-infra-public-1, namespace: envoy-gateway-system, labels: {${podLabels}}}
+spec: {containers: [{name: envoy}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: only-envoy, namespace: infra}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: envoy-gateway-system}}, podSelector: {matchLabels: {app.kubernetes.io/component: proxy}}}]}]
+`;
+  const owned = "app.kubernetes.io/component: proxy, gateway.envoyproxy.io/owning-gateway-namespace: infra, gateway.envoyproxy.io/owning-gateway-name: public";
+  const merged = "app.kubernetes.io/component: proxy, gateway.envoyproxy.io/owning-gatewayclass: eg";
+  for (const labels of [owned, merged]) {
+    const api = row((await exposure(["-f", "-"], yaml(labels))).report, "Gateway", "infra/api:80")!;
+    assert.equal(api.from, "envoy-gateway-system/envoy-infra-public-1", labels);
+    assert.deepEqual(api.targets.map((t) => [t.workload, t.hop]), [["infra/api-1[Pod]", "allowed"]], labels);
+  }
+  // Owned by another Gateway, or not Envoy Gateway's class: not this Gateway's pods.
+  for (const other of [yaml(owned.replace("owning-gateway-name: public", "owning-gateway-name: private")), yaml(owned, "example.com/controller")]) {
+    const api = row((await exposure(["-f", "-"], other)).report, "Gateway", "infra/api:80")!;
+    assert.match(api.from, /^assumed: /);
+    assert.equal(api.targets[0].hop, "blocked");
+  }
+});

@@ -4,12 +4,12 @@
 
 import type { Endpoint } from "../model/endpoint.js";
 import type { Protocol } from "../model/ports.js";
-import type { Gateway } from "../model/gateway.js";
+import type { GatewayState } from "../engine/gateway/gateways.js";
 import type { Inventory } from "../model/inventory.js";
 import { policyName } from "../model/policy.js";
 import type { Party } from "../engine/match.js";
 import type { PolicyEngine, Verdict } from "../engine/verdict.js";
-import { GATEWAY_NAME_LABEL, gatewayPods } from "../engine/gateway/pods.js";
+import { GATEWAY_NAME_LABEL, dataPlanePods } from "../engine/gateway/pods.js";
 import { externalPeers } from "./connlist.js";
 import { ingressControllerParty, ingressControllerPods, INGRESS_CONTROLLER_NAMESPACE } from "../engine/endpoints.js";
 
@@ -36,9 +36,10 @@ function source(pods: Endpoint[], fallback: () => HopSource): HopSource {
 
 const STAND_IN: HopSource = { parties: [ingressControllerParty()], description: `assumed: a pod without labels in namespace ${INGRESS_CONTROLLER_NAMESPACE} (no controller pods in the input)` };
 
-/** The pods of a Gateway: labelled with its name in its namespace (as Istio and others deploy them). */
-export function gatewaySource(inv: Inventory, gw: Gateway): HopSource {
-  const pods = gatewayPods(inv, gw.namespace, gw.name);
+/** The pods of a Gateway's data plane (gateway/pods.ts dataPlanePods: by its name label, or Envoy Gateway's owner labels). */
+export function gatewaySource(inv: Inventory, state: GatewayState): HopSource {
+  const gw = state.gateway;
+  const pods = dataPlanePods(inv, gw.namespace, gw.name, state.controllerName, gw.className);
   return source(pods, () => ({
     parties: [{ endpoint: { id: -1, kind: "pod", name: `${gw.name}-gateway`, namespace: gw.namespace, labels: { [GATEWAY_NAME_LABEL]: gw.name }, addresses: [], ports: [] } }],
     description: `assumed: a pod labelled ${GATEWAY_NAME_LABEL}=${gw.name} in namespace ${gw.namespace} (no Gateway pods in the input)`,

@@ -97,7 +97,7 @@ function gatewayExposures(inv: Inventory, engine: PolicyEngine, gateways: Gatewa
   const out: Exposure[] = [];
   for (const gw of gateways.gateways) {
     const ingress = hasIngressSemantics(gw.gateway);
-    const from = ingress ? ingressControllerSource(inv) : gatewaySource(inv, gw.gateway);
+    const from = ingress ? ingressControllerSource(inv) : gatewaySource(inv, gw);
     for (const l of gw.merged.filter((x) => !x.accepted)) {
       for (const a of gateways.attached(l)) {
         const route = a.state.route;

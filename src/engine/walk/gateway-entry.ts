@@ -2,7 +2,7 @@
 // input, the hop from a Gateway pod to the chosen backend's endpoints and the authorizers there.
 
 import type { RouteRequest } from "../../model/request.js";
-import { GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
+import { EG_OWNER_NAME, GATEWAY_NAME_LABEL, dataPlanePods } from "../gateway/pods.js";
 import { requestPort, routeRequest } from "../gateway/route.js";
 import type { GatewayState } from "../gateway/gateways.js";
 import type { Party } from "../match.js";
@@ -38,7 +38,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const controller = gw?.gatewayClass?.controllerName;
   // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
   const nginx = gw && servedByNginx(ctx, gw);
-  const pods = nginx ? ingressControllerPods(ctx.inv) : dataPlanePods(ctx, gw, gwNamespace, gwName);
+  const pods = nginx ? ingressControllerPods(ctx.inv) : dataPlanePods(ctx.inv, gwNamespace, gwName, gw?.controllerName, gw?.gateway.className);
   if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0], terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
@@ -76,22 +76,6 @@ function servedByNginx(ctx: WalkContext, gw: GatewayState): boolean {
   const { classes, ingresses } = ctx.inv.ingress, name = gw.gateway.derivedFrom.name;
   return servedByIngressNginx(name, classes, ingresses.filter((i) => effectiveClass(i, classes) === name));
 }
-
-/**
- * The pods of the Gateway's data plane: labelled with its name in its namespace (GATEWAY_NAME_LABEL),
- * or Envoy Gateway's, which by default run in Envoy Gateway's own namespace labelled with their owner
- * (internal/gatewayapi/helpers.go OwnerLabels: owning-gateway-namespace and owning-gateway-name, or
- * owning-gatewayclass when the class merges its Gateways; the gateway-name label only in its Gateway
- * namespace mode, proxy/resource_provider.go envoyLabels).
- */
-function dataPlanePods(ctx: WalkContext, gw: GatewayState | undefined, namespace: string, name: string): Endpoint[] {
-  const named = gatewayPods(ctx.inv, namespace, name);
-  if (named.length || gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return named;
-  const cls = gw.gateway.className;
-  return ctx.inv.endpoints.filter((e) => e.kind === "pod" && ((e.labels[EG_OWNER_NAMESPACE] === namespace && e.labels[EG_OWNER_NAME] === name) || (cls !== undefined && e.labels[EG_OWNER_CLASS] === cls)));
-}
-
-const EG_OWNER_NAMESPACE = "gateway.envoyproxy.io/owning-gateway-namespace", EG_OWNER_NAME = "gateway.envoyproxy.io/owning-gateway-name", EG_OWNER_CLASS = "gateway.envoyproxy.io/owning-gatewayclass";
 
 /** What the gateway writes in X-Forwarded-For, by implementation (forwarded.ts); undefined: the client's header passes as sent. */
 function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined, pods: readonly Endpoint[]): ForwardedFor | undefined {
