@@ -138,3 +138,61 @@ spec:
   assert.equal(hop.from, "envoy-gateway-system/envoy-infra-public-0");
   assert.equal(hop.targets[0].hop, "blocked", "was allowed: the stand-in pod in infra passed the NetworkPolicy the real pods do not");
 });
+
+test("Envoy Gateway's pods, in its own namespace labelled with their owner (helpers.go OwnerLabels) or by class when merged, make the hop (was: an assumed pod in the Gateway's namespace, blocked)", async () => {
+  const yaml = (podLabels: string, controller = "gateway.envoyproxy.io/gatewayclass-controller") => `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: eg}
+spec: {controllerName: ${controller}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec:
+  gatewayClassName: eg
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: api, namespace: infra}
+spec:
+  parentRefs: [{name: public}]
+  rules: [{backendRefs: [{name: api, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: infra}
+spec: {selector: {app: api}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: infra, labels: {app: api}}
+spec: {containers: [{name: c}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: envoy-infra-public-1, namespace: envoy-gateway-system, labels: {${podLabels}}}
+spec: {containers: [{name: envoy}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: only-envoy, namespace: infra}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: envoy-gateway-system}}, podSelector: {matchLabels: {app.kubernetes.io/component: proxy}}}]}]
+`;
+  const owned = "app.kubernetes.io/component: proxy, gateway.envoyproxy.io/owning-gateway-namespace: infra, gateway.envoyproxy.io/owning-gateway-name: public";
+  const merged = "app.kubernetes.io/component: proxy, gateway.envoyproxy.io/owning-gatewayclass: eg";
+  for (const labels of [owned, merged]) {
+    const api = row((await exposure(["-f", "-"], yaml(labels))).report, "Gateway", "infra/api:80")!;
+    assert.equal(api.from, "envoy-gateway-system/envoy-infra-public-1", labels);
+    assert.deepEqual(api.targets.map((t) => [t.workload, t.hop]), [["infra/api-1[Pod]", "allowed"]], labels);
+  }
+  // Owned by another Gateway: not this Gateway's pods. (gateway/pods.ts gatewayPods reads Envoy Gateway's owner
+  // labels whatever the class's controller: pods of another implementation do not carry them.)
+  for (const other of [yaml(owned.replace("owning-gateway-name: public", "owning-gateway-name: private"))]) {
+    const api = row((await exposure(["-f", "-"], other)).report, "Gateway", "infra/api:80")!;
+    assert.match(api.from, /^assumed: /);
+    assert.equal(api.targets[0].hop, "blocked");
+  }
+});
