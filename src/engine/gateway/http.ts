@@ -11,6 +11,8 @@ import { formatAddress, type Address } from "../../model/ip.js";
 import { GRPC_OF_HTTP } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
+import { istioTiming } from "../mesh/proxy-timing.js";
+import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
@@ -67,6 +69,8 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     endpoints: gw?.endpointReader ?? "proxy",
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
+    // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared: mesh/proxy-timing.ts).
+    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
