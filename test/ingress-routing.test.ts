@@ -78,9 +78,14 @@ test("ingress-nginx: a Prefix path /foo/ answers a bare /foo with nginx's 301 to
   assert.equal(await backendOf(regex, "GET http://any.example.com/foo"), "404", "regex locations never auto-redirect");
 });
 
-test("ImplementationSpecific is a prefix, as ingress-nginx reads it", async () => {
+test("ImplementationSpecific is a prefix, as ingress-nginx reads it: a plain string prefix (nginx.tmpl buildLocation `location /impl`; was: whole segments, /implx went to root)", async () => {
   assert.equal(await backendOf(PATHS, "GET http://paths.example.com/impl"), "web/impl");
   assert.equal(await backendOf(PATHS, "GET http://paths.example.com/impl/x"), "web/impl");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/implx"), "web/impl", "nginx's `location /impl` holds /implx");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/fooo"), "web/root", "a Prefix path still matches whole segments (location = /foo, location /foo/)");
+  // Another controller's class: the Ingress spec leaves ImplementationSpecific to it; Junction reads it as Prefix.
+  const other = `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: other}\nspec: {controller: example.com/other}\n---\n${PATHS.replace("ingressClassName: nginx", "ingressClassName: other")}`;
+  assert.equal(await backendOf(other, "GET http://paths.example.com/implx"), "web/root");
 });
 
 const HOSTS = ingress("hosts", `  ingressClassName: nginx

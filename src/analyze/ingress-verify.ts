@@ -63,8 +63,8 @@ export function deriveRequests(ingresses: readonly Ingress[], classes: readonly 
     for (const rule of ing.rules) {
       for (const host of concreteHosts(rule.host)) {
         for (const p of rule.paths) {
-          for (const path of isGrpc(ing) ? [grpcPath(p.path)] : pathsOf(p)) {
-            for (const [headers, why] of headerVariants(ing)) add(ing, host.name, path, headers, `${p.pathType} ${p.path}${host.why}${why}`);
+          for (const [path, under] of isGrpc(ing) ? [[grpcPath(p.path), ""]] : pathsOf(p)) {
+            for (const [headers, why] of headerVariants(ing)) add(ing, host.name, path, headers, `${p.pathType} ${p.path}${host.why}${under}${why}`);
           }
         }
         if (ing.defaultBackend) add(ing, host.name, NO_RULE_PATH, [], `defaultBackend${host.why}`);
@@ -94,9 +94,14 @@ function concreteHosts(host: string | undefined): { name: string; why: string }[
   return [{ name: `junction${host.slice(1)}`, why: ", one label for the wildcard" }, { name: `a.junction${host.slice(1)}`, why: ", two labels for the wildcard (an Ingress wildcard covers one)" }];
 }
 
-function pathsOf(p: IngressPath): string[] {
-  if (p.pathType === "Exact") return [p.path];
-  return [p.path, p.path.endsWith("/") ? `${p.path}junction` : `${p.path}/junction`];
+/**
+ * The path and one under it, each with what it adds to the request's why; for an ImplementationSpecific path also one
+ * that only a string prefix holds: ingress-nginx's `location /foo` holds /foojunction, the converted PathPrefix does not.
+ */
+function pathsOf(p: IngressPath): [string, string][] {
+  if (p.pathType === "Exact") return [[p.path, ""]];
+  const beside: [string, string][] = p.pathType === "ImplementationSpecific" && !p.path.endsWith("/") ? [[`${p.path}junction`, ", a string prefix of the path (ingress-nginx's location; a PathPrefix matches whole segments)"]] : [];
+  return [[p.path, ""], [p.path.endsWith("/") ? `${p.path}junction` : `${p.path}/junction`, ""], ...beside];
 }
 
 const isGrpc = (ing: Ingress) => ing.nginx.backendProtocol === "GRPC" || ing.nginx.backendProtocol === "GRPCS";

@@ -50,8 +50,13 @@ export interface ParentRef {
 export type PathMatchType = "Exact" | "PathPrefix" | "RegularExpression";
 export type ValueMatchType = "Exact" | "RegularExpression";
 
-/** `dialect`: how a RegularExpression reads (model/regex.ts); unset is Gateway API's RE2, "pcre" an Ingress's nginx. */
-export interface PathMatch { type: PathMatchType; value: string; dialect?: RegexDialect }
+/**
+ * `dialect`: how a RegularExpression reads (model/regex.ts); unset is Gateway API's RE2, "pcre" an Ingress's nginx.
+ * `nginxPrefix` (a PathPrefix): ingress-nginx's plain `location PATH`, an ImplementationSpecific Ingress path of a class it
+ * serves (nginx.tmpl buildLocation: `return path` for any type but Exact; only a Prefix path gets normalizePrefixPathLocations'
+ * `= PATH` and `PATH/`): nginx matches any path that starts with the value ("/foo" matches "/foobar"), not whole segments.
+ */
+export interface PathMatch { type: PathMatchType; value: string; dialect?: RegexDialect; nginxPrefix?: true }
 export interface NameValueMatch { type: ValueMatchType; name: string; value: string; dialect?: RegexDialect }
 
 /** One match of a rule: every condition set must hold (AND); a rule's matches are ORed. */

@@ -60,7 +60,7 @@ export function prefixMatches(prefix: string, path: string): boolean {
 
 function pathMatches(m: PathMatch, path: string, reader?: MatchReader): boolean {
   if (m.type === "Exact") return path === m.value;
-  if (m.type === "PathPrefix") return prefixMatches(m.value, path);
+  if (m.type === "PathPrefix") return m.nginxPrefix ? path.startsWith(m.value) : prefixMatches(m.value, path);
   return fullMatch(m.value, path, m.dialect, reader);
 }
 

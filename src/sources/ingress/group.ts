@@ -93,7 +93,9 @@ export function groupPaths(selected: readonly [Ingress, string][], inv: Inventor
       const g = groupFor(ing, cls, rule.host);
       for (const p of rule.paths) {
         const ref = backendRef(inv, ing, p.backend, [...p.field, "backend"], errors);
-        if (ref) addPath(g, { type: PATH_TYPE[p.pathType], value: p.path }, { ref, ingress: ing });
+        // ingress-nginx writes an ImplementationSpecific path as a plain `location PATH` (PathMatch nginxPrefix).
+        const nginxPrefix = g.ingressNginx && p.pathType === "ImplementationSpecific" ? { nginxPrefix: true as const } : {};
+        if (ref) addPath(g, { type: PATH_TYPE[p.pathType], value: p.path, ...nginxPrefix }, { ref, ingress: ing });
       }
     }
   }
@@ -102,7 +104,7 @@ export function groupPaths(selected: readonly [Ingress, string][], inv: Inventor
 }
 
 function addPath(g: HostGroup, match: PathMatch | undefined, c: Contribution): void {
-  let e = g.entries.find((x) => x.match?.type === match?.type && x.match?.value === match?.value);
+  let e = g.entries.find((x) => x.match?.type === match?.type && x.match?.value === match?.value && x.match?.nginxPrefix === match?.nginxPrefix);
   if (!e) { e = { match, mains: [], canaries: [] }; g.entries.push(e); }
   (c.ingress.nginx.canary ? e.canaries : e.mains).push(c);
 }

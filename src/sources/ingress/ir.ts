@@ -23,6 +23,8 @@ export interface HeaderMatch {
 export interface PathMatch {
   type: "Exact" | "PathPrefix" | "RegularExpression";
   value: string;
+  /** ingress-nginx's plain string prefix (model/route.ts PathMatch): routing reads it so; Gateway API has none, the manifest writes a PathPrefix. */
+  nginxPrefix?: true;
 }
 
 export interface RouteMatch {

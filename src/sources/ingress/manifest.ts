@@ -43,7 +43,7 @@ function emitRule(kind: RouteIR["kind"], rule: RuleIR): Record<string, unknown> 
 }
 
 function httpMatch(m: RouteMatch): Record<string, unknown> {
-  return { ...(m.path ? { path: m.path } : {}), ...(m.headers?.length ? { headers: m.headers } : {}) };
+  return { ...(m.path ? { path: { type: m.path.type, value: m.path.value } } : {}), ...(m.headers?.length ? { headers: m.headers } : {}) };
 }
 
 /** gRPC reads the path as /SERVICE/METHOD: "/pkg.Svc/Get" → service and method, "/pkg.Svc/" → the service, "/" → any. */
