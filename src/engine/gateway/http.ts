@@ -5,13 +5,13 @@
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
-import { servedBy, type ResolvedBackend } from "./backends.js";
+import { ENVOY_GATEWAY_CONTROLLER, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import { GRPC_OF_HTTP } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
-import { istioTiming } from "../mesh/proxy-timing.js";
+import { envoyGatewayTiming, istioTiming } from "../mesh/proxy-timing.js";
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
@@ -69,8 +69,8 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     endpoints: gw?.endpointReader ?? "proxy",
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
-    // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared: mesh/proxy-timing.ts).
-    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : {}),
+    // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
+    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine) } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }

@@ -1,8 +1,9 @@
 // The timeouts, retries and reading of a reset that a proxy gives a route rule, for the backend model
 // (gateway/backend-model.ts): an Istio proxy's (a sidecar, a waypoint, an Istio Gateway: pilot converts
-// an HTTPRoute's rule the same way for each, conversion.go convertHTTPRoute) and a Linkerd client's.
+// an HTTPRoute's rule the same way for each, conversion.go convertHTTPRoute), Envoy Gateway's and a
+// Linkerd client's.
 
-import { istioRuleTiming, linkerdRuleTiming, type Route, type RouteRule } from "../../model/route.js";
+import { envoyGatewayRuleTiming, istioRuleTiming, linkerdRuleTiming, type Route, type RouteRule } from "../../model/route.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
 import type { BackendTiming } from "../gateway/backend-model.js";
 import type { Membership, MeshMembership } from "./membership.js";
@@ -29,6 +30,13 @@ function serverProxy(mesh: Members, picked: ResolvedBackend, kind: "istio" | "li
  */
 export const istioTiming = (mesh: Members) => (_route: Route, rule: RouteRule, picked: ResolvedBackend): BackendTiming =>
   ({ ...istioRuleTiming(rule), reset: { status: 503, serverProxy: serverProxy(mesh, picked, "istio") } });
+
+/**
+ * Envoy Gateway's retries and timeouts of an HTTPRoute rule (model/route.ts envoyGatewayRuleTiming); a
+ * reset is answered 503 (Envoy's), or by the backend's own Istio sidecar.
+ */
+export const envoyGatewayTiming = (mesh: Members) => (_route: Route, rule: RouteRule, picked: ResolvedBackend): BackendTiming =>
+  ({ ...envoyGatewayRuleTiming(rule), reset: { status: 503, serverProxy: serverProxy(mesh, picked, "istio") } });
 
 /**
  * A Linkerd client's retries and timeouts (model/route.ts linkerdRuleTiming); a reset is answered 500
