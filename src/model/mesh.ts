@@ -37,6 +37,11 @@ export interface MeshSettings {
   ciliumNormalizePath: boolean;
   /** Istio meshConfig pathNormalization.normalization (default BASE): the path Istio's proxies authorize. */
   istioPathNormalization: IstioPathNormalization;
+  /**
+   * Istio meshConfig defaultConfig.gatewayTopology.numTrustedProxies, when set: the X-Forwarded-For
+   * hops an Istio gateway's Envoy trusts (its xff_num_trusted_hops) unless the pod's proxy.istio.io/config says otherwise.
+   */
+  istioGatewayTrustedProxies?: number;
   /** Istio meshConfig outboundTrafficPolicy.mode, when the ConfigMap sets it (unset: ALLOW_ANY; a Sidecar may replace it: engine/mesh/registry.ts). */
   istioOutboundTrafficPolicy?: IstioOutboundMode;
   /**
@@ -393,7 +398,7 @@ export interface LinkerdEgressNetwork {
 }
 
 /** The Istio fields of MeshSettings a revision's istiod reads from its own ConfigMap (istio-REV). */
-export type IstioRevisionSettings = Pick<MeshSettings, "istioRootNamespace" | "istioExtensionProviders" | "istioPathNormalization" | "istioTrustDomain" | "istioTrustDomainAliases" | "istioOutboundTrafficPolicy">;
+export type IstioRevisionSettings = Pick<MeshSettings, "istioRootNamespace" | "istioExtensionProviders" | "istioPathNormalization" | "istioTrustDomain" | "istioTrustDomainAliases" | "istioOutboundTrafficPolicy" | "istioGatewayTrustedProxies">;
 
 export interface MeshModel {
   settings: MeshSettings;
@@ -410,6 +415,8 @@ export interface MeshModel {
     serviceEntries: IstioServiceEntry[];
     workloadEntries: IstioWorkloadEntry[];
     sidecars: IstioSidecar[];
+    /** Pods ("namespace/name") whose proxy.istio.io/config sets gatewayTopology.numTrustedProxies (sources/istio/proxyconfig.ts). */
+    gatewayTrustedProxies?: Map<string, number>;
   };
   linkerd: {
     servers: LinkerdServer[];

@@ -26,6 +26,7 @@ import { calicoFrontEnds, calicoKindHooks } from "./calico/index.js";
 import { ingressNginxKindHooks } from "./ingress/nginx-annotations.js";
 import { kubeProxyKindHooks } from "./kube-proxy-config.js";
 import { ciliumFrontEnds, ciliumKindHooks } from "./cilium.js";
+import { istioProxyConfigHooks } from "./istio/proxyconfig.js";
 import { envoyGatewayFrontEnds } from "./envoy-gateway.js";
 import { envoyGatewayClientFrontEnds } from "./envoy-gateway-client.js";
 import { istioFrontEnds } from "./istio/index.js";
@@ -57,7 +58,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
 ];
 
 /** Vendor front ends' readings of built-in kinds, by kind (run after the kind's front end). */
-const KIND_HOOKS: readonly KindHook[] = [...calicoKindHooks, ...ingressNginxKindHooks, ...kubeProxyKindHooks, ...ciliumKindHooks];
+const KIND_HOOKS: readonly KindHook[] = [...calicoKindHooks, ...ingressNginxKindHooks, ...kubeProxyKindHooks, ...ciliumKindHooks, ...istioProxyConfigHooks];
 const hooksByKind = new Map<string, KindHook[]>();
 for (const h of KIND_HOOKS) hooksByKind.set(h.kind, [...(hooksByKind.get(h.kind) ?? []), h]);
 

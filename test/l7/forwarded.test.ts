@@ -48,6 +48,20 @@ test("Envoy Gateway appends its client to X-Forwarded-For (listener.go: useRemot
   }
 });
 
+test("Envoy Gateway's pods run in its own namespace labelled with their owner (helpers.go OwnerLabels), or by class when merged: the walk goes on from them (was: \"the Gateway's pods are not in the input\", 200 unchecked)", async () => {
+  const eg = gatewayApi("gateway.envoyproxy.io/gatewayclass-controller");
+  const owned = eg.replace("metadata: {name: gw-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}", "metadata: {name: envoy-infra-gw-0, namespace: envoy-gateway-system, labels: {gateway.envoyproxy.io/owning-gateway-name: gw, gateway.envoyproxy.io/owning-gateway-namespace: infra}}");
+  const merged = eg.replace("metadata: {name: gw-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}", "metadata: {name: envoy-gc-0, namespace: envoy-gateway-system, labels: {gateway.envoyproxy.io/owning-gatewayclass: gc}}");
+  for (const yaml of [owned, merged]) {
+    const { ask, cleanup } = await asker(yaml + backend, "infra/gw");
+    try {
+      const a = await ask("ip:203.0.113.5", "1.1.1.1");
+      assert.equal(a.status, 403);
+      assert.ok(a.layers.some((l) => l.layer === "network" && l.outcome === "passed"));
+    } finally { cleanup(); }
+  }
+});
+
 test("Envoy Gateway with disableXForwardedForAppend appends nothing: the sidecar reads what the client sent; with proxy protocol it appends the PROXY header's source, which Junction cannot know: unknown, not allowed", async () => {
   const off = await asker(gatewayApi("gateway.envoyproxy.io/gatewayclass-controller") + backend + ctp("clientIPDetection: {xForwardedFor: {numTrustedHops: 1, disableXForwardedForAppend: true}}"), "infra/gw");
   try {
@@ -93,4 +107,46 @@ test("an Istio gateway without a named client: the address it appends is unknown
     assert.equal(a.status, null, "was 200: the sidecar read 1.1.1.1");
     assert.match(a.unknown ?? "", /names no client/);
   } finally { cleanup(); }
+});
+
+test("an Istio gateway trusts gatewayTopology.numTrustedProxies X-Forwarded-For hops (gateway.go xffNumTrustedHops; conn_manager_utility.cc getLastAddressFromXFF(N-1)): its own remoteIpBlocks read the client's header then, from the pod's proxy.istio.io/config or meshConfig.defaultConfig", async () => {
+  const gatewayDeny = `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: edge, namespace: infra}\nspec:\n  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}\n  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]\n---\n`;
+  const api = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
+  const base = gatewayApi("istio.io/gateway-controller") + api + gatewayDeny;
+  const annotated = base.replace("labels: {gateway.networking.k8s.io/gateway-name: gw}}", `labels: {gateway.networking.k8s.io/gateway-name: gw}, annotations: {proxy.istio.io/config: '{"gatewayTopology": {"numTrustedProxies": 1}}'}}`);
+  const meshConfig = base + `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    defaultConfig:\n      gatewayTopology: {numTrustedProxies: 2}\n---\n`;
+  const plain = await asker(base, "infra/gw");
+  try {
+    assert.equal((await plain.ask("ip:198.51.100.5", "203.0.113.5")).status, 200, "no trusted proxies: the peer is remote.ip");
+    assert.equal((await plain.ask("ip:203.0.113.5")).status, 403);
+  } finally { plain.cleanup(); }
+  const one = await asker(annotated, "infra/gw");
+  try {
+    assert.equal((await one.ask("ip:198.51.100.5", "203.0.113.5")).status, 403, "one trusted hop: the last entry (was 200: a wrong allowed)");
+    assert.equal((await one.ask("ip:203.0.113.5", "198.51.100.5")).status, 200, "the trusted proxy's entry names another client");
+    assert.equal((await one.ask("ip:203.0.113.5")).status, 403, "no header: the peer");
+  } finally { one.cleanup(); }
+  const two = await asker(meshConfig, "infra/gw");
+  try {
+    assert.equal((await two.ask("ip:198.51.100.5", "203.0.113.5, 10.9.9.9")).status, 403, "two trusted hops: the entry before the last");
+    assert.equal((await two.ask("ip:198.51.100.5", "203.0.113.5")).status, 200, "one entry and two trusted hops: getLastAddressFromXFF finds none, the peer is remote.ip");
+  } finally { two.cleanup(); }
+});
+
+test("behind the gateway's LoadBalancer Service (externalTrafficPolicy Cluster) Envoy's peer is the node kube-proxy masqueraded the client as, which it appends: an ALLOW on the client's remoteIpBlocks does not let it through (was 200); a node the input lacks: unknown", async () => {
+  const allow = backend.replace("action: DENY", "action: ALLOW");
+  const lb = `apiVersion: v1\nkind: Service\nmetadata: {name: envoy-gw, namespace: infra}\nspec: {type: LoadBalancer, selector: {gateway.networking.k8s.io/gateway-name: gw}, ports: [{name: http, port: 80, targetPort: 10080}]}\nstatus: {loadBalancer: {ingress: [{ip: 192.0.2.10}]}}\n---\n`;
+  const node = `apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 10.1.0.1}]}\n---\n`;
+  for (const controller of ["gateway.envoyproxy.io/gatewayclass-controller", "istio.io/gateway-controller"]) {
+    const known = await asker(gatewayApi(controller) + allow + lb + node, "infra/gw");
+    try { assert.equal((await known.ask("ip:203.0.113.5")).status, 403, `${controller}: the node's address is remote.ip`); } finally { known.cleanup(); }
+    const unknown = await asker(gatewayApi(controller) + allow + lb, "infra/gw");
+    try {
+      const a = await unknown.ask("ip:203.0.113.5");
+      assert.equal(a.status, null, controller);
+      assert.match(a.unknown ?? "", /masqueraded/);
+    } finally { unknown.cleanup(); }
+    const direct = await asker(gatewayApi(controller) + allow, "infra/gw");
+    try { assert.equal((await direct.ask("ip:203.0.113.5")).status, 200, `${controller}: no Service in front: the client's own address`); } finally { direct.cleanup(); }
+  }
 });

@@ -35,3 +35,11 @@ test("two PeerAuthentications of one level without timestamps: pilot takes the f
   assert.equal(outcome(t), "allow", "b-permissive is older");
   assert.deepEqual(t.layers[0].warnings, []);
 });
+
+test("a pod's config.linkerd.io/default-inbound-policy that is no policy name: the policy controller ignores it and takes the cluster default (Settings::from_metadata \"invalid default policy annotation value\"), and the answer warns (was silent)", () => {
+  const api = pod("shop", "api", "10.0.0.2").replace("labels: {\"app\":\"api\"}}", "labels: {\"app\":\"api\"}, annotations: {config.linkerd.io/default-inbound-policy: Deny}}");
+  const w = world(pod("shop", "web", "10.0.0.1") + api + pod("edge", "out", "192.0.2.7"), { web: "linkerd", api: "linkerd", out: "none" });
+  const r = w.ask("edge/out", "shop/api", 8080, { http: { path: "/" } });
+  assert.equal(outcome(r), "allow", "\"Deny\" is not \"deny\": the cluster default all-unauthenticated");
+  assert.match(r.layers.at(-1)!.warnings.join("\n"), /"Deny" is no default policy: the policy controller ignores it/);
+});

@@ -8,6 +8,7 @@
 // applied after this, to the address seen (nginx-access.ts realIp).
 
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
+import type { Endpoint } from "../../model/endpoint.js";
 import { addressKey, type Address } from "../../model/ip.js";
 import { matches, selector } from "../../model/selector.js";
 import { ingressControllerPods } from "../endpoints.js";
@@ -26,11 +27,20 @@ export interface NginxSource { address?: Address; why: string }
  */
 export function ingressNginxSource(inv: Inventory, index: InventoryIndex, client: Address, port: number): NginxSource | undefined {
   if (inv.ingressNginx?.proxyProtocol) return undefined;
+  return sourceSeenBy(inv, index, ingressControllerPods(inv), client, port);
+}
+
+/**
+ * The source `pods` (a proxy's: ingress-nginx's controller, a Gateway's Envoy) see for `client` (an
+ * address outside the cluster) connecting to port `port` of the LoadBalancer or NodePort Service that
+ * selects them, when it is not the client's (kube-proxy's masquerade under externalTrafficPolicy
+ * Cluster); undefined when it is the client's or no such Service selects them.
+ */
+export function sourceSeenBy(inv: Inventory, index: InventoryIndex, pods: readonly Endpoint[], client: Address, port: number): NginxSource | undefined {
   const key = addressKey(client);
   // A pod's or a node's address (InventoryIndex.byAddress holds a node's and a pod's before a Workload's).
   const holder = index.byAddress.get(key);
   if (holder && (holder.kind === "pod" || holder.kind === "node")) return undefined;
-  const pods = ingressControllerPods(inv);
   if (!pods.length) return undefined;
   const ids = new Set(pods.map((p) => p.id));
   for (const s of inv.services) {

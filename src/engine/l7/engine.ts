@@ -9,7 +9,7 @@ import { istioSettingsOf, istioTrustDomainOf, type IstioPathNormalization, type 
 import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision, ProxyKind } from "./hop.js";
-import { IstioPolicies, istioAuthorize, istioPoint, istioWaypointPolicies, istioWaypointSettings } from "./istio.js";
+import { IstioPolicies, gatewayClient, istioAuthorize, istioPoint, istioWaypointPolicies, istioWaypointSettings } from "./istio.js";
 import { bypassed, linkerdAuthorize, linkerdBypass, linkerdClientBypass, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
 import { calicoCleanPath, ciliumUrl, istioPath, istioPathRejected, splitPath } from "./paths.js";
@@ -104,7 +104,8 @@ export class L7Engine {
     if (!policies.length) return undefined;
     const settings = istioSettingsOf(this.mesh, e);
     const where = `${e.namespace}/${e.name} (the Gateway's pod)`;
-    const a = attributesOf(hop, undefined, true, true, settings.istioPathNormalization);
+    const trusted = this.mesh.istio.gatewayTrustedProxies?.get(`${e.namespace}/${e.name}`) ?? settings.istioGatewayTrustedProxies ?? 0;
+    const a = gatewayClient(attributesOf(hop, undefined, true, true, settings.istioPathNormalization), trusted);
     return (hop.http && istioRejects(hop, where)) || istioAuthorize(hop, policies, hop.http ? "sidecar-http" : "sidecar-tcp", a, where, settings.istioExtensionProviders);
   }
 

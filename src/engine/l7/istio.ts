@@ -343,7 +343,20 @@ function decide(hop: Hop, policies: readonly IstioAuthorization[], point: IstioP
  * remote.ip is the peer's (Envoy then appends the peer to X-Forwarded-For).
  */
 function withForwardedClient(a: Attributes): Attributes {
-  const remoteIp = lastXffAddress(a.http?.headers.get("x-forwarded-for") ?? [], 0);
+  return gatewayClient(a, 1);
+}
+
+/**
+ * remote.ip at an Istio gateway's pod, whose Envoy runs with use_remote_address true and
+ * xff_num_trusted_hops `trusted` (gatewayTopology.numTrustedProxies, pilot/pkg/networking/core/gateway.go):
+ * conn_manager_utility.cc mutateRequestHeaders, "if (xff_num_trusted_hops > 0) final_remote_address =
+ * Utility::getLastAddressFromXFF(request_headers, xff_num_trusted_hops - 1)", before it appends its
+ * peer; none trusted, or no address there: the peer's. (A sidecar's inbound reads the last entry as one
+ * trusted hop would: withForwardedClient.)
+ */
+export function gatewayClient(a: Attributes, trusted: number): Attributes {
+  if (trusted <= 0) return a;
+  const remoteIp = lastXffAddress(a.http?.headers.get("x-forwarded-for") ?? [], trusted - 1);
   return remoteIp ? { ...a, remoteIp } : a;
 }
 

@@ -84,9 +84,16 @@ function portIs(p: number | string, pod: Endpoint, port: number): boolean {
  * says now (annotated after the pod was injected); a pod still to be injected (a template, or a pod
  * Junction takes to be meshed) gets the pod's, else the namespace's.
  */
-export function defaultPolicyFor(ctx: LinkerdContext, pod: Endpoint): { policy: LinkerdDefaultPolicy; from: string } {
-  const own = linkerdDefaultPolicy(annotation(pod, DEFAULT_POLICY));
+export function defaultPolicyFor(ctx: LinkerdContext, pod: Endpoint): { policy: LinkerdDefaultPolicy; from: string; ignored?: string } {
+  const ownValue = annotation(pod, DEFAULT_POLICY);
+  const own = linkerdDefaultPolicy(ownValue);
   if (own) return { policy: own, from: `pod annotation ${DEFAULT_POLICY}` };
+  // Settings::from_metadata: "invalid default policy annotation value" is logged and the cluster default taken
+  // (DefaultPolicy::from_str knows the six names only, case and all).
+  if (ownValue !== undefined) {
+    const cluster = ctx.mesh.settings.linkerdDefaultPolicy;
+    return { policy: cluster, from: "the cluster default", ignored: `the pod's ${DEFAULT_POLICY} ${JSON.stringify(ownValue)} is no default policy: the policy controller ignores it ("invalid default policy annotation value") and takes the cluster default ${cluster}` };
+  }
   const nsValue = annotation(ctx.namespaceOf(pod.namespace ?? ""), DEFAULT_POLICY);
   const ns = linkerdDefaultPolicy(nsValue);
   if (ns && !injected(pod)) return { policy: ns, from: `namespace annotation ${DEFAULT_POLICY}` };
@@ -207,12 +214,12 @@ function destinationOpaque(ctx: LinkerdContext, pod: Endpoint, port: number, ser
  * The default policy of a port: on a port listed in proxy-require-identity-inbound-ports an allow
  * policy admits authenticated clients only (inbound/index.rs default_inbound_server: authenticated_only).
  */
-function defaultPolicyOfPort(ctx: LinkerdContext, pod: Endpoint, port: number): { policy: LinkerdDefaultPolicy; from: string } {
+function defaultPolicyOfPort(ctx: LinkerdContext, pod: Endpoint, port: number): { policy: LinkerdDefaultPolicy; from: string; ignored?: string } {
   const def = defaultPolicyFor(ctx, pod);
   if (!portAnnotated(ctx, pod, REQUIRE_IDENTITY, port)) return def;
   const strict: Partial<Record<LinkerdDefaultPolicy, LinkerdDefaultPolicy>> = { "all-unauthenticated": "all-authenticated", "cluster-unauthenticated": "cluster-authenticated" };
   const policy = strict[def.policy];
-  return policy ? { policy, from: `${def.from}: ${def.policy}, and port ${port} is in ${REQUIRE_IDENTITY}` } : def;
+  return policy ? { ...def, policy, from: `${def.from}: ${def.policy}, and port ${port} is in ${REQUIRE_IDENTITY}` } : def;
 }
 
 /**
@@ -437,7 +444,7 @@ function portPolicy(ctx: LinkerdContext, hop: Hop): PortPolicy {
     admissions: rule ? [{ why: `the default policy ${def.policy} (${def.from})`, rule }] : [],
     http: hop.http !== undefined && !opaque(ctx, pod, hop.port) && !tunnel,
     trace: [`no Server selects port ${hop.port}: the default policy ${def.policy} (${def.from})`, ...(tunnel ? [tunnel] : [])],
-    warnings: def.policy === "audit" ? ["the default policy audit lets every request through and only logs it"] : [],
+    warnings: [...(def.ignored ? [def.ignored] : []), ...(def.policy === "audit" ? ["the default policy audit lets every request through and only logs it"] : [])],
   };
 }
 

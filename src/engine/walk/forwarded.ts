@@ -10,7 +10,7 @@ import type { EffectiveClientPolicy } from "../gateway/client-policy.js";
 import { namespacedName } from "../../model/route.js";
 import { Headers } from "../gateway/headers.js";
 import { realIp } from "../gateway/nginx-access.js";
-import { ingressNginxSource } from "../gateway/nginx-source.js";
+import { ingressNginxSource, type NginxSource } from "../gateway/nginx-source.js";
 import type { ForwardedFor } from "./answer.js";
 
 const NO_CLIENT = "the request names no client (`from`), whose address the gateway writes there";
@@ -24,15 +24,18 @@ const NO_CLIENT = "the request names no client (`from`), whose address the gatew
  * use_remote_address false and configures an original IP detection extension, after which Envoy still
  * appends the peer unless the extension says skip_xff_append (custom_header: never; the xff extension:
  * xForwardedFor.disableXForwardedForAppend, listener.go originalIPDetectionExtensions "SkipXffAppend:
- * wrapperspb.Bool(skipXffAppend)"). The peer is the connection's source, or with proxy protocol the
- * PROXY header's (Envoy's proxy_protocol listener filter sets the connection's remote address), which a
- * request does not carry: unknown.
+ * wrapperspb.Bool(skipXffAppend)"). The peer is the connection's source as the gateway's pods see it
+ * (`seen`, nginx-source.ts sourceSeenBy: a node's behind their LoadBalancer or NodePort Service under
+ * externalTrafficPolicy Cluster), or with proxy protocol the PROXY header's (Envoy's proxy_protocol
+ * listener filter sets the connection's remote address), which a request does not carry: unknown.
  */
-export function envoyForwarded(policy: EffectiveClientPolicy | undefined, peer: Address | undefined): ForwardedFor | undefined {
+export function envoyForwarded(policy: EffectiveClientPolicy | undefined, client: Address | undefined, seen: NginxSource | undefined): ForwardedFor | undefined {
   const p = policy && !policy.refused ? policy.policy : undefined;
   if (p?.clientIP?.xff?.noAppend && !p.clientIP.header) return undefined;
   if (p?.proxyProtocol) return { how: "append", unknown: `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p)} proxyProtocol), which a request does not carry` };
-  return peer ? { how: "append", address: peer } : { how: "append", unknown: NO_CLIENT };
+  if (!client) return { how: "append", unknown: NO_CLIENT };
+  if (!seen) return { how: "append", address: client };
+  return seen.address ? { how: "append", address: seen.address } : { how: "append", unknown: `the gateway's pods see an address the input does not hold as the connection's source (${seen.why}), and append it` };
 }
 
 /**

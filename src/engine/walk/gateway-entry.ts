@@ -25,6 +25,7 @@ import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gatew
 import { effectiveClass, servedByIngressNginx } from "../../model/ingress.js";
 import { ingressControllerPods } from "../endpoints.js";
 import { envoyForwarded, nginxForwarded } from "./forwarded.js";
+import { sourceSeenBy } from "../gateway/nginx-source.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -37,13 +38,13 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const controller = gw?.gatewayClass?.controllerName;
   // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
   const nginx = gw && servedByNginx(ctx, gw);
-  const pods = nginx ? ingressControllerPods(ctx.inv) : gatewayPods(ctx.inv, gwNamespace, gwName);
+  const pods = nginx ? ingressControllerPods(ctx.inv) : dataPlanePods(ctx, gw, gwNamespace, gwName);
   if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0], terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);
   // What the gateway writes in X-Forwarded-For (forwarded.ts): the backend's sidecar reads its last entry as remote.ip.
-  const forwarded = forwardedFor(w, gw, nginx, controller, address);
+  const forwarded = forwardedFor(w, gw, nginx, controller, address, pods);
   if (forwarded) w.forwarded = forwarded;
   // The gateway needs a cluster for the Service its route sends to, whether or not that Service's waypoint then routes it.
   const hidden = controller === ISTIO_GATEWAY_CONTROLLER && first?.service ? serviceHiddenFrom(first.service, gwNamespace) : undefined;
@@ -53,7 +54,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const picked = atWaypoint ?? first;
   if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
-  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input`)
+  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${controller === ENVOY_GATEWAY_CONTROLLER ? `, or Envoy Gateway's ${EG_OWNER_NAME}=${gwName}` : ""}) are not in the input`)
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
     step(w, "network", "bypassed", `${unchecked}: the hop from the Gateway to the backend is not checked`);
@@ -76,14 +77,31 @@ function servedByNginx(ctx: WalkContext, gw: GatewayState): boolean {
   return servedByIngressNginx(name, classes, ingresses.filter((i) => effectiveClass(i, classes) === name));
 }
 
+/**
+ * The pods of the Gateway's data plane: labelled with its name in its namespace (GATEWAY_NAME_LABEL),
+ * or Envoy Gateway's, which by default run in Envoy Gateway's own namespace labelled with their owner
+ * (internal/gatewayapi/helpers.go OwnerLabels: owning-gateway-namespace and owning-gateway-name, or
+ * owning-gatewayclass when the class merges its Gateways; the gateway-name label only in its Gateway
+ * namespace mode, proxy/resource_provider.go envoyLabels).
+ */
+function dataPlanePods(ctx: WalkContext, gw: GatewayState | undefined, namespace: string, name: string): Endpoint[] {
+  const named = gatewayPods(ctx.inv, namespace, name);
+  if (named.length || gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return named;
+  const cls = gw.gateway.className;
+  return ctx.inv.endpoints.filter((e) => e.kind === "pod" && ((e.labels[EG_OWNER_NAMESPACE] === namespace && e.labels[EG_OWNER_NAME] === name) || (cls !== undefined && e.labels[EG_OWNER_CLASS] === cls)));
+}
+
+const EG_OWNER_NAMESPACE = "gateway.envoyproxy.io/owning-gateway-namespace", EG_OWNER_NAME = "gateway.envoyproxy.io/owning-gateway-name", EG_OWNER_CLASS = "gateway.envoyproxy.io/owning-gatewayclass";
+
 /** What the gateway writes in X-Forwarded-For, by implementation (forwarded.ts); undefined: the client's header passes as sent. */
-function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined): ForwardedFor | undefined {
-  const res = w.res;
-  if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, w.ctx.inv.ingressNginx, address, requestPort(w.req), w.req.headers);
-  if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address);
+function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined, pods: readonly Endpoint[]): ForwardedFor | undefined {
+  const res = w.res, port = requestPort(w.req);
+  if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, w.ctx.inv.ingressNginx, address, port, w.req.headers);
+  const seen = address ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, address, port) : undefined;
+  if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address, seen);
   if (controller !== ENVOY_GATEWAY_CONTROLLER) return undefined;
-  const l = (gw?.merged ?? []).find((x) => x.listener.name === res.listener && x.listener.port === requestPort(w.req));
-  return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address);
+  const l = (gw?.merged ?? []).find((x) => x.listener.name === res.listener && x.listener.port === port);
+  return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address, seen);
 }
 
 /**

@@ -15,6 +15,8 @@
 //                        or REGISTRY_ONLY; engine/mesh/registry.ts), unless a Sidecar resource sets its own
 //   serviceEntryVisibility (Istio 1.31) each ServiceEntry's visibility (PUBLIC, NAMESPACE, NONE) and applyToSidecars
 //                        (engine/mesh/registry.ts ambientServices, entryExportedTo); the default revision's only
+//   defaultConfig.gatewayTopology.numTrustedProxies  the X-Forwarded-For hops a gateway's Envoy trusts (engine/l7/istio.ts
+//                        gatewayClient; a pod's proxy.istio.io/config replaces it: proxyconfig.ts)
 //   trustDomainAliases   trust domains istiod rewrites AuthorizationPolicy principals for (engine/l7/istio.ts
 //                        migrateTrustDomain, pilot/pkg/security/trustdomain/bundle.go)
 // A revisioned istiod (revision REV) reads the ConfigMap istio-REV instead (pilot/pkg/bootstrap/mesh.go
@@ -75,6 +77,9 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
   if (aliases.length) settings.istioTrustDomainAliases = aliases;
   const normalization = mesh.get("pathNormalization").get("normalization").string({ oneOf: ISTIO_PATH_NORMALIZATIONS });
   if (normalization) settings.istioPathNormalization = normalization as IstioPathNormalization;
+  // defaultConfig (ProxyConfig).gatewayTopology.numTrustedProxies: a gateway's xff_num_trusted_hops (pilot/pkg/networking/core/gateway.go).
+  const trusted = mesh.get("defaultConfig").get("gatewayTopology").get("numTrustedProxies").int({ min: 0, max: 4294967295 });
+  if (trusted !== undefined) settings.istioGatewayTrustedProxies = trusted;
   const outbound = mesh.get("outboundTrafficPolicy").get("mode").string({ oneOf: ISTIO_OUTBOUND_MODES });
   if (outbound) settings.istioOutboundTrafficPolicy = outbound as IstioOutboundMode;
   const visibility = mesh.get("serviceEntryVisibility");
