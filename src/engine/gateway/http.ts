@@ -17,6 +17,7 @@ import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backe
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess } from "./nginx-access.js";
+import { nginxUri } from "./nginx-uri.js";
 import { Headers } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
 import type { MatchReader } from "./match.js";
@@ -203,11 +204,16 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   const refusedRoutes = ctx.rejectedRoutes?.();
   if (refusedRoutes) { res.status = 404; res.reason = refusedRoutes; return; }
   const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
-  const { applied: list, rejected } = applicable(routes, host, { path, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
+  // nginx matches its locations against the normalized URI (nginx-uri.ts); the request goes on as sent.
+  const normal = ctx.reader === "nginx" ? nginxUri(path) : { uri: path };
+  if ("invalid" in normal) { res.status = 400; res.reason = normal.invalid; return; }
+  const matched = normal.uri;
+  if (matched !== path) res.steps.push({ stage: "route", outcome: `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` });
+  const { applied: list, rejected } = applicable(routes, host, { path: matched, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
     res.status = 404;
-    res.reason = `no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on ${ctx.place} matches host ${host || "(none)"} and path ${path}`;
+    res.reason = `no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on ${ctx.place} matches host ${host || "(none)"} and path ${matched}`;
   } else {
     const w = list[0];
     Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
