@@ -17,7 +17,7 @@ import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backe
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess } from "./nginx-access.js";
-import { nginxUri } from "./nginx-uri.js";
+import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
 import type { MatchReader } from "./match.js";
@@ -49,6 +49,8 @@ export interface HttpContext {
   emptyRule?: ResolvedBackend;
   /** The timeouts and retries the proxy gives a rule sending to `picked`, where they are not the rule's own (a Linkerd client: model/route.ts linkerdRuleTiming; an Istio proxy: istioRuleTiming), and how it answers a reset. */
   timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend) => BackendTiming;
+  /** Envoy Gateway's listener: the path is normalized before routing (envoyGatewayPath). */
+  envoyGatewayPaths?: true;
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
@@ -71,7 +73,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
-    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine) } : {}),
+    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
@@ -205,10 +207,17 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   if (refusedRoutes) { res.status = 404; res.reason = refusedRoutes; return; }
   const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
   // nginx matches its locations against the normalized URI (nginx-uri.ts); the request goes on as sent.
-  const normal = ctx.reader === "nginx" ? nginxUri(path) : { uri: path };
+  // Envoy Gateway's listeners normalize the path before routing, and forward the normalized path (envoyGatewayPath).
+  const normal = ctx.reader === "nginx" ? nginxUri(path) : ctx.envoyGatewayPaths ? envoyGatewayPath(path) : { uri: path };
   if ("invalid" in normal) { res.status = 400; res.reason = normal.invalid; return; }
+  if ("redirect" in normal) {
+    const location = `${normal.redirect}${query ? `?${query}` : ""}`;
+    Object.assign(res, { status: 307, redirect: { scheme: ctx.scheme, host: req.host ?? "", port: null, path: normal.redirect, statusCode: 307, location }, responseHeaders: { location },
+      reason: `the path ${path} holds an escaped slash: Envoy Gateway's listener unescapes it and redirects the client (307) to ${location} (ClientTrafficPolicy path.escapedSlashesAction default UnescapeAndRedirect)` });
+    return;
+  }
   const matched = normal.uri;
-  if (matched !== path) res.steps.push({ stage: "route", outcome: `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` });
+  if (matched !== path) res.steps.push({ stage: "route", outcome: ctx.reader === "nginx" ? `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` : `Envoy normalizes the path to ${matched} before routing (normalize_path, merge_slashes)` });
   const { applied: list, rejected } = applicable(routes, host, { path: matched, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
@@ -217,7 +226,7 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   } else {
     const w = list[0];
     Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
-    const ex = exchange(req, ctx, path, query, w);
+    const ex = exchange(req, ctx, ctx.envoyGatewayPaths ? matched : path, query, w);
     const fctx = filterContext(ctx.graph, w.attached.state);
     const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule), policy = found && forRule(found, w.rule);
     const cp = ctx.clientPolicy;
