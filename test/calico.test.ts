@@ -566,3 +566,42 @@ test("services in rules: a Service with selector: {} is its EndpointSlices, not 
   assert.equal(verdict(e, "x/a", "y/b", 81), "deny");
   assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "services with selector: {}");
 });
+
+// felix calc/event_sequencer.go tierInfoToProtoTierInfo: doNotTrack and preDNAT policies go to the
+// untracked and pre-DNAT tiers, which only HostEndpointUpdate carries; a workload endpoint gets the
+// normal tiers alone. Both were errors: a policy selecting only pods changes nothing (its tier's
+// default deny neither); selecting a host endpoint of the input, still an error.
+test("doNotTrack and preDNAT policies do nothing to pods; an error only when they select a host endpoint", () => {
+  const untracked = (which: string, selector: string) => calico("GlobalNetworkPolicy", `u-${which.toLowerCase()}`, `  selector: ${selector}\n  ${which}: true\n  applyOnForward: true\n  ingress: [{action: Deny}]`);
+  const l = load({ "u.yaml": withPolicies(untracked("doNotTrack", "pod == 'a'"), untracked("preDNAT", "pod == 'b'")) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  assert.match(l.diagnostics.items.map((d) => d.message).join("\n"), /felix applies doNotTrack policies to host endpoints only/);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "y/c", "x/a", 80), "allow", "no deny, no isolation by the default tier");
+  assert.equal(verdict(e, "y/c", "x/b", 80), "allow");
+  const hep = "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h, labels: {host: 'true'}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.0.2.10]}";
+  const h = load({ "h.yaml": withPolicies(hep, untracked("doNotTrack", "has(host)")) });
+  assert.match(h.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.doNotTrack: doNotTrack policies act on host endpoint h's traffic before connection tracking/);
+});
+
+// libcalico-go conversion.go ServiceAccountToProfile (a ServiceAccount's labels as `pcsa.KEY`, its
+// name as pcsa.projectcalico.org/name, inherited by its pods) and the `pcsa.` prefix put on the
+// keys of serviceAccountSelector (networkpolicyprocessor.go) and serviceAccounts.selector (rules.go
+// parseServiceAccounts). Both were errors; a pod whose ServiceAccount is not in the input has none.
+test("serviceAccountSelector and serviceAccounts.selector match the labels of the pod's ServiceAccount (the e2e pods run as default)", () => {
+  const sa = (ns: string, labels: string) => `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: '${ns}', labels: {${labels}}}`;
+  const l = load({ "s.yaml": withPolicies(sa("x", "team: blue"), sa("z", "team: red"),
+    calico("NetworkPolicy", "blue", "  selector: all()\n  serviceAccountSelector: team == 'blue'\n  ingress: [{action: Allow, source: {selector: pod == 'b'}}]", "x"),
+    calico("GlobalNetworkPolicy", "red", "  selector: pod == 'c'\n  ingress:\n  - {action: Deny, source: {serviceAccounts: {selector: team == 'red'}}}\n  - {action: Allow}"),
+    calico("GlobalNetworkPolicy", "bare", "  selector: pod == 'b'\n  serviceAccountSelector: \"!has(team) || projectcalico.org/name == 'nobody'\"\n  ingress: [{action: Deny}]")) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "y/c", "x/a", 80), "deny", "x's pods run as a blue account: isolated");
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
+  assert.equal(verdict(e, "z/a", "y/c", 80), "deny", "z/a runs as a red account");
+  assert.equal(verdict(e, "x/a", "y/c", 80), "allow");
+  assert.equal(verdict(e, "y/a", "y/c", 80), "allow", "y's default account is not in the input: no labels");
+  assert.equal(verdict(e, "x/a", "y/b", 80), "deny", "!has(team) holds for an account not in the input");
+  assert.equal(verdict(e, "x/a", "z/b", 80), "allow", "z's account has team");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "service account selectors");
+});

@@ -509,3 +509,103 @@ test("enable-policy never with enable-non-default-deny-policies false: an enable
   assert.equal(verdict(e, "z/b", "x/a", 80), "allow");
   assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
 });
+
+// pkg/policy/k8s/service.go processRule: a Service with a selector becomes a generated toEndpoints
+// (its selector in its namespace), one without (IsExternal) a generated toCIDRSet of its endpoints'
+// addresses; serviceRefMatches/serviceSelectorMatches: no namespace matches every namespace. The
+// rule's toPorts apply, not the Service's ports. toServices was an error (--lenient: every peer).
+test("toServices: a Service with a selector is its pods, one without its endpoints' addresses (outside the cluster only)", () => {
+  const svc = (ns: string, name: string, extra: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: '${ns}', labels: {tier: ${name}}}\nspec: {ports: [{port: 80}]${extra}}`;
+  const slice = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: ext-1, namespace: z, labels: {kubernetes.io/service-name: ext}}\naddressType: IPv4\nendpoints: [{addresses: [9.9.9.9, 10.0.2.1]}]\nports: [{port: 443}]";
+  const yaml = withPolicies(svc("y", "web", ", selector: {pod: b}"), svc("z", "ext", ""), slice,
+    cnp("s", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toServices: [{k8sService: {serviceName: web, namespace: 'y'}}]\n  - toServices: [{k8sServiceSelector: {selector: {matchLabels: {tier: ext}}}}]\n    toPorts: [{ports: [{port: '443', protocol: TCP}]}]"));
+  const l = load({ "s.yaml": yaml });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "y/b", 81), "allow", "the Service's pods, on every port (no toPorts)");
+  assert.equal(verdict(e, "x/a", "y/c", 80), "deny");
+  assert.equal(verdict(e, "x/a", "x/b", 80), "deny", "the Service's namespace only");
+  assert.equal(verdict(e, "x/a", "ip:9.9.9.9", 443), "allow", "a selectorless Service's endpoint address");
+  assert.equal(verdict(e, "x/a", "ip:9.9.9.9", 80), "deny", "the rule's toPorts");
+  assert.equal(verdict(e, "x/a", "y/a", 443), "deny", "10.0.2.1 is a pod: a CIDR rule does not match it");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory, "9.9.9.9"), "toServices");
+  // No Service: nothing; without a namespace: a warning naming every namespace's Service of that name.
+  const none = load({ "n.yaml": withPolicies(svc("y", "web", ", selector: {pod: b}"), svc("z", "web", ", selector: {pod: c}"), cnp("s", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toServices: [{k8sService: {serviceName: web}}]\n  - toServices: [{k8sService: {serviceName: gone, namespace: x}}]")) });
+  const en = new PolicyEngine(none.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(en, "x/a", "y/b", 80), "allow");
+  assert.equal(verdict(en, "x/a", "z/c", 80), "allow");
+  assert.equal(verdict(en, "x/a", "x/b", 80), "deny");
+  const warned = none.diagnostics.items.map((d) => d.message).join("\n");
+  assert.match(warned, /in every namespace .*y\/web, z\/web/);
+  assert.match(warned, /no Service of the input is named x\/gone/);
+});
+
+// pkg/policy/api/cidr.go GetAsEndpointSelectors: a cidrGroupRef (or cidrGroupSelector) selects the
+// CiliumCIDRGroup's externalCIDRs (its label on them), except as prefixes left out. It was an error.
+test("toCIDRSet cidrGroupRef and cidrGroupSelector: the CiliumCIDRGroup's externalCIDRs, less except", () => {
+  const group = (name: string, cidrs: string) => `apiVersion: cilium.io/v2\nkind: CiliumCIDRGroup\nmetadata: {name: ${name}, labels: {env: ${name}}}\nspec: {externalCIDRs: [${cidrs}]}`;
+  const l = load({ "g.yaml": withPolicies(group("one", "1.1.1.0/24"), group("two", "2.2.2.0/24"),
+    cnp("g", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toCIDRSet: [{cidrGroupRef: one, except: [1.1.1.1/32]}]\n  - toCIDRSet: [{cidrGroupSelector: {matchLabels: {env: two}}}]\n  - toCIDRSet: [{cidrGroupRef: missing}]")) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  assert.match(l.diagnostics.items.map((d) => d.message).join("\n"), /no CiliumCIDRGroup missing in the input/);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "ip:1.1.1.2", 80), "allow");
+  assert.equal(verdict(e, "x/a", "ip:1.1.1.1", 80), "deny", "except");
+  assert.equal(verdict(e, "x/a", "ip:2.2.2.2", 80), "allow", "by the group's labels");
+  assert.equal(verdict(e, "x/a", "ip:3.3.3.3", 80), "deny");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory, "1.1.1.1", "1.1.1.2", "2.2.2.2"), "cidr groups");
+});
+
+// pkg/policy/k8s cilium_network_policy.go onUpsert: `if cnp.RequiresDerivative() { return nil }`; the
+// operator writes NAME-togroups-UID (labels io.cilium.network.policy.kind: derivative, parent.uuid: UID).
+test("toGroups: the agent enforces the operator's derivative, not the policy; without it an error, and --lenient never allows by it", () => {
+  const parent = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: g, namespace: x, uid: u-1}\nspec:\n  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toGroups: [{aws: {securityGroupsIds: [sg-1]}}]\n  egressDeny:\n  - toGroups: [{aws: {securityGroupsIds: [sg-2]}}]";
+  const alone = load({ "p.yaml": withPolicies(parent) });
+  assert.match(alone.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.egress\.0\.toGroups: toGroups: the Cilium agent does not enforce CiliumNetworkPolicy x\/g itself/);
+  const lenient = new PolicyEngine(alone.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(lenient, "x/a", "ip:8.8.8.8", 80), "deny", "was allowed: the groups were dropped, leaving an L4-only rule");
+  assert.equal(verdict(lenient, "x/a", "y/b", 80), "deny");
+  const derivative = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: g-togroups-u-1, namespace: x, labels: {io.cilium.network.policy.kind: derivative, io.cilium.network.policy.parent.uuid: u-1}}\nspec:\n  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toCIDRSet: [{cidr: 8.8.8.0/24}]";
+  const both = load({ "p.yaml": withPolicies(parent, derivative) });
+  assert.deepEqual(both.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(both.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "ip:8.8.8.8", 80), "allow", "the derivative's CIDRs");
+  assert.equal(verdict(e, "x/a", "ip:9.9.9.9", 80), "deny");
+  assert.deepEqual(both.inventory.policies.map((p) => p.name), ["g-togroups-u-1"]);
+});
+
+// pkg/policy/rule.go mergeIngress: an L3-only rule is merged only with selectors (`toPorts.Len() == 0
+// && icmp.Len() == 0 && len(fromEndpoints) > 0`), the wildcard peer only per toPorts/icmps entry. A
+// rule with neither L3 nor L4 (`{toPorts: []}`, `{icmps: []}`, an authentication or a removed
+// fromRequires alone) allowed every peer on every port; it allows nothing, as `{}`.
+test("a rule with no L3 member and no toPorts or icmps entry matches nothing ({toPorts: []} allowed everything)", () => {
+  for (const rule of ["{toPorts: []}", "{icmps: []}", "{authentication: {mode: disabled}}", "{}"]) {
+    const e = engineFor(withPolicies(cnp("r", `  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [${rule}]`)));
+    assert.equal(verdict(e, "x/b", "x/a", 80), "deny", rule);
+  }
+  const l4 = engineFor(withPolicies(cnp("r", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{toPorts: [{ports: [{port: '80'}]}]}, {fromEndpoints: [{matchLabels: {pod: c}}], toPorts: []}]")));
+  assert.equal(verdict(l4, "y/b", "x/a", 80), "allow", "an L4-only rule: every peer");
+  assert.equal(verdict(l4, "x/c", "x/a", 81), "allow", "toPorts: [] beside peers: every port");
+  assert.equal(verdict(l4, "x/b", "x/a", 81), "deny");
+});
+
+// rule_validation.go IngressRule/EgressRule.Validate: "L7 policy is not supported since L7 proxy is not
+// enabled" and (deny rules too) "ICMP rules can only be applied when the "enable-icmp-rules" flag is
+// set": the agent refuses the policy. Both options were ignored: the policy was enforced.
+test("cilium-config enable-l7-proxy or enable-icmp-rules \"false\": a policy with L7 rules, or ICMP rules, is refused and not enforced", () => {
+  const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {${data}}`;
+  const l7 = cnp("h", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress:\n  - fromEndpoints: [{matchLabels: {pod: b}}]\n    toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{method: GET}]}}]");
+  const icmp = cnp("i", "  endpointSelector: {matchLabels: {pod: c}}\n  egressDeny:\n  - icmps: [{fields: [{type: 8}]}]");
+  const off = load({ "c.yaml": withPolicies(config("enable-l7-proxy: 'false', enable-icmp-rules: 'false'"), l7, icmp) });
+  const errors = off.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(errors, /spec\.ingress\.0\.toPorts\.0\.rules: L7 policy is not supported since L7 proxy is not enabled .*Cilium refuses the policy/);
+  assert.match(errors, /spec\.egressDeny\.0\.icmps: ICMP rules can only be applied when the "enable-icmp-rules" flag is set/);
+  const lenient = new PolicyEngine(off.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(lenient, "y/c", "x/a", 80), "allow", "the refused policy isolates nothing");
+  assert.equal(verdict(lenient, "x/c", "y/c", 80), "allow", "the refused deny-only policy isolates nothing");
+  const on = load({ "c.yaml": withPolicies(config("enable-l7-proxy: 'true'"), l7, icmp) });
+  assert.deepEqual(on.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(on.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "y/c", "x/a", 80), "deny");
+  assert.equal(verdict(e, "x/c", "y/c", 80), "deny", "egressDeny alone enables default deny");
+});

@@ -13,6 +13,7 @@ import { renderYaml } from "../targets/data.js";
 import type { Analysis } from "../cli/analysis.js";
 import type { ServeState } from "./state.js";
 import { append } from "../model/arrays.js";
+import { inputCnis } from "../model/cni.js";
 
 const POLICY_KINDS = new Set(["NetworkPolicy/networking.k8s.io", "AdminNetworkPolicy/policy.networking.k8s.io", "BaselineAdminNetworkPolicy/policy.networking.k8s.io", "ClusterNetworkPolicy/policy.networking.k8s.io"]);
 
@@ -85,6 +86,12 @@ function onlyPolicy(raw: RawObject | undefined): Policy | undefined | null {
 }
 
 function planPolicy(a: Analysis, c: ObjectChange): Step | undefined {
+  // A policy read alone is read without the input's CNI: under Cilium a NetworkPolicy's selectors go
+  // through the agent's identity filter, its ipBlocks match outside addresses only and cilium-config
+  // may leave NetworkPolicies unenforced; under Calico the default tier's ties at one order are broken
+  // by felix's name order (calico/index.ts breakTies) and the Admin APIs' presence places the other
+  // tiers (placeTiers). Only a reload reads it so.
+  if (inputCnis(a.inventory).length) return undefined;
   const next = c.type === "DELETED" ? null : onlyPolicy(c.object), prev = onlyPolicy(c.old);
   if (next === undefined || prev === undefined) return undefined;
   const fc = a.connectivity;

@@ -11,7 +11,7 @@ import { addressCidr, cidrFrom, contains, parseAddress, type Cidr } from "../mod
 import { isGoTrue } from "../model/gobool.js";
 import { CILIUM_FORWARDING_MODE, type CiliumServiceOptions } from "../model/cni.js";
 import { PROTOCOLS, type PortMatch, type Protocol } from "../model/ports.js";
-import { EVERYTHING, selector, type LabelSelector, type Requirement } from "../model/selector.js";
+import { EVERYTHING, matches, selector, type LabelSelector, type Requirement } from "../model/selector.js";
 import { REGEX_SEMANTICS, regexError } from "../model/regex.js";
 import { defaultIdentity, labelKept, parseLabelPrefix, type LabelFilter, type LabelPrefix } from "../model/cilium-identity.js";
 import { CILIUM_CLUSTER_LABEL, clusterLabels, type Action, type Direction, type EndpointSelector, type NamespaceMatch, type Peer, type Policy, type Rule, type Tier } from "../model/policy.js";
@@ -29,16 +29,21 @@ const SERVICE_ACCOUNT_KEY = "io.cilium.k8s.policy.serviceaccount";
 /** The agent's cluster-name when none is configured (Helm cluster.name, option ClusterName). */
 const CILIUM_DEFAULT_CLUSTER = "default";
 const DENY_PRIORITY = 0, OPEN_ALLOW_PRIORITY = 1;
-const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes"], egress: ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toNodes", "toFQDNs"] };
-const UNSUPPORTED = ["fromRequires", "toRequires", "fromGroups", "toGroups", "toServices"];
+const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes", "fromGroups"], egress: ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toNodes", "toServices", "toGroups", "toFQDNs"] };
+const UNSUPPORTED = ["fromRequires", "toRequires"];
 /**
  * A rule's L3 members, of which Cilium takes one at most (rule_validation.go IngressCommonRule.Validate,
  * EgressCommonRule.Validate with EgressRule.l3Members: "combining %s and %s is not supported yet").
  */
-const L3_MEMBERS = { ingress: [...L3.ingress, "fromGroups"], egress: [...L3.egress.filter((k) => k !== "toFQDNs"), "toServices", "toGroups", "toFQDNs"] };
+const L3_MEMBERS = L3;
+/** The labels the Cilium operator gives the policy it derives from one with toGroups (pkg/policy/groups helpers.go createDerivativeCNP). */
+const DERIVATIVE_KIND = "io.cilium.network.policy.kind", DERIVATIVE_PARENT = "io.cilium.network.policy.parent.uuid";
 
-/** `refused`: a rule Cilium's Rule.Validate refuses was read: the agent enforces none of the object. */
-interface Scope { namespace?: string; b: InventoryBuilder; refused?: boolean }
+/**
+ * `refused`: a rule Cilium's Rule.Validate refuses was read: the agent enforces none of the object.
+ * `groups`: the first toGroups/fromGroups list read (the agent leaves the object to the operator's derivative).
+ */
+interface Scope { namespace?: string; b: InventoryBuilder; refused?: boolean; groups?: Field; l7?: Field; icmps?: Field }
 
 /**
  * The Cilium agent's options the input shows: its ConfigMap `cilium-config` (as the Helm chart and the
@@ -58,6 +63,16 @@ interface CiliumState {
   nodePeers: { peer: Extract<Peer, { kind: "nodes" }>; raw: LabelSelector; f: Field }[];
   /** CIDR rules' peers (not world): they match node addresses under policy-cidr-match-mode nodes. */
   cidrPeers: Extract<Peer, { kind: "cidr" }>[];
+  /** Every Service's metadata.labels by namespace/name (toServices k8sServiceSelector matches them). */
+  serviceLabels: Map<string, unknown>;
+  /** CiliumCIDRGroups by name: their labels and spec.externalCIDRs. */
+  cidrGroups: Map<string, { labels: Record<string, string>; cidrs: Cidr[] }>;
+  /** Policies with toGroups/fromGroups, left to the operator's derivative (settle). */
+  groupPolicies: { policies: Policy[]; f: Field; namespace?: string; uid?: string; kind: string; name: string }[];
+  /** Policies with L7 rules or ICMP rules: the agent refuses them without enable-l7-proxy, enable-icmp-rules (settleOptions). */
+  gated: { policies: Policy[]; l7?: Field; icmps?: Field }[];
+  /** The derivatives the input holds: namespace/parent uid. */
+  derivatives: Set<string>;
 }
 
 interface AgentConfig {
@@ -76,12 +91,16 @@ interface AgentConfig {
   nonDefaultDeny: boolean;
   /** enable-k8s-networkpolicy (default true): Kubernetes NetworkPolicies are enforced. */
   k8sNetworkPolicy: boolean;
+  /** enable-l7-proxy (default true): without it the agent refuses a policy with L7 rules. */
+  l7Proxy: boolean;
+  /** enable-icmp-rules (default true): without it the agent refuses a policy with ICMP rules. */
+  icmpRules: boolean;
 }
 
 /** A direction a rule leaves open (enableDefaultDeny false): its allows, where they went and where they go when the option is off. */
 interface OpenDirection { d: Direction; allows: Rule[]; open: Policy; isolating: Policy }
 
-const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], openDirections: [], nodePeers: [], cidrPeers: [] }), settle };
+const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], openDirections: [], nodePeers: [], cidrPeers: [], serviceLabels: new Map(), cidrGroups: new Map(), groupPolicies: [], gated: [], derivatives: new Set() }), settle };
 
 function stateOf(b: InventoryBuilder): CiliumState {
   return b.state(CILIUM);
@@ -110,6 +129,7 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
     hostFirewall: isGoTrue(data.get("enable-host-firewall").string()),
     nonDefaultDeny: !isGoFalse(data.get("enable-non-default-deny-policies")),
     k8sNetworkPolicy: !isGoFalse(data.get("enable-k8s-networkpolicy")),
+    l7Proxy: !isGoFalse(data.get("enable-l7-proxy")), icmpRules: !isGoFalse(data.get("enable-icmp-rules")),
   };
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
@@ -193,6 +213,8 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
  * CIDR rules against policy-cidr-match-mode.
  */
 function settle(state: CiliumState, b: InventoryBuilder): void {
+  settleOptions(state, b);
+  settleGroups(state, b);
   const name = state.config?.clusterName;
   const always = state.config?.alwaysEnforce;
   // evaluateDefaultDenyForRule: "Since Non Default Deny Policies is disabled by flag, DefaultDeny is
@@ -241,6 +263,58 @@ function settle(state: CiliumState, b: InventoryBuilder): void {
     if (state.config && !state.config.nodeSelectorLabels) f.error("unsupported", `fromNodes/toNodes rules can only be applied when the agent's enable-node-selector-labels option is set, and ${state.config.where} does not set it: Cilium refuses the policy`);
     else if (!state.config) f.warn("vendor-nodes", "fromNodes/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels (Helm nodeSelectorLabels: true; off by default, and then the agent refuses the policy), which the input does not show (no ConfigMap cilium-config): read as with it, the nodes whose labels match");
   }
+}
+
+/**
+ * toGroups/fromGroups (pkg/policy/api rule.go Rule.RequiresDerivative, over egress, egressDeny,
+ * ingress and ingressDeny): the agent does not import such a policy (pkg/policy/k8s
+ * cilium_network_policy.go onUpsert: `if cnp.RequiresDerivative() { return nil }`). The operator asks
+ * the cloud provider for the groups' addresses and writes a derivative policy in its place
+ * (pkg/policy/groups createDerivativeCNP: `NAME-togroups-UID`, labelled io.cilium.network.policy.kind
+ * derivative and io.cilium.network.policy.parent.uuid UID, the groups turned into toCIDRSet), which
+ * the agent enforces. When the input holds that derivative, the policy itself is left out (a note);
+ * otherwise the groups' addresses cannot be known offline: an error, and --lenient reads an allow
+ * rule's groups as no address and a deny rule's as every address outside the cluster (never a wrong allowed).
+ */
+function settleGroups(state: CiliumState, b: InventoryBuilder): void {
+  const dropped = new Set<Policy>();
+  for (const g of state.groupPolicies) {
+    const where = `${g.namespace ? `${g.namespace}/` : ""}${g.name}`;
+    if (g.uid === undefined || !state.derivatives.has(`${g.namespace ?? ""}/${g.uid}`)) {
+      g.f.error("unsupported", `${g.f.path.at(-1)}: the Cilium agent does not enforce ${g.kind} ${where} itself; the operator resolves the cloud provider groups to addresses and writes a derivative policy (${g.name}-togroups-UID, labelled ${DERIVATIVE_PARENT}: UID), which the input does not hold${g.uid === undefined ? " (nor does the policy give its metadata.uid)" : ""}, and which no offline reading can know: read a live cluster, or add the derivative (--lenient reads allowed groups as no address, denied ones as every address outside the cluster)`);
+      continue;
+    }
+    g.f.info("vendor-groups", `the Cilium agent does not enforce ${g.kind} ${where} itself, but the derivative policy the operator wrote from it (labelled ${DERIVATIVE_PARENT}: ${g.uid}), which the input holds: this one is left out`);
+    for (const p of g.policies) dropped.add(p);
+  }
+  dropPolicies(state, b, dropped);
+}
+
+/**
+ * rule_validation.go IngressRule/EgressRule.Validate: "L7 policy is not supported since L7 proxy is
+ * not enabled" (countL7Rules: http or dns rules in an allow rule's toPorts) under enable-l7-proxy
+ * "false", and, in deny rules too, "ICMP rules can only be applied when the \"enable-icmp-rules\" flag
+ * is set" under enable-icmp-rules "false": the agent refuses the policy, so it enforces none of it.
+ */
+function settleOptions(state: CiliumState, b: InventoryBuilder): void {
+  const config = state.config;
+  if (!config || (config.l7Proxy && config.icmpRules)) return;
+  const dropped = new Set<Policy>();
+  for (const g of state.gated) {
+    const why = !config.l7Proxy && g.l7 ? { f: g.l7, text: `L7 policy is not supported since L7 proxy is not enabled (${config.where} sets enable-l7-proxy "false")` }
+      : !config.icmpRules && g.icmps ? { f: g.icmps, text: `ICMP rules can only be applied when the "enable-icmp-rules" flag is set (${config.where} sets it "false")` } : undefined;
+    if (!why) continue;
+    why.f.error("invalid-rule", `${why.text}: Cilium refuses the policy, so it enforces none of it`);
+    for (const p of g.policies) dropped.add(p);
+  }
+  dropPolicies(state, b, dropped);
+}
+
+/** Takes `dropped` out of the policies and of the open directions (which settle may push back). */
+function dropPolicies(state: CiliumState, b: InventoryBuilder, dropped: ReadonlySet<Policy>): void {
+  if (!dropped.size) return;
+  b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !dropped.has(p)));
+  state.openDirections = state.openDirections.filter((o) => !dropped.has(o.open) && !dropped.has(o.isolating));
 }
 
 /** Whether a pod label of this key is part of its Cilium identity under the agent's default label filter. */
@@ -404,10 +478,16 @@ function entityPeers(f: Field, scope: Scope, peers: Peer[]): boolean {
   return true;
 }
 
-function cidrSetPeers(f: Field): Extract<Peer, { kind: "cidr" }>[] {
+/**
+ * toCIDRSet/fromCIDRSet entries. One with a cidrGroupRef or cidrGroupSelector (the CRD's oneOf with
+ * cidr) stands for the CIDRs of the CiliumCIDRGroups it names or selects, added into `peers` once
+ * every object is read (a group not in the input: none, a warning, as the agent's ipcache holds no
+ * address of it), each less the entry's except.
+ */
+function cidrSetPeers(f: Field, scope: Scope, peers: Peer[]): Extract<Peer, { kind: "cidr" }>[] {
   return (f.list() ?? []).flatMap((c) => {
     const cidr = c.get("cidr").present ? readCidrAs(c.get("cidr"), "cilium") : undefined;
-    for (const k of ["cidrGroupRef", "cidrGroupSelector"]) if (c.get(k).present) c.get(k).error("unsupported", "CiliumCIDRGroup references are not supported");
+    if (!c.get("cidr").present && (c.get("cidrGroupRef").present || c.get("cidrGroupSelector").present)) { cidrGroupPeers(c, scope, peers); return []; }
     // rule_validation.go CIDRRule.Validate: an except outside the cidr (or shorter) refuses the policy.
     const except = (c.get("except").list() ?? []).map((e) => {
       const x = readCidrAs(e, "cilium");
@@ -420,8 +500,67 @@ function cidrSetPeers(f: Field): Extract<Peer, { kind: "cidr" }>[] {
   });
 }
 
+/**
+ * toServices, as the agent's policy watcher resolves it (pkg/policy/k8s/service.go processRule) once
+ * every Service is known: an entry selects the Services `k8sService` names (serviceRefMatches: the
+ * name, in `namespace` or, without one, in every namespace) or whose labels `k8sServiceSelector`'s
+ * selector matches (serviceSelectorMatches: in `namespace`, or every namespace). A Service with a
+ * selector adds its pods (appendSelector: the selector with io.kubernetes.pod.namespace its
+ * namespace, a generated toEndpoints), one without (IsExternal) its endpoints' addresses (appendEndpoints:
+ * a generated toCIDRSet, so addresses outside the cluster only, as every CIDR rule); ports are the
+ * rule's toPorts, not the Service's. No Service: the rule selects nothing. processRule reads
+ * `rule.Egress` only: an egressDeny's toServices is never resolved, so it denies nothing (a warning).
+ */
+function servicePeers(v: Field, deny: boolean, scope: Scope, peers: Peer[]): void {
+  if (deny) { v.warn("vendor-services", "the Cilium agent resolves toServices in egress rules only (pkg/policy/k8s/service.go processRule reads rule.Egress): in an egressDeny rule it selects no peer, so this rule denies nothing"); return; }
+  const entries = (v.list() ?? []).map((e) => {
+    const ref = e.get("k8sService"), sel = e.get("k8sServiceSelector");
+    const which = e.oneOf(["k8sService", "k8sServiceSelector"]);
+    if (which === "k8sService") return { f: e, namespace: ref.get("namespace").string() || undefined, name: ref.get("serviceName").string() ?? "" };
+    if (which === "k8sServiceSelector") return { f: e, namespace: sel.get("namespace").string() || undefined, selector: readSelector(sel.get("selector")) };
+    return undefined;
+  }).filter((x) => x !== undefined);
+  const state = stateOf(scope.b);
+  scope.b.defer(() => {
+    for (const e of entries) {
+      const services = scope.b.inv.services.filter((svc) => (e.namespace === undefined || svc.namespace === e.namespace)
+        && ("name" in e ? svc.name === e.name : matches(e.selector, labelsOf(state.serviceLabels.get(`${svc.namespace}/${svc.name}`)))));
+      if (!services.length) { e.f.warn("vendor-services", `no Service of the input ${"name" in e ? `is named ${e.namespace ?? "*"}/${e.name}` : `in ${e.namespace ?? "any namespace"} has labels the selector matches`}: this entry selects no peer`); continue; }
+      if ("name" in e && e.namespace === undefined) e.f.get("k8sService").warn("vendor-services", `without a namespace Cilium matches a Service named ${e.name} in every namespace (serviceRefMatches: \`ref.Namespace == ""\`): ${services.map((svc) => `${svc.namespace}/${svc.name}`).join(", ")}`);
+      for (const svc of services) {
+        if (svc.selector && Object.keys(svc.selector).length) { peers.push({ kind: "endpoints", selector: { namespaces: { kind: "name", name: svc.namespace }, labels: selector(svc.selector), kinds: ["pod"] } }); continue; }
+        const addresses = new Set(scope.b.inv.endpointSlices.filter((x) => x.namespace === svc.namespace && x.service === svc.name && x.addressType !== "FQDN").flatMap((x) => x.endpoints.flatMap((ep) => ep.addresses)));
+        for (const a of addresses) {
+          const addr = parseAddress(a);
+          if (addr) peers.push({ kind: "cidr", cidr: addressCidr(addr), except: [], outside: true, ...(state.config?.cidrNodes ? { nodes: true } : {}) });
+        }
+      }
+    }
+  });
+}
+
+/** A Service's metadata.labels as read raw (strings only). */
+function labelsOf(raw: unknown): Record<string, string> {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return {};
+  return Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string"));
+}
+
+function cidrGroupPeers(c: Field, scope: Scope, peers: Peer[]): void {
+  const ref = c.get("cidrGroupRef").string();
+  const sel = c.get("cidrGroupSelector").present ? readSelector(c.get("cidrGroupSelector")) : undefined;
+  const except = (c.get("except").list() ?? []).map((e) => readCidrAs(e, "cilium")).filter((x): x is Cidr => x !== undefined);
+  const state = stateOf(scope.b);
+  scope.b.defer(() => {
+    const groups = ref !== undefined ? [state.cidrGroups.get(ref)].filter((g) => g !== undefined) : [...state.cidrGroups.values()].filter((g) => sel && matches(sel, g.labels));
+    if (!groups.length) c.warn("vendor-cidr-group", `${ref !== undefined ? `no CiliumCIDRGroup ${ref}` : "no CiliumCIDRGroup whose labels the selector matches"} in the input: this entry matches no address`);
+    for (const cidr of groups.flatMap((g) => g.cidrs)) {
+      peers.push({ kind: "cidr", cidr, except: except.filter((x) => x.family === cidr.family), outside: true, ...(state.config?.cidrNodes ? { nodes: true } : {}) });
+    }
+  });
+}
+
 /** The rule's peers: undefined = every peer (no L3 field: an L4-only rule). */
-function readPeers(r: Field, d: Direction, scope: Scope): Peer[] | undefined {
+function readPeers(r: Field, d: Direction, scope: Scope, deny: boolean): Peer[] | undefined {
   const present = L3[d].filter((k) => r.get(k).present);
   if (!present.length) return undefined;
   // mergeEndpointSelectors: "Explicitly check for empty non-nil slices, it should not result in any
@@ -433,7 +572,7 @@ function readPeers(r: Field, d: Direction, scope: Scope): Peer[] | undefined {
     const v = r.get(k);
     if (k.endsWith("Endpoints")) for (const s of v.list() ?? []) { const sel = readEndpointSelector(s, scope); if (sel) peers.push({ kind: "endpoints", selector: sel }); }
     else if (k.endsWith("CIDR") || k.endsWith("CIDRSet")) {
-      const cidrs = k.endsWith("CIDRSet") ? cidrSetPeers(v) : (v.list() ?? []).map((x) => readCidrAs(x, "cilium")).filter((c): c is Cidr => c !== undefined).map((cidr) => ({ kind: "cidr" as const, cidr, except: [], outside: true }));
+      const cidrs = k.endsWith("CIDRSet") ? cidrSetPeers(v, scope, peers) : (v.list() ?? []).map((x) => readCidrAs(x, "cilium")).filter((c): c is Cidr => c !== undefined).map((cidr) => ({ kind: "cidr" as const, cidr, except: [], outside: true }));
       stateOf(scope.b).cidrPeers.push(...cidrs);
       peers.push(...cidrs);
     }
@@ -447,6 +586,12 @@ function readPeers(r: Field, d: Direction, scope: Scope): Peer[] | undefined {
       }
     }
     else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
+    else if (k === "toServices") servicePeers(v, deny, scope, peers);
+    else if (k.endsWith("Groups")) {
+      // (settleGroups: the policy is the operator's derivative's to enforce; read so only under --lenient.)
+      scope.groups ??= v;
+      if (deny) peers.push(...WORLD);
+    }
     else if (!entityPeers(v, scope, peers)) return undefined;
   }
   return peers;
@@ -562,6 +707,7 @@ function readToPorts(f: Field, deny: boolean, d: Direction, scope: Scope): { por
     const rules = tp.get("rules");
     if (!deny) for (const k of rules.keys()) if (k !== "http" && k !== "dns") rules.get(k).error("unsupported", `L7 ${k} rules are not supported`);
     if (!deny && rules.keys().length) checkL7Ports(rules, portList, d, scope);
+    if (!deny && ((rules.get("http").list() ?? []).length || (rules.get("dns").list() ?? []).length)) scope.l7 ??= rules;
     if (!ports.length) {
       if (!portList.length) tp.info("vendor-no-ports", "a toPorts entry without ports matches no traffic (Cilium merges a rule port by port: mergeIngress/mergeEgress)");
       return [];
@@ -580,15 +726,25 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
       r.get(members[1]).error("invalid-rule", `combining ${members[0]} and ${members[1]} is not supported yet: Cilium refuses the policy (rule_validation.go), so it enforces none of it; write one rule for each`);
       scope.refused = true;
     }
-    for (const k of UNSUPPORTED) if (r.get(k).present) r.get(k).error("unsupported", `${k} is not supported`);
+    // fromRequires/toRequires: deprecated in 1.17 (cilium/cilium#36649), removed in 1.19 (#42615); the
+    // CRD keeps the fields with maxItems 0 (#43167), so the API server refuses a non-empty list. Up to
+    // 1.18 the agent added their requirements to every fromEndpoints/toEndpoints selector of every
+    // rule selecting the endpoint (rules.go resolveL4IngressPolicy, GetSourceEndpointSelectorsWithRequirements).
+    for (const k of UNSUPPORTED) if ((r.get(k).list() ?? []).length) r.get(k).error("unsupported", `${k} was removed in Cilium 1.19 (the CRD refuses a non-empty list: maxItems 0); up to Cilium 1.18 its requirements narrowed the ${k === "fromRequires" ? "fromEndpoints" : "toEndpoints"} selectors of every rule selecting the endpoint, which Junction does not model: write the requirement into each of those selectors (--lenient reads the rule without it, as Cilium 1.19 does)`);
     const auth = r.get("authentication").get("mode").string();
     if (auth !== undefined && auth !== "disabled") r.get("authentication").warn("vendor-auth", `authentication mode ${auth}: Cilium allows the traffic only once both ends are mutually authenticated (SPIFFE/SPIRE), which the model does not describe; read as authenticated`);
-    const empty = r.keys().length === 0;
-    const peers = empty ? [] : readPeers(r, d, scope);
+    // mergeIngress/mergeEgress (pkg/policy/rule.go): an L3-only rule is merged only with selectors
+    // (`toPorts.Len() == 0 && icmp.Len() == 0 && len(fromEndpoints) > 0`), the wildcard peer only
+    // for each toPorts or icmps entry: a rule with no L3 member and neither (`{}`, `{toPorts: []}`,
+    // `{authentication: ...}` alone) matches nothing.
+    const noL4 = !(r.get("toPorts").list() ?? []).length && !(r.get("icmps").list() ?? []).length;
+    const empty = noL4 && !L3[d].some((k) => r.get(k).present);
+    const peers = empty ? [] : readPeers(r, d, scope, action === "deny");
     // An ICMP rule is an L4 rule (pkg/policy/rule.go: a rule is L3-only only without toPorts and
     // icmps): whatever its peers, it matches no TCP, UDP or SCTP flow. Cilium refuses icmps beside
     // toPorts (rule_validation.go: "the ICMPs block may only be present without ToPorts").
     if ((r.get("icmps").list() ?? []).length) {
+      scope.icmps ??= r.get("icmps");
       if (r.get("toPorts").present) r.get("icmps").error("forbidden", "icmps may only be present without toPorts (Cilium refuses the policy); define a separate rule for toPorts");
       return [];
     }
@@ -710,12 +866,18 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
       if (!meta || refused.length || scope.refused) return;
       if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
       b.inv.policies.push(...policies);
-      stateOf(b).openDirections.push(...opened);
+      const state = stateOf(b);
+      state.openDirections.push(...opened);
+      if (meta.labels[DERIVATIVE_KIND] === "derivative" && meta.labels[DERIVATIVE_PARENT]) state.derivatives.add(`${meta.namespace ?? ""}/${meta.labels[DERIVATIVE_PARENT]}`);
+      if (scope.l7 || scope.icmps) state.gated.push({ policies, ...(scope.l7 ? { l7: scope.l7 } : {}), ...(scope.icmps ? { icmps: scope.icmps } : {}) });
+      if (scope.groups) {
+        const uid = root.get("metadata").raw("uid");
+        state.groupPolicies.push({ policies, f: scope.groups, namespace: meta.namespace, uid: typeof uid === "string" && uid ? uid : undefined, kind, name: meta.name });
+      }
     },
   };
 }
 
-export const ciliumFrontEnds: FrontEnd[] = [ciliumFrontEnd("CiliumNetworkPolicy"), ciliumFrontEnd("CiliumClusterwideNetworkPolicy")];
 
 /**
  * A Service's own Cilium forwarding mode: service.cilium.io/forwarding-mode, lower-cased, snat or dsr
@@ -769,4 +931,29 @@ function readGlobalService(root: Field): void {
   global.f.warn("vendor-cluster", `a Cluster Mesh global Service: Cilium balances connections to it over the endpoints of every cluster whose Service ${root.get("metadata").raw("namespace") ?? "default"}/${root.get("metadata").raw("name")} is global and shared, and the input shows this cluster's only, so answers name this cluster's endpoints (with none here, the other clusters' serve every connection, where Junction answers none); ${prefers}${notShared}`);
 }
 
-export const ciliumKindHooks: KindHook[] = [{ kind: "Service", read: readForwardingMode }, { kind: "Service", read: readGlobalService }];
+/** A Service's labels, for toServices k8sServiceSelector (read raw: the Service's front end reports on them). */
+function readServiceLabels(root: Field, _ctx: ObjectContext, b: InventoryBuilder): void {
+  const md = root.get("metadata");
+  const name = md.raw("name"), namespace = md.raw("namespace");
+  if (typeof name !== "string") return;
+  stateOf(b).serviceLabels.set(`${typeof namespace === "string" && namespace ? namespace : "default"}/${name}`, md.raw("labels"));
+}
+
+export const ciliumKindHooks: KindHook[] = [{ kind: "Service", read: readForwardingMode }, { kind: "Service", read: readGlobalService }, { kind: "Service", read: readServiceLabels }];
+
+/**
+ * CiliumCIDRGroup (cilium.io/v2, v2alpha1; cluster-scoped): spec.externalCIDRs, the addresses a
+ * CIDR rule's cidrGroupRef (by name) or cidrGroupSelector (by the group's labels) stands for
+ * (pkg/policy/api/cidr.go CIDRRuleSlice.GetAsEndpointSelectors: the group's label, the rule's except
+ * as prefixes left out).
+ */
+const cidrGroupFrontEnd: FrontEnd = {
+  kind: "CiliumCIDRGroup", apiVersions: ["cilium.io/v2", "cilium.io/v2alpha1"], namespaced: false,
+  read(root, _ctx, b) {
+    const meta = readMeta(root, false);
+    const cidrs = (root.get("spec").get("externalCIDRs").list() ?? []).map((c) => readCidrAs(c, "cilium")).filter((c): c is Cidr => c !== undefined);
+    if (meta) stateOf(b).cidrGroups.set(meta.name, { labels: meta.labels, cidrs });
+  },
+};
+
+export const ciliumFrontEnds: FrontEnd[] = [ciliumFrontEnd("CiliumNetworkPolicy"), ciliumFrontEnd("CiliumClusterwideNetworkPolicy"), cidrGroupFrontEnd];

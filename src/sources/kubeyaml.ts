@@ -9,7 +9,7 @@
 import { goTrimSpace } from "../model/gostrings.js";
 import { plainBlockObstacle } from "./blockyaml.js";
 import type { Alias, Document, DocumentOptions, Node, Pair, ParseOptions, Scalar, SchemaOptions } from "yaml";
-import { yaml } from "./yamllib.js";
+import { withoutStacks, yaml } from "./yamllib.js";
 
 /** A reading failure at `offset` (in the parsed text). */
 export class KubeYamlError extends Error {
@@ -403,10 +403,10 @@ function deepCollectionAt(cst: readonly unknown[]): number | undefined {
 
 /** yaml().parseAllDocuments, its CST looked at before it is composed (deepCollectionAt): throws KubeYamlError on a collection nested too deeply. */
 function parseDocuments(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed[] {
-  const cst = Array.from(new (yaml().Parser)().parse(text));
+  const cst = withoutStacks(() => Array.from(new (yaml().Parser)().parse(text)));
   const deep = deepCollectionAt(cst);
   if (deep !== undefined) throw new KubeYamlError(`nested more than ${MAX_DEPTH} levels deep`, deep);
-  return Array.from(new (yaml().Composer)(options).compose(cst)) as Document.Parsed[];
+  return withoutStacks(() => Array.from(new (yaml().Composer)(options).compose(cst)) as Document.Parsed[]);
 }
 
 /** Whether `text` holds a collection nested more than MAX_DEPTH deep (deepCollectionAt), which the `yaml` library must not be given. */
@@ -614,7 +614,8 @@ export function indentQuotedScalars(text: string, options: ParseOptions & Docume
   let current = spelt.text;
   for (let round = 0; ; round++) {
     let docs: Document.Parsed[];
-    try { docs = parseDocuments(current, options); } catch (e) {
+    // (The spelt text's parse, when goYamlSpellings made one: not parsed twice.)
+    try { docs = round === 0 && spelt.docs ? spelt.docs : parseDocuments(current, options); } catch (e) {
       // (Its offset in the indented text, back to the text as written.)
       if (e instanceof KubeYamlError && e.offset !== undefined && inserted.length) throw new KubeYamlError(e.message, originalOffset(inserted, e.offset));
       throw e;
@@ -624,12 +625,28 @@ export function indentQuotedScalars(text: string, options: ParseOptions & Docume
     const fixed = quote === undefined ? undefined : indentContinuations(current, quote);
     if (!fixed || round === MAX_INDENT_ROUNDS) {
       if (fixed) throw new KubeYamlError(`more than ${MAX_INDENT_ROUNDS} quoted scalars with under-indented continuation lines in one document; indent them`, originalOffset(inserted, quote!));
+      if (options === PARSE_OPTIONS) lastRead = { input: text, text: current };
       return { text: current, docs, inserted, originalOffset: (o) => originalOffset(inserted, o), loneDashes: spelt.loneDashes };
     }
     current = fixed.text;
     inserted.push(...fixed.inserted);
     inserted.sort((a, b) => a[0] - b[0]);
   }
+}
+
+/**
+ * The last text indentQuotedScalars read and the text it gave the `yaml` library (only the texts: its
+ * parse of a large document takes about 1 KB a value, not to be kept), for kubectlReadText.
+ */
+let lastRead: { input: string; text: string } | undefined;
+
+/**
+ * indentQuotedScalars(text).text, without reading the text again when it was the last one read (the
+ * line of a diagnostic is looked up in the document just read, locate.ts: a document of lone '-' in
+ * flow collections was spelt twice, four parses of it).
+ */
+export function kubectlReadText(text: string): string {
+  return lastRead?.input === text ? lastRead.text : indentQuotedScalars(text).text;
 }
 
 /** What a lone '-' of a flow collection is written as for the `yaml` library (a private-use character). */
@@ -650,18 +667,20 @@ const MAX_SPELLING_ROUNDS = 200;
  *   LONE_DASH, which the Composer reads as "-" ("Block collections are not allowed within flow
  *   collections"). Not when the text holds LONE_DASH already: that '-' stays an error.
  */
-function goYamlSpellings(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): { text: string; loneDashes: boolean } {
-  const tags = text.includes("!<!"), dashes = /-[,\]}]/.test(text) && !text.includes(LONE_DASH);
-  if (!tags && !dashes) return { text, loneDashes: false };
-  let current = text, loneDashes = false;
+function goYamlSpellings(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): { text: string; loneDashes: boolean; docs?: Document.Parsed[] } {
+  if (!mayNeedGoYamlSpellings(text)) return { text, loneDashes: false };
+  const tags = text.includes("!<!"), dashes = !text.includes(LONE_DASH);
+  let current = text, loneDashes = false, docs: Document.Parsed[] | undefined;
   for (let round = 0; round < MAX_SPELLING_ROUNDS; round++) {
     const parsed = parseDocuments(current, options);
+    docs = parsed;
     const spans: [number, number, string][] = [];
     for (const e of parsed.flatMap((d) => d.errors)) {
       if (tags && e.code === "TAG_RESOLVE_FAILED" && /^!<!!?>$/.test(current.slice(e.pos[0], e.pos[1]))) spans.push([e.pos[0], e.pos[1], "!" + " ".repeat(e.pos[1] - e.pos[0] - 1)]);
       else if (dashes && loneDash(current, e.pos[0])) spans.push([e.pos[0], e.pos[0] + 1, LONE_DASH]);
     }
     if (!spans.length) break;
+    docs = undefined;
     let out = "", at = 0;
     for (const [start, end, by] of spans.sort((a, b) => a[0] - b[0])) {
       if (start < at) continue;
@@ -671,7 +690,12 @@ function goYamlSpellings(text: string, options: ParseOptions & DocumentOptions &
     }
     current = out + current.slice(at);
   }
-  return { text: current, loneDashes };
+  return { text: current, loneDashes, docs };
+}
+
+/** Whether goYamlSpellings may change `text` (a verbatim tag, or a '-' right before `,`, `]` or `}`): most texts are parsed as they are. */
+export function mayNeedGoYamlSpellings(text: string): boolean {
+  return text.includes("!<!") || /-[,\]}]/.test(text);
 }
 
 function originalOffset(inserted: [number, number][], offset: number): number {

@@ -4,9 +4,9 @@
 
 import { JsonIndex } from "./jsonpath.js";
 import type { LineCounter, Node, Document } from "yaml";
-import { yaml } from "./yamllib.js";
+import { withoutStacks, yaml } from "./yamllib.js";
 import { InputChangedError, type InputFile } from "./read.js";
-import { indentQuotedScalars } from "./kubeyaml.js";
+import { kubectlReadText, mayNeedGoYamlSpellings } from "./kubeyaml.js";
 import { BlockLines } from "./blocklocate.js";
 import type { Diagnostic, Path, SourceRef } from "../model/source.js";
 
@@ -97,7 +97,7 @@ export class Locator {
     let p = this.parsed.get(file.name);
     if (!p) {
       const lines = new (yaml().LineCounter)();
-      const docs = yaml().parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: false });
+      const docs = withoutStacks(() => yaml().parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false }));
       p = { docs: Array.isArray(docs) ? docs : [docs], lines, firstLine: 1 };
       this.parsed.set(file.name, p);
     }
@@ -112,13 +112,16 @@ export class Locator {
     if (!docs) { docs = new Map(); this.parsedDocs.set(file.name, docs); }
     let p = docs.get(index);
     if (!p) {
-      let lines = new (yaml().LineCounter)();
       const text = file.text.slice(range[0], range[1]);
-      let doc = yaml().parseDocument(text, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
-      if (doc.errors.length) {
+      const parse = (t: string, lineCounter: LineCounter) => withoutStacks(() => yaml().parseDocument(t, { lineCounter, uniqueKeys: false, version: "1.1", prettyErrors: false }));
+      let lines = new (yaml().LineCounter)();
+      // (A text go-yaml's spellings may change, kubeyaml.ts goYamlSpellings, is not parsed as it is
+      // first: a document of lone '-' in flow collections makes three errors of each.)
+      let doc = mayNeedGoYamlSpellings(text) ? undefined : parse(text, lines);
+      if (!doc || doc.errors.length) {
         // Read as kubectl reads it (kubeyaml.ts): the indented text has the same lines.
         lines = new (yaml().LineCounter)();
-        doc = yaml().parseDocument(indentQuotedScalars(text).text, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
+        doc = parse(kubectlReadText(text), lines);
       }
       p = { docs: [doc], lines, firstLine: this.index(file).lineAt(range[0]) };
       docs.set(index, p);
@@ -192,7 +195,8 @@ function embeddedLine(node: unknown, path: Path): number | undefined {
   const { isScalar, LineCounter, parseDocument } = yaml();
   if (!isScalar(node) || node.type !== "BLOCK_LITERAL" || typeof node.value !== "string" || rangeStart(node) === undefined) return undefined;
   const lines = new LineCounter();
-  const doc = parseDocument(node.value, { lineCounter: lines, uniqueKeys: false, version: "1.1" });
+  const value = node.value;
+  const doc = withoutStacks(() => parseDocument(value, { lineCounter: lines, uniqueKeys: false, version: "1.1", prettyErrors: false }));
   let inner: unknown = doc.contents, offset: number | undefined;
   for (const key of path) {
     const next = child(inner, key);

@@ -34,8 +34,11 @@ spec: {nodeName: node-b, containers: [{name: c, image: x}]}
 status: {phase: Running, podIP: 198.18.0.20}
 `;
 
-/** Service shop/web selecting web-1 at cluster IP 10.96.0.10: `spec` lines (indented) after its ports, then `status` (a line). */
-export const webService = (spec: string, status = "", ports = "{port: 80, targetPort: 8080, nodePort: 30080}"): string => `apiVersion: v1
+/**
+ * Service shop/web selecting web-1 at cluster IP 10.96.0.10: `spec` lines (indented) after its ports, then `status` (a line).
+ * Its port has nodePort 30080 when `spec` makes it a NodePort or LoadBalancer Service (the API server refuses a nodePort on a ClusterIP one).
+ */
+export const webService = (spec: string, status = "", ports = /\btype: (NodePort|LoadBalancer)\b/.test(spec) ? "{port: 80, targetPort: 8080, nodePort: 30080}" : "{port: 80, targetPort: 8080}"): string => `apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: shop}
 spec:

@@ -141,3 +141,22 @@ test("serve resumes after a dropped watch and lists again after 410 Gone, losing
     await agrees(s.url, c.kubeconfig, "after the re-list");
   } finally { stream.close(); await s.stop(); await c.cleanup(); }
 });
+
+// A policy change was applied alone, read without the input's CNI: under a cilium-config with
+// enable-k8s-networkpolicy "false" a NetworkPolicy changed live was enforced (the agent enforces
+// none); a Calico input's default-tier ties (breakTies) were skipped alike. Such inputs reload.
+test("serve: with a CNI in the input (Cilium's cilium-config here), a policy change reloads, so it is read as that CNI reads it", async () => {
+  const c = await cluster();
+  c.api.apply("ADDED", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cilium-config", namespace: "kube-system" }, data: { "enable-k8s-networkpolicy": "false" } });
+  const s = await serve(["--kubeconfig", c.kubeconfig]);
+  const stream = await events(s.url + "api/v1/events");
+  try {
+    await stream.next("hello");
+    const api = shopObjects().find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "api")!;
+    api.spec.ingress[0].from[0].podSelector.matchLabels = { app: "nobody" };
+    c.api.apply("MODIFIED", api);
+    const update = await stream.next("update");
+    await agrees(s.url, c.kubeconfig, "after a NetworkPolicy change under enable-k8s-networkpolicy false");
+    assert.equal(update.mode, "reload");
+  } finally { stream.close(); await s.stop(); await c.cleanup(); }
+});

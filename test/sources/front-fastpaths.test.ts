@@ -56,16 +56,16 @@ function errorsOf(l: ReturnType<typeof load>): string[] {
 
 test("pods in a row with the same labels share them, and the same invalid labels are reported again for each pod", () => {
   const l = load({ "p.json": podList([
-    ["a", { app: "x", bad: "-x-" }, []],
-    ["b", { app: "x", bad: "-x-" }, []],
-    ["c", { app: "x" }, []],
-    ["d", { app: "x" }, []],
-    ["e", { app: "x", n: 5 }, []],
-    ["f", { app: "x" }, []],
-    ["g", { app: "y", "-k": "v" }, []],
-    ["h", { app: "y", "-k": "v" }, []],
-    ["i", undefined, []],
-    ["j", {}, []],
+    ["a", { app: "x", bad: "-x-" }, [[]]],
+    ["b", { app: "x", bad: "-x-" }, [[]]],
+    ["c", { app: "x" }, [[]]],
+    ["d", { app: "x" }, [[]]],
+    ["e", { app: "x", n: 5 }, [[]]],
+    ["f", { app: "x" }, [[]]],
+    ["g", { app: "y", "-k": "v" }, [[]]],
+    ["h", { app: "y", "-k": "v" }, [[]]],
+    ["i", undefined, [[]]],
+    ["j", {}, [[]]],
   ]) });
   assert.deepEqual(errorsOf(l), [
     'items.0 metadata.labels.bad: label value "-x-" is invalid (at most 63 characters, alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric)',
@@ -349,7 +349,9 @@ test("a Service's ports are read raw as through their fields: valid ones without
     [{ port: 0, protocol: "bad" }, "spec.ports.0.port: 0 is below the minimum 1"],
   ];
   for (const [port, want] of cases) {
-    const l = load({ "s.json": JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "ns" }, spec: { selector: { app: "a" }, ports: [port] } }) });
+    // (A nodePort only on a NodePort Service: the API server refuses one on a ClusterIP Service.)
+    const type = (port as { nodePort?: unknown }).nodePort === undefined ? {} : { type: "NodePort" };
+    const l = load({ "s.json": JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "ns" }, spec: { ...type, selector: { app: "a" }, ports: [port] } }) });
     const errors = l.diagnostics.items.filter((d) => d.severity === "error").map((d) => `${(d.field ?? []).join(".")}: ${d.message}`);
     if (typeof want === "string") assert.deepEqual(errors.filter((e) => e === want), [want], `${JSON.stringify(port)}: ${errors.join("; ")}`);
     else {
@@ -392,6 +394,7 @@ test("a pod's fields read by name (metadata, spec, status: fields.ts props) give
     "error required :122 items.3 status.conditions.0.status: required field is missing",
     "error type :123 items.3 status.conditions.0.type: must be a string, not number 5",
     "error required :135 items.4 metadata.name: required field is missing: kubectl apply refuses generateName alone (\"from g-: cannot use generate name with apply\"; kubectl create would let the API server make up a name, which nothing can refer to); give the object a name",
+    "error required :140 items.4 spec.containers: Required value: a pod has at least one container (the API server refuses the Pod)",
     "error type :153 items.5 metadata.annotations.k8s.v1.cni.cncf.io/networks: must be a string, not number 5",
     "warning pod-ips-mismatch :175 items.5 status.podIPs: status.podIPs[0].ip (\"10.0.0.8\") differs from status.podIP (\"10.0.0.9\"): the API server keeps podIP alone and drops podIPs (Convert_v1_PodStatus_To_core_PodStatus), and so does Junction",
     "info implicit-namespace :5 items.0 : namespace \"ns\" is referenced but not defined; assumed to exist with its default label kubernetes.io/metadata.name=ns"

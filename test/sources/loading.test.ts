@@ -203,9 +203,9 @@ test("namespaces referenced but not defined are created with their default label
   const l = load({ "p.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ghost}\nspec: {containers: [{name: c}]}\n" });
   assert.deepEqual(l.inventory.namespaces.get("ghost"), { name: "ghost", labels: { "kubernetes.io/metadata.name": "ghost" }, implicit: true });
   assert.ok(l.diagnostics.items.some((d) => d.code === "implicit-namespace" && d.severity === "info"));
-  const r = await cli(["list", "-f", "-"], "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ghost}\nspec: {containers: [{name: c}]}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: s}\n");
+  const r = await cli(["list", "-f", "-"], "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ghost}\nspec: {containers: [{name: c}]}\n---\napiVersion: v1\nkind: LimitRange\nmetadata: {name: s}\n");
   assert.match(r.err, /note: namespace ghost is referenced but not defined/);
-  assert.match(r.err, /note: ignored 1 object of kinds Junction does not read: ServiceAccount \(1\)/);
+  assert.match(r.err, /note: ignored 1 object of kinds Junction does not read: LimitRange \(1\)/);
 });
 
 test("objects without a namespace are placed in default", () => {
@@ -229,10 +229,10 @@ test("reading diagnostics come before the model's, in file order, whether or not
   // Each file's objects are read into the model right after it is parsed; an object defined twice
   // makes the load start again with every file parsed first. Both orders of work give one order of diagnostics.
   const files = {
-    "a.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, labels: {'bad key!': x}}\nspec: {containers: [{name: c}]}\n",
+    "a.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, labels: {'bad key!': x}}\nspec: {containers: [{name: c, image: i}]}\n",
     "b.json": "[1]",
     "c.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {v: '1'}}\n",
-    "d.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: a}\nspec: {containers: [{name: c, ports: [{containerPort: 99999}]}]}\n",
+    "d.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: a}\nspec: {containers: [{name: c, image: i, ports: [{containerPort: 99999}]}]}\n",
   };
   const codes = (l: ReturnType<typeof load>) => l.diagnostics.items.map((d) => `${d.ref?.file}:${d.code}`);
   const once = load(files);

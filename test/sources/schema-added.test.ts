@@ -53,7 +53,7 @@ test("CiliumCIDRGroup (v2 and v2alpha1): valid passes; a typo is file:line; a CI
   assert.deepEqual(errorsOf(CCG), []);
   assert.deepEqual(errorsOf(CCG.replace("v2\n", "v2alpha1\n")), []);
   assert.deepEqual(errorsOf(CCG.replace("externalCIDRs", "externalCIDR")), ["in.yaml:5 spec.externalCIDRs: required field is missing", 'in.yaml:6 spec.externalCIDR: unknown field "externalCIDR" (did you mean "externalCIDRs"?)']);
-  assert.deepEqual(errorsOf(CCG.replace("10.0.0.0/8", "10.0.0.0/40")), ['in.yaml:6 spec.externalCIDRs[0]: "10.0.0.0/40" is not a valid cidr']);
+  assert.deepEqual(errorsOf(CCG.replace("10.0.0.0/8", "10.0.0.0/40")), ['in.yaml:6 spec.externalCIDRs[0]: "10.0.0.0/40" is not a valid CIDR (the CRD\'s format: cidr, Go\'s net.ParseCIDR, refuses a prefix length above 32)']);
 });
 
 const UDN = `${NS}apiVersion: k8s.ovn.org/v1

@@ -172,9 +172,9 @@ spec:
 });
 
 test("an unsupported apiVersion of a known kind is an error; unknown kinds are only counted", () => {
-  const l = load({ "a.yaml": "apiVersion: networking.k8s.io/v2\nkind: NetworkPolicy\nmetadata: {name: p}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: c}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: d}\n" });
+  const l = load({ "a.yaml": "apiVersion: networking.k8s.io/v2\nkind: NetworkPolicy\nmetadata: {name: p}\n---\napiVersion: v1\nkind: LimitRange\nmetadata: {name: c}\n---\napiVersion: v1\nkind: LimitRange\nmetadata: {name: d}\n" });
   assert.match(formatDiagnostic(l.diagnostics.errors[0]), /a\.yaml:1 apiVersion: NetworkPolicy "networking\.k8s\.io\/v2" is not supported \(supported: networking\.k8s\.io\/v1, projectcalico\.org\/v3, crd\.projectcalico\.org\/v1\)/);
-  assert.equal(l.inventory.unknownKinds.get("ServiceAccount"), 2);
+  assert.equal(l.inventory.unknownKinds.get("LimitRange"), 2);
 });
 
 test("YAML syntax errors carry the line; JSON files are read too", () => {

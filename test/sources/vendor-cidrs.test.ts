@@ -81,7 +81,7 @@ test("Cilium CIDRs: /08 passes the API server but the agent refuses the policy; 
     "error 206 spec.egressDeny.0.toCIDRSet.0.except.1: allow CIDR prefix 10.9.0.0/16 does not contain exclude CIDR prefix 10.0.0.0/8",
   ]);
   const group = read(cnp(`  egressDeny:\n  - toCIDRSet: [{cidrGroupSelector: {matchLabels: {a: b}}}]`));
-  assert.match(group.diags.join("\n"), /toCIDRSet\.0\.cidrGroupSelector: CiliumCIDRGroup references are not supported/);
+  assert.match(group.diags.join("\n"), /toCIDRSet\.0: no CiliumCIDRGroup whose labels the selector matches in the input: this entry matches no address/);
 });
 
 // Calico: libcalico-go validator/v3 validateCIDR (cnet.ParseCIDROrIP: "An IP address is valid, and

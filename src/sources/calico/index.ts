@@ -22,6 +22,8 @@ import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoS
 import { addressKey, type AddressKey, type Cidr } from "../../model/ip.js";
 import type { Endpoint } from "../../model/endpoint.js";
 import { felixFrontEnds, felixKindHooks } from "./felix.js";
+import { byServiceAccount, serviceAccountFrontEnd } from "./serviceaccounts.js";
+import type { Term } from "./selector.js";
 
 const APIS = ["projectcalico.org/v3", "crd.projectcalico.org/v1"];
 const DEFAULT_ALLOW_PROFILE = "projectcalico-default-allow";
@@ -36,7 +38,8 @@ const ADMIN_API_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "Cl
 
 interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
 /** `key`: felix's tie-break between policies of one order (calc/policy_sorter.go PolKVLess): name/namespace/kind. */
-interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field }
+/** `accounts`: the serviceAccountSelector's alternatives, each subject narrowed by them once every object is read (placeTiers). */
+interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field; untracked?: { f: Field; which: string; subjects: readonly EndpointSelector[] }; accounts?: Term[] }
 interface CalicoState { policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
 
 const CALICO: StateKey<CalicoState> = { make: () => ({ policies: [], tiers: new Map() }), settle: placeTiers };
@@ -61,8 +64,6 @@ function readOrder(f: Field): number | undefined {
  */
 function readSubjects(spec: Field, namespace: string | undefined): EndpointSelector[] {
   const terms = readCalicoSelector(spec.get("selector")) ?? [];
-  const sa = spec.get("serviceAccountSelector");
-  if (sa.present && sa.string() !== "all()") sa.error("unsupported", "serviceAccountSelector matches ServiceAccount labels, which are not in the model");
   const nsField = spec.get("namespaceSelector");
   const nsTerms = namespace === undefined && given(nsField) ? readCalicoSelector(nsField) ?? [] : undefined;
   if (namespace !== undefined) return terms.flatMap((t) => calicoSelectors({ namespaces: { kind: "name", name: namespace }, labels: selector({}, t.reqs), kinds: ["pod"] }));
@@ -101,12 +102,12 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
       const spec = root.get("spec");
       if (spec.present && !spec.object()) return;
       const early = ["doNotTrack", "preDNAT"].filter((k) => spec.get(k).bool() === true);
-      for (const k of early) spec.get(k).error("unsupported", `${k} policies act on host traffic before connection tracking or forwarding, which the model does not describe`);
       const forward = !early.length && spec.get("applyOnForward").bool() === true;
       const scope: CalicoScope = { namespace: meta?.namespace, b };
       const order = readOrder(spec.get("order"));
       const tier = spec.get("tier").string({ nonEmpty: true }) ?? "default";
       const subjects = readSubjects(spec, meta?.namespace);
+      const accounts = readAccountTerms(spec.get("serviceAccountSelector"));
       const types = readTypes(spec);
       const ingress = readRules(spec, "ingress", scope), egress = readRules(spec, "egress", scope);
       if (!meta) return;
@@ -117,7 +118,7 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
         ...policyRules(types.has("Ingress") ? ingress : undefined, types.has("Egress") ? egress : undefined), src: ctx.ref,
       }));
       b.inv.policies.push(...policies);
-      stateOf(b).policies.push({ policies, key: `${meta.name}/${meta.namespace ?? ""}/${kind}`, tier, order, tierField: spec.get("tier") });
+      stateOf(b).policies.push({ policies, key: `${meta.name}/${meta.namespace ?? ""}/${kind}`, tier, order, tierField: spec.get("tier"), ...(early.length ? { untracked: { f: spec.get(early[0]), which: early[0], subjects } } : {}), ...(accounts ? { accounts } : {}) });
     },
   };
 }
@@ -131,11 +132,41 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
  */
 function onForward(f: Field, subjects: readonly EndpointSelector[], b: InventoryBuilder): void {
   b.defer(() => {
-    const heps = [...b.inv.endpoints.filter((e) => e.kind === "workload" && e.labels[HOST_ENDPOINT_LABEL] !== undefined), ...b.inv.endpoints.flatMap((e) => (e.hostEndpoint ? [e.hostEndpoint] : []))];
-    const hit = heps.find((h) => subjects.some((s) => s.kinds.includes("workload") && matches(s.labels, h.labels)));
+    const hit = hostEndpointSelected(subjects, b);
     if (hit) f.error("unsupported", `applyOnForward applies the policy to the traffic host endpoint ${hit.name} forwards too, which the model does not describe`);
     else f.info("vendor-forward", "applyOnForward changes only what host endpoints forward, and the policy selects no host endpoint of the input: read as without it");
   });
+}
+
+/** The first host endpoint of the input a subject selects (once every object is read). */
+function hostEndpointSelected(subjects: readonly EndpointSelector[], b: InventoryBuilder): { name: string } | undefined {
+  const heps = [...b.inv.endpoints.filter((e) => e.kind === "workload" && e.labels[HOST_ENDPOINT_LABEL] !== undefined), ...b.inv.endpoints.flatMap((e) => (e.hostEndpoint ? [e.hostEndpoint] : []))];
+  return heps.find((h) => subjects.some((s) => s.kinds.includes("workload") && matches(s.labels, h.labels)));
+}
+
+/**
+ * doNotTrack and preDNAT (GlobalNetworkPolicy only; the CRD's rules and libcalico-go's validator
+ * want applyOnForward with them, preDNAT without egress): felix gives such a policy to host endpoints
+ * only, in their raw (untracked) and mangle (pre-DNAT) chains; a workload endpoint gets the normal
+ * tiers alone (felix calc/event_sequencer.go tierInfoToProtoTierInfo sorts them into untrackedTiers
+ * and preDNATTiers, which flushEndpointTierUpdates hands to HostEndpointUpdate only), so the policy
+ * neither decides nor isolates a pod's traffic, and its tier's default action does not apply for it.
+ * Once every object is read (placeTiers): an error when a subject selects a host endpoint of the
+ * input (what it does there, before conntrack or DNAT, is not modelled; --lenient reads it as a
+ * normal policy), else a note, and the policy is left out.
+ */
+function dropUntracked(state: CalicoState, b: InventoryBuilder): void {
+  const dropped = new Set<Policy>();
+  state.policies = state.policies.filter((p) => {
+    if (!p.untracked) return true;
+    const { f, which, subjects } = p.untracked;
+    const hit = hostEndpointSelected(subjects, b);
+    if (hit) { f.error("unsupported", `${which} policies act on host endpoint ${hit.name}'s traffic ${which === "preDNAT" ? "before DNAT" : "before connection tracking (untracked)"}, which the model does not describe`); return true; }
+    f.info("vendor-untracked", `felix applies ${which} policies to host endpoints only (workload endpoints get the normal tiers alone: calc/event_sequencer.go tierInfoToProtoTierInfo), and this one selects no host endpoint of the input: it changes nothing for pods (nor does its tier's default action for them)`);
+    for (const x of p.policies) dropped.add(x);
+    return false;
+  });
+  if (dropped.size) b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !dropped.has(p)));
 }
 
 const tierFrontEnd: FrontEnd = {
@@ -151,8 +182,37 @@ const tierFrontEnd: FrontEnd = {
   },
 };
 
+/**
+ * serviceAccountSelector (not all()): felix ANDs it, its keys prefixed with `pcsa.`, to the policy's
+ * selector (networkpolicyprocessor.go prefixAndAppendSelector): each subject becomes one per
+ * alternative and namespace, naming the ServiceAccounts that meet it (serviceaccounts.ts).
+ */
+function narrowByAccounts(state: CalicoState, b: InventoryBuilder): void {
+  for (const m of state.policies) {
+    if (!m.accounts) continue;
+    const terms = m.accounts;
+    const next = m.policies.flatMap((p) => terms.flatMap((t) => byServiceAccount(p.subject, t.reqs, b).map((subject): Policy => ({ ...p, subject }))));
+    const old = new Set(m.policies);
+    const at = b.inv.policies.findIndex((p) => old.has(p));
+    const kept = b.inv.policies.filter((p) => !old.has(p));
+    kept.splice(at < 0 ? kept.length : at, 0, ...next);
+    b.inv.policies.splice(0, b.inv.policies.length, ...kept);
+    m.policies = next;
+  }
+}
+
+/** A serviceAccountSelector's alternatives; undefined when it selects every pod (absent, empty or all()). */
+function readAccountTerms(f: Field): Term[] | undefined {
+  if (!given(f) || f.string() === "all()") return undefined;
+  const terms = readCalicoSelector(f);
+  if (terms?.some((t) => t.global)) { f.error("unsupported", "global() is supported only as the whole namespaceSelector"); return undefined; }
+  return terms;
+}
+
 /** Once every Calico object is read: each policy's tier decides its model tier and priority. */
 function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
+  dropUntracked(state, builder);
+  narrowByAccounts(state, builder);
   const tiers = new Map<string, TierDef>(Object.entries(BUILTIN_TIERS));
   for (const [name, def] of state.tiers) tiers.set(name, def);
   const order = [...tiers.keys()].sort((a, b) => tiers.get(a)!.order - tiers.get(b)!.order || (a < b ? -1 : 1));
@@ -332,7 +392,7 @@ function networkSetFrontEnd(kind: "NetworkSet" | "GlobalNetworkSet"): FrontEnd {
 
 export const calicoFrontEnds: FrontEnd[] = [
   policyFrontEnd("NetworkPolicy"), policyFrontEnd("GlobalNetworkPolicy"), tierFrontEnd,
-  hostEndpointFrontEnd, networkSetFrontEnd("NetworkSet"), networkSetFrontEnd("GlobalNetworkSet"), ...felixFrontEnds, ipPoolFrontEnd,
+  hostEndpointFrontEnd, networkSetFrontEnd("NetworkSet"), networkSetFrontEnd("GlobalNetworkSet"), ...felixFrontEnds, ipPoolFrontEnd, serviceAccountFrontEnd,
 ];
 
 /** Calico's readings of built-in kinds (lowering.ts runs them after the kind's front end). */

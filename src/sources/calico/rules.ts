@@ -13,6 +13,7 @@ import type { Field } from "../fields.js";
 import type { InventoryBuilder } from "../builder.js";
 import { readCidrAs } from "../k8s.js";
 import { parseSelector, SelectorError, toDnf, type SelectorExpr, type Term } from "./selector.js";
+import { byServiceAccount } from "./serviceaccounts.js";
 
 export const CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace";
 /** Put on the Workloads host endpoints become, so that global() and default-deny can find them. */
@@ -269,7 +270,24 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
       if (!names) peers.push(notIn ? Object.assign(networkSetPeer(reqs, ns, scope), { notIn }) : networkSetPeer(reqs, ns, scope));
     }
   }
-  return peers;
+  const saSel = entity.get("serviceAccounts").get("selector");
+  return given(saSel) && saSel.string() !== "all()" ? byAccounts(peers, readCalicoSelector(saSel) ?? [], scope) : peers;
+}
+
+/**
+ * serviceAccounts.selector (rules.go parseServiceAccounts: its keys prefixed with `pcsa.`, ANDed to
+ * the entity's selector): the endpoints peers narrowed to the pods whose ServiceAccount meets an
+ * alternative, once every object is read (serviceaccounts.ts); a network set or host endpoint has no
+ * ServiceAccount, so it stays only where an alternative holds for no labels at all.
+ */
+function byAccounts(peers: Peer[], terms: Term[], scope: CalicoScope): Peer[] {
+  const bare = terms.some((t) => matches(selector({}, t.reqs), {}));
+  const endpoints = peers.filter((p): p is Extract<Peer, { kind: "endpoints" }> => p.kind === "endpoints" && p.selector.kinds.includes("pod"));
+  const out = peers.filter((p) => !endpoints.includes(p as Extract<Peer, { kind: "endpoints" }>) && bare);
+  scope.b.defer(() => {
+    for (const p of endpoints) for (const t of terms) for (const sel of byServiceAccount(p.selector, t.reqs, scope.b)) out.push({ ...p, selector: sel });
+  });
+  return out;
 }
 
 /**
@@ -318,7 +336,7 @@ function globalPeers(reqs: Requirement[]): Peer[] {
 function readServiceAccounts(f: Field): string[] | "any" | undefined | null {
   if (!f.object()) return undefined;
   const sel = f.get("selector");
-  if (given(sel) && sel.string() !== "all()") { sel.error("unsupported", "serviceAccounts.selector matches ServiceAccount labels, which are not in the model; use serviceAccounts.names"); return null; }
+  if (given(sel) && sel.string() !== "all()" && readCalicoSelector(sel)?.some((t) => t.global)) { sel.error("unsupported", "global() is supported only as the whole namespaceSelector"); return null; }
   const names = f.get("names").list()?.map((n) => n.string({ required: true })).filter((s): s is string => s !== undefined) ?? [];
   return names.length ? names : given(sel) ? "any" : undefined;
 }

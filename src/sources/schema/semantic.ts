@@ -7,7 +7,7 @@ import { parseAddress } from "../../model/ip.js";
 import { matches } from "../../model/selector.js";
 import type { RawObject } from "../documents.js";
 import { Field, ObjectContext } from "../fields.js";
-import { labelKeyError, readCidr, readLabels, readSelector } from "../k8s.js";
+import { dnsLabelError, dnsSubdomainError, labelKeyError, readCidr, readLabels, readSelector } from "../k8s.js";
 
 type Rule = (root: Field) => void;
 
@@ -33,6 +33,52 @@ const rcSelectsTemplate: Rule = (root) => {
   const labels = spec.get("template").get("metadata").get("labels");
   const have = readLabels(labels);
   if (Object.entries(want).some(([k, v]) => have[k] !== v)) labels.error("selector-mismatch", "selector does not match template labels (the API server refuses the ReplicationController)");
+};
+
+/**
+ * batch/v1 Jobs' selectors (pkg/apis/batch/validation ValidateJob, ValidateGeneratedSelector,
+ * ValidateJobSpec; pkg/registry/batch/job strategy.go generateSelector). With `manualSelector:
+ * true` the selector is required, not empty, and selects the template's labels. Without it the
+ * API server adds `batch.kubernetes.io/controller-uid: UID` to the selector and the controller-uid
+ * and job-name labels to the template, and then refuses a selector that does not select those
+ * generated labels ("`selector` not auto-generated"): a manifest's own selector (a new Job gets a new
+ * UID; a dump's carries `metadata.uid`) is refused unless it selects them. Read otherwise, a Job the
+ * API server refused was a workload whose pods policies select.
+ */
+const jobSelector: Rule = (root) => {
+  const spec = root.get("spec"), sel = spec.get("selector");
+  const manual = spec.raw("manualSelector") === true;
+  const labels = spec.get("template").get("metadata").get("labels");
+  if (!sel.present) {
+    if (manual) sel.error("required", "Required value: a Job with manualSelector: true has a selector (the API server refuses it)");
+    return;
+  }
+  if (!sel.object()) return;
+  const before = root.ctx.diags.items.length;
+  const s = readSelector(sel);
+  if (root.ctx.diags.items.length > before) return;
+  const template = readLabels(labels);
+  if (manual) {
+    if (s.requirements.length === 0 || !matches(s, template)) labels.error("selector-mismatch", "`selector` does not match template `labels` (the API server refuses the Job)");
+    return;
+  }
+  const md = root.get("metadata");
+  // (A Job without metadata.uid gets a new one, which no requirement written in the manifest can name.)
+  const uid = typeof md.raw("uid") === "string" && md.raw("uid") !== "" ? (md.raw("uid") as string) : "\u0000a new UID";
+  const name = typeof md.raw("name") === "string" ? (md.raw("name") as string) : "";
+  const generated = { "controller-uid": uid, "batch.kubernetes.io/controller-uid": uid, "job-name": name, "batch.kubernetes.io/job-name": name };
+  if (!matches(s, generated) || !matches(s, { ...template, ...generated })) sel.error("selector-mismatch", "Invalid value: `selector` not auto-generated: without manualSelector: true the API server generates the selector (batch.kubernetes.io/controller-uid) and refuses one that does not select its generated labels; remove the selector, or set manualSelector: true");
+};
+
+/**
+ * batch/v1 ValidateJobTemplateSpec (a CronJob's job template): its selector is always generated, so
+ * a `selector` ("`selector` will be auto-generated") and `manualSelector: true` are refused.
+ */
+const cronJobSelector: Rule = (root) => {
+  const spec = root.get("spec").get("jobTemplate").get("spec");
+  if (!spec.present) return;
+  if (spec.get("selector").present) spec.get("selector").error("invalid", "Invalid value: `selector` will be auto-generated (the API server refuses a CronJob's job template with a selector)");
+  if (spec.raw("manualSelector") === true) spec.get("manualSelector").error("unsupported", "Unsupported value: true: supported values: \"nil\", \"false\" (the API server refuses it in a CronJob's job template)");
 };
 
 /**
@@ -72,12 +118,30 @@ const servicePorts: Rule = (root) => {
     if (!p.object()) continue;
     const name = typeof p.get("name").value === "string" ? (p.get("name").value as string) : "";
     if (list.length > 1 && name === "") p.get("name").error("required", "required when a Service has several ports (the API server: Required value)");
+    else if (name !== "" && dnsLabelError(name)) p.get("name").error("invalid-name", `Invalid value: ${dnsLabelError(name)} (validateServicePort: a Service port's name is a DNS-1123 label; the API server refuses it)`);
     else if (name !== "" && names.has(name)) p.get("name").error("duplicate", `Duplicate value: ${JSON.stringify(name)}`);
     names.add(name);
+    // (ValidateService: SetDefaults_Service makes an empty type ClusterIP first.)
+    const type = spec.raw("type");
+    if ((type === undefined || type === null || type === "ClusterIP" || type === "") && typeof p.raw("nodePort") === "number" && p.raw("nodePort") !== 0) p.get("nodePort").error("forbidden", "Forbidden: may not be used when `type` is 'ClusterIP' (the API server refuses it; kube-proxy opens no node port for a ClusterIP Service)");
     const pair = `${String(p.get("port").value)}/${typeof p.get("protocol").value === "string" ? p.get("protocol").value : "TCP"}`;
     if (pairs.has(pair)) p.error("duplicate", `Duplicate value: port ${pair} is listed twice`);
     pairs.add(pair);
   }
+};
+
+/**
+ * core/v1 ValidateService for an ExternalName Service: `externalName` (a trailing dot allowed) is
+ * required and a DNS-1123 subdomain ("spec.externalName: Required value").
+ */
+const serviceExternalName: Rule = (root) => {
+  const spec = root.get("spec");
+  if (spec.raw("type") !== "ExternalName") return;
+  const v = spec.raw("externalName");
+  const cname = typeof v === "string" ? (v.endsWith(".") ? v.slice(0, -1) : v) : "";
+  if (cname === "") { spec.get("externalName").error("required", "Required value: an ExternalName Service names its external name (the API server refuses it)"); return; }
+  const e = dnsSubdomainError(cname);
+  if (e) spec.get("externalName").error("invalid", `Invalid value: ${e} (the API server refuses it)`);
 };
 
 /**
@@ -314,6 +378,58 @@ const podSpecNames = (at: readonly string[]): Rule => (root) => {
   }
 };
 
+/**
+ * pkg/apis/core/validation ValidatePodSpec, validateContainers and validateContainerCommon, which
+ * the OpenAPI schema does not carry: a PodSpec has containers ("spec.containers: Required value";
+ * the Go struct is not a pointer, so a Pod without `spec` is validated as the zero PodSpec and
+ * refused, as is a template with `metadata` and no `spec`), and each container and init container
+ * has a name that is a DNS-1123 label. (It has an image too, "containers[0].image: Required value",
+ * which is not checked: an image changes no answer, and manifests written for analysis, the
+ * examples and tests among them, leave it out.) A controller without its template is the front
+ * end's error (core.ts), not repeated here.
+ */
+const podSpecRequired = (at: readonly string[]): Rule => (root) => {
+  const holder = fieldAt(root, at.slice(0, -1));
+  if (!holder.object()) return;
+  const spec = holder.get(at[at.length - 1]);
+  const containers = spec.get("containers");
+  if (!Array.isArray(containers.value) || containers.value.length === 0) {
+    const whose = at.length > 1 ? `the ${root.ctx.kind}'s template` : `the ${root.ctx.kind}`;
+    containers.error("required", spec.present
+      ? `Required value: a pod has at least one container (the API server refuses ${whose})`
+      : `Required value: ${whose} has no spec, so no containers, and the API server refuses it (it validates the zero PodSpec)`);
+    return;
+  }
+  for (const group of ["containers", "initContainers"] as const) {
+    for (const c of Array.isArray(spec.raw(group)) ? spec.get(group).list() ?? [] : []) {
+      if (!c.object()) continue;
+      const name = c.raw("name");
+      if (name === "") c.get("name").error("required", "Required value: a container has a name (the API server refuses an empty one)");
+      else if (typeof name === "string") { const e = dnsLabelError(name); if (e) c.get("name").error("invalid-name", `Invalid value: ${e} (a container's name is a DNS-1123 label)`); }
+    }
+  }
+};
+
+/** Whether a PodSpec may break podSpecRequired: a cheap look at the raw object (what is at `at`, its containers and their names). */
+function mayLackContainers(obj: Record<string, unknown>, at: readonly string[]): boolean {
+  let holder: unknown = obj;
+  for (const k of at.slice(0, -1)) holder = holder !== null && typeof holder === "object" ? (holder as Record<string, unknown>)[k] : undefined;
+  if (holder === null || typeof holder !== "object" || Array.isArray(holder)) return false;
+  const spec = (holder as Record<string, unknown>)[at[at.length - 1]];
+  if (spec === null || typeof spec !== "object") return true;
+  const containers = (spec as Record<string, unknown>).containers;
+  if (!Array.isArray(containers) || containers.length === 0) return true;
+  for (const list of [containers, (spec as Record<string, unknown>).initContainers]) {
+    if (!Array.isArray(list)) continue;
+    for (const c of list) {
+      if (c === null || typeof c !== "object") continue;
+      const name = (c as Record<string, unknown>).name;
+      if (typeof name === "string" && (name === "" || dnsLabelError(name) !== undefined)) return true;
+    }
+  }
+  return false;
+}
+
 /** Whether a PodSpec may break podSpecNames: a cheap look at the raw object (most pods have one container and unique port names). */
 function mayRepeatNames(obj: Record<string, unknown>, at: readonly string[]): boolean {
   let spec: unknown = obj;
@@ -342,8 +458,8 @@ const RULES: Record<string, Rule[]> = {
   "apps/Deployment": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)], "apps/StatefulSet": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
   "apps/DaemonSet": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)], "apps/ReplicaSet": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
   "/ReplicationController": [rcSelectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
-  "batch/Job": [templateRestart(TEMPLATE, JOB_POLICIES)], "batch/CronJob": [templateRestart(JOB_TEMPLATE, JOB_POLICIES)],
-  "/Service": [servicePorts, serviceClusterIPs], "/Node": [nodeCidrs],
+  "batch/Job": [jobSelector, templateRestart(TEMPLATE, JOB_POLICIES)], "batch/CronJob": [cronJobSelector, templateRestart(JOB_TEMPLATE, JOB_POLICIES)],
+  "/Service": [servicePorts, serviceExternalName, serviceClusterIPs], "/Node": [nodeCidrs],
 };
 
 const RULE_KINDS = new Set(Object.keys(RULES).map((k) => k.slice(k.indexOf("/") + 1)));
@@ -355,6 +471,7 @@ function commonRules(raw: RawObject, group: string): Rule[] {
   if (hasFinalizers(raw.obj)) out.push(finalizers(BUILT_IN_GROUPS.has(group)));
   const at = BUILT_IN_GROUPS.has(group) ? POD_SPEC[raw.kind] : undefined;
   if (at && mayRepeatNames(raw.obj, at)) out.push(podSpecNames(at));
+  if (at && mayLackContainers(raw.obj, at)) out.push(podSpecRequired(at));
   return out;
 }
 
