@@ -81,6 +81,11 @@ export interface TlsMaterial {
   kind: "Secret" | "ConfigMap";
   namespace: string;
   name: string;
+  /**
+   * A Secret's data without tls.crt (decoded), for Envoy Gateway's SecurityPolicy: basicAuth's
+   * `.htpasswd`, apiKeyAuth's client ids and keys. Never printed.
+   */
+  data?: Record<string, string>;
   /** PEM certificates found (tls.crt, or ca.crt for CA bundles). */
   certificates: string[];
   /** A Secret's tls.key (PEM), for data planes that serve the certificate (the nginx target); never printed. */
@@ -134,6 +139,58 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   healthCheck?: { panicThreshold?: number };
   /** The deprecated fields it sets ("spec.targetRef", "spec.compression"): a Warning condition on its ancestors. */
   deprecatedFields?: string[];
+}
+
+/** A SecurityPolicy's authorization rule (api/v1alpha1/authorization_types.go AuthorizationRule). */
+export interface AuthorizationRule {
+  /** name, or Envoy Gateway's "securitypolicy/NS/NAME/rule/N" (defaultAuthorizationRuleName). */
+  name: string;
+  index: number;
+  action: "Allow" | "Deny";
+  /** operation.methods (any of them; Envoy matches :method case-insensitively) and operation.path (PathPrefix by default). */
+  methods: string[];
+  path?: { type: "Exact" | "PathPrefix" | "RegularExpression"; value: string; invert: boolean };
+  /** principal.clientCIDRs (net.ParseCIDR's networks): any of them, the client address Envoy reads. */
+  clientCIDRs: Cidr[];
+  /** principal.headers: every header, any of its values (exact, the header's values joined with ","). */
+  headers: { name: string; values: string[] }[];
+  /** principal.jwt: the token's claims and scopes (provider's). */
+  jwt?: { provider: string; claims: { name: string; valueType: "String" | "StringArray"; values: string[] }[]; scopes: string[] };
+  /** Parts Junction does not evaluate (cel, clientIPGeoLocations): the rule's match is unknown. */
+  unevaluated?: string;
+}
+
+/**
+ * Envoy Gateway's SecurityPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0
+ * api/v1alpha1/securitypolicy_types.go), as far as it changes the answer a request gets: the
+ * authentication filters (apiKeyAuth, basicAuth, jwt, extAuth, oidc) and authorization (RBAC).
+ */
+export interface SecurityPolicy extends ObjectMeta {
+  targets: BackendTrafficPolicy["targets"];
+  selectors: BackendTrafficPolicy["selectors"];
+  mergeType?: "StrategicMerge" | "JSONMerge";
+  authorization?: { defaultAction: "Allow" | "Deny"; rules: AuthorizationRule[] };
+  /** basicAuth.users: the Secret (namespace defaults to the policy's) whose `.htpasswd` holds {SHA} users. */
+  basicAuth?: { users: { namespace: string; name: string } };
+  /** apiKeyAuth: the Secrets of client ids and keys, and where the key is read from (the first source that has one). */
+  apiKeyAuth?: { credentialRefs: { namespace: string; name: string }[]; extractFrom: { headers: string[]; params: string[]; cookies: string[] }[] };
+  /** jwt: optional (allow_missing), failOpen (allow_missing_or_failed), the providers and where each reads its token. */
+  jwt?: { optional: boolean; failOpen: boolean; providers: { name: string; extractFrom?: { headers: { name: string; prefix: string }[]; cookies: string[]; params: string[] } }[] };
+  /** extAuth: the external authorization service decides (failOpen when it cannot be reached). */
+  extAuth?: { failOpen: boolean; service: string };
+  /** oidc: a request without a session is redirected to the provider. */
+  oidc?: { provider: string };
+  /** What Envoy Gateway cannot translate in it (buildAuthorization): its HTTP routes answer 500. */
+  errors: string[];
+  /**
+   * validateSecurityPolicy's error, checked where the policy targets an HTTPRoute or GRPCRoute
+   * ("invalid SecurityPolicy: ..."), and validateSecurityPolicyForTCP's, where it targets a TCPRoute
+   * ("invalid SecurityPolicy for TCP route: ..."): the policy is not translated there at all.
+   */
+  invalid?: string;
+  tcpInvalid?: string;
+  /** Features read but not modelled (cors, csrf): named in explanations. */
+  unmodelled: string[];
 }
 
 /**
@@ -274,6 +331,7 @@ export interface RouteGraph {
   backendTlsPolicies: BackendTlsPolicy[];
   backendTrafficPolicies: BackendTrafficPolicy[];
   clientTrafficPolicies: ClientTrafficPolicy[];
+  securityPolicies: SecurityPolicy[];
   envoyProxies: EnvoyProxy[];
   /** Envoy Gateway's configuration, when the input holds it. */
   envoyGatewayConfig?: EnvoyGatewayConfig;
@@ -287,7 +345,7 @@ export function hasIngressSemantics(gw: Gateway): boolean {
 }
 
 export function emptyRouteGraph(): RouteGraph {
-  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], backendTrafficPolicies: [], clientTrafficPolicies: [], envoyProxies: [], objectKeys: new ObjectIndex() };
+  return { gatewayClasses: [], gateways: [], listenerSets: [], routes: [], referenceGrants: [], tlsMaterial: [], backendTlsPolicies: [], backendTrafficPolicies: [], clientTrafficPolicies: [], securityPolicies: [], envoyProxies: [], objectKeys: new ObjectIndex() };
 }
 
 /**

@@ -29,6 +29,7 @@ import { ciliumFrontEnds, ciliumKindHooks } from "./cilium.js";
 import { istioProxyConfigHooks } from "./istio/proxyconfig.js";
 import { envoyGatewayFrontEnds } from "./envoy-gateway.js";
 import { envoyGatewayClientFrontEnds } from "./envoy-gateway-client.js";
+import { envoyGatewaySecurityFrontEnds } from "./envoy-gateway-security.js";
 import { istioFrontEnds } from "./istio/index.js";
 import { linkerdFrontEnds } from "./linkerd/index.js";
 import { kubevirtFrontEnds } from "./kubevirt.js";
@@ -47,6 +48,7 @@ export const FRONT_ENDS: readonly FrontEnd[] = [
   ...gatewayApiFrontEnds,
   ...envoyGatewayFrontEnds,
   ...envoyGatewayClientFrontEnds,
+  ...envoyGatewaySecurityFrontEnds,
   trafficPolicyFrontEnd,
   ...calicoFrontEnds,
   ...ciliumFrontEnds,

@@ -21,6 +21,7 @@ export function withPort(host: string, port: number | undefined): string {
 
 function answer(r: RouteResult): string {
   if (r.connection) return `connection ${r.connection}`;
+  if (r.undetermined) return "undetermined";
   const parts = [r.status === null ? ("unknown" in r && r.unknown ? "unknown" : "connected") : String(r.status)];
   if (r.grpcCode) parts.push(`grpc ${r.grpcCode}`);
   if (r.redirect) parts.push(`→ ${r.redirect.location}`);

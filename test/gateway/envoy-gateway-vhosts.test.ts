@@ -149,3 +149,53 @@ test("compile --target nginx gives a host the listener of Envoy's virtual host o
     assert.match(server, /server_name a\.example\.com;[^]*proxy_pass http:\/\/apps_v1_80/);
   } finally { t.cleanup(); }
 });
+
+/** An HTTPRoute on listener `listener` with one rule matching `path` (PathPrefix). */
+const ruleAt = (name: string, listener: string, hostnames: string[], path: string, backend: string) => at(name, listener, hostnames, backend).replace("rules: [{backendRefs", `rules: [{matches: [{path: {type: PathPrefix, value: ${path}}}], backendRefs`);
+
+test("Envoy Gateway: a request is matched only against the routes of the virtual host Envoy picked, not every route of the listener whose hostname covers the host (a.example.com/y is 404 there, the *.example.com route's / is another virtual host); other classes weigh every route", () => {
+  const routes = ruleAt("r1", "any", ["a.example.com"], "/x", "v1") + ruleAt("r2", "any", ["*.example.com"], "/", "v2") + ruleAt("r3", "any", [], "/", "v3");
+  const yaml = EG + gw("gw", [ANY]) + routes;
+  assert.deepEqual([route(yaml, { host: "a.example.com", path: "/x" }).backend, route(yaml, { host: "b.example.com", path: "/y" }).backend, route(yaml, { host: "other.org", path: "/y" }).backend], ["apps/v1", "apps/v2", "apps/v3"]);
+  const y = route(yaml, { host: "a.example.com", path: "/y" });
+  assert.deepEqual([y.status, y.backend], [404, null]);
+  assert.match(y.reason, /no rule of the 1 route on listener any, virtual host a\.example\.com matches host a\.example\.com and path \/y/);
+  // Another controller: the Gateway API's precedence across every route whose hostname matches (r2 takes /y).
+  assert.equal(route(gw("gw", [ANY], "test") + routes, { host: "a.example.com", path: "/y" }).backend, "apps/v2");
+});
+
+test("Envoy Gateway HTTPS: a Host of another listener than the SNI's is routed by the SNI listener's route configuration (its virtual host for the Host, else 404), not answered 421; other classes answer 421", () => {
+  const https = (name: string, hostname: string) => `{name: ${name}, port: 443, protocol: HTTPS, hostname: '${hostname}', tls: {certificateRefs: [{name: server}]}, ${all}}`;
+  const secret = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: server, namespace: infra}\ntype: kubernetes.io/tls\ndata: {tls.crt: ${SERVER.crt}, tls.key: ${SERVER.key}}\n`;
+  const listeners = [https("wild", "*.example.com"), https("foo", "foo.example.com"), https("org", "a.example.org")];
+  const routes = at("rw", "wild", [], "v1") + at("rf", "foo", [], "v2") + at("ro", "org", [], "v3");
+  const yaml = EG + gw("gw", listeners) + secret + routes;
+  // SNI bar.example.com (wild), Host foo.example.com: wild's virtual host *.example.com covers it.
+  const covered = route(yaml, { scheme: "https", sni: "bar.example.com", host: "foo.example.com" });
+  assert.deepEqual([covered.status, covered.listener, covered.backend], [200, "wild", "apps/v1"]);
+  // SNI foo.example.com, Host a.example.org: foo's route configuration has no virtual host for it.
+  const uncovered = route(yaml, { scheme: "https", sni: "foo.example.com", host: "a.example.org" });
+  assert.deepEqual([uncovered.status, uncovered.backend], [404, null]);
+  const other = route(gw("gw", listeners, "test") + secret + routes, { scheme: "https", sni: "bar.example.com", host: "foo.example.com" });
+  assert.equal(other.status, 421);
+});
+
+test("compile --target nginx on Envoy Gateway: a host's server holds only its virtual host's rules (a.example.com/y 404), and a Host another HTTPS listener's routes would answer for its SNI is refused", async () => {
+  const withIps = BASE.replace(/spec: \{selector: \{app: v(\d)\}/g, "spec: {clusterIP: 10.96.0.$1, selector: {app: v$1}");
+  const t = tempFiles({ "in.yaml": withIps + EG + gw("gw", [ANY]) + ruleAt("r1", "any", ["a.example.com"], "/x", "v1") + ruleAt("r2", "any", ["*.example.com"], "/", "v2") });
+  try {
+    const out = await cli(["compile", "-f", join(t.dir, "in.yaml"), "--target", "nginx", "--gateway", "infra/gw"]);
+    assert.equal(out.code, 0, out.err);
+    const server = out.out.split("# listener any, hostname a.example.com\n")[1]?.split(/\n    # listener |\n    server \{/)[0] ?? "";
+    assert.match(server, /apps_v1_80/);
+    assert.doesNotMatch(server, /apps_v2_80/);
+  } finally { t.cleanup(); }
+  const https = (name: string, hostname: string) => `{name: ${name}, port: 443, protocol: HTTPS, hostname: '${hostname}', tls: {certificateRefs: [{name: server}]}, ${all}}`;
+  const secret = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: server, namespace: infra}\ntype: kubernetes.io/tls\ndata: {tls.crt: ${SERVER.crt}, tls.key: ${SERVER.key}}\n`;
+  const t2 = tempFiles({ "in.yaml": withIps + EG + gw("gw", [https("wild", "*.example.com"), https("foo", "foo.example.com")]) + secret + at("rw", "wild", [], "v1") + at("rf", "foo", [], "v2") });
+  try {
+    const out = await cli(["compile", "-f", join(t2.dir, "in.yaml"), "--target", "nginx", "--gateway", "infra/gw"]);
+    assert.equal(out.code, 2);
+    assert.match(out.err, /nginx cannot express a Host answered by another HTTPS listener's routes: .*SNI selects listener wild/);
+  } finally { t2.cleanup(); }
+});

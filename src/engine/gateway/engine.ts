@@ -12,12 +12,13 @@ import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { gatewayState, servedListeners, type GatewayState } from "./gateways.js";
 import { mergeGateways } from "./merge.js";
-import { duplicateDomain, virtualHostFor, type VirtualHost } from "./vhosts.js";
+import { duplicateDomain, virtualHostFor, virtualHostRoutes, type VirtualHost } from "./vhosts.js";
 import type { ListenerState } from "./listeners.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { matchRegexProblem } from "./match.js";
 import { forRule, TrafficPolicyIndex, zeroLocalRule, zeroTokenBucket, type EffectiveTrafficPolicy } from "./traffic-policy.js";
 import { ClientPolicyIndex, type EffectiveClientPolicy } from "./client-policy.js";
+import { SecurityPolicyIndex, type EffectiveSecurityPolicy } from "./security-policy.js";
 import { hostnameWithNamespace, isIstioHostname, istioHostnameBackend } from "../mesh/hostname-backend.js";
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 import { MeshMembership } from "../mesh/membership.js";
@@ -80,6 +81,7 @@ export class GatewayEngine {
   private readonly byListener = new Map<ListenerState, AttachedRoute[]>();
   private trafficPolicyIndex?: TrafficPolicyIndex;
   private clientPolicyIndex?: ClientPolicyIndex;
+  private securityPolicyIndex?: SecurityPolicyIndex;
   private membership?: MeshMembership;
   /** Which pods run which mesh's proxy (membership.ts), worked out once asked: the backends' own proxies (mesh/proxy-timing.ts). */
   get members(): MeshMembership { return (this.membership ??= new MeshMembership(this.inv)); }
@@ -154,6 +156,24 @@ export class GatewayEngine {
     const shared = l.listener.protocol === "HTTP" ? this.sharedRouteConfig(l) : undefined;
     if (!shared) return false;
     return virtualHostFor(shared, (o) => this.attached(o), this.peers, host);
+  }
+
+  /**
+   * The routes a request for `host` meets on listener `l` (HTTP and gRPC). Envoy Gateway's Gateways:
+   * only those of the virtual host Envoy picks for the host in the listener's route configuration
+   * (vhosts.ts virtualHostRoutes: a.example.com's virtual host holds the routes of hostname
+   * a.example.com, not a `*.example.com` or hostname-less route of the same listener), with its
+   * domain, or none (`domain` undefined: no virtual host matches, 404); the route configuration is the
+   * port's for plain HTTP (virtualHost), the listener's own for HTTPS (one filter chain per SNI). Other
+   * classes: every route attached to the listener (the Gateway API's precedence across them).
+   */
+  routesFor(l: ListenerState, host: string): { routes: readonly AttachedRoute[]; domain?: string; byDomain: boolean } {
+    const gw = this.gateway(l.gateway.namespace, l.gateway.name);
+    if (gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER || (l.listener.protocol !== "HTTP" && l.listener.protocol !== "HTTPS")) return { routes: this.attached(l), byDomain: false };
+    const config = l.listener.protocol === "HTTP" ? this.sharedRouteConfig(l) ?? [l] : [l];
+    const vhost = virtualHostFor(config, (o) => this.attached(o), this.peers, host);
+    if (!vhost || vhost.listener !== l) return { routes: [], byDomain: true };
+    return { routes: virtualHostRoutes(l, this.attached(l), this.peers(l), vhost.domain), domain: vhost.domain, byDomain: true };
   }
 
   /** A listener's Gateway's listeners (with its ListenerSets'), which computeHosts leaves out of its routes' hostnames (vhosts.ts). */
@@ -239,6 +259,17 @@ export class GatewayEngine {
   listenerTrafficPolicy(l: ListenerState): ((route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined) | undefined {
     if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
     return (route, rule) => this.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
+  }
+
+  /** Envoy Gateway's SecurityPolicies, resolved when a request first asks. */
+  get securityPolicies(): SecurityPolicyIndex {
+    return this.securityPolicyIndex ??= new SecurityPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns));
+  }
+
+  /** The SecurityPolicy a route rule's requests get on listener `l`; undefined when none is in the input or the Gateway is not Envoy Gateway's. */
+  listenerSecurityPolicy(l: ListenerState): ((route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined) | undefined {
+    if (!this.inv.routing.securityPolicies.length || this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    return (route, rule) => this.securityPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
   }
 
   /**

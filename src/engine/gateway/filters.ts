@@ -5,7 +5,7 @@
 import type { BackendRef, HeaderModifier, PathModifier, RouteFilter } from "../../model/route.js";
 import type { ResolvedBackend } from "./backends.js";
 import { corsPreflight, corsResponseHeaders, isPreflight } from "./cors.js";
-import type { Headers } from "./headers.js";
+import type { HeaderOrder, Headers } from "./headers.js";
 import type { Redirect } from "./request.js";
 
 const WELL_KNOWN: Record<string, number> = { http: 80, https: 443 };
@@ -39,6 +39,14 @@ export interface Exchange {
 
 export interface FilterContext {
   backend(ref: BackendRef): ResolvedBackend | undefined;
+  /** The order the proxy applies a header modifier in (headers.ts HeaderOrder; default Envoy's). */
+  headerOrder?: HeaderOrder;
+  /**
+   * A RequestHeaderModifier's `Host` becomes the upstream authority (Istio: pilot's route.go
+   * translateAppendHeaders takes "host" / ":authority" of set (else add) as the authority rewrite and
+   * drops it from the headers; Linkerd's proxy inserts it as the request's Host header).
+   */
+  hostToAuthority?: boolean;
   /** Whether an ExtensionRef target exists in the input. */
   hasObject(group: string, kind: string, name: string): boolean;
 }
@@ -83,7 +91,14 @@ export function applyFilters(filters: readonly RouteFilter[], ex: Exchange, ctx:
     if (ex.redirect || ex.answered || ex.failed) return;
     ex.applied.push(describe(f));
     switch (f.type) {
-      case "RequestHeaderModifier": ex.headers.apply(f.modifier); break;
+      case "RequestHeaderModifier": {
+        ex.headers.apply(f.modifier, ctx.headerOrder);
+        // Of set and add, set's ("If authority is set in 'add' and 'set', pick the one from 'set'"; Linkerd's set replaces the added one).
+        const named = (list: HeaderModifier["set"]) => list.find((h) => h.name.toLowerCase() === "host")?.value;
+        const host = ctx.hostToAuthority ? named(f.modifier.set) ?? named(f.modifier.add) : undefined;
+        if (host !== undefined) { ex.upstreamHost = host; ex.headers.remove("host"); }
+        break;
+      }
       case "ResponseHeaderModifier": ex.responseModifiers.push(f.modifier); break;
       case "URLRewrite":
         if (f.hostname) ex.upstreamHost = f.hostname;

@@ -2,6 +2,15 @@
 
 import type { HeaderModifier } from "../../model/route.js";
 
+/**
+ * The order a proxy applies a header modifier's set, add and remove in: "envoy" (Envoy's
+ * router/header_parser.cc HeaderParser::evaluateHeaders: "Removing headers in the headers_to_remove_
+ * list first makes remove-before-add the default behavior", then the overwrites, then the appends),
+ * "linkerd" (linkerd2-proxy linkerd/http/route/src/http/filter/modify_header.rs ModifyHeader::apply:
+ * append the adds, insert the sets, remove).
+ */
+export type HeaderOrder = "envoy" | "linkerd";
+
 export class Headers {
   private list: [string, string][];
 
@@ -23,10 +32,20 @@ export class Headers {
   add(name: string, value: string): void { this.list.push([name, value]); }
   remove(name: string): void { const n = name.toLowerCase(); this.list = this.list.filter(([k]) => k.toLowerCase() !== n); }
 
-  apply(m: HeaderModifier): void {
+  /**
+   * A header modifier, in the order of the proxy that applies it (HeaderOrder): Envoy removes, then
+   * sets, then adds; Linkerd's proxy adds, then sets (replacing what it added), then removes.
+   */
+  apply(m: HeaderModifier, order: HeaderOrder = "envoy"): void {
+    if (order === "linkerd") {
+      for (const h of m.add) this.add(h.name, h.value);
+      for (const h of m.set) this.set(h.name, h.value);
+      for (const r of m.remove) this.remove(r);
+      return;
+    }
+    for (const r of m.remove) this.remove(r);
     for (const h of m.set) this.set(h.name, h.value);
     for (const h of m.add) this.add(h.name, h.value);
-    for (const r of m.remove) this.remove(r);
   }
 
   /** Every header line, in order (a repeated header is several entries). */

@@ -18,13 +18,15 @@ import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess } from "./nginx-access.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
-import { Headers } from "./headers.js";
+import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
 import type { MatchReader } from "./match.js";
 import { applicable, describeCandidates, type Applied, type Routable } from "./precedence.js";
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
-import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy } from "./traffic-policy.js";
+import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
+import { isPreflight, originAllowed } from "./cors.js";
+import { securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
 import { clientAddress, http10Error, listenerTranslationErrors, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 
@@ -55,22 +57,29 @@ export interface HttpContext {
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
   trafficPolicy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined;
+  /** The Envoy Gateway SecurityPolicy a rule's requests get here, and the index that reads its Secrets. */
+  securityPolicy?: { effective: (route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined; index: SecurityPolicyIndex };
   /** The Envoy Gateway ClientTrafficPolicy of the listener (the client address Envoy reads: client-policy.ts). */
   clientPolicy?: EffectiveClientPolicy;
   /** Its http1.http10.useDefaultHost error on this listener (client-policy.ts http10Error). */
   clientPolicyHttp1?: string;
+  /** A RequestHeaderModifier's Host is the upstream authority (a mesh client's Istio or Linkerd proxy: filters.ts FilterContext.hostToAuthority). */
+  hostToAuthority?: boolean;
   /** Why Envoy refuses the listener's route configuration (Envoy Gateway: engine.ts rejectedRouteConfig), asked once a request is not refused before routing. */
   rejectedRoutes?: () => string | undefined;
 }
 
-export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https"): HttpContext {
+/** `host`: the Host the request carries (Envoy Gateway: the routes of the virtual host Envoy picks for it, engine.ts routesFor). */
+export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme: "http" | "https", host: string): HttpContext {
   const gw = engine.gateway(l.gateway.namespace, l.gateway.name);
-  const trafficPolicy = engine.listenerTrafficPolicy(l), clientPolicy = engine.listenerClientPolicy(l);
+  const trafficPolicy = engine.listenerTrafficPolicy(l), clientPolicy = engine.listenerClientPolicy(l), security = engine.listenerSecurityPolicy(l);
+  const vhost = engine.routesFor(l, host);
   return {
-    graph: engine.inv.routing, routes: engine.attached(l), port: l.listener.port, scheme,
-    place: `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
+    graph: engine.inv.routing, routes: vhost.routes, port: l.listener.port, scheme,
+    place: vhost.domain !== undefined ? `listener ${l.listener.name}, virtual host ${vhost.domain}` : vhost.byDomain ? `listener ${l.listener.name} (no virtual host of its route configuration has a domain matching the host)` : `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gw?.endpointReader ?? "proxy",
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
+    ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies } } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
     ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const } : {}),
@@ -104,8 +113,9 @@ function grpcMethod(path: string, reader?: MatchReader): { service: string; meth
   return m ? { service: m[1], method: m[2] } : undefined;
 }
 
-function filterContext(graph: RouteGraph, state: Routable["state"]): FilterContext {
+function filterContext(graph: RouteGraph, state: Routable["state"], ctx: HttpContext): FilterContext {
   return {
+    headerOrder: ctx.reader === "linkerd" ? "linkerd" : "envoy", hostToAuthority: ctx.hostToAuthority,
     backend: (ref) => state.backends.get(ref),
     hasObject: (group, kind, name) => hasObject(graph, group, kind, state.route.namespace, name),
   };
@@ -120,10 +130,10 @@ function exchange(req: RouteRequest, ctx: HttpContext, path: string, query: stri
   };
 }
 
-function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean): Record<string, string> {
+function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean, order: HeaderOrder): Record<string, string> {
   const h = new Headers(fromBackend ? req.backendResponseHeaders : []);
   for (const [k, v] of ex.responseHeaders) h.set(k, v);
-  for (const m of ex.responseModifiers) h.apply(m);
+  for (const m of ex.responseModifiers) h.apply(m, order);
   return h.toObject();
 }
 
@@ -143,7 +153,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
     tls: picked.tlsPolicy !== undefined, sni: picked.tlsPolicy?.hostname,
     clientCert: picked.tlsPolicy && cert ? `${cert.namespace}/${cert.name}` : undefined,
   };
-  res.responseHeaders = responseHeaders(req, ex, true);
+  res.responseHeaders = responseHeaders(req, ex, true, ctx.reader === "linkerd" ? "linkerd" : "envoy");
   res.mirroredTo = ex.mirrors.map((m) => ({ name: m.backend.name, percent: m.percent }));
   // What some requests get instead: the split's unusable backends, a BackendTrafficPolicy's partial abort and rate limits.
   const some = res.steps.filter((s) => s.stage === "backend" || (s.stage === "policy" && s.detail === undefined)).map((s) => s.outcome).join("; ");
@@ -157,18 +167,46 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
     res.status = ex.redirect.statusCode; res.redirect = ex.redirect; res.responseHeaders = { location: ex.redirect.location };
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
-    res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false); res.reason = "CORS preflight answered by the Gateway";
+    res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false, ctx.reader === "linkerd" ? "linkerd" : "envoy"); res.reason = "CORS preflight answered by the Gateway";
   } else if (picked) forward(res, req, ex, picked, ctx, w, panicThreshold);
 }
 
-/** A BackendTrafficPolicy's fault abort and rate limits, before the route's filters (Envoy's fault filter comes first). */
-function applyTrafficPolicy(p: EffectiveTrafficPolicy, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): void {
+/** A BackendTrafficPolicy's fault abort and rate limits: its notes, and what it answers every request, if it does. */
+function trafficPolicyStop(p: EffectiveTrafficPolicy, req: RouteRequest, client: ClientAddress, res: RouteResult): TrafficPolicyOutcome["stop"] {
   if (p.conflicted.length) res.steps.push({ stage: "policy", outcome: conflictNote("BackendTrafficPolicy", p), detail: { conflicted: p.conflicted } });
   const out = trafficPolicyOutcome(p, req.protocol === "grpc", { ...req, clientAddress: client.address, addressUnknown: client.unknown, addressVia: client.via });
   for (const note of [...out.inert, ...out.notes]) res.steps.push({ stage: "policy", outcome: note });
-  if (!out.stop) return;
-  Object.assign(ex, { failed: out.stop.reason, failedStatus: out.stop.status });
-  if (out.stop.grpcCode) res.grpcCode = out.stop.grpcCode;
+  return out.stop;
+}
+
+/**
+ * The Gateway's filters before the router, in Envoy Gateway's order (httpfilters.go
+ * newOrderedHTTPFilter): the BackendTrafficPolicy's fault abort (2), the SecurityPolicy's
+ * authentication and authorization (6-10, rbac 301), its rate limits (302, 303). A BackendTrafficPolicy
+ * Envoy Gateway cannot translate answers 500 first. `undetermined`: the SecurityPolicy's answer depends
+ * on what Junction cannot see (an external authorization service, a token's signature).
+ */
+function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTrafficPolicy | undefined, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): string | undefined {
+  const traffic = policy && trafficPolicyStop(policy, req, client, res);
+  const fail = (stop: { status: number; reason: string; grpcCode?: string }) => {
+    Object.assign(ex, { failed: stop.reason, failedStatus: stop.status });
+    if (stop.grpcCode) res.grpcCode = stop.grpcCode;
+  };
+  if (traffic && traffic.cause !== "rate-limit") { fail(traffic); return undefined; }
+  const sp = ctx.securityPolicy?.effective(w.attached.state.route, w.rule);
+  // Envoy's CORS filter (3) answers a preflight from an allowed origin before the authentication filters (6-10) and RBAC.
+  const cors = w.rule.filters.find((f) => f.type === "CORS");
+  const origin = cors && isPreflight(req.method, new Headers(req.headers)) ? new Headers(req.headers).get("origin") : undefined;
+  if (sp && cors?.type === "CORS" && origin !== undefined && originAllowed(cors.cors, origin)) {
+    res.steps.push({ stage: "policy", outcome: `the rule's CORS filter answers this preflight before SecurityPolicy ${sp.policies.join(" merged into ")} is looked at (Envoy's CORS filter comes first)`, detail: { securityPolicy: sp.policies } });
+  } else if (sp) {
+    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: req.path, headers: req.headers }, client);
+    for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
+    if (out.stop) { fail(out.stop); return undefined; }
+    if (out.undetermined) return out.undetermined;
+  }
+  if (traffic) fail(traffic);
+  return undefined;
 }
 
 const conflictNote = (kind: string, p: { conflicted: string[]; target: string; untimed?: string }) =>
@@ -227,13 +265,17 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     const w = list[0];
     Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
     const ex = exchange(req, ctx, ctx.envoyGatewayPaths ? matched : path, query, w);
-    const fctx = filterContext(ctx.graph, w.attached.state);
+    const fctx = filterContext(ctx.graph, w.attached.state, ctx);
     const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule), policy = found && forRule(found, w.rule);
     const cp = ctx.clientPolicy;
     // translateClientTrafficPolicyForListener: with errors, every route of the listener is a 500 direct response.
     const cpErrors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: true, tls: ctx.scheme === "https", http1: ctx.clientPolicyHttp1 }) : [];
     if (cp && cpErrors.length) Object.assign(ex, { failed: `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${cpErrors.join("; ")}): Envoy Gateway answers every request of the listener's routes 500`, failedStatus: 500 });
-    else if (policy) applyTrafficPolicy(policy, req, client, ex, res);
+    else {
+      const undetermined = applyGatewayPolicies(ctx, w, policy, req, client, ex, res);
+      // No answer Junction can give: the SecurityPolicy's depends on what it cannot see.
+      if (undetermined) { Object.assign(res, { status: null, undetermined, reason: `${undetermined} (Junction cannot tell the answer)` }); return; }
+    }
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
     const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;

@@ -13,6 +13,8 @@ import { splitOf } from "./split.js";
 import { ENVOY_GATEWAY_CONTROLLER, servedBy } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { listenerTranslationErrors } from "./client-policy.js";
+import { streamAuthorization } from "./security-policy.js";
+import type { Address } from "../../model/ip.js";
 
 const NO_MATCH: RouteMatch = { headers: [], queryParams: [] };
 
@@ -23,6 +25,8 @@ export interface L4Options {
   tls: boolean;
   /** The HTTP request the client sends inside the connection, if it speaks HTTP (the backend's answer is assumed 200). */
   httpClient?: RouteRequest;
+  /** The connection's source, when the request names its client (a SecurityPolicy's clientCIDRs read it). */
+  client?: Address;
 }
 
 /**
@@ -56,6 +60,12 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   }
   const w = applied[0];
   Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name });
+  // Envoy Gateway: a SecurityPolicy's authorization, a network RBAC filter before the TCP proxy (UDP takes none).
+  const sp = o.kind !== "UDPRoute" ? engine.listenerSecurityPolicy(l)?.(w.attached.state.route, w.rule) : undefined;
+  const authz = sp && streamAuthorization(sp, o.client ? { address: o.client } : { unknown: "the request names no client, `from`" });
+  for (const note of authz?.notes ?? []) res.steps.push({ stage: "policy", outcome: note, detail: { securityPolicy: sp!.policies } });
+  if (authz?.closed) { res.connection = "rejected"; res.reason = authz.closed; return; }
+  if (authz?.undetermined) { Object.assign(res, { undetermined: `depends on ${authz.undetermined}`, reason: `depends on ${authz.undetermined} (Junction cannot tell the answer)` }); return; }
   // The Gateway originates TLS to the backend (BackendTLSPolicy) only for a TLSRoute it terminates.
   const reencrypts = o.kind === "TLSRoute" && !o.tls;
   const { reader, panicThreshold } = engine.streamEndpointPick(l, w.attached.state.route, w.rule);

@@ -69,6 +69,8 @@ export interface RouteResult {
   steps: Step[];
   /** One line: why this is the answer. */
   reason: string;
+  /** Set (with status null) when the answer depends on what Junction cannot see (an Envoy Gateway SecurityPolicy's external authorization service, a token's signature): what it depends on. */
+  undetermined?: string;
 }
 
 export function emptyResult(): RouteResult {

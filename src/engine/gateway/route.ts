@@ -3,7 +3,7 @@
 // host domain across the port's listeners: vhosts.ts), then HTTP or L4 routing. The answer carries
 // its explanation: every step as data.
 
-import { hasIngressSemantics } from "../../model/gateway.js";
+import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gateway.js";
 import { normalizeHost } from "../../model/hostname.js";
 import { RegexLimitError } from "../../model/regex.js";
 import { issuedBy } from "./clientcert.js";
@@ -61,7 +61,7 @@ function route(engine: GatewayEngine, req: RouteRequest): RouteResult {
 
 function l4(engine: GatewayEngine, l: ListenerState, req: RouteRequest, res: RouteResult): RouteResult {
   res.listener = l.listener.name;
-  routeL4(engine, l, { kind: l.listener.protocol === "UDP" ? "UDPRoute" : "TCPRoute", tls: usesTls(req.scheme), httpClient: req.scheme === "http" || req.scheme === "https" ? req : undefined }, res);
+  routeL4(engine, l, { kind: l.listener.protocol === "UDP" ? "UDPRoute" : "TCPRoute", tls: usesTls(req.scheme), httpClient: req.scheme === "http" || req.scheme === "https" ? req : undefined, client: req.clientAddress }, res);
   return res;
 }
 
@@ -86,7 +86,7 @@ function plainHttp(engine: GatewayEngine, listeners: ListenerState[], req: Route
     return Object.assign(res, { status: 404, reason });
   }
   res.listener = l.listener.name;
-  routeHttp(listenerContext(engine, l, "http"), req, res);
+  routeHttp(listenerContext(engine, l, "http", host), req, res);
   return res;
 }
 
@@ -113,12 +113,15 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
   const certProblem = passthrough ? undefined : clientCertificateProblem(engine, l, req);
   if (certProblem) return refuse(res, "failed", certProblem);
   if (l.listener.protocol === "TLS") {
-    routeL4(engine, l, { kind: "TLSRoute", sni, tls: passthrough, httpClient: req.scheme === "https" || req.protocol === "tls-passthrough" ? req : undefined }, res);
+    routeL4(engine, l, { kind: "TLSRoute", sni, tls: passthrough, httpClient: req.scheme === "https" || req.protocol === "tls-passthrough" ? req : undefined, client: req.clientAddress }, res);
     return res;
   }
   const host = hostHeader(l, req.host ?? sni);
   const byHost = bestListener(listeners.filter((o) => o.listener.protocol === "HTTPS"), host);
-  if (byHost !== l) return Object.assign(res, { status: 421, reason: `Host ${host} belongs to ${byHost ? `listener ${byHost.listener.name}` : "no listener"}, not to listener ${l.listener.name} that SNI ${sni} selected (421 Misdirected Request)` });
-  routeHttp(listenerContext(engine, l, "https"), req, res);
+  // Envoy Gateway answers no 421: the SNI's filter chain routes by its own route configuration, whatever
+  // listener the Host names (its virtual hosts for the Host, or none: 404; engine.ts routesFor).
+  const envoyGateway = engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName === ENVOY_GATEWAY_CONTROLLER;
+  if (byHost !== l && !envoyGateway) return Object.assign(res, { status: 421, reason: `Host ${host} belongs to ${byHost ? `listener ${byHost.listener.name}` : "no listener"}, not to listener ${l.listener.name} that SNI ${sni} selected (421 Misdirected Request)` });
+  routeHttp(listenerContext(engine, l, "https", host), req, res);
   return res;
 }

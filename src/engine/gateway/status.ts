@@ -5,6 +5,7 @@
 import { hasObject } from "../../model/gateway.js";
 import { GATEWAY_GROUP, type Route } from "../../model/route.js";
 import { backendTlsStatus } from "./backendtls.js";
+import { securityPolicyStatuses } from "./security-policy-status.js";
 import { backendTrafficPolicyStatuses } from "./traffic-policy-status.js";
 import { clientTrafficPolicyStatuses } from "./client-policy-status.js";
 import { refusedClassEnvoyProxy } from "./merge.js";
@@ -127,8 +128,8 @@ export function statusObjects(engine: GatewayEngine, moreParents?: (r: Route) =>
     if (r.route.manifest && !r.route.derivedFrom) out.push({ ...r.route.manifest, status: { parents: [...routeStatus(r).parents, ...(moreParents?.(r.route) ?? [])] } });
   }
   for (const p of graph.backendTlsPolicies) if (p.manifest) out.push({ ...p.manifest, status: backendTlsStatus(engine, p) });
-  const traffic = backendTrafficPolicyStatuses(engine), client = clientTrafficPolicyStatuses(engine);
-  for (const [list, statuses] of [[graph.backendTrafficPolicies, traffic], [graph.clientTrafficPolicies, client]] as const) {
+  const traffic = backendTrafficPolicyStatuses(engine), client = clientTrafficPolicyStatuses(engine), security = securityPolicyStatuses(engine);
+  for (const [list, statuses] of [[graph.backendTrafficPolicies, traffic], [graph.clientTrafficPolicies, client], [graph.securityPolicies, security]] as const) {
     for (const p of list) {
       const ancestors = (statuses as Map<unknown, unknown>).get(p);
       if (p.manifest && ancestors) out.push({ ...p.manifest, status: { ancestors } });

@@ -27,7 +27,7 @@ import type { GatewayEngine, RouteState } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
 import type { ListenerSetState } from "./listenersets.js";
-import { selected } from "./traffic-policy.js";
+import { selected, type TargetingPolicy } from "./traffic-policy.js";
 
 export type Ref = { group: string; kind: string; namespace: string; name: string; sectionName?: string };
 const refKey = (r: Ref) => `${r.kind} ${r.namespace}/${r.name}${r.sectionName !== undefined ? `:${r.sectionName}` : ""}`;
@@ -143,16 +143,48 @@ export function ancestorStatuses<P>(all: Map<P, Ancestors>): Map<P, PolicyAncest
 
 /** The BackendTrafficPolicies' statuses Envoy Gateway writes (those that reach nothing: none). */
 export function backendTrafficPolicyStatuses(engine: GatewayEngine): Map<BackendTrafficPolicy, PolicyAncestorStatus[]> {
-  const out = new Map<BackendTrafficPolicy, Ancestors>();
   const graph = engine.inv.routing;
   if (!graph.backendTrafficPolicies.length) return new Map();
-  for (const gateways of envoyGatewayClasses(engine)) new ClassTranslation(engine, gateways, out).run();
+  const errors = (p: BackendTrafficPolicy): string[] => {
+    const features: TranslationError[] = engine.trafficPolicies.translationErrors(p);
+    return [...(p.rateLimit?.invalid !== undefined ? [`RateLimit: ${p.rateLimit.invalid}`] : []), ...features.map((e) => e.message).sort((a, b) => featureRank(a) - featureRank(b))];
+  };
+  // The merged spec: the route policy's features, and the parent's it does not set (traffic-policy.ts merged).
+  const fieldOf = (m: string) => ({ RateLimit: "rateLimit", BandwidthLimit: "bandwidthLimit", LoadBalancer: "loadBalancer", Retry: "retry", BackendConnection: "connection", HTTP2: "http2", ResponseOverride: "responseOverride", RequestBuffer: "requestBuffer" } as Record<string, string>)[m.split(":")[0]];
+  const mergedErrors = (p: BackendTrafficPolicy, parent: BackendTrafficPolicy) => {
+    const routeSpec = (p.manifest?.spec ?? {}) as Record<string, unknown>;
+    return [...errors(p), ...errors(parent).filter((m) => routeSpec[fieldOf(m) ?? ""] === undefined)].sort((a, b) => featureRank(a) - featureRank(b));
+  };
+  return policyStatuses(engine, { kind: "BackendTrafficPolicy", ruleOverride: "backendTrafficPolicy", plural: "backendTrafficPolicies", policies: graph.backendTrafficPolicies, errors, mergedErrors });
+}
+
+/** What the status of one kind of Envoy Gateway route policy needs (BackendTrafficPolicy, SecurityPolicy: the same walk, their own words and errors). */
+export interface StatusKind<P> {
+  kind: string;
+  /** The word of "overridden by other X for these route rules" (backendTrafficPolicy, securityPolicies) and of the Merged and Overridden messages (backendTrafficPolicies, securityPolicies). */
+  ruleOverride: string;
+  plural: string;
+  policies: readonly P[];
+  /** The translation's errors of a policy, in upstream's order. */
+  errors: (p: P) => string[];
+  /** A route policy's errors merged into its parent's. */
+  mergedErrors: (p: P, parent: P) => string[];
+  /** Why a policy that targets a route of `routeKind` is not translated at all (SecurityPolicy's validation). */
+  invalid?: (p: P, routeKind: string) => string | undefined;
+}
+
+type StatusPolicy = TargetingPolicy & { deprecatedFields?: string[] };
+
+/** The statuses Envoy Gateway writes on the policies of one kind (those that reach nothing: none). */
+export function policyStatuses<P extends StatusPolicy>(engine: GatewayEngine, kind: StatusKind<P>): Map<P, PolicyAncestorStatus[]> {
+  const out = new Map<P, Ancestors>();
+  for (const gateways of envoyGatewayClasses(engine)) new ClassTranslation(engine, gateways, out, kind).run();
   return ancestorStatuses(out);
 }
 
-type Target = { ns: string; t: BackendTrafficPolicy["targets"][number] };
+type Target = { ns: string; t: TargetingPolicy["targets"][number] };
 
-class ClassTranslation {
+class ClassTranslation<P extends StatusPolicy> {
   private readonly gateways: Map<string, GatewayState>;
   private readonly sets: Map<string, ListenerSetState>;
   private readonly routes: Map<string, RouteState>;
@@ -160,33 +192,32 @@ class ClassTranslation {
   private readonly ruleAttached = new Map<string, string[]>();
   private readonly overrides = new ScopeGraph();
   private readonly merged = new ScopeGraph();
-  /** buildGatewayPolicyMap / buildListenerSetBackendTrafficPolicyMap: the first policy on each Gateway (listener), ListenerSet (listener). */
-  private readonly parentPolicies = new Map<string, BackendTrafficPolicy>();
-  private readonly policies: BackendTrafficPolicy[];
+  /** buildGatewayPolicyMap / buildListenerSet{BackendTraffic,Security}PolicyMap: the first policy on each Gateway (listener), ListenerSet (listener). */
+  private readonly parentPolicies = new Map<string, P>();
+  private readonly policies: P[];
 
-  constructor(private readonly engine: GatewayEngine, gateways: GatewayState[], private readonly out: Map<BackendTrafficPolicy, Ancestors>) {
+  constructor(private readonly engine: GatewayEngine, gateways: GatewayState[], private readonly out: Map<P, Ancestors>, private readonly kind: StatusKind<P>) {
     this.gateways = new Map(gateways.map((g) => [namespacedName(g.gateway), g]));
     this.sets = new Map(engine.listenerSets.filter((s) => s.set.parentRef.kind === "Gateway" && this.gateways.has(namespacedName(s.set.parentRef))).map((s) => [namespacedName(s.set), s]));
     const ours = (r: RouteState) => r.route.group === undefined && r.parents.some((p) => p.gateway && gateways.includes(p.gateway));
     this.routes = new Map(engine.routes.filter(ours).map((r) => [`${r.route.kind} ${namespacedName(r.route)}`, r]));
-    this.policies = [...engine.inv.routing.backendTrafficPolicies].sort(compareAgeThenName);
+    this.policies = [...kind.policies].sort(compareAgeThenName);
   }
 
-  private targets(p: BackendTrafficPolicy, withSelectors: boolean): Target[] {
+  private targets(p: P, withSelectors: boolean): Target[] {
     const refs = p.targets.map((t) => ({ ns: p.namespace, t }));
-    return withSelectors ? [...selected(this.engine.inv.routing, p, (ns) => this.engine.index.namespaceLabels(ns)), ...refs] : refs;
+    return withSelectors ? [...selected(this.engine.inv.routing, p, (ns) => this.engine.index.namespaceLabels(ns), this.kind.kind), ...refs] : refs;
   }
 
-  private status(p: BackendTrafficPolicy): Ancestors {
+  private status(p: P): Ancestors {
     let a = this.out.get(p);
     if (!a) this.out.set(p, a = new Ancestors(p.generation));
     return a;
   }
 
-  /** The translation's errors of a policy's features (buildTrafficFeatures), in its order. */
-  private errors(p: BackendTrafficPolicy): string[] {
-    const features: TranslationError[] = this.engine.trafficPolicies.translationErrors(p);
-    return [...(p.rateLimit?.invalid !== undefined ? [`RateLimit: ${p.rateLimit.invalid}`] : []), ...features.map((e) => e.message).sort((a, b) => featureRank(a) - featureRank(b))];
+  /** The translation's errors of a policy (BackendTrafficPolicy: buildTrafficFeatures, in its order). */
+  private errors(p: P): string[] {
+    return this.kind.errors(p);
   }
 
   run(): void {
@@ -209,8 +240,8 @@ class ClassTranslation {
     for (const p of this.policies) for (const { ns, t } of this.targets(p, true)) if (t.kind === "Gateway" && t.sectionName === undefined) this.gateway(p, ns, t);
   }
 
-  /** processBackendTrafficPolicyForRoute. */
-  private route(p: BackendTrafficPolicy, ns: string, t: Target["t"]): void {
+  /** process{BackendTraffic,Security}PolicyForRoute. */
+  private route(p: P, ns: string, t: Target["t"]): void {
     const key = `${t.kind} ${ns}/${t.name}`;
     const state = this.routes.get(key);
     if (!state) return;
@@ -219,9 +250,9 @@ class ClassTranslation {
     if (t.sectionName !== undefined) {
       const rules = this.ruleAttached.get(key) ?? [];
       if (!state.route.rules.some((r) => r.name === t.sectionName)) problem = { reason: "TargetNotFound", message: `No section name ${t.sectionName} found for ${t.kind} ${ns}/${t.name}` };
-      else if (rules.includes(t.sectionName)) problem = { reason: "Conflicted", message: `Unable to target RouteRule ${t.name}/${t.sectionName}, another BackendTrafficPolicy has already attached to it` };
+      else if (rules.includes(t.sectionName)) problem = { reason: "Conflicted", message: `Unable to target RouteRule ${t.name}/${t.sectionName}, another ${this.kind.kind} has already attached to it` };
       else this.ruleAttached.set(key, [...rules, t.sectionName]);
-    } else if (this.attached.has(key)) problem = { reason: "Conflicted", message: `Unable to target ${t.kind} ${t.name}, another BackendTrafficPolicy has already attached to it` };
+    } else if (this.attached.has(key)) problem = { reason: "Conflicted", message: `Unable to target ${t.kind} ${t.name}, another ${this.kind.kind} has already attached to it` };
     else this.attached.add(key);
     const routeScope: Scope = { kind: "Route", nn: `${ns}/${t.name}`, routeKind: t.kind };
     const refs: Ref[] = [];
@@ -243,6 +274,12 @@ class ClassTranslation {
       for (const r of refs) st.set(r, "Accepted", false, problem.reason, problem.message);
       return;
     }
+    // SecurityPolicy: validateSecurityPolicy (ForTCP) before anything is translated; invalid, nothing more is written.
+    const invalid = this.kind.invalid?.(p, t.kind);
+    if (invalid) {
+      for (const r of refs) st.set(r, "Accepted", false, "Invalid", conditionMessage([invalid]));
+      return;
+    }
     if (!p.mergeType) {
       const errs = this.errors(p);
       if (errs.length) for (const r of refs) st.set(r, "Accepted", false, "Invalid", conditionMessage(errs));
@@ -253,13 +290,13 @@ class ClassTranslation {
     if (p.deprecatedFields?.length) for (const r of refs) st.set(r, "Warning", true, "DeprecatedField", deprecationMessage(p.deprecatedFields));
     if (t.sectionName !== undefined) return;
     const rules = [...(this.ruleAttached.get(key) ?? [])].sort();
-    if (rules.length) for (const r of refs) st.set(r, "Overridden", true, "Overridden", `This policy is being overridden by other backendTrafficPolicy for these route rules: [${rules.join(" ")}]`);
+    if (rules.length) for (const r of refs) st.set(r, "Overridden", true, "Overridden", `This policy is being overridden by other ${this.kind.ruleOverride} for these route rules: [${rules.join(" ")}]`);
   }
 
   /** A route policy with a mergeType, on one listener its parentRef attached to: merged into the closest parent policy, else translated alone. */
-  private mergeInto(p: BackendTrafficPolicy, routeScope: Scope, l: ListenerState, st: Ancestors): void {
+  private mergeInto(p: P, routeScope: Scope, l: ListenerState, st: Ancestors): void {
     const gw = namespacedName(l.gateway);
-    let ref: Ref, parent: BackendTrafficPolicy | undefined, scope: Scope | undefined;
+    let ref: Ref, parent: P | undefined, scope: Scope | undefined;
     const find = (candidates: [string, Scope][]) => { for (const [k, s] of candidates) { const found = this.parentPolicies.get(k); if (found) return { found, s }; } return undefined; };
     if (l.set) {
       const ls = namespacedName(l.set);
@@ -276,10 +313,7 @@ class ClassTranslation {
       if (errs.length) st.set(ref, "Accepted", false, "Invalid", conditionMessage(errs));
       return;
     }
-    // The merged spec: the route policy's features, and the parent's it does not set (traffic-policy.ts merged).
-    const routeSpec = (p.manifest?.spec ?? {}) as Record<string, unknown>;
-    const fieldOf = (m: string) => ({ RateLimit: "rateLimit", BandwidthLimit: "bandwidthLimit", LoadBalancer: "loadBalancer", Retry: "retry", BackendConnection: "connection", HTTP2: "http2", ResponseOverride: "responseOverride", RequestBuffer: "requestBuffer" } as Record<string, string>)[m.split(":")[0]];
-    const errs = [...this.errors(p), ...this.errors(parent).filter((m) => routeSpec[fieldOf(m) ?? ""] === undefined)].sort((a, b) => featureRank(a) - featureRank(b));
+    const errs = this.kind.mergedErrors(p, parent);
     if (errs.length) {
       st.set(ref, "Accepted", false, "Invalid", conditionMessage(errs));
       return;
@@ -288,8 +322,8 @@ class ClassTranslation {
     st.set(ref, "Merged", true, "Merged", `Merged with policy ${namespacedName(parent)}`);
   }
 
-  /** processBackendTrafficPolicyForListenerSet. */
-  private listenerSet(p: BackendTrafficPolicy, ns: string, t: Target["t"]): void {
+  /** process{BackendTraffic,Security}PolicyForListenerSet. */
+  private listenerSet(p: P, ns: string, t: Target["t"]): void {
     const nn = `${ns}/${t.name}`;
     const ls = this.sets.get(nn);
     if (!ls) return;
@@ -299,7 +333,7 @@ class ClassTranslation {
     const key = `ListenerSet ${nn}${t.sectionName !== undefined ? `:${t.sectionName}` : ""}`;
     let problem: Problem | undefined;
     if (t.sectionName !== undefined && !ls.set.listeners.some((l) => l.name === t.sectionName)) problem = { reason: "TargetNotFound", message: `No section name ${t.sectionName} found for ListenerSet ${nn}` };
-    else if (this.attached.has(key)) problem = { reason: "Conflicted", message: t.sectionName !== undefined ? `Unable to target Listener ${t.name}/${t.sectionName}, another BackendTrafficPolicy has already attached to it` : `Unable to target ListenerSet ${t.name}, another BackendTrafficPolicy has already attached to it` };
+    else if (this.attached.has(key)) problem = { reason: "Conflicted", message: t.sectionName !== undefined ? `Unable to target Listener ${t.name}/${t.sectionName}, another ${this.kind.kind} has already attached to it` : `Unable to target ListenerSet ${t.name}, another ${this.kind.kind} has already attached to it` };
     if (problem) { st.set(ref, "Accepted", false, problem.reason, problem.message); return; }
     this.attached.add(key);
     let scope: Scope;
@@ -318,8 +352,8 @@ class ClassTranslation {
     if (p.deprecatedFields?.length) st.set(ref, "Warning", true, "DeprecatedField", deprecationMessage(p.deprecatedFields));
   }
 
-  /** processBackendTrafficPolicyForGateway. */
-  private gateway(p: BackendTrafficPolicy, ns: string, t: Target["t"]): void {
+  /** process{BackendTraffic,Security}PolicyForGateway. */
+  private gateway(p: P, ns: string, t: Target["t"]): void {
     const nn = `${ns}/${t.name}`;
     const g = this.gateways.get(nn);
     if (!g) return;
@@ -329,7 +363,7 @@ class ClassTranslation {
     let problem: Problem | undefined;
     // gatewayDirectListeners: the Gateway's own listeners.
     if (t.sectionName !== undefined && !g.gateway.listeners.some((l) => l.name === t.sectionName)) problem = { reason: "TargetNotFound", message: `No section name ${t.sectionName} found for Gateway ${nn}` };
-    else if (this.attached.has(key)) problem = { reason: "Conflicted", message: t.sectionName !== undefined ? `Unable to target Listener ${nn}/${t.sectionName}, another BackendTrafficPolicy has already attached to it` : `Unable to target Gateway ${t.name}, another BackendTrafficPolicy has already attached to it` };
+    else if (this.attached.has(key)) problem = { reason: "Conflicted", message: t.sectionName !== undefined ? `Unable to target Listener ${nn}/${t.sectionName}, another ${this.kind.kind} has already attached to it` : `Unable to target Gateway ${t.name}, another ${this.kind.kind} has already attached to it` };
     if (problem) { st.set(ref, "Accepted", false, problem.reason, problem.message); return; }
     this.attached.add(key);
     const scope: Scope = t.sectionName !== undefined ? { kind: "GatewayListener", nn, section: t.sectionName } : { kind: "Gateway", nn };
@@ -344,7 +378,7 @@ class ClassTranslation {
   private mergedAndOverridden(st: Ancestors, ref: Ref, scope: Scope): void {
     const merged = this.merged.direct(scope);
     const overridden = [...this.overrides.withDescendants(scope)].filter(([k]) => !merged.has(k)).map(([, s]) => s);
-    if (merged.size) st.set(ref, "Merged", true, "Merged", `This policy is being merged by other backendTrafficPolicies for ${formatScopes(merged.values())}`);
-    if (overridden.length) st.set(ref, "Overridden", true, "Overridden", `This policy is being overridden by other backendTrafficPolicies for ${formatScopes(overridden)}`);
+    if (merged.size) st.set(ref, "Merged", true, "Merged", `This policy is being merged by other ${this.kind.plural} for ${formatScopes(merged.values())}`);
+    if (overridden.length) st.set(ref, "Overridden", true, "Overridden", `This policy is being overridden by other ${this.kind.plural} for ${formatScopes(overridden)}`);
   }
 }

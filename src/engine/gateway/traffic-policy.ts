@@ -57,27 +57,64 @@ export const untimedPolicies = (kind: string, held: ObjectMeta, conflicted: Obje
   untimedTie({ created: held.created, label: `${kind} ${namespacedName(held)}` }, { created: conflicted.created, label: `${kind} ${namespacedName(conflicted)}` }, "Envoy Gateway's order (namespace, then name)", true);
 const routeTarget = (kind: string, ns: string, name: string) => `${kind} ${ns}/${name}`;
 
-export class TrafficPolicyIndex {
-  /** Target → the policy that took it, and the ones Conflicted there. */
-  private readonly taken = new Map<string, { policy: BackendTrafficPolicy; conflicted: string[]; untimed?: string }>();
+/** What Envoy Gateway's route policies (BackendTrafficPolicy, SecurityPolicy) have in common: targets, selectors, mergeType. */
+export type TargetingPolicy = Pick<BackendTrafficPolicy, keyof ObjectMeta | "targets" | "selectors" | "mergeType">;
 
-  constructor(private readonly graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
+/** A policy that took a target, and the younger ones Conflicted there. */
+export interface HeldTarget<P> { target: string; held: { policy: P; conflicted: string[]; untimed?: string } }
+
+/**
+ * Which policy of one kind takes each target (route rule, route, ListenerSet listener, ListenerSet,
+ * Gateway listener, Gateway): the oldest, then by namespace/name; the others are Conflicted ("another
+ * BackendTrafficPolicy has already attached to it"; SecurityPolicy's resolveSecurityPolicy*TargetRef
+ * alike). `levels` gives a route rule's most specific own policy (its rule's, else its route's) and its
+ * parents' (listener, ListenerSet, Gateway), most specific first.
+ */
+export class PolicyTargets<P extends TargetingPolicy> {
+  /** Target → the policy that took it, and the ones Conflicted there. */
+  protected readonly taken = new Map<string, { policy: P; conflicted: string[]; untimed?: string }>();
+
+  constructor(protected readonly graph: RouteGraph, namespaceLabels: (ns: string) => Labels, policies: readonly P[], kind: string) {
     // Gateway API routes only (a Linkerd HTTPRoute of the same name is another object).
     const routes = new Map(graph.routes.filter((r) => r.group === undefined).map((r) => [routeTarget(r.kind, r.namespace, r.name), r]));
     const gateways = new Map(graph.gateways.map((g) => [namespacedName(g), g]));
     const sets = new Map(graph.listenerSets.map((s) => [namespacedName(s), s]));
-    for (const policy of [...graph.backendTrafficPolicies].sort(compareAgeThenName)) {
+    for (const policy of [...policies].sort(compareAgeThenName)) {
       const refs = policy.targets.map((t) => ({ ns: policy.namespace, t }));
-      for (const { ns, t } of [...selected(graph, policy, namespaceLabels), ...refs]) {
+      for (const { ns, t } of [...selected(graph, policy, namespaceLabels, kind), ...refs]) {
         const key = targetKey(ns, t, routes, gateways, sets);
         if (key === undefined) continue;
         const held = this.taken.get(key);
         if (held) {
           held.conflicted.push(namespacedName(policy));
-          held.untimed ??= untimedPolicies("BackendTrafficPolicy", held.policy, policy);
+          held.untimed ??= untimedPolicies(kind, held.policy, policy);
         } else this.taken.set(key, { policy, conflicted: [] });
       }
     }
+  }
+
+  /** A rule's own policy (its rule's, else its route's) and its parents' that hold a policy, most specific first. */
+  levels(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): { own?: HeldTarget<P>; parents: HeldTarget<P>[] } {
+    const r = routeTarget(route.kind, route.namespace, route.name);
+    const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
+    const parents = this.parentTargets(gateway, listener, set).flatMap((t) => { const h = this.held(t); return h ? [h] : []; });
+    return { ...(own ? { own } : {}), parents };
+  }
+
+  /** A route's parents, most specific first: its listener, then its ListenerSet (a listener of one), then the Gateway. */
+  protected parentTargets(gateway: Gateway, listener: string, set: ListenerSet | undefined): string[] {
+    return [...(set ? [`listener ${listener} of ListenerSet ${namespacedName(set)}`, `ListenerSet ${namespacedName(set)}`] : [`listener ${listener} of Gateway ${namespacedName(gateway)}`]), `Gateway ${namespacedName(gateway)}`];
+  }
+
+  protected held(target: string): HeldTarget<P> | undefined {
+    const held = this.taken.get(target);
+    return held && { target, held };
+  }
+}
+
+export class TrafficPolicyIndex extends PolicyTargets<BackendTrafficPolicy> {
+  constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
+    super(graph, namespaceLabels, graph.backendTrafficPolicies, "BackendTrafficPolicy");
   }
 
   /** The policy a rule of `route` gets on `listener` of `gateway`, a listener of ListenerSet `set` when given. */
@@ -86,9 +123,7 @@ export class TrafficPolicyIndex {
   }
 
   private found(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): EffectiveTrafficPolicy | undefined {
-    const r = routeTarget(route.kind, route.namespace, route.name);
-    const own = (rule.name !== undefined ? this.held(`${r} rule ${rule.name}`) : undefined) ?? this.held(r);
-    const parent = this.parentTargets(gateway, listener, set).map((t) => this.held(t)).find((h) => h !== undefined);
+    const { own, parents: [parent] } = this.levels(gateway, listener, set, route, rule);
     const errors = (p: BackendTrafficPolicy) => this.translationErrors(p);
     if (!own) return parent && describe(parent, errors(parent.held.policy));
     if (!own.held.policy.mergeType || !parent) return describe(own, errors(own.held.policy));
@@ -161,15 +196,6 @@ export class TrafficPolicyIndex {
     return levels.find((x) => x !== undefined);
   }
 
-  /** A route's parents, most specific first: its listener, then its ListenerSet (a listener of one), then the Gateway. */
-  private parentTargets(gateway: Gateway, listener: string, set: ListenerSet | undefined): string[] {
-    return [...(set ? [`listener ${listener} of ListenerSet ${namespacedName(set)}`, `ListenerSet ${namespacedName(set)}`] : [`listener ${listener} of Gateway ${namespacedName(gateway)}`]), `Gateway ${namespacedName(gateway)}`];
-  }
-
-  private held(target: string) {
-    const held = this.taken.get(target);
-    return held && { target, held };
-  }
 }
 
 /**

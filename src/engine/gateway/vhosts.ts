@@ -32,19 +32,38 @@ import type { ListenerState } from "./listeners.js";
 /** A listener's name as Envoy Gateway names its IR listener: namespace/gateway/listener, or namespace/listenerset/listener. */
 export const irListenerName = (l: ListenerState) => (l.set ? `${l.set.namespace}/${l.set.name}/${l.listener.name}` : `${l.gateway.namespace}/${l.gateway.name}/${l.listener.name}`);
 
+/**
+ * The hostnames of a route's IR routes on listener `l` (computeHosts), lowercased: a route without
+ * hostnames takes the listener's (or "*"), one with hostnames their intersections with the
+ * listener's, less the hostnames of the Gateway's other listeners on the port (`peers`); none for a
+ * route that is no HTTP or gRPC route, or whose every rule is dropped (no IR route).
+ */
+function irHostnames(l: ListenerState, a: AttachedRoute, peers: readonly ListenerState[]): string[] {
+  const route = a.state.route;
+  if ((route.kind !== "HTTPRoute" && route.kind !== "GRPCRoute") || route.group !== undefined) return [];
+  if (route.rules.every((r) => a.state.dropped.has(r))) return [];
+  const taken = new Set(peers.filter((o) => o !== l && o.listener.port === l.listener.port && o.listener.hostname !== undefined).map((o) => o.listener.hostname!));
+  const hosts = route.hostnames.length ? a.attachment.hostnames.filter((h): h is string => h !== undefined && !taken.has(h)) : [l.listener.hostname ?? "*"];
+  return hosts.map((h) => h.toLowerCase());
+}
+
 /** The domains of listener `l`'s virtual hosts, each with the first route that gives it; `peers`: its Gateway's listeners (with its ListenerSets'). */
 function domains(l: ListenerState, routes: readonly AttachedRoute[], peers: readonly ListenerState[]): Map<string, string> {
-  const taken = new Set(peers.filter((o) => o !== l && o.listener.port === l.listener.port && o.listener.hostname !== undefined).map((o) => o.listener.hostname!));
   const out = new Map<string, string>();
   for (const a of routes) {
-    const route = a.state.route;
-    if ((route.kind !== "HTTPRoute" && route.kind !== "GRPCRoute") || route.group !== undefined) continue;
-    // A route whose every rule is dropped has no IR route.
-    if (route.rules.every((r) => a.state.dropped.has(r))) continue;
-    const hosts = route.hostnames.length ? a.attachment.hostnames.filter((h): h is string => h !== undefined && !taken.has(h)) : [l.listener.hostname ?? "*"];
-    for (const h of hosts) if (!out.has(h.toLowerCase())) out.set(h.toLowerCase(), `${route.kind} ${route.namespace}/${route.name}`);
+    for (const h of irHostnames(l, a, peers)) if (!out.has(h)) out.set(h, `${a.state.route.kind} ${a.state.route.namespace}/${a.state.route.name}`);
   }
   return out;
+}
+
+/**
+ * The routes of virtual host `domain` of listener `l`: those with an IR route of that hostname
+ * ("1:1 between IR HTTPRoute Hostname and xDS VirtualHost"). Envoy matches a request only against the
+ * routes of the virtual host it picked (RouteMatcher::route: findVirtualHost, then that virtual host's
+ * routes; none matches: 404), not every route of the listener whose hostname covers the host.
+ */
+export function virtualHostRoutes(l: ListenerState, routes: readonly AttachedRoute[], peers: readonly ListenerState[], domain: string): AttachedRoute[] {
+  return routes.filter((a) => irHostnames(l, a, peers).includes(domain));
 }
 
 /** A virtual host of a port's route configuration: its listener and domain. */

@@ -97,7 +97,7 @@ export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, cl
  * retries and timeouts are pilot's conversion of the rule's (model/route.ts istioRuleTiming).
  */
 function sidecarHttp(mesh: MeshEngine, bound: PortRoutes, place: string, port: number, reader: MatchReader | undefined, req: RouteRequest, res: RouteResult, istio: boolean): BoundRoutes {
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port, scheme: "http", place, reader, ...(istio ? { timing: istioTiming(mesh) } : {}) }, req, res);
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port, scheme: "http", place, reader, ...(istio ? { timing: istioTiming(mesh), hostToAuthority: true } : {}) }, req, res);
   for (const { state, why } of bound.shadowed ?? []) res.candidates.push({ route: routeKey(state.route), rule: -1, match: -1, outcome: `ignored: ${why}` });
   return bound;
 }
@@ -123,6 +123,9 @@ export function routeAtEntry(mesh: MeshEngine, entry: IstioServiceEntry, host: s
 export type LinkerdParent =
   | { kind: "service"; service: Service; port: ServicePort }
   | { kind: "egress"; network: LinkerdEgressNetwork; address: string; port: number };
+
+/** Request protocols that speak HTTP/2 (model/request.ts RouteRequest.protocol). */
+const HTTP2_PROTOCOLS = ["grpc", "H2", "H2C_PRIOR_KNOWLEDGE"];
 
 /** What an Istio proxy's TCP or TLS filter chain is for besides a Service port: a ServiceEntry's host at a port (routeAtEntryL4). */
 type L4Parent = LinkerdParent | { kind: "entry"; entry: IstioServiceEntry; host: string; port: number };
@@ -159,7 +162,7 @@ function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: Waypoi
 function waypointHttp(mesh: MeshEngine, vss: readonly IstioMeshVirtualService[], place: string, wp: WaypointRef, port: number, ownerNamespace: string, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
   const at = `waypoint ${wp.namespace}/${wp.name}`;
   if (!vss.length) return undefined;
-  const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port, scheme: "http" as const, place: `${place} at ${at}`, reader: "envoy" as const, timing: istioTiming(mesh) });
+  const ctx = (routes: Routable[]) => ({ graph: mesh.inv.routing, routes, port, scheme: "http" as const, place: `${place} at ${at}`, reader: "envoy" as const, timing: istioTiming(mesh), hostToAuthority: true });
   // Each VirtualService is tried on a copy of the answer; the first with a matching rule's copy is the answer.
   let chosen: (typeof vss)[number] | undefined;
   for (const v of vss) {
@@ -266,6 +269,8 @@ export function routeAtEntryL4(mesh: MeshEngine, entry: IstioServiceEntry, host:
 export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientNamespace: string | undefined, req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
   const index = parent.kind === "service" ? mesh.linkerdRoutesFor(parent.service, parent.port, clientNamespace) : mesh.linkerdEgressRoutesFor(parent.network, parent.port, clientNamespace);
   const protocol = parent.kind === "service" ? linkerdOutboundProtocol(parent.service, parent.port) : linkerdEgressProtocol(parent.network, parent.port);
+  // An h2c port is HTTP/2 with or without routes (to_proto: Http2, its default route).
+  if (protocol.kind === "http2" && notHttp2(req)) return http1AtHttp2(parent, protocol.why, req, res, { role: index?.role ?? "producer", namespace: index?.namespace ?? parentNamespace(parent), routes: [] }, index ? [...index.byKind.values()].flat() : [], []);
   if (!index) return parent.kind === "service" ? undefined : linkerdEgressDefault(parent, protocol, `no route is bound to ${parentPlace(parent)}`, req, res, { role: "producer", namespace: parent.network.namespace, routes: [] });
   const left = index.left.map(({ state, why }) => ({ route: routeKey(state.route), rule: -1, match: -1, outcome: `ignored: ${why}` }));
   const place = parentPlace(parent);
@@ -309,19 +314,37 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
   if (!speaksHttp(req)) {
     return unrouted(`${req.scheme.toUpperCase()} traffic: Linkerd's proxy detects no HTTP, and its ${kind}s do not apply; its opaque default route forwards the connection to ${defaultTarget(parent)}`);
   }
+  if (protocol.kind === "detect" && kind === "GRPCRoute" && notHttp2(req)) return http1AtHttp2(parent, "a GRPCRoute is bound there: its policy controller sends the port's gRPC routes", req, res, bound, routes, left);
   const failed = unbuildable(routes);
   if (failed) return failed;
   // grpc/src/outbound/http.rs and grpc.rs convert_outbound_route: a rule whose backends are empty gets "FirstAvailable" of the
   // parent's own backend (the Service, or the EgressNetwork's original destination), not a failure.
   const parentAnnotations = (parent.kind === "service" ? parent.service.annotations : parent.network.annotations) ?? {};
   const emptyRule = mesh.linkerdParentBackend(parent.kind === "service" ? parent : { kind: "egress", network: parent.network, port: parent.port });
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule, timing: linkerdTiming(mesh, parentAnnotations) }, req, res);
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port: parent.kind === "service" ? parent.port.port : parent.port, scheme: "http", place, reader: "linkerd", emptyRule, timing: linkerdTiming(mesh, parentAnnotations), hostToAuthority: true }, req, res);
   res.candidates.push(...left);
   const chosenRule = res.route !== undefined ? routes.find((s) => routeKey(s.route) === res.route)?.route.rules.find((r) => r.index === res.rule) : undefined;
   if (chosenRule && !chosenRule.backends.length && res.backend) return { ...bound, toDefault: true };
   // grpc/src/outbound/http.rs and grpc.rs protocol: an EgressNetwork's default route (PathPrefix "/", no
   // hostnames) comes after its routes, so it takes the requests no route matches.
   if (parent.kind === "egress" && res.route === undefined && res.status === 404) return linkerdEgressDefault(parent, protocol, res.reason, req, res, bound);
+  return bound;
+}
+
+/** An HTTP request that is not HTTP/2 (model/request.ts RouteRequest.protocol). */
+const notHttp2 = (req: RouteRequest) => speaksHttp(req) && !HTTP2_PROTOCOLS.includes(req.protocol ?? "");
+const parentNamespace = (p: LinkerdParent) => (p.kind === "service" ? p.service.namespace : p.network.namespace);
+
+/**
+ * An HTTP/1.1 request at a port a Linkerd client's proxy reads as HTTP/2: policy-controller
+ * grpc/src/outbound.rs to_proto makes a port of appProtocol kubernetes.io/h2c Http2, and a detected
+ * port with GRPCRoutes Grpc, which linkerd2-proxy app/outbound/src/sidecar.rs takes as Protocol::Http2,
+ * without detection: the request is no HTTP/2 connection preface, and the connection fails.
+ */
+function http1AtHttp2(parent: LinkerdParent, why: string, _req: RouteRequest, res: RouteResult, bound: BoundRoutes, routes: readonly MeshRouteState[], left: readonly Candidate[]): BoundRoutes {
+  Object.assign(res, { route: undefined, rule: undefined, backend: null, backends: [], upstream: null, responseHeaders: {}, status: null, connection: "failed",
+    reason: `Linkerd's proxy reads ${parentPlace(parent)} as HTTP/2 (${why}) and does not detect the protocol: this HTTP/1.1 request is no HTTP/2 connection preface, and the connection fails` });
+  res.candidates = [...routes.map((st) => ({ route: routeKey(st.route), rule: -1, match: -1, outcome: "not applied: the connection is not HTTP/2" })), ...left];
   return bound;
 }
 

@@ -40,6 +40,8 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const nginx = gw && servedByNginx(ctx, gw);
   const pods = nginx ? ingressControllerPods(ctx.inv) : dataPlanePods(ctx, gw, gwNamespace, gwName);
   if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods[0], terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
+  // (vendor: an Envoy Gateway SecurityPolicy whose answer Junction cannot tell: an unknown answer, not a denial.)
+  if (routed.undetermined) w.res.unknown = routed.undetermined;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
   step(w, "routing", "passed", routed.reason);
   const first = pickedBackend(ctx.gateways.routes, routed);

@@ -40,13 +40,21 @@ function parseCertificates(pem: string | undefined): { certificates: string[]; p
 function secretMaterial(root: Field): Omit<TlsMaterial, "kind" | "namespace" | "name"> {
   const crt = entry(root, "tls.crt", true);
   const key = entry(root, "tls.key", true);
-  if (crt === undefined || key === undefined) return { certificates: [], problem: "has no tls.crt and tls.key" };
+  if (crt === undefined || key === undefined) return { certificates: [], problem: "has no tls.crt and tls.key", ...(crt === undefined ? { data: opaqueData(root) } : {}) };
   const parsed = parseCertificates(crt);
   if (parsed.problem) return { certificates: [], problem: `tls.crt ${parsed.problem}` };
   let privateKey: KeyObject;
   try { privateKey = createPrivateKey(key); } catch { return { certificates: [], problem: "tls.key does not hold a private key" }; }
   if (!new X509Certificate(parsed.certificates[0]).checkPrivateKey(privateKey)) return { certificates: [], problem: "tls.key is not the private key of the certificate in tls.crt" };
   return { ...parsed, privateKey: key };
+}
+
+/** A Secret's data and stringData (stringData wins, as the API server merges it), decoded: what Envoy Gateway's SecurityPolicy reads (TlsMaterial.data). */
+function opaqueData(root: Field): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(root.get("data").object() ?? {})) if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
+  for (const [k, v] of Object.entries(root.get("stringData").object() ?? {})) if (typeof v === "string") out[k] = v;
+  return out;
 }
 
 const secretFrontEnd: FrontEnd = {

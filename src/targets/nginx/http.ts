@@ -8,8 +8,10 @@ import type { ListenerState } from "../../engine/gateway/listeners.js";
 import { compareApplied, matchedHostname, type Applied, type Routable } from "../../engine/gateway/precedence.js";
 import { bestListener, plainHttpListener } from "../../engine/gateway/select.js";
 import { hostnameMatches, isWildcard } from "../../model/hostname.js";
+import { ENVOY_GATEWAY_CONTROLLER } from "../../model/gateway.js";
 import { routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import type { EffectiveTrafficPolicy } from "../../engine/gateway/traffic-policy.js";
+import type { EffectiveSecurityPolicy } from "../../engine/gateway/security-policy.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { ruleAction, type Action } from "./actions.js";
 import { arg, block, dir, type Directive } from "./conf.js";
@@ -65,7 +67,8 @@ function listenDirectives(c: Compilation, p: PortPlan, isDefault: boolean): Dire
 function candidates(c: Compilation, l: ListenerState, host: string, grpc: boolean): Candidate[] {
   const kind: RouteKind = grpc ? "GRPCRoute" : "HTTPRoute";
   const applied: Applied[] = [];
-  for (const a of c.engine.attached(l)) {
+  // Envoy Gateway: the routes of the virtual host Envoy picks for the host (engine.ts routesFor), as the engine routes.
+  for (const a of c.engine.routesFor(l, host).routes) {
     if (a.state.route.kind !== kind) continue;
     const hostname = matchedHostname(a, host);
     if (hostname === null) continue;
@@ -90,9 +93,11 @@ class ServerActions {
   /**
    * `policy`: the Envoy Gateway BackendTrafficPolicy of each rule on the server's listener
    * (GatewayEngine.listenerTrafficPolicy); `reader`: who picks the backends' endpoints there (the
-   * Gateway's data plane: gatewayEndpointReader), with the policy's panic threshold for Envoy Gateway.
+   * Gateway's data plane: gatewayEndpointReader), with the policy's panic threshold for Envoy Gateway;
+   * `security`: its SecurityPolicy of each rule (GatewayEngine.listenerSecurityPolicy), which nginx
+   * cannot express (compiled without it, every request would pass: refused).
    */
-  constructor(private readonly c: Compilation, private readonly p: PortPlan, private readonly policy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined, private readonly reader: EndpointReader = "proxy") {}
+  constructor(private readonly c: Compilation, private readonly p: PortPlan, private readonly policy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined, private readonly reader: EndpointReader = "proxy", private readonly security?: (route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined) {}
 
   private key(x: Candidate): string {
     const rule = x.applied.rule;
@@ -108,7 +113,11 @@ class ServerActions {
       const policy = this.policy?.(attached.state.route, rule);
       const pick = { reader: this.reader, panicThreshold: policy?.panicThreshold };
       const input = { state: attached.state, rule, matchedPrefix: match.path?.type === "PathPrefix" ? match.path.value : undefined, scheme: this.p.tls ? "https" as const : "http" as const, listenerPort: this.p.port, grpc: this.p.grpc, pick };
-      a = attempt(this.c, ruleRef(attached, rule.index, rule.name), { body: [dir("return", "500")], locations: [] }, () => ruleAction(this.c, input, policy));
+      const security = this.security?.(attached.state.route, rule);
+      a = attempt(this.c, ruleRef(attached, rule.index, rule.name), { body: [dir("return", "500")], locations: [] }, () => {
+        if (security) throw new NginxUnsupported("Envoy Gateway's SecurityPolicy", `SecurityPolicy ${security.policies.join(" merged into ")} applies here: its authentication and authorization filters are Envoy's (basic_auth, api_key_auth, jwt_authn, ext_authz, oauth2, rbac), which this target does not write`);
+        return ruleAction(this.c, input, policy);
+      });
       this.inline.set(k, a);
       this.named.push(...a.locations);
     }
@@ -129,7 +138,7 @@ class ServerActions {
 }
 
 function locations(c: Compilation, p: PortPlan, l: ListenerState, cands: Candidate[]): Directive[] {
-  const actions = new ServerActions(c, p, c.engine.listenerTrafficPolicy(l), c.engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader);
+  const actions = new ServerActions(c, p, c.engine.listenerTrafficPolicy(l), c.engine.gateway(l.gateway.namespace, l.gateway.name)?.endpointReader, c.engine.listenerSecurityPolicy(l));
   const out = locationKeys(cands).map((k) => {
     const list = candidatesAt(cands, k);
     if (!list.length) return locationBlock(k, [dir("return", "404")]);
@@ -177,12 +186,25 @@ function server(c: Compilation, p: PortPlan, name: string | undefined, names: (s
     const v = clientValidation(c, l);
     body.push(...servingCertificates(c, l), ...v.server);
     extra = v.locations;
-    if (p.listeners.length > 1) body.push(block("if", [`(${sniListener(c, p)}`, "!=", `${arg(l.listener.name)})`], [dir("return", "421")]));
+    if (p.listeners.length > 1) body.push(block("if", [`(${sniListener(c, p)}`, "!=", `${arg(l.listener.name)})`], [dir("return", attempt(c, { object: `Gateway ${c.gatewayName}`, src: c.gateway.gateway.src }, "421", () => misdirected(c, p, l, host)))]));
   }
   // A dotted Host reaches this server in nginx; the engine gives it the rules for hosts no name covers: none here.
   if (name !== undefined && !uncovered) body.push(block("if", [`(${dottedHost(c)})`], [dir("return", "404")]));
   body.push(dir("merge_slashes", "off"), ...locations(c, p, l, candidates(c, l, host, p.grpc)), ...extra);
   return block("server", [], body, `listener ${l.listener.name}${name === undefined ? "" : `, hostname ${name}`}`);
+}
+
+/**
+ * What a request whose SNI chose another listener than the Host's gets: 421, as the engine answers;
+ * on Envoy Gateway's Gateways the SNI listener's own route configuration answers (engine.ts
+ * routesFor): 404 where no other listener has a rule for the host, else the answer depends on the SNI,
+ * which nginx does not route by here (refused).
+ */
+function misdirected(c: Compilation, p: PortPlan, l: ListenerState, host: string): string {
+  if (c.engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return "421";
+  const other = p.listeners.find((o) => o !== l && !o.programmed && candidates(c, o, host, p.grpc).length > 0);
+  if (other) throw new NginxUnsupported("a Host answered by another HTTPS listener's routes", `on Envoy Gateway's Gateways a request whose SNI selects listener ${other.listener.name} is routed by that listener's route configuration, which has rules for host ${host} of listener ${l.listener.name}: nginx picks the server by Host, not by SNI`);
+  return "404";
 }
 
 /** Every server of an HTTP or HTTPS port (listening on `socket` when the port's stream server hands them its connections). */

@@ -50,6 +50,8 @@ function upstreamFor(c: Compilation, port: number, scheme: Scheme, sni?: string,
   const l = [...c.gateway.merged].find((x) => x.listener.name === res.listener && x.listener.port === port);
   const pick = l ? c.engine.streamEndpointPick(l, state.route, rule) : PROXY_PICK;
   return attempt(c, { object: res.route, src: state.route.src, rule: rule.index, ruleName: rule.name }, CLOSED, () => {
+    // An Envoy Gateway SecurityPolicy whose authorization depends on the client (clientCIDRs): nginx would forward every connection.
+    if (res.undetermined) throw new NginxUnsupported("Envoy Gateway's SecurityPolicy", `the connection's answer ${res.undetermined}, which this target does not write (Envoy's network RBAC filter)`);
     const split = splitOf(rule, state.backends, origination !== undefined, pick.reader, pick.panicThreshold);
     if (split.problem || split.failure) return CLOSED;
     const parts = rule.backends.filter((ref) => ref.weight > 0).map((ref) => ({ ref, d: destination(state.backends.get(ref)!, c.options.serviceAddresses, pick) }));

@@ -1,0 +1,376 @@
+// Envoy Gateway's SecurityPolicies (envoyproxy/gateway v1.9.0): which one governs the requests a route
+// rule takes on a Gateway, and what its authentication and authorization filters answer them.
+//
+// Attachment (internal/gatewayapi/securitypolicy.go ProcessSecurityPolicies): as for
+// BackendTrafficPolicies (traffic-policy.ts PolicyTargets), the policies oldest first, route rules, then
+// routes, ListenerSet listeners, ListenerSets, Gateway listeners, Gateways; the first policy to take a
+// target holds it, a later one is Conflicted ("another SecurityPolicy has already attached to it"), and
+// translateSecurityPolicyForRoute / ...ForListeners set a route's features only where a more specific
+// level did not ("if already set - there's a specific level policy, so skip"): the whole policy of the
+// most specific level applies, unless it has a mergeType (merged into its listener's, else its
+// Gateway's). A policy Envoy Gateway cannot translate makes its routes a 500 direct response
+// ("setting 500 direct response in routes due to errors in SecurityPolicy"), the features it could
+// build still written (the filters run before the router answers).
+//
+// The request path (internal/xds/translator/httpfilters.go newOrderedHTTPFilter): fault (2), CORS (3),
+// ext_authz (6), api_key_auth (7), basic_auth (8), oauth2 (9), jwt_authn (10), ..., rbac (301), local and
+// global rate limits (302, 303), router.
+
+import { createHash } from "node:crypto";
+import type { AuthorizationRule, Gateway, ListenerSet, RouteGraph, SecurityPolicy } from "../../model/gateway.js";
+import { contains } from "../../model/ip.js";
+import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
+import { namespacedName, type Route, type RouteRule } from "../../model/route.js";
+import type { Labels } from "../../model/selector.js";
+import { findTlsMaterial } from "./tlsrefs.js";
+import { permitted } from "./grants.js";
+import { queryParameters } from "./query.js";
+import { PolicyTargets, type HeldTarget } from "./traffic-policy.js";
+import type { ClientAddress } from "./client-policy.js";
+
+/** The security features a route rule's requests get on one listener. */
+export interface EffectiveSecurityPolicy {
+  /** "namespace/name" of the policy, or of both policies merged (the route's first). */
+  policies: string[];
+  target: string;
+  features: Pick<SecurityPolicy, "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "extAuth" | "oidc">;
+  /** What Envoy Gateway cannot translate (its routes answer 500), by feature. */
+  errors: { feature: "authorization" | "basicAuth" | "apiKeyAuth" | "other"; message: string }[];
+  unmodelled: string[];
+  conflicted: string[];
+  untimed?: string;
+  /** A route's own policy Envoy Gateway does not translate (validateSecurityPolicy): what to say of it. */
+  passedOver?: string[];
+}
+
+const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", "oidc"] as const;
+
+export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
+  constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
+    super(graph, namespaceLabels, graph.securityPolicies, "SecurityPolicy");
+  }
+
+  /** The policy a rule of `route` gets on `listener` of `gateway` (a listener of ListenerSet `set` when given). */
+  effective(gateway: Gateway, listener: string, set: ListenerSet | undefined, route: Route, rule: RouteRule): EffectiveSecurityPolicy | undefined {
+    const levels = this.levels(gateway, listener, set, route, rule);
+    const [parent] = levels.parents;
+    // processSecurityPolicyForRoute validates a route's policy first (validateSecurityPolicy, or
+    // validateSecurityPolicyForTCP for a TCPRoute) and, invalid, translates nothing: the route keeps no
+    // feature of it, and its parent's policy sets them (translateSecurityPolicyForListeners: "if already set ... skip").
+    const invalid = levels.own && (route.kind === "TCPRoute" ? levels.own.held.policy.tcpInvalid : levels.own.held.policy.invalid);
+    const own = invalid ? undefined : levels.own;
+    const passedOver = invalid ? [`SecurityPolicy ${namespacedName(levels.own!.held.policy)} targets ${levels.own!.target} but Envoy Gateway does not translate it (${invalid})${parent ? "" : ": no SecurityPolicy applies"}`] : [];
+    const at = own ?? parent;
+    if (!at) return invalid ? { policies: [], target: levels.own!.target, features: {}, errors: [], unmodelled: [], conflicted: [], passedOver } : undefined;
+    const base = { target: at.target, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(passedOver.length ? { passedOver } : {}) };
+    if (own && own.held.policy.mergeType && parent) return { ...base, ...this.merged(own, parent) };
+    const p = at.held.policy;
+    return { ...base, policies: [namespacedName(p)], features: pick(p), errors: this.errors(p), unmodelled: p.unmodelled };
+  }
+
+  /**
+   * A route's policy with a mergeType merged into its parent's (mergeSecurityPolicy: the parent
+   * patched with the route's spec): each feature the route's sets is the route's whole, the others the
+   * parent's (a JSON or strategic merge also merges the fields of a feature both set, authorization's
+   * defaultAction beside the route's rules: read here as the route's whole feature).
+   */
+  private merged(own: HeldTarget<SecurityPolicy>, parent: HeldTarget<SecurityPolicy>): Pick<EffectiveSecurityPolicy, "policies" | "features" | "errors" | "unmodelled"> {
+    const r = own.held.policy, p = parent.held.policy;
+    const features: EffectiveSecurityPolicy["features"] = {};
+    const from = (k: (typeof FEATURES)[number]) => (r[k] !== undefined ? r : p);
+    for (const k of FEATURES) if (from(k)[k] !== undefined) Object.assign(features, { [k]: from(k)[k] });
+    const errors = [...this.errors(r), ...this.errors(p).filter((e) => e.feature !== "other" && r[e.feature] === undefined)];
+    return { policies: [namespacedName(r), namespacedName(p)], features, errors, unmodelled: [...new Set([...r.unmodelled, ...p.unmodelled])] };
+  }
+
+  /**
+   * What Envoy Gateway cannot translate in a policy, in translateSecurityPolicyForRoute's order:
+   * BasicAuth and APIKeyAuth (the Secrets they read: validateSecretRef,
+   * buildBasicAuth, buildAPIKeyAuth), then Authorization (buildAuthorization).
+   */
+  errors(p: SecurityPolicy): EffectiveSecurityPolicy["errors"] {
+    const own = p.errors.map((message) => ({ feature: "authorization" as const, message }));
+    const out: EffectiveSecurityPolicy["errors"] = [];
+    if (p.basicAuth) {
+      const e = this.basicAuthError(p, p.basicAuth.users);
+      if (e) out.push({ feature: "basicAuth", message: `BasicAuth: ${e}` });
+    }
+    if (p.apiKeyAuth) {
+      const e = this.apiKeyError(p);
+      if (e) out.push({ feature: "apiKeyAuth", message: `APIKeyAuth: ${e}` });
+    }
+    return [...out, ...own.filter((e) => e.feature === "authorization")];
+  }
+
+  /** validateSecretRef: another namespace needs a ReferenceGrant from SecurityPolicy; the Secret must be in the input. */
+  private secret(p: SecurityPolicy, ref: { namespace: string; name: string }): { data?: Record<string, string>; error?: string } {
+    if (ref.namespace !== p.namespace && !permitted(this.graph.referenceGrants, { group: "gateway.envoyproxy.io", kind: "SecurityPolicy", namespace: p.namespace }, { group: "", kind: "Secret", namespace: ref.namespace, name: ref.name })) {
+      return { error: `secret ref namespace must match the policy namespace ${p.namespace} or be permitted by a ReferenceGrant: Secret ${ref.namespace}/${ref.name}` };
+    }
+    const s = findTlsMaterial(this.graph, "Secret", ref.namespace, ref.name);
+    if (!s) return { error: `secret ${ref.namespace}/${ref.name} does not exist` };
+    return { data: s.data ?? {} };
+  }
+
+  /** buildBasicAuth: a non-empty `.htpasswd` key, every line `user:{SHA}base64(SHA-1)` (validateHtpasswdFormat). */
+  private basicAuthError(p: SecurityPolicy, ref: { namespace: string; name: string }): string | undefined {
+    const s = this.secret(p, ref);
+    if (s.error) return s.error;
+    const users = s.data![".htpasswd"];
+    if (!users) return `secret ${ref.namespace}/${ref.name} must contain a non-empty ".htpasswd" key`;
+    for (const raw of users.replace(/\r\n/g, "\n").split("\n")) {
+      const line = raw.trim();
+      if (!line) continue;
+      const colon = line.indexOf(":");
+      if (colon < 0) return "invalid htpasswd format: each line must be in the format 'username:password'";
+      const password = line.slice(colon + 1);
+      if (!password.startsWith("{SHA}")) return "unsupported htpasswd format: please use {SHA}";
+      const b64 = password.slice(5);
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return "invalid htpasswd format: {SHA} must be base64-encoded SHA1";
+      if (Buffer.from(b64, "base64").length !== 20) return "invalid htpasswd format: {SHA} must be SHA1 (20 bytes)";
+    }
+    return undefined;
+  }
+
+  /** buildAPIKeyAuth: each Secret must exist; a key given to two clients is "duplicated API key". */
+  private apiKeyError(p: SecurityPolicy): string | undefined {
+    const keys = new Set<string>(), clients = new Set<string>();
+    for (const ref of p.apiKeyAuth!.credentialRefs) {
+      const s = this.secret(p, ref);
+      if (s.error) return s.error;
+      for (const client of Object.keys(s.data!).sort()) {
+        if (clients.has(client)) continue;
+        if (keys.has(s.data![client])) return "duplicated API key";
+        keys.add(s.data![client]);
+        clients.add(client);
+      }
+    }
+    return undefined;
+  }
+
+  /** The API keys apiKeyAuth accepts: the first client's of each key (buildAPIKeyAuth: Secrets in order, client ids sorted, a client seen before skipped). */
+  apiKeys(p: NonNullable<SecurityPolicy["apiKeyAuth"]>, owner: SecurityPolicy): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const ref of p.credentialRefs) {
+      const data = this.secret(owner, ref).data ?? {};
+      for (const client of Object.keys(data).sort()) if (![...out.values()].includes(client)) out.set(data[client], client);
+    }
+    return out;
+  }
+
+  /** The users basicAuth accepts: user → base64 SHA-1 of the password. */
+  users(owner: SecurityPolicy, ref: { namespace: string; name: string }): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const raw of (this.secret(owner, ref).data?.[".htpasswd"] ?? "").replace(/\r\n/g, "\n").split("\n")) {
+      const line = raw.trim(), colon = line.indexOf(":");
+      if (colon > 0) out.set(line.slice(0, colon), line.slice(colon + 6));
+    }
+    return out;
+  }
+
+  /** The policy (of `names`) that holds a feature: for the Secrets it reads. */
+  owner(names: string[], feature: (typeof FEATURES)[number]): SecurityPolicy | undefined {
+    return names.map((n) => this.graph.securityPolicies.find((p) => namespacedName(p) === n)).find((p) => p?.[feature] !== undefined);
+  }
+}
+
+const pick = (p: SecurityPolicy): EffectiveSecurityPolicy["features"] => Object.fromEntries(FEATURES.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
+
+/** What the request carries that the security filters read. */
+export interface SecurityRequest { method: string; path: string; headers: readonly (readonly [string, string])[] }
+
+/** What the policy answers: `stop` (a status and why), `undetermined` (it depends on what Junction cannot see), notes. */
+export interface SecurityOutcome {
+  stop?: { status: number; reason: string };
+  undetermined?: string;
+  /** The step that decided, for the explanation. */
+  steps: string[];
+}
+
+const headerValues = (req: SecurityRequest, name: string) => req.headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
+/** Envoy's HttpRequestHeaderMatchInput: a repeated header's values joined with ",". */
+const headerValue = (req: SecurityRequest, name: string): string | undefined => { const v = headerValues(req, name); return v.length ? v.join(",") : undefined; };
+const cookie = (req: SecurityRequest, name: string) => headerValues(req, "cookie").flatMap((c) => c.split(";")).map((c) => c.trim()).find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1);
+const param = (req: SecurityRequest, name: string) => { const q = req.path.indexOf("?"); return queryParameters(q < 0 ? "" : req.path.slice(q + 1)).get(name)?.[0]; };
+
+/**
+ * The security filters in Envoy Gateway's order, for one request. `index` reads the Secrets;
+ * `client` the client address Envoy reads (client-policy.ts clientAddress).
+ */
+export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolicyIndex, req: SecurityRequest, client: ClientAddress): SecurityOutcome {
+  const who = `SecurityPolicy ${p.policies.join(" merged into ")}`;
+  const steps: string[] = [...(p.passedOver ?? [])];
+  if (p.conflicted.length) steps.push(`SecurityPolicy ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it${p.untimed ? `; note: ${p.untimed}` : ""})`);
+  for (const u of p.unmodelled) steps.push(`${who} sets ${u}, which Junction does not model`);
+  const broken = new Set(p.errors.map((e) => e.feature));
+  const f = p.features;
+  const pending: string[] = [];
+  // ext_authz (6): the external service decides; failOpen only when it cannot be reached.
+  if (f.extAuth) pending.push(`the external authorization service (${f.extAuth.service}) of ${who}: it allows or denies the request${f.extAuth.failOpen ? " (failOpen: allowed when it cannot be reached)" : " (403 when it cannot be reached)"}`);
+  // api_key_auth (7): the first source that has a key; missing or unknown: 401.
+  if (f.apiKeyAuth && !broken.has("apiKeyAuth")) {
+    const owner = index.owner(p.policies, "apiKeyAuth")!;
+    const key = f.apiKeyAuth.extractFrom.map((e) => e.headers.map((h) => headerValue(req, h)).find((v) => v !== undefined) ?? e.params.map((n) => param(req, n)).find((v) => v !== undefined) ?? e.cookies.map((n) => cookie(req, n)).find((v) => v !== undefined)).find((v) => v !== undefined);
+    const client = key !== undefined ? index.apiKeys(f.apiKeyAuth, owner).get(key) : undefined;
+    if (key === undefined) return decided(pending, steps, 401, `${who} apiKeyAuth: the request carries no API key (looked for in ${sources(f.apiKeyAuth.extractFrom)}): 401`);
+    if (client === undefined) return decided(pending, steps, 401, `${who} apiKeyAuth: the API key is not one of the keys of its credentialRefs: 401`);
+    steps.push(`${who} apiKeyAuth: the API key is client ${client}'s`);
+  }
+  // basic_auth (8): Authorization: Basic base64(user:password), the password's SHA-1 against .htpasswd.
+  if (f.basicAuth && !broken.has("basicAuth")) {
+    const owner = index.owner(p.policies, "basicAuth")!;
+    const auth = headerValue(req, "authorization");
+    const m = auth !== undefined ? /^Basic\s+(\S+)$/i.exec(auth) : null;
+    if (!m) return decided(pending, steps, 401, `${who} basicAuth: the request has no Basic Authorization header (User authentication failed. Missing username and password.): 401`);
+    const decoded = Buffer.from(m[1], "base64").toString("utf8"), colon = decoded.indexOf(":");
+    const user = colon < 0 ? decoded : decoded.slice(0, colon), password = colon < 0 ? "" : decoded.slice(colon + 1);
+    const hash = index.users(owner, f.basicAuth.users).get(user);
+    if (colon < 0 || hash === undefined || hash !== createHash("sha1").update(password).digest("base64")) return decided(pending, steps, 401, `${who} basicAuth: user ${JSON.stringify(user)} and this password are not in the .htpasswd of Secret ${f.basicAuth.users.namespace}/${f.basicAuth.users.name} (User authentication failed. Invalid username/password combination.): 401`);
+    steps.push(`${who} basicAuth: user ${user} authenticated`);
+  }
+  // oauth2 (9): a request without the filter's session cookies is redirected to the provider.
+  if (f.oidc) {
+    if (!headerValues(req, "cookie").some((c) => /(^|;\s*)(BearerToken|IdToken|OauthHMAC)[^=]*=/.test(c))) return decided(pending, steps, 302, `${who} oidc: the request has no OAuth2 session cookie: Envoy redirects it to ${f.oidc.provider} to log in (302)`);
+    pending.push(`the OAuth2 session cookies the request carries (${who} oidc: valid ones pass, others are redirected to ${f.oidc.provider})`);
+  }
+  // jwt_authn (10): requires_any of the providers; missing: 401 unless optional (allow_missing) or failOpen.
+  let claims: Record<string, unknown> | undefined;
+  if (f.jwt) {
+    const found = f.jwt.providers.map((pr) => ({ pr, token: jwtToken(req, pr.extractFrom) })).find((x) => x.token !== undefined);
+    if (!found) {
+      if (!f.jwt.optional && !f.jwt.failOpen) return decided(pending, steps, 401, `${who} jwt: the request carries no token for its providers (${f.jwt.providers.map((x) => x.name).join(", ")}): Jwt is missing, 401`);
+      steps.push(`${who} jwt: no token, allowed as ${f.jwt.optional ? "optional" : "failOpen"}`);
+    } else {
+      claims = jwtClaims(found.token!);
+      if (!claims && !f.jwt.failOpen) return decided(pending, steps, 401, `${who} jwt: the token is not a JWT (Jwt is not in the form of Header.Payload.Signature): 401`);
+      if (!f.jwt.failOpen) pending.push(`the token's signature and expiry, which Junction does not verify (${who} jwt, provider ${found.pr.name}'s JWKS: an invalid token gets 401)`);
+    }
+  }
+  // rbac (301): rules in order, the first that matches decides, else defaultAction; a denial is 403.
+  if (f.authorization && !broken.has("authorization")) {
+    const a = f.authorization;
+    const verdict = authorize(a.rules, 0, a.defaultAction, req, client, claims);
+    if ("unknown" in verdict) return undecided(pending, steps, `${who} authorization rule ${verdict.rule.index} (${verdict.rule.name}, ${verdict.rule.action}): ${verdict.unknown}`);
+    const by = verdict.rule ? `authorization rule ${verdict.rule.index} (${verdict.rule.name}) matches and` : `authorization: no rule matches${a.rules.length ? "" : " (no rules)"}, the defaultAction ${a.defaultAction}`;
+    if (verdict.action === "Deny") return decided(pending, steps, 403, `${who} ${by} denies the request: RBAC: access denied, 403`);
+    steps.push(`${who} ${by} allows the request`);
+  }
+  return finish(p, who, pending, steps);
+}
+
+/** After the filters: a policy Envoy Gateway cannot translate answers 500 (a direct response), else what is pending. */
+function finish(p: EffectiveSecurityPolicy, who: string, pending: string[], steps: string[]): SecurityOutcome {
+  if (p.errors.length) return decided(pending, steps, 500, `${who} cannot be translated (${p.errors.map((e) => e.message).join("; ")}): Envoy Gateway answers every request of its routes 500`);
+  return pending.length ? { undetermined: `depends on ${pending.join(", and on ")}`, steps } : { steps };
+}
+
+/** A status, unless an earlier filter that Junction cannot evaluate may answer first. */
+function decided(pending: string[], steps: string[], status: number, reason: string): SecurityOutcome {
+  if (pending.length) return { undetermined: `depends on ${pending.join(", and on ")}; if ${pending.length === 1 ? "it passes" : "they pass"}: ${reason}`, steps };
+  return { stop: { status, reason }, steps };
+}
+
+const undecided = (pending: string[], steps: string[], why: string): SecurityOutcome => ({ undetermined: `depends on ${[...pending, why].join(", and on ")}`, steps });
+
+const sources = (x: NonNullable<SecurityPolicy["apiKeyAuth"]>["extractFrom"]) => x.map((e) => [...e.headers.map((h) => `header ${h}`), ...e.params.map((q) => `query parameter ${q}`), ...e.cookies.map((c) => `cookie ${c}`)].join(", ")).join("; ");
+
+/** Where a provider reads its token (Envoy's jwt_authn: extractFrom, else `Authorization: Bearer` and the access_token query parameter). */
+function jwtToken(req: SecurityRequest, x: NonNullable<SecurityPolicy["jwt"]>["providers"][number]["extractFrom"]): string | undefined {
+  const headers = x ? x.headers : [{ name: "authorization", prefix: "Bearer " }];
+  for (const h of headers) {
+    const v = headerValue(req, h.name);
+    if (v !== undefined && v.startsWith(h.prefix)) return v.slice(h.prefix.length).trim();
+  }
+  for (const n of x ? x.params : ["access_token"]) { const v = param(req, n); if (v !== undefined) return v; }
+  for (const n of x?.cookies ?? []) { const v = cookie(req, n); if (v !== undefined) return v; }
+  return undefined;
+}
+
+/** A JWT's payload (not verified). */
+function jwtClaims(token: string): Record<string, unknown> | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as unknown;
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : undefined;
+  } catch { return undefined; }
+}
+
+/** A claim by name; a dotted name reads nested claims (buildJWTPredicate: metadata path by ".") */
+function claim(claims: Record<string, unknown>, name: string): unknown {
+  return name.split(".").reduce<unknown>((o, k) => (o !== null && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), claims);
+}
+
+type Verdict = { action: "Allow" | "Deny"; rule?: AuthorizationRule } | { unknown: string; rule: AuthorizationRule };
+
+/**
+ * The RBAC matcher list from rule `i` on (buildRBACPerRoute: "The first matcher that matches will be
+ * used to determine the action", else the default action). A rule whose match Junction cannot tell
+ * decides nothing when the action is the same either way (it matches: its action; it does not: the
+ * rules after it).
+ */
+function authorize(rules: readonly AuthorizationRule[], i: number, defaultAction: "Allow" | "Deny", req: SecurityRequest, client: ClientAddress, claims: Record<string, unknown> | undefined): Verdict {
+  if (i >= rules.length) return { action: defaultAction };
+  const rule = rules[i], m = ruleMatches(rule, req, client, claims);
+  if (m === true) return { action: rule.action, rule };
+  const rest = authorize(rules, i + 1, defaultAction, req, client, claims);
+  if (m === false) return rest;
+  return "action" in rest && rest.action === rule.action ? { action: rule.action, ...(rest.rule ? { rule: rest.rule } : {}) } : { unknown: m, rule };
+}
+
+/**
+ * Whether a rule matches (buildRBACPerRoute: every predicate ANDed): methods (any, case-insensitive),
+ * path on :path (PathPrefix: PathSeparatedPrefixRegex, Exact: PathExactRegex, RE2), clientCIDRs (any,
+ * the client address Envoy reads), each header (any of its values, exact), the jwt claims (each: a
+ * String claim equal to one of the values, a StringArray claim holding one) and scopes (each in the
+ * space-separated `scope` claim). A string when it cannot be told (why).
+ */
+function ruleMatches(r: AuthorizationRule, req: SecurityRequest, client: ClientAddress, claims: Record<string, unknown> | undefined): boolean | string {
+  if (r.methods.length && !r.methods.some((m) => m.toUpperCase() === req.method.toUpperCase())) return false;
+  if (r.path) {
+    const q = (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
+    const pattern = r.path.type === "RegularExpression" ? r.path.value : r.path.type === "Exact" ? `^${q(r.path.value)}(\\?.*|#.*|;.*|$)` : r.path.value === "/" ? "/.*" : `^${q(r.path.value.replace(/\/$/, ""))}(/.*|\\?.*|#.*|;.*|$)`;
+    if (regexMatches(pattern, REGEX_SEMANTICS.gatewayApi, req.path) === r.path.invert) return false;
+  }
+  for (const h of r.headers) {
+    const v = headerValue(req, h.name);
+    if (v === undefined || !h.values.includes(v)) return false;
+  }
+  if (r.jwt) {
+    if (!claims) return false;
+    for (const c of r.jwt.claims) {
+      const v = claim(claims, c.name);
+      const hit = c.valueType === "StringArray" ? Array.isArray(v) && v.some((x) => typeof x === "string" && c.values.includes(x)) : typeof v === "string" && c.values.includes(v);
+      if (!hit) return false;
+    }
+    const scope = claims.scope;
+    const scopes = typeof scope === "string" ? scope.split(" ") : Array.isArray(scope) ? scope : [];
+    if (!r.jwt.scopes.every((s) => scopes.includes(s))) return false;
+  }
+  if (r.clientCIDRs.length) {
+    if (!client.address) return `its clientCIDRs read the client address, which Junction does not know (${client.unknown ?? "the request names no client, `from`"})`;
+    if (!r.clientCIDRs.some((c) => contains(c, client.address!))) return false;
+  }
+  if (r.unevaluated) return `its ${r.unevaluated}, which Junction does not evaluate`;
+  return true;
+}
+
+/**
+ * A SecurityPolicy's authorization on a TCP or TLS route's connections (Envoy Gateway writes it, and
+ * nothing else of the policy, as a network RBAC filter: authorization_tcp.go buildTCPRBACConfig, the
+ * rules' clientCIDRs only, first match decides, else the defaultAction; a denial closes the
+ * connection). `client`: the connection's source (Envoy's source_ip input). Undefined: nothing applies.
+ */
+export function streamAuthorization(p: EffectiveSecurityPolicy, client: ClientAddress): { closed?: string; undetermined?: string; notes: string[] } | undefined {
+  const a = p.features.authorization;
+  if (!a || p.errors.some((e) => e.feature === "authorization")) return p.passedOver?.length ? { notes: p.passedOver } : undefined;
+  const who = `SecurityPolicy ${p.policies.join(" merged into ")}`;
+  const notes = [...(p.passedOver ?? [])];
+  const bare = a.rules.find((r) => !r.clientCIDRs.length);
+  if (bare) return { undetermined: `${who} authorization rule ${bare.index} (${bare.name}) has no clientCIDRs, the only part Envoy Gateway writes for TCP: a matcher without predicate, which Junction does not model`, notes };
+  const verdict = authorize(a.rules, 0, a.defaultAction, { method: "", path: "", headers: [] }, client, undefined);
+  if ("unknown" in verdict) return { undetermined: `${who} authorization rule ${verdict.rule.index} (${verdict.rule.name}, ${verdict.rule.action}): ${verdict.unknown}`, notes };
+  const by = verdict.rule ? `authorization rule ${verdict.rule.index} (${verdict.rule.name}) matches the connection's source and` : `authorization: no rule matches the connection's source, the defaultAction ${a.defaultAction}`;
+  if (verdict.action === "Deny") return { closed: `${who} ${by} denies it (the network RBAC filter): the connection is closed`, notes };
+  return { notes: [...notes, `${who} ${by} allows the connection`] };
+}

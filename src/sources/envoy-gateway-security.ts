@@ -1,0 +1,149 @@
+// Envoy Gateway's SecurityPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0,
+// api/v1alpha1/securitypolicy_types.go), checked with its CRD's schema
+// (schemas/upstream/gateway.envoyproxy.io/securitypolicies.json): the fields that change the answer a
+// request gets. authorization (authorization_types.go: rules in order, the first that matches decides,
+// defaultAction Deny unless set), basicAuth (basic_auth_types.go), apiKeyAuth (api_key_auth_types.go),
+// jwt (jwt_types.go), extAuth (ext_auth_types.go) and oidc; the engine attaches and applies them
+// (engine/gateway/security-policy.ts). cors and csrf are read as not modelled (named in explanations).
+
+import type { AuthorizationRule, SecurityPolicy } from "../model/gateway.js";
+import { parseGoCidr, type Cidr } from "../model/ip.js";
+import { compileRegex, REGEX_SEMANTICS } from "../model/regex.js";
+import type { Field } from "./fields.js";
+import type { FrontEnd } from "./frontend.js";
+import { readMeta } from "./k8s.js";
+import { ENVOY_GATEWAY_V1ALPHA1, readTargets, readTargetSelector } from "./envoy-gateway.js";
+import { manifestOf, readLifecycle } from "./gateway/values.js";
+
+const strings = (f: Field) => (f.list() ?? []).flatMap((x) => { const s = x.string(); return s === undefined ? [] : [s]; });
+
+/** A SecretObjectReference (namespace: the policy's unless set). */
+const secretRef = (f: Field, ns: string) => ({ namespace: f.get("namespace").string() ?? ns, name: f.get("name").string() ?? "" });
+
+/**
+ * One authorization rule as buildAuthorization reads it: its clientCIDRs through parseCIDR (an error:
+ * "unable to translate authorization rule: ..."), operation.path's regular expression through
+ * regex.Validate, the name it is given (defaultAuthorizationRuleName: securitypolicy/NS/NAME/rule/N).
+ */
+function readRule(r: Field, i: number, policy: { namespace: string; name: string }, errors: string[]): AuthorizationRule {
+  const p = r.get("principal");
+  const clientCIDRs = strings(p.get("clientCIDRs")).flatMap((text): Cidr[] => {
+    const parsed = parseGoCidr(text, "net");
+    if (!parsed) { errors.push(`Authorization: unable to translate authorization rule: invalid CIDR address: ${text}`); return []; }
+    return [parsed.cidr];
+  });
+  const headers = (p.get("headers").list() ?? []).map((h) => ({ name: h.get("name").string() ?? "", values: strings(h.get("values")) }));
+  const jwt = p.get("jwt");
+  const op = r.get("operation");
+  const path = op.get("path");
+  const pathType = (path.get("type").string() ?? "PathPrefix") as NonNullable<AuthorizationRule["path"]>["type"];
+  const pathValue = path.get("value").string() ?? "/";
+  if (path.present && pathType === "RegularExpression") {
+    const c = compileRegex(pathValue, REGEX_SEMANTICS.gatewayApi);
+    if (!c.ok) errors.push(`Authorization: unable to translate authorization rule: regex ${JSON.stringify(pathValue)} is invalid: error parsing regexp: ${c.error}`);
+  }
+  const unevaluated = [...(r.get("cel").present ? ["a CEL expression (cel)"] : []), ...(p.get("clientIPGeoLocations").present ? ["clientIPGeoLocations (a GeoIP database)"] : [])];
+  return {
+    name: r.get("name").string() || `securitypolicy/${policy.namespace}/${policy.name}/rule/${i}`, index: i,
+    action: (r.get("action").string() ?? "Deny") as AuthorizationRule["action"],
+    methods: strings(op.get("methods")),
+    ...(path.present ? { path: { type: pathType, value: pathValue, invert: path.get("invert").bool() === true } } : {}),
+    clientCIDRs, headers,
+    ...(jwt.object() ? {
+      jwt: {
+        provider: jwt.get("provider").string() ?? "",
+        claims: (jwt.get("claims").list() ?? []).map((c) => ({ name: c.get("name").string() ?? "", valueType: (c.get("valueType").string() ?? "String") as "String" | "StringArray", values: strings(c.get("values")) })),
+        scopes: strings(jwt.get("scopes")),
+      },
+    } : {}),
+    ...(unevaluated.length ? { unevaluated: unevaluated.join(" and ") } : {}),
+  };
+}
+
+/** spec.jwt: its providers and where each reads the token (extractFrom; none: Envoy's default, `Authorization: Bearer` and `access_token`). */
+function readJwt(f: Field): SecurityPolicy["jwt"] {
+  if (!f.object()) return undefined;
+  const providers = (f.get("providers").list() ?? []).map((p) => {
+    const x = p.get("extractFrom");
+    return {
+      name: p.get("name").string() ?? "",
+      ...(x.object() ? { extractFrom: { headers: (x.get("headers").list() ?? []).map((h) => ({ name: h.get("name").string() ?? "", prefix: h.get("valuePrefix").string() ?? "" })), cookies: strings(x.get("cookies")), params: strings(x.get("params")) } } : {}),
+    };
+  });
+  return { optional: f.get("optional").bool() === true, failOpen: f.get("failOpen").bool() === true, providers };
+}
+
+/** spec.extAuth: the service it calls (grpc or http, backendRefs or the deprecated backendRef). */
+function readExtAuth(f: Field): SecurityPolicy["extAuth"] {
+  if (!f.object()) return undefined;
+  const svc = f.get("grpc").object() ? f.get("grpc") : f.get("http");
+  const ref = (svc.get("backendRefs").list() ?? [])[0] ?? svc.get("backendRef");
+  const name = ref.get("name").string();
+  const kind = f.get("grpc").object() ? "gRPC" : "HTTP";
+  return { failOpen: f.get("failOpen").bool() === true, service: `${kind} service${name ? ` ${ref.get("namespace").string() ?? ""}${ref.get("namespace").string() ? "/" : ""}${name}` : ""}` };
+}
+
+/**
+ * validateSecurityPolicy's first error the CRD leaves possible (internal/gatewayapi/securitypolicy.go,
+ * run for route targets only): validateAPIKeyAuth ("only one of headers, params or cookies must be
+ * specified" in one extractFrom entry), oidc.passThroughAuthHeader without jwt.
+ */
+function invalid(spec: Field): string | undefined {
+  for (const e of spec.get("apiKeyAuth").get("extractFrom").list() ?? []) {
+    if (["headers", "params", "cookies"].filter((k) => (e.get(k).list() ?? []).length > 0).length > 1) return "invalid SecurityPolicy: only one of headers, params or cookies must be specified";
+  }
+  if (spec.get("oidc").get("passThroughAuthHeader").bool() === true && !spec.get("jwt").object()) return "invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with JWT settings";
+  return undefined;
+}
+
+/**
+ * validateSecurityPolicyForTCP (run where the policy targets a TCPRoute): only authorization, its rules
+ * without cel, jwt, headers and clientIPGeoLocations, their clientCIDRs net.ParseCIDR's.
+ */
+function tcpInvalid(spec: Field): string | undefined {
+  const prefix = "invalid SecurityPolicy for TCP route: ";
+  if (["cors", "csrf", "jwt", "oidc", "apiKeyAuth", "basicAuth", "extAuth"].some((k) => spec.get(k).present)) return `${prefix}only authorization is supported for TCP (routes/listeners)`;
+  const rules = spec.get("authorization").get("rules").list() ?? [];
+  for (const [i, r] of rules.entries()) {
+    if (r.get("cel").present) return `${prefix}rule ${i}: CEL not supported for TCP`;
+    const p = r.get("principal");
+    if (!p.object()) continue;
+    if (p.get("jwt").present) return `${prefix}rule ${i}: JWT not supported for TCP`;
+    if ((p.get("headers").list() ?? []).length) return `${prefix}rule ${i}: headers not supported for TCP`;
+    if ((p.get("clientIPGeoLocations").list() ?? []).length) return `${prefix}rule ${i}: clientIPGeoLocations not supported for TCP`;
+    const bad = strings(p.get("clientCIDRs")).find((c) => !parseGoCidr(c, "net"));
+    if (bad !== undefined) return `${prefix}rule ${i}: invalid ClientCIDR ${JSON.stringify(bad)}: invalid CIDR address: ${bad}`;
+  }
+  return undefined;
+}
+
+const securityPolicyFrontEnd: FrontEnd = {
+  kind: "SecurityPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true) || !meta) return;
+    const ns = meta.namespace!;
+    const errors: string[] = [];
+    const bad = invalid(spec), badTcp = tcpInvalid(spec);
+    const authz = spec.get("authorization");
+    const basic = spec.get("basicAuth"), apiKey = spec.get("apiKeyAuth"), oidc = spec.get("oidc");
+    const unmodelled = ["cors", "csrf"].filter((k) => spec.get(k).present);
+    for (const k of unmodelled) spec.get(k).warn("ignored", `Junction does not model the SecurityPolicy's ${k}: requests are answered as if it were not set`);
+    const policies = b.inv.routing.securityPolicies;
+    policies.push({
+      namespace: ns, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
+      targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
+      mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as SecurityPolicy["mergeType"],
+      // buildAuthorization: "The default action is Deny if not specified".
+      ...(authz.object() ? { authorization: { defaultAction: authz.get("defaultAction").string() === "Allow" ? "Allow" as const : "Deny" as const, rules: (authz.get("rules").list() ?? []).map((r, i) => readRule(r, i, { namespace: ns, name: meta.name }, errors)) } } : {}),
+      ...(basic.object() ? { basicAuth: { users: secretRef(basic.get("users"), ns) } } : {}),
+      ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })) } } : {}),
+      jwt: readJwt(spec.get("jwt")), extAuth: readExtAuth(spec.get("extAuth")),
+      ...(oidc.object() ? { oidc: { provider: oidc.get("provider").get("issuer").string() ?? "the OIDC provider" } } : {}),
+      errors, unmodelled, ...(bad ? { invalid: bad } : {}), ...(badTcp ? { tcpInvalid: badTcp } : {}),
+    });
+  },
+};
+
+export const envoyGatewaySecurityFrontEnds: FrontEnd[] = [securityPolicyFrontEnd];

@@ -1,0 +1,178 @@
+// Envoy Gateway's SecurityPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0): read,
+// attached (internal/gatewayapi/securitypolicy.go ProcessSecurityPolicies: route rule, route, listener,
+// Gateway; the oldest takes a target, the others are Conflicted) and applied in Envoy Gateway's filter
+// order (httpfilters.go: ext_authz, api_key_auth, basic_auth, oauth2, jwt_authn, rbac). It was not read:
+// a policy with `authorization: {defaultAction: Deny}` let every request through.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { BASE, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
+import { cli, tempFiles } from "../helpers.js";
+
+const GW = envoyGateway([HTTP_ALL, "{name: alt, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
+const ROUTE = httpRoute("web", "  rules:\n  - {name: api, matches: [{path: {type: PathPrefix, value: /api}}], backendRefs: [{name: v1, port: 80}]}\n  - {backendRefs: [{name: v2, port: 80}]}");
+let day = 0;
+/** A SecurityPolicy; `spec` is YAML flow mappings for the spec's fields. */
+const sp = (name: string, ns: string, spec: string) => `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: "2026-02-${String(++day).padStart(2, "0")}T00:00:00Z"}
+spec: {${spec}}
+`;
+const toRoute = (section = "") => `targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web${section ? `, sectionName: ${section}` : ""}}]`;
+const toGateway = (section = "") => `targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw${section ? `, sectionName: ${section}` : ""}}]`;
+const ip = (a: string) => ({ clientAddress: { family: 4 as const, value: a.split(".").reduce((n, o) => n * 256n + BigInt(o), 0n) } });
+const AUTHZ = "authorization: {defaultAction: Deny, rules: [{name: office, action: Allow, principal: {clientCIDRs: [10.0.0.0/8]}}, {action: Deny, operation: {methods: [DELETE]}, principal: {headers: [{name: x-team, values: [blue, red]}]}}, {action: Allow, principal: {headers: [{name: x-team, values: [blue]}]}}]}";
+
+test("authorization: rules in order, the first that matches decides, else the defaultAction; a denial is 403 (it was ignored: every request allowed)", () => {
+  const yaml = GW + ROUTE + sp("authz", "apps", `${toRoute()}, ${AUTHZ}`);
+  const outside = route(yaml, { path: "/api/x", ...ip("192.168.1.1") });
+  assert.equal(outside.status, 403);
+  assert.match(outside.reason, /SecurityPolicy apps\/authz authorization: no rule matches, the defaultAction Deny denies the request: RBAC: access denied, 403/);
+  assert.equal(outside.backend, null);
+  assert.equal(route(yaml, { path: "/api/x", ...ip("10.1.2.3") }).status, 200, "rule 0 allows the office");
+  const blue = route(yaml, { path: "/", headers: [["x-team", "blue"]], ...ip("192.168.1.1") });
+  assert.equal(blue.status, 200);
+  assert.ok(blue.steps.some((s) => s.outcome.includes("authorization rule 2 (securitypolicy/apps/authz/rule/2) matches and allows")));
+  assert.equal(route(yaml, { path: "/", method: "DELETE", headers: [["x-team", "blue"]], ...ip("192.168.1.1") }).status, 403, "rule 1 (DELETE by blue) before rule 2");
+  assert.equal(route(yaml, { path: "/", method: "DELETE", headers: [["x-team", "blue"]], ...ip("10.0.0.9") }).status, 200, "rule 0 first");
+  // Without the policy, or on another controller's Gateway, the same request reaches the backend.
+  assert.equal(route(GW + ROUTE, { path: "/api/x", ...ip("192.168.1.1") }).status, 200);
+  assert.equal(route(GW.replace("gateway.envoyproxy.io/gatewayclass-controller", "example.com/other") + ROUTE + sp("authz", "apps", `${toRoute()}, ${AUTHZ}`), { path: "/api/x", ...ip("192.168.1.1") }).status, 200);
+});
+
+test("authorization without a known client address: undetermined where a clientCIDRs rule decides, answered where the action is the same either way", () => {
+  const yaml = GW + ROUTE + sp("authz", "apps", `${toRoute()}, ${AUTHZ}`);
+  const unknown = route(yaml, { path: "/" });
+  assert.equal(unknown.status, null);
+  assert.match(unknown.undetermined ?? "", /rule 0 \(office, Allow\): its clientCIDRs read the client address, which Junction does not know/);
+  assert.equal(route(yaml, { path: "/", headers: [["x-team", "blue"]] }).status, 200, "office or not, allowed");
+  // No rules: the defaultAction, Deny when unset.
+  assert.equal(route(GW + ROUTE + sp("none", "apps", `${toRoute()}, authorization: {}`), { path: "/" }).status, 403);
+  assert.equal(route(GW + ROUTE + sp("open", "apps", `${toRoute()}, authorization: {defaultAction: Allow, rules: [{action: Deny, operation: {path: {value: /api}}, principal: {headers: [{name: x-a, values: ["1"]}]}}]}`), { path: "/api/v1", headers: [["x-a", "1"]] }).status, 403, "PathPrefix /api matches /api/v1");
+});
+
+test("precedence: the route rule's policy over the route's over the listener's over the Gateway's, each whole; a younger policy on the same target is Conflicted", () => {
+  const gw = sp("gw", "infra", `${toGateway()}, authorization: {defaultAction: Deny}`);
+  const listener = sp("listener", "infra", `${toGateway("http")}, authorization: {defaultAction: Allow}`);
+  const rt = sp("route", "apps", `${toRoute()}, authorization: {defaultAction: Deny}`);
+  const rule = sp("rule", "apps", `${toRoute("api")}, authorization: {defaultAction: Allow}`);
+  assert.equal(route(GW + ROUTE + gw, {}).status, 403);
+  assert.equal(route(GW + ROUTE + gw + listener, {}).status, 200);
+  assert.equal(route(GW + ROUTE + gw + listener, { port: 8080 }).status, 403, "the other listener: the Gateway's");
+  assert.equal(route(GW + ROUTE + gw + listener + rt, {}).status, 403);
+  assert.equal(route(GW + ROUTE + gw + listener + rt + rule, { path: "/api/x" }).status, 200);
+  const twice = route(GW + ROUTE + rt + sp("route-again", "apps", `${toRoute()}, authorization: {defaultAction: Allow}`), {});
+  assert.equal(twice.status, 403, "the older one holds the route");
+  assert.ok(twice.steps.some((s) => /SecurityPolicy apps\/route-again also targets HTTPRoute apps\/web and is Conflicted/.test(s.outcome)));
+});
+
+test("basicAuth: no or wrong credentials 401, a user of the Secret's .htpasswd ({SHA}) passes; a missing Secret makes the policy untranslatable (500)", () => {
+  const sha = (p: string) => createHash("sha1").update(p).digest("base64");
+  const secret = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: apps}\nstringData: {.htpasswd: "alice:{SHA}${sha("s3cret")}\\nbob:{SHA}${sha("other")}"}\n`;
+  const yaml = GW + ROUTE + secret + sp("basic", "apps", `${toRoute()}, basicAuth: {users: {name: users}}`);
+  const basic = (u: string, p: string) => [["authorization", `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`]] as [string, string][];
+  assert.equal(route(yaml, {}).status, 401);
+  assert.match(route(yaml, {}).reason, /basicAuth: the request has no Basic Authorization header/);
+  assert.equal(route(yaml, { headers: basic("alice", "wrong") }).status, 401);
+  assert.equal(route(yaml, { headers: basic("alice", "s3cret") }).status, 200);
+  const missing = route(GW + ROUTE + sp("basic", "apps", `${toRoute()}, basicAuth: {users: {name: users}}`), { headers: basic("alice", "s3cret") });
+  assert.equal(missing.status, 500);
+  assert.match(missing.reason, /BasicAuth: secret apps\/users does not exist/);
+  // Another namespace's Secret without a ReferenceGrant: invalid.
+  assert.equal(route(GW + ROUTE + secret + sp("basic", "infra", `${toGateway()}, basicAuth: {users: {name: users, namespace: apps}}`), { headers: basic("alice", "s3cret") }).status, 500);
+});
+
+test("apiKeyAuth: the key from the first source that has one; missing or unknown 401", () => {
+  const secret = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys, namespace: apps}\nstringData: {client-a: key-a, client-b: key-b}\n";
+  const yaml = GW + ROUTE + secret + sp("keys", "apps", `${toRoute()}, apiKeyAuth: {credentialRefs: [{name: keys}], extractFrom: [{headers: [x-api-key]}, {params: [key]}]}`);
+  assert.equal(route(yaml, {}).status, 401);
+  assert.equal(route(yaml, { headers: [["x-api-key", "nope"]] }).status, 401);
+  assert.equal(route(yaml, { headers: [["x-api-key", "key-b"]] }).status, 200);
+  assert.equal(route(yaml, { path: "/?key=key-a" }).status, 200);
+});
+
+test("jwt: no token 401 unless optional; a token's claims decide a jwt principal, its signature is named as not verified; extAuth: undetermined, never allowed", () => {
+  const jwt = "jwt: {providers: [{name: corp, remoteJWKS: {uri: https://idp.example.com/jwks}}]}";
+  const token = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
+  const yaml = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, ${jwt}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {jwt: {provider: corp, claims: [{name: role, values: [admin]}]}}}]}`);
+  const none = route(yaml, {});
+  assert.equal(none.status, 401);
+  assert.match(none.reason, /Jwt is missing/);
+  const admin = route(yaml, { headers: [["authorization", `Bearer ${token({ role: "admin" })}`]] });
+  assert.equal(admin.status, null);
+  assert.match(admin.undetermined ?? "", /the token's signature and expiry, which Junction does not verify/);
+  assert.doesNotMatch(admin.undetermined ?? "", /403/);
+  const user = route(yaml, { headers: [["authorization", `Bearer ${token({ role: "user" })}`]] });
+  assert.match(user.undetermined ?? "", /if it passes: .*no rule matches, the defaultAction Deny denies the request: RBAC: access denied, 403/);
+  assert.equal(route(GW + ROUTE + sp("opt", "apps", `${toRoute()}, jwt: {optional: true, providers: [{name: corp, remoteJWKS: {uri: https://idp.example.com/jwks}}]}`), {}).status, 200);
+  const ext = route(GW + ROUTE + sp("ext", "apps", `${toRoute()}, extAuth: {grpc: {backendRefs: [{name: authz, port: 9000}]}}`), {});
+  assert.equal(ext.status, null);
+  assert.equal(ext.backend, null);
+  assert.match(ext.undetermined ?? "", /depends on the external authorization service \(gRPC service authz\)/);
+});
+
+test("junction route and status read the SecurityPolicy: 403 with the rule that decided; Accepted, Conflicted, Overridden, Invalid", async () => {
+  day = 0;
+  const yaml = BASE + GW + ROUTE + sp("gw", "infra", `${toGateway()}, authorization: {defaultAction: Allow}`)
+    + sp("authz", "apps", `${toRoute()}, ${AUTHZ}`) + sp("again", "apps", `${toRoute()}, authorization: {}`)
+    + sp("basic", "apps", `${toRoute("api")}, basicAuth: {users: {name: nobody}}`);
+  const t = tempFiles({ "in.yaml": yaml });
+  try {
+    const out = await cli(["route", "-f", join(t.dir, "in.yaml"), "--gateway", "infra/gw", "--from", "ip:192.168.1.1", "--request", "GET http://shop.example.com/"]);
+    assert.equal(out.code, 0, out.err);
+    assert.match(out.out, /answer {4}403/);
+    assert.match(out.out, /SecurityPolicy apps\/authz authorization: no rule matches, the defaultAction Deny denies the request/);
+  } finally { t.cleanup(); }
+  const s = await policyStatuses("SecurityPolicy", GW + ROUTE + sp("gw", "infra", `${toGateway()}, authorization: {defaultAction: Allow}`)
+    + sp("authz", "apps", `${toRoute()}, ${AUTHZ}`) + sp("again", "apps", `${toRoute()}, authorization: {}`)
+    + sp("basic", "apps", `${toRoute("api")}, basicAuth: {users: {name: nobody}}`));
+  assert.deepEqual(s.get("infra/gw"), [["Gateway infra/gw", "Accepted=True Accepted: Policy has been accepted.", "Overridden=True Overridden: This policy is being overridden by other securityPolicies for these routes: [apps/web]"]]);
+  assert.deepEqual(s.get("apps/again"), [["Gateway infra/gw", "Accepted=False Conflicted: Unable to target HTTPRoute web, another SecurityPolicy has already attached to it"]]);
+  assert.deepEqual(s.get("apps/authz"), [["Gateway infra/gw", "Accepted=True Accepted: Policy has been accepted.", "Overridden=True Overridden: This policy is being overridden by other securityPolicies for these route rules: [api]"]]);
+  assert.deepEqual(s.get("apps/basic"), [["Gateway infra/gw", "Accepted=False Invalid: BasicAuth: secret apps/nobody does not exist."]]);
+});
+
+test("compile --target nginx refuses a route a SecurityPolicy applies to (compiled without it, every request would pass)", async () => {
+  const t = tempFiles({ "in.yaml": BASE + GW + ROUTE + sp("authz", "apps", `${toRoute()}, ${AUTHZ}`) });
+  try {
+    const out = await cli(["compile", "-f", join(t.dir, "in.yaml"), "--target", "nginx", "--gateway", "infra/gw"]);
+    assert.equal(out.code, 2);
+    assert.match(out.err, /HTTPRoute apps\/web, rule 0 "api": nginx cannot express Envoy Gateway's SecurityPolicy: SecurityPolicy apps\/authz applies here/);
+  } finally { t.cleanup(); }
+});
+
+test("a route's policy Envoy Gateway does not validate (validateSecurityPolicy) is not translated: the Gateway's applies to the route, and its status is Invalid", async () => {
+  const gw = sp("gw", "infra", `${toGateway()}, authorization: {defaultAction: Deny}`);
+  const bad = sp("bad", "apps", `${toRoute()}, oidc: {provider: {issuer: "https://idp.example.com"}, clientID: web, clientSecret: {name: oidc}, passThroughAuthHeader: true}`);
+  const r = route(GW + ROUTE + gw + bad, {});
+  assert.equal(r.status, 403, "the Gateway's Deny, not the route's apiKeyAuth");
+  assert.ok(r.steps.some((s) => /SecurityPolicy apps\/bad targets HTTPRoute apps\/web but Envoy Gateway does not translate it \(invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with JWT settings\)/.test(s.outcome)));
+  assert.equal(route(GW + ROUTE + bad, {}).status, 200, "alone: nothing applies (not the oidc redirect)");
+  const s = await policyStatuses("SecurityPolicy", GW + ROUTE + bad);
+  assert.deepEqual(s.get("apps/bad"), [["Gateway infra/gw", "Accepted=False Invalid: Invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with JWT settings."]]);
+});
+
+test("TCP and TLS routes: a SecurityPolicy's authorization (clientCIDRs) is Envoy's network RBAC filter, a denied connection is closed; without the client's address, undetermined", () => {
+  const tcpGw = envoyGateway(["{name: tcp, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}, kinds: [{kind: TCPRoute}]}}"]);
+  const tcp = "---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\nmetadata: {name: db, namespace: apps}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n  rules: [{backendRefs: [{name: v1, port: 80}]}]\n";
+  const policy = sp("tcp", "infra", `${toGateway()}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {clientCIDRs: [10.0.0.0/8]}}]}`);
+  const denied = route(tcpGw + tcp + policy, { scheme: "tcp", port: 5432, ...ip("192.168.1.1") });
+  assert.equal(denied.connection, "rejected");
+  assert.match(denied.reason, /SecurityPolicy infra\/tcp authorization: no rule matches the connection's source, the defaultAction Deny denies it/);
+  const allowed = route(tcpGw + tcp + policy, { scheme: "tcp", port: 5432, ...ip("10.2.3.4") });
+  assert.deepEqual([allowed.connection, allowed.backend], [undefined, "apps/v1"]);
+  assert.match(route(tcpGw + tcp + policy, { scheme: "tcp", port: 5432 }).undetermined ?? "", /clientCIDRs read the client address/);
+  assert.equal(route(tcpGw + tcp, { scheme: "tcp", port: 5432, ...ip("192.168.1.1") }).backend, "apps/v1", "without the policy");
+});
+
+test("a CORS preflight from an allowed origin is answered by the route's CORS filter before the SecurityPolicy's basicAuth (Envoy's CORS filter, order 3, before basic_auth, 8)", () => {
+  const cors = httpRoute("web", "  rules:\n  - filters: [{type: CORS, cors: {allowOrigins: ['https://app.example.com'], allowMethods: [GET]}}]\n    backendRefs: [{name: v1, port: 80}]");
+  const yaml = GW + cors + sp("basic", "apps", `${toRoute()}, basicAuth: {users: {name: users}}`) + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: apps}\nstringData: {.htpasswd: \"alice:{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=\"}\n";
+  const pre = (origin: string) => route(yaml, { method: "OPTIONS", headers: [["origin", origin], ["access-control-request-method", "GET"]] });
+  assert.equal(pre("https://app.example.com").status, 204);
+  assert.equal(pre("https://evil.example.org").status, 401, "an origin the filter does not allow goes on to basicAuth");
+  assert.equal(route(yaml, {}).status, 401);
+});
