@@ -43,14 +43,3 @@ test("--verify prints a table and a summary line in text form", async () => {
   assert.match(r.out, /DIFFERENT  GET http:\/\/a\.junction\.tenants\.example\.com\/ +web\/tenants +404 +500 web\/tenant-router/);
   assert.match(r.out, /14 requests derived from 3 Ingresses: 2 answered differently after conversion\n$/);
 });
-
-test("--verify: an ImplementationSpecific path, which ingress-nginx matches as a string prefix, answers differently beside it (location /impl holds /impljunction; PathPrefix /impl does not)", async () => {
-  const yaml = `apiVersion: v1\nkind: Service\nmetadata: {name: impl, namespace: web}\nspec: {ports: [{port: 80}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: root, namespace: web}\nspec: {ports: [{port: 80}]}\n---
-apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: web}\nspec:\n  ingressClassName: nginx\n  rules:\n  - host: x.example.com\n    http:\n      paths:
-      - {path: /impl, pathType: ImplementationSpecific, backend: {service: {name: impl, port: {number: 80}}}}
-      - {path: /, pathType: Prefix, backend: {service: {name: root, port: {number: 80}}}}\n`;
-  const v = await verify(yaml);
-  assert.equal(v.code, 1);
-  const differ = v.results.filter((r) => !r.same);
-  assert.deepEqual(differ.map((r) => [r.request, r.ingress.backends, r.gatewayApi.backends]), [["GET http://x.example.com/impljunction", { "web/impl": 1 }, { "web/root": 1 }]]);
-});

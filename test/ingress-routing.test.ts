@@ -78,14 +78,16 @@ test("ingress-nginx: a Prefix path /foo/ answers a bare /foo with nginx's 301 to
   assert.equal(await backendOf(regex, "GET http://any.example.com/foo"), "404", "regex locations never auto-redirect");
 });
 
-test("ImplementationSpecific is a prefix, as ingress-nginx reads it: a plain string prefix (nginx.tmpl buildLocation `location /impl`; was: whole segments, /implx went to root)", async () => {
+test("ImplementationSpecific is nginx's string prefix for ingress-nginx: /impl matches /implant (was: whole segments only)", async () => {
+  // template.go buildLocation: `location "/impl"` (only Prefix paths get the "/impl/" + "= /impl" pair, location.go
+  // updateServerLocations); nginx matches a prefix location as a string prefix.
   assert.equal(await backendOf(PATHS, "GET http://paths.example.com/impl"), "web/impl");
   assert.equal(await backendOf(PATHS, "GET http://paths.example.com/impl/x"), "web/impl");
-  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/implx"), "web/impl", "nginx's `location /impl` holds /implx");
-  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/fooo"), "web/root", "a Prefix path still matches whole segments (location = /foo, location /foo/)");
-  // Another controller's class: the Ingress spec leaves ImplementationSpecific to it; Junction reads it as Prefix.
-  const other = `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: other}\nspec: {controller: example.com/other}\n---\n${PATHS.replace("ingressClassName: nginx", "ingressClassName: other")}`;
-  assert.equal(await backendOf(other, "GET http://paths.example.com/implx"), "web/root");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/implant"), "web/impl");
+  assert.equal(await backendOf(PATHS, "GET http://paths.example.com/foobar"), "web/root", "a Prefix path still matches whole segments");
+  const classes = `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: other}\nspec: {controller: example.com/other}\n---\n`;
+  const other = classes + PATHS.replace("ingressClassName: nginx", "ingressClassName: other");
+  assert.equal(await backendOf(other, "GET http://paths.example.com/implant"), "web/root", "another controller: the Ingress spec's element-wise reading");
 });
 
 const HOSTS = ingress("hosts", `  ingressClassName: nginx
@@ -157,6 +159,27 @@ test("canary by weight: the split is weight / weight-total", async () => {
   assert.deepEqual(r.backends.map((b) => [b.name, b.weight]), [["web/main", 70], ["web/canary", 30]]);
   const total = await route(CANARY('    nginx.ingress.kubernetes.io/canary-weight: "30"\n    nginx.ingress.kubernetes.io/canary-weight-total: "1000"'), "GET http://app.example.com/");
   assert.deepEqual(total.backends.map((b) => [b.name, b.weight]), [["web/main", 970], ["web/canary", 30]]);
+});
+
+test("ingress-nginx's balancer counts a canary-weight-total of 100 or less as 100 (was: weight / total)", async () => {
+  // balancer.lua route_to_alternative_balancer: `local weightTotal = 100; if ... weightTotal > 100 then weightTotal = ...`.
+  const r = await route(CANARY('    nginx.ingress.kubernetes.io/canary-weight: "5"\n    nginx.ingress.kubernetes.io/canary-weight-total: "10"'), "GET http://app.example.com/");
+  assert.deepEqual(r.backends.map((b) => [b.name, b.weight]), [["web/main", 95], ["web/canary", 5]]);
+  const above = await route(CANARY('    nginx.ingress.kubernetes.io/canary-weight: "20"\n    nginx.ingress.kubernetes.io/canary-weight-total: "10"'), "GET http://app.example.com/");
+  assert.deepEqual(above.backends.map((b) => [b.name, b.weight]), [["web/main", 80], ["web/canary", 20]]);
+});
+
+test("an ingress-nginx canary joins the location of the same path and pathType, of any namespace (was: another namespace's ignored, another pathType merged)", async () => {
+  // controller.go mergeAlternativeBackends: `canMergeBackend(priUps, altUps) && loc.Path == path.Path && *loc.PathType == *path.PathType`
+  // over servers[host].Locations (a server is a host, whatever the namespace); no match: "Deleting." the canary's upstream.
+  const header = '    nginx.ingress.kubernetes.io/canary-by-header: X-Canary';
+  const other = CANARY(header).replace(/name: main-canary\n  namespace: web/, "name: main-canary\n  namespace: shop");
+  const y = `apiVersion: v1\nkind: Service\nmetadata: {name: canary, namespace: shop}\nspec: {selector: {app: canary}, ports: [{port: 80}]}\n---\n${other}`;
+  assert.equal(await backendOf(y, "GET http://app.example.com/", ["X-Canary: always"]), "shop/canary");
+  assert.equal(await backendOf(y, "GET http://app.example.com/"), "web/main");
+  const impl = CANARY(header).replace(/(name: main-canary[\s\S]*)pathType: Prefix/, "$1pathType: ImplementationSpecific");
+  assert.match(impl, /ImplementationSpecific, backend: \{service: \{name: canary/);
+  assert.equal(await backendOf(impl, "GET http://app.example.com/", ["X-Canary: always"]), "web/main", "Prefix location, ImplementationSpecific canary: not merged");
 });
 
 test("canary by header: always and never override the weight; other values fall through", async () => {
@@ -233,6 +256,120 @@ ${path("/", "Prefix", "main")}`);
   assert.equal(r.redirect?.location, "https://secure.example.com/x?q=1");
   const optOut = y.replace("namespace: web", 'namespace: web\n  annotations: {nginx.ingress.kubernetes.io/ssl-redirect: "false"}');
   assert.equal(await backendOf(optOut, "GET http://secure.example.com/x"), "web/main");
+});
+
+test("ingress-nginx serves every host on 443 and redirects where a certificate is configured: a TLS entry without secretName, force-ssl-redirect without TLS, the ConfigMap's defaults (was: 200 on HTTP, no listener on 443)", async () => {
+  // controller.go createServers: "Host %q is listed in the TLS section but secretName is empty. Using default
+  // certificate"; lua_ingress.lua redirect_to_https: force_ssl_redirect and pass_access_scheme == "http" → true,
+  // else ssl_redirect and certificate_configured_for_current_request(); template.go buildHTTPSListener for every server.
+  const tls = (tlsLine: string, host: string, annotations = "") => ingress(host.split(".")[0], `  ingressClassName: nginx
+${tlsLine}
+  rules:
+  - host: ${host}
+    http:
+      paths:
+${path("/", "Prefix", "main")}
+${path("/.well-known/acme-challenge/t0k3n", "Exact", "other")}`, annotations);
+  const noSecret = tls("  tls: [{hosts: [nosecret.example.com]}]", "nosecret.example.com");
+  const r = await route(noSecret, "GET http://nosecret.example.com/x");
+  assert.equal(r.status, 308);
+  assert.equal(r.redirect?.location, "https://nosecret.example.com/x");
+  assert.equal(await backendOf(noSecret, "GET https://nosecret.example.com/x"), "web/main", "served with the default certificate");
+  assert.equal(await backendOf(noSecret, "GET http://nosecret.example.com/.well-known/acme-challenge/t0k3n"), "web/other", "no-tls-redirect-locations (default /.well-known/acme-challenge)");
+  // A tls section that lists other hosts only still gives the host the default certificate.
+  assert.equal((await route(tls("  tls: [{hosts: [elsewhere.example.com]}]", "listed.example.com"), "GET http://listed.example.com/")).status, 308);
+  const plain = tls("", "plain.example.com");
+  assert.equal(await backendOf(plain, "GET http://plain.example.com/x"), "web/main", "no TLS section: no certificate, no ssl-redirect");
+  assert.equal(await backendOf(plain, "GET https://plain.example.com/x"), "web/main", "every server listens on 443");
+  const forced = tls("", "forced.example.com", '    nginx.ingress.kubernetes.io/force-ssl-redirect: "true"');
+  assert.equal((await route(forced, "GET http://forced.example.com/x")).redirect?.location, "https://forced.example.com/x");
+  assert.equal(await backendOf(forced, "GET https://forced.example.com/x"), "web/main");
+  assert.equal(await backendOf(plain, "GET https://unknown.example.com/x"), "404", "the catch-all server _ answers 404 over HTTPS too");
+  const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {${data}}\n---\n`;
+  assert.equal(await backendOf(config('ssl-redirect: "false"') + noSecret, "GET http://nosecret.example.com/x"), "web/main", "ConfigMap ssl-redirect: false");
+  assert.equal((await route(config('force-ssl-redirect: "true"') + plain, "GET http://plain.example.com/x")).status, 308, "ConfigMap force-ssl-redirect: true");
+  assert.equal((await route(config('no-tls-redirect-locations: "/none"') + noSecret, "GET http://nosecret.example.com/.well-known/acme-challenge/t0k3n")).status, 308);
+});
+
+test("ingress-nginx's redirect to HTTPS drops the request URI's final slash, and with use-forwarded-headers X-Forwarded-Proto decides (was: slash kept, header ignored)", async () => {
+  // lua_ingress.lua rewrite: "do not append a trailing slash on redirects unless enabled by annotations";
+  // `if config.use_forwarded_headers then ... ngx.var.pass_access_scheme = ngx.var.http_x_forwarded_proto`.
+  const y = (annotations = "") => ingress("tls", `  ingressClassName: nginx
+  tls: [{hosts: [secure.example.com]}]
+  rules:
+  - host: secure.example.com
+    http:
+      paths:
+${path("/", "Prefix", "main")}`, annotations);
+  const location = async (yaml: string, request: string, headers: string[] = []) => (await route(yaml, request, headers)).redirect?.location ?? null;
+  assert.equal(await location(y(), "GET http://secure.example.com/x/"), "https://secure.example.com/x");
+  assert.equal(await location(y(), "GET http://secure.example.com/"), "https://secure.example.com");
+  assert.equal(await location(y(), "GET http://secure.example.com/x/?q=1"), "https://secure.example.com/x/?q=1");
+  assert.equal(await location(y('    nginx.ingress.kubernetes.io/preserve-trailing-slash: "true"'), "GET http://secure.example.com/x/"), "https://secure.example.com/x/");
+  const forwarded = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {use-forwarded-headers: "true"}\n---\n${y()}`;
+  assert.equal(await backendOf(forwarded, "GET http://secure.example.com/x", ["X-Forwarded-Proto: https"]), "web/main", "TLS ended at the load balancer");
+  assert.equal(await location(forwarded, "GET http://secure.example.com/x", ["X-Forwarded-Proto: http"]), "https://secure.example.com/x");
+  assert.equal(await location(forwarded, "GET http://secure.example.com/x"), "https://secure.example.com/x");
+  assert.equal(await location(forwarded, "GET https://secure.example.com/x", ["X-Forwarded-Proto: http"]), "https://secure.example.com/x", "443 redirects a request the load balancer says came in plain");
+  assert.equal(await location(y(), "GET http://secure.example.com/x", ["X-Forwarded-Proto: https"]), "https://secure.example.com/x", "without use-forwarded-headers the header is not read");
+});
+
+test("permanent-redirect and app-root are nginx returns: the location carries the URL's own query, never the request's (was: the request's query appended, the URL's dropped)", async () => {
+  // nginx.tmpl: `return {{ $location.Redirect.Code }} {{ $location.Redirect.URL }};` and
+  // `if ($uri = /) { return 302 $scheme://$http_host{{ $location.Rewrite.AppRoot }}; }`.
+  const y = (annotations: string) => ingress("moved", `  ingressClassName: nginx
+  rules:
+  - host: old.example.com
+    http:
+      paths:
+${path("/", "Prefix", "main")}`, annotations);
+  const location = async (yaml: string, request: string) => (await route(yaml, request)).redirect?.location ?? null;
+  const moved = y("    nginx.ingress.kubernetes.io/permanent-redirect: https://new.example.com/landing?from=old");
+  assert.equal(await location(moved, "GET http://old.example.com/x?q=1"), "https://new.example.com/landing?from=old");
+  assert.equal(await location(y("    nginx.ingress.kubernetes.io/temporal-redirect: https://new.example.com/t"), "GET http://old.example.com/x?q=1"), "https://new.example.com/t");
+  assert.equal(await location(y("    nginx.ingress.kubernetes.io/app-root: /app"), "GET http://old.example.com/?q=1"), "http://old.example.com/app");
+});
+
+test("server-alias: ingress-nginx serves a host's aliases as the host, redirecting to HTTPS only where its certificate covers the alias (was: 404)", async () => {
+  // nginx.tmpl `server_name {{ buildServerName $server.Hostname }} {{range $server.Aliases }}{{ . }} {{ end }};`;
+  // controller.go createServers drops an alias that is another server's host; nginx.go configureCertificates gives an
+  // alias the host's certificate only when ssl.IsValidHostname(alias, cert names).
+  const y = ingress("aliased", `  ingressClassName: nginx
+  tls: [{hosts: [shop.example.com]}]
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+${path("/", "Prefix", "main")}`, "    nginx.ingress.kubernetes.io/server-alias: 'store.example.com, other.example.com'") + "\n---\n" + ingress("other", `  ingressClassName: nginx
+  rules:
+  - host: other.example.com
+    http:
+      paths:
+${path("/", "Prefix", "other")}`);
+  assert.equal(await backendOf(y, "GET https://store.example.com/x"), "web/main");
+  assert.equal(await backendOf(y, "GET http://store.example.com/x"), "web/main", "the default certificate does not cover the alias: no ssl-redirect there");
+  assert.equal((await route(y, "GET http://shop.example.com/x")).status, 308);
+  assert.equal(await backendOf(y, "GET http://other.example.com/x"), "web/other", "an alias naming another server is dropped");
+  const forced = y.replace("annotations:\n", 'annotations:\n    nginx.ingress.kubernetes.io/force-ssl-redirect: "true"\n');
+  assert.equal((await route(forced, "GET http://store.example.com/x")).redirect?.location, "https://store.example.com/x");
+});
+
+test("default-backend serves a location whose Service has no endpoint, when it has one (was: 503)", async () => {
+  // controller.go getBackendServers: "Upstream %q has no active Endpoint, so using custom default backend"; the custom
+  // backend "is valid only if contains at least one endpoint" (the default-backend Service's first port).
+  const pod = (name: string, app: string, ip: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: web, labels: {app: ${app}}}\nspec: {containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}\nstatus: {podIP: ${ip}, phase: Running, conditions: [{type: Ready, status: "True"}]}`;
+  const y = (annotation: string, pods: string[]) => [...pods, ingress("fb", `  ingressClassName: nginx
+  rules:
+  - host: fb.example.com
+    http:
+      paths:
+${path("/", "Prefix", "main")}`, annotation)].join("\n---\n");
+  const fallback = "    nginx.ingress.kubernetes.io/default-backend: fallback";
+  const served = await route(y(fallback, [pod("f", "fallback", "10.0.0.9")]), "GET http://fb.example.com/x");
+  assert.deepEqual([served.status, served.backends.map((b) => b.name), served.backend], [200, ["web/fallback"], "web/f"]);
+  assert.equal((await route(y("", [pod("f", "fallback", "10.0.0.9")]), "GET http://fb.example.com/x")).status, 503, "without the annotation");
+  assert.equal(await backendOf(y(fallback, [pod("f", "fallback", "10.0.0.9"), pod("m", "main", "10.0.0.8")]), "GET http://fb.example.com/x"), "web/m", "the location's Service has endpoints (its pod m answers)");
+  assert.equal((await route(y(fallback, [pod("o", "other", "10.0.0.7")]), "GET http://fb.example.com/x")).status, 503, "neither has endpoints");
 });
 
 test("a Host with a trailing dot is the name without it to ingress-nginx (nginx drops one trailing dot)", async () => {

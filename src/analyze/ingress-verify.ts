@@ -63,8 +63,8 @@ export function deriveRequests(ingresses: readonly Ingress[], classes: readonly 
     for (const rule of ing.rules) {
       for (const host of concreteHosts(rule.host)) {
         for (const p of rule.paths) {
-          for (const [path, under] of isGrpc(ing) ? [[grpcPath(p.path), ""]] : pathsOf(p)) {
-            for (const [headers, why] of headerVariants(ing)) add(ing, host.name, path, headers, `${p.pathType} ${p.path}${host.why}${under}${why}`);
+          for (const path of isGrpc(ing) ? [grpcPath(p.path)] : pathsOf(p)) {
+            for (const [headers, why] of headerVariants(ing)) add(ing, host.name, path, headers, `${p.pathType} ${p.path}${host.why}${why}`);
           }
         }
         if (ing.defaultBackend) add(ing, host.name, NO_RULE_PATH, [], `defaultBackend${host.why}`);
@@ -94,14 +94,9 @@ function concreteHosts(host: string | undefined): { name: string; why: string }[
   return [{ name: `junction${host.slice(1)}`, why: ", one label for the wildcard" }, { name: `a.junction${host.slice(1)}`, why: ", two labels for the wildcard (an Ingress wildcard covers one)" }];
 }
 
-/**
- * The path and one under it, each with what it adds to the request's why; for an ImplementationSpecific path also one
- * that only a string prefix holds: ingress-nginx's `location /foo` holds /foojunction, the converted PathPrefix does not.
- */
-function pathsOf(p: IngressPath): [string, string][] {
-  if (p.pathType === "Exact") return [[p.path, ""]];
-  const beside: [string, string][] = p.pathType === "ImplementationSpecific" && !p.path.endsWith("/") ? [[`${p.path}junction`, ", a string prefix of the path (ingress-nginx's location; a PathPrefix matches whole segments)"]] : [];
-  return [[p.path, ""], [p.path.endsWith("/") ? `${p.path}junction` : `${p.path}/junction`, ""], ...beside];
+function pathsOf(p: IngressPath): string[] {
+  if (p.pathType === "Exact") return [p.path];
+  return [p.path, p.path.endsWith("/") ? `${p.path}junction` : `${p.path}/junction`];
 }
 
 const isGrpc = (ing: Ingress) => ing.nginx.backendProtocol === "GRPC" || ing.nginx.backendProtocol === "GRPCS";
@@ -129,8 +124,13 @@ export function verifyConversion(before: GatewayEngine, after: GatewayEngine, re
   return requests.map((d) => {
     const a = outcome(routeRequest(before, { ...d.request, gateway: ingressGateway(d.className) }));
     const b = outcome(routeRequest(after, { ...d.request, gateway: `${d.ingress.namespace}/${d.className}` }));
-    return { request: describe(d.request), from: `${d.ingress.namespace}/${d.ingress.name}`, why: d.why, ingress: a, gatewayApi: b, same: JSON.stringify(a) === JSON.stringify(b) };
+    return { request: describe(d.request), from: `${d.ingress.namespace}/${d.ingress.name}`, why: d.why, ingress: a, gatewayApi: b, same: JSON.stringify(comparable(a)) === JSON.stringify(comparable(b)) };
   });
+}
+
+/** An outcome as compared: a redirect to an origin without a path ("https://host", ingress-nginx's redirect to HTTPS of "/") is the same URL as one to "/" (RFC 3986 6.2.3). */
+function comparable(o: Outcome): Outcome {
+  return o.redirect && URL.canParse(o.redirect) ? { ...o, redirect: new URL(o.redirect).href } : o;
 }
 
 export function outcome(r: RouteResult): Outcome {

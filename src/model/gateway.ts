@@ -30,7 +30,12 @@ export interface Listener {
   /** Any string the API accepts; only LISTENER_PROTOCOLS are supported. */
   protocol: string;
   hostname?: string;
-  tls?: { mode: "Terminate" | "Passthrough"; certificateRefs: ObjectRef[] };
+  /**
+   * defaultCertificate: a listener of a Gateway standing for an ingress-nginx class, which terminates TLS with the
+   * controller's default certificate when no certificate reference resolves (controller.go createServers: "Using
+   * default certificate"; every server block listens on 443, template.go buildHTTPSListener).
+   */
+  tls?: { mode: "Terminate" | "Passthrough"; certificateRefs: ObjectRef[]; defaultCertificate?: true };
   allowedRoutes: AllowedRoutes;
 }
 

@@ -78,6 +78,14 @@ export interface NginxControllerConfig {
   riskLevel?: string;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
   proxyProtocol?: true;
+  /** use-forwarded-headers: besides the client address, lua_ingress.lua takes the scheme from X-Forwarded-Proto (pass_access_scheme), which decides the HTTPS redirects. */
+  useForwardedHeaders?: true;
+  /** ssl-redirect and force-ssl-redirect: the annotations' defaults (config.go: true and false). */
+  sslRedirect?: boolean;
+  forceSslRedirect?: boolean;
+  preserveTrailingSlash?: boolean;
+  /** no-tls-redirect-locations as written (config.go default "/.well-known/acme-challenge"): comma-separated path prefixes of locations never redirected to HTTPS. */
+  noTlsRedirectLocations?: string;
   /**
    * use-forwarded-headers and compute-full-forwarded-for: nginx sends X-Forwarded-For as the client's
    * value followed by the connection's address ($full_x_forwarded_for), not $remote_addr alone.
@@ -96,6 +104,8 @@ export interface NginxAnnotations {
   sslRedirect?: boolean;
   /** force-ssl-redirect: redirect to HTTPS even without TLS. */
   forceSslRedirect?: boolean;
+  /** preserve-trailing-slash: the redirect to HTTPS keeps a request URI's final "/" (else dropped). */
+  preserveTrailingSlash?: boolean;
   redirect?: NginxRedirect;
   appRoot?: string;
   rewriteTarget?: string;
@@ -104,9 +114,13 @@ export interface NginxAnnotations {
   /** backend-protocol, upper-cased: HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI. */
   backendProtocol?: string;
   upstreamVhost?: string;
+  /** default-backend: a Service of the Ingress's namespace that serves a location whose Service has no endpoint. */
+  defaultBackend?: string;
   connectionProxyHeader?: string;
   sslPassthrough?: boolean;
   fromToWwwRedirect?: boolean;
+  /** server-alias: more server names of the Ingress's hosts (alias/main.go Parse: comma-separated, trimmed, unique, sorted). */
+  serverAliases?: string[];
   cors?: NginxCors;
   /** proxy-connect/send/read-timeout, in seconds. */
   timeouts?: { connect?: number; send?: number; read?: number };

@@ -50,13 +50,12 @@ export interface ParentRef {
 export type PathMatchType = "Exact" | "PathPrefix" | "RegularExpression";
 export type ValueMatchType = "Exact" | "RegularExpression";
 
+/** `dialect`: how a RegularExpression reads (model/regex.ts); unset is Gateway API's RE2, "pcre" an Ingress's nginx. */
 /**
- * `dialect`: how a RegularExpression reads (model/regex.ts); unset is Gateway API's RE2, "pcre" an Ingress's nginx.
- * `nginxPrefix` (a PathPrefix): ingress-nginx's plain `location PATH`, an ImplementationSpecific Ingress path of a class it
- * serves (nginx.tmpl buildLocation: `return path` for any type but Exact; only a Prefix path gets normalizePrefixPathLocations'
- * `= PATH` and `PATH/`): nginx matches any path that starts with the value ("/foo" matches "/foobar"), not whole segments.
+ * characterwise: a PathPrefix read as nginx reads a prefix location, a string prefix of the path rather than whole
+ * segments (ingress-nginx's ImplementationSpecific path: template.go buildLocation writes `location "/foo"`).
  */
-export interface PathMatch { type: PathMatchType; value: string; dialect?: RegexDialect; nginxPrefix?: true }
+export interface PathMatch { type: PathMatchType; value: string; dialect?: RegexDialect; characterwise?: true }
 export interface NameValueMatch { type: ValueMatchType; name: string; value: string; dialect?: RegexDialect }
 
 /** One match of a rule: every condition set must hold (AND); a rule's matches are ORed. */
@@ -89,7 +88,13 @@ export interface CorsPolicy {
 export type RouteFilter =
   | { type: "RequestHeaderModifier"; modifier: HeaderModifier }
   | { type: "ResponseHeaderModifier"; modifier: HeaderModifier }
-  | { type: "RequestRedirect"; scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode: number }
+  /**
+   * Two of ingress-nginx's redirects, for the route graph only: dropTrailingSlash, its redirect to HTTPS, whose location
+   * drops the request URI's final "/" (lua_ingress.lua, preserve-trailing-slash off); fixedQuery, nginx's `return CODE
+   * URL` (permanent-redirect, temporal-redirect, app-root), whose location carries the URL's own query ("" for none)
+   * rather than the request's.
+   */
+  | { type: "RequestRedirect"; scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string }
   | { type: "URLRewrite"; hostname?: string; path?: PathModifier }
   | { type: "RequestMirror"; backend: BackendRef; percent: number }
   | { type: "CORS"; cors: CorsPolicy }
@@ -140,6 +145,12 @@ export interface RouteRule {
   retry?: RetryPolicy;
   /** A rule lowered from an Ingress: the access checks ingress-nginx writes into its location (source ranges, authentication). */
   nginxAccess?: NginxAccess;
+  /**
+   * A rule lowered from an Ingress with ingress-nginx's default-backend annotation: the Service (its first port) that
+   * serves the location when its own Service has no endpoint and this one has (controller.go getBackendServers:
+   * "Upstream %q has no active Endpoint, so using custom default backend").
+   */
+  nginxDefaultBackend?: BackendRef;
 }
 
 export interface Route extends ObjectMeta {

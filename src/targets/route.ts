@@ -47,6 +47,7 @@ export function resultLines(r: RouteResult): string[] {
   const add = (label: string, value: string | undefined) => { if (value) lines.push(`  ${label.padEnd(10)}${value}`); };
   add("gateway", r.gateway);
   add("listener", r.steps.find((s) => s.stage === "listener")?.outcome ?? r.listener);
+  add("cert", r.steps.find((s) => s.stage === "certificate")?.outcome);
   add("route", r.route && `${r.route}, rule ${r.rule}${r.ruleName ? ` (${r.ruleName})` : ""}${r.match !== undefined ? `, match ${r.match}` : ""}`);
   for (const f of r.filters) add("filter", f);
   add("backends", r.backends.length ? `${backends(r)}${r.backend ? `; this answer follows ${r.backend}` : ""}` : undefined);

@@ -43,7 +43,7 @@ function mirrors(filters: readonly RouteFilter[]): BackendRef[] {
 }
 
 export function allBackendRefs(route: Route): BackendRef[] {
-  return route.rules.flatMap((r) => [...r.backends, ...r.backends.flatMap((b) => mirrors(b.filters)), ...mirrors(r.filters)]);
+  return route.rules.flatMap((r) => [...r.backends, ...r.backends.flatMap((b) => mirrors(b.filters)), ...mirrors(r.filters), ...(r.nginxDefaultBackend ? [r.nginxDefaultBackend] : [])]);
 }
 
 /**
@@ -320,10 +320,13 @@ export class GatewayEngine {
     const backends = new Map<BackendRef, ResolvedBackend>();
     // ingress-nginx reads a Service port's EndpointSlices its own way (service-endpoints.ts slicePortsForNginx).
     const reading = route.derivedFrom?.kind === "Ingress" ? "ingress-nginx" : "kube-proxy";
+    // A route lowered from Ingresses names only Services of their own namespaces (a canary's may be another than the
+    // route's: sources/ingress/group.ts addCanary): no ReferenceGrant is involved.
+    const lowered = route.derivedFrom?.kind === "Ingress";
     // An Istio Gateway's route: pilot converts Istio's `Hostname` backendRefs (mesh/hostname-backend.ts), which no other controller knows.
     const istio = route.group === undefined && route.parentRefs.some((p) => p.group === GATEWAY_GROUP && p.kind === "Gateway" && this.gateway(p.namespace, p.name)?.controllerName === ISTIO_GATEWAY_CONTROLLER);
     // An Istio Gateway's conversion checks ReferenceGrants (convertHTTPRoute's enforceRefGrant, !mesh): a `Hostname` in another namespace without one is an invalid backend, not a hard error.
-    for (const ref of allBackendRefs(route)) backends.set(ref, istio && isIstioHostname(ref) ? istioHostnameBackend(this.inv, route, ref, index, true) : index.resolve(from, ref, true, reading));
+    for (const ref of allBackendRefs(route)) backends.set(ref, istio && isIstioHostname(ref) ? istioHostnameBackend(this.inv, route, ref, index, true) : index.resolve(from, ref, !lowered, reading));
     const refused = istio ? hostnameWithNamespace(route, this.inv) : undefined;
     const problems = [...(refused ? [refused] : []), ...[...backends.values()].flatMap((b) => b.problem ? [b.problem] : []), ...extensionRefProblems(this.inv.routing, route)];
     const unresolved = problems.length ? { reason: problems[0].reason, message: problems.map((p) => p.message).join("; ") } : undefined;

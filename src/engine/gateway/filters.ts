@@ -67,7 +67,13 @@ function redirect(f: Extract<RouteFilter, { type: "RequestRedirect" }>, ex: Exch
   const host = f.hostname ?? ex.host;
   const path = f.path ? rewritePath(f.path, ex.path, ex.matchedPrefix) : ex.path;
   const shown = port === WELL_KNOWN[scheme] ? null : port;
-  return { scheme, host, port: shown, path, statusCode: f.statusCode, location: `${scheme}://${host}${shown === null ? "" : `:${shown}`}${path}${ex.query}` };
+  const origin = `${scheme}://${host}${shown === null ? "" : `:${shown}`}`;
+  const query = f.fixedQuery ?? ex.query;
+  if (f.dropTrailingSlash && `${path}${query}`.endsWith("/")) {
+    const uri = `${path}${query}`.slice(0, -1);
+    return { scheme, host, port: shown, path: query ? path : uri, statusCode: f.statusCode, location: `${origin}${uri}` };
+  }
+  return { scheme, host, port: shown, path, statusCode: f.statusCode, location: `${origin}${path}${query}` };
 }
 
 function describe(f: RouteFilter): string {

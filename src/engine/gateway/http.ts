@@ -5,7 +5,7 @@
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
-import { ENVOY_GATEWAY_CONTROLLER, servedBy, type ResolvedBackend } from "./backends.js";
+import { ENVOY_GATEWAY_CONTROLLER, failureOf, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import { GRPC_OF_HTTP } from "../../model/request.js";
@@ -283,7 +283,14 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
     let picked: ResolvedBackend | undefined;
     if (!ex.redirect && !ex.answered && !ex.failed) {
-      const split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold, ctx.emptyRule, ctx.reader === "linkerd");
+      let split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold, ctx.emptyRule, ctx.reader === "linkerd");
+      // ingress-nginx's default-backend (RouteRule.nginxDefaultBackend): the location's Service has no endpoint, that one has.
+      const fallback = split.failure?.noEndpoint && w.rule.nginxDefaultBackend ? w.attached.state.backends.get(w.rule.nginxDefaultBackend) : undefined;
+      if (fallback && !fallback.problem && !failureOf(fallback, true, ctx.endpoints)) {
+        res.steps.push({ stage: "backend", outcome: `${split.failure!.message}: ingress-nginx serves the location with its default-backend ${fallback.name} (custom default backend)` });
+        const ref = fallback.ref;
+        split = { shares: [{ name: fallback.name, kind: ref.kind, port: ref.port, weight: 1 }], picked: fallback };
+      }
       res.backends = split.shares;
       if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
       if (split.problem) ex.failed = split.problem;

@@ -2,7 +2,7 @@
 // route kinds, port conflicts, certificate and client-CA references. The result carries one
 // Problem per condition that is not in its healthy state.
 
-import type { Gateway, Listener, ListenerSet, RouteGraph, TlsMaterial } from "../../model/gateway.js";
+import { hasKind, type Gateway, type Listener, type ListenerSet, type RouteGraph, type TlsMaterial } from "../../model/gateway.js";
 import { GATEWAY_GROUP, type RouteKind } from "../../model/route.js";
 import type { Problem } from "./conditions.js";
 import { checkCaRef, checkCertificateRef } from "./tlsrefs.js";
@@ -130,7 +130,11 @@ export function listenerState(graph: RouteGraph, gw: Gateway, l: Listener, owner
   state.resolvedRefs = kinds.problem ?? certs.problem ?? client.problem;
   if (state.conflicted) state.accepted = { reason: state.conflicted.reason, message: state.conflicted.message };
   else if (client.problem) state.accepted = { reason: "NoValidCACertificate", message: `no valid CA certificate for client validation: ${client.problem.message}` };
-  const noCertificate = terminates(l) && !certs.certs.length ? certs.problem ?? { reason: "InvalidCertificateRef", message: "no certificate to terminate TLS with" } : undefined;
+  // ingress-nginx terminates with its default certificate when none resolves (Listener.tls.defaultCertificate): for a
+  // named Secret, only when the input has Secrets (an input without any fails the listener, as a Gateway's, so that
+  // `convert ingress --verify` compares like with like).
+  const fallback = l.tls?.defaultCertificate && (!l.tls.certificateRefs.length || hasKind(graph, "", "Secret"));
+  const noCertificate = terminates(l) && !certs.certs.length && !fallback ? certs.problem ?? { reason: "InvalidCertificateRef", message: "no certificate to terminate TLS with" } : undefined;
   const unusable = state.accepted ?? noCertificate ?? (kinds.kinds.length ? undefined : kinds.problem);
   // A ListenerSet's conflicted listener is not programmed for that reason (its status says which conflict).
   if (unusable) state.programmed = { reason: owner.set && state.conflicted ? state.conflicted.reason : "Invalid", message: unusable.message };

@@ -60,7 +60,7 @@ export function prefixMatches(prefix: string, path: string): boolean {
 
 function pathMatches(m: PathMatch, path: string, reader?: MatchReader): boolean {
   if (m.type === "Exact") return path === m.value;
-  if (m.type === "PathPrefix") return m.nginxPrefix ? path.startsWith(m.value) : prefixMatches(m.value, path);
+  if (m.type === "PathPrefix") return m.characterwise ? path.startsWith(m.value) : prefixMatches(m.value, path);
   return fullMatch(m.value, path, m.dialect, reader);
 }
 
@@ -83,7 +83,7 @@ export function grpcPathRegex(g: NonNullable<RouteMatch["grpc"]>): string {
 
 /** Why the match does not apply, or undefined when it does. */
 export function matchFailure(m: RouteMatch, req: MatchInput): string | undefined {
-  if (m.path && !pathMatches(m.path, req.path, req.reader)) return `path ${req.path} does not match ${m.path.type} ${m.path.value}`;
+  if (m.path && !pathMatches(m.path, req.path, req.reader)) return `path ${req.path} does not match ${m.path.type} ${m.path.value}${m.path.characterwise ? " (nginx's string prefix)" : ""}`;
   if (m.method && m.method !== req.method) return `method ${req.method} is not ${m.method}`;
   if (m.grpc) {
     if (!req.grpc) return "not a gRPC request";

@@ -34,7 +34,7 @@ export interface Upstream {
 
 /** One step of the explanation: what was considered at a stage and how it came out. */
 /** `policy`: an Envoy Gateway BackendTrafficPolicy (what some requests get; with `detail`, a note that is not about the answer). */
-export interface Step { stage: "gateway" | "listener" | "route" | "filter" | "access" | "backend" | "endpoints" | "backend-model" | "policy"; outcome: string; detail?: unknown }
+export interface Step { stage: "gateway" | "listener" | "certificate" | "route" | "filter" | "access" | "backend" | "endpoints" | "backend-model" | "policy"; outcome: string; detail?: unknown }
 
 /** A route rule match that applied to the request, and the precedence it lost or won on. */
 export interface Candidate {

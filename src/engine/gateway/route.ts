@@ -110,6 +110,11 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
   res.listener = l.listener.name;
   const passthrough = l.listener.protocol === "TLS" && l.listener.tls?.mode === "Passthrough";
   if (!passthrough && l.programmed) return refuse(res, "failed", `listener ${l.listener.name} has no usable certificate (${l.programmed.message})`);
+  if (!passthrough && !l.certificates.length && l.listener.tls?.defaultCertificate) {
+    const refs = l.listener.tls.certificateRefs.map((r) => `${r.namespace}/${r.name}`);
+    const why = refs.length ? `Secret ${refs.join(", ")} is not usable (${l.resolvedRefs?.message ?? "not in the input"})` : "no TLS secret of the Ingresses names this host";
+    res.steps.push({ stage: "certificate", outcome: `${why}: ingress-nginx presents its default certificate (--default-ssl-certificate, else its self-signed fake one), which a client that verifies the server's name refuses` });
+  }
   const certProblem = passthrough ? undefined : clientCertificateProblem(engine, l, req);
   if (certProblem) return refuse(res, "failed", certProblem);
   if (l.listener.protocol === "TLS") {

@@ -10,8 +10,12 @@ import type { ConversionReport } from "./report.js";
 /** The Gateway of one (namespace, class), with listener names kept unique per hostname. */
 export class GatewayBuilder {
   readonly gateway: GatewayIR;
-  /** @param hosts every host the Gateway's routes serve (a www twin among them is not redirected) */
-  constructor(namespace: string, className: string, gatewayClass: string, readonly hosts: ReadonlySet<string | undefined>) {
+  /**
+   * @param hosts every host the Gateway's routes serve (a www twin among them is not redirected)
+   * @param nginx set for an ingress-nginx class's Gateway in the route graph (not for `convert ingress`): its servers
+   * as the controller builds them (see NginxServers)
+   */
+  constructor(namespace: string, className: string, gatewayClass: string, readonly hosts: ReadonlySet<string | undefined>, readonly nginx?: NginxServers) {
     this.gateway = { namespace, name: className, className: gatewayClass, listeners: [] };
   }
 
@@ -24,7 +28,7 @@ export class GatewayBuilder {
     for (let n = 2; this.gateway.listeners.some((l) => l.name === name); n++) name = `${listenerName(host, kind)}-${n}`;
     const l: ListenerIR = { name, port: kind === "http" ? 80 : 443, protocol, ...(host ? { hostname: host } : {}) };
     if (kind === "tls-passthrough") l.tls = { mode: "Passthrough" };
-    if (kind === "https") { l.tls = { certificateRefs: [] }; for (const c of certs) addCert(l, c); }
+    if (kind === "https") { l.tls = { certificateRefs: [], ...(this.nginx ? { defaultCertificate: true as const } : {}) }; for (const c of certs) addCert(l, c); }
     this.gateway.listeners.push(l);
     return l;
   }
@@ -32,6 +36,41 @@ export class GatewayBuilder {
   ref(l: ListenerIR): ParentRef {
     return { namespace: this.gateway.namespace, name: this.gateway.name, sectionName: l.name, port: l.port };
   }
+}
+
+/**
+ * What the route graph needs of ingress-nginx's servers beyond the Ingresses' TLS secrets. Every server block
+ * listens on 443 (template.go buildHTTPSListener, called for each server in nginx.tmpl), presenting the Ingress's
+ * certificate or the controller's default one, so every host, and the catch-all server "_", is served over HTTPS.
+ * ssl-redirect only redirects where a certificate is configured for the request's host (lua_ingress.lua
+ * redirect_to_https: `location_config.ssl_redirect and certificate_configured_for_current_request()`), which
+ * controller.go createServers gives every host of a main Ingress with a `tls` section, whether or not an entry names
+ * the host or a secret ("Host %q is listed in the TLS section but secretName is empty. Using default certificate";
+ * a host no entry lists gets the default certificate too when no named certificate covers it).
+ */
+export interface NginxServers {
+  /** The hosts with a certificate configured (some main Ingress with a rule for the host has a tls section). */
+  certified: ReadonlySet<string>;
+  /** The controller ConfigMap's ssl-redirect and force-ssl-redirect, the annotations' defaults (rewrite/main.go Parse). */
+  sslRedirect: boolean;
+  forceSslRedirect: boolean;
+  /**
+   * use-forwarded-headers: the scheme is X-Forwarded-Proto's when the request has one (lua_ingress.lua rewrite:
+   * `ngx.var.pass_access_scheme = ngx.var.http_x_forwarded_proto`), and only "http" redirects: a TLS-terminating
+   * load balancer's "https" is served on port 80, a request on 443 saying "http" is redirected.
+   */
+  forwardedProto: boolean;
+  /** The ConfigMap's preserve-trailing-slash (default false): the annotation's default. */
+  preserveTrailingSlash: boolean;
+  /**
+   * server-alias: each host's more server names (controller.go createServers: the first main Ingress of the host with
+   * aliases gives them; an alias that is the host or another server's host is dropped), and whether the host's
+   * certificate covers the alias (nginx.go configureCertificates: `ssl.IsValidHostname(alias, rawServer.SSLCert.CN)`,
+   * else the alias has no certificate configured and ssl-redirect does not apply there).
+   */
+  aliases: ReadonlyMap<string, readonly { name: string; certified: boolean }[]>;
+  /** no-tls-redirect-locations (default "/.well-known/acme-challenge"): locations whose path starts with one are never redirected. */
+  noTlsRedirect: readonly string[];
 }
 
 /** A TLS Secret: its namespace and name. */
@@ -58,18 +97,31 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
   const name = `${g.ingresses[0].name}-${nameFromHost(g.host)}`;
   const secrets = tlsSecrets(g.ingresses, g.host);
   const http = gw.listener(g.host, "http");
-  const https = secrets.length ? gw.listener(g.host, "https", secrets) : undefined;
+  const https = secrets.length || gw.nginx ? gw.listener(g.host, "https", secrets) : undefined;
   const served = rules;
   const out: RouteIR[] = [];
-  const route = (kind: RouteIR["kind"], n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR[] => chunks(rs).map((c, i) =>
-    ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: g.host ? [g.host] : [], parentRefs: parents, rules: c }));
   const kind = g.protocol === "grpc" ? "GRPCRoute" : "HTTPRoute";
-  if (served.length) {
-    const redirects = served.filter((r) => redirectsToHttps(r, g, https !== undefined, report));
+  const serve = (host: string | undefined, certified: boolean, n: string, http: ListenerIR, https: ListenerIR | undefined): RouteIR[] => {
+    const route = (n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR[] => chunks(rs).map((c, i) =>
+      ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: host ? [host] : [], parentRefs: parents, rules: c }));
+    const redirects = served.filter((r) => redirectsToHttps(r, g, certified, gw.nginx, report));
+    if (redirects.length && https && gw.nginx?.forwardedProto) {
+      // Each redirecting rule: on 443 a redirecting copy for X-Forwarded-Proto "http"; on 80 a served copy for any other
+      // X-Forwarded-Proto (one header match more: it outranks the rule it copies, and every rule that rule outranks).
+      return [...route(n, [gw.ref(https)], served.flatMap((r) => (redirects.includes(r) ? [withProto(httpsRedirect(r, gw.nginx), "http"), r] : [r]))),
+        ...route(`${n}-http`, [gw.ref(http)], served.flatMap((r) => (redirects.includes(r) ? [withProto(r, "not http"), httpsRedirect(r, gw.nginx)] : [r])))];
+    }
     if (redirects.length && https) {
-      out.push(...route(kind, name, [gw.ref(https)], served));
-      out.push(...route(kind, `${name}-http`, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r) : r))));
-    } else out.push(...route(kind, name, [gw.ref(http), ...(https ? [gw.ref(https)] : [])], served));
+      return [...route(n, [gw.ref(https)], served), ...route(`${n}-http`, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r, gw.nginx) : r)))];
+    }
+    return route(n, [gw.ref(http), ...(https ? [gw.ref(https)] : [])], served);
+  };
+  if (served.length) {
+    out.push(...serve(g.host, gw.nginx ? g.host !== undefined && gw.nginx.certified.has(g.host) : secrets.length > 0, name, http, https));
+    // server_name HOST ALIAS...: an alias is served as the host, with its own certificate and redirects.
+    for (const a of g.host !== undefined ? gw.nginx?.aliases.get(g.host) ?? [] : []) {
+      out.push(...serve(a.name, a.certified, `${name}-alias-${nameFromHost(a.name)}`, gw.listener(a.name, "http"), gw.listener(a.name, "https", secrets)));
+    }
   }
   if (passthrough.length) out.push(...passthroughRoute(g, passthrough, gw, name, report));
   out.push(...wwwRoutes(g, gw, name, secrets, report));
@@ -99,14 +151,26 @@ function chunks(rules: RuleIR[]): RuleIR[][] {
   return out.length ? out : [[]];
 }
 
-/** ssl-redirect (default on for hosts with TLS) or force-ssl-redirect; a rule that already redirects keeps its answer. */
-function redirectsToHttps(r: RuleIR, g: HostGroup, hasTls: boolean, report: ConversionReport): boolean {
+/**
+ * ssl-redirect (default on for hosts with a certificate) or force-ssl-redirect; a rule that already redirects keeps
+ * its answer. `certified`: the host has a certificate (the route graph: as ingress-nginx configures it, NginxServers;
+ * `convert ingress`: a TLS secret, the only HTTPS listener Gateway API can write). With `nginx` (the route graph) the
+ * controller's lua_ingress.lua redirect_to_https decides: never for a path of no-tls-redirect-locations; always with
+ * force-ssl-redirect (`force_ssl_redirect and pass_access_scheme == "http"`); ssl-redirect where `certified`.
+ */
+function redirectsToHttps(r: RuleIR, g: HostGroup, certified: boolean, nginx: NginxServers | undefined, report: ConversionReport): boolean {
   const n = r.source.nginx;
-  if (n.forceSslRedirect === true && !hasTls) {
+  if (r.filters.some((f) => f.type === "RequestRedirect") && !r.trailingSlash && nginx) return false;
+  if (nginx) {
+    const path = r.matches[0]?.path?.value.replace(/^\(\?i\)/, "");
+    if (path !== undefined && nginx.noTlsRedirect.some((p) => path.startsWith(p))) return false;
+    return (n.forceSslRedirect ?? nginx.forceSslRedirect) || (certified && (n.sslRedirect ?? nginx.sslRedirect));
+  }
+  if (n.forceSslRedirect === true && !certified) {
     report.annotation(r.source, "force-ssl-redirect", "not-translated", `host ${g.host ?? "(any)"} has no TLS secret: ingress-nginx would answer HTTPS with its default certificate, which Gateway API cannot express`);
   }
-  if (!hasTls) { report.annotation(r.source, "ssl-redirect", "ignored", "the host has no TLS secret"); return false; }
-  report.annotation(r.source, "ssl-redirect", "translated");
+  if (!certified) { report.annotation(r.source, "ssl-redirect", "ignored", "the host has no TLS secret"); return false; }
+  report.annotation(r.source, "ssl-redirect", "translated", r.source.nginx.preserveTrailingSlash === true ? undefined : "ingress-nginx's redirect drops a final \"/\" of the request URI (http://h/x/ → https://h/x); the RequestRedirect keeps it");
   report.annotation(r.source, "force-ssl-redirect", "translated");
   if (r.filters.some((f) => f.type === "RequestRedirect") && !r.trailingSlash) return false;
   return n.forceSslRedirect === true || (n.sslRedirect ?? g.ingressNginx);
@@ -117,10 +181,19 @@ function redirectsToHttps(r: RuleIR, g: HostGroup, hasTls: boolean, report: Conv
  * upgrade along in one hop, as ingress2gateway writes it (nginx answers 301 to http://…/guide/ first,
  * then 308 to HTTPS: the client ends at the same URL).
  */
-function httpsRedirect(r: RuleIR): RuleIR {
+function httpsRedirect(r: RuleIR, nginx: NginxServers | undefined): RuleIR {
   const slash = r.trailingSlash ? r.filters.find((f) => f.type === "RequestRedirect")?.requestRedirect : undefined;
-  const redirect = slash ? { ...slash, scheme: "https" } : { scheme: "https", statusCode: 308 };
+  // lua_ingress.lua rewrite: "do not append a trailing slash on redirects unless enabled by annotations" (preserve-trailing-slash).
+  const drop = nginx && !(r.source.nginx.preserveTrailingSlash ?? nginx.preserveTrailingSlash) ? { dropTrailingSlash: true as const } : {};
+  const redirect = slash ? { ...slash, scheme: "https" } : { scheme: "https", statusCode: 308, ...drop };
   return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: redirect }], backends: [], requestTimeout: undefined };
+}
+
+/** The rule for requests whose X-Forwarded-Proto is "http", or is present and not "http" (PCRE, matched whole). */
+function withProto(r: RuleIR, proto: "http" | "not http"): RuleIR {
+  const header = proto === "http" ? { name: "X-Forwarded-Proto", value: "http" } : { name: "X-Forwarded-Proto", value: "(?!http$).*", type: "RegularExpression" as const };
+  const matches = (r.matches.length ? r.matches : [{}]).map((m) => ({ ...m, headers: [...(m.headers ?? []), header] }));
+  return { ...r, matches };
 }
 
 /**

@@ -45,7 +45,7 @@ export function planCanaries(groups: readonly HostGroup[]): CanaryPlan {
       for (const c of e.canaries) {
         if (c.ref.kind) continue; // "does not contain a service backend": skipped
         const main = e.mains[0], alt = upstreamOf(g, c);
-        if (!main) { deleted.add(alt); continue; }
+        if (!main || c.unmatched) { deleted.add(alt); continue; }
         const pri = upstreamOf(g, main);
         if (pri === alt) continue; // altEqualsPri: neither merged nor deleted
         const list = merged.get(pri) ?? [];
@@ -69,7 +69,10 @@ export function groupRules(g: HostGroup, report: ConversionReport, plan?: Canary
 function entryRules(g: HostGroup, e: PathEntry, report: ConversionReport, plan: CanaryPlan | undefined): RuleIR[] {
   const where = `${e.match ? `path ${e.match.value}` : "the default backend"} of ${g.host ?? "every host"}`;
   const main = firstOf(e.mains, where, report);
-  const own = firstOf(e.canaries, where, report);
+  for (const u of e.canaries.filter((c) => c.unmatched && main)) {
+    report.note(u.ingress, "warning", `canary for ${where} ignored: the main location has pathType ${main!.pathType}, the canary ${u.pathType} (ingress-nginx merges a canary into the location of the same path and pathType only, and deletes the canary's upstream ${u.ref.name}:${u.ref.port ?? ""}, so no other path of it is shaped either)`);
+  }
+  const own = firstOf(e.canaries.filter((c) => !c.unmatched || !main), where, report);
   if (!main) {
     if (own) report.note(own.ingress, "warning", `canary for ${where} ignored: no main Ingress serves it (ingress-nginx ignores it too${g.ingressNginx && e.match && !own.ref.kind ? `, and deletes the canary's upstream ${own.ref.name}:${own.ref.port ?? ""}, so no other path of it is shaped either` : ""})`);
     return [];

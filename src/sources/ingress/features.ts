@@ -26,6 +26,8 @@ function redirect(r: RuleIR, report: ConversionReport): boolean {
   r.filters.push({ type: "RequestRedirect", requestRedirect: {
     scheme: url.protocol.slice(0, -1), hostname: url.hostname, ...(port ? { port } : {}),
     path: { type: "ReplaceFullPath", replaceFullPath: url.pathname || "/" }, statusCode: red.code,
+    // nginx.tmpl `return {{ $location.Redirect.Code }} {{ $location.Redirect.URL }};`: the URL as written, its own query.
+    fixedQuery: url.search,
   } });
   r.backends = [];
   const other = red.kind === "temporal" ? "permanent" : "temporal";
@@ -116,7 +118,8 @@ export function applyHostFeatures(g: HostGroup, rules: RuleIR[], report: Convers
   const appRoot = mains.find((i) => i.nginx.appRoot !== undefined);
   if (!appRoot || g.protocol !== "http") return rules;
   report.annotation(appRoot, "app-root", "translated");
-  const redirect: Filter = { type: "RequestRedirect", requestRedirect: { path: { type: "ReplaceFullPath", replaceFullPath: appRoot.nginx.appRoot! }, statusCode: 302 } };
+  // nginx.tmpl: `if ($uri = /) { return 302 $scheme://$http_host{{ $location.Rewrite.AppRoot }}; }`: no query.
+  const redirect: Filter = { type: "RequestRedirect", requestRedirect: { path: { type: "ReplaceFullPath", replaceFullPath: appRoot.nginx.appRoot! }, statusCode: 302, fixedQuery: "" } };
   const root = rules.find((r) => r.matches.some((m) => m.path?.type === "Exact" && m.path.value === "/" && !m.headers?.length));
   if (root) { root.filters = [redirect]; root.backends = []; return rules; }
   return [...rules, { matches: [{ path: { type: "Exact", value: "/" } }], filters: [redirect], backends: [], source: appRoot }];

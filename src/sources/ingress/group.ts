@@ -13,6 +13,13 @@ import { nginxRiskLevel, riskyAnnotation } from "./nginx-annotations.js";
 export interface Contribution {
   ref: BackendRef;
   ingress: Ingress;
+  /** The Ingress path's own pathType (Prefix and ImplementationSpecific are both PathPrefix matches). */
+  pathType?: IngressPathType;
+  /**
+   * A canary path no location of its host has (same path and pathType): mergeAlternativeBackends does not merge it
+   * ("unable to find real backend for alternative backend %v. Deleting.").
+   */
+  unmatched?: true;
 }
 
 /** One distinct path of a host: the backends the main Ingresses and the canaries give it. */
@@ -74,7 +81,7 @@ export function selectIngresses(inv: Inventory, onlyClass: string | undefined, r
 }
 
 /** Host groups in order of first appearance, each with its paths and default backend entry. */
-export function groupPaths(selected: readonly [Ingress, string][], inv: Inventory, errors: Diagnostic[]): HostGroup[] {
+export function groupPaths(selected: readonly [Ingress, string][], inv: Inventory, errors: Diagnostic[], scope: "class" | "namespace" = "namespace"): HostGroup[] {
   const groups = new Map<string, HostGroup>();
   const nginx = new Map<string, boolean>();
   for (const [, cls] of selected) {
@@ -88,23 +95,50 @@ export function groupPaths(selected: readonly [Ingress, string][], inv: Inventor
     if (!g.ingresses.includes(ing)) g.ingresses.push(ing);
     return g;
   };
+  const canaries: { g: HostGroup; match: PathMatch; c: Contribution }[] = [];
   for (const [ing, cls] of selected) {
     for (const rule of ing.rules) {
       const g = groupFor(ing, cls, rule.host);
       for (const p of rule.paths) {
         const ref = backendRef(inv, ing, p.backend, [...p.field, "backend"], errors);
-        // ingress-nginx writes an ImplementationSpecific path as a plain `location PATH` (PathMatch nginxPrefix).
-        const nginxPrefix = g.ingressNginx && p.pathType === "ImplementationSpecific" ? { nginxPrefix: true as const } : {};
-        if (ref) addPath(g, { type: PATH_TYPE[p.pathType], value: p.path, ...nginxPrefix }, { ref, ingress: ing });
+        // ingress-nginx writes an ImplementationSpecific path as `location "/foo"`: a string prefix (routing only). One
+        // ending in "/" matches as whole segments do (its bare name is nginx's 301, features.ts trailingSlashRedirects).
+        const stringPrefix = scope === "class" && g.ingressNginx && p.pathType === "ImplementationSpecific" && !p.path.endsWith("/");
+        const match: PathMatch = { type: PATH_TYPE[p.pathType], value: p.path, ...(stringPrefix ? { characterwise: true as const } : {}) };
+        const c = { ref, ingress: ing, pathType: p.pathType };
+        if (ref && ing.nginx.canary && g.ingressNginx) canaries.push({ g, match, c: { ...c, ref } });
+        else if (ref) addPath(g, match, { ...c, ref });
       }
     }
   }
+  for (const { g, match, c } of canaries) addCanary(g, match, c, [...groups.values()], scope);
   for (const [ing, cls] of selected) addDefaultBackend(ing, cls, inv, groupFor, errors);
   return [...groups.values()];
 }
 
+/**
+ * An ingress-nginx canary path joins the location of its host with the same path and pathType (controller.go
+ * mergeAlternativeBackends: `loc.Path == path.Path && *loc.PathType == *path.PathType`), whatever the location's
+ * namespace: a server is a host, shared by the Ingresses of every namespace. For routing (scope "class") a canary of
+ * another namespace joins it, its backend in its own namespace; `convert ingress` keeps it to its namespace (a route
+ * naming another namespace's Service needs a ReferenceGrant). Without such a location the canary is unmatched.
+ */
+function addCanary(own: HostGroup, match: PathMatch, c: Contribution, groups: readonly HostGroup[], scope: "class" | "namespace"): void {
+  const same = (g: HostGroup) => g.className === own.className && g.host === own.host && g.protocol === own.protocol && (scope === "class" || g.namespace === own.namespace);
+  for (const g of [own, ...groups.filter((x) => x !== own && same(x))]) {
+    const e = g.entries.find((x) => sameMatch(x.match, match) && x.mains.length);
+    // "Same paths but different types are allowed" (getBackendServers): a location of each pathType.
+    if (!e || !e.mains.some((m) => m.pathType === c.pathType)) continue;
+    e.canaries.push(g === own ? c : { ...c, ref: { ...c.ref, namespace: c.ingress.namespace } });
+    return;
+  }
+  addPath(own, match, { ...c, unmatched: true });
+}
+
+const sameMatch = (a: PathMatch | undefined, b: PathMatch | undefined) => a?.type === b?.type && a?.value === b?.value && a?.characterwise === b?.characterwise;
+
 function addPath(g: HostGroup, match: PathMatch | undefined, c: Contribution): void {
-  let e = g.entries.find((x) => x.match?.type === match?.type && x.match?.value === match?.value && x.match?.nginxPrefix === match?.nginxPrefix);
+  let e = g.entries.find((x) => sameMatch(x.match, match));
   if (!e) { e = { match, mains: [], canaries: [] }; g.entries.push(e); }
   (c.ingress.nginx.canary ? e.canaries : e.mains).push(c);
 }

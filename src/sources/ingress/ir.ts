@@ -7,6 +7,8 @@ import type { NginxAccess } from "../../model/nginx.js";
 
 export interface BackendRef {
   name: string;
+  /** Another namespace than the route's: an ingress-nginx canary of another namespace (route graph only, group.ts addCanary). */
+  namespace?: string;
   port?: number;
   /** A resource backend: its API group and kind (a Service has neither). */
   group?: string;
@@ -23,8 +25,8 @@ export interface HeaderMatch {
 export interface PathMatch {
   type: "Exact" | "PathPrefix" | "RegularExpression";
   value: string;
-  /** ingress-nginx's plain string prefix (model/route.ts PathMatch): routing reads it so; Gateway API has none, the manifest writes a PathPrefix. */
-  nginxPrefix?: true;
+  /** ingress-nginx's ImplementationSpecific path: a string prefix (route graph only; model/route.ts PathMatch). */
+  characterwise?: true;
 }
 
 export interface RouteMatch {
@@ -34,7 +36,7 @@ export interface RouteMatch {
 }
 
 export type Filter =
-  | { type: "RequestRedirect"; requestRedirect: { scheme?: string; hostname?: string; port?: number; path?: { type: "ReplaceFullPath"; replaceFullPath: string }; statusCode: number } }
+  | { type: "RequestRedirect"; requestRedirect: { scheme?: string; hostname?: string; port?: number; path?: { type: "ReplaceFullPath"; replaceFullPath: string }; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string } }
   | { type: "URLRewrite"; urlRewrite: { path: { type: "ReplaceFullPath"; replaceFullPath: string } } }
   | { type: "RequestHeaderModifier"; requestHeaderModifier: { set: { name: string; value: string }[] } }
   | { type: "CORS"; cors: Record<string, unknown> };
@@ -53,6 +55,8 @@ export interface RuleIR {
    * source ranges and real-IP settings. Unset: the annotations' checks alone (tomodel.ts reads `source.nginx.access`).
    */
   access?: NginxAccess;
+  /** ingress-nginx's default-backend annotation, resolved to its Service's first port (route graph only). */
+  fallback?: BackendRef;
   /** nginx's own 301 from a prefix location's name without its trailing slash (see trailingSlashRedirects). */
   trailingSlash?: boolean;
 }
@@ -82,7 +86,7 @@ export interface ListenerIR {
   protocol: "HTTP" | "HTTPS" | "TLS";
   hostname?: string;
   /** Certificates are Secrets in the namespace of the Ingress that names them. */
-  tls?: { mode?: "Passthrough"; certificateRefs?: { group: ""; kind: "Secret"; name: string; namespace: string }[] };
+  tls?: { mode?: "Passthrough"; certificateRefs?: { group: ""; kind: "Secret"; name: string; namespace: string }[]; defaultCertificate?: true };
 }
 
 export interface GatewayIR {

@@ -9,13 +9,15 @@ import type { Inventory } from "../../model/inventory.js";
 import type { Ingress } from "../../model/ingress.js";
 import type { Route } from "../../model/route.js";
 import type { Diagnostic } from "../../model/source.js";
-import { assembleRoutes, GatewayBuilder, takePassthrough } from "./assemble.js";
+import { X509Certificate } from "node:crypto";
+import { assembleRoutes, GatewayBuilder, takePassthrough, tlsSecrets, type NginxServers } from "./assemble.js";
 import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
 import { changesAccess, withGlobalRanges } from "./nginx-annotations.js";
-import { groupPaths, selectIngresses, type UnknownRiskLevel } from "./group.js";
-import type { RouteIR } from "./ir.js";
+import { groupPaths, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
+import type { RouteIR, RuleIR } from "./ir.js";
+import { findService } from "../../model/services.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
 
@@ -51,7 +53,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   const report = new ConversionReport();
   const errors: Diagnostic[] = [];
   const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject");
-  const groups = groupPaths(selected, inv, errors);
+  const groups = groupPaths(selected, inv, errors, options.scope);
   const canaries = planCanaries(groups);
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];
@@ -60,15 +62,18 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     const key = `${ns}/${g.className}`;
     if (!gateways.has(key)) {
       const hosts = new Set(groups.filter((x) => x.className === g.className && (options.scope === "class" || x.namespace === g.namespace)).map((x) => x.host));
-      gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts));
+      gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts, options.scope === "class" && g.ingressNginx ? nginxServers(groups, g.className, inv) : undefined));
     }
     const passthrough = takePassthrough(g);
     const rules = groupRules(g, report, canaries);
     const global = g.ingressNginx ? inv.ingressNginx : undefined;
     if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
     applyRuleFeatures(rules, report);
+    if (options.scope === "class" && g.ingressNginx) for (const r of rules) r.fallback = defaultBackendOf(r, inv);
     routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
   }
+  // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
+  for (const b of gateways.values()) if (b.nginx) b.listener(undefined, "https");
   const ingresses = selected.map(([i]) => i);
   for (const ing of ingresses) noteWildcards(ing, report);
   const warnings = [...gateways.values()].filter((b) => b.gateway.listeners.length > MAX_LISTENERS).map((b) =>
@@ -81,6 +86,64 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     errors,
     warnings,
   };
+}
+
+/**
+ * default-backend (annotations/defaultbackend: the Service `namespace/value`, unused when missing), at its first port
+ * (getBackendServers: `location.DefaultBackend.Spec.Ports[0]`).
+ */
+function defaultBackendOf(r: RuleIR, inv: Inventory): RuleIR["fallback"] {
+  const name = r.source.nginx.defaultBackend;
+  const port = name ? findService(inv, r.source.namespace, name)?.ports[0]?.port : undefined;
+  return name && port !== undefined && r.backends.length ? { name, port } : undefined;
+}
+
+/** The servers of an ingress-nginx class (assemble.ts NginxServers), with the controller ConfigMap's defaults. */
+function nginxServers(groups: readonly HostGroup[], className: string, inv: Inventory): NginxServers {
+  const certified = new Set<string>();
+  const mine = groups.filter((g) => g.className === className && g.host !== undefined);
+  for (const g of mine) if (g.ingresses.some((i) => !i.nginx.canary && i.tls.length)) certified.add(g.host!);
+  const c = inv.ingressNginx;
+  return {
+    certified, aliases: serverAliases(mine, inv), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
+    noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),
+  };
+}
+
+/**
+ * server-alias per host (NginxServers.aliases), in the order of the Ingresses (by namespace and name; the controller
+ * takes them by creation time). Wildcard aliases (nginx's own wildcard, any number of labels) are left out.
+ */
+function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string, { name: string; certified: boolean }[]> {
+  const servers = new Set(groups.filter((g) => g.ingresses.some((i) => !i.nginx.canary)).map((g) => g.host!));
+  const out = new Map<string, { name: string; certified: boolean }[]>();
+  for (const host of servers) {
+    const from = groups.filter((g) => g.host === host).flatMap((g) => g.ingresses).filter((i) => !i.nginx.canary && i.nginx.serverAliases?.length)
+      .sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1))[0];
+    const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !a.includes("*") && !a.startsWith("~"));
+    if (!names.length) continue;
+    const cert = tlsSecrets(groups.filter((g) => g.host === host).flatMap((g) => g.ingresses), host)[0];
+    const pem = cert && inv.routing.tlsMaterial.find((m) => m.kind === "Secret" && m.namespace === cert.namespace && m.name === cert.name)?.certificates[0];
+    const cn = pem ? certificateNames(pem) : [];
+    out.set(host, names.map((name) => ({ name, certified: cn.some((n) => validHostname(name, n)) })));
+  }
+  return out;
+}
+
+/** The names ingress-nginx reads off a certificate (net/ssl/ssl.go CreateSSLCert: the subject's CN and the DNS SANs). */
+function certificateNames(pem: string): string[] {
+  try {
+    const x = new X509Certificate(pem);
+    const cn = /(?:^|\n)CN=([^\n]*)/.exec(x.subject)?.[1];
+    const dns = (x.subjectAltName ?? "").split(/,\s*/).filter((p) => p.startsWith("DNS:")).map((p) => p.slice(4));
+    return [...(cn ? [cn] : []), ...dns];
+  } catch { return []; }
+}
+
+/** ssl.go IsValidHostname: the name, or the name with its first label as "*", equal to the certificate's name (any case). */
+function validHostname(host: string, cn: string): boolean {
+  const star = ["*", ...host.split(".").slice(1)].join(".");
+  return host.toLowerCase() === cn.toLowerCase() || star.toLowerCase() === cn.toLowerCase();
 }
 
 /** Adds the Ingresses, one Gateway per class, to the inventory's route graph (for routing). */

@@ -20,7 +20,8 @@ export function emitGateway(g: GatewayIR): K8sObject {
 function listener(l: ListenerIR, namespace: string): ListenerIR {
   if (!l.tls?.certificateRefs) return l;
   const refs = l.tls.certificateRefs.map(({ namespace: ns, ...r }) => (ns === namespace ? r : { ...r, namespace: ns }));
-  return { ...l, tls: { ...l.tls, certificateRefs: refs as NonNullable<ListenerIR["tls"]>["certificateRefs"] } };
+  const { defaultCertificate: _, ...tls } = l.tls; // the controller's own fallback: no Gateway API field
+  return { ...l, tls: { ...tls, certificateRefs: refs as NonNullable<ListenerIR["tls"]>["certificateRefs"] } };
 }
 
 export function emitRoute(r: RouteIR): K8sObject {
@@ -36,14 +37,16 @@ function emitRule(kind: RouteIR["kind"], rule: RuleIR): Record<string, unknown> 
     const matches = rule.matches.map((m) => (kind === "GRPCRoute" ? grpcMatch(m) : httpMatch(m))).filter((m) => Object.keys(m).length);
     if (matches.length) out.matches = matches;
   }
-  if (rule.filters.length) out.filters = rule.filters;
+  // dropTrailingSlash and fixedQuery are ingress-nginx's own (the route graph's), no Gateway API field.
+  if (rule.filters.length) out.filters = rule.filters.map((f) => (f.type === "RequestRedirect" ? { ...f, requestRedirect: (({ dropTrailingSlash: _, fixedQuery: __, ...x }) => x)(f.requestRedirect) } : f));
   if (rule.backends.length) out.backendRefs = rule.backends.map(backendRef);
   if (rule.requestTimeout) out.timeouts = { request: duration(rule.requestTimeout) };
   return out;
 }
 
 function httpMatch(m: RouteMatch): Record<string, unknown> {
-  return { ...(m.path ? { path: { type: m.path.type, value: m.path.value } } : {}), ...(m.headers?.length ? { headers: m.headers } : {}) };
+  // characterwise is ingress-nginx's own (the route graph's), no Gateway API field.
+  return { ...(m.path ? { path: (({ characterwise: _, ...p }) => p)(m.path) } : {}), ...(m.headers?.length ? { headers: m.headers } : {}) };
 }
 
 /** gRPC reads the path as /SERVICE/METHOD: "/pkg.Svc/Get" → service and method, "/pkg.Svc/" → the service, "/" → any. */
@@ -57,7 +60,7 @@ function grpcMatch(m: RouteMatch): Record<string, unknown> {
 
 function backendRef(b: BackendRef): Record<string, unknown> {
   return {
-    name: b.name, ...(b.group !== undefined ? { group: b.group } : {}), ...(b.kind !== undefined ? { kind: b.kind } : {}),
+    name: b.name, ...(b.namespace !== undefined ? { namespace: b.namespace } : {}), ...(b.group !== undefined ? { group: b.group } : {}), ...(b.kind !== undefined ? { kind: b.kind } : {}),
     ...(b.port !== undefined ? { port: b.port } : {}), ...(b.weight !== undefined ? { weight: b.weight } : {}),
   };
 }

@@ -188,6 +188,7 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     canary: readCanary(r),
     sslRedirect: r.bool("ssl-redirect"),
     forceSslRedirect: r.bool("force-ssl-redirect"),
+    preserveTrailingSlash: r.bool("preserve-trailing-slash"),
     redirect: readRedirect(r),
     appRoot: readAppRoot(r),
     rewriteTarget: r.string("rewrite-target"),
@@ -195,9 +196,11 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     useRegex: r.bool("use-regex"),
     backendProtocol: r.oneOf("backend-protocol", PROTOCOLS),
     upstreamVhost: r.string("upstream-vhost"),
+    defaultBackend: r.string("default-backend")?.trim() || undefined,
     connectionProxyHeader: r.string("connection-proxy-header"),
     sslPassthrough: r.bool("ssl-passthrough"),
     fromToWwwRedirect: r.bool("from-to-www-redirect"),
+    serverAliases: serverAliases(r.string("server-alias")),
     cors: readCors(r),
     timeouts: readTimeouts(r),
     proxySsl: readProxySsl(r),
@@ -210,9 +213,19 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
   return out;
 }
 
+/** alias/main.go Parse: split at ",", trimmed, empty ones dropped, unique, sorted (Go's sort.Strings: by bytes). */
+function serverAliases(v: string | undefined): string[] | undefined {
+  const list = [...new Set((v ?? "").split(",").map((a) => a.trim()).filter(Boolean))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return list.length ? list : undefined;
+}
+
 function readCanary(r: Reader): Canary | undefined {
   if (r.bool("canary") !== true) return undefined;
-  const weightTotal = r.int("canary-weight-total", 1) ?? 100;
+  // balancer.lua route_to_alternative_balancer: `local weightTotal = 100; if traffic_shaping_policy.weightTotal ~= nil and
+  // traffic_shaping_policy.weightTotal > 100 then weightTotal = ...`: a total of 100 or less counts as 100.
+  const written = r.int("canary-weight-total", 0);
+  if (written !== undefined && written < 100) r.warn("canary-weight-total", `${written} is below 100: ingress-nginx's balancer counts a total of 100 or less as 100 (canary-weight is then a percentage)`);
+  const weightTotal = Math.max(written ?? 100, 100);
   let weight = r.int("canary-weight", 0);
   if (weight !== undefined && weight > weightTotal) {
     r.warn("canary-weight", `${weight} is above canary-weight-total ${weightTotal}; ingress-nginx sends every request to the canary`);
@@ -319,7 +332,7 @@ function deny503(access: NginxAccess, why: string): void {
 export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
 
 /** The keys of the controller ConfigMap that Junction reads (readControllerConfig). */
-const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for"];
+const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations"];
 
 /** The ConfigMaps that may be the controller's (read as such), and the ones the controllers of the input name; settled once every object is read. */
 interface ControllerConfigs {
@@ -453,10 +466,15 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   // nginx.tmpl: `proxy_set_header X-Forwarded-For $full_x_forwarded_for` only "if and $all.Cfg.UseForwardedHeaders
   // $all.Cfg.ComputeFullForwardedFor", else `$remote_addr` (walk/forwarded.ts nginxForwarded).
   const fullForwardedFor = on("use-forwarded-headers") && on("compute-full-forwarded-for");
-  return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor
+  // configmap.go ReadConfig decodes with mapstructure's WeaklyTypedInput: strconv.ParseBool, "" as false.
+  const bool = (key: string): boolean | undefined => { const v = data.get(key).string(); return v === "" ? false : parseGoBool(v); };
+  const sslRedirect = bool("ssl-redirect"), forceSslRedirect = bool("force-ssl-redirect"), preserveTrailingSlash = bool("preserve-trailing-slash");
+  const noTls = data.get("no-tls-redirect-locations").string();
+  const tls = { ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
+  return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),
-      ...(proxyProtocol ? { proxyProtocol: true as const } : {}), ...(fullForwardedFor ? { fullForwardedFor: true as const } : {}),
+      ...(proxyProtocol ? { proxyProtocol: true as const } : {}), ...(fullForwardedFor ? { fullForwardedFor: true as const } : {}), ...tls,
     } : undefined;
 }
 

@@ -18,6 +18,7 @@ function listenerOf(l: ListenerIR): Listener {
   const tls = l.tls && {
     mode: l.tls.mode ?? "Terminate" as const,
     certificateRefs: (l.tls.certificateRefs ?? []).map((c) => ({ group: CORE_GROUP, kind: "Secret", namespace: c.namespace, name: c.name })),
+    ...(l.tls.defaultCertificate ? { defaultCertificate: true as const } : {}),
   };
   return { name: l.name, port: l.port, protocol: l.protocol, hostname: l.hostname, tls, allowedRoutes: { namespaces: { from: "All" } } };
 }
@@ -40,6 +41,7 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     filters: rule.filters.map(filterOf), backends: rule.backends.map((b) => backendOf(b, r.namespace)),
     timeouts: rule.requestTimeout ? { request: rule.requestTimeout * 1000 } : undefined,
     ...(rule.access ?? rule.source.nginx.access ? { nginxAccess: rule.access ?? rule.source.nginx.access } : {}),
+    ...(rule.fallback ? { nginxDefaultBackend: backendOf(rule.fallback, r.namespace) } : {}),
   };
 }
 
@@ -66,7 +68,7 @@ function filterOf(f: Filter): RouteFilter {
   switch (f.type) {
     case "RequestRedirect": {
       const r = f.requestRedirect;
-      return { type: "RequestRedirect", scheme: r.scheme, hostname: r.hostname, port: r.port, statusCode: r.statusCode, path: r.path && { type: "ReplaceFullPath", value: r.path.replaceFullPath } };
+      return { type: "RequestRedirect", scheme: r.scheme, hostname: r.hostname, port: r.port, statusCode: r.statusCode, path: r.path && { type: "ReplaceFullPath", value: r.path.replaceFullPath }, ...(r.dropTrailingSlash ? { dropTrailingSlash: true as const } : {}), ...(r.fixedQuery !== undefined ? { fixedQuery: r.fixedQuery } : {}) };
     }
     case "URLRewrite": return { type: "URLRewrite", path: { type: "ReplaceFullPath", value: f.urlRewrite.path.replaceFullPath } };
     case "RequestHeaderModifier": return { type: "RequestHeaderModifier", modifier: { set: f.requestHeaderModifier.set, add: [], remove: [] } };
@@ -78,5 +80,5 @@ function filterOf(f: Filter): RouteFilter {
 }
 
 function backendOf(b: BackendIR, namespace: string): BackendRef {
-  return { group: b.group ?? CORE_GROUP, kind: b.kind ?? "Service", namespace, name: b.name, port: b.port, weight: b.weight ?? 1, filters: [] };
+  return { group: b.group ?? CORE_GROUP, kind: b.kind ?? "Service", namespace: b.namespace ?? namespace, name: b.name, port: b.port, weight: b.weight ?? 1, filters: [] };
 }
