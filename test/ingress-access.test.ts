@@ -369,3 +369,22 @@ ${containers}`;
   // The controller's own container (the second) is the one whose --configmap is read.
   assert.match(loaded.diagnostics.items.map((w) => w.message).join("\n"), /--configmap "\$\(NOPE\)" reads as "\$\(NOPE\)", not NAMESPACE\/NAME/);
 });
+
+test("nginx matches locations against the normalized URI: an escaped, doubled-slash or dot-segment path to an allowlisted location is refused as that location (was: another location, 200: a wrong allowed)", () => {
+  const admin = `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: admin, namespace: web, annotations: {${N}allowlist-source-range: 10.0.0.0/8}}
+spec:
+  ingressClassName: nginx
+  rules: [{host: site.example.com, http: {paths: [{path: /admin, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]}}]
+`;
+  const loaded = load({ "in.yaml": BASE + ingress({}) + admin });
+  const ctx = walkContext(loaded.inventory);
+  const at = (path: string) => walkRequest(ctx, { gateway: "IngressClass/nginx", from: "ip:203.0.113.9", scheme: "http", host: "site.example.com", path, method: "GET", headers: [], backendResponseHeaders: [] });
+  for (const path of ["/admin", "/%61dmin", "//admin", "/admin%2Fx", "/x/../admin/", "/x/%2e%2e/admin", "/./admin?q=1"]) assert.equal(at(path).status, 403, path);
+  for (const path of ["/Admin", "/admin;x", "/adminx"]) assert.equal(at(path).status, 200, `${path}: another location (case-sensitive, no segment)`);
+  const ok = walkRequest(ctx, { gateway: "IngressClass/nginx", from: "ip:10.0.0.9", scheme: "http", host: "site.example.com", path: "/%61dmin", method: "GET", headers: [], backendResponseHeaders: [] });
+  assert.deepEqual([ok.status, ok.upstream?.path], [200, "/%61dmin"], "the request goes on as sent (proxy_pass without a URI)");
+  for (const path of ["/%zz", "/a%00", "/../admin"]) assert.equal(at(path).status, 400, `${path}: NGX_HTTP_PARSE_INVALID_REQUEST`);
+});

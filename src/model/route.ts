@@ -340,17 +340,43 @@ const LINKERD_RETRY_CONDITIONS = "Linkerd's proxy retries the statuses of retry.
  *   a status nor a reset nor a timeout is retried. Envoy's backoff starts at 25 ms unless set.
  */
 export function istioRuleTiming(rule: Pick<RouteRule, "timeouts" | "retry">): Pick<RouteRule, "timeouts" | "retry"> {
-  const { request, backendRequest } = rule.timeouts ?? {};
-  const r = rule.retry;
-  if (!r) return { timeouts: (backendRequest || request) ? { request: backendRequest || request } : {}, retry: undefined };
-  const attempts = r.attempts ?? 2; // the CRD's minimum is 1 (pilot's attempts 0, "explicitly disabling the retry policy", cannot be written)
-  return {
-    timeouts: { ...(request ? { request } : {}), ...(backendRequest ? { backendRequest } : {}) },
-    retry: { attempts, codes: r.codes, backoffMs: r.backoffMs ?? 25, retryReset: false, retryTimeout: false, conditions: ISTIO_RETRY_CONDITIONS },
-  };
+  return envoyRuleTiming(rule, [], ISTIO_RETRY_CONDITIONS);
 }
 
 const ISTIO_RETRY_CONDITIONS = "Istio's retryOn for a route's retry is connect-failure,refused-stream,unavailable,cancelled and the codes (conversion.go): Envoy retries neither a reset connection nor a timed-out attempt on them";
+
+/**
+ * The timeouts and retries Envoy Gateway gives a rule of an HTTPRoute (internal/gatewayapi/route.go
+ * processRouteRetry, processRouteTimeout; internal/xds/translator/route.go buildRetryPolicy): `retry`
+ * becomes Envoy's retry policy with retryOn "connect-failure,refused-stream,unavailable,cancelled,
+ * retriable-status-codes" (retryDefaultRetryOn), the codes or, without any, 503
+ * (retryDefaultRetriableStatusCode), attempts or 2 (retryDefaultNumRetries): neither a reset nor a
+ * per-try timeout is retried; `timeouts.backendRequest` is each attempt's timeout (PerRetry.Timeout).
+ * Without `retry`, `timeouts.backendRequest` replaces the route's timeout ("Only set the IR Route
+ * Timeout to the backend request timeout when retries are not configured"), and the route has no
+ * retry policy (a BackendTrafficPolicy's retry, which Junction does not read, would give it one).
+ */
+export function envoyGatewayRuleTiming(rule: Pick<RouteRule, "timeouts" | "retry">): Pick<RouteRule, "timeouts" | "retry"> {
+  return envoyRuleTiming(rule, [503], ENVOY_GATEWAY_RETRY_CONDITIONS);
+}
+
+const ENVOY_GATEWAY_RETRY_CONDITIONS = "Envoy Gateway's retryOn for a route's retry is connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes (route.go retryDefaultRetryOn): Envoy retries neither a reset connection nor a timed-out attempt on them";
+
+/**
+ * A route's retry and timeouts as an Envoy control plane that follows GEP-1742 writes them: with `retry`,
+ * its codes (`defaultCodes` when it names none), 2 retries when `attempts` is not set (the CRD's minimum
+ * is 1), `timeouts.backendRequest` each attempt's, Envoy's 25 ms backoff unless set, and a retryOn that
+ * retries neither a reset nor a timed-out attempt; without, `timeouts.backendRequest` is the route's timeout.
+ */
+function envoyRuleTiming(rule: Pick<RouteRule, "timeouts" | "retry">, defaultCodes: number[], conditions: string): Pick<RouteRule, "timeouts" | "retry"> {
+  const { request, backendRequest } = rule.timeouts ?? {};
+  const r = rule.retry;
+  if (!r) return { timeouts: (backendRequest || request) ? { request: backendRequest || request } : {}, retry: undefined };
+  return {
+    timeouts: { ...(request ? { request } : {}), ...(backendRequest ? { backendRequest } : {}) },
+    retry: { attempts: r.attempts ?? 2, codes: r.codes.length ? r.codes : defaultCodes, backoffMs: r.backoffMs ?? 25, retryReset: false, retryTimeout: false, conditions },
+  };
+}
 
 /** parse_http_retry (parse_grpc_retry) over one object's annotations: undefined when none of them is set ("if limit.is_none() && timeout.is_none() && conditions.is_none() { return Ok(None) }"). */
 function linkerdRetry(kind: string, a: Readonly<Record<string, string>>): { attempts: number; codes: number[]; perTry?: number } | undefined {

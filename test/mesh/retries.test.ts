@@ -5,7 +5,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { API_V2, meshRoute, podWithProxy, routeJson, withProxy } from "./fixture.js";
+import { API_V2, CLUSTER, istioGateway, meshRoute, podWithProxy, routeJson, withProxy } from "./fixture.js";
+import { cli, tempFiles } from "../helpers.js";
+import type { RequestAnswer } from "../../src/engine/request.js";
 
 const API_80 = "{kind: Service, group: '', name: api, port: 80}";
 
@@ -69,4 +71,53 @@ test("Linkerd: timeout.linkerd.io/response bounds each attempt, 504 and not retr
   const idle = await ask("linkerd-proxy", route("", `timeout.linkerd.io/idle: 100ms`), "delay=200ms");
   assert.equal(idle.status, 200);
   // On the Service: where the route sets no timeout, the Service's response timeout (outbound/index.rs parse_timeouts).
+});
+
+/** `junction route --gateway web/gw` of GET http://api.example.com/x?QUERY through a Gateway of the cluster (Istio's, else `controller`'s; every namespace's routes). */
+async function askGateway(yaml: string, query: string, controller?: string): Promise<{ status: number; attempts: number; notes: string[] }> {
+  const { dir, cleanup } = tempFiles({ "c.yaml": CLUSTER + istioGateway("web", "gw", "10.2.0.50", { allNamespaces: true, ...(controller ? { controller } : {}) }) + yaml });
+  try {
+    const r = await cli(["route", "-q", "-f", dir, "--gateway", "web/gw", "--request", `GET http://api.example.com/x?${query}`, "-o", "json"]);
+    assert.equal(r.code, 0, r.out + r.err);
+    const a = JSON.parse(r.out).results[0] as RequestAnswer;
+    const model = a.steps.find((s) => s.stage === "backend-model");
+    return { status: a.status as number, attempts: Number(/after (\d+) attempt/.exec(model?.outcome ?? "")?.[1] ?? 0), notes: (model?.detail as string[] | undefined) ?? [] };
+  } finally { cleanup(); }
+}
+
+test("an Istio Gateway's route gets pilot's retries and timeouts too (convertHTTPRoute is shared; was: the Gateway API default, a reset and a timed-out attempt retried, 1 retry)", async () => {
+  const gwRoute = (rule: string) => meshRoute("shop", "north", "{name: gw, namespace: web}", `  rules: [{${rule}, backendRefs: [{name: api-v2, port: 80}]}]`);
+  const yaml = gwRoute("timeouts: {request: 1s, backendRequest: 100ms}, retry: {codes: [503]}");
+  const reset = await askGateway(yaml, "succeedAfter=1");
+  assert.deepEqual([reset.status, reset.attempts], [503, 1], "a reset is not retried (was: 200 after 2)");
+  assert.match(reset.notes.join("\n"), /not retried: Istio's retryOn/);
+  const slow = await askGateway(yaml, "responseCode=503&succeedAfter=1&delayRetry=200ms");
+  assert.deepEqual([slow.status, slow.attempts], [504, 1], "a per-try timeout is not retried (was: 200 after 2)");
+  const code = await askGateway(yaml, "responseCode=503&succeedAfter=2");
+  assert.deepEqual([code.status, code.attempts], [200, 3], "attempts unset: 2 retries (was: 503 after 2)");
+  // The backend's own sidecar answers the reset 503 itself: a status of the codes, retried.
+  const { dir, cleanup } = tempFiles({ "c.yaml": podWithProxy("istio-proxy", API_V2) + istioGateway("web", "gw", "10.2.0.50", { allNamespaces: true }) + yaml });
+  try {
+    const r = await cli(["route", "-q", "-f", dir, "--gateway", "web/gw", "--request", "GET http://api.example.com/x?succeedAfter=1", "-o", "json"]);
+    assert.equal(JSON.parse(r.out).results[0].status, 200);
+  } finally { cleanup(); }
+});
+
+test("Envoy Gateway: a route's retry retries its codes (503 when it names none), 2 times unless attempts says, never a reset nor a timed-out attempt (gatewayapi/route.go processRouteRetry, xds/translator/route.go retryDefaultRetryOn, retryDefaultRetriableStatusCode, retryDefaultNumRetries; was: the Gateway API default)", async () => {
+  const EG = "gateway.envoyproxy.io/gatewayclass-controller";
+  const gwRoute = (rule: string) => meshRoute("shop", "north", "{name: gw, namespace: web}", `  rules: [{${rule}, backendRefs: [{name: api-v2, port: 80}]}]`);
+  const yaml = gwRoute("timeouts: {request: 1s, backendRequest: 100ms}, retry: {attempts: 1}");
+  const code = await askGateway(yaml, "responseCode=503&succeedAfter=1", EG);
+  assert.deepEqual([code.status, code.attempts], [200, 2], "no codes: 503 is retried (was: 503 after 1)");
+  const other = await askGateway(yaml, "responseCode=500&succeedAfter=1", EG);
+  assert.deepEqual([other.status, other.attempts], [500, 1]);
+  const reset = await askGateway(yaml, "succeedAfter=1", EG);
+  assert.deepEqual([reset.status, reset.attempts], [503, 1], "a reset is not retried (was: 200 after 2)");
+  assert.match(reset.notes.join("\n"), /not retried: Envoy Gateway's retryOn/);
+  const slow = await askGateway(yaml, "responseCode=503&succeedAfter=1&delayRetry=200ms", EG);
+  assert.deepEqual([slow.status, slow.attempts], [504, 1], "a per-try timeout is not retried (was: 200 after 2)");
+  const unset = await askGateway(gwRoute("retry: {codes: [500]}"), "responseCode=500&succeedAfter=2", EG);
+  assert.deepEqual([unset.status, unset.attempts], [200, 3], "attempts unset: 2 retries (was: 500 after 2)");
+  const none = await askGateway(gwRoute("timeouts: {request: 1s, backendRequest: 100ms}"), "delay=200ms", EG);
+  assert.deepEqual([none.status, none.notes], [504, ["attempt 1: the request timeout (100ms) expired"]], "without retry, backendRequest is the route's timeout");
 });

@@ -21,6 +21,7 @@ import { ClientPolicyIndex, type EffectiveClientPolicy } from "./client-policy.j
 import { SecurityPolicyIndex, type EffectiveSecurityPolicy } from "./security-policy.js";
 import { hostnameWithNamespace, isIstioHostname, istioHostnameBackend } from "../mesh/hostname-backend.js";
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
+import { MeshMembership } from "../mesh/membership.js";
 
 export interface RouteState {
   route: Route;
@@ -81,6 +82,9 @@ export class GatewayEngine {
   private trafficPolicyIndex?: TrafficPolicyIndex;
   private clientPolicyIndex?: ClientPolicyIndex;
   private securityPolicyIndex?: SecurityPolicyIndex;
+  private membership?: MeshMembership;
+  /** Which pods run which mesh's proxy (membership.ts), worked out once asked: the backends' own proxies (mesh/proxy-timing.ts). */
+  get members(): MeshMembership { return (this.membership ??= new MeshMembership(this.inv)); }
 
   constructor(readonly inv: Inventory, readonly index = new InventoryIndex(inv)) {
     const graph = inv.routing;

@@ -5,16 +5,19 @@
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
-import { failureOf, servedBy, type ResolvedBackend } from "./backends.js";
+import { ENVOY_GATEWAY_CONTROLLER, failureOf, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import { GRPC_OF_HTTP } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
+import { envoyGatewayTiming, istioTiming } from "../mesh/proxy-timing.js";
+import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess } from "./nginx-access.js";
+import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
 import type { MatchReader } from "./match.js";
@@ -48,6 +51,8 @@ export interface HttpContext {
   emptyRule?: ResolvedBackend;
   /** The timeouts and retries the proxy gives a rule sending to `picked`, where they are not the rule's own (a Linkerd client: model/route.ts linkerdRuleTiming; an Istio proxy: istioRuleTiming), and how it answers a reset. */
   timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend) => BackendTiming;
+  /** Envoy Gateway's listener: the path is normalized before routing (envoyGatewayPath). */
+  envoyGatewayPaths?: true;
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
@@ -76,6 +81,8 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
     ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies } } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
+    // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
+    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
@@ -237,15 +244,27 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   const refusedRoutes = ctx.rejectedRoutes?.();
   if (refusedRoutes) { res.status = 404; res.reason = refusedRoutes; return; }
   const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
-  const { applied: list, rejected } = applicable(routes, host, { path, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
+  // nginx matches its locations against the normalized URI (nginx-uri.ts); the request goes on as sent.
+  // Envoy Gateway's listeners normalize the path before routing, and forward the normalized path (envoyGatewayPath).
+  const normal = ctx.reader === "nginx" ? nginxUri(path) : ctx.envoyGatewayPaths ? envoyGatewayPath(path) : { uri: path };
+  if ("invalid" in normal) { res.status = 400; res.reason = normal.invalid; return; }
+  if ("redirect" in normal) {
+    const location = `${normal.redirect}${query ? `?${query}` : ""}`;
+    Object.assign(res, { status: 307, redirect: { scheme: ctx.scheme, host: req.host ?? "", port: null, path: normal.redirect, statusCode: 307, location }, responseHeaders: { location },
+      reason: `the path ${path} holds an escaped slash: Envoy Gateway's listener unescapes it and redirects the client (307) to ${location} (ClientTrafficPolicy path.escapedSlashesAction default UnescapeAndRedirect)` });
+    return;
+  }
+  const matched = normal.uri;
+  if (matched !== path) res.steps.push({ stage: "route", outcome: ctx.reader === "nginx" ? `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` : `Envoy normalizes the path to ${matched} before routing (normalize_path, merge_slashes)` });
+  const { applied: list, rejected } = applicable(routes, host, { path: matched, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
     res.status = 404;
-    res.reason = `no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on ${ctx.place} matches host ${host || "(none)"} and path ${path}`;
+    res.reason = `no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on ${ctx.place} matches host ${host || "(none)"} and path ${matched}`;
   } else {
     const w = list[0];
     Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
-    const ex = exchange(req, ctx, path, query, w);
+    const ex = exchange(req, ctx, ctx.envoyGatewayPaths ? matched : path, query, w);
     const fctx = filterContext(ctx.graph, w.attached.state, ctx);
     const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule), policy = found && forRule(found, w.rule);
     const cp = ctx.clientPolicy;

@@ -7,11 +7,10 @@ import type { Service, ServicePort } from "../../model/endpoint.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
 import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, usesTls } from "../../model/request.js";
-import { compareAge, istioRuleTiming, linkerdRuleTiming, routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
+import { compareAge, routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { untimedTie } from "../../model/time.js";
-import { servedBy, type ResolvedBackend } from "../gateway/backends.js";
-import type { BackendTiming } from "../gateway/backend-model.js";
-import type { Membership } from "./membership.js";
+import { servedBy } from "../gateway/backends.js";
+import { istioTiming, linkerdTiming } from "./proxy-timing.js";
 import { Headers } from "../gateway/headers.js";
 import { routeHttp } from "../gateway/http.js";
 import type { MatchReader } from "../gateway/match.js";
@@ -71,34 +70,6 @@ export interface MeshClient {
   /** An Istio sidecar's Sidecar: whether it imports the routes (VirtualServices) of a namespace for the Service (registry.ts scopeImportsRoutes). */
   imports?: (namespace: string) => boolean;
 }
-
-/**
- * The proxy of the backend's own pods, when every endpoint of `picked` runs `kind`'s (an Istio sidecar,
- * not ambient's ztunnel, which passes a reset on at L4; every pod when no injection is visible): it
- * answers the application's reset itself (Envoy's local reply 503; Linkerd's inbound ServerRescue
- * "Unexpected error", 500), so the client's proxy sees a status. Undefined otherwise.
- */
-function serverProxy(mesh: MeshEngine, picked: ResolvedBackend, kind: "istio" | "linkerd"): string | undefined {
-  const eps = picked.endpoints?.endpoints ?? [];
-  const runs = (m: Membership) => m.inMesh && (m.mesh === "gamma" || (m.mesh === kind && (kind === "linkerd" || m.dataplane === "sidecar")));
-  if (!eps.length || !eps.every((e) => e.pod && runs(mesh.members.of(e.pod)))) return undefined;
-  return kind === "istio" ? "the backend's Istio sidecar" : "the backend's Linkerd proxy";
-}
-
-/**
- * An Istio proxy's retries and timeouts of a rule (pilot's conversion, model/route.ts istioRuleTiming);
- * a reset is answered 503 (Envoy's "upstream connect error or disconnect/reset before headers").
- */
-const istioTiming = (mesh: MeshEngine) => (_route: Route, rule: RouteRule, picked: ResolvedBackend): BackendTiming =>
-  ({ ...istioRuleTiming(rule), reset: { status: 503, serverProxy: serverProxy(mesh, picked, "istio") } });
-
-/**
- * A Linkerd client's retries and timeouts (model/route.ts linkerdRuleTiming); a reset is answered 500
- * (linkerd2-proxy app/outbound/src/http/server.rs ServerRescue: no case of its own, "Unexpected
- * error", SyntheticHttpResponse::unexpected_error, INTERNAL_SERVER_ERROR).
- */
-const linkerdTiming = (mesh: MeshEngine, parentAnnotations: Readonly<Record<string, string>>) => (route: Route, rule: RouteRule, picked: ResolvedBackend): BackendTiming =>
-  ({ ...linkerdRuleTiming(route, rule, parentAnnotations), reset: { status: 500, serverProxy: serverProxy(mesh, picked, "linkerd") } });
 
 export const servicePlace = (s: Service, p: ServicePort) => `Service ${s.namespace}/${s.name} port ${p.port}`;
 
