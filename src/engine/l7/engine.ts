@@ -9,7 +9,7 @@ import { istioSettingsOf, istioTrustDomainOf, type IstioPathNormalization, type 
 import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision, ProxyKind } from "./hop.js";
-import { IstioPolicies, gatewayClient, istioAuthorize, istioPoint, istioWaypointPolicies, istioWaypointSettings } from "./istio.js";
+import { IstioPolicies, gatewayClient, istioAuthorize, istioAuthorizeUnknownPeer, istioPoint, istioWaypointPolicies, istioWaypointSettings } from "./istio.js";
 import { bypassed, linkerdAuthorize, linkerdBypass, linkerdClientBypass, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
 import { calicoCleanPath, ciliumUrl, istioPath, istioPathRejected, splitPath } from "./paths.js";
@@ -106,7 +106,8 @@ export class L7Engine {
     const where = `${e.namespace}/${e.name} (the Gateway's pod)`;
     const trusted = this.mesh.istio.gatewayTrustedProxies?.get(`${e.namespace}/${e.name}`) ?? settings.istioGatewayTrustedProxies ?? 0;
     const a = gatewayClient(attributesOf(hop, undefined, true, true, settings.istioPathNormalization), trusted);
-    return (hop.http && istioRejects(hop, where)) || istioAuthorize(hop, policies, hop.http ? "sidecar-http" : "sidecar-tcp", a, where, settings.istioExtensionProviders);
+    const point = hop.http ? "sidecar-http" : "sidecar-tcp";
+    return (hop.http && istioRejects(hop, where)) || (hop.clientUnknown ? istioAuthorizeUnknownPeer(hop, policies, point, a, where, hop.clientUnknown, settings.istioExtensionProviders) : istioAuthorize(hop, policies, point, a, where, settings.istioExtensionProviders));
   }
 
   /** Ambient: the waypoint (when the destination uses one) with every field, then ztunnel at L4, which sees the waypoint's identity. */

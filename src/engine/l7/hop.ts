@@ -42,6 +42,8 @@ export interface HttpFacts {
 
 export interface Hop {
   client: HopEnd;
+  /** The client's address is one Junction cannot know (an Istio gateway's peer: a node the input lacks): why. */
+  clientUnknown?: string;
   /** The endpoint that receives the request (a pod or Workload chosen by routing), and its address. */
   server: HopEnd & { endpoint: Endpoint };
   /** The port the server receives on (after Service targetPort resolution). */

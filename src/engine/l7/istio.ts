@@ -277,14 +277,16 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
  * each piece stands for them all. The same answer for all: that answer, with a note; else undecided
  * (the walk answers that the outcome is unknown), never "allowed".
  */
-function unknownRemote(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, why: string, providers: MeshSettings["istioExtensionProviders"]): LayerDecision {
+function unknownRemote(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, why: string, providers: MeshSettings["istioExtensionProviders"], peer = false): LayerDecision {
+  // (`peer`: the connection's source itself is not known, source.ip and, unless X-Forwarded-For gave it, remote.ip.)
+  const attributes = peer ? ["source.ip", "remote.ip"] : ["remote.ip"];
   const ranges = policies.flatMap((p) => p.rules.flatMap((r) => [...(r.from ?? []), ...(r.to ?? []), ...(r.when ? [r.when] : [])]))
-    .flat().flatMap((c) => ("cidrs" in c && c.attribute === "remote.ip" ? c.cidrs.flatMap((m) => [m.cidr, ...(m.except ?? [])]) : []));
+    .flat().flatMap((c) => ("cidrs" in c && attributes.includes(c.attribute) ? c.cidrs.flatMap((m) => [m.cidr, ...(m.except ?? [])]) : []));
   if (!ranges.length) return decide(hop, policies, point, a, where, providers);
   const stands = ([4, 6] as const).flatMap((family) => partitionSpace(family, ranges.filter((r) => r.family === family)).map((r) => ({ family, value: r.first })));
-  const decisions = stands.map((remoteIp) => ({ remoteIp, d: decide(hop, policies, point, { ...a, remoteIp }, where, providers) }));
+  const decisions = stands.map((remoteIp) => ({ remoteIp, d: decide(hop, policies, point, peer ? { ...a, sourceIp: remoteIp, remoteIp: a.remoteIp ?? remoteIp } : { ...a, remoteIp }, where, providers) }));
   const first = decisions[0].d;
-  const note = `the client address it reads (remote.ip: the last X-Forwarded-For entry) is not known: ${why}`;
+  const note = peer ? `the connection's source it reads (source.ip, and remote.ip without trusted X-Forwarded-For hops) is not known: ${why}` : `the client address it reads (remote.ip: the last X-Forwarded-For entry) is not known: ${why}`;
   const differ = decisions.find((x) => x.d.verdict !== first.verdict);
   if (!differ) return { ...first, trace: [...first.trace, `${note}; the policies answer alike for every address`] };
   const denied = decisions.find((x) => x.d.verdict === "deny") ?? decisions[0];
@@ -294,6 +296,16 @@ function unknownRemote(hop: Hop, policies: readonly IstioAuthorization[], point:
     summary: `unknown: ${note}; the answer turns on it (remote.ip ${formatAddress(denied.remoteIp)}: ${denied.d.summary}; ${formatAddress(other.remoteIp)}: ${other.d.summary})`,
     ...(denied.d.policy ? { policy: denied.d.policy } : {}),
   };
+}
+
+/**
+ * Istio's decision at a gateway's pod whose connection's source Junction cannot know (`why`: kube-proxy masqueraded
+ * the client to a node the input does not hold): as unknownRemote, over the ranges of source.ip and remote.ip;
+ * never the client's own address.
+ */
+export function istioAuthorizeUnknownPeer(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, why: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
+  const { remoteUnknown: _, ...known } = sent;
+  return unknownRemote(hop, policies, point, known, where, why, providers, true);
 }
 
 function decide(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
