@@ -61,6 +61,19 @@ test("tiers: Pass goes to the next tier; a tier that selects but does not match 
   assert.equal(verdict(e, "y/b", "y/c", 82), "allow", "c is not selected by the tier");
 });
 
+test("explain: after a Pass with no later tier's policy, the pod's profile kns.NAMESPACE decides, not the Kubernetes default", async () => {
+  const files = tempFiles({ "c.yaml": withPolicies(
+    calico("Tier", "security", "  order: 100"),
+    calico("GlobalNetworkPolicy", "security.gate", "  tier: security\n  selector: pod == 'a'\n  ingress:\n  - {action: Pass}"),
+  ) });
+  const r = await cli(["explain", "-f", `${files.dir}/c.yaml`, "--from", "x/c", "--to", "y/a", "--port", "80"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /passed by Calico GlobalNetworkPolicy security\.gate, ingress rule 0/);
+  assert.match(r.out, /allowed: after the Pass no later tier's policy selects y\/a for ingress, so its Calico profiles decide: kns\.y, the profile Calico makes of namespace y, allows every connection/);
+  assert.doesNotMatch(r.out.split("ingress at")[1], /Kubernetes default/, "the ingress is not the Kubernetes default");
+  assert.match(r.out, /egress at x\/c[\s\S]*no policy selects x\/c for egress \(Kubernetes default\)/, "no Calico policy for the egress: unchanged");
+});
+
 test("nets/notNets, notPorts, notSelector and NetworkSets", () => {
   const e = engineFor(withPolicies(
     calico("GlobalNetworkSet", "partners", "  nets: [203.0.113.0/24]").replace("name: partners", "name: partners, labels: {kind: partner}"),
