@@ -104,6 +104,34 @@ test("HostEndpoints become Workloads, denied by default; GlobalNetworkPolicy sel
   assert.equal(verdict(e, "x/b", "workload:h2", 22), "allow", "default-allow profile");
 });
 
+// Calico accepts a HostEndpoint with interfaceName alone; felix polices that interface (rules/static.go,
+// the host endpoint dispatch by interface name), whose addresses are the host's, and its selectors' IP
+// sets hold a host endpoint's expectedIPs only (calc MemberCalculator: ExpectedIPv4Addrs/ExpectedIPv6Addrs).
+test("a HostEndpoint without expectedIPs polices its node (spec.node), whose addresses no selector of its labels holds; without that node it is left out, a warning", () => {
+  const node = (name: string, ip: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: ${name}}\nstatus: {addresses: [{type: InternalIP, address: ${ip}}]}`;
+  const hep = (ips: string) => `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {role: host}}\nspec: {node: n1, interfaceName: eth0${ips}}`;
+  const policies = [
+    calico("GlobalNetworkPolicy", "host-ssh", "  selector: role == 'host'\n  ingress: [{action: Allow, protocol: TCP, destination: {ports: [22]}}]\n  egress: [{action: Allow}]"),
+    calico("GlobalNetworkPolicy", "from-hosts", "  selector: pod == 'a'\n  ingress: [{action: Allow, source: {selector: role == 'host'}}]"),
+  ];
+  const yaml = (ips: string) => withPolicies(node("n1", "192.0.2.10"), hep(ips), ...policies);
+  const l = load({ "c.yaml": yaml("") });
+  assert.deepEqual(l.diagnostics.errors, [], "Calico accepts it: no error");
+  assert.match(l.diagnostics.items.filter((w) => w.severity === "warning").map((w) => w.message).join("\n"), /host endpoint n1-eth0 has no expectedIPs: interface eth0's addresses are read as node n1's \(192\.0\.2\.10\); its rule selectors hold none of them/);
+  const e = engineFor(yaml(""));
+  assert.equal(verdict(e, "x/b", "node:n1", 22), "allow", "its policy polices the node");
+  assert.equal(verdict(e, "x/b", "node:n1", 80), "deny");
+  assert.equal(verdict(e, "node:n1", "x/a", 80), "deny", "role == 'host' holds no address of it");
+  assert.equal(verdict(engineFor(yaml(", expectedIPs: [192.0.2.10]")), "node:n1", "x/a", 80), "allow", "with expectedIPs it does");
+  const fast = new FastConnectivity(e);
+  assertAgree(fast, podsAnd(fast.inventory, "192.0.2.10"), "interfaceName alone");
+  // No Node n1 in the input: the addresses it polices are unknown.
+  const alone = load({ "c.yaml": withPolicies(hep(""), ...policies) });
+  assert.deepEqual(alone.diagnostics.errors, []);
+  assert.match(alone.diagnostics.items.filter((w) => w.severity === "warning").map((w) => w.message).join("\n"), /host endpoint n1-eth0 has no expectedIPs: felix polices what crosses interface eth0 of node n1, which the input does not hold, so the addresses it polices are unknown/);
+  assert.ok(!alone.inventory.endpoints.some((x) => x.name === "n1-eth0"), "left out");
+});
+
 test("Calico validation errors are precise", () => {
   const l = load({ "c.yaml": calico("NetworkPolicy", "p", "  tier: nope\n  ingress:\n  - action: Allow\n    destination: {ports: [80]}\n  - {action: Allow, protocol: TCP, source: {nets: [10.0.0.0/8], selector: a == 'b'}}\n  - {action: Reject}", "x") });
   const got = l.diagnostics.errors.map((d) => `${d.line} ${d.field?.join(".")}: ${d.message}`);
