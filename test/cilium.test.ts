@@ -540,6 +540,22 @@ test("toServices: a Service with a selector is its pods, one without its endpoin
   assert.match(warned, /no Service of the input is named x\/gone/);
 });
 
+// pkg/policy/k8s/service.go: appendSelector turns the Service's selector into a generated toEndpoints
+// selector, matched against identities (a label the identity filter leaves out, such as
+// statefulset.kubernetes.io/pod-name, never holds); serviceSelectorMatches looks the Service's labels
+// up by key, "label source is ignored" (k8s:tier is tier).
+test("toServices: the Service's selector is matched through the identity label filter; k8sServiceSelector keys lose their source", () => {
+  const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: s0, namespace: 'y', labels: {pod: s, statefulset.kubernetes.io/pod-name: s-0}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.9.1}";
+  const svc = (name: string, sel: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: 'y', labels: {tier: ${name}}}\nspec: {ports: [{port: 80}], selector: ${sel}}`;
+  const l = load({ "s.yaml": withPolicies(pod, svc("one", "{statefulset.kubernetes.io/pod-name: s-0}"), svc("all", "{pod: s}"),
+    cnp("s", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toServices: [{k8sService: {serviceName: one, namespace: 'y'}}]\n  - toServices: [{k8sServiceSelector: {selector: {matchLabels: {'k8s:tier': all}}}}]\n    toPorts: [{ports: [{port: '443', protocol: TCP}]}]")) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "y/s0", 80), "deny", "the per-pod Service's selector names a label of no identity: it selects nothing");
+  assert.equal(verdict(e, "x/a", "y/s0", 443), "allow", "k8s:tier matches the Service label tier");
+  assert.match(l.diagnostics.items.map((d) => d.message).join("\n"), /statefulset\.kubernetes\.io\/pod-name: no label of Cilium's identities .* this selector selects nothing/);
+});
+
 // pkg/policy/api/cidr.go GetAsEndpointSelectors: a cidrGroupRef (or cidrGroupSelector) selects the
 // CiliumCIDRGroup's externalCIDRs (its label on them), except as prefixes left out. It was an error.
 test("toCIDRSet cidrGroupRef and cidrGroupSelector: the CiliumCIDRGroup's externalCIDRs, less except", () => {

@@ -517,7 +517,8 @@ function servicePeers(v: Field, deny: boolean, scope: Scope, peers: Peer[]): voi
     const ref = e.get("k8sService"), sel = e.get("k8sServiceSelector");
     const which = e.oneOf(["k8sService", "k8sServiceSelector"]);
     if (which === "k8sService") return { f: e, namespace: ref.get("namespace").string() || undefined, name: ref.get("serviceName").string() ?? "" };
-    if (which === "k8sServiceSelector") return { f: e, namespace: sel.get("namespace").string() || undefined, selector: readSelector(sel.get("selector")) };
+    // serviceSelectorMatches: labelsMatcher looks a label up by its key, "label source is ignored" (k8s:app is app).
+    if (which === "k8sServiceSelector") return { f: e, namespace: sel.get("namespace").string() || undefined, selector: readSelector(withoutSourcePrefix(sel.get("selector"))) };
     return undefined;
   }).filter((x) => x !== undefined);
   const state = stateOf(scope.b);
@@ -528,7 +529,9 @@ function servicePeers(v: Field, deny: boolean, scope: Scope, peers: Peer[]): voi
       if (!services.length) { e.f.warn("vendor-services", `no Service of the input ${"name" in e ? `is named ${e.namespace ?? "*"}/${e.name}` : `in ${e.namespace ?? "any namespace"} has labels the selector matches`}: this entry selects no peer`); continue; }
       if ("name" in e && e.namespace === undefined) e.f.get("k8sService").warn("vendor-services", `without a namespace Cilium matches a Service named ${e.name} in every namespace (serviceRefMatches: \`ref.Namespace == ""\`): ${services.map((svc) => `${svc.namespace}/${svc.name}`).join(", ")}`);
       for (const svc of services) {
-        if (svc.selector && Object.keys(svc.selector).length) { peers.push({ kind: "endpoints", selector: { namespaces: { kind: "name", name: svc.namespace }, labels: selector(svc.selector), kinds: ["pod"] } }); continue; }
+        // appendSelector: the Service's selector becomes a generated toEndpoints selector, matched
+        // against identities like any other: a label the identity filter leaves out never holds.
+        if (svc.selector && Object.keys(svc.selector).length) { peers.push({ kind: "endpoints", selector: { namespaces: { kind: "name", name: svc.namespace }, labels: identitySelector(selector(svc.selector), e.f, state.config?.identity ?? defaultIdentity(), "k8s"), kinds: ["pod"] } }); continue; }
         const addresses = new Set(scope.b.inv.endpointSlices.filter((x) => x.namespace === svc.namespace && x.service === svc.name && x.addressType !== "FQDN").flatMap((x) => x.endpoints.flatMap((ep) => ep.addresses)));
         for (const a of addresses) {
           const addr = parseAddress(a);
