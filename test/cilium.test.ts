@@ -605,6 +605,35 @@ test("a rule with no L3 member and no toPorts or icmps entry matches nothing ({t
   assert.equal(verdict(l4, "x/b", "x/a", 81), "deny");
 });
 
+// pkg/policy/rules.go (up to 1.18) resolveL4IngressPolicy: the fromRequires of every rule selecting the
+// endpoint are appended to every fromEndpoints selector of every allow rule selecting it, NetworkPolicy
+// peers included, entity/CIDR/L4-only rules not (GetSourceEndpointSelectorsWithRequirements); each is
+// read as a peer selector, so its policy's namespace (utils.go getEndpointSelector). 1.19 removed them
+// (the CRD's maxItems 0). The release is the agent DaemonSet's image tag. Both were an error.
+test("fromRequires/toRequires: up to Cilium 1.18 (the agent DaemonSet's image) ANDed into every fromEndpoints/toEndpoints selector of every rule selecting the endpoint; 1.19 or no release shown: an error", () => {
+  const ds = (tag: string) => `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: cilium, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: cilium}}\n  template:\n    metadata: {labels: {k8s-app: cilium}}\n    spec: {containers: [{name: cilium-agent, image: 'quay.io/cilium/cilium:${tag}@sha256:0123'}]}`;
+  const req = cnp("req", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{fromRequires: [{matchLabels: {pod: b}}]}]\n  egress: [{toRequires: [{matchLabels: {pod: c}}], toPorts: [{ports: [{port: '53'}]}]}]");
+  const allow = cnp("allow", "  endpointSelector: {}\n  ingress: [{fromEndpoints: [{}]}, {fromCIDR: [203.0.113.0/24]}]\n  egress: [{toEndpoints: [{}]}]");
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: from-y, namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: 'y'}}}]}]";
+  const l = load({ "r.yaml": withPolicies(ds("v1.18.4"), req, allow, np) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow", "x/b meets the requirement");
+  assert.equal(verdict(e, "x/c", "x/a", 80), "deny", "fromEndpoints [{}] narrowed to pod b for x/a");
+  assert.equal(verdict(e, "x/c", "x/b", 80), "allow", "x/b is not selected by the requirement's policy");
+  assert.equal(verdict(e, "y/b", "x/a", 80), "deny", "the NetworkPolicy's peer narrowed too, to pod b of namespace x (the requirement's policy's namespace)");
+  assert.equal(verdict(e, "y/b", "x/c", 80), "allow");
+  assert.equal(verdict(e, "ip:203.0.113.9", "x/a", 80), "allow", "a CIDR rule is not narrowed");
+  assert.equal(verdict(e, "x/a", "x/b", 80), "deny", "toRequires: toEndpoints [{}] narrowed to pod c");
+  assert.equal(verdict(e, "x/a", "x/c", 80), "allow");
+  assert.equal(verdict(e, "x/b", "x/a", 53), "allow");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory, "203.0.113.9"), "requires");
+  for (const [docs, re] of [[[req, allow], /the input does not show the agent's release/], [[ds("v1.19.0"), req, allow], /fromRequires was removed in Cilium 1\.19 \(image quay\.io\/cilium\/cilium:v1\.19\.0@sha256:0123 of DaemonSet kube-system\/cilium;/]] as const) {
+    const refused = load({ "r.yaml": withPolicies(...docs) });
+    assert.match(refused.diagnostics.errors.map((d) => d.message).join("\n"), re);
+  }
+});
+
 // rule_validation.go IngressRule/EgressRule.Validate: "L7 policy is not supported since L7 proxy is not
 // enabled" and (deny rules too) "ICMP rules can only be applied when the "enable-icmp-rules" flag is
 // set": the agent refuses the policy. Both options were ignored: the policy was enforced.
