@@ -634,6 +634,15 @@ test("fromRequires/toRequires: up to Cilium 1.18 (the agent DaemonSet's image) A
   }
 });
 
+// pkg/fqdn: the DNS proxy fills the lookup cache from the lookups it lets through, and toFQDNs selects
+// those addresses: known only at run time. Junction matched no address by them, silently.
+test("toFQDNs: no address matches it offline, and a warning says that an address the name resolved to would be allowed", () => {
+  const l = load({ "f.yaml": withPolicies(cnp("f", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toFQDNs: [{matchName: example.com}, {matchPattern: '*.example.org'}]\n    toPorts: [{ports: [{port: '443', protocol: TCP}]}]")) });
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "ip:93.184.216.34", 443), "deny");
+  assert.match(l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.message).join("\n"), /toFQDNs example\.com, \*\.example\.org: Cilium allows the addresses its DNS proxy saw these names resolve to .* a connection to an address the name resolved to is answered denied unless another rule allows it/);
+});
+
 // rule_validation.go IngressRule/EgressRule.Validate: "L7 policy is not supported since L7 proxy is not
 // enabled" and (deny rules too) "ICMP rules can only be applied when the "enable-icmp-rules" flag is
 // set": the agent refuses the policy. Both options were ignored: the policy was enforced.

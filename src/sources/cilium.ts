@@ -664,7 +664,13 @@ function readPeers(r: Field, d: Direction, scope: Scope, deny: boolean): Peer[] 
         peers.push(peer);
       }
     }
-    else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
+    else if (k === "toFQDNs") {
+      const names = (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean);
+      // pkg/fqdn: "A DNS Proxy that applies L7 DNS rules and populates the lookup cache with IPs from
+      // allowed/successful DNS lookups"; "toFQDNs cannot handle in-cluster IPs".
+      if (names.length) v.warn("vendor-fqdn", `toFQDNs ${names.join(", ")}: Cilium allows the addresses its DNS proxy saw ${names.length === 1 ? "this name" : "these names"} resolve to for the endpoint (lookups a dns rule, toPorts rules.dns, lets through the proxy; never an address in the cluster), which only the running cluster knows: Junction matches no address by ${names.length === 1 ? "it" : "them"}, so a connection to an address the name resolved to is answered denied unless another rule allows it`);
+      peers.push({ kind: "domains", names });
+    }
     else if (k === "toServices") servicePeers(v, deny, scope, peers);
     else if (k.endsWith("Groups")) {
       // (settleGroups: the policy is the operator's derivative's to enforce; read so only under --lenient.)
