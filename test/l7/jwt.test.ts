@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
-import { outcome, pod, service, world } from "./fixture.js";
+import { outcome, pod, service, waypointGateway, world } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -157,4 +157,15 @@ test("a RequestAuthentication whose targetRefs name an Istio Gateway is enforced
     assert.equal(bad.status, 401, JSON.stringify(bad));
     assert.equal((await ask([`Authorization: Bearer ${token({})}`])).status, 200);
   } finally { f.cleanup(); }
+});
+
+test("at a waypoint, the RequestAuthentications attached to the Service (targetRefs) run before its RBAC; outputClaimToHeaders and outputPayloadToHeader feed it", () => {
+  const svcRa = `apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: svc-jwt, namespace: shop}\nspec:\n  targetRefs: [{kind: Service, group: "", name: api}]\n  jwtRules: [{issuer: "${ISS}", jwks: '${JWKS}', outputClaimToHeaders: [{header: x-tenant, claim: tenant}], outputPayloadToHeader: x-payload}]\n---\n`;
+  const svcAp = `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: tenant, namespace: shop}\nspec:\n  targetRefs: [{kind: Service, group: "", name: api}]\n  rules: [{when: [{key: "request.headers[x-tenant]", values: [acme]}, {key: "request.headers[x-payload]", values: ["*"]}]}]\n---\n`;
+  const w = world(base + waypointGateway("shop") + svcRa + svcAp);
+  const at = (headers: [string, string][]) => w.ask("web/front", "shop/api", 8080, { ...get(headers), waypoint: { name: "waypoint", namespace: "shop" }, proxies: { api: "istio-ambient", front: "istio-ambient" } });
+  assert.equal(outcome(at(bearer("junk"))), "401", "the waypoint's jwt_authn");
+  assert.equal(outcome(at(bearer(token({ tenant: "acme" })))), "allow", "x-tenant and x-payload set from the verified token");
+  assert.equal(outcome(at([["X-Tenant", "acme"], ["X-Payload", "forged"]])), "403", "a client's own x-tenant and x-payload are removed first (sanitizeHeaders)");
+  assert.equal(outcome(at(bearer(token({ tenant: "other" })))), "403");
 });

@@ -31,7 +31,7 @@ interface Provider { policy: IstioRequestAuthentication; rule: IstioJwtRule; ind
 
 /** A provider's or a requirement's status: jwt_verify_lib Status, by name, with its text. */
 type Status =
-  | { code: "Ok"; payload: JwtPayload; by: Provider; token: Extracted }
+  | { code: "Ok"; payload: JwtPayload; by: Provider; token: Extracted; encoded: string }
   | { code: "JwtMissed" }
   | { code: "JwtUnknownIssuer" | "JwtAudienceNotAllowed" | "Failed"; text: string; by: Provider };
 
@@ -229,7 +229,7 @@ function verifyToken(p: Provider, t: Extracted, now: number, assume: Assume): St
   const sig = checkSignature(p.rule, jwt);
   if (sig === undefined && assume === "invalid") return { code: "Failed", text: "Jwt verification fails", by: p };
   if (sig !== undefined && sig !== "Ok") return { code: "Failed", text: sig, by: p };
-  return { code: "Ok", payload: normalized(jwt.payload, p.rule), by: p, token: t };
+  return { code: "Ok", payload: normalized(jwt.payload, p.rule), by: p, token: t, encoded: jwt.signingInput.split(".")[1] };
 }
 
 /** authenticator.cc setPayloadMetadata: the space-delimited claims (strings) become lists of their words. */
@@ -292,8 +292,8 @@ const describe = (p: Provider) => `RequestAuthentication ${p.policy.namespace}/$
 
 /**
  * What the RBAC filter after jwt_authn sees: the claim and payload headers of every provider removed
- * (sanitizeHeaders), and for a verified token those set from it and, without forwardOriginalToken,
- * the header it came from removed (handleGoodJwt).
+ * (sanitizeHeaders), and for a verified token those set from it (the payload as sent, base64url) and,
+ * without forwardOriginalToken, the header it came from removed (handleGoodJwt).
  */
 function afterJwt(a: Attributes, providers: readonly Provider[], ok: Extract<Status, { code: "Ok" }> | undefined): Attributes {
   if (!a.http) return a;
@@ -302,6 +302,7 @@ function afterJwt(a: Attributes, providers: readonly Provider[], ok: Extract<Sta
   if (!ok) return { ...a, http: { ...a.http, headers } };
   const rule = ok.by.rule;
   if (!rule.forward && ok.token.header) headers.delete(ok.token.header);
+  if (rule.payloadHeader) headers.set(rule.payloadHeader, [ok.encoded]);
   for (const c of rule.claimToHeaders) {
     const v = claimText(ok.payload, c.claim);
     if (v !== undefined) headers.set(c.header, [...(headers.get(c.header) ?? []), v]);
