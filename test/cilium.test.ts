@@ -663,3 +663,22 @@ test("cilium-config enable-l7-proxy or enable-icmp-rules \"false\": a policy wit
   assert.equal(verdict(e, "y/c", "x/a", 80), "deny");
   assert.equal(verdict(e, "x/c", "y/c", 80), "deny", "egressDeny alone enables default deny");
 });
+
+// settle ran before the deferred step that adds toServices' peers, so settleRequires never narrowed them (a
+// wrong allow), and a rule it rebuilt (a split policy's) lost them (a wrong deny): they are added first now.
+test("toRequires narrows toServices' generated selector too, and a rule the requirement rebuilds keeps its toServices peers (was: allowed to pod b; denied to pod c)", () => {
+  const ds = `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: cilium, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: cilium}}\n  template:\n    metadata: {labels: {k8s-app: cilium}}\n    spec: {containers: [{name: cilium-agent, image: 'quay.io/cilium/cilium:v1.18.4'}]}`;
+  const req = cnp("req", "  endpointSelector: {matchLabels: {pod: a}}\n  egress: [{toRequires: [{matchLabels: {pod: c}}], toPorts: [{ports: [{port: '53'}]}]}]");
+  const svc = (name: string, pod: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: x}\nspec: {selector: {pod: ${pod}}, ports: [{port: 80}]}`;
+  const allow = cnp("allow", "  endpointSelector: {}\n  egress: [{toServices: [{k8sService: {serviceName: to-b, namespace: x}}]}]");
+  const l = load({ "r.yaml": withPolicies(ds, req, svc("to-b", "b"), allow) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/c", "x/b", 80), "allow", "x/c is not selected by the requirement's policy");
+  assert.equal(verdict(e, "x/a", "x/b", 80), "deny", "toServices' selector narrowed to pod c (was allow)");
+  const both = cnp("allow", "  endpointSelector: {}\n  egress: [{toEndpoints: [{matchLabels: {pod: b}}]}, {toServices: [{k8sService: {serviceName: to-c, namespace: x}}]}]");
+  const e2 = new PolicyEngine(load({ "r.yaml": withPolicies(ds, req, svc("to-c", "c"), both) }).inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e2, "x/a", "x/c", 80), "allow", "pod c meets the requirement (was deny: the rebuilt rule had lost the Service's peer)");
+  assert.equal(verdict(e2, "x/a", "x/b", 80), "deny", "toEndpoints pod b narrowed by pod c: none");
+  assert.equal(verdict(e2, "x/c", "x/b", 80), "allow", "x/c is not selected by the requirement's policy");
+});

@@ -82,6 +82,12 @@ interface CiliumState {
   endpointPeers: WeakSet<Peer>;
   /** The agent's release, from the image of its DaemonSet cilium (container cilium-agent). */
   release?: { minor: number; where: string };
+  /**
+   * Peers that need every object read (toServices, toCIDRSet cidrGroupRef, the kube-apiserver entity): added at the
+   * start of settle, before the steps that read, split or copy the rules' peers (settleRequires narrows toServices'
+   * generated selectors; as deferred steps after settle they were pushed into rules it had already rebuilt).
+   */
+  peerSteps: (() => void)[];
 }
 
 interface AgentConfig {
@@ -109,7 +115,7 @@ interface AgentConfig {
 /** A direction a rule leaves open (enableDefaultDeny false): its allows, where they went and where they go when the option is off. */
 interface OpenDirection { d: Direction; allows: Rule[]; open: Policy; isolating: Policy }
 
-const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], openDirections: [], nodePeers: [], cidrPeers: [], serviceLabels: new Map(), cidrGroups: new Map(), groupPolicies: [], gated: [], derivatives: new Set(), requires: [], endpointPeers: new WeakSet() }), settle };
+const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], openDirections: [], nodePeers: [], cidrPeers: [], serviceLabels: new Map(), cidrGroups: new Map(), groupPolicies: [], gated: [], derivatives: new Set(), requires: [], endpointPeers: new WeakSet(), peerSteps: [] }), settle };
 
 function stateOf(b: InventoryBuilder): CiliumState {
   return b.state(CILIUM);
@@ -222,6 +228,7 @@ function labelFilter(f: Field, base: readonly LabelPrefix[]): LabelFilter {
  * CIDR rules against policy-cidr-match-mode.
  */
 function settle(state: CiliumState, b: InventoryBuilder): void {
+  for (const step of state.peerSteps) step();
   settleOptions(state, b);
   settleGroups(state, b);
   const name = state.config?.clusterName;
@@ -507,7 +514,7 @@ const OWN_IDENTITIES: Record<string, string> = {
  * entity matches nothing here, with a warning on `f` (when given).
  */
 function apiServerPeers(peers: Peer[], scope: Scope, f?: Field): void {
-  scope.b.defer(() => {
+  stateOf(scope.b).peerSteps.push(() => {
     const addresses = new Set(scope.b.inv.endpointSlices.filter((s) => s.namespace === "default" && s.service === "kubernetes" && s.addressType !== "FQDN").flatMap((s) => s.endpoints.flatMap((e) => e.addresses)));
     for (const a of addresses) {
       const addr = parseAddress(a);
@@ -591,7 +598,7 @@ function servicePeers(v: Field, deny: boolean, scope: Scope, peers: Peer[]): voi
     return undefined;
   }).filter((x) => x !== undefined);
   const state = stateOf(scope.b);
-  scope.b.defer(() => {
+  stateOf(scope.b).peerSteps.push(() => {
     for (const e of entries) {
       const services = scope.b.inv.services.filter((svc) => (e.namespace === undefined || svc.namespace === e.namespace)
         && ("name" in e ? svc.name === e.name : matches(e.selector, labelsOf(state.serviceLabels.get(`${svc.namespace}/${svc.name}`)))));
@@ -622,7 +629,7 @@ function cidrGroupPeers(c: Field, scope: Scope, peers: Peer[]): void {
   const sel = c.get("cidrGroupSelector").present ? readSelector(c.get("cidrGroupSelector")) : undefined;
   const except = (c.get("except").list() ?? []).map((e) => readCidrAs(e, "cilium")).filter((x): x is Cidr => x !== undefined);
   const state = stateOf(scope.b);
-  scope.b.defer(() => {
+  stateOf(scope.b).peerSteps.push(() => {
     const groups = ref !== undefined ? [state.cidrGroups.get(ref)].filter((g) => g !== undefined) : [...state.cidrGroups.values()].filter((g) => sel && matches(sel, g.labels));
     if (!groups.length) c.warn("vendor-cidr-group", `${ref !== undefined ? `no CiliumCIDRGroup ${ref}` : "no CiliumCIDRGroup whose labels the selector matches"} in the input: this entry matches no address`);
     for (const cidr of groups.flatMap((g) => g.cidrs)) {
