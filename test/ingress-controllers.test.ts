@@ -130,3 +130,11 @@ test("controllers sharing a --controller-class with different ConfigMaps are war
     + ingress("e", "edge.example.com", "edge", { [N + "ssl-redirect"]: "false" });
   assert.equal(ask(byName, "IngressClass/edge", "edge.example.com").status, 403, "the by-name controller's allowlist");
 });
+
+test("ssl-passthrough needs the controller's --enable-ssl-passthrough: without it nginx serves the Ingress's locations itself (was: taken off HTTP as passthrough)", () => {
+  // nginx.go: `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`; template.go httpsListener: 443 is nginx's own TLS without it.
+  const pass = ingress("p", "p.example.com", "nginx", { [N + "ssl-passthrough"]: "true" });
+  const ctl = (flags: string[]) => cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--configmap=$(POD_NAMESPACE)/ctl", ...flags], `ssl-redirect: "false"`);
+  assert.equal(ask(ctl([]) + pass, "IngressClass/nginx", "p.example.com").status, 200, "no --enable-ssl-passthrough: served over HTTP (was 404)");
+  assert.equal(ask(ctl(["--enable-ssl-passthrough"]) + pass, "IngressClass/nginx", "p.example.com").status, 404, "passthrough: its paths are TLS-only");
+});

@@ -81,6 +81,8 @@ export interface NginxControllerConfig {
   block?: Cidr[];
   /** annotations-risk-level as written (unset: the default High; sources/ingress/nginx-annotations.ts nginxRiskLevel). */
   riskLevel?: string;
+  /** allow-snippet-annotations (config.go default false): configuration-snippet and server-snippet are written into nginx.conf (else dropSnippetDirectives removes them). */
+  allowSnippets?: true;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
   proxyProtocol?: true;
   /** use-forwarded-headers: besides the client address, lua_ingress.lua takes the scheme from X-Forwarded-Proto (pass_access_scheme), which decides the HTTPS redirects. */
@@ -116,6 +118,8 @@ export interface NginxController {
   byName?: true;
   /** --watch-ingress-without-class: Ingresses with neither ingressClassName nor the annotation too. */
   withoutClass?: true;
+  /** --enable-ssl-passthrough (default false): without it the ssl-passthrough annotation changes nothing (nginx.go: no TLS proxy on 443). */
+  sslPassthrough?: true;
   /** --configmap NAMESPACE/NAME, $(VAR) expanded (undefined: the flag is not given, or cannot be read: see known). */
   configMap?: string;
   /** Its ConfigMap's settings Junction reads (settled once every object is read; undefined: none, or the defaults). */
@@ -157,6 +161,8 @@ export interface NginxAnnotations {
   timeouts?: { connect?: number; send?: number; read?: number };
   /** proxy-ssl-*: what a BackendTLSPolicy needs. */
   proxySsl?: { verify?: boolean; secret?: string; name?: string; serverName?: boolean };
+  /** configuration-snippet and server-snippet, when set (non-empty): raw nginx configuration of the location and of the host's server. */
+  snippets?: { location?: true; server?: true };
   /** Source ranges and authentication (undefined when none of their annotations is set). */
   access?: NginxAccess;
   /** Annotation keys (full) that were read into the fields above. */

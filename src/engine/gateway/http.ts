@@ -17,6 +17,7 @@ import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backe
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess } from "./nginx-access.js";
+import { nginxRewrite } from "./nginx-rewrite.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
@@ -276,11 +277,21 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
       // No answer Junction can give: the SecurityPolicy's depends on what it cannot see.
       if (undetermined) { Object.assign(res, { status: null, undetermined, reason: `${undetermined} (Junction cannot tell the answer)` }); return; }
     }
+    // ingress-nginx with an allowed snippet in the location or server: raw nginx configuration decides.
+    if (w.rule.nginxUndetermined) { Object.assign(res, { status: null, undetermined: w.rule.nginxUndetermined, reason: `${w.rule.nginxUndetermined} (Junction cannot tell the answer)` }); return; }
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
+    // ingress-nginx's rewrite-target with capture groups: the location's rewrite, on the normalized URI (nginx-rewrite.ts).
+    const rewritten = w.rule.nginxRewrite && !ex.redirect && !ex.answered && !ex.failed ? nginxRewrite(w.rule.nginxRewrite, matched, ex.query) : undefined;
+    if (rewritten) { Object.assign(ex, rewritten); ex.applied.push(`rewrite "(?i)${w.rule.nginxRewrite!.regex}" ${w.rule.nginxRewrite!.target} break (rewrite-target, on the normalized URI ${matched})`); }
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
     const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;
     if (access && "refused" in access) Object.assign(ex, { failed: access.refused.reason, failedStatus: access.refused.status });
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
+    if (access && "undetermined" in access && access.undetermined) {
+      res.steps.push({ stage: "access", outcome: access.undetermined });
+      Object.assign(res, { status: null, undetermined: access.undetermined, reason: `${access.undetermined} (Junction cannot tell the answer)` });
+      return;
+    }
     let picked: ResolvedBackend | undefined;
     if (!ex.redirect && !ex.answered && !ex.failed) {
       let split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold, ctx.emptyRule, ctx.reader === "linkerd");

@@ -9,8 +9,11 @@ import type { RouteRequest } from "../../model/request.js";
 import { Headers } from "./headers.js";
 import type { NginxSource } from "./nginx-source.js";
 
-/** A refusal (the status nginx answers and why) or, when the request passes, notes on what Junction could not check. */
-export type AccessOutcome = { refused: { status: number; reason: string } } | { notes: string[] };
+/**
+ * A refusal (the status nginx answers and why) or, when the request passes what Junction can check, notes on what it
+ * could not, and `undetermined` when the answer is another service's (auth-url).
+ */
+export type AccessOutcome = { refused: { status: number; reason: string } } | { notes: string[]; undetermined?: string };
 
 /**
  * nginx's access module over the `deny` lines (denylist-source-range), then the `allow` lines
@@ -44,7 +47,9 @@ export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: Route
     }
     notes.push(`${by}: ${access.basicAuth.type} authentication; Junction does not check the credentials against auth-secret ${access.basicAuth.secret} (wrong ones get 401)`);
   }
-  if (access.authUrl) notes.push(`${by}: ingress-nginx asks the external authorizer ${access.authUrl} (auth-url), which Junction cannot ask: the answer assumes it allows (it may answer 401 or 403)`);
+  // auth-url: nginx.tmpl `auth_request`: the authorizer's 2xx lets the request through, its 401 or 403 is the answer, any other
+  // status 500; Junction cannot ask it, so it cannot tell the answer (as for an Envoy Gateway SecurityPolicy's extAuth).
+  if (access.authUrl) return { notes, undetermined: `${by}: ingress-nginx asks the external authorizer ${access.authUrl} (auth-url), which Junction cannot ask: it allows (2xx) or answers 401 or 403` };
   return { notes };
 }
 

@@ -185,7 +185,9 @@ function httpsRedirect(r: RuleIR, nginx: NginxServers | undefined): RuleIR {
   const slash = r.trailingSlash ? r.filters.find((f) => f.type === "RequestRedirect")?.requestRedirect : undefined;
   // lua_ingress.lua rewrite: "do not append a trailing slash on redirects unless enabled by annotations" (preserve-trailing-slash).
   const drop = nginx && !(r.source.nginx.preserveTrailingSlash ?? nginx.preserveTrailingSlash) ? { dropTrailingSlash: true as const } : {};
-  const redirect = slash ? { ...slash, scheme: "https" } : { scheme: "https", statusCode: 308, ...drop };
+  // lua_ingress.lua rewrite: with use-forwarded-headers, `ngx.var.best_http_host = parse_x_forwarded_host()` when the request has one.
+  const host = nginx?.forwardedProto ? { forwardedHost: true as const } : {};
+  const redirect = slash ? { ...slash, scheme: "https", ...host } : { scheme: "https", statusCode: 308, ...drop, ...host };
   return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: redirect }], backends: [], requestTimeout: undefined };
 }
 

@@ -65,13 +65,23 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       const hosts = new Set(groups.filter((x) => x.className === g.className && (options.scope === "class" || x.namespace === g.namespace)).map((x) => x.host));
       gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts, options.scope === "class" && g.ingressNginx ? nginxServers(groups, g.className, inv) : undefined));
     }
-    const passthrough = takePassthrough(g);
+    // ssl-passthrough needs the controller's --enable-ssl-passthrough (nginx.go `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`;
+    // template.go httpsListener): without it nginx ends TLS itself and serves the Ingress's locations (a controller of the input says).
+    const serving = g.ingressNginx && options.scope === "class" ? ingressNginxOf(inv, g.className).controllers : [];
+    const passthrough = !serving.length || serving[0].sslPassthrough ? takePassthrough(g) : [];
     const rules = groupRules(g, report, canaries);
     // The settings of the controller serving the class (model/nginx-controller.ts ingressNginxOf).
     const global = g.ingressNginx ? ingressNginxOf(inv, g.className).config : undefined;
     if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
     applyRuleFeatures(rules, report);
-    if (options.scope === "class" && g.ingressNginx) for (const r of rules) r.fallback = defaultBackendOf(r, inv);
+    if (options.scope === "class" && g.ingressNginx) {
+      const snippets = ingressNginxOf(inv, g.className).config?.allowSnippets ? g.ingresses.find((i) => !i.nginx.canary && i.nginx.snippets?.server) : undefined;
+      for (const r of rules) {
+        r.fallback = defaultBackendOf(r, inv);
+        r.nginxRewrite = captureRewrite(r);
+        r.nginxUndetermined = snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined;
+      }
+    }
     routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
   }
   // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
@@ -98,6 +108,27 @@ function defaultBackendOf(r: RuleIR, inv: Inventory): RuleIR["fallback"] {
   const name = r.source.nginx.defaultBackend;
   const port = name ? findService(inv, r.source.namespace, name)?.ports[0]?.port : undefined;
   return name && port !== undefined && r.backends.length ? { name, port } : undefined;
+}
+
+/**
+ * An allowed snippet (allow-snippet-annotations, and an annotations-risk-level of Critical, else the Ingress is rejected:
+ * group.ts): raw nginx configuration in the location (configuration-snippet) or the host's server (server-snippet),
+ * which may answer, rewrite or deny anything; without allow-snippet-annotations controller.go dropSnippetDirectives
+ * removes it.
+ */
+function snippetOf(ing: Ingress, key: string): string {
+  return `the ${key} of Ingress ${ing.namespace}/${ing.name} is raw nginx configuration (allow-snippet-annotations is on), which Junction does not read`;
+}
+
+/**
+ * rewrite-target with capture references ($1...), which Gateway API cannot write (features.ts rewrite): the location's
+ * `rewrite "(?i)PATH" TARGET break;` (template.go buildProxyPass, unless the path is the target), PATH the Ingress path
+ * (read before applyHostFeatures makes it the location's regular expression).
+ */
+function captureRewrite(r: RuleIR): RuleIR["nginxRewrite"] {
+  const target = r.source.nginx.rewriteTarget, path = r.matches[0]?.path?.value;
+  if (!target?.includes("$") || path === undefined || path === target || r.filters.some((f) => f.type === "RequestRedirect") || !r.backends.length) return undefined;
+  return { regex: path, target };
 }
 
 /** The servers of an ingress-nginx class (assemble.ts NginxServers), with the controller ConfigMap's defaults. */

@@ -207,6 +207,8 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     access: readAccess(r, ingress),
     read: r.read,
   };
+  const snippets = { ...(r.peek("configuration-snippet")?.trim() ? { location: true as const } : {}), ...(r.peek("server-snippet")?.trim() ? { server: true as const } : {}) };
+  if (snippets.location || snippets.server) out.snippets = snippets;
   if (r.rejected !== undefined) out.rejected = r.rejected;
   const risky = r.risky();
   if (risky.length) out.risky = risky;
@@ -332,7 +334,7 @@ function deny503(access: NginxAccess, why: string): void {
 export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
 
 /** The keys of the controller ConfigMap that Junction reads (readControllerConfig). */
-const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations"];
+const CONTROLLER_KEYS = ["allow-snippet-annotations", "whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations"];
 
 /** The ConfigMaps that may be a controller's (read as such), and the controllers of the input with the ConfigMap each names; settled once every object is read. */
 interface ControllerConfigs {
@@ -412,6 +414,7 @@ export function readIngressNginxController(kind: string, root: Field, b: Invento
       ingressClass: str("ingress-class") ?? "nginx",
       ...(bool("ingress-class-by-name") ? { byName: true as const } : {}),
       ...(bool("watch-ingress-without-class") ? { withoutClass: true as const } : {}),
+      ...(bool("enable-ssl-passthrough") ? { sslPassthrough: true as const } : {}),
     };
     const raw = stringFlag(words, "configmap");
     const value = str("configmap");
@@ -522,7 +525,7 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const bool = (key: string): boolean | undefined => { const v = data.get(key).string(); return v === "" ? false : parseGoBool(v); };
   const sslRedirect = bool("ssl-redirect"), forceSslRedirect = bool("force-ssl-redirect"), preserveTrailingSlash = bool("preserve-trailing-slash");
   const noTls = data.get("no-tls-redirect-locations").string();
-  const tls = { ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
+  const tls = { ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
   return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),

@@ -1,0 +1,97 @@
+// ingress-nginx answers Junction got wrong: rewrite-target capture groups (the path the backend gets) and the redirect
+// host under use-forwarded-headers. Upstream: internal/ingress/controller/template/template.go buildProxyPass
+// (`rewrite "(?i)PATH" TARGET break;`), nginx's ngx_http_script.c ngx_http_script_regex_start_code (`e->line =
+// r->uri`: the normalized URI), rootfs/etc/nginx/lua/lua_ingress.lua (best_http_host, parse_x_forwarded_host,
+// redirect_host).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
+import type { RouteRequest } from "../src/model/request.js";
+import { load } from "./helpers.js";
+
+const N = "nginx.ingress.kubernetes.io/";
+
+const BASE = `apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: web}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: web}
+spec: {ports: [{port: 80}]}
+`;
+
+const ingress = (name: string, host: string, path: string, pathType: string, annotations: Record<string, string>, extra = "") => `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ${name}
+  namespace: web
+  annotations: ${JSON.stringify(annotations)}
+spec:
+  ingressClassName: nginx
+${extra}  rules:
+  - host: ${host}
+    http:
+      paths: [{path: ${JSON.stringify(path)}, pathType: ${pathType}, backend: {service: {name: app, port: {number: 80}}}}]
+`;
+
+function asker(yaml: string) {
+  const loaded = load({ "in.yaml": BASE + yaml });
+  assert.ok(!loaded.diagnostics.hasErrors, loaded.diagnostics.errors.map((e) => e.message).join("; "));
+  const ctx = walkContext(loaded.inventory);
+  return (host: string, path: string, headers: [string, string][] = [], scheme: "http" | "https" = "http") => {
+    const req: RouteRequest = { gateway: "IngressClass/nginx", scheme, host, path, method: "GET", headers, backendResponseHeaders: [] };
+    const problem = requestProblem(ctx, req);
+    if (problem) throw new Error(problem);
+    return walkRequest(ctx, req);
+  };
+}
+
+test("rewrite-target with capture groups: the backend gets the rewritten normalized URI, the request's arguments kept (was: the path as sent)", () => {
+  const ask = asker(ingress("rw", "rw.example.com", "/something(/|$)(.*)", "ImplementationSpecific", { [N + "rewrite-target"]: "/$2", [N + "use-regex"]: "true" })
+    + ingress("q", "q.example.com", "/api/(v\\d)/(.*)", "ImplementationSpecific", { [N + "rewrite-target"]: "/$2?version=$1" })
+    + ingress("drop", "drop.example.com", "/x/(.*)", "ImplementationSpecific", { [N + "rewrite-target"]: "/$1?" }));
+  const at = (host: string, path: string) => { const r = ask(host, path); return [r.status, r.upstream?.path]; };
+  assert.deepEqual(at("rw.example.com", "/something/new/x?q=1"), [200, "/new/x?q=1"], "ingress-nginx's documented example (was /something/new/x)");
+  assert.deepEqual(at("rw.example.com", "/something"), [200, "/"]);
+  assert.deepEqual(at("rw.example.com", "/SOMETHING/a"), [200, "/a"], "(?i): case-insensitive");
+  // nginx rewrites $uri, the normalized URI: an escaped slash is a slash, dot segments are resolved; the new URI is escaped again.
+  assert.deepEqual(at("rw.example.com", "/something/a%2Fb"), [200, "/a/b"]);
+  assert.deepEqual(at("rw.example.com", "/something/x/../a%20b"), [200, "/a%20b"]);
+  assert.deepEqual(at("q.example.com", "/api/v2/users?page=3"), [200, "/users?version=v2&page=3"], "the replacement's arguments, then the request's");
+  assert.deepEqual(at("drop.example.com", "/x/y?page=3"), [200, "/y"], "a replacement ending in \"?\" drops the request's arguments");
+});
+
+test("with use-forwarded-headers the redirect to HTTPS goes to X-Forwarded-Host's first entry, without its port (was: the Host header)", () => {
+  const cm = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {use-forwarded-headers: "true"}\n`;
+  const tls = "  tls: [{hosts: [site.example.com], secretName: site}]\n";
+  const site = ingress("site", "site.example.com", "/", "Prefix", {}, tls);
+  const ask = asker(site + cm);
+  const r = ask("site.example.com", "/a?b=1", [["X-Forwarded-Host", "public.example.org:8443, inner.example"]]);
+  assert.deepEqual([r.status, r.redirect?.location], [308, "https://public.example.org/a?b=1"], "was https://site.example.com/a?b=1");
+  assert.equal(ask("site.example.com", "/a", []).redirect?.location, "https://site.example.com/a", "no X-Forwarded-Host: the Host");
+  const plain = asker(site)("site.example.com", "/a", [["X-Forwarded-Host", "public.example.org"]]);
+  assert.equal(plain.redirect?.location, "https://site.example.com/a", "without use-forwarded-headers the header is not read");
+});
+
+test("an allowed snippet (allow-snippet-annotations, risk level Critical) makes the answer unknown: configuration-snippet for its location, server-snippet for every location of its host (was: served as if absent)", () => {
+  // controller.go getBackendServers: `if !...AllowSnippetAnnotations { dropSnippetDirectives(anns, ingKey) }` (config.go default false).
+  const cm = (allow: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {annotations-risk-level: Critical${allow}}\n`;
+  const loc = ingress("loc", "site.example.com", "/a", "Prefix", { [N + "configuration-snippet"]: "return 403;" });
+  const other = ingress("other", "site.example.com", "/b", "Prefix", {});
+  const allowed = asker(loc + other + cm(`, allow-snippet-annotations: "true"`));
+  const a = allowed("site.example.com", "/a");
+  assert.equal(a.status, null, "was 200");
+  assert.match(a.reason, /configuration-snippet of Ingress web\/loc is raw nginx configuration/);
+  assert.equal(allowed("site.example.com", "/b").status, 200, "another location of the host");
+  assert.equal(asker(loc + other + cm(""))("site.example.com", "/a").status, 200, "dropped: allow-snippet-annotations is off by default");
+  const server = ingress("srv", "site.example.com", "/c", "Prefix", { [N + "server-snippet"]: "if ($x) { return 404; }" });
+  assert.equal(asker(server + other + cm(`, allow-snippet-annotations: "true"`))("site.example.com", "/b").status, null, "server-snippet: the whole server");
+});
