@@ -95,3 +95,29 @@ test("an allowed snippet (allow-snippet-annotations, risk level Critical) makes 
   const server = ingress("srv", "site.example.com", "/c", "Prefix", { [N + "server-snippet"]: "if ($x) { return 404; }" });
   assert.equal(asker(server + other + cm(`, allow-snippet-annotations: "true"`))("site.example.com", "/b").status, null, "server-snippet: the whole server");
 });
+
+test("the ConfigMap's global-auth-url asks an authorizer for every location (unknown) unless enable-global-auth is false; http-redirect-code is the HTTPS redirect's status (was: 200 and 308)", () => {
+  // template.go shouldApplyGlobalAuth: `location.ExternalAuth.URL == "" && globalExternalAuthURL != "" && location.EnableGlobalAuth`;
+  // configmap.go: http-redirect-code one of 301, 302, 307, 308; lua_ingress.lua `ngx_redirect(uri, config.http_redirect_code)`.
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {${data}}\n`;
+  const site = ingress("site", "site.example.com", "/", "Prefix", {}) + ingress("open", "open.example.com", "/", "Prefix", { [N + "enable-global-auth"]: "false" });
+  const ask = asker(site + cm(`global-auth-url: "http://auth.example.com/check"`));
+  const r = ask("site.example.com", "/");
+  assert.equal(r.status, null, "was 200");
+  assert.match(r.reason, /external authorizer http:\/\/auth\.example\.com\/check/);
+  assert.equal(ask("open.example.com", "/").status, 200, "enable-global-auth: false");
+  assert.equal(asker(site + cm(`global-auth-url: "auth.example.com"`))("site.example.com", "/").status, 200, "no scheme: ingress-nginx ignores it");
+  const tls = "  tls: [{hosts: [t.example.com], secretName: t}]\n";
+  const t = ingress("t", "t.example.com", "/", "Prefix", {}, tls);
+  assert.equal(asker(t + cm(`http-redirect-code: "301"`))("t.example.com", "/a").status, 301, "was 308");
+  assert.equal(asker(t + cm(`http-redirect-code: "303"`))("t.example.com", "/a").status, 308, "not a code it takes: the default");
+});
+
+test("an alias two servers name belongs to the first server by hostname, as nginx.conf lists them (was: the first Ingress by name)", () => {
+  // controller.go getBackendServers sorts the servers by Hostname; nginx ignores a later "conflicting server name".
+  const svc = `---\napiVersion: v1\nkind: Service\nmetadata: {name: b, namespace: web}\nspec: {ports: [{port: 80}]}\n`;
+  const b = ingress("aa", "b.example.com", "/", "Prefix", { [N + "server-alias"]: "shared.example.com" }).replace("name: app", "name: b");
+  const a = ingress("zz", "a.example.com", "/", "Prefix", { [N + "server-alias"]: "shared.example.com" });
+  const r = asker(svc + b + a)("shared.example.com", "/");
+  assert.deepEqual([r.status, r.backend], [200, "web/app"], "a.example.com's server (was web/b)");
+});

@@ -81,6 +81,10 @@ export interface NginxControllerConfig {
   block?: Cidr[];
   /** annotations-risk-level as written (unset: the default High; sources/ingress/nginx-annotations.ts nginxRiskLevel). */
   riskLevel?: string;
+  /** global-auth-url: the external authorizer of every location without its own auth-url, unless enable-global-auth is "false" (template.go shouldApplyGlobalAuth). */
+  globalAuthUrl?: string;
+  /** http-redirect-code (config.go default 308; configmap.go: 301, 302, 307 or 308): the status of the redirect to HTTPS. */
+  httpRedirectCode?: number;
   /** allow-snippet-annotations (config.go default false): configuration-snippet and server-snippet are written into nginx.conf (else dropSnippetDirectives removes them). */
   allowSnippets?: true;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
@@ -161,6 +165,8 @@ export interface NginxAnnotations {
   timeouts?: { connect?: number; send?: number; read?: number };
   /** proxy-ssl-*: what a BackendTLSPolicy needs. */
   proxySsl?: { verify?: boolean; secret?: string; name?: string; serverName?: boolean };
+  /** enable-global-auth (authreqglobal Parse: true unless the annotation reads as false). */
+  enableGlobalAuth?: boolean;
   /** configuration-snippet and server-snippet, when set (non-empty): raw nginx configuration of the location and of the host's server. */
   snippets?: { location?: true; server?: true };
   /** Source ranges and authentication (undefined when none of their annotations is set). */

@@ -54,6 +54,8 @@ export interface NginxServers {
   /** The controller ConfigMap's ssl-redirect and force-ssl-redirect, the annotations' defaults (rewrite/main.go Parse). */
   sslRedirect: boolean;
   forceSslRedirect: boolean;
+  /** The ConfigMap's http-redirect-code: the status of the redirect to HTTPS (default 308). */
+  redirectCode?: number;
   /**
    * use-forwarded-headers: the scheme is X-Forwarded-Proto's when the request has one (lua_ingress.lua rewrite:
    * `ngx.var.pass_access_scheme = ngx.var.http_x_forwarded_proto`), and only "http" redirects: a TLS-terminating
@@ -187,7 +189,8 @@ function httpsRedirect(r: RuleIR, nginx: NginxServers | undefined): RuleIR {
   const drop = nginx && !(r.source.nginx.preserveTrailingSlash ?? nginx.preserveTrailingSlash) ? { dropTrailingSlash: true as const } : {};
   // lua_ingress.lua rewrite: with use-forwarded-headers, `ngx.var.best_http_host = parse_x_forwarded_host()` when the request has one.
   const host = nginx?.forwardedProto ? { forwardedHost: true as const } : {};
-  const redirect = slash ? { ...slash, scheme: "https", ...host } : { scheme: "https", statusCode: 308, ...drop, ...host };
+  // lua_ingress.lua: `ngx_redirect(uri, config.http_redirect_code)` (the ConfigMap's http-redirect-code, default 308).
+  const redirect = slash ? { ...slash, scheme: "https", ...host } : { scheme: "https", statusCode: nginx?.redirectCode ?? 308, ...drop, ...host };
   return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: redirect }], backends: [], requestTimeout: undefined };
 }
 

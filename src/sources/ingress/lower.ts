@@ -72,7 +72,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     const rules = groupRules(g, report, canaries);
     // The settings of the controller serving the class (model/nginx-controller.ts ingressNginxOf).
     const global = g.ingressNginx ? ingressNginxOf(inv, g.className).config : undefined;
-    if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
+    if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`, r.source.nginx.enableGlobalAuth !== false);
     applyRuleFeatures(rules, report);
     if (options.scope === "class" && g.ingressNginx) {
       const snippets = ingressNginxOf(inv, g.className).config?.allowSnippets ? g.ingresses.find((i) => !i.nginx.canary && i.nginx.snippets?.server) : undefined;
@@ -138,7 +138,7 @@ function nginxServers(groups: readonly HostGroup[], className: string, inv: Inve
   for (const g of mine) if (g.ingresses.some((i) => !i.nginx.canary && i.tls.length)) certified.add(g.host!);
   const c = ingressNginxOf(inv, className).config;
   return {
-    certified, aliases: serverAliases(mine, inv), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
+    certified, aliases: serverAliases(mine, inv), ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
     noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),
   };
 }
@@ -150,10 +150,14 @@ function nginxServers(groups: readonly HostGroup[], className: string, inv: Inve
 function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string, { name: string; certified: boolean }[]> {
   const servers = new Set(groups.filter((g) => g.ingresses.some((i) => !i.nginx.canary)).map((g) => g.host!));
   const out = new Map<string, { name: string; certified: boolean }[]>();
-  for (const host of servers) {
+  // nginx.conf writes the servers by hostname (controller.go getBackendServers: `sort.SliceStable(aServers, ... Hostname <
+  // ...)`); an alias an earlier server already names is a "conflicting server name ... ignored": the first keeps it.
+  const taken = new Set<string>();
+  for (const host of [...servers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
     const from = groups.filter((g) => g.host === host).flatMap((g) => g.ingresses).filter((i) => !i.nginx.canary && i.nginx.serverAliases?.length)
       .sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1))[0];
-    const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !a.includes("*") && !a.startsWith("~"));
+    const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !taken.has(a) && !a.includes("*") && !a.startsWith("~"));
+    for (const a of names) taken.add(a);
     if (!names.length) continue;
     const cert = tlsSecrets(groups.filter((g) => g.host === host).flatMap((g) => g.ingresses), host)[0];
     const pem = cert && inv.routing.tlsMaterial.find((m) => m.kind === "Secret" && m.namespace === cert.namespace && m.name === cert.name)?.certificates[0];
