@@ -131,10 +131,17 @@ test("controllers sharing a --controller-class with different ConfigMaps are war
   assert.equal(ask(byName, "IngressClass/edge", "edge.example.com").status, 403, "the by-name controller's allowlist");
 });
 
-test("ssl-passthrough needs the controller's --enable-ssl-passthrough: without it nginx serves the Ingress's locations itself (was: taken off HTTP as passthrough)", () => {
-  // nginx.go: `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`; template.go httpsListener: 443 is nginx's own TLS without it.
+test("ssl-passthrough: with the controller's --enable-ssl-passthrough the host's TLS goes to its root location's backend and nginx still serves port 80; without the flag nginx ends TLS itself (was: its paths taken off HTTP)", () => {
+  // nginx.go: `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`; template.go httpsListener: 443 is nginx's own TLS without it;
+  // controller.go getConfiguration: passthrough for the root location only, every server still in nginx.conf.
   const pass = ingress("p", "p.example.com", "nginx", { [N + "ssl-passthrough"]: "true" });
   const ctl = (flags: string[]) => cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--configmap=$(POD_NAMESPACE)/ctl", ...flags], `ssl-redirect: "false"`);
+  const tls = (yaml: string) => {
+    const loaded = load({ "in.yaml": BASE + yaml });
+    return walkRequest(walkContext(loaded.inventory), { gateway: "IngressClass/nginx", scheme: "https", host: "p.example.com", path: "/", method: "GET", headers: [], backendResponseHeaders: [], protocol: "tls-passthrough" });
+  };
   assert.equal(ask(ctl([]) + pass, "IngressClass/nginx", "p.example.com").status, 200, "no --enable-ssl-passthrough: served over HTTP (was 404)");
-  assert.equal(ask(ctl(["--enable-ssl-passthrough"]) + pass, "IngressClass/nginx", "p.example.com").status, 404, "passthrough: its paths are TLS-only");
+  assert.doesNotMatch(tls(ctl([]) + pass).reason, /TLS passthrough/, "nginx ends TLS");
+  assert.equal(ask(ctl(["--enable-ssl-passthrough"]) + pass, "IngressClass/nginx", "p.example.com").status, 200, "port 80 is still nginx's server (was 404)");
+  assert.match(tls(ctl(["--enable-ssl-passthrough"]) + pass).reason, /TLSRoute .* \(TLS passthrough\)/, "443: by SNI to the root location's backend");
 });

@@ -121,3 +121,21 @@ test("an alias two servers name belongs to the first server by hostname, as ngin
   const r = asker(svc + b + a)("shared.example.com", "/");
   assert.deepEqual([r.status, r.backend], [200, "web/app"], "a.example.com's server (was web/b)");
 });
+
+test("auth-tls-secret: the host's server verifies client certificates; without one nginx answers 400 over HTTPS, on every location of the host (was 200)", () => {
+  // nginx.tmpl `ssl_verify_client {{ $server.CertificateAuth.VerifyClient }}` (authtls/main.go: default "on"); createServers
+  // gives the server the first Ingress's CertificateAuth.
+  const ssl = { [N + "ssl-redirect"]: "false" };
+  const yaml = (verify?: string) => ingress("mtls", "site.example.com", "/a", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "web/ca", ...(verify ? { [N + "auth-tls-verify-client"]: verify } : {}) })
+    + ingress("plain", "site.example.com", "/b", "Prefix", ssl) + ingress("else", "other.example.com", "/", "Prefix", ssl);
+  const ask = asker(yaml());
+  const r = ask("site.example.com", "/a", [], "https");
+  assert.equal(r.status, 400, "was 200");
+  assert.match(r.reason, /ssl_verify_client on \(auth-tls-secret web\/ca of Ingress web\/mtls\).*No required SSL certificate/);
+  assert.equal(ask("site.example.com", "/b", [], "https").status, 400, "server-wide: another Ingress's location of the host");
+  assert.equal(ask("other.example.com", "/", [], "https").status, 200, "another host");
+  assert.equal(ask("site.example.com", "/a", [], "http").status, 200, "plain HTTP: no TLS to verify");
+  assert.equal(asker(yaml("optional"))("site.example.com", "/a", [], "https").status, 200, "optional: no certificate is let through");
+  const noNs = asker(ingress("bad", "site.example.com", "/", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "ca" }))("site.example.com", "/", [], "https");
+  assert.equal(noNs.status, 503, "not namespace/name: the location is denied (k8s.ParseNameNS)");
+});

@@ -54,6 +54,12 @@ export interface NginxAccess {
   denied?: string;
   /** auth-type basic or digest (auth-secret, auth-realm). */
   basicAuth?: { type: "basic" | "digest"; secret: string; realm?: string };
+  /**
+   * auth-tls-secret ("namespace/name", the CA) with auth-tls-verify-client (on, off, optional, optional_no_ca; default
+   * on): the host's server verifies client certificates (nginx.tmpl ssl_verify_client, server-wide: the first Ingress of
+   * the host that sets it, controller.go createServers).
+   */
+  clientCert?: { ca: string; verify: string };
   /** auth-url: the external authorizer ingress-nginx asks (auth_request). */
   authUrl?: string;
   /** The controller's real_ip settings (use-forwarded-headers or enable-real-ip): the client address is read from `header` when the connection comes from a `trusted` address. */

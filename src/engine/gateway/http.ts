@@ -16,7 +16,7 @@ import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
-import { nginxAccess } from "./nginx-access.js";
+import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
 import { nginxRewrite } from "./nginx-rewrite.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
@@ -277,6 +277,9 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
       // No answer Junction can give: the SecurityPolicy's depends on what it cannot see.
       if (undetermined) { Object.assign(res, { status: null, undetermined, reason: `${undetermined} (Junction cannot tell the answer)` }); return; }
     }
+    // ingress-nginx's ssl_verify_client on the host's server (auth-tls-secret): checked before any phase of the request.
+    const certRefused = w.rule.nginxClientCert && ctx.scheme === "https" ? nginxClientCertProblem(w.rule.nginxClientCert, req, ctx.graph) : undefined;
+    if (certRefused) { Object.assign(res, { status: 400, reason: certRefused }); return; }
     // ingress-nginx with an allowed snippet in the location or server: raw nginx configuration decides.
     if (w.rule.nginxUndetermined) { Object.assign(res, { status: null, undetermined: w.rule.nginxUndetermined, reason: `${w.rule.nginxUndetermined} (Junction cannot tell the answer)` }); return; }
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);

@@ -99,7 +99,9 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
   const name = `${g.ingresses[0].name}-${nameFromHost(g.host)}`;
   const secrets = tlsSecrets(g.ingresses, g.host);
   const http = gw.listener(g.host, "http");
-  const https = secrets.length || gw.nginx ? gw.listener(g.host, "https", secrets) : undefined;
+  // ingress-nginx with ssl-passthrough (nginxPassthrough): 443 of the host is the TLS proxy's, nginx serves its locations on 80 only.
+  const passthroughHost = gw.nginx !== undefined && passthrough.length > 0;
+  const https = !passthroughHost && (secrets.length || gw.nginx) ? gw.listener(g.host, "https", secrets) : undefined;
   const served = rules;
   const out: RouteIR[] = [];
   const kind = g.protocol === "grpc" ? "GRPCRoute" : "HTTPRoute";
@@ -107,6 +109,7 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
     const route = (n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR[] => chunks(rs).map((c, i) =>
       ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: host ? [host] : [], parentRefs: parents, rules: c }));
     const redirects = served.filter((r) => redirectsToHttps(r, g, certified, gw.nginx, report));
+    if (!https && passthroughHost) return route(n, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r, gw.nginx) : r)));
     if (redirects.length && https && gw.nginx?.forwardedProto) {
       // Each redirecting rule: on 443 a redirecting copy for X-Forwarded-Proto "http"; on 80 a served copy for any other
       // X-Forwarded-Proto (one header match more: it outranks the rule it copies, and every rule that rule outranks).
@@ -199,6 +202,19 @@ function withProto(r: RuleIR, proto: "http" | "not http"): RuleIR {
   const header = proto === "http" ? { name: "X-Forwarded-Proto", value: "http" } : { name: "X-Forwarded-Proto", value: "(?!http$).*", type: "RegularExpression" as const };
   const matches = (r.matches.length ? r.matches : [{}]).map((m) => ({ ...m, headers: [...(m.headers ?? []), header] }));
   return { ...r, matches };
+}
+
+/**
+ * ssl-passthrough as ingress-nginx serves it (the route graph, with the controller's --enable-ssl-passthrough): the host's
+ * server stays in nginx.conf, its locations served on port 80 (the template writes every server); the TLS proxy on 443
+ * sends the host's connections (by SNI, the server's hostname) to the backend of its root location "/" only
+ * (controller.go getConfiguration: "Ignoring SSL Passthrough for location %q"); without one nginx ends TLS itself.
+ * The server is passthrough when any main Ingress of the host asks (createServers). Leaves the host group as it is.
+ */
+export function nginxPassthrough(g: HostGroup): Contribution[] {
+  if (!g.host || !g.entries.some((e) => e.mains.some((c) => c.ingress.nginx.sslPassthrough === true))) return [];
+  const root = g.entries.find((e) => e.mains.length && (e.match === undefined || e.match.value === "/"));
+  return root ? [{ ...root.mains[0], root: true } as Contribution] : [];
 }
 
 /**

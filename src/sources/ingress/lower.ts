@@ -10,7 +10,7 @@ import type { Ingress } from "../../model/ingress.js";
 import type { Route } from "../../model/route.js";
 import type { Diagnostic } from "../../model/source.js";
 import { X509Certificate } from "node:crypto";
-import { assembleRoutes, GatewayBuilder, takePassthrough, tlsSecrets, type NginxServers } from "./assemble.js";
+import { assembleRoutes, GatewayBuilder, nginxPassthrough, takePassthrough, tlsSecrets, type NginxServers } from "./assemble.js";
 import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
@@ -68,7 +68,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     // ssl-passthrough needs the controller's --enable-ssl-passthrough (nginx.go `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`;
     // template.go httpsListener): without it nginx ends TLS itself and serves the Ingress's locations (a controller of the input says).
     const serving = g.ingressNginx && options.scope === "class" ? ingressNginxOf(inv, g.className).controllers : [];
-    const passthrough = !serving.length || serving[0].sslPassthrough ? takePassthrough(g) : [];
+    const passthrough = serving.length && !serving[0].sslPassthrough ? [] : options.scope === "class" && g.ingressNginx ? nginxPassthrough(g) : takePassthrough(g);
     const rules = groupRules(g, report, canaries);
     // The settings of the controller serving the class (model/nginx-controller.ts ingressNginxOf).
     const global = g.ingressNginx ? ingressNginxOf(inv, g.className).config : undefined;
@@ -76,7 +76,10 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     applyRuleFeatures(rules, report);
     if (options.scope === "class" && g.ingressNginx) {
       const snippets = ingressNginxOf(inv, g.className).config?.allowSnippets ? g.ingresses.find((i) => !i.nginx.canary && i.nginx.snippets?.server) : undefined;
+      // controller.go createServers: `if servers[host].CertificateAuth.CAFileName == ""`: the first Ingress of the host with auth-tls.
+      const tlsAuth = g.ingresses.find((i) => !i.nginx.canary && i.nginx.access?.clientCert);
       for (const r of rules) {
+        if (tlsAuth && g.host !== undefined) r.nginxClientCert = { ...tlsAuth.nginx.access!.clientCert!, ingress: `${tlsAuth.namespace}/${tlsAuth.name}` };
         r.fallback = defaultBackendOf(r, inv);
         r.nginxRewrite = captureRewrite(r);
         r.nginxUndetermined = snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined;

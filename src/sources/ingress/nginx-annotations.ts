@@ -318,7 +318,18 @@ function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxA
   }
   const url = r.string("auth-url")?.trim();
   if (url) access.authUrl = url;
-  return access.deny.length || access.allow || access.denied || access.basicAuth || access.authUrl ? access : undefined;
+  // authtls/main.go Parse: k8s.ParseNameNS (exactly one "/", else LocationDenied), the namespace the Ingress's when empty;
+  // auth-tls-verify-client not one of on|off|optional|optional_no_ca: "on".
+  const ca = r.string("auth-tls-secret")?.trim();
+  if (ca) {
+    const parts = ca.split("/");
+    if (parts.length !== 2) deny503(access, `auth-tls-secret ${JSON.stringify(ca)} is not namespace/name`);
+    else {
+      const verify = r.string("auth-tls-verify-client")?.trim() ?? "on";
+      access.clientCert = { ca: `${parts[0] || ing.namespace}/${parts[1]}`, verify: /^(on|off|optional|optional_no_ca)$/.test(verify) ? verify : "on" };
+    }
+  }
+  return access.deny.length || access.allow || access.denied || access.basicAuth || access.authUrl || access.clientCert ? access : undefined;
 }
 
 /** ingress-nginx's auth types (auth/main.go authTypeRegex, unanchored). */

@@ -44,6 +44,7 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     ...(rule.fallback ? { nginxDefaultBackend: backendOf(rule.fallback, r.namespace) } : {}),
     ...(rule.nginxRewrite ? { nginxRewrite: rule.nginxRewrite } : {}),
     ...(rule.nginxUndetermined ? { nginxUndetermined: rule.nginxUndetermined } : {}),
+    ...(rule.nginxClientCert ? { nginxClientCert: rule.nginxClientCert } : {}),
   };
 }
 
