@@ -145,3 +145,12 @@ test("ssl-passthrough: with the controller's --enable-ssl-passthrough the host's
   assert.equal(ask(ctl(["--enable-ssl-passthrough"]) + pass, "IngressClass/nginx", "p.example.com").status, 200, "port 80 is still nginx's server (was 404)");
   assert.match(tls(ctl(["--enable-ssl-passthrough"]) + pass).reason, /TLSRoute .* \(TLS passthrough\)/, "443: by SNI to the root location's backend");
 });
+
+test("--watch-namespace: a controller reads the Ingresses of its namespace only; one elsewhere is served by no controller of the input (was: served)", () => {
+  // flags.go --watch-namespace; store.go New: informers.WithNamespace(namespace).
+  const scoped = cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--configmap=$(POD_NAMESPACE)/ctl", "--watch-namespace=web"], `ssl-redirect: "false"`);
+  assert.equal(ask(scoped + ingress("site", "site.example.com", "nginx"), "IngressClass/nginx", "site.example.com").status, 200, "its namespace");
+  const other = scoped.replace("--watch-namespace=web", "--watch-namespace=shop");
+  const loaded = load({ "in.yaml": BASE + other + ingress("site", "site.example.com", "nginx") });
+  assert.ok(!loaded.inventory.routing.routes.some((r) => r.derivedFrom?.name === "site"), "not routed (was)");
+});

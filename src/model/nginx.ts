@@ -128,6 +128,8 @@ export interface NginxController {
   byName?: true;
   /** --watch-ingress-without-class: Ingresses with neither ingressClassName nor the annotation too. */
   withoutClass?: true;
+  /** --watch-namespace (default all): it reads the objects of that namespace only (informers.WithNamespace), its Ingresses among them. */
+  watchNamespace?: string;
   /** --enable-ssl-passthrough (default false): without it the ssl-passthrough annotation changes nothing (nginx.go: no TLS proxy on 443). */
   sslPassthrough?: true;
   /** --configmap NAMESPACE/NAME, $(VAR) expanded (undefined: the flag is not given, or cannot be read: see known). */

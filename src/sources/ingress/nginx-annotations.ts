@@ -427,6 +427,7 @@ export function readIngressNginxController(kind: string, root: Field, b: Invento
       ...(bool("ingress-class-by-name") ? { byName: true as const } : {}),
       ...(bool("watch-ingress-without-class") ? { withoutClass: true as const } : {}),
       ...(bool("enable-ssl-passthrough") ? { sslPassthrough: true as const } : {}),
+      ...(str("watch-namespace") ? { watchNamespace: str("watch-namespace")! } : {}),
     };
     const raw = stringFlag(words, "configmap");
     const value = str("configmap");
