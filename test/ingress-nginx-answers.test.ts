@@ -139,3 +139,15 @@ test("auth-tls-secret: the host's server verifies client certificates; without o
   const noNs = asker(ingress("bad", "site.example.com", "/", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "ca" }))("site.example.com", "/", [], "https");
   assert.equal(noNs.status, 503, "not namespace/name: the location is denied (k8s.ParseNameNS)");
 });
+
+test("from-to-www-redirect answers with http-redirect-code (default 308) to scheme://host:port/URI without its final \"/\", on 80 and 443 (was 301, the URI as sent, no HTTPS)", () => {
+  // nginx.tmpl RedirectServers: `return {{ $all.Cfg.HTTPRedirectCode }} $redirect_to;`, ngx_srv_redirect.lua "%s://%s:%s%s".
+  const www = ingress("w", "www.example.com", "/", "Prefix", { [N + "from-to-www-redirect"]: "true" });
+  const ask = asker(www);
+  const at = (path: string, scheme: "http" | "https" = "http") => { const r = ask("example.com", path, [], scheme); return [r.status, r.redirect?.location]; };
+  assert.deepEqual(at("/a/"), [308, "http://www.example.com:80/a"]);
+  assert.deepEqual(at("/a/?q=1"), [308, "http://www.example.com:80/a/?q=1"], "the request URI's last character is the query's");
+  assert.deepEqual(at("/b", "https"), [308, "https://www.example.com:443/b"], "the redirect server listens on 443 too (was 404)");
+  const cm = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {http-redirect-code: "301"}\n`;
+  assert.equal(asker(www + cm)("example.com", "/").status, 301);
+});

@@ -93,9 +93,11 @@ export type RouteFilter =
    * drops the request URI's final "/" (lua_ingress.lua, preserve-trailing-slash off); fixedQuery, nginx's `return CODE
    * URL` (permanent-redirect, temporal-redirect, app-root), whose location carries the URL's own query ("" for none)
    * rather than the request's; forwardedHost, its redirect to HTTPS under use-forwarded-headers, whose host is the first
-   * entry of the request's X-Forwarded-Host when it has one (lua_ingress.lua: best_http_host, parse_x_forwarded_host).
+   * entry of the request's X-Forwarded-Host when it has one (lua_ingress.lua: best_http_host, parse_x_forwarded_host);
+   * alwaysPort, its from-to-www redirect, whose location names the port even when it is the scheme's
+   * (ngx_srv_redirect.lua "%s://%s:%s%s").
    */
-  | { type: "RequestRedirect"; scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string; forwardedHost?: true }
+  | { type: "RequestRedirect"; scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string; forwardedHost?: true; alwaysPort?: true }
   | { type: "URLRewrite"; hostname?: string; path?: PathModifier }
   | { type: "RequestMirror"; backend: BackendRef; percent: number }
   | { type: "CORS"; cors: CorsPolicy }

@@ -66,7 +66,7 @@ function redirect(f: Extract<RouteFilter, { type: "RequestRedirect" }>, ex: Exch
   const port = f.port ?? (f.scheme !== undefined ? WELL_KNOWN[f.scheme] : ex.listenerPort);
   const host = f.hostname ?? (f.forwardedHost ? forwardedHost(ex.headers) : undefined) ?? ex.host;
   const path = f.path ? rewritePath(f.path, ex.path, ex.matchedPrefix) : ex.path;
-  const shown = port === WELL_KNOWN[scheme] ? null : port;
+  const shown = port === WELL_KNOWN[scheme] && !f.alwaysPort ? null : port;
   const origin = `${scheme}://${host}${shown === null ? "" : `:${shown}`}`;
   const query = f.fixedQuery ?? ex.query;
   if (f.dropTrailingSlash && `${path}${query}`.endsWith("/")) {

@@ -259,7 +259,11 @@ function wwwRoutes(g: HostGroup, gw: GatewayBuilder, name: string, secrets: Cert
   const twin = g.host.startsWith("www.") ? g.host.slice(4) : `www.${g.host}`;
   if (gw.hosts.has(twin)) { report.annotation(src, "from-to-www-redirect", "ignored", `${twin} has rules of its own`); return []; }
   report.annotation(src, "from-to-www-redirect", "translated");
-  const parents = [gw.ref(gw.listener(twin, "http")), ...(secrets.length ? [gw.ref(gw.listener(twin, "https", secrets))] : [])];
-  const rule: RuleIR = { matches: [], filters: [{ type: "RequestRedirect", requestRedirect: { hostname: g.host, statusCode: 301 } }], backends: [], source: src };
+  const parents = [gw.ref(gw.listener(twin, "http")), ...(secrets.length || gw.nginx ? [gw.ref(gw.listener(twin, "https", secrets))] : [])];
+  // The route graph: nginx.tmpl's redirect server (listening on 80 and 443) answers `return {{ $all.Cfg.HTTPRedirectCode }}
+  // $redirect_to;`, ngx_srv_redirect.lua writing "%s://%s:%s%s" (scheme, host, the server port always, the request URI
+  // without a final "/"). `convert ingress` keeps ingress2gateway's 301.
+  const redirect = gw.nginx ? { hostname: g.host, statusCode: gw.nginx.redirectCode ?? 308, dropTrailingSlash: true as const, alwaysPort: true as const } : { hostname: g.host, statusCode: 301 };
+  const rule: RuleIR = { matches: [], filters: [{ type: "RequestRedirect", requestRedirect: redirect }], backends: [], source: src };
   return [{ kind: "HTTPRoute", namespace: g.namespace, name: `${name}-${nameFromHost(twin)}-www-redirect`, hostnames: [twin], parentRefs: parents, rules: [rule] }];
 }

@@ -36,7 +36,7 @@ export interface RouteMatch {
 }
 
 export type Filter =
-  | { type: "RequestRedirect"; requestRedirect: { scheme?: string; hostname?: string; port?: number; path?: { type: "ReplaceFullPath"; replaceFullPath: string }; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string; forwardedHost?: true } }
+  | { type: "RequestRedirect"; requestRedirect: { scheme?: string; hostname?: string; port?: number; path?: { type: "ReplaceFullPath"; replaceFullPath: string }; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string; forwardedHost?: true; alwaysPort?: true } }
   | { type: "URLRewrite"; urlRewrite: { path: { type: "ReplaceFullPath"; replaceFullPath: string } } }
   | { type: "RequestHeaderModifier"; requestHeaderModifier: { set: { name: string; value: string }[] } }
   | { type: "CORS"; cors: Record<string, unknown> };

@@ -71,7 +71,7 @@ function filterOf(f: Filter): RouteFilter {
   switch (f.type) {
     case "RequestRedirect": {
       const r = f.requestRedirect;
-      return { type: "RequestRedirect", scheme: r.scheme, hostname: r.hostname, port: r.port, statusCode: r.statusCode, path: r.path && { type: "ReplaceFullPath", value: r.path.replaceFullPath }, ...(r.dropTrailingSlash ? { dropTrailingSlash: true as const } : {}), ...(r.fixedQuery !== undefined ? { fixedQuery: r.fixedQuery } : {}), ...(r.forwardedHost ? { forwardedHost: true as const } : {}) };
+      return { type: "RequestRedirect", scheme: r.scheme, hostname: r.hostname, port: r.port, statusCode: r.statusCode, path: r.path && { type: "ReplaceFullPath", value: r.path.replaceFullPath }, ...(r.dropTrailingSlash ? { dropTrailingSlash: true as const } : {}), ...(r.fixedQuery !== undefined ? { fixedQuery: r.fixedQuery } : {}), ...(r.forwardedHost ? { forwardedHost: true as const } : {}), ...(r.alwaysPort ? { alwaysPort: true as const } : {}) };
     }
     case "URLRewrite": return { type: "URLRewrite", path: { type: "ReplaceFullPath", value: f.urlRewrite.path.replaceFullPath } };
     case "RequestHeaderModifier": return { type: "RequestHeaderModifier", modifier: { set: f.requestHeaderModifier.set, add: [], remove: [] } };
