@@ -151,3 +151,17 @@ test("from-to-www-redirect answers with http-redirect-code (default 308) to sche
   const cm = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {http-redirect-code: "301"}\n`;
   assert.equal(asker(www + cm)("example.com", "/").status, 301);
 });
+
+test("proxy-redirect-from/-to rewrite the backend's Location (and Refresh url=) starting with FROM; unset, nginx passes them as sent (was: always as sent)", () => {
+  // nginx.tmpl `proxy_redirect {{ ProxyRedirectFrom }} {{ ProxyRedirectTo }};` (config.go default "off"); nginx's
+  // ngx_http_proxy_rewrite_complex_handler: a case-sensitive prefix.
+  const yaml = ingress("pr", "site.example.com", "/", "Prefix", { [N + "proxy-redirect-from"]: "http://internal:8080/", [N + "proxy-redirect-to"]: "https://site.example.com/app/" })
+    + ingress("plain", "other.example.com", "/", "Prefix", {});
+  const loaded = load({ "in.yaml": BASE + yaml });
+  const ctx = walkContext(loaded.inventory);
+  const at = (host: string, headers: [string, string][]) => walkRequest(ctx, { gateway: "IngressClass/nginx", scheme: "http", host, path: "/", method: "GET", headers: [], backendResponseHeaders: headers }).responseHeaders;
+  assert.equal(at("site.example.com", [["Location", "http://internal:8080/login?x=1"]]).Location, "https://site.example.com/app/login?x=1");
+  assert.equal(at("site.example.com", [["Refresh", "5; url=http://internal:8080/a"]]).Refresh, "5; url=https://site.example.com/app/a");
+  assert.equal(at("site.example.com", [["Location", "HTTP://internal:8080/x"]]).Location, "HTTP://internal:8080/x", "case-sensitive");
+  assert.equal(at("other.example.com", [["Location", "http://internal:8080/x"]]).Location, "http://internal:8080/x", "proxy_redirect off");
+});

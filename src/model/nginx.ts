@@ -173,6 +173,11 @@ export interface NginxAnnotations {
   timeouts?: { connect?: number; send?: number; read?: number };
   /** proxy-ssl-*: what a BackendTLSPolicy needs. */
   proxySsl?: { verify?: boolean; secret?: string; name?: string; serverName?: boolean };
+  /**
+   * proxy-redirect-from and proxy-redirect-to (neither "off", from not "default"): nginx.tmpl `proxy_redirect FROM TO;`,
+   * the backend's Location and Refresh headers starting with FROM get TO instead (config.go: both "off" by default).
+   */
+  proxyRedirect?: { from: string; to: string };
   /** enable-global-auth (authreqglobal Parse: true unless the annotation reads as false). */
   enableGlobalAuth?: boolean;
   /** configuration-snippet and server-snippet, when set (non-empty): raw nginx configuration of the location and of the host's server. */

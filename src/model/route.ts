@@ -159,6 +159,8 @@ export interface RouteRule {
    * "(?i)REGEX" TARGET break;` (engine/gateway/nginx-rewrite.ts), REGEX the Ingress path.
    */
   nginxRewrite?: { regex: string; target: string };
+  /** A rule lowered from an Ingress with proxy-redirect-from / -to: `proxy_redirect FROM TO;` on the backend's Location and Refresh headers. */
+  nginxProxyRedirect?: { from: string; to: string };
   /** A rule lowered from an Ingress whose host's server verifies client certificates (ssl_verify_client: auth-tls-secret, its CA Secret "namespace/name"). */
   nginxClientCert?: { ca: string; verify: string; ingress: string };
   /** A rule lowered from an Ingress whose location runs raw nginx configuration (an allowed snippet): why Junction cannot tell the answer. */

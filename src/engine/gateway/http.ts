@@ -131,11 +131,20 @@ function exchange(req: RouteRequest, ctx: HttpContext, path: string, query: stri
   };
 }
 
-function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean, order: HeaderOrder): Record<string, string> {
-  const h = new Headers(fromBackend ? req.backendResponseHeaders : []);
+function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean, order: HeaderOrder, proxyRedirect?: { from: string; to: string }): Record<string, string> {
+  // ingress-nginx's `proxy_redirect FROM TO;` (ngx_http_proxy_rewrite_complex_handler: a case-sensitive prefix of Location and Refresh).
+  const given = fromBackend ? req.backendResponseHeaders : [];
+  const h = new Headers(proxyRedirect ? given.map(([k, v]) => [k, /^(location|refresh)$/i.test(k) ? rewriteRedirect(k, v, proxyRedirect) : v]) : given);
   for (const [k, v] of ex.responseHeaders) h.set(k, v);
   for (const m of ex.responseModifiers) h.apply(m, order);
   return h.toObject();
+}
+
+/** Location: the value starting with FROM; Refresh: its "url=" part (ngx_http_proxy_rewrite_refresh). */
+function rewriteRedirect(name: string, value: string, r: { from: string; to: string }): string {
+  if (/^location$/i.test(name)) return value.startsWith(r.from) ? r.to + value.slice(r.from.length) : value;
+  const at = value.toLowerCase().indexOf("url=");
+  return at >= 0 && value.startsWith(r.from, at + 4) ? value.slice(0, at + 4) + r.to + value.slice(at + 4 + r.from.length) : value;
 }
 
 /** `panicThreshold`: the rule's BackendTrafficPolicy's healthCheck.panicThreshold (Envoy Gateway), when it sets one. */
@@ -154,7 +163,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
     tls: picked.tlsPolicy !== undefined, sni: picked.tlsPolicy?.hostname,
     clientCert: picked.tlsPolicy && cert ? `${cert.namespace}/${cert.name}` : undefined,
   };
-  res.responseHeaders = responseHeaders(req, ex, true, ctx.reader === "linkerd" ? "linkerd" : "envoy");
+  res.responseHeaders = responseHeaders(req, ex, true, ctx.reader === "linkerd" ? "linkerd" : "envoy", w.rule.nginxProxyRedirect);
   res.mirroredTo = ex.mirrors.map((m) => ({ name: m.backend.name, percent: m.percent }));
   // What some requests get instead: the split's unusable backends, a BackendTrafficPolicy's partial abort and rate limits.
   const some = res.steps.filter((s) => s.stage === "backend" || (s.stage === "policy" && s.detail === undefined)).map((s) => s.outcome).join("; ");

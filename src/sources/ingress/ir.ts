@@ -57,6 +57,8 @@ export interface RuleIR {
   access?: NginxAccess;
   /** ingress-nginx's default-backend annotation, resolved to its Service's first port (route graph only). */
   fallback?: BackendRef;
+  /** proxy-redirect-from / -to of its Ingress (route graph only; RouteRule.nginxProxyRedirect). */
+  nginxProxyRedirect?: { from: string; to: string };
   /** The host's server verifies client certificates (auth-tls-secret of its first Ingress that sets it; route graph only). */
   nginxClientCert?: { ca: string; verify: string; ingress: string };
   /** Why ingress-nginx's answer for the rule is raw nginx configuration Junction does not read (an allowed snippet; route graph only). */

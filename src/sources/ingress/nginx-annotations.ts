@@ -206,6 +206,7 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     proxySsl: readProxySsl(r),
     access: readAccess(r, ingress),
     enableGlobalAuth: r.bool("enable-global-auth"),
+    proxyRedirect: readProxyRedirect(r),
     read: r.read,
   };
   const snippets = { ...(r.peek("configuration-snippet")?.trim() ? { location: true as const } : {}), ...(r.peek("server-snippet")?.trim() ? { server: true as const } : {}) };
@@ -214,6 +215,19 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
   const risky = r.risky();
   if (risky.length) out.risky = risky;
   return out;
+}
+
+/**
+ * proxy-redirect-from / -to (proxy/main.go Parse: a value failing URLIsValidRegex, or unset, is the ConfigMap's, "off"):
+ * nginx.tmpl writes `proxy_redirect FROM TO;` unless FROM is "default" or "off" (then `proxy_redirect FROM;`) or TO is
+ * "off". A regular expression ("~...") is not read (undefined, a warning).
+ */
+function readProxyRedirect(r: Reader): NginxAnnotations["proxyRedirect"] {
+  const valid = (v: string | undefined) => (v ? (chars(URL_CHARS, true)(v) ? v.trim() : undefined) : undefined);
+  const from = valid(r.string("proxy-redirect-from")) ?? "off", to = valid(r.string("proxy-redirect-to")) ?? "off";
+  if (from === "off" || from === "default" || to === "off") return undefined;
+  if (from.startsWith("~")) return r.warn("proxy-redirect-from", `${JSON.stringify(from)} is a regular expression, which Junction does not apply to the backend's Location headers`);
+  return { from, to };
 }
 
 /** alias/main.go Parse: split at ",", trimmed, empty ones dropped, unique, sorted (Go's sort.Strings: by bytes). */

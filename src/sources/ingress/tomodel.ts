@@ -45,6 +45,7 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     ...(rule.nginxRewrite ? { nginxRewrite: rule.nginxRewrite } : {}),
     ...(rule.nginxUndetermined ? { nginxUndetermined: rule.nginxUndetermined } : {}),
     ...(rule.nginxClientCert ? { nginxClientCert: rule.nginxClientCert } : {}),
+    ...(rule.nginxProxyRedirect ? { nginxProxyRedirect: rule.nginxProxyRedirect } : {}),
   };
 }
 
