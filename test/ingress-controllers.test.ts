@@ -11,15 +11,11 @@ import { requestProblem, walkContext, walkRequest } from "../src/engine/request.
 import { ingressControllerPods } from "../src/engine/endpoints.js";
 import type { RouteRequest } from "../src/model/request.js";
 import { load } from "./helpers.js";
+import { appIngress, ingressClass, WEB_APP } from "./fixtures/ingress-nginx.js";
 
 const N = "nginx.ingress.kubernetes.io/";
 
-const cls = (name: string, controller: string) => `---
-apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: {name: ${name}}
-spec: {controller: ${controller}}
-`;
+const cls = ingressClass;
 
 const controller = (ns: string, args: string[], cm?: string) => `---
 apiVersion: apps/v1
@@ -48,30 +44,11 @@ spec: {containers: [{name: controller, image: c}]}
 status: {podIP: ${ns === "public" ? "10.9.0.1" : "10.9.0.2"}}
 `;
 
-const BASE = `apiVersion: v1
-kind: Namespace
-metadata: {name: web}
----
-apiVersion: v1
-kind: Service
-metadata: {name: app, namespace: web}
-spec: {ports: [{port: 80}]}
-`;
+const BASE = WEB_APP;
 
 /** An Ingress for host `host`: `cls` as spec.ingressClassName, or {annotation} as the legacy annotation, or none. */
-const ingress = (name: string, host: string, cls: string | { annotation: string } | undefined, annotations: Record<string, string> = {}) => `---
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: ${name}
-  namespace: web
-  annotations: ${JSON.stringify(typeof cls === "object" ? { ...annotations, "kubernetes.io/ingress.class": cls.annotation } : annotations)}
-spec:
-${typeof cls === "string" ? `  ingressClassName: ${cls}\n` : ""}  rules:
-  - host: ${host}
-    http:
-      paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]
-`;
+const ingress = (name: string, host: string, cls: string | { annotation: string } | undefined, annotations: Record<string, string> = {}) =>
+  appIngress(name, host, "/", "Prefix", typeof cls === "object" ? { ...annotations, "kubernetes.io/ingress.class": cls.annotation } : annotations, typeof cls === "string" ? `  ingressClassName: ${cls}\n` : "");
 
 // The public controller (the Helm chart's defaults) first, the internal one (another controller class, a ConfigMap allowing 10/8 only) second.
 const PUBLIC = cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--controller-class=k8s.io/ingress-nginx", "--ingress-class=nginx", "--configmap=$(POD_NAMESPACE)/ctl"], `ssl-redirect: "false"`);

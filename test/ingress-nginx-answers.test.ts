@@ -9,38 +9,14 @@ import assert from "node:assert/strict";
 import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
 import type { RouteRequest } from "../src/model/request.js";
 import { load } from "./helpers.js";
+import { appIngress, ingressClass, WEB_APP } from "./fixtures/ingress-nginx.js";
 
 const N = "nginx.ingress.kubernetes.io/";
 
-const BASE = `apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: {name: nginx}
-spec: {controller: k8s.io/ingress-nginx}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: web}
----
-apiVersion: v1
-kind: Service
-metadata: {name: app, namespace: web}
-spec: {ports: [{port: 80}]}
-`;
+const BASE = ingressClass("nginx", "k8s.io/ingress-nginx") + WEB_APP;
 
-const ingress = (name: string, host: string, path: string, pathType: string, annotations: Record<string, string>, extra = "") => `---
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: ${name}
-  namespace: web
-  annotations: ${JSON.stringify(annotations)}
-spec:
-  ingressClassName: nginx
-${extra}  rules:
-  - host: ${host}
-    http:
-      paths: [{path: ${JSON.stringify(path)}, pathType: ${pathType}, backend: {service: {name: app, port: {number: 80}}}}]
-`;
+const ingress = (name: string, host: string, path: string, pathType: string, annotations: Record<string, string>, extra = "") =>
+  appIngress(name, host, path, pathType, annotations, `  ingressClassName: nginx\n${extra}`);
 
 function asker(yaml: string) {
   const loaded = load({ "in.yaml": BASE + yaml });
