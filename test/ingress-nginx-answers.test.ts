@@ -141,3 +141,27 @@ test("proxy-redirect-from/-to rewrite the backend's Location (and Refresh url=) 
   assert.equal(at("site.example.com", [["Location", "HTTP://internal:8080/x"]]).Location, "HTTP://internal:8080/x", "case-sensitive");
   assert.equal(at("other.example.com", [["Location", "http://internal:8080/x"]]).Location, "http://internal:8080/x", "proxy_redirect off");
 });
+
+test("auth-tls-secret: a client certificate Junction cannot check is no answer (was 200); a CA Secret missing from an input with Secrets denies the Ingress's locations (503), and the server verifies nothing", () => {
+  // authtls/main.go Parse: GetAuthCertificate fails, "error obtaining certificate": LocationDeniedError (the Ingress's
+  // locations answer 503) and an empty CertificateAuth, so createServers writes no ssl_verify_client for it.
+  const ssl = { [N + "ssl-redirect"]: "false" };
+  const mtls = ingress("mtls", "site.example.com", "/a", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "web/ca" }) + ingress("plain", "site.example.com", "/b", "Prefix", ssl);
+  const withCert = (yaml: string, path: string, scheme: "http" | "https" = "https") => {
+    const loaded = load({ "in.yaml": BASE + yaml });
+    const ctx = walkContext(loaded.inventory);
+    return walkRequest(ctx, { gateway: "IngressClass/nginx", scheme, host: "site.example.com", path, method: "GET", headers: [], backendResponseHeaders: [], clientCert: "web/client" });
+  };
+  // No Secrets in the input: the CA is not known, nor the certificate.
+  const r = withCert(mtls, "/a");
+  assert.equal(r.status, null, "was 200: nginx checks the certificate against a CA the input does not hold");
+  assert.match(r.undetermined ?? "", /ssl_verify_client on \(auth-tls-secret web\/ca of Ingress web\/mtls\).*CA, whose certificate the input does not hold/);
+  assert.equal(withCert(mtls, "/b").status, null, "server-wide");
+  // Secrets in the input, not the CA: the Ingress's locations are denied, the host's others verify nothing.
+  const other = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: other, namespace: web}\ntype: Opaque\ndata: {}\n";
+  const denied = withCert(mtls + other, "/a");
+  assert.equal(denied.status, 503);
+  assert.match(denied.reason ?? "", /auth-tls-secret web\/ca is not in the input \(error obtaining certificate, LocationDenied\)/);
+  assert.equal(withCert(mtls + other, "/a", "http").status, 503, "over plain HTTP too: the location is denied");
+  assert.equal(withCert(mtls + other, "/b").status, 200, "another Ingress's location of the host: no ssl_verify_client");
+});

@@ -288,7 +288,8 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     }
     // ingress-nginx's ssl_verify_client on the host's server (auth-tls-secret): checked before any phase of the request.
     const certRefused = w.rule.nginxClientCert && ctx.scheme === "https" ? nginxClientCertProblem(w.rule.nginxClientCert, req, ctx.graph) : undefined;
-    if (certRefused) { Object.assign(res, { status: 400, reason: certRefused }); return; }
+    if (certRefused && "undetermined" in certRefused) { Object.assign(res, { status: null, undetermined: certRefused.undetermined, reason: `${certRefused.undetermined} (Junction cannot tell the answer)` }); return; }
+    if (certRefused) { Object.assign(res, { status: certRefused.status, reason: certRefused.reason }); return; }
     // ingress-nginx with an allowed snippet in the location or server: raw nginx configuration decides.
     if (w.rule.nginxUndetermined) { Object.assign(res, { status: null, undetermined: w.rule.nginxUndetermined, reason: `${w.rule.nginxUndetermined} (Junction cannot tell the answer)` }); return; }
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);

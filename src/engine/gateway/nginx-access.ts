@@ -29,6 +29,10 @@ export type AccessOutcome = { refused: { status: number; reason: string } } | { 
 export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph, seenBy?: () => NginxSource | undefined): AccessOutcome {
   const by = `Ingress ${access.ingress}`;
   if (access.denied) return { refused: { status: 503, reason: `ingress-nginx denies the location of ${by} (${access.denied}): it answers 503` } };
+  // authtls/main.go Parse: GetAuthCertificate fails ("error obtaining certificate"): LocationDeniedError, the Ingress's locations answer 503.
+  if (access.clientCert && caMissing(graph, access.clientCert.ca)) {
+    return { refused: { status: 503, reason: `ingress-nginx denies the location of ${by}: its auth-tls-secret ${access.clientCert.ca} is not in the input (error obtaining certificate, LocationDenied): it answers 503` } };
+  }
   const ranges = access.block?.length || access.deny.length || access.allow;
   // The connection's source as the controller sees it (nginx-source.ts: a node's address behind its Service), then the realip module;
   // only source ranges read it (sourceRange finds nothing without them).
@@ -55,21 +59,31 @@ export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: Route
   return { notes };
 }
 
+/** A Secret `ca` ("namespace/name") missing from an input that has Secrets. */
+function caMissing(graph: RouteGraph, ca: string): boolean {
+  const [ns, name] = ca.split("/", 2);
+  return hasKind(graph, "", "Secret") && !hasObject(graph, "", "Secret", ns, name);
+}
+
 /**
  * ssl_verify_client on the host's server (auth-tls-secret, auth-tls-verify-client): with "on" a request without a
  * client certificate, or with one the CA Secret did not issue, gets nginx's 400 ("No required SSL certificate was
- * sent", "The SSL certificate error"); optional and optional_no_ca let it through, off checks nothing. A CA Secret
- * the input does not hold: the certificate is not checked.
+ * sent", "The SSL certificate error"); optional and optional_no_ca let it through, off checks nothing. A certificate
+ * Junction cannot check (the input holds no Secrets, or not the client's) leaves the answer undetermined (it was let
+ * through). A CA Secret missing from an input that has Secrets: nginxAccess.
  */
-export function nginxClientCertProblem(c: { ca: string; verify: string; ingress: string }, req: RouteRequest, graph: RouteGraph): string | undefined {
-  if (c.verify !== "on") return undefined;
+export function nginxClientCertProblem(c: { ca: string; verify: string; ingress: string }, req: RouteRequest, graph: RouteGraph): { status: number; reason: string } | { undetermined: string } | undefined {
+  const [ns, name] = c.ca.split("/", 2);
+  // (Its Secret missing: the Ingress's CertificateAuth is empty, no ssl_verify_client; nginxAccess denies its locations.)
+  if (c.verify !== "on" || caMissing(graph, c.ca)) return undefined;
   const by = `the server's ssl_verify_client on (auth-tls-secret ${c.ca} of Ingress ${c.ingress})`;
-  if (!req.clientCert) return `${by}: the request presents no client certificate, and nginx answers 400 (No required SSL certificate was sent)`;
-  const [ns, name] = c.ca.split("/", 2), [cns, cname] = req.clientCert.split("/", 2);
+  if (!req.clientCert) return { status: 400, reason: `${by}: the request presents no client certificate, and nginx answers 400 (No required SSL certificate was sent)` };
+  const [cns, cname] = req.clientCert.split("/", 2);
   const cas = findTlsMaterial(graph, "Secret", ns, name)?.certificates ?? [];
   const cert = findTlsMaterial(graph, "Secret", cns, cname)?.certificates[0];
-  if (!cas.length || !cert) return undefined;
-  return issuedBy(cert, cas) ? undefined : `${by}: the client certificate from ${req.clientCert} is not issued by its CA, and nginx answers 400 (The SSL certificate error)`;
+  if (!cas.length) return { undetermined: `${by}: nginx verifies the client certificate against that CA, whose certificate the input does not hold` };
+  if (!cert) return { undetermined: `${by}: nginx verifies the client certificate from ${req.clientCert}, which the input does not hold` };
+  return issuedBy(cert, cas) ? undefined : { status: 400, reason: `${by}: the client certificate from ${req.clientCert} is not issued by its CA, and nginx answers 400 (The SSL certificate error)` };
 }
 
 /**
