@@ -165,3 +165,26 @@ test("auth-tls-secret: a client certificate Junction cannot check is no answer (
   assert.equal(withCert(mtls + other, "/a", "http").status, 503, "over plain HTTP too: the location is denied");
   assert.equal(withCert(mtls + other, "/b").status, 200, "another Ingress's location of the host: no ssl_verify_client");
 });
+
+test("auth-secret and auth-tls-secret of another namespace deny the Ingress's locations (503) unless the controller sets allow-cross-namespace-resources (was 401/400 and 200 with credentials)", () => {
+  // auth/main.go Parse: "cross namespace usage of secrets is not allowed"; authtls/main.go Parse: "cross namespace
+  // secrets are not supported"; both LocationDeniedError unless AllowCrossNamespaceResources (config.go default false).
+  const ssl = { [N + "ssl-redirect"]: "false" };
+  const basic = ingress("basic", "b.example.com", "/", "Prefix", { ...ssl, [N + "auth-type"]: "basic", [N + "auth-secret"]: "auth/users" });
+  const mtls = ingress("mtls", "m.example.com", "/a", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "certs/ca" }) + ingress("plain", "m.example.com", "/b", "Prefix", ssl);
+  const ask = asker(basic + mtls);
+  const b = ask("b.example.com", "/", [["authorization", "Basic dTpw"]]);
+  assert.equal(b.status, 503, "was 200 with credentials");
+  assert.match(b.reason ?? "", /auth-secret auth\/users: cross namespace usage of secrets is not allowed/);
+  const m = ask("m.example.com", "/a", [], "https");
+  assert.equal(m.status, 503, "was 400: the location is denied");
+  assert.match(m.reason ?? "", /auth-tls-secret certs\/ca: cross namespace secrets are not supported/);
+  assert.equal(ask("m.example.com", "/b", [], "https").status, 200, "its CertificateAuth is empty: the server verifies nothing");
+  const allowed = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {allow-cross-namespace-resources: \"true\"}\n";
+  const ok = asker(basic + mtls + allowed);
+  assert.equal(ok("b.example.com", "/").status, 401, "allowed: the Secret is read, credentials asked for");
+  assert.equal(ok("m.example.com", "/a", [], "https").status, 400, "allowed: the server verifies client certificates");
+  // The Ingress's own namespace, written out or left empty ("/users": SplitMetaNamespaceKey), is no cross-namespace use.
+  const own = asker(ingress("own", "o.example.com", "/", "Prefix", { ...ssl, [N + "auth-type"]: "basic", [N + "auth-secret"]: "web/users" }));
+  assert.equal(own("o.example.com", "/").status, 401);
+});

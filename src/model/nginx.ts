@@ -91,6 +91,11 @@ export interface NginxControllerConfig {
   globalAuthUrl?: string;
   /** http-redirect-code (config.go default 308; configmap.go: 301, 302, 307 or 308): the status of the redirect to HTTPS. */
   httpRedirectCode?: number;
+  /**
+   * allow-cross-namespace-resources (config.go default false): without it an auth-secret or auth-tls-secret of another
+   * namespace than the Ingress's denies its locations (auth, authtls Parse: "cross namespace ... not", LocationDenied).
+   */
+  allowCrossNamespace?: true;
   /** allow-snippet-annotations (config.go default false): configuration-snippet and server-snippet are written into nginx.conf (else dropSnippetDirectives removes them). */
   allowSnippets?: true;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */

@@ -14,7 +14,7 @@ import { assembleRoutes, GatewayBuilder, nginxPassthrough, takePassthrough, tlsS
 import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
-import { changesAccess, withGlobalRanges } from "./nginx-annotations.js";
+import { changesAccess, crossNamespaceSecret, withGlobalRanges } from "./nginx-annotations.js";
 import { groupPaths, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
@@ -73,11 +73,16 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     // The settings of the controller serving the class (model/nginx-controller.ts ingressNginxOf).
     const global = g.ingressNginx ? ingressNginxOf(inv, g.className).config : undefined;
     if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`, r.source.nginx.enableGlobalAuth !== false);
+    for (const r of rules) {
+      const cross = g.ingressNginx ? crossNamespaceSecret(r.access ?? r.source.nginx.access, r.source.namespace, global) : undefined;
+      if (cross) { const a = (r.access ?? r.source.nginx.access)!; r.access = { ...a, denied: a.denied ?? cross }; }
+    }
     applyRuleFeatures(rules, report);
     if (options.scope === "class" && g.ingressNginx) {
       const snippets = ingressNginxOf(inv, g.className).config?.allowSnippets ? g.ingresses.find((i) => !i.nginx.canary && i.nginx.snippets?.server) : undefined;
       // controller.go createServers: `if servers[host].CertificateAuth.CAFileName == ""`: the first Ingress of the host with auth-tls.
-      const tlsAuth = g.ingresses.find((i) => !i.nginx.canary && i.nginx.access?.clientCert);
+      // (One whose auth-tls-secret is denied, another namespace's: an empty CertificateAuth.)
+      const tlsAuth = g.ingresses.find((i) => !i.nginx.canary && i.nginx.access?.clientCert && !crossNamespaceSecret({ ingress: "", deny: [], clientCert: i.nginx.access.clientCert }, i.namespace, global));
       for (const r of rules) {
         if (tlsAuth && g.host !== undefined) r.nginxClientCert = { ...tlsAuth.nginx.access!.clientCert!, ingress: `${tlsAuth.namespace}/${tlsAuth.name}` };
         r.fallback = defaultBackendOf(r, inv);

@@ -560,12 +560,27 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const code = data.get("http-redirect-code").string();
   const redirectCode = code !== undefined && /^[+-]?\d+$/.test(code) && [301, 302, 307, 308].includes(Number(code)) ? { httpRedirectCode: Number(code) } : {};
   if (code !== undefined && !redirectCode.httpRedirectCode) data.get("http-redirect-code").warn("invalid-value", `${JSON.stringify(code)} is not one of 301, 302, 307, 308: ingress-nginx redirects with 308`);
-  const tls = { ...globalAuth, ...redirectCode, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
+  const tls = { ...globalAuth, ...redirectCode, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
   return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),
       ...(proxyProtocol ? { proxyProtocol: true as const } : {}), ...(fullForwardedFor ? { fullForwardedFor: true as const } : {}), ...tls,
     } : undefined;
+}
+
+/**
+ * Why ingress-nginx denies the locations of an Ingress whose auth-secret or auth-tls-secret is another namespace's,
+ * under a controller without allow-cross-namespace-resources (config.go default false): auth/main.go Parse "cross
+ * namespace usage of secrets is not allowed", authtls/main.go Parse "cross namespace secrets are not supported", each a
+ * LocationDeniedError (503; authtls's CertificateAuth then empty: no ssl_verify_client from it).
+ */
+export function crossNamespaceSecret(access: NginxAccess | undefined, namespace: string, global: NginxControllerConfig | undefined): string | undefined {
+  if (!access || global?.allowCrossNamespace) return undefined;
+  // (SplitMetaNamespaceKey: an empty namespace is the Ingress's.)
+  const other = (ref: string | undefined) => { const ns = ref?.split("/", 2)[0]; return ns !== undefined && ns !== "" && ns !== namespace; };
+  if (other(access.basicAuth?.secret)) return `auth-secret ${access.basicAuth!.secret}: cross namespace usage of secrets is not allowed (allow-cross-namespace-resources is not true)`;
+  if (other(access.clientCert?.ca)) return `auth-tls-secret ${access.clientCert!.ca}: cross namespace secrets are not supported (allow-cross-namespace-resources is not true)`;
+  return undefined;
 }
 
 /** Whether withGlobalRanges changes any location's access checks: the ConfigMap sets a source range, block-cidrs or the real_ip module (annotations-risk-level does not). */
