@@ -101,3 +101,13 @@ test("a Service's trafficDistribution is one of three (validateServiceTrafficDis
     "in.yaml:4 spec.finalizers[2]: Invalid value: \"cleanup\": name is neither a standard finalizer name nor is it fully qualified (write a domain-prefixed name such as example.com/cleanup, or kubernetes, orphan or foregroundDeletion)",
   ]);
 });
+
+test("an annotation's key is a qualified name in any case (apimachinery ValidateAnnotations: IsQualifiedName(strings.ToLower(k)))", () => {
+  const ns = (annotations: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations: {${annotations}}\n`;
+  assert.deepEqual(errorsOf(ns("Example.COM/Owner: team, Foo_Bar: x, kubectl.kubernetes.io/last-applied-configuration: '{}'")), []);
+  assert.deepEqual(errorsOf(ns("'owner team': x, a/b/c: x")), [
+    "in.yaml:5 metadata.annotations.owner team: Invalid value: \"owner team\": an annotation's key is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; any case); the API server refuses the object",
+    "in.yaml:5 metadata.annotations.a/b/c: Invalid value: \"a/b/c\": an annotation's key is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; any case); the API server refuses the object",
+  ]);
+  assert.equal(errorsOf(ns(`example.com/${"k".repeat(64)}: x`)).length, 1);
+});

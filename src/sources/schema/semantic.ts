@@ -329,14 +329,38 @@ const annotationsSize: Rule = (root) => {
   if (size > ANNOTATIONS_SIZE_LIMIT) a.error("too-long", `Too long: annotations total ${size} bytes; may not be more than ${ANNOTATIONS_SIZE_LIMIT} bytes (the API server's limit)`);
 };
 
-/** A cheap bound (a UTF-16 unit is at most 3 UTF-8 bytes): most objects skip the exact count. */
-function mayHaveLargeAnnotations(obj: Record<string, unknown>): boolean {
+/**
+ * apimachinery ValidateAnnotations: each key, lowercased, is a qualified name (IsQualifiedName(
+ * strings.ToLower(k)): `Example.COM/Key` is one, `my key` or `a/b/c` not). The API server refuses
+ * the object otherwise (it was read).
+ */
+const annotationKeys: Rule = (root) => {
+  const a = root.get("metadata").get("annotations");
+  for (const k of Object.keys(a.value as object)) {
+    const e = labelKeyError(k.toLowerCase());
+    if (e) a.get(k).error("invalid-annotation", `Invalid value: ${JSON.stringify(k)}: an annotation's key is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; any case); the API server refuses the object`);
+  }
+};
+
+/** A qualified name in any case, its lengths aside: the keys annotationKeys need not look at again. */
+const PLAIN_ANNOTATION_KEY = /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[a-z0-9](?:[-a-z0-9_.]*[a-z0-9])?$/i;
+
+/**
+ * What the annotations rules must look at, in one pass over an object's annotations: a cheap bound
+ * of their size (a UTF-16 unit is at most 3 UTF-8 bytes; most objects skip the exact count), and a
+ * key that may not be a qualified name.
+ */
+function annotationsToCheck(obj: Record<string, unknown>): { large: boolean; keys: boolean } | undefined {
   const md = obj.metadata as Record<string, unknown> | undefined;
   const a = md !== null && typeof md === "object" ? md.annotations : undefined;
-  if (a === null || typeof a !== "object") return false;
-  let chars = 0;
-  for (const [k, v] of Object.entries(a)) chars += k.length + (typeof v === "string" ? v.length : 0);
-  return chars * 3 > ANNOTATIONS_SIZE_LIMIT;
+  if (a === null || typeof a !== "object" || Array.isArray(a)) return undefined;
+  let chars = 0, keys = false;
+  for (const k in a) {
+    const v = (a as Record<string, unknown>)[k];
+    chars += k.length + (typeof v === "string" ? v.length : 0);
+    if (!keys && (k.length > 63 || !PLAIN_ANNOTATION_KEY.test(k))) keys = true;
+  }
+  return { large: chars * 3 > ANNOTATIONS_SIZE_LIMIT, keys };
 }
 
 /** The API groups of the built-in kinds Junction reads (validated by pkg/apis/core/validation ValidateObjectMeta). */
@@ -601,7 +625,9 @@ const RULE_KINDS = new Set(Object.keys(RULES).map((k) => k.slice(k.indexOf("/") 
 /** The rules every object may need, each only where a cheap look says so. */
 function commonRules(raw: RawObject, group: string): Rule[] {
   const out: Rule[] = [];
-  if (mayHaveLargeAnnotations(raw.obj)) out.push(annotationsSize);
+  const annotations = annotationsToCheck(raw.obj);
+  if (annotations?.large) out.push(annotationsSize);
+  if (annotations?.keys) out.push(annotationKeys);
   if (hasFinalizers(raw.obj)) out.push(finalizers(BUILT_IN_GROUPS.has(group)));
   const at = BUILT_IN_GROUPS.has(group) ? POD_SPEC[raw.kind] : undefined;
   if (at && mayRepeatNames(raw.obj, at)) out.push(podSpecNames(at));
