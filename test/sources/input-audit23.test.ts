@@ -110,4 +110,7 @@ test("an annotation's key is a qualified name in any case (apimachinery Validate
     "in.yaml:5 metadata.annotations.a/b/c: Invalid value: \"a/b/c\": an annotation's key is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; any case); the API server refuses the object",
   ]);
   assert.equal(errorsOf(ns(`example.com/${"k".repeat(64)}: x`)).length, 1);
+  // ValidatePodTemplateSpec: a template's annotations as well.
+  const deployment = `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: a}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}, annotations: {'sidecar inject': 'true'}}\n    spec: {containers: [{name: c, image: i}]}\n`;
+  assert.deepEqual(errorsOf(deployment), ["in.yaml:7 spec.template.metadata.annotations.sidecar inject: Invalid value: \"sidecar inject\": an annotation's key is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; any case); the API server refuses the object"]);
 });

@@ -101,6 +101,14 @@ const templateRestart = (at: readonly string[], allowed: readonly string[]): Rul
 const TEMPLATE = ["spec", "template", "spec"], JOB_TEMPLATE = ["spec", "jobTemplate", "spec", "template", "spec"];
 const ALWAYS = ["Always"], JOB_POLICIES = ["OnFailure", "Never"];
 
+const METADATA = ["metadata"];
+
+/** The value at `at` in `obj`, if there is one. */
+function valueAt(obj: unknown, at: readonly string[]): unknown {
+  for (const k of at) obj = obj !== null && typeof obj === "object" ? (obj as Record<string, unknown>)[k] : undefined;
+  return obj;
+}
+
 /** The field at `at` under `root`. */
 function fieldAt(root: Field, at: readonly string[]): Field {
   let f = root;
@@ -334,8 +342,8 @@ const annotationsSize: Rule = (root) => {
  * strings.ToLower(k)): `Example.COM/Key` is one, `my key` or `a/b/c` not). The API server refuses
  * the object otherwise (it was read).
  */
-const annotationKeys: Rule = (root) => {
-  const a = root.get("metadata").get("annotations");
+const annotationKeys = (metadata: readonly string[]): Rule => (root) => {
+  const a = fieldAt(root, metadata).get("annotations");
   for (const k of Object.keys(a.value as object)) {
     const e = labelKeyError(k.toLowerCase());
     if (e) a.get(k).error("invalid-annotation", `Invalid value: ${JSON.stringify(k)}: an annotation's key is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; any case); the API server refuses the object`);
@@ -350,9 +358,8 @@ const PLAIN_ANNOTATION_KEY = /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?
  * of their size (a UTF-16 unit is at most 3 UTF-8 bytes; most objects skip the exact count), and a
  * key that may not be a qualified name.
  */
-function annotationsToCheck(obj: Record<string, unknown>): { large: boolean; keys: boolean } | undefined {
-  const md = obj.metadata as Record<string, unknown> | undefined;
-  const a = md !== null && typeof md === "object" ? md.annotations : undefined;
+function annotationsToCheck(md: unknown): { large: boolean; keys: boolean } | undefined {
+  const a = md !== null && typeof md === "object" ? (md as Record<string, unknown>).annotations : undefined;
   if (a === null || typeof a !== "object" || Array.isArray(a)) return undefined;
   let chars = 0, keys = false;
   for (const k in a) {
@@ -625,11 +632,16 @@ const RULE_KINDS = new Set(Object.keys(RULES).map((k) => k.slice(k.indexOf("/") 
 /** The rules every object may need, each only where a cheap look says so. */
 function commonRules(raw: RawObject, group: string): Rule[] {
   const out: Rule[] = [];
-  const annotations = annotationsToCheck(raw.obj);
+  const annotations = annotationsToCheck(raw.obj.metadata);
   if (annotations?.large) out.push(annotationsSize);
-  if (annotations?.keys) out.push(annotationKeys);
+  if (annotations?.keys) out.push(annotationKeys(METADATA));
   if (hasFinalizers(raw.obj)) out.push(finalizers(BUILT_IN_GROUPS.has(group)));
   const at = BUILT_IN_GROUPS.has(group) ? POD_SPEC[raw.kind] : undefined;
+  // ValidatePodTemplateSpec: a template's annotations too.
+  if (at && at.length > 1) {
+    const template = [...at.slice(0, -1), "metadata"];
+    if (annotationsToCheck(valueAt(raw.obj, template))?.keys) out.push(annotationKeys(template));
+  }
   if (at && mayRepeatNames(raw.obj, at)) out.push(podSpecNames(at));
   if (at && mayLackContainers(raw.obj, at)) out.push(podSpecRequired(at));
   if (at && mayBreakPodFields(raw.obj, at)) out.push(podSpecFields(at));
