@@ -100,6 +100,10 @@ test("a Service's trafficDistribution is one of three (validateServiceTrafficDis
   assert.deepEqual(errorsOf("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nspec: {finalizers: [kubernetes, example.com/keep, cleanup]}\n"), [
     "in.yaml:4 spec.finalizers[2]: Invalid value: \"cleanup\": name is neither a standard finalizer name nor is it fully qualified (write a domain-prefixed name such as example.com/cleanup, or kubernetes, orphan or foregroundDeletion)",
   ]);
+  // ValidateNamespace runs validateFinalizerName on each of spec.finalizers, not ValidateFinalizers'
+  // orphan/foregroundDeletion conflict (metadata's only): the API server takes these.
+  assert.deepEqual(errorsOf("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nspec: {finalizers: [orphan, foregroundDeletion]}\n"), []);
+  assert.equal(errorsOf("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, finalizers: [orphan, foregroundDeletion]}\n").length, 1, "metadata's are still refused");
 });
 
 test("an annotation's key is a qualified name in any case (apimachinery ValidateAnnotations: IsQualifiedName(strings.ToLower(k)))", () => {

@@ -384,7 +384,7 @@ const STANDARD_FINALIZERS = new Set(["kubernetes", "orphan", "foregroundDeletion
  * refuses an object that breaks them: it does not exist.
  */
 const finalizers = (builtIn: boolean, at: readonly string[] = ["metadata", "finalizers"]): Rule => (root) => {
-  const f = fieldAt(root, at);
+  const f = fieldAt(root, at), metadata = at[0] === "metadata";
   const list = f.list() ?? [];
   const seen = new Set<unknown>();
   for (const item of list) {
@@ -394,7 +394,8 @@ const finalizers = (builtIn: boolean, at: readonly string[] = ["metadata", "fina
     if (labelKeyError(v) !== undefined) item.error("invalid-finalizer", `Invalid value: ${JSON.stringify(v)}: a finalizer is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric)`);
     else if (builtIn && !v.includes("/") && !STANDARD_FINALIZERS.has(v)) item.error("invalid-finalizer", `Invalid value: ${JSON.stringify(v)}: name is neither a standard finalizer name nor is it fully qualified (write a domain-prefixed name such as example.com/${v}, or kubernetes, orphan or foregroundDeletion)`);
   }
-  if (seen.has("orphan") && seen.has("foregroundDeletion")) f.error("invalid-finalizer", "Invalid value: finalizer orphan and foregroundDeletion cannot be both set");
+  // (ValidateFinalizers' conflict check is metadata's: ValidateNamespace runs only validateFinalizerName on spec.finalizers.)
+  if (metadata && seen.has("orphan") && seen.has("foregroundDeletion")) f.error("invalid-finalizer", "Invalid value: finalizer orphan and foregroundDeletion cannot be both set");
 };
 
 function hasFinalizers(obj: Record<string, unknown>): boolean {
