@@ -101,7 +101,7 @@ export class L7Authorizer implements Authorizer {
     return this.engine.authorize(hop).layers.map(decision);
   }
 
-  /** The RBAC of an Istio gateway's pod `gateway` for the request it takes from `client` on its listener `port` (L7Engine.istioGateway); `clientUnknown`: why the client's address is not known. */
+  /** The RBAC of an Istio gateway's pod `gateway` for the request it takes from `client` on its listener `port` (L7Engine.istioGateway). */
   atIstioGateway(client: Peer, gateway: Endpoint, port: number, http: Hop["http"], clientUnknown?: string): AuthorizationDecision | undefined {
     const inv = this.policies.inventory;
     const hop: Hop = { client: end(inv, client), server: { endpoint: gateway, proxy: "istio-sidecar" }, port, ...(http ? { http } : {}), ...(clientUnknown ? { clientUnknown } : {}) };

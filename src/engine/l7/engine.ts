@@ -9,7 +9,7 @@ import { istioSettingsOf, istioTrustDomainOf, type IstioAuthorization, type Isti
 import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision, ProxyKind } from "./hop.js";
-import { AttachedPolicies, IstioPolicies, attachedToWaypoint, gatewayClient, istioAuthorize, istioAuthorizeUnknownPeer, istioEnforcer, istioPoint, istioWaypointPolicies, istioWaypointSettings, type IstioPoint } from "./istio.js";
+import { AttachedPolicies, IstioPolicies, attachedToWaypoint, gatewayClient, istioAuthorize, istioEnforcer, istioPoint, istioWaypointPolicies, istioWaypointSettings, type IstioPoint } from "./istio.js";
 import { withJwt } from "./jwt.js";
 import { bypassed, linkerdAuthorize, linkerdBypass, linkerdClientBypass, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
@@ -139,8 +139,7 @@ export class L7Engine {
  * `jwt`, engine/l7/jwt.ts) before its RBAC; a TCP chain has no HTTP filters.
  */
 function istioDecide(hop: Hop, jwt: readonly IstioRequestAuthentication[], policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers: MeshSettings["istioExtensionProviders"]): LayerDecision {
-  // (hop.clientUnknown: an Istio gateway's peer the input does not hold, atIstioGateway.)
-  const authorize = (x: Attributes) => (hop.clientUnknown ? istioAuthorizeUnknownPeer(hop, policies, point, x, where, hop.clientUnknown, providers) : istioAuthorize(hop, policies, point, x, where, providers));
+  const authorize = (x: Attributes) => istioAuthorize(hop, policies, point, x, where, providers);
   return point === "sidecar-http" || point === "waypoint" ? withJwt(hop, jwt, a, istioEnforcer(point, where), authorize) : authorize(a);
 }
 
@@ -197,7 +196,7 @@ export function attributesOf(hop: Hop, identity: PeerIdentity | undefined, norma
   return {
     ...(identity ? { identity } : {}), ...(sourceIp ? { sourceIp, remoteIp: sourceIp } : {}), ...(destinationIp ? { destinationIp } : {}),
     destinationPort: hop.port, ...(sni ? { sni } : {}), ...(hop.http ? { http: httpAttributes(hop.http, normalize, ciliumNormalize, istioMode) } : {}),
-    ...(hop.http?.forwardedUnknown ? { remoteUnknown: hop.http.forwardedUnknown } : {}),
+    ...(hop.http?.forwardedUnknown ? { remoteUnknown: hop.http.forwardedUnknown } : {}), ...(hop.clientUnknown ? { peerUnknown: hop.clientUnknown } : {}),
   };
 }
 
