@@ -175,7 +175,7 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const sidecar = istioSidecarClient(w);
   const scope = sidecar && istioSidecarScope(w.ctx.inv.mesh, sidecar);
   const imports = scope && ((namespace: string) => scopeImportsRoutes(scope, namespace, serviceRegistryHost(s, sp)));
-  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}), ...(ambient?.waypoint ? { waypoint: ambient.waypoint } : {}), ...(imports ? { imports } : {}) }, hostHeaderRequest(w.req), w.res);
+  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}), ...(ambient?.waypoint ? { waypoint: ambient.waypoint } : {}), ...(imports ? { imports } : {}), ...(sidecar ? { pod: sidecar } : {}) }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     const refused = proxy === "istio" ? w.ctx.mesh.istioRefusedAt({ service: s, port: sp }) : undefined;
     const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}${refused ? ` that the proxy reads: ${refused}` : ""}`;
