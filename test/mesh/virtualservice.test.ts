@@ -197,3 +197,40 @@ test("retries: a route's `retries` (retryOn 5xx) retries a 503; without, Istio's
   assert.equal((await ask(route("") + mesh, flaky)).status, 200);
   assert.equal((await ask(route("{attempts: 0}") + mesh, flaky)).status, 503);
 });
+
+test("a VirtualService for a ServiceEntry's host routes the sidecar's requests to it: /api to a cluster Service, the rest to the entry, a path of neither 404 (was: straight to the entry)", async () => {
+  const entry = "---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: partner, namespace: web}\nspec: {hosts: [partner.example.com], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: DNS}\n";
+  const yaml = WORLD + entry + vs("web", "partner", `  hosts: [partner.example.com]
+  http:
+  - match: [{uri: {prefix: /api}}]
+    route: [{destination: {host: api-v2.shop.svc.cluster.local}}]
+  - match: [{uri: {prefix: /pub}}]
+    route: [{destination: {host: partner.example.com}}]`);
+  const api = await ask(yaml, "GET http://partner.example.com/api/x");
+  assert.equal(api.route, "VirtualService web/partner");
+  assert.match(endpointOf(api) ?? "", /api-v2/);
+  const pub = await ask(yaml, "GET http://partner.example.com/pub");
+  assert.equal(pub.rule, 1);
+  assert.match(JSON.stringify(pub), /ServiceEntry web\/partner/);
+  assert.equal((await ask(yaml, "GET http://partner.example.com/other")).status, 404);
+});
+
+test("a delegate VirtualService: its routes replace the root's delegating route, matches merged (a conflicting one dropped); not exported to the root's namespace: the route is dropped", async () => {
+  const root = vs("shop", "api", `  hosts: [api]
+  http:
+  - match: [{uri: {prefix: /shop}}]
+    delegate: {name: team, namespace: web}`);
+  const team = (exportTo = "") => vs("web", "team", `${exportTo}  http:
+  - match: [{uri: {prefix: /shop/v2}}]
+    route: [{destination: {host: api.shop.svc.cluster.local, subset: v2}}]
+  - match: [{uri: {prefix: /other}}]
+    route: [{destination: {host: api.shop.svc.cluster.local, subset: v2}}]
+  - route: [{destination: {host: api.shop.svc.cluster.local, subset: v1}}]`);
+  const yaml = WORLD + subsets() + root + team();
+  const v2 = await ask(yaml, "GET http://api.shop/shop/v2/x");
+  assert.equal(v2.route, "VirtualService shop/api");
+  assert.match(endpointOf(v2) ?? "", /api-v2/);
+  assert.match(endpointOf(await ask(yaml, "GET http://api.shop/shop/a")) ?? "", /api-v1/);
+  assert.equal((await ask(yaml, "GET http://api.shop/other")).status, 404, "the delegate's /other conflicts with the root's /shop: dropped");
+  assert.equal((await ask(WORLD + subsets() + root + team("  exportTo: [web]\n"), "GET http://api.shop/shop/a")).route, undefined, "not exported to shop: the root has no routes left");
+});

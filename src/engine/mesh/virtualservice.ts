@@ -7,7 +7,7 @@
 // destinations as backendRefs, a subset's endpoints picked by its DestinationRule's labels), so the
 // walk after routing (walk/mesh-entry.ts afterRoutes) serves the backend it picked as any route's.
 
-import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
+import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { MeshSettings } from "../../model/mesh.js";
 import type { IstioDestination, IstioHeaderOps, IstioHttpMatch, IstioHttpRoute, IstioStringMatch, IstioVirtualService } from "../../model/mesh.js";
@@ -167,10 +167,12 @@ const describe = (m: IstioStringMatch) => (m.kind === "present" ? "present" : `$
  * The route shape of a VirtualService: one rule per `http` route, `VirtualService NS/NAME` (routeKey),
  * each destination a backendRef named by its Service (`NS/NAME subset S`) or its host.
  */
-function lowered(inv: Inventory, vs: IstioVirtualService): Route {
+function lowered(inv: Inventory, vs: IstioVirtualService, listenerPort: number): Route {
   const named = (d: IstioDestination) => {
     const s = inv.services.find((x) => serviceHost(x) === d.host);
-    return { namespace: s?.namespace ?? vs.namespace, name: `${s?.name ?? d.host}${d.subset ? ` subset ${d.subset}` : ""}` };
+    // GetDestinationCluster: the destination's port, else the Service's only one, else the listener's.
+    const port = d.port ?? (s?.ports.length === 1 ? s.ports[0].port : listenerPort);
+    return { namespace: s?.namespace ?? vs.namespace, name: `${s?.name ?? d.host}${d.subset ? ` subset ${d.subset}` : ""}`, port };
   };
   return {
     kind: "HTTPRoute", group: ISTIO_NETWORKING_GROUP, namespace: vs.namespace, name: vs.name, generation: 1, ...(vs.created !== undefined ? { created: vs.created } : {}), order: vs.order,
@@ -178,7 +180,7 @@ function lowered(inv: Inventory, vs: IstioVirtualService): Route {
     rules: vs.http.map((h): RouteRule => ({
       index: h.index, ...(h.name ? { name: h.name } : {}), matches: [], filters: [],
       // processDestination: one destination takes every request whatever its weight; of several, those of weight 0 get none.
-      backends: h.route.map((d) => ({ group: CORE_GROUP, kind: "Service", ...named(d), port: d.port, weight: h.route.length === 1 ? 1 : d.weight, filters: [] })),
+      backends: h.route.map((d) => ({ group: CORE_GROUP, kind: "Service", ...named(d), weight: h.route.length === 1 ? 1 : d.weight, filters: [] })),
     })),
   };
 }
@@ -198,7 +200,8 @@ function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestina
   const noCluster = (why: string): ResolvedBackend => ({ ref, name: d.host, failure: { status: 503, message: `${why}: the sidecar has no cluster ${cluster(d.port ?? listenerPort)} and Envoy answers 503 (cluster not found, NC)` } });
   if (!service) {
     const entry = inv.mesh.istio.serviceEntries.find((e) => e.hosts.includes(d.host));
-    if (entry) return { ref, name: `ServiceEntry ${entry.namespace}/${entry.name}`, serviceEntry: entry };
+    if (entry) return entry.ports.some((p) => p.number === ref.port) ? { ref: { ...ref, name: d.host }, name: `ServiceEntry ${entry.namespace}/${entry.name}`, serviceEntry: entry }
+      : noCluster(`ServiceEntry ${entry.namespace}/${entry.name} has no port ${ref.port}`);
     return noCluster(`no Service or ServiceEntry has the host ${d.host}`);
   }
   const port = d.port ?? (service.ports.length === 1 ? service.ports[0].port : listenerPort);
@@ -219,9 +222,85 @@ function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestina
 /** What one VirtualService gives a sidecar at a Service port: its routes for the proxy, and its lowering to apply them. */
 export interface SidecarVirtualHost { vs: IstioVirtualService; programmed: Programmed[]; state: MeshRouteState }
 
+/**
+ * A root VirtualService with its `delegate` routes replaced by the delegates' routes
+ * (virtualservice_controller.go: the delegate, `delegate.namespace` else the root's, must exist and
+ * be exported to the root's namespace, else the route is dropped; model/virtualservice.go
+ * MergeHTTPRoutes: each delegate route's matches merged with the root route's, a delegate route whose
+ * match conflicts with every root match dropped (hasConflict), the root's rewrite, timeout, retries,
+ * fault, mirrors, headers where the delegate sets none). The merged routes are numbered anew.
+ */
+export function withDelegates(inv: Inventory, vs: IstioVirtualService): IstioVirtualService {
+  if (!vs.http.some((h) => h.delegate)) return vs;
+  const out: IstioHttpRoute[] = [];
+  for (const h of vs.http) {
+    if (!h.delegate) { out.push(h); continue; }
+    const ns = h.delegate.namespace ?? vs.namespace;
+    const d = inv.mesh.istio.virtualServices.find((x) => x.namespace === ns && x.name === h.delegate!.name && !x.hosts.length);
+    const to = d && exportedTo(d);
+    if (!d || (to !== "public" && !to!.has(vs.namespace))) continue;
+    for (const sub of d.http) {
+      const matches = mergeMatches(h.matches, sub.matches);
+      if (!matches) continue;
+      out.push({
+        ...sub, name: sub.name && h.name ? `${h.name}-${sub.name}` : sub.name ?? h.name, matches,
+        rewrite: sub.rewrite ?? h.rewrite, directResponse: sub.directResponse ?? h.directResponse, timeoutMs: sub.timeoutMs ?? h.timeoutMs,
+        retries: sub.retries ?? h.retries, fault: sub.fault ?? h.fault, mirrors: sub.mirrors.length ? sub.mirrors : h.mirrors, headers: sub.headers ?? h.headers,
+      });
+    }
+  }
+  return { ...vs, http: out.map((h, index) => ({ ...h, index })) };
+}
+
+/** mergeHTTPMatchRequests: every delegate match merged with each root match it does not conflict with; undefined when one conflicts with all. */
+function mergeMatches(root: readonly IstioHttpMatch[], sub: readonly IstioHttpMatch[]): IstioHttpMatch[] | undefined {
+  if (!root.length) return [...sub];
+  if (!sub.length) return [...root];
+  const out: IstioHttpMatch[] = [];
+  for (const m of sub) {
+    const ok = root.filter((r) => !matchConflict(r, m));
+    if (!ok.length) return undefined;
+    for (const r of ok) {
+      const merge = <T>(a: readonly [string, T][], b: readonly [string, T][]) => [...new Map([...a, ...b])];
+      out.push({
+        ...m, name: m.name && r.name ? `${r.name}-${m.name}` : m.name ?? r.name, uri: m.uri ?? r.uri, scheme: m.scheme ?? r.scheme, method: m.method ?? r.method, authority: m.authority ?? r.authority,
+        headers: merge(r.headers, m.headers), withoutHeaders: merge(r.withoutHeaders, m.withoutHeaders), queryParams: merge(r.queryParams, m.queryParams),
+        port: m.port ?? r.port, sourceLabels: { ...r.sourceLabels, ...m.sourceLabels }, sourceNamespace: m.sourceNamespace ?? r.sourceNamespace, gateways: m.gateways.length ? m.gateways : r.gateways,
+      });
+    }
+  }
+  return out;
+}
+
+/** hasConflict: the delegate's match is not within the root's (stringMatchConflict per field, ignoreUriCase, port, sourceNamespace, sourceLabels). */
+function matchConflict(root: IstioHttpMatch, leaf: IstioHttpMatch): boolean {
+  const pairs: [IstioStringMatch | undefined, IstioStringMatch | undefined][] = [[root.uri, leaf.uri], [root.scheme, leaf.scheme], [root.method, leaf.method], [root.authority, leaf.authority]];
+  const get = (list: readonly [string, IstioStringMatch][], k: string) => list.find(([n]) => n === k)?.[1];
+  for (const [k, v] of leaf.headers) pairs.push([get(root.headers, k), v]);
+  for (const [k, v] of leaf.withoutHeaders) pairs.push([get(root.withoutHeaders, k), v]);
+  for (const [k, v] of leaf.queryParams) pairs.push([get(root.queryParams, k), v]);
+  if (pairs.some(([r, l]) => stringConflict(r, l))) return true;
+  if (root.ignoreUriCase !== leaf.ignoreUriCase) return true;
+  if (root.port && leaf.port && root.port !== leaf.port) return true;
+  if (root.sourceNamespace && leaf.sourceNamespace !== root.sourceNamespace) return true;
+  return Object.entries(leaf.sourceLabels ?? {}).some(([k, v]) => root.sourceLabels?.[k] !== undefined && root.sourceLabels[k] !== v);
+}
+
+/** stringMatchConflict: a regex on either side conflicts with anything; exact within exact (equal) or prefix; prefix within prefix. */
+function stringConflict(root: IstioStringMatch | undefined, leaf: IstioStringMatch | undefined): boolean {
+  if (!root || !leaf) return false;
+  const value = (m: IstioStringMatch) => (m.kind === "present" ? "" : m.value);
+  // (A regex "*", a present match, is a regex to it.)
+  if (root.kind === "regex" || leaf.kind === "regex" || root.kind === "present" || leaf.kind === "present") return true;
+  if (root.kind === "exact" && value(root)) return !(leaf.kind === "exact" && value(leaf) === value(root));
+  if (root.kind === "prefix" && value(root)) return !((leaf.kind === "prefix" || leaf.kind === "exact") && value(leaf).startsWith(value(root)));
+  return true;
+}
+
 /** The lowered VirtualService with its destinations resolved for the client (MeshRouteState, so the walk serves the backend it picks). */
-export function virtualHost(inv: Inventory, index: BackendIndex, vs: IstioVirtualService, port: number, client: VsClient): SidecarVirtualHost {
-  const route = lowered(inv, vs);
+export function virtualHost(inv: Inventory, index: BackendIndex, root: IstioVirtualService, port: number, client: VsClient): SidecarVirtualHost {
+  const vs = withDelegates(inv, root);
+  const route = lowered(inv, vs, port);
   const backends = new Map<BackendRef, ResolvedBackend>();
   route.rules.forEach((rule, i) => rule.backends.forEach((ref, j) => backends.set(ref, destinationBackend(inv, index, vs.http[i].route[j], ref, port, client))));
   return { vs, programmed: programmed(vs, port, client.pod), state: { route, parents: [], egressParents: [], entryParents: [], backends, dropped: new Map() } };
@@ -391,18 +470,18 @@ function redirect(r: NonNullable<IstioHttpRoute["redirect"]>, chosen: Programmed
  * within the public list, where pilot's own are). Undefined: none of the user's takes the host
  * before the Gateway API's (or none at all): the caller routes as before.
  */
-export function sidecarUserVirtualHost(inv: Inventory, index: BackendIndex, s: Service, sp: ServicePort, client: VsClient, gatewayVss: readonly IstioMeshVirtualService[], imports?: (namespace: string) => boolean): { vh: SidecarVirtualHost; shadowed: string[] } | undefined {
+export function sidecarUserVirtualHost(inv: Inventory, index: BackendIndex, host: string, port: number, client: VsClient, gatewayVss: readonly IstioMeshVirtualService[], imports?: (namespace: string) => boolean): { vh: SidecarVirtualHost; shadowed: string[] } | undefined {
   const ns = client.pod.namespace ?? "";
-  const users = userVirtualServices(inv, serviceHost(s), ns, imports);
+  const users = userVirtualServices(inv, host, ns, imports);
   // The public list: the client namespace's Gateway API VirtualServices (gwMatch) first, then every public one by age.
   const gwFirst = gatewayVss.some((v) => v.namespace === ns);
   const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
   const shadowed: string[] = [];
   for (const u of users) {
     if (u.list === 2 && (gwFirst || gatewayVss.some((g) => pilotConfigOrder(g, meta(u.vs)) < 0))) return undefined;
-    const vh = virtualHost(inv, index, u.vs, sp.port, client);
+    const vh = virtualHost(inv, index, u.vs, port, client);
     if (vh.programmed.length) return { vh, shadowed };
-    shadowed.push(`VirtualService ${u.vs.namespace}/${u.vs.name} has no route for this sidecar on port ${sp.port} (its matches' port, sourceLabels or sourceNamespace leave none)`);
+    shadowed.push(`VirtualService ${u.vs.namespace}/${u.vs.name} has no route for this sidecar on port ${port} (its matches' port, sourceLabels or sourceNamespace leave none)`);
   }
   return undefined;
 }
