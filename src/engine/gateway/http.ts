@@ -29,6 +29,7 @@ import { isPreflight, originAllowed } from "./cors.js";
 import { securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
 import { clientAddress, http10Error, listenerTranslationErrors, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
+import { envoyGatewayPeer, NO_CLIENT } from "./peer.js";
 
 /** Where an HTTP request arrived: the routes attached there and what the filters need to know of the place. */
 export interface HttpContext {
@@ -61,6 +62,8 @@ export interface HttpContext {
   securityPolicy?: { effective: (route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined; index: SecurityPolicyIndex };
   /** The Envoy Gateway ClientTrafficPolicy of the listener (the client address Envoy reads: client-policy.ts). */
   clientPolicy?: EffectiveClientPolicy;
+  /** The connection's source Envoy sees for the request's client (Envoy Gateway: peer.ts envoyGatewayPeer); `seen` says why when it is not the client. */
+  peer?: (client: Address | undefined) => ClientAddress & { seen?: string };
   /** Its http1.http10.useDefaultHost error on this listener (client-policy.ts http10Error). */
   clientPolicyHttp1?: string;
   /** A RequestHeaderModifier's Host is the upstream authority (a mesh client's Istio or Linkerd proxy: filters.ts FilterContext.hostToAuthority). */
@@ -82,7 +85,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies } } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
-    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const } : {}),
+    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const, peer: (client: Address | undefined) => envoyGatewayPeer(engine.inv, engine.index, l.gateway, client, l.listener.port) } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port) } : {}),
   };
 }
@@ -219,12 +222,14 @@ const conflictNote = (kind: string, p: { conflicted: string[]; target: string; u
  */
 function clientOf(ctx: HttpContext, req: RouteRequest, res: RouteResult): ClientAddress {
   const p = ctx.clientPolicy;
-  if (!p) return req.clientAddress ? { address: req.clientAddress } : {};
+  const { seen, ...peer } = ctx.peer ? ctx.peer(req.clientAddress) : req.clientAddress ? { address: req.clientAddress } : { unknown: NO_CLIENT };
+  if (seen) res.steps.push({ stage: "policy", outcome: seen, detail: { peer: formatAddress(peer.address!) } });
+  if (!p) return peer;
   const who = `ClientTrafficPolicy ${p.policy.namespace}/${p.policy.name}`;
   if (p.conflicted.length) res.steps.push({ stage: "policy", outcome: conflictNote("ClientTrafficPolicy", p), detail: { conflicted: p.conflicted } });
   if (p.passedOver) res.steps.push({ stage: "policy", outcome: p.passedOver });
   if (p.refused) res.steps.push({ stage: "policy", outcome: `${who} targets ${p.target} but Envoy Gateway does not apply it there: ${p.refused}`, detail: { refused: p.refused } });
-  const client = clientAddress(p, req);
+  const client = clientAddress(p, req, peer);
   if (client.address && client.via) res.steps.push({ stage: "policy", outcome: `the client address Envoy reads is ${formatAddress(client.address)} (${client.via})`, detail: { clientAddress: formatAddress(client.address) } });
   return client;
 }
