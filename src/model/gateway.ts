@@ -203,6 +203,10 @@ export interface SecurityPolicy extends ObjectMeta {
  * a request gets: the client address Envoy reads (clientIPDetection, proxy protocol), which a rate
  * limit's sourceCIDR matches, and the 403 a failClosed custom header gives (engine/gateway/client-policy.ts).
  */
+/** ClientTrafficPolicy path.escapedSlashesAction (api/v1alpha1 PathEscapedSlashAction; Envoy's path_with_escaped_slashes_action). */
+export type EscapedSlashesAction = "KeepUnchanged" | "RejectRequest" | "UnescapeAndForward" | "UnescapeAndRedirect";
+export const ESCAPED_SLASHES_ACTIONS: readonly EscapedSlashesAction[] = ["KeepUnchanged", "RejectRequest", "UnescapeAndForward", "UnescapeAndRedirect"];
+
 export interface ClientTrafficPolicy extends ObjectMeta {
   /** spec.targetRefs (or the deprecated targetRef), in the policy's namespace: Gateway or ListenerSet, a listener with sectionName. */
   targets: BackendTrafficPolicy["targets"];
@@ -216,6 +220,8 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   clientIP?: { xff?: { hops?: number; trusted?: Cidr[]; noAppend?: true }; header?: { name: string; failClosed: boolean }; direct?: true };
   /** spec.proxyProtocol (or the deprecated enableProxyProtocol: true): the listener reads a PROXY protocol header; `optional`: connections without one are accepted. */
   proxyProtocol?: { optional: boolean };
+  /** spec.path (PathSettings): escapedSlashesAction and disableMergeSlashes, where set (translatePathSettings leaves the listener's defaults otherwise). */
+  path?: { escapedSlashesAction?: EscapedSlashesAction; disableMergeSlashes?: boolean };
   /**
    * What Envoy Gateway cannot translate in it (translateClientTrafficPolicyForListener), by the listeners
    * that get it: every one (`errors`), HTTP and HTTPS ones (`httpErrors`), those that terminate TLS

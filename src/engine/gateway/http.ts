@@ -251,16 +251,17 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
   // nginx matches its locations against the normalized URI (nginx-uri.ts); the request goes on as sent.
   // Envoy Gateway's listeners normalize the path before routing, and forward the normalized path (envoyGatewayPath).
-  const normal = ctx.reader === "nginx" ? nginxUri(path) : ctx.envoyGatewayPaths ? envoyGatewayPath(path) : { uri: path };
+  const pathSettings = ctx.clientPolicy && !ctx.clientPolicy.refused ? ctx.clientPolicy.policy.path : undefined;
+  const normal = ctx.reader === "nginx" ? nginxUri(path) : ctx.envoyGatewayPaths ? envoyGatewayPath(path, pathSettings) : { uri: path };
   if ("invalid" in normal) { res.status = 400; res.reason = normal.invalid; return; }
   if ("redirect" in normal) {
     const location = `${normal.redirect}${query ? `?${query}` : ""}`;
     Object.assign(res, { status: 307, redirect: { scheme: ctx.scheme, host: req.host ?? "", port: null, path: normal.redirect, statusCode: 307, location }, responseHeaders: { location },
-      reason: `the path ${path} holds an escaped slash: Envoy Gateway's listener unescapes it and redirects the client (307) to ${location} (ClientTrafficPolicy path.escapedSlashesAction default UnescapeAndRedirect)` });
+      reason: `the path ${path} holds an escaped slash: Envoy Gateway's listener unescapes it and redirects the client (307) to ${location} (${pathSettings?.escapedSlashesAction ? `ClientTrafficPolicy ${ctx.clientPolicy!.policy.namespace}/${ctx.clientPolicy!.policy.name} path.escapedSlashesAction` : "ClientTrafficPolicy path.escapedSlashesAction default"} UnescapeAndRedirect)` });
     return;
   }
   const matched = normal.uri;
-  if (matched !== path) res.steps.push({ stage: "route", outcome: ctx.reader === "nginx" ? `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` : `Envoy normalizes the path to ${matched} before routing (normalize_path, merge_slashes)` });
+  if (matched !== path) res.steps.push({ stage: "route", outcome: ctx.reader === "nginx" ? `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` : `Envoy normalizes the path to ${matched} before routing (normalize_path${pathSettings?.disableMergeSlashes ? "" : ", merge_slashes"}${pathSettings?.escapedSlashesAction === "UnescapeAndForward" ? ", escaped slashes unescaped: UnescapeAndForward" : ""})` });
   const { applied: list, rejected } = applicable(routes, host, { path: matched, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
