@@ -122,6 +122,14 @@ export type SubjectAltName = { type: "Hostname"; hostname: string } | { type: "U
  * Envoy Gateway's BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1), as far as it changes the answer
  * a request gets from a Gateway of that controller (engine/gateway/traffic-policy.ts).
  */
+/**
+ * A BackendTrafficPolicy's spec.retry (api/v1alpha1 Retry; gatewayapi clustersettings.go buildRetry):
+ * numRetries (the CRD's default 2), retryOn's triggers and httpStatusCodes as written (each undefined
+ * when absent: buildRetry keeps a RetryOn only when one of them is non-nil), perRetry.timeout and
+ * backOff.baseInterval in ms.
+ */
+export interface TrafficPolicyRetry { numRetries: number; triggers?: string[]; httpStatusCodes?: number[]; perTryMs?: number; backoffMs?: number }
+
 export interface BackendTrafficPolicy extends ObjectMeta {
   /** spec.targetRefs (in the policy's namespace): Gateway (a listener with sectionName) or a route kind (a rule with sectionName). */
   targets: { group: string; kind: string; name: string; sectionName?: string }[];
@@ -142,6 +150,10 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   timeoutSet?: boolean;
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
+  /** spec.retry: the HTTP routes' retry policy where the rule has none of its own (model/route.ts envoyGatewayRuleTiming). */
+  retry?: TrafficPolicyRetry;
+  /** spec.timeout.http.requestTimeout in ms: the HTTP routes' timeout where the rule sets none (xds translator route.go getEffectiveRequestTimeout). */
+  requestTimeout?: number;
   /** The deprecated fields it sets ("spec.targetRef", "spec.compression"): a Warning condition on its ancestors. */
   deprecatedFields?: string[];
 }

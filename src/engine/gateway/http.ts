@@ -51,7 +51,7 @@ export interface HttpContext {
   /** Where a rule without backendRefs sends its requests (a Linkerd client: the parent, mesh/route.ts linkerdOutbound); default: nowhere, 500. */
   emptyRule?: ResolvedBackend;
   /** The timeouts and retries the proxy gives a rule sending to `picked`, where they are not the rule's own (a Linkerd client: model/route.ts linkerdRuleTiming; an Istio proxy: istioRuleTiming), and how it answers a reset. */
-  timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend) => BackendTiming;
+  timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend, traffic?: EffectiveTrafficPolicy) => BackendTiming;
   /** Envoy Gateway's listener: the path is normalized before routing (envoyGatewayPath). */
   envoyGatewayPaths?: true;
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
@@ -140,10 +140,11 @@ function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean, 
   return h.toObject();
 }
 
-/** `panicThreshold`: the rule's BackendTrafficPolicy's healthCheck.panicThreshold (Envoy Gateway), when it sets one. */
-function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied, panicThreshold?: number): void {
+/** `policy`: the rule's BackendTrafficPolicy (Envoy Gateway): its healthCheck.panicThreshold, retry and request timeout. */
+function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): void {
+  const panicThreshold = policy?.panicThreshold;
   const behaviour = behaviourFromQuery(parseQuery(ex.query.slice(1)));
-  const timing = behaviour && ctx.timing?.(w.attached.state.route, w.rule, picked);
+  const timing = behaviour && ctx.timing?.(w.attached.state.route, w.rule, picked, policy);
   const outcome = behaviour ? simulateBackend(timing ?? w.rule, behaviour, timing?.reset) : undefined;
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
@@ -163,7 +164,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}${some ? ` (${some})` : ""}`;
 }
 
-function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied, panicThreshold?: number): void {
+function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): void {
   res.filters = ex.applied;
   if (ex.failed) { res.status = ex.failedStatus ?? 500; res.reason = ex.failed; }
   else if (ex.redirect) {
@@ -171,7 +172,7 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
     res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false, ctx.reader === "linkerd" ? "linkerd" : "envoy"); res.reason = "CORS preflight answered by the Gateway";
-  } else if (picked) forward(res, req, ex, picked, ctx, w, panicThreshold);
+  } else if (picked) forward(res, req, ex, picked, ctx, w, policy);
 }
 
 /** A BackendTrafficPolicy's fault abort and rate limits: its notes, and what it answers every request, if it does. */
@@ -314,6 +315,6 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
         ? { failed: `${split.failure.message}: Linkerd's proxy holds the request for its fail-fast timeout (3 s), then answers 504`, failedStatus: 504 }
         : { failed: split.failure.message, failedStatus: split.failure.status });
     }
-    finish(res, req, ex, picked, ctx, w, policy?.panicThreshold);
+    finish(res, req, ex, picked, ctx, w, policy);
   }
 }
