@@ -71,3 +71,28 @@ test("a Gateway's policy gives its routes' rules the retry; a route's policy wit
   assert.equal(at(merged, "responseCode=500&succeedAfter=2").status, 500, "the route's numRetries");
   assert.equal(at(GW + ROUTE + gwPolicy + btp("retry: {numRetries: 1}"), "responseCode=500&succeedAfter=1").status, 500, "without mergeType the route's policy replaces the Gateway's: default retryOn");
 });
+
+test("an untranslatable BackendTrafficPolicy's 500 is the router's direct response: the SecurityPolicy's filters before it answer first (buildXdsRoute patches their per-route configs on it), a CORS preflight is answered (was 500 for all)", () => {
+  const bad = btp("retry: {perRetry: {backOff: {baseInterval: 0s}}}");
+  const sp = (spec: string) => `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: sp, namespace: apps}
+spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web}], ${spec}}
+`;
+  const denyAll = sp("authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {headers: [{name: x-team, values: [blue]}]}}]}");
+  const denied = route(GW + ROUTE + bad + denyAll, {});
+  assert.deepEqual([denied.status, denied.backend], [403, null], "the RBAC filter (301) denies before the router (was 500)");
+  const passed = route(GW + ROUTE + bad + denyAll, { headers: [["x-team", "blue"]] });
+  assert.equal(passed.status, 500, "allowed: the router's direct response");
+  assert.match(passed.reason, /BackendTrafficPolicy apps\/btp cannot be translated \(Retry: baseInterval cannot be set to 0s\)/);
+  const cors = GW + httpRoute("web", "  rules:\n  - filters: [{type: CORS, cors: {allowOrigins: ['https://app.example.com'], allowMethods: [GET]}}]\n    backendRefs: [{name: v1, port: 80}]");
+  const preflight = { method: "OPTIONS", headers: [["origin", "https://app.example.com"], ["access-control-request-method", "GET"]] as [string, string][] };
+  assert.equal(route(cors + bad, preflight).status, 204, "the CORS filter (3) answers before the router (was 500)");
+  assert.equal(route(cors + bad, {}).status, 500);
+  const limited = cors + btp("rateLimit: {global: {rules: [{limit: {requests: 0, unit: Second}}]}}");
+  assert.equal(route(limited, preflight).status, 204, "the CORS filter (3) answers before the rate limit filters (302, 303) (was 429)");
+  assert.equal(route(limited, {}).status, 429);
+  const aborted = cors + btp("faultInjection: {abort: {httpStatus: 418}}");
+  assert.equal(route(aborted, preflight).status, 418, "the fault filter (2) comes before CORS");
+});

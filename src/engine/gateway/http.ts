@@ -185,10 +185,15 @@ function trafficPolicyStop(p: EffectiveTrafficPolicy, req: RouteRequest, client:
 
 /**
  * The Gateway's filters before the router, in Envoy Gateway's order (httpfilters.go
- * newOrderedHTTPFilter): the BackendTrafficPolicy's fault abort (2), the SecurityPolicy's
- * authentication and authorization (6-10, rbac 301), its rate limits (302, 303). A BackendTrafficPolicy
- * Envoy Gateway cannot translate answers 500 first. `undetermined`: the SecurityPolicy's answer depends
- * on what Junction cannot see (an external authorization service, a token's signature).
+ * newOrderedHTTPFilter): the BackendTrafficPolicy's fault abort (2), the rule's CORS filter (3: it
+ * answers a preflight from an allowed origin itself), the SecurityPolicy's authentication and
+ * authorization (6-10, rbac 301), its rate limits (302, 303), then the router. A BackendTrafficPolicy
+ * Envoy Gateway cannot translate makes the route a 500 direct response (backendtrafficpolicy.go
+ * applyTrafficFeatureToRoute: "r.DirectResponse = ... 500", and no traffic features), which the router
+ * answers: the filters before it still run (translator route.go buildXdsRoute patches the per-route
+ * filter configs, a SecurityPolicy's among them, whatever the route's action), so their 401 or 403 comes
+ * first. `undetermined`: the SecurityPolicy's answer depends on what Junction cannot see (an external
+ * authorization service, a token's signature).
  */
 function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTrafficPolicy | undefined, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): string | undefined {
   const traffic = policy && trafficPolicyStop(policy, req, client, res);
@@ -196,14 +201,17 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
     Object.assign(ex, { failed: stop.reason, failedStatus: stop.status });
     if (stop.grpcCode) res.grpcCode = stop.grpcCode;
   };
-  if (traffic && traffic.cause !== "rate-limit") { fail(traffic); return undefined; }
+  if (traffic?.cause === "abort") { fail(traffic); return undefined; }
   const sp = ctx.securityPolicy?.effective(w.attached.state.route, w.rule);
-  // Envoy's CORS filter (3) answers a preflight from an allowed origin before the authentication filters (6-10) and RBAC.
   const cors = w.rule.filters.find((f) => f.type === "CORS");
   const origin = cors && isPreflight(req.method, new Headers(req.headers)) ? new Headers(req.headers).get("origin") : undefined;
-  if (sp && cors?.type === "CORS" && origin !== undefined && originAllowed(cors.cors, origin)) {
-    res.steps.push({ stage: "policy", outcome: `the rule's CORS filter answers this preflight before SecurityPolicy ${sp.policies.join(" merged into ")} is looked at (Envoy's CORS filter comes first)`, detail: { securityPolicy: sp.policies } });
-  } else if (sp) {
+  if (cors?.type === "CORS" && origin !== undefined && originAllowed(cors.cors, origin)) {
+    // The CORS filter's answer (applyFilters) stands; what comes after it in the chain does not run.
+    const after = [...(sp ? [`SecurityPolicy ${sp.policies.join(" merged into ")}`] : []), ...(traffic ? [traffic.cause === "rate-limit" ? "the BackendTrafficPolicy's rate limit" : "the route's 500 direct response (its BackendTrafficPolicy cannot be translated)"] : [])];
+    if (after.length) res.steps.push({ stage: "policy", outcome: `the rule's CORS filter answers this preflight before ${after.join(" and ")} (Envoy's CORS filter comes first)`, ...(sp ? { detail: { securityPolicy: sp.policies } } : {}) });
+    return undefined;
+  }
+  if (sp) {
     const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: req.path, headers: req.headers }, client);
     for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
     if (out.stop) { fail(out.stop); return undefined; }
