@@ -118,7 +118,7 @@ function grpcMethod(path: string, reader?: MatchReader): { service: string; meth
 
 function filterContext(graph: RouteGraph, state: Routable["state"], ctx: HttpContext): FilterContext {
   return {
-    headerOrder: ctx.reader === "linkerd" ? "linkerd" : "envoy", hostToAuthority: ctx.hostToAuthority,
+    headerOrder: ctx.reader === "linkerd" ? "linkerd" : "envoy", hostToAuthority: ctx.hostToAuthority, ...(ctx.envoyGatewayPaths ? { envoyGateway: true } : {}),
     backend: (ref) => state.backends.get(ref),
     hasObject: (group, kind, name) => hasObject(graph, group, kind, state.route.namespace, name),
   };
