@@ -49,3 +49,18 @@ test("a URLRewrite hostname appends the Host it replaces to X-Forwarded-Host (ap
   assert.equal(route(EG + host, { host: "x.example.com", path: "/", headers: [["x-forwarded-host", "x.example.com"]] }).upstream?.headers?.["x-forwarded-host"], "x.example.com", "the last value already: not appended again");
   assert.equal(route(OTHER + host, { host: "x.example.com", path: "/" }).upstream?.headers?.["x-forwarded-host"], undefined);
 });
+
+test("a redirect's port on Envoy Gateway: the spec's derived port, but 80 and 443 are not written (buildXdsRedirectAction), so Envoy keeps the Host's own port or none (Http::Utility::newUri, processRequestHost)", () => {
+  const L8080 = "{name: http, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}";
+  const at = (rr: string, host: string, listener = HTTP_ALL, gw = envoyGateway) => {
+    const r = route(gw([listener]) + httpRoute("r", `  rules:\n  - filters: [{type: RequestRedirect, requestRedirect: ${rr}}]`), { host, port: listener === HTTP_ALL ? 80 : 8080 }).redirect;
+    return [r?.location, r?.port];
+  };
+  assert.deepEqual(at("{scheme: http, port: 443}", "x.example.com"), ["http://x.example.com/", null], "443 not written (was http://x.example.com:443/)");
+  assert.deepEqual(at("{scheme: https, port: 80}", "x.example.com"), ["https://x.example.com/", null], "80 not written (was :80)");
+  assert.deepEqual(at("{scheme: https}", "x.example.com:8080", L8080), ["https://x.example.com:8080/", 8080], "the Host's :8080 stays (was https://x.example.com/)");
+  assert.deepEqual(at("{scheme: https}", "x.example.com:80"), ["https://x.example.com/", null], "an http Host's :80 goes with the new scheme");
+  assert.deepEqual(at("{hostname: y.example.com}", "x.example.com:8080", L8080), ["http://y.example.com:8080/", 8080], "the listener's port, derived");
+  assert.deepEqual(at("{port: 8443}", "x.example.com:80"), ["http://x.example.com:8443/", 8443], "a port_redirect replaces the Host's port");
+  assert.deepEqual(at("{scheme: http, port: 443}", "x.example.com", HTTP_ALL, (l) => gateway(l)), ["http://x.example.com:443/", 443], "another implementation: the spec's");
+});

@@ -87,12 +87,33 @@ function modifiedPath(m: PathModifier, ex: Exchange, ctx: FilterContext | undefi
   return ctx?.envoyGateway && m.type === "ReplacePrefixMatch" ? envoyGatewayPrefixRewrite(m.value, ex.path, ex.matchedPrefix, forRedirect) : rewritePath(m, ex.path, ex.matchedPrefix);
 }
 
+/**
+ * Envoy Gateway's redirect origin. gatewayapi route.go derives the port the spec's way ("If the redirect
+ * port is not set, the final redirect port must be derived": the scheme's well-known port, else the
+ * listener's), then translator route.go buildXdsRedirectAction drops 80 and 443 ("Ignore the redirect port
+ * if it is a well-known port number, in order to prevent the port be added in the response's location
+ * header"). Envoy's Http::Utility::newUri writes port_redirect when set; the host is host_redirect, else
+ * processRequestHost: the request's Host, whose port goes when a port_redirect is set, or when the scheme
+ * changes and it is the old scheme's default (":80" from http, ":443" from https). So `scheme: http, port:
+ * 443` gives no port at all, and a Host's ":8080" stays through `scheme: https`.
+ */
+function envoyGatewayOrigin(f: Extract<RouteFilter, { type: "RequestRedirect" }>, ex: Exchange, scheme: string): { host: string; port: number | null } {
+  const derived = f.port ?? (f.scheme !== undefined ? WELL_KNOWN[f.scheme] ?? ex.listenerPort : ex.listenerPort);
+  const portRedirect = derived === 80 || derived === 443 ? null : derived;
+  if (f.hostname !== undefined) return { host: f.hostname, port: portRedirect };
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(ex.hostHeader);
+  const name = m ? m[1] : ex.host, requestPort = m?.[2];
+  const drop = portRedirect !== null || (scheme !== ex.scheme && ((ex.scheme === "https" && requestPort === "443") || (ex.scheme === "http" && requestPort === "80")));
+  return { host: name, port: portRedirect ?? (requestPort && !drop ? Number(requestPort) : null) };
+}
+
 function redirect(f: Extract<RouteFilter, { type: "RequestRedirect" }>, ex: Exchange, ctx?: FilterContext): Redirect {
   const scheme = f.scheme ?? ex.scheme;
   const port = f.port ?? (f.scheme !== undefined ? WELL_KNOWN[f.scheme] : ex.listenerPort);
-  const host = f.hostname ?? ex.host;
+  const eg = ctx?.envoyGateway ? envoyGatewayOrigin(f, ex, scheme) : undefined;
+  const host = eg?.host ?? f.hostname ?? ex.host;
   const path = f.path ? modifiedPath(f.path, ex, ctx, true) : ex.path;
-  const shown = port === WELL_KNOWN[scheme] ? null : port;
+  const shown = eg ? eg.port : port === WELL_KNOWN[scheme] ? null : port;
   const origin = `${scheme}://${host}${shown === null ? "" : `:${shown}`}`;
   const query = f.fixedQuery ?? ex.query;
   if (f.dropTrailingSlash && `${path}${query}`.endsWith("/")) {
