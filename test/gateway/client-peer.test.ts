@@ -130,3 +130,12 @@ test("Envoy Gateway's owner labels name the pods of a Gateway Envoy Gateway serv
     assert.equal((JSON.parse(r.out) as { results: { layers: { layer: string; outcome: string }[] }[] }).results[0].layers.find((l) => l.layer === "network")?.outcome, "bypassed", "nor the class-owned pods (was passed)");
   } finally { cleanup(); }
 });
+
+test("a TCP listener with a ClientTrafficPolicy's proxyProtocol: its network RBAC reads the PROXY header's source, which a request does not carry: clientCIDRs undetermined (was: the client's address judged)", () => {
+  const tcpGw = envoyGateway(["{name: tcp, port: 5432, protocol: TCP, allowedRoutes: {namespaces: {from: All}, kinds: [{kind: TCPRoute}]}}"]);
+  const tcp = "---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\nmetadata: {name: db, namespace: apps}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n  rules: [{backendRefs: [{name: v1, port: 80}]}]\n";
+  const r = route(tcpGw + tcp + ONLY_OFFICE + ctp("proxyProtocol: {}"), { scheme: "tcp", port: 5432, ...from("203.0.113.5") });
+  assert.equal(r.backend, null, "was apps/v1");
+  assert.match(r.undetermined ?? "", /PROXY protocol header \(ClientTrafficPolicy infra\/ctp proxyProtocol\)/);
+  assert.equal(route(tcpGw + tcp + ONLY_OFFICE, { scheme: "tcp", port: 5432, ...from("203.0.113.5") }).backend, "apps/v1");
+});

@@ -217,10 +217,7 @@ export interface ClientAddress {
 export function clientAddress(p: EffectiveClientPolicy | undefined, req: { headers: readonly (readonly [string, string])[] }, connection: ClientAddress): ClientAddress {
   const policy = p && !p.refused ? p.policy : undefined;
   const who = policy ? `ClientTrafficPolicy ${namespacedName(policy)}` : "";
-  // The connection's source: with proxy protocol, the PROXY header's (Envoy's proxy_protocol listener filter).
-  const peer: ClientAddress = policy?.proxyProtocol
-    ? { unknown: `the listener reads the PROXY protocol header (${who} proxyProtocol), whose source address is the client address Envoy reads and which a request does not carry${policy.proxyProtocol.optional ? "" : "; a connection without one is closed"}` }
-    : connection;
+  const peer = connectionSource(p, connection);
   const ip = policy?.clientIP;
   if (!ip || (!ip.header && !ip.xff)) return peer;
   const values = (name: string) => req.headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
@@ -246,6 +243,18 @@ export function clientAddress(p: EffectiveClientPolicy | undefined, req: { heade
   const skip = Math.max((xff.hops ?? 0) - 1, 0);
   const found = lastXffAddress(values("x-forwarded-for"), skip);
   return found ? { address: found, via: `X-Forwarded-For, ${who} numTrustedHops ${xff.hops ?? 0}` } : peer;
+}
+
+/**
+ * The connection's source on a listener with ClientTrafficPolicy `p`: with proxy protocol (HTTP and TCP
+ * listeners alike: translateClientTrafficPolicyForListener sets httpIR's and tcpIR's ProxyProtocol), the
+ * PROXY header's (Envoy's proxy_protocol listener filter restores the remote address from it), which a
+ * request does not carry; else `peer`, the one Envoy sees (peer.ts envoyGatewayPeer).
+ */
+export function connectionSource(p: EffectiveClientPolicy | undefined, peer: ClientAddress): ClientAddress {
+  const policy = p && !p.refused ? p.policy : undefined;
+  if (!policy?.proxyProtocol) return peer;
+  return { unknown: `the listener reads the PROXY protocol header (ClientTrafficPolicy ${namespacedName(policy)} proxyProtocol), whose source address is the client address Envoy reads and which a request does not carry${policy.proxyProtocol.optional ? "" : "; a connection without one is closed"}` };
 }
 
 /** The most X-Forwarded-For entries getLastNonTrustedAddressFromXFF reads (MAX_ALLOWED_XFF_ENTRIES): more, no address. */
