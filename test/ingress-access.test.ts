@@ -287,7 +287,8 @@ test("behind its LoadBalancer Service with externalTrafficPolicy Cluster, ingres
   // kube-proxy masquerades traffic to a load balancer address or node port under externalTrafficPolicy Cluster (pkg/proxy/iptables/
   // proxier.go KUBE-EXT "masquerade traffic for ... external destinations"; engine/kube-proxy.ts kubeProxyPath): nginx's
   // $remote_addr, which allow/deny lines check, is the node's address. use-proxy-protocol: the PROXY header carries the client's.
-  const controller = (etp = "") => controllerDeployment("ingress-nginx", "ingress-nginx-controller") + `---
+  // (The controller reads the ConfigMap its --configmap names, none without: store.go New, `if configmap != ""`.)
+  const controller = (etp = "") => controllerDeployment("ingress-nginx", "ingress-nginx-controller", ", --configmap=ingress-nginx/ingress-nginx-controller") + `---
 apiVersion: v1
 kind: Service
 metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
@@ -362,7 +363,7 @@ ${containers}`;
 `) + workload("DaemonSet", "by-args", `      - {name: controller, image: ctl, args: [/nginx-ingress-controller]}
 `),
   });
-  assert.deepEqual(loaded.inventory.ingressNginxControllers, [
+  assert.deepEqual(loaded.inventory.ingressNginxControllers?.map(({ kind, namespace, name }) => ({ kind, namespace, name })), [
     { kind: "Deployment", namespace: "edge", name: "by-command" },
     { kind: "DaemonSet", namespace: "edge", name: "by-args" },
   ]);

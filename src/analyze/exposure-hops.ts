@@ -45,9 +45,9 @@ export function gatewaySource(inv: Inventory, gw: Gateway): HopSource {
   }));
 }
 
-/** The ingress-nginx controller pods (app.kubernetes.io/name=ingress-nginx), else np-guard's stand-in. */
-export function ingressControllerSource(inv: Inventory): HopSource {
-  return source(ingressControllerPods(inv), () => STAND_IN);
+/** The ingress-nginx controller pods (app.kubernetes.io/name=ingress-nginx; with `className`, those of the controller serving the class: endpoints.ts), else np-guard's stand-in. */
+export function ingressControllerSource(inv: Inventory, className?: string): HopSource {
+  return source(ingressControllerPods(inv, className), () => STAND_IN);
 }
 
 /** The OpenShift router pods, else np-guard's stand-in. */

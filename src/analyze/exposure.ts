@@ -6,7 +6,7 @@
 
 import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import { hasIngressSemantics } from "../model/gateway.js";
-import { effectiveClass } from "../model/ingress.js";
+import { ingressClassOf } from "../model/nginx-controller.js";
 import type { Inventory } from "../model/inventory.js";
 import type { BackendRef, Route, RouteMatch } from "../model/route.js";
 import { findService, servicePortsFor } from "../model/services.js";
@@ -97,7 +97,7 @@ function gatewayExposures(inv: Inventory, engine: PolicyEngine, gateways: Gatewa
   const out: Exposure[] = [];
   for (const gw of gateways.gateways) {
     const ingress = hasIngressSemantics(gw.gateway);
-    const from = ingress ? ingressControllerSource(inv) : gatewaySource(inv, gw.gateway);
+    const from = ingress ? ingressControllerSource(inv, gw.gateway.derivedFrom?.name) : gatewaySource(inv, gw.gateway);
     for (const l of gw.merged.filter((x) => !x.accepted)) {
       for (const a of gateways.attached(l)) {
         const route = a.state.route;
@@ -152,7 +152,7 @@ function matchesText(route: Route, matches: readonly RouteMatch[]): string {
 function classlessExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
   const out: Exposure[] = [];
   const from = ingressControllerSource(inv);
-  for (const ing of inv.ingress.ingresses.filter((i) => effectiveClass(i, inv.ingress.classes) === undefined)) {
+  for (const ing of inv.ingress.ingresses.filter((i) => ingressClassOf(i, inv) === undefined)) {
     const base = { kind: "Ingress" as const, exposedBy: `${ing.namespace}/${ing.name}`, from: `${from.description}; the Ingress has no class: a controller serving class-less Ingresses is assumed` };
     const paths = ing.rules.flatMap((r) => r.paths.map((p) => ({ entry: `HTTP :80 ${r.host ?? "*"} ${p.path}${p.pathType === "Exact" ? " (exact)" : ""}`, backend: p.backend })));
     if (ing.defaultBackend) paths.push({ entry: "HTTP :80 (default backend)", backend: ing.defaultBackend });

@@ -7,6 +7,7 @@
 // (or a CIDR: one party per address class inside it), {ingress-controller}. A bare NAME (or KIND:NAME)
 // is in the namespace given by -n.
 
+import { nginxControllersOf } from "../model/nginx-controller.js";
 import type { Endpoint, Service } from "../model/endpoint.js";
 import { addressKey, parseAddress, sameAddress, parseCidr, partitionSpace, type AddressRange } from "../model/ip.js";
 import { mentionedRanges } from "../model/ranges.js";
@@ -70,12 +71,23 @@ export function ingressControllerParty(): Party {
 /**
  * The ingress-nginx controller pods of the input: labelled app.kubernetes.io/name=ingress-nginx (the
  * Helm chart's and the static manifests'), or pods of a workload running /nginx-ingress-controller
- * (sources/ingress/nginx-annotations.ts readIngressNginxController).
+ * (sources/ingress/nginx-annotations.ts readIngressNginxController). With `className`: the pods of the
+ * controllers serving that class (model/nginx-controller.ts), when the input holds one (their namespaces'
+ * labelled pods when it holds no pod of theirs); when it holds controllers but none serving the class, the labelled
+ * pods of no controller of the input.
  */
-export function ingressControllerPods(inv: Inventory): Endpoint[] {
-  const workloads = inv.ingressNginxControllers ?? [];
+export function ingressControllerPods(inv: Inventory, className?: string): Endpoint[] {
+  const serving = className !== undefined ? nginxControllersOf(inv, className) : [];
+  const workloads = serving.length ? serving : inv.ingressNginxControllers ?? [];
   const ids = new Set(inv.controllers.filter((c) => workloads.some((w) => w.kind === c.kind && w.namespace === c.namespace && w.name === c.name)).flatMap((c) => c.pods));
-  return inv.endpoints.filter((e) => e.kind === "pod" && (e.labels["app.kubernetes.io/name"] === "ingress-nginx" || ids.has(e.id)));
+  const labelled = (e: Endpoint) => e.labels["app.kubernetes.io/name"] === "ingress-nginx";
+  if (serving.length) {
+    const own = inv.endpoints.filter((e) => e.kind === "pod" && ids.has(e.id));
+    return own.length ? own : inv.endpoints.filter((e) => e.kind === "pod" && labelled(e) && serving.some((w) => w.namespace === e.namespace));
+  }
+  // A class no controller of the input serves: not another controller's pods.
+  if (className !== undefined && workloads.length) return inv.endpoints.filter((e) => e.kind === "pod" && labelled(e) && !ids.has(e.id));
+  return inv.endpoints.filter((e) => e.kind === "pod" && (labelled(e) || ids.has(e.id)));
 }
 
 /** {ingress-controller}: the controller pods of the input, else np-guard's stand-in pod. */

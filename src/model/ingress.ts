@@ -36,6 +36,8 @@ export interface Ingress {
   name: string;
   /** spec.ingressClassName, else the kubernetes.io/ingress.class annotation; undefined: class-less. */
   className?: string;
+  /** className is spec.ingressClassName's (else the annotation's): ingress-nginx picks the controller by the IngressClass, not by --ingress-class (model/nginx-controller.ts). */
+  classField?: true;
   annotations: Readonly<Record<string, string>>;
   /** The ingress-nginx annotations, read. */
   nginx: NginxAnnotations;

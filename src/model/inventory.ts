@@ -4,7 +4,7 @@ import type { KubeProxyConfig } from "./kube-proxy-config.js";
 import type { Cluster, Controller, Endpoint, Namespace, Network, Service } from "./endpoint.js";
 import type { EndpointSlice } from "./endpointslice.js";
 import type { Ingress, IngressClass, OpenShiftRoute } from "./ingress.js";
-import type { NginxControllerConfig } from "./nginx.js";
+import type { NginxController, NginxControllerConfig } from "./nginx.js";
 import type { Peer, Policy, Rule } from "./policy.js";
 import { addressCidr, addressKey, jsonKey, type AddressKey, type Cidr } from "./ip.js";
 import { matches, type LabelSelector, type Labels } from "./selector.js";
@@ -38,11 +38,14 @@ export interface Inventory {
   mesh: MeshModel;
   /** The Cilium agent's options the input shows (its ConfigMap cilium-config): where, allow-localhost, the identity label filter. */
   ciliumAgent?: { where: string; allowLocalhost?: string; identity?: LabelFilter; services?: CiliumServiceOptions };
-  /** The ingress-nginx controller's ConfigMap (ingress-nginx/ingress-nginx-controller): its global source ranges, every location's without the annotation. */
+  /**
+   * The Helm chart's controller ConfigMap (ingress-nginx/ingress-nginx-controller): the settings of an ingress-nginx class
+   * no controller of the input serves (model/nginx-controller.ts ingressNginxOf).
+   */
   ingressNginx?: NginxControllerConfig;
-  /** The workloads running the ingress-nginx controller (a container running /nginx-ingress-controller): their pods are the controller's (engine/endpoints.ts ingressControllerPods). */
-  ingressNginxControllers?: { kind: string; namespace: string; name: string }[];
-  /** The ingress-nginx controller's ConfigMap ("namespace/name") when the input has it (ingressNginx is unset too when it sets nothing Junction reads). */
+  /** The workloads running the ingress-nginx controller (a container running /nginx-ingress-controller), with their class flags and ConfigMap: their pods are the controller's (engine/endpoints.ts ingressControllerPods). */
+  ingressNginxControllers?: NginxController[];
+  /** The Helm chart's controller ConfigMap ("namespace/name") when the input has it (ingressNginx is unset too when it sets nothing Junction reads). */
   ingressNginxConfigMap?: string;
   /** kube-proxy's configuration the input shows (its DaemonSet's flags, or its ConfigMap: sources/kube-proxy-config.ts): model/kube-proxy-config.ts. */
   kubeProxy?: KubeProxyConfig;

@@ -98,6 +98,32 @@ export interface NginxControllerConfig {
   fullForwardedFor?: true;
 }
 
+/**
+ * An ingress-nginx controller of the input (a workload whose container runs /nginx-ingress-controller) with the flags that
+ * choose the Ingresses it serves (pkg/flags/flags.go; store.go GetIngressClass and the IngressClass event handler) and
+ * its ConfigMap. Each controller is its own nginx: an Ingress gets its class's controller's settings and pods
+ * (model/nginx-controller.ts ingressNginxOf).
+ */
+export interface NginxController {
+  kind: string;
+  namespace: string;
+  name: string;
+  /** --controller-class (default "k8s.io/ingress-nginx"): it serves the IngressClasses whose spec.controller this is. */
+  controllerClass: string;
+  /** --ingress-class (default "nginx"): the kubernetes.io/ingress.class annotation value it serves (and, with byName, the IngressClass of that name). */
+  ingressClass: string;
+  /** --ingress-class-by-name: the IngressClass named ingressClass too, whatever its spec.controller. */
+  byName?: true;
+  /** --watch-ingress-without-class: Ingresses with neither ingressClassName nor the annotation too. */
+  withoutClass?: true;
+  /** --configmap NAMESPACE/NAME, $(VAR) expanded (undefined: the flag is not given, or cannot be read: see known). */
+  configMap?: string;
+  /** Its ConfigMap's settings Junction reads (settled once every object is read; undefined: none, or the defaults). */
+  config?: NginxControllerConfig;
+  /** Whether its settings are known: no --configmap (the defaults), or its ConfigMap is in the input. */
+  known?: boolean;
+}
+
 /** Every field is undefined when the annotation is absent. */
 export interface NginxAnnotations {
   /** Why ingress-nginx's annotation validation rejects the whole Ingress (it serves none of it), when it does. */

@@ -401,12 +401,61 @@ function deepCollectionAt(cst: readonly unknown[]): number | undefined {
   return undefined;
 }
 
-/** yaml().parseAllDocuments, its CST looked at before it is composed (deepCollectionAt): throws KubeYamlError on a collection nested too deeply. */
+/**
+ * The errors the `yaml` library's Composer may report in one text before it stops composing it.
+ * go-yaml v2 (kubectl) stops at the first: its scanner, parser and decoder fail on it, having read
+ * only what came before. The Composer reports every error and goes on composing: a document of
+ * 100,000 lines `- k: v: w` (under the MAX_FULL_YAML_VALUES bound) took 371 MB of heap, its CST 212
+ * MB of it, so one of 2M lines some 7 GB, more than Node's heap; stopped here, 244 MB. Only the first
+ * error is ever reported (kubectl's), so composing stops after this many, except where the first is
+ * a quoted scalar that indentQuotedScalars reads as kubectl reads it.
+ */
+export const MAX_COMPOSE_ERRORS = 100;
+
+class ComposeStopped extends Error {}
+
+/** What parseDocuments reads of the Composer besides its API: the document read before the current one, and the current one's errors (decorate moves them to it when it is done). */
+interface ComposerState {
+  doc: Document.Parsed | null;
+  errors: Document.Parsed["errors"];
+  onError: (source: unknown, code: string, message: string, warning?: boolean) => void;
+}
+
+/**
+ * yaml().parseAllDocuments, its CST looked at before it is composed (deepCollectionAt): throws
+ * KubeYamlError on a collection nested too deeply. After MAX_COMPOSE_ERRORS errors, the document
+ * being composed is given as one without contents that holds the errors found so far.
+ */
 function parseDocuments(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed[] {
   const cst = withoutStacks(() => Array.from(new (yaml().Parser)().parse(text)));
   const deep = deepCollectionAt(cst);
   if (deep !== undefined) throw new KubeYamlError(`nested more than ${MAX_DEPTH} levels deep`, deep);
-  return withoutStacks(() => Array.from(new (yaml().Composer)(options).compose(cst)) as Document.Parsed[]);
+  return withoutStacks(() => {
+    const composer = new (yaml().Composer)(options);
+    const state = composer as unknown as ComposerState;
+    const report = state.onError;
+    let errors = 0, quoteFirst = false;
+    state.onError = (source, code, message, warning) => {
+      report(source, code, message, warning);
+      if (warning) return;
+      if (errors++ === 0) quoteFirst = code === "MISSING_CHAR" && /^Missing closing ["']quote/.test(message);
+      if (errors >= MAX_COMPOSE_ERRORS && !quoteFirst) throw new ComposeStopped();
+    };
+    const docs: Document.Parsed[] = [];
+    let current: (typeof cst)[number] | undefined;
+    try {
+      const tokens = function* () { for (const token of cst) yield (current = token); };
+      for (const d of composer.compose(tokens())) docs.push(d as Document.Parsed);
+    } catch (e) {
+      if (!(e instanceof ComposeStopped)) throw e;
+      if (state.doc) docs.push(state.doc);
+      const stopped = new (yaml().Document)(null, options) as unknown as Document.Parsed;
+      stopped.errors = state.errors;
+      stopped.range = [current!.offset, text.length, text.length];
+      docs.push(stopped);
+    }
+    return docs;
+  });
 }
 
 /** Whether `text` holds a collection nested more than MAX_DEPTH deep (deepCollectionAt), which the `yaml` library must not be given. */

@@ -6,7 +6,7 @@ import { JsonIndex } from "./jsonpath.js";
 import type { LineCounter, Node, Document } from "yaml";
 import { withoutStacks, yaml } from "./yamllib.js";
 import { InputChangedError, type InputFile } from "./read.js";
-import { kubectlReadText, mayNeedGoYamlSpellings } from "./kubeyaml.js";
+import { KubeYamlError, kubectlReadText, mayNeedGoYamlSpellings, splitKubectlDocuments } from "./kubeyaml.js";
 import { BlockLines } from "./blocklocate.js";
 import type { Diagnostic, Path, SourceRef } from "../model/source.js";
 
@@ -39,6 +39,7 @@ export class Locator {
   private forget(name: string): void {
     this.parsed.delete(name);
     this.parsedDocs.delete(name);
+    this.ranges.delete(name);
     this.json.delete(name);
   }
 
@@ -68,9 +69,13 @@ export class Locator {
       const block = this.blockLines(file, ref.doc);
       if (block) return block.lines.lineOf([...ref.path, ...field]) + block.firstLine;
     }
-    const p = file.docs ? this.parseDoc(file, ref.doc) : this.parse(file);
+    // (A text without document ranges, one the load did not read, or a source made on demand: split
+    // and parsed as kubectl reads it too, not as the `yaml` library alone would: its own document
+    // splitting and YAML 1.2 keys, `on:` the key "on" where kubectl's is "true", named other lines.)
+    const split = file.docs ?? this.rangesOf(file);
+    const p = split ? this.parseDoc(file, ref.doc, split) : this.parse(file);
     if (!p) return undefined;
-    const doc = p.docs[file.docs ? 0 : ref.doc];
+    const doc = p.docs[split ? 0 : ref.doc];
     if (!doc) return undefined;
     let node: unknown = doc.contents;
     let offset = rangeStart(node) ?? 0;
@@ -97,16 +102,28 @@ export class Locator {
     let p = this.parsed.get(file.name);
     if (!p) {
       const lines = new (yaml().LineCounter)();
-      const docs = withoutStacks(() => yaml().parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false }));
+      const docs = withoutStacks(() => yaml().parseAllDocuments(file.text, { lineCounter: lines, uniqueKeys: false, version: "1.1", prettyErrors: false }));
       p = { docs: Array.isArray(docs) ? docs : [docs], lines, firstLine: 1 };
       this.parsed.set(file.name, p);
     }
     return p;
   }
 
+  private ranges = new Map<string, [number, number][] | null>();
+
+  /** The documents of a text that has no ranges of its own, split as kubectl splits them; undefined where the split fails (a separator kubectl refuses). */
+  private rangesOf(file: InputFile): [number, number][] | undefined {
+    let r = this.ranges.get(file.name);
+    if (r === undefined) {
+      try { r = splitKubectlDocuments(file.text); } catch (e) { if (!(e instanceof KubeYamlError)) throw e; r = null; }
+      this.ranges.set(file.name, r);
+    }
+    return r ?? undefined;
+  }
+
   /** One document of a YAML file (split as kubectl splits it). */
-  private parseDoc(file: InputFile, index: number): Parsed | undefined {
-    const range = file.docs![index];
+  private parseDoc(file: InputFile, index: number, ranges: [number, number][]): Parsed | undefined {
+    const range = ranges[index];
     if (!range) return undefined;
     let docs = this.parsedDocs.get(file.name);
     if (!docs) { docs = new Map(); this.parsedDocs.set(file.name, docs); }

@@ -176,6 +176,8 @@ function givenLabels(value: unknown): string | undefined {
 /** policyTypes, defaulted as the API server does: Ingress, plus Egress when spec.egress has rules. */
 export function readPolicyTypes(spec: Field): ReadonlySet<string> {
   const given = spec.raw("policyTypes");
+  // ValidateNetworkPolicySpec: "may not specify more than two policyTypes" (a type repeated counts).
+  if (Array.isArray(given) && given.length > 2) spec.get("policyTypes").error("invalid", `Invalid value: ${given.length} policyTypes: may not specify more than two policyTypes (the API server refuses the NetworkPolicy)`);
   if (Array.isArray(given) && given.length > 0) {
     // (A list of valid types, the usual case, is one of three shared sets: no field or set made.)
     let ingress = false, egress = false;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { tempFiles } from "../helpers.js";
-import { announceExit, filesOf, inputBytes, relaunchPool, RELAUNCH_ENV } from "../../src/cli/launch.js";
+import { announceExit, CHILD_INLINING, childFlags, filesOf, inputBytes, relaunchPool, RELAUNCH_ENV } from "../../src/cli/launch.js";
 
 const LAUNCH = new URL("../../src/cli/launch.js", import.meta.url).href;
 const BIN = fileURLToPath(new URL("../../../bin/junction.js", import.meta.url));
@@ -19,6 +19,15 @@ const quiet = { env: {}, execArgv: [] };
 test("filesOf reads -f and --file in util.parseArgs's forms, up to --", () => {
   assert.deepEqual(filesOf(["list", "-f", "a", "-fb", "-qRf", "c", "-Rfd", "--file", "e", "--file=f", "-o", "json", "--", "-f", "g"]), ["a", "b", "c", "d", "e", "f"]);
   assert.deepEqual(filesOf(["list", "-q", "-o", "json", "-f"]), []);
+});
+
+test("childFlags: this process's flags, the pool size and the inlining budget, unless an inlining flag is given", () => {
+  const budget = `--max-inlined-bytecode-size-cumulative=${CHILD_INLINING}`;
+  assert.deepEqual(childFlags([], 1), ["--v8-pool-size=1", budget]);
+  assert.deepEqual(childFlags(["--enable-source-maps", "--max-old-space-size=2048"], 3), ["--enable-source-maps", "--max-old-space-size=2048", "--v8-pool-size=3", budget]);
+  for (const own of ["--no-turbo-inlining", "--turbo-inlining", "--max-inlined-bytecode-size-cumulative=920", "--max_inlined_bytecode_size=50", "--max-inlined-bytecode-size-small=10"]) {
+    assert.deepEqual(childFlags([own], 1), [own, "--v8-pool-size=1"], own);
+  }
 });
 
 test("inputBytes sums the files under folders and stops at the limit", () => {
@@ -93,6 +102,7 @@ test("relaunched, the child runs with the pool size; a signal to the launcher en
     }
     assert.ok(cmdline.some((a) => /^--v8-pool-size=\d+$/.test(a)), cmdline.join(" "));
     assert.ok(cmdline.includes(BIN));
+    assert.ok(cmdline.includes(`--max-inlined-bytecode-size-cumulative=${CHILD_INLINING}`), cmdline.join(" "));
     p.kill("SIGTERM");
     assert.deepEqual(await ended, [null, "SIGTERM"]);
     let gone = false;

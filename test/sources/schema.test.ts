@@ -366,6 +366,8 @@ spec:
   assert.deepEqual(e, [
     'in.yaml:14 spec.template.spec.containers[0].ports[1].name: Duplicate value: "http" (a port\'s name is unique in its container)',
     'in.yaml:21 spec.template.spec.initContainers[0].name: Duplicate value: "web" (a container\'s name is unique in its pod)',
+    // (ValidatePodTemplateSpec refuses a template's ephemeral containers too, besides ValidatePodSpec's checks of them.)
+    "in.yaml:22 spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template (the API server refuses it; kubectl debug adds them to a running pod)",
     "in.yaml:23 spec.template.spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container (validateEphemeralContainers)",
   ]);
   // A pod with one container and distinct names: nothing (the rule is not even run).

@@ -2,7 +2,7 @@
 // per-Ingress report of what was and was not translated.
 
 import { writeNewFile } from "../outputs.js";
-import { effectiveClass } from "../../model/ingress.js";
+import { ingressClassOf } from "../../model/nginx-controller.js";
 import { didYouMean } from "../../model/suggest.js";
 import { formatDiagnostic } from "../../model/source.js";
 import { lowerIngresses } from "../../sources/ingress/lower.js";
@@ -53,9 +53,9 @@ export const convertIngressCommand: Command = {
     const ingressClass = str(values, "ingress-class");
     const ingresses = loaded.inventory.ingress.ingresses;
     if (!ingresses.length) throw new InputError(`no Ingress in the input (${list(values, "file").join(", ")}): nothing to convert`);
-    const ofClass = ingresses.filter((i) => ingressClass === undefined || effectiveClass(i, loaded.inventory.ingress.classes) === ingressClass);
+    const ofClass = ingresses.filter((i) => ingressClass === undefined || ingressClassOf(i, loaded.inventory) === ingressClass);
     if (!ofClass.length) {
-      const found = [...new Set(ingresses.map((i) => effectiveClass(i, loaded.inventory.ingress.classes) ?? "(no class)"))];
+      const found = [...new Set(ingresses.map((i) => ingressClassOf(i, loaded.inventory) ?? "(no class)"))];
       throw new InputError(`no Ingress of class ${JSON.stringify(ingressClass)} in the input (classes found: ${found.join(", ")})${didYouMean(ingressClass!, found)}`);
     }
     const result = lowerIngresses(loaded.inventory, { scope: "namespace", ingressClass, gatewayClass: str(values, "gateway-class"), unknownRisk: "admit" });

@@ -12,6 +12,7 @@ import type { Endpoint } from "../../model/endpoint.js";
 import { addressKey, type Address } from "../../model/ip.js";
 import { matches, selector } from "../../model/selector.js";
 import { ingressControllerPods } from "../endpoints.js";
+import { ingressNginxOf } from "../../model/nginx-controller.js";
 import { frontendLabel, kubeProxyPath, type Frontend } from "../kube-proxy.js";
 import { flowAddress } from "../match.js";
 
@@ -21,13 +22,14 @@ export interface NginxSource { address?: Address; why: string }
 /**
  * The source the controller sees for `client` (an address outside the cluster: not a pod's or a
  * node's) connecting to port `port` of its Service, when it is not the client's: undefined when the
- * input holds no controller pod (engine/endpoints.ts ingressControllerPods), no
+ * input holds no controller pod (engine/endpoints.ts ingressControllerPods: those of the controller serving
+ * `className`, the Ingress class, model/nginx-controller.ts), no
  * LoadBalancer or NodePort Service selecting its pods at that port, or the source is kept
  * (externalTrafficPolicy Local, use-proxy-protocol).
  */
-export function ingressNginxSource(inv: Inventory, index: InventoryIndex, client: Address, port: number): NginxSource | undefined {
-  if (inv.ingressNginx?.proxyProtocol) return undefined;
-  return sourceSeenBy(inv, index, ingressControllerPods(inv), client, port);
+export function ingressNginxSource(inv: Inventory, index: InventoryIndex, client: Address, port: number, className?: string): NginxSource | undefined {
+  if (ingressNginxOf(inv, className).config?.proxyProtocol) return undefined;
+  return sourceSeenBy(inv, index, ingressControllerPods(inv, className), client, port);
 }
 
 /**

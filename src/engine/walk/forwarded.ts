@@ -4,7 +4,7 @@
 // client can pose as another by sending its own X-Forwarded-For through the gateway.
 
 import { contains, type Address } from "../../model/ip.js";
-import type { NginxControllerConfig } from "../../model/nginx.js";
+import { ingressNginxOf } from "../../model/nginx-controller.js";
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
 import type { EffectiveClientPolicy } from "../gateway/client-policy.js";
 import { namespacedName } from "../../model/route.js";
@@ -64,8 +64,9 @@ export function envoyForwarded(policy: EffectiveClientPolicy | undefined, client
  * address after the client's). The connection's address is the one nginx sees (nginx-source.ts: a
  * node's behind its Service under externalTrafficPolicy Cluster, unknown when the input lacks it).
  */
-export function nginxForwarded(inv: Inventory, index: InventoryIndex, cfg: NginxControllerConfig | undefined, client: Address | undefined, port: number, headers: readonly (readonly [string, string])[]): ForwardedFor {
-  const seen = client ? ingressNginxSource(inv, index, client, port) : undefined;
+export function nginxForwarded(inv: Inventory, index: InventoryIndex, className: string | undefined, client: Address | undefined, port: number, headers: readonly (readonly [string, string])[]): ForwardedFor {
+  const cfg = ingressNginxOf(inv, className).config;
+  const seen = client ? ingressNginxSource(inv, index, client, port, className) : undefined;
   const peer = seen ? seen.address : client;
   const unknown = !client ? NO_CLIENT : !peer ? `ingress-nginx sees an address the input does not hold as the connection's source (${seen!.why})` : undefined;
   if (cfg?.fullForwardedFor) return peer ? { how: "append", address: peer } : { how: "append", unknown: unknown! };

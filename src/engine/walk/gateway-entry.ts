@@ -22,7 +22,7 @@ import { toServiceEntry } from "./mesh-entry.js";
 import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gateway.js";
-import { effectiveClass, servedByIngressNginx } from "../../model/ingress.js";
+import { ingressClassOf, servedByNginx } from "../../model/nginx-controller.js";
 import { ingressControllerPods } from "../endpoints.js";
 import { envoyForwarded, nginxForwarded } from "./forwarded.js";
 import { sourceSeenBy } from "../gateway/nginx-source.js";
@@ -37,8 +37,8 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const gw = ctx.gateways.gateway(gwNamespace, gwName);
   const controller = gw?.gatewayClass?.controllerName;
   // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
-  const nginx = gw && servedByNginx(ctx, gw);
-  const pods = nginx ? ingressControllerPods(ctx.inv) : gatewayPods(ctx.inv, gwNamespace, gwName, gw?.gateway.className);
+  const nginx = gw && nginxServes(ctx, gw);
+  const pods = nginx ? ingressControllerPods(ctx.inv, gw.gateway.derivedFrom?.name) : gatewayPods(ctx.inv, gwNamespace, gwName, gw?.gateway.className);
   if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods, terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
   // (vendor: an Envoy Gateway SecurityPolicy whose answer Junction cannot tell: an unknown answer, not a denial.)
   if (routed.undetermined) w.res.unknown = routed.undetermined;
@@ -71,12 +71,12 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
 
 /**
  * Whether ingress-nginx serves the IngressClass a Gateway stands for (model/ingress.ts
- * servedByIngressNginx): its controller's pods then forward the request (endpoints.ts ingressControllerPods).
+ * nginx-controller.ts servedByNginx): its controller's pods then forward the request (endpoints.ts ingressControllerPods).
  */
-function servedByNginx(ctx: WalkContext, gw: GatewayState): boolean {
+function nginxServes(ctx: WalkContext, gw: GatewayState): boolean {
   if (!hasIngressSemantics(gw.gateway) || !gw.gateway.derivedFrom) return false;
-  const { classes, ingresses } = ctx.inv.ingress, name = gw.gateway.derivedFrom.name;
-  return servedByIngressNginx(name, classes, ingresses.filter((i) => effectiveClass(i, classes) === name));
+  const { ingresses } = ctx.inv.ingress, name = gw.gateway.derivedFrom.name;
+  return servedByNginx(ctx.inv, name, ingresses.filter((i) => ingressClassOf(i, ctx.inv) === name));
 }
 
 /**
@@ -86,7 +86,7 @@ function servedByNginx(ctx: WalkContext, gw: GatewayState): boolean {
  */
 function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined, pods: readonly Endpoint[]): ForwardedFor | undefined {
   const res = w.res, port = requestPort(w.req);
-  if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, w.ctx.inv.ingressNginx, address, port, w.req.headers);
+  if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, gw?.gateway.derivedFrom?.name, address, port, w.req.headers);
   const seen = address ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, address, port) : undefined;
   if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address, seen);
   if (controller !== ENVOY_GATEWAY_CONTROLLER) {

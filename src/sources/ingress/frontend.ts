@@ -31,7 +31,8 @@ const ingressFrontEnd: FrontEnd = {
     const nginx = readNginxAnnotations(annotations, root.get("metadata").get("annotations"), { namespace: meta?.namespace ?? "", name: meta?.name ?? "" });
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
-    b.inv.ingress.ingresses.push({ namespace: meta.namespace!, name: meta.name, className, annotations, nginx, defaultBackend, rules, tls, src: ctx.ref });
+    const classField = typeof spec.raw("ingressClassName") === "string" ? { classField: true as const } : {};
+    b.inv.ingress.ingresses.push({ namespace: meta.namespace!, name: meta.name, className, ...classField, annotations, nginx, defaultBackend, rules, tls, src: ctx.ref });
   },
 };
 

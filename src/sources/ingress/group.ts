@@ -4,7 +4,8 @@
 
 import type { Diagnostic } from "../../model/source.js";
 import type { Inventory } from "../../model/inventory.js";
-import { effectiveClass, servedByIngressNginx, type Ingress, type IngressBackend, type IngressPathType } from "../../model/ingress.js";
+import { type Ingress, type IngressBackend, type IngressPathType } from "../../model/ingress.js";
+import { ingressClassOf, ingressNginxOf, servedByNginx } from "../../model/nginx-controller.js";
 import { findService, servicePortsFor } from "../../model/services.js";
 import type { BackendRef, PathMatch } from "./ir.js";
 import type { ConversionReport } from "./report.js";
@@ -35,7 +36,7 @@ export interface HostGroup {
   className: string;
   host?: string;
   protocol: "http" | "grpc";
-  /** ingress-nginx serves the class: its defaults apply (see servedByIngressNginx). */
+  /** ingress-nginx serves the class: its defaults apply (model/nginx-controller.ts servedByNginx). */
   ingressNginx: boolean;
   ingresses: Ingress[];
   entries: PathEntry[];
@@ -54,10 +55,12 @@ export type UnknownRiskLevel = "reject" | "admit";
 
 /** Why ingress-nginx, when it serves the Ingress (class `cls`), rejects it whole: an annotation failing its validator, else one riskier than the controller allows. */
 function nginxRejection(ing: Ingress, cls: string, inv: Inventory, unknownRisk: UnknownRiskLevel, report: ConversionReport): string | undefined {
-  if (!servedByIngressNginx(cls, inv.ingress.classes, [ing])) return undefined;
+  if (!servedByNginx(inv, cls, [ing])) return undefined;
   if (ing.nginx.rejected) return ing.nginx.rejected;
-  const risky = riskyAnnotation(ing.nginx, nginxRiskLevel(inv.ingressNginx?.riskLevel));
-  if (!risky || inv.ingressNginxConfigMap !== undefined || unknownRisk === "reject") return risky;
+  // The annotations-risk-level of the controller serving the class (model/nginx-controller.ts).
+  const serving = ingressNginxOf(inv, cls);
+  const risky = riskyAnnotation(ing.nginx, nginxRiskLevel(serving.config?.riskLevel));
+  if (!risky || serving.known || unknownRisk === "reject") return risky;
   report.note(ing, "warning", `${risky} (the default; the input has no controller ConfigMap): converted as served, since a cluster holding this Ingress let it through the controller's admission webhook, which checks the same level; if the level is the default there, ingress-nginx serves none of it (add the controller's ConfigMap to the input to decide)`);
   return undefined;
 }
@@ -67,9 +70,9 @@ export function selectIngresses(inv: Inventory, onlyClass: string | undefined, r
   const out: [Ingress, string][] = [];
   const sorted = [...inv.ingress.ingresses].sort((a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
   for (const ing of sorted) {
-    const cls = effectiveClass(ing, inv.ingress.classes);
+    const cls = ingressClassOf(ing, inv);
     const rejected = cls === undefined || (onlyClass !== undefined && cls !== onlyClass) ? undefined : nginxRejection(ing, cls, inv, unknownRisk, report);
-    if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default");
+    if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default (nor does an ingress-nginx controller of the input watch Ingresses without class: --watch-ingress-without-class)");
     else if (onlyClass !== undefined && cls !== onlyClass) report.skip(ing, "info", `its class is ${JSON.stringify(cls)}, not ${JSON.stringify(onlyClass)}`);
     else if (rejected) report.skip(ing, "warning", `ingress-nginx rejects the whole Ingress (${rejected}): it serves none of its rules`);
     else if (ing.nginx.backendProtocol === "FCGI") {
@@ -85,7 +88,7 @@ export function groupPaths(selected: readonly [Ingress, string][], inv: Inventor
   const groups = new Map<string, HostGroup>();
   const nginx = new Map<string, boolean>();
   for (const [, cls] of selected) {
-    if (!nginx.has(cls)) nginx.set(cls, servedByIngressNginx(cls, inv.ingress.classes, selected.filter(([, c]) => c === cls).map(([i]) => i)));
+    if (!nginx.has(cls)) nginx.set(cls, servedByNginx(inv, cls, selected.filter(([, c]) => c === cls).map(([i]) => i)));
   }
   const groupFor = (ing: Ingress, cls: string, host: string | undefined) => {
     const protocol = ing.nginx.backendProtocol === "GRPC" || ing.nginx.backendProtocol === "GRPCS" ? "grpc" : "http";

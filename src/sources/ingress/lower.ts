@@ -18,6 +18,7 @@ import { changesAccess, withGlobalRanges } from "./nginx-annotations.js";
 import { groupPaths, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
+import { ingressNginxOf } from "../../model/nginx-controller.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
 
@@ -66,7 +67,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     }
     const passthrough = takePassthrough(g);
     const rules = groupRules(g, report, canaries);
-    const global = g.ingressNginx ? inv.ingressNginx : undefined;
+    // The settings of the controller serving the class (model/nginx-controller.ts ingressNginxOf).
+    const global = g.ingressNginx ? ingressNginxOf(inv, g.className).config : undefined;
     if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
     applyRuleFeatures(rules, report);
     if (options.scope === "class" && g.ingressNginx) for (const r of rules) r.fallback = defaultBackendOf(r, inv);
@@ -103,7 +105,7 @@ function nginxServers(groups: readonly HostGroup[], className: string, inv: Inve
   const certified = new Set<string>();
   const mine = groups.filter((g) => g.className === className && g.host !== undefined);
   for (const g of mine) if (g.ingresses.some((i) => !i.nginx.canary && i.tls.length)) certified.add(g.host!);
-  const c = inv.ingressNginx;
+  const c = ingressNginxOf(inv, className).config;
   return {
     certified, aliases: serverAliases(mine, inv), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
     noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),

@@ -5,7 +5,7 @@
 import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
 import { isGoTrue, parseGoBool } from "../../model/gobool.js";
 import { hasObject } from "../../model/gateway.js";
-import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
+import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxController, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { KindHook } from "../frontend.js";
 import { props, type Field } from "../fields.js";
@@ -334,22 +334,32 @@ export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingr
 /** The keys of the controller ConfigMap that Junction reads (readControllerConfig). */
 const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations"];
 
-/** The ConfigMaps that may be the controller's (read as such), and the ones the controllers of the input name; settled once every object is read. */
+/** The ConfigMaps that may be a controller's (read as such), and the controllers of the input with the ConfigMap each names; settled once every object is read. */
 interface ControllerConfigs {
   configs: Map<string, NginxControllerConfig | undefined>;
-  named: { key: string; by: string; field: Field }[];
+  named: { controller: NginxController; field: Field }[];
 }
 
 const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
   make: () => ({ configs: new Map(), named: [] }),
   settle(s, b) {
-    const keys = [...new Set(s.named.map((n) => n.key))];
-    for (const n of s.named.filter((x) => x.key !== keys[0])) n.field.warn("ingress-nginx-config", `${n.by} names ConfigMap ${n.key}, another controller ${keys[0]}: Junction reads one controller's ConfigMap, ${keys[0]}`);
-    const key = keys[0] ?? `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`;
+    // Whether a ConfigMap is in the input at all: the model's index of objects (routing.objectKeys) knows every one.
+    const present = (key: string) => { const [namespace, name] = key.split("/", 2); return hasObject(b.inv.routing, "", "ConfigMap", namespace, name); };
+    // Each controller reads its own (model/nginx-controller.ts ingressNginxOf picks a class's controller).
+    for (const { controller: c } of s.named) {
+      const config = c.configMap !== undefined ? s.configs.get(c.configMap) : undefined;
+      if (config) c.config = config;
+      c.known = c.configMap !== undefined ? present(c.configMap) : c.known !== false;
+    }
+    // Controllers sharing a --controller-class serve the same IngressClasses: one nginx each, and Junction reads the first's settings.
+    for (const [i, { controller: c, field }] of s.named.entries()) {
+      const twin = s.named.slice(0, i).find((x) => x.controller.controllerClass === c.controllerClass && x.controller.configMap !== c.configMap);
+      if (twin) field.warn("ingress-nginx-config", `${c.kind} ${c.namespace}/${c.name} serves the IngressClasses of controller ${c.controllerClass}, as ${twin.controller.kind} ${twin.controller.namespace}/${twin.controller.name} does, with another ConfigMap (${c.configMap ?? "none"}, not ${twin.controller.configMap ?? "none"}): Junction answers with the first's settings`);
+    }
+    // The Helm chart's: the settings of an ingress-nginx class no controller of the input serves.
+    const key = `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`;
     b.inv.ingressNginx = s.configs.get(key);
-    // Whether the controller's ConfigMap is in the input at all: the model's index of objects (routing.objectKeys) knows every one.
-    const [namespace, name] = key.split("/", 2);
-    if (hasObject(b.inv.routing, "", "ConfigMap", namespace, name)) b.inv.ingressNginxConfigMap = key;
+    if (present(key)) b.inv.ingressNginxConfigMap = key;
   },
 };
 
@@ -370,10 +380,12 @@ export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuil
 }
 
 /**
- * The ConfigMap an ingress-nginx controller reads (a Deployment's or DaemonSet's container whose
- * command or args run /nginx-ingress-controller): its flag --configmap NAMESPACE/NAME (pflag:
- * `--configmap=V` or `--configmap V`), with the container's $(VAR) references expanded as the kubelet
- * does from its env (a value, or the fieldRef metadata.namespace: the Helm chart's
+ * An ingress-nginx controller (a Deployment's, DaemonSet's or StatefulSet's container whose command or args run
+ * /nginx-ingress-controller) with the flags that choose its Ingresses and its ConfigMap (pkg/flags/flags.go:
+ * --controller-class, default k8s.io/ingress-nginx; --ingress-class, default nginx; --ingress-class-by-name;
+ * --watch-ingress-without-class; --configmap NAMESPACE/NAME), as pflag reads them (`--flag=V` or `--flag V`; a boolean
+ * `--flag` or `--flag=V`; the last one given wins), with the container's $(VAR) references expanded as the kubelet does
+ * from its env (a value, or the fieldRef metadata.namespace: the Helm chart's
  * `--configmap=$(POD_NAMESPACE)/RELEASE-ingress-nginx-controller`).
  */
 export function readIngressNginxController(kind: string, root: Field, b: InventoryBuilder): void {
@@ -386,27 +398,63 @@ export function readIngressNginxController(kind: string, root: Field, b: Invento
   const containers = root.get("spec").get("template").get("spec").get("containers");
   given.forEach((_, i) => {
     const c = containers.get(i);
-    if (!runsNginxController(c.value)) return;
+    if (!runsNginxController(c.value) || typeof name !== "string") return;
     const { command, args } = c.value as Record<string, unknown>;
     const words = [...stringsOf(command), ...stringsOf(args)];
-    if (typeof name === "string") (b.inv.ingressNginxControllers ??= []).push({ kind, namespace, name });
-    const at = words.findIndex((w) => w === "--configmap" || w.startsWith("--configmap="));
-    if (at < 0) return;
-    const value = words[at] === "--configmap" ? words[at + 1] : words[at].slice("--configmap=".length);
-    if (value === undefined) return;
-    const env = new Map<string, string>();
-    const envs = c.get("env");
-    for (let j = 0; Array.isArray(envs.value) && j < envs.value.length; j++) {
-      const e = envs.get(j), key = e.raw("name"), v = e.raw("value");
-      if (typeof key !== "string") continue;
-      if (typeof v === "string") env.set(key, v);
-      else if (e.get("valueFrom").get("fieldRef").raw("fieldPath") === "metadata.namespace") env.set(key, namespace);
-    }
+    const env = containerEnv(c, namespace);
     // The kubelet's expansion (third_party/forked/golang/expansion): $(VAR) when VAR is known, $$ for $; others stay.
-    const expanded = value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, v: string | undefined) => (m === "$$" ? "$" : env.get(v!) ?? m));
-    if (!/^[^/$]+\/[^/$]+$/.test(expanded)) { c.warn("ingress-nginx-config", `--configmap ${JSON.stringify(value)} reads as ${JSON.stringify(expanded)}, not NAMESPACE/NAME: Junction does not know which ConfigMap this controller reads`); return; }
-    b.state(CONTROLLER_CONFIGS).named.push({ key: expanded, by: `${kind} ${namespace}/${String(name)}`, field: c.detached() });
+    const expand = (v: string) => v.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, x: string | undefined) => (m === "$$" ? "$" : env.get(x!) ?? m));
+    const str = (flag: string) => { const v = stringFlag(words, flag); return v === undefined ? undefined : expand(v); };
+    const bool = (flag: string) => boolFlag(words, flag, (v) => c.warn("ingress-nginx-config", `--${flag}=${v} is not a boolean: the controller does not start with it; Junction reads it as false`));
+    const controller: NginxController = {
+      kind, namespace, name,
+      controllerClass: str("controller-class") || "k8s.io/ingress-nginx",
+      ingressClass: str("ingress-class") ?? "nginx",
+      ...(bool("ingress-class-by-name") ? { byName: true as const } : {}),
+      ...(bool("watch-ingress-without-class") ? { withoutClass: true as const } : {}),
+    };
+    const raw = stringFlag(words, "configmap");
+    const value = str("configmap");
+    if (value !== undefined && value !== "") {
+      if (/^[^/$]+\/[^/$]+$/.test(value)) controller.configMap = value;
+      else { controller.known = false; c.warn("ingress-nginx-config", `--configmap ${JSON.stringify(raw)} reads as ${JSON.stringify(value)}, not NAMESPACE/NAME: Junction does not know which ConfigMap this controller reads`); }
+    }
+    (b.inv.ingressNginxControllers ??= []).push(controller);
+    b.state(CONTROLLER_CONFIGS).named.push({ controller, field: c.detached() });
   });
+}
+
+/** A container's env as the kubelet expands $(VAR) from it: values, and the fieldRef metadata.namespace. */
+function containerEnv(c: Field, namespace: string): Map<string, string> {
+  const env = new Map<string, string>();
+  const envs = c.get("env");
+  for (let j = 0; Array.isArray(envs.value) && j < envs.value.length; j++) {
+    const e = envs.get(j), key = e.raw("name"), v = e.raw("value");
+    if (typeof key !== "string") continue;
+    if (typeof v === "string") env.set(key, v);
+    else if (e.get("valueFrom").get("fieldRef").raw("fieldPath") === "metadata.namespace") env.set(key, namespace);
+  }
+  return env;
+}
+
+/** pflag's string flag: `--flag=V` or `--flag V`; the last one given wins; undefined: not given. */
+function stringFlag(words: readonly string[], flag: string): string | undefined {
+  let out: string | undefined;
+  for (let i = 0; i < words.length; i++) {
+    if (words[i] === `--${flag}` && i + 1 < words.length) out = words[++i];
+    else if (words[i].startsWith(`--${flag}=`)) out = words[i].slice(flag.length + 3);
+  }
+  return out;
+}
+
+/** pflag's boolean flag: `--flag` is true, `--flag=V` strconv.ParseBool (a bad value: the controller exits; read as false). */
+function boolFlag(words: readonly string[], flag: string, bad: (v: string) => void): boolean {
+  let out = false;
+  for (const w of words) {
+    if (w === `--${flag}`) out = true;
+    else if (w.startsWith(`--${flag}=`)) { const v = w.slice(flag.length + 3); const parsed = parseGoBool(v); if (parsed === undefined) bad(v); out = parsed ?? false; }
+  }
+  return out;
 }
 
 /**

@@ -8,6 +8,7 @@ import { matches } from "../../model/selector.js";
 import type { RawObject } from "../documents.js";
 import { Field, ObjectContext } from "../fields.js";
 import { dnsLabelError, dnsSubdomainError, labelKeyError, readCidr, readLabels, readSelector } from "../k8s.js";
+import { serverAccepted } from "./validate.js";
 
 type Rule = (root: Field) => void;
 
@@ -253,6 +254,50 @@ function checkFamilies(spec: Field, values: readonly (string | undefined)[], fie
   return ok;
 }
 
+const SESSION_AFFINITIES = ["ClientIP", "None"];
+/** validateAffinityTimeout: maxClientIPServiceAffinitySeconds. */
+const MAX_AFFINITY_SECONDS = 86400;
+
+/**
+ * core/v1 ValidateService's other fields (pkg/apis/core/validation validation.go ValidateService,
+ * validateServicePort, validateLoadBalancerClassField, validateClientIPAffinityConfig), after
+ * SetDefaults_Service (an empty sessionAffinity is None, whose sessionAffinityConfig is dropped):
+ * `sessionAffinity` is ClientIP or None ("Unsupported value"), a ClientIP timeout is 1 to 86400
+ * seconds; `allocateLoadBalancerNodePorts` and `loadBalancerClass` "may only be used when `type` is
+ * 'LoadBalancer'", where a class is a qualified name; a port's `appProtocol` is a qualified name
+ * (ValidateQualifiedName); a node port is used once per protocol ("Duplicate value"). The API server
+ * refuses the Service otherwise, so it has no addresses to answer for.
+ */
+const serviceFields: Rule = (root) => {
+  const spec = root.get("spec");
+  if (!spec.object()) return;
+  const type = spec.raw("type"), lb = type === "LoadBalancer";
+  const affinity = spec.raw("sessionAffinity");
+  if (typeof affinity === "string" && affinity !== "" && !SESSION_AFFINITIES.includes(affinity)) spec.get("sessionAffinity").error("unsupported", `Unsupported value: ${JSON.stringify(affinity)}: supported values: "ClientIP", "None" (the API server refuses the Service)`);
+  if (affinity === "ClientIP") {
+    const timeout = spec.get("sessionAffinityConfig").get("clientIP").get("timeoutSeconds");
+    if (typeof timeout.value === "number" && (timeout.value <= 0 || timeout.value > MAX_AFFINITY_SECONDS)) timeout.error("invalid", `Invalid value: ${timeout.value}: must be greater than 0 and less than ${MAX_AFFINITY_SECONDS} (the API server refuses the Service)`);
+  }
+  for (const k of ["allocateLoadBalancerNodePorts", "loadBalancerClass"]) {
+    const v = spec.raw(k);
+    if (v === undefined || v === null) continue;
+    if (!lb) spec.get(k).error("forbidden", "Forbidden: may only be used when `type` is 'LoadBalancer' (the API server refuses the Service)");
+    else if (k === "loadBalancerClass" && typeof v === "string" && labelKeyError(v)) spec.get(k).error("invalid", `Invalid value: ${JSON.stringify(v)}: a load balancer class is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; the API server refuses the Service)`);
+  }
+  const ports = Array.isArray(spec.raw("ports")) ? spec.get("ports").list() ?? [] : [];
+  const nodePorts = new Set<string>();
+  for (const p of ports) {
+    if (!p.object()) continue;
+    const app = p.raw("appProtocol");
+    if (typeof app === "string" && labelKeyError(app)) p.get("appProtocol").error("invalid", `Invalid value: ${JSON.stringify(app)}: an appProtocol is a qualified name (a name such as http, or a domain-prefixed one such as example.com/proto: alphanumerics, '-', '_' or '.'; the API server refuses the Service)`);
+    const node = p.raw("nodePort");
+    if (typeof node !== "number" || node === 0) continue;
+    const key = `${typeof p.raw("protocol") === "string" && p.raw("protocol") !== "" ? String(p.raw("protocol")) : "TCP"}/${node}`;
+    if (nodePorts.has(key)) p.get("nodePort").error("duplicate", `Duplicate value: node port ${key} is used twice (the API server refuses the Service)`);
+    nodePorts.add(key);
+  }
+};
+
 /** core/v1 ValidateNode: podCIDR and podCIDRs are CIDRs, at most one per family. */
 const nodeCidrs: Rule = (root) => {
   const spec = root.get("spec");
@@ -410,6 +455,61 @@ const podSpecRequired = (at: readonly string[]): Rule => (root) => {
   }
 };
 
+const POD_RESTART_POLICIES = ["Always", "OnFailure", "Never"];
+const DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
+
+/**
+ * pkg/apis/core/validation: fields of a PodSpec the OpenAPI schema carries as free strings.
+ * ValidatePodCreate: a Pod is created without ephemeral containers ("spec.ephemeralContainers:
+ * Forbidden: cannot be set on create": `kubectl debug` adds them through the ephemeralcontainers
+ * subresource of a running pod; a pod the server stored, a dump's, may have them);
+ * ValidatePodTemplateSpec: a template never has them ("ephemeral containers not allowed in pod
+ * template"). ValidatePodSpec: a Pod's restartPolicy is Always, OnFailure or Never
+ * (validateRestartPolicy; a template's is templateRestart's), dnsPolicy one of four
+ * (validateDNSPolicy) and `None` only with a dnsConfig that names a nameserver
+ * (validatePodDNSConfig), hostname and subdomain DNS-1123 labels, nodeName a DNS-1123 subdomain
+ * (ValidateNodeName). The API server refuses such a pod or template; empty strings are defaulted
+ * (SetDefaults_PodSpec: Always, ClusterFirst) or mean none.
+ */
+const podSpecFields = (at: readonly string[]): Rule => (root) => {
+  const spec = fieldAt(root, at);
+  if (!spec.object()) return;
+  const pod = at.length === 1;
+  const ephemeral = spec.raw("ephemeralContainers");
+  if (Array.isArray(ephemeral) && ephemeral.length > 0) {
+    if (!pod) spec.get("ephemeralContainers").error("forbidden", "Forbidden: ephemeral containers not allowed in pod template (the API server refuses it; kubectl debug adds them to a running pod)");
+    else if (!serverAccepted(root.value as Record<string, unknown>)) spec.get("ephemeralContainers").error("forbidden", "Forbidden: cannot be set on create (the API server refuses the Pod; kubectl debug adds ephemeral containers to a running pod through its ephemeralcontainers subresource)");
+  }
+  const restart = spec.raw("restartPolicy");
+  if (pod && typeof restart === "string" && restart !== "" && !POD_RESTART_POLICIES.includes(restart)) spec.get("restartPolicy").error("unsupported", `Unsupported value: ${JSON.stringify(restart)}: supported values: "Always", "OnFailure", "Never" (the API server refuses the Pod)`);
+  const dns = spec.raw("dnsPolicy");
+  if (typeof dns === "string" && dns !== "" && !DNS_POLICIES.includes(dns)) spec.get("dnsPolicy").error("unsupported", `Unsupported value: ${JSON.stringify(dns)}: supported values: "ClusterFirstWithHostNet", "ClusterFirst", "Default", "None" (the API server refuses it)`);
+  else if (dns === "None") {
+    const config = spec.get("dnsConfig"), servers = config.raw("nameservers");
+    if (!config.object()) config.error("required", "Required value: must provide `dnsConfig` when `dnsPolicy` is None (the API server refuses it)");
+    else if (!Array.isArray(servers) || servers.length === 0) config.get("nameservers").error("required", "Required value: must provide at least one DNS nameserver when `dnsPolicy` is None (the API server refuses it)");
+  }
+  for (const k of ["hostname", "subdomain"]) {
+    const v = spec.raw(k), e = typeof v === "string" && v !== "" ? dnsLabelError(v) : undefined;
+    if (e) spec.get(k).error("invalid-name", `Invalid value: ${e} (a pod's ${k} is a DNS-1123 label; the API server refuses it)`);
+  }
+  const node = spec.raw("nodeName"), nodeErr = typeof node === "string" && node !== "" ? dnsSubdomainError(node) : undefined;
+  if (nodeErr) spec.get("nodeName").error("invalid-name", `Invalid value: ${nodeErr} (a node's name is a DNS-1123 subdomain; the API server refuses it)`);
+};
+
+/** Whether a PodSpec may break podSpecFields: a cheap look at the raw object (a dump's pods have a nodeName, dnsPolicy and restartPolicy, all valid). */
+function mayBreakPodFields(obj: Record<string, unknown>, at: readonly string[]): boolean {
+  let spec: unknown = obj;
+  for (const k of at) spec = spec !== null && typeof spec === "object" ? (spec as Record<string, unknown>)[k] : undefined;
+  if (spec === null || typeof spec !== "object") return false;
+  const s = spec as Record<string, unknown>;
+  if (Array.isArray(s.ephemeralContainers) && s.ephemeralContainers.length > 0) return true;
+  if (typeof s.restartPolicy === "string" && s.restartPolicy !== "" && !POD_RESTART_POLICIES.includes(s.restartPolicy)) return true;
+  if (typeof s.dnsPolicy === "string" && s.dnsPolicy !== "" && s.dnsPolicy !== "ClusterFirst" && s.dnsPolicy !== "ClusterFirstWithHostNet" && s.dnsPolicy !== "Default") return true;
+  for (const k of ["hostname", "subdomain"]) if (typeof s[k] === "string" && s[k] !== "" && dnsLabelError(s[k] as string)) return true;
+  return typeof s.nodeName === "string" && s.nodeName !== "" && dnsSubdomainError(s.nodeName) !== undefined;
+}
+
 /** Whether a PodSpec may break podSpecRequired: a cheap look at the raw object (what is at `at`, its containers and their names). */
 function mayLackContainers(obj: Record<string, unknown>, at: readonly string[]): boolean {
   let holder: unknown = obj;
@@ -459,7 +559,7 @@ const RULES: Record<string, Rule[]> = {
   "apps/DaemonSet": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)], "apps/ReplicaSet": [selectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
   "/ReplicationController": [rcSelectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
   "batch/Job": [jobSelector, templateRestart(TEMPLATE, JOB_POLICIES)], "batch/CronJob": [cronJobSelector, templateRestart(JOB_TEMPLATE, JOB_POLICIES)],
-  "/Service": [servicePorts, serviceExternalName, serviceClusterIPs], "/Node": [nodeCidrs],
+  "/Service": [servicePorts, serviceExternalName, serviceClusterIPs, serviceFields], "/Node": [nodeCidrs],
 };
 
 const RULE_KINDS = new Set(Object.keys(RULES).map((k) => k.slice(k.indexOf("/") + 1)));
@@ -472,6 +572,7 @@ function commonRules(raw: RawObject, group: string): Rule[] {
   const at = BUILT_IN_GROUPS.has(group) ? POD_SPEC[raw.kind] : undefined;
   if (at && mayRepeatNames(raw.obj, at)) out.push(podSpecNames(at));
   if (at && mayLackContainers(raw.obj, at)) out.push(podSpecRequired(at));
+  if (at && mayBreakPodFields(raw.obj, at)) out.push(podSpecFields(at));
   return out;
 }
 

@@ -1,0 +1,82 @@
+// Which ingress-nginx controller of the input serves an Ingress class: each controller is its own nginx, with its
+// own ConfigMap and pods. ingress-nginx (internal/ingress/controller/store/store.go) keeps only the IngressClasses
+// whose spec.controller is its --controller-class (or, with --ingress-class-by-name, the one named --ingress-class),
+// and GetIngressClass takes an Ingress by spec.ingressClassName (an IngressClass it keeps), else by the
+// kubernetes.io/ingress.class annotation ("if class != icConfig.AnnotationValue ... not equal to the expected"), else,
+// with --watch-ingress-without-class, every Ingress without either ("_").
+
+import { effectiveClass, servedByIngressNginx, type Ingress } from "./ingress.js";
+import type { Inventory } from "./inventory.js";
+import type { NginxController, NginxControllerConfig } from "./nginx.js";
+
+/** What serves an ingress-nginx class: its controllers, and the settings of their ConfigMap. */
+export interface IngressNginxServing {
+  /** The controllers of the input serving the class (empty: none does, or the input holds none; the Helm chart's ConfigMap then stands in). */
+  controllers: NginxController[];
+  /** The first controller's ConfigMap settings (undefined: none Junction reads, or the defaults). */
+  config?: NginxControllerConfig;
+  /** Whether the settings are known (the controller names no ConfigMap, or the input holds it). */
+  known: boolean;
+}
+
+/** The class an Ingress of `ing` is served under: effectiveClass, else the class of a controller watching Ingresses without one. */
+export function ingressClassOf(ing: Ingress, inv: Inventory): string | undefined {
+  const cls = effectiveClass(ing, inv.ingress.classes);
+  if (cls !== undefined) return cls;
+  const c = (inv.ingressNginxControllers ?? []).find((x) => x.withoutClass);
+  if (!c) return undefined;
+  // store.go GetIngressClass: `return "_", nil`: the controller serves it among its own Ingresses, in the one nginx.
+  const kept = inv.ingress.classes.filter((k) => keeps(c, k.name, k.controller));
+  return kept.length === 1 ? kept[0].name : c.ingressClass;
+}
+
+/** The IngressClass event handler: the controller keeps an IngressClass named `name` with spec.controller `controller`. */
+function keeps(c: NginxController, name: string, controller: string): boolean {
+  return controller === c.controllerClass || (c.byName === true && name === c.ingressClass);
+}
+
+/**
+ * The controllers serving class `className` (the Gateway "IngressClass/<className>"): by its IngressClass object when
+ * some member Ingress names it in spec.ingressClassName (or was given it: the default class, a class-less Ingress's),
+ * else (members naming it by the legacy annotation only, or no IngressClass in the input) the controllers whose
+ * --ingress-class it is. Cached per inventory (read after loading; the controllers' settings are read off them when asked).
+ */
+export function nginxControllersOf(inv: Inventory, className: string): NginxController[] {
+  const all = inv.ingressNginxControllers ?? [];
+  if (!all.length) return [];
+  let cache = CACHE.get(inv);
+  if (!cache || cache.all !== all || cache.ingresses !== inv.ingress.ingresses.length) CACHE.set(inv, cache = { all, ingresses: inv.ingress.ingresses.length, byClass: new Map() });
+  let out = cache.byClass.get(className);
+  if (!out) cache.byClass.set(className, out = controllersOf(inv, all, className));
+  return out;
+}
+
+const CACHE = new WeakMap<Inventory, { all: readonly NginxController[]; ingresses: number; byClass: Map<string, NginxController[]> }>();
+
+function controllersOf(inv: Inventory, all: readonly NginxController[], className: string): NginxController[] {
+  const cls = inv.ingress.classes.find((k) => k.name === className);
+  const members = inv.ingress.ingresses.filter((i) => ingressClassOf(i, inv) === className);
+  // A member by spec.ingressClassName, or given the class (admission's default class; a class-less Ingress).
+  const byField = cls !== undefined && (!members.length || members.some((i) => i.classField === true || i.className === undefined));
+  const served = all.filter((c) => (byField ? keeps(c, cls.name, cls.controller) : c.ingressClass === className));
+  if (served.length) return served;
+  // Class-less Ingresses taken by --watch-ingress-without-class: their controller.
+  return members.some((i) => i.className === undefined && effectiveClass(i, inv.ingress.classes) === undefined) ? all.filter((c) => c.withoutClass) : [];
+}
+
+/** The controllers serving a class with their ConfigMap's settings; no controller of the input serving it: the Helm chart's ConfigMap. */
+export function ingressNginxOf(inv: Inventory, className: string | undefined): IngressNginxServing {
+  const controllers = className === undefined ? [] : nginxControllersOf(inv, className);
+  if (!controllers.length) return { controllers, ...(inv.ingressNginx ? { config: inv.ingressNginx } : {}), known: inv.ingressNginxConfigMap !== undefined };
+  const first = controllers[0];
+  return { controllers, ...(first.config ? { config: first.config } : {}), known: first.known === true };
+}
+
+/**
+ * Whether ingress-nginx serves class `className` (its defaults apply): a controller of the input serves it (whatever
+ * its --controller-class), else model/ingress.ts servedByIngressNginx (its IngressClass names k8s.io/ingress-nginx; no
+ * IngressClass: the name or the members' annotations).
+ */
+export function servedByNginx(inv: Inventory, className: string, members: readonly Ingress[]): boolean {
+  return nginxControllersOf(inv, className).length > 0 || servedByIngressNginx(className, inv.ingress.classes, members);
+}

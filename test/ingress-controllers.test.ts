@@ -1,0 +1,132 @@
+// Several ingress-nginx controllers in one cluster: each Ingress is served by the controller of its class, with that
+// controller's ConfigMap and pods. Upstream: pkg/flags/flags.go (--controller-class, --ingress-class,
+// --ingress-class-by-name, --watch-ingress-without-class, --configmap); internal/ingress/controller/store/store.go
+// (the IngressClass event handler keeps `ingressclass.Spec.Controller == icConfig.Controller`, or by name;
+// GetIngressClass: spec.ingressClassName, else the annotation `class != icConfig.AnnotationValue` → ignored, else
+// WatchWithoutClass → "_").
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
+import { ingressControllerPods } from "../src/engine/endpoints.js";
+import type { RouteRequest } from "../src/model/request.js";
+import { load } from "./helpers.js";
+
+const N = "nginx.ingress.kubernetes.io/";
+
+const cls = (name: string, controller: string) => `---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: ${name}}
+spec: {controller: ${controller}}
+`;
+
+const controller = (ns: string, args: string[], cm?: string) => `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ctl, namespace: ${ns}}
+spec:
+  selector: {matchLabels: {app: ctl-${ns}}}
+  template:
+    metadata: {labels: {app: ctl-${ns}}}
+    spec:
+      containers:
+      - name: controller
+        image: registry.k8s.io/ingress-nginx/controller:v1.12.0
+        args: ${JSON.stringify(["/nginx-ingress-controller", ...args])}
+        env: [{name: POD_NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}]
+${cm !== undefined ? `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ctl, namespace: ${ns}}
+data: {${cm}}
+` : ""}---
+apiVersion: v1
+kind: Pod
+metadata: {name: ctl-0, namespace: ${ns}, labels: {app: ctl-${ns}}}
+spec: {containers: [{name: controller, image: c}]}
+status: {podIP: ${ns === "public" ? "10.9.0.1" : "10.9.0.2"}}
+`;
+
+const BASE = `apiVersion: v1
+kind: Namespace
+metadata: {name: web}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: web}
+spec: {ports: [{port: 80}]}
+`;
+
+/** An Ingress for host `host`: `cls` as spec.ingressClassName, or {annotation} as the legacy annotation, or none. */
+const ingress = (name: string, host: string, cls: string | { annotation: string } | undefined, annotations: Record<string, string> = {}) => `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ${name}
+  namespace: web
+  annotations: ${JSON.stringify(typeof cls === "object" ? { ...annotations, "kubernetes.io/ingress.class": cls.annotation } : annotations)}
+spec:
+${typeof cls === "string" ? `  ingressClassName: ${cls}\n` : ""}  rules:
+  - host: ${host}
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]
+`;
+
+// The public controller (the Helm chart's defaults) first, the internal one (another controller class, a ConfigMap allowing 10/8 only) second.
+const PUBLIC = cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--controller-class=k8s.io/ingress-nginx", "--ingress-class=nginx", "--configmap=$(POD_NAMESPACE)/ctl"], `ssl-redirect: "false"`);
+const INTERNAL = (more: string[] = []) => cls("internal", "k8s.io/internal-nginx") + controller("internal", ["--controller-class=k8s.io/internal-nginx", "--ingress-class=internal", "--configmap=$(POD_NAMESPACE)/ctl", ...more], `whitelist-source-range: "10.0.0.0/8"`);
+
+function ask(yaml: string, gateway: string, host: string, from = "ip:203.0.113.9") {
+  const loaded = load({ "in.yaml": BASE + yaml });
+  assert.ok(!loaded.diagnostics.hasErrors, loaded.diagnostics.errors.map((e) => e.message).join("; "));
+  const ctx = walkContext(loaded.inventory);
+  const req: RouteRequest = { gateway, from, scheme: "http", host, path: "/", method: "GET", headers: [], backendResponseHeaders: [] };
+  const problem = requestProblem(ctx, req);
+  if (problem) throw new Error(problem);
+  return walkRequest(ctx, req);
+}
+
+test("each Ingress gets the ConfigMap of the controller of its class (was: the first controller's for every class: the internal class's allowlist lost, a wrong allowed)", () => {
+  const yaml = PUBLIC + INTERNAL() + ingress("site", "site.example.com", "nginx") + ingress("intra", "intra.example.com", "internal");
+  assert.equal(ask(yaml, "IngressClass/nginx", "site.example.com").status, 200, "the public controller has no allowlist");
+  const intra = ask(yaml, "IngressClass/internal", "intra.example.com");
+  assert.equal(intra.status, 403, "the internal controller's whitelist-source-range (was 200)");
+  assert.match(intra.reason, /outside allowlist-source-range 10\.0\.0\.0\/8/);
+  assert.equal(ask(yaml, "IngressClass/internal", "intra.example.com", "ip:10.1.1.1").status, 200);
+  // The other order of the input: the internal controller's ConfigMap is not the public class's (was 403 for site).
+  const reversed = INTERNAL() + PUBLIC + ingress("site", "site.example.com", "nginx") + ingress("intra", "intra.example.com", "internal");
+  assert.equal(ask(reversed, "IngressClass/nginx", "site.example.com").status, 200, "was 403");
+  assert.equal(ask(reversed, "IngressClass/internal", "intra.example.com").status, 403);
+});
+
+test("the legacy annotation picks the controller whose --ingress-class it is; --watch-ingress-without-class takes class-less Ingresses (was: skipped)", () => {
+  const byAnnotation = PUBLIC + INTERNAL() + ingress("intra", "intra.example.com", { annotation: "internal" });
+  assert.equal(ask(byAnnotation, "IngressClass/internal", "intra.example.com").status, 403, "kubernetes.io/ingress.class: internal → the internal controller's ConfigMap");
+  // No default IngressClass: the controller watching Ingresses without class serves it, with its own ConfigMap.
+  const classless = PUBLIC + INTERNAL(["--watch-ingress-without-class=true"]) + ingress("bare", "bare.example.com", undefined);
+  const bare = ask(classless, "IngressClass/internal", "bare.example.com");
+  assert.equal(bare.status, 403, "served by the internal controller, judged by its allowlist (was: no route)");
+  assert.equal(ask(classless, "IngressClass/internal", "bare.example.com", "ip:10.2.2.2").status, 200);
+  // Without the flag nobody serves it.
+  const nobody = load({ "in.yaml": BASE + PUBLIC + INTERNAL() + ingress("bare", "bare.example.com", undefined) });
+  assert.ok(!nobody.inventory.routing.routes.some((r) => r.derivedFrom?.name === "bare"));
+});
+
+test("the controller pods of a class are its controller's (exposure and the source nginx sees), not every controller's", () => {
+  const loaded = load({ "in.yaml": BASE + PUBLIC + INTERNAL() + ingress("site", "site.example.com", "nginx") + ingress("intra", "intra.example.com", "internal") });
+  const names = (c?: string) => ingressControllerPods(loaded.inventory, c).map((p) => `${p.namespace}/${p.owner?.name ?? p.name}`).sort();
+  assert.deepEqual(names("nginx"), ["public/ctl"]);
+  assert.deepEqual(names("internal"), ["internal/ctl"]);
+  assert.deepEqual(names(), ["internal/ctl", "public/ctl"], "{ingress-controller}: every controller's");
+  assert.deepEqual(names("other"), [], "a class no controller of the input serves: none of theirs");
+});
+
+test("controllers sharing a --controller-class with different ConfigMaps are warned about; --ingress-class-by-name keeps the class of that name whatever its controller", () => {
+  const twin = controller("public", ["--configmap=$(POD_NAMESPACE)/ctl"], "") + controller("other", ["--configmap=other/ctl"]).replace("name: ctl, namespace: other}\nspec:", "name: ctl2, namespace: other}\nspec:");
+  const loaded = load({ "in.yaml": BASE + cls("nginx", "k8s.io/ingress-nginx") + twin });
+  assert.match(loaded.diagnostics.items.map((d) => d.message).join("\n"), /serves the IngressClasses of controller k8s\.io\/ingress-nginx, as Deployment public\/ctl does, with another ConfigMap/);
+  const byName = cls("edge", "example.com/other") + controller("internal", ["--ingress-class=edge", "--ingress-class-by-name", "--configmap=$(POD_NAMESPACE)/ctl"], `whitelist-source-range: "10.0.0.0/8"`)
+    + ingress("e", "edge.example.com", "edge", { [N + "ssl-redirect"]: "false" });
+  assert.equal(ask(byName, "IngressClass/edge", "edge.example.com").status, 403, "the by-name controller's allowlist");
+});
