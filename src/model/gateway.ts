@@ -262,6 +262,11 @@ export const ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-cont
 export interface EnvoyProxySettings {
   mergeGateways?: boolean;
   mergeBackends?: true;
+  /**
+   * provider.kubernetes.envoyService, where it sets the Service's type or externalTrafficPolicy
+   * (the Service Envoy Gateway puts in front of the Envoy pods: engine/gateway/peer.ts).
+   */
+  envoyService?: { type?: string; externalTrafficPolicy?: string };
 }
 
 /**

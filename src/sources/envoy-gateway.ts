@@ -250,7 +250,12 @@ function readProxySettings(spec: Field, crd: boolean): EnvoyProxySettings {
   // configuration decoder refuses it too; it was read as set.)
   const mergeBackends = spec.get("mergeBackends").object() !== undefined;
   if (crd && mergeGateways === true && mergeBackends) spec.error("invalid-value", "mergeGateways and mergeBackends cannot both be enabled");
-  return { ...(mergeGateways !== undefined ? { mergeGateways } : {}), ...(mergeBackends ? { mergeBackends: true as const } : {}) };
+  // provider.kubernetes.envoyService (KubernetesServiceSpec): type (the CRD's enum, default
+  // LoadBalancer) and externalTrafficPolicy (Local or Cluster, default Local), read by peer.ts.
+  const service = spec.get("provider").get("kubernetes").get("envoyService");
+  const type = service.get("type").string(), etp = service.get("externalTrafficPolicy").string();
+  const envoyService = { ...(type !== undefined ? { type } : {}), ...(etp !== undefined ? { externalTrafficPolicy: etp } : {}) };
+  return { ...(mergeGateways !== undefined ? { mergeGateways } : {}), ...(mergeBackends ? { mergeBackends: true as const } : {}), ...(Object.keys(envoyService).length ? { envoyService } : {}) };
 }
 
 /**

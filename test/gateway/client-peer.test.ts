@@ -139,3 +139,27 @@ test("a TCP listener with a ClientTrafficPolicy's proxyProtocol: its network RBA
   assert.match(r.undetermined ?? "", /PROXY protocol header \(ClientTrafficPolicy infra\/ctp proxyProtocol\)/);
   assert.equal(route(tcpGw + tcp + ONLY_OFFICE, { scheme: "tcp", port: 5432, ...from("203.0.113.5") }).backend, "apps/v1");
 });
+
+test("no Service in the input: the one Envoy Gateway makes from the Gateway's EnvoyProxy decides; a NodePort one, or a LoadBalancer one with externalTrafficPolicy Cluster, masquerades the client, so a clientCIDRs Allow on the clients' range is not an answer (was 200: a wrong allowed)", () => {
+  const proxy = (name: string, service: string) => `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: {name: ${name}, namespace: infra}
+spec: {provider: {type: Kubernetes, kubernetes: {envoyService: ${service}}}}
+`;
+  const byClass = (service: string) => GW.replace("spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}", "spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller, parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: p, namespace: infra}}") + proxy("p", service);
+  for (const service of ["{type: NodePort}", "{type: NodePort, externalTrafficPolicy: Local}", "{externalTrafficPolicy: Cluster}", "{type: LoadBalancer, externalTrafficPolicy: Cluster}"]) {
+    const r = route(byClass(service) + ROUTE + ONLY_OFFICE + POD + NODE, from("203.0.113.5"));
+    assert.equal(r.status, null, service);
+    assert.match(r.undetermined ?? "", /see a node's address as the connection's source, not the client 203\.0\.113\.5: .*EnvoyProxy infra\/p/, service);
+  }
+  for (const service of ["{type: LoadBalancer}", "{externalTrafficPolicy: Local}", "{type: ClusterIP}"]) assert.equal(route(byClass(service) + ROUTE + ONLY_OFFICE + POD + NODE, from("203.0.113.5")).status, 200, service);
+  // The Gateway's own EnvoyProxy comes first (contexts.go attachEnvoyProxy), then the class's.
+  const own = envoyGateway([HTTP_ALL], "  infrastructure: {parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: own}}\n");
+  assert.equal(route(own + proxy("own", "{type: NodePort}") + ROUTE + ONLY_OFFICE + POD + NODE, from("203.0.113.5")).status, null, "the Gateway's own EnvoyProxy");
+  const both = own.replace("spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}", "spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller, parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: p, namespace: infra}}");
+  assert.equal(route(both + proxy("own", "{type: LoadBalancer}") + proxy("p", "{type: NodePort}") + ROUTE + ONLY_OFFICE + POD + NODE, from("203.0.113.5")).status, 200, "the Gateway's own over the class's");
+  // The Service in the input is what kube-proxy reads, whatever the EnvoyProxy says.
+  assert.equal(route(byClass("{type: NodePort}") + ROUTE + ONLY_OFFICE + POD + lb("Local") + NODE, from("203.0.113.5")).status, 200, "its Service in the input, Local");
+  assert.equal(route(byClass("{type: NodePort}") + ROUTE + ONLY_OFFICE + POD + NODE, from("10.1.0.1")).status, 403, "a node reaches Envoy directly: its own address, outside clientCIDRs");
+});

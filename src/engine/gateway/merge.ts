@@ -25,7 +25,7 @@
 // no Envoy listener (validateListenerConditions, IsReady). checkOverlappingTLSConfig then looks at the
 // HTTPS listeners of all of them together.
 
-import { ENVOY_GATEWAY_CONTROLLER, ENVOY_GATEWAY_GROUP, type EnvoyProxy, type GatewayClass, type RouteGraph } from "../../model/gateway.js";
+import { ENVOY_GATEWAY_CONTROLLER, ENVOY_GATEWAY_GROUP, type EnvoyProxy, type EnvoyProxySettings, type Gateway, type GatewayClass, type RouteGraph } from "../../model/gateway.js";
 import { compareAgeThenName } from "../../model/route.js";
 import type { Problem } from "./conditions.js";
 import { listenerValidity, type GatewayState, type SharedEnvoy } from "./gateways.js";
@@ -60,6 +60,24 @@ export function refusedClassEnvoyProxy(graph: RouteGraph, c: GatewayClass): Prob
 /** The GatewayClass's EnvoyProxy as Envoy Gateway reads it (EnvoyProxyForGatewayClass): named, in the input, not refused. */
 function classEnvoyProxy(graph: RouteGraph, g: GatewayState): EnvoyProxy | undefined {
   return g.gatewayClass && !refusedClassEnvoyProxy(graph, g.gatewayClass) ? namedEnvoyProxy(graph, g.gatewayClass) : undefined;
+}
+
+/**
+ * The EnvoyProxy settings that make Gateway `gw`'s Envoy (contexts.go attachEnvoyProxy, "Priority order
+ * (highest to lowest): 1. Gateway-level EnvoyProxy (via parametersRef) 2. GatewayClass-level EnvoyProxy
+ * 3. Default EnvoyProxySpec from EnvoyGateway configuration"; the Gateway's own only when its class does
+ * not merge Gateways, IsMergeGatewaysEnabled), with what names them; undefined: none in the input.
+ */
+export function gatewayEnvoyProxy(graph: RouteGraph, gw: Gateway): { settings: EnvoyProxySettings; by: string } | undefined {
+  const cls = graph.gatewayClasses.find((c) => c.name === gw.className);
+  const classProxy = cls && !refusedClassEnvoyProxy(graph, cls) ? namedEnvoyProxy(graph, cls) : undefined;
+  const config = graph.envoyGatewayConfig;
+  const merges = classProxy?.mergeGateways !== undefined ? classProxy.mergeGateways : config?.envoyProxy?.mergeGateways === true;
+  const ref = gw.infrastructure?.parametersRef;
+  const own = !merges && ref && ref.group === ENVOY_GATEWAY_GROUP && ref.kind === "EnvoyProxy" ? graph.envoyProxies.find((e) => e.namespace === gw.namespace && e.name === ref.name) : undefined;
+  const proxy = own ?? classProxy;
+  if (proxy) return { settings: proxy, by: `EnvoyProxy ${proxy.namespace}/${proxy.name}` };
+  return config?.envoyProxy ? { settings: config.envoyProxy, by: `the default EnvoyProxy of Envoy Gateway's configuration (${config.where})` } : undefined;
 }
 
 /** getProtocolForListener: HTTPS and TLS share a port. */

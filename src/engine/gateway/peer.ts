@@ -7,23 +7,55 @@
 // api/v1alpha1 KubernetesServiceSpec "+kubebuilder:default:=\"Local\""; Junction reads the Service in the
 // input) kube-proxy masquerades an outside client's connection to a node's address (pkg/proxy/iptables/
 // proxier.go KUBE-EXT "masquerade traffic for ... external destinations"; nginx-source.ts sourceSeenBy),
-// so that is the peer.
+// so that is the peer. When the input holds no such Service (a manifest: Envoy Gateway makes it), the
+// Gateway's EnvoyProxy says what it makes (merge.ts gatewayEnvoyProxy; resource.go ExpectedServiceSpec:
+// "if *service.Type == egv1a1.ServiceTypeLoadBalancer { ... serviceSpec.ExternalTrafficPolicy = ... }",
+// so a NodePort Service gets Kubernetes' default, Cluster): one that masquerades leaves the peer unknown.
 
 import type { Gateway } from "../../model/gateway.js";
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
-import { formatAddress, type Address } from "../../model/ip.js";
+import { addressKey, formatAddress, type Address } from "../../model/ip.js";
 import { namespacedName } from "../../model/route.js";
 import type { ClientAddress } from "./client-policy.js";
 import { sourceSeenBy } from "./nginx-source.js";
 import { gatewayPods } from "./pods.js";
+import { gatewayEnvoyProxy } from "./merge.js";
+import { matches, selector } from "../../model/selector.js";
+import type { Endpoint } from "../../model/endpoint.js";
 
 export const NO_CLIENT = "the request names no client, `from`";
 
 /** The peer Envoy sees for `client` connecting to port `port` of Gateway `gw` (Envoy Gateway's); `seen` says why when it is not the client. */
 export function envoyGatewayPeer(inv: Inventory, index: InventoryIndex, gw: Gateway, client: Address | undefined, port: number): ClientAddress & { seen?: string } {
   if (!client) return { unknown: NO_CLIENT };
-  const seen = sourceSeenBy(inv, index, gatewayPods(inv, gw.namespace, gw.name, gw.className), client, port);
-  if (!seen) return { address: client };
+  const pods = gatewayPods(inv, gw.namespace, gw.name, gw.className);
+  const seen = sourceSeenBy(inv, index, pods, client, port);
+  if (!seen) {
+    const made = fronted(inv, pods) ? undefined : masqueradingService(inv, gw);
+    const holder = index.byAddress.get(addressKey(client));
+    if (made && !(holder && (holder.kind === "pod" || holder.kind === "node"))) return { unknown: `Envoy's pods of Gateway ${namespacedName(gw)} see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no LoadBalancer or NodePort Service in front of them, and the one Envoy Gateway makes for them is ${made}, which kube-proxy masquerades an outside client through` };
+    return { address: client };
+  }
   if (!seen.address) return { unknown: `Envoy's pods of Gateway ${namespacedName(gw)} see an address the input does not hold as the connection's source, not the client ${formatAddress(client)} (${seen.why})` };
   return { address: seen.address, seen: `Envoy's peer is ${formatAddress(seen.address)}, not the client ${formatAddress(client)} (${seen.why})` };
+}
+
+/** Whether a LoadBalancer or NodePort Service of the input selects one of `pods` (sourceSeenBy judged it). */
+function fronted(inv: Inventory, pods: readonly Endpoint[]): boolean {
+  return inv.services.some((s) => (s.type === "LoadBalancer" || s.type === "NodePort") && s.selector !== undefined && pods.some((p) => p.namespace === s.namespace && matches(selector(s.selector!), p.labels)));
+}
+
+/**
+ * The Service Envoy Gateway makes for `gw`'s Envoy, when its EnvoyProxy makes it masquerade outside
+ * clients (api/v1alpha1 KubernetesServiceSpec: type default LoadBalancer, externalTrafficPolicy default
+ * Local, set on a LoadBalancer Service only): a NodePort one, or a LoadBalancer one with Cluster.
+ */
+function masqueradingService(inv: Inventory, gw: Gateway): string | undefined {
+  const proxy = gatewayEnvoyProxy(inv.routing, gw);
+  const svc = proxy?.settings.envoyService;
+  if (!svc) return undefined;
+  const type = svc.type ?? "LoadBalancer";
+  if (type === "NodePort") return `a NodePort Service (${proxy!.by} provider.kubernetes.envoyService.type; externalTrafficPolicy is set on a LoadBalancer one only, so Kubernetes' Cluster)`;
+  if (type === "LoadBalancer" && svc.externalTrafficPolicy === "Cluster") return `a LoadBalancer Service with externalTrafficPolicy Cluster (${proxy!.by} provider.kubernetes.envoyService)`;
+  return undefined;
 }
