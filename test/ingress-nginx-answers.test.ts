@@ -114,6 +114,9 @@ test("auth-tls-secret: the host's server verifies client certificates; without o
   assert.equal(asker(yaml("optional"))("site.example.com", "/a", [], "https").status, 200, "optional: no certificate is let through");
   const noNs = asker(ingress("bad", "site.example.com", "/", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "ca" }))("site.example.com", "/", [], "https");
   assert.equal(noNs.status, 503, "not namespace/name: the location is denied (k8s.ParseNameNS)");
+  // authtls/main.go: `authCert, err := a.r.GetAuthCertificate(tlsauthsecret)`, the annotation as written: "/ca" is no Secret's key.
+  const empty = asker(ingress("bad", "site.example.com", "/", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "/ca" }))("site.example.com", "/", [], "https");
+  assert.equal(empty.status, 503, "an empty namespace: error obtaining certificate (was 400, verified with web/ca)");
 });
 
 test("from-to-www-redirect answers with http-redirect-code (default 308) to scheme://host:port/URI without its final \"/\", on 80 and 443 (was 301, the URI as sent, no HTTPS)", () => {

@@ -332,15 +332,19 @@ function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxA
   }
   const url = r.string("auth-url")?.trim();
   if (url) access.authUrl = url;
-  // authtls/main.go Parse: k8s.ParseNameNS (exactly one "/", else LocationDenied), the namespace the Ingress's when empty;
+  // authtls/main.go Parse: k8s.ParseNameNS (exactly one "/", else LocationDenied), the namespace the Ingress's when empty
+  // for the cross-namespace check only;
   // auth-tls-verify-client not one of on|off|optional|optional_no_ca: "on".
   const ca = r.string("auth-tls-secret")?.trim();
   if (ca) {
     const parts = ca.split("/");
     if (parts.length !== 2) deny503(access, `auth-tls-secret ${JSON.stringify(ca)} is not namespace/name`);
+    // An empty namespace passes the cross-namespace check as the Ingress's, but GetAuthCertificate(tlsauthsecret)
+    // looks the Secret up by the annotation as written ("/ca"), which no Secret is: "error obtaining certificate".
+    else if (parts[0] === "") deny503(access, `auth-tls-secret ${JSON.stringify(ca)}: error obtaining certificate (the Secret is looked up as written, without a namespace)`);
     else {
       const verify = r.string("auth-tls-verify-client")?.trim() ?? "on";
-      access.clientCert = { ca: `${parts[0] || ing.namespace}/${parts[1]}`, verify: /^(on|off|optional|optional_no_ca)$/.test(verify) ? verify : "on" };
+      access.clientCert = { ca: `${parts[0]}/${parts[1]}`, verify: /^(on|off|optional|optional_no_ca)$/.test(verify) ? verify : "on" };
     }
   }
   return access.deny.length || access.allow || access.denied || access.basicAuth || access.authUrl || access.clientCert ? access : undefined;
