@@ -190,4 +190,7 @@ test("auth-secret and auth-tls-secret of another namespace deny the Ingress's lo
   // The Ingress's own namespace, written out or left empty ("/users": SplitMetaNamespaceKey), is no cross-namespace use.
   const own = asker(ingress("own", "o.example.com", "/", "Prefix", { ...ssl, [N + "auth-type"]: "basic", [N + "auth-secret"]: "web/users" }));
   assert.equal(own("o.example.com", "/").status, 401);
+  const secrets = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: web}\ntype: Opaque\ndata: {}\n";
+  const empty = asker(ingress("own", "o.example.com", "/", "Prefix", { ...ssl, [N + "auth-type"]: "basic", [N + "auth-secret"]: "/users" }) + secrets);
+  assert.equal(empty("o.example.com", "/").status, 401, "\"/users\" is web/users (auth/main.go GetSecret(sns/sname)): was 503, the Secret looked up as \"/users\"");
 });

@@ -328,7 +328,8 @@ function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxA
     const secret = r.string("auth-secret")?.trim();
     if (!AUTH_TYPE.test(normalized(type))) deny503(access, `auth-type ${JSON.stringify(type)} is neither basic nor digest`);
     else if (!secret) deny503(access, "auth-type is set without auth-secret");
-    else access.basicAuth = { type: normalized(type) === "basic" ? "basic" : "digest", secret: secret.includes("/") ? secret : `${ing.namespace}/${secret}`, realm: r.string("auth-realm")?.trim() };
+    // auth/main.go: SplitMetaNamespaceKey, "if sns == \"\" { sns = ing.Namespace }", then GetSecret(sns/sname).
+    else access.basicAuth = { type: normalized(type) === "basic" ? "basic" : "digest", secret: secret.includes("/") ? (secret.startsWith("/") ? `${ing.namespace}${secret}` : secret) : `${ing.namespace}/${secret}`, realm: r.string("auth-realm")?.trim() };
   }
   const url = r.string("auth-url")?.trim();
   if (url) access.authUrl = url;
