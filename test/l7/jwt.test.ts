@@ -169,3 +169,14 @@ test("at a waypoint, the RequestAuthentications attached to the Service (targetR
   assert.equal(outcome(at([["X-Tenant", "acme"], ["X-Payload", "forged"]])), "403", "a client's own x-tenant and x-payload are removed first (sanitizeHeaders)");
   assert.equal(outcome(at(bearer(token({ tenant: "other" })))), "403");
 });
+
+test("list --l7: requestPrincipals and request.auth.* are what passes where a RequestAuthentication applies (requests with such a token), nothing where none does", async () => {
+  const meshed = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + pod("web", "front", "10.0.1.1", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
+  const policy = ap(`  rules: [{from: [{source: {requestPrincipals: ["${ISS}/alice"]}}], to: [{operation: {methods: [GET]}}]}]`);
+  const list = async (yaml: string) => {
+    const f = tempFiles({ "a.yaml": yaml });
+    try { return (await cli(["list", "--l7", "-q", "-f", f.dir])).out.split("\n").find((l) => l.startsWith("web/front")); } finally { f.cleanup(); }
+  };
+  assert.equal(await list(meshed + inline + policy), `web/front[Pod] => shop/api[Pod] : jwt principal ${ISS}/alice, method GET`, "was: no requests (JWT conditions never held)");
+  assert.match(await list(meshed + policy) ?? "", /no requests/, "without a RequestAuthentication no request carries a verified token");
+});
