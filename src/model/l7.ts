@@ -35,8 +35,9 @@ export type StringMatch =
  *   source.namespace       the namespace of that identity
  *   source.serviceAccount  "NAMESPACE/SERVICE_ACCOUNT" of that identity
  *   source.trustDomain     the trust domain of that identity
- *   request.auth           a JWT claim ("request.auth" with `name` iss/sub, aud, azp, or a claim path);
- *                          Junction has no tokens, so it is always absent
+ *   request.auth           the request's verified JWT (`name` undefined or "principal": ISS/SUB;
+ *                          "audiences", "presenter", "claims[A][B]"): engine/l7/jwt-claims.ts; absent
+ *                          without a verified token
  *   request.method, request.host (:authority, as sent), request.header (`name`, case-insensitive),
  *   request.query (the query parameter `name`)
  *   request.path           the path without query and fragment, after the enforcement point's

@@ -8,7 +8,7 @@ import { cidrFrom } from "./ip.js";
 import { escapeRegex } from "./regex.js";
 import type { CidrMatch, Clause, L7Rule } from "./l7.js";
 import type { LabelSelector, Labels } from "./selector.js";
-import type { SourceRef } from "./source.js";
+import type { Path, SourceRef } from "./source.js";
 
 /** Settings of the installed meshes (Istio meshConfig, Linkerd install values); the CLI can override them. */
 export interface MeshSettings {
@@ -213,6 +213,45 @@ export interface IstioAuthorization {
   src?: SourceRef;
 }
 
+/**
+ * One `jwtRules` entry of an Istio RequestAuthentication, as istiod writes it into an Envoy jwt_authn
+ * provider (pilot/pkg/security/authn/policy_applier.go convertToEnvoyJwtConfig).
+ */
+export interface IstioJwtRule {
+  /** "" : Envoy checks no issuer (extractor.cc JwtIssuerChecker: "If a specified issuer is empty, it means to allow all issuers"). */
+  issuer: string;
+  /** [] : any audience. */
+  audiences: readonly string[];
+  /** Where the token is read; all three empty: Envoy's defaults (Authorization "Bearer ", the query parameter access_token). */
+  fromHeaders: readonly { name: string; prefix: string }[];
+  fromParams: readonly string[];
+  fromCookies: readonly string[];
+  /** The inline JWKS (JSON text); with it Junction checks signatures itself. */
+  jwks?: string;
+  jwksUri?: string;
+  /** forwardOriginalToken: false (the default): Envoy removes the header a verified token came from before the filters after it (RBAC). */
+  forward: boolean;
+  /** outputClaimToHeaders: headers Envoy sets from a verified token's claims (and removes from every request first). */
+  claimToHeaders: readonly { header: string; claim: string }[];
+  /** outputPayloadToHeader: a header Envoy sets to a verified token's payload (and removes from every request first). */
+  payloadHeader?: string;
+  /** Claims Envoy splits on spaces into lists for RBAC (always scope and permission: buildSpaceDelimitedClaims). */
+  spaceDelimitedClaims: readonly string[];
+  /** The rule's field path, for its line. */
+  path: Path;
+}
+
+/** An Istio RequestAuthentication (security.istio.io v1, v1beta1): which JWTs a workload's proxy accepts. */
+export interface IstioRequestAuthentication {
+  kind: "RequestAuthentication";
+  name: string;
+  namespace: string;
+  selector?: Labels;
+  targetRefs?: readonly TargetRef[];
+  jwtRules: readonly IstioJwtRule[];
+  src?: SourceRef;
+}
+
 export type MtlsMode = "UNSET" | "STRICT" | "PERMISSIVE" | "DISABLE";
 
 /** An Istio PeerAuthentication: which connections a workload's proxy accepts. */
@@ -410,6 +449,7 @@ export interface MeshModel {
   istioNamespaceRevisions?: Record<string, string>;
   istio: {
     authorizations: IstioAuthorization[];
+    requestAuthentications: IstioRequestAuthentication[];
     peerAuthentications: IstioPeerAuthentication[];
     clientTls: IstioClientTls[];
     serviceEntries: IstioServiceEntry[];
@@ -429,7 +469,7 @@ export interface MeshModel {
 export function emptyMeshModel(): MeshModel {
   return {
     settings: { ...DEFAULT_MESH_SETTINGS },
-    istio: { authorizations: [], peerAuthentications: [], clientTls: [], serviceEntries: [], workloadEntries: [], sidecars: [] },
+    istio: { authorizations: [], requestAuthentications: [], peerAuthentications: [], clientTls: [], serviceEntries: [], workloadEntries: [], sidecars: [] },
     linkerd: { servers: [], authorizations: [], routes: [], egressNetworks: [] },
   };
 }

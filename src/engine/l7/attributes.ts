@@ -4,6 +4,7 @@
 import type { Clause, Condition, L7Rule } from "../../model/l7.js";
 import { contains, subtractRanges, type Address, type AddressRange } from "../../model/ip.js";
 import { stringMatches } from "./strings.js";
+import { requestAuthMatches, type JwtPayload } from "./jwt-claims.js";
 import { queryParams } from "./paths.js";
 import { headerReadings, queryReadings, type RepeatedReading } from "../../model/request.js";
 
@@ -49,6 +50,8 @@ export interface Attributes {
   sni?: string;
   /** Absent for a TCP connection. */
   http?: HttpAttributes;
+  /** The payload of the request's JWT that the point's jwt_authn verified (engine/l7/jwt.ts); absent: none. */
+  jwt?: JwtPayload;
 }
 
 /** The values an attribute has in this request (none: absent). */
@@ -85,6 +88,7 @@ function addressOf(attribute: "source.ip" | "remote.ip" | "destination.ip", a: A
 /** Whether the attribute has one of the condition's values (before `not`). */
 function anyValue(c: Condition, a: Attributes): boolean {
   if ("values" in c) {
+    if (c.attribute === "request.auth") return requestAuthMatches(c.name, c.values, a.jwt);
     const vs = textValues(c, a);
     // A header's "present" is Envoy's present_match: the header is there, even with an empty value.
     if (c.attribute === "request.header" && vs.length && c.values.some((m) => m.kind === "present")) return true;

@@ -5,11 +5,12 @@
 // sidecar, ztunnel and waypoint; Linkerd). Pods without a proxy enforce nothing at L7.
 
 import type { Endpoint } from "../../model/endpoint.js";
-import { istioSettingsOf, istioTrustDomainOf, type IstioPathNormalization, type MeshModel, type MeshSettings } from "../../model/mesh.js";
+import { istioSettingsOf, istioTrustDomainOf, type IstioAuthorization, type IstioPathNormalization, type IstioRequestAuthentication, type MeshModel, type MeshSettings } from "../../model/mesh.js";
 import type { PolicyEngine } from "../verdict.js";
 import type { Attributes, HttpAttributes, PeerIdentity } from "./attributes.js";
 import type { Hop, L7Result, LayerDecision, ProxyKind } from "./hop.js";
-import { IstioPolicies, gatewayClient, istioAuthorize, istioPoint, istioWaypointPolicies, istioWaypointSettings } from "./istio.js";
+import { AttachedPolicies, IstioPolicies, attachedToWaypoint, gatewayClient, istioAuthorize, istioEnforcer, istioPoint, istioWaypointPolicies, istioWaypointSettings, type IstioPoint } from "./istio.js";
+import { withJwt } from "./jwt.js";
 import { bypassed, linkerdAuthorize, linkerdBypass, linkerdClientBypass, type LinkerdContext } from "./linkerd.js";
 import { networkAuthorize } from "./network.js";
 import { calicoCleanPath, ciliumUrl, istioPath, istioPathRejected, splitPath } from "./paths.js";
@@ -20,12 +21,14 @@ export class L7Engine {
   readonly mesh: MeshModel;
   private linkerd: LinkerdContext;
   private istio: IstioPolicies;
+  private jwt: AttachedPolicies<IstioRequestAuthentication>;
 
   constructor(readonly policies: PolicyEngine) {
     this.mesh = policies.inventory.mesh;
     const namespaces = policies.inventory.namespaces;
     this.linkerd = { mesh: this.mesh, namespaceOf: (n) => namespaces.get(n) };
     this.istio = new IstioPolicies(this.mesh);
+    this.jwt = new AttachedPolicies(this.mesh, this.mesh.istio.requestAuthentications);
   }
 
   authorize(hop: Hop): L7Result {
@@ -84,7 +87,7 @@ export class L7Engine {
       }
       case "istio-sidecar": {
         const point = istioPoint(hop);
-        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioAuthorize(hop, this.istio.for(e), point, a, where, istioSettingsOf(this.mesh, e).istioExtensionProviders)];
+        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioDecide(hop, this.jwt.for(e), this.istio.for(e), point, a, where, istioSettingsOf(this.mesh, e).istioExtensionProviders)];
       }
       case "istio-ambient": return this.ambient(hop, a, where, waypoint);
       case "none": return [unenforced(e)];
@@ -100,13 +103,13 @@ export class L7Engine {
    */
   istioGateway(hop: Hop): LayerDecision | undefined {
     const e = hop.server.endpoint;
-    const policies = this.istio.for(e);
-    if (!policies.length) return undefined;
+    const policies = this.istio.for(e), jwt = this.jwt.for(e);
+    if (!policies.length && !jwt.length) return undefined;
     const settings = istioSettingsOf(this.mesh, e);
     const where = `${e.namespace}/${e.name} (the Gateway's pod)`;
     const trusted = this.mesh.istio.gatewayTrustedProxies?.get(`${e.namespace}/${e.name}`) ?? settings.istioGatewayTrustedProxies ?? 0;
     const a = gatewayClient(attributesOf(hop, undefined, true, true, settings.istioPathNormalization), trusted);
-    return (hop.http && istioRejects(hop, where)) || istioAuthorize(hop, policies, hop.http ? "sidecar-http" : "sidecar-tcp", a, where, settings.istioExtensionProviders);
+    return (hop.http && istioRejects(hop, where)) || istioDecide(hop, jwt, policies, hop.http ? "sidecar-http" : "sidecar-tcp", a, where, settings.istioExtensionProviders);
   }
 
   /** Ambient: the waypoint (when the destination uses one) with every field, then ztunnel at L4, which sees the waypoint's identity. */
@@ -126,8 +129,18 @@ export class L7Engine {
   /** The waypoint's decision: the policies attached to it, to the Service or the ServiceEntry the request is addressed to (istioWaypointPolicies). */
   private waypointLayer(hop: Hop, a: Attributes, wp: Waypoint): LayerDecision {
     const where = `${wp.namespace}/${wp.name}`;
-    return istioRejects(hop, where) ?? istioAuthorize(hop, istioWaypointPolicies(this.mesh, wp.settings, wp, hop.service?.service, hop.serviceEntry), istioPoint(hop), a, where, wp.settings.istioExtensionProviders);
+    const jwt = attachedToWaypoint(this.mesh.istio.requestAuthentications, wp.settings, wp, hop.service?.service, hop.serviceEntry);
+    return istioRejects(hop, where) ?? istioDecide(hop, jwt, istioWaypointPolicies(this.mesh, wp.settings, wp, hop.service?.service, hop.serviceEntry), istioPoint(hop), a, where, wp.settings.istioExtensionProviders);
   }
+}
+
+/**
+ * An Envoy-based Istio point's decision: on an HTTP chain its jwt_authn filter (the RequestAuthentications
+ * `jwt`, engine/l7/jwt.ts) before its RBAC; a TCP chain has no HTTP filters.
+ */
+function istioDecide(hop: Hop, jwt: readonly IstioRequestAuthentication[], policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers: MeshSettings["istioExtensionProviders"]): LayerDecision {
+  const authorize = (x: Attributes) => istioAuthorize(hop, policies, point, x, where, providers);
+  return point === "sidecar-http" || point === "waypoint" ? withJwt(hop, jwt, a, istioEnforcer(point, where), authorize) : authorize(a);
 }
 
 /** The hop's waypoint with the settings of the istiod revision that manages it (istioWaypointSettings, looked up once per hop). */

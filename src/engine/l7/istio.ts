@@ -20,7 +20,8 @@ import { lastXffAddress } from "../gateway/client-policy.js";
 import { GATEWAY_NAME_LABEL } from "../gateway/pods.js";
 import { metadataMap } from "../../model/route.js";
 import { isHttpOnly, istioWildcard, NEVER_MATCHES, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
-import { istioSettingsOf, istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings } from "../../model/mesh.js";
+import { istioSettingsOf, istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings, type TargetRef } from "../../model/mesh.js";
+import type { Labels } from "../../model/selector.js";
 import { ruleMatches, type Attributes } from "./attributes.js";
 import { denialOf, type Hop, type LayerDecision, type PolicyRef } from "./hop.js";
 import { subsetOf } from "./transport.js";
@@ -31,22 +32,30 @@ const POINT_NAME: Record<IstioPoint, string> = {
   "sidecar-http": "Istio sidecar (HTTP)", "sidecar-tcp": "Istio sidecar (TCP)", ztunnel: "Istio ztunnel (L4)", waypoint: "Istio waypoint", "waypoint-tcp": "Istio waypoint (TCP)",
 };
 
-/**
- * The policies that apply to a workload's sidecar or ztunnel, looked up by namespace. For a sidecar
- * (`envoy`, the default) their principals are those istiod writes into Envoy's RBAC filter, after
- * migrateTrustDomain; ztunnel's (pilot/pkg/serviceregistry/ambient/authorization.go) are not rewritten.
- */
-export class IstioPolicies {
-  private byNamespace = new Map<string, IstioAuthorization[]>();
-  /** Policies whose targetRefs name a Gateway, by "namespace/name" of the Gateway (in the policy's namespace). */
-  private byGateway = new Map<string, IstioAuthorization[]>();
+/** What istiod attaches to workloads the same way (AuthorizationPolicy, RequestAuthentication: policyattachment.go ShouldAttachPolicy). */
+interface Attachable { namespace: string; selector?: Labels; targetRefs?: readonly TargetRef[] }
 
-  constructor(private mesh: MeshModel) {
-    const add = (map: Map<string, IstioAuthorization[]>, key: string, p: IstioAuthorization) => {
-      const list = map.get(key);
-      if (!list) map.set(key, [p]); else if (!list.includes(p)) list.push(p);
+/**
+ * Policies of one kind by the workloads they attach to, looked up by namespace: those of the root
+ * namespace and the workload's that select it, as its revision's istiod reads them (istioSettingsOf).
+ * A Gateway API gateway's pod (label gateway.networking.k8s.io/gateway-name) also takes the policies
+ * of its namespace whose targetRefs name its Gateway (pilot/pkg/model/policyattachment.go
+ * ShouldAttachPolicy: `matchesGroupKind(targetRef, gvk.KubernetesGateway) && target == gatewayName`,
+ * the policy in the workload's namespace), and keeps the selector ones
+ * (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, true by default). ztunnel (`envoy` false) takes no
+ * targetRefs policy.
+ */
+export class AttachedPolicies<T extends Attachable> {
+  private byNamespace = new Map<string, T[]>();
+  /** Policies whose targetRefs name a Gateway, by "namespace/name" of the Gateway (in the policy's namespace). */
+  private byGateway = new Map<string, T[]>();
+
+  constructor(private mesh: MeshModel, list: readonly T[]) {
+    const add = (map: Map<string, T[]>, key: string, p: T) => {
+      const l = map.get(key);
+      if (!l) map.set(key, [p]); else if (!l.includes(p)) l.push(p);
     };
-    for (const p of mesh.istio.authorizations) {
+    for (const p of list) {
       if (!p.targetRefs) { add(this.byNamespace, p.namespace, p); continue; }
       for (const t of p.targetRefs) {
         if (t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && (!t.namespace || t.namespace === p.namespace)) add(this.byGateway, `${p.namespace}/${t.name}`, p);
@@ -54,23 +63,32 @@ export class IstioPolicies {
     }
   }
 
-  /**
-   * The policies of the root namespace and the workload's that select it, as its revision's istiod
-   * reads them (istioSettingsOf). A Gateway API gateway's pod (label gateway.networking.k8s.io/
-   * gateway-name) also takes the policies of its namespace whose targetRefs name its Gateway
-   * (pilot/pkg/model/policyattachment.go ShouldAttachPolicy: `matchesGroupKind(targetRef,
-   * gvk.KubernetesGateway) && target == gatewayName`, the policy in the workload's namespace), and
-   * keeps the selector ones (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, true by default). ztunnel
-   * (`envoy` false) takes no targetRefs policy.
-   */
-  for(e: Endpoint, envoy = true): IstioAuthorization[] {
-    const settings = istioSettingsOf(this.mesh, e);
-    const root = settings.istioRootNamespace;
+  for(e: Endpoint, envoy = true): T[] {
+    const root = istioSettingsOf(this.mesh, e).istioRootNamespace;
     const candidates = [...(this.byNamespace.get(root) ?? []), ...(e.namespace !== root ? this.byNamespace.get(e.namespace ?? "") ?? [] : [])];
     const selected = candidates.filter((p) => !p.selector || subsetOf(p.selector, e.labels));
     const gateway = e.labels[GATEWAY_NAME_LABEL];
-    const applied = envoy && gateway !== undefined ? [...selected, ...this.byGateway.get(`${e.namespace}/${gateway}`) ?? []] : selected;
-    return envoy ? applied.map((p) => migrateTrustDomain(p, settings)) : applied;
+    return envoy && gateway !== undefined ? [...selected, ...this.byGateway.get(`${e.namespace}/${gateway}`) ?? []] : selected;
+  }
+}
+
+/**
+ * The AuthorizationPolicies that apply to a workload's sidecar or ztunnel (AttachedPolicies). For a
+ * sidecar (`envoy`, the default) their principals are those istiod writes into Envoy's RBAC filter,
+ * after migrateTrustDomain; ztunnel's (pilot/pkg/serviceregistry/ambient/authorization.go) are not rewritten.
+ */
+export class IstioPolicies {
+  private attached: AttachedPolicies<IstioAuthorization>;
+
+  constructor(private mesh: MeshModel) {
+    this.attached = new AttachedPolicies(mesh, mesh.istio.authorizations);
+  }
+
+  for(e: Endpoint, envoy = true): IstioAuthorization[] {
+    const applied = this.attached.for(e, envoy);
+    if (!envoy) return applied;
+    const settings = istioSettingsOf(this.mesh, e);
+    return applied.map((p) => migrateTrustDomain(p, settings));
   }
 }
 
@@ -144,14 +162,19 @@ function replaceTrustDomainAliases(v: StringMatch, bundle: readonly string[]): S
  * headless Service's name resolves to the pods' addresses: workload-addressed, its policies do not apply.
  */
 export function istioWaypointPolicies(mesh: MeshModel, settings: MeshSettings, waypoint: { name: string; namespace: string }, via: Pick<Service, "name" | "namespace" | "headless"> | undefined, entry?: { name: string; namespace: string }): IstioAuthorization[] {
+  return attachedToWaypoint(mesh.istio.authorizations, settings, waypoint, via, entry).map((p) => migrateTrustDomain(p, settings));
+}
+
+/** The policies of `list` attached to a waypoint (istioWaypointPolicies, without the trust domain migration). */
+export function attachedToWaypoint<T extends Attachable>(list: readonly T[], settings: MeshSettings, waypoint: { name: string; namespace: string }, via: Pick<Service, "name" | "namespace" | "headless"> | undefined, entry?: { name: string; namespace: string }): T[] {
   const root = settings.istioRootNamespace;
   const service = via && !via.headless ? via : undefined;
-  return mesh.istio.authorizations.filter((p) => (p.targetRefs ?? []).some((t) => {
+  return list.filter((p) => (p.targetRefs ?? []).some((t) => {
     if (t.kind === "Service" && (t.group === "" || t.group === "core")) return service !== undefined && t.name === service.name && p.namespace === service.namespace;
     if (t.kind === "ServiceEntry" && t.group === "networking.istio.io") return entry !== undefined && t.name === entry.name && p.namespace === entry.namespace;
     if (t.kind === "GatewayClass" && t.group === "gateway.networking.k8s.io") return p.namespace === root && t.name === "istio-waypoint";
     return t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && t.name === waypoint.name && p.namespace === waypoint.namespace && (!t.namespace || t.namespace === p.namespace);
-  })).map((p) => migrateTrustDomain(p, settings));
+  }));
 }
 
 /**
@@ -296,8 +319,13 @@ function unknownRemote(hop: Hop, policies: readonly IstioAuthorization[], point:
   };
 }
 
+/** The name of the point that enforces at `where` (a workload, a gateway's pod, a waypoint). */
+export function istioEnforcer(point: IstioPoint, where: string): string {
+  return `${POINT_NAME[point]} of ${where}`;
+}
+
 function decide(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
-  const enforcer = `${POINT_NAME[point]} of ${where}`;
+  const enforcer = istioEnforcer(point, where);
   const out = (verdict: LayerDecision["verdict"], summary: string, policy?: PolicyRef): LayerDecision =>
     ({ layer: "istio", enforcer, verdict, summary, trace, warnings, ...(policy ? { policy } : {}), ...(verdict === "deny" ? { denial: denialOf(hop, onTcp(point) || point === "ztunnel") } : {}) });
   const trace: string[] = [], warnings: string[] = [];

@@ -76,7 +76,7 @@ function readProvider(spec: Field, action: MeshAction): string | undefined {
  */
 const TARGET_KINDS: [string, string][] = [["core", "Service"], ["networking.istio.io", "ServiceEntry"], ["gateway.networking.k8s.io", "Gateway"], ["gateway.networking.k8s.io", "GatewayClass"]];
 
-function readTargetRefs(spec: Field): TargetRef[] | undefined {
+export function readTargetRefs(spec: Field): TargetRef[] | undefined {
   const one = spec.get("targetRef"), many = spec.get("targetRefs");
   if (one.present && many.present) one.error("exclusive", "only one of targetRef and targetRefs may be set");
   const refs = many.present ? many.list() ?? [] : one.present ? [one] : undefined;
