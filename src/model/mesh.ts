@@ -49,6 +49,11 @@ export interface MeshSettings {
    * ServiceEntry (IstioServiceEntry.visibility) also narrows its exportTo for Envoy proxies.
    */
   istioVisibilityForSidecars?: boolean;
+  /**
+   * Istio meshConfig.defaultHttpRetryPolicy, when set: the retries of a VirtualService route without
+   * `retries` (route.go applyHTTPRouteDestination: "No VS policy set, use mesh defaults").
+   */
+  istioDefaultHttpRetry?: { attempts: number; perTryTimeoutMs?: number; retryOn?: string };
 }
 
 /** What an Istio sidecar does with a connection to a destination its registry lacks (MeshConfig.OutboundTrafficPolicy.Mode). */
@@ -281,8 +286,95 @@ export interface IstioClientTls {
   workloadSelector?: Labels;
   /** exportTo: "*" (default), "." (its namespace only) or namespaces. */
   exportTo?: readonly string[];
+  /** `subsets`: the endpoints a route destination's `subset` names, by their pods' labels (engine/mesh/virtualservice.ts). */
+  subsets?: readonly { name: string; labels: Labels }[];
   /** metadata.creationTimestamp, ms since the epoch (model/time.ts compareCreated orders them). */
   created?: number;
+  src?: SourceRef;
+}
+
+/**
+ * An Istio StringMatch (networking.istio.io): `exact`, `prefix` or `regex` (RE2, the whole value);
+ * `present`: a `regex: "*"`, which pilot turns into a present match (route.go canBeConvertedToPresentMatch).
+ */
+export type IstioStringMatch = { kind: "exact" | "prefix" | "regex"; value: string } | { kind: "present" };
+
+/** One `match` of a VirtualService `http` route: every condition set must hold. */
+export interface IstioHttpMatch {
+  name?: string;
+  uri?: IstioStringMatch;
+  scheme?: IstioStringMatch;
+  method?: IstioStringMatch;
+  authority?: IstioStringMatch;
+  /** Header names lower-cased. */
+  headers: readonly [string, IstioStringMatch][];
+  withoutHeaders: readonly [string, IstioStringMatch][];
+  queryParams: readonly [string, IstioStringMatch][];
+  ignoreUriCase: boolean;
+  port?: number;
+  sourceLabels?: Labels;
+  sourceNamespace?: string;
+  /** The match's own `gateways` (empty: the VirtualService's). */
+  gateways: readonly string[];
+}
+
+/** Header operations (`headers.request`/`headers.response`: set, add, remove). */
+export interface IstioHeaderOps {
+  request: { set: readonly [string, string][]; add: readonly [string, string][]; remove: readonly string[] };
+  response: { set: readonly [string, string][]; add: readonly [string, string][]; remove: readonly string[] };
+}
+
+/** A route destination: `host` as written resolved to a FQDN (pilot's ResolveShortnameToFQDN), lower-cased. */
+export interface IstioDestination {
+  host: string;
+  subset?: string;
+  port?: number;
+  /** As written (0 when unset). */
+  weight: number;
+  headers?: IstioHeaderOps;
+}
+
+/** Istio's fault injection percentage: a number from 0 to 100 (unset: 100, Envoy's default). */
+export interface IstioFault {
+  abort?: { httpStatus?: number; grpcStatus?: string; percent: number };
+  delay?: { fixedDelayMs: number; percent: number };
+}
+
+/** One `http` route of a VirtualService, `index` its place. */
+export interface IstioHttpRoute {
+  index: number;
+  name?: string;
+  /** Empty: every request. */
+  matches: readonly IstioHttpMatch[];
+  route: readonly IstioDestination[];
+  redirect?: { uri?: string; authority?: string; port?: number; derivePort?: "FROM_PROTOCOL_DEFAULT" | "FROM_REQUEST_PORT"; scheme?: string; redirectCode: number; prefixRewrite?: string };
+  directResponse?: { status: number; body?: string };
+  delegate?: { name: string; namespace?: string };
+  rewrite?: { uri?: string; authority?: string; uriRegex?: { match: string; rewrite: string } };
+  timeoutMs?: number;
+  retries?: { attempts: number; perTryTimeoutMs?: number; retryOn?: string };
+  fault?: IstioFault;
+  mirrors: readonly { host: string; subset?: string; port?: number; percent: number }[];
+  headers?: IstioHeaderOps;
+}
+
+/**
+ * A user's VirtualService (networking.istio.io): `hosts` resolved to FQDNs (short names relative to
+ * its namespace) and lower-cased, `gateways` as written (empty: "mesh" only), its `http` routes; its
+ * `tcp` and `tls` routes are counted, not read.
+ */
+export interface IstioVirtualService {
+  name: string;
+  namespace: string;
+  hosts: readonly string[];
+  gateways: readonly string[];
+  exportTo?: readonly string[];
+  http: readonly IstioHttpRoute[];
+  tcpRoutes: number;
+  tlsRoutes: number;
+  created?: number;
+  /** Position in the input (the creation order when timestamps are absent). */
+  order: number;
   src?: SourceRef;
 }
 
@@ -437,7 +529,7 @@ export interface LinkerdEgressNetwork {
 }
 
 /** The Istio fields of MeshSettings a revision's istiod reads from its own ConfigMap (istio-REV). */
-export type IstioRevisionSettings = Pick<MeshSettings, "istioRootNamespace" | "istioExtensionProviders" | "istioPathNormalization" | "istioTrustDomain" | "istioTrustDomainAliases" | "istioOutboundTrafficPolicy" | "istioGatewayTrustedProxies">;
+export type IstioRevisionSettings = Pick<MeshSettings, "istioRootNamespace" | "istioExtensionProviders" | "istioPathNormalization" | "istioTrustDomain" | "istioTrustDomainAliases" | "istioOutboundTrafficPolicy" | "istioGatewayTrustedProxies" | "istioDefaultHttpRetry">;
 
 export interface MeshModel {
   settings: MeshSettings;
@@ -452,6 +544,8 @@ export interface MeshModel {
     requestAuthentications: IstioRequestAuthentication[];
     peerAuthentications: IstioPeerAuthentication[];
     clientTls: IstioClientTls[];
+    /** The users' VirtualServices (sources/istio/virtualservice.ts), in input order. */
+    virtualServices: IstioVirtualService[];
     serviceEntries: IstioServiceEntry[];
     workloadEntries: IstioWorkloadEntry[];
     sidecars: IstioSidecar[];
@@ -469,7 +563,7 @@ export interface MeshModel {
 export function emptyMeshModel(): MeshModel {
   return {
     settings: { ...DEFAULT_MESH_SETTINGS },
-    istio: { authorizations: [], requestAuthentications: [], peerAuthentications: [], clientTls: [], serviceEntries: [], workloadEntries: [], sidecars: [] },
+    istio: { authorizations: [], requestAuthentications: [], peerAuthentications: [], clientTls: [], virtualServices: [], serviceEntries: [], workloadEntries: [], sidecars: [] },
     linkerd: { servers: [], authorizations: [], routes: [], egressNetworks: [] },
   };
 }

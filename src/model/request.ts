@@ -31,7 +31,7 @@ export interface RouteRequest {
 }
 
 /** gRPC status codes by number (grpc/grpc doc/statuscodes.md). */
-const GRPC_STATUS_NAMES = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+export const GRPC_STATUS_NAMES: readonly string[] = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
   "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"];
 
 /** A gRPC status code's name (a number, or its decimal digits as a grpc-status header carries them); any other value as itself. */

@@ -399,6 +399,8 @@ export const namespacedName = (o: { namespace: string; name: string }): string =
 
 /** "KIND NS/NAME"; a route of another group than the Gateway API's is "KIND.GROUP NS/NAME" (Linkerd's HTTPRoute beside a Gateway API one of the same name). */
 export function routeKey(r: { kind: string; group?: string; namespace: string; name: string }): string {
+  // A user's VirtualService lowered into the route shape (engine/mesh/virtualservice.ts).
+  if (r.group === ISTIO_NETWORKING_GROUP) return `VirtualService ${namespacedName(r)}`;
   return `${r.kind}${r.group ? `.${r.group}` : ""} ${namespacedName(r)}`;
 }
 

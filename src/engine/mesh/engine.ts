@@ -209,7 +209,8 @@ export class MeshEngine {
   private egressBindings = new Map<string, { state: MeshRouteState; parent: EgressParent }[]>();
 
   private ambient?: AmbientService[];
-  private readonly backendIndex: BackendIndex;
+  /** The backends as the mesh resolves them (no ReferenceGrant needed). */
+  readonly backendIndex: BackendIndex;
   private membership?: MeshMembership;
   /** Which pods run which mesh's proxy (membership.ts), worked out once asked: the backends' own proxies (mesh/route.ts serverProxy). */
   get members(): MeshMembership { return (this.membership ??= new MeshMembership(this.inv)); }

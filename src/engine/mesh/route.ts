@@ -3,9 +3,9 @@
 // both, less the routes its policy controller ignores); once any route is bound, a request no rule
 // matches is answered 404 (the mesh overview's "Request Flow", 3c).
 
-import type { Service, ServicePort } from "../../model/endpoint.js";
+import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
-import { LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type LinkerdEgressNetwork } from "../../model/mesh.js";
+import { istioSettingsOf, LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, usesTls } from "../../model/request.js";
 import { compareAge, routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { untimedTie } from "../../model/time.js";
@@ -20,6 +20,7 @@ import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
+import { routeVirtualHost, sidecarUserVirtualHost, userPortRoutes } from "./virtualservice.js";
 import { pilotConfigOrder, routable, untimedInputOrder, type IstioMeshVirtualService, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
@@ -69,6 +70,8 @@ export interface MeshClient {
   namespace?: string; reader?: MatchReader; reading?: ParentReading; chain?: "tcp" | "tls"; waypoint?: WaypointRef;
   /** An Istio sidecar's Sidecar: whether it imports the routes (VirtualServices) of a namespace for the Service (registry.ts scopeImportsRoutes). */
   imports?: (namespace: string) => boolean;
+  /** An Istio sidecar's pod: its labels and namespace select a user's VirtualService routes (virtualservice.ts). */
+  pod?: Endpoint;
 }
 
 export const servicePlace = (s: Service, p: ServicePort) => `Service ${s.namespace}/${s.name} port ${p.port}`;
@@ -87,8 +90,24 @@ export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, cl
   if (client.reader === "linkerd") return linkerdOutbound(mesh, { kind: "service", service: s, port: sp }, client.namespace, req, res);
   if (client.waypoint) return istioWaypoint(mesh, s, sp, client.waypoint, req, res);
   if (client.chain) return istioL4Outbound(mesh, s, sp, client.namespace, client.chain, req, res, client.imports);
+  const user = client.pod && client.reading === "proxy" ? userRoutes(mesh, serviceHost(s), sp.port, servicePlace(s, sp), s.namespace, client.pod, mesh.istioVirtualServicesAt(s, sp, client.namespace), req, res, client.imports) : undefined;
+  if (user) return user;
   const bound = mesh.routesFor(s, sp, client.namespace, client.reading, undefined, client.imports);
   return bound && sidecarHttp(mesh, bound, servicePlace(s, sp), sp.port, client.reader, req, res, client.reading === "proxy");
+}
+
+/**
+ * A user's VirtualService for `host` at `port` that takes the sidecar's virtual host before the
+ * Gateway API's VirtualServices (`gatewayVss`), applied to the request (virtualservice.ts); undefined
+ * when none does. `ownerNamespace`: the Service's or ServiceEntry's (producer or consumer routes).
+ */
+function userRoutes(mesh: MeshEngine, host: string, port: number, place: string, ownerNamespace: string, pod: Endpoint, gatewayVss: readonly IstioMeshVirtualService[], req: RouteRequest, res: RouteResult, imports?: (namespace: string) => boolean): BoundRoutes | undefined {
+  const user = sidecarUserVirtualHost(mesh.inv, mesh.backendIndex, host, port, { pod }, gatewayVss, imports);
+  if (!user) return undefined;
+  routeVirtualHost(user.vh, place, port, req, res, istioSettingsOf(mesh.inv.mesh, pod));
+  for (const why of user.shadowed) res.steps.push({ stage: "route", outcome: why });
+  for (const v of gatewayVss) for (const st of v.routes) res.candidates.push({ route: routeKey(st.route), rule: -1, match: -1, outcome: `ignored: ${routeKey(user.vh.state.route)} comes first in the sidecar's order of VirtualServices (SelectVirtualServices: a private or exported one, then the client namespace's Gateway API routes), and a later one for the same host is dropped (duplicate domain)` });
+  return userPortRoutes(user.vh, ownerNamespace);
 }
 
 /**
@@ -109,9 +128,11 @@ function sidecarHttp(mesh: MeshEngine, bound: PortRoutes, place: string, port: n
  * waypoint's and the entry's namespaces, as istioWaypoint). Undefined when none is bound there for
  * the client. The caller has checked that the proxy reads the port as HTTP (registry.ts entryHttpPort).
  */
-export function routeAtEntry(mesh: MeshEngine, entry: IstioServiceEntry, host: string, port: number, client: Pick<MeshClient, "namespace" | "waypoint" | "imports">, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+export function routeAtEntry(mesh: MeshEngine, entry: IstioServiceEntry, host: string, port: number, client: Pick<MeshClient, "namespace" | "waypoint" | "imports" | "pod">, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
   const place = `ServiceEntry ${entry.namespace}/${entry.name} host ${host} port ${port}`;
   if (client.waypoint) return waypointHttp(mesh, mesh.istioEntryVirtualServicesAt(entry, host, port, client.waypoint.namespace), place, client.waypoint, port, entry.namespace, req, res);
+  const user = client.pod ? userRoutes(mesh, host, port, place, entry.namespace, client.pod, mesh.istioEntryVirtualServicesAt(entry, host, port, client.namespace), req, res, client.imports) : undefined;
+  if (user) return user;
   const bound = mesh.entryRoutesFor(entry, host, port, client.namespace, client.imports);
   return bound && sidecarHttp(mesh, bound, place, port, "envoy", req, res, true);
 }

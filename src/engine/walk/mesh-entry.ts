@@ -175,7 +175,7 @@ function meshRouting(w: Walk, s: Service, sp: ServicePort): RequestAnswer {
   const sidecar = istioSidecarClient(w);
   const scope = sidecar && istioSidecarScope(w.ctx.inv.mesh, sidecar);
   const imports = scope && ((namespace: string) => scopeImportsRoutes(scope, namespace, serviceRegistryHost(s, sp)));
-  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}), ...(ambient?.waypoint ? { waypoint: ambient.waypoint } : {}), ...(imports ? { imports } : {}) }, hostHeaderRequest(w.req), w.res);
+  const bound = routeAtService(w.ctx.mesh, s, sp, { namespace: w.client!.endpoint?.namespace, reader, reading: proxy === "istio" ? "proxy" : "gamma", ...(chain ? { chain } : {}), ...(ambient?.waypoint ? { waypoint: ambient.waypoint } : {}), ...(imports ? { imports } : {}), ...(sidecar ? { pod: sidecar } : {}) }, hostHeaderRequest(w.req), w.res);
   if (!bound || "unrouted" in bound) {
     const refused = proxy === "istio" ? w.ctx.mesh.istioRefusedAt({ service: s, port: sp }) : undefined;
     const why = bound?.unrouted ?? `no route is bound to ${servicePlace(s, sp)}${refused ? ` that the proxy reads: ${refused}` : ""}`;
@@ -316,7 +316,7 @@ function istioRegistry(w: Walk, address: Address, port: number): RequestAnswer |
       return toAddress(w, address, port);
     }
     const imports = (namespace: string) => scopeImportsRoutes(scope, namespace, entryHost(hit.entry, port, [host]));
-    return atEntryRoutes(w, hit.entry, host, port, address, { namespace: pod.namespace, imports }, where);
+    return atEntryRoutes(w, hit.entry, host, port, address, { namespace: pod.namespace, imports, pod }, where);
   }
   // No listener of an address holds it: an HTTP request meets the sidecar's HTTP listener 0.0.0.0:PORT, if any, whose route
   // configuration takes it to the virtual host its Host names, a cluster Service's too (BuildSidecarOutboundVirtualHosts).
@@ -440,7 +440,7 @@ function atServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
   const scope = istioSidecarScope(w.ctx.inv.mesh, pod);
   const host = entryHostNamed(entry, name);
   const imports = (namespace: string) => scopeImportsRoutes(scope, namespace, entryHost(entry, port, [host]));
-  return atEntryRoutes(w, entry, name, port, undefined, { namespace: pod.namespace, imports }, "");
+  return atEntryRoutes(w, entry, name, port, undefined, { namespace: pod.namespace, imports, pod }, "");
 }
 
 /**
@@ -452,7 +452,7 @@ function atServiceEntry(w: Walk, entry: IstioServiceEntry, name: string, port: n
  * (route.ts routeAtEntryL4); one a rule sends to a backend goes there; without routes, to the entry
  * (toServiceEntry). `where` leads the routing step (the registry or the waypoint it went by), else the entry's name does.
  */
-function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled: Address | undefined, client: { namespace?: string; waypoint?: WaypointRef; imports?: (namespace: string) => boolean }, where: string): RequestAnswer {
+function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: number, dialled: Address | undefined, client: { namespace?: string; waypoint?: WaypointRef; imports?: (namespace: string) => boolean; pod?: Endpoint }, where: string): RequestAnswer {
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
   const chain = entryChain(entry, port, w.req);
   const host = entryHostNamed(entry, name);

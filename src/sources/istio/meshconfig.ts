@@ -8,8 +8,8 @@
 //                        1-65535, no service, a statusOnError that is not an HTTP status, a pathPrefix not
 //                        starting with "/", a lone "*" header, a duplicate name) is kept with its error, and
 //                        getExtAuthz then fails like an undefined one: CUSTOM policies naming it become deny rules.
-//   pathNormalization    the path Istio's proxies authorize (NONE, BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES;
-//                        engine/l7/paths.ts istioPath)
+//   pathNormalization    the path Istio's proxies authorize and a VirtualService's routes match (NONE, BASE,
+//                        MERGE_SLASHES, DECODE_AND_MERGE_SLASHES; engine/l7/paths.ts istioPath)
 //   trustDomain          the trust domain of Istio's identities (TRUST_DOMAIN/ns/NS/sa/SA; default cluster.local)
 //   outboundTrafficPolicy what a sidecar does with a connection its registry lacks (mode ALLOW_ANY, the default,
 //                        or REGISTRY_ONLY; engine/mesh/registry.ts), unless a Sidecar resource sets its own
@@ -17,6 +17,7 @@
 //                        (engine/mesh/registry.ts ambientServices, entryExportedTo); the default revision's only
 //   defaultConfig.gatewayTopology.numTrustedProxies  the X-Forwarded-For hops a gateway's Envoy trusts (engine/l7/istio.ts
 //                        gatewayClient; a pod's proxy.istio.io/config replaces it: proxyconfig.ts)
+//   defaultHttpRetryPolicy the retries of a VirtualService route without `retries` (engine/mesh/virtualservice.ts)
 //   trustDomainAliases   trust domains istiod rewrites AuthorizationPolicy principals for (engine/l7/istio.ts
 //                        migrateTrustDomain, pilot/pkg/security/trustdomain/bundle.go)
 // A revisioned istiod (revision REV) reads the ConfigMap istio-REV instead (pilot/pkg/bootstrap/mesh.go
@@ -27,6 +28,7 @@
 // istiod reads the text with sigs.k8s.io/yaml (protomarshal.ApplyYAML: yaml.YAMLToJSON, go-yaml v2), as
 // kubectl reads manifests, so it is read by the same reader (kubeyaml.ts).
 
+import { goDuration } from "../../model/duration.js";
 import { embeddedDocument } from "../embedded.js";
 import { DEFAULT_MESH_SETTINGS, ISTIO_OUTBOUND_MODES, ISTIO_PATH_NORMALIZATIONS, ISTIO_REV_LABEL, type IstioOutboundMode, type IstioPathNormalization, type IstioProviderKind, type IstioRevisionSettings, type MeshSettings } from "../../model/mesh.js";
 import { Field } from "../fields.js";
@@ -82,6 +84,13 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
   if (trusted !== undefined) settings.istioGatewayTrustedProxies = trusted;
   const outbound = mesh.get("outboundTrafficPolicy").get("mode").string({ oneOf: ISTIO_OUTBOUND_MODES });
   if (outbound) settings.istioOutboundTrafficPolicy = outbound as IstioOutboundMode;
+  // defaultHttpRetryPolicy (HTTPRetry): the retries of a VirtualService route without its own (engine/mesh/virtualservice.ts vsTiming).
+  const retry = mesh.get("defaultHttpRetryPolicy");
+  if (retry.object()) {
+    const perTry = goDuration(retry.childString("perTryTimeout"));
+    const retryOn = retry.childString("retryOn");
+    settings.istioDefaultHttpRetry = { attempts: retry.childInt("attempts") ?? 0, ...(perTry !== undefined ? { perTryTimeoutMs: perTry } : {}), ...(retryOn ? { retryOn } : {}) };
+  }
   const visibility = mesh.get("serviceEntryVisibility");
   if (!visibility.present) return;
   if (settings !== b.inv.mesh.settings) visibility.info("not-read", "serviceEntryVisibility of a revision's mesh configuration is not read: the default revision's decides");

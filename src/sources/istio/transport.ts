@@ -57,11 +57,18 @@ export const destinationRuleFrontEnd: FrontEnd = {
     });
     const workloadSelector = spec.get("workloadSelector").object() ? readLabels(spec.get("workloadSelector").get("matchLabels")) : undefined;
     const exportTo = spec.get("exportTo").list()?.map((e) => e.string({ required: true })).filter((e): e is string => e !== undefined);
-    if (spec.get("subsets").present) ctx.info(["spec", "subsets"], "not-modelled", "subset traffic policies apply to routes that pick a subset; Junction reads the rule's own trafficPolicy only");
+    // subsets: a name (a DNS label: istiod's validateSubsetName) and the labels that pick its endpoints; a
+    // subset's own trafficPolicy is not read (the rule's is).
+    const subsets = (spec.childList("subsets") ?? []).flatMap((s) => {
+      const name = s.childString("name", { required: true, nonEmpty: true });
+      if (name !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) s.get("name").error("invalid-value", `subset name is invalid: ${name} (istiod's validateSubsetName)`);
+      if (s.get("trafficPolicy").present) s.get("trafficPolicy").info("not-modelled", "a subset's trafficPolicy is not read; Junction reads the rule's own trafficPolicy only");
+      return name === undefined ? [] : [{ name, labels: s.get("labels").object() ? readLabels(s.get("labels")) : {} }];
+    });
     if (!meta || host === undefined) return;
     const rule: IstioClientTls = {
       name: meta.name, namespace: meta.namespace!, host, ...(tlsMode(tp) ? { mode: tlsMode(tp) } : {}), ports,
-      ...(workloadSelector ? { workloadSelector } : {}), ...(exportTo ? { exportTo } : {}), created: readCreated(root), src: ctx.ref,
+      ...(workloadSelector ? { workloadSelector } : {}), ...(exportTo ? { exportTo } : {}), ...(subsets.length ? { subsets } : {}), created: readCreated(root), src: ctx.ref,
     };
     b.inv.mesh.istio.clientTls.push(rule);
   },

@@ -1,0 +1,236 @@
+// A user's Istio VirtualService at a sidecar (engine/mesh/virtualservice.ts): pilot's route.go
+// BuildHTTPRoutesForVirtualService / TranslateRoute / TranslateRouteMatch, the routes in order, the
+// first whose match holds; destinations and DestinationRule subsets; which VirtualService takes the
+// host (SelectVirtualServices); what istiod's validation refuses. Before: the kind was ignored
+// ("kinds Junction does not read") and the request went to the Service's endpoints.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cli, tempFiles } from "../helpers.js";
+import { CLUSTER, meshRoute, withProxy } from "./fixture.js";
+
+const WORLD = withProxy("istio-proxy", ["web", "ops", "shop"], CLUSTER.replace("metadata: {name: web}", "metadata: {name: web, labels: {istio-injection: enabled}}"));
+
+/** A VirtualService of `ns` named `name` whose spec is YAML indented 2. */
+const vs = (ns: string, name: string, spec: string, created?: string) => `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${name}, namespace: ${ns}${created ? `, creationTimestamp: "${created}"` : ""}}
+spec:
+${spec}
+`;
+
+/** DestinationRule shop/api with subsets v1 and v2 (by the pods' `version` label), and `extra` subsets. */
+const subsets = (ns = "shop", extra = "") => `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: api, namespace: ${ns}}
+spec:
+  host: api.shop.svc.cluster.local
+  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}${extra}]
+`;
+
+interface Answer { status: number | null; reason: string; route?: string; rule?: number; backend: string | null; endpoint?: string; upstream?: { path?: string; host?: string; headers?: Record<string, string> }; redirect?: { location: string } | null; responseHeaders: Record<string, string>; mirroredTo: { name: string; percent: number }[]; candidates: { route: string; outcome: string }[]; backends: { name: string; weight: number }[] }
+
+/** `junction route -o json` of one request from `from` (NS/POD) over `yaml`. */
+async function ask(yaml: string, request: string, headers: string[] = [], from = "web/client"): Promise<Answer> {
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  try {
+    const r = await cli(["route", "-q", "-f", dir, "--from", from, "--request", request, ...headers.flatMap((h) => ["-H", h]), "-o", "json"]);
+    assert.equal(r.code, 0, r.err + r.out);
+    return JSON.parse(r.out).results[0];
+  } finally { cleanup(); }
+}
+
+const endpointOf = (a: Answer) => JSON.stringify(a).match(/"endpoint":\s*"([^"]+)"/)?.[1];
+
+const REVIEWS = vs("shop", "api", `  hosts: [api]
+  http:
+  - match: [{headers: {end-user: {exact: jason}}}]
+    route: [{destination: {host: api, subset: v2}}]
+  - route: [{destination: {host: api, subset: v1}}]`) + subsets();
+
+test("a VirtualService's header match sends jason to subset v2, everyone else to v1 (was: the VirtualService ignored, either pod)", async () => {
+  const jason = await ask(WORLD + REVIEWS, "GET http://api.shop/", ["end-user: jason"]);
+  assert.equal(jason.status, 200);
+  assert.equal(jason.route, "VirtualService shop/api");
+  assert.equal(jason.rule, 0);
+  assert.match(endpointOf(jason) ?? "", /api-v2/);
+  const other = await ask(WORLD + REVIEWS, "GET http://api.shop/", ["end-user: mary"]);
+  assert.equal(other.rule, 1);
+  assert.match(endpointOf(other) ?? "", /api-v1/);
+  assert.match(other.candidates[0].outcome, /no match: header end-user exact "jason" does not match "mary"/);
+});
+
+test("a subset no DestinationRule defines: 503 (no cluster, NC); a subset whose labels pick no pod: 503 (no healthy upstream)", async () => {
+  const undefinedSubset = WORLD + vs("shop", "api", "  hosts: [api.shop.svc.cluster.local]\n  http:\n  - route: [{destination: {host: api, subset: v3}}]") + subsets();
+  const a = await ask(undefinedSubset, "GET http://api.shop/");
+  assert.equal(a.status, 503);
+  assert.match(a.reason, /defines no subset v3: the sidecar has no cluster outbound\|80\|v3\|api\.shop\.svc\.cluster\.local and Envoy answers 503/);
+  const empty = WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - route: [{destination: {host: api, subset: v3}}]") + subsets("shop", ", {name: v3, labels: {version: v3}}");
+  const b = await ask(empty, "GET http://api.shop/");
+  assert.equal(b.status, 503);
+  assert.match(b.reason, /picks no ready endpoint .*no healthy upstream/);
+  const none = WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - route: [{destination: {host: api, subset: v1}}]");
+  assert.match((await ask(none, "GET http://api.shop/")).reason, /no DestinationRule for api\.shop\.svc\.cluster\.local defines subset v1/);
+});
+
+test("routes are tried in order: an earlier prefix match wins over a later exact one; no route matches: 404", async () => {
+  const yaml = WORLD + subsets() + vs("shop", "api", `  hosts: [api]
+  http:
+  - match: [{uri: {prefix: /a}}]
+    route: [{destination: {host: api, subset: v1}}]
+  - match: [{uri: {exact: /a/b}}]
+    route: [{destination: {host: api, subset: v2}}]`);
+  const a = await ask(yaml, "GET http://api.shop/a/b");
+  assert.equal(a.rule, 0);
+  assert.match(endpointOf(a) ?? "", /api-v1/);
+  // Istio's uri prefix is a string prefix, not a path segment's.
+  assert.equal((await ask(yaml, "GET http://api.shop/abc")).rule, 0);
+  // The sidecar routes (and forwards) the path its connection manager normalized (meshConfig pathNormalization BASE).
+  const dots = await ask(yaml, "GET http://api.shop/x/../a/b");
+  assert.equal(dots.rule, 0);
+  assert.equal(dots.upstream?.path, "/a/b");
+  const miss = await ask(yaml, "GET http://api.shop/x");
+  assert.equal(miss.status, 404);
+  assert.match(miss.reason, /no route of VirtualService shop\/api .* matches GET \/x/);
+});
+
+test("match conditions: regex (RE2, whole path), ignoreUriCase, queryParams, method, withoutHeaders, sourceLabels, port", async () => {
+  const route = (match: string) => WORLD + subsets() + vs("shop", "api", `  hosts: [api]
+  http:
+  - match: [${match}]
+    route: [{destination: {host: api, subset: v2}}]
+  - route: [{destination: {host: api, subset: v1}}]`);
+  const rule = async (match: string, request: string, headers: string[] = [], from?: string) => (await ask(route(match), request, headers, from)).rule;
+  assert.equal(await rule("{uri: {regex: '/api/v[0-9]+'}}", "GET http://api.shop/api/v12"), 0);
+  assert.equal(await rule("{uri: {regex: '/api/v[0-9]+'}}", "GET http://api.shop/api/v12/x"), 1, "a regex matches the whole path");
+  assert.equal(await rule("{uri: {exact: /Cart}, ignoreUriCase: true}", "GET http://api.shop/cART"), 0);
+  assert.equal(await rule("{uri: {exact: /Cart}}", "GET http://api.shop/cART"), 1);
+  assert.equal(await rule("{queryParams: {debug: {exact: 'on'}}}", "GET http://api.shop/?debug=on"), 0);
+  assert.equal(await rule("{queryParams: {debug: {exact: 'on'}}}", "GET http://api.shop/?debug=off"), 1);
+  assert.equal(await rule("{method: {exact: POST}}", "POST http://api.shop/"), 0);
+  assert.equal(await rule("{method: {exact: POST}}", "GET http://api.shop/"), 1);
+  assert.equal(await rule("{withoutHeaders: {x-canary: {exact: 'no'}}}", "GET http://api.shop/"), 0, "a missing header is read as empty");
+  assert.equal(await rule("{withoutHeaders: {x-canary: {exact: 'no'}}}", "GET http://api.shop/", ["x-canary: no"]), 1);
+  assert.equal(await rule("{sourceLabels: {app: client}, sourceNamespace: web}", "GET http://api.shop/"), 0);
+  assert.equal(await rule("{sourceLabels: {app: client}, sourceNamespace: web}", "GET http://api.shop/", [], "ops/client"), 1);
+  assert.equal(await rule("{port: 8080}", "GET http://api.shop:8080/"), 0);
+  assert.equal(await rule("{port: 8080}", "GET http://api.shop/"), 1);
+  assert.equal(await rule("{headers: {x-user: {regex: '*'}}}", "GET http://api.shop/", ["x-user: anything"]), 0, "regex \"*\" is a present match");
+});
+
+test("weights, redirect, directResponse, rewrite and header operations, fault abort, mirror", async () => {
+  const w = await ask(WORLD + subsets() + vs("shop", "api", "  hosts: [api]\n  http:\n  - route: [{destination: {host: api, subset: v1}, weight: 10}, {destination: {host: api, subset: v2}, weight: 90}]"), "GET http://api.shop/");
+  assert.deepEqual(w.backends.map((b) => [b.name, b.weight]), [["shop/api subset v1", 10], ["shop/api subset v2", 90]]);
+  assert.match(endpointOf(w) ?? "", /api-v2/);
+  const r = await ask(WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - match: [{uri: {prefix: /old}}]\n    redirect: {uri: /new, authority: example.com, redirectCode: 302}"), "GET http://api.shop/old/x?q=1");
+  assert.equal(r.status, 302);
+  assert.equal(r.redirect?.location, "http://example.com/new?q=1");
+  const d = await ask(WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - directResponse: {status: 418, body: {string: teapot}}"), "GET http://api.shop/");
+  assert.equal(d.status, 418);
+  assert.equal(d.backend, null);
+  const rw = await ask(WORLD + vs("shop", "api", `  hosts: [api]
+  http:
+  - match: [{uri: {prefix: /v1/}}]
+    rewrite: {uri: /, authority: api.internal}
+    headers: {request: {set: {x-from: vs}, remove: [x-drop]}, response: {add: {x-served: vs}}}
+    route: [{destination: {host: api}}]`), "GET http://api.shop/v1/items?a=1", ["x-drop: 1"]);
+  assert.equal(rw.status, 200);
+  assert.equal(rw.upstream?.path, "/items?a=1");
+  assert.equal(rw.upstream?.host, "api.internal");
+  assert.equal(rw.upstream?.headers?.["x-from"], "vs");
+  assert.equal(rw.upstream?.headers?.["x-drop"], undefined);
+  assert.equal(rw.responseHeaders["x-served"], "vs");
+  const abort = (pct: number) => WORLD + vs("shop", "api", `  hosts: [api]\n  http:\n  - fault: {abort: {httpStatus: 503, percentage: {value: ${pct}}}}\n    route: [{destination: {host: api}}]\n    mirror: {host: api-v2}`);
+  const all = await ask(abort(100), "GET http://api.shop/");
+  assert.equal(all.status, 503);
+  assert.match(all.reason, /fault aborts every request with 503/);
+  const some = await ask(abort(30), "GET http://api.shop/");
+  assert.equal(some.status, 200);
+  assert.match(some.reason, /aborts 30% of the requests with 503: sometimes 503/);
+  assert.deepEqual(some.mirroredTo, [{ name: "api-v2.shop.svc.cluster.local", percent: 100 }]);
+});
+
+test("which VirtualService takes the host: exportTo hides it from other namespaces; of two, the older; a private one before the client namespace's HTTPRoute, a public one after it", async () => {
+  const to = (exportTo: string) => WORLD + subsets() + vs("shop", "api", `  hosts: [api]\n  exportTo: [${exportTo}]\n  http:\n  - route: [{destination: {host: api, subset: v2}}]`);
+  assert.equal((await ask(to("'.'"), "GET http://api.shop/")).route, undefined, "exported to shop only: the web client has no such virtual host");
+  assert.equal((await ask(to("web"), "GET http://api.shop/")).route, "VirtualService shop/api");
+  const two = WORLD + subsets() + vs("shop", "new", "  hosts: [api]\n  http:\n  - route: [{destination: {host: api, subset: v1}}]", "2026-02-01T00:00:00Z")
+    + vs("shop", "old", "  hosts: [api]\n  http:\n  - route: [{destination: {host: api, subset: v2}}]", "2026-01-01T00:00:00Z");
+  assert.equal((await ask(two, "GET http://api.shop/")).route, "VirtualService shop/old");
+  const httpRoute = meshRoute("web", "consumer", "{group: '', kind: Service, name: api, namespace: shop, port: 80}", "  rules: [{backendRefs: [{name: api-v2, namespace: shop, port: 80}]}]");
+  const pub = await ask(to("'*'") + httpRoute, "GET http://api.shop/");
+  assert.equal(pub.route, "HTTPRoute web/consumer", "the client namespace's Gateway API VirtualService comes first in the public list");
+  const priv = await ask(WORLD + subsets() + vs("web", "api", "  hosts: [api.shop.svc.cluster.local]\n  exportTo: ['.']\n  http:\n  - route: [{destination: {host: api.shop.svc.cluster.local, subset: v2}}]") + httpRoute, "GET http://api.shop/");
+  assert.equal(priv.route, "VirtualService web/api", "a private VirtualService of the client's namespace comes first");
+  assert.ok(priv.candidates.some((c) => c.route === "HTTPRoute web/consumer" && /ignored/.test(c.outcome)));
+});
+
+test("a VirtualService istiod refuses: file:line:field errors, exit 2, no stack trace", async () => {
+  const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + vs("shop", "bad", `  hosts: ["*"]
+  http:
+  - match: [{uri: {regex: "a(b"}}, {headers: {x: {prefix: ""}}}]
+    route: [{destination: {host: api, subset: V1}}]
+    redirect: {uri: /x}
+  - route: [{destination: {host: api}}, {destination: {host: api-v2}}]
+  - fault: {abort: {httpStatus: 700}}
+    route: [{destination: {host: api}}]`) });
+  try {
+    const r = await cli(["route", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/"]);
+    assert.equal(r.code, 2);
+    const err = r.err + r.out;
+    assert.doesNotMatch(err, /    at /);
+    for (const want of [/a\.yaml:\d+ spec\.hosts\[0\]: wildcard host \* is not allowed for virtual services bound to the mesh gateway/,
+      /spec\.http\[0\]: HTTP route cannot contain both route and redirect/, /spec\.http\[0\]\.match\[0\]\.uri\.regex: "uri": missing closing \)/,
+      /spec\.http\[0\]\.match\[1\]\.headers\.x\.prefix: "headers": prefix string match should not be empty/, /subset name is invalid: V1/,
+      /spec\.http\[1\]\.route: total destination weight = 0/, /spec\.http\[2\]\.fault\.abort\.httpStatus: HTTP status 700 is not in range 200-599/]) assert.match(err, want);
+  } finally { cleanup(); }
+});
+
+test("retries: a route's `retries` (retryOn 5xx) retries a 503; without, Istio's default retries no status; meshConfig defaultHttpRetryPolicy stands in for it; attempts 0: none", async () => {
+  const route = (retries: string) => WORLD + vs("shop", "api", `  hosts: [api]\n  http:\n  - route: [{destination: {host: api}}]${retries ? `\n    retries: ${retries}` : ""}`);
+  const flaky = "GET http://api.shop/?succeedAfter=1&responseCode=503";
+  assert.equal((await ask(route("{attempts: 2, retryOn: 5xx}"), flaky)).status, 200);
+  assert.equal((await ask(route(""), flaky)).status, 503, "the default policy retries connect failures, not statuses");
+  const mesh = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |-\n    defaultHttpRetryPolicy: {attempts: 2, retryOn: 5xx}\n";
+  assert.equal((await ask(route("") + mesh, flaky)).status, 200);
+  assert.equal((await ask(route("{attempts: 0}") + mesh, flaky)).status, 503);
+});
+
+test("a VirtualService for a ServiceEntry's host routes the sidecar's requests to it: /api to a cluster Service, the rest to the entry, a path of neither 404 (was: straight to the entry)", async () => {
+  const entry = "---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: partner, namespace: web}\nspec: {hosts: [partner.example.com], ports: [{number: 80, name: http, protocol: HTTP}], location: MESH_EXTERNAL, resolution: DNS}\n";
+  const yaml = WORLD + entry + vs("web", "partner", `  hosts: [partner.example.com]
+  http:
+  - match: [{uri: {prefix: /api}}]
+    route: [{destination: {host: api-v2.shop.svc.cluster.local}}]
+  - match: [{uri: {prefix: /pub}}]
+    route: [{destination: {host: partner.example.com}}]`);
+  const api = await ask(yaml, "GET http://partner.example.com/api/x");
+  assert.equal(api.route, "VirtualService web/partner");
+  assert.match(endpointOf(api) ?? "", /api-v2/);
+  const pub = await ask(yaml, "GET http://partner.example.com/pub");
+  assert.equal(pub.rule, 1);
+  assert.match(JSON.stringify(pub), /ServiceEntry web\/partner/);
+  assert.equal((await ask(yaml, "GET http://partner.example.com/other")).status, 404);
+});
+
+test("a delegate VirtualService: its routes replace the root's delegating route, matches merged (a conflicting one dropped); not exported to the root's namespace: the route is dropped", async () => {
+  const root = vs("shop", "api", `  hosts: [api]
+  http:
+  - match: [{uri: {prefix: /shop}}]
+    delegate: {name: team, namespace: web}`);
+  const team = (exportTo = "") => vs("web", "team", `${exportTo}  http:
+  - match: [{uri: {prefix: /shop/v2}}]
+    route: [{destination: {host: api.shop.svc.cluster.local, subset: v2}}]
+  - match: [{uri: {prefix: /other}}]
+    route: [{destination: {host: api.shop.svc.cluster.local, subset: v2}}]
+  - route: [{destination: {host: api.shop.svc.cluster.local, subset: v1}}]`);
+  const yaml = WORLD + subsets() + root + team();
+  const v2 = await ask(yaml, "GET http://api.shop/shop/v2/x");
+  assert.equal(v2.route, "VirtualService shop/api");
+  assert.match(endpointOf(v2) ?? "", /api-v2/);
+  assert.match(endpointOf(await ask(yaml, "GET http://api.shop/shop/a")) ?? "", /api-v1/);
+  assert.equal((await ask(yaml, "GET http://api.shop/other")).status, 404, "the delegate's /other conflicts with the root's /shop: dropped");
+  assert.equal((await ask(WORLD + subsets() + root + team("  exportTo: [web]\n"), "GET http://api.shop/shop/a")).route, undefined, "not exported to shop: the root has no routes left");
+});
