@@ -234,3 +234,14 @@ test("a delegate VirtualService: its routes replace the root's delegating route,
   assert.equal((await ask(yaml, "GET http://api.shop/other")).status, 404, "the delegate's /other conflicts with the root's /shop: dropped");
   assert.equal((await ask(WORLD + subsets() + root + team("  exportTo: [web]\n"), "GET http://api.shop/shop/a")).route, undefined, "not exported to shop: the root has no routes left");
 });
+
+test("a VirtualService naming the host exactly takes it from an older wildcard one; of wildcards, the most specific (sidecar.go computeWildcardHostVirtualServiceIndex: MostSpecificHostMatch, exact match first)", async () => {
+  const wild = (name: string, host: string, subset: string, created: string) => vs("shop", name, `  hosts: ["${host}"]\n  http:\n  - route: [{destination: {host: api.shop.svc.cluster.local, subset: ${subset}}}]`, created);
+  const exact = vs("shop", "exact", "  hosts: [api]\n  http:\n  - route: [{destination: {host: api, subset: v1}}]", "2026-02-01T00:00:00Z");
+  // Before: the older wildcard VirtualService came first in the order and took the host (subset v2).
+  const both = await ask(WORLD + subsets() + wild("wild", "*.shop.svc.cluster.local", "v2", "2026-01-01T00:00:00Z") + exact, "GET http://api.shop/");
+  assert.equal(both.route, "VirtualService shop/exact");
+  assert.match(endpointOf(both) ?? "", /api-v1/);
+  const specific = await ask(WORLD + subsets() + wild("wide", "*.svc.cluster.local", "v1", "2026-01-01T00:00:00Z") + wild("narrow", "*.shop.svc.cluster.local", "v2", "2026-02-01T00:00:00Z"), "GET http://api.shop/");
+  assert.equal(specific.route, "VirtualService shop/narrow");
+});

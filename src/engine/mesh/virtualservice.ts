@@ -77,19 +77,25 @@ export type SidecarVs = { kind: "user"; vs: IstioVirtualService; list: number } 
 /**
  * The user's VirtualServices a sidecar of `namespace` reads for `host`, in pilot's order
  * (SelectVirtualServices: the private list, the list exported to the namespace, the public one; each
- * by creation time). Of the wildcard hosts covering `host`, only the most specific VirtualService's
- * counts (sidecar.go MostSpecificWildcardVirtualServiceIndex; route.go separateVSHostsAndServices).
+ * by creation time). Those naming `host` exactly; only when none does, the one VirtualService of the
+ * most specific wildcard host covering it (sidecar.go computeWildcardHostVirtualServiceIndex; route.go
+ * separateVSHostsAndServices).
  */
 export function userVirtualServices(inv: Inventory, host: string, namespace: string, imports?: (namespace: string) => boolean): { vs: IstioVirtualService; list: number }[] {
   const visible = inv.mesh.istio.virtualServices.flatMap((vs) => {
     const list = forMesh(vs) && vs.hosts.length ? visibility(vs, namespace) : undefined;
     return list !== undefined && (!imports || imports(vs.namespace)) && vs.hosts.some((h) => hostMatches(h, host)) ? [{ vs, list }] : [];
   });
+  visible.sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
   const exact = visible.filter((c) => c.vs.hosts.includes(host));
-  const wild = visible.filter((c) => !c.vs.hosts.includes(host));
+  // computeWildcardHostVirtualServiceIndex: MostSpecificHostMatch looks the service up among the
+  // exact hosts first ("exact match first"): a VirtualService naming the host takes it from every
+  // wildcard one. Else the longest wildcard host, of a repeated one the first VirtualService in
+  // the sidecar's order ("never overwrite existing entries").
+  if (exact.length) return exact;
   const len = (c: { vs: IstioVirtualService }) => Math.max(...c.vs.hosts.filter((h) => hostMatches(h, host)).map((h) => h.length));
-  const best = wild.length ? wild.reduce((a, b) => (len(b) > len(a) || (len(b) === len(a) && byAge(b.vs, a.vs) < 0) ? b : a)) : undefined;
-  return [...exact, ...(best ? [best] : [])].sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
+  const best = visible.reduce<typeof visible[number] | undefined>((a, b) => (!a || len(b) > len(a) ? b : a), undefined);
+  return best ? [best] : [];
 }
 
 /** The `http` route matches a sidecar programs (TranslateRoute: match.port the listener's, sourceMatchHTTP); undefined for no match written (a catch-all). */
