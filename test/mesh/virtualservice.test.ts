@@ -117,7 +117,14 @@ test("match conditions: regex (RE2, whole path), ignoreUriCase, queryParams, met
   assert.equal(await rule("{sourceLabels: {app: client}, sourceNamespace: web}", "GET http://api.shop/", [], "ops/client"), 1);
   assert.equal(await rule("{port: 8080}", "GET http://api.shop:8080/"), 0);
   assert.equal(await rule("{port: 8080}", "GET http://api.shop/"), 1);
-  assert.equal(await rule("{headers: {x-user: {regex: '*'}}}", "GET http://api.shop/", ["x-user: anything"]), 0, "regex \"*\" is a present match");
+  // canBeConvertedToPresentMatch: "in == nil || in.MatchType == nil" (an empty StringMatch), or regex "*"; before, `{}` was dropped and held for every request.
+  assert.equal(await rule("{headers: {x-user: {}}}", "GET http://api.shop/", ["x-user: anything"]), 0, "{} is a present match");
+  assert.equal(await rule("{headers: {x-user: {}}}", "GET http://api.shop/"), 1, "{} is a present match: no header, no match");
+  assert.equal(await rule("{queryParams: {debug: {}}}", "GET http://api.shop/"), 1, "a query parameter's {} is a present match");
+  assert.equal(await rule("{queryParams: {debug: {}}}", "GET http://api.shop/?debug=1"), 0);
+  assert.equal(await rule("{withoutHeaders: {x-user: {}}}", "GET http://api.shop/", ["x-user: anything"]), 1, "withoutHeaders {}: the header must be absent");
+  assert.equal(await rule("{withoutHeaders: {x-user: {regex: '*'}}}", "GET http://api.shop/"), 0, "withoutHeaders regex \"*\" is an inverted present match");
+  assert.equal(await rule("{withoutHeaders: {x-user: {regex: '*'}}}", "GET http://api.shop/", ["x-user: anything"]), 1);
 });
 
 test("weights, redirect, directResponse, rewrite and header operations, fault abort, mirror", async () => {
@@ -170,7 +177,7 @@ test("which VirtualService takes the host: exportTo hides it from other namespac
 test("a VirtualService istiod refuses: file:line:field errors, exit 2, no stack trace", async () => {
   const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + vs("shop", "bad", `  hosts: ["*"]
   http:
-  - match: [{uri: {regex: "a(b"}}, {headers: {x: {prefix: ""}}}]
+  - match: [{uri: {regex: "a(b"}}, {headers: {x: {prefix: ""}}}, {headers: {z: {regex: "*"}}}]
     route: [{destination: {host: api, subset: V1}}]
     redirect: {uri: /x}
   - route: [{destination: {host: api}}, {destination: {host: api-v2}}]
@@ -183,7 +190,7 @@ test("a VirtualService istiod refuses: file:line:field errors, exit 2, no stack 
     assert.doesNotMatch(err, /    at /);
     for (const want of [/a\.yaml:\d+ spec\.hosts\[0\]: wildcard host \* is not allowed for virtual services bound to the mesh gateway/,
       /spec\.http\[0\]: HTTP route cannot contain both route and redirect/, /spec\.http\[0\]\.match\[0\]\.uri\.regex: "uri": missing closing \)/,
-      /spec\.http\[0\]\.match\[1\]\.headers\.x\.prefix: "headers": prefix string match should not be empty/, /subset name is invalid: V1/,
+      /spec\.http\[0\]\.match\[1\]\.headers\.x\.prefix: "headers": prefix string match should not be empty/, /spec\.http\[0\]\.match\[2\]\.headers\.z\.regex: "headers": missing argument to repetition operator/, /subset name is invalid: V1/,
       /spec\.http\[1\]\.route: total destination weight = 0/, /spec\.http\[2\]\.fault\.abort\.httpStatus: HTTP status 700 is not in range 200-599/]) assert.match(err, want);
   } finally { cleanup(); }
 });

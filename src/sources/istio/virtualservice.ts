@@ -48,11 +48,16 @@ function wildcardDomainProblem(host: string): string | undefined {
 /**
  * A StringMatch (exact, prefix or regex; one of them: the schema's oneOf). validateStringMatch: an
  * empty prefix is refused but for `uri` (Envoy takes an empty prefix there), an empty or invalid
- * regex always (RE2, "Istio uses RE2 style regex-based match"); a `regex: "*"` of a header is a present match.
+ * regex always (RE2, "Istio uses RE2 style regex-based match"). `present` (headers, withoutHeaders,
+ * queryParams: route.go translateHeaderMatch, translateQueryParamMatch): canBeConvertedToPresentMatch,
+ * "in == nil || in.MatchType == nil", so `{}` is a present match; a `regex: "*"` too, which the
+ * validation admits in withoutHeaders only (`star`: validateHTTPRouteMatchRequest skips it there;
+ * elsewhere "*" fails regexp.Compile).
  */
-function stringMatch(f: Field, where: string, star = false): IstioStringMatch | undefined {
+function stringMatch(f: Field, where: string, present = false, star = false): IstioStringMatch | undefined {
   if (!f.object()) return undefined;
   const exact = f.childString("exact"), prefix = f.childString("prefix"), regex = f.childString("regex");
+  if (present && exact === undefined && prefix === undefined && regex === undefined) return { kind: "present" };
   if (exact !== undefined) return { kind: "exact", value: exact };
   if (prefix !== undefined) {
     if (prefix === "" && where !== "uri") f.get("prefix").error("invalid-value", `${JSON.stringify(where)}: prefix string match should not be empty (istiod's validateStringMatch)`);
@@ -77,7 +82,7 @@ function matchMap(f: Field, where: string, header: boolean): [string, IstioStrin
     if (!m.present) continue;
     // ValidateHTTPHeaderNameOrJwtClaimRoute: a token (RFC 7230 tchar), a pseudo-header, or an @request.auth.claims name.
     if (header && !/^[-!#$%&'*+.^_`|~0-9a-zA-Z]+$/.test(name) && !/^:(method|scheme|authority|path|status)$/.test(name) && !name.startsWith("@request.auth.claims")) m.error("invalid-value", name === "" ? "header name cannot be empty" : `header name ${name} is not a valid header name (istiod's ValidateHTTPHeaderNameOrJwtClaimRoute)`);
-    const sm = stringMatch(m, where, true);
+    const sm = stringMatch(m, where, true, where === "withoutHeaders");
     if (sm) out.push([header ? name.toLowerCase() : name, sm]);
   }
   return out;
