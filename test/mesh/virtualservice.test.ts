@@ -159,6 +159,20 @@ test("weights, redirect, directResponse, rewrite and header operations, fault ab
   assert.deepEqual(some.mirroredTo, [{ name: "api-v2.shop.svc.cluster.local", percent: 100 }]);
 });
 
+test("a fault abort without percentage aborts no request: Envoy reads the unset FractionalPercent as 0% (istio/istio#36303), with a warning", async () => {
+  const yaml = WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - match: [{uri: {prefix: /admin}}]\n    fault: {abort: {httpStatus: 403}}\n    route: [{destination: {host: api}}]\n  - route: [{destination: {host: api}}]");
+  // Before: 403, "aborts every request": the /admin path read as blocked while the sidecar sends it on.
+  const a = await ask(yaml, "GET http://api.shop/admin");
+  assert.equal(a.status, 200);
+  assert.equal(a.rule, 0);
+  assert.doesNotMatch(a.reason, /abort/);
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  try {
+    const r = await cli(["route", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/admin"]);
+    assert.match(r.err + r.out, /a\.yaml:\d+ spec\.http\[0\]\.fault\.abort: abort without percentage: Envoy aborts no request/);
+  } finally { cleanup(); }
+});
+
 test("which VirtualService takes the host: exportTo hides it from other namespaces; of two, the older; a private one before the client namespace's HTTPRoute, a public one after it", async () => {
   const to = (exportTo: string) => WORLD + subsets() + vs("shop", "api", `  hosts: [api]\n  exportTo: [${exportTo}]\n  http:\n  - route: [{destination: {host: api, subset: v2}}]`);
   assert.equal((await ask(to("'.'"), "GET http://api.shop/")).route, undefined, "exported to shop only: the web client has no such virtual host");

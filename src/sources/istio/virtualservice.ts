@@ -118,7 +118,7 @@ function headerOps(f: Field): IstioHeaderOps | undefined {
   return { request: side(f.get("request")), response: side(f.get("response")) };
 }
 
-/** A percentage (`value`, 0 to 100; unset: 100, Envoy's default for a fault without one). validatePercentage. */
+/** A percentage (`value`, 0 to 100; the field unset: `fallback`). validatePercentage. */
 function percentage(f: Field, fallback = 100): number {
   if (!f.object()) return fallback;
   const v = f.raw("value");
@@ -155,8 +155,13 @@ function fault(f: Field): IstioFault | undefined {
     if (grpcStatus !== undefined && !GRPC_STATUSES.includes(grpcStatus)) a.get("grpcStatus").error("invalid-value", `gRPC status ${JSON.stringify(grpcStatus)} is not supported (istiod's validateGRPCStatus)`);
     if (a.get("http2Error").present) a.get("http2Error").error("invalid-value", "HTTP/2 abort fault injection not supported yet (istiod's validateHTTPFaultInjectionAbort)");
     if (httpStatus === undefined && grpcStatus === undefined) a.warn("invalid-value", "abort configured, but error type not set: pilot programs no abort (TranslateFault)");
-    // TranslateFault: an abort without `percentage` gets none, which Envoy reads as 100%.
-    else out.abort = { ...(httpStatus !== undefined ? { httpStatus } : {}), ...(grpcStatus ? { grpcStatus } : {}), percent: percentage(a.get("percentage")) };
+    // TranslateFault: an abort without `percentage` gets none, and Envoy's FaultAbort reads the unset
+    // FractionalPercent as 0: it never aborts (istio/istio#36303: "Filter never triggers"; the docs
+    // were changed to match).
+    else {
+      if (!a.get("percentage").present) a.warn("no-effect", "abort without percentage: Envoy aborts no request (an unset percentage is 0%, istio/istio#36303); set percentage.value 100 to abort every request");
+      out.abort = { ...(httpStatus !== undefined ? { httpStatus } : {}), ...(grpcStatus ? { grpcStatus } : {}), percent: percentage(a.get("percentage"), 0) };
+    }
   }
   if (d.object()) {
     const fixed = d.childString("fixedDelay");
