@@ -266,3 +266,22 @@ test("a VirtualService naming the host exactly takes it from an older wildcard o
   const specific = await ask(WORLD + subsets() + wild("wide", "*.svc.cluster.local", "v1", "2026-01-01T00:00:00Z") + wild("narrow", "*.shop.svc.cluster.local", "v2", "2026-02-01T00:00:00Z"), "GET http://api.shop/");
   assert.equal(specific.route, "VirtualService shop/narrow");
 });
+
+test("istiod's duplicate-host check compares the hosts as written; JWT claim routing in a mesh VirtualService is refused (validation.go ValidateVirtualService)", async () => {
+  // `api` and its FQDN are not duplicates to host.Name.Matches: istiod admits the VirtualService (before: an error, nothing analysed).
+  const both = await ask(WORLD + subsets() + vs("shop", "api", "  hosts: [api, api.shop.svc.cluster.local]\n  http:\n  - route: [{destination: {host: api, subset: v2}}]"), "GET http://api.shop/");
+  assert.equal(both.route, "VirtualService shop/api");
+  const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + vs("shop", "dup", `  hosts: [api, "*.shop.svc.cluster.local", api]
+  http:
+  - match: [{headers: {"@request.auth.claims.group": {exact: admin}}}, {withoutHeaders: {"@request.auth.claims[role]": {exact: x}}}]
+    route: [{destination: {host: api}}]`) });
+  try {
+    const r = await cli(["route", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/"]);
+    assert.equal(r.code, 2);
+    const err = r.err + r.out;
+    assert.match(err, /spec\.hosts\[2\]: duplicate hosts in virtual service: api & api/);
+    assert.doesNotMatch(err, /duplicate hosts in virtual service: api & \*\.shop/, "a wildcard host covers the FQDN, not the short name as written");
+    assert.match(err, /headers\.@request\.auth\.claims\.group: JWT claim based routing \(key: @request\.auth\.claims\.group\) is only supported for gateway/);
+    assert.match(err, /withoutHeaders\.@request\.auth\.claims\[role\]: JWT claim based routing/);
+  } finally { cleanup(); }
+});

@@ -307,16 +307,25 @@ export const virtualServiceFrontEnd: FrontEnd = {
       if ((spec.childList("tls") ?? []).length) spec.get("tls").error("invalid-value", "delegate virtual service must have no tls route specified (istiod's ValidateVirtualService)");
       if ((spec.childList("tcp") ?? []).length) spec.get("tcp").error("invalid-value", "delegate virtual service must have no tcp route specified (istiod's ValidateVirtualService)");
     }
+    // ValidateVirtualService: appliesToGateway is isGateway, gateways without "mesh"; appliesToMesh the rest.
     const appliesToMesh = gateways.length === 0 || gateways.includes("mesh");
+    if (!appliesToMesh) spec.get("gateways").info("not-modelled", "a VirtualService bound to Istio Gateways only (not \"mesh\") is not applied: Junction applies VirtualServices at sidecar clients");
+    let allHostsValid = true;
     written.forEach((h, i) => {
       const at = hostsField.get(i);
       if (parseAddress(h)) return;
       const p = wildcardDomainProblem(h);
-      if (p) at.error("invalid-value", `${p} (istiod's ValidateVirtualService)`);
-      else if (appliesToMesh && h === "*") at.error("invalid-value", "wildcard host * is not allowed for virtual services bound to the mesh gateway (istiod's ValidateVirtualService)");
+      if (p) { at.error("invalid-value", `${p} (istiod's ValidateVirtualService)`); allHostsValid = false; }
+      else if (appliesToMesh && h === "*") { at.error("invalid-value", "wildcard host * is not allowed for virtual services bound to the mesh gateway (istiod's ValidateVirtualService)"); allHostsValid = false; }
     });
+    // The duplicate check compares the hosts as written (host.Name.Matches), and only when all are valid:
+    // `api` and `api.NS.svc.cluster.local` are not duplicates to istiod.
+    if (allHostsValid) written.forEach((h, i) => { for (let j = i + 1; j < written.length; j++) if (hostCovers(h, written[j]) || hostCovers(written[j], h)) hostsField.get(j).error("invalid-value", `duplicate hosts in virtual service: ${h} & ${written[j]} (istiod's ValidateVirtualService)`); });
+    // validateJWTClaimRoute: "JWT claim based routing (key: K) is only supported for gateway".
+    if (appliesToMesh) for (const h of spec.childList("http") ?? []) for (const m of h.childList("match") ?? []) for (const k of ["headers", "withoutHeaders"]) for (const name of m.get(k).keys()) {
+      if (jwtRoutingClaim(name)) m.get(k).get(name).error("invalid-value", `JWT claim based routing (key: ${name}) is only supported for gateway, found no gateways: [${gateways.join(" ")}] (istiod's ValidateVirtualService)`);
+    }
     const hosts = written.map((h) => istioFqdn(h, namespace, domain));
-    hosts.forEach((h, i) => { for (let j = i + 1; j < hosts.length; j++) if (hostCovers(h, hosts[j]) || hostCovers(hosts[j], h)) hostsField.get(j).error("invalid-value", `duplicate hosts in virtual service: ${written[i]} & ${written[j]} (istiod's ValidateVirtualService)`); });
     const httpList = spec.childList("http") ?? [];
     const tcpRoutes = (spec.childList("tcp") ?? []).length, tlsRoutes = (spec.childList("tls") ?? []).length;
     if (!httpList.length && !tcpRoutes && !tlsRoutes) spec.error("invalid-value", "http, tcp or tls must be provided in virtual service (istiod's ValidateVirtualService)");
@@ -331,6 +340,13 @@ export const virtualServiceFrontEnd: FrontEnd = {
     b.inv.mesh.istio.virtualServices.push(vs);
   },
 };
+
+/** pkg/jwt ToRoutingClaim(name).Match: "@request.auth.claims" (any case) then ".CLAIM" or "[CLAIM]". */
+function jwtRoutingClaim(name: string): boolean {
+  if (!name.toLowerCase().startsWith("@request.auth.claims")) return false;
+  const rest = name.slice("@request.auth.claims".length);
+  return (rest.startsWith(".") && rest.length > 1) || (rest.startsWith("[") && rest.endsWith("]") && rest.length > 2);
+}
 
 /** host.Name.Matches for validation's duplicate check: equal, or a `*` wildcard covering the other. */
 function hostCovers(a: string, b: string): boolean {
