@@ -285,3 +285,27 @@ test("istiod's duplicate-host check compares the hosts as written; JWT claim rou
     assert.match(err, /withoutHeaders\.@request\.auth\.claims\[role\]: JWT claim based routing/);
   } finally { cleanup(); }
 });
+
+test("header operations istiod refuses: a pseudo-header or Host, a value's %VAR% syntax, the authority set twice (validateHTTPRoute, validateHTTPRouteDestinations, validateAuthorityRewrite)", async () => {
+  const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + vs("shop", "hdr", `  hosts: [api]
+  http:
+  - headers:
+      request: {set: {":path": /x, x-ok: "100%%", x-var: "%HOSTNAME%"}, add: {x-bad: "abc%123"}, remove: [":method"]}
+      response: {add: {host: y}}
+    route: [{destination: {host: api}, headers: {response: {set: {x-end: "%START_TIME%%"}}}}]
+  - headers: {request: {set: {":authority": a.example}}}
+    rewrite: {authority: b.example}
+    route: [{destination: {host: api}}]`) });
+  try {
+    const r = await cli(["route", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/"]);
+    assert.equal(r.code, 2, "before: admitted, routed");
+    const err = r.err + r.out;
+    assert.match(err, /headers\.request\.set\.:path: invalid header ":path": header cannot have ":" prefix/);
+    assert.match(err, /headers\.request\.add\.x-bad: header value configuration: invalid header configuration\. Un-terminated variable expression 'abc%123'/);
+    assert.match(err, /headers\.request\.remove\[0\]: invalid header ":method": header cannot have ":" prefix/);
+    assert.match(err, /headers\.response\.add\.host: invalid header "host": cannot set Host header/);
+    assert.match(err, /route\[0\]\.headers\.response\.set\.x-end: header value configuration: invalid header configuration\. Un-escaped %/);
+    assert.match(err, /spec\.http\[1\]\.headers: authority header cannot be set multiple times: have "b\.example", attempting to set "a\.example"/);
+    assert.doesNotMatch(err, /x-ok|x-var/, "%% and %VAR% are admitted");
+  } finally { cleanup(); }
+});

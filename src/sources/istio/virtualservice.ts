@@ -14,6 +14,7 @@ import { GRPC_STATUS_NAMES } from "../../model/request.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCreated, readLabels, readMeta } from "../k8s.js";
+import { headerValueProblem, isAuthorityHeader, operationNameProblem, requestSetNameProblem } from "./header-value.js";
 import { ISTIO_NETWORKING_APIS } from "./serviceentry.js";
 
 /** The cluster's DNS domain, as engine/mesh/dns.ts reads names. */
@@ -107,15 +108,39 @@ function readMatch(m: Field): IstioHttpMatch {
   };
 }
 
-/** `headers` operations; `request.set`/`add` of the authority count for validateAuthorityRewrite. */
+/**
+ * `headers` operations, with istiod's checks of their names and values (header-value.ts: a request's
+ * set/add may name the authority, nothing else may name Host or a pseudo-header; a value's %VAR% syntax).
+ */
 function headerOps(f: Field): IstioHeaderOps | undefined {
   if (!f.object()) return undefined;
-  const side = (s: Field) => ({
-    set: s.get("set").keys().map((k): [string, string] => [k, s.get("set").childString(k) ?? ""]),
-    add: s.get("add").keys().map((k): [string, string] => [k, s.get("add").childString(k) ?? ""]),
-    remove: (s.childList("remove") ?? []).map((r) => r.string() ?? "").filter(Boolean),
-  });
-  return { request: side(f.get("request")), response: side(f.get("response")) };
+  const side = (s: Field, request: boolean) => {
+    const ops = (op: "set" | "add") => s.get(op).keys().map((k): [string, string] => {
+      const at = s.get(op).get(k), value = s.get(op).childString(k) ?? "";
+      const bad = (request ? requestSetNameProblem(k) : operationNameProblem(k)) ?? headerValueProblem(value);
+      if (bad) at.error("invalid-value", `${bad} (istiod's validateHTTPRoute)`);
+      return [k, value];
+    });
+    const remove = (s.childList("remove") ?? []).map((r) => {
+      const name = r.string() ?? "";
+      const bad = operationNameProblem(name);
+      if (bad) r.error("invalid-value", `${bad} (istiod's validateHTTPRoute)`);
+      return name;
+    }).filter(Boolean);
+    return { set: ops("set"), add: ops("add"), remove };
+  };
+  return { request: side(f.get("request"), true), response: side(f.get("response"), false) };
+}
+
+/** validateAuthorityRewrite: the authority set once at most, by rewrite.authority or a request set/add of :authority or Host. */
+function authorityRewriteProblem(rewriteAuthority: string | undefined, headers: IstioHeaderOps | undefined): string | undefined {
+  let current = rewriteAuthority ?? "";
+  for (const [k, v] of [...(headers?.request.set ?? []), ...(headers?.request.add ?? [])]) {
+    if (!isAuthorityHeader(k)) continue;
+    if (current !== "") return `authority header cannot be set multiple times: have ${JSON.stringify(current)}, attempting to set ${JSON.stringify(v)}`;
+    current = v;
+  }
+  return undefined;
 }
 
 /** A percentage (`value`, 0 to 100; the field unset: `fallback`). validatePercentage. */
@@ -264,6 +289,8 @@ function httpRoute(h: Field, index: number, namespace: string, domain: string, d
     if (dst) mirrors.push({ ...dst, percent: percentage(mm.get("percentage")) });
   }
   const headers = headerOps(h.get("headers"));
+  const twice = authorityRewriteProblem(rewrite?.authority, headers);
+  if (twice) h.get("headers").error("invalid-value", `${twice} (istiod's validateAuthorityRewrite)`);
   const f = fault(h.get("fault"));
   const dl = h.get("delegate");
   if (h.get("corsPolicy").present) h.get("corsPolicy").info("not-modelled", "Junction does not apply a VirtualService's corsPolicy (preflight requests are answered as without it)");
