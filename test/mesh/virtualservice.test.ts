@@ -309,3 +309,22 @@ test("header operations istiod refuses: a pseudo-header or Host, a value's %VAR%
     assert.doesNotMatch(err, /x-ok|x-var/, "%% and %VAR% are admitted");
   } finally { cleanup(); }
 });
+
+test("subsets of two DestinationRules for the host in one namespace are merged (destination_rule.go mergeDestinationRule: unique subsets concatenated, the older rule's first)", async () => {
+  const dr = (name: string, created: string, subsetsYaml: string) => `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ${name}, namespace: shop, creationTimestamp: "${created}"}
+spec:
+  host: api.shop.svc.cluster.local
+  subsets: [${subsetsYaml}]
+`;
+  const yaml = WORLD + dr("api-a", "2026-01-01T00:00:00Z", "{name: v1, labels: {version: v1}}") + dr("api-b", "2026-02-01T00:00:00Z", "{name: v2, labels: {version: v2}}, {name: v1, labels: {version: v2}}")
+    + vs("shop", "api", "  hosts: [api]\n  http:\n  - match: [{headers: {end-user: {exact: jason}}}]\n    route: [{destination: {host: api, subset: v2}}]\n  - route: [{destination: {host: api, subset: v1}}]");
+  // Before: 503, "DestinationRule shop/api-a ... defines no subset v2".
+  const jason = await ask(yaml, "GET http://api.shop/", ["end-user: jason"]);
+  assert.equal(jason.status, 200, jason.reason);
+  assert.match(endpointOf(jason) ?? "", /api-v2/);
+  const other = await ask(yaml, "GET http://api.shop/");
+  assert.match(endpointOf(other) ?? "", /api-v1/, "a repeated subset name: the older rule's (a duplicate is dropped)");
+});

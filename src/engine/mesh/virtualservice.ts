@@ -24,7 +24,7 @@ import { parseQuery, queryParameters } from "../gateway/query.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { istioPath, istioPathRejected } from "../l7/paths.js";
-import { istioClientRule, subsetOf } from "../l7/transport.js";
+import { istioClientRule, istioMergedSubsets, subsetOf } from "../l7/transport.js";
 import { serviceHost } from "./dns.js";
 import { pilotConfigOrder, routable, type IstioMeshVirtualService, type MeshRouteState, type PortRoutes } from "./engine.js";
 
@@ -216,10 +216,10 @@ function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestina
   const out = { ...resolved, ref };
   if (!d.subset) return out;
   const rule = istioClientRule(inv.mesh, client.pod, service);
-  const subset = rule?.subsets?.find((s) => s.name === d.subset);
-  if (!subset) return noCluster(rule ? `DestinationRule ${rule.namespace}/${rule.name} (the one for ${d.host} the client reads) defines no subset ${d.subset}` : `no DestinationRule for ${d.host} defines subset ${d.subset}`);
+  const subset = rule && istioMergedSubsets(inv.mesh, rule).find((s) => s.name === d.subset);
+  if (!subset) return noCluster(rule ? `DestinationRule ${rule.namespace}/${rule.name} (the one for ${d.host} the client reads, with the later rules of its namespace pilot merges into it) defines no subset ${d.subset}` : `no DestinationRule for ${d.host} defines subset ${d.subset}`);
   const all = resolved.endpoints!;
-  const labelled = `subset ${d.subset} of DestinationRule ${rule!.namespace}/${rule!.name} (labels ${Object.entries(subset.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "none"})`;
+  const labelled = `subset ${d.subset} of DestinationRule ${subset.rule.namespace}/${subset.rule.name} (labels ${Object.entries(subset.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "none"})`;
   const endpoints: ServiceEndpoints = all.from === "unknown" ? all : { ...all, endpoints: all.endpoints.filter((e) => e.pod && subsetOf(subset.labels, e.pod.labels)), note: `${all.note}, those of ${labelled}` };
   const none = endpoints.from !== "unknown" && !chooseEndpoints(endpoints, "proxy").chosen.length;
   return { ...out, name: `${resolved.name} subset ${d.subset}`, endpoints, failure: none ? { status: 503, message: `${labelled} picks no ready endpoint of Service ${resolved.name} port ${port}: its cluster ${cluster(port)} is empty and Envoy answers 503 (no healthy upstream, UH)`, noEndpoint: true } : undefined };
