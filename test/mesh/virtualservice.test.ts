@@ -328,3 +328,12 @@ spec:
   const other = await ask(yaml, "GET http://api.shop/");
   assert.match(endpointOf(other) ?? "", /api-v1/, "a repeated subset name: the older rule's (a duplicate is dropped)");
 });
+
+test("a DestinationRule repeating a subset name is refused (ValidateDestinationRule: duplicate subset names)", async () => {
+  const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + subsets("shop", ", {name: v1, labels: {version: v2}}") });
+  try {
+    const r = await cli(["route", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/"]);
+    assert.equal(r.code, 2, "before: admitted");
+    assert.match(r.err + r.out, /spec\.subsets\[2\]\.name: duplicate subset names: v1/);
+  } finally { cleanup(); }
+});
