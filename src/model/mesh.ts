@@ -295,7 +295,8 @@ export interface IstioClientTls {
 
 /**
  * An Istio StringMatch (networking.istio.io): `exact`, `prefix` or `regex` (RE2, the whole value);
- * `present`: a `regex: "*"`, which pilot turns into a present match (route.go canBeConvertedToPresentMatch).
+ * `present`: an empty match `{}`, or a `regex: "*"` (withoutHeaders only), which pilot turns into a
+ * present match (route.go canBeConvertedToPresentMatch).
  */
 export type IstioStringMatch = { kind: "exact" | "prefix" | "regex"; value: string } | { kind: "present" };
 
