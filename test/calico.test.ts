@@ -61,6 +61,19 @@ test("tiers: Pass goes to the next tier; a tier that selects but does not match 
   assert.equal(verdict(e, "y/b", "y/c", 82), "allow", "c is not selected by the tier");
 });
 
+test("explain: after a Pass with no later tier's policy, the pod's profile kns.NAMESPACE decides, not the Kubernetes default", async () => {
+  const files = tempFiles({ "c.yaml": withPolicies(
+    calico("Tier", "security", "  order: 100"),
+    calico("GlobalNetworkPolicy", "security.gate", "  tier: security\n  selector: pod == 'a'\n  ingress:\n  - {action: Pass}"),
+  ) });
+  const r = await cli(["explain", "-f", `${files.dir}/c.yaml`, "--from", "x/c", "--to", "y/a", "--port", "80"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /passed by Calico GlobalNetworkPolicy security\.gate, ingress rule 0/);
+  assert.match(r.out, /allowed: after the Pass no later tier's policy selects y\/a for ingress, so its Calico profiles decide: kns\.y, the profile Calico makes of namespace y, allows every connection/);
+  assert.doesNotMatch(r.out.split("ingress at")[1], /Kubernetes default/, "the ingress is not the Kubernetes default");
+  assert.match(r.out, /egress at x\/c[\s\S]*no policy selects x\/c for egress \(Kubernetes default\)/, "no Calico policy for the egress: unchanged");
+});
+
 test("nets/notNets, notPorts, notSelector and NetworkSets", () => {
   const e = engineFor(withPolicies(
     calico("GlobalNetworkSet", "partners", "  nets: [203.0.113.0/24]").replace("name: partners", "name: partners, labels: {kind: partner}"),
@@ -89,6 +102,34 @@ test("HostEndpoints become Workloads, denied by default; GlobalNetworkPolicy sel
   assert.equal(verdict(e, "x/b", "workload:h1", 5432), "deny");
   assert.equal(verdict(e, "workload:h1", "x/b", 80), "deny", "no egress policy: the host endpoint default denies");
   assert.equal(verdict(e, "x/b", "workload:h2", 22), "allow", "default-allow profile");
+});
+
+// Calico accepts a HostEndpoint with interfaceName alone; felix polices that interface (rules/static.go,
+// the host endpoint dispatch by interface name), whose addresses are the host's, and its selectors' IP
+// sets hold a host endpoint's expectedIPs only (calc MemberCalculator: ExpectedIPv4Addrs/ExpectedIPv6Addrs).
+test("a HostEndpoint without expectedIPs polices its node (spec.node), whose addresses no selector of its labels holds; without that node it is left out, a warning", () => {
+  const node = (name: string, ip: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: ${name}}\nstatus: {addresses: [{type: InternalIP, address: ${ip}}]}`;
+  const hep = (ips: string) => `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {role: host}}\nspec: {node: n1, interfaceName: eth0${ips}}`;
+  const policies = [
+    calico("GlobalNetworkPolicy", "host-ssh", "  selector: role == 'host'\n  ingress: [{action: Allow, protocol: TCP, destination: {ports: [22]}}]\n  egress: [{action: Allow}]"),
+    calico("GlobalNetworkPolicy", "from-hosts", "  selector: pod == 'a'\n  ingress: [{action: Allow, source: {selector: role == 'host'}}]"),
+  ];
+  const yaml = (ips: string) => withPolicies(node("n1", "192.0.2.10"), hep(ips), ...policies);
+  const l = load({ "c.yaml": yaml("") });
+  assert.deepEqual(l.diagnostics.errors, [], "Calico accepts it: no error");
+  assert.match(l.diagnostics.items.filter((w) => w.severity === "warning").map((w) => w.message).join("\n"), /host endpoint n1-eth0 has no expectedIPs: interface eth0's addresses are read as node n1's \(192\.0\.2\.10\); its rule selectors hold none of them/);
+  const e = engineFor(yaml(""));
+  assert.equal(verdict(e, "x/b", "node:n1", 22), "allow", "its policy polices the node");
+  assert.equal(verdict(e, "x/b", "node:n1", 80), "deny");
+  assert.equal(verdict(e, "node:n1", "x/a", 80), "deny", "role == 'host' holds no address of it");
+  assert.equal(verdict(engineFor(yaml(", expectedIPs: [192.0.2.10]")), "node:n1", "x/a", 80), "allow", "with expectedIPs it does");
+  const fast = new FastConnectivity(e);
+  assertAgree(fast, podsAnd(fast.inventory, "192.0.2.10"), "interfaceName alone");
+  // No Node n1 in the input: the addresses it polices are unknown.
+  const alone = load({ "c.yaml": withPolicies(hep(""), ...policies) });
+  assert.deepEqual(alone.diagnostics.errors, []);
+  assert.match(alone.diagnostics.items.filter((w) => w.severity === "warning").map((w) => w.message).join("\n"), /host endpoint n1-eth0 has no expectedIPs: felix polices what crosses interface eth0 of node n1, which the input does not hold, so the addresses it polices are unknown/);
+  assert.ok(!alone.inventory.endpoints.some((x) => x.name === "n1-eth0"), "left out");
 });
 
 test("Calico validation errors are precise", () => {

@@ -540,6 +540,22 @@ test("toServices: a Service with a selector is its pods, one without its endpoin
   assert.match(warned, /no Service of the input is named x\/gone/);
 });
 
+// pkg/policy/k8s/service.go: appendSelector turns the Service's selector into a generated toEndpoints
+// selector, matched against identities (a label the identity filter leaves out, such as
+// statefulset.kubernetes.io/pod-name, never holds); serviceSelectorMatches looks the Service's labels
+// up by key, "label source is ignored" (k8s:tier is tier).
+test("toServices: the Service's selector is matched through the identity label filter; k8sServiceSelector keys lose their source", () => {
+  const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: s0, namespace: 'y', labels: {pod: s, statefulset.kubernetes.io/pod-name: s-0}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.9.1}";
+  const svc = (name: string, sel: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: 'y', labels: {tier: ${name}}}\nspec: {ports: [{port: 80}], selector: ${sel}}`;
+  const l = load({ "s.yaml": withPolicies(pod, svc("one", "{statefulset.kubernetes.io/pod-name: s-0}"), svc("all", "{pod: s}"),
+    cnp("s", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toServices: [{k8sService: {serviceName: one, namespace: 'y'}}]\n  - toServices: [{k8sServiceSelector: {selector: {matchLabels: {'k8s:tier': all}}}}]\n    toPorts: [{ports: [{port: '443', protocol: TCP}]}]")) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "y/s0", 80), "deny", "the per-pod Service's selector names a label of no identity: it selects nothing");
+  assert.equal(verdict(e, "x/a", "y/s0", 443), "allow", "k8s:tier matches the Service label tier");
+  assert.match(l.diagnostics.items.map((d) => d.message).join("\n"), /statefulset\.kubernetes\.io\/pod-name: no label of Cilium's identities .* this selector selects nothing/);
+});
+
 // pkg/policy/api/cidr.go GetAsEndpointSelectors: a cidrGroupRef (or cidrGroupSelector) selects the
 // CiliumCIDRGroup's externalCIDRs (its label on them), except as prefixes left out. It was an error.
 test("toCIDRSet cidrGroupRef and cidrGroupSelector: the CiliumCIDRGroup's externalCIDRs, less except", () => {
@@ -587,6 +603,44 @@ test("a rule with no L3 member and no toPorts or icmps entry matches nothing ({t
   assert.equal(verdict(l4, "y/b", "x/a", 80), "allow", "an L4-only rule: every peer");
   assert.equal(verdict(l4, "x/c", "x/a", 81), "allow", "toPorts: [] beside peers: every port");
   assert.equal(verdict(l4, "x/b", "x/a", 81), "deny");
+});
+
+// pkg/policy/rules.go (up to 1.18) resolveL4IngressPolicy: the fromRequires of every rule selecting the
+// endpoint are appended to every fromEndpoints selector of every allow rule selecting it, NetworkPolicy
+// peers included, entity/CIDR/L4-only rules not (GetSourceEndpointSelectorsWithRequirements); each is
+// read as a peer selector, so its policy's namespace (utils.go getEndpointSelector). 1.19 removed them
+// (the CRD's maxItems 0). The release is the agent DaemonSet's image tag. Both were an error.
+test("fromRequires/toRequires: up to Cilium 1.18 (the agent DaemonSet's image) ANDed into every fromEndpoints/toEndpoints selector of every rule selecting the endpoint; 1.19 or no release shown: an error", () => {
+  const ds = (tag: string) => `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: cilium, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: cilium}}\n  template:\n    metadata: {labels: {k8s-app: cilium}}\n    spec: {containers: [{name: cilium-agent, image: 'quay.io/cilium/cilium:${tag}@sha256:0123'}]}`;
+  const req = cnp("req", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{fromRequires: [{matchLabels: {pod: b}}]}]\n  egress: [{toRequires: [{matchLabels: {pod: c}}], toPorts: [{ports: [{port: '53'}]}]}]");
+  const allow = cnp("allow", "  endpointSelector: {}\n  ingress: [{fromEndpoints: [{}]}, {fromCIDR: [203.0.113.0/24]}]\n  egress: [{toEndpoints: [{}]}]");
+  const np = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: from-y, namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: 'y'}}}]}]";
+  const l = load({ "r.yaml": withPolicies(ds("v1.18.4"), req, allow, np) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow", "x/b meets the requirement");
+  assert.equal(verdict(e, "x/c", "x/a", 80), "deny", "fromEndpoints [{}] narrowed to pod b for x/a");
+  assert.equal(verdict(e, "x/c", "x/b", 80), "allow", "x/b is not selected by the requirement's policy");
+  assert.equal(verdict(e, "y/b", "x/a", 80), "deny", "the NetworkPolicy's peer narrowed too, to pod b of namespace x (the requirement's policy's namespace)");
+  assert.equal(verdict(e, "y/b", "x/c", 80), "allow");
+  assert.equal(verdict(e, "ip:203.0.113.9", "x/a", 80), "allow", "a CIDR rule is not narrowed");
+  assert.equal(verdict(e, "x/a", "x/b", 80), "deny", "toRequires: toEndpoints [{}] narrowed to pod c");
+  assert.equal(verdict(e, "x/a", "x/c", 80), "allow");
+  assert.equal(verdict(e, "x/b", "x/a", 53), "allow");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory, "203.0.113.9"), "requires");
+  for (const [docs, re] of [[[req, allow], /the input does not show the agent's release/], [[ds("v1.19.0"), req, allow], /fromRequires was removed in Cilium 1\.19 \(image quay\.io\/cilium\/cilium:v1\.19\.0@sha256:0123 of DaemonSet kube-system\/cilium;/]] as const) {
+    const refused = load({ "r.yaml": withPolicies(...docs) });
+    assert.match(refused.diagnostics.errors.map((d) => d.message).join("\n"), re);
+  }
+});
+
+// pkg/fqdn: the DNS proxy fills the lookup cache from the lookups it lets through, and toFQDNs selects
+// those addresses: known only at run time. Junction matched no address by them, silently.
+test("toFQDNs: no address matches it offline, and a warning says that an address the name resolved to would be allowed", () => {
+  const l = load({ "f.yaml": withPolicies(cnp("f", "  endpointSelector: {matchLabels: {pod: a}}\n  egress:\n  - toFQDNs: [{matchName: example.com}, {matchPattern: '*.example.org'}]\n    toPorts: [{ports: [{port: '443', protocol: TCP}]}]")) });
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "x/a", "ip:93.184.216.34", 443), "deny");
+  assert.match(l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => d.message).join("\n"), /toFQDNs example\.com, \*\.example\.org: Cilium allows the addresses its DNS proxy saw these names resolve to .* a connection to an address the name resolved to is answered denied unless another rule allows it/);
 });
 
 // rule_validation.go IngressRule/EgressRule.Validate: "L7 policy is not supported since L7 proxy is not

@@ -112,7 +112,7 @@ test("the access phase comes after redirects: ssl-redirect and permanent-redirec
   assert.equal(ask(ingress({ [N + "allowlist-source-range"]: "10.0.0.0/8", [N + "permanent-redirect"]: "https://elsewhere.example.com/" }), "ip:203.0.113.9").status, 301);
 });
 
-test("auth-type basic: 401 without an Authorization header; a missing auth-secret (when Secrets are in the input) or none named denies the location; auth-url is noted", () => {
+test("auth-type basic: 401 without an Authorization header; a missing auth-secret (when Secrets are in the input) or none named denies the location; auth-url makes the answer unknown (was 200)", () => {
   const basic = ingress({ [N + "auth-type"]: "basic", [N + "auth-secret"]: "users" });
   const none = ask(basic, "web/client");
   assert.deepEqual([none.status, none.backend], [401, null]);
@@ -123,8 +123,9 @@ test("auth-type basic: 401 without an Authorization header; a missing auth-secre
   assert.equal(ask(basic + otherSecret, "web/client", [["Authorization", "Basic dXNlcjpwYXNz"]]).status, 503, "web/users is not among the input's Secrets");
   assert.equal(ask(ingress({ [N + "auth-type"]: "basic" }), "web/client").status, 503, "auth-type without auth-secret");
   const ext = ask(ingress({ [N + "auth-url"]: "http://auth.example.com/check" }), "web/client");
-  assert.equal(ext.status, 200);
-  assert.match(ext.steps.find((s) => s.stage === "access")?.outcome ?? "", /external authorizer http:\/\/auth\.example\.com\/check .* cannot ask/);
+  // nginx.tmpl auth_request: the authorizer decides (2xx, 401, 403); Junction cannot ask it (was 200: a wrong allowed when it denies).
+  assert.equal(ext.status, null);
+  assert.match(ext.reason, /external authorizer http:\/\/auth\.example\.com\/check .* cannot ask.*Junction cannot tell the answer/);
 });
 
 test("auth-type that fails ingress-nginx's annotation validation rejects the whole Ingress (not a 503); an empty one is ignored; inner spaces deny the location", () => {

@@ -11,15 +11,11 @@ import { requestProblem, walkContext, walkRequest } from "../src/engine/request.
 import { ingressControllerPods } from "../src/engine/endpoints.js";
 import type { RouteRequest } from "../src/model/request.js";
 import { load } from "./helpers.js";
+import { appIngress, ingressClass, WEB_APP } from "./fixtures/ingress-nginx.js";
 
 const N = "nginx.ingress.kubernetes.io/";
 
-const cls = (name: string, controller: string) => `---
-apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata: {name: ${name}}
-spec: {controller: ${controller}}
-`;
+const cls = ingressClass;
 
 const controller = (ns: string, args: string[], cm?: string) => `---
 apiVersion: apps/v1
@@ -48,30 +44,11 @@ spec: {containers: [{name: controller, image: c}]}
 status: {podIP: ${ns === "public" ? "10.9.0.1" : "10.9.0.2"}}
 `;
 
-const BASE = `apiVersion: v1
-kind: Namespace
-metadata: {name: web}
----
-apiVersion: v1
-kind: Service
-metadata: {name: app, namespace: web}
-spec: {ports: [{port: 80}]}
-`;
+const BASE = WEB_APP;
 
 /** An Ingress for host `host`: `cls` as spec.ingressClassName, or {annotation} as the legacy annotation, or none. */
-const ingress = (name: string, host: string, cls: string | { annotation: string } | undefined, annotations: Record<string, string> = {}) => `---
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: ${name}
-  namespace: web
-  annotations: ${JSON.stringify(typeof cls === "object" ? { ...annotations, "kubernetes.io/ingress.class": cls.annotation } : annotations)}
-spec:
-${typeof cls === "string" ? `  ingressClassName: ${cls}\n` : ""}  rules:
-  - host: ${host}
-    http:
-      paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]
-`;
+const ingress = (name: string, host: string, cls: string | { annotation: string } | undefined, annotations: Record<string, string> = {}) =>
+  appIngress(name, host, "/", "Prefix", typeof cls === "object" ? { ...annotations, "kubernetes.io/ingress.class": cls.annotation } : annotations, typeof cls === "string" ? `  ingressClassName: ${cls}\n` : "");
 
 // The public controller (the Helm chart's defaults) first, the internal one (another controller class, a ConfigMap allowing 10/8 only) second.
 const PUBLIC = cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--controller-class=k8s.io/ingress-nginx", "--ingress-class=nginx", "--configmap=$(POD_NAMESPACE)/ctl"], `ssl-redirect: "false"`);
@@ -129,4 +106,28 @@ test("controllers sharing a --controller-class with different ConfigMaps are war
   const byName = cls("edge", "example.com/other") + controller("internal", ["--ingress-class=edge", "--ingress-class-by-name", "--configmap=$(POD_NAMESPACE)/ctl"], `whitelist-source-range: "10.0.0.0/8"`)
     + ingress("e", "edge.example.com", "edge", { [N + "ssl-redirect"]: "false" });
   assert.equal(ask(byName, "IngressClass/edge", "edge.example.com").status, 403, "the by-name controller's allowlist");
+});
+
+test("ssl-passthrough: with the controller's --enable-ssl-passthrough the host's TLS goes to its root location's backend and nginx still serves port 80; without the flag nginx ends TLS itself (was: its paths taken off HTTP)", () => {
+  // nginx.go: `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`; template.go httpsListener: 443 is nginx's own TLS without it;
+  // controller.go getConfiguration: passthrough for the root location only, every server still in nginx.conf.
+  const pass = ingress("p", "p.example.com", "nginx", { [N + "ssl-passthrough"]: "true" });
+  const ctl = (flags: string[]) => cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--configmap=$(POD_NAMESPACE)/ctl", ...flags], `ssl-redirect: "false"`);
+  const tls = (yaml: string) => {
+    const loaded = load({ "in.yaml": BASE + yaml });
+    return walkRequest(walkContext(loaded.inventory), { gateway: "IngressClass/nginx", scheme: "https", host: "p.example.com", path: "/", method: "GET", headers: [], backendResponseHeaders: [], protocol: "tls-passthrough" });
+  };
+  assert.equal(ask(ctl([]) + pass, "IngressClass/nginx", "p.example.com").status, 200, "no --enable-ssl-passthrough: served over HTTP (was 404)");
+  assert.doesNotMatch(tls(ctl([]) + pass).reason, /TLS passthrough/, "nginx ends TLS");
+  assert.equal(ask(ctl(["--enable-ssl-passthrough"]) + pass, "IngressClass/nginx", "p.example.com").status, 200, "port 80 is still nginx's server (was 404)");
+  assert.match(tls(ctl(["--enable-ssl-passthrough"]) + pass).reason, /TLSRoute .* \(TLS passthrough\)/, "443: by SNI to the root location's backend");
+});
+
+test("--watch-namespace: a controller reads the Ingresses of its namespace only; one elsewhere is served by no controller of the input (was: served)", () => {
+  // flags.go --watch-namespace; store.go New: informers.WithNamespace(namespace).
+  const scoped = cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--configmap=$(POD_NAMESPACE)/ctl", "--watch-namespace=web"], `ssl-redirect: "false"`);
+  assert.equal(ask(scoped + ingress("site", "site.example.com", "nginx"), "IngressClass/nginx", "site.example.com").status, 200, "its namespace");
+  const other = scoped.replace("--watch-namespace=web", "--watch-namespace=shop");
+  const loaded = load({ "in.yaml": BASE + other + ingress("site", "site.example.com", "nginx") });
+  assert.ok(!loaded.inventory.routing.routes.some((r) => r.derivedFrom?.name === "site"), "not routed (was)");
 });

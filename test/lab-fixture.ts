@@ -5,6 +5,7 @@ import { after } from "node:test";
 import { rmSync } from "node:fs";
 import { labCapability } from "../src/lab/exec.js";
 import { nginxCapability } from "../src/lab/nginx.js";
+import { removeOrphanedTestLabs } from "../src/lab/orphans.js";
 import { cli } from "./helpers.js";
 
 export interface LabFixture {
@@ -18,12 +19,21 @@ export interface LabFixture {
   lab: (args: string[], name?: string) => ReturnType<typeof cli>;
 }
 
-/** A lab fixture named PREFIX+pid; with `nginx`, skipped also where nginx with njs and stream is missing. */
+/** Where the test processes' run directories are (test-PREFIX-PID). */
+const RUN_ROOT = "/run/junction";
+
+/**
+ * A lab fixture named PREFIX+pid (the whole pid: src/lab/orphans.ts tells the dead ones' labs by
+ * it); with `nginx`, skipped also where nginx with njs and stream is missing. Where the lab can run,
+ * it first removes what test processes killed by a signal left (their pids dead), never a live one's.
+ */
 export function labFixture(prefix: string, opts: { nginx?: boolean } = {}): LabFixture {
-  const caps = [labCapability(), ...(opts.nginx ? [nginxCapability()] : [])];
+  const lab = labCapability();
+  const caps = [lab, ...(opts.nginx ? [nginxCapability()] : [])];
   const missing = caps.flatMap((c) => c.missing);
-  const name = `${prefix}${process.pid % 100000}`;
-  const runDir = `/run/junction/test-${prefix}-${process.pid}`;
+  const name = `${prefix}${process.pid}`;
+  const runDir = `${RUN_ROOT}/test-${prefix}-${process.pid}`;
+  if (lab.ok) removeOrphanedTestLabs(RUN_ROOT, [prefix]);
   after(() => rmSync(runDir, { recursive: true, force: true }));
   return { skip: missing.length ? missing.join("; ") : false, name, runDir, lab: (args, other = name) => cli(["lab", ...args, "--name", other, "--run-dir", runDir]) };
 }

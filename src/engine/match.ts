@@ -85,6 +85,11 @@ export class Matcher {
     return this.actsAsNode(e) ? this.nodeOf({ endpoint: e })?.hostEndpoint : undefined;
   }
 
+  /** A node (or a host-network pod acting as it) whose Calico host endpoint no rule selector holds (Endpoint.peerless). */
+  peerless(e: Endpoint | undefined): boolean {
+    return e !== undefined && (e.kind === "node" || e.hostNetwork === true) && this.hostEndpointOf(e)?.peerless === true;
+  }
+
   /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads; a node through its Calico host endpoint.) */
   isSubjectable(e: Endpoint): boolean {
     return ((e.kind === "pod" || e.kind === "workload") && !this.actsAsNode(e)) || this.hostEndpointOf(e) !== undefined;
@@ -178,7 +183,7 @@ export class Matcher {
     // family's table only (rules/policy.go FilterRuleToIPVersion).
     if (peer.kind !== "cidr" && peer.kind !== "domains" && peer.family !== undefined && remoteAddress?.family !== peer.family) return false;
     switch (peer.kind) {
-      case "endpoints": return this.selects(peer.selector, remote.endpoint) && !(peer.notIn && this.excludedBy(peer.notIn, remote, remoteAddress));
+      case "endpoints": return this.selects(peer.selector, remote.endpoint) && !this.peerless(remote.endpoint) && !(peer.notIn && this.excludedBy(peer.notIn, remote, remoteAddress));
       case "cidr": {
         const a = this.seenAddress(remote, remoteAddress, peer.seenIn);
         if (peer.outside && this.isClusterParty(remote, a, peer.seenIn, peer.nodes)) return false;

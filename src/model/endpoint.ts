@@ -56,6 +56,13 @@ export interface Endpoint {
    */
   allInterfaces?: true;
   /**
+   * A Calico HostEndpoint without expectedIPs (sources/calico, placed on its node by spec.node):
+   * felix polices its interface by its policy, but its selectors' IP sets hold the host endpoint's
+   * expectedIPs only (felix calc MemberCalculator: ExpectedIPv4Addrs, ExpectedIPv6Addrs), so no rule
+   * selector matches its node's traffic as a peer (engine/match.ts peerMatches).
+   */
+  peerless?: true;
+  /**
    * Nodes: Calico's tunnel addresses, as calico-node records them on its Node (the annotations
    * projectcalico.org/IPv4IPIPTunnelAddr, IPv4VXLANTunnelAddr, IPv6VXLANTunnelAddrV6): the host's
    * traffic to a pod of another node leaves through the tunnel with that source (engine/verdict.ts tunnelSource).

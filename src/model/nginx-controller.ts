@@ -45,13 +45,15 @@ export function nginxControllersOf(inv: Inventory, className: string): NginxCont
   const all = inv.ingressNginxControllers ?? [];
   if (!all.length) return [];
   let cache = CACHE.get(inv);
-  if (!cache || cache.all !== all || cache.ingresses !== inv.ingress.ingresses.length) CACHE.set(inv, cache = { all, ingresses: inv.ingress.ingresses.length, byClass: new Map() });
+  const size = inv.ingress.ingresses.length * 65536 + inv.ingress.classes.length;
+  if (!cache || cache.all !== all || cache.size !== size) CACHE.set(inv, cache = { all, size, byClass: new Map() });
   let out = cache.byClass.get(className);
   if (!out) cache.byClass.set(className, out = controllersOf(inv, all, className));
   return out;
 }
 
-const CACHE = new WeakMap<Inventory, { all: readonly NginxController[]; ingresses: number; byClass: Map<string, NginxController[]> }>();
+/** Per inventory: its controllers list, the number of its Ingresses and IngressClasses (a load still adding them), the answers. */
+const CACHE = new WeakMap<Inventory, { all: readonly NginxController[]; size: number; byClass: Map<string, NginxController[]> }>();
 
 function controllersOf(inv: Inventory, all: readonly NginxController[], className: string): NginxController[] {
   const cls = inv.ingress.classes.find((k) => k.name === className);

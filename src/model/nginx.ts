@@ -54,6 +54,12 @@ export interface NginxAccess {
   denied?: string;
   /** auth-type basic or digest (auth-secret, auth-realm). */
   basicAuth?: { type: "basic" | "digest"; secret: string; realm?: string };
+  /**
+   * auth-tls-secret ("namespace/name", the CA) with auth-tls-verify-client (on, off, optional, optional_no_ca; default
+   * on): the host's server verifies client certificates (nginx.tmpl ssl_verify_client, server-wide: the first Ingress of
+   * the host that sets it, controller.go createServers).
+   */
+  clientCert?: { ca: string; verify: string };
   /** auth-url: the external authorizer ingress-nginx asks (auth_request). */
   authUrl?: string;
   /** The controller's real_ip settings (use-forwarded-headers or enable-real-ip): the client address is read from `header` when the connection comes from a `trusted` address. */
@@ -81,6 +87,12 @@ export interface NginxControllerConfig {
   block?: Cidr[];
   /** annotations-risk-level as written (unset: the default High; sources/ingress/nginx-annotations.ts nginxRiskLevel). */
   riskLevel?: string;
+  /** global-auth-url: the external authorizer of every location without its own auth-url, unless enable-global-auth is "false" (template.go shouldApplyGlobalAuth). */
+  globalAuthUrl?: string;
+  /** http-redirect-code (config.go default 308; configmap.go: 301, 302, 307 or 308): the status of the redirect to HTTPS. */
+  httpRedirectCode?: number;
+  /** allow-snippet-annotations (config.go default false): configuration-snippet and server-snippet are written into nginx.conf (else dropSnippetDirectives removes them). */
+  allowSnippets?: true;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
   proxyProtocol?: true;
   /** use-forwarded-headers: besides the client address, lua_ingress.lua takes the scheme from X-Forwarded-Proto (pass_access_scheme), which decides the HTTPS redirects. */
@@ -116,6 +128,10 @@ export interface NginxController {
   byName?: true;
   /** --watch-ingress-without-class: Ingresses with neither ingressClassName nor the annotation too. */
   withoutClass?: true;
+  /** --watch-namespace (default all): it reads the objects of that namespace only (informers.WithNamespace), its Ingresses among them. */
+  watchNamespace?: string;
+  /** --enable-ssl-passthrough (default false): without it the ssl-passthrough annotation changes nothing (nginx.go: no TLS proxy on 443). */
+  sslPassthrough?: true;
   /** --configmap NAMESPACE/NAME, $(VAR) expanded (undefined: the flag is not given, or cannot be read: see known). */
   configMap?: string;
   /** Its ConfigMap's settings Junction reads (settled once every object is read; undefined: none, or the defaults). */
@@ -157,6 +173,15 @@ export interface NginxAnnotations {
   timeouts?: { connect?: number; send?: number; read?: number };
   /** proxy-ssl-*: what a BackendTLSPolicy needs. */
   proxySsl?: { verify?: boolean; secret?: string; name?: string; serverName?: boolean };
+  /**
+   * proxy-redirect-from and proxy-redirect-to (neither "off", from not "default"): nginx.tmpl `proxy_redirect FROM TO;`,
+   * the backend's Location and Refresh headers starting with FROM get TO instead (config.go: both "off" by default).
+   */
+  proxyRedirect?: { from: string; to: string };
+  /** enable-global-auth (authreqglobal Parse: true unless the annotation reads as false). */
+  enableGlobalAuth?: boolean;
+  /** configuration-snippet and server-snippet, when set (non-empty): raw nginx configuration of the location and of the host's server. */
+  snippets?: { location?: true; server?: true };
   /** Source ranges and authentication (undefined when none of their annotations is set). */
   access?: NginxAccess;
   /** Annotation keys (full) that were read into the fields above. */

@@ -80,6 +80,12 @@ export interface CompiledRegex {
   readonly engine: "re2" | "backtracking";
   /** Throws RegexLimitError when the match would take too long. */
   test(input: string): boolean;
+  /**
+   * The groups of the leftmost match anywhere in `input` (0: the whole match; a group that took no part: ""), or
+   * undefined when nothing matches (the "search" reading, whatever the semantics' anchor: nginx's `rewrite`).
+   * Throws RegexLimitError when the match would take too long.
+   */
+  exec(input: string): string[] | undefined;
 }
 
 export type RegexResult = { ok: true; regex: CompiledRegex } | { ok: false; error: string };
@@ -124,7 +130,13 @@ function compileRe2(source: string, semantics: RegexSemantics): RegexResult {
     if (semantics.anchor === "first") { const m = re.matcher(input); return m.find() && m.start() === 0 && m.end() === input.length; }
     return semantics.anchor === "full" ? re.testExact(input) : re.test(input);
   };
-  return { ok: true, regex: { source, semantics, engine: "re2", test } };
+  const exec = (input: string): string[] | undefined => {
+    if (size * input.length > MATCH_BUDGET) throw new RegexLimitError(source, `matching a ${input.length}-character value would exceed Junction's matching budget (program size ${size})`);
+    const m = re.matcher(input);
+    if (!m.find()) return undefined;
+    return Array.from({ length: m.groupCount() + 1 }, (_, i) => m.group(i) ?? "");
+  };
+  return { ok: true, regex: { source, semantics, engine: "re2", test, exec } };
 }
 
 function re2Message(e: unknown): string {
@@ -144,13 +156,15 @@ function compilePcre(source: string, semantics: RegexSemantics): RegexResult {
   const m = LEADING_FLAGS.exec(translated);
   if (m?.[1].includes("x")) return { ok: false, error: `${asRe2.error}; Junction cannot evaluate PCRE extended mode (?x) outside RE2` };
   const body = m ? translated.slice(m[0].length) : translated;
-  let re: RegExp;
+  let re: RegExp, search: RegExp;
   try {
-    re = new RegExp(semantics.anchor === "full" ? `^(?:${body})$` : body, m ? [...new Set(m[1])].join("") : "");
+    const flags = m ? [...new Set(m[1])].join("") : "";
+    re = new RegExp(semantics.anchor === "full" ? `^(?:${body})$` : body, flags);
+    search = new RegExp(body, flags);
   } catch (e) {
     return { ok: false, error: `${asRe2.error}; not a pattern Junction can evaluate as PCRE either (${(e as Error).message})` };
   }
-  return { ok: true, regex: { source, semantics, engine: "backtracking", test: (input) => boundedTest(re, input, source) } };
+  return { ok: true, regex: { source, semantics, engine: "backtracking", test: (input) => boundedTest(re, input, source) as boolean, exec: (input) => ((boundedTest(search, input, source, "exec") as RegExpExecArray | null) ?? undefined)?.map((g) => g ?? "") } };
 }
 
 /** The JavaScript spelling of a PCRE pattern, or why there is none with the same meaning. */
@@ -175,14 +189,14 @@ function pcreToJs(source: string): string | { error: string } {
 }
 
 const sandbox = createContext({ re: /(?:)/, input: "" });
-const run = new Script("re.test(input)");
+const run = { test: new Script("re.test(input)"), exec: new Script("re.exec(input)") };
 
-function boundedTest(re: RegExp, input: string, source: string): boolean {
+function boundedTest(re: RegExp, input: string, source: string, how: "test" | "exec" = "test"): unknown {
   sandbox.re = re;
   sandbox.input = input;
   re.lastIndex = 0;
   try {
-    return run.runInContext(sandbox, { timeout: BACKTRACK_TIMEOUT_MS }) as boolean;
+    return run[how].runInContext(sandbox, { timeout: BACKTRACK_TIMEOUT_MS });
   } catch (e) {
     if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
       throw new RegexLimitError(source, `matching took longer than ${BACKTRACK_TIMEOUT_MS} ms (nginx answers 500 when PCRE hits its match limit)`);
@@ -191,6 +205,12 @@ function boundedTest(re: RegExp, input: string, source: string): boolean {
   } finally {
     sandbox.input = "";
   }
+}
+
+/** The groups of the leftmost match of `source` in `input` (CompiledRegex.exec), or undefined: no match, or a pattern that does not compile. */
+export function regexExec(source: string, semantics: RegexSemantics, input: string): string[] | undefined {
+  const r = compileRegex(source, semantics);
+  return r.ok ? r.regex.exec(input) : undefined;
 }
 
 /** `s` as a regular expression that matches it literally (RE2, PCRE and JavaScript alike). */

@@ -92,9 +92,12 @@ export type RouteFilter =
    * Two of ingress-nginx's redirects, for the route graph only: dropTrailingSlash, its redirect to HTTPS, whose location
    * drops the request URI's final "/" (lua_ingress.lua, preserve-trailing-slash off); fixedQuery, nginx's `return CODE
    * URL` (permanent-redirect, temporal-redirect, app-root), whose location carries the URL's own query ("" for none)
-   * rather than the request's.
+   * rather than the request's; forwardedHost, its redirect to HTTPS under use-forwarded-headers, whose host is the first
+   * entry of the request's X-Forwarded-Host when it has one (lua_ingress.lua: best_http_host, parse_x_forwarded_host);
+   * alwaysPort, its from-to-www redirect, whose location names the port even when it is the scheme's
+   * (ngx_srv_redirect.lua "%s://%s:%s%s").
    */
-  | { type: "RequestRedirect"; scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string }
+  | { type: "RequestRedirect"; scheme?: string; hostname?: string; path?: PathModifier; port?: number; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string; forwardedHost?: true; alwaysPort?: true }
   | { type: "URLRewrite"; hostname?: string; path?: PathModifier }
   | { type: "RequestMirror"; backend: BackendRef; percent: number }
   | { type: "CORS"; cors: CorsPolicy }
@@ -151,6 +154,17 @@ export interface RouteRule {
    * "Upstream %q has no active Endpoint, so using custom default backend").
    */
   nginxDefaultBackend?: BackendRef;
+  /**
+   * A rule lowered from an Ingress whose rewrite-target has capture references ($1...): the location's `rewrite
+   * "(?i)REGEX" TARGET break;` (engine/gateway/nginx-rewrite.ts), REGEX the Ingress path.
+   */
+  nginxRewrite?: { regex: string; target: string };
+  /** A rule lowered from an Ingress with proxy-redirect-from / -to: `proxy_redirect FROM TO;` on the backend's Location and Refresh headers. */
+  nginxProxyRedirect?: { from: string; to: string };
+  /** A rule lowered from an Ingress whose host's server verifies client certificates (ssl_verify_client: auth-tls-secret, its CA Secret "namespace/name"). */
+  nginxClientCert?: { ca: string; verify: string; ingress: string };
+  /** A rule lowered from an Ingress whose location runs raw nginx configuration (an allowed snippet): why Junction cannot tell the answer. */
+  nginxUndetermined?: string;
 }
 
 export interface Route extends ObjectMeta {

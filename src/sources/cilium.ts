@@ -22,6 +22,9 @@ import type { FrontEnd, KindHook } from "./frontend.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
 import { readCidrAs, readMeta, readSelector, type Meta } from "./k8s.js";
 import { goBigInt } from "./kubeyaml.js";
+import { applyRequires, type RequiresRule } from "./cilium-requires.js";
+import { cniOfDaemonSet } from "../model/cni.js";
+import { repositoryOf } from "./calico/felix.js";
 
 const NAMESPACE_KEY = "io.kubernetes.pod.namespace";
 const NAMESPACE_LABEL_PREFIX = "io.cilium.k8s.namespace.labels.";
@@ -30,7 +33,7 @@ const SERVICE_ACCOUNT_KEY = "io.cilium.k8s.policy.serviceaccount";
 const CILIUM_DEFAULT_CLUSTER = "default";
 const DENY_PRIORITY = 0, OPEN_ALLOW_PRIORITY = 1;
 const L3 = { ingress: ["fromEndpoints", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes", "fromGroups"], egress: ["toEndpoints", "toCIDR", "toCIDRSet", "toEntities", "toNodes", "toServices", "toGroups", "toFQDNs"] };
-const UNSUPPORTED = ["fromRequires", "toRequires"];
+const REQUIRES = { ingress: "fromRequires", egress: "toRequires" } as const;
 /**
  * A rule's L3 members, of which Cilium takes one at most (rule_validation.go IngressCommonRule.Validate,
  * EgressCommonRule.Validate with EgressRule.l3Members: "combining %s and %s is not supported yet").
@@ -43,7 +46,7 @@ const DERIVATIVE_KIND = "io.cilium.network.policy.kind", DERIVATIVE_PARENT = "io
  * `refused`: a rule Cilium's Rule.Validate refuses was read: the agent enforces none of the object.
  * `groups`: the first toGroups/fromGroups list read (the agent leaves the object to the operator's derivative).
  */
-interface Scope { namespace?: string; b: InventoryBuilder; refused?: boolean; groups?: Field; l7?: Field; icmps?: Field }
+interface Scope { namespace?: string; b: InventoryBuilder; refused?: boolean; groups?: Field; l7?: Field; icmps?: Field; requires?: RequiresRule[] }
 
 /**
  * The Cilium agent's options the input shows: its ConfigMap `cilium-config` (as the Helm chart and the
@@ -73,6 +76,12 @@ interface CiliumState {
   gated: { policies: Policy[]; l7?: Field; icmps?: Field }[];
   /** The derivatives the input holds: namespace/parent uid. */
   derivatives: Set<string>;
+  /** fromRequires/toRequires read (settleRequires). */
+  requires: RequiresRule[];
+  /** fromEndpoints/toEndpoints peers and toServices' generated ones: the selectors requirements narrow. */
+  endpointPeers: WeakSet<Peer>;
+  /** The agent's release, from the image of its DaemonSet cilium (container cilium-agent). */
+  release?: { minor: number; where: string };
 }
 
 interface AgentConfig {
@@ -100,7 +109,7 @@ interface AgentConfig {
 /** A direction a rule leaves open (enableDefaultDeny false): its allows, where they went and where they go when the option is off. */
 interface OpenDirection { d: Direction; allows: Rule[]; open: Policy; isolating: Policy }
 
-const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], openDirections: [], nodePeers: [], cidrPeers: [], serviceLabels: new Map(), cidrGroups: new Map(), groupPolicies: [], gated: [], derivatives: new Set() }), settle };
+const CILIUM: StateKey<CiliumState> = { make: () => ({ selectors: [], nodeRules: [], hostRules: [], openDirections: [], nodePeers: [], cidrPeers: [], serviceLabels: new Map(), cidrGroups: new Map(), groupPolicies: [], gated: [], derivatives: new Set(), requires: [], endpointPeers: new WeakSet() }), settle };
 
 function stateOf(b: InventoryBuilder): CiliumState {
   return b.state(CILIUM);
@@ -259,10 +268,70 @@ function settle(state: CiliumState, b: InventoryBuilder): void {
     if (state.config && !state.config.hostFirewall) f.info("vendor-host-policy", `a host policy (nodeSelector) is enforced only under the agent's enable-host-firewall, which ${state.config.where} does not set: it changes nothing`);
     else f.error("unsupported", `host policies (nodeSelector) are not supported: the agent enforces them ${state.config ? `under enable-host-firewall, which ${state.config.where} sets` : "under enable-host-firewall (off by default), and the input does not show the agent's options (no ConfigMap cilium-config)"}`);
   }
+  settleRequires(state, b);
   for (const f of state.nodeRules) {
     if (state.config && !state.config.nodeSelectorLabels) f.error("unsupported", `fromNodes/toNodes rules can only be applied when the agent's enable-node-selector-labels option is set, and ${state.config.where} does not set it: Cilium refuses the policy`);
     else if (!state.config) f.warn("vendor-nodes", "fromNodes/toNodes take effect only when the Cilium agent runs with enable-node-selector-labels (Helm nodeSelectorLabels: true; off by default, and then the agent refuses the policy), which the input does not show (no ConfigMap cilium-config): read as with it, the nodes whose labels match");
   }
+}
+
+/**
+ * fromRequires/toRequires by the agent's release (its DaemonSet's image): up to 1.18 each policy the
+ * requirements reach is split and narrowed (cilium-requires.ts applyRequires); from 1.19 on the API
+ * server refuses them (the CRD's maxItems 0), and with no release shown Junction cannot tell which:
+ * errors, and --lenient reads the rules without them, as 1.19 would.
+ */
+function settleRequires(state: CiliumState, b: InventoryBuilder): void {
+  if (!state.requires.length) return;
+  const release = state.release;
+  if (!release || release.minor >= 19) {
+    for (const r of state.requires) {
+      const k = r.f.path.at(-1);
+      r.f.error("unsupported", release
+        ? `${k} was removed in Cilium 1.19 (${release.where}; the CRD refuses a non-empty list: maxItems 0, so the API server refuses the policy); --lenient reads the rule without it`
+        : `${k} narrows, up to Cilium 1.18, the ${r.d === "ingress" ? "fromEndpoints" : "toEndpoints"} selectors of every rule selecting the endpoints its policy selects, and Cilium 1.19 removed it (the CRD refuses a non-empty list): the input does not show the agent's release (a DaemonSet cilium whose cilium-agent image is quay.io/cilium/cilium:v1.MINOR.PATCH), so Junction cannot tell which; add it (--lenient reads the rule without it, as 1.19)`);
+    }
+    return;
+  }
+  // The vendored CRD is 1.19's (fromRequires: maxItems 0); up to 1.18 the CRD takes a list of
+  // endpoint selectors, so its schema errors on these fields are withdrawn.
+  for (const r of state.requires) withdrawSchemaErrors(r.f);
+  const narrowable = (peer: Peer, p: Policy) => p.kind === "NetworkPolicy" || state.endpointPeers.has(peer);
+  const out: Policy[] = [];
+  for (const p of b.inv.policies) {
+    if (!CILIUM_ENFORCED.has(p.kind)) { out.push(p); continue; }
+    const split = applyRequires(p, state.requires, narrowable);
+    if (typeof split === "string") {
+      for (const r of state.requires) r.f.error("unsupported", `${r.f.path.at(-1)} (Cilium ${`1.${release.minor}`}, ${release.where}) reaches ${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name}, but ${split}; --lenient reads the rules without it`);
+      out.push(p);
+      continue;
+    }
+    out.push(...split);
+  }
+  b.inv.policies.splice(0, b.inv.policies.length, ...out);
+}
+
+/** Takes back the schema's errors (maxItems, type) on `f` and below it. */
+function withdrawSchemaErrors(f: Field): void {
+  const path = f.path, items = f.ctx.diags.items;
+  const under = (d: (typeof items)[number]) => d.severity === "error" && (d.code === "maxItems" || d.code === "type") && d.ref?.file === f.ctx.ref.file && d.ref?.doc === f.ctx.ref.doc
+    && d.field !== undefined && d.field.length >= path.length && path.every((k, i) => d.field![i] === k);
+  const kept = items.filter((d) => !under(d));
+  items.splice(0, items.length, ...kept);
+}
+
+/** The agent's release from its DaemonSet cilium: the cilium-agent container's (else the first's) image tag v1.MINOR.PATCH. */
+function readCiliumRelease(root: Field, _ctx: ObjectContext, b: InventoryBuilder): void {
+  const md = root.get("metadata"), name = md.raw("name");
+  if (typeof name !== "string" || cniOfDaemonSet(name)?.family !== "cilium") return;
+  const containers = root.get("spec").get("template").get("spec").childList("containers") ?? [];
+  const agent = containers.find((c) => c.raw("name") === "cilium-agent") ?? containers[0];
+  const image = agent?.raw("image");
+  if (typeof image !== "string" || !repositoryOf(image).endsWith("cilium/cilium")) return;
+  const tag = image.split("@")[0].slice(image.split("@")[0].lastIndexOf(":") + 1);
+  const m = /^v?1\.(\d+)\.\d+(?:[.+-]|$)/.exec(tag);
+  const namespace = md.raw("namespace");
+  if (m) stateOf(b).release = { minor: Number(m[1]), where: `image ${image} of DaemonSet ${typeof namespace === "string" && namespace ? namespace : "default"}/${name}` };
 }
 
 /**
@@ -517,7 +586,8 @@ function servicePeers(v: Field, deny: boolean, scope: Scope, peers: Peer[]): voi
     const ref = e.get("k8sService"), sel = e.get("k8sServiceSelector");
     const which = e.oneOf(["k8sService", "k8sServiceSelector"]);
     if (which === "k8sService") return { f: e, namespace: ref.get("namespace").string() || undefined, name: ref.get("serviceName").string() ?? "" };
-    if (which === "k8sServiceSelector") return { f: e, namespace: sel.get("namespace").string() || undefined, selector: readSelector(sel.get("selector")) };
+    // serviceSelectorMatches: labelsMatcher looks a label up by its key, "label source is ignored" (k8s:app is app).
+    if (which === "k8sServiceSelector") return { f: e, namespace: sel.get("namespace").string() || undefined, selector: readSelector(withoutSourcePrefix(sel.get("selector"))) };
     return undefined;
   }).filter((x) => x !== undefined);
   const state = stateOf(scope.b);
@@ -528,7 +598,9 @@ function servicePeers(v: Field, deny: boolean, scope: Scope, peers: Peer[]): voi
       if (!services.length) { e.f.warn("vendor-services", `no Service of the input ${"name" in e ? `is named ${e.namespace ?? "*"}/${e.name}` : `in ${e.namespace ?? "any namespace"} has labels the selector matches`}: this entry selects no peer`); continue; }
       if ("name" in e && e.namespace === undefined) e.f.get("k8sService").warn("vendor-services", `without a namespace Cilium matches a Service named ${e.name} in every namespace (serviceRefMatches: \`ref.Namespace == ""\`): ${services.map((svc) => `${svc.namespace}/${svc.name}`).join(", ")}`);
       for (const svc of services) {
-        if (svc.selector && Object.keys(svc.selector).length) { peers.push({ kind: "endpoints", selector: { namespaces: { kind: "name", name: svc.namespace }, labels: selector(svc.selector), kinds: ["pod"] } }); continue; }
+        // appendSelector: the Service's selector becomes a generated toEndpoints selector, matched
+        // against identities like any other: a label the identity filter leaves out never holds.
+        if (svc.selector && Object.keys(svc.selector).length) { peers.push(endpointPeer({ namespaces: { kind: "name", name: svc.namespace }, labels: identitySelector(selector(svc.selector), e.f, state.config?.identity ?? defaultIdentity(), "k8s"), kinds: ["pod"] }, scope)); continue; }
         const addresses = new Set(scope.b.inv.endpointSlices.filter((x) => x.namespace === svc.namespace && x.service === svc.name && x.addressType !== "FQDN").flatMap((x) => x.endpoints.flatMap((ep) => ep.addresses)));
         for (const a of addresses) {
           const addr = parseAddress(a);
@@ -559,6 +631,13 @@ function cidrGroupPeers(c: Field, scope: Scope, peers: Peer[]): void {
   });
 }
 
+/** A fromEndpoints/toEndpoints peer (or a generated one): requirements narrow it (settleRequires). */
+function endpointPeer(sel: EndpointSelector, scope: Scope): Peer {
+  const peer: Peer = { kind: "endpoints", selector: sel };
+  stateOf(scope.b).endpointPeers.add(peer);
+  return peer;
+}
+
 /** The rule's peers: undefined = every peer (no L3 field: an L4-only rule). */
 function readPeers(r: Field, d: Direction, scope: Scope, deny: boolean): Peer[] | undefined {
   const present = L3[d].filter((k) => r.get(k).present);
@@ -570,7 +649,7 @@ function readPeers(r: Field, d: Direction, scope: Scope, deny: boolean): Peer[] 
   const peers: Peer[] = [];
   for (const k of present) {
     const v = r.get(k);
-    if (k.endsWith("Endpoints")) for (const s of v.list() ?? []) { const sel = readEndpointSelector(s, scope); if (sel) peers.push({ kind: "endpoints", selector: sel }); }
+    if (k.endsWith("Endpoints")) for (const s of v.list() ?? []) { const sel = readEndpointSelector(s, scope); if (sel) peers.push(endpointPeer(sel, scope)); }
     else if (k.endsWith("CIDR") || k.endsWith("CIDRSet")) {
       const cidrs = k.endsWith("CIDRSet") ? cidrSetPeers(v, scope, peers) : (v.list() ?? []).map((x) => readCidrAs(x, "cilium")).filter((c): c is Cidr => c !== undefined).map((cidr) => ({ kind: "cidr" as const, cidr, except: [], outside: true }));
       stateOf(scope.b).cidrPeers.push(...cidrs);
@@ -585,7 +664,13 @@ function readPeers(r: Field, d: Direction, scope: Scope, deny: boolean): Peer[] 
         peers.push(peer);
       }
     }
-    else if (k === "toFQDNs") peers.push({ kind: "domains", names: (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean) });
+    else if (k === "toFQDNs") {
+      const names = (v.list() ?? []).map((q) => q.get("matchName").string() ?? q.get("matchPattern").string() ?? "").filter(Boolean);
+      // pkg/fqdn: "A DNS Proxy that applies L7 DNS rules and populates the lookup cache with IPs from
+      // allowed/successful DNS lookups"; "toFQDNs cannot handle in-cluster IPs".
+      if (names.length) v.warn("vendor-fqdn", `toFQDNs ${names.join(", ")}: Cilium allows the addresses its DNS proxy saw ${names.length === 1 ? "this name" : "these names"} resolve to for the endpoint (lookups a dns rule, toPorts rules.dns, lets through the proxy; never an address in the cluster), which only the running cluster knows: Junction matches no address by ${names.length === 1 ? "it" : "them"}, so a connection to an address the name resolved to is answered denied unless another rule allows it`);
+      peers.push({ kind: "domains", names });
+    }
     else if (k === "toServices") servicePeers(v, deny, scope, peers);
     else if (k.endsWith("Groups")) {
       // (settleGroups: the policy is the operator's derivative's to enforce; read so only under --lenient.)
@@ -729,8 +814,14 @@ function readRules(spec: Field, key: string, d: Direction, action: Action, scope
     // fromRequires/toRequires: deprecated in 1.17 (cilium/cilium#36649), removed in 1.19 (#42615); the
     // CRD keeps the fields with maxItems 0 (#43167), so the API server refuses a non-empty list. Up to
     // 1.18 the agent added their requirements to every fromEndpoints/toEndpoints selector of every
-    // rule selecting the endpoint (rules.go resolveL4IngressPolicy, GetSourceEndpointSelectorsWithRequirements).
-    for (const k of UNSUPPORTED) if ((r.get(k).list() ?? []).length) r.get(k).error("unsupported", `${k} was removed in Cilium 1.19 (the CRD refuses a non-empty list: maxItems 0); up to Cilium 1.18 its requirements narrowed the ${k === "fromRequires" ? "fromEndpoints" : "toEndpoints"} selectors of every rule selecting the endpoint, which Junction does not model: write the requirement into each of those selectors (--lenient reads the rule without it, as Cilium 1.19 does)`);
+    // rule selecting the endpoint (settleRequires, cilium-requires.ts). Each selector is read as a
+    // peer's (utils.go parseToCiliumIngressCommonRule: getEndpointSelector(namespace, ...), the
+    // policy's namespace when it names none).
+    const req = r.get(REQUIRES[d]);
+    if ((req.list() ?? []).length) {
+      const requires = (req.list() ?? []).map((s) => readEndpointSelector(s, scope)).filter((s): s is EndpointSelector => s !== undefined);
+      (scope.requires ??= []).push({ d, deny: action === "deny", requires, f: req });
+    }
     const auth = r.get("authentication").get("mode").string();
     if (auth !== undefined && auth !== "disabled") r.get("authentication").warn("vendor-auth", `authentication mode ${auth}: Cilium allows the traffic only once both ends are mutually authenticated (SPIFFE/SPIRE), which the model does not describe; read as authenticated`);
     // mergeIngress/mergeEgress (pkg/policy/rule.go): an L3-only rule is merged only with selectors
@@ -819,6 +910,7 @@ function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: Ob
   }
   const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope, true) : spec.get("endpointSelector").missing();
   if (!subject) return [];
+  const from = scope.requires?.length ?? 0;
   const base = (tier: Tier, priority: number, suffix: string): Policy => ({ kind, name: `${name}${suffix}`, namespace: scope.namespace, tier, priority, subject, src: ctx.ref });
   const parts: Parts = { deny: base("admin", DENY_PRIORITY, "-deny"), isolating: base("namespace", 1000, ""), open: base("admin", OPEN_ALLOW_PRIORITY, "-allow") };
   for (const d of ["ingress", "egress"] as const) {
@@ -833,6 +925,7 @@ function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: Ob
     else if (allows.length) parts.open[d] = allows;
     if (hasSection && !defaultDeny) opened.push({ d, allows, open: parts.open, isolating: parts.isolating });
   }
+  for (const r of scope.requires?.slice(from) ?? []) r.subject = subject;
   return [parts.deny, parts.isolating, parts.open].filter((p) => p.ingress !== undefined || p.egress !== undefined);
 }
 
@@ -868,6 +961,7 @@ function ciliumFrontEnd(kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkP
       b.inv.policies.push(...policies);
       const state = stateOf(b);
       state.openDirections.push(...opened);
+      state.requires.push(...(scope.requires ?? []).filter((r) => r.subject !== undefined));
       if (meta.labels[DERIVATIVE_KIND] === "derivative" && meta.labels[DERIVATIVE_PARENT]) state.derivatives.add(`${meta.namespace ?? ""}/${meta.labels[DERIVATIVE_PARENT]}`);
       if (scope.l7 || scope.icmps) state.gated.push({ policies, ...(scope.l7 ? { l7: scope.l7 } : {}), ...(scope.icmps ? { icmps: scope.icmps } : {}) });
       if (scope.groups) {
@@ -939,7 +1033,7 @@ function readServiceLabels(root: Field, _ctx: ObjectContext, b: InventoryBuilder
   stateOf(b).serviceLabels.set(`${typeof namespace === "string" && namespace ? namespace : "default"}/${name}`, md.raw("labels"));
 }
 
-export const ciliumKindHooks: KindHook[] = [{ kind: "Service", read: readForwardingMode }, { kind: "Service", read: readGlobalService }, { kind: "Service", read: readServiceLabels }];
+export const ciliumKindHooks: KindHook[] = [{ kind: "Service", read: readForwardingMode }, { kind: "Service", read: readGlobalService }, { kind: "Service", read: readServiceLabels }, { kind: "DaemonSet", read: readCiliumRelease }];
 
 /**
  * CiliumCIDRGroup (cilium.io/v2, v2alpha1; cluster-scoped): spec.externalCIDRs, the addresses a

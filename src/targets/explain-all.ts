@@ -58,7 +58,7 @@ function segmentText(p: ExplainedPair, s: Segment, lines: LineLookup): string[] 
 
 function decide(p: ExplainedPair, s: Segment, d: "egress" | "ingress", lines: LineLookup): DecisionData {
   const at = s.members ? (d === "egress" ? s.parties?.src : s.parties?.dst) : undefined;
-  return decisionData(s[d], at ? partyLabel(at) : d === "egress" ? p.src.id : p.dst.id, lines);
+  return decisionData(s[d], at ? partyLabel(at) : d === "egress" ? p.src.id : p.dst.id, lines, at?.endpoint);
 }
 
 /** Some members of a peer: pods (NAMESPACE/NAME) or the address ranges of an external peer; the first three and a count. */

@@ -8,6 +8,7 @@ import type { DecidedBy, Decision, HostPortHop } from "../engine/verdict.js";
 import { formatAddress } from "../model/ip.js";
 import { isSecondary, networkLabel } from "../model/networks.js";
 import type { HostAction } from "../model/cni.js";
+import type { Endpoint } from "../model/endpoint.js";
 import { describePolicy, partyKind, partyLabel, policyRef, ruleRef, where, type PolicyRef, type RuleRefData } from "./names.js";
 
 export interface DecisionData {
@@ -77,8 +78,8 @@ export function pairData(r: PairResult, lines: LineLookup): PairData {
     verdict: v.allowed ? "allow" : "deny",
     ...(v.hostPort ? { forwarded: forwardData(v.hostPort) } : {}),
     ...(r.service ? { service: { frontend: r.service.frontend, why: r.service.why, ...(r.service.seenAs ? { seenAs: partyLabel(r.service.seenAs) } : {}), ...(r.service.snat ? { snat: r.service.snat } : {}), ...(r.service.dataPath ? { dataPath: r.service.dataPath } : {}) } } : {}),
-    egress: decisionData(v.egress, partyLabel(r.src), lines),
-    ingress: decisionData(v.ingress, partyLabel(v.hostPort ? v.hostPort.inner.dst : r.dst), lines),
+    egress: decisionData(v.egress, partyLabel(r.src), lines, r.src.endpoint),
+    ingress: decisionData(v.ingress, partyLabel(v.hostPort ? v.hostPort.inner.dst : r.dst), lines, (v.hostPort ? v.hostPort.inner.dst : r.dst).endpoint),
     warnings: v.warnings.map((w) => w.message),
   };
 }
@@ -99,7 +100,8 @@ function forwardData(h: HostPortHop): ForwardData {
   return data;
 }
 
-export function decisionData(d: Decision, at: string, lines: LineLookup): DecisionData {
+/** `endpoint`: the endpoint the decision is at, when known (a Calico Pass names its profile). */
+export function decisionData(d: Decision, at: string, lines: LineLookup, endpoint?: Endpoint): DecisionData {
   const data: DecisionData = {
     direction: d.direction, at, allowed: d.allowed, decidedBy: d.by, tier: d.tier,
     policy: d.policy ? policyRef(d.policy, lines) : undefined,
@@ -109,8 +111,21 @@ export function decisionData(d: Decision, at: string, lines: LineLookup): Decisi
     summary: "",
     ...(d.loopback ? { loopback: d.loopback } : {}),
   };
-  data.summary = summarize(d, data);
+  data.summary = summarize(d, data, endpoint);
   return data;
+}
+
+/**
+ * What decides after a Calico Pass when no later tier has a policy for the endpoint: its profiles
+ * (felix's endpoint chain ends in them). A pod's are its namespace's, kns.NAMESPACE, and its service
+ * account's, ksa.NAMESPACE.NAME; libcalico-go conversion.go NamespaceToProfile gives the first
+ * `Ingress: [{Action: Allow}], Egress: [{Action: Allow}]`, the second no rules. (A host endpoint
+ * without projectcalico-default-allow is denied by its own default before this.)
+ */
+function calicoProfiles(e: Endpoint | undefined): string {
+  if (e?.kind === "pod" && e.namespace) return `its Calico profiles decide: kns.${e.namespace}, the profile Calico makes of namespace ${e.namespace}, allows every connection`;
+  if (e?.kind === "workload" && e.namespace === undefined) return "its Calico profile decides: projectcalico-default-allow allows every connection";
+  return "its Calico profiles decide (a pod's namespace profile, kns.NAMESPACE, allows every connection)";
 }
 
 function ruleText(r: RuleRefData): string {
@@ -118,7 +133,7 @@ function ruleText(r: RuleRefData): string {
 }
 
 /** One line: why this direction was allowed or denied. */
-function summarize(d: Decision, data: DecisionData): string {
+function summarize(d: Decision, data: DecisionData, endpoint?: Endpoint): string {
   const verb = d.allowed ? "allowed" : "denied";
   switch (d.by) {
     case "rule": {
@@ -130,6 +145,7 @@ function summarize(d: Decision, data: DecisionData): string {
       return `denied: isolated by ${d.selecting.map(describePolicy).join(", ")}, and no rule of ${d.selecting.length === 1 ? "it" : "theirs"} allows this ${d.direction}`;
     case "default":
       if (d.selecting.length === 0) return `allowed: no policy selects ${data.at} for ${d.direction} (Kubernetes default)`;
+      if (d.passed.some((p) => p.policy.kind.startsWith("Calico "))) return `allowed: after the Pass no later tier's policy selects ${data.at} for ${d.direction}, so ${calicoProfiles(endpoint)}`;
       return `allowed: no rule of ${d.selecting.map(describePolicy).join(", ")} matches${d.passed.length ? " after the Pass" : ""}, so nothing decided (Kubernetes default)`;
     case "unenforced":
       return `allowed: ${data.at} is not subject to ${d.direction} policy${d.toHost ? `; ${hostActionText(d.toHost)}` : ""}`;

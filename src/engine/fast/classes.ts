@@ -195,7 +195,7 @@ export class ClassTable {
     const n = this.matcher.nodeOf(p);
     // A node with a Calico host endpoint is policed and selected by it (Matcher.hostEndpointOf): by its labels too.
     const hep = n?.hostEndpoint;
-    return n ? `node:${this.vocab.project(n.labels, undefined, true)}${hep ? `|hep${hep.allInterfaces ? "*" : ""}:${this.vocab.projectKey(hep.labels, undefined)}` : ""}` : "-";
+    return n ? `node:${this.vocab.project(n.labels, undefined, true)}${hep ? `|hep${hep.allInterfaces ? "*" : ""}${hep.peerless ? "!" : ""}:${this.vocab.projectKey(hep.labels, undefined)}` : ""}` : "-";
   }
 
   /** The class of a party, created when it is new. */

@@ -64,9 +64,9 @@ export function rewritePath(m: PathModifier, path: string, prefix: string | unde
 function redirect(f: Extract<RouteFilter, { type: "RequestRedirect" }>, ex: Exchange): Redirect {
   const scheme = f.scheme ?? ex.scheme;
   const port = f.port ?? (f.scheme !== undefined ? WELL_KNOWN[f.scheme] : ex.listenerPort);
-  const host = f.hostname ?? ex.host;
+  const host = f.hostname ?? (f.forwardedHost ? forwardedHost(ex.headers) : undefined) ?? ex.host;
   const path = f.path ? rewritePath(f.path, ex.path, ex.matchedPrefix) : ex.path;
-  const shown = port === WELL_KNOWN[scheme] ? null : port;
+  const shown = port === WELL_KNOWN[scheme] && !f.alwaysPort ? null : port;
   const origin = `${scheme}://${host}${shown === null ? "" : `:${shown}`}`;
   const query = f.fixedQuery ?? ex.query;
   if (f.dropTrailingSlash && `${path}${query}`.endsWith("/")) {
@@ -74,6 +74,15 @@ function redirect(f: Extract<RouteFilter, { type: "RequestRedirect" }>, ex: Exch
     return { scheme, host, port: shown, path: query ? path : uri, statusCode: f.statusCode, location: `${origin}${uri}` };
   }
   return { scheme, host, port: shown, path, statusCode: f.statusCode, location: `${origin}${path}${query}` };
+}
+
+/**
+ * ingress-nginx's redirect host under use-forwarded-headers (lua_ingress.lua): X-Forwarded-Host's first entry
+ * (parse_x_forwarded_host: split at ",", not trimmed), then redirect_host: the part before the first ":".
+ */
+function forwardedHost(headers: Headers): string | undefined {
+  const v = headers.get("x-forwarded-host");
+  return v === undefined ? undefined : v.split(",")[0].split(":")[0];
 }
 
 function describe(f: RouteFilter): string {

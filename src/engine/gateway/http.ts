@@ -16,7 +16,8 @@ import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
-import { nginxAccess } from "./nginx-access.js";
+import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
+import { nginxRewrite } from "./nginx-rewrite.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
@@ -130,11 +131,20 @@ function exchange(req: RouteRequest, ctx: HttpContext, path: string, query: stri
   };
 }
 
-function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean, order: HeaderOrder): Record<string, string> {
-  const h = new Headers(fromBackend ? req.backendResponseHeaders : []);
+function responseHeaders(req: RouteRequest, ex: Exchange, fromBackend: boolean, order: HeaderOrder, proxyRedirect?: { from: string; to: string }): Record<string, string> {
+  // ingress-nginx's `proxy_redirect FROM TO;` (ngx_http_proxy_rewrite_complex_handler: a case-sensitive prefix of Location and Refresh).
+  const given = fromBackend ? req.backendResponseHeaders : [];
+  const h = new Headers(proxyRedirect ? given.map(([k, v]) => [k, /^(location|refresh)$/i.test(k) ? rewriteRedirect(k, v, proxyRedirect) : v]) : given);
   for (const [k, v] of ex.responseHeaders) h.set(k, v);
   for (const m of ex.responseModifiers) h.apply(m, order);
   return h.toObject();
+}
+
+/** Location: the value starting with FROM; Refresh: its "url=" part (ngx_http_proxy_rewrite_refresh). */
+function rewriteRedirect(name: string, value: string, r: { from: string; to: string }): string {
+  if (/^location$/i.test(name)) return value.startsWith(r.from) ? r.to + value.slice(r.from.length) : value;
+  const at = value.toLowerCase().indexOf("url=");
+  return at >= 0 && value.startsWith(r.from, at + 4) ? value.slice(0, at + 4) + r.to + value.slice(at + 4 + r.from.length) : value;
 }
 
 /** `panicThreshold`: the rule's BackendTrafficPolicy's healthCheck.panicThreshold (Envoy Gateway), when it sets one. */
@@ -153,7 +163,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
     tls: picked.tlsPolicy !== undefined, sni: picked.tlsPolicy?.hostname,
     clientCert: picked.tlsPolicy && cert ? `${cert.namespace}/${cert.name}` : undefined,
   };
-  res.responseHeaders = responseHeaders(req, ex, true, ctx.reader === "linkerd" ? "linkerd" : "envoy");
+  res.responseHeaders = responseHeaders(req, ex, true, ctx.reader === "linkerd" ? "linkerd" : "envoy", w.rule.nginxProxyRedirect);
   res.mirroredTo = ex.mirrors.map((m) => ({ name: m.backend.name, percent: m.percent }));
   // What some requests get instead: the split's unusable backends, a BackendTrafficPolicy's partial abort and rate limits.
   const some = res.steps.filter((s) => s.stage === "backend" || (s.stage === "policy" && s.detail === undefined)).map((s) => s.outcome).join("; ");
@@ -276,11 +286,24 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
       // No answer Junction can give: the SecurityPolicy's depends on what it cannot see.
       if (undetermined) { Object.assign(res, { status: null, undetermined, reason: `${undetermined} (Junction cannot tell the answer)` }); return; }
     }
+    // ingress-nginx's ssl_verify_client on the host's server (auth-tls-secret): checked before any phase of the request.
+    const certRefused = w.rule.nginxClientCert && ctx.scheme === "https" ? nginxClientCertProblem(w.rule.nginxClientCert, req, ctx.graph) : undefined;
+    if (certRefused) { Object.assign(res, { status: 400, reason: certRefused }); return; }
+    // ingress-nginx with an allowed snippet in the location or server: raw nginx configuration decides.
+    if (w.rule.nginxUndetermined) { Object.assign(res, { status: null, undetermined: w.rule.nginxUndetermined, reason: `${w.rule.nginxUndetermined} (Junction cannot tell the answer)` }); return; }
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
+    // ingress-nginx's rewrite-target with capture groups: the location's rewrite, on the normalized URI (nginx-rewrite.ts).
+    const rewritten = w.rule.nginxRewrite && !ex.redirect && !ex.answered && !ex.failed ? nginxRewrite(w.rule.nginxRewrite, matched, ex.query) : undefined;
+    if (rewritten) { Object.assign(ex, rewritten); ex.applied.push(`rewrite "(?i)${w.rule.nginxRewrite!.regex}" ${w.rule.nginxRewrite!.target} break (rewrite-target, on the normalized URI ${matched})`); }
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
     const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;
     if (access && "refused" in access) Object.assign(ex, { failed: access.refused.reason, failedStatus: access.refused.status });
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
+    if (access && "undetermined" in access && access.undetermined) {
+      res.steps.push({ stage: "access", outcome: access.undetermined });
+      Object.assign(res, { status: null, undetermined: access.undetermined, reason: `${access.undetermined} (Junction cannot tell the answer)` });
+      return;
+    }
     let picked: ResolvedBackend | undefined;
     if (!ex.redirect && !ex.answered && !ex.failed) {
       let split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold, ctx.emptyRule, ctx.reader === "linkerd");

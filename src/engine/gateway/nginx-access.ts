@@ -7,10 +7,15 @@ import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import type { NginxAccess } from "../../model/nginx.js";
 import type { RouteRequest } from "../../model/request.js";
 import { Headers } from "./headers.js";
+import { issuedBy } from "./clientcert.js";
+import { findTlsMaterial } from "./tlsrefs.js";
 import type { NginxSource } from "./nginx-source.js";
 
-/** A refusal (the status nginx answers and why) or, when the request passes, notes on what Junction could not check. */
-export type AccessOutcome = { refused: { status: number; reason: string } } | { notes: string[] };
+/**
+ * A refusal (the status nginx answers and why) or, when the request passes what Junction can check, notes on what it
+ * could not, and `undetermined` when the answer is another service's (auth-url).
+ */
+export type AccessOutcome = { refused: { status: number; reason: string } } | { notes: string[]; undetermined?: string };
 
 /**
  * nginx's access module over the `deny` lines (denylist-source-range), then the `allow` lines
@@ -44,8 +49,27 @@ export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: Route
     }
     notes.push(`${by}: ${access.basicAuth.type} authentication; Junction does not check the credentials against auth-secret ${access.basicAuth.secret} (wrong ones get 401)`);
   }
-  if (access.authUrl) notes.push(`${by}: ingress-nginx asks the external authorizer ${access.authUrl} (auth-url), which Junction cannot ask: the answer assumes it allows (it may answer 401 or 403)`);
+  // auth-url: nginx.tmpl `auth_request`: the authorizer's 2xx lets the request through, its 401 or 403 is the answer, any other
+  // status 500; Junction cannot ask it, so it cannot tell the answer (as for an Envoy Gateway SecurityPolicy's extAuth).
+  if (access.authUrl) return { notes, undetermined: `${by}: ingress-nginx asks the external authorizer ${access.authUrl} (auth-url), which Junction cannot ask: it allows (2xx) or answers 401 or 403` };
   return { notes };
+}
+
+/**
+ * ssl_verify_client on the host's server (auth-tls-secret, auth-tls-verify-client): with "on" a request without a
+ * client certificate, or with one the CA Secret did not issue, gets nginx's 400 ("No required SSL certificate was
+ * sent", "The SSL certificate error"); optional and optional_no_ca let it through, off checks nothing. A CA Secret
+ * the input does not hold: the certificate is not checked.
+ */
+export function nginxClientCertProblem(c: { ca: string; verify: string; ingress: string }, req: RouteRequest, graph: RouteGraph): string | undefined {
+  if (c.verify !== "on") return undefined;
+  const by = `the server's ssl_verify_client on (auth-tls-secret ${c.ca} of Ingress ${c.ingress})`;
+  if (!req.clientCert) return `${by}: the request presents no client certificate, and nginx answers 400 (No required SSL certificate was sent)`;
+  const [ns, name] = c.ca.split("/", 2), [cns, cname] = req.clientCert.split("/", 2);
+  const cas = findTlsMaterial(graph, "Secret", ns, name)?.certificates ?? [];
+  const cert = findTlsMaterial(graph, "Secret", cns, cname)?.certificates[0];
+  if (!cas.length || !cert) return undefined;
+  return issuedBy(cert, cas) ? undefined : `${by}: the client certificate from ${req.clientCert} is not issued by its CA, and nginx answers 400 (The SSL certificate error)`;
 }
 
 /**

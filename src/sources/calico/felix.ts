@@ -143,7 +143,7 @@ function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string },
  * An image reference's repository path (the registry host and the tag or digest left out): "calico/node"
  * of docker.io/calico/node:v3.31.0, quay.io/calico/node@sha256:..., calico/node.
  */
-function repositoryOf(image: string): string {
+export function repositoryOf(image: string): string {
   const name = image.split("@")[0], slash = name.lastIndexOf("/"), colon = name.lastIndexOf(":");
   const repo = colon > slash ? name.slice(0, colon) : name;
   const parts = repo.split("/");

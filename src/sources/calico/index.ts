@@ -19,7 +19,7 @@ import type { Field, ObjectContext } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCidrAs, readMeta } from "../k8s.js";
 import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, namespaceRequirement, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
-import { addressKey, type AddressKey, type Cidr } from "../../model/ip.js";
+import { addressKey, formatAddress, type AddressKey, type Cidr } from "../../model/ip.js";
 import type { Endpoint } from "../../model/endpoint.js";
 import { felixFrontEnds, felixKindHooks } from "./felix.js";
 import { byServiceAccount, serviceAccountFrontEnd } from "./serviceaccounts.js";
@@ -309,16 +309,16 @@ const hostEndpointFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (spec.present && !spec.object()) return; // (absent: the zero spec, as for policies)
     const addresses = readAddressList(spec.get("expectedIPs"), false);
-    // (Calico accepts one with interfaceName alone, and felix polices that interface; its selector
-    // ipsets then hold no address of it. The model places a host endpoint by its addresses, and has
-    // no host endpoint that polices a node yet matches no address as a peer: refused, not guessed.)
-    if (!spec.get("expectedIPs").present) spec.get("expectedIPs").error("required", "Calico accepts a host endpoint without expectedIPs (felix polices its interface), but Junction places a host endpoint by its addresses and cannot answer for it: set expectedIPs to the node's addresses on that interface");
     const ports = readNamedPorts(spec.get("ports"));
     const profiles = spec.get("profiles").list()?.map((p) => p.string()).filter((p): p is string => p !== undefined) ?? [];
     if (!meta) return;
     const labels = { ...meta.labels, [HOST_ENDPOINT_LABEL]: meta.name };
     const iface = spec.get("interfaceName").string();
-    const hep = b.addEndpoint({ kind: "workload", name: meta.name, labels, addresses, ports, src: ctx.ref, ...(iface === "*" ? { allInterfaces: true as const } : {}) });
+    // Without expectedIPs (Calico accepts interfaceName alone) felix polices the interface, whose
+    // addresses are the host's, but its selectors' IP sets hold none of them (Endpoint.peerless):
+    // placed on its node by spec.node (placeOnNodes).
+    const peerless = addresses.length === 0 && !spec.get("expectedIPs").list()?.length;
+    const hep = b.addEndpoint({ kind: "workload", name: meta.name, labels, addresses, ports, src: ctx.ref, ...(iface === "*" ? { allInterfaces: true as const } : {}), ...(peerless ? { peerless: true as const } : {}) });
     b.state(HOSTS).push({ hep, node: spec.get("node").string(), iface, f: spec });
     ctx.info([], "vendor-failsafe", `host endpoint ${meta.name}: Calico's failsafe ports (e.g. SSH 22, BGP 179, etcd 2379-2380, API 6443) stay open whatever the policy; they are not modelled`);
     if (!profiles.includes(DEFAULT_ALLOW_PROFILE)) b.inv.policies.push(hostDefaultDeny(meta.name, ctx));
@@ -337,29 +337,42 @@ const HOSTS: StateKey<{ hep: Endpoint; node?: string; iface?: string; f: Field }
  * policy, then DefaultEndpointToHostAction), and the host's to a pod returns before it ("We don't
  * currently police host -> endpoint"). The host endpoint read on its own (without a node of its
  * address in the input) stays a Workload of its addresses.
+ *
+ * One without expectedIPs (interfaceName alone) is placed on the node spec.node names: felix
+ * (rules/static.go, the host endpoint dispatch by interface name) polices what crosses the interface,
+ * whose addresses the input does not show; they are read as the node's (status.addresses). Without
+ * that node (or its addresses) the connections it polices are unknown: it is left out, a warning
+ * saying which.
  */
 function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: Field }[], b: InventoryBuilder): void {
-  const nodes = new Map<AddressKey, Endpoint>(), placed = new Set<Endpoint>();
+  const nodes = new Map<AddressKey, Endpoint>(), placed = new Set<Endpoint>(), dropped = new Set<Endpoint>();
   for (const e of b.inv.endpoints) if (e.kind === "node") for (const a of e.addresses) if (!nodes.has(addressKey(a))) nodes.set(addressKey(a), e);
   for (const { hep, node: named, iface, f } of heps) {
-    const node = hep.addresses.map((a) => nodes.get(addressKey(a))).find((n) => n !== undefined);
+    const node = hep.peerless ? b.inv.endpoints.find((e) => e.kind === "node" && e.name === named && e.addresses.length > 0) : hep.addresses.map((a) => nodes.get(addressKey(a))).find((n) => n !== undefined);
+    if (hep.peerless && !node) {
+      const which = named === undefined ? "no node (spec.node)" : `node ${named}, which the input ${b.inv.endpoints.some((e) => e.kind === "node" && e.name === named) ? "shows without addresses" : "does not hold"}`;
+      f.get("interfaceName").warn("vendor-hostendpoint", `host endpoint ${hep.name} has no expectedIPs: felix polices what crosses interface ${iface ?? "?"} of ${which}, so the addresses it polices are unknown: connections to and from that node's addresses are answered as if no host endpoint policed them (they may be denied); add the Node, or expectedIPs`);
+      dropped.add(hep);
+      continue;
+    }
     if (!node) continue;
+    if (hep.peerless) f.get("interfaceName").warn("vendor-hostendpoint", `host endpoint ${hep.name} has no expectedIPs: interface ${iface}'s addresses are read as node ${node.name}'s (${node.addresses.map(formatAddress).join(", ")}); its rule selectors hold none of them (felix's IP sets hold a host endpoint's expectedIPs only), so a rule selecting its labels never matches the node's traffic`);
     if (node.hostEndpoint) {
       f.get("expectedIPs").warn("vendor-hostendpoint", `node ${node.name}'s address is host endpoint ${node.hostEndpoint.name}'s too: its policy decides for the node (felix polices each interface by its own host endpoint; Junction answers per address)`);
       continue;
     }
-    if (named !== undefined && named !== node.name) f.get("node").warn("vendor-hostendpoint", `expectedIPs holds node ${node.name}'s address, not ${named}'s: read as node ${node.name}'s host endpoint`);
+    if (!hep.peerless && named !== undefined && named !== node.name) f.get("node").warn("vendor-hostendpoint", `expectedIPs holds node ${node.name}'s address, not ${named}'s: read as node ${node.name}'s host endpoint`);
     if (iface !== "*") f.get("interfaceName").warn("vendor-hostendpoint", `host endpoint ${hep.name} is read as node ${node.name}'s: its policy decides the node's traffic with anything but its own pods; felix polices only what crosses ${iface === undefined ? "the interface of its expectedIPs" : `interface ${iface}`} (traffic from other nodes' pods through an IPIP or VXLAN tunnel is not), as interfaceName "*" does; its loopback is not policed, as felix leaves lo alone`);
     node.hostEndpoint = hep;
     placed.add(hep);
   }
   // Placed on its node, a host endpoint is no endpoint of its own (its address is the node's): the
   // others keep their order and ids are renumbered (nothing holds one before the load finishes).
-  if (!placed.size) return;
-  const kept = b.inv.endpoints.filter((e) => !placed.has(e));
+  if (!placed.size && !dropped.size) return;
+  const kept = b.inv.endpoints.filter((e) => !placed.has(e) && !dropped.has(e));
   b.inv.endpoints.length = 0;
   for (const e of kept) { e.id = b.inv.endpoints.length; b.inv.endpoints.push(e); }
-  for (const hep of placed) hep.id = NO_ID;
+  for (const hep of [...placed, ...dropped]) hep.id = NO_ID;
 }
 
 /** A host endpoint no policy decides for is denied (unless it has the default-allow profile). */

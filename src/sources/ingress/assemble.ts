@@ -54,6 +54,8 @@ export interface NginxServers {
   /** The controller ConfigMap's ssl-redirect and force-ssl-redirect, the annotations' defaults (rewrite/main.go Parse). */
   sslRedirect: boolean;
   forceSslRedirect: boolean;
+  /** The ConfigMap's http-redirect-code: the status of the redirect to HTTPS (default 308). */
+  redirectCode?: number;
   /**
    * use-forwarded-headers: the scheme is X-Forwarded-Proto's when the request has one (lua_ingress.lua rewrite:
    * `ngx.var.pass_access_scheme = ngx.var.http_x_forwarded_proto`), and only "http" redirects: a TLS-terminating
@@ -97,7 +99,9 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
   const name = `${g.ingresses[0].name}-${nameFromHost(g.host)}`;
   const secrets = tlsSecrets(g.ingresses, g.host);
   const http = gw.listener(g.host, "http");
-  const https = secrets.length || gw.nginx ? gw.listener(g.host, "https", secrets) : undefined;
+  // ingress-nginx with ssl-passthrough (nginxPassthrough): 443 of the host is the TLS proxy's, nginx serves its locations on 80 only.
+  const passthroughHost = gw.nginx !== undefined && passthrough.length > 0;
+  const https = !passthroughHost && (secrets.length || gw.nginx) ? gw.listener(g.host, "https", secrets) : undefined;
   const served = rules;
   const out: RouteIR[] = [];
   const kind = g.protocol === "grpc" ? "GRPCRoute" : "HTTPRoute";
@@ -105,6 +109,7 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
     const route = (n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR[] => chunks(rs).map((c, i) =>
       ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: host ? [host] : [], parentRefs: parents, rules: c }));
     const redirects = served.filter((r) => redirectsToHttps(r, g, certified, gw.nginx, report));
+    if (!https && passthroughHost) return route(n, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r, gw.nginx) : r)));
     if (redirects.length && https && gw.nginx?.forwardedProto) {
       // Each redirecting rule: on 443 a redirecting copy for X-Forwarded-Proto "http"; on 80 a served copy for any other
       // X-Forwarded-Proto (one header match more: it outranks the rule it copies, and every rule that rule outranks).
@@ -185,7 +190,10 @@ function httpsRedirect(r: RuleIR, nginx: NginxServers | undefined): RuleIR {
   const slash = r.trailingSlash ? r.filters.find((f) => f.type === "RequestRedirect")?.requestRedirect : undefined;
   // lua_ingress.lua rewrite: "do not append a trailing slash on redirects unless enabled by annotations" (preserve-trailing-slash).
   const drop = nginx && !(r.source.nginx.preserveTrailingSlash ?? nginx.preserveTrailingSlash) ? { dropTrailingSlash: true as const } : {};
-  const redirect = slash ? { ...slash, scheme: "https" } : { scheme: "https", statusCode: 308, ...drop };
+  // lua_ingress.lua rewrite: with use-forwarded-headers, `ngx.var.best_http_host = parse_x_forwarded_host()` when the request has one.
+  const host = nginx?.forwardedProto ? { forwardedHost: true as const } : {};
+  // lua_ingress.lua: `ngx_redirect(uri, config.http_redirect_code)` (the ConfigMap's http-redirect-code, default 308).
+  const redirect = slash ? { ...slash, scheme: "https", ...host } : { scheme: "https", statusCode: nginx?.redirectCode ?? 308, ...drop, ...host };
   return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: redirect }], backends: [], requestTimeout: undefined };
 }
 
@@ -194,6 +202,19 @@ function withProto(r: RuleIR, proto: "http" | "not http"): RuleIR {
   const header = proto === "http" ? { name: "X-Forwarded-Proto", value: "http" } : { name: "X-Forwarded-Proto", value: "(?!http$).*", type: "RegularExpression" as const };
   const matches = (r.matches.length ? r.matches : [{}]).map((m) => ({ ...m, headers: [...(m.headers ?? []), header] }));
   return { ...r, matches };
+}
+
+/**
+ * ssl-passthrough as ingress-nginx serves it (the route graph, with the controller's --enable-ssl-passthrough): the host's
+ * server stays in nginx.conf, its locations served on port 80 (the template writes every server); the TLS proxy on 443
+ * sends the host's connections (by SNI, the server's hostname) to the backend of its root location "/" only
+ * (controller.go getConfiguration: "Ignoring SSL Passthrough for location %q"); without one nginx ends TLS itself.
+ * The server is passthrough when any main Ingress of the host asks (createServers). Leaves the host group as it is.
+ */
+export function nginxPassthrough(g: HostGroup): Contribution[] {
+  if (!g.host || !g.entries.some((e) => e.mains.some((c) => c.ingress.nginx.sslPassthrough === true))) return [];
+  const root = g.entries.find((e) => e.mains.length && (e.match === undefined || e.match.value === "/"));
+  return root ? [{ ...root.mains[0], root: true } as Contribution] : [];
 }
 
 /**
@@ -238,7 +259,11 @@ function wwwRoutes(g: HostGroup, gw: GatewayBuilder, name: string, secrets: Cert
   const twin = g.host.startsWith("www.") ? g.host.slice(4) : `www.${g.host}`;
   if (gw.hosts.has(twin)) { report.annotation(src, "from-to-www-redirect", "ignored", `${twin} has rules of its own`); return []; }
   report.annotation(src, "from-to-www-redirect", "translated");
-  const parents = [gw.ref(gw.listener(twin, "http")), ...(secrets.length ? [gw.ref(gw.listener(twin, "https", secrets))] : [])];
-  const rule: RuleIR = { matches: [], filters: [{ type: "RequestRedirect", requestRedirect: { hostname: g.host, statusCode: 301 } }], backends: [], source: src };
+  const parents = [gw.ref(gw.listener(twin, "http")), ...(secrets.length || gw.nginx ? [gw.ref(gw.listener(twin, "https", secrets))] : [])];
+  // The route graph: nginx.tmpl's redirect server (listening on 80 and 443) answers `return {{ $all.Cfg.HTTPRedirectCode }}
+  // $redirect_to;`, ngx_srv_redirect.lua writing "%s://%s:%s%s" (scheme, host, the server port always, the request URI
+  // without a final "/"). `convert ingress` keeps ingress2gateway's 301.
+  const redirect = gw.nginx ? { hostname: g.host, statusCode: gw.nginx.redirectCode ?? 308, dropTrailingSlash: true as const, alwaysPort: true as const } : { hostname: g.host, statusCode: 301 };
+  const rule: RuleIR = { matches: [], filters: [{ type: "RequestRedirect", requestRedirect: redirect }], backends: [], source: src };
   return [{ kind: "HTTPRoute", namespace: g.namespace, name: `${name}-${nameFromHost(twin)}-www-redirect`, hostnames: [twin], parentRefs: parents, rules: [rule] }];
 }

@@ -65,6 +65,16 @@ function nginxRejection(ing: Ingress, cls: string, inv: Inventory, unknownRisk: 
   return undefined;
 }
 
+/**
+ * Why no controller of the input serving the class sees the Ingress: each watches another namespace (--watch-namespace:
+ * its informers are namespaced, so it never reads the Ingress). Undefined when one sees it, or the input holds none.
+ */
+function unwatchedBy(ing: Ingress, cls: string, inv: Inventory): string | undefined {
+  const controllers = ingressNginxOf(inv, cls).controllers;
+  if (!controllers.length || controllers.some((c) => c.watchNamespace === undefined || c.watchNamespace === ing.namespace)) return undefined;
+  return `the ingress-nginx controllers of class ${JSON.stringify(cls)} watch other namespaces (${controllers.map((c) => `${c.kind} ${c.namespace}/${c.name}: --watch-namespace=${c.watchNamespace}`).join(", ")}): none serves it`;
+}
+
 /** The Ingresses to convert with their class, sorted by namespace and name; the others are reported. */
 export function selectIngresses(inv: Inventory, onlyClass: string | undefined, report: ConversionReport, unknownRisk: UnknownRiskLevel): [Ingress, string][] {
   const out: [Ingress, string][] = [];
@@ -72,7 +82,9 @@ export function selectIngresses(inv: Inventory, onlyClass: string | undefined, r
   for (const ing of sorted) {
     const cls = ingressClassOf(ing, inv);
     const rejected = cls === undefined || (onlyClass !== undefined && cls !== onlyClass) ? undefined : nginxRejection(ing, cls, inv, unknownRisk, report);
-    if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default (nor does an ingress-nginx controller of the input watch Ingresses without class: --watch-ingress-without-class)");
+    const unwatched = cls !== undefined && rejected === undefined ? unwatchedBy(ing, cls, inv) : undefined;
+    if (unwatched) report.skip(ing, "warning", unwatched);
+    else if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default (nor does an ingress-nginx controller of the input watch Ingresses without class: --watch-ingress-without-class)");
     else if (onlyClass !== undefined && cls !== onlyClass) report.skip(ing, "info", `its class is ${JSON.stringify(cls)}, not ${JSON.stringify(onlyClass)}`);
     else if (rejected) report.skip(ing, "warning", `ingress-nginx rejects the whole Ingress (${rejected}): it serves none of its rules`);
     else if (ing.nginx.backendProtocol === "FCGI") {

@@ -36,7 +36,7 @@ export interface RouteMatch {
 }
 
 export type Filter =
-  | { type: "RequestRedirect"; requestRedirect: { scheme?: string; hostname?: string; port?: number; path?: { type: "ReplaceFullPath"; replaceFullPath: string }; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string } }
+  | { type: "RequestRedirect"; requestRedirect: { scheme?: string; hostname?: string; port?: number; path?: { type: "ReplaceFullPath"; replaceFullPath: string }; statusCode: number; dropTrailingSlash?: true; fixedQuery?: string; forwardedHost?: true; alwaysPort?: true } }
   | { type: "URLRewrite"; urlRewrite: { path: { type: "ReplaceFullPath"; replaceFullPath: string } } }
   | { type: "RequestHeaderModifier"; requestHeaderModifier: { set: { name: string; value: string }[] } }
   | { type: "CORS"; cors: Record<string, unknown> };
@@ -57,6 +57,14 @@ export interface RuleIR {
   access?: NginxAccess;
   /** ingress-nginx's default-backend annotation, resolved to its Service's first port (route graph only). */
   fallback?: BackendRef;
+  /** proxy-redirect-from / -to of its Ingress (route graph only; RouteRule.nginxProxyRedirect). */
+  nginxProxyRedirect?: { from: string; to: string };
+  /** The host's server verifies client certificates (auth-tls-secret of its first Ingress that sets it; route graph only). */
+  nginxClientCert?: { ca: string; verify: string; ingress: string };
+  /** Why ingress-nginx's answer for the rule is raw nginx configuration Junction does not read (an allowed snippet; route graph only). */
+  nginxUndetermined?: string;
+  /** rewrite-target with capture references ($1...) on an ingress-nginx class (route graph only; RouteRule.nginxRewrite). */
+  nginxRewrite?: { regex: string; target: string };
   /** nginx's own 301 from a prefix location's name without its trailing slash (see trailingSlashRedirects). */
   trailingSlash?: boolean;
 }

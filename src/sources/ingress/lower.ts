@@ -10,7 +10,7 @@ import type { Ingress } from "../../model/ingress.js";
 import type { Route } from "../../model/route.js";
 import type { Diagnostic } from "../../model/source.js";
 import { X509Certificate } from "node:crypto";
-import { assembleRoutes, GatewayBuilder, takePassthrough, tlsSecrets, type NginxServers } from "./assemble.js";
+import { assembleRoutes, GatewayBuilder, nginxPassthrough, takePassthrough, tlsSecrets, type NginxServers } from "./assemble.js";
 import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
@@ -65,13 +65,27 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       const hosts = new Set(groups.filter((x) => x.className === g.className && (options.scope === "class" || x.namespace === g.namespace)).map((x) => x.host));
       gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts, options.scope === "class" && g.ingressNginx ? nginxServers(groups, g.className, inv) : undefined));
     }
-    const passthrough = takePassthrough(g);
+    // ssl-passthrough needs the controller's --enable-ssl-passthrough (nginx.go `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`;
+    // template.go httpsListener): without it nginx ends TLS itself and serves the Ingress's locations (a controller of the input says).
+    const serving = g.ingressNginx && options.scope === "class" ? ingressNginxOf(inv, g.className).controllers : [];
+    const passthrough = serving.length && !serving[0].sslPassthrough ? [] : options.scope === "class" && g.ingressNginx ? nginxPassthrough(g) : takePassthrough(g);
     const rules = groupRules(g, report, canaries);
     // The settings of the controller serving the class (model/nginx-controller.ts ingressNginxOf).
     const global = g.ingressNginx ? ingressNginxOf(inv, g.className).config : undefined;
-    if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`);
+    if (global && changesAccess(global)) for (const r of rules) r.access = withGlobalRanges(r.source.nginx.access, global, `${r.source.namespace}/${r.source.name}`, r.source.nginx.enableGlobalAuth !== false);
     applyRuleFeatures(rules, report);
-    if (options.scope === "class" && g.ingressNginx) for (const r of rules) r.fallback = defaultBackendOf(r, inv);
+    if (options.scope === "class" && g.ingressNginx) {
+      const snippets = ingressNginxOf(inv, g.className).config?.allowSnippets ? g.ingresses.find((i) => !i.nginx.canary && i.nginx.snippets?.server) : undefined;
+      // controller.go createServers: `if servers[host].CertificateAuth.CAFileName == ""`: the first Ingress of the host with auth-tls.
+      const tlsAuth = g.ingresses.find((i) => !i.nginx.canary && i.nginx.access?.clientCert);
+      for (const r of rules) {
+        if (tlsAuth && g.host !== undefined) r.nginxClientCert = { ...tlsAuth.nginx.access!.clientCert!, ingress: `${tlsAuth.namespace}/${tlsAuth.name}` };
+        r.fallback = defaultBackendOf(r, inv);
+        r.nginxRewrite = captureRewrite(r);
+        if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
+        r.nginxUndetermined = snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined;
+      }
+    }
     routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
   }
   // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
@@ -100,6 +114,27 @@ function defaultBackendOf(r: RuleIR, inv: Inventory): RuleIR["fallback"] {
   return name && port !== undefined && r.backends.length ? { name, port } : undefined;
 }
 
+/**
+ * An allowed snippet (allow-snippet-annotations, and an annotations-risk-level of Critical, else the Ingress is rejected:
+ * group.ts): raw nginx configuration in the location (configuration-snippet) or the host's server (server-snippet),
+ * which may answer, rewrite or deny anything; without allow-snippet-annotations controller.go dropSnippetDirectives
+ * removes it.
+ */
+function snippetOf(ing: Ingress, key: string): string {
+  return `the ${key} of Ingress ${ing.namespace}/${ing.name} is raw nginx configuration (allow-snippet-annotations is on), which Junction does not read`;
+}
+
+/**
+ * rewrite-target with capture references ($1...), which Gateway API cannot write (features.ts rewrite): the location's
+ * `rewrite "(?i)PATH" TARGET break;` (template.go buildProxyPass, unless the path is the target), PATH the Ingress path
+ * (read before applyHostFeatures makes it the location's regular expression).
+ */
+function captureRewrite(r: RuleIR): RuleIR["nginxRewrite"] {
+  const target = r.source.nginx.rewriteTarget, path = r.matches[0]?.path?.value;
+  if (!target?.includes("$") || path === undefined || path === target || r.filters.some((f) => f.type === "RequestRedirect") || !r.backends.length) return undefined;
+  return { regex: path, target };
+}
+
 /** The servers of an ingress-nginx class (assemble.ts NginxServers), with the controller ConfigMap's defaults. */
 function nginxServers(groups: readonly HostGroup[], className: string, inv: Inventory): NginxServers {
   const certified = new Set<string>();
@@ -107,7 +142,7 @@ function nginxServers(groups: readonly HostGroup[], className: string, inv: Inve
   for (const g of mine) if (g.ingresses.some((i) => !i.nginx.canary && i.tls.length)) certified.add(g.host!);
   const c = ingressNginxOf(inv, className).config;
   return {
-    certified, aliases: serverAliases(mine, inv), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
+    certified, aliases: serverAliases(mine, inv), ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
     noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),
   };
 }
@@ -119,10 +154,14 @@ function nginxServers(groups: readonly HostGroup[], className: string, inv: Inve
 function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string, { name: string; certified: boolean }[]> {
   const servers = new Set(groups.filter((g) => g.ingresses.some((i) => !i.nginx.canary)).map((g) => g.host!));
   const out = new Map<string, { name: string; certified: boolean }[]>();
-  for (const host of servers) {
+  // nginx.conf writes the servers by hostname (controller.go getBackendServers: `sort.SliceStable(aServers, ... Hostname <
+  // ...)`); an alias an earlier server already names is a "conflicting server name ... ignored": the first keeps it.
+  const taken = new Set<string>();
+  for (const host of [...servers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
     const from = groups.filter((g) => g.host === host).flatMap((g) => g.ingresses).filter((i) => !i.nginx.canary && i.nginx.serverAliases?.length)
       .sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1))[0];
-    const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !a.includes("*") && !a.startsWith("~"));
+    const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !taken.has(a) && !a.includes("*") && !a.startsWith("~"));
+    for (const a of names) taken.add(a);
     if (!names.length) continue;
     const cert = tlsSecrets(groups.filter((g) => g.host === host).flatMap((g) => g.ingresses), host)[0];
     const pem = cert && inv.routing.tlsMaterial.find((m) => m.kind === "Secret" && m.namespace === cert.namespace && m.name === cert.name)?.certificates[0];

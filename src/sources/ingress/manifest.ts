@@ -37,8 +37,8 @@ function emitRule(kind: RouteIR["kind"], rule: RuleIR): Record<string, unknown> 
     const matches = rule.matches.map((m) => (kind === "GRPCRoute" ? grpcMatch(m) : httpMatch(m))).filter((m) => Object.keys(m).length);
     if (matches.length) out.matches = matches;
   }
-  // dropTrailingSlash and fixedQuery are ingress-nginx's own (the route graph's), no Gateway API field.
-  if (rule.filters.length) out.filters = rule.filters.map((f) => (f.type === "RequestRedirect" ? { ...f, requestRedirect: (({ dropTrailingSlash: _, fixedQuery: __, ...x }) => x)(f.requestRedirect) } : f));
+  // dropTrailingSlash, fixedQuery, forwardedHost and alwaysPort are ingress-nginx's own (the route graph's), no Gateway API field.
+  if (rule.filters.length) out.filters = rule.filters.map((f) => (f.type === "RequestRedirect" ? { ...f, requestRedirect: (({ dropTrailingSlash: _, fixedQuery: __, forwardedHost: ___, alwaysPort: ____, ...x }) => x)(f.requestRedirect) } : f));
   if (rule.backends.length) out.backendRefs = rule.backends.map(backendRef);
   if (rule.requestTimeout) out.timeouts = { request: duration(rule.requestTimeout) };
   return out;

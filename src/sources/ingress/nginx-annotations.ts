@@ -205,12 +205,29 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     timeouts: readTimeouts(r),
     proxySsl: readProxySsl(r),
     access: readAccess(r, ingress),
+    enableGlobalAuth: r.bool("enable-global-auth"),
+    proxyRedirect: readProxyRedirect(r),
     read: r.read,
   };
+  const snippets = { ...(r.peek("configuration-snippet")?.trim() ? { location: true as const } : {}), ...(r.peek("server-snippet")?.trim() ? { server: true as const } : {}) };
+  if (snippets.location || snippets.server) out.snippets = snippets;
   if (r.rejected !== undefined) out.rejected = r.rejected;
   const risky = r.risky();
   if (risky.length) out.risky = risky;
   return out;
+}
+
+/**
+ * proxy-redirect-from / -to (proxy/main.go Parse: a value failing URLIsValidRegex, or unset, is the ConfigMap's, "off"):
+ * nginx.tmpl writes `proxy_redirect FROM TO;` unless FROM is "default" or "off" (then `proxy_redirect FROM;`) or TO is
+ * "off". A regular expression ("~...") is not read (undefined, a warning).
+ */
+function readProxyRedirect(r: Reader): NginxAnnotations["proxyRedirect"] {
+  const valid = (v: string | undefined) => (v ? (chars(URL_CHARS, true)(v) ? v.trim() : undefined) : undefined);
+  const from = valid(r.string("proxy-redirect-from")) ?? "off", to = valid(r.string("proxy-redirect-to")) ?? "off";
+  if (from === "off" || from === "default" || to === "off") return undefined;
+  if (from.startsWith("~")) return r.warn("proxy-redirect-from", `${JSON.stringify(from)} is a regular expression, which Junction does not apply to the backend's Location headers`);
+  return { from, to };
 }
 
 /** alias/main.go Parse: split at ",", trimmed, empty ones dropped, unique, sorted (Go's sort.Strings: by bytes). */
@@ -315,7 +332,18 @@ function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxA
   }
   const url = r.string("auth-url")?.trim();
   if (url) access.authUrl = url;
-  return access.deny.length || access.allow || access.denied || access.basicAuth || access.authUrl ? access : undefined;
+  // authtls/main.go Parse: k8s.ParseNameNS (exactly one "/", else LocationDenied), the namespace the Ingress's when empty;
+  // auth-tls-verify-client not one of on|off|optional|optional_no_ca: "on".
+  const ca = r.string("auth-tls-secret")?.trim();
+  if (ca) {
+    const parts = ca.split("/");
+    if (parts.length !== 2) deny503(access, `auth-tls-secret ${JSON.stringify(ca)} is not namespace/name`);
+    else {
+      const verify = r.string("auth-tls-verify-client")?.trim() ?? "on";
+      access.clientCert = { ca: `${parts[0] || ing.namespace}/${parts[1]}`, verify: /^(on|off|optional|optional_no_ca)$/.test(verify) ? verify : "on" };
+    }
+  }
+  return access.deny.length || access.allow || access.denied || access.basicAuth || access.authUrl || access.clientCert ? access : undefined;
 }
 
 /** ingress-nginx's auth types (auth/main.go authTypeRegex, unanchored). */
@@ -332,7 +360,7 @@ function deny503(access: NginxAccess, why: string): void {
 export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
 
 /** The keys of the controller ConfigMap that Junction reads (readControllerConfig). */
-const CONTROLLER_KEYS = ["whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations"];
+const CONTROLLER_KEYS = ["global-auth-url", "http-redirect-code", "allow-snippet-annotations", "whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations"];
 
 /** The ConfigMaps that may be a controller's (read as such), and the controllers of the input with the ConfigMap each names; settled once every object is read. */
 interface ControllerConfigs {
@@ -412,6 +440,8 @@ export function readIngressNginxController(kind: string, root: Field, b: Invento
       ingressClass: str("ingress-class") ?? "nginx",
       ...(bool("ingress-class-by-name") ? { byName: true as const } : {}),
       ...(bool("watch-ingress-without-class") ? { withoutClass: true as const } : {}),
+      ...(bool("enable-ssl-passthrough") ? { sslPassthrough: true as const } : {}),
+      ...(str("watch-namespace") ? { watchNamespace: str("watch-namespace")! } : {}),
     };
     const raw = stringFlag(words, "configmap");
     const value = str("configmap");
@@ -522,7 +552,15 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const bool = (key: string): boolean | undefined => { const v = data.get(key).string(); return v === "" ? false : parseGoBool(v); };
   const sslRedirect = bool("ssl-redirect"), forceSslRedirect = bool("force-ssl-redirect"), preserveTrailingSlash = bool("preserve-trailing-slash");
   const noTls = data.get("no-tls-redirect-locations").string();
-  const tls = { ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
+  // configmap.go: global-auth-url through parser.StringToURL (a scheme and a host, no ".." in it), else "Global auth location denied".
+  const auth = data.get("global-auth-url").string()?.trim();
+  if (auth && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/?#]*@)?[^/?#]+/.test(auth)) data.get("global-auth-url").warn("invalid-value", `${JSON.stringify(auth)} is not a URL with a scheme and a host: ingress-nginx ignores it ("Global auth location denied")`);
+  const globalAuth = auth && /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/?#]*@)?[^/?#]+/.test(auth) && !/^[^:]*:\/\/[^/?#]*\.\./.test(auth) ? { globalAuthUrl: auth } : {};
+  // configmap.go: http-redirect-code, strconv.Atoi and one of 301, 302, 307, 308, else the default 308.
+  const code = data.get("http-redirect-code").string();
+  const redirectCode = code !== undefined && /^[+-]?\d+$/.test(code) && [301, 302, 307, 308].includes(Number(code)) ? { httpRedirectCode: Number(code) } : {};
+  if (code !== undefined && !redirectCode.httpRedirectCode) data.get("http-redirect-code").warn("invalid-value", `${JSON.stringify(code)} is not one of 301, 302, 307, 308: ingress-nginx redirects with 308`);
+  const tls = { ...globalAuth, ...redirectCode, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
   return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),
@@ -532,12 +570,14 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
 
 /** Whether withGlobalRanges changes any location's access checks: the ConfigMap sets a source range, block-cidrs or the real_ip module (annotations-risk-level does not). */
 export function changesAccess(global: NginxControllerConfig): boolean {
-  return global.allow !== undefined || global.deny.length > 0 || global.realIp !== undefined || global.block !== undefined;
+  return global.allow !== undefined || global.deny.length > 0 || global.realIp !== undefined || global.block !== undefined || global.globalAuthUrl !== undefined;
 }
 
 /** A location's access checks with the controller's global source ranges where its own annotation is absent (ipallowlist, ipdenylist Parse: the default backend's lists). */
-export function withGlobalRanges(access: NginxAccess | undefined, global: NginxControllerConfig, ingress: string): NginxAccess {
+export function withGlobalRanges(access: NginxAccess | undefined, global: NginxControllerConfig, ingress: string, globalAuth = true): NginxAccess {
   const a: NginxAccess = access ? { ...access } : { ingress, deny: [] };
+  // template.go shouldApplyGlobalAuth: no auth-url of its own, a global-auth-url, and enable-global-auth not false.
+  if (!a.authUrl && global.globalAuthUrl && globalAuth) a.authUrl = global.globalAuthUrl;
   if (!a.deny.length) a.deny = global.deny;
   if (!a.allow && global.allow) a.allow = global.allow;
   if (global.realIp) a.realIp = global.realIp;

@@ -42,6 +42,10 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     timeouts: rule.requestTimeout ? { request: rule.requestTimeout * 1000 } : undefined,
     ...(rule.access ?? rule.source.nginx.access ? { nginxAccess: rule.access ?? rule.source.nginx.access } : {}),
     ...(rule.fallback ? { nginxDefaultBackend: backendOf(rule.fallback, r.namespace) } : {}),
+    ...(rule.nginxRewrite ? { nginxRewrite: rule.nginxRewrite } : {}),
+    ...(rule.nginxUndetermined ? { nginxUndetermined: rule.nginxUndetermined } : {}),
+    ...(rule.nginxClientCert ? { nginxClientCert: rule.nginxClientCert } : {}),
+    ...(rule.nginxProxyRedirect ? { nginxProxyRedirect: rule.nginxProxyRedirect } : {}),
   };
 }
 
@@ -68,7 +72,7 @@ function filterOf(f: Filter): RouteFilter {
   switch (f.type) {
     case "RequestRedirect": {
       const r = f.requestRedirect;
-      return { type: "RequestRedirect", scheme: r.scheme, hostname: r.hostname, port: r.port, statusCode: r.statusCode, path: r.path && { type: "ReplaceFullPath", value: r.path.replaceFullPath }, ...(r.dropTrailingSlash ? { dropTrailingSlash: true as const } : {}), ...(r.fixedQuery !== undefined ? { fixedQuery: r.fixedQuery } : {}) };
+      return { type: "RequestRedirect", scheme: r.scheme, hostname: r.hostname, port: r.port, statusCode: r.statusCode, path: r.path && { type: "ReplaceFullPath", value: r.path.replaceFullPath }, ...(r.dropTrailingSlash ? { dropTrailingSlash: true as const } : {}), ...(r.fixedQuery !== undefined ? { fixedQuery: r.fixedQuery } : {}), ...(r.forwardedHost ? { forwardedHost: true as const } : {}), ...(r.alwaysPort ? { alwaysPort: true as const } : {}) };
     }
     case "URLRewrite": return { type: "URLRewrite", path: { type: "ReplaceFullPath", value: f.urlRewrite.path.replaceFullPath } };
     case "RequestHeaderModifier": return { type: "RequestHeaderModifier", modifier: { set: f.requestHeaderModifier.set, add: [], remove: [] } };

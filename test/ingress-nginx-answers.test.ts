@@ -1,0 +1,143 @@
+// ingress-nginx answers Junction got wrong: rewrite-target capture groups (the path the backend gets) and the redirect
+// host under use-forwarded-headers. Upstream: internal/ingress/controller/template/template.go buildProxyPass
+// (`rewrite "(?i)PATH" TARGET break;`), nginx's ngx_http_script.c ngx_http_script_regex_start_code (`e->line =
+// r->uri`: the normalized URI), rootfs/etc/nginx/lua/lua_ingress.lua (best_http_host, parse_x_forwarded_host,
+// redirect_host).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
+import type { RouteRequest } from "../src/model/request.js";
+import { load } from "./helpers.js";
+import { appIngress, ingressClass, WEB_APP } from "./fixtures/ingress-nginx.js";
+
+const N = "nginx.ingress.kubernetes.io/";
+
+const BASE = ingressClass("nginx", "k8s.io/ingress-nginx") + WEB_APP;
+
+const ingress = (name: string, host: string, path: string, pathType: string, annotations: Record<string, string>, extra = "") =>
+  appIngress(name, host, path, pathType, annotations, `  ingressClassName: nginx\n${extra}`);
+
+function asker(yaml: string) {
+  const loaded = load({ "in.yaml": BASE + yaml });
+  assert.ok(!loaded.diagnostics.hasErrors, loaded.diagnostics.errors.map((e) => e.message).join("; "));
+  const ctx = walkContext(loaded.inventory);
+  return (host: string, path: string, headers: [string, string][] = [], scheme: "http" | "https" = "http") => {
+    const req: RouteRequest = { gateway: "IngressClass/nginx", scheme, host, path, method: "GET", headers, backendResponseHeaders: [] };
+    const problem = requestProblem(ctx, req);
+    if (problem) throw new Error(problem);
+    return walkRequest(ctx, req);
+  };
+}
+
+test("rewrite-target with capture groups: the backend gets the rewritten normalized URI, the request's arguments kept (was: the path as sent)", () => {
+  const ask = asker(ingress("rw", "rw.example.com", "/something(/|$)(.*)", "ImplementationSpecific", { [N + "rewrite-target"]: "/$2", [N + "use-regex"]: "true" })
+    + ingress("q", "q.example.com", "/api/(v\\d)/(.*)", "ImplementationSpecific", { [N + "rewrite-target"]: "/$2?version=$1" })
+    + ingress("drop", "drop.example.com", "/x/(.*)", "ImplementationSpecific", { [N + "rewrite-target"]: "/$1?" }));
+  const at = (host: string, path: string) => { const r = ask(host, path); return [r.status, r.upstream?.path]; };
+  assert.deepEqual(at("rw.example.com", "/something/new/x?q=1"), [200, "/new/x?q=1"], "ingress-nginx's documented example (was /something/new/x)");
+  assert.deepEqual(at("rw.example.com", "/something"), [200, "/"]);
+  assert.deepEqual(at("rw.example.com", "/SOMETHING/a"), [200, "/a"], "(?i): case-insensitive");
+  // nginx rewrites $uri, the normalized URI: an escaped slash is a slash, dot segments are resolved; the new URI is escaped again.
+  assert.deepEqual(at("rw.example.com", "/something/a%2Fb"), [200, "/a/b"]);
+  assert.deepEqual(at("rw.example.com", "/something/x/../a%20b"), [200, "/a%20b"]);
+  assert.deepEqual(at("q.example.com", "/api/v2/users?page=3"), [200, "/users?version=v2&page=3"], "the replacement's arguments, then the request's");
+  assert.deepEqual(at("drop.example.com", "/x/y?page=3"), [200, "/y"], "a replacement ending in \"?\" drops the request's arguments");
+});
+
+test("with use-forwarded-headers the redirect to HTTPS goes to X-Forwarded-Host's first entry, without its port (was: the Host header)", () => {
+  const cm = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {use-forwarded-headers: "true"}\n`;
+  const tls = "  tls: [{hosts: [site.example.com], secretName: site}]\n";
+  const site = ingress("site", "site.example.com", "/", "Prefix", {}, tls);
+  const ask = asker(site + cm);
+  const r = ask("site.example.com", "/a?b=1", [["X-Forwarded-Host", "public.example.org:8443, inner.example"]]);
+  assert.deepEqual([r.status, r.redirect?.location], [308, "https://public.example.org/a?b=1"], "was https://site.example.com/a?b=1");
+  assert.equal(ask("site.example.com", "/a", []).redirect?.location, "https://site.example.com/a", "no X-Forwarded-Host: the Host");
+  const plain = asker(site)("site.example.com", "/a", [["X-Forwarded-Host", "public.example.org"]]);
+  assert.equal(plain.redirect?.location, "https://site.example.com/a", "without use-forwarded-headers the header is not read");
+});
+
+test("an allowed snippet (allow-snippet-annotations, risk level Critical) makes the answer unknown: configuration-snippet for its location, server-snippet for every location of its host (was: served as if absent)", () => {
+  // controller.go getBackendServers: `if !...AllowSnippetAnnotations { dropSnippetDirectives(anns, ingKey) }` (config.go default false).
+  const cm = (allow: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {annotations-risk-level: Critical${allow}}\n`;
+  const loc = ingress("loc", "site.example.com", "/a", "Prefix", { [N + "configuration-snippet"]: "return 403;" });
+  const other = ingress("other", "site.example.com", "/b", "Prefix", {});
+  const allowed = asker(loc + other + cm(`, allow-snippet-annotations: "true"`));
+  const a = allowed("site.example.com", "/a");
+  assert.equal(a.status, null, "was 200");
+  assert.match(a.reason, /configuration-snippet of Ingress web\/loc is raw nginx configuration/);
+  assert.equal(allowed("site.example.com", "/b").status, 200, "another location of the host");
+  assert.equal(asker(loc + other + cm(""))("site.example.com", "/a").status, 200, "dropped: allow-snippet-annotations is off by default");
+  const server = ingress("srv", "site.example.com", "/c", "Prefix", { [N + "server-snippet"]: "if ($x) { return 404; }" });
+  assert.equal(asker(server + other + cm(`, allow-snippet-annotations: "true"`))("site.example.com", "/b").status, null, "server-snippet: the whole server");
+});
+
+test("the ConfigMap's global-auth-url asks an authorizer for every location (unknown) unless enable-global-auth is false; http-redirect-code is the HTTPS redirect's status (was: 200 and 308)", () => {
+  // template.go shouldApplyGlobalAuth: `location.ExternalAuth.URL == "" && globalExternalAuthURL != "" && location.EnableGlobalAuth`;
+  // configmap.go: http-redirect-code one of 301, 302, 307, 308; lua_ingress.lua `ngx_redirect(uri, config.http_redirect_code)`.
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {${data}}\n`;
+  const site = ingress("site", "site.example.com", "/", "Prefix", {}) + ingress("open", "open.example.com", "/", "Prefix", { [N + "enable-global-auth"]: "false" });
+  const ask = asker(site + cm(`global-auth-url: "http://auth.example.com/check"`));
+  const r = ask("site.example.com", "/");
+  assert.equal(r.status, null, "was 200");
+  assert.match(r.reason, /external authorizer http:\/\/auth\.example\.com\/check/);
+  assert.equal(ask("open.example.com", "/").status, 200, "enable-global-auth: false");
+  assert.equal(asker(site + cm(`global-auth-url: "auth.example.com"`))("site.example.com", "/").status, 200, "no scheme: ingress-nginx ignores it");
+  const tls = "  tls: [{hosts: [t.example.com], secretName: t}]\n";
+  const t = ingress("t", "t.example.com", "/", "Prefix", {}, tls);
+  assert.equal(asker(t + cm(`http-redirect-code: "301"`))("t.example.com", "/a").status, 301, "was 308");
+  assert.equal(asker(t + cm(`http-redirect-code: "303"`))("t.example.com", "/a").status, 308, "not a code it takes: the default");
+});
+
+test("an alias two servers name belongs to the first server by hostname, as nginx.conf lists them (was: the first Ingress by name)", () => {
+  // controller.go getBackendServers sorts the servers by Hostname; nginx ignores a later "conflicting server name".
+  const svc = `---\napiVersion: v1\nkind: Service\nmetadata: {name: b, namespace: web}\nspec: {ports: [{port: 80}]}\n`;
+  const b = ingress("aa", "b.example.com", "/", "Prefix", { [N + "server-alias"]: "shared.example.com" }).replace("name: app", "name: b");
+  const a = ingress("zz", "a.example.com", "/", "Prefix", { [N + "server-alias"]: "shared.example.com" });
+  const r = asker(svc + b + a)("shared.example.com", "/");
+  assert.deepEqual([r.status, r.backend], [200, "web/app"], "a.example.com's server (was web/b)");
+});
+
+test("auth-tls-secret: the host's server verifies client certificates; without one nginx answers 400 over HTTPS, on every location of the host (was 200)", () => {
+  // nginx.tmpl `ssl_verify_client {{ $server.CertificateAuth.VerifyClient }}` (authtls/main.go: default "on"); createServers
+  // gives the server the first Ingress's CertificateAuth.
+  const ssl = { [N + "ssl-redirect"]: "false" };
+  const yaml = (verify?: string) => ingress("mtls", "site.example.com", "/a", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "web/ca", ...(verify ? { [N + "auth-tls-verify-client"]: verify } : {}) })
+    + ingress("plain", "site.example.com", "/b", "Prefix", ssl) + ingress("else", "other.example.com", "/", "Prefix", ssl);
+  const ask = asker(yaml());
+  const r = ask("site.example.com", "/a", [], "https");
+  assert.equal(r.status, 400, "was 200");
+  assert.match(r.reason, /ssl_verify_client on \(auth-tls-secret web\/ca of Ingress web\/mtls\).*No required SSL certificate/);
+  assert.equal(ask("site.example.com", "/b", [], "https").status, 400, "server-wide: another Ingress's location of the host");
+  assert.equal(ask("other.example.com", "/", [], "https").status, 200, "another host");
+  assert.equal(ask("site.example.com", "/a", [], "http").status, 200, "plain HTTP: no TLS to verify");
+  assert.equal(asker(yaml("optional"))("site.example.com", "/a", [], "https").status, 200, "optional: no certificate is let through");
+  const noNs = asker(ingress("bad", "site.example.com", "/", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "ca" }))("site.example.com", "/", [], "https");
+  assert.equal(noNs.status, 503, "not namespace/name: the location is denied (k8s.ParseNameNS)");
+});
+
+test("from-to-www-redirect answers with http-redirect-code (default 308) to scheme://host:port/URI without its final \"/\", on 80 and 443 (was 301, the URI as sent, no HTTPS)", () => {
+  // nginx.tmpl RedirectServers: `return {{ $all.Cfg.HTTPRedirectCode }} $redirect_to;`, ngx_srv_redirect.lua "%s://%s:%s%s".
+  const www = ingress("w", "www.example.com", "/", "Prefix", { [N + "from-to-www-redirect"]: "true" });
+  const ask = asker(www);
+  const at = (path: string, scheme: "http" | "https" = "http") => { const r = ask("example.com", path, [], scheme); return [r.status, r.redirect?.location]; };
+  assert.deepEqual(at("/a/"), [308, "http://www.example.com:80/a"]);
+  assert.deepEqual(at("/a/?q=1"), [308, "http://www.example.com:80/a/?q=1"], "the request URI's last character is the query's");
+  assert.deepEqual(at("/b", "https"), [308, "https://www.example.com:443/b"], "the redirect server listens on 443 too (was 404)");
+  const cm = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {http-redirect-code: "301"}\n`;
+  assert.equal(asker(www + cm)("example.com", "/").status, 301);
+});
+
+test("proxy-redirect-from/-to rewrite the backend's Location (and Refresh url=) starting with FROM; unset, nginx passes them as sent (was: always as sent)", () => {
+  // nginx.tmpl `proxy_redirect {{ ProxyRedirectFrom }} {{ ProxyRedirectTo }};` (config.go default "off"); nginx's
+  // ngx_http_proxy_rewrite_complex_handler: a case-sensitive prefix.
+  const yaml = ingress("pr", "site.example.com", "/", "Prefix", { [N + "proxy-redirect-from"]: "http://internal:8080/", [N + "proxy-redirect-to"]: "https://site.example.com/app/" })
+    + ingress("plain", "other.example.com", "/", "Prefix", {});
+  const loaded = load({ "in.yaml": BASE + yaml });
+  const ctx = walkContext(loaded.inventory);
+  const at = (host: string, headers: [string, string][]) => walkRequest(ctx, { gateway: "IngressClass/nginx", scheme: "http", host, path: "/", method: "GET", headers: [], backendResponseHeaders: headers }).responseHeaders;
+  assert.equal(at("site.example.com", [["Location", "http://internal:8080/login?x=1"]]).Location, "https://site.example.com/app/login?x=1");
+  assert.equal(at("site.example.com", [["Refresh", "5; url=http://internal:8080/a"]]).Refresh, "5; url=https://site.example.com/app/a");
+  assert.equal(at("site.example.com", [["Location", "HTTP://internal:8080/x"]]).Location, "HTTP://internal:8080/x", "case-sensitive");
+  assert.equal(at("other.example.com", [["Location", "http://internal:8080/x"]]).Location, "http://internal:8080/x", "proxy_redirect off");
+});
