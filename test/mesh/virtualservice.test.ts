@@ -337,3 +337,14 @@ test("a DestinationRule repeating a subset name is refused (ValidateDestinationR
     assert.match(r.err + r.out, /spec\.subsets\[2\]\.name: duplicate subset names: v1/);
   } finally { cleanup(); }
 });
+
+test("a request header operation on Host or :authority rewrites the host: the route's before the destination's (route.go TranslateHeadersOperations, applyHTTPRouteDestination)", async () => {
+  const hostSet = await ask(WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - headers: {request: {set: {Host: api.internal}}}\n    route: [{destination: {host: api}}]"), "GET http://api.shop/");
+  // Before: a header "Host" among the upstream headers, the host unchanged.
+  assert.equal(hostSet.upstream?.host, "api.internal");
+  assert.equal(hostSet.upstream?.headers?.["host"] ?? hostSet.upstream?.headers?.["Host"], undefined, "pilot writes no header operation for Host");
+  const both = await ask(WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - headers: {request: {set: {\":authority\": route.internal}}}\n    route: [{destination: {host: api}, headers: {request: {set: {\":authority\": dest.internal}}}}]"), "GET http://api.shop/");
+  assert.equal(both.upstream?.host, "route.internal", "the destination's authority only when the route sets none");
+  const dest = await ask(WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - route: [{destination: {host: api}, headers: {request: {add: {host: dest.internal}}}}]"), "GET http://api.shop/");
+  assert.equal(dest.upstream?.host, "dest.internal");
+});

@@ -393,8 +393,8 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   const up = new Headers(req.headers);
   applyOps(up, h.headers?.request);
   applyOps(up, dst?.headers?.request);
-  const authority = h.rewrite?.authority ?? up.get(":authority") ?? req.host;
-  up.remove(":authority");
+  // route.go: the host rewrite is the route's rewrite.authority, else its headers' authority, else the destination's ("we only override if the top level rewrite is not set").
+  const authority = h.rewrite?.authority ?? h.headers?.request.authority ?? dst?.headers?.request.authority ?? req.host;
   const resp = new Headers(req.backendResponseHeaders);
   applyOps(resp, h.headers?.response);
   applyOps(resp, dst?.headers?.response);

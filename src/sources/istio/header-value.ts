@@ -6,13 +6,13 @@
 // expression, `%%` is a literal `%`).
 
 /** isInternalHeader / isAuthorityHeader. */
-const internal = (name: string) => name.startsWith(":") || name.toLowerCase() === "host";
+export const isInternalHeader = (name: string) => name.startsWith(":") || name.toLowerCase() === "host";
 export const isAuthorityHeader = (name: string) => name.toLowerCase() === ":authority" || name.toLowerCase() === "host";
 
 /** A request's set/add name; undefined when istiod admits it (the authority is checked with the rewrite: validateAuthorityRewrite). */
 export function requestSetNameProblem(name: string): string | undefined {
   if (name === "") return "header name cannot be empty";
-  return internal(name) && !isAuthorityHeader(name) ? `invalid header ${JSON.stringify(name)}: header cannot have ":" prefix` : undefined;
+  return isInternalHeader(name) && !isAuthorityHeader(name) ? `invalid header ${JSON.stringify(name)}: header cannot have ":" prefix` : undefined;
 }
 
 /** A request's remove, or any response operation's name. */

@@ -14,7 +14,7 @@ import { GRPC_STATUS_NAMES } from "../../model/request.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCreated, readLabels, readMeta } from "../k8s.js";
-import { headerValueProblem, isAuthorityHeader, operationNameProblem, requestSetNameProblem } from "./header-value.js";
+import { headerValueProblem, isAuthorityHeader, isInternalHeader, operationNameProblem, requestSetNameProblem } from "./header-value.js";
 import { ISTIO_NETWORKING_APIS } from "./serviceentry.js";
 
 /** The cluster's DNS domain, as engine/mesh/dns.ts reads names. */
@@ -129,14 +129,20 @@ function headerOps(f: Field): IstioHeaderOps | undefined {
     }).filter(Boolean);
     return { set: ops("set"), add: ops("add"), remove };
   };
-  return { request: side(f.get("request"), true), response: side(f.get("response"), false) };
+  // TranslateHeadersOperations: internal headers are not header operations; the request's authority (set before add) rewrites the host.
+  const external = (o: ReturnType<typeof side>) => ({ set: o.set.filter(([k]) => !isInternalHeader(k)), add: o.add.filter(([k]) => !isInternalHeader(k)), remove: o.remove.filter((k) => !isInternalHeader(k)) });
+  const req = side(f.get("request"), true);
+  const authority = [req.set, req.add].map((l) => l.filter(([k]) => isAuthorityHeader(k)).at(-1)?.[1]).find((v) => v);
+  return { request: { ...external(req), ...(authority ? { authority } : {}) }, response: external(side(f.get("response"), false)) };
 }
 
 /** validateAuthorityRewrite: the authority set once at most, by rewrite.authority or a request set/add of :authority or Host. */
-function authorityRewriteProblem(rewriteAuthority: string | undefined, headers: IstioHeaderOps | undefined): string | undefined {
+function authorityRewriteProblem(rewriteAuthority: string | undefined, f: Field): string | undefined {
   let current = rewriteAuthority ?? "";
-  for (const [k, v] of [...(headers?.request.set ?? []), ...(headers?.request.add ?? [])]) {
+  const r = f.get("request");
+  for (const op of ["set", "add"]) for (const k of r.get(op).keys()) {
     if (!isAuthorityHeader(k)) continue;
+    const v = r.get(op).childString(k) ?? "";
     if (current !== "") return `authority header cannot be set multiple times: have ${JSON.stringify(current)}, attempting to set ${JSON.stringify(v)}`;
     current = v;
   }
@@ -289,7 +295,7 @@ function httpRoute(h: Field, index: number, namespace: string, domain: string, d
     if (dst) mirrors.push({ ...dst, percent: percentage(mm.get("percentage")) });
   }
   const headers = headerOps(h.get("headers"));
-  const twice = authorityRewriteProblem(rewrite?.authority, headers);
+  const twice = authorityRewriteProblem(rewrite?.authority, h.get("headers"));
   if (twice) h.get("headers").error("invalid-value", `${twice} (istiod's validateAuthorityRewrite)`);
   const f = fault(h.get("fault"));
   const dl = h.get("delegate");
