@@ -4,16 +4,18 @@
 // conditions of the ALLOW rules whose sources hold for the client are what passes ("all requests"
 // when no ALLOW policy applies or a matching rule has no request condition), minus the request
 // conditions of the DENY rules whose sources hold ("except"). The client's identity is what the
-// hop's transport gives (mutual TLS or plaintext); JWT conditions never hold (Junction has no tokens).
+// hop's transport gives (mutual TLS or plaintext); JWT conditions (requestPrincipals, request.auth.*)
+// are request conditions where a RequestAuthentication applies (requests with such a token pass), and
+// never hold where none does (no request has a verified token there).
 
 import type { Endpoint, Service } from "../model/endpoint.js";
 import type { Inventory } from "../model/inventory.js";
 import { formatClause, isHttpOnly, type Clause, type Condition, type L7Rule } from "../model/l7.js";
-import type { IstioAuthorization } from "../model/mesh.js";
+import type { IstioAuthorization, IstioRequestAuthentication } from "../model/mesh.js";
 import { clauseHolds, type Attributes } from "../engine/l7/attributes.js";
 import { attributesOf, behindWaypoint, behindWaypointAt } from "../engine/l7/engine.js";
 import type { Hop, ProxyKind } from "../engine/l7/hop.js";
-import { IstioPolicies, istioAuthorize, istioWaypointPolicies, istioWaypointSettings } from "../engine/l7/istio.js";
+import { AttachedPolicies, IstioPolicies, attachedToWaypoint, istioAuthorize, istioWaypointPolicies, istioWaypointSettings } from "../engine/l7/istio.js";
 import { linkerdAccess, linkerdBypass, linkerdClientBypass, type LinkerdAccess, type LinkerdContext } from "../engine/l7/linkerd.js";
 import { waypointOf } from "../engine/l7/authorizer.js";
 import { matches, selector } from "../model/selector.js";
@@ -40,33 +42,34 @@ function proxyOf(m: Membership): ProxyKind {
 }
 
 /**
- * The request conditions of a rule for this connection (its operations, and its `when` conditions on
- * the request), as text: undefined when it matches every request, null when it matches none here
- * (its port or address conditions do not hold).
+ * The request conditions of a rule for this connection (its operations, its `when` conditions on the
+ * request and, when a RequestAuthentication applies to the point (`jwt`), the JWT conditions of its
+ * sources: requests with such a token pass), as text: undefined when it matches every request, null
+ * when it matches none here (its sources, port or address conditions do not hold). Without a
+ * RequestAuthentication no request has a verified token: JWT conditions are evaluated (they fail).
  */
-function requestText(r: L7Rule, a: Attributes, portKnown: boolean): string | null | undefined {
+function requestText(r: L7Rule, a: Attributes, portKnown: boolean, jwt: boolean): string | null | undefined {
   // Without a known port, port conditions are shown with the request's.
-  const shown = (x: Condition) => isHttpOnly(x) || (!portKnown && x.attribute === "destination.port");
-  const when = (r.when ?? []).filter(shown);
-  if (!r.to) return when.length ? formatClause(when) : undefined;
-  const held = r.to.filter((c) => clauseHolds(c.filter((x) => !shown(x)), a)).map((c) => [...c.filter(shown), ...when]);
-  if (!held.length) return null;
-  return held.some((c) => !c.length) ? undefined : held.map(formatClause).join(" | ");
-}
-
-/** Whether the rule's sources (and its conditions on the connection) hold for the client. */
-function sourcesHold(r: L7Rule, a: Attributes, portKnown: boolean): boolean {
-  const when: Clause = (r.when ?? []).filter((c) => !isHttpOnly(c) && (portKnown || c.attribute !== "destination.port"));
-  return (!r.from || r.from.some((c) => clauseHolds(c, a))) && clauseHolds(when, a);
+  const shown = (x: Condition) => (isHttpOnly(x) && (jwt || x.attribute !== "request.auth")) || (!portKnown && x.attribute === "destination.port");
+  const token = (x: Condition) => jwt && x.attribute === "request.auth";
+  const held = (clauses: readonly Clause[] | undefined, show: (x: Condition) => boolean): Clause[] =>
+    clauses ? clauses.filter((c) => clauseHolds(c.filter((x) => !show(x)), a)).map((c) => c.filter(show)) : [[]];
+  const from = held(r.from, token), to = held(r.to, shown);
+  const when = r.when ?? [];
+  if (!from.length || !to.length || !clauseHolds(when.filter((x) => !shown(x)), a)) return null;
+  const alternatives = from.flatMap((f) => to.map((t) => [...f, ...t, ...when.filter(shown)]));
+  return alternatives.some((c) => !c.length) ? undefined : [...new Set(alternatives.map(formatClause))].join(" | ");
 }
 
 export class L7AccessReader {
   private istio: IstioPolicies;
+  private jwt: AttachedPolicies<IstioRequestAuthentication>;
 
   private linkerd: LinkerdContext;
 
   constructor(private inv: Inventory, private membership: (e: Endpoint) => Membership) {
     this.istio = new IstioPolicies(inv.mesh);
+    this.jwt = new AttachedPolicies(inv.mesh, inv.mesh.istio.requestAuthentications);
     this.linkerd = { mesh: inv.mesh, namespaceOf: (n) => inv.namespaces.get(n) };
   }
 
@@ -91,7 +94,7 @@ export class L7AccessReader {
     const a = attributesOf(hop, transport.identity, hop.server.proxy !== "linkerd");
     if (hop.server.proxy === "linkerd") return linkerdSummary(linkerdAccess(this.linkerd, hop, a));
     if (hop.server.proxy === "istio-ambient") return this.ambient(hop, a, port);
-    return this.sidecar(this.istio.for(server).filter((p) => !p.dryRun), a, port !== undefined);
+    return this.sidecar(this.istio.for(server).filter((p) => !p.dryRun), a, port !== undefined, this.jwt.for(server).length > 0);
   }
 
   /**
@@ -109,7 +112,7 @@ export class L7AccessReader {
     if (ztunnel.verdict === "undecided") return { ...base, verdict: "unknown", note: "a CUSTOM policy asks an external authorizer" };
     if (!wp) return { ...base, verdict: "all" };
     const policies = istioWaypointPolicies(this.inv.mesh, settings!, wp, service).filter((p) => !p.dryRun);
-    return { ...this.sidecar(policies, a, port !== undefined), enforcer: base.enforcer };
+    return { ...this.sidecar(policies, a, port !== undefined, attachedToWaypoint(this.inv.mesh.istio.requestAuthentications, settings!, wp, service).length > 0), enforcer: base.enforcer };
   }
 
   /**
@@ -134,20 +137,20 @@ export class L7AccessReader {
     const a = attributesOf(hop, transport.identity, true);
     const settings = istioWaypointSettings(this.inv, wp);
     const enforcer = `Istio waypoint ${wp.namespace}/${wp.name}`;
-    const first = { ...this.sidecar(istioWaypointPolicies(this.inv.mesh, settings, wp, service).filter((p) => !p.dryRun), a, port !== undefined), enforcer };
+    const first = { ...this.sidecar(istioWaypointPolicies(this.inv.mesh, settings, wp, service).filter((p) => !p.dryRun), a, port !== undefined, attachedToWaypoint(this.inv.mesh.istio.requestAuthentications, settings, wp, service).length > 0), enforcer };
     if (first.verdict === "none" || first.verdict === "unknown" || hop.server.proxy === "none") return first;
     const behind = behindWaypointAt(hop.server.proxy, a, wp, settings, this.inv.mesh);
     const server = { ...hop, waypoint: undefined };
     const bypass = hop.server.proxy === "linkerd" && port !== undefined ? linkerdBypass(this.linkerd, server) : undefined;
     if (bypass) return first;
-    const own = hop.server.proxy === "linkerd" ? linkerdSummary(linkerdAccess(this.linkerd, server, behind)) : this.sidecar(this.istio.for(hop.server.endpoint).filter((p) => !p.dryRun), behind, port !== undefined);
+    const own = hop.server.proxy === "linkerd" ? linkerdSummary(linkerdAccess(this.linkerd, server, behind)) : this.sidecar(this.istio.for(hop.server.endpoint).filter((p) => !p.dryRun), behind, port !== undefined, this.jwt.for(hop.server.endpoint).length > 0);
     return both(first, own);
   }
 
-  private sidecar(policies: readonly IstioAuthorization[], a: Attributes, portKnown: boolean): L7Access {
+  private sidecar(policies: readonly IstioAuthorization[], a: Attributes, portKnown: boolean, jwt: boolean): L7Access {
     const base = { enforcer: "Istio sidecar", allows: [] as string[], except: [] as string[] };
     if (policies.some((p) => p.action === "custom")) return { ...base, verdict: "unknown", note: "a CUSTOM policy asks an external authorizer" };
-    const rulesOf = (action: string) => policies.filter((p) => p.action === action).flatMap((p) => p.rules.filter((r) => sourcesHold(r, a, portKnown))).map((r) => requestText(r, a, portKnown)).filter((t) => t !== null);
+    const rulesOf = (action: string) => policies.filter((p) => p.action === action).flatMap((p) => p.rules.map((r) => requestText(r, a, portKnown, jwt))).filter((t) => t !== null);
     const denies = rulesOf("deny");
     if (denies.includes(undefined)) return { ...base, verdict: "none", note: "a DENY rule matches every request of this client" };
     const except = [...new Set(denies as string[])];

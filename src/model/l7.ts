@@ -152,7 +152,9 @@ const ATTRIBUTE_NAME: Record<string, string> = {
 /** "method GET|HEAD", "header x-user not admin", "port 8080". */
 export function formatCondition(c: Condition): string {
   const named: Record<string, string> = { "request.header": "header", "request.auth": "jwt", "request.query": "query" };
-  const name = named[c.attribute] ? `${named[c.attribute]} ${"name" in c ? c.name : ""}` : ATTRIBUTE_NAME[c.attribute] ?? c.attribute;
+  // requestPrincipals are "request.auth" without a name: the principal.
+  const sub = "name" in c && c.name !== undefined ? c.name : c.attribute === "request.auth" ? "principal" : "";
+  const name = named[c.attribute] ? `${named[c.attribute]} ${sub}` : ATTRIBUTE_NAME[c.attribute] ?? c.attribute;
   const values = "values" in c ? c.values.map(formatStringMatch)
     : "cidrs" in c ? c.cidrs.map((m) => `${m.cidr.text}${m.except?.length ? ` except ${m.except.map((x) => x.text).join(",")}` : ""}`)
     : c.ports.map(String);

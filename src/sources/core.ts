@@ -47,6 +47,7 @@ function meshAnnotations(all: Record<string, string>, keys = KEPT_ANNOTATION): R
 
 const internAccount = runInterner();
 const internIf = (s: string | undefined, intern: (s: string) => string) => (s === undefined ? s : intern(s));
+const nonEmpty = (s: string | undefined) => (s === "" ? undefined : s);
 
 /** A pod spec (a Pod's, a controller's template's) as the load reads it; exported for the test that both make the same pod. */
 export function readPodSpec(spec: Field): PodSpec {
@@ -63,7 +64,10 @@ export function readPodSpec(spec: Field): PodSpec {
     ports: endPorts(),
     hostNetwork: givenBool(spec, "hostNetwork", s.hostNetwork) ?? false,
     nodeName: internIf(givenString(spec, "nodeName", s.nodeName), internNode),
-    serviceAccount: internIf(givenString(spec, "serviceAccountName", s.serviceAccountName) ?? givenString(spec, "serviceAccount", s.serviceAccount), internAccount),
+    // Convert_v1_PodSpec_To_core_PodSpec: an empty serviceAccountName takes the deprecated
+    // serviceAccount; still empty, the ServiceAccount admission plugin names "default" (undefined
+    // here). An empty one was read as an account named "", another principal than default's.
+    serviceAccount: internIf(nonEmpty(givenString(spec, "serviceAccountName", s.serviceAccountName)) ?? nonEmpty(givenString(spec, "serviceAccount", s.serviceAccount)), internAccount),
     secretFiles: readSecretFiles(spec, s.volumes),
     proxyContainer: podProxy,
     ...(podRouter ? { istioRouter: podRouter } : {}),

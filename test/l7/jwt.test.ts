@@ -182,3 +182,14 @@ test("each value of a repeated token header is a token, and a token runs to the 
   // A value without the prefix holds no token; the other value's token verifies.
   assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get([["Authorization", "Basic abc"], ["Authorization", `Bearer ${good}`]]))), "allow", "Basic beside Bearer (envoy#31468)");
 });
+
+test("list --l7: requestPrincipals and request.auth.* are what passes where a RequestAuthentication applies (requests with such a token), nothing where none does", async () => {
+  const meshed = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + pod("web", "front", "10.0.1.1", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
+  const policy = ap(`  rules: [{from: [{source: {requestPrincipals: ["${ISS}/alice"]}}], to: [{operation: {methods: [GET]}}]}]`);
+  const list = async (yaml: string) => {
+    const f = tempFiles({ "a.yaml": yaml });
+    try { return (await cli(["list", "--l7", "-q", "-f", f.dir])).out.split("\n").find((l) => l.startsWith("web/front")); } finally { f.cleanup(); }
+  };
+  assert.equal(await list(meshed + inline + policy), `web/front[Pod] => shop/api[Pod] : jwt principal ${ISS}/alice, method GET`, "was: no requests (JWT conditions never held)");
+  assert.match(await list(meshed + policy) ?? "", /no requests/, "without a RequestAuthentication no request carries a verified token");
+});

@@ -76,3 +76,41 @@ test("a NetworkPolicy with more than two policyTypes is refused (ValidateNetwork
   // Two of one type are accepted (only the count is checked).
   assert.deepEqual(errorsOf(np("[Egress, Egress]")), []);
 });
+
+test("an empty serviceAccountName is the deprecated serviceAccount, else default (Convert_v1_PodSpec_To_core_PodSpec, ServiceAccount admission): it was an account named \"\", another principal", () => {
+  const account = (spec: string) => load({ "p.yaml": POD(spec) }).inventory.endpoints[0].serviceAccount;
+  assert.equal(account("  serviceAccountName: ''\n"), undefined);
+  assert.equal(account("  serviceAccountName: ''\n  serviceAccount: legacy\n"), "legacy");
+  assert.equal(account("  serviceAccountName: web\n  serviceAccount: legacy\n"), "web");
+  assert.equal(account("  serviceAccount: legacy\n"), "legacy");
+});
+
+test("a PodSpec's service account is a DNS-1123 subdomain (ValidateServiceAccountName, after the conversion), its nodeSelector labels, a host alias's ip an address", () => {
+  assert.deepEqual(errorsOf(POD("  serviceAccountName: Web SA\n")), ["in.yaml:6 spec.serviceAccountName: Invalid value: \"Web SA\" is not a valid DNS-1123 subdomain (lowercase letters, digits, '-' and '.') (a service account's name is a DNS-1123 subdomain; the API server refuses it)"]);
+  assert.deepEqual(errorsOf(POD("  serviceAccountName: ''\n  serviceAccount: Legacy\n")), ["in.yaml:7 spec.serviceAccount: Invalid value: \"Legacy\" is not a valid DNS-1123 subdomain (lowercase letters, digits, '-' and '.') (a service account's name is a DNS-1123 subdomain; the API server refuses it)"]);
+  assert.deepEqual(errorsOf(POD("  nodeSelector: {kubernetes.io/os: linux, zone: 'eu west'}\n  hostAliases: [{ip: 10.0.0.1}, {ip: 010.0.0.2}, {ip: db.local}]\n")), [
+    "in.yaml:6 spec.nodeSelector.zone: Invalid value: label value \"eu west\" is invalid (at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric) (a nodeSelector is labels; the API server refuses it)",
+    "in.yaml:7 spec.hostAliases[2].ip: Invalid value: \"db.local\": must be a valid IP address (the API server refuses it)",
+  ]);
+});
+
+test("a Service's trafficDistribution is one of three (validateServiceTrafficDistribution); a Namespace's spec.finalizers are finalizer names (ValidateNamespace)", () => {
+  assert.deepEqual(errorsOf(SERVICE("  trafficDistribution: PreferZone\n  ports: [{port: 80}]\n")), ["in.yaml:7 spec.trafficDistribution: Unsupported value: \"PreferZone\": supported values: \"PreferClose\", \"PreferSameZone\", \"PreferSameNode\" (the API server refuses the Service)"]);
+  for (const ok of ["PreferClose", "PreferSameZone", "PreferSameNode"]) assert.deepEqual(errorsOf(SERVICE(`  trafficDistribution: ${ok}\n  ports: [{port: 80}]\n`)), []);
+  assert.deepEqual(errorsOf("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nspec: {finalizers: [kubernetes, example.com/keep, cleanup]}\n"), [
+    "in.yaml:4 spec.finalizers[2]: Invalid value: \"cleanup\": name is neither a standard finalizer name nor is it fully qualified (write a domain-prefixed name such as example.com/cleanup, or kubernetes, orphan or foregroundDeletion)",
+  ]);
+});
+
+test("an annotation's key is a qualified name in any case (apimachinery ValidateAnnotations: IsQualifiedName(strings.ToLower(k)))", () => {
+  const ns = (annotations: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  annotations: {${annotations}}\n`;
+  assert.deepEqual(errorsOf(ns("Example.COM/Owner: team, Foo_Bar: x, kubectl.kubernetes.io/last-applied-configuration: '{}'")), []);
+  assert.deepEqual(errorsOf(ns("'owner team': x, a/b/c: x")), [
+    "in.yaml:5 metadata.annotations.owner team: Invalid value: \"owner team\": an annotation's key is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; any case); the API server refuses the object",
+    "in.yaml:5 metadata.annotations.a/b/c: Invalid value: \"a/b/c\": an annotation's key is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; any case); the API server refuses the object",
+  ]);
+  assert.equal(errorsOf(ns(`example.com/${"k".repeat(64)}: x`)).length, 1);
+  // ValidatePodTemplateSpec: a template's annotations as well.
+  const deployment = `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: a}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}, annotations: {'sidecar inject': 'true'}}\n    spec: {containers: [{name: c, image: i}]}\n`;
+  assert.deepEqual(errorsOf(deployment), ["in.yaml:7 spec.template.metadata.annotations.sidecar inject: Invalid value: \"sidecar inject\": an annotation's key is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; any case); the API server refuses the object"]);
+});

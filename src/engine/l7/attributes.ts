@@ -40,6 +40,8 @@ export interface Attributes {
   remoteIp?: Address;
   /** The last X-Forwarded-For entry is an address Junction cannot know (l7/hop.ts HttpFacts forwardedUnknown): why. */
   remoteUnknown?: string;
+  /** The direct peer's address (source.ip, and remote.ip unless a header gives it) is one Junction cannot know (Hop.clientUnknown): why. */
+  peerUnknown?: string;
   /**
    * The client's address is not in the input (a pod of a controller's template) but lies in one of
    * these networks: an address condition holds when it holds for every address of them.

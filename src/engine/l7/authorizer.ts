@@ -102,9 +102,9 @@ export class L7Authorizer implements Authorizer {
   }
 
   /** The RBAC of an Istio gateway's pod `gateway` for the request it takes from `client` on its listener `port` (L7Engine.istioGateway). */
-  atIstioGateway(client: Peer, gateway: Endpoint, port: number, http: Hop["http"]): AuthorizationDecision | undefined {
+  atIstioGateway(client: Peer, gateway: Endpoint, port: number, http: Hop["http"], clientUnknown?: string): AuthorizationDecision | undefined {
     const inv = this.policies.inventory;
-    const hop: Hop = { client: end(inv, client), server: { endpoint: gateway, proxy: "istio-sidecar" }, port, ...(http ? { http } : {}) };
+    const hop: Hop = { client: end(inv, client), server: { endpoint: gateway, proxy: "istio-sidecar" }, port, ...(http ? { http } : {}), ...(clientUnknown ? { clientUnknown } : {}) };
     const l = this.engine.istioGateway(hop);
     return l && decision(l);
   }

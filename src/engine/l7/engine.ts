@@ -196,7 +196,7 @@ export function attributesOf(hop: Hop, identity: PeerIdentity | undefined, norma
   return {
     ...(identity ? { identity } : {}), ...(sourceIp ? { sourceIp, remoteIp: sourceIp } : {}), ...(destinationIp ? { destinationIp } : {}),
     destinationPort: hop.port, ...(sni ? { sni } : {}), ...(hop.http ? { http: httpAttributes(hop.http, normalize, ciliumNormalize, istioMode) } : {}),
-    ...(hop.http?.forwardedUnknown ? { remoteUnknown: hop.http.forwardedUnknown } : {}),
+    ...(hop.http?.forwardedUnknown ? { remoteUnknown: hop.http.forwardedUnknown } : {}), ...(hop.clientUnknown ? { peerUnknown: hop.clientUnknown } : {}),
   };
 }
 

@@ -54,6 +54,11 @@ export interface Hop {
   network?: Verdict;
   /** The waypoint the request goes through (ambient), when the destination uses one. */
   waypoint?: { name: string; namespace: string };
+  /**
+   * The client's address as the server sees it is one Junction cannot know (`client.address` is then
+   * unset): why, e.g. kube-proxy masqueraded it to a node the input does not hold.
+   */
+  clientUnknown?: string;
   /** The ServiceEntry the request is addressed to (its waypoint's policies attached to it apply). */
   serviceEntry?: { name: string; namespace: string };
 }

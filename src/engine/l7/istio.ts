@@ -15,7 +15,7 @@
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import { formatAddress, partitionSpace } from "../../model/ip.js";
+import { formatAddress, partitionSpace, type Address } from "../../model/ip.js";
 import { lastXffAddress } from "../gateway/client-policy.js";
 import { GATEWAY_NAME_LABEL } from "../gateway/pods.js";
 import { metadataMap } from "../../model/route.js";
@@ -284,37 +284,46 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
 
 /** Istio's decision for one request (or TCP connection) at `point`, over `policies`. */
 export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
-  const { remoteUnknown, ...known } = sent;
+  const { remoteUnknown, peerUnknown, ...known } = sent;
   // A gateway (a Gateway API gateway's pod, or any istio-proxy run as a router: Endpoint.istioRouter) reads the peer.
   const reads = (point === "sidecar-http" && hop.server.endpoint.labels[GATEWAY_NAME_LABEL] === undefined && !hop.server.endpoint.istioRouter) || point === "waypoint";
+  if (peerUnknown) return unknownAddress(hop, policies, point, reads && !remoteUnknown ? withForwardedClient(known) : known, where, peerUnknown, providers, "peer");
   if (!reads) return decide(hop, policies, point, known, where, providers);
   if (!remoteUnknown) return decide(hop, policies, point, withForwardedClient(known), where, providers);
-  return unknownRemote(hop, policies, point, known, where, remoteUnknown, providers);
+  return unknownAddress(hop, policies, point, known, where, remoteUnknown, providers, "remote");
 }
 
 /**
- * The decision when the address this point reads as the original client (remote.ip: the last
- * X-Forwarded-For entry) is one Junction cannot know (`why`: the gateway in front wrote the address
- * its PROXY protocol header gave, or a node's): the policies decide alike for every address of each
+ * The decision when the address this point reads as the original client (`which` "remote": remote.ip,
+ * the last X-Forwarded-For entry) or the connection's peer ("peer": source.ip, and remote.ip unless a
+ * header gave it) is one Junction cannot know (`why`: the gateway in front wrote the address its PROXY
+ * protocol header gave, or a node's; kube-proxy masqueraded the client to a node the input lacks):
+ * the policies decide alike for every address of each
  * piece of the address space their remoteIpBlocks split (ip.ts partitionSpace), so one address of
- * each piece stands for them all. The same answer for all: that answer, with a note; else undecided
+ * each piece stands for them all (their ipBlocks too for the peer). The same answer for all: that answer, with a note; else undecided
  * (the walk answers that the outcome is unknown), never "allowed".
  */
-function unknownRemote(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, why: string, providers: MeshSettings["istioExtensionProviders"]): LayerDecision {
+function unknownAddress(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, why: string, providers: MeshSettings["istioExtensionProviders"], which: "remote" | "peer"): LayerDecision {
+  // The peer unknown: source.ip, and remote.ip too when no header gave it (a gateway without trusted hops reads the peer).
+  const peerIsRemote = which === "peer" && a.remoteIp === undefined;
+  const attributes = new Set(which === "remote" ? ["remote.ip"] : peerIsRemote ? ["source.ip", "remote.ip"] : ["source.ip"]);
   const ranges = policies.flatMap((p) => p.rules.flatMap((r) => [...(r.from ?? []), ...(r.to ?? []), ...(r.when ? [r.when] : [])]))
-    .flat().flatMap((c) => ("cidrs" in c && c.attribute === "remote.ip" ? c.cidrs.flatMap((m) => [m.cidr, ...(m.except ?? [])]) : []));
+    .flat().flatMap((c) => ("cidrs" in c && attributes.has(c.attribute) ? c.cidrs.flatMap((m) => [m.cidr, ...(m.except ?? [])]) : []));
   if (!ranges.length) return decide(hop, policies, point, a, where, providers);
+  const at = (ip: Address): Attributes => (which === "remote" ? { ...a, remoteIp: ip } : { ...a, sourceIp: ip, ...(peerIsRemote ? { remoteIp: ip } : {}) });
   const stands = ([4, 6] as const).flatMap((family) => partitionSpace(family, ranges.filter((r) => r.family === family)).map((r) => ({ family, value: r.first })));
-  const decisions = stands.map((remoteIp) => ({ remoteIp, d: decide(hop, policies, point, { ...a, remoteIp }, where, providers) }));
+  const decisions = stands.map((ip) => ({ ip, d: decide(hop, policies, point, at(ip), where, providers) }));
   const first = decisions[0].d;
-  const note = `the client address it reads (remote.ip: the last X-Forwarded-For entry) is not known: ${why}`;
+  const label = which === "remote" ? "remote.ip" : "source.ip";
+  const note = which === "remote" ? `the client address it reads (remote.ip: the last X-Forwarded-For entry) is not known: ${why}`
+    : `the address it sees the connection from (source.ip${peerIsRemote ? " and remote.ip" : ""}) is not known: ${why}`;
   const differ = decisions.find((x) => x.d.verdict !== first.verdict);
   if (!differ) return { ...first, trace: [...first.trace, `${note}; the policies answer alike for every address`] };
   const denied = decisions.find((x) => x.d.verdict === "deny") ?? decisions[0];
   const other = decisions.find((x) => x.d.verdict !== denied.d.verdict) ?? differ;
   return {
     layer: "istio", enforcer: first.enforcer, verdict: "undecided", trace: [...first.trace, note], warnings: first.warnings, unknown: why,
-    summary: `unknown: ${note}; the answer turns on it (remote.ip ${formatAddress(denied.remoteIp)}: ${denied.d.summary}; ${formatAddress(other.remoteIp)}: ${other.d.summary})`,
+    summary: `unknown: ${note}; the answer turns on it (${label} ${formatAddress(denied.ip)}: ${denied.d.summary}; ${formatAddress(other.ip)}: ${other.d.summary})`,
     ...(denied.d.policy ? { policy: denied.d.policy } : {}),
   };
 }

@@ -125,8 +125,10 @@ function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: bool
   // The connection's source as the gateway's Envoy sees it: behind its LoadBalancer or NodePort Service under
   // externalTrafficPolicy Cluster, the node's kube-proxy masquerades the client to (nginx-source.ts sourceSeenBy).
   const seen = w.client?.address ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, w.client.address, requestPort(w.req)) : undefined;
-  const d = l7.atIstioGateway(peerOf(w.ctx, seen?.address ? { address: seen.address } : w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
-  if (d && seen) d.trace.push(seen.address ? `the gateway sees ${formatAddress(seen.address)} as the client (${seen.why})` : `the gateway sees an address the input does not hold as the client (${seen.why}); the client's is used`);
+  // A node's address the input does not hold: the policies are judged for every address (l7/istio.ts unknownAddress), not the client's.
+  const d = seen && !seen.address ? l7.atIstioGateway(peerOf(w.ctx, {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http, `the gateway sees an address the input does not hold (${seen.why})`)
+    : l7.atIstioGateway(peerOf(w.ctx, seen?.address ? { address: seen.address } : w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
+  if (d && seen?.address) d.trace.push(`the gateway sees ${formatAddress(seen.address)} as the client (${seen.why})`);
   if (!d) return false;
   w.res.authorization.push(d);
   if (d.verdict !== "deny") return false;

@@ -7,7 +7,7 @@ import { parseAddress } from "../../model/ip.js";
 import { matches } from "../../model/selector.js";
 import type { RawObject } from "../documents.js";
 import { Field, ObjectContext } from "../fields.js";
-import { dnsLabelError, dnsSubdomainError, labelKeyError, readCidr, readLabels, readSelector } from "../k8s.js";
+import { dnsLabelError, dnsSubdomainError, labelKeyError, labelValueError, readCidr, readLabels, readSelector } from "../k8s.js";
 import { serverAccepted } from "./validate.js";
 
 type Rule = (root: Field) => void;
@@ -100,6 +100,14 @@ const templateRestart = (at: readonly string[], allowed: readonly string[]): Rul
 
 const TEMPLATE = ["spec", "template", "spec"], JOB_TEMPLATE = ["spec", "jobTemplate", "spec", "template", "spec"];
 const ALWAYS = ["Always"], JOB_POLICIES = ["OnFailure", "Never"];
+
+const METADATA = ["metadata"];
+
+/** The value at `at` in `obj`, if there is one. */
+function valueAt(obj: unknown, at: readonly string[]): unknown {
+  for (const k of at) obj = obj !== null && typeof obj === "object" ? (obj as Record<string, unknown>)[k] : undefined;
+  return obj;
+}
 
 /** The field at `at` under `root`. */
 function fieldAt(root: Field, at: readonly string[]): Field {
@@ -255,6 +263,7 @@ function checkFamilies(spec: Field, values: readonly (string | undefined)[], fie
 }
 
 const SESSION_AFFINITIES = ["ClientIP", "None"];
+const TRAFFIC_DISTRIBUTIONS = ["PreferClose", "PreferSameZone", "PreferSameNode"];
 /** validateAffinityTimeout: maxClientIPServiceAffinitySeconds. */
 const MAX_AFFINITY_SECONDS = 86400;
 
@@ -284,6 +293,9 @@ const serviceFields: Rule = (root) => {
     if (!lb) spec.get(k).error("forbidden", "Forbidden: may only be used when `type` is 'LoadBalancer' (the API server refuses the Service)");
     else if (k === "loadBalancerClass" && typeof v === "string" && labelKeyError(v)) spec.get(k).error("invalid", `Invalid value: ${JSON.stringify(v)}: a load balancer class is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; the API server refuses the Service)`);
   }
+  // validateServiceTrafficDistribution (1.36: PreferSameZone and PreferSameNode GA, PreferClose their older name).
+  const distribution = spec.raw("trafficDistribution");
+  if (typeof distribution === "string" && !TRAFFIC_DISTRIBUTIONS.includes(distribution)) spec.get("trafficDistribution").error("unsupported", `Unsupported value: ${JSON.stringify(distribution)}: supported values: "PreferClose", "PreferSameZone", "PreferSameNode" (the API server refuses the Service)`);
   const ports = Array.isArray(spec.raw("ports")) ? spec.get("ports").list() ?? [] : [];
   const nodePorts = new Set<string>();
   for (const p of ports) {
@@ -325,14 +337,37 @@ const annotationsSize: Rule = (root) => {
   if (size > ANNOTATIONS_SIZE_LIMIT) a.error("too-long", `Too long: annotations total ${size} bytes; may not be more than ${ANNOTATIONS_SIZE_LIMIT} bytes (the API server's limit)`);
 };
 
-/** A cheap bound (a UTF-16 unit is at most 3 UTF-8 bytes): most objects skip the exact count. */
-function mayHaveLargeAnnotations(obj: Record<string, unknown>): boolean {
-  const md = obj.metadata as Record<string, unknown> | undefined;
-  const a = md !== null && typeof md === "object" ? md.annotations : undefined;
-  if (a === null || typeof a !== "object") return false;
-  let chars = 0;
-  for (const [k, v] of Object.entries(a)) chars += k.length + (typeof v === "string" ? v.length : 0);
-  return chars * 3 > ANNOTATIONS_SIZE_LIMIT;
+/**
+ * apimachinery ValidateAnnotations: each key, lowercased, is a qualified name (IsQualifiedName(
+ * strings.ToLower(k)): `Example.COM/Key` is one, `my key` or `a/b/c` not). The API server refuses
+ * the object otherwise (it was read).
+ */
+const annotationKeys = (metadata: readonly string[]): Rule => (root) => {
+  const a = fieldAt(root, metadata).get("annotations");
+  for (const k of Object.keys(a.value as object)) {
+    const e = labelKeyError(k.toLowerCase());
+    if (e) a.get(k).error("invalid-annotation", `Invalid value: ${JSON.stringify(k)}: an annotation's key is a qualified name (an optional DNS subdomain prefix and '/', then at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric; any case); the API server refuses the object`);
+  }
+};
+
+/** A qualified name in any case, its lengths aside: the keys annotationKeys need not look at again. */
+const PLAIN_ANNOTATION_KEY = /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[a-z0-9](?:[-a-z0-9_.]*[a-z0-9])?$/i;
+
+/**
+ * What the annotations rules must look at, in one pass over an object's annotations: a cheap bound
+ * of their size (a UTF-16 unit is at most 3 UTF-8 bytes; most objects skip the exact count), and a
+ * key that may not be a qualified name.
+ */
+function annotationsToCheck(md: unknown): { large: boolean; keys: boolean } | undefined {
+  const a = md !== null && typeof md === "object" ? (md as Record<string, unknown>).annotations : undefined;
+  if (a === null || typeof a !== "object" || Array.isArray(a)) return undefined;
+  let chars = 0, keys = false;
+  for (const k in a) {
+    const v = (a as Record<string, unknown>)[k];
+    chars += k.length + (typeof v === "string" ? v.length : 0);
+    if (!keys && (k.length > 63 || !PLAIN_ANNOTATION_KEY.test(k))) keys = true;
+  }
+  return { large: chars * 3 > ANNOTATIONS_SIZE_LIMIT, keys };
 }
 
 /** The API groups of the built-in kinds Junction reads (validated by pkg/apis/core/validation ValidateObjectMeta). */
@@ -348,8 +383,8 @@ const STANDARD_FINALIZERS = new Set(["kubernetes", "orphan", "foregroundDeletion
  * '/' must be a standard one. A custom resource gets apimachinery's rules only. The API server
  * refuses an object that breaks them: it does not exist.
  */
-const finalizers = (builtIn: boolean): Rule => (root) => {
-  const f = root.get("metadata").get("finalizers");
+const finalizers = (builtIn: boolean, at: readonly string[] = ["metadata", "finalizers"]): Rule => (root) => {
+  const f = fieldAt(root, at);
   const list = f.list() ?? [];
   const seen = new Set<unknown>();
   for (const item of list) {
@@ -495,7 +530,31 @@ const podSpecFields = (at: readonly string[]): Rule => (root) => {
   }
   const node = spec.raw("nodeName"), nodeErr = typeof node === "string" && node !== "" ? dnsSubdomainError(node) : undefined;
   if (nodeErr) spec.get("nodeName").error("invalid-name", `Invalid value: ${nodeErr} (a node's name is a DNS-1123 subdomain; the API server refuses it)`);
+  // ValidateServiceAccountName on the account the conversion gives (an empty serviceAccountName takes the deprecated serviceAccount).
+  const account = accountField(spec), accountErr = account ? dnsSubdomainError(account.value as string) : undefined;
+  if (account && accountErr) account.error("invalid-name", `Invalid value: ${accountErr} (a service account's name is a DNS-1123 subdomain; the API server refuses it)`);
+  // unversionedvalidation.ValidateLabels(spec.NodeSelector).
+  const selector = spec.raw("nodeSelector");
+  if (selector !== null && typeof selector === "object" && !Array.isArray(selector)) {
+    for (const [k, v] of Object.entries(selector)) {
+      const e = labelKeyError(k) ?? (typeof v === "string" ? labelValueError(v) : undefined);
+      if (e) spec.get("nodeSelector").get(k).error("invalid-label", `Invalid value: ${e} (a nodeSelector is labels; the API server refuses it)`);
+    }
+  }
+  // ValidateHostAliases: each ip a valid IP address (IsValidIP: netutils.ParseIPSloppy outside the
+  // StrictIPCIDRValidation gate, so IPv4 leading zeros are read as decimal; no white space, no zone).
+  const aliases = spec.raw("hostAliases");
+  if (Array.isArray(aliases)) aliases.forEach((a, i) => {
+    const ip = a !== null && typeof a === "object" ? (a as Record<string, unknown>).ip : undefined;
+    if (typeof ip === "string" && !parseAddress(ip) && !parseAddress(ip.replace(/(^|\.)0+(?=\d)/g, "$1"))) spec.get("hostAliases").get(i).get("ip").error("invalid-ip", `Invalid value: ${JSON.stringify(ip)}: must be a valid IP address (the API server refuses it)`);
+  });
 };
+
+/** The field holding a PodSpec's service account, when one is given: serviceAccountName, else (empty or absent) the deprecated serviceAccount. */
+function accountField(spec: Field): Field | undefined {
+  for (const k of ["serviceAccountName", "serviceAccount"]) if (typeof spec.raw(k) === "string" && spec.raw(k) !== "") return spec.get(k);
+  return undefined;
+}
 
 /** Whether a PodSpec may break podSpecFields: a cheap look at the raw object (a dump's pods have a nodeName, dnsPolicy and restartPolicy, all valid). */
 function mayBreakPodFields(obj: Record<string, unknown>, at: readonly string[]): boolean {
@@ -507,6 +566,10 @@ function mayBreakPodFields(obj: Record<string, unknown>, at: readonly string[]):
   if (typeof s.restartPolicy === "string" && s.restartPolicy !== "" && !POD_RESTART_POLICIES.includes(s.restartPolicy)) return true;
   if (typeof s.dnsPolicy === "string" && s.dnsPolicy !== "" && s.dnsPolicy !== "ClusterFirst" && s.dnsPolicy !== "ClusterFirstWithHostNet" && s.dnsPolicy !== "Default") return true;
   for (const k of ["hostname", "subdomain"]) if (typeof s[k] === "string" && s[k] !== "" && dnsLabelError(s[k] as string)) return true;
+  const account = typeof s.serviceAccountName === "string" && s.serviceAccountName !== "" ? s.serviceAccountName : s.serviceAccount;
+  if (typeof account === "string" && account !== "" && dnsSubdomainError(account)) return true;
+  if (s.nodeSelector !== null && typeof s.nodeSelector === "object") for (const [k, v] of Object.entries(s.nodeSelector)) if (labelKeyError(k) || (typeof v === "string" && labelValueError(v))) return true;
+  if (Array.isArray(s.hostAliases) && s.hostAliases.length) return true;
   return typeof s.nodeName === "string" && s.nodeName !== "" && dnsSubdomainError(s.nodeName) !== undefined;
 }
 
@@ -560,6 +623,8 @@ const RULES: Record<string, Rule[]> = {
   "/ReplicationController": [rcSelectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
   "batch/Job": [jobSelector, templateRestart(TEMPLATE, JOB_POLICIES)], "batch/CronJob": [cronJobSelector, templateRestart(JOB_TEMPLATE, JOB_POLICIES)],
   "/Service": [servicePorts, serviceExternalName, serviceClusterIPs, serviceFields], "/Node": [nodeCidrs],
+  // ValidateNamespace: each of spec.finalizers by validateFinalizerName, as metadata's.
+  "/Namespace": [finalizers(true, ["spec", "finalizers"])],
 };
 
 const RULE_KINDS = new Set(Object.keys(RULES).map((k) => k.slice(k.indexOf("/") + 1)));
@@ -567,9 +632,16 @@ const RULE_KINDS = new Set(Object.keys(RULES).map((k) => k.slice(k.indexOf("/") 
 /** The rules every object may need, each only where a cheap look says so. */
 function commonRules(raw: RawObject, group: string): Rule[] {
   const out: Rule[] = [];
-  if (mayHaveLargeAnnotations(raw.obj)) out.push(annotationsSize);
+  const annotations = annotationsToCheck(raw.obj.metadata);
+  if (annotations?.large) out.push(annotationsSize);
+  if (annotations?.keys) out.push(annotationKeys(METADATA));
   if (hasFinalizers(raw.obj)) out.push(finalizers(BUILT_IN_GROUPS.has(group)));
   const at = BUILT_IN_GROUPS.has(group) ? POD_SPEC[raw.kind] : undefined;
+  // ValidatePodTemplateSpec: a template's annotations too.
+  if (at && at.length > 1) {
+    const template = [...at.slice(0, -1), "metadata"];
+    if (annotationsToCheck(valueAt(raw.obj, template))?.keys) out.push(annotationKeys(template));
+  }
   if (at && mayRepeatNames(raw.obj, at)) out.push(podSpecNames(at));
   if (at && mayLackContainers(raw.obj, at)) out.push(podSpecRequired(at));
   if (at && mayBreakPodFields(raw.obj, at)) out.push(podSpecFields(at));
