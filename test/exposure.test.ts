@@ -189,7 +189,7 @@ spec:
     assert.deepEqual(api.targets.map((t) => [t.workload, t.hop]), [["infra/api-1[Pod]", "allowed"]], labels);
   }
   // Owned by another Gateway: not this Gateway's pods. (gateway/pods.ts gatewayPods reads Envoy Gateway's owner
-  // labels whatever the class's controller: pods of another implementation do not carry them.)
+  // labels for a Gateway of Envoy Gateway's class, or of a class the input lacks: test/gateway/client-peer.test.ts.)
   for (const other of [yaml(owned.replace("owning-gateway-name: public", "owning-gateway-name: private"))]) {
     const api = row((await exposure(["-f", "-"], other)).report, "Gateway", "infra/api:80")!;
     assert.match(api.from, /^assumed: /);

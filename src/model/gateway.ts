@@ -122,6 +122,14 @@ export type SubjectAltName = { type: "Hostname"; hostname: string } | { type: "U
  * Envoy Gateway's BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1), as far as it changes the answer
  * a request gets from a Gateway of that controller (engine/gateway/traffic-policy.ts).
  */
+/**
+ * A BackendTrafficPolicy's spec.retry (api/v1alpha1 Retry; gatewayapi clustersettings.go buildRetry):
+ * numRetries (the CRD's default 2), retryOn's triggers and httpStatusCodes as written (each undefined
+ * when absent: buildRetry keeps a RetryOn only when one of them is non-nil), perRetry.timeout and
+ * backOff.baseInterval in ms.
+ */
+export interface TrafficPolicyRetry { numRetries: number; triggers?: string[]; httpStatusCodes?: number[]; perTryMs?: number; backoffMs?: number }
+
 export interface BackendTrafficPolicy extends ObjectMeta {
   /** spec.targetRefs (in the policy's namespace): Gateway (a listener with sectionName) or a route kind (a rule with sectionName). */
   targets: { group: string; kind: string; name: string; sectionName?: string }[];
@@ -142,6 +150,10 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   timeoutSet?: boolean;
   /** spec.healthCheck, when set: its panicThreshold (0-100; unset: Envoy's default, 50) is the cluster's healthy_panic_threshold, 0 disables panic mode. */
   healthCheck?: { panicThreshold?: number };
+  /** spec.retry: the HTTP routes' retry policy where the rule has none of its own (model/route.ts envoyGatewayRuleTiming). */
+  retry?: TrafficPolicyRetry;
+  /** spec.timeout.http.requestTimeout in ms: the HTTP routes' timeout where the rule sets none (xds translator route.go getEffectiveRequestTimeout). */
+  requestTimeout?: number;
   /** The deprecated fields it sets ("spec.targetRef", "spec.compression"): a Warning condition on its ancestors. */
   deprecatedFields?: string[];
 }
@@ -203,6 +215,10 @@ export interface SecurityPolicy extends ObjectMeta {
  * a request gets: the client address Envoy reads (clientIPDetection, proxy protocol), which a rate
  * limit's sourceCIDR matches, and the 403 a failClosed custom header gives (engine/gateway/client-policy.ts).
  */
+/** ClientTrafficPolicy path.escapedSlashesAction (api/v1alpha1 PathEscapedSlashAction; Envoy's path_with_escaped_slashes_action). */
+export type EscapedSlashesAction = "KeepUnchanged" | "RejectRequest" | "UnescapeAndForward" | "UnescapeAndRedirect";
+export const ESCAPED_SLASHES_ACTIONS: readonly EscapedSlashesAction[] = ["KeepUnchanged", "RejectRequest", "UnescapeAndForward", "UnescapeAndRedirect"];
+
 export interface ClientTrafficPolicy extends ObjectMeta {
   /** spec.targetRefs (or the deprecated targetRef), in the policy's namespace: Gateway or ListenerSet, a listener with sectionName. */
   targets: BackendTrafficPolicy["targets"];
@@ -216,6 +232,8 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   clientIP?: { xff?: { hops?: number; trusted?: Cidr[]; noAppend?: true }; header?: { name: string; failClosed: boolean }; direct?: true };
   /** spec.proxyProtocol (or the deprecated enableProxyProtocol: true): the listener reads a PROXY protocol header; `optional`: connections without one are accepted. */
   proxyProtocol?: { optional: boolean };
+  /** spec.path (PathSettings): escapedSlashesAction and disableMergeSlashes, where set (translatePathSettings leaves the listener's defaults otherwise). */
+  path?: { escapedSlashesAction?: EscapedSlashesAction; disableMergeSlashes?: boolean };
   /**
    * What Envoy Gateway cannot translate in it (translateClientTrafficPolicyForListener), by the listeners
    * that get it: every one (`errors`), HTTP and HTTPS ones (`httpErrors`), those that terminate TLS

@@ -2,6 +2,7 @@
 // lowered into the same shape (an HTTPRoute per host), so the routing engine has one algorithm.
 // Every default the API server applies is already spelled out here.
 
+import type { TrafficPolicyRetry } from "./gateway.js";
 import type { NginxAccess } from "./nginx.js";
 import type { RegexDialect } from "./regex.js";
 import type { SourceRef } from "./source.js";
@@ -367,27 +368,61 @@ const ISTIO_RETRY_CONDITIONS = "Istio's retryOn for a route's retry is connect-f
  * (retryDefaultRetriableStatusCode), attempts or 2 (retryDefaultNumRetries): neither a reset nor a
  * per-try timeout is retried; `timeouts.backendRequest` is each attempt's timeout (PerRetry.Timeout).
  * Without `retry`, `timeouts.backendRequest` replaces the route's timeout ("Only set the IR Route
- * Timeout to the backend request timeout when retries are not configured"), and the route has no
- * retry policy (a BackendTrafficPolicy's retry, which Junction does not read, would give it one).
+ * Timeout to the backend request timeout when retries are not configured"). The rule's
+ * BackendTrafficPolicy (`traffic`) gives what the rule does not: its retry where the rule has none
+ * (ir.HTTPRoute GetRetry: "if h.Retry != nil { return h.Retry }", else Traffic.Retry; trafficPolicyRetry),
+ * its timeout.http.requestTimeout where the rule sets no timeout (getEffectiveRequestTimeout).
  */
-export function envoyGatewayRuleTiming(rule: Pick<RouteRule, "timeouts" | "retry">): Pick<RouteRule, "timeouts" | "retry"> {
-  return envoyRuleTiming(rule, [503], ENVOY_GATEWAY_RETRY_CONDITIONS);
+export function envoyGatewayRuleTiming(rule: Pick<RouteRule, "timeouts" | "retry">, traffic?: { retry?: TrafficPolicyRetry; requestTimeout?: number; policy: string }): Pick<RouteRule, "timeouts" | "retry"> {
+  const fallback = traffic && { request: traffic.requestTimeout, ...(traffic.retry ? { retry: trafficPolicyRetry(traffic.retry, `BackendTrafficPolicy ${traffic.policy}`), perTry: traffic.retry.perTryMs } : {}) };
+  return envoyRuleTiming(rule, [503], ENVOY_GATEWAY_RETRY_CONDITIONS, fallback);
 }
 
 const ENVOY_GATEWAY_RETRY_CONDITIONS = "Envoy Gateway's retryOn for a route's retry is connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes (route.go retryDefaultRetryOn): Envoy retries neither a reset connection nor a timed-out attempt on them";
+const ENVOY_GATEWAY_DEFAULT_TRIGGERS = ["connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"];
+
+/**
+ * A BackendTrafficPolicy's retry as Envoy's retry policy (translator route.go buildRetryPolicy): retryOn
+ * the triggers (none: retryDefaultRetryOn), the retriable status codes httpStatusCodes once retryOn is
+ * given ("rp.RetriableStatusCodes = buildRetryStatusCodes(rr.RetryOn.HTTPStatusCodes)", else 503), which
+ * count only with retriable-status-codes; numRetries; backOff.baseInterval (Envoy's 25 ms unless set).
+ * Envoy's RetryStateImpl: wouldRetryFromHeaders retries any 5xx on "5xx", 502/503/504 on "gateway-error",
+ * 409 on "retriable-4xx"; wouldRetryFromReset retries a reset, and a per-try timeout (onPerTryTimeoutCommon:
+ * maybeRetryReset(LocalReset)), on "reset", "5xx" or "gateway-error". The gRPC triggers read grpc-status,
+ * which the backend model does not answer with.
+ */
+function trafficPolicyRetry(r: TrafficPolicyRetry, who: string): RetryPolicy {
+  const given = r.triggers !== undefined || r.httpStatusCodes !== undefined;
+  const triggers = r.triggers?.length ? r.triggers : ENVOY_GATEWAY_DEFAULT_TRIGGERS;
+  const codes = new Set<number>(triggers.includes("retriable-status-codes") ? (given ? r.httpStatusCodes ?? [] : [503]) : []);
+  const range = (lo: number, hi: number) => { for (let c = lo; c <= hi; c++) codes.add(c); };
+  if (triggers.includes("5xx")) range(500, 599);
+  if (triggers.includes("gateway-error")) range(502, 504);
+  if (triggers.includes("retriable-4xx")) codes.add(409);
+  const resets = triggers.some((t) => t === "5xx" || t === "gateway-error" || t === "reset");
+  return {
+    attempts: r.numRetries, codes: [...codes].sort((a, b) => a - b), backoffMs: r.backoffMs ?? 25, retryReset: resets, retryTimeout: resets,
+    conditions: `${who}'s retryOn is ${triggers.join(",")}${resets ? "" : ": Envoy retries neither a reset connection nor a timed-out attempt on them"}`,
+  };
+}
 
 /**
  * A route's retry and timeouts as an Envoy control plane that follows GEP-1742 writes them: with `retry`,
  * its codes (`defaultCodes` when it names none), 2 retries when `attempts` is not set (the CRD's minimum
  * is 1), `timeouts.backendRequest` each attempt's, Envoy's 25 ms backoff unless set, and a retryOn that
  * retries neither a reset nor a timed-out attempt; without, `timeouts.backendRequest` is the route's timeout.
+ * `fallback` (a policy's, Envoy Gateway) gives the route's timeout where the rule sets none, and its retry
+ * (with its per-try timeout) where the rule has none.
  */
-function envoyRuleTiming(rule: Pick<RouteRule, "timeouts" | "retry">, defaultCodes: number[], conditions: string): Pick<RouteRule, "timeouts" | "retry"> {
+function envoyRuleTiming(rule: Pick<RouteRule, "timeouts" | "retry">, defaultCodes: number[], conditions: string, fallback?: { request?: number; retry?: RetryPolicy; perTry?: number }): Pick<RouteRule, "timeouts" | "retry"> {
   const { request, backendRequest } = rule.timeouts ?? {};
   const r = rule.retry;
-  if (!r) return { timeouts: (backendRequest || request) ? { request: backendRequest || request } : {}, retry: undefined };
+  const own = r ? request : (backendRequest || request);
+  const timeout = own || (own === undefined ? fallback?.request : undefined);
+  if (!r && fallback?.retry) return { timeouts: { ...(timeout ? { request: timeout } : {}), ...(fallback.perTry ? { backendRequest: fallback.perTry } : {}) }, retry: fallback.retry };
+  if (!r) return { timeouts: timeout ? { request: timeout } : {}, retry: undefined };
   return {
-    timeouts: { ...(request ? { request } : {}), ...(backendRequest ? { backendRequest } : {}) },
+    timeouts: { ...(timeout ? { request: timeout } : {}), ...(backendRequest ? { backendRequest } : {}) },
     retry: { attempts: r.attempts ?? 2, codes: r.codes.length ? r.codes : defaultCodes, backoffMs: r.backoffMs ?? 25, retryReset: false, retryTimeout: false, conditions },
   };
 }

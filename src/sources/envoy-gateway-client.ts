@@ -1,11 +1,12 @@
 // Envoy Gateway's ClientTrafficPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0,
 // api/v1alpha1/clienttrafficpolicy_types.go): the fields that change the answer a request gets, the
-// client address Envoy reads (clientIPDetection, proxyProtocol / enableProxyProtocol). The engine
+// client address Envoy reads (clientIPDetection, proxyProtocol / enableProxyProtocol), how its listener
+// normalizes the path (path: escapedSlashesAction, disableMergeSlashes). The engine
 // attaches and applies them (engine/gateway/client-policy.ts); the other fields (timeouts, TLS,
 // HTTP/1, HTTP/2 settings, headers, ...) do not change which answer a request gets and are read only for
 // what Envoy Gateway cannot translate in them (translationErrors: the listener's routes answer 500).
 
-import type { ClientTrafficPolicy } from "../model/gateway.js";
+import { ESCAPED_SLASHES_ACTIONS, type ClientTrafficPolicy } from "../model/gateway.js";
 import type { Cidr } from "../model/ip.js";
 import { parseGoCidr } from "../model/ip.js";
 import type { Field } from "./fields.js";
@@ -49,6 +50,19 @@ function readProxyProtocol(spec: Field): ClientTrafficPolicy["proxyProtocol"] {
   if (pp.object()) return { optional: pp.get("optional").bool() === true };
   const legacy = spec.get("enableProxyProtocol");
   return legacy.bool() === true ? { optional: false } : undefined;
+}
+
+/**
+ * spec.path (PathSettings, translatePathSettings): escapedSlashesAction (the CRD's enum) and
+ * disableMergeSlashes, each only where set ("if pathSettings.DisableMergeSlashes != nil").
+ */
+function readPath(f: Field): ClientTrafficPolicy["path"] {
+  if (!f.object()) return undefined;
+  const action = f.get("escapedSlashesAction"), merge = f.get("disableMergeSlashes").bool();
+  // Another value is the CRD schema's enum error (schemas/upstream/gateway.envoyproxy.io/clienttrafficpolicies.json).
+  const known = ESCAPED_SLASHES_ACTIONS.find((a) => a === action.string());
+  const out = { ...(known ? { escapedSlashesAction: known } : {}), ...(merge !== undefined ? { disableMergeSlashes: merge } : {}) };
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** Gateway API's header value (internal/gatewayapi/filters.go HeaderValueRegexp, RFC 7230), which the CRD does not check. */
@@ -137,7 +151,7 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (!spec.object(true) || !meta) return;
     const targets = readTargets(spec);
-    const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec), errors = translationErrors(spec);
+    const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec), errors = translationErrors(spec), path = readPath(spec.get("path"));
     const warn = (list: string[], where: string) => { for (const e of list) spec.warn("vendor-translation", `Envoy Gateway cannot translate this ClientTrafficPolicy (${e}): ${where}`); };
     warn(errors.errors, "every HTTP route of the listeners it applies to answers 500, and a TCP or TLS listener's routes are removed (its connections are closed)");
     warn(errors.httpErrors, "every route of the HTTP and HTTPS listeners it applies to answers 500");
@@ -146,7 +160,7 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets, selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
-      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...errors,
+      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors,
       ...(spec.get("http1").get("http10").get("useDefaultHost").bool() === true ? { http10DefaultHost: true } : {}), ...deprecatedFields(spec),
     });
   },

@@ -306,6 +306,30 @@ function connectTimeout(spec: Field): Pick<BackendTrafficPolicy, "connectTimeout
   return ms === undefined ? set : { ...set, connectTimeout: ms };
 }
 
+/**
+ * spec.retry (buildRetry): numRetries (the CRD defaults it to 2, as the API server would), retryOn's
+ * triggers (the CRD's enum) and httpStatusCodes where written, perRetry.timeout and
+ * backOff.baseInterval (the CRD's duration pattern; a 0s interval is featureErrors' "Retry" error).
+ */
+function readRetry(f: Field): BackendTrafficPolicy["retry"] {
+  if (!f.object()) return undefined;
+  const on = f.get("retryOn"), per = f.get("perRetry");
+  const triggers = on.get("triggers").list(), codes = on.get("httpStatusCodes").list();
+  const perTryMs = goDuration(per.get("timeout").string()), backoffMs = goDuration(per.get("backOff").get("baseInterval").string());
+  return {
+    numRetries: f.get("numRetries").int({ min: 0, max: 2147483647 }) ?? 2,
+    ...(triggers ? { triggers: triggers.flatMap((t) => { const v = t.string(); return v === undefined ? [] : [v]; }) } : {}),
+    ...(codes ? { httpStatusCodes: codes.flatMap((c) => { const v = c.int({ min: 100, max: 599 }); return v === undefined ? [] : [v]; }) } : {}),
+    ...(perTryMs !== undefined ? { perTryMs } : {}), ...(backoffMs ? { backoffMs } : {}),
+  };
+}
+
+/** spec.timeout.http.requestTimeout in ms (buildClusterSettingsTimeout; the CRD's duration pattern). */
+function requestTimeout(spec: Field): Pick<BackendTrafficPolicy, "requestTimeout"> {
+  const ms = goDuration(spec.get("timeout").get("http").get("requestTimeout").string());
+  return ms === undefined ? {} : { requestTimeout: ms };
+}
+
 /** deprecatedFieldsUsedInBackendTrafficPolicy: targetRef (use targetRefs), a compression list that is not empty (use compressor). */
 function deprecatedFields(spec: Field): Pick<BackendTrafficPolicy, "deprecatedFields"> {
   const fields = [...(spec.get("targetRef").present ? ["spec.targetRef"] : []), ...((spec.get("compression").list() ?? []).length ? ["spec.compression"] : [])];
@@ -319,13 +343,14 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (!spec.object(true) || !meta) return;
     const policies = b.inv.routing.backendTrafficPolicies;
-    const errors = featureErrors(spec);
+    const errors = featureErrors(spec), retry = readRetry(spec.get("retry"));
     for (const e of errors) spec.get(e.field).warn("vendor-translation", `Envoy Gateway cannot translate this (${e.message}): every HTTP route the policy applies to answers 500`);
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
       errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
+      ...(retry ? { retry } : {}), ...requestTimeout(spec),
     });
   },
 };

@@ -26,6 +26,7 @@ import { contains, formatAddress, parseAddressAsWritten, type Address, type Cidr
 import { headerReadings } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, namespacedName } from "../../model/route.js";
 import { untimedPolicies } from "./traffic-policy.js";
+import { NO_CLIENT } from "./peer.js";
 import type { Labels } from "../../model/selector.js";
 import { selected } from "./traffic-policy.js";
 import type { AttachedRoute } from "./engine.js";
@@ -207,19 +208,16 @@ export interface ClientAddress {
   refused?: string;
 }
 
-const NO_CLIENT = "the request names no client, `from`";
-
 /**
  * The address Envoy's HCM reads for `req` on a listener with ClientTrafficPolicy `p` (none: the
- * connection's source). `req.clientAddress` is the connection's source (the client named by `from`).
+ * connection's source). `connection` is the connection's source as Envoy sees it (peer.ts envoyGatewayPeer:
+ * behind its LoadBalancer Service under externalTrafficPolicy Cluster, a node's), which xff's
+ * trustedCIDRs judge and where no extension finds an address Envoy keeps.
  */
-export function clientAddress(p: EffectiveClientPolicy | undefined, req: { headers: readonly (readonly [string, string])[]; clientAddress?: Address }): ClientAddress {
+export function clientAddress(p: EffectiveClientPolicy | undefined, req: { headers: readonly (readonly [string, string])[] }, connection: ClientAddress): ClientAddress {
   const policy = p && !p.refused ? p.policy : undefined;
   const who = policy ? `ClientTrafficPolicy ${namespacedName(policy)}` : "";
-  // The connection's source: with proxy protocol, the PROXY header's (Envoy's proxy_protocol listener filter).
-  const peer: ClientAddress = policy?.proxyProtocol
-    ? { unknown: `the listener reads the PROXY protocol header (${who} proxyProtocol), whose source address is the client address Envoy reads and which a request does not carry${policy.proxyProtocol.optional ? "" : "; a connection without one is closed"}` }
-    : req.clientAddress ? { address: req.clientAddress } : { unknown: NO_CLIENT };
+  const peer = connectionSource(p, connection);
   const ip = policy?.clientIP;
   if (!ip || (!ip.header && !ip.xff)) return peer;
   const values = (name: string) => req.headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
@@ -236,7 +234,7 @@ export function clientAddress(p: EffectiveClientPolicy | undefined, req: { heade
   if (xff.trusted) {
     // xff.cc detect with xff_trusted_cidrs: the connection's source must be trusted, then
     // Utility::getLastNonTrustedAddressFromXFF (the rightmost entry not in a trusted CIDR).
-    if (!peer.address) return peer.unknown === NO_CLIENT ? { unknown: `${NO_CLIENT}, whose address decides whether ${who}'s trustedCIDRs let X-Forwarded-For be read` } : peer;
+    if (!peer.address) return { unknown: `${peer.unknown ?? NO_CLIENT}, whose address decides whether ${who}'s trustedCIDRs let X-Forwarded-For be read` };
     if (!xff.trusted.some((c) => contains(c, peer.address!))) return peer;
     const found = lastUntrustedXffAddress(values("x-forwarded-for"), xff.trusted);
     return found ? { address: found, via: `X-Forwarded-For from ${formatAddress(peer.address)}, in ${who}'s trustedCIDRs` } : peer;
@@ -245,6 +243,18 @@ export function clientAddress(p: EffectiveClientPolicy | undefined, req: { heade
   const skip = Math.max((xff.hops ?? 0) - 1, 0);
   const found = lastXffAddress(values("x-forwarded-for"), skip);
   return found ? { address: found, via: `X-Forwarded-For, ${who} numTrustedHops ${xff.hops ?? 0}` } : peer;
+}
+
+/**
+ * The connection's source on a listener with ClientTrafficPolicy `p`: with proxy protocol (HTTP and TCP
+ * listeners alike: translateClientTrafficPolicyForListener sets httpIR's and tcpIR's ProxyProtocol), the
+ * PROXY header's (Envoy's proxy_protocol listener filter restores the remote address from it), which a
+ * request does not carry; else `peer`, the one Envoy sees (peer.ts envoyGatewayPeer).
+ */
+export function connectionSource(p: EffectiveClientPolicy | undefined, peer: ClientAddress): ClientAddress {
+  const policy = p && !p.refused ? p.policy : undefined;
+  if (!policy?.proxyProtocol) return peer;
+  return { unknown: `the listener reads the PROXY protocol header (ClientTrafficPolicy ${namespacedName(policy)} proxyProtocol), whose source address is the client address Envoy reads and which a request does not carry${policy.proxyProtocol.optional ? "" : "; a connection without one is closed"}` };
 }
 
 /** The most X-Forwarded-For entries getLastNonTrustedAddressFromXFF reads (MAX_ALLOWED_XFF_ENTRIES): more, no address. */

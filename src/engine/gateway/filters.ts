@@ -49,6 +49,8 @@ export interface FilterContext {
   hostToAuthority?: boolean;
   /** Whether an ExtensionRef target exists in the input. */
   hasObject(group: string, kind: string, name: string): boolean;
+  /** Envoy Gateway's translation of the path modifiers and host rewrite (envoyGatewayPrefixRewrite; x-forwarded-host). */
+  envoyGateway?: boolean;
 }
 
 /** ReplacePrefixMatch replaces the matched prefix segment-wise; "/" as replacement strips it. */
@@ -61,12 +63,57 @@ export function rewritePath(m: PathModifier, path: string, prefix: string | unde
   return out || "/";
 }
 
-function redirect(f: Extract<RouteFilter, { type: "RequestRedirect" }>, ex: Exchange): Redirect {
+/**
+ * Envoy Gateway's ReplacePrefixMatch (internal/xds/translator/route.go): with a PathPrefix match and a
+ * replacement "" or "/", a regex rewrite "^" + QuoteMeta(prefix) + "\/*" to "/" (prefix2RegexRewrite);
+ * else Envoy's prefix_rewrite, which replaces the matched prefix (`prefix: "/"` for "/", else
+ * path_separated_prefix, its trailing "/" trimmed: buildPathMatch) with the replacement, "/" +
+ * path.substr(matched.size()) — for a route its trailing "/" trimmed ("remove trailing / to fix #3989":
+ * buildXdsURLRewriteAction), for a redirect as written (buildXdsRedirectAction). So a prefix "/" and
+ * "/prefix/" make "/abc" "/prefixabc" (envoyproxy/gateway#6764), and a redirect's "/new/" from "/old"
+ * makes "/old/x" "/new//x". Without a prefix match: the Gateway API's reading (rewritePath).
+ */
+export function envoyGatewayPrefixRewrite(replacement: string, path: string, prefix: string | undefined, forRedirect: boolean): string {
+  if (prefix === undefined) return rewritePath({ type: "ReplacePrefixMatch", value: replacement }, path, prefix);
+  const matched = prefix === "/" ? "/" : prefix.replace(/\/$/, "");
+  if (!path.startsWith(matched)) return path;
+  if (replacement === "" || replacement === "/") return `/${path.slice(matched.length).replace(/^\/+/, "")}`;
+  const rewrite = forRedirect ? replacement : replacement.replace(/\/$/, "");
+  // Envoy skips an empty prefix_rewrite (prefix_rewrite_.empty(): no rewrite).
+  return rewrite ? rewrite + path.slice(matched.length) : path;
+}
+
+function modifiedPath(m: PathModifier, ex: Exchange, ctx: FilterContext | undefined, forRedirect: boolean): string {
+  return ctx?.envoyGateway && m.type === "ReplacePrefixMatch" ? envoyGatewayPrefixRewrite(m.value, ex.path, ex.matchedPrefix, forRedirect) : rewritePath(m, ex.path, ex.matchedPrefix);
+}
+
+/**
+ * Envoy Gateway's redirect origin. gatewayapi route.go derives the port the spec's way ("If the redirect
+ * port is not set, the final redirect port must be derived": the scheme's well-known port, else the
+ * listener's), then translator route.go buildXdsRedirectAction drops 80 and 443 ("Ignore the redirect port
+ * if it is a well-known port number, in order to prevent the port be added in the response's location
+ * header"). Envoy's Http::Utility::newUri writes port_redirect when set; the host is host_redirect, else
+ * processRequestHost: the request's Host, whose port goes when a port_redirect is set, or when the scheme
+ * changes and it is the old scheme's default (":80" from http, ":443" from https). So `scheme: http, port:
+ * 443` gives no port at all, and a Host's ":8080" stays through `scheme: https`.
+ */
+function envoyGatewayOrigin(f: Extract<RouteFilter, { type: "RequestRedirect" }>, ex: Exchange, scheme: string): { host: string; port: number | null } {
+  const derived = f.port ?? (f.scheme !== undefined ? WELL_KNOWN[f.scheme] ?? ex.listenerPort : ex.listenerPort);
+  const portRedirect = derived === 80 || derived === 443 ? null : derived;
+  if (f.hostname !== undefined) return { host: f.hostname, port: portRedirect };
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(ex.hostHeader);
+  const name = m ? m[1] : ex.host, requestPort = m?.[2];
+  const drop = portRedirect !== null || (scheme !== ex.scheme && ((ex.scheme === "https" && requestPort === "443") || (ex.scheme === "http" && requestPort === "80")));
+  return { host: name, port: portRedirect ?? (requestPort && !drop ? Number(requestPort) : null) };
+}
+
+function redirect(f: Extract<RouteFilter, { type: "RequestRedirect" }>, ex: Exchange, ctx?: FilterContext): Redirect {
   const scheme = f.scheme ?? ex.scheme;
   const port = f.port ?? (f.scheme !== undefined ? WELL_KNOWN[f.scheme] : ex.listenerPort);
-  const host = f.hostname ?? (f.forwardedHost ? forwardedHost(ex.headers) : undefined) ?? ex.host;
-  const path = f.path ? rewritePath(f.path, ex.path, ex.matchedPrefix) : ex.path;
-  const shown = port === WELL_KNOWN[scheme] && !f.alwaysPort ? null : port;
+  const eg = ctx?.envoyGateway ? envoyGatewayOrigin(f, ex, scheme) : undefined;
+  const host = eg?.host ?? f.hostname ?? (f.forwardedHost ? forwardedHost(ex.headers) : undefined) ?? ex.host;
+  const path = f.path ? modifiedPath(f.path, ex, ctx, true) : ex.path;
+  const shown = eg ? eg.port : port === WELL_KNOWN[scheme] && !f.alwaysPort ? null : port;
   const origin = `${scheme}://${host}${shown === null ? "" : `:${shown}`}`;
   const query = f.fixedQuery ?? ex.query;
   if (f.dropTrailingSlash && `${path}${query}`.endsWith("/")) {
@@ -116,10 +163,18 @@ export function applyFilters(filters: readonly RouteFilter[], ex: Exchange, ctx:
       }
       case "ResponseHeaderModifier": ex.responseModifiers.push(f.modifier); break;
       case "URLRewrite":
-        if (f.hostname) ex.upstreamHost = f.hostname;
-        if (f.path) ex.path = rewritePath(f.path, ex.path, ex.matchedPrefix);
+        if (f.hostname) {
+          // Envoy Gateway sets append_x_forwarded_host on a host rewrite (buildXdsURLRewriteAction: "if
+          // urlRewrite.AppendXForwardedHost == nil || *urlRewrite.AppendXForwardedHost"): Envoy's
+          // Utility::updateAuthority appends the Host it replaces, unless it is the header's last value.
+          const host = ex.upstreamHost ?? ex.hostHeader;
+          const xfh = ex.headers.get("x-forwarded-host");
+          if (ctx.envoyGateway && host && xfh?.split(",").at(-1) !== host) ex.headers.set("x-forwarded-host", xfh ? `${xfh},${host}` : host);
+          ex.upstreamHost = f.hostname;
+        }
+        if (f.path) ex.path = modifiedPath(f.path, ex, ctx, false);
         break;
-      case "RequestRedirect": ex.redirect = redirect(f, ex); break;
+      case "RequestRedirect": ex.redirect = redirect(f, ex, ctx); break;
       case "RequestMirror": {
         const b = ctx.backend(f.backend);
         if (b && !b.problem) ex.mirrors.push({ backend: b, percent: f.percent });

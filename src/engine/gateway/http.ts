@@ -30,6 +30,7 @@ import { isPreflight, originAllowed } from "./cors.js";
 import { securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
 import { clientAddress, http10Error, listenerTranslationErrors, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
+import { envoyGatewayPeer, NO_CLIENT } from "./peer.js";
 
 /** Where an HTTP request arrived: the routes attached there and what the filters need to know of the place. */
 export interface HttpContext {
@@ -51,7 +52,7 @@ export interface HttpContext {
   /** Where a rule without backendRefs sends its requests (a Linkerd client: the parent, mesh/route.ts linkerdOutbound); default: nowhere, 500. */
   emptyRule?: ResolvedBackend;
   /** The timeouts and retries the proxy gives a rule sending to `picked`, where they are not the rule's own (a Linkerd client: model/route.ts linkerdRuleTiming; an Istio proxy: istioRuleTiming), and how it answers a reset. */
-  timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend) => BackendTiming;
+  timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend, traffic?: EffectiveTrafficPolicy) => BackendTiming;
   /** Envoy Gateway's listener: the path is normalized before routing (envoyGatewayPath). */
   envoyGatewayPaths?: true;
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
@@ -62,6 +63,8 @@ export interface HttpContext {
   securityPolicy?: { effective: (route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined; index: SecurityPolicyIndex };
   /** The Envoy Gateway ClientTrafficPolicy of the listener (the client address Envoy reads: client-policy.ts). */
   clientPolicy?: EffectiveClientPolicy;
+  /** The connection's source Envoy sees for the request's client (Envoy Gateway: peer.ts envoyGatewayPeer); `seen` says why when it is not the client. */
+  peer?: (client: Address | undefined) => ClientAddress & { seen?: string };
   /** Its http1.http10.useDefaultHost error on this listener (client-policy.ts http10Error). */
   clientPolicyHttp1?: string;
   /** A RequestHeaderModifier's Host is the upstream authority (a mesh client's Istio or Linkerd proxy: filters.ts FilterContext.hostToAuthority). */
@@ -83,7 +86,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies } } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
-    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const } : {}),
+    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const, peer: (client: Address | undefined) => envoyGatewayPeer(engine.inv, engine.index, l.gateway, client, l.listener.port) } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
   };
 }
@@ -116,7 +119,7 @@ function grpcMethod(path: string, reader?: MatchReader): { service: string; meth
 
 function filterContext(graph: RouteGraph, state: Routable["state"], ctx: HttpContext): FilterContext {
   return {
-    headerOrder: ctx.reader === "linkerd" ? "linkerd" : "envoy", hostToAuthority: ctx.hostToAuthority,
+    headerOrder: ctx.reader === "linkerd" ? "linkerd" : "envoy", hostToAuthority: ctx.hostToAuthority, ...(ctx.envoyGatewayPaths ? { envoyGateway: true } : {}),
     backend: (ref) => state.backends.get(ref),
     hasObject: (group, kind, name) => hasObject(graph, group, kind, state.route.namespace, name),
   };
@@ -147,10 +150,11 @@ function rewriteRedirect(name: string, value: string, r: { from: string; to: str
   return at >= 0 && value.startsWith(r.from, at + 4) ? value.slice(0, at + 4) + r.to + value.slice(at + 4 + r.from.length) : value;
 }
 
-/** `panicThreshold`: the rule's BackendTrafficPolicy's healthCheck.panicThreshold (Envoy Gateway), when it sets one. */
-function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied, panicThreshold?: number): void {
+/** `policy`: the rule's BackendTrafficPolicy (Envoy Gateway): its healthCheck.panicThreshold, retry and request timeout. */
+function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): void {
+  const panicThreshold = policy?.panicThreshold;
   const behaviour = behaviourFromQuery(parseQuery(ex.query.slice(1)));
-  const timing = behaviour && ctx.timing?.(w.attached.state.route, w.rule, picked);
+  const timing = behaviour && ctx.timing?.(w.attached.state.route, w.rule, picked, policy);
   const outcome = behaviour ? simulateBackend(timing ?? w.rule, behaviour, timing?.reset) : undefined;
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
@@ -170,7 +174,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}${some ? ` (${some})` : ""}`;
 }
 
-function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied, panicThreshold?: number): void {
+function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): void {
   res.filters = ex.applied;
   if (ex.failed) { res.status = ex.failedStatus ?? 500; res.reason = ex.failed; }
   else if (ex.redirect) {
@@ -178,7 +182,7 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
     res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false, ctx.reader === "linkerd" ? "linkerd" : "envoy"); res.reason = "CORS preflight answered by the Gateway";
-  } else if (picked) forward(res, req, ex, picked, ctx, w, panicThreshold);
+  } else if (picked) forward(res, req, ex, picked, ctx, w, policy);
 }
 
 /** A BackendTrafficPolicy's fault abort and rate limits: its notes, and what it answers every request, if it does. */
@@ -191,10 +195,15 @@ function trafficPolicyStop(p: EffectiveTrafficPolicy, req: RouteRequest, client:
 
 /**
  * The Gateway's filters before the router, in Envoy Gateway's order (httpfilters.go
- * newOrderedHTTPFilter): the BackendTrafficPolicy's fault abort (2), the SecurityPolicy's
- * authentication and authorization (6-10, rbac 301), its rate limits (302, 303). A BackendTrafficPolicy
- * Envoy Gateway cannot translate answers 500 first. `undetermined`: the SecurityPolicy's answer depends
- * on what Junction cannot see (an external authorization service, a token's signature).
+ * newOrderedHTTPFilter): the BackendTrafficPolicy's fault abort (2), the rule's CORS filter (3: it
+ * answers a preflight from an allowed origin itself), the SecurityPolicy's authentication and
+ * authorization (6-10, rbac 301), its rate limits (302, 303), then the router. A BackendTrafficPolicy
+ * Envoy Gateway cannot translate makes the route a 500 direct response (backendtrafficpolicy.go
+ * applyTrafficFeatureToRoute: "r.DirectResponse = ... 500", and no traffic features), which the router
+ * answers: the filters before it still run (translator route.go buildXdsRoute patches the per-route
+ * filter configs, a SecurityPolicy's among them, whatever the route's action), so their 401 or 403 comes
+ * first. `undetermined`: the SecurityPolicy's answer depends on what Junction cannot see (an external
+ * authorization service, a token's signature).
  */
 function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTrafficPolicy | undefined, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): string | undefined {
   const traffic = policy && trafficPolicyStop(policy, req, client, res);
@@ -202,14 +211,17 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
     Object.assign(ex, { failed: stop.reason, failedStatus: stop.status });
     if (stop.grpcCode) res.grpcCode = stop.grpcCode;
   };
-  if (traffic && traffic.cause !== "rate-limit") { fail(traffic); return undefined; }
+  if (traffic?.cause === "abort") { fail(traffic); return undefined; }
   const sp = ctx.securityPolicy?.effective(w.attached.state.route, w.rule);
-  // Envoy's CORS filter (3) answers a preflight from an allowed origin before the authentication filters (6-10) and RBAC.
   const cors = w.rule.filters.find((f) => f.type === "CORS");
   const origin = cors && isPreflight(req.method, new Headers(req.headers)) ? new Headers(req.headers).get("origin") : undefined;
-  if (sp && cors?.type === "CORS" && origin !== undefined && originAllowed(cors.cors, origin)) {
-    res.steps.push({ stage: "policy", outcome: `the rule's CORS filter answers this preflight before SecurityPolicy ${sp.policies.join(" merged into ")} is looked at (Envoy's CORS filter comes first)`, detail: { securityPolicy: sp.policies } });
-  } else if (sp) {
+  if (cors?.type === "CORS" && origin !== undefined && originAllowed(cors.cors, origin)) {
+    // The CORS filter's answer (applyFilters) stands; what comes after it in the chain does not run.
+    const after = [...(sp ? [`SecurityPolicy ${sp.policies.join(" merged into ")}`] : []), ...(traffic ? [traffic.cause === "rate-limit" ? "the BackendTrafficPolicy's rate limit" : "the route's 500 direct response (its BackendTrafficPolicy cannot be translated)"] : [])];
+    if (after.length) res.steps.push({ stage: "policy", outcome: `the rule's CORS filter answers this preflight before ${after.join(" and ")} (Envoy's CORS filter comes first)`, ...(sp ? { detail: { securityPolicy: sp.policies } } : {}) });
+    return undefined;
+  }
+  if (sp) {
     const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: req.path, headers: req.headers }, client);
     for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
     if (out.stop) { fail(out.stop); return undefined; }
@@ -229,12 +241,14 @@ const conflictNote = (kind: string, p: { conflicted: string[]; target: string; u
  */
 function clientOf(ctx: HttpContext, req: RouteRequest, res: RouteResult): ClientAddress {
   const p = ctx.clientPolicy;
-  if (!p) return req.clientAddress ? { address: req.clientAddress } : {};
+  const { seen, ...peer } = ctx.peer ? ctx.peer(req.clientAddress) : req.clientAddress ? { address: req.clientAddress } : { unknown: NO_CLIENT };
+  if (seen) res.steps.push({ stage: "policy", outcome: seen, detail: { peer: formatAddress(peer.address!) } });
+  if (!p) return peer;
   const who = `ClientTrafficPolicy ${p.policy.namespace}/${p.policy.name}`;
   if (p.conflicted.length) res.steps.push({ stage: "policy", outcome: conflictNote("ClientTrafficPolicy", p), detail: { conflicted: p.conflicted } });
   if (p.passedOver) res.steps.push({ stage: "policy", outcome: p.passedOver });
   if (p.refused) res.steps.push({ stage: "policy", outcome: `${who} targets ${p.target} but Envoy Gateway does not apply it there: ${p.refused}`, detail: { refused: p.refused } });
-  const client = clientAddress(p, req);
+  const client = clientAddress(p, req, peer);
   if (client.address && client.via) res.steps.push({ stage: "policy", outcome: `the client address Envoy reads is ${formatAddress(client.address)} (${client.via})`, detail: { clientAddress: formatAddress(client.address) } });
   return client;
 }
@@ -256,17 +270,18 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
   const host = normalizeHost(req.host ?? req.sni ?? "", ctx.keepTrailingDot);
   // nginx matches its locations against the normalized URI (nginx-uri.ts); the request goes on as sent.
   // Envoy Gateway's listeners normalize the path before routing, and forward the normalized path (envoyGatewayPath).
-  const normal = ctx.reader === "nginx" ? nginxUri(path) : ctx.envoyGatewayPaths ? envoyGatewayPath(path) : { uri: path };
+  const pathSettings = ctx.clientPolicy && !ctx.clientPolicy.refused ? ctx.clientPolicy.policy.path : undefined;
+  const normal = ctx.reader === "nginx" ? nginxUri(path) : ctx.envoyGatewayPaths ? envoyGatewayPath(path, pathSettings) : { uri: path };
   if ("invalid" in normal) { res.status = 400; res.reason = normal.invalid; return; }
   if ("redirect" in normal) {
     const location = `${normal.redirect}${query ? `?${query}` : ""}`;
     Object.assign(res, { status: 307, redirect: { scheme: ctx.scheme, host: req.host ?? "", port: null, path: normal.redirect, statusCode: 307, location }, responseHeaders: { location },
-      reason: `the path ${path} holds an escaped slash: Envoy Gateway's listener unescapes it and redirects the client (307) to ${location} (ClientTrafficPolicy path.escapedSlashesAction default UnescapeAndRedirect)` });
+      reason: `the path ${path} holds an escaped slash: Envoy Gateway's listener unescapes it and redirects the client (307) to ${location} (${pathSettings?.escapedSlashesAction ? `ClientTrafficPolicy ${ctx.clientPolicy!.policy.namespace}/${ctx.clientPolicy!.policy.name} path.escapedSlashesAction` : "ClientTrafficPolicy path.escapedSlashesAction default"} UnescapeAndRedirect)` });
     return;
   }
   const matched = normal.uri;
-  if (matched !== path) res.steps.push({ stage: "route", outcome: ctx.reader === "nginx" ? `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` : `Envoy normalizes the path to ${matched} before routing (normalize_path, merge_slashes)` });
-  const { applied: list, rejected } = applicable(routes, host, { path: matched, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader });
+  if (matched !== path) res.steps.push({ stage: "route", outcome: ctx.reader === "nginx" ? `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` : `Envoy normalizes the path to ${matched} before routing (normalize_path${pathSettings?.disableMergeSlashes ? "" : ", merge_slashes"}${pathSettings?.escapedSlashesAction === "UnescapeAndForward" ? ", escaped slashes unescaped: UnescapeAndForward" : ""})` });
+  const { applied: list, rejected } = applicable(routes, host, { path: matched, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader, ...(ctx.envoyGatewayPaths ? { envoyGateway: true } : {}) });
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
     res.status = 404;
@@ -331,6 +346,6 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
         ? { failed: `${split.failure.message}: Linkerd's proxy holds the request for its fail-fast timeout (3 s), then answers 504`, failedStatus: 504 }
         : { failed: split.failure.message, failedStatus: split.failure.status });
     }
-    finish(res, req, ex, picked, ctx, w, policy?.panicThreshold);
+    finish(res, req, ex, picked, ctx, w, policy);
   }
 }

@@ -12,8 +12,9 @@ import { Headers } from "./headers.js";
 import { splitOf } from "./split.js";
 import { ENVOY_GATEWAY_CONTROLLER, servedBy } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
-import { listenerTranslationErrors } from "./client-policy.js";
+import { connectionSource, listenerTranslationErrors } from "./client-policy.js";
 import { streamAuthorization } from "./security-policy.js";
+import { envoyGatewayPeer } from "./peer.js";
 import type { Address } from "../../model/ip.js";
 
 const NO_MATCH: RouteMatch = { headers: [], queryParams: [] };
@@ -62,7 +63,12 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
   Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name });
   // Envoy Gateway: a SecurityPolicy's authorization, a network RBAC filter before the TCP proxy (UDP takes none).
   const sp = o.kind !== "UDPRoute" ? engine.listenerSecurityPolicy(l)?.(w.attached.state.route, w.rule) : undefined;
-  const authz = sp && streamAuthorization(sp, o.client ? { address: o.client } : { unknown: "the request names no client, `from`" });
+  // The connection's source as Envoy sees it (peer.ts: a node's behind its LoadBalancer Service under
+  // externalTrafficPolicy Cluster), or the PROXY header's with the listener's ClientTrafficPolicy proxyProtocol
+  // (the network RBAC filter's SourceIPInput is the connection's remote address).
+  const peer = sp && envoyGatewayPeer(engine.inv, engine.index, l.gateway, o.client, l.listener.port);
+  if (peer?.seen) res.steps.push({ stage: "policy", outcome: peer.seen });
+  const authz = sp && peer && streamAuthorization(sp, connectionSource(engine.listenerClientPolicy(l), peer));
   for (const note of authz?.notes ?? []) res.steps.push({ stage: "policy", outcome: note, detail: { securityPolicy: sp!.policies } });
   if (authz?.closed) { res.connection = "rejected"; res.reason = authz.closed; return; }
   if (authz?.undetermined) { Object.assign(res, { undetermined: `depends on ${authz.undetermined}`, reason: `depends on ${authz.undetermined} (Junction cannot tell the answer)` }); return; }

@@ -33,6 +33,8 @@ export interface MatchInput {
   grpc?: { service: string; method: string };
   /** Default envoy. */
   reader?: MatchReader;
+  /** Envoy Gateway's listener: its own gRPC method expressions (grpcPathRegex). */
+  envoyGateway?: boolean;
 }
 
 /** Gateway API matches are RE2 (as Envoy reads them); an Ingress's, PCRE (as nginx reads them). */
@@ -74,12 +76,17 @@ const queryValues = (req: MatchInput, name: string) => queryReadings(req.query.g
  * A RegularExpression gRPC match as Envoy-based implementations write it: one expression over the
  * path, "/" + service + "/" + method joined without grouping (so an alternation spans the "/"),
  * a missing service "[^/]+", a missing method ".+" (istio pilot/pkg/config/kube/gateway/conversion.go
- * createGRPCURIMatch; Envoy Gateway route.go processGRPCRouteMethodRegularExpression joins the same
- * way, with its own expressions for a missing service or method).
+ * createGRPCURIMatch). Envoy Gateway (`envoyGateway`) joins the same way with its own expressions for a
+ * missing one (internal/gatewayapi/route.go processGRPCRouteMethodRegularExpression: validServiceName
+ * `(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*`, whose (?i) holds to the end, the method's too;
+ * validMethodName `[A-Za-z_][A-Za-z_0-9]*`).
  */
-export function grpcPathRegex(g: NonNullable<RouteMatch["grpc"]>): string {
+export function grpcPathRegex(g: NonNullable<RouteMatch["grpc"]>, envoyGateway?: boolean): string {
+  if (envoyGateway) return `/${g.service ?? EG_SERVICE}/${g.method ?? EG_METHOD}`;
   return `/${g.service ?? "[^/]+"}/${g.method ?? ".+"}`;
 }
+
+const EG_SERVICE = "(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*", EG_METHOD = "[A-Za-z_][A-Za-z_0-9]*";
 
 /** Why the match does not apply, or undefined when it does. */
 export function matchFailure(m: RouteMatch, req: MatchInput): string | undefined {
@@ -92,10 +99,12 @@ export function matchFailure(m: RouteMatch, req: MatchInput): string | undefined
     const path = `/${req.grpc.service}/${req.grpc.method}`;
     // Envoy-based (istio pilot/pkg/config/kube/gateway/conversion.go createGRPCURIMatch): service and method, the exact
     // path; a service alone, the prefix "/service/" (any rest); a method alone, the expression "/[^/]+/method".
-    const ok = type !== "Exact" ? fullMatch(grpcPathRegex(m.grpc), path, undefined, req.reader)
+    // Envoy Gateway (route.go processGRPCRouteMethodExact) writes a method alone as a ":path" suffix "/method".
+    const ok = type !== "Exact" ? fullMatch(grpcPathRegex(m.grpc, req.envoyGateway), path, undefined, req.reader)
       : req.reader === "linkerd" || service !== undefined ? eq(service, req.grpc.service) && eq(method, req.grpc.method)
+      : req.envoyGateway ? path.endsWith(`/${method}`)
       : req.grpc.service !== "" && !req.grpc.service.includes("/") && req.grpc.method === method;
-    if (!ok) return `gRPC method ${req.grpc.service}/${req.grpc.method} does not match ${type === "Exact" ? `${service ?? "*"}/${method ?? "*"}` : `the expression ${grpcPathRegex(m.grpc)}`}`;
+    if (!ok) return `gRPC method ${req.grpc.service}/${req.grpc.method} does not match ${type === "Exact" ? `${service ?? "*"}/${method ?? "*"}` : `the expression ${grpcPathRegex(m.grpc, req.envoyGateway)}`}`;
   }
   for (const h of m.headers) {
     const values = headerValues(req, h.name);

@@ -6,7 +6,8 @@
 // ingress-nginx's nginx.tmpl keeps). The request goes on to the backend as sent (proxy_pass without a
 // URI), so only the match reads this.
 
-import { istioPath, istioPathRejected } from "../l7/paths.js";
+import { istioNormalize, istioPathRejected } from "../l7/paths.js";
+import type { ClientTrafficPolicy } from "../../model/gateway.js";
 
 /** The normalized URI of `path` (no query), or why nginx answers 400 (NGX_HTTP_PARSE_INVALID_REQUEST). */
 export function nginxUri(path: string): { uri: string } | { invalid: string } {
@@ -33,15 +34,23 @@ export function nginxUri(path: string): { uri: string } | { invalid: string } {
 
 /**
  * The path Envoy Gateway's listener routes and forwards (internal/xds/translator/listener.go:
- * normalize_path true, merge_slashes and path_with_escaped_slashes_action from the listener's path
- * settings, by default internal/gatewayapi/listener.go "MergeSlashes: true, EscapedSlashesAction:
- * UnescapeAndRedirect"; a ClientTrafficPolicy's path settings, which Junction does not read, change
- * them): Envoy's maybeNormalizePath unescapes %2F and %5C first (then redirects the client, 307, to
- * the normalized path), normalizes (unreserved escapes decoded, "\\" read as "/", dot segments
- * removed: l7/paths.ts istioPath) and merges slashes; an escaped NUL is refused (400).
+ * "NormalizePath: &wrapperspb.BoolValue{Value: true}, MergeSlashes: irListener.Path.MergeSlashes,
+ * PathWithEscapedSlashesAction: translateEscapePath(irListener.Path.EscapedSlashesAction)", by default
+ * internal/gatewayapi/listener.go "MergeSlashes: true, EscapedSlashesAction: UnescapeAndRedirect", which
+ * the listener's ClientTrafficPolicy path settings replace where set: clienttrafficpolicy.go
+ * translatePathSettings). Envoy's ConnectionManagerUtility::maybeNormalizePath: unless the action is
+ * KEEP_UNCHANGED, %2F and %5C are unescaped first (PathUtil::unescapeSlashes), and when it found one
+ * REJECT_REQUEST refuses the request (400) and UNESCAPE_AND_REDIRECT redirects the client (307) to the
+ * normalized path, "after path normalization and merge slashes transformations"; then the path is
+ * normalized (unreserved escapes decoded, "\\" read as "/", dot segments removed: l7/paths.ts
+ * istioNormalize; an escaped NUL fails it: 400) and, with merge_slashes, repeated slashes merged.
  */
-export function envoyGatewayPath(path: string): { uri: string } | { redirect: string } | { invalid: string } {
+export function envoyGatewayPath(path: string, settings?: ClientTrafficPolicy["path"]): { uri: string } | { redirect: string } | { invalid: string } {
+  const action = settings?.escapedSlashesAction ?? "UnescapeAndRedirect", merge = settings?.disableMergeSlashes !== true;
+  const escaped = action !== "KeepUnchanged" && /%2F|%5C/i.test(path);
+  if (escaped && action === "RejectRequest") return { invalid: `the path ${JSON.stringify(path)} holds an escaped slash (%2F or %5C): Envoy refuses it (400; ClientTrafficPolicy path.escapedSlashesAction RejectRequest)` };
   if (istioPathRejected(path)) return { invalid: `the path ${JSON.stringify(path)} holds an escaped NUL (%00): Envoy refuses it (400)` };
-  if (/%2F|%5C/i.test(path)) return { redirect: istioPath(path, "DECODE_AND_MERGE_SLASHES") };
-  return { uri: istioPath(path, "MERGE_SLASHES") };
+  const normal = istioNormalize(escaped ? path.replace(/%2F/gi, "/").replace(/%5C/gi, "\\") : path);
+  const uri = merge ? normal.replace(/\/{2,}/g, "/") : normal;
+  return escaped && action === "UnescapeAndRedirect" ? { redirect: uri } : { uri };
 }

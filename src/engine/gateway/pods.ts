@@ -4,6 +4,7 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
+import { ENVOY_GATEWAY_CONTROLLER } from "../../model/gateway.js";
 
 export const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 
@@ -18,10 +19,20 @@ export const EG_NAME = "gateway.envoyproxy.io/owning-gateway-name";
 const EG_NAMESPACE = "gateway.envoyproxy.io/owning-gateway-namespace";
 const EG_CLASS = "gateway.envoyproxy.io/owning-gatewayclass";
 
-/** The pods of Gateway `namespace`/`name` of class `className`. */
+/**
+ * The pods of Gateway `namespace`/`name` of class `className`. Envoy Gateway's owner labels say whose
+ * pods they are only for a Gateway Envoy Gateway serves (its GatewayClass's controllerName is
+ * gateway.envoyproxy.io/gatewayclass-controller: internal/provider/kubernetes/predicates.go
+ * hasMatchingController, "if gc.Spec.ControllerName == r.classController { ... processing", else
+ * "bypassing reconciliation due to controller name"): a Gateway whose class names another controller
+ * does not own them.
+ */
 export function gatewayPods(inv: Inventory, namespace: string, name: string, className?: string): Endpoint[] {
+  // A class the input lacks: the labels themselves (Envoy Gateway writes them only on its own proxies) are the evidence.
+  const cls = className === undefined ? undefined : inv.routing.gatewayClasses.find((c) => c.name === className);
+  const envoyGateway = !cls || cls.controllerName === ENVOY_GATEWAY_CONTROLLER;
   return inv.endpoints.filter((e) => e.kind === "pod" && (
     (e.namespace === namespace && e.labels[GATEWAY_NAME_LABEL] === name)
-    || (e.labels[EG_NAME] === name && e.labels[EG_NAMESPACE] === namespace)
-    || (className !== undefined && e.labels[EG_NAME] === undefined && e.labels[EG_CLASS] === className)));
+    || (envoyGateway && e.labels[EG_NAME] === name && e.labels[EG_NAMESPACE] === namespace)
+    || (envoyGateway && className !== undefined && e.labels[EG_NAME] === undefined && e.labels[EG_CLASS] === className)));
 }

@@ -15,7 +15,7 @@
 // Gateway's, never a Gateway listener's, as gatewayPolicyTargetListeners leaves ListenerSet listeners
 // out of a Gateway sectionName).
 
-import { hasObject, MAX_RESPONSE_BODY, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TranslationError } from "../../model/gateway.js";
+import { hasObject, MAX_RESPONSE_BODY, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TrafficPolicyRetry, type TranslationError } from "../../model/gateway.js";
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule, namespacedName } from "../../model/route.js";
@@ -46,6 +46,10 @@ export interface EffectiveTrafficPolicy {
   untimed?: string;
   /** timeout.tcp.connectTimeout in ms, when set (the route's, merged: else the parent's). */
   connectTimeout?: number;
+  /** retry: the rule's retry policy where it has none of its own (merged: the route's fields over the parent's). */
+  retry?: TrafficPolicyRetry;
+  /** timeout.http.requestTimeout in ms: the route's timeout where the rule sets none (merged: the route's, else the parent's). */
+  requestTimeout?: number;
 }
 
 
@@ -228,7 +232,7 @@ function labelsOf(o: ObjectMeta): Labels {
 
 function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[]; untimed?: string } }, errors: TranslationError[]): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [namespacedName(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}) };
+  return { policies: [namespacedName(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}), ...timing(p) };
 }
 
 /**
@@ -277,8 +281,14 @@ function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, error
   const routeSpec = (route.manifest?.spec ?? {}) as Record<string, unknown>;
   const errors = [...errorsOf(route), ...errorsOf(parent).filter((e) => routeSpec[e.field] === undefined)];
   const connectTimeout = route.connectTimeout ?? parent.connectTimeout;
-  return { policies: [namespacedName(route), namespacedName(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}) };
+  // retry merged field by field (the route's numRetries, which the CRD defaults, over the parent's).
+  const retry = route.retry && parent.retry ? { ...parent.retry, ...route.retry } : route.retry ?? parent.retry;
+  return { policies: [namespacedName(route), namespacedName(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}), ...timing({ retry, requestTimeout: route.requestTimeout ?? parent.requestTimeout }) };
 }
+
+/** A policy's retry and request timeout, where set. */
+const timing = (p: Pick<BackendTrafficPolicy, "retry" | "requestTimeout">): Pick<EffectiveTrafficPolicy, "retry" | "requestTimeout"> =>
+  ({ ...(p.retry ? { retry: p.retry } : {}), ...(p.requestTimeout !== undefined ? { requestTimeout: p.requestTimeout } : {}) });
 
 /**
  * The route's rateLimit merged into its parent's: the local limits of the one that has them (the route's

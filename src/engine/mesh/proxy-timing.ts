@@ -7,6 +7,7 @@ import { envoyGatewayRuleTiming, istioRuleTiming, linkerdRuleTiming, type Route,
 import type { ResolvedBackend } from "../gateway/backends.js";
 import type { BackendTiming } from "../gateway/backend-model.js";
 import type { Membership, MeshMembership } from "./membership.js";
+import type { TrafficPolicyRetry } from "../../model/gateway.js";
 
 /** Who knows which pods run which mesh's proxy (MeshEngine, GatewayEngine: membership.ts). */
 export interface Members { readonly members: MeshMembership }
@@ -32,11 +33,15 @@ export const istioTiming = (mesh: Members) => (_route: Route, rule: RouteRule, p
   ({ ...istioRuleTiming(rule), reset: { status: 503, serverProxy: serverProxy(mesh, picked, "istio") } });
 
 /**
- * Envoy Gateway's retries and timeouts of an HTTPRoute rule (model/route.ts envoyGatewayRuleTiming); a
- * reset is answered 503 (Envoy's), or by the backend's own Istio sidecar.
+ * Envoy Gateway's retries and timeouts of an HTTPRoute rule (model/route.ts envoyGatewayRuleTiming), with
+ * its BackendTrafficPolicy's retry and request timeout (`traffic`) where the rule has none; a reset is
+ * answered 503 (Envoy's), or by the backend's own Istio sidecar.
  */
-export const envoyGatewayTiming = (mesh: Members) => (_route: Route, rule: RouteRule, picked: ResolvedBackend): BackendTiming =>
-  ({ ...envoyGatewayRuleTiming(rule), reset: { status: 503, serverProxy: serverProxy(mesh, picked, "istio") } });
+export const envoyGatewayTiming = (mesh: Members) => (_route: Route, rule: RouteRule, picked: ResolvedBackend, traffic?: PolicyTiming): BackendTiming =>
+  ({ ...envoyGatewayRuleTiming(rule, traffic && (traffic.retry || traffic.requestTimeout !== undefined) ? { retry: traffic.retry, requestTimeout: traffic.requestTimeout, policy: traffic.policies.join(" merged into ") } : undefined), reset: { status: 503, serverProxy: serverProxy(mesh, picked, "istio") } });
+
+/** What a rule's Envoy Gateway BackendTrafficPolicy gives its timing (gateway/traffic-policy.ts EffectiveTrafficPolicy). */
+export interface PolicyTiming { policies: string[]; retry?: TrafficPolicyRetry; requestTimeout?: number }
 
 /**
  * A Linkerd client's retries and timeouts (model/route.ts linkerdRuleTiming); a reset is answered 500

@@ -33,16 +33,18 @@ export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
       // most 1 field"); its errors on a direct child of a field the schema refused repeat it
       // ("range: Start port must be less than End port" and "range.end: 80 must be greater than 90").
       const key = (f: Path | undefined) => (f ?? []).join("\u0000");
-      const schemaKeys = failed.map((p) => key(p));
+      const schemaKeys = new Set(failed.map((p) => key(p)));
       const tail = diags.items.splice(start);
       const own = (d: Diagnostic, i: number) => i >= mark - start && d.severity === "error" && d.ref === raw.ref;
       // A CEL rule (x-kubernetes-validations) on a list or object judges its whole subtree: the
       // front end's mirror of it reports an element below ("spec.listeners: tls must not be
       // specified for protocols ['HTTP', 'TCP', 'UDP']" and "spec.listeners[0].tls: ..."), so its
       // errors anywhere below a refused rule repeat the rule.
-      const ruleKeys = tail.slice(0, mark - start).filter((d) => d.severity === "error" && d.code === "rule").map((d) => key(d.field));
+      const ruleKeys = new Set(tail.slice(0, mark - start).filter((d) => d.severity === "error" && d.code === "rule").map((d) => key(d.field)));
       // (Unless the schema reported that very field too: the front end's word for it is the one kept.)
-      const frontKept = (k: string) => !(schemaKeys.some((s) => isChild(k, s)) || (ruleKeys.some((r) => isBelow(k, r)) && !schemaKeys.includes(k)));
+      // (Sets and the field's own ancestors, not a scan of every refused field per error: a file
+      // with tens of thousands of errors is judged in linear time.)
+      const frontKept = (k: string) => !((k !== "" && schemaKeys.has(parentKey(k))) || (hasAncestorIn(k, ruleKeys) && !schemaKeys.has(k)));
       // The schema's error on a field gives way to the front end's on it only where that one is kept
       // (both were dropped when the field was also a direct child of another refused field).
       const frontKeys = new Set(tail.filter(own).map((d) => key(d.field)).filter(frontKept));
@@ -56,24 +58,37 @@ export function checkObject(raw: RawObject, diags: Diagnostics): Checked {
   };
 }
 
-function isBelow(k: string, parent: string): boolean {
-  return parent === "" ? k !== "" : k.startsWith(`${parent}\u0000`);
+/** The key of a field's parent (keys are paths joined by NUL; "" is the object itself). */
+function parentKey(k: string): string {
+  const at = k.lastIndexOf("\u0000");
+  return at < 0 ? "" : k.slice(0, at);
 }
 
-function isChild(k: string, parent: string): boolean {
-  if (parent === "") return k !== "" && !k.includes("\u0000");
-  return k.startsWith(`${parent}\u0000`) && !k.slice(parent.length + 1).includes("\u0000");
+/** Whether a proper ancestor of field `k` (the object itself included) is one of `keys`. */
+function hasAncestorIn(k: string, keys: ReadonlySet<string>): boolean {
+  if (k === "" || keys.size === 0) return false;
+  for (let at = k.lastIndexOf("\u0000"); ; at = k.lastIndexOf("\u0000", at - 1)) {
+    if (keys.has(at < 0 ? "" : k.slice(0, at))) return true;
+    if (at <= 0) return false;
+  }
 }
 
 /** Stable sort by where each field is written in the object (key order, then list index). */
 function inDocumentOrder(items: Diagnostic[], obj: unknown): Diagnostic[] {
+  // Each object's key positions, computed once: a map of 20,000 keys with a diagnostic each was
+  // ranked in quadratic time (Object.keys and indexOf per diagnostic: a minute for one file).
+  const positions = new Map<object, Map<string, number>>();
+  const position = (v: object, k: string): number => {
+    let at = positions.get(v);
+    if (!at) positions.set(v, (at = new Map(Object.keys(v).map((key, i) => [key, i]))));
+    return at.get(k) ?? -1;
+  };
   const rank = (path: Path | undefined): number[] => {
     const out: number[] = [];
     let v: unknown = obj;
     for (const k of path ?? []) {
       if (Array.isArray(v)) { out.push(Number(k)); v = v[Number(k)]; continue; }
-      const keys = v !== null && typeof v === "object" ? Object.keys(v) : [];
-      const i = keys.indexOf(String(k));
+      const i = v !== null && typeof v === "object" ? position(v, String(k)) : -1;
       out.push(i); // a missing field (i = -1) is reported before its parent's fields
       v = i < 0 ? undefined : (v as Record<string, unknown>)[String(k)];
     }
