@@ -295,7 +295,8 @@ export interface IstioClientTls {
 
 /**
  * An Istio StringMatch (networking.istio.io): `exact`, `prefix` or `regex` (RE2, the whole value);
- * `present`: a `regex: "*"`, which pilot turns into a present match (route.go canBeConvertedToPresentMatch).
+ * `present`: an empty match `{}`, or a `regex: "*"` (withoutHeaders only), which pilot turns into a
+ * present match (route.go canBeConvertedToPresentMatch).
  */
 export type IstioStringMatch = { kind: "exact" | "prefix" | "regex"; value: string } | { kind: "present" };
 
@@ -319,8 +320,13 @@ export interface IstioHttpMatch {
 }
 
 /** Header operations (`headers.request`/`headers.response`: set, add, remove). */
+/**
+ * A VirtualService's `headers` operations as pilot writes them (route.go TranslateHeadersOperations): the
+ * pseudo-headers and Host left out of set, add and remove (translateAppendHeaders, dropInternal); a
+ * request's `:authority` or `Host` (`set` before `add`) is `authority`, a host rewrite.
+ */
 export interface IstioHeaderOps {
-  request: { set: readonly [string, string][]; add: readonly [string, string][]; remove: readonly string[] };
+  request: { set: readonly [string, string][]; add: readonly [string, string][]; remove: readonly string[]; authority?: string };
   response: { set: readonly [string, string][]; add: readonly [string, string][]; remove: readonly string[] };
 }
 

@@ -170,6 +170,19 @@ test("at a waypoint, the RequestAuthentications attached to the Service (targetR
   assert.equal(outcome(at(bearer(token({ tenant: "other" })))), "403");
 });
 
+test("each value of a repeated token header is a token, and a token runs to the end of its value (extractor.cc extract: one token per header value, extractJWT substr(starting))", () => {
+  const w = world(base + inline + ap("  rules: [{from: [{source: {requestPrincipals: [\"*\"]}}]}]"));
+  const good = token({ aud: "shop" });
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get(bearer(good)))), "allow", "one good token");
+  // Envoy: two tokens, the last verified first; "junk" fails its parse: 401. Joined with "," and cut at the "," it read as the good token alone.
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get([["Authorization", `Bearer ${good}`], ["Authorization", "Bearer junk"]]))), "401", "a second Authorization header with a bad token");
+  // extractJWT keeps what follows the token in the value: the signature part "SIG junk" is not base64url.
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get([["Authorization", `Bearer ${good} junk`]]))), "401", "trailing text after the token");
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get([["Authorization", `Bearer ${good},x`]]))), "401", "a comma and more after the token");
+  // A value without the prefix holds no token; the other value's token verifies.
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get([["Authorization", "Basic abc"], ["Authorization", `Bearer ${good}`]]))), "allow", "Basic beside Bearer (envoy#31468)");
+});
+
 test("list --l7: requestPrincipals and request.auth.* are what passes where a RequestAuthentication applies (requests with such a token), nothing where none does", async () => {
   const meshed = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + pod("web", "front", "10.0.1.1", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
   const policy = ap(`  rules: [{from: [{source: {requestPrincipals: ["${ISS}/alice"]}}], to: [{operation: {methods: [GET]}}]}]`);

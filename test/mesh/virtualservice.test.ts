@@ -117,7 +117,14 @@ test("match conditions: regex (RE2, whole path), ignoreUriCase, queryParams, met
   assert.equal(await rule("{sourceLabels: {app: client}, sourceNamespace: web}", "GET http://api.shop/", [], "ops/client"), 1);
   assert.equal(await rule("{port: 8080}", "GET http://api.shop:8080/"), 0);
   assert.equal(await rule("{port: 8080}", "GET http://api.shop/"), 1);
-  assert.equal(await rule("{headers: {x-user: {regex: '*'}}}", "GET http://api.shop/", ["x-user: anything"]), 0, "regex \"*\" is a present match");
+  // canBeConvertedToPresentMatch: "in == nil || in.MatchType == nil" (an empty StringMatch), or regex "*"; before, `{}` was dropped and held for every request.
+  assert.equal(await rule("{headers: {x-user: {}}}", "GET http://api.shop/", ["x-user: anything"]), 0, "{} is a present match");
+  assert.equal(await rule("{headers: {x-user: {}}}", "GET http://api.shop/"), 1, "{} is a present match: no header, no match");
+  assert.equal(await rule("{queryParams: {debug: {}}}", "GET http://api.shop/"), 1, "a query parameter's {} is a present match");
+  assert.equal(await rule("{queryParams: {debug: {}}}", "GET http://api.shop/?debug=1"), 0);
+  assert.equal(await rule("{withoutHeaders: {x-user: {}}}", "GET http://api.shop/", ["x-user: anything"]), 1, "withoutHeaders {}: the header must be absent");
+  assert.equal(await rule("{withoutHeaders: {x-user: {regex: '*'}}}", "GET http://api.shop/"), 0, "withoutHeaders regex \"*\" is an inverted present match");
+  assert.equal(await rule("{withoutHeaders: {x-user: {regex: '*'}}}", "GET http://api.shop/", ["x-user: anything"]), 1);
 });
 
 test("weights, redirect, directResponse, rewrite and header operations, fault abort, mirror", async () => {
@@ -152,6 +159,20 @@ test("weights, redirect, directResponse, rewrite and header operations, fault ab
   assert.deepEqual(some.mirroredTo, [{ name: "api-v2.shop.svc.cluster.local", percent: 100 }]);
 });
 
+test("a fault abort without percentage aborts no request: Envoy reads the unset FractionalPercent as 0% (istio/istio#36303), with a warning", async () => {
+  const yaml = WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - match: [{uri: {prefix: /admin}}]\n    fault: {abort: {httpStatus: 403}}\n    route: [{destination: {host: api}}]\n  - route: [{destination: {host: api}}]");
+  // Before: 403, "aborts every request": the /admin path read as blocked while the sidecar sends it on.
+  const a = await ask(yaml, "GET http://api.shop/admin");
+  assert.equal(a.status, 200);
+  assert.equal(a.rule, 0);
+  assert.doesNotMatch(a.reason, /abort/);
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml });
+  try {
+    const r = await cli(["route", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/admin"]);
+    assert.match(r.err + r.out, /a\.yaml:\d+ spec\.http\[0\]\.fault\.abort: abort without percentage: Envoy aborts no request/);
+  } finally { cleanup(); }
+});
+
 test("which VirtualService takes the host: exportTo hides it from other namespaces; of two, the older; a private one before the client namespace's HTTPRoute, a public one after it", async () => {
   const to = (exportTo: string) => WORLD + subsets() + vs("shop", "api", `  hosts: [api]\n  exportTo: [${exportTo}]\n  http:\n  - route: [{destination: {host: api, subset: v2}}]`);
   assert.equal((await ask(to("'.'"), "GET http://api.shop/")).route, undefined, "exported to shop only: the web client has no such virtual host");
@@ -170,7 +191,7 @@ test("which VirtualService takes the host: exportTo hides it from other namespac
 test("a VirtualService istiod refuses: file:line:field errors, exit 2, no stack trace", async () => {
   const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + vs("shop", "bad", `  hosts: ["*"]
   http:
-  - match: [{uri: {regex: "a(b"}}, {headers: {x: {prefix: ""}}}]
+  - match: [{uri: {regex: "a(b"}}, {headers: {x: {prefix: ""}}}, {headers: {z: {regex: "*"}}}]
     route: [{destination: {host: api, subset: V1}}]
     redirect: {uri: /x}
   - route: [{destination: {host: api}}, {destination: {host: api-v2}}]
@@ -183,7 +204,7 @@ test("a VirtualService istiod refuses: file:line:field errors, exit 2, no stack 
     assert.doesNotMatch(err, /    at /);
     for (const want of [/a\.yaml:\d+ spec\.hosts\[0\]: wildcard host \* is not allowed for virtual services bound to the mesh gateway/,
       /spec\.http\[0\]: HTTP route cannot contain both route and redirect/, /spec\.http\[0\]\.match\[0\]\.uri\.regex: "uri": missing closing \)/,
-      /spec\.http\[0\]\.match\[1\]\.headers\.x\.prefix: "headers": prefix string match should not be empty/, /subset name is invalid: V1/,
+      /spec\.http\[0\]\.match\[1\]\.headers\.x\.prefix: "headers": prefix string match should not be empty/, /spec\.http\[0\]\.match\[2\]\.headers\.z\.regex: "headers": missing argument to repetition operator/, /subset name is invalid: V1/,
       /spec\.http\[1\]\.route: total destination weight = 0/, /spec\.http\[2\]\.fault\.abort\.httpStatus: HTTP status 700 is not in range 200-599/]) assert.match(err, want);
   } finally { cleanup(); }
 });
@@ -233,4 +254,97 @@ test("a delegate VirtualService: its routes replace the root's delegating route,
   assert.match(endpointOf(await ask(yaml, "GET http://api.shop/shop/a")) ?? "", /api-v1/);
   assert.equal((await ask(yaml, "GET http://api.shop/other")).status, 404, "the delegate's /other conflicts with the root's /shop: dropped");
   assert.equal((await ask(WORLD + subsets() + root + team("  exportTo: [web]\n"), "GET http://api.shop/shop/a")).route, undefined, "not exported to shop: the root has no routes left");
+});
+
+test("a VirtualService naming the host exactly takes it from an older wildcard one; of wildcards, the most specific (sidecar.go computeWildcardHostVirtualServiceIndex: MostSpecificHostMatch, exact match first)", async () => {
+  const wild = (name: string, host: string, subset: string, created: string) => vs("shop", name, `  hosts: ["${host}"]\n  http:\n  - route: [{destination: {host: api.shop.svc.cluster.local, subset: ${subset}}}]`, created);
+  const exact = vs("shop", "exact", "  hosts: [api]\n  http:\n  - route: [{destination: {host: api, subset: v1}}]", "2026-02-01T00:00:00Z");
+  // Before: the older wildcard VirtualService came first in the order and took the host (subset v2).
+  const both = await ask(WORLD + subsets() + wild("wild", "*.shop.svc.cluster.local", "v2", "2026-01-01T00:00:00Z") + exact, "GET http://api.shop/");
+  assert.equal(both.route, "VirtualService shop/exact");
+  assert.match(endpointOf(both) ?? "", /api-v1/);
+  const specific = await ask(WORLD + subsets() + wild("wide", "*.svc.cluster.local", "v1", "2026-01-01T00:00:00Z") + wild("narrow", "*.shop.svc.cluster.local", "v2", "2026-02-01T00:00:00Z"), "GET http://api.shop/");
+  assert.equal(specific.route, "VirtualService shop/narrow");
+});
+
+test("istiod's duplicate-host check compares the hosts as written; JWT claim routing in a mesh VirtualService is refused (validation.go ValidateVirtualService)", async () => {
+  // `api` and its FQDN are not duplicates to host.Name.Matches: istiod admits the VirtualService (before: an error, nothing analysed).
+  const both = await ask(WORLD + subsets() + vs("shop", "api", "  hosts: [api, api.shop.svc.cluster.local]\n  http:\n  - route: [{destination: {host: api, subset: v2}}]"), "GET http://api.shop/");
+  assert.equal(both.route, "VirtualService shop/api");
+  const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + vs("shop", "dup", `  hosts: [api, "*.shop.svc.cluster.local", api]
+  http:
+  - match: [{headers: {"@request.auth.claims.group": {exact: admin}}}, {withoutHeaders: {"@request.auth.claims[role]": {exact: x}}}]
+    route: [{destination: {host: api}}]`) });
+  try {
+    const r = await cli(["route", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/"]);
+    assert.equal(r.code, 2);
+    const err = r.err + r.out;
+    assert.match(err, /spec\.hosts\[2\]: duplicate hosts in virtual service: api & api/);
+    assert.doesNotMatch(err, /duplicate hosts in virtual service: api & \*\.shop/, "a wildcard host covers the FQDN, not the short name as written");
+    assert.match(err, /headers\.@request\.auth\.claims\.group: JWT claim based routing \(key: @request\.auth\.claims\.group\) is only supported for gateway/);
+    assert.match(err, /withoutHeaders\.@request\.auth\.claims\[role\]: JWT claim based routing/);
+  } finally { cleanup(); }
+});
+
+test("header operations istiod refuses: a pseudo-header or Host, a value's %VAR% syntax, the authority set twice (validateHTTPRoute, validateHTTPRouteDestinations, validateAuthorityRewrite)", async () => {
+  const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + vs("shop", "hdr", `  hosts: [api]
+  http:
+  - headers:
+      request: {set: {":path": /x, x-ok: "100%%", x-var: "%HOSTNAME%"}, add: {x-bad: "abc%123"}, remove: [":method"]}
+      response: {add: {host: y}}
+    route: [{destination: {host: api}, headers: {response: {set: {x-end: "%START_TIME%%"}}}}]
+  - headers: {request: {set: {":authority": a.example}}}
+    rewrite: {authority: b.example}
+    route: [{destination: {host: api}}]`) });
+  try {
+    const r = await cli(["route", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/"]);
+    assert.equal(r.code, 2, "before: admitted, routed");
+    const err = r.err + r.out;
+    assert.match(err, /headers\.request\.set\.:path: invalid header ":path": header cannot have ":" prefix/);
+    assert.match(err, /headers\.request\.add\.x-bad: header value configuration: invalid header configuration\. Un-terminated variable expression 'abc%123'/);
+    assert.match(err, /headers\.request\.remove\[0\]: invalid header ":method": header cannot have ":" prefix/);
+    assert.match(err, /headers\.response\.add\.host: invalid header "host": cannot set Host header/);
+    assert.match(err, /route\[0\]\.headers\.response\.set\.x-end: header value configuration: invalid header configuration\. Un-escaped %/);
+    assert.match(err, /spec\.http\[1\]\.headers: authority header cannot be set multiple times: have "b\.example", attempting to set "a\.example"/);
+    assert.doesNotMatch(err, /x-ok|x-var/, "%% and %VAR% are admitted");
+  } finally { cleanup(); }
+});
+
+test("subsets of two DestinationRules for the host in one namespace are merged (destination_rule.go mergeDestinationRule: unique subsets concatenated, the older rule's first)", async () => {
+  const dr = (name: string, created: string, subsetsYaml: string) => `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ${name}, namespace: shop, creationTimestamp: "${created}"}
+spec:
+  host: api.shop.svc.cluster.local
+  subsets: [${subsetsYaml}]
+`;
+  const yaml = WORLD + dr("api-a", "2026-01-01T00:00:00Z", "{name: v1, labels: {version: v1}}") + dr("api-b", "2026-02-01T00:00:00Z", "{name: v2, labels: {version: v2}}, {name: v1, labels: {version: v2}}")
+    + vs("shop", "api", "  hosts: [api]\n  http:\n  - match: [{headers: {end-user: {exact: jason}}}]\n    route: [{destination: {host: api, subset: v2}}]\n  - route: [{destination: {host: api, subset: v1}}]");
+  // Before: 503, "DestinationRule shop/api-a ... defines no subset v2".
+  const jason = await ask(yaml, "GET http://api.shop/", ["end-user: jason"]);
+  assert.equal(jason.status, 200, jason.reason);
+  assert.match(endpointOf(jason) ?? "", /api-v2/);
+  const other = await ask(yaml, "GET http://api.shop/");
+  assert.match(endpointOf(other) ?? "", /api-v1/, "a repeated subset name: the older rule's (a duplicate is dropped)");
+});
+
+test("a DestinationRule repeating a subset name is refused (ValidateDestinationRule: duplicate subset names)", async () => {
+  const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + subsets("shop", ", {name: v1, labels: {version: v2}}") });
+  try {
+    const r = await cli(["route", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/"]);
+    assert.equal(r.code, 2, "before: admitted");
+    assert.match(r.err + r.out, /spec\.subsets\[2\]\.name: duplicate subset names: v1/);
+  } finally { cleanup(); }
+});
+
+test("a request header operation on Host or :authority rewrites the host: the route's before the destination's (route.go TranslateHeadersOperations, applyHTTPRouteDestination)", async () => {
+  const hostSet = await ask(WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - headers: {request: {set: {Host: api.internal}}}\n    route: [{destination: {host: api}}]"), "GET http://api.shop/");
+  // Before: a header "Host" among the upstream headers, the host unchanged.
+  assert.equal(hostSet.upstream?.host, "api.internal");
+  assert.equal(hostSet.upstream?.headers?.["host"] ?? hostSet.upstream?.headers?.["Host"], undefined, "pilot writes no header operation for Host");
+  const both = await ask(WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - headers: {request: {set: {\":authority\": route.internal}}}\n    route: [{destination: {host: api}, headers: {request: {set: {\":authority\": dest.internal}}}}]"), "GET http://api.shop/");
+  assert.equal(both.upstream?.host, "route.internal", "the destination's authority only when the route sets none");
+  const dest = await ask(WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - route: [{destination: {host: api}, headers: {request: {add: {host: dest.internal}}}}]"), "GET http://api.shop/");
+  assert.equal(dest.upstream?.host, "dest.internal");
 });

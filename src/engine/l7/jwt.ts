@@ -48,10 +48,13 @@ function providersOf(policies: readonly IstioRequestAuthentication[]): Provider[
 
 /**
  * The tokens at a provider's locations (extractor.cc ExtractorImpl::extract): headers (by name and
- * prefix, sorted), then query parameters, then cookies. A header's values are joined with ","; with
- * a prefix, the token is the base64url-and-dot run after the prefix's first occurrence (extractJWT),
- * a value without the prefix holds none; without a prefix, the whole value. Without any location:
- * Authorization "Bearer " and the parameter access_token.
+ * prefix, sorted), then query parameters, then cookies. Each value of a header is a token of its own
+ * ("for (size_t i = 0; i < header_value.size(); i++)", envoy#31468: the values are no longer joined
+ * with ","), and every one must verify; with a prefix, the token is the rest of the value from the
+ * first base64url or dot character after the prefix's first occurrence (extractJWT: "return
+ * value_str.substr(starting)", the whole rest: what follows the JWT stays in the token and fails its
+ * parse), a value without the prefix holds none; without a prefix, the whole value. Without any
+ * location: Authorization "Bearer " and the parameter access_token.
  */
 function extract(rule: IstioJwtRule, h: HttpAttributes): Extracted[] {
   const defaults = !rule.fromHeaders.length && !rule.fromParams.length && !rule.fromCookies.length;
@@ -62,12 +65,11 @@ function extract(rule: IstioJwtRule, h: HttpAttributes): Extracted[] {
   for (const { name, prefix } of [...headers].sort((a, b) => ((a.name + a.prefix) < (b.name + b.prefix) ? -1 : 1))) {
     if (seen.has(name + prefix)) continue;
     seen.add(name + prefix);
-    const values = h.headers.get(name);
-    if (!values?.length) continue;
-    const value = values.join(",");
-    if (!prefix) { out.push({ token: value, header: name }); continue; }
-    const at = value.indexOf(prefix);
-    if (at >= 0) out.push({ token: jwtRun(value, at + prefix.length), header: name });
+    for (const value of h.headers.get(name) ?? []) {
+      if (!prefix) { out.push({ token: value, header: name }); continue; }
+      const at = value.indexOf(prefix);
+      if (at >= 0) out.push({ token: jwtRest(value, at + prefix.length), header: name });
+    }
   }
   const query = queryParams(h.query);
   for (const p of [...new Set(params)].sort()) { const v = query.get(p); if (v !== undefined) out.push({ token: v }); }
@@ -78,14 +80,11 @@ function extract(rule: IstioJwtRule, h: HttpAttributes): Extracted[] {
 
 const JWT_CHARS = /[A-Za-z0-9_.-]/;
 
-/** extractor.cc extractJWT: from `after`, the first run of base64url characters and dots; none: the value as is. */
-function jwtRun(value: string, after: number): string {
+/** extractor.cc extractJWT: from the first base64url character or dot at or after `after` to the end of the value; none: the value as is. */
+function jwtRest(value: string, after: number): string {
   let start = after;
   while (start < value.length && !JWT_CHARS.test(value[start])) start++;
-  if (start >= value.length) return value;
-  let end = start;
-  while (end < value.length && JWT_CHARS.test(value[end])) end++;
-  return value.slice(start, end);
+  return start >= value.length ? value : value.slice(start);
 }
 
 /** Envoy's parseAndDecodeQueryString: name=value pairs split on "&", percent-decoded; the first of a repeated name. */

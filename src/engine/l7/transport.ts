@@ -95,6 +95,25 @@ export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Serv
   return undefined;
 }
 
+/**
+ * The subsets of the rule `rule` as pilot consolidates the DestinationRules of one host in one namespace
+ * (model/destination_rule.go mergeDestinationRule, the rules taken by creation time): every later rule of
+ * the same host and exportTo adds to it the subsets whose names are new, unless both have workload
+ * selectors that differ ("Unique subsets (based on subset name) are
+ * concatenated to the original rule's list of subsets"); each subset with the rule that defines it.
+ * Not modelled: ENABLE_ENHANCED_DESTINATIONRULE_MERGE's merge of a rule whose exportTo is a superset.
+ */
+export function istioMergedSubsets(mesh: MeshModel, rule: IstioClientTls): { name: string; labels: Labels; rule: IstioClientTls }[] {
+  const host = fqdn(rule.host, rule.namespace);
+  const exportKey = (r: IstioClientTls) => [...new Set(r.exportTo ?? ["*"])].sort().join(",");
+  const sameSelector = (a?: Labels, b?: Labels) => JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
+  const later = mesh.istio.clientTls.filter((r) => r !== rule && r.namespace === rule.namespace && fqdn(r.host, r.namespace) === host && exportKey(r) === exportKey(rule)
+    && byAge(rule, r) < 0 && !(r.workloadSelector && rule.workloadSelector && !sameSelector(r.workloadSelector, rule.workloadSelector)));
+  const out: { name: string; labels: Labels; rule: IstioClientTls }[] = [];
+  for (const r of [rule, ...later.sort(byAge)]) for (const s of r.subsets ?? []) if (!out.some((o) => o.name === s.name)) out.push({ ...s, rule: r });
+  return out;
+}
+
 function clientMode(rule: IstioClientTls | undefined, servicePort: number | undefined): ClientTlsMode | undefined {
   if (!rule) return undefined;
   return rule.ports.find((p) => p.port === servicePort)?.mode ?? rule.mode;

@@ -24,7 +24,7 @@ import { parseQuery, queryParameters } from "../gateway/query.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { istioPath, istioPathRejected } from "../l7/paths.js";
-import { istioClientRule, subsetOf } from "../l7/transport.js";
+import { istioClientRule, istioMergedSubsets, subsetOf } from "../l7/transport.js";
 import { serviceHost } from "./dns.js";
 import { pilotConfigOrder, routable, type IstioMeshVirtualService, type MeshRouteState, type PortRoutes } from "./engine.js";
 
@@ -77,19 +77,25 @@ export type SidecarVs = { kind: "user"; vs: IstioVirtualService; list: number } 
 /**
  * The user's VirtualServices a sidecar of `namespace` reads for `host`, in pilot's order
  * (SelectVirtualServices: the private list, the list exported to the namespace, the public one; each
- * by creation time). Of the wildcard hosts covering `host`, only the most specific VirtualService's
- * counts (sidecar.go MostSpecificWildcardVirtualServiceIndex; route.go separateVSHostsAndServices).
+ * by creation time). Those naming `host` exactly; only when none does, the one VirtualService of the
+ * most specific wildcard host covering it (sidecar.go computeWildcardHostVirtualServiceIndex; route.go
+ * separateVSHostsAndServices).
  */
 export function userVirtualServices(inv: Inventory, host: string, namespace: string, imports?: (namespace: string) => boolean): { vs: IstioVirtualService; list: number }[] {
   const visible = inv.mesh.istio.virtualServices.flatMap((vs) => {
     const list = forMesh(vs) && vs.hosts.length ? visibility(vs, namespace) : undefined;
     return list !== undefined && (!imports || imports(vs.namespace)) && vs.hosts.some((h) => hostMatches(h, host)) ? [{ vs, list }] : [];
   });
+  visible.sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
   const exact = visible.filter((c) => c.vs.hosts.includes(host));
-  const wild = visible.filter((c) => !c.vs.hosts.includes(host));
+  // computeWildcardHostVirtualServiceIndex: MostSpecificHostMatch looks the service up among the
+  // exact hosts first ("exact match first"): a VirtualService naming the host takes it from every
+  // wildcard one. Else the longest wildcard host, of a repeated one the first VirtualService in
+  // the sidecar's order ("never overwrite existing entries").
+  if (exact.length) return exact;
   const len = (c: { vs: IstioVirtualService }) => Math.max(...c.vs.hosts.filter((h) => hostMatches(h, host)).map((h) => h.length));
-  const best = wild.length ? wild.reduce((a, b) => (len(b) > len(a) || (len(b) === len(a) && byAge(b.vs, a.vs) < 0) ? b : a)) : undefined;
-  return [...exact, ...(best ? [best] : [])].sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
+  const best = visible.reduce<typeof visible[number] | undefined>((a, b) => (!a || len(b) > len(a) ? b : a), undefined);
+  return best ? [best] : [];
 }
 
 /** The `http` route matches a sidecar programs (TranslateRoute: match.port the listener's, sourceMatchHTTP); undefined for no match written (a catch-all). */
@@ -210,10 +216,10 @@ function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestina
   const out = { ...resolved, ref };
   if (!d.subset) return out;
   const rule = istioClientRule(inv.mesh, client.pod, service);
-  const subset = rule?.subsets?.find((s) => s.name === d.subset);
-  if (!subset) return noCluster(rule ? `DestinationRule ${rule.namespace}/${rule.name} (the one for ${d.host} the client reads) defines no subset ${d.subset}` : `no DestinationRule for ${d.host} defines subset ${d.subset}`);
+  const subset = rule && istioMergedSubsets(inv.mesh, rule).find((s) => s.name === d.subset);
+  if (!subset) return noCluster(rule ? `DestinationRule ${rule.namespace}/${rule.name} (the one for ${d.host} the client reads, with the later rules of its namespace pilot merges into it) defines no subset ${d.subset}` : `no DestinationRule for ${d.host} defines subset ${d.subset}`);
   const all = resolved.endpoints!;
-  const labelled = `subset ${d.subset} of DestinationRule ${rule!.namespace}/${rule!.name} (labels ${Object.entries(subset.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "none"})`;
+  const labelled = `subset ${d.subset} of DestinationRule ${subset.rule.namespace}/${subset.rule.name} (labels ${Object.entries(subset.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "none"})`;
   const endpoints: ServiceEndpoints = all.from === "unknown" ? all : { ...all, endpoints: all.endpoints.filter((e) => e.pod && subsetOf(subset.labels, e.pod.labels)), note: `${all.note}, those of ${labelled}` };
   const none = endpoints.from !== "unknown" && !chooseEndpoints(endpoints, "proxy").chosen.length;
   return { ...out, name: `${resolved.name} subset ${d.subset}`, endpoints, failure: none ? { status: 503, message: `${labelled} picks no ready endpoint of Service ${resolved.name} port ${port}: its cluster ${cluster(port)} is empty and Envoy answers 503 (no healthy upstream, UH)`, noEndpoint: true } : undefined };
@@ -387,8 +393,8 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   const up = new Headers(req.headers);
   applyOps(up, h.headers?.request);
   applyOps(up, dst?.headers?.request);
-  const authority = h.rewrite?.authority ?? up.get(":authority") ?? req.host;
-  up.remove(":authority");
+  // route.go: the host rewrite is the route's rewrite.authority, else its headers' authority, else the destination's ("we only override if the top level rewrite is not set").
+  const authority = h.rewrite?.authority ?? h.headers?.request.authority ?? dst?.headers?.request.authority ?? req.host;
   const resp = new Headers(req.backendResponseHeaders);
   applyOps(resp, h.headers?.response);
   applyOps(resp, dst?.headers?.response);

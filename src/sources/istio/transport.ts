@@ -59,9 +59,13 @@ export const destinationRuleFrontEnd: FrontEnd = {
     const exportTo = spec.get("exportTo").list()?.map((e) => e.string({ required: true })).filter((e): e is string => e !== undefined);
     // subsets: a name (a DNS label: istiod's validateSubsetName) and the labels that pick its endpoints; a
     // subset's own trafficPolicy is not read (the rule's is).
+    const names = new Set<string>();
     const subsets = (spec.childList("subsets") ?? []).flatMap((s) => {
       const name = s.childString("name", { required: true, nonEmpty: true });
       if (name !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) s.get("name").error("invalid-value", `subset name is invalid: ${name} (istiod's validateSubsetName)`);
+      // ValidateDestinationRule: "duplicate subset names: NAME".
+      if (name !== undefined && names.has(name)) s.get("name").error("invalid-value", `duplicate subset names: ${name} (istiod's ValidateDestinationRule)`);
+      if (name !== undefined) names.add(name);
       if (s.get("trafficPolicy").present) s.get("trafficPolicy").info("not-modelled", "a subset's trafficPolicy is not read; Junction reads the rule's own trafficPolicy only");
       return name === undefined ? [] : [{ name, labels: s.get("labels").object() ? readLabels(s.get("labels")) : {} }];
     });

@@ -14,6 +14,7 @@ import { GRPC_STATUS_NAMES } from "../../model/request.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readCreated, readLabels, readMeta } from "../k8s.js";
+import { headerValueProblem, isAuthorityHeader, isInternalHeader, operationNameProblem, requestSetNameProblem } from "./header-value.js";
 import { ISTIO_NETWORKING_APIS } from "./serviceentry.js";
 
 /** The cluster's DNS domain, as engine/mesh/dns.ts reads names. */
@@ -48,11 +49,16 @@ function wildcardDomainProblem(host: string): string | undefined {
 /**
  * A StringMatch (exact, prefix or regex; one of them: the schema's oneOf). validateStringMatch: an
  * empty prefix is refused but for `uri` (Envoy takes an empty prefix there), an empty or invalid
- * regex always (RE2, "Istio uses RE2 style regex-based match"); a `regex: "*"` of a header is a present match.
+ * regex always (RE2, "Istio uses RE2 style regex-based match"). `present` (headers, withoutHeaders,
+ * queryParams: route.go translateHeaderMatch, translateQueryParamMatch): canBeConvertedToPresentMatch,
+ * "in == nil || in.MatchType == nil", so `{}` is a present match; a `regex: "*"` too, which the
+ * validation admits in withoutHeaders only (`star`: validateHTTPRouteMatchRequest skips it there;
+ * elsewhere "*" fails regexp.Compile).
  */
-function stringMatch(f: Field, where: string, star = false): IstioStringMatch | undefined {
+function stringMatch(f: Field, where: string, present = false, star = false): IstioStringMatch | undefined {
   if (!f.object()) return undefined;
   const exact = f.childString("exact"), prefix = f.childString("prefix"), regex = f.childString("regex");
+  if (present && exact === undefined && prefix === undefined && regex === undefined) return { kind: "present" };
   if (exact !== undefined) return { kind: "exact", value: exact };
   if (prefix !== undefined) {
     if (prefix === "" && where !== "uri") f.get("prefix").error("invalid-value", `${JSON.stringify(where)}: prefix string match should not be empty (istiod's validateStringMatch)`);
@@ -77,7 +83,7 @@ function matchMap(f: Field, where: string, header: boolean): [string, IstioStrin
     if (!m.present) continue;
     // ValidateHTTPHeaderNameOrJwtClaimRoute: a token (RFC 7230 tchar), a pseudo-header, or an @request.auth.claims name.
     if (header && !/^[-!#$%&'*+.^_`|~0-9a-zA-Z]+$/.test(name) && !/^:(method|scheme|authority|path|status)$/.test(name) && !name.startsWith("@request.auth.claims")) m.error("invalid-value", name === "" ? "header name cannot be empty" : `header name ${name} is not a valid header name (istiod's ValidateHTTPHeaderNameOrJwtClaimRoute)`);
-    const sm = stringMatch(m, where, true);
+    const sm = stringMatch(m, where, true, where === "withoutHeaders");
     if (sm) out.push([header ? name.toLowerCase() : name, sm]);
   }
   return out;
@@ -102,18 +108,48 @@ function readMatch(m: Field): IstioHttpMatch {
   };
 }
 
-/** `headers` operations; `request.set`/`add` of the authority count for validateAuthorityRewrite. */
+/**
+ * `headers` operations, with istiod's checks of their names and values (header-value.ts: a request's
+ * set/add may name the authority, nothing else may name Host or a pseudo-header; a value's %VAR% syntax).
+ */
 function headerOps(f: Field): IstioHeaderOps | undefined {
   if (!f.object()) return undefined;
-  const side = (s: Field) => ({
-    set: s.get("set").keys().map((k): [string, string] => [k, s.get("set").childString(k) ?? ""]),
-    add: s.get("add").keys().map((k): [string, string] => [k, s.get("add").childString(k) ?? ""]),
-    remove: (s.childList("remove") ?? []).map((r) => r.string() ?? "").filter(Boolean),
-  });
-  return { request: side(f.get("request")), response: side(f.get("response")) };
+  const side = (s: Field, request: boolean) => {
+    const ops = (op: "set" | "add") => s.get(op).keys().map((k): [string, string] => {
+      const at = s.get(op).get(k), value = s.get(op).childString(k) ?? "";
+      const bad = (request ? requestSetNameProblem(k) : operationNameProblem(k)) ?? headerValueProblem(value);
+      if (bad) at.error("invalid-value", `${bad} (istiod's validateHTTPRoute)`);
+      return [k, value];
+    });
+    const remove = (s.childList("remove") ?? []).map((r) => {
+      const name = r.string() ?? "";
+      const bad = operationNameProblem(name);
+      if (bad) r.error("invalid-value", `${bad} (istiod's validateHTTPRoute)`);
+      return name;
+    }).filter(Boolean);
+    return { set: ops("set"), add: ops("add"), remove };
+  };
+  // TranslateHeadersOperations: internal headers are not header operations; the request's authority (set before add) rewrites the host.
+  const external = (o: ReturnType<typeof side>) => ({ set: o.set.filter(([k]) => !isInternalHeader(k)), add: o.add.filter(([k]) => !isInternalHeader(k)), remove: o.remove.filter((k) => !isInternalHeader(k)) });
+  const req = side(f.get("request"), true);
+  const authority = [req.set, req.add].map((l) => l.filter(([k]) => isAuthorityHeader(k)).at(-1)?.[1]).find((v) => v);
+  return { request: { ...external(req), ...(authority ? { authority } : {}) }, response: external(side(f.get("response"), false)) };
 }
 
-/** A percentage (`value`, 0 to 100; unset: 100, Envoy's default for a fault without one). validatePercentage. */
+/** validateAuthorityRewrite: the authority set once at most, by rewrite.authority or a request set/add of :authority or Host. */
+function authorityRewriteProblem(rewriteAuthority: string | undefined, f: Field): string | undefined {
+  let current = rewriteAuthority ?? "";
+  const r = f.get("request");
+  for (const op of ["set", "add"]) for (const k of r.get(op).keys()) {
+    if (!isAuthorityHeader(k)) continue;
+    const v = r.get(op).childString(k) ?? "";
+    if (current !== "") return `authority header cannot be set multiple times: have ${JSON.stringify(current)}, attempting to set ${JSON.stringify(v)}`;
+    current = v;
+  }
+  return undefined;
+}
+
+/** A percentage (`value`, 0 to 100; the field unset: `fallback`). validatePercentage. */
 function percentage(f: Field, fallback = 100): number {
   if (!f.object()) return fallback;
   const v = f.raw("value");
@@ -150,8 +186,13 @@ function fault(f: Field): IstioFault | undefined {
     if (grpcStatus !== undefined && !GRPC_STATUSES.includes(grpcStatus)) a.get("grpcStatus").error("invalid-value", `gRPC status ${JSON.stringify(grpcStatus)} is not supported (istiod's validateGRPCStatus)`);
     if (a.get("http2Error").present) a.get("http2Error").error("invalid-value", "HTTP/2 abort fault injection not supported yet (istiod's validateHTTPFaultInjectionAbort)");
     if (httpStatus === undefined && grpcStatus === undefined) a.warn("invalid-value", "abort configured, but error type not set: pilot programs no abort (TranslateFault)");
-    // TranslateFault: an abort without `percentage` gets none, which Envoy reads as 100%.
-    else out.abort = { ...(httpStatus !== undefined ? { httpStatus } : {}), ...(grpcStatus ? { grpcStatus } : {}), percent: percentage(a.get("percentage")) };
+    // TranslateFault: an abort without `percentage` gets none, and Envoy's FaultAbort reads the unset
+    // FractionalPercent as 0: it never aborts (istio/istio#36303: "Filter never triggers"; the docs
+    // were changed to match).
+    else {
+      if (!a.get("percentage").present) a.warn("no-effect", "abort without percentage: Envoy aborts no request (an unset percentage is 0%, istio/istio#36303); set percentage.value 100 to abort every request");
+      out.abort = { ...(httpStatus !== undefined ? { httpStatus } : {}), ...(grpcStatus ? { grpcStatus } : {}), percent: percentage(a.get("percentage"), 0) };
+    }
   }
   if (d.object()) {
     const fixed = d.childString("fixedDelay");
@@ -254,6 +295,8 @@ function httpRoute(h: Field, index: number, namespace: string, domain: string, d
     if (dst) mirrors.push({ ...dst, percent: percentage(mm.get("percentage")) });
   }
   const headers = headerOps(h.get("headers"));
+  const twice = authorityRewriteProblem(rewrite?.authority, h.get("headers"));
+  if (twice) h.get("headers").error("invalid-value", `${twice} (istiod's validateAuthorityRewrite)`);
   const f = fault(h.get("fault"));
   const dl = h.get("delegate");
   if (h.get("corsPolicy").present) h.get("corsPolicy").info("not-modelled", "Junction does not apply a VirtualService's corsPolicy (preflight requests are answered as without it)");
@@ -297,16 +340,25 @@ export const virtualServiceFrontEnd: FrontEnd = {
       if ((spec.childList("tls") ?? []).length) spec.get("tls").error("invalid-value", "delegate virtual service must have no tls route specified (istiod's ValidateVirtualService)");
       if ((spec.childList("tcp") ?? []).length) spec.get("tcp").error("invalid-value", "delegate virtual service must have no tcp route specified (istiod's ValidateVirtualService)");
     }
+    // ValidateVirtualService: appliesToGateway is isGateway, gateways without "mesh"; appliesToMesh the rest.
     const appliesToMesh = gateways.length === 0 || gateways.includes("mesh");
+    if (!appliesToMesh) spec.get("gateways").info("not-modelled", "a VirtualService bound to Istio Gateways only (not \"mesh\") is not applied: Junction applies VirtualServices at sidecar clients");
+    let allHostsValid = true;
     written.forEach((h, i) => {
       const at = hostsField.get(i);
       if (parseAddress(h)) return;
       const p = wildcardDomainProblem(h);
-      if (p) at.error("invalid-value", `${p} (istiod's ValidateVirtualService)`);
-      else if (appliesToMesh && h === "*") at.error("invalid-value", "wildcard host * is not allowed for virtual services bound to the mesh gateway (istiod's ValidateVirtualService)");
+      if (p) { at.error("invalid-value", `${p} (istiod's ValidateVirtualService)`); allHostsValid = false; }
+      else if (appliesToMesh && h === "*") { at.error("invalid-value", "wildcard host * is not allowed for virtual services bound to the mesh gateway (istiod's ValidateVirtualService)"); allHostsValid = false; }
     });
+    // The duplicate check compares the hosts as written (host.Name.Matches), and only when all are valid:
+    // `api` and `api.NS.svc.cluster.local` are not duplicates to istiod.
+    if (allHostsValid) written.forEach((h, i) => { for (let j = i + 1; j < written.length; j++) if (hostCovers(h, written[j]) || hostCovers(written[j], h)) hostsField.get(j).error("invalid-value", `duplicate hosts in virtual service: ${h} & ${written[j]} (istiod's ValidateVirtualService)`); });
+    // validateJWTClaimRoute: "JWT claim based routing (key: K) is only supported for gateway".
+    if (appliesToMesh) for (const h of spec.childList("http") ?? []) for (const m of h.childList("match") ?? []) for (const k of ["headers", "withoutHeaders"]) for (const name of m.get(k).keys()) {
+      if (jwtRoutingClaim(name)) m.get(k).get(name).error("invalid-value", `JWT claim based routing (key: ${name}) is only supported for gateway, found no gateways: [${gateways.join(" ")}] (istiod's ValidateVirtualService)`);
+    }
     const hosts = written.map((h) => istioFqdn(h, namespace, domain));
-    hosts.forEach((h, i) => { for (let j = i + 1; j < hosts.length; j++) if (hostCovers(h, hosts[j]) || hostCovers(hosts[j], h)) hostsField.get(j).error("invalid-value", `duplicate hosts in virtual service: ${written[i]} & ${written[j]} (istiod's ValidateVirtualService)`); });
     const httpList = spec.childList("http") ?? [];
     const tcpRoutes = (spec.childList("tcp") ?? []).length, tlsRoutes = (spec.childList("tls") ?? []).length;
     if (!httpList.length && !tcpRoutes && !tlsRoutes) spec.error("invalid-value", "http, tcp or tls must be provided in virtual service (istiod's ValidateVirtualService)");
@@ -321,6 +373,13 @@ export const virtualServiceFrontEnd: FrontEnd = {
     b.inv.mesh.istio.virtualServices.push(vs);
   },
 };
+
+/** pkg/jwt ToRoutingClaim(name).Match: "@request.auth.claims" (any case) then ".CLAIM" or "[CLAIM]". */
+function jwtRoutingClaim(name: string): boolean {
+  if (!name.toLowerCase().startsWith("@request.auth.claims")) return false;
+  const rest = name.slice("@request.auth.claims".length);
+  return (rest.startsWith(".") && rest.length > 1) || (rest.startsWith("[") && rest.endsWith("]") && rest.length > 2);
+}
 
 /** host.Name.Matches for validation's duplicate check: equal, or a `*` wildcard covering the other. */
 function hostCovers(a: string, b: string): boolean {
