@@ -20,7 +20,7 @@ import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
-import { routeVirtualHost, sidecarUserVirtualHost, userPortRoutes } from "./virtualservice.js";
+import { routeVirtualHost, sidecarPath, sidecarUserVirtualHost, userPortRoutes } from "./virtualservice.js";
 import { pilotConfigOrder, routable, untimedInputOrder, type IstioMeshVirtualService, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
@@ -93,7 +93,7 @@ export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, cl
   const user = client.pod && client.reading === "proxy" ? userRoutes(mesh, serviceHost(s), sp.port, servicePlace(s, sp), s.namespace, client.pod, mesh.istioVirtualServicesAt(s, sp, client.namespace), req, res, client.imports) : undefined;
   if (user) return user;
   const bound = mesh.routesFor(s, sp, client.namespace, client.reading, undefined, client.imports);
-  return bound && sidecarHttp(mesh, bound, servicePlace(s, sp), sp.port, client.reader, req, res, client.reading === "proxy");
+  return bound && sidecarHttp(mesh, bound, servicePlace(s, sp), sp.port, client.reader, req, res, client.reading === "proxy", client.pod);
 }
 
 /**
@@ -115,8 +115,15 @@ function userRoutes(mesh: MeshEngine, host: string, port: number, place: string,
  * read and dropped (PortRoutes.shadowed) are candidates that say why. `istio`: an Istio sidecar, whose
  * retries and timeouts are pilot's conversion of the rule's (model/route.ts istioRuleTiming).
  */
-function sidecarHttp(mesh: MeshEngine, bound: PortRoutes, place: string, port: number, reader: MatchReader | undefined, req: RouteRequest, res: RouteResult, istio: boolean): BoundRoutes {
-  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port, scheme: "http", place, reader, ...(istio ? { timing: istioTiming(mesh), hostToAuthority: true } : {}) }, req, res);
+function sidecarHttp(mesh: MeshEngine, bound: PortRoutes, place: string, port: number, reader: MatchReader | undefined, req: RouteRequest, res: RouteResult, istio: boolean, pod?: Endpoint): BoundRoutes {
+  // An Istio sidecar routes (and forwards) the normalized path, for Gateway API routes as for VirtualServices.
+  let routed = req;
+  if (istio) {
+    const n = sidecarPath(req, res, istioSettingsOf(mesh.inv.mesh, pod).istioPathNormalization);
+    if (!n) return bound;
+    if (n.path !== n.raw) routed = { ...req, path: n.path + req.path.slice(n.raw.length) };
+  }
+  routeHttp({ graph: mesh.inv.routing, routes: bound.routes, port, scheme: "http", place, reader, ...(istio ? { timing: istioTiming(mesh), hostToAuthority: true } : {}) }, routed, res);
   for (const { state, why } of bound.shadowed ?? []) res.candidates.push({ route: routeKey(state.route), rule: -1, match: -1, outcome: `ignored: ${why}` });
   return bound;
 }
@@ -134,7 +141,7 @@ export function routeAtEntry(mesh: MeshEngine, entry: IstioServiceEntry, host: s
   const user = client.pod ? userRoutes(mesh, host, port, place, entry.namespace, client.pod, mesh.istioEntryVirtualServicesAt(entry, host, port, client.namespace), req, res, client.imports) : undefined;
   if (user) return user;
   const bound = mesh.entryRoutesFor(entry, host, port, client.namespace, client.imports);
-  return bound && sidecarHttp(mesh, bound, place, port, "envoy", req, res, true);
+  return bound && sidecarHttp(mesh, bound, place, port, "envoy", req, res, true, client.pod);
 }
 
 /**

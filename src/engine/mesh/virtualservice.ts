@@ -9,7 +9,7 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import type { MeshSettings } from "../../model/mesh.js";
+import type { IstioPathNormalization, MeshSettings } from "../../model/mesh.js";
 import type { IstioDestination, IstioHeaderOps, IstioHttpMatch, IstioHttpRoute, IstioStringMatch, IstioVirtualService } from "../../model/mesh.js";
 import { REGEX_SEMANTICS, regexMatches } from "../../model/regex.js";
 import { CORE_GROUP, ISTIO_NETWORKING_GROUP, routeKey, type BackendRef, type Route, type RouteRule } from "../../model/route.js";
@@ -324,6 +324,21 @@ function applyOps(h: Headers, ops: IstioHeaderOps["request"] | undefined): void 
 const share = (pct: number) => (pct >= 100 ? "every request" : pct <= 0 ? "no request" : `${pct}% of the requests`);
 
 /**
+ * The path an Istio sidecar routes and forwards: its HTTP connection manager normalizes the path
+ * before routing (listener_builder.go buildHTTPConnectionManager: meshConfig pathNormalization, BASE
+ * by default: normalize_path; MERGE_SLASHES merge_slashes; DECODE_AND_MERGE_SLASHES unescapes %2F and
+ * %5C), whatever the routes came from (a VirtualService or a Gateway API route). Undefined, with the
+ * answer set to 400, when normalization refuses the path.
+ */
+export function sidecarPath(req: RouteRequest, res: RouteResult, normalization: IstioPathNormalization): { raw: string; path: string; query: string } | undefined {
+  const [raw, query = ""] = req.path.split(/\?(.*)/s, 2);
+  if (istioPathRejected(raw)) { Object.assign(res, { status: 400, reason: `the path ${raw} holds an escaped NUL: the sidecar's path normalization refuses it (400)` }); return undefined; }
+  const path = istioPath(raw, normalization);
+  if (path !== raw) res.steps.push({ stage: "route", outcome: `the sidecar normalizes the path to ${path} before routing (meshConfig pathNormalization ${normalization})` });
+  return { raw, path, query };
+}
+
+/**
  * Routes the request through the VirtualService's routes for the sidecar (`vh.programmed`), in
  * order, the first whose match holds (Envoy's route table); none: 404 (the virtual host has only
  * these routes: route.go adds the Service's default route only to a host without a VirtualService).
@@ -332,13 +347,9 @@ const share = (pct: number) => (pct >= 100 ? "every request" : pct <= 0 ? "no re
  */
 export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: number, req: RouteRequest, res: RouteResult, settings: Pick<MeshSettings, "istioDefaultHttpRetry" | "istioPathNormalization">): void {
   const defaultRetry = settings.istioDefaultHttpRetry;
-  const [raw, query = ""] = req.path.split(/\?(.*)/s, 2);
-  // The sidecar's HTTP connection manager normalizes the path before routing, and forwards it so
-  // (listener_builder.go buildHTTPConnectionManager: meshConfig pathNormalization, BASE by default:
-  // normalize_path; MERGE_SLASHES merge_slashes; DECODE_AND_MERGE_SLASHES unescapes %2F and %5C).
-  if (istioPathRejected(raw)) { Object.assign(res, { status: 400, reason: `the path ${raw} holds an escaped NUL: the sidecar's path normalization refuses it (400)` }); return; }
-  const path = istioPath(raw, settings.istioPathNormalization);
-  if (path !== raw) res.steps.push({ stage: "route", outcome: `the sidecar normalizes the path to ${path} before routing (meshConfig pathNormalization ${settings.istioPathNormalization})` });
+  const normalized = sidecarPath(req, res, settings.istioPathNormalization);
+  if (!normalized) return;
+  const { path, query } = normalized;
   const headers = new Headers(req.headers);
   const reading: Reading = { path, query: queryParameters(query), headers, method: req.method, authority: req.host ?? "", scheme: "http" };
   const key = routeKey(vh.state.route);
