@@ -50,3 +50,14 @@ export function hostnameRank(h: string | undefined): [number, number] {
   if (h === undefined) return [0, 0];
   return [isWildcard(h) ? 0 : h.length, h.length];
 }
+
+/**
+ * Istio's host.Name SubsetOf (pkg/config/host/name.go), which differs from the Gateway API's: `name`
+ * is `pattern`, or within the `*.` wildcard (or `*`) `pattern`; a wildcard `name` is within a
+ * wildcard `pattern` whose suffix ends it. (host.Name Matches, istiod's duplicate-host check, is
+ * SubsetOf either way round.)
+ */
+export function istioHostSubsetOf(name: string, pattern: string): boolean {
+  if (name.startsWith("*")) return pattern.startsWith("*") && name.length >= pattern.length && name.slice(1).endsWith(pattern.slice(1));
+  return pattern.startsWith("*") ? name.endsWith(pattern.slice(1)) : name === pattern;
+}

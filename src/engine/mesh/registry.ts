@@ -7,6 +7,7 @@
 // answers 502 (httproute.go: the `block_all` virtual host's direct response).
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
+import { istioHostSubsetOf } from "../../model/hostname.js";
 import { contains, parseAddress, type Address, type Cidr } from "../../model/ip.js";
 import type { Inventory } from "../../model/inventory.js";
 import { istioSettingsOf, type IstioEgressHost, type IstioEgressListener, type IstioOutboundMode, type IstioServiceEntry, type IstioSidecar, type MeshModel } from "../../model/mesh.js";
@@ -77,12 +78,6 @@ export function istioSidecarScope(mesh: MeshModel, pod: Endpoint): SidecarScope 
  */
 export interface RegistryHost { namespace: string; hosts: readonly string[]; port: number; wildcardBound: boolean }
 
-/** host.Name SubsetOf (pkg/config/host/name.go): `name` is `pattern`, or within the `*.` wildcard (or `*`) `pattern`. */
-function hostSubsetOf(name: string, pattern: string): boolean {
-  if (name.startsWith("*")) return pattern.startsWith("*") && name.length >= pattern.length && name.slice(1).endsWith(pattern.slice(1));
-  return pattern.startsWith("*") ? name.endsWith(pattern.slice(1)) : name === pattern;
-}
-
 /**
  * The egress host of `listener` that imports `dest` for a proxy of `namespace`, if one does
  * (sidecar.go selectServices: a host excluded by a `~` entry of its namespace or of `*` is not
@@ -92,9 +87,9 @@ function hostSubsetOf(name: string, pattern: string): boolean {
 function importedBy(listener: IstioEgressListener, namespace: string, dest: RegistryHost): IstioEgressHost | undefined {
   const entries = listener.hosts.filter((h) => { const ns = h.namespace === "." ? namespace : h.namespace; return ns === dest.namespace || ns === "*"; });
   for (const name of dest.hosts) {
-    if (entries.some((h) => h.excluded && hostSubsetOf(name, h.host))) continue;
-    const own = entries.find((h) => !h.excluded && h.namespace !== "*" && hostSubsetOf(name, h.host));
-    const any = own ?? entries.find((h) => !h.excluded && h.namespace === "*" && hostSubsetOf(name, h.host));
+    if (entries.some((h) => h.excluded && istioHostSubsetOf(name, h.host))) continue;
+    const own = entries.find((h) => !h.excluded && h.namespace !== "*" && istioHostSubsetOf(name, h.host));
+    const any = own ?? entries.find((h) => !h.excluded && h.namespace === "*" && istioHostSubsetOf(name, h.host));
     if (any) return any;
   }
   return undefined;
@@ -171,9 +166,9 @@ export function entryExportedTo(mesh: MeshModel, e: IstioServiceEntry, namespace
   return exportedTo(e, namespace);
 }
 
-/** Whether a ServiceEntry host (an FQDN or a `*.` wildcard) covers `name` (hostSubsetOf, the name lower-cased, without a trailing dot). */
+/** Whether a ServiceEntry host (an FQDN or a `*.` wildcard) covers `name` (istioHostSubsetOf, the name lower-cased, without a trailing dot). */
 export function hostCovers(host: string, name: string): boolean {
-  return hostSubsetOf(name.toLowerCase().replace(/\.$/, ""), host);
+  return istioHostSubsetOf(name.toLowerCase().replace(/\.$/, ""), host);
 }
 
 const HTTP_PROTOCOLS = ["HTTP", "HTTP2", "GRPC", "GRPC-WEB"];

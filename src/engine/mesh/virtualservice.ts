@@ -8,6 +8,7 @@
 // walk after routing (walk/mesh-entry.ts afterRoutes) serves the backend it picked as any route's.
 
 import type { Endpoint } from "../../model/endpoint.js";
+import { istioHostSubsetOf } from "../../model/hostname.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { IstioPathNormalization, MeshSettings } from "../../model/mesh.js";
 import type { IstioDestination, IstioHeaderOps, IstioHttpMatch, IstioHttpRoute, IstioStringMatch, IstioVirtualService } from "../../model/mesh.js";
@@ -33,11 +34,6 @@ export interface VsClient { pod: Endpoint }
 
 /** Whether a VirtualService is for the mesh's sidecars (`gateways` unset, or naming "mesh": push_context.go getGatewayNames). */
 const forMesh = (vs: IstioVirtualService) => vs.gateways.length === 0 || vs.gateways.includes("mesh");
-
-/** host.Name.Matches of a VirtualService host and a service host: equal, or a `*` wildcard covering it. */
-function hostMatches(vsHost: string, host: string): boolean {
-  return vsHost === host || (vsHost.startsWith("*") && host.endsWith(vsHost.slice(1)));
-}
 
 /**
  * The namespaces a VirtualService is exported to (push_context.go initVirtualServices; exportTo unset:
@@ -84,7 +80,7 @@ export type SidecarVs = { kind: "user"; vs: IstioVirtualService; list: number } 
 export function userVirtualServices(inv: Inventory, host: string, namespace: string, imports?: (namespace: string) => boolean): { vs: IstioVirtualService; list: number }[] {
   const visible = inv.mesh.istio.virtualServices.flatMap((vs) => {
     const list = forMesh(vs) && vs.hosts.length ? visibility(vs, namespace) : undefined;
-    return list !== undefined && (!imports || imports(vs.namespace)) && vs.hosts.some((h) => hostMatches(h, host)) ? [{ vs, list }] : [];
+    return list !== undefined && (!imports || imports(vs.namespace)) && vs.hosts.some((h) => istioHostSubsetOf(host, h)) ? [{ vs, list }] : [];
   });
   visible.sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
   const exact = visible.filter((c) => c.vs.hosts.includes(host));
@@ -93,7 +89,7 @@ export function userVirtualServices(inv: Inventory, host: string, namespace: str
   // wildcard one. Else the longest wildcard host, of a repeated one the first VirtualService in
   // the sidecar's order ("never overwrite existing entries").
   if (exact.length) return exact;
-  const len = (c: { vs: IstioVirtualService }) => Math.max(...c.vs.hosts.filter((h) => hostMatches(h, host)).map((h) => h.length));
+  const len = (c: { vs: IstioVirtualService }) => Math.max(...c.vs.hosts.filter((h) => istioHostSubsetOf(host, h)).map((h) => h.length));
   const best = visible.reduce<typeof visible[number] | undefined>((a, b) => (!a || len(b) > len(a) ? b : a), undefined);
   return best ? [best] : [];
 }

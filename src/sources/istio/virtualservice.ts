@@ -8,6 +8,7 @@
 
 import type { IstioDestination, IstioFault, IstioHeaderOps, IstioHttpMatch, IstioHttpRoute, IstioStringMatch, IstioVirtualService } from "../../model/mesh.js";
 import { goDuration } from "../../model/duration.js";
+import { istioHostSubsetOf } from "../../model/hostname.js";
 import { parseAddress } from "../../model/ip.js";
 import { REGEX_SEMANTICS, regexError } from "../../model/regex.js";
 import { GRPC_STATUS_NAMES } from "../../model/request.js";
@@ -353,7 +354,7 @@ export const virtualServiceFrontEnd: FrontEnd = {
     });
     // The duplicate check compares the hosts as written (host.Name.Matches), and only when all are valid:
     // `api` and `api.NS.svc.cluster.local` are not duplicates to istiod.
-    if (allHostsValid) written.forEach((h, i) => { for (let j = i + 1; j < written.length; j++) if (hostCovers(h, written[j]) || hostCovers(written[j], h)) hostsField.get(j).error("invalid-value", `duplicate hosts in virtual service: ${h} & ${written[j]} (istiod's ValidateVirtualService)`); });
+    if (allHostsValid) written.forEach((h, i) => { for (let j = i + 1; j < written.length; j++) if (istioHostSubsetOf(written[j], h) || istioHostSubsetOf(h, written[j])) hostsField.get(j).error("invalid-value", `duplicate hosts in virtual service: ${h} & ${written[j]} (istiod's ValidateVirtualService)`); });
     // validateJWTClaimRoute: "JWT claim based routing (key: K) is only supported for gateway".
     if (appliesToMesh) for (const h of spec.childList("http") ?? []) for (const m of h.childList("match") ?? []) for (const k of ["headers", "withoutHeaders"]) for (const name of m.get(k).keys()) {
       if (jwtRoutingClaim(name)) m.get(k).get(name).error("invalid-value", `JWT claim based routing (key: ${name}) is only supported for gateway, found no gateways: [${gateways.join(" ")}] (istiod's ValidateVirtualService)`);
@@ -381,9 +382,3 @@ function jwtRoutingClaim(name: string): boolean {
   return (rest.startsWith(".") && rest.length > 1) || (rest.startsWith("[") && rest.endsWith("]") && rest.length > 2);
 }
 
-/** host.Name.Matches for validation's duplicate check: equal, or a `*` wildcard covering the other. */
-function hostCovers(a: string, b: string): boolean {
-  if (a === b) return true;
-  if (a === "*") return true;
-  return a.startsWith("*") && b.endsWith(a.slice(1));
-}
