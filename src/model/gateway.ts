@@ -219,6 +219,10 @@ export interface SecurityPolicy extends ObjectMeta {
 export type EscapedSlashesAction = "KeepUnchanged" | "RejectRequest" | "UnescapeAndForward" | "UnescapeAndRedirect";
 export const ESCAPED_SLASHES_ACTIONS: readonly EscapedSlashesAction[] = ["KeepUnchanged", "RejectRequest", "UnescapeAndForward", "UnescapeAndRedirect"];
 
+/** ClientTrafficPolicy headers.withUnderscoresAction (api/v1alpha1 WithUnderscoresAction; Envoy's headers_with_underscores_action). */
+export type WithUnderscoresAction = "Allow" | "RejectRequest" | "DropHeader";
+export const WITH_UNDERSCORES_ACTIONS: readonly WithUnderscoresAction[] = ["Allow", "RejectRequest", "DropHeader"];
+
 export interface ClientTrafficPolicy extends ObjectMeta {
   /** spec.targetRefs (or the deprecated targetRef), in the policy's namespace: Gateway or ListenerSet, a listener with sectionName. */
   targets: BackendTrafficPolicy["targets"];
@@ -242,6 +246,11 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   errors: string[];
   httpErrors: string[];
   tlsErrors: string[];
+  /**
+   * headers.withUnderscoresAction (the CRD's enum), where written: what Envoy's codec does with a request
+   * header whose name holds "_" (Envoy Gateway's default, with or without the field, is RejectRequest).
+   */
+  withUnderscoresAction?: WithUnderscoresAction;
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
   /** The deprecated fields it sets ("spec.targetRef", "spec.enableProxyProtocol", ...): a Warning condition on its ancestors. */

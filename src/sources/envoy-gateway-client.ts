@@ -1,12 +1,13 @@
 // Envoy Gateway's ClientTrafficPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0,
 // api/v1alpha1/clienttrafficpolicy_types.go): the fields that change the answer a request gets, the
 // client address Envoy reads (clientIPDetection, proxyProtocol / enableProxyProtocol), how its listener
-// normalizes the path (path: escapedSlashesAction, disableMergeSlashes). The engine
+// normalizes the path (path: escapedSlashesAction, disableMergeSlashes), what it does with a header
+// whose name holds an underscore (headers.withUnderscoresAction). The engine
 // attaches and applies them (engine/gateway/client-policy.ts); the other fields (timeouts, TLS,
 // HTTP/1, HTTP/2 settings, headers, ...) do not change which answer a request gets and are read only for
 // what Envoy Gateway cannot translate in them (translationErrors: the listener's routes answer 500).
 
-import { ESCAPED_SLASHES_ACTIONS, type ClientTrafficPolicy } from "../model/gateway.js";
+import { ESCAPED_SLASHES_ACTIONS, WITH_UNDERSCORES_ACTIONS, type ClientTrafficPolicy } from "../model/gateway.js";
 import type { Cidr } from "../model/ip.js";
 import { parseGoCidr } from "../model/ip.js";
 import type { Field } from "./fields.js";
@@ -151,6 +152,8 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (!spec.object(true) || !meta) return;
     const targets = readTargets(spec);
+    // headers.withUnderscoresAction: another value is the CRD schema's enum error.
+    const underscores = WITH_UNDERSCORES_ACTIONS.find((a) => a === spec.get("headers").get("withUnderscoresAction").string());
     const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec), errors = translationErrors(spec), path = readPath(spec.get("path"));
     const warn = (list: string[], where: string) => { for (const e of list) spec.warn("vendor-translation", `Envoy Gateway cannot translate this ClientTrafficPolicy (${e}): ${where}`); };
     warn(errors.errors, "every HTTP route of the listeners it applies to answers 500, and a TCP or TLS listener's routes are removed (its connections are closed)");
@@ -160,7 +163,7 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets, selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
-      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors,
+      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors, ...(underscores ? { withUnderscoresAction: underscores } : {}),
       ...(spec.get("http1").get("http10").get("useDefaultHost").bool() === true ? { http10DefaultHost: true } : {}), ...deprecatedFields(spec),
     });
   },

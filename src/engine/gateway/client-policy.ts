@@ -297,3 +297,24 @@ export function lastXffAddress(values: readonly string[], skip: number): Address
   if (comma >= 0 && comma + 1 < xff.length) xff = xff.slice(comma + 1);
   return parseAddressAsWritten(trimXff(xff));
 }
+
+/**
+ * What Envoy's codec does with the request headers whose names hold "_", before the connection manager
+ * reads any (http1 and http2 codec_impl.cc checkHeaderNameForUnderscores): Envoy Gateway writes every
+ * HCM's headers_with_underscores_action from the listener's ClientTrafficPolicy headers.withUnderscoresAction,
+ * and REJECT_REQUEST where there is none (xds/translator/listener.go buildHeadersWithUnderscoresAction:
+ * `return corev3.HttpProtocolOptions_REJECT_REQUEST`; clienttrafficpolicy.go translateListenerHeaderSettings:
+ * `ptr.Deref(headerSettings.WithUnderscoresAction, egv1a1.WithUnderscoresActionRejectRequest)`).
+ * RejectRequest: HTTP/1 gets 400, HTTP/2 the stream reset ("HTTP/2 requests end with the stream
+ * reset"); DropHeader: the headers are removed before any filter or route sees them.
+ */
+export function underscoreHeaders(p: EffectiveClientPolicy | undefined, headers: readonly (readonly [string, string])[]): { rejected: string } | { dropped: string[]; note: string } | undefined {
+  const named = [...new Set(headers.map(([k]) => k.toLowerCase()).filter((k) => k.includes("_")))];
+  if (!named.length) return undefined;
+  const action = (p && !p.refused ? p.policy.withUnderscoresAction : undefined) ?? "RejectRequest";
+  const by = action === "RejectRequest" && !(p && !p.refused && p.policy.withUnderscoresAction) ? "Envoy Gateway's default headers_with_underscores_action REJECT_REQUEST (no ClientTrafficPolicy headers.withUnderscoresAction)" : `ClientTrafficPolicy ${p!.policy.namespace}/${p!.policy.name} headers.withUnderscoresAction ${action}`;
+  const which = `the header${named.length === 1 ? "" : "s"} ${named.join(", ")}`;
+  if (action === "Allow") return undefined;
+  if (action === "RejectRequest") return { rejected: `${which} ${named.length === 1 ? "has an underscore" : "have underscores"} in the name: Envoy refuses the request before routing (${by})` };
+  return { dropped: named, note: `Envoy drops ${which} (an underscore in the name) before any filter or route reads them (${by})` };
+}

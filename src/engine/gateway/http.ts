@@ -28,7 +28,7 @@ import { splitOf } from "./split.js";
 import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
 import { isPreflight, originAllowed } from "./cors.js";
 import { securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
-import { clientAddress, http10Error, listenerTranslationErrors, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
+import { clientAddress, http10Error, listenerTranslationErrors, underscoreHeaders, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 import { envoyGatewayPeer, NO_CLIENT } from "./peer.js";
 
@@ -253,12 +253,34 @@ function clientOf(ctx: HttpContext, req: RouteRequest, res: RouteResult): Client
   return client;
 }
 
+/** HTTP/2 (gRPC, h2, h2c) rather than HTTP/1 on the client's connection. */
+const http2 = (req: RouteRequest) => req.protocol === "grpc" || req.protocol === "H2" || req.protocol === "H2C_PRIOR_KNOWLEDGE";
+
+/**
+ * Envoy Gateway's listener: the headers with an underscore in the name (client-policy.ts
+ * underscoreHeaders), refused (400 for HTTP/1; HTTP/2: the stream is reset, which a gRPC client reads
+ * as INTERNAL) or dropped; undefined when refused.
+ */
+function underscoresHandled(ctx: HttpContext, req: RouteRequest, res: RouteResult): RouteRequest | undefined {
+  const u = underscoreHeaders(ctx.clientPolicy, req.headers);
+  if (!u) return req;
+  if ("rejected" in u) {
+    if (http2(req)) Object.assign(res, { status: null, connection: "failed", ...(req.protocol === "grpc" ? { grpcCode: "INTERNAL" } : {}), reason: `${u.rejected}: the HTTP/2 stream is reset` });
+    else Object.assign(res, { status: 400, reason: `${u.rejected}: 400` });
+    return undefined;
+  }
+  res.steps.push({ stage: "route", outcome: u.note });
+  return { ...req, headers: req.headers.filter(([k]) => !u.dropped.includes(k.toLowerCase())) };
+}
+
 function attachedRoutes(ctx: HttpContext, grpc: boolean) {
   const of = (k: RouteKind) => ctx.routes.filter((a) => a.state.route.kind === k);
   return grpc && of("GRPCRoute").length ? of("GRPCRoute") : of("HTTPRoute");
 }
 
-export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult): void {
+export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResult): void {
+  const req = ctx.envoyGatewayPaths ? underscoresHandled(ctx, given, res) : given;
+  if (!req) return;
   const [path, query = ""] = req.path.split(/\?(.*)/s, 2);
   const grpc = req.protocol === "grpc" ? grpcMethod(path, ctx.reader) : undefined;
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
