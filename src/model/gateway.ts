@@ -178,6 +178,25 @@ export interface AuthorizationRule {
 }
 
 /**
+ * A SecurityPolicy jwt provider (api/v1alpha1/jwt_types.go JWTProvider) as Envoy Gateway writes it
+ * (internal/xds/translator/jwt.go buildJWTProvider): issuer and audiences ("" and []: any), where the
+ * token is read (extractFrom; none: `Authorization: Bearer` and `access_token`), the keys (localJWKS
+ * inline text; a localJWKS valueRef's ConfigMap, whose text Junction does not keep; remoteJWKS's uri),
+ * claimToHeaders, recomputeRoute (clear_route_cache).
+ */
+export interface EnvoyGatewayJwtProvider {
+  name: string;
+  issuer: string;
+  audiences: string[];
+  extractFrom?: { headers: { name: string; prefix: string }[]; cookies: string[]; params: string[] };
+  jwks?: string;
+  jwksConfigMap?: string;
+  jwksUri?: string;
+  claimToHeaders: { header: string; claim: string }[];
+  recomputeRoute: boolean;
+}
+
+/**
  * Envoy Gateway's SecurityPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0
  * api/v1alpha1/securitypolicy_types.go), as far as it changes the answer a request gets: the
  * authentication filters (apiKeyAuth, basicAuth, jwt, extAuth, oidc) and authorization (RBAC).
@@ -191,8 +210,8 @@ export interface SecurityPolicy extends ObjectMeta {
   basicAuth?: { users: { namespace: string; name: string } };
   /** apiKeyAuth: the Secrets of client ids and keys, and where the key is read from (the first source that has one). */
   apiKeyAuth?: { credentialRefs: { namespace: string; name: string }[]; extractFrom: { headers: string[]; params: string[]; cookies: string[] }[] };
-  /** jwt: optional (allow_missing), failOpen (allow_missing_or_failed), the providers and where each reads its token. */
-  jwt?: { optional: boolean; failOpen: boolean; providers: { name: string; extractFrom?: { headers: { name: string; prefix: string }[]; cookies: string[]; params: string[] } }[] };
+  /** jwt: optional (allow_missing), failOpen (allow_missing_or_failed), the providers (Envoy JwtProviders). */
+  jwt?: { optional: boolean; failOpen: boolean; providers: EnvoyGatewayJwtProvider[] };
   /** extAuth: the external authorization service decides (failOpen when it cannot be reached). */
   extAuth?: { failOpen: boolean; service: string };
   /** oidc: a request without a session is redirected to the provider. */

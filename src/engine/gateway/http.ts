@@ -222,10 +222,17 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
     return undefined;
   }
   if (sp) {
-    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: req.path, headers: req.headers }, client);
+    // The filters read the path Envoy normalized (the HCM's normalize_path comes before them).
+    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: `${ex.path}${ex.query}`, headers: req.headers }, client);
     for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
     if (out.stop) { fail(out.stop); return undefined; }
     if (out.undetermined) return out.undetermined;
+    // jwt_authn's claimToHeaders: the backend gets the headers set from the token's claims, none sent by the client.
+    for (const k of out.headers?.remove ?? []) ex.headers.remove(k);
+    for (const [k, v] of out.headers?.set ?? []) ex.headers.add(k, v);
+    // recomputeRoute (clear_route_cache): Envoy picks the route again with those headers; where a route's match reads one, Junction does not follow it.
+    const reread = out.headers?.recompute?.filter((h) => ctx.routes.some((a) => a.state.route.rules.some((r) => r.matches.some((m) => m.headers.some((x) => x.name.toLowerCase() === h)))));
+    if (reread?.length) return `the route Envoy picks again after jwt_authn sets ${reread.join(", ")} from the token's claims (recomputeRoute), which a route's match reads: Junction does not model the second pick`;
   }
   if (traffic) fail(traffic);
   return undefined;
