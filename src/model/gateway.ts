@@ -238,6 +238,12 @@ export interface SecurityPolicy extends ObjectMeta {
 export type EscapedSlashesAction = "KeepUnchanged" | "RejectRequest" | "UnescapeAndForward" | "UnescapeAndRedirect";
 export const ESCAPED_SLASHES_ACTIONS: readonly EscapedSlashesAction[] = ["KeepUnchanged", "RejectRequest", "UnescapeAndForward", "UnescapeAndRedirect"];
 
+/** One early header mutation rule (Envoy's header_mutation HeaderMutation: append with its append action, remove, remove_on_match). */
+export type EarlyHeaderMutation =
+  | { op: "append" | "overwrite" | "addIfAbsent"; name: string; value: string }
+  | { op: "remove"; name: string }
+  | { op: "removeOnMatch"; type: "Exact" | "Prefix" | "Suffix" | "RegularExpression"; value: string };
+
 /** ClientTrafficPolicy headers.withUnderscoresAction (api/v1alpha1 WithUnderscoresAction; Envoy's headers_with_underscores_action). */
 export type WithUnderscoresAction = "Allow" | "RejectRequest" | "DropHeader";
 export const WITH_UNDERSCORES_ACTIONS: readonly WithUnderscoresAction[] = ["Allow", "RejectRequest", "DropHeader"];
@@ -270,6 +276,12 @@ export interface ClientTrafficPolicy extends ObjectMeta {
    * header whose name holds "_" (Envoy Gateway's default, with or without the field, is RejectRequest).
    */
   withUnderscoresAction?: WithUnderscoresAction;
+  /**
+   * headers.earlyRequestHeaders as Envoy Gateway writes it (translateHeaderModifier, then
+   * buildHeaderMutationRules: the add, set and addIfAbsent entries (the first of a name), then the
+   * removes, then removeOnMatch): Envoy's early header mutation, in this order, before routing.
+   */
+  earlyHeaders?: EarlyHeaderMutation[];
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
   /** The deprecated fields it sets ("spec.targetRef", "spec.enableProxyProtocol", ...): a Warning condition on its ancestors. */

@@ -278,3 +278,25 @@ test("headers.withUnderscoresAction: Envoy Gateway rejects a request header with
   // Another implementation's Gateway: not Envoy Gateway's codec settings.
   assert.equal(route(gateway([HTTP_ALL]) + matching, h([["x_user", "alice"]])).backend, "apps/v2");
 });
+
+test("headers.earlyRequestHeaders change the headers before routing, the client address and the filters (Envoy's early header mutation); they were ignored", () => {
+  const internal = httpRoute("web", "  rules: [{matches: [{headers: [{name: x-internal, value: \"true\"}]}], backendRefs: [{name: v2, port: 80}]}, {backendRefs: [{name: v1, port: 80}]}]");
+  const spoof: [string, string][] = [["x-internal", "true"]];
+  // Without it, a client that sends x-internal reaches the internal backend.
+  assert.equal(route(GW + internal, { headers: spoof }).backend, "apps/v2");
+  const removed = route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {remove: [X-Internal]}}`), { headers: spoof });
+  assert.equal(removed.backend, "apps/v1");
+  assert.match(removed.steps.map((s) => s.outcome).join("\n"), /headers\.earlyRequestHeaders changes the request's headers before routing/);
+  assert.equal(removed.upstream?.headers?.["x-internal"], undefined);
+  // set overwrites, add appends (a header match reads the values joined with ","), addIfAbsent keeps the client's.
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {set: [{name: x-internal, value: "true"}]}}`), { headers: [["x-internal", "no"]] }).backend, "apps/v2");
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {add: [{name: x-internal, value: "true"}]}}`), { headers: [["x-internal", "no"]] }).backend, "apps/v1");
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {addIfAbsent: [{name: x-internal, value: "true"}]}}`), { headers: [["x-internal", "no"]] }).backend, "apps/v1");
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {addIfAbsent: [{name: x-internal, value: "true"}]}}`), {}).backend, "apps/v2");
+  // removeOnMatch by prefix; the removes come after the adds (buildHeaderMutationRules' order).
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {removeOnMatch: [{type: Prefix, value: x-int}]}}`), { headers: spoof }).backend, "apps/v1");
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {set: [{name: x-internal, value: "true"}], remove: [x-internal]}}`), {}).backend, "apps/v1");
+  // Before the client address: an X-Forwarded-For removed early is not read.
+  const xffPolicy = ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}, headers: {earlyRequestHeaders: {remove: [x-forwarded-for]}}`);
+  assert.equal(route(GW + ROUTE + BLOCK + xffPolicy, from("10.0.0.1", [xff("192.0.2.10")])).status, 200);
+});

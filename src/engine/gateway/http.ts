@@ -28,7 +28,7 @@ import { splitOf } from "./split.js";
 import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
 import { isPreflight, originAllowed } from "./cors.js";
 import { securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
-import { clientAddress, http10Error, listenerTranslationErrors, underscoreHeaders, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
+import { clientAddress, earlyHeaders, http10Error, listenerTranslationErrors, underscoreHeaders, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 import { envoyGatewayPeer, NO_CLIENT } from "./peer.js";
 
@@ -280,14 +280,23 @@ function underscoresHandled(ctx: HttpContext, req: RouteRequest, res: RouteResul
   return { ...req, headers: req.headers.filter(([k]) => !u.dropped.includes(k.toLowerCase())) };
 }
 
+/** Envoy Gateway's listener: its ClientTrafficPolicy's early header mutation (client-policy.ts earlyHeaders), before the client address, routing and the filters. */
+function earlyMutated(ctx: HttpContext, req: RouteRequest, res: RouteResult): RouteRequest {
+  const m = earlyHeaders(ctx.clientPolicy, req.headers);
+  if (!m) return req;
+  res.steps.push({ stage: "route", outcome: m.note });
+  return { ...req, headers: m.headers };
+}
+
 function attachedRoutes(ctx: HttpContext, grpc: boolean) {
   const of = (k: RouteKind) => ctx.routes.filter((a) => a.state.route.kind === k);
   return grpc && of("GRPCRoute").length ? of("GRPCRoute") : of("HTTPRoute");
 }
 
 export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResult): void {
-  const req = ctx.envoyGatewayPaths ? underscoresHandled(ctx, given, res) : given;
-  if (!req) return;
+  const checked = ctx.envoyGatewayPaths ? underscoresHandled(ctx, given, res) : given;
+  if (!checked) return;
+  const req = ctx.envoyGatewayPaths ? earlyMutated(ctx, checked, res) : checked;
   const [path, query = ""] = req.path.split(/\?(.*)/s, 2);
   const grpc = req.protocol === "grpc" ? grpcMethod(path, ctx.reader) : undefined;
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
