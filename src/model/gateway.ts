@@ -306,8 +306,16 @@ export interface EnvoyProxySettings {
    * provider.kubernetes.envoyService, where it sets the Service's type or externalTrafficPolicy
    * (the Service Envoy Gateway puts in front of the Envoy pods: engine/gateway/peer.ts).
    */
-  envoyService?: { type?: string; externalTrafficPolicy?: string };
+  envoyService?: { type?: string; externalTrafficPolicy?: string; patch?: ServicePatch };
 }
+
+/**
+ * envoyService.patch (KubernetesPatchSpec, StrategicMerge unless type JSONMerge), as far as it changes
+ * the Service's spec.type and spec.externalTrafficPolicy: a value, or null (the field removed); absent
+ * when the patch does not name it. `unread`: a strategic merge directive ($patch, $retainKeys, ...) on
+ * spec, whose outcome Junction does not work out.
+ */
+export interface ServicePatch { type?: string | null; externalTrafficPolicy?: string | null; unread?: string }
 
 /**
  * Envoy Gateway's EnvoyProxy (gateway.envoyproxy.io/v1alpha1), as far as answers depend on it: a

@@ -7,7 +7,7 @@
 // Envoy Gateway's own configuration (its ConfigMap envoy-gateway-config) says whether global rate
 // limits can be translated.
 
-import { ENVOY_GATEWAY_CONTROLLER, type BackendTrafficPolicy, type EnvoyProxySettings, type FaultAbort, type RateLimitRule, type RateLimitSummary } from "../model/gateway.js";
+import { ENVOY_GATEWAY_CONTROLLER, type BackendTrafficPolicy, type EnvoyProxySettings, type ServicePatch, type FaultAbort, type RateLimitRule, type RateLimitSummary } from "../model/gateway.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
@@ -254,8 +254,30 @@ function readProxySettings(spec: Field, crd: boolean): EnvoyProxySettings {
   // LoadBalancer) and externalTrafficPolicy (Local or Cluster, default Local), read by peer.ts.
   const service = spec.get("provider").get("kubernetes").get("envoyService");
   const type = service.get("type").string(), etp = service.get("externalTrafficPolicy").string();
-  const envoyService = { ...(type !== undefined ? { type } : {}), ...(etp !== undefined ? { externalTrafficPolicy: etp } : {}) };
+  const patch = readServicePatch(service.get("patch"));
+  const envoyService = { ...(type !== undefined ? { type } : {}), ...(etp !== undefined ? { externalTrafficPolicy: etp } : {}), ...(patch ? { patch } : {}) };
   return { ...(mergeGateways !== undefined ? { mergeGateways } : {}), ...(mergeBackends ? { mergeBackends: true as const } : {}), ...(Object.keys(envoyService).length ? { envoyService } : {}) };
+}
+
+/**
+ * provider.kubernetes.envoyService.patch (KubernetesPatchSpec): what its value does to the Service's
+ * spec.type and spec.externalTrafficPolicy. Envoy Gateway applies it to the Service it makes
+ * (infrastructure/kubernetes/proxy/resource_provider.go Service: utils.MergeWithPatch, a strategic merge
+ * patch unless type JSONMerge); a scalar is replaced either way and null removes it.
+ */
+function readServicePatch(f: Field): ServicePatch | undefined {
+  const spec = f.get("value").get("spec");
+  if (!spec.object()) return undefined;
+  const out: ServicePatch = {};
+  for (const key of ["type", "externalTrafficPolicy"] as const) {
+    const v = spec.get(key);
+    if (v.value === null) out[key] = null;
+    else if (v.present) out[key] = v.string() ?? null;
+  }
+  const strategic = (f.get("type").string() ?? "StrategicMerge") === "StrategicMerge";
+  const directive = strategic ? Object.keys(spec.value as object).find((k) => k.startsWith("$")) : undefined;
+  if (directive) out.unread = `the strategic merge directive ${directive} on spec`;
+  return Object.keys(out).length ? out : undefined;
 }
 
 /**
