@@ -334,6 +334,18 @@ export interface EnvoyGatewayConfig {
   envoyProxy?: EnvoyProxySettings;
   /** provider.kubernetes.deploy.type GatewayNamespace (EnvoyGateway.GatewayNamespaceMode): a GatewayClass's EnvoyProxy with mergeGateways is refused. */
   gatewayNamespaceMode?: true;
+  /** gateway.controllerName, where it is not the default: Envoy Gateway manages the GatewayClasses of this controllerName only. */
+  controllerName?: string;
+}
+
+/**
+ * The controllerName of the GatewayClasses Envoy Gateway manages: its configuration's
+ * gateway.controllerName, else the default (api/v1alpha1 envoygateway_helpers.go SetEnvoyGatewayDefaults:
+ * GatewayControllerName; provider/kubernetes predicates.go hasMatchingController compares a class's
+ * spec.controllerName with it). Policy statuses carry it too.
+ */
+export function envoyGatewayController(graph: Pick<RouteGraph, "envoyGatewayConfig">): string {
+  return graph.envoyGatewayConfig?.controllerName ?? ENVOY_GATEWAY_CONTROLLER;
 }
 
 /** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */

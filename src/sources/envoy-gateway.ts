@@ -230,11 +230,10 @@ function readConfig(doc: Field, where: string, at: Field, b: InventoryBuilder): 
   state.config = { where, rateLimit: rl.present };
   const proxy = doc.get("envoyProxy");
   const namespaceMode = doc.get("provider").get("kubernetes").get("deploy").get("type").string() === "GatewayNamespace";
-  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}) };
+  const controller = doc.get("gateway").get("controllerName").string();
+  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}), ...(controller && controller !== ENVOY_GATEWAY_CONTROLLER ? { controllerName: controller } : {}) };
   const unread = proxy.object() ? Object.keys(proxy.value as object).filter((k) => k !== "mergeGateways" && k !== "mergeBackends") : [];
   if (unread.length) proxy.warn("vendor-config", `Junction reads only mergeGateways and mergeBackends of Envoy Gateway's default EnvoyProxy; not modelled: ${unread.join(", ")} (the defaults of every Envoy unless a GatewayClass's or Gateway's EnvoyProxy replaces them)`);
-  const controller = doc.get("gateway").get("controllerName");
-  if (controller.string() && controller.string() !== ENVOY_GATEWAY_CONTROLLER) controller.warn("vendor-config", `Envoy Gateway manages the GatewayClasses of controllerName ${controller.string()}: Junction reads Envoy Gateway's policies, EnvoyProxy and endpoint rules only on those of ${ENVOY_GATEWAY_CONTROLLER}`);
   if (doc.get("extensionManager").present) doc.get("extensionManager").warn("vendor-config", "an extension server may change every listener, route and cluster Envoy Gateway writes: not modelled");
 }
 

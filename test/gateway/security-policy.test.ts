@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
 import { join } from "node:path";
-import { BASE, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
+import { BASE, egConfig, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
 
 const GW = envoyGateway([HTTP_ALL, "{name: alt, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
@@ -252,4 +252,22 @@ test("a CORS preflight from an allowed origin is answered by the route's CORS fi
   assert.equal(pre("https://app.example.com").status, 204);
   assert.equal(pre("https://evil.example.org").status, 401, "an origin the filter does not allow goes on to basicAuth");
   assert.equal(route(yaml, {}).status, 401);
+});
+
+test("Envoy Gateway's configuration gateway.controllerName: the GatewayClasses of that name are Envoy Gateway's (their policies apply, statuses carry it), those of the default name are not (its policies were read only on the default name)", async () => {
+  const custom = egConfig("provider: {type: Kubernetes}\ngateway: {controllerName: example.com/eg}");
+  const gw = GW.replace("controllerName: gateway.envoyproxy.io/gatewayclass-controller", "controllerName: example.com/eg");
+  const deny = sp("authz", "apps", `${toRoute()}, authorization: {defaultAction: Deny}`);
+  const denied = route(custom + gw + ROUTE + deny, { path: "/" });
+  assert.equal(denied.status, 403, "was 200: the class of the configured name was not read as Envoy Gateway's");
+  assert.equal(route(custom + gw + ROUTE + deny, { path: "/", headers: [["x_a", "1"]] }).status, 400, "its listeners' defaults too");
+  // The default name, with Envoy Gateway configured for another: no Envoy Gateway manages it.
+  assert.equal(route(custom + GW + ROUTE + deny, { path: "/" }).status, 200);
+  assert.equal(route(GW + ROUTE + deny, { path: "/" }).status, 403);
+  const t = tempFiles({ "in.yaml": BASE + custom + gw + ROUTE + deny });
+  try {
+    const out = await cli(["status", "-f", join(t.dir, "in.yaml"), "-o", "json", "-q"]);
+    const items = (JSON.parse(out.out) as { items: { kind: string; status: { ancestors?: { controllerName: string }[] } }[] }).items;
+    assert.deepEqual(items.filter((o) => o.kind === "SecurityPolicy").flatMap((o) => o.status.ancestors!.map((a) => a.controllerName)), ["example.com/eg"]);
+  } finally { t.cleanup(); }
 });

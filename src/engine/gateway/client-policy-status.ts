@@ -13,7 +13,7 @@
 // modelled: the HTTP/3 warning (UnsupportedHTTP3ClientValidation: Junction reads neither http3 nor
 // tls.clientValidation), the truncation beyond 16 ancestors.
 
-import type { ClientTrafficPolicy } from "../../model/gateway.js";
+import { envoyGatewayController, type ClientTrafficPolicy } from "../../model/gateway.js";
 import { compareAgeThenName, namespacedName } from "../../model/route.js";
 import type { PolicyAncestorStatus } from "./backendtls.js";
 import { http10Error, listenerTranslationErrors } from "./client-policy.js";
@@ -34,7 +34,7 @@ export function clientTrafficPolicyStatuses(engine: GatewayEngine): Map<ClientTr
   const out = new Map<ClientTrafficPolicy, Ancestors>();
   const policies = [...graph.clientTrafficPolicies].sort(compareAgeThenName);
   for (const gateways of envoyGatewayClasses(engine)) translateClass(engine, gateways, policies, out);
-  return ancestorStatuses(out);
+  return ancestorStatuses(out, envoyGatewayController(graph));
 }
 
 function translateClass(engine: GatewayEngine, gateways: GatewayState[], policies: ClientTrafficPolicy[], out: Map<ClientTrafficPolicy, Ancestors>): void {

@@ -10,7 +10,7 @@ import { compareApplied, describeCandidates, matchedHostname, type Applied } fro
 import type { RouteRequest, RouteResult } from "./request.js";
 import { Headers } from "./headers.js";
 import { splitOf } from "./split.js";
-import { ENVOY_GATEWAY_CONTROLLER, servedBy } from "./backends.js";
+import { servedBy } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { connectionSource, listenerTranslationErrors } from "./client-policy.js";
 import { streamAuthorization } from "./security-policy.js";
@@ -104,7 +104,7 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
  * only (engine.ts envoyGatewayOneRule).
  */
 function streamRule(engine: GatewayEngine, l: ListenerState, r: Route): RouteRule {
-  if (r.kind !== "TLSRoute" || r.rules.length < 2 || engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return r.rules[0];
+  if (r.kind !== "TLSRoute" || r.rules.length < 2 || !engine.gateway(l.gateway.namespace, l.gateway.name)?.envoyGateway) return r.rules[0];
   const { name: _name, ...first } = r.rules[0];
   return { ...first, backends: r.rules.flatMap((x) => x.backends) };
 }

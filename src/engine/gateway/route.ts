@@ -3,7 +3,7 @@
 // host domain across the port's listeners: vhosts.ts), then HTTP or L4 routing. The answer carries
 // its explanation: every step as data.
 
-import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gateway.js";
+import { hasIngressSemantics } from "../../model/gateway.js";
 import { normalizeHost } from "../../model/hostname.js";
 import { RegexLimitError } from "../../model/regex.js";
 import { issuedBy } from "./clientcert.js";
@@ -125,7 +125,7 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
   const byHost = bestListener(listeners.filter((o) => o.listener.protocol === "HTTPS"), host);
   // Envoy Gateway answers no 421: the SNI's filter chain routes by its own route configuration, whatever
   // listener the Host names (its virtual hosts for the Host, or none: 404; engine.ts routesFor).
-  const envoyGateway = engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName === ENVOY_GATEWAY_CONTROLLER;
+  const envoyGateway = engine.gateway(l.gateway.namespace, l.gateway.name)?.envoyGateway === true;
   if (byHost !== l && !envoyGateway) return Object.assign(res, { status: 421, reason: `Host ${host} belongs to ${byHost ? `listener ${byHost.listener.name}` : "no listener"}, not to listener ${l.listener.name} that SNI ${sni} selected (421 Misdirected Request)` });
   routeHttp(listenerContext(engine, l, "https", host), req, res);
   return res;
