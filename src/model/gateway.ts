@@ -282,6 +282,13 @@ export interface ClientTrafficPolicy extends ObjectMeta {
    * removes, then removeOnMatch): Envoy's early header mutation, in this order, before routing.
    */
   earlyHeaders?: EarlyHeaderMutation[];
+  /**
+   * tls.clientValidation (api/v1alpha1 ClientValidationContext, clienttrafficpolicy.go
+   * buildListenerTLSParameters): the mode (RequireAndVerify unless set; the deprecated optional: true is
+   * VerifyIfGiven), the CA references (kind Secret unless ConfigMap, the policy's namespace unless set),
+   * and the further checks Junction does not make (spkiHashes, certificateHashes, subjectAltNames, crl).
+   */
+  clientValidation?: { mode: "Request" | "RequireAny" | "VerifyIfGiven" | "RequireAndVerify"; legacyOptional: boolean; caRefs: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[]; unmodelled: string[] };
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
   /** The deprecated fields it sets ("spec.targetRef", "spec.enableProxyProtocol", ...): a Warning condition on its ancestors. */

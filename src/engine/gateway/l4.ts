@@ -38,7 +38,7 @@ export interface L4Options {
  */
 function clientPolicyRefusal(engine: GatewayEngine, l: ListenerState): string | undefined {
   const cp = l.listener.protocol === "UDP" ? undefined : engine.listenerClientPolicy(l);
-  const errors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: false, tls: l.listener.protocol === "TLS" && l.listener.tls?.mode === "Terminate" }) : [];
+  const errors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: false, tls: l.listener.protocol === "TLS" && l.listener.tls?.mode === "Terminate" }, engine.inv.routing) : [];
   return cp && errors.length ? `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${errors.join("; ")}): Envoy Gateway removes the routes of listener ${l.listener.name}, whose connections go to an empty cluster: the connection is closed` : undefined;
 }
 
