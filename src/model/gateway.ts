@@ -156,6 +156,12 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   requestTimeout?: number;
   /** The deprecated fields it sets ("spec.targetRef", "spec.compression"): a Warning condition on its ancestors. */
   deprecatedFields?: string[];
+  /**
+   * The features it sets that change how or when a backend is reached, not the answer Junction gives
+   * (faultInjection.delay, loadBalancer, circuitBreaker, active and passive health checks), in words: named
+   * in explanations.
+   */
+  aside?: string[];
 }
 
 /** A SecurityPolicy's authorization rule (api/v1alpha1/authorization_types.go AuthorizationRule). */

@@ -356,6 +356,24 @@ function requestTimeout(spec: Field): Pick<BackendTrafficPolicy, "requestTimeout
   return ms === undefined ? {} : { requestTimeout: ms };
 }
 
+/**
+ * The features that change how or when a backend is reached, not which answer a request gets, in
+ * words (BackendTrafficPolicy.aside): faultInjection.delay (fault.go: fixed_delay for its percentage of
+ * requests, the CRD's default 100), loadBalancer (which endpoint), circuitBreaker (an overflow answers 503
+ * under load), healthCheck active and passive (unhealthy endpoints are left out, unless panic mode).
+ */
+function aside(spec: Field): Pick<BackendTrafficPolicy, "aside"> {
+  const out: string[] = [];
+  const delay = spec.get("faultInjection").get("delay");
+  if (delay.object()) out.push(`faultInjection.delay ${delay.get("fixedDelay").string() ?? "?"} for ${typeof delay.get("percentage").value === "number" ? delay.get("percentage").value : 100}% of the requests`);
+  const lb = spec.get("loadBalancer");
+  if (lb.object()) out.push(`loadBalancer ${lb.get("type").string() ?? ""}`.trim());
+  if (spec.get("circuitBreaker").object()) out.push("circuitBreaker (an overflow is answered 503)");
+  const hc = spec.get("healthCheck");
+  for (const k of ["active", "passive"]) if (hc.get(k).object()) out.push(`healthCheck.${k} (endpoints it finds unhealthy are not picked)`);
+  return out.length ? { aside: out } : {};
+}
+
 /** deprecatedFieldsUsedInBackendTrafficPolicy: targetRef (use targetRefs), a compression list that is not empty (use compressor). */
 function deprecatedFields(spec: Field): Pick<BackendTrafficPolicy, "deprecatedFields"> {
   const fields = [...(spec.get("targetRef").present ? ["spec.targetRef"] : []), ...((spec.get("compression").list() ?? []).length ? ["spec.compression"] : [])];
@@ -376,7 +394,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
       errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
-      ...(retry ? { retry } : {}), ...requestTimeout(spec),
+      ...(retry ? { retry } : {}), ...requestTimeout(spec), ...aside(spec),
     });
   },
 };

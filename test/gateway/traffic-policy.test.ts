@@ -230,3 +230,11 @@ test("healthCheck.panicThreshold on a TCPRoute: feature by feature, the healthCh
   assert.notEqual(own.connection, "rejected", "the route's healthCheck");
   assert.match(own.steps.find((s) => s.stage === "endpoints")!.outcome, /healthy_panic_threshold 30%/);
 });
+
+test("faultInjection.delay, loadBalancer, circuitBreaker and health checks do not change the answer, and the explanation says so (they were passed over in silence)", () => {
+  const spec = `${toRoute()}, faultInjection: {delay: {fixedDelay: 2s}}, loadBalancer: {type: LeastRequest}, circuitBreaker: {maxConnections: 1}, healthCheck: {passive: {consecutive5XxErrors: 1}}`;
+  const r = route(GW + ROUTE + btp("shape", "apps", spec), {});
+  assert.equal(r.status, 200);
+  assert.equal(r.backend, "apps/v2");
+  assert.match(r.steps.map((s) => s.outcome).join("\n"), /BackendTrafficPolicy apps\/shape sets faultInjection\.delay 2s for 100% of the requests; loadBalancer LeastRequest; circuitBreaker \(an overflow is answered 503\); healthCheck\.passive \(endpoints it finds unhealthy are not picked\): these change how or when the backend is reached/);
+});

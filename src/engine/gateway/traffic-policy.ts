@@ -50,6 +50,8 @@ export interface EffectiveTrafficPolicy {
   retry?: TrafficPolicyRetry;
   /** timeout.http.requestTimeout in ms: the route's timeout where the rule sets none (merged: the route's, else the parent's). */
   requestTimeout?: number;
+  /** What it sets that does not change the answer (BackendTrafficPolicy.aside; merged: both policies'). */
+  aside?: string[];
 }
 
 
@@ -232,7 +234,7 @@ function labelsOf(o: ObjectMeta): Labels {
 
 function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[]; untimed?: string } }, errors: TranslationError[]): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [namespacedName(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}), ...timing(p) };
+  return { policies: [namespacedName(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}), ...timing(p), ...(p.aside ? { aside: p.aside } : {}) };
 }
 
 /**
@@ -269,7 +271,7 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
  * set, so it may carry both statuses (trafficPolicyOutcome: the gRPC one answers).
  */
-function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold" | "connectTimeout"> {
+function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold" | "connectTimeout" | "aside"> {
   const abort = route.abort && parent.abort
     ? { httpStatus: route.abort.httpStatus ?? parent.abort.httpStatus, grpcStatus: route.abort.grpcStatus ?? parent.abort.grpcStatus, percentage: route.abort.percentage }
     : route.abort ?? parent.abort;
@@ -283,7 +285,7 @@ function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, error
   const connectTimeout = route.connectTimeout ?? parent.connectTimeout;
   // retry merged field by field (the route's numRetries, which the CRD defaults, over the parent's).
   const retry = route.retry && parent.retry ? { ...parent.retry, ...route.retry } : route.retry ?? parent.retry;
-  return { policies: [namespacedName(route), namespacedName(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}), ...timing({ retry, requestTimeout: route.requestTimeout ?? parent.requestTimeout }) };
+  return { policies: [namespacedName(route), namespacedName(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}), ...timing({ retry, requestTimeout: route.requestTimeout ?? parent.requestTimeout }), ...(route.aside || parent.aside ? { aside: [...new Set([...(route.aside ?? []), ...(parent.aside ?? [])])] } : {}) };
 }
 
 /** A policy's retry and request timeout, where set. */
@@ -367,6 +369,7 @@ export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean, r
   if (matched.unknown) notes.push(`${matched.unknown} (${who})`);
   if (rl?.local.length) notes.push(`requests over the local rate limit (${rl.local.join("; ")}) get 429 from ${who}`);
   if (rl?.global) notes.push(`requests over the global rate limit get 429 from ${who} (Envoy Gateway's rate limit service)`);
+  if (p.aside?.length) notes.push(`${who} sets ${p.aside.join("; ")}: these change how or when the backend is reached (an endpoint's pick, a delay, an overflow or unhealthy endpoints Junction cannot see), not this answer`);
   return { notes, inert };
 }
 
