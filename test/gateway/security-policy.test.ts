@@ -75,9 +75,15 @@ test("basicAuth: no or wrong credentials 401, a user of the Secret's .htpasswd (
   const yaml = GW + ROUTE + secret + sp("basic", "apps", `${toRoute()}, basicAuth: {users: {name: users}}`);
   const basic = (u: string, p: string) => [["authorization", `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`]] as [string, string][];
   assert.equal(route(yaml, {}).status, 401);
-  assert.match(route(yaml, {}).reason, /basicAuth: the request has no Basic Authorization header/);
+  assert.match(route(yaml, {}).reason, /basicAuth: the request has no Authorization header/);
   assert.equal(route(yaml, { headers: basic("alice", "wrong") }).status, 401);
   assert.equal(route(yaml, { headers: basic("alice", "s3cret") }).status, 200);
+  // basic_auth_filter.cc: "Basic " as written (a lower-case scheme or two spaces were accepted), the first value only, strict base64.
+  const token = Buffer.from("alice:s3cret").toString("base64");
+  for (const value of [`basic ${token}`, `Basic  ${token}`, `Basic ${token} `]) assert.equal(route(yaml, { headers: [["authorization", value]] }).status, 401, value);
+  assert.match(route(yaml, { headers: [["authorization", `BASIC ${token}`]] }).reason, /Expected 'Basic' authentication scheme/);
+  assert.equal(route(yaml, { headers: [["authorization", "Bearer x"], ["authorization", `Basic ${token}`]] }).status, 401, "the first value");
+  assert.equal(route(yaml, { headers: [["authorization", `Basic ${token.replace(/=+$/, "")}`]] }).status, 200, "padding is optional");
   const missing = route(GW + ROUTE + sp("basic", "apps", `${toRoute()}, basicAuth: {users: {name: users}}`), { headers: basic("alice", "s3cret") });
   assert.equal(missing.status, 500);
   assert.match(missing.reason, /BasicAuth: secret apps\/users does not exist/);

@@ -230,13 +230,17 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
   // basic_auth (8): Authorization: Basic base64(user:password), the password's SHA-1 against .htpasswd.
   if (f.basicAuth && !broken.has("basicAuth")) {
     const owner = index.owner(p.policies, "basicAuth")!;
-    const auth = headerValue(req, "authorization");
-    const m = auth !== undefined ? /^Basic\s+(\S+)$/i.exec(auth) : null;
-    if (!m) return decided(pending, steps, 401, `${who} basicAuth: the request has no Basic Authorization header (User authentication failed. Missing username and password.): 401`);
-    const decoded = Buffer.from(m[1], "base64").toString("utf8"), colon = decoded.indexOf(":");
-    const user = colon < 0 ? decoded : decoded.slice(0, colon), password = colon < 0 ? "" : decoded.slice(colon + 1);
+    // basic_auth_filter.cc decodeHeaders: the first Authorization value, which must start with "Basic " (case and
+    // one space as written), the rest through Base64::decodeWithoutPadding (strict: anything else decodes to nothing).
+    const auth = headerValues(req, "authorization")[0];
+    if (auth === undefined) return decided(pending, steps, 401, `${who} basicAuth: the request has no Authorization header (User authentication failed. Missing username and password.): 401`);
+    if (!auth.startsWith("Basic ")) return decided(pending, steps, 401, `${who} basicAuth: the Authorization header does not start with "Basic " (User authentication failed. Expected 'Basic' authentication scheme.): 401`);
+    const token = auth.slice(6);
+    const decoded = /^[A-Za-z0-9+/]*={0,2}$/.test(token) && token.replace(/=+$/, "").length % 4 !== 1 ? Buffer.from(token, "base64").toString("utf8") : "", colon = decoded.indexOf(":");
+    if (colon < 0) return decided(pending, steps, 401, `${who} basicAuth: the credentials are not base64 of user:password (User authentication failed. Invalid basic credential format.): 401`);
+    const user = decoded.slice(0, colon), password = decoded.slice(colon + 1);
     const hash = index.users(owner, f.basicAuth.users).get(user);
-    if (colon < 0 || hash === undefined || hash !== createHash("sha1").update(password).digest("base64")) return decided(pending, steps, 401, `${who} basicAuth: user ${JSON.stringify(user)} and this password are not in the .htpasswd of Secret ${f.basicAuth.users.namespace}/${f.basicAuth.users.name} (User authentication failed. Invalid username/password combination.): 401`);
+    if (hash === undefined || hash !== createHash("sha1").update(password).digest("base64")) return decided(pending, steps, 401, `${who} basicAuth: user ${JSON.stringify(user)} and this password are not in the .htpasswd of Secret ${f.basicAuth.users.namespace}/${f.basicAuth.users.name} (User authentication failed. Invalid username/password combination.): 401`);
     steps.push(`${who} basicAuth: user ${user} authenticated`);
   }
   // oauth2 (9): a request without the filter's session cookies is redirected to the provider.
