@@ -98,6 +98,10 @@ test("apiKeyAuth: the key from the first source that has one; missing or unknown
   assert.equal(route(yaml, { headers: [["x-api-key", "nope"]] }).status, 401);
   assert.equal(route(yaml, { headers: [["x-api-key", "key-b"]] }).status, 200);
   assert.equal(route(yaml, { path: "/?key=key-a" }).status, 200);
+  // api_key_auth.cc KeySources::getKey: a header's first value less "Bearer "; an empty key goes on to the next source.
+  assert.equal(route(yaml, { headers: [["x-api-key", "Bearer key-b"]] }).status, 200, "was 401");
+  assert.equal(route(yaml, { headers: [["x-api-key", "key-b"], ["x-api-key", "key-a"]] }).status, 200, "the first value, not \"key-b,key-a\"");
+  assert.equal(route(yaml, { path: "/?key=key-a", headers: [["x-api-key", ""]] }).status, 200, "an empty header: the parameter");
 });
 
 test("jwt: no token 401 unless optional; a token's claims decide a jwt principal, a signature by remoteJWKS keys is pending; extAuth: undetermined, never allowed", () => {

@@ -221,7 +221,7 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
   // api_key_auth (7): the first source that has a key; missing or unknown: 401.
   if (f.apiKeyAuth && !broken.has("apiKeyAuth")) {
     const owner = index.owner(p.policies, "apiKeyAuth")!;
-    const key = f.apiKeyAuth.extractFrom.map((e) => e.headers.map((h) => headerValue(req, h)).find((v) => v !== undefined) ?? e.params.map((n) => param(req, n)).find((v) => v !== undefined) ?? e.cookies.map((n) => cookie(req, n)).find((v) => v !== undefined)).find((v) => v !== undefined);
+    const key = apiKey(f.apiKeyAuth.extractFrom, req);
     const client = key !== undefined ? index.apiKeys(f.apiKeyAuth, owner).get(key) : undefined;
     if (key === undefined) return decided(pending, steps, 401, `${who} apiKeyAuth: the request carries no API key (looked for in ${sources(f.apiKeyAuth.extractFrom)}): 401`);
     if (client === undefined) return decided(pending, steps, 401, `${who} apiKeyAuth: the API key is not one of the keys of its credentialRefs: 401`);
@@ -289,6 +289,23 @@ function decided(pending: string[], steps: string[], status: number, reason: str
 }
 
 const undecided = (pending: string[], steps: string[], why: string): SecurityOutcome => ({ undetermined: `depends on ${[...pending, why].join(", and on ")}`, steps });
+
+/**
+ * The API key (api_key_auth.cc KeySources::getKey): Envoy Gateway writes a key source per header, then
+ * parameter, then cookie of each extractFrom entry (translator/api_key_auth.go), and the first that
+ * gives a non-empty key has it: a header's first value, less a leading "Bearer "; a query parameter's
+ * first value; a cookie's value.
+ */
+function apiKey(extractFrom: NonNullable<SecurityPolicy["apiKeyAuth"]>["extractFrom"], req: SecurityRequest): string | undefined {
+  for (const e of extractFrom) {
+    const found = [
+      ...e.headers.map((h) => () => { const v = headerValues(req, h)[0]; return v?.startsWith("Bearer ") ? v.slice(7) : v; }),
+      ...e.params.map((n) => () => param(req, n)), ...e.cookies.map((n) => () => cookie(req, n)),
+    ].map((get) => get()).find((v) => v !== undefined && v !== "");
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 const sources = (x: NonNullable<SecurityPolicy["apiKeyAuth"]>["extractFrom"]) => x.map((e) => [...e.headers.map((h) => `header ${h}`), ...e.params.map((q) => `query parameter ${q}`), ...e.cookies.map((c) => `cookie ${c}`)].join(", ")).join("; ");
 
