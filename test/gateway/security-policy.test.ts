@@ -281,3 +281,16 @@ test("Envoy Gateway's configuration gateway.controllerName: the GatewayClasses o
     assert.deepEqual(items.filter((o) => o.kind === "SecurityPolicy").flatMap((o) => o.status.ancestors!.map((a) => a.controllerName)), ["example.com/eg"]);
   } finally { t.cleanup(); }
 });
+
+test("mergeType: of authorization and jwt set in both, the fields the route's policy leaves out are the parent's (utils.Merge patches the parent with the route's spec); they were the route's defaults", () => {
+  const parent = sp("gw", "infra", `${toGateway()}, authorization: {defaultAction: Allow, rules: [{action: Deny, principal: {headers: [{name: x-team, values: [red]}]}}]}`);
+  const child = sp("route", "apps", `${toRoute()}, mergeType: StrategicMerge, authorization: {rules: [{action: Deny, principal: {headers: [{name: x-team, values: [blue]}]}}]}`);
+  const yaml = GW + ROUTE + parent + child;
+  assert.equal(route(yaml, { path: "/" }).status, 200, "the parent's defaultAction Allow (was 403: the route's unset one read as Deny)");
+  assert.equal(route(yaml, { path: "/", headers: [["x-team", "blue"]] }).status, 403, "the route's rules");
+  assert.equal(route(yaml, { path: "/", headers: [["x-team", "red"]] }).status, 200, "the parent's rules are replaced");
+  const jwtParent = sp("gw", "infra", `${toGateway()}, jwt: {optional: true, providers: [{name: corp, ${LOCAL}}]}`);
+  const jwtChild = sp("route", "apps", `${toRoute()}, mergeType: JSONMerge, jwt: {providers: [{name: partner, ${LOCAL}}]}`);
+  assert.equal(route(GW + ROUTE + jwtParent + jwtChild, { path: "/" }).status, 200, "optional from the parent (was 401)");
+  assert.equal(route(GW + ROUTE + jwtParent + jwtChild.replace("jwt: {providers", "jwt: {optional: false, providers"), { path: "/" }).status, 401);
+});

@@ -74,14 +74,25 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
   /**
    * A route's policy with a mergeType merged into its parent's (mergeSecurityPolicy: the parent
    * patched with the route's spec): each feature the route's sets is the route's whole, the others the
-   * parent's (a JSON or strategic merge also merges the fields of a feature both set, authorization's
-   * defaultAction beside the route's rules: read here as the route's whole feature).
+   * parent's; of authorization and jwt, set in both, each field the route's spec leaves out is the
+   * parent's (authorization's defaultAction or rules, jwt's optional and failOpen).
    */
   private merged(own: HeldTarget<SecurityPolicy>, parent: HeldTarget<SecurityPolicy>): Pick<EffectiveSecurityPolicy, "policies" | "features" | "errors" | "unmodelled"> {
     const r = own.held.policy, p = parent.held.policy;
     const features: EffectiveSecurityPolicy["features"] = {};
     const from = (k: (typeof FEATURES)[number]) => (r[k] !== undefined ? r : p);
     for (const k of FEATURES) if (from(k)[k] !== undefined) Object.assign(features, { [k]: from(k)[k] });
+    // utils.Merge marshals the route's spec (omitempty) as the patch: a field it leaves out keeps the
+    // parent's, a list it sets replaces the parent's (no patch strategy on these types).
+    const given = (k: string) => ((r.manifest?.spec as Record<string, Record<string, unknown> | undefined> | undefined)?.[k] ?? {});
+    if (r.authorization && p.authorization) {
+      const a = given("authorization");
+      features.authorization = { defaultAction: a.defaultAction !== undefined ? r.authorization.defaultAction : p.authorization.defaultAction, rules: a.rules !== undefined ? r.authorization.rules : p.authorization.rules };
+    }
+    if (r.jwt && p.jwt) {
+      const j = given("jwt");
+      features.jwt = { optional: j.optional !== undefined ? r.jwt.optional : p.jwt.optional, failOpen: j.failOpen !== undefined ? r.jwt.failOpen : p.jwt.failOpen, providers: r.jwt.providers.length ? r.jwt.providers : p.jwt.providers };
+    }
     const errors = [...this.errors(r), ...this.errors(p).filter((e) => e.feature !== "other" && r[e.feature] === undefined)];
     return { policies: [namespacedName(r), namespacedName(p)], features, errors, unmodelled: [...new Set([...r.unmodelled, ...p.unmodelled])] };
   }
