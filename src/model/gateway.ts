@@ -3,7 +3,7 @@
 
 import type { Cidr } from "./ip.js";
 import type { LabelSelector } from "./selector.js";
-import type { ObjectMeta, ObjectRef, Route } from "./route.js";
+import type { CorsPolicy, ObjectMeta, ObjectRef, Route } from "./route.js";
 import type { SourceRef } from "./source.js";
 
 export interface GatewayClass {
@@ -222,6 +222,11 @@ export interface SecurityPolicy extends ObjectMeta {
   extAuth?: { failOpen: boolean; service: string };
   /** oidc: a request without a session is redirected to the provider. */
   oidc?: { provider: string };
+  /**
+   * cors (api/v1alpha1 CORS; securitypolicy.go buildCORS): allowOrigins as written (one with "*" is a
+   * regular expression, each "*" any text: wildcard2regex; else exact), the rest as a route's CORS filter.
+   */
+  cors?: CorsPolicy;
   /** What Envoy Gateway cannot translate in it (buildAuthorization): its HTTP routes answer 500. */
   errors: string[];
   /**
@@ -231,7 +236,7 @@ export interface SecurityPolicy extends ObjectMeta {
    */
   invalid?: string;
   tcpInvalid?: string;
-  /** Features read but not modelled (cors, csrf): named in explanations. */
+  /** Features read but not modelled (csrf): named in explanations. */
   unmodelled: string[];
 }
 

@@ -3,8 +3,8 @@
 // (schemas/upstream/gateway.envoyproxy.io/securitypolicies.json): the fields that change the answer a
 // request gets. authorization (authorization_types.go: rules in order, the first that matches decides,
 // defaultAction Deny unless set), basicAuth (basic_auth_types.go), apiKeyAuth (api_key_auth_types.go),
-// jwt (jwt_types.go), extAuth (ext_auth_types.go) and oidc; the engine attaches and applies them
-// (engine/gateway/security-policy.ts). cors and csrf are read as not modelled (named in explanations).
+// jwt (jwt_types.go), extAuth (ext_auth_types.go), oidc and cors (cors_types.go); the engine attaches and
+// applies them (engine/gateway/security-policy.ts, http.ts). csrf is read as not modelled (named in explanations).
 
 import type { AuthorizationRule, SecurityPolicy } from "../model/gateway.js";
 import { parseGoCidr, type Cidr } from "../model/ip.js";
@@ -14,6 +14,7 @@ import type { FrontEnd } from "./frontend.js";
 import { readMeta } from "./k8s.js";
 import { ENVOY_GATEWAY_V1ALPHA1, readTargets, readTargetSelector } from "./envoy-gateway.js";
 import { manifestOf, readLifecycle } from "./gateway/values.js";
+import { goDuration } from "../model/duration.js";
 
 const strings = (f: Field) => (f.list() ?? []).flatMap((x) => { const s = x.string(); return s === undefined ? [] : [s]; });
 
@@ -83,6 +84,16 @@ function readJwt(f: Field): SecurityPolicy["jwt"] {
   return { optional: f.get("optional").bool() === true, failOpen: f.get("failOpen").bool() === true, providers };
 }
 
+/** spec.cors (buildCORS): maxAge through time.ParseDuration (Envoy's default, none, when unset), allowCredentials false unless true. */
+function readCors(f: Field): SecurityPolicy["cors"] {
+  if (!f.object()) return undefined;
+  const maxAge = goDuration(f.get("maxAge").string());
+  return {
+    allowOrigins: strings(f.get("allowOrigins")), allowMethods: strings(f.get("allowMethods")), allowHeaders: strings(f.get("allowHeaders")),
+    exposeHeaders: strings(f.get("exposeHeaders")), allowCredentials: f.get("allowCredentials").bool() === true, maxAge: maxAge === undefined ? 0 : Math.floor(maxAge / 1000),
+  };
+}
+
 /** spec.extAuth: the service it calls (grpc or http, backendRefs or the deprecated backendRef). */
 function readExtAuth(f: Field): SecurityPolicy["extAuth"] {
   if (!f.object()) return undefined;
@@ -138,7 +149,8 @@ const securityPolicyFrontEnd: FrontEnd = {
     const bad = invalid(spec), badTcp = tcpInvalid(spec);
     const authz = spec.get("authorization");
     const basic = spec.get("basicAuth"), apiKey = spec.get("apiKeyAuth"), oidc = spec.get("oidc");
-    const unmodelled = ["cors", "csrf"].filter((k) => spec.get(k).present);
+    const unmodelled = ["csrf"].filter((k) => spec.get(k).present);
+    const cors = readCors(spec.get("cors"));
     for (const k of unmodelled) spec.get(k).warn("ignored", `Junction does not model the SecurityPolicy's ${k}: requests are answered as if it were not set`);
     const policies = b.inv.routing.securityPolicies;
     policies.push({
@@ -151,6 +163,7 @@ const securityPolicyFrontEnd: FrontEnd = {
       ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })) } } : {}),
       jwt: readJwt(spec.get("jwt")), extAuth: readExtAuth(spec.get("extAuth")),
       ...(oidc.object() ? { oidc: { provider: oidc.get("provider").get("issuer").string() ?? "the OIDC provider" } } : {}),
+      ...(cors ? { cors } : {}),
       errors, unmodelled, ...(bad ? { invalid: bad } : {}), ...(badTcp ? { tcpInvalid: badTcp } : {}),
     });
   },

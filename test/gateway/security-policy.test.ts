@@ -264,6 +264,22 @@ test("a CORS preflight from an allowed origin is answered by the route's CORS fi
   assert.equal(route(yaml, {}).status, 401);
 });
 
+test("the SecurityPolicy's own cors answers a preflight from an allowed origin (200) before its basicAuth (it was not modelled: 401); a route's CORS filter takes precedence (translator cors.go)", () => {
+  const users = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: apps}\nstringData: {.htpasswd: \"alice:{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=\"}\n";
+  const yaml = GW + ROUTE + users + sp("basic", "apps", `${toRoute()}, cors: {allowOrigins: ['https://*.example.com'], allowMethods: [GET]}, basicAuth: {users: {name: users}}`);
+  const pre = (origin: string) => route(yaml, { method: "OPTIONS", headers: [["origin", origin], ["access-control-request-method", "GET"]] });
+  const ok = pre("https://app.example.com");
+  assert.equal(ok.status, 200);
+  assert.equal(ok.backend, null);
+  assert.equal(ok.responseHeaders["access-control-allow-origin"], "https://app.example.com");
+  assert.match(ok.steps.map((s) => s.outcome).join("\n"), /cors allows origin https:\/\/app\.example\.com: Envoy's CORS filter answers this preflight/);
+  assert.equal(pre("https://evil.example.org").status, 401, "an origin it does not allow goes on to basicAuth");
+  assert.equal(route(yaml, { headers: [["origin", "https://app.example.com"]] }).status, 401, "not a preflight: basicAuth");
+  // The route's own CORS filter wins: its origins, not the policy's.
+  const own = GW + httpRoute("web", "  rules:\n  - filters: [{type: CORS, cors: {allowOrigins: ['https://other.example.org']}}]\n    backendRefs: [{name: v1, port: 80}]") + users + sp("basic", "apps", `${toRoute()}, cors: {allowOrigins: ['*']}, basicAuth: {users: {name: users}}`);
+  assert.equal(route(own, { method: "OPTIONS", headers: [["origin", "https://app.example.com"], ["access-control-request-method", "GET"]] }).status, 401);
+});
+
 test("Envoy Gateway's configuration gateway.controllerName: the GatewayClasses of that name are Envoy Gateway's (their policies apply, statuses carry it), those of the default name are not (its policies were read only on the default name)", async () => {
   const custom = egConfig("provider: {type: Kubernetes}\ngateway: {controllerName: example.com/eg}");
   const gw = GW.replace("controllerName: gateway.envoyproxy.io/gatewayclass-controller", "controllerName: example.com/eg");

@@ -26,8 +26,8 @@ import { applicable, describeCandidates, type Applied, type Routable } from "./p
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
 import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
-import { isPreflight, originAllowed } from "./cors.js";
-import { securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
+import { corsPreflight, corsResponseHeaders, isPreflight, originAllowed } from "./cors.js";
+import { securityCorsAllows, securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
 import { clientAddress, earlyHeaders, http10Error, listenerTranslationErrors, underscoreHeaders, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 import { envoyGatewayPeer, NO_CLIENT } from "./peer.js";
@@ -215,6 +215,20 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
   const sp = ctx.securityPolicy?.effective(w.attached.state.route, w.rule);
   const cors = w.rule.filters.find((f) => f.type === "CORS");
   const origin = cors && isPreflight(req.method, new Headers(req.headers)) ? new Headers(req.headers).get("origin") : undefined;
+  // The SecurityPolicy's cors, where the rule has no CORS filter of its own (translator cors.go: "The CORS
+  // settings from the Gateway API HTTPCORSFilter take precedence"): Envoy's CORS filter (order 3) answers a
+  // preflight from an allowed origin itself, 200, before the authentication filters.
+  const spCors = !cors ? sp?.features.cors : undefined, spOrigin = new Headers(req.headers).get("origin");
+  if (spCors && spOrigin !== undefined && securityCorsAllows(spCors, spOrigin)) {
+    const h = new Headers(req.headers);
+    if (isPreflight(req.method, h)) {
+      ex.responseHeaders.push(...corsPreflight(spCors, h));
+      Object.assign(ex, { answered: 200 });
+      res.steps.push({ stage: "policy", outcome: `SecurityPolicy ${sp!.policies.join(" merged into ")} cors allows origin ${spOrigin}: Envoy's CORS filter answers this preflight (200) before the authentication and authorization filters`, detail: { securityPolicy: sp!.policies } });
+      return undefined;
+    }
+    ex.responseHeaders.push(...corsResponseHeaders(spCors, h));
+  }
   if (cors?.type === "CORS" && origin !== undefined && originAllowed(cors.cors, origin)) {
     // The CORS filter's answer (applyFilters) stands; what comes after it in the chain does not run.
     const after = [...(sp ? [`SecurityPolicy ${sp.policies.join(" merged into ")}`] : []), ...(traffic ? [traffic.cause === "rate-limit" ? "the BackendTrafficPolicy's rate limit" : "the route's 500 direct response (its BackendTrafficPolicy cannot be translated)"] : [])];

@@ -36,7 +36,7 @@ export interface EffectiveSecurityPolicy {
   /** "namespace/name" of the policy, or of both policies merged (the route's first). */
   policies: string[];
   target: string;
-  features: Pick<SecurityPolicy, "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "extAuth" | "oidc">;
+  features: Pick<SecurityPolicy, "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "extAuth" | "oidc" | "cors">;
   /** What Envoy Gateway cannot translate (its routes answer 500), by feature. */
   errors: { feature: "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "other"; message: string }[];
   unmodelled: string[];
@@ -46,7 +46,7 @@ export interface EffectiveSecurityPolicy {
   passedOver?: string[];
 }
 
-const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", "oidc"] as const;
+const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", "oidc", "cors"] as const;
 
 export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
   constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
@@ -465,4 +465,13 @@ function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: 
     step: `${who} jwt: the token verifies with provider ${p.name}${p.jwks === undefined ? " (if its signature does)" : ""}${set.length ? `; claimToHeaders sets ${set.map(([k, x]) => `${k}: ${x}`).join(", ")}` : ""}`,
     claims: { provider: p.name, payload: { ...v.payload } }, remove, set, ...(p.recomputeRoute && remove.length ? { recompute: remove } : {}),
   };
+}
+
+/**
+ * Whether the policy's cors allows an Origin: Envoy's CORS filter matches it with each allowOrigins
+ * entry, exact, or one with "*" as the full-match regular expression wildcard2regex writes
+ * (securitypolicy.go buildCORS: regexp.QuoteMeta, then each "\\*" as ".*").
+ */
+export function securityCorsAllows(cors: NonNullable<SecurityPolicy["cors"]>, origin: string): boolean {
+  return cors.allowOrigins.some((o) => (o.includes("*") ? new RegExp(`^${o.split("*").map((x) => x.replace(/[\\^$.|?+()[\]{}]/g, "\\$&")).join(".*")}$`, "s").test(origin) : o === origin));
 }
