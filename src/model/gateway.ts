@@ -220,8 +220,12 @@ export interface SecurityPolicy extends ObjectMeta {
   jwt?: { optional: boolean; failOpen: boolean; providers: EnvoyGatewayJwtProvider[] };
   /** extAuth: the external authorization service decides (failOpen when it cannot be reached). */
   extAuth?: { failOpen: boolean; service: string };
-  /** oidc: a request without a session is redirected to the provider. */
-  oidc?: { provider: string };
+  /**
+   * oidc: a request without a session is redirected to the provider; passThroughAuthHeader lets one
+   * that carries a header its jwt providers read through to them; denyRedirect's header matches answer
+   * 401 instead of the redirect.
+   */
+  oidc?: { provider: string; passThroughAuthHeader: boolean; denyRedirect: { name: string; type: "Exact" | "Prefix" | "Suffix" | "RegularExpression"; value: string }[] };
   /**
    * cors (api/v1alpha1 CORS; securitypolicy.go buildCORS): allowOrigins as written (one with "*" is a
    * regular expression, each "*" any text: wildcard2regex; else exact), the rest as a route's CORS filter.

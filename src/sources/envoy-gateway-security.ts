@@ -113,7 +113,12 @@ function invalid(spec: Field): string | undefined {
   for (const e of spec.get("apiKeyAuth").get("extractFrom").list() ?? []) {
     if (["headers", "params", "cookies"].filter((k) => (e.get(k).list() ?? []).length > 0).length > 1) return "invalid SecurityPolicy: only one of headers, params or cookies must be specified";
   }
-  if (spec.get("oidc").get("passThroughAuthHeader").bool() === true && !spec.get("jwt").object()) return "invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with JWT settings";
+  if (spec.get("oidc").get("passThroughAuthHeader").bool() === true) {
+    if (!spec.get("jwt").object()) return "invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with JWT settings";
+    // "When ExtractFrom is not specified it falls back to looking at the "Authorization: Bearer ..." header".
+    const header = (spec.get("jwt").get("providers").list() ?? []).some((p) => !p.get("extractFrom").object() || (p.get("extractFrom").get("headers").list() ?? []).length > 0);
+    if (!header) return "invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with a JWT provider that is configured to read from a header";
+  }
   return undefined;
 }
 
@@ -162,7 +167,12 @@ const securityPolicyFrontEnd: FrontEnd = {
       ...(basic.object() ? { basicAuth: { users: secretRef(basic.get("users"), ns) } } : {}),
       ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })) } } : {}),
       jwt: readJwt(spec.get("jwt")), extAuth: readExtAuth(spec.get("extAuth")),
-      ...(oidc.object() ? { oidc: { provider: oidc.get("provider").get("issuer").string() ?? "the OIDC provider" } } : {}),
+      ...(oidc.object() ? {
+        oidc: {
+          provider: oidc.get("provider").get("issuer").string() ?? "the OIDC provider", passThroughAuthHeader: oidc.get("passThroughAuthHeader").bool() === true,
+          denyRedirect: (oidc.get("denyRedirect").get("headers").list() ?? []).map((h) => ({ name: h.get("name").string() ?? "", type: (h.get("type").string() ?? "Exact") as "Exact" | "Prefix" | "Suffix" | "RegularExpression", value: h.get("value").string() ?? "" })),
+        },
+      } : {}),
       ...(cors ? { cors } : {}),
       errors, unmodelled, ...(bad ? { invalid: bad } : {}), ...(badTcp ? { tcpInvalid: badTcp } : {}),
     });

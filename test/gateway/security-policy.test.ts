@@ -310,3 +310,19 @@ test("mergeType: of authorization and jwt set in both, the fields the route's po
   assert.equal(route(GW + ROUTE + jwtParent + jwtChild, { path: "/" }).status, 200, "optional from the parent (was 401)");
   assert.equal(route(GW + ROUTE + jwtParent + jwtChild.replace("jwt: {providers", "jwt: {optional: false, providers"), { path: "/" }).status, 401);
 });
+
+test("oidc: passThroughAuthHeader lets a request with a header its jwt providers read through to jwt (it was redirected, 302); denyRedirect answers 401 instead of the redirect", () => {
+  const oidc = (more: string) => `oidc: {provider: {issuer: "https://idp.example.com"}, clientID: web, clientSecret: {name: oidc}${more}}`;
+  const yaml = GW + ROUTE + sp("sso", "apps", `${toRoute()}, ${oidc(", passThroughAuthHeader: true")}, jwt: {providers: [{name: corp, ${LOCAL}}]}`);
+  assert.equal(route(yaml, {}).status, 302);
+  const through = route(yaml, bearer(hs256({ role: "admin" })));
+  assert.equal(through.status, 200, "was 302");
+  assert.match(through.steps.map((s) => s.outcome).join("\n"), /passThroughAuthHeader lets through to jwt/);
+  assert.equal(route(yaml, bearer(hs256({ exp: 1000000000 }))).status, 401, "passed through, then jwt refuses it");
+  const deny = GW + ROUTE + sp("sso", "apps", `${toRoute()}, ${oidc(", denyRedirect: {headers: [{name: accept, type: Prefix, value: application/json}]}")}`);
+  assert.equal(route(deny, { headers: [["accept", "application/json"]] }).status, 401);
+  assert.equal(route(deny, { headers: [["accept", "text/html"]] }).status, 302);
+  // passThroughAuthHeader with a jwt that reads no header: validateSecurityPolicy refuses the policy.
+  const noHeader = route(GW + ROUTE + sp("sso", "apps", `${toRoute()}, ${oidc(", passThroughAuthHeader: true")}, jwt: {providers: [{name: corp, ${LOCAL}, extractFrom: {params: [token]}}]}`), {});
+  assert.match(noHeader.steps.map((s) => s.outcome).join("\n"), /must be used in conjunction with a JWT provider that is configured to read from a header/);
+});

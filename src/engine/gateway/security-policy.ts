@@ -254,9 +254,18 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
     if (hash === undefined || hash !== createHash("sha1").update(password).digest("base64")) return decided(pending, steps, 401, `${who} basicAuth: user ${JSON.stringify(user)} and this password are not in the .htpasswd of Secret ${f.basicAuth.users.namespace}/${f.basicAuth.users.name} (User authentication failed. Invalid username/password combination.): 401`);
     steps.push(`${who} basicAuth: user ${user} authenticated`);
   }
-  // oauth2 (9): a request without the filter's session cookies is redirected to the provider.
-  if (f.oidc) {
-    if (!headerValues(req, "cookie").some((c) => /(^|;\s*)(BearerToken|IdToken|OauthHMAC)[^=]*=/.test(c))) return decided(pending, steps, 302, `${who} oidc: the request has no OAuth2 session cookie: Envoy redirects it to ${f.oidc.provider} to log in (302)`);
+  // oauth2 (9, oauth_filter.cc decodeHeaders): the pass_through_matcher first (passThroughAuthHeader: the
+  // headers its jwt providers read, translator oidc.go buildHeaderMatchers), then the session cookies; a
+  // request without them is redirected to the provider, or answered 401 where deny_redirect_matcher
+  // matches (denyRedirect, buildDenyRedirectMatcher).
+  const passed = f.oidc?.passThroughAuthHeader && f.jwt ? jwtHeaderPresent(f.jwt, req) : undefined;
+  if (f.oidc && passed) steps.push(`${who} oidc: the request carries ${passed}, which passThroughAuthHeader lets through to jwt`);
+  else if (f.oidc) {
+    if (!headerValues(req, "cookie").some((c) => /(^|;\s*)(BearerToken|IdToken|OauthHMAC)[^=]*=/.test(c))) {
+      const deny = f.oidc.denyRedirect.find((m) => { const v = headerValues(req, m.name)[0]; return v !== undefined && (m.type === "Exact" ? v === m.value : m.type === "Prefix" ? v.startsWith(m.value) : m.type === "Suffix" ? v.endsWith(m.value) : regexMatches(m.value, REGEX_SEMANTICS.gatewayApi, v)); });
+      if (deny) return decided(pending, steps, 401, `${who} oidc: the request has no OAuth2 session cookie and its ${deny.name} header matches denyRedirect: 401, no redirect`);
+      return decided(pending, steps, 302, `${who} oidc: the request has no OAuth2 session cookie: Envoy redirects it to ${f.oidc.provider} to log in (302)`);
+    }
     pending.push(`the OAuth2 session cookies the request carries (${who} oidc: valid ones pass, others are redirected to ${f.oidc.provider})`);
   }
   // jwt_authn (10): requires_any of the providers (and allow_missing or allow_missing_or_failed).
@@ -474,4 +483,15 @@ function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: 
  */
 export function securityCorsAllows(cors: NonNullable<SecurityPolicy["cors"]>, origin: string): boolean {
   return cors.allowOrigins.some((o) => (o.includes("*") ? new RegExp(`^${o.split("*").map((x) => x.replace(/[\\^$.|?+()[\]{}]/g, "\\$&")).join(".*")}$`, "s").test(origin) : o === origin));
+}
+
+/** The header (of those its jwt providers read) a request carries, as oidc.go buildHeaderMatchers matches them: no extractFrom, Authorization with the prefix "Bearer "; else each header, with its valuePrefix when set. */
+function jwtHeaderPresent(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityRequest): string | undefined {
+  for (const p of jwt.providers) {
+    for (const h of p.extractFrom ? p.extractFrom.headers : [{ name: "authorization", prefix: "Bearer " }]) {
+      // HeaderUtility::matchHeaders reads the values joined with ",": its prefix is the first value's.
+      if (headerValues(req, h.name)[0]?.startsWith(h.prefix)) return `a ${h.name} header${h.prefix ? ` starting with "${h.prefix}"` : ""}`;
+    }
+  }
+  return undefined;
 }
