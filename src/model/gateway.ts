@@ -297,6 +297,8 @@ export interface ClientTrafficPolicy extends ObjectMeta {
    * removes, then removeOnMatch): Envoy's early header mutation, in this order, before routing.
    */
   earlyHeaders?: EarlyHeaderMutation[];
+  /** headers.host.stripTrailingHostDot: true (listener.go: the HCM's strip_trailing_host_dot): "example.com." is matched as "example.com". */
+  stripTrailingHostDot?: true;
   /**
    * tls.clientValidation (api/v1alpha1 ClientValidationContext, clienttrafficpolicy.go
    * buildListenerTLSParameters): the mode (RequireAndVerify unless set; the deprecated optional: true is

@@ -203,7 +203,7 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets, selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
-      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors, ...(underscores ? { withUnderscoresAction: underscores } : {}), ...(earlyHeaders ? { earlyHeaders } : {}), ...(clientValidation ? { clientValidation } : {}),
+      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors, ...(underscores ? { withUnderscoresAction: underscores } : {}), ...(earlyHeaders ? { earlyHeaders } : {}), ...(spec.get("headers").get("host").get("stripTrailingHostDot").bool() === true ? { stripTrailingHostDot: true as const } : {}), ...(clientValidation ? { clientValidation } : {}),
       ...(spec.get("http1").get("http10").get("useDefaultHost").bool() === true ? { http10DefaultHost: true } : {}), ...deprecatedFields(spec),
     });
   },

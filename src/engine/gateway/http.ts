@@ -80,7 +80,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
   const vhost = engine.routesFor(l, host);
   return {
     graph: engine.inv.routing, routes: vhost.routes, port: l.listener.port, scheme,
-    place: vhost.domain !== undefined ? `listener ${l.listener.name}, virtual host ${vhost.domain}` : vhost.byDomain ? `listener ${l.listener.name} (no virtual host of its route configuration has a domain matching the host)` : `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
+    place: vhost.domain !== undefined ? `listener ${l.listener.name}, virtual host ${vhost.domain}` : vhost.byDomain ? `listener ${l.listener.name} (no virtual host of its route configuration has a domain matching the host)` : `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: keepsTrailingDot(l, clientPolicy),
     endpoints: gw?.endpointReader ?? "proxy",
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
     ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies } } : {}),
@@ -90,6 +90,13 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
   };
 }
+
+/**
+ * Whether the Host header's trailing dot is kept: by Envoy (HostSettings.StripTrailingHostDot, default
+ * false), unless the listener's ClientTrafficPolicy sets headers.host.stripTrailingHostDot (the HCM's
+ * strip_trailing_host_dot); not by nginx (an Ingress class).
+ */
+export const keepsTrailingDot = (l: ListenerState, cp: EffectiveClientPolicy | undefined): boolean => !hasIngressSemantics(l.gateway) && !(cp && !cp.refused && cp.policy.stripTrailingHostDot);
 
 /** What the controller sees instead of the client, worked out only when nginxAccess asks (a location with source ranges). */
 const seenBy = (source: NonNullable<HttpContext["nginxSource"]>, client: Address, port: number) => () => source(client, port);

@@ -9,7 +9,7 @@ import { RegexLimitError } from "../../model/regex.js";
 import { issuedBy } from "./clientcert.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
-import { grpcCodeOf, listenerContext, routeHttp } from "./http.js";
+import { grpcCodeOf, keepsTrailingDot, listenerContext, routeHttp } from "./http.js";
 import { routeL4 } from "./l4.js";
 import type { ListenerState } from "./listeners.js";
 import { DEFAULT_PORT, emptyResult, usesTls, type RouteRequest, type RouteResult } from "./request.js";
@@ -73,11 +73,11 @@ function l4(engine: GatewayEngine, l: ListenerState, req: RouteRequest, res: Rou
  * match routes with domains set to "example.com""); nginx (an Ingress class) drops one
  * (ngx_http_validate_host: `if (dot_pos == host_len - 1) host_len--`).
  */
-export const hostHeader = (l: ListenerState, raw: string) => normalizeHost(raw, !hasIngressSemantics(l.gateway));
+export const hostHeader = (engine: GatewayEngine, l: ListenerState, raw: string) => normalizeHost(raw, keepsTrailingDot(l, engine.listenerClientPolicy(l)));
 
 function plainHttp(engine: GatewayEngine, listeners: ListenerState[], req: RouteRequest, res: RouteResult): RouteResult {
   if (usesTls(req.scheme)) return refuse(res, "failed", `port ${listeners[0].listener.port} speaks plain HTTP; the TLS handshake fails`);
-  const host = hostHeader(listeners[0], req.host ?? "");
+  const host = hostHeader(engine, listeners[0], req.host ?? "");
   const { listener: l, domain, byDomain } = plainHttpListener(engine, listeners, host);
   const how = byDomain ? `virtual host ${domain}, Envoy's pick by domain for ${host || "(no host)"} across the port's listeners (exact, longest wildcard, *)` : `most specific hostname for ${host || "(no host)"}`;
   res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l, res.gateway!)}: ${how}` : byDomain ? `no virtual host domain matches ${host}` : `no listener hostname matches ${host}` });
@@ -150,7 +150,7 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
     routeL4(engine, l, { kind: "TLSRoute", sni, tls: passthrough, httpClient: req.scheme === "https" || req.protocol === "tls-passthrough" ? req : undefined, client: req.clientAddress }, res);
     return res;
   }
-  const host = hostHeader(l, req.host ?? sni);
+  const host = hostHeader(engine, l, req.host ?? sni);
   const byHost = bestListener(listeners.filter((o) => o.listener.protocol === "HTTPS"), host);
   // Envoy Gateway answers no 421: the SNI's filter chain routes by its own route configuration, whatever
   // listener the Host names (its virtual hosts for the Host, or none: 404; engine.ts routesFor).
