@@ -162,6 +162,23 @@ export interface BackendTrafficPolicy extends ObjectMeta {
    * in explanations.
    */
   aside?: string[];
+  /** spec.responseOverride (ResponseOverride), in order: custom_response's rules (ResponseOverrideRule). */
+  responseOverrides?: ResponseOverrideRule[];
+}
+
+/**
+ * One responseOverride entry as Envoy Gateway writes it for the custom_response filter (translator
+ * custom_response.go): the status codes it matches (any; a value or a range), whether it also matches
+ * response headers, its source (All unless Local or Backend: buildLocalReplyPredicate), and what it
+ * answers: response.statusCode (unset: the status stays) or a redirect (redirect_policy).
+ */
+export interface ResponseOverrideRule {
+  index: number;
+  codes: ({ value: number } | { start: number; end: number })[];
+  headers: boolean;
+  source: "All" | "Local" | "Backend";
+  statusCode?: number;
+  redirect?: true;
 }
 
 /** A SecurityPolicy's authorization rule (api/v1alpha1/authorization_types.go AuthorizationRule). */

@@ -7,7 +7,7 @@
 // Envoy Gateway's own configuration (its ConfigMap envoy-gateway-config) says whether global rate
 // limits can be translated.
 
-import { ENVOY_GATEWAY_CONTROLLER, type BackendTrafficPolicy, type EnvoyProxySettings, type ServicePatch, type FaultAbort, type RateLimitRule, type RateLimitSummary } from "../model/gateway.js";
+import { ENVOY_GATEWAY_CONTROLLER, type ResponseOverrideRule, type BackendTrafficPolicy, type EnvoyProxySettings, type ServicePatch, type FaultAbort, type RateLimitRule, type RateLimitSummary } from "../model/gateway.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
@@ -302,6 +302,22 @@ function rateLimitBackendError(backend: Field): { at: Field; message: string } |
   return bad ? { at: redis.get("url"), message: `unknown ratelimit redis url format: ${bad}` } : undefined;
 }
 
+/** spec.responseOverride's rules (ResponseOverrideRule): the CRD's status code types Value (the default) and Range. */
+function responseOverrides(spec: Field): Pick<BackendTrafficPolicy, "responseOverrides"> {
+  const rules = (spec.get("responseOverride").list() ?? []).map((o, index): ResponseOverrideRule => {
+    const m = o.get("match");
+    const codes = (m.get("statusCodes").list() ?? []).flatMap((c): ResponseOverrideRule["codes"] => {
+      if (c.get("type").string() === "Range") { const r = c.get("range"); const start = r.get("start").int(), end = r.get("end").int(); return start !== undefined && end !== undefined ? [{ start, end }] : []; }
+      const value = c.get("value").int();
+      return value !== undefined ? [{ value }] : [];
+    });
+    const source = (["Local", "Backend"].find((x) => x === o.get("source").string()) ?? "All") as ResponseOverrideRule["source"];
+    const statusCode = o.get("response").get("statusCode").int();
+    return { index, codes, headers: (m.get("responseHeaders").list() ?? []).length > 0, source, ...(statusCode !== undefined ? { statusCode } : {}), ...(o.get("redirect").object() ? { redirect: true as const } : {}) };
+  });
+  return rules.length ? { responseOverrides: rules } : {};
+}
+
 /** The ConfigMaps spec.responseOverride's bodies of type ValueRef name (getCustomResponseBody reads them from the policy's namespace). */
 function responseBodies(spec: Field): Pick<BackendTrafficPolicy, "responseBodies"> {
   const names = (spec.get("responseOverride").list() ?? []).flatMap((o) => {
@@ -393,7 +409,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
-      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
+      errors, ...responseBodies(spec), ...responseOverrides(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
       ...(retry ? { retry } : {}), ...requestTimeout(spec), ...aside(spec),
     });
   },

@@ -25,7 +25,7 @@ import type { MatchReader } from "./match.js";
 import { applicable, describeCandidates, type Applied, type Routable } from "./precedence.js";
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
-import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
+import { forRule, responseOverride, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
 import { corsPreflight, corsResponseHeaders, isPreflight, originAllowed } from "./cors.js";
 import { securityCorsAllows, securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
 import { clientAddress, earlyHeaders, http10Error, listenerTranslationErrors, underscoreHeaders, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
@@ -406,6 +406,25 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
         ? { failed: `${split.failure.message}: Linkerd's proxy holds the request for its fail-fast timeout (3 s), then answers 504`, failedStatus: 504 }
         : { failed: split.failure.message, failedStatus: split.failure.status });
     }
+    const local = !!(ex.failed || ex.redirect || ex.answered);
     finish(res, req, ex, picked, ctx, w, policy);
+    overridden(res, policy, local);
   }
+}
+
+/**
+ * A BackendTrafficPolicy's responseOverride on the answer (traffic-policy.ts responseOverride): its
+ * status replaces the answer's (the body too, which Junction does not show). `local`: a reply Envoy made
+ * (a filter's, a redirect, a direct response); a forwarded request's status is read as the upstream's.
+ */
+function overridden(res: RouteResult, policy: EffectiveTrafficPolicy | undefined, local: boolean): void {
+  // A policy Envoy Gateway cannot translate sets no traffic feature (its routes are a 500 direct response).
+  if (!policy?.responseOverrides || res.status === null || policy.errors.length || policy.rateLimit?.invalid !== undefined) return;
+  const o = responseOverride(policy, res.status, local);
+  if (!o) return;
+  if ("unknown" in o) { Object.assign(res, { status: null, undetermined: o.unknown, reason: `depends on ${o.unknown} (Junction cannot tell the answer)` }); return; }
+  const who = `BackendTrafficPolicy ${policy.policies.join(" merged into ")} responseOverride ${o.rule.index}`;
+  res.steps.push({ stage: "policy", outcome: `${who} matches the ${res.status} (${local ? "Envoy's own reply" : "the backend's"}): Envoy's custom_response answers ${o.status} with its body instead` });
+  res.reason = `${res.reason}; ${who} answers ${o.status} instead of ${res.status}`;
+  res.status = o.status;
 }
