@@ -1,9 +1,10 @@
 // Envoy Gateway's BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0,
 // api/v1alpha1/backendtrafficpolicy_types.go): the fields that change the answer a request gets
-// (faultInjection.abort, rateLimit, healthCheck.panicThreshold). The engine applies them
-// (engine/gateway/traffic-policy.ts); the fields that change only how or when a backend is reached
-// (loadBalancer, retry, timeouts, circuitBreaker, active and passive health checks, ...) are read only
-// for what Envoy Gateway cannot translate in them (envoy-gateway-translate.ts: the routes answer 500).
+// (faultInjection.abort, rateLimit, healthCheck.panicThreshold, retry, timeouts, responseOverride). The
+// engine applies them (engine/gateway/traffic-policy.ts); the fields that change only how or when a
+// backend is reached (faultInjection.delay, loadBalancer, circuitBreaker, active and passive health
+// checks) are named (aside), and read for what Envoy Gateway cannot translate in them
+// (envoy-gateway-translate.ts: the routes answer 500).
 // Envoy Gateway's own configuration (its ConfigMap envoy-gateway-config) says whether global rate
 // limits can be translated.
 
