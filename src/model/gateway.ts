@@ -230,9 +230,9 @@ export interface SecurityPolicy extends ObjectMeta {
   mergeType?: "StrategicMerge" | "JSONMerge";
   authorization?: { defaultAction: "Allow" | "Deny"; rules: AuthorizationRule[] };
   /** basicAuth.users: the Secret (namespace defaults to the policy's) whose `.htpasswd` holds {SHA} users. */
-  basicAuth?: { users: { namespace: string; name: string } };
+  basicAuth?: { users: { namespace: string; name: string }; forwardUsernameHeader?: string };
   /** apiKeyAuth: the Secrets of client ids and keys, and where the key is read from (the first source that has one). */
-  apiKeyAuth?: { credentialRefs: { namespace: string; name: string }[]; extractFrom: { headers: string[]; params: string[]; cookies: string[] }[] };
+  apiKeyAuth?: { credentialRefs: { namespace: string; name: string }[]; extractFrom: { headers: string[]; params: string[]; cookies: string[] }[]; forwardClientIDHeader?: string; sanitize?: true };
   /** jwt: optional (allow_missing), failOpen (allow_missing_or_failed), the providers (Envoy JwtProviders). */
   jwt?: { optional: boolean; failOpen: boolean; providers: EnvoyGatewayJwtProvider[] };
   /** extAuth: the external authorization service decides (failOpen when it cannot be reached). */

@@ -164,8 +164,8 @@ const securityPolicyFrontEnd: FrontEnd = {
       mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as SecurityPolicy["mergeType"],
       // buildAuthorization: "The default action is Deny if not specified".
       ...(authz.object() ? { authorization: { defaultAction: authz.get("defaultAction").string() === "Allow" ? "Allow" as const : "Deny" as const, rules: (authz.get("rules").list() ?? []).map((r, i) => readRule(r, i, { namespace: ns, name: meta.name }, errors)) } } : {}),
-      ...(basic.object() ? { basicAuth: { users: secretRef(basic.get("users"), ns) } } : {}),
-      ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })) } } : {}),
+      ...(basic.object() ? { basicAuth: { users: secretRef(basic.get("users"), ns), ...(basic.get("forwardUsernameHeader").string() ? { forwardUsernameHeader: basic.get("forwardUsernameHeader").string()! } : {}) } } : {}),
+      ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })), ...(apiKey.get("forwardClientIDHeader").string() ? { forwardClientIDHeader: apiKey.get("forwardClientIDHeader").string()! } : {}), ...(apiKey.get("sanitize").bool() === true ? { sanitize: true as const } : {}) } } : {}),
       jwt: readJwt(spec.get("jwt")), extAuth: readExtAuth(spec.get("extAuth")),
       ...(oidc.object() ? {
         oidc: {

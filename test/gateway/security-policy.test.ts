@@ -326,3 +326,21 @@ test("oidc: passThroughAuthHeader lets a request with a header its jwt providers
   const noHeader = route(GW + ROUTE + sp("sso", "apps", `${toRoute()}, ${oidc(", passThroughAuthHeader: true")}, jwt: {providers: [{name: corp, ${LOCAL}, extractFrom: {params: [token]}}]}`), {});
   assert.match(noHeader.steps.map((s) => s.outcome).join("\n"), /must be used in conjunction with a JWT provider that is configured to read from a header/);
 });
+
+test("basicAuth forwardUsernameHeader and apiKeyAuth forwardClientIDHeader replace what the client sent before authorization reads it (a client's own x-user: admin passed a principal.headers rule: a wrong allowed); sanitize removes the key", () => {
+  const sha = (p: string) => createHash("sha1").update(p).digest("base64");
+  const users = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: apps}\nstringData: {.htpasswd: "alice:{SHA}${sha("s3cret")}\\nadmin:{SHA}${sha("root")}"}\n`;
+  const rbac = "authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {headers: [{name: x-user, values: [admin]}]}}]}";
+  const yaml = GW + ROUTE + users + sp("basic", "apps", `${toRoute()}, basicAuth: {users: {name: users}, forwardUsernameHeader: x-user}, ${rbac}`);
+  const as = (u: string, p: string, more: [string, string][] = []) => ({ headers: [["authorization", `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`] as [string, string], ...more] });
+  assert.equal(route(yaml, as("alice", "s3cret", [["x-user", "admin"]])).status, 403, "basic_auth_filter.cc setCopy: x-user is alice");
+  const admin = route(yaml, as("admin", "root"));
+  assert.equal(admin.status, 200);
+  assert.equal(admin.upstream?.headers?.["x-user"], "admin");
+  const keys = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys, namespace: apps}\nstringData: {client-a: key-a}\n";
+  const api = GW + ROUTE + keys + sp("keys", "apps", `${toRoute()}, apiKeyAuth: {credentialRefs: [{name: keys}], extractFrom: [{headers: [x-api-key]}], forwardClientIDHeader: x-client, sanitize: true}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {headers: [{name: x-client, values: [admin]}]}}]}`);
+  assert.equal(route(api, { headers: [["x-api-key", "key-a"], ["x-client", "admin"]] }).status, 403, "x-client is client-a");
+  const open = route(api.replace("defaultAction: Deny", "defaultAction: Allow"), { headers: [["x-api-key", "key-a"]] });
+  assert.equal(open.upstream?.headers?.["x-client"], "client-a");
+  assert.equal(open.upstream?.headers?.["x-api-key"], undefined, "sanitize: hide_credentials");
+});

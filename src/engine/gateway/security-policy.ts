@@ -227,6 +227,15 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
   const broken = new Set(p.errors.map((e) => e.feature));
   const f = p.features;
   const pending: string[] = [];
+  // What the filters do to the request's headers, for the filters after them and the backend: removed, then set.
+  const headerChanges: NonNullable<SecurityOutcome["headers"]> = { remove: [], set: [] };
+  let current = req;
+  const change = (remove: readonly string[], set: readonly [string, string][]) => {
+    const gone = new Set(remove.map((k) => k.toLowerCase()));
+    headerChanges.remove.push(...gone);
+    headerChanges.set = [...headerChanges.set.filter(([k]) => !gone.has(k.toLowerCase())), ...set];
+    current = { ...current, headers: [...current.headers.filter(([k]) => !gone.has(k.toLowerCase())), ...set] };
+  };
   // ext_authz (6): the external service decides; failOpen only when it cannot be reached.
   if (f.extAuth) pending.push(`the external authorization service (${f.extAuth.service}) of ${who}: it allows or denies the request${f.extAuth.failOpen ? " (failOpen: allowed when it cannot be reached)" : " (403 when it cannot be reached)"}`);
   // api_key_auth (7): the first source that has a key; missing or unknown: 401.
@@ -237,6 +246,9 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
     if (key === undefined) return decided(pending, steps, 401, `${who} apiKeyAuth: the request carries no API key (looked for in ${sources(f.apiKeyAuth.extractFrom)}): 401`);
     if (client === undefined) return decided(pending, steps, 401, `${who} apiKeyAuth: the API key is not one of the keys of its credentialRefs: 401`);
     steps.push(`${who} apiKeyAuth: the API key is client ${client}'s`);
+    // api_key_auth.cc: forwarding's header set to the client id (setReferenceKey: it replaces the client's), and with sanitize (hide_credentials) the key's headers removed.
+    if (f.apiKeyAuth.forwardClientIDHeader) change([f.apiKeyAuth.forwardClientIDHeader], [[f.apiKeyAuth.forwardClientIDHeader, client]]);
+    if (f.apiKeyAuth.sanitize) change(f.apiKeyAuth.extractFrom.flatMap((e) => e.headers), []);
   }
   // basic_auth (8): Authorization: Basic base64(user:password), the password's SHA-1 against .htpasswd.
   if (f.basicAuth && !broken.has("basicAuth")) {
@@ -253,6 +265,8 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
     const hash = index.users(owner, f.basicAuth.users).get(user);
     if (hash === undefined || hash !== createHash("sha1").update(password).digest("base64")) return decided(pending, steps, 401, `${who} basicAuth: user ${JSON.stringify(user)} and this password are not in the .htpasswd of Secret ${f.basicAuth.users.namespace}/${f.basicAuth.users.name} (User authentication failed. Invalid username/password combination.): 401`);
     steps.push(`${who} basicAuth: user ${user} authenticated`);
+    // basic_auth_filter.cc: `headers.setCopy(forwardUsernameHeader, username)`, what the client sent replaced.
+    if (f.basicAuth.forwardUsernameHeader) change([f.basicAuth.forwardUsernameHeader], [[f.basicAuth.forwardUsernameHeader, user]]);
   }
   // oauth2 (9, oauth_filter.cc decodeHeaders): the pass_through_matcher first (passThroughAuthHeader: the
   // headers its jwt providers read, translator oidc.go buildHeaderMatchers), then the session cookies; a
@@ -270,23 +284,20 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
   }
   // jwt_authn (10): requires_any of the providers (and allow_missing or allow_missing_or_failed).
   let claims: VerifiedClaims | undefined;
-  let authzReq = req;
-  const headerChanges: SecurityOutcome["headers"] = { remove: [], set: [] };
+
   if (f.jwt && !broken.has("jwt")) {
-    const j = jwtOutcome(f.jwt, req, who, now);
+    const j = jwtOutcome(f.jwt, current, who, now);
     if (j.pending) pending.push(j.pending);
     if (j.stop) return decided(pending, steps, j.stop.status, j.stop.reason);
     steps.push(j.step!);
     claims = j.claims;
-    headerChanges.remove = j.remove ?? [];
-    headerChanges.set = j.set ?? [];
-    if (headerChanges.remove.length) authzReq = { ...req, headers: [...req.headers.filter(([k]) => !headerChanges.remove.includes(k.toLowerCase())), ...headerChanges.set] };
+    change(j.remove ?? [], j.set ?? []);
     if (j.recompute) headerChanges.recompute = j.recompute;
   }
   // rbac (301): rules in order, the first that matches decides, else defaultAction; a denial is 403.
   if (f.authorization && !broken.has("authorization")) {
     const a = f.authorization;
-    const verdict = authorize(a.rules, 0, a.defaultAction, authzReq, client, claims);
+    const verdict = authorize(a.rules, 0, a.defaultAction, current, client, claims);
     if ("unknown" in verdict) return undecided(pending, steps, `${who} authorization rule ${verdict.rule.index} (${verdict.rule.name}, ${verdict.rule.action}): ${verdict.unknown}`);
     const by = verdict.rule ? `authorization rule ${verdict.rule.index} (${verdict.rule.name}) matches and` : `authorization: no rule matches${a.rules.length ? "" : " (no rules)"}, the defaultAction ${a.defaultAction}`;
     if (verdict.action === "Deny") return decided(pending, steps, 403, `${who} ${by} denies the request: RBAC: access denied, 403`);
