@@ -248,6 +248,12 @@ export interface SecurityPolicy extends ObjectMeta {
    * regular expression, each "*" any text: wildcard2regex; else exact), the rest as a route's CORS filter.
    */
   cors?: CorsPolicy;
+  /**
+   * csrf (api/v1alpha1 CSRF; securitypolicy.go buildCSRF): additionalOrigins as host[:port] (the scheme
+   * dropped: originHostAndPort; with "*": wildcard2regex), shadowFraction (0..1: the share of requests
+   * only counted, not refused).
+   */
+  csrf?: { additionalOrigins: string[]; shadow: number };
   /** What Envoy Gateway cannot translate in it (buildAuthorization): its HTTP routes answer 500. */
   errors: string[];
   /**
@@ -257,7 +263,7 @@ export interface SecurityPolicy extends ObjectMeta {
    */
   invalid?: string;
   tcpInvalid?: string;
-  /** Features read but not modelled (csrf): named in explanations. */
+  /** Features read but not modelled: named in explanations (none now). */
   unmodelled: string[];
 }
 

@@ -4,7 +4,7 @@
 // request gets. authorization (authorization_types.go: rules in order, the first that matches decides,
 // defaultAction Deny unless set), basicAuth (basic_auth_types.go), apiKeyAuth (api_key_auth_types.go),
 // jwt (jwt_types.go), extAuth (ext_auth_types.go), oidc and cors (cors_types.go); the engine attaches and
-// applies them (engine/gateway/security-policy.ts, http.ts). csrf is read as not modelled (named in explanations).
+// applies them (engine/gateway/security-policy.ts, http.ts), and csrf.
 
 import type { AuthorizationRule, SecurityPolicy } from "../model/gateway.js";
 import { parseGoCidr, type Cidr } from "../model/ip.js";
@@ -84,6 +84,13 @@ function readJwt(f: Field): SecurityPolicy["jwt"] {
   return { optional: f.get("optional").bool() === true, failOpen: f.get("failOpen").bool() === true, providers };
 }
 
+/** A gwapiv1.Fraction (numerator over denominator, default 100), as a share. */
+function fraction(f: Field): number {
+  if (!f.object()) return 0;
+  const n = f.get("numerator").int() ?? 0, d = f.get("denominator").int() ?? 100;
+  return d > 0 ? Math.min(1, n / d) : 0;
+}
+
 /** spec.cors (buildCORS): maxAge through time.ParseDuration (Envoy's default, none, when unset), allowCredentials false unless true. */
 function readCors(f: Field): SecurityPolicy["cors"] {
   if (!f.object()) return undefined;
@@ -154,7 +161,8 @@ const securityPolicyFrontEnd: FrontEnd = {
     const bad = invalid(spec), badTcp = tcpInvalid(spec);
     const authz = spec.get("authorization");
     const basic = spec.get("basicAuth"), apiKey = spec.get("apiKeyAuth"), oidc = spec.get("oidc");
-    const unmodelled = ["csrf"].filter((k) => spec.get(k).present);
+    const unmodelled: string[] = [];
+    const csrf = spec.get("csrf");
     const cors = readCors(spec.get("cors"));
     for (const k of unmodelled) spec.get(k).warn("ignored", `Junction does not model the SecurityPolicy's ${k}: requests are answered as if it were not set`);
     const policies = b.inv.routing.securityPolicies;
@@ -174,6 +182,7 @@ const securityPolicyFrontEnd: FrontEnd = {
         },
       } : {}),
       ...(cors ? { cors } : {}),
+      ...(csrf.object() ? { csrf: { additionalOrigins: strings(csrf.get("additionalOrigins")).map((o) => (o.includes("://") ? o.slice(o.indexOf("://") + 3) : o)), shadow: fraction(csrf.get("shadowFraction")) } } : {}),
       errors, unmodelled, ...(bad ? { invalid: bad } : {}), ...(badTcp ? { tcpInvalid: badTcp } : {}),
     });
   },

@@ -244,7 +244,7 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
   }
   if (sp) {
     // The filters read the path Envoy normalized (the HCM's normalize_path comes before them).
-    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: `${ex.path}${ex.query}`, headers: req.headers }, client);
+    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: `${ex.path}${ex.query}`, headers: req.headers, host: req.host ?? req.sni ?? "", scheme: ctx.scheme }, client);
     for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
     if (out.stop) { fail(out.stop); return undefined; }
     if (out.undetermined) return out.undetermined;

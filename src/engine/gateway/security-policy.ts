@@ -36,7 +36,7 @@ export interface EffectiveSecurityPolicy {
   /** "namespace/name" of the policy, or of both policies merged (the route's first). */
   policies: string[];
   target: string;
-  features: Pick<SecurityPolicy, "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "extAuth" | "oidc" | "cors">;
+  features: Pick<SecurityPolicy, "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "extAuth" | "oidc" | "cors" | "csrf">;
   /** What Envoy Gateway cannot translate (its routes answer 500), by feature. */
   errors: { feature: "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "other"; message: string }[];
   unmodelled: string[];
@@ -46,7 +46,7 @@ export interface EffectiveSecurityPolicy {
   passedOver?: string[];
 }
 
-const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", "oidc", "cors"] as const;
+const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", "oidc", "cors", "csrf"] as const;
 
 export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
   constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
@@ -194,7 +194,7 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
 const pick = (p: SecurityPolicy): EffectiveSecurityPolicy["features"] => Object.fromEntries(FEATURES.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
 
 /** What the request carries that the security filters read. */
-export interface SecurityRequest { method: string; path: string; headers: readonly (readonly [string, string])[] }
+export interface SecurityRequest { method: string; path: string; headers: readonly (readonly [string, string])[]; host?: string; scheme?: string }
 
 /** What the policy answers: `stop` (a status and why), `undetermined` (it depends on what Junction cannot see), notes. */
 export interface SecurityOutcome {
@@ -236,6 +236,19 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
     headerChanges.set = [...headerChanges.set.filter(([k]) => !gone.has(k.toLowerCase())), ...set];
     current = { ...current, headers: [...current.headers.filter(([k]) => !gone.has(k.toLowerCase())), ...set] };
   };
+  // csrf (4, csrf_filter.cc decodeHeaders): a POST, PUT, DELETE or PATCH whose source origin (Origin's host
+  // and port, else Referer's) is neither the target's (the Host, with the scheme) nor an additionalOrigin: 403.
+  if (f.csrf && ["POST", "PUT", "DELETE", "PATCH"].includes(req.method)) {
+    const source = hostAndPort(headerValues(req, "origin")[0] ?? "") || hostAndPort(headerValues(req, "referer")[0] ?? "");
+    const target = req.host ? hostAndPort(`${req.scheme ?? "http"}://${req.host}`) : "";
+    const extra = f.csrf.additionalOrigins.find((o) => (o.includes("*") ? wildcardMatches(o, source) : o === source));
+    if (!source || (source !== target && extra === undefined)) {
+      const why = `${who} csrf: the ${req.method} request's source origin ${source ? `${source} is neither its host ${target || "(none)"} nor an additionalOrigin` : "is missing (no Origin, no Referer)"}: Invalid origin, 403`;
+      if (f.csrf.shadow >= 1) steps.push(`${why}, but its shadowFraction is 100%: counted only`);
+      else if (f.csrf.shadow > 0) pending.push(`the CSRF filter's dice (${who} csrf: ${Math.round((1 - f.csrf.shadow) * 100)}% of such requests are refused 403, the rest counted only)`);
+      else return decided(pending, steps, 403, why);
+    }
+  }
   // ext_authz (6): the external service decides; failOpen only when it cannot be reached.
   if (f.extAuth) pending.push(`the external authorization service (${f.extAuth.service}) of ${who}: it allows or denies the request${f.extAuth.failOpen ? " (failOpen: allowed when it cannot be reached)" : " (403 when it cannot be reached)"}`);
   // api_key_auth (7): the first source that has a key; missing or unknown: 401.
@@ -487,13 +500,24 @@ function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: 
   };
 }
 
+/** Envoy's Utility::Url hostAndPort of an absolute URL; what does not parse as one, as it is. */
+function hostAndPort(url: string): string {
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(url);
+  return m ? m[1] : url;
+}
+
+/** A wildcard2regex pattern (each "*" any text, the rest literal), matched whole. */
+function wildcardMatches(pattern: string, text: string): boolean {
+  return new RegExp(`^${pattern.split("*").map((x) => x.replace(/[\\^$.|?+()[\]{}]/g, "\\$&")).join(".*")}$`, "s").test(text);
+}
+
 /**
  * Whether the policy's cors allows an Origin: Envoy's CORS filter matches it with each allowOrigins
  * entry, exact, or one with "*" as the full-match regular expression wildcard2regex writes
  * (securitypolicy.go buildCORS: regexp.QuoteMeta, then each "\\*" as ".*").
  */
 export function securityCorsAllows(cors: NonNullable<SecurityPolicy["cors"]>, origin: string): boolean {
-  return cors.allowOrigins.some((o) => (o.includes("*") ? new RegExp(`^${o.split("*").map((x) => x.replace(/[\\^$.|?+()[\]{}]/g, "\\$&")).join(".*")}$`, "s").test(origin) : o === origin));
+  return cors.allowOrigins.some((o) => (o.includes("*") ? wildcardMatches(o, origin) : o === origin));
 }
 
 /** The header (of those its jwt providers read) a request carries, as oidc.go buildHeaderMatchers matches them: no extractFrom, Authorization with the prefix "Bearer "; else each header, with its valuePrefix when set. */
