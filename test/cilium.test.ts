@@ -459,16 +459,17 @@ test("L7 rules on a port that is not TCP, on port 0, or DNS rules on ingress ref
 
 // repository.go computePolicyEnforcementAndRules: "if lbls.Has(labels.IDNameHost) && !option.Config.
 // EnableHostFirewall" no policy applies to the host; cnp_types.go Parse: a CiliumNetworkPolicy "rule cannot
-// have NodeSelector".
-test("host policies: inert without the host firewall, unsupported with it or unknown; refused in a namespaced policy", () => {
+// have NodeSelector". (Host policies under the host firewall: test/sources/cilium-host-firewall.test.ts.)
+test("host policies: not enforced without the host firewall (a warning); refused in a namespaced policy", () => {
   const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {${data}}`;
   const host = "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata: {name: h}\nspec:\n  nodeSelector: {}\n  ingress: [{fromEntities: [cluster]}]";
-  const off = load({ "p.yaml": withPolicies(config("cluster-name: c1"), host, cnp("pods", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{}]")) });
-  assert.deepEqual(off.diagnostics.errors, []);
-  assert.match(off.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}: ${d.message}`).join("\n"), /info spec\.nodeSelector: a host policy \(nodeSelector\) is enforced only under the agent's enable-host-firewall/);
-  assert.equal(verdict(new PolicyEngine(off.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny", "the object's other policies stand");
-  for (const [yaml, want] of [[withPolicies(config("enable-host-firewall: 'true'"), host), /which kube-system\/cilium-config sets/], [withPolicies(host), /no ConfigMap cilium-config/]] as const) {
-    assert.match(load({ "p.yaml": yaml }).diagnostics.errors.map((d) => d.message).join("\n"), want);
+  for (const [yaml, want] of [[withPolicies(config("cluster-name: c1"), host, cnp("pods", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{}]")), /which kube-system\/cilium-config does not set/], [withPolicies(host, cnp("pods", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{}]")), /no ConfigMap cilium-config/]] as const) {
+    const off = load({ "p.yaml": yaml });
+    assert.deepEqual(off.diagnostics.errors, []);
+    assert.match(off.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}: ${d.message}`).join("\n"), /warning spec\.nodeSelector: a host policy \(nodeSelector\) is enforced only under the agent's enable-host-firewall/);
+    assert.match(off.diagnostics.items.map((d) => d.message).join("\n"), want);
+    assert.equal(off.inventory.policies.filter((p) => p.name.startsWith("h")).length, 0, "the host policy is left out");
+    assert.equal(verdict(new PolicyEngine(off.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny", "the object's other policies stand");
   }
   const namespaced = load({ "p.yaml": withPolicies(cnp("nsel", "  nodeSelector: {}\n  ingress: [{}]\nspecs:\n- endpointSelector: {}\n  ingress: [{}]")) });
   assert.match(namespaced.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.nodeSelector: a CiliumNetworkPolicy rule cannot have a nodeSelector/);

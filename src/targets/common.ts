@@ -26,6 +26,7 @@ function selectsNothing(sel: LabelSelector): boolean {
 }
 
 function endpointFields(sel: EndpointSelector, ownNamespace: string | undefined): Record<string, unknown> {
+  if (sel.kinds.includes("host")) throw new Unsupported("host subject", "a Cilium host policy (nodeSelector) polices nodes as Cilium's host endpoint; the common API's subjects are pods and Workloads", ["Cilium", "Calico (HostEndpoint)", "nftables (hosts, VMs)"]);
   if (sel.exceptServiceAccounts) throw new Unsupported("excluded service accounts", "the common API's serviceAccounts name the accounts selected; every account but some cannot be written so", ["Cilium", "Calico"]);
   const ns = sel.namespaces;
   const namespaces = ns.kind === "name"
