@@ -727,8 +727,11 @@ function readHttp(f: Field): Clause[] | undefined {
     for (const x of h.get("headers").list() ?? []) {
       const text = x.string({ required: true });
       if (!text) continue;
+      // pkg/envoy/server.go getHTTPRule: strings.SplitN(hdr, " ", 2); with a value the name loses its
+      // trailing colons ("Remove ':' in \"X-Key: true\""), alone it is matched as written (present_match).
       const space = text.indexOf(" ");
-      const name = (space < 0 ? text : text.slice(0, space)).replace(/:+$/, "");
+      const name = space < 0 ? text : text.slice(0, space).replace(/:+$/, "");
+      if (space < 0 && name.includes(":")) x.warn("vendor-http", `${JSON.stringify(text)}: without a value Cilium's proxy looks for a header of exactly this name, colon included (getHTTPRule trims the colon only before a value), which no request carries: this rule lets no request through`);
       out.push(headerCondition(name, space < 0 ? undefined : text.slice(space + 1)));
     }
     for (const x of h.get("headerMatches").list() ?? []) {
