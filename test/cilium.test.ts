@@ -683,3 +683,11 @@ test("toRequires narrows toServices' generated selector too, and a rule the requ
   assert.equal(verdict(e2, "x/a", "x/b", 80), "deny", "toEndpoints pod b narrowed by pod c: none");
   assert.equal(verdict(e2, "x/c", "x/b", 80), "allow", "x/c is not selected by the requirement's policy");
 });
+
+// pkg/policy/api/entity.go ParseAdditionalEntitySelectors: the agent's policy-entity-selectors option appends label
+// selectors to the entities; it was ignored without a word.
+test("cilium-config policy-entity-selectors: a warning that the entities are read with their built-in selectors", () => {
+  const config = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata:\n  policy-entity-selectors: '{"kube-apiserver": {"matchLabels": {"app": "konnectivity-agent"}}}'`;
+  const l = load({ "c.yaml": withPolicies(config) });
+  assert.match(l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /data\.policy-entity-selectors: policy-entity-selectors adds label selectors to the entities/);
+});

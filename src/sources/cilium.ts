@@ -150,6 +150,10 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
   const allowLocalhost = data.get("allow-localhost").string({ oneOf: ["auto", "always", "policy"] });
   b.inv.ciliumAgent = { where, identity: state.config.identity, ...(allowLocalhost ? { allowLocalhost } : {}), services: serviceOptions(data), ...(state.config.hostFirewall ? { hostFirewall: true as const } : {}) };
+  // pkg/policy/api/entity.go ParseAdditionalEntitySelectors (recent agents): label selectors appended to the
+  // entities' at start (kube-apiserver's to cluster's too). Not read: answered with the built-in ones.
+  const entities = data.get("policy-entity-selectors");
+  if ((entities.string() ?? "").trim()) entities.warn("vendor-config", "policy-entity-selectors adds label selectors to the entities fromEntities/toEntities name (entity.go applyAdditionalEntitySelectors), which Junction does not read: each entity is answered with its built-in selectors only, so a pod the option adds to one is not matched by it");
   const file = data.get("label-prefix-file");
   if ((file.string() ?? "").trim()) file.warn("vendor-config", "label-prefix-file replaces the agent's label filter with a file the input does not hold: selectors are read with the default filter and the labels option");
 }
