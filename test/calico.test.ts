@@ -646,3 +646,18 @@ test("serviceAccountSelector and serviceAccounts.selector match the labels of th
   assert.equal(verdict(e, "x/a", "z/b", 80), "allow", "z's account has team");
   assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "service account selectors");
 });
+
+// The ServiceAccount admission plugin refuses a pod whose account does not exist, so its profile exists with
+// pcsa.projectcalico.org/name its name even when the input lacks the ServiceAccount. A selector on the name
+// selected nothing then (a wrong allow: the policy isolated nobody); on other labels, a warning.
+test("serviceAccountSelector on projectcalico.org/name holds for a pod's account the input does not hold", () => {
+  const l = load({ "s.yaml": withPolicies(
+    calico("NetworkPolicy", "by-name", "  selector: all()\n  serviceAccountSelector: projectcalico.org/name == 'default'\n  ingress: [{action: Allow, source: {selector: pod == 'b'}}]", "x"),
+    calico("GlobalNetworkPolicy", "by-label", "  selector: pod == 'c'\n  ingress:\n  - {action: Deny, source: {serviceAccounts: {selector: team == 'red'}}}\n  - {action: Allow}")) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "y/c", "x/a", 80), "deny", "x's pods run as default: isolated");
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
+  assert.match(l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /serviceAccounts\.selector: ServiceAccounts x\/default, y\/default, z\/default of the input's pods are not in the input/);
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "service account names");
+});

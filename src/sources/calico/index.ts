@@ -39,7 +39,7 @@ const ADMIN_API_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "Cl
 interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
 /** `key`: felix's tie-break between policies of one order (calc/policy_sorter.go PolKVLess): name/namespace/kind. */
 /** `accounts`: the serviceAccountSelector's alternatives, each subject narrowed by them once every object is read (placeTiers). */
-interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field; untracked?: { f: Field; which: string; subjects: readonly EndpointSelector[] }; accounts?: Term[] }
+interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field; untracked?: { f: Field; which: string; subjects: readonly EndpointSelector[] }; accounts?: Term[]; accountsField?: Field }
 interface CalicoState { policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
 
 const CALICO: StateKey<CalicoState> = { make: () => ({ policies: [], tiers: new Map() }), settle: placeTiers };
@@ -118,7 +118,7 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
         ...policyRules(types.has("Ingress") ? ingress : undefined, types.has("Egress") ? egress : undefined), src: ctx.ref,
       }));
       b.inv.policies.push(...policies);
-      stateOf(b).policies.push({ policies, key: `${meta.name}/${meta.namespace ?? ""}/${kind}`, tier, order, tierField: spec.get("tier"), ...(early.length ? { untracked: { f: spec.get(early[0]), which: early[0], subjects } } : {}), ...(accounts ? { accounts } : {}) });
+      stateOf(b).policies.push({ policies, key: `${meta.name}/${meta.namespace ?? ""}/${kind}`, tier, order, tierField: spec.get("tier"), ...(early.length ? { untracked: { f: spec.get(early[0]), which: early[0], subjects } } : {}), ...(accounts ? { accounts, accountsField: spec.get("serviceAccountSelector") } : {}) });
     },
   };
 }
@@ -191,7 +191,7 @@ function narrowByAccounts(state: CalicoState, b: InventoryBuilder): void {
   for (const m of state.policies) {
     if (!m.accounts) continue;
     const terms = m.accounts;
-    const next = m.policies.flatMap((p) => terms.flatMap((t) => byServiceAccount(p.subject, t.reqs, b).map((subject): Policy => ({ ...p, subject }))));
+    const next = m.policies.flatMap((p) => terms.flatMap((t) => byServiceAccount(p.subject, t.reqs, b, m.accountsField).map((subject): Policy => ({ ...p, subject }))));
     const old = new Set(m.policies);
     const at = b.inv.policies.findIndex((p) => old.has(p));
     const kept = b.inv.policies.filter((p) => !old.has(p));
