@@ -21,7 +21,7 @@ import { readCidrAs, readMeta } from "../k8s.js";
 import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, namespaceRequirement, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import { addressKey, formatAddress, type AddressKey, type Cidr } from "../../model/ip.js";
 import type { Endpoint } from "../../model/endpoint.js";
-import { felixFrontEnds, felixKindHooks } from "./felix.js";
+import { failsafeLists, felixFrontEnds, felixKindHooks } from "./felix.js";
 import { byServiceAccount, serviceAccountFrontEnd } from "./serviceaccounts.js";
 import type { Term } from "./selector.js";
 
@@ -366,6 +366,7 @@ function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: F
     node.hostEndpoint = hep;
     placed.add(hep);
   }
+  if (heps.length > dropped.size) b.inv.policies.push(failsafePolicy(b));
   // Placed on its node, a host endpoint is no endpoint of its own (its address is the node's): the
   // others keep their order and ids are renumbered (nothing holds one before the load finishes).
   if (!placed.size && !dropped.size) return;
@@ -373,6 +374,31 @@ function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: F
   b.inv.endpoints.length = 0;
   for (const e of kept) { e.id = b.inv.endpoints.length; b.inv.endpoints.push(e); }
   for (const hep of [...placed, ...dropped]) hep.id = NO_ID;
+}
+
+/** Before every policy, at the very start of the Admin tier (Calico's tiers ahead of default rank from -1000000). */
+const FAILSAFE_PRIORITY = -2_000_000_000;
+
+/**
+ * felix's failsafe ports (rules/static.go failsafeInChain, failsafeOutChain; rules/endpoints.go
+ * HostEndpointToFilterChains puts them at the start of every host endpoint's chains, before its tiers):
+ * to a host endpoint on an inbound failsafe port (from its net when one is given), and from it to an
+ * outbound one, traffic is accepted whatever the policy. One policy for every host endpoint.
+ */
+function failsafePolicy(b: InventoryBuilder): Policy {
+  const lists = failsafeLists(b);
+  const rules = (d: "inbound" | "outbound"): Rule[] => lists[d].ports.map((p, index) => ({
+    index, name: `failsafe ${p.protocol.toLowerCase()}:${p.net ? `${p.net.text}:` : ""}${p.port} (${lists[d].where})`, action: "allow",
+    ports: [{ kind: "range", protocol: p.protocol, first: p.port, last: p.port }], ...(p.net ? { peers: [{ kind: "cidr", cidr: p.net, except: [] }] } : {}),
+    // (The path names the direction, as explain reads it; the rule's name says where the list is set.)
+    path: ["spec", d === "inbound" ? "ingress" : "egress", index],
+  }));
+  const src = lists.inbound.src ?? lists.outbound.src;
+  return {
+    kind: "Calico felix", name: "failsafe-host-ports", tier: "admin", priority: FAILSAFE_PRIORITY,
+    subject: { namespaces: { kind: "any" }, labels: selector({}, [{ key: HOST_ENDPOINT_LABEL, operator: "Exists", values: [] }]), kinds: ["workload"] },
+    ingress: rules("inbound"), egress: rules("outbound"), ...(src ? { src } : {}),
+  };
 }
 
 /** A host endpoint no policy decides for is denied (unless it has the default-allow profile). */
