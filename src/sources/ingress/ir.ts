@@ -4,6 +4,7 @@
 
 import type { Ingress } from "../../model/ingress.js";
 import type { NginxAccess } from "../../model/nginx.js";
+import type { NginxServerNames } from "../../model/nginx-server-name.js";
 
 export interface BackendRef {
   name: string;
@@ -102,6 +103,8 @@ export interface GatewayIR {
   name: string;
   className: string;
   listeners: ListenerIR[];
+  /** An ingress-nginx class's wildcard and regular-expression server names (route graph only; model/gateway.ts Gateway.nginxServerNames). */
+  nginxServerNames?: NginxServerNames;
 }
 
 /** Routes of one host in one (namespace, class) Gateway: what the Ingresses say about it. */

@@ -19,6 +19,7 @@ import { groupPaths, selectIngresses, type HostGroup, type UnknownRiskLevel } fr
 import type { RouteIR, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
 import { ingressNginxOf } from "../../model/nginx-controller.js";
+import { isNginxPattern, type NginxServerNames } from "../../model/nginx-server-name.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
 
@@ -146,15 +147,35 @@ function nginxServers(groups: readonly HostGroup[], className: string, inv: Inve
   const mine = groups.filter((g) => g.className === className && g.host !== undefined);
   for (const g of mine) if (g.ingresses.some((i) => !i.nginx.canary && i.tls.length)) certified.add(g.host!);
   const c = ingressNginxOf(inv, className).config;
+  const aliases = serverAliases(mine, inv);
   return {
-    certified, aliases: serverAliases(mine, inv), ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
+    certified, aliases, names: serverNames(mine, aliases), ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
     noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),
   };
 }
 
 /**
+ * The class's server names that are no Ingress host (NginxServers.names): the wildcard and regular-expression aliases,
+ * and the regular expressions in nginx.conf order (servers by hostname, each its hostname's buildServerName regex for
+ * an Ingress wildcard host, then its aliases, sorted: model/nginx-server-name.ts).
+ */
+function serverNames(groups: readonly HostGroup[], aliases: ReadonlyMap<string, readonly { name: string }[]>): NginxServerNames {
+  const hosts = [...new Set(groups.map((g) => g.host!))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const patterns: string[] = [], regexOrder: string[] = [];
+  for (const host of hosts) {
+    if (host.startsWith("*.")) regexOrder.push(host);
+    for (const { name } of aliases.get(host) ?? []) {
+      if (isNginxPattern(name)) patterns.push(name);
+      if (name.startsWith("~")) regexOrder.push(name);
+    }
+  }
+  return { patterns, regexOrder };
+}
+
+/**
  * server-alias per host (NginxServers.aliases), in the order of the Ingresses (by namespace and name; the controller
- * takes them by creation time). Wildcard aliases (nginx's own wildcard, any number of labels) are left out.
+ * takes them by creation time), sorted (createServers `uniqAliases.List()`). Wildcard and regular-expression aliases
+ * are server names as nginx reads them (model/nginx-server-name.ts).
  */
 function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string, { name: string; certified: boolean }[]> {
   const servers = new Set(groups.filter((g) => g.ingresses.some((i) => !i.nginx.canary)).map((g) => g.host!));
@@ -165,13 +186,15 @@ function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string
   for (const host of [...servers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
     const from = groups.filter((g) => g.host === host).flatMap((g) => g.ingresses).filter((i) => !i.nginx.canary && i.nginx.serverAliases?.length)
       .sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1))[0];
-    const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !taken.has(a) && !a.includes("*") && !a.startsWith("~"));
+    const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !taken.has(a)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const a of names) taken.add(a);
     if (!names.length) continue;
     const cert = tlsSecrets(groups.filter((g) => g.host === host).flatMap((g) => g.ingresses), host)[0];
     const pem = cert && inv.routing.tlsMaterial.find((m) => m.kind === "Secret" && m.namespace === cert.namespace && m.name === cert.name)?.certificates[0];
     const cn = pem ? certificateNames(pem) : [];
-    out.set(host, names.map((name) => ({ name, certified: cn.some((n) => validHostname(name, n)) })));
+    // certificate.lua get_pem_cert_uid looks the request's host up as is, then with its first label "*": a regular
+    // expression, ".x" or "x.*" is never found; "*.x" is, for a name one label deep (deeper ones: not modelled).
+    out.set(host, names.map((name) => ({ name, certified: !(isNginxPattern(name) && !name.startsWith("*.")) && cn.some((n) => validHostname(name, n)) })));
   }
   return out;
 }
