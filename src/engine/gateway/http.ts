@@ -18,6 +18,7 @@ import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
 import { nginxRewrite } from "./nginx-rewrite.js";
+import { nginxErrorPage } from "./nginx-errors.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
@@ -347,6 +348,10 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
         ? { failed: `${split.failure.message}: Linkerd's proxy holds the request for its fail-fast timeout (3 s), then answers 504`, failedStatus: 504 }
         : { failed: split.failure.message, failedStatus: split.failure.status });
     }
+    const failed = ex.failed !== undefined;
     finish(res, req, ex, picked, ctx, w, policy);
+    // ingress-nginx's custom-http-errors: the default backend answers in place of an error (nginx-errors.ts).
+    const errors = w.rule.nginxCustomErrors;
+    if (errors) nginxErrorPage(errors, w.rule, res, req, ex, !failed, (ref) => (ref ? w.attached.state.backends.get(ref) : undefined), ctx.endpoints ?? "proxy", (b) => forward(res, req, ex, b, ctx, w, policy));
   }
 }

@@ -18,7 +18,7 @@ import { changesAccess, crossNamespaceSecret, withGlobalRanges } from "./nginx-a
 import { groupPaths, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
-import { ingressNginxOf } from "../../model/nginx-controller.js";
+import { ingressNginxOf, type IngressNginxServing } from "../../model/nginx-controller.js";
 import { isNginxPattern, type NginxServerNames } from "../../model/nginx-server-name.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
@@ -89,6 +89,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.fallback = defaultBackendOf(r, inv);
         r.nginxRewrite = captureRewrite(r);
         if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
+        const errors = customErrorsOf(r, ingressNginxOf(inv, g.className), inv);
+        if (errors) r.nginxCustomErrors = errors;
         r.nginxUndetermined = snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined;
       }
     }
@@ -118,6 +120,22 @@ function defaultBackendOf(r: RuleIR, inv: Inventory): RuleIR["fallback"] {
   const name = r.source.nginx.defaultBackend;
   const port = name ? findService(inv, r.source.namespace, name)?.ports[0]?.port : undefined;
   return name && port !== undefined && r.backends.length ? { name, port } : undefined;
+}
+
+/**
+ * custom-http-errors (engine/gateway/nginx-errors.ts): the annotation's codes (the location's error_page lines), else the
+ * ConfigMap's (the http block's, which a location without its own error_page inherits); proxy_intercept_errors on where
+ * the codes are written, unless disable-proxy-intercept-errors. The controller's --default-backend-service (its first
+ * port; getDefaultUpstream), when the input holds it.
+ */
+function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory): RuleIR["nginxCustomErrors"] {
+  const own = r.source.nginx.customHttpErrors, global = serving.config;
+  const codes = own ?? global?.customHttpErrors;
+  if (!codes?.length || !r.backends.length) return undefined;
+  const intercept = (own !== undefined && !r.source.nginx.disableProxyInterceptErrors) || (global?.customHttpErrors !== undefined && !global.disableProxyInterceptErrors);
+  const [ns, name] = serving.controllers[0]?.defaultBackendService?.split("/", 2) ?? [];
+  const port = ns && name ? findService(inv, ns, name)?.ports[0]?.port : undefined;
+  return { codes, intercept, from: `${r.source.namespace}/${r.source.name}`, ...(port !== undefined ? { service: { name: name!, namespace: ns, port } } : {}) };
 }
 
 /**
