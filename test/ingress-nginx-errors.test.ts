@@ -98,3 +98,21 @@ spec: {ports: [{port: 8080}]}
   const r = asker(controller + ingress("down", "down.example.com", { [N + "custom-http-errors"]: "503" }, "down"))("down.example.com");
   assert.deepEqual([r.status, r.backend, r.upstream?.headers?.["X-Code"]], [200, "ingress-nginx/pages", "503"], "was 503");
 });
+
+test("service-upstream: nginx proxies to the Service's ClusterIP, so a Service without endpoints is kube-proxy's refused connection, 502, and no default-backend takes over (was 503 / the default backend)", () => {
+  // controller.go getBackendServers: `if anns.ServiceUpstream { endpoint, err := n.getServiceClusterEndpoint(...) ... Endpoints = []ingress.Endpoint{endpoint} }`.
+  const su = { [N + "service-upstream"]: "true" };
+  const ask = asker(ingress("su", "su.example.com", su, "down") + ingress("fb", "fb.example.com", { ...su, [N + "default-backend"]: "errors" }, "down")
+    + ingress("plain", "plain.example.com", {}, "down"));
+  assert.equal(ask("plain.example.com").status, 502, "the upstream web-down-80 is shared: web/fb created it, with service-upstream");
+  const r = ask("su.example.com");
+  assert.equal(r.status, 502, "was 503");
+  assert.match(r.reason, /ClusterIP.*502/);
+  assert.equal(ask("fb.example.com").status, 502, "the upstream has an endpoint: getBackendServers does not use the custom default backend (was 200 from web/errors)");
+  assert.equal(asker(ingress("plain", "plain.example.com", {}, "down"))("plain.example.com").status, 503, "the endpoints: the balancer's 503");
+  // The first Ingress (by name here) creating the upstream web-down-80 decides for every location using it.
+  const shared = asker(ingress("a-first", "a.example.com", {}, "down") + ingress("b-second", "b.example.com", su, "down"));
+  assert.equal(shared("b.example.com").status, 503, "web/a-first created the upstream without service-upstream");
+  const headless = `---\napiVersion: v1\nkind: Service\nmetadata: {name: hl, namespace: web}\nspec: {clusterIP: None, selector: {app: nothing}, ports: [{port: 80}]}\n`;
+  assert.equal(asker(headless + ingress("hl", "hl.example.com", su, "hl"))("hl.example.com").status, 503, "a headless Service has no ClusterIP: its endpoints");
+});

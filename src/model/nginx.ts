@@ -184,6 +184,8 @@ export interface NginxAnnotations {
   customHttpErrors?: number[];
   /** disable-proxy-intercept-errors: no `proxy_intercept_errors on` in the location (the backend's own error answers pass). */
   disableProxyInterceptErrors?: true;
+  /** service-upstream: the upstream nginx creates for a Service port (the first Ingress naming it decides) is the Service's ClusterIP, not its endpoints. */
+  serviceUpstream?: true;
   /** proxy-connect/send/read-timeout, in seconds. */
   timeouts?: { connect?: number; send?: number; read?: number };
   /** proxy-ssl-*: what a BackendTLSPolicy needs. */

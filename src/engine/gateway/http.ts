@@ -325,6 +325,9 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     if (!ex.redirect && !ex.answered && !ex.failed) {
       let split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold, ctx.emptyRule, ctx.reader === "linkerd");
       // ingress-nginx's default-backend (RouteRule.nginxDefaultBackend): the location's Service has no endpoint, that one has.
+      // ingress-nginx's service-upstream: the upstream's one endpoint is the ClusterIP; kube-proxy rejects the connection.
+      const clusterIp = ctx.reader === "nginx" && split.failure?.noEndpoint && split.picked && w.rule.nginxServiceUpstream?.includes(split.picked.name);
+      if (clusterIp) split = { ...split, failure: { status: 502, message: `${split.failure!.message}: service-upstream, nginx proxies to the Service's ClusterIP, where kube-proxy rejects the connection (connection refused): 502` } };
       const fallback = split.failure?.noEndpoint && w.rule.nginxDefaultBackend ? w.attached.state.backends.get(w.rule.nginxDefaultBackend) : undefined;
       if (fallback && !fallback.problem && !failureOf(fallback, true, ctx.endpoints)) {
         res.steps.push({ stage: "backend", outcome: `${split.failure!.message}: ingress-nginx serves the location with its default-backend ${fallback.name} (custom default backend)` });

@@ -58,6 +58,8 @@ export interface RuleIR {
   access?: NginxAccess;
   /** ingress-nginx's default-backend annotation, resolved to its Service's first port (route graph only). */
   fallback?: BackendRef;
+  /** service-upstream backends, "namespace/name" (RouteRule.nginxServiceUpstream; route graph only). */
+  nginxServiceUpstream?: string[];
   /** custom-http-errors (RouteRule.nginxCustomErrors; route graph only). */
   nginxCustomErrors?: { codes: number[]; intercept: boolean; from: string; service?: BackendRef };
   /** proxy-redirect-from / -to of its Ingress (route graph only; RouteRule.nginxProxyRedirect). */

@@ -57,6 +57,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject");
   const groups = groupPaths(selected, inv, errors, options.scope);
   const canaries = planCanaries(groups);
+  const clusterIps = options.scope === "class" ? serviceUpstreams(groups, inv) : new Set<string>();
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];
   for (const g of groups) {
@@ -89,6 +90,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.fallback = defaultBackendOf(r, inv);
         r.nginxRewrite = captureRewrite(r);
         if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
+        const viaClusterIp = r.backends.filter((b) => clusterIps.has(JSON.stringify([g.className, b.namespace ?? g.namespace, b.name, b.port]))).map((b) => `${b.namespace ?? g.namespace}/${b.name}`);
+        if (viaClusterIp.length) r.nginxServiceUpstream = viaClusterIp;
         const errors = customErrorsOf(r, ingressNginxOf(inv, g.className), inv);
         if (errors) r.nginxCustomErrors = errors;
         r.nginxUndetermined = snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined;
@@ -120,6 +123,31 @@ function defaultBackendOf(r: RuleIR, inv: Inventory): RuleIR["fallback"] {
   const name = r.source.nginx.defaultBackend;
   const port = name ? findService(inv, r.source.namespace, name)?.ports[0]?.port : undefined;
   return name && port !== undefined && r.backends.length ? { name, port } : undefined;
+}
+
+/**
+ * The upstreams (class, namespace, Service, port) whose endpoint is the Service's ClusterIP: controller.go
+ * getBackendServers creates an upstream for a Service port once, for the first Ingress naming it (`if _, ok :=
+ * upstreams[name]; ok { continue }`; Ingresses here by namespace and name, the controller's by creation time), and
+ * `if anns.ServiceUpstream` gives it getServiceClusterEndpoint's, which fails for a headless Service (and one without
+ * ClusterIP: ExternalName), the endpoints then.
+ */
+function serviceUpstreams(groups: readonly HostGroup[], inv: Inventory): Set<string> {
+  const first = new Map<string, Ingress>();
+  const all = groups.filter((g) => g.ingressNginx).flatMap((g) => g.entries.flatMap((e) => [...e.mains, ...e.canaries]).map((c) => ({ g, c })));
+  all.sort((a, b) => (`${a.c.ingress.namespace}/${a.c.ingress.name}` < `${b.c.ingress.namespace}/${b.c.ingress.name}` ? -1 : 1));
+  for (const { g, c } of all) {
+    if (c.ref.kind) continue;
+    const key = JSON.stringify([g.className, c.ingress.namespace, c.ref.name, c.ref.port]);
+    if (!first.has(key)) first.set(key, c.ingress);
+  }
+  const out = new Set<string>();
+  for (const [key, ing] of first) {
+    const [, ns, name] = JSON.parse(key) as [string, string, string];
+    const svc = findService(inv, ns, name);
+    if (ing.nginx.serviceUpstream && svc && !svc.headless && svc.type !== "ExternalName") out.add(key);
+  }
+  return out;
 }
 
 /**

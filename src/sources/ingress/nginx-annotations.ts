@@ -233,13 +233,13 @@ function readProxyRedirect(r: Reader): NginxAnnotations["proxyRedirect"] {
 
 /**
  * custom-http-errors (customhttperrors/main.go Parse: split at ",", trimmed, empty ones dropped, strconv.Atoi; the
- * validator, VALIDATED, took 4xx and 5xx only) and disable-proxy-intercept-errors (a Go boolean). Not recorded as read:
+ * validator, VALIDATED, took 4xx and 5xx only), disable-proxy-intercept-errors and service-upstream (Go booleans). Not recorded as read:
  * `convert ingress` has no translation of them.
  */
-function readCustomErrors(r: Reader): Pick<NginxAnnotations, "customHttpErrors" | "disableProxyInterceptErrors"> {
+function readCustomErrors(r: Reader): Pick<NginxAnnotations, "customHttpErrors" | "disableProxyInterceptErrors" | "serviceUpstream"> {
   const codes = (r.peek("custom-http-errors") ?? "").split(",").map((c) => c.trim()).filter((c) => /^\d+$/.test(c)).map(Number);
   const off = parseGoBool(r.peek("disable-proxy-intercept-errors")?.trim() ?? "");
-  return { ...(codes.length ? { customHttpErrors: codes } : {}), ...(off ? { disableProxyInterceptErrors: true } : {}) };
+  return { ...(codes.length ? { customHttpErrors: codes } : {}), ...(off ? { disableProxyInterceptErrors: true } : {}), ...(parseGoBool(r.peek("service-upstream")?.trim() ?? "") ? { serviceUpstream: true } : {}) };
 }
 
 /** alias/main.go Parse: split at ",", trimmed, empty ones dropped, unique, sorted (Go's sort.Strings: by bytes). */

@@ -44,6 +44,7 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     ...(rule.access ?? rule.source.nginx.access ? { nginxAccess: rule.access ?? rule.source.nginx.access } : {}),
     ...(rule.fallback ? { nginxDefaultBackend: backendOf(rule.fallback, r.namespace) } : {}),
     ...(rule.nginxRewrite ? { nginxRewrite: rule.nginxRewrite } : {}),
+    ...(rule.nginxServiceUpstream ? { nginxServiceUpstream: rule.nginxServiceUpstream } : {}),
     ...(rule.nginxCustomErrors ? { nginxCustomErrors: { ...rule.nginxCustomErrors, service: rule.nginxCustomErrors.service && backendOf(rule.nginxCustomErrors.service, r.namespace) } } : {}),
     ...(rule.nginxUndetermined ? { nginxUndetermined: rule.nginxUndetermined } : {}),
     ...(rule.nginxClientCert ? { nginxClientCert: rule.nginxClientCert } : {}),
