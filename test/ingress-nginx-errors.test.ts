@@ -7,10 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
-import type { RouteRequest } from "../src/model/request.js";
-import { load } from "./helpers.js";
-import { appIngress, ingressClass, WEB_APP } from "./fixtures/ingress-nginx.js";
+import { appIngress, ingressClass, nginxWalker, WEB_APP } from "./fixtures/ingress-nginx.js";
 
 const N = "nginx.ingress.kubernetes.io/";
 const BASE = ingressClass("nginx", "k8s.io/ingress-nginx") + WEB_APP + `---
@@ -35,15 +32,8 @@ const ingress = (name: string, host: string, annotations: Record<string, string>
   appIngress(name, host, "/", "Prefix", annotations, "  ingressClassName: nginx\n").replace("name: app,", `name: ${backend},`);
 
 function asker(yaml: string) {
-  const loaded = load({ "in.yaml": BASE + yaml });
-  assert.ok(!loaded.diagnostics.hasErrors, loaded.diagnostics.errors.map((e) => e.message).join("; "));
-  const ctx = walkContext(loaded.inventory);
-  return (host: string, path = "/", from?: string) => {
-    const req: RouteRequest = { gateway: "IngressClass/nginx", scheme: "http", host, path, method: "GET", headers: [], backendResponseHeaders: [], ...(from ? { from } : {}) };
-    const problem = requestProblem(ctx, req);
-    if (problem) throw new Error(problem);
-    return walkRequest(ctx, req);
-  };
+  const walk = nginxWalker(BASE + yaml);
+  return (host: string, path = "/") => walk({ host, path });
 }
 
 test("custom-http-errors: nginx's own error (no endpoint: 503) is answered by the default backend, nginx's 404 server without --default-backend-service (was 503)", () => {

@@ -6,10 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
-import type { RouteRequest } from "../src/model/request.js";
-import { load } from "./helpers.js";
-import { appIngress, ingressClass, WEB_APP } from "./fixtures/ingress-nginx.js";
+import { appIngress, ingressClass, nginxWalker, WEB_APP } from "./fixtures/ingress-nginx.js";
 
 const N = "nginx.ingress.kubernetes.io/";
 const BASE = ingressClass("nginx", "k8s.io/ingress-nginx") + WEB_APP;
@@ -20,16 +17,8 @@ const ingress = (name: string, host: string, backend: string, annotations: Recor
   svc(backend) + appIngress(name, JSON.stringify(host), "/", "Prefix", annotations, `  ingressClassName: nginx\n${extra}`).replace("name: app,", `name: ${backend},`);
 
 function asker(yaml: string) {
-  const loaded = load({ "in.yaml": BASE + yaml });
-  assert.ok(!loaded.diagnostics.hasErrors, loaded.diagnostics.errors.map((e) => e.message).join("; "));
-  const ctx = walkContext(loaded.inventory);
-  return (host: string, scheme: "http" | "https" = "http") => {
-    const req: RouteRequest = { gateway: "IngressClass/nginx", scheme, host, path: "/", method: "GET", headers: [], backendResponseHeaders: [] };
-    const problem = requestProblem(ctx, req);
-    if (problem) throw new Error(problem);
-    const r = walkRequest(ctx, req);
-    return [r.status, r.backend ?? r.redirect?.location];
-  };
+  const walk = nginxWalker(BASE + yaml);
+  return (host: string, scheme: "http" | "https" = "http") => { const r = walk({ host, scheme }); return [r.status, r.backend ?? r.redirect?.location]; };
 }
 
 test("server-alias wildcards and regular expressions are server names nginx serves as the host (was: dropped, 404)", () => {
