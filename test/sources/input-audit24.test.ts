@@ -24,3 +24,34 @@ test("a syntax error before a collection nested past 1,000 levels is the error n
   // A deep flow collection with nothing wrong before it.
   assert.match(errorsOf({ "g.yaml": `a: 1\nb: ${"[".repeat(20000)}${"]".repeat(20000)}\n` })[0], /^g\.yaml:2: invalid YAML: nested more than 1000 levels deep$/);
 });
+
+const slice = (body: string) => `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s, namespace: a, labels: {kubernetes.io/service-name: svc}}\n${body}`;
+
+test("an EndpointSlice as discovery/v1 validateEndpoints and validatePorts check it: FQDN addresses, hostnames, port names (DNS-1123 labels, once each), appProtocol, at most 100 ports (all were accepted)", () => {
+  const fqdn = slice("addressType: FQDN\nendpoints:\n- addresses: [Foo.example.com]\n- addresses: [foo_bar.example.com]\n- addresses: [foo]\n- addresses: [foo.example.com.]\n- addresses: [10.0.0.1]\n");
+  assert.deepEqual(errorsOf({ "f.yaml": fqdn }).map((e) => e.replace(/: Invalid value.*/, "")), ["f.yaml:6 endpoints[0].addresses[0]", "f.yaml:7 endpoints[1].addresses[0]", "f.yaml:8 endpoints[2].addresses[0]"]);
+  const ports = slice("addressType: IPv4\nendpoints:\n- addresses: [10.0.0.1]\n  hostname: Host_1\nports:\n- {name: Http, port: 80}\n- {name: a-b, port: 81}\n- {name: a-b, port: 82}\n- {name: x, port: 83, appProtocol: 'not valid!'}\n- {port: 84}\n- {name: '', port: 85}\n- {name: 1abc, port: 86, appProtocol: example.com/h2c}\n");
+  assert.deepEqual(errorsOf({ "p.yaml": ports }).map((e) => e.replace(/: (Invalid|Duplicate) value.*/, "")), ["p.yaml:7 endpoints[0].hostname", "p.yaml:9 ports[0].name", "p.yaml:11 ports[2].name", "p.yaml:12 ports[3].appProtocol", "p.yaml:14 ports[5].name"]);
+  const many = slice(`addressType: IPv4\nports:\n${Array.from({ length: 101 }, (_, i) => `- {name: p${i}, port: ${i + 1}}\n`).join("")}`);
+  assert.match(errorsOf({ "m.yaml": many })[0], /^m\.yaml:5 ports: Too many: 101: must have at most 100 items/);
+  assert.deepEqual(errorsOf({ "m.yaml": slice(`addressType: IPv4\nports:\n${Array.from({ length: 100 }, (_, i) => `- {name: p${i}, port: ${i + 1}}\n`).join("")}`) }), []);
+});
+
+test("a StatefulSet's name is a DNS-1123 label (ValidateStatefulSetName: NameIsDNSLabel), a Job's at most 63 characters without manualSelector (generateSelector labels the template job-name: NAME): both were accepted up to 253", () => {
+  const template = "template: {metadata: {labels: {a: b}}, spec: {restartPolicy: Never, containers: [{name: c, image: i}]}}";
+  const set = (name: string) => `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: ${name}, namespace: a}\nspec: {selector: {matchLabels: {a: b}}, serviceName: s, ${template.replace("Never", "Always")}}\n`;
+  const job = (name: string, manual = "") => `apiVersion: batch/v1\nkind: Job\nmetadata: {name: ${name}, namespace: a}\nspec: {${manual}${template}}\n`;
+  assert.match(errorsOf({ "s.yaml": set("a".repeat(64)) })[0], /^s\.yaml:3 metadata\.name: .* is longer than 63 characters: a StatefulSet's name is a DNS-1123 label/);
+  assert.match(errorsOf({ "s.yaml": set("web.v1") })[0], /^s\.yaml:3 metadata\.name: "web\.v1" is not a valid DNS-1123 label/);
+  assert.deepEqual(errorsOf({ "s.yaml": set("a".repeat(63)) }), []);
+  assert.match(errorsOf({ "j.yaml": job("a".repeat(64)) })[0], /^j\.yaml:3 metadata\.name: .* is longer than 63 characters: without manualSelector: true/);
+  assert.deepEqual(errorsOf({ "j.yaml": job("a".repeat(63)) }), []);
+  assert.deepEqual(errorsOf({ "j.yaml": job("a".repeat(64), "manualSelector: true, selector: {matchLabels: {a: b}}, ") }), []);
+});
+
+test("a v1 kind: List without items is an object of kind List, which kubectl cannot map (\"no matches for kind List in version v1\"): it was a note of a kind Junction does not read", () => {
+  assert.match(errorsOf({ "l.yaml": "apiVersion: v1\nkind: List\nmetadata: {}\n" })[0], /^l\.yaml:1: a kind: List without items: kubectl reads it as an object of kind List/);
+  assert.match(errorsOf({ "l.yaml": "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n" })[0], /^l\.yaml:4: a kind: List without items inside a list/);
+  // items: null and items: [] are empty lists (unstructuredJSONScheme.decode finds the items field).
+  assert.deepEqual(errorsOf({ "l.yaml": "apiVersion: v1\nkind: List\nitems: null\n---\napiVersion: v1\nkind: List\nitems: []\n" }), []);
+});

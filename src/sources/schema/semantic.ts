@@ -310,6 +310,66 @@ const serviceFields: Rule = (root) => {
   }
 };
 
+/** A fully qualified domain name (apimachinery IsFullyQualifiedDomainName); why not, undefined if it is one. */
+export function fqdnError(name: string): string | undefined {
+  const n = name.endsWith(".") ? name.slice(0, -1) : name;
+  const sub = dnsSubdomainError(n);
+  if (sub) return sub;
+  const labels = n.split(".");
+  if (labels.length < 2) return `${JSON.stringify(n)} should be a domain with at least two segments separated by dots`;
+  for (const l of labels) { const e = dnsLabelError(l); if (e) return e; }
+  return undefined;
+}
+
+/**
+ * discovery/v1 ValidateEndpointSlice (pkg/apis/discovery/validation validateEndpoints, validatePorts)
+ * beyond what the front end (discovery.ts) checks of addresses: an FQDN slice's addresses are
+ * fully qualified domain names (IsFullyQualifiedDomainName: a DNS subdomain of at least two
+ * labels, a trailing dot allowed), an endpoint's `hostname` is a DNS-1123 label, its
+ * `deprecatedTopology` at most 16 valid labels; at most 100 ports, a port's `name` a DNS-1123 label
+ * used once in the slice (empty too), its `appProtocol` a qualified name. The API server refuses the
+ * slice otherwise, so its endpoints never serve the Service.
+ */
+const endpointSliceFields: Rule = (root) => {
+  const refuses = "(the API server refuses the EndpointSlice)";
+  const fqdn = root.raw("addressType") === "FQDN";
+  const endpoints = Array.isArray(root.raw("endpoints")) ? root.get("endpoints").list() ?? [] : [];
+  for (const e of endpoints) {
+    if (!e.object()) continue;
+    if (fqdn && Array.isArray(e.raw("addresses"))) {
+      for (const a of e.get("addresses").list() ?? []) {
+        const err = typeof a.value === "string" ? fqdnError(a.value) : undefined;
+        if (err) a.error("invalid", `Invalid value: ${err}: an FQDN EndpointSlice's address is a fully qualified domain name ${refuses}`);
+      }
+    }
+    const host = e.raw("hostname");
+    const hostErr = typeof host === "string" ? dnsLabelError(host) : undefined;
+    if (hostErr) e.get("hostname").error("invalid", `Invalid value: ${hostErr}: an endpoint's hostname is a DNS-1123 label ${refuses}`);
+    const topology = e.raw("deprecatedTopology");
+    if (topology !== null && typeof topology === "object" && !Array.isArray(topology)) {
+      if (Object.keys(topology).length > 16) e.get("deprecatedTopology").error("too-many", `Too many: ${Object.keys(topology).length}: must have at most 16 items ${refuses}`);
+      readLabels(e.get("deprecatedTopology"));
+    }
+  }
+  const ports = root.raw("ports");
+  if (!Array.isArray(ports)) return;
+  if (ports.length > 100) return root.get("ports").error("too-many", `Too many: ${ports.length}: must have at most 100 items ${refuses}`) ?? undefined;
+  const names = new Set<string>();
+  for (const p of root.get("ports").list() ?? []) {
+    if (!p.object()) continue;
+    const name = p.raw("name");
+    // (A missing name is the empty one, SetDefaults_EndpointPort.)
+    const n = name === undefined || name === null ? "" : name;
+    if (typeof n !== "string") continue;
+    const err = n !== "" ? dnsLabelError(n) : undefined;
+    if (err) p.get("name").error("invalid", `Invalid value: ${err}: an EndpointSlice port's name is a DNS-1123 label ${refuses}`);
+    else if (names.has(n)) p.get("name").error("duplicate", `Duplicate value: ${JSON.stringify(n)}: port names must be unique in a slice ${refuses}`);
+    names.add(n);
+    const app = p.raw("appProtocol");
+    if (typeof app === "string" && labelKeyError(app)) p.get("appProtocol").error("invalid", `Invalid value: ${JSON.stringify(app)}: an appProtocol is a qualified name (alphanumerics, '-', '_' or '.', optionally prefixed by a DNS subdomain and '/') ${refuses}`);
+  }
+};
+
 /** core/v1 ValidateNode: podCIDR and podCIDRs are CIDRs, at most one per family. */
 const nodeCidrs: Rule = (root) => {
   const spec = root.get("spec");
@@ -624,6 +684,7 @@ const RULES: Record<string, Rule[]> = {
   "/ReplicationController": [rcSelectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
   "batch/Job": [jobSelector, templateRestart(TEMPLATE, JOB_POLICIES)], "batch/CronJob": [cronJobSelector, templateRestart(JOB_TEMPLATE, JOB_POLICIES)],
   "/Service": [servicePorts, serviceExternalName, serviceClusterIPs, serviceFields], "/Node": [nodeCidrs],
+  "discovery.k8s.io/EndpointSlice": [endpointSliceFields],
   // ValidateNamespace: each of spec.finalizers by validateFinalizerName, as metadata's.
   "/Namespace": [finalizers(true, ["spec", "finalizers"])],
 };
