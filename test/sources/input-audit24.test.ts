@@ -32,6 +32,9 @@ test("an EndpointSlice as discovery/v1 validateEndpoints and validatePorts check
   assert.deepEqual(errorsOf({ "f.yaml": fqdn }).map((e) => e.replace(/: Invalid value.*/, "")), ["f.yaml:6 endpoints[0].addresses[0]", "f.yaml:7 endpoints[1].addresses[0]", "f.yaml:8 endpoints[2].addresses[0]"]);
   const ports = slice("addressType: IPv4\nendpoints:\n- addresses: [10.0.0.1]\n  hostname: Host_1\nports:\n- {name: Http, port: 80}\n- {name: a-b, port: 81}\n- {name: a-b, port: 82}\n- {name: x, port: 83, appProtocol: 'not valid!'}\n- {port: 84}\n- {name: '', port: 85}\n- {name: 1abc, port: 86, appProtocol: example.com/h2c}\n");
   assert.deepEqual(errorsOf({ "p.yaml": ports }).map((e) => e.replace(/: (Invalid|Duplicate) value.*/, "")), ["p.yaml:7 endpoints[0].hostname", "p.yaml:9 ports[0].name", "p.yaml:11 ports[2].name", "p.yaml:12 ports[3].appProtocol", "p.yaml:14 ports[5].name"]);
+  // nodeName (ValidateNodeName) and hints.forZones (validateHints); deprecatedTopology is dropped by a v1 write (dropTopologyOnV1), not refused.
+  const topo = slice("addressType: IPv4\nendpoints:\n- addresses: [10.0.0.1]\n  nodeName: Node_1\n  hints: {forZones: [{name: a}, {name: a}, {name: 'b c'}]}\n  deprecatedTopology: {'bad key!': x}\n");
+  assert.deepEqual(errorsOf({ "t.yaml": topo }).map((e) => e.replace(/: (Invalid|Duplicate) value.*/, "")), ["t.yaml:7 endpoints[0].nodeName", "t.yaml:8 endpoints[0].hints.forZones[1].name", "t.yaml:8 endpoints[0].hints.forZones[2].name"]);
   const many = slice(`addressType: IPv4\nports:\n${Array.from({ length: 101 }, (_, i) => `- {name: p${i}, port: ${i + 1}}\n`).join("")}`);
   assert.match(errorsOf({ "m.yaml": many })[0], /^m\.yaml:5 ports: Too many: 101: must have at most 100 items/);
   assert.deepEqual(errorsOf({ "m.yaml": slice(`addressType: IPv4\nports:\n${Array.from({ length: 100 }, (_, i) => `- {name: p${i}, port: ${i + 1}}\n`).join("")}`) }), []);

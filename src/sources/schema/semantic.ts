@@ -325,8 +325,8 @@ export function fqdnError(name: string): string | undefined {
  * discovery/v1 ValidateEndpointSlice (pkg/apis/discovery/validation validateEndpoints, validatePorts)
  * beyond what the front end (discovery.ts) checks of addresses: an FQDN slice's addresses are
  * fully qualified domain names (IsFullyQualifiedDomainName: a DNS subdomain of at least two
- * labels, a trailing dot allowed), an endpoint's `hostname` is a DNS-1123 label, its
- * `deprecatedTopology` at most 16 valid labels; at most 100 ports, a port's `name` a DNS-1123 label
+ * labels, a trailing dot allowed), an endpoint's `hostname` is a DNS-1123 label, its `nodeName` a
+ * DNS-1123 subdomain, its `hints.forZones` at most 8 distinct label values; at most 100 ports, a port's `name` a DNS-1123 label
  * used once in the slice (empty too), its `appProtocol` a qualified name. The API server refuses the
  * slice otherwise, so its endpoints never serve the Service.
  */
@@ -345,10 +345,25 @@ const endpointSliceFields: Rule = (root) => {
     const host = e.raw("hostname");
     const hostErr = typeof host === "string" ? dnsLabelError(host) : undefined;
     if (hostErr) e.get("hostname").error("invalid", `Invalid value: ${hostErr}: an endpoint's hostname is a DNS-1123 label ${refuses}`);
-    const topology = e.raw("deprecatedTopology");
-    if (topology !== null && typeof topology === "object" && !Array.isArray(topology)) {
-      if (Object.keys(topology).length > 16) e.get("deprecatedTopology").error("too-many", `Too many: ${Object.keys(topology).length}: must have at most 16 items ${refuses}`);
-      readLabels(e.get("deprecatedTopology"));
+    // (Not deprecatedTopology: the strategy's dropTopologyOnV1 drops it from a v1 write before validation.)
+    const node = e.raw("nodeName");
+    const nodeErr = typeof node === "string" ? dnsSubdomainError(node) : undefined;
+    if (nodeErr) e.get("nodeName").error("invalid", `Invalid value: ${nodeErr}: an endpoint's nodeName is a Node's name (ValidateNodeName) ${refuses}`);
+    const zones = e.get("hints").raw("forZones");
+    if (Array.isArray(zones)) {
+      if (zones.length > 8) e.get("hints").get("forZones").error("too-many", `Too many: ${zones.length}: must have at most 8 items ${refuses}`);
+      else {
+        const seen = new Set<string>();
+        zones.forEach((z, i) => {
+          const name = z !== null && typeof z === "object" ? (z as Record<string, unknown>).name : undefined;
+          if (typeof name !== "string") return;
+          const at = e.get("hints").get("forZones").get(i).get("name");
+          const bad = labelValueError(name);
+          if (seen.has(name)) at.error("duplicate", `Duplicate value: ${JSON.stringify(name)} ${refuses}`);
+          else if (bad) at.error("invalid", `Invalid value: ${bad} ${refuses}`);
+          seen.add(name);
+        });
+      }
     }
   }
   const ports = root.raw("ports");
