@@ -346,6 +346,22 @@ export interface IstioFault {
   delay?: { fixedDelayMs: number; percent: number };
 }
 
+/**
+ * A route's `corsPolicy` as pilot writes it for Envoy's CORS filter (route.go TranslateCORSPolicy):
+ * `allowOrigins` (else the deprecated exact `allowOrigin` strings) as StringMatchers, the lists joined
+ * with ",", `maxAge` in whole seconds; `forward` false for `unmatchedPreflights: IGNORE`
+ * (forwardNotMatchingPreflights; FORWARD, the default, true).
+ */
+export interface IstioCors {
+  allowOrigins: readonly IstioStringMatch[];
+  allowMethods: readonly string[];
+  allowHeaders: readonly string[];
+  exposeHeaders: readonly string[];
+  maxAgeSeconds?: number;
+  allowCredentials?: boolean;
+  forward: boolean;
+}
+
 /** One `http` route of a VirtualService, `index` its place. */
 export interface IstioHttpRoute {
   index: number;
@@ -362,6 +378,7 @@ export interface IstioHttpRoute {
   fault?: IstioFault;
   mirrors: readonly { host: string; subset?: string; port?: number; percent: number }[];
   headers?: IstioHeaderOps;
+  cors?: IstioCors;
 }
 
 /**

@@ -27,6 +27,7 @@ import { splitOf } from "../gateway/split.js";
 import { istioPath, istioPathRejected } from "../l7/paths.js";
 import { istioClientRule, istioMergedSubsets, subsetOf } from "../l7/transport.js";
 import { serviceHost } from "./dns.js";
+import { istioCors } from "./istio-cors.js";
 import { pilotConfigOrder, routable, type IstioMeshVirtualService, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Who sends the request: the sidecar's pod (its labels and namespace: sourceLabels, sourceNamespace; the DestinationRule lookup). */
@@ -248,6 +249,8 @@ export function withDelegates(inv: Inventory, vs: IstioVirtualService): IstioVir
         ...sub, name: sub.name && h.name ? `${h.name}-${sub.name}` : sub.name ?? h.name, matches,
         rewrite: sub.rewrite ?? h.rewrite, directResponse: sub.directResponse ?? h.directResponse, timeoutMs: sub.timeoutMs ?? h.timeoutMs,
         retries: sub.retries ?? h.retries, fault: sub.fault ?? h.fault, mirrors: sub.mirrors.length ? sub.mirrors : h.mirrors, headers: sub.headers ?? h.headers,
+        // mergeHTTPRoute: "if delegate.CorsPolicy == nil { delegate.CorsPolicy = root.CorsPolicy }".
+        ...(sub.cors ?? h.cors ? { cors: sub.cors ?? h.cors } : {}),
       });
     }
   }
@@ -364,17 +367,28 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   const h = chosen.route;
   Object.assign(res, { route: key, rule: h.index, ruleName: h.name, match: chosen.matchIndex });
   const at = `${key} http[${h.index}]${h.name ? ` (${h.name})` : ""}`;
-  if (h.redirect) return redirect(h.redirect, chosen, reading, query, port, at, res);
-  if (h.directResponse) {
-    Object.assign(res, { status: h.directResponse.status, reason: `${at} answers ${h.directResponse.status} itself (directResponse)${h.directResponse.body !== undefined ? ` with the body ${JSON.stringify(h.directResponse.body)}` : ""}` });
-    return;
-  }
+  // The proxy's HTTP filters in order (listener_builder.go: "filters = append(filters, xdsfilters.Fault,
+  // xdsfilters.Cors)", then the router): the fault (a 100% abort answers before CORS sees the request),
+  // the CORS filter (a preflight answered here, else its headers on whatever answers), then the route's action.
   const abort = h.fault?.abort, delay = h.fault?.delay;
   if (delay && delay.percent > 0) res.steps.push({ stage: "route", outcome: `${at}'s fault delays ${share(delay.percent)} by ${delay.fixedDelayMs} ms before routing` });
   const what = abort && (abort.httpStatus !== undefined ? `${abort.httpStatus}` : `gRPC ${abort.grpcStatus}`);
   if (abort && abort.percent >= 100) {
     Object.assign(res, { status: abort.httpStatus ?? 200, reason: `${at}'s fault aborts every request with ${what} (fault.abort, percentage ${abort.percent})` });
     if (abort.grpcStatus) res.grpcCode = abort.grpcStatus;
+    return;
+  }
+  const cors = h.cors && istioCors(h.cors, req.method, headers);
+  if (cors?.why) res.steps.push({ stage: "route", outcome: `${at}: ${cors.why}` });
+  if (cors?.preflight) {
+    Object.assign(res, { status: 200, responseHeaders: Object.fromEntries(cors.headers), reason: `${at}: ${cors.why}` });
+    return;
+  }
+  const withCors = () => { for (const [k, v] of cors?.headers ?? []) res.responseHeaders[k] = v; };
+  if (h.redirect) { redirect(h.redirect, chosen, reading, query, port, at, res); withCors(); return; }
+  if (h.directResponse) {
+    Object.assign(res, { status: h.directResponse.status, reason: `${at} answers ${h.directResponse.status} itself (directResponse)${h.directResponse.body !== undefined ? ` with the body ${JSON.stringify(h.directResponse.body)}` : ""}` });
+    withCors();
     return;
   }
   const rule = vh.state.route.rules.find((r) => r.index === h.index)!;
@@ -407,6 +421,7 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   applyOps(resp, dst?.headers?.response);
   res.upstream = { host: authority, path: upstreamPath + (query ? `?${query}` : ""), method: req.method, headers: up.toObject(), headerList: up.entries(), tls: false };
   res.responseHeaders = resp.toObject();
+  withCors();
   res.mirroredTo = h.mirrors.filter((m) => m.percent > 0).map((m) => ({ name: m.subset ? `${m.host} subset ${m.subset}` : m.host, percent: m.percent }));
   res.backend = servedBy(picked);
   if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });

@@ -6,7 +6,7 @@
 // validation.go ValidateVirtualService, virtualservice.go validateHTTPRoute) are errors: istiod
 // refuses such an object, so it routes nothing.
 
-import type { IstioDestination, IstioFault, IstioHeaderOps, IstioHttpMatch, IstioHttpRoute, IstioStringMatch, IstioVirtualService } from "../../model/mesh.js";
+import type { IstioCors, IstioDestination, IstioFault, IstioHeaderOps, IstioHttpMatch, IstioHttpRoute, IstioStringMatch, IstioVirtualService } from "../../model/mesh.js";
 import { goDuration } from "../../model/duration.js";
 import { istioHostSubsetOf } from "../../model/hostname.js";
 import { parseAddress } from "../../model/ip.js";
@@ -206,6 +206,52 @@ function fault(f: Field): IstioFault | undefined {
   return out.abort || out.delay ? out : undefined;
 }
 
+/** validation.go supportedCORSMethods. */
+const CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", "*"];
+
+/**
+ * `corsPolicy` (validateCORSPolicy: each allowOrigins match non-empty, a regex RE2; methods of
+ * supportedCORSMethods; header names tokens or "*"; maxAge at least 1 ms, in whole ms, and "accurate only to
+ * seconds precision"), as route.go TranslateCORSPolicy writes it: `allowOrigins` when set, else the
+ * deprecated `allowOrigin` as exact matches.
+ */
+function corsPolicy(f: Field): IstioCors | undefined {
+  if (!f.object()) return undefined;
+  const origins: IstioStringMatch[] = [];
+  const written = f.childList("allowOrigins") ?? [];
+  for (const o of written) {
+    const match = o.object() ? (o.childString("exact") ?? o.childString("prefix") ?? o.childString("regex")) : undefined;
+    if (!match) { o.error("invalid-value", `'${match ?? ""}' is not a valid match type for CORS allow origins (istiod's validateAllowOrigins)`); continue; }
+    const sm = stringMatch(o, "corsPolicy.allowOrigins");
+    if (sm) origins.push(sm);
+  }
+  if (!written.length) for (const o of f.childList("allowOrigin") ?? []) { const v = o.string(); if (v !== undefined) origins.push({ kind: "exact", value: v }); }
+  const strings = (k: string, check: (v: string) => string | undefined) => (f.childList(k) ?? []).flatMap((x) => {
+    const v = x.string({ required: true });
+    if (v === undefined) return [];
+    const bad = check(v);
+    if (bad) x.error("invalid-value", `${bad} (istiod's validateCORSPolicy)`);
+    return [v];
+  });
+  const headerName = (v: string) => (v === "" ? "header name cannot be empty" : v !== "*" && !/^[-!#$%&'*+.^_`|~0-9a-zA-Z]+$/.test(v) ? `header name ${v} is not a valid header name` : undefined);
+  const allowMethods = strings("allowMethods", (v) => (CORS_METHODS.includes(v) ? undefined : `${JSON.stringify(v)} is not a supported HTTP method`));
+  const allowHeaders = strings("allowHeaders", headerName), exposeHeaders = strings("exposeHeaders", headerName);
+  const maxAgeText = f.childString("maxAge");
+  const maxAgeMs = goDuration(maxAgeText);
+  if (maxAgeText !== undefined && maxAgeMs !== undefined) {
+    if (maxAgeMs < 1) f.get("maxAge").error("invalid-value", "duration must be greater than 1ms (istiod's validateCORSPolicy)");
+    else if (!Number.isInteger(maxAgeMs)) f.get("maxAge").error("invalid-value", "only durations to ms precision are supported (istiod's validateCORSPolicy)");
+    else if (maxAgeMs % 1000) f.get("maxAge").error("invalid-value", "max_age duration is accurate only to seconds precision (istiod's validateCORSPolicy)");
+  }
+  const credentials = f.childBool("allowCredentials");
+  return {
+    allowOrigins: origins, allowMethods, allowHeaders, exposeHeaders,
+    ...(maxAgeMs !== undefined ? { maxAgeSeconds: Math.floor(maxAgeMs / 1000) } : {}), ...(credentials !== undefined ? { allowCredentials: credentials } : {}),
+    // forwardNotMatchingPreflights: false for IGNORE, else true ("the default behavior before envoy 1.30").
+    forward: f.childString("unmatchedPreflights") !== "IGNORE",
+  };
+}
+
 /** One `http` route (validateHTTPRoute). */
 function httpRoute(h: Field, index: number, namespace: string, domain: string, delegate: boolean): IstioHttpRoute | undefined {
   if (!h.object()) { h.error("invalid-value", "http route may not be null"); return undefined; }
@@ -300,13 +346,13 @@ function httpRoute(h: Field, index: number, namespace: string, domain: string, d
   if (twice) h.get("headers").error("invalid-value", `${twice} (istiod's validateAuthorityRewrite)`);
   const f = fault(h.get("fault"));
   const dl = h.get("delegate");
-  if (h.get("corsPolicy").present) h.get("corsPolicy").info("not-modelled", "Junction does not apply a VirtualService's corsPolicy (preflight requests are answered as without it)");
+  const cors = corsPolicy(h.get("corsPolicy"));
   return {
     index, ...(h.childString("name") ? { name: h.childString("name") } : {}), matches, route,
     ...(redirect ? { redirect } : {}), ...(directResponse ? { directResponse } : {}),
     ...(dl.object() && dl.childString("name") ? { delegate: { name: dl.childString("name")!, ...(dl.childString("namespace") ? { namespace: dl.childString("namespace") } : {}) } } : {}),
     ...(rewrite ? { rewrite } : {}), ...(goDuration(timeoutText) !== undefined ? { timeoutMs: goDuration(timeoutText) } : {}),
-    ...(retries ? { retries } : {}), ...(f ? { fault: f } : {}), mirrors, ...(headers ? { headers } : {}),
+    ...(retries ? { retries } : {}), ...(f ? { fault: f } : {}), mirrors, ...(headers ? { headers } : {}), ...(cors ? { cors } : {}),
   };
 }
 
