@@ -281,16 +281,45 @@ export interface IstioClientTls {
   /** As written: a short name (relative to the rule's namespace), an FQDN, or a *.suffix wildcard. */
   host: string;
   mode?: ClientTlsMode;
+  /** `portLevelSettings`: each port's `tls` mode (unset: none, and the rule's is not inherited). */
   ports: readonly { port: number; mode?: ClientTlsMode }[];
+  /** `trafficPolicy` is set (pilot's mergeDestinationRule adopts a later rule's only where it is not). */
+  hasPolicy?: boolean;
   /** Clients this rule applies to (workloadSelector), in its namespace. */
   workloadSelector?: Labels;
   /** exportTo: "*" (default), "." (its namespace only) or namespaces. */
   exportTo?: readonly string[];
-  /** `subsets`: the endpoints a route destination's `subset` names, by their pods' labels (engine/mesh/virtualservice.ts). */
-  subsets?: readonly { name: string; labels: Labels }[];
+  /** `subsets`: the endpoints a route destination's `subset` names, by their pods' labels (engine/mesh/virtualservice.ts), and their own `trafficPolicy`'s TLS. */
+  subsets?: readonly IstioSubset[];
   /** metadata.creationTimestamp, ms since the epoch (model/time.ts compareCreated orders them). */
   created?: number;
   src?: SourceRef;
+}
+
+/** A DestinationRule subset: its labels, and its own `trafficPolicy` (`policy`: set) with its `tls` mode and `portLevelSettings`. */
+export interface IstioSubset {
+  name: string;
+  labels: Labels;
+  policy?: { mode?: ClientTlsMode; ports: readonly { port: number; mode?: ClientTlsMode }[] };
+}
+
+/**
+ * The TLS mode of the cluster a client proxy builds for `port` of the rule's host, or of its `subset`
+ * (pilot/pkg/networking/util/util.go MergeSubsetTrafficPolicy): the rule's policy, or its
+ * portLevelSettings entry for the port, which replaces it wholesale (GetPortLevelTrafficPolicy: "port
+ * level policies do not inherit and instead to defaults if not provided"); then the subset's, whose
+ * `tls` (or portLevelSettings entry for the port, again wholesale: MergeTrafficPolicy's hasPortLevel)
+ * overrides. Undefined: no `tls`, Istio's auto mTLS.
+ */
+export function istioClusterTls(rule: Pick<IstioClientTls, "mode" | "ports">, port: number | undefined, subset?: Pick<IstioSubset, "policy">): ClientTlsMode | undefined {
+  const level = (p: { mode?: ClientTlsMode; ports: readonly { port: number; mode?: ClientTlsMode }[] }) => {
+    const at = port === undefined ? undefined : p.ports.find((x) => x.port === port);
+    return at ? { mode: at.mode, portLevel: true } : { mode: p.mode, portLevel: false };
+  };
+  const base = level(rule).mode;
+  if (!subset?.policy) return base;
+  const own = level(subset.policy);
+  return own.portLevel || own.mode !== undefined ? own.mode : base;
 }
 
 /**

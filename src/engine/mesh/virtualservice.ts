@@ -219,7 +219,7 @@ function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestina
   const labelled = `subset ${d.subset} of DestinationRule ${subset.rule.namespace}/${subset.rule.name} (labels ${Object.entries(subset.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "none"})`;
   const endpoints: ServiceEndpoints = all.from === "unknown" ? all : { ...all, endpoints: all.endpoints.filter((e) => e.pod && subsetOf(subset.labels, e.pod.labels)), note: `${all.note}, those of ${labelled}` };
   const none = endpoints.from !== "unknown" && !chooseEndpoints(endpoints, "proxy").chosen.length;
-  return { ...out, name: `${resolved.name} subset ${d.subset}`, endpoints, failure: none ? { status: 503, message: `${labelled} picks no ready endpoint of Service ${resolved.name} port ${port}: its cluster ${cluster(port)} is empty and Envoy answers 503 (no healthy upstream, UH)`, noEndpoint: true } : undefined };
+  return { ...out, name: `${resolved.name} subset ${d.subset}`, istioSubset: d.subset, endpoints, failure: none ? { status: 503, message: `${labelled} picks no ready endpoint of Service ${resolved.name} port ${port}: its cluster ${cluster(port)} is empty and Envoy answers 503 (no healthy upstream, UH)`, noEndpoint: true } : undefined };
 }
 
 /** What one VirtualService gives a sidecar at a Service port: its routes for the proxy, and its lowering to apply them. */
