@@ -411,6 +411,28 @@ export interface IstioHttpRoute {
 }
 
 /**
+ * One match of a `tcp` route (L4MatchAttributes) or a `tls` route (TLSMatchAttributes, with `sniHosts`):
+ * `port`, `sourceLabels`, `sourceNamespace` and `gateways` decide which proxies get it (tls.go matchTCP,
+ * matchTLS), `destinationSubnets` and `sniHosts` which connections (the filter chain's match).
+ */
+export interface IstioL4Match {
+  port?: number;
+  sourceLabels?: Labels;
+  sourceNamespace?: string;
+  gateways: readonly string[];
+  destinationSubnets: readonly Cidr[];
+  /** TLS routes only: lower-cased, `*.` wildcards as written. */
+  sniHosts: readonly string[];
+}
+
+/** A `tcp` or `tls` route of a VirtualService: its matches (empty: every connection) and weighted destinations. */
+export interface IstioL4Route {
+  index: number;
+  matches: readonly IstioL4Match[];
+  route: readonly IstioDestination[];
+}
+
+/**
  * A user's VirtualService (networking.istio.io): `hosts` resolved to FQDNs (short names relative to
  * its namespace) and lower-cased, `gateways` as written (empty: "mesh" only), its `http` routes; its
  * `tcp` and `tls` routes are counted, not read.
@@ -422,8 +444,9 @@ export interface IstioVirtualService {
   gateways: readonly string[];
   exportTo?: readonly string[];
   http: readonly IstioHttpRoute[];
-  tcpRoutes: number;
-  tlsRoutes: number;
+  /** `tcp` and `tls` routes (engine/mesh/virtualservice-l4.ts). */
+  tcp: readonly IstioL4Route[];
+  tls: readonly IstioL4Route[];
   created?: number;
   /** Position in the input (the creation order when timestamps are absent). */
   order: number;

@@ -34,7 +34,7 @@ import { pilotConfigOrder, routable, type IstioMeshVirtualService, type MeshRout
 export interface VsClient { pod: Endpoint }
 
 /** Whether a VirtualService is for the mesh's sidecars (`gateways` unset, or naming "mesh": push_context.go getGatewayNames). */
-const forMesh = (vs: IstioVirtualService) => vs.gateways.length === 0 || vs.gateways.includes("mesh");
+export const forMesh = (vs: IstioVirtualService) => vs.gateways.length === 0 || vs.gateways.includes("mesh");
 
 /**
  * The namespaces a VirtualService is exported to (push_context.go initVirtualServices; exportTo unset:
@@ -52,7 +52,7 @@ function exportedTo(vs: IstioVirtualService): "public" | Set<string> {
  * `namespace`: 0 private (exported to its own namespace, the proxy's), 1 exported to the proxy's
  * namespace from another, 2 public; undefined: not visible there.
  */
-function visibility(vs: IstioVirtualService, namespace: string): number | undefined {
+export function visibility(vs: IstioVirtualService, namespace: string): number | undefined {
   const to = exportedTo(vs);
   if (to === "public") return 2;
   if (!to.has(namespace)) return undefined;
@@ -63,7 +63,7 @@ function visibility(vs: IstioVirtualService, namespace: string): number | undefi
  * pilot's order of configs (model/config.go configCompareByCreationTime: creation time, then name,
  * then namespace; the input order stands in for creation without timestamps).
  */
-function byAge(a: IstioVirtualService, b: IstioVirtualService): number {
+export function byAge(a: IstioVirtualService, b: IstioVirtualService): number {
   const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
   return compareAge(meta(a), meta(b)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0);
 }
@@ -197,7 +197,7 @@ function lowered(inv: Inventory, vs: IstioVirtualService, listenerPort: number):
  * defines: pilot builds no such cluster and Envoy answers 503 (route.go leaves
  * ClusterNotFoundResponseCode unset for a user's VirtualService: Envoy's default SERVICE_UNAVAILABLE, "NC").
  */
-function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestination, ref: BackendRef, listenerPort: number, client: VsClient): ResolvedBackend {
+export function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestination, ref: BackendRef, listenerPort: number, client: VsClient): ResolvedBackend {
   const service = inv.services.find((s) => serviceHost(s) === d.host);
   const cluster = (port: number | string) => `outbound|${port}|${d.subset ?? ""}|${d.host}`;
   const noCluster = (why: string): ResolvedBackend => ({ ref, name: d.host, failure: { status: 503, message: `${why}: the sidecar has no cluster ${cluster(d.port ?? listenerPort)} and Envoy answers 503 (cluster not found, NC)` } });
