@@ -320,7 +320,6 @@ const hostEndpointFrontEnd: FrontEnd = {
     const peerless = addresses.length === 0 && !spec.get("expectedIPs").list()?.length;
     const hep = b.addEndpoint({ kind: "workload", name: meta.name, labels, addresses, ports, src: ctx.ref, ...(iface === "*" ? { allInterfaces: true as const } : {}), ...(peerless ? { peerless: true as const } : {}) });
     b.state(HOSTS).push({ hep, node: spec.get("node").string(), iface, f: spec });
-    ctx.info([], "vendor-failsafe", `host endpoint ${meta.name}: Calico's failsafe ports (e.g. SSH 22, BGP 179, etcd 2379-2380, API 6443) stay open whatever the policy; they are not modelled`);
     if (!profiles.includes(DEFAULT_ALLOW_PROFILE)) b.inv.policies.push(hostDefaultDeny(meta.name, ctx));
   },
 };
