@@ -432,9 +432,14 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   const outcome = behaviour ? simulateBackend(timing, behaviour, timing.reset) : undefined;
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   res.status = outcome?.status ?? 200;
+  // The fault filter holds the request before the router sees it, and Envoy's router starts the route's
+  // timeout only then (router.cc Filter::onRequestComplete: "response_timeout_->enableTimer(timeout_.global_timeout_)"):
+  // the delay adds to the answer's time, never to what the timeout counts (istio#6860: 15 s timeout + fixedDelay measured).
+  const delayed = delay && delay.percent > 0 ? delay : undefined;
   const notes = [
     ...(abort && abort.percent > 0 ? [`its fault aborts ${share(abort.percent)} with ${what}: sometimes ${what}, else this answer`] : []),
-    ...(h.timeoutMs !== undefined ? [`timeout ${h.timeoutMs} ms`] : []),
+    ...(delayed ? [`its fault delays ${share(delayed.percent)} by ${delayed.fixedDelayMs} ms before the route's timer starts${outcome ? `: the answer after ${delayed.fixedDelayMs + outcome.elapsedMs} ms${delayed.percent < 100 ? ` (${outcome.elapsedMs} ms undelayed)` : ""}` : ""}`] : []),
+    ...(h.timeoutMs !== undefined ? [`timeout ${h.timeoutMs} ms${delayed ? ", which does not count the fault's delay (Envoy's router starts it once the fault filter lets the request on)" : ""}`] : []),
     ...res.steps.filter((s) => s.stage === "backend").map((s) => s.outcome),
   ];
   res.reason = `${at} sends the request to ${picked.name}${notes.length ? ` (${notes.join("; ")})` : ""}`;
