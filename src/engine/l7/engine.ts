@@ -87,7 +87,7 @@ export class L7Engine {
       }
       case "istio-sidecar": {
         const point = istioPoint(hop);
-        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioDecide(hop, this.jwt.for(e), this.istio.for(e), point, a, where, istioSettingsOf(this.mesh, e).istioExtensionProviders)];
+        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioDecide(hop, this.jwt.for(e), this.istio.for(e), point, a, where, istioSettingsOf(this.mesh, e).istioExtensionProviders, this.mesh.settings.now)];
       }
       case "istio-ambient": return this.ambient(hop, a, where, waypoint);
       case "none": return [unenforced(e)];
@@ -109,7 +109,7 @@ export class L7Engine {
     const where = `${e.namespace}/${e.name} (the Gateway's pod)`;
     const trusted = this.mesh.istio.gatewayTrustedProxies?.get(`${e.namespace}/${e.name}`) ?? settings.istioGatewayTrustedProxies ?? 0;
     const a = gatewayClient(attributesOf(hop, undefined, true, true, settings.istioPathNormalization), trusted);
-    return (hop.http && istioRejects(hop, where)) || istioDecide(hop, jwt, policies, hop.http ? "sidecar-http" : "sidecar-tcp", a, where, settings.istioExtensionProviders);
+    return (hop.http && istioRejects(hop, where)) || istioDecide(hop, jwt, policies, hop.http ? "sidecar-http" : "sidecar-tcp", a, where, settings.istioExtensionProviders, this.mesh.settings.now);
   }
 
   /** Ambient: the waypoint (when the destination uses one) with every field, then ztunnel at L4, which sees the waypoint's identity. */
@@ -130,7 +130,7 @@ export class L7Engine {
   private waypointLayer(hop: Hop, a: Attributes, wp: Waypoint): LayerDecision {
     const where = `${wp.namespace}/${wp.name}`;
     const jwt = attachedToWaypoint(this.mesh.istio.requestAuthentications, wp.settings, wp, hop.service?.service, hop.serviceEntry);
-    return istioRejects(hop, where) ?? istioDecide(hop, jwt, istioWaypointPolicies(this.mesh, wp.settings, wp, hop.service?.service, hop.serviceEntry), istioPoint(hop), a, where, wp.settings.istioExtensionProviders);
+    return istioRejects(hop, where) ?? istioDecide(hop, jwt, istioWaypointPolicies(this.mesh, wp.settings, wp, hop.service?.service, hop.serviceEntry), istioPoint(hop), a, where, wp.settings.istioExtensionProviders, this.mesh.settings.now);
   }
 }
 
@@ -138,9 +138,9 @@ export class L7Engine {
  * An Envoy-based Istio point's decision: on an HTTP chain its jwt_authn filter (the RequestAuthentications
  * `jwt`, engine/l7/jwt.ts) before its RBAC; a TCP chain has no HTTP filters.
  */
-function istioDecide(hop: Hop, jwt: readonly IstioRequestAuthentication[], policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers: MeshSettings["istioExtensionProviders"]): LayerDecision {
+function istioDecide(hop: Hop, jwt: readonly IstioRequestAuthentication[], policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers: MeshSettings["istioExtensionProviders"], now: number | undefined): LayerDecision {
   const authorize = (x: Attributes) => istioAuthorize(hop, policies, point, x, where, providers);
-  return point === "sidecar-http" || point === "waypoint" ? withJwt(hop, jwt, a, istioEnforcer(point, where), authorize) : authorize(a);
+  return point === "sidecar-http" || point === "waypoint" ? withJwt(hop, jwt, a, istioEnforcer(point, where), authorize, now) : authorize(a);
 }
 
 /** The hop's waypoint with the settings of the istiod revision that manages it (istioWaypointSettings, looked up once per hop). */
