@@ -252,3 +252,20 @@ test("--now names the time jwt_authn judges exp and nbf at (answers that do not 
     assert.match((await cli(["explain", "--help"])).out, /--now TIME/);
   } finally { f.cleanup(); }
 });
+
+test("an Istio sidecar behind a waypoint reads the request the waypoint forwards: its jwt_authn removed the token's header (forwardOriginalToken false) and wrote outputClaimToHeaders (was: the client's request, token and forged claim header included)", () => {
+  const svcRa = `apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: svc-jwt, namespace: shop}\nspec:\n  targetRefs: [{kind: Service, group: "", name: api}]\n  jwtRules: [{issuer: "${ISS}", jwks: '${JWKS}', outputClaimToHeaders: [{header: x-tenant, claim: tenant}]}]\n---\n`;
+  // The sidecar's own policy: a request principal (a token it verifies itself) or the tenant header.
+  const sidecarRa = ra(`  - issuer: ${ISS}\n    jwks: '${JWKS}'`, "sidecar-jwt");
+  const principal = world(base + waypointGateway("shop") + svcRa + sidecarRa + ap(`  rules: [{from: [{source: {requestPrincipals: ["${ISS}/alice"]}}]}]`));
+  const at = (w: ReturnType<typeof world>, headers: [string, string][]) => w.ask("web/front", "shop/api", 8080, { ...get(headers), waypoint: { name: "waypoint", namespace: "shop" }, proxies: { api: "istio-sidecar", front: "istio-ambient" } });
+  const r = at(principal, bearer(token({ tenant: "acme" })));
+  assert.equal(outcome(r), "403", "was allow: the sidecar verified the token the waypoint had removed");
+  assert.deepEqual(r.layers.map((l) => l.verdict), ["allow", "allow", "deny"], "the waypoint verified it, the sidecar saw none");
+  // The waypoint's request.auth is its own: a sidecar without a RequestAuthentication has none, even with the token forwarded.
+  const forwarded = world(base + waypointGateway("shop") + svcRa.replace("jwks: '", "forwardOriginalToken: true, jwks: '") + ap(`  rules: [{from: [{source: {requestPrincipals: ["${ISS}/alice"]}}]}]`));
+  assert.equal(outcome(at(forwarded, bearer(token({})))), "403", "was allow: the waypoint's verified payload reached the sidecar's RBAC");
+  const tenant = world(base + waypointGateway("shop") + svcRa + ap("  rules: [{when: [{key: \"request.headers[x-tenant]\", values: [acme]}]}]"));
+  assert.equal(outcome(at(tenant, bearer(token({ tenant: "acme" })))), "allow", "the waypoint wrote x-tenant from the claim (was 403)");
+  assert.equal(outcome(at(tenant, [["X-Tenant", "acme"]])), "403", "the waypoint removed the client's own x-tenant (was allow)");
+});
