@@ -269,3 +269,16 @@ test("an Istio sidecar behind a waypoint reads the request the waypoint forwards
   assert.equal(outcome(at(tenant, bearer(token({ tenant: "acme" })))), "allow", "the waypoint wrote x-tenant from the claim (was 403)");
   assert.equal(outcome(at(tenant, [["X-Tenant", "acme"]])), "403", "the waypoint removed the client's own x-tenant (was allow)");
 });
+
+test("no injection visible (every pod in the mesh, \"gamma\"): a RequestAuthentication, VirtualService, DestinationRule or Sidecar says the mesh is Istio, so the server's sidecar runs jwt_authn (was: no proxy, a bad token let through)", async () => {
+  const plain = base; // pods without proxy containers or injection labels
+  const vs = `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: api, namespace: shop}\nspec: {hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api.shop.svc.cluster.local}}]}]}\n---\n`;
+  for (const extra of ["", vs]) {
+    const f = tempFiles({ "m.yaml": plain + inline + extra });
+    try {
+      const r = await cli(["explain", "-q", "-f", f.dir, "--from", "web/front", "--request", "GET http://api.shop/", "-H", "Authorization: Bearer junk", "-o", "json"]);
+      assert.equal(r.code, 1, `${extra ? "with a VirtualService" : "a RequestAuthentication alone"}: was 0 (allowed) ${r.out.slice(0, 300)}`);
+      assert.match(r.out, /Jwt is not in the form/);
+    } finally { f.cleanup(); }
+  }
+});
