@@ -2,6 +2,7 @@
 // ReferenceGrants that allow cross-namespace references, and the TLS material status needs.
 
 import type { Cidr } from "./ip.js";
+import type { NginxServerNames } from "./nginx-server-name.js";
 import type { LabelSelector } from "./selector.js";
 import type { ObjectMeta, ObjectRef, Route } from "./route.js";
 import type { SourceRef } from "./source.js";
@@ -58,6 +59,8 @@ export interface Gateway extends ObjectMeta {
   /** status.addresses[].value when the object carries a status (a live dump); undefined: no status (a manifest). */
   statusAddresses?: string[];
   infrastructure?: { parametersRef?: { group: string; kind: string; name: string } };
+  /** A Gateway standing for an ingress-nginx class: its server names that are no Ingress host (server-alias wildcards and regular expressions; model/nginx-server-name.ts). */
+  nginxServerNames?: NginxServerNames;
   tls?: {
     /** The certificate the Gateway presents to backends (spec.tls.backend.clientCertificateRef). */
     backendClientCertificate?: ObjectRef;
@@ -178,6 +181,25 @@ export interface AuthorizationRule {
 }
 
 /**
+ * A SecurityPolicy jwt provider (api/v1alpha1/jwt_types.go JWTProvider) as Envoy Gateway writes it
+ * (internal/xds/translator/jwt.go buildJWTProvider): issuer and audiences ("" and []: any), where the
+ * token is read (extractFrom; none: `Authorization: Bearer` and `access_token`), the keys (localJWKS
+ * inline text; a localJWKS valueRef's ConfigMap, whose text Junction does not keep; remoteJWKS's uri),
+ * claimToHeaders, recomputeRoute (clear_route_cache).
+ */
+export interface EnvoyGatewayJwtProvider {
+  name: string;
+  issuer: string;
+  audiences: string[];
+  extractFrom?: { headers: { name: string; prefix: string }[]; cookies: string[]; params: string[] };
+  jwks?: string;
+  jwksConfigMap?: string;
+  jwksUri?: string;
+  claimToHeaders: { header: string; claim: string }[];
+  recomputeRoute: boolean;
+}
+
+/**
  * Envoy Gateway's SecurityPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0
  * api/v1alpha1/securitypolicy_types.go), as far as it changes the answer a request gets: the
  * authentication filters (apiKeyAuth, basicAuth, jwt, extAuth, oidc) and authorization (RBAC).
@@ -191,8 +213,8 @@ export interface SecurityPolicy extends ObjectMeta {
   basicAuth?: { users: { namespace: string; name: string } };
   /** apiKeyAuth: the Secrets of client ids and keys, and where the key is read from (the first source that has one). */
   apiKeyAuth?: { credentialRefs: { namespace: string; name: string }[]; extractFrom: { headers: string[]; params: string[]; cookies: string[] }[] };
-  /** jwt: optional (allow_missing), failOpen (allow_missing_or_failed), the providers and where each reads its token. */
-  jwt?: { optional: boolean; failOpen: boolean; providers: { name: string; extractFrom?: { headers: { name: string; prefix: string }[]; cookies: string[]; params: string[] } }[] };
+  /** jwt: optional (allow_missing), failOpen (allow_missing_or_failed), the providers (Envoy JwtProviders). */
+  jwt?: { optional: boolean; failOpen: boolean; providers: EnvoyGatewayJwtProvider[] };
   /** extAuth: the external authorization service decides (failOpen when it cannot be reached). */
   extAuth?: { failOpen: boolean; service: string };
   /** oidc: a request without a session is redirected to the provider. */
@@ -219,6 +241,16 @@ export interface SecurityPolicy extends ObjectMeta {
 export type EscapedSlashesAction = "KeepUnchanged" | "RejectRequest" | "UnescapeAndForward" | "UnescapeAndRedirect";
 export const ESCAPED_SLASHES_ACTIONS: readonly EscapedSlashesAction[] = ["KeepUnchanged", "RejectRequest", "UnescapeAndForward", "UnescapeAndRedirect"];
 
+/** One early header mutation rule (Envoy's header_mutation HeaderMutation: append with its append action, remove, remove_on_match). */
+export type EarlyHeaderMutation =
+  | { op: "append" | "overwrite" | "addIfAbsent"; name: string; value: string }
+  | { op: "remove"; name: string }
+  | { op: "removeOnMatch"; type: "Exact" | "Prefix" | "Suffix" | "RegularExpression"; value: string };
+
+/** ClientTrafficPolicy headers.withUnderscoresAction (api/v1alpha1 WithUnderscoresAction; Envoy's headers_with_underscores_action). */
+export type WithUnderscoresAction = "Allow" | "RejectRequest" | "DropHeader";
+export const WITH_UNDERSCORES_ACTIONS: readonly WithUnderscoresAction[] = ["Allow", "RejectRequest", "DropHeader"];
+
 export interface ClientTrafficPolicy extends ObjectMeta {
   /** spec.targetRefs (or the deprecated targetRef), in the policy's namespace: Gateway or ListenerSet, a listener with sectionName. */
   targets: BackendTrafficPolicy["targets"];
@@ -242,6 +274,17 @@ export interface ClientTrafficPolicy extends ObjectMeta {
   errors: string[];
   httpErrors: string[];
   tlsErrors: string[];
+  /**
+   * headers.withUnderscoresAction (the CRD's enum), where written: what Envoy's codec does with a request
+   * header whose name holds "_" (Envoy Gateway's default, with or without the field, is RejectRequest).
+   */
+  withUnderscoresAction?: WithUnderscoresAction;
+  /**
+   * headers.earlyRequestHeaders as Envoy Gateway writes it (translateHeaderModifier, then
+   * buildHeaderMutationRules: the add, set and addIfAbsent entries (the first of a name), then the
+   * removes, then removeOnMatch): Envoy's early header mutation, in this order, before routing.
+   */
+  earlyHeaders?: EarlyHeaderMutation[];
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
   /** The deprecated fields it sets ("spec.targetRef", "spec.enableProxyProtocol", ...): a Warning condition on its ancestors. */

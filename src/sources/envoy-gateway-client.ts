@@ -1,12 +1,14 @@
 // Envoy Gateway's ClientTrafficPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0,
 // api/v1alpha1/clienttrafficpolicy_types.go): the fields that change the answer a request gets, the
 // client address Envoy reads (clientIPDetection, proxyProtocol / enableProxyProtocol), how its listener
-// normalizes the path (path: escapedSlashesAction, disableMergeSlashes). The engine
+// normalizes the path (path: escapedSlashesAction, disableMergeSlashes), what it does with a header
+// whose name holds an underscore (headers.withUnderscoresAction), the headers it changes before routing
+// (headers.earlyRequestHeaders). The engine
 // attaches and applies them (engine/gateway/client-policy.ts); the other fields (timeouts, TLS,
 // HTTP/1, HTTP/2 settings, headers, ...) do not change which answer a request gets and are read only for
 // what Envoy Gateway cannot translate in them (translationErrors: the listener's routes answer 500).
 
-import { ESCAPED_SLASHES_ACTIONS, type ClientTrafficPolicy } from "../model/gateway.js";
+import { ESCAPED_SLASHES_ACTIONS, WITH_UNDERSCORES_ACTIONS, type ClientTrafficPolicy, type EarlyHeaderMutation } from "../model/gateway.js";
 import type { Cidr } from "../model/ip.js";
 import { parseGoCidr } from "../model/ip.js";
 import type { Field } from "./fields.js";
@@ -94,6 +96,32 @@ function headerModifierErrors(f: Field, what: string): string[] {
   return out;
 }
 
+/**
+ * headers.earlyRequestHeaders as Envoy Gateway writes it: translateHeaderModifier keeps the add
+ * (APPEND_IF_EXISTS_OR_ADD), set (OVERWRITE_IF_EXISTS_OR_ADD) and addIfAbsent (ADD_IF_ABSENT) entries
+ * whose name and value are valid, the first of a name (case-insensitive) only, then the removes and the
+ * removeOnMatch matchers; buildHeaderMutationRules writes them in that order.
+ */
+function readEarlyHeaders(f: Field): EarlyHeaderMutation[] | undefined {
+  if (!f.object()) return undefined;
+  const out: EarlyHeaderMutation[] = [];
+  const names = new Set<string>();
+  for (const [verb, op] of [["add", "append"], ["set", "overwrite"], ["addIfAbsent", "addIfAbsent"]] as const) {
+    for (const h of f.get(verb).list() ?? []) {
+      const name = h.get("name").string() ?? "", value = h.get("value").string() ?? "";
+      if (!name || /[/:]/.test(name) || !HEADER_VALUE.test(value) || names.has(name.toLowerCase())) continue;
+      names.add(name.toLowerCase());
+      out.push({ op, name, value });
+    }
+  }
+  for (const r of f.get("remove").list() ?? []) { const name = r.string(); if (name) out.push({ op: "remove", name }); }
+  for (const m of f.get("removeOnMatch").list() ?? []) {
+    const type = (m.get("type").string() ?? "Exact") as Extract<EarlyHeaderMutation, { op: "removeOnMatch" }>["type"];
+    out.push({ op: "removeOnMatch", type, value: m.get("value").string() ?? "" });
+  }
+  return out.length ? out : undefined;
+}
+
 /** tls.ciphers Envoy Gateway knows (internal/gatewayapi/tls.go validCipherSuites: OpenSSL and IANA names). */
 const CIPHERS = new Set([
   "ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
@@ -151,6 +179,9 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (!spec.object(true) || !meta) return;
     const targets = readTargets(spec);
+    // headers.withUnderscoresAction: another value is the CRD schema's enum error.
+    const earlyHeaders = readEarlyHeaders(spec.get("headers").get("earlyRequestHeaders"));
+    const underscores = WITH_UNDERSCORES_ACTIONS.find((a) => a === spec.get("headers").get("withUnderscoresAction").string());
     const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec), errors = translationErrors(spec), path = readPath(spec.get("path"));
     const warn = (list: string[], where: string) => { for (const e of list) spec.warn("vendor-translation", `Envoy Gateway cannot translate this ClientTrafficPolicy (${e}): ${where}`); };
     warn(errors.errors, "every HTTP route of the listeners it applies to answers 500, and a TCP or TLS listener's routes are removed (its connections are closed)");
@@ -160,7 +191,7 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets, selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
-      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors,
+      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors, ...(underscores ? { withUnderscoresAction: underscores } : {}), ...(earlyHeaders ? { earlyHeaders } : {}),
       ...(spec.get("http1").get("http10").get("useDefaultHost").bool() === true ? { http10DefaultHost: true } : {}), ...deprecatedFields(spec),
     });
   },

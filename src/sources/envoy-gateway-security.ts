@@ -60,14 +60,24 @@ function readRule(r: Field, i: number, policy: { namespace: string; name: string
   };
 }
 
-/** spec.jwt: its providers and where each reads the token (extractFrom; none: Envoy's default, `Authorization: Bearer` and `access_token`). */
+/**
+ * spec.jwt: its providers (EnvoyGatewayJwtProvider): where each reads the token (extractFrom; none:
+ * Envoy's default, `Authorization: Bearer` and `access_token`), issuer, audiences, the keys
+ * (buildLocalJWKS: type Inline unless ValueRef; remoteJWKS.uri), claimToHeaders, recomputeRoute.
+ */
 function readJwt(f: Field): SecurityPolicy["jwt"] {
   if (!f.object()) return undefined;
   const providers = (f.get("providers").list() ?? []).map((p) => {
-    const x = p.get("extractFrom");
+    const x = p.get("extractFrom"), local = p.get("localJWKS");
+    const valueRef = local.object() && local.get("type").string() === "ValueRef" ? local.get("valueRef").get("name").string() : undefined;
+    const inline = local.object() && local.get("type").string() !== "ValueRef" ? local.get("inline").string() : undefined;
+    const uri = p.get("remoteJWKS").get("uri").string();
     return {
-      name: p.get("name").string() ?? "",
+      name: p.get("name").string() ?? "", issuer: p.get("issuer").string() ?? "", audiences: strings(p.get("audiences")),
       ...(x.object() ? { extractFrom: { headers: (x.get("headers").list() ?? []).map((h) => ({ name: h.get("name").string() ?? "", prefix: h.get("valuePrefix").string() ?? "" })), cookies: strings(x.get("cookies")), params: strings(x.get("params")) } } : {}),
+      ...(inline !== undefined ? { jwks: inline } : {}), ...(valueRef !== undefined ? { jwksConfigMap: valueRef } : {}), ...(uri !== undefined && !local.object() ? { jwksUri: uri } : {}),
+      claimToHeaders: (p.get("claimToHeaders").list() ?? []).map((c) => ({ header: c.get("header").string() ?? "", claim: c.get("claim").string() ?? "" })),
+      recomputeRoute: p.get("recomputeRoute").bool() === true,
     };
   });
   return { optional: f.get("optional").bool() === true, failOpen: f.get("failOpen").bool() === true, providers };

@@ -252,3 +252,51 @@ test("http1.http10.useDefaultHost on a listener without a plain hostname: one IR
   const both = route(GW + ROUTE + ctp("c", `${toGw()}, http1: {http10: {useDefaultHost: true}}, headers: {earlyRequestHeaders: {remove: [x-b]}, lateResponseHeaders: {}}`), {});
   assert.match(both.reason, /\(Headers: LateResponseHeaders did not provide valid configuration to add\/set\/remove any headers; HTTP1: cannot set http10 default host/);
 });
+
+test("headers.withUnderscoresAction: Envoy Gateway rejects a request header with an underscore by default (400, HTTP/2: stream reset); DropHeader removes it before routing; Allow passes it", () => {
+  const matching = httpRoute("web", "  rules: [{matches: [{headers: [{name: x_user, value: alice}]}], backendRefs: [{name: v2, port: 80}]}, {backendRefs: [{name: v1, port: 80}]}]");
+  const h = (headers: [string, string][]) => ({ headers });
+  // No ClientTrafficPolicy: buildHeadersWithUnderscoresAction's REJECT_REQUEST.
+  const bare = route(GW + matching, h([["x_user", "alice"]]));
+  assert.equal(bare.status, 400);
+  assert.match(bare.reason, /x_user has an underscore .*Envoy Gateway's default headers_with_underscores_action REJECT_REQUEST/);
+  assert.equal(route(GW + matching, h([["x-user", "alice"]])).status, 200);
+  // A policy without headers, or with headers but no withUnderscoresAction: still rejected.
+  assert.equal(route(GW + matching + ctp("c", `${toGw()}, headers: {enableEnvoyHeaders: true}`), h([["X_Trace", "1"]])).status, 400);
+  // gRPC (HTTP/2): the stream is reset, no status.
+  const grpc = route(GW + matching, { protocol: "grpc", path: "/svc/M", method: "POST", headers: [["x_user", "alice"]] });
+  assert.equal(grpc.status, null);
+  assert.equal(grpc.connection, "failed");
+  assert.equal(grpc.grpcCode, "INTERNAL");
+  // DropHeader: the header is gone before routing, so the header match misses and the catch-all takes it.
+  const dropped = route(GW + matching + ctp("c", `${toGw()}, headers: {withUnderscoresAction: DropHeader}`), h([["x_user", "alice"]]));
+  assert.equal(dropped.status, 200);
+  assert.equal(dropped.backend, "apps/v1");
+  assert.match(dropped.steps.map((s) => s.outcome).join("\n"), /Envoy drops the header x_user/);
+  const allowed = route(GW + matching + ctp("c", `${toGw()}, headers: {withUnderscoresAction: Allow}`), h([["x_user", "alice"]]));
+  assert.equal(allowed.backend, "apps/v2");
+  // Another implementation's Gateway: not Envoy Gateway's codec settings.
+  assert.equal(route(gateway([HTTP_ALL]) + matching, h([["x_user", "alice"]])).backend, "apps/v2");
+});
+
+test("headers.earlyRequestHeaders change the headers before routing, the client address and the filters (Envoy's early header mutation); they were ignored", () => {
+  const internal = httpRoute("web", "  rules: [{matches: [{headers: [{name: x-internal, value: \"true\"}]}], backendRefs: [{name: v2, port: 80}]}, {backendRefs: [{name: v1, port: 80}]}]");
+  const spoof: [string, string][] = [["x-internal", "true"]];
+  // Without it, a client that sends x-internal reaches the internal backend.
+  assert.equal(route(GW + internal, { headers: spoof }).backend, "apps/v2");
+  const removed = route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {remove: [X-Internal]}}`), { headers: spoof });
+  assert.equal(removed.backend, "apps/v1");
+  assert.match(removed.steps.map((s) => s.outcome).join("\n"), /headers\.earlyRequestHeaders changes the request's headers before routing/);
+  assert.equal(removed.upstream?.headers?.["x-internal"], undefined);
+  // set overwrites, add appends (a header match reads the values joined with ","), addIfAbsent keeps the client's.
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {set: [{name: x-internal, value: "true"}]}}`), { headers: [["x-internal", "no"]] }).backend, "apps/v2");
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {add: [{name: x-internal, value: "true"}]}}`), { headers: [["x-internal", "no"]] }).backend, "apps/v1");
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {addIfAbsent: [{name: x-internal, value: "true"}]}}`), { headers: [["x-internal", "no"]] }).backend, "apps/v1");
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {addIfAbsent: [{name: x-internal, value: "true"}]}}`), {}).backend, "apps/v2");
+  // removeOnMatch by prefix; the removes come after the adds (buildHeaderMutationRules' order).
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {removeOnMatch: [{type: Prefix, value: x-int}]}}`), { headers: spoof }).backend, "apps/v1");
+  assert.equal(route(GW + internal + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {set: [{name: x-internal, value: "true"}], remove: [x-internal]}}`), {}).backend, "apps/v1");
+  // Before the client address: an X-Forwarded-For removed early is not read.
+  const xffPolicy = ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}, headers: {earlyRequestHeaders: {remove: [x-forwarded-for]}}`);
+  assert.equal(route(GW + ROUTE + BLOCK + xffPolicy, from("10.0.0.1", [xff("192.0.2.10")])).status, 200);
+});

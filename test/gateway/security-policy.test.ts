@@ -6,7 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { join } from "node:path";
 import { BASE, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
@@ -94,16 +94,16 @@ test("apiKeyAuth: the key from the first source that has one; missing or unknown
   assert.equal(route(yaml, { path: "/?key=key-a" }).status, 200);
 });
 
-test("jwt: no token 401 unless optional; a token's claims decide a jwt principal, its signature is named as not verified; extAuth: undetermined, never allowed", () => {
+test("jwt: no token 401 unless optional; a token's claims decide a jwt principal, a signature by remoteJWKS keys is pending; extAuth: undetermined, never allowed", () => {
   const jwt = "jwt: {providers: [{name: corp, remoteJWKS: {uri: https://idp.example.com/jwks}}]}";
-  const token = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
+  const token = (claims: object) => `${b64({ alg: "RS256", kid: "k1" })}.${b64(claims)}.c2ln`;
   const yaml = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, ${jwt}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {jwt: {provider: corp, claims: [{name: role, values: [admin]}]}}}]}`);
   const none = route(yaml, {});
   assert.equal(none.status, 401);
   assert.match(none.reason, /Jwt is missing/);
   const admin = route(yaml, { headers: [["authorization", `Bearer ${token({ role: "admin" })}`]] });
   assert.equal(admin.status, null);
-  assert.match(admin.undetermined ?? "", /the token's signature and expiry, which Junction does not verify/);
+  assert.match(admin.undetermined ?? "", /the token's signature \(SecurityPolicy apps\/jwt jwt provider corp takes its keys from remoteJWKS https:\/\/idp.example.com\/jwks, which Junction does not read; an invalid one gets 401\)/);
   assert.doesNotMatch(admin.undetermined ?? "", /403/);
   const user = route(yaml, { headers: [["authorization", `Bearer ${token({ role: "user" })}`]] });
   assert.match(user.undetermined ?? "", /if it passes: .*no rule matches, the defaultAction Deny denies the request: RBAC: access denied, 403/);
@@ -112,6 +112,83 @@ test("jwt: no token 401 unless optional; a token's claims decide a jwt principal
   assert.equal(ext.status, null);
   assert.equal(ext.backend, null);
   assert.match(ext.undetermined ?? "", /depends on the external authorization service \(gRPC service authz\)/);
+});
+
+const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+const SECRET = Buffer.from("junction-test-hmac-secret-32-bytes!!");
+/** An HS256 token signed with SECRET (the localJWKS key "k1"), or with another key. */
+const hs256 = (claims: object, key = SECRET) => {
+  const input = `${b64({ alg: "HS256", kid: "k1" })}.${b64(claims)}`;
+  return `${input}.${createHmac("sha256", key).update(input).digest("base64url")}`;
+};
+const LOCAL = `localJWKS: {type: Inline, inline: '${JSON.stringify({ keys: [{ kty: "oct", kid: "k1", alg: "HS256", k: SECRET.toString("base64url") }] })}'}`;
+const bearer = (t: string) => ({ headers: [["authorization", `Bearer ${t}`]] as [string, string][] });
+
+test("jwt is verified as Envoy's jwt_authn does (issuer, audiences, exp, the localJWKS signature): a bad token was 'undetermined' or its claims were trusted", () => {
+  const provider = (more = "") => `{name: corp, issuer: https://idp.example.com, audiences: [shop], ${LOCAL}${more}}`;
+  const rbac = "authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {jwt: {provider: corp, claims: [{name: role, values: [admin]}]}}}]}";
+  const yaml = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [${provider()}]}, ${rbac}`);
+  const good = { iss: "https://idp.example.com", aud: "shop", role: "admin", exp: 4102444800 };
+  assert.equal(route(yaml, bearer(hs256(good))).status, 200);
+  const forged = route(yaml, bearer(hs256(good, Buffer.from("another-key-another-key-another!!"))));
+  assert.equal(forged.status, 401);
+  assert.match(forged.reason, /jwt provider corp: Jwt verification fails, 401/);
+  const expired = route(yaml, bearer(hs256({ ...good, exp: 1000000000 })));
+  assert.equal(expired.status, 401);
+  assert.match(expired.reason, /Jwt is expired/);
+  assert.match(route(yaml, bearer(hs256({ ...good, iss: "https://evil.example.com" }))).reason, /Jwt issuer is not configured, 401/);
+  const aud = route(yaml, bearer(hs256({ ...good, aud: "other" })));
+  assert.equal(aud.status, 403, "filter.cc: JwtAudienceNotAllowed is 403");
+  assert.match(aud.reason, /Audiences in Jwt are not allowed/);
+  assert.equal(route(yaml, bearer(hs256({ ...good, role: "user" }))).status, 403, "verified, but the RBAC rule's claim does not match");
+  // An expired token is refused whatever the keys say: decided even with remoteJWKS.
+  const remote = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, remoteJWKS: {uri: https://idp.example.com/jwks}}]}`);
+  assert.equal(route(remote, bearer(`${b64({ alg: "RS256" })}.${b64({ exp: 1000000000 })}.c2ln`)).status, 401);
+  // optional: a missing token passes, an invalid one does not (allow_missing); failOpen: both pass, without claims.
+  const optional = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {optional: true, providers: [${provider()}]}`);
+  assert.equal(route(optional, {}).status, 200);
+  assert.equal(route(optional, bearer(hs256({ ...good, exp: 1000000000 }))).status, 401);
+  const open = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {failOpen: true, providers: [${provider()}]}, ${rbac}`);
+  assert.equal(route(open, bearer(hs256({ ...good, exp: 1000000000 }))).status, 403, "failOpen lets a bad token through, but its claims are not in the metadata RBAC reads");
+  assert.equal(route(open, bearer(hs256(good))).status, 200);
+});
+
+test("jwt principal: the claims of the rule's provider only; scopes in scope or scp; claimToHeaders replace the client's headers before RBAC and reach the backend", () => {
+  const two = `jwt: {providers: [{name: corp, issuer: corp, ${LOCAL}}, {name: partner, issuer: partner, ${LOCAL}}]}`;
+  const rbac = "authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {jwt: {provider: corp, scopes: [orders.read]}}}]}";
+  const yaml = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, ${two}, ${rbac}`);
+  assert.equal(route(yaml, bearer(hs256({ iss: "corp", scope: "profile orders.read" }))).status, 200);
+  assert.equal(route(yaml, bearer(hs256({ iss: "corp", scp: ["orders.read"] }))).status, 200, "buildJWTPredicate: scope or scp");
+  assert.equal(route(yaml, bearer(hs256({ iss: "partner", scope: "orders.read" }))).status, 403, "verified by partner: corp's metadata is empty");
+  const headers = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}, claimToHeaders: [{header: x-role, claim: role}]}]}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {headers: [{name: x-role, values: [admin]}]}}]}`);
+  const spoofed = route(headers, { headers: [["authorization", `Bearer ${hs256({ role: "user" })}`], ["x-role", "admin"]] });
+  assert.equal(spoofed.status, 403, "the client's x-role is removed; the token says user");
+  const admin = route(headers, bearer(hs256({ role: "admin" })));
+  assert.equal(admin.status, 200);
+  assert.equal(admin.upstream?.headers?.["x-role"], "admin");
+});
+
+test("jwt: a localJWKS ConfigMap not in the input is a translation error (500); recomputeRoute with a route matching a claim header is not followed (undetermined)", () => {
+  const cm = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, localJWKS: {type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: jwks}}}]}`);
+  const missing = route(cm, bearer(hs256({})));
+  assert.equal(missing.status, 500);
+  assert.match(missing.reason, /JWT: local JWKS ConfigMap apps\/jwks not found/);
+  const present = route(cm + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: jwks, namespace: apps}\ndata: {jwks: '{}'}\n", bearer(hs256({})));
+  assert.equal(present.status, null, "keys Junction does not keep: the signature decides");
+  const byRole = httpRoute("web", "  rules:\n  - {matches: [{headers: [{name: x-role, value: admin}]}], backendRefs: [{name: v2, port: 80}]}\n  - {backendRefs: [{name: v1, port: 80}]}");
+  const recompute = GW + byRole + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}, recomputeRoute: true, claimToHeaders: [{header: x-role, claim: role}]}]}`);
+  const r = route(recompute, bearer(hs256({ role: "admin" })));
+  assert.equal(r.status, null);
+  assert.match(r.undetermined ?? "", /recomputeRoute/);
+  assert.equal(route(recompute.replace("recomputeRoute: true, ", ""), bearer(hs256({ role: "admin" }))).backend, "apps/v1", "without recomputeRoute the first pick stands");
+});
+
+test("authorization reads the normalized path: /x/../admin is /admin to the RBAC filter (it was matched raw and allowed)", () => {
+  const yaml = GW + ROUTE + sp("authz", "apps", `${toRoute()}, authorization: {defaultAction: Allow, rules: [{action: Deny, principal: {clientCIDRs: [0.0.0.0/0]}, operation: {path: {type: PathPrefix, value: /admin}}}]}`);
+  assert.equal(route(yaml, { path: "/admin", ...ip("192.168.1.1") }).status, 403);
+  assert.equal(route(yaml, { path: "/x/../admin", ...ip("192.168.1.1") }).status, 403);
+  assert.equal(route(yaml, { path: "//admin/a", ...ip("192.168.1.1") }).status, 403);
+  assert.equal(route(yaml, { path: "/administrator", ...ip("192.168.1.1") }).status, 200);
 });
 
 test("junction route and status read the SecurityPolicy: 403 with the rule that decided; Accepted, Conflicted, Overridden, Invalid", async () => {

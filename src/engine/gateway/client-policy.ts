@@ -24,6 +24,7 @@
 import type { ClientTrafficPolicy, Gateway, Listener, ListenerSet, RouteGraph } from "../../model/gateway.js";
 import { contains, formatAddress, parseAddressAsWritten, type Address, type Cidr } from "../../model/ip.js";
 import { headerReadings } from "../../model/request.js";
+import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { compareAgeThenName, GATEWAY_GROUP, namespacedName } from "../../model/route.js";
 import { untimedPolicies } from "./traffic-policy.js";
 import { NO_CLIENT } from "./peer.js";
@@ -296,4 +297,48 @@ export function lastXffAddress(values: readonly string[], skip: number): Address
   const comma = xff.lastIndexOf(",");
   if (comma >= 0 && comma + 1 < xff.length) xff = xff.slice(comma + 1);
   return parseAddressAsWritten(trimXff(xff));
+}
+
+/**
+ * What Envoy's codec does with the request headers whose names hold "_", before the connection manager
+ * reads any (http1 and http2 codec_impl.cc checkHeaderNameForUnderscores): Envoy Gateway writes every
+ * HCM's headers_with_underscores_action from the listener's ClientTrafficPolicy headers.withUnderscoresAction,
+ * and REJECT_REQUEST where there is none (xds/translator/listener.go buildHeadersWithUnderscoresAction:
+ * `return corev3.HttpProtocolOptions_REJECT_REQUEST`; clienttrafficpolicy.go translateListenerHeaderSettings:
+ * `ptr.Deref(headerSettings.WithUnderscoresAction, egv1a1.WithUnderscoresActionRejectRequest)`).
+ * RejectRequest: HTTP/1 gets 400, HTTP/2 the stream reset ("HTTP/2 requests end with the stream
+ * reset"); DropHeader: the headers are removed before any filter or route sees them.
+ */
+export function underscoreHeaders(p: EffectiveClientPolicy | undefined, headers: readonly (readonly [string, string])[]): { rejected: string } | { dropped: string[]; note: string } | undefined {
+  const named = [...new Set(headers.map(([k]) => k.toLowerCase()).filter((k) => k.includes("_")))];
+  if (!named.length) return undefined;
+  const action = (p && !p.refused ? p.policy.withUnderscoresAction : undefined) ?? "RejectRequest";
+  const by = action === "RejectRequest" && !(p && !p.refused && p.policy.withUnderscoresAction) ? "Envoy Gateway's default headers_with_underscores_action REJECT_REQUEST (no ClientTrafficPolicy headers.withUnderscoresAction)" : `ClientTrafficPolicy ${p!.policy.namespace}/${p!.policy.name} headers.withUnderscoresAction ${action}`;
+  const which = `the header${named.length === 1 ? "" : "s"} ${named.join(", ")}`;
+  if (action === "Allow") return undefined;
+  if (action === "RejectRequest") return { rejected: `${which} ${named.length === 1 ? "has an underscore" : "have underscores"} in the name: Envoy refuses the request before routing (${by})` };
+  return { dropped: named, note: `Envoy drops ${which} (an underscore in the name) before any filter or route reads them (${by})` };
+}
+
+/**
+ * The listener's early header mutation (ClientTrafficPolicy headers.earlyRequestHeaders; Envoy Gateway's
+ * listener.go buildEarlyHeaderMutation, Envoy's early_header_mutation header_mutation): the rules in
+ * order on the request's headers, in the connection manager before its client address detection,
+ * routing and every filter. Undefined when nothing changes.
+ */
+export function earlyHeaders(p: EffectiveClientPolicy | undefined, headers: readonly [string, string][]): { headers: [string, string][]; note: string } | undefined {
+  const rules = p && !p.refused ? p.policy.earlyHeaders : undefined;
+  if (!rules) return undefined;
+  let out = headers.map(([k, v]): [string, string] => [k, v]);
+  const has = (n: string) => out.some(([k]) => k.toLowerCase() === n.toLowerCase());
+  const drop = (keep: (k: string) => boolean) => { out = out.filter(([k]) => keep(k.toLowerCase())); };
+  for (const r of rules) {
+    if (r.op === "remove") drop((k) => k !== r.name.toLowerCase());
+    else if (r.op === "removeOnMatch") drop((k) => !(r.type === "Exact" ? k === r.value : r.type === "Prefix" ? k.startsWith(r.value) : r.type === "Suffix" ? k.endsWith(r.value) : regexMatches(r.value, REGEX_SEMANTICS.gatewayApi, k)));
+    else if (r.op === "addIfAbsent") { if (!has(r.name)) out.push([r.name, r.value]); }
+    else { if (r.op === "overwrite") drop((k) => k !== r.name.toLowerCase()); out.push([r.name, r.value]); }
+  }
+  if (JSON.stringify(out) === JSON.stringify(headers)) return undefined;
+  const shown = (h: readonly (readonly [string, string])[]) => h.map(([k, v]) => `${k}: ${v}`).join(", ") || "(none)";
+  return { headers: out, note: `ClientTrafficPolicy ${p!.policy.namespace}/${p!.policy.name} headers.earlyRequestHeaders changes the request's headers before routing (Envoy's early header mutation): ${shown(out)}` };
 }

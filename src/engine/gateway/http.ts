@@ -18,6 +18,7 @@ import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
 import { nginxRewrite } from "./nginx-rewrite.js";
+import { nginxErrorPage } from "./nginx-errors.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
@@ -28,7 +29,7 @@ import { splitOf } from "./split.js";
 import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
 import { isPreflight, originAllowed } from "./cors.js";
 import { securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
-import { clientAddress, http10Error, listenerTranslationErrors, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
+import { clientAddress, earlyHeaders, http10Error, listenerTranslationErrors, underscoreHeaders, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 import { envoyGatewayPeer, NO_CLIENT } from "./peer.js";
 
@@ -222,10 +223,17 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
     return undefined;
   }
   if (sp) {
-    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: req.path, headers: req.headers }, client);
+    // The filters read the path Envoy normalized (the HCM's normalize_path comes before them).
+    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: `${ex.path}${ex.query}`, headers: req.headers }, client);
     for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
     if (out.stop) { fail(out.stop); return undefined; }
     if (out.undetermined) return out.undetermined;
+    // jwt_authn's claimToHeaders: the backend gets the headers set from the token's claims, none sent by the client.
+    for (const k of out.headers?.remove ?? []) ex.headers.remove(k);
+    for (const [k, v] of out.headers?.set ?? []) ex.headers.add(k, v);
+    // recomputeRoute (clear_route_cache): Envoy picks the route again with those headers; where a route's match reads one, Junction does not follow it.
+    const reread = out.headers?.recompute?.filter((h) => ctx.routes.some((a) => a.state.route.rules.some((r) => r.matches.some((m) => m.headers.some((x) => x.name.toLowerCase() === h)))));
+    if (reread?.length) return `the route Envoy picks again after jwt_authn sets ${reread.join(", ")} from the token's claims (recomputeRoute), which a route's match reads: Junction does not model the second pick`;
   }
   if (traffic) fail(traffic);
   return undefined;
@@ -253,12 +261,43 @@ function clientOf(ctx: HttpContext, req: RouteRequest, res: RouteResult): Client
   return client;
 }
 
+/** HTTP/2 (gRPC, h2, h2c) rather than HTTP/1 on the client's connection. */
+const http2 = (req: RouteRequest) => req.protocol === "grpc" || req.protocol === "H2" || req.protocol === "H2C_PRIOR_KNOWLEDGE";
+
+/**
+ * Envoy Gateway's listener: the headers with an underscore in the name (client-policy.ts
+ * underscoreHeaders), refused (400 for HTTP/1; HTTP/2: the stream is reset, which a gRPC client reads
+ * as INTERNAL) or dropped; undefined when refused.
+ */
+function underscoresHandled(ctx: HttpContext, req: RouteRequest, res: RouteResult): RouteRequest | undefined {
+  const u = underscoreHeaders(ctx.clientPolicy, req.headers);
+  if (!u) return req;
+  if ("rejected" in u) {
+    if (http2(req)) Object.assign(res, { status: null, connection: "failed", ...(req.protocol === "grpc" ? { grpcCode: "INTERNAL" } : {}), reason: `${u.rejected}: the HTTP/2 stream is reset` });
+    else Object.assign(res, { status: 400, reason: `${u.rejected}: 400` });
+    return undefined;
+  }
+  res.steps.push({ stage: "route", outcome: u.note });
+  return { ...req, headers: req.headers.filter(([k]) => !u.dropped.includes(k.toLowerCase())) };
+}
+
+/** Envoy Gateway's listener: its ClientTrafficPolicy's early header mutation (client-policy.ts earlyHeaders), before the client address, routing and the filters. */
+function earlyMutated(ctx: HttpContext, req: RouteRequest, res: RouteResult): RouteRequest {
+  const m = earlyHeaders(ctx.clientPolicy, req.headers);
+  if (!m) return req;
+  res.steps.push({ stage: "route", outcome: m.note });
+  return { ...req, headers: m.headers };
+}
+
 function attachedRoutes(ctx: HttpContext, grpc: boolean) {
   const of = (k: RouteKind) => ctx.routes.filter((a) => a.state.route.kind === k);
   return grpc && of("GRPCRoute").length ? of("GRPCRoute") : of("HTTPRoute");
 }
 
-export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult): void {
+export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResult): void {
+  const checked = ctx.envoyGatewayPaths ? underscoresHandled(ctx, given, res) : given;
+  if (!checked) return;
+  const req = ctx.envoyGatewayPaths ? earlyMutated(ctx, checked, res) : checked;
   const [path, query = ""] = req.path.split(/\?(.*)/s, 2);
   const grpc = req.protocol === "grpc" ? grpcMethod(path, ctx.reader) : undefined;
   const routes = attachedRoutes(ctx, req.protocol === "grpc");
@@ -324,6 +363,9 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
     if (!ex.redirect && !ex.answered && !ex.failed) {
       let split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold, ctx.emptyRule, ctx.reader === "linkerd");
       // ingress-nginx's default-backend (RouteRule.nginxDefaultBackend): the location's Service has no endpoint, that one has.
+      // ingress-nginx's service-upstream: the upstream's one endpoint is the ClusterIP; kube-proxy rejects the connection.
+      const clusterIp = ctx.reader === "nginx" && split.failure?.noEndpoint && split.picked && w.rule.nginxServiceUpstream?.includes(split.picked.name);
+      if (clusterIp) split = { ...split, failure: { status: 502, message: `${split.failure!.message}: service-upstream, nginx proxies to the Service's ClusterIP, where kube-proxy rejects the connection (connection refused): 502` } };
       const fallback = split.failure?.noEndpoint && w.rule.nginxDefaultBackend ? w.attached.state.backends.get(w.rule.nginxDefaultBackend) : undefined;
       if (fallback && !fallback.problem && !failureOf(fallback, true, ctx.endpoints)) {
         res.steps.push({ stage: "backend", outcome: `${split.failure!.message}: ingress-nginx serves the location with its default-backend ${fallback.name} (custom default backend)` });
@@ -347,6 +389,10 @@ export function routeHttp(ctx: HttpContext, req: RouteRequest, res: RouteResult)
         ? { failed: `${split.failure.message}: Linkerd's proxy holds the request for its fail-fast timeout (3 s), then answers 504`, failedStatus: 504 }
         : { failed: split.failure.message, failedStatus: split.failure.status });
     }
+    const failed = ex.failed !== undefined;
     finish(res, req, ex, picked, ctx, w, policy);
+    // ingress-nginx's custom-http-errors: the default backend answers in place of an error (nginx-errors.ts).
+    const errors = w.rule.nginxCustomErrors;
+    if (errors) nginxErrorPage(errors, w.rule, res, req, ex, !failed, (ref) => (ref ? w.attached.state.backends.get(ref) : undefined), ctx.endpoints ?? "proxy", (b) => forward(res, req, ex, b, ctx, w, policy));
   }
 }

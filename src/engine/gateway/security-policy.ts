@@ -17,7 +17,7 @@
 // global rate limits (302, 303), router.
 
 import { createHash } from "node:crypto";
-import type { AuthorizationRule, Gateway, ListenerSet, RouteGraph, SecurityPolicy } from "../../model/gateway.js";
+import { hasObject, type AuthorizationRule, type Gateway, type ListenerSet, type RouteGraph, type SecurityPolicy } from "../../model/gateway.js";
 import { contains } from "../../model/ip.js";
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { namespacedName, type Route, type RouteRule } from "../../model/route.js";
@@ -27,6 +27,9 @@ import { permitted } from "./grants.js";
 import { queryParameters } from "./query.js";
 import { PolicyTargets, type HeldTarget } from "./traffic-policy.js";
 import type { ClientAddress } from "./client-policy.js";
+import { anyJwtProvider, claimText, type JwtVerdict } from "../l7/jwt.js";
+import type { HttpAttributes } from "../l7/attributes.js";
+import type { IstioJwtRule } from "../../model/mesh.js";
 
 /** The security features a route rule's requests get on one listener. */
 export interface EffectiveSecurityPolicy {
@@ -35,7 +38,7 @@ export interface EffectiveSecurityPolicy {
   target: string;
   features: Pick<SecurityPolicy, "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "extAuth" | "oidc">;
   /** What Envoy Gateway cannot translate (its routes answer 500), by feature. */
-  errors: { feature: "authorization" | "basicAuth" | "apiKeyAuth" | "other"; message: string }[];
+  errors: { feature: "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "other"; message: string }[];
   unmodelled: string[];
   conflicted: string[];
   untimed?: string;
@@ -99,7 +102,10 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
       const e = this.apiKeyError(p);
       if (e) out.push({ feature: "apiKeyAuth", message: `APIKeyAuth: ${e}` });
     }
-    return [...out, ...own.filter((e) => e.feature === "authorization")];
+    // buildJWT (after the Gateway's ext auth and OIDC): buildLocalJWKS's ConfigMap, in the policy's namespace.
+    const missing = p.jwt?.providers.find((x) => x.jwksConfigMap !== undefined && !hasObject(this.graph, "", "ConfigMap", p.namespace, x.jwksConfigMap));
+    const jwt = missing ? [{ feature: "jwt" as const, message: `JWT: local JWKS ConfigMap ${p.namespace}/${missing.jwksConfigMap} not found` }] : [];
+    return [...out, ...own.filter((e) => e.feature === "authorization"), ...jwt];
   }
 
   /** validateSecretRef: another namespace needs a ReferenceGrant from SecurityPolicy; the Secret must be in the input. */
@@ -185,6 +191,11 @@ export interface SecurityOutcome {
   undetermined?: string;
   /** The step that decided, for the explanation. */
   steps: string[];
+  /**
+   * What jwt_authn does to the request's headers (claimToHeaders: every provider's removed, the verified
+   * token's claims set), and, where its provider has recomputeRoute, the headers set (Envoy picks the route again).
+   */
+  headers?: { remove: string[]; set: [string, string][]; recompute?: string[] };
 }
 
 const headerValues = (req: SecurityRequest, name: string) => req.headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
@@ -197,7 +208,7 @@ const param = (req: SecurityRequest, name: string) => { const q = req.path.index
  * The security filters in Envoy Gateway's order, for one request. `index` reads the Secrets;
  * `client` the client address Envoy reads (client-policy.ts clientAddress).
  */
-export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolicyIndex, req: SecurityRequest, client: ClientAddress): SecurityOutcome {
+export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolicyIndex, req: SecurityRequest, client: ClientAddress, now = Math.floor(Date.now() / 1000)): SecurityOutcome {
   const who = `SecurityPolicy ${p.policies.join(" merged into ")}`;
   const steps: string[] = [...(p.passedOver ?? [])];
   if (p.conflicted.length) steps.push(`SecurityPolicy ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it${p.untimed ? `; note: ${p.untimed}` : ""})`);
@@ -233,29 +244,32 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
     if (!headerValues(req, "cookie").some((c) => /(^|;\s*)(BearerToken|IdToken|OauthHMAC)[^=]*=/.test(c))) return decided(pending, steps, 302, `${who} oidc: the request has no OAuth2 session cookie: Envoy redirects it to ${f.oidc.provider} to log in (302)`);
     pending.push(`the OAuth2 session cookies the request carries (${who} oidc: valid ones pass, others are redirected to ${f.oidc.provider})`);
   }
-  // jwt_authn (10): requires_any of the providers; missing: 401 unless optional (allow_missing) or failOpen.
-  let claims: Record<string, unknown> | undefined;
-  if (f.jwt) {
-    const found = f.jwt.providers.map((pr) => ({ pr, token: jwtToken(req, pr.extractFrom) })).find((x) => x.token !== undefined);
-    if (!found) {
-      if (!f.jwt.optional && !f.jwt.failOpen) return decided(pending, steps, 401, `${who} jwt: the request carries no token for its providers (${f.jwt.providers.map((x) => x.name).join(", ")}): Jwt is missing, 401`);
-      steps.push(`${who} jwt: no token, allowed as ${f.jwt.optional ? "optional" : "failOpen"}`);
-    } else {
-      claims = jwtClaims(found.token!);
-      if (!claims && !f.jwt.failOpen) return decided(pending, steps, 401, `${who} jwt: the token is not a JWT (Jwt is not in the form of Header.Payload.Signature): 401`);
-      if (!f.jwt.failOpen) pending.push(`the token's signature and expiry, which Junction does not verify (${who} jwt, provider ${found.pr.name}'s JWKS: an invalid token gets 401)`);
-    }
+  // jwt_authn (10): requires_any of the providers (and allow_missing or allow_missing_or_failed).
+  let claims: VerifiedClaims | undefined;
+  let authzReq = req;
+  const headerChanges: SecurityOutcome["headers"] = { remove: [], set: [] };
+  if (f.jwt && !broken.has("jwt")) {
+    const j = jwtOutcome(f.jwt, req, who, now);
+    if (j.pending) pending.push(j.pending);
+    if (j.stop) return decided(pending, steps, j.stop.status, j.stop.reason);
+    steps.push(j.step!);
+    claims = j.claims;
+    headerChanges.remove = j.remove ?? [];
+    headerChanges.set = j.set ?? [];
+    if (headerChanges.remove.length) authzReq = { ...req, headers: [...req.headers.filter(([k]) => !headerChanges.remove.includes(k.toLowerCase())), ...headerChanges.set] };
+    if (j.recompute) headerChanges.recompute = j.recompute;
   }
   // rbac (301): rules in order, the first that matches decides, else defaultAction; a denial is 403.
   if (f.authorization && !broken.has("authorization")) {
     const a = f.authorization;
-    const verdict = authorize(a.rules, 0, a.defaultAction, req, client, claims);
+    const verdict = authorize(a.rules, 0, a.defaultAction, authzReq, client, claims);
     if ("unknown" in verdict) return undecided(pending, steps, `${who} authorization rule ${verdict.rule.index} (${verdict.rule.name}, ${verdict.rule.action}): ${verdict.unknown}`);
     const by = verdict.rule ? `authorization rule ${verdict.rule.index} (${verdict.rule.name}) matches and` : `authorization: no rule matches${a.rules.length ? "" : " (no rules)"}, the defaultAction ${a.defaultAction}`;
     if (verdict.action === "Deny") return decided(pending, steps, 403, `${who} ${by} denies the request: RBAC: access denied, 403`);
     steps.push(`${who} ${by} allows the request`);
   }
-  return finish(p, who, pending, steps);
+  const out = finish(p, who, pending, steps);
+  return headerChanges.remove.length ? { ...out, headers: headerChanges } : out;
 }
 
 /** After the filters: a policy Envoy Gateway cannot translate answers 500 (a direct response), else what is pending. */
@@ -274,28 +288,6 @@ const undecided = (pending: string[], steps: string[], why: string): SecurityOut
 
 const sources = (x: NonNullable<SecurityPolicy["apiKeyAuth"]>["extractFrom"]) => x.map((e) => [...e.headers.map((h) => `header ${h}`), ...e.params.map((q) => `query parameter ${q}`), ...e.cookies.map((c) => `cookie ${c}`)].join(", ")).join("; ");
 
-/** Where a provider reads its token (Envoy's jwt_authn: extractFrom, else `Authorization: Bearer` and the access_token query parameter). */
-function jwtToken(req: SecurityRequest, x: NonNullable<SecurityPolicy["jwt"]>["providers"][number]["extractFrom"]): string | undefined {
-  const headers = x ? x.headers : [{ name: "authorization", prefix: "Bearer " }];
-  for (const h of headers) {
-    const v = headerValue(req, h.name);
-    if (v !== undefined && v.startsWith(h.prefix)) return v.slice(h.prefix.length).trim();
-  }
-  for (const n of x ? x.params : ["access_token"]) { const v = param(req, n); if (v !== undefined) return v; }
-  for (const n of x?.cookies ?? []) { const v = cookie(req, n); if (v !== undefined) return v; }
-  return undefined;
-}
-
-/** A JWT's payload (not verified). */
-function jwtClaims(token: string): Record<string, unknown> | undefined {
-  const parts = token.split(".");
-  if (parts.length !== 3) return undefined;
-  try {
-    const v = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as unknown;
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : undefined;
-  } catch { return undefined; }
-}
-
 /** A claim by name; a dotted name reads nested claims (buildJWTPredicate: metadata path by ".") */
 function claim(claims: Record<string, unknown>, name: string): unknown {
   return name.split(".").reduce<unknown>((o, k) => (o !== null && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), claims);
@@ -309,7 +301,7 @@ type Verdict = { action: "Allow" | "Deny"; rule?: AuthorizationRule } | { unknow
  * decides nothing when the action is the same either way (it matches: its action; it does not: the
  * rules after it).
  */
-function authorize(rules: readonly AuthorizationRule[], i: number, defaultAction: "Allow" | "Deny", req: SecurityRequest, client: ClientAddress, claims: Record<string, unknown> | undefined): Verdict {
+function authorize(rules: readonly AuthorizationRule[], i: number, defaultAction: "Allow" | "Deny", req: SecurityRequest, client: ClientAddress, claims: VerifiedClaims | undefined): Verdict {
   if (i >= rules.length) return { action: defaultAction };
   const rule = rules[i], m = ruleMatches(rule, req, client, claims);
   if (m === true) return { action: rule.action, rule };
@@ -325,7 +317,7 @@ function authorize(rules: readonly AuthorizationRule[], i: number, defaultAction
  * String claim equal to one of the values, a StringArray claim holding one) and scopes (each in the
  * space-separated `scope` claim). A string when it cannot be told (why).
  */
-function ruleMatches(r: AuthorizationRule, req: SecurityRequest, client: ClientAddress, claims: Record<string, unknown> | undefined): boolean | string {
+function ruleMatches(r: AuthorizationRule, req: SecurityRequest, client: ClientAddress, claims: VerifiedClaims | undefined): boolean | string {
   if (r.methods.length && !r.methods.some((m) => m.toUpperCase() === req.method.toUpperCase())) return false;
   if (r.path) {
     const q = (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
@@ -337,15 +329,16 @@ function ruleMatches(r: AuthorizationRule, req: SecurityRequest, client: ClientA
     if (v === undefined || !h.values.includes(v)) return false;
   }
   if (r.jwt) {
-    if (!claims) return false;
+    // The claims are the metadata of the provider that verified the token (buildJWTPredicate: the path's first key is the rule's provider, payload_in_metadata).
+    if (!claims || claims.provider !== r.jwt.provider) return false;
     for (const c of r.jwt.claims) {
-      const v = claim(claims, c.name);
+      const v = claim(claims.payload, c.name);
       const hit = c.valueType === "StringArray" ? Array.isArray(v) && v.some((x) => typeof x === "string" && c.values.includes(x)) : typeof v === "string" && c.values.includes(v);
       if (!hit) return false;
     }
-    const scope = claims.scope;
-    const scopes = typeof scope === "string" ? scope.split(" ") : Array.isArray(scope) ? scope : [];
-    if (!r.jwt.scopes.every((s) => scopes.includes(s))) return false;
+    // Each scope in the "scope" or the "scp" claim, both split on spaces by jwt_authn (normalize_payload_in_metadata).
+    const inClaim = (k: string, s: string) => { const v = claims.payload[k]; return Array.isArray(v) ? v.includes(s) : typeof v === "string" && v.split(" ").includes(s); };
+    if (!r.jwt.scopes.every((s) => inClaim("scope", s) || inClaim("scp", s))) return false;
   }
   if (r.clientCIDRs.length) {
     if (!client.address) return `its clientCIDRs read the client address, which Junction does not know (${client.unknown ?? "the request names no client, `from`"})`;
@@ -373,4 +366,71 @@ export function streamAuthorization(p: EffectiveSecurityPolicy, client: ClientAd
   const by = verdict.rule ? `authorization rule ${verdict.rule.index} (${verdict.rule.name}) matches the connection's source and` : `authorization: no rule matches the connection's source, the defaultAction ${a.defaultAction}`;
   if (verdict.action === "Deny") return { closed: `${who} ${by} denies it (the network RBAC filter): the connection is closed`, notes };
   return { notes: [...notes, `${who} ${by} allows the connection`] };
+}
+
+/** What jwt_authn does with a request: a stop, or a step, the claims the filters after it read, its header changes; `pending` when a signature Junction cannot check decides. */
+/** A verified token's payload, and the provider whose metadata holds it. */
+interface VerifiedClaims { provider: string; payload: Record<string, unknown> }
+
+interface JwtOutcome { stop?: { status: number; reason: string }; step?: string; claims?: VerifiedClaims; remove?: string[]; set?: [string, string][]; recompute?: string[]; pending?: string }
+
+/** The request as Envoy's jwt_authn reads it (l7/attributes.ts HttpAttributes). */
+function jwtAttributes(req: SecurityRequest): HttpAttributes {
+  const headers = new Map<string, string[]>();
+  for (const [k, v] of req.headers) headers.set(k.toLowerCase(), [...(headers.get(k.toLowerCase()) ?? []), v]);
+  const q = req.path.indexOf("?");
+  const path = q < 0 ? req.path : req.path.slice(0, q);
+  return { method: req.method, host: "", path, url: req.path, query: q < 0 ? "" : req.path.slice(q + 1), headers, repeated: "envoy" };
+}
+
+/**
+ * Envoy Gateway's jwt_authn (internal/xds/translator/jwt.go): each provider an Envoy JwtProvider
+ * (buildJWTProvider: issuer, audiences, the keys, claim_to_headers, forward: true, the space-delimited
+ * claims "scope" and "scp", clear_route_cache from recomputeRoute), the requirement requires_any of the
+ * providers (buildJWTRequirements), with allow_missing_or_failed (failOpen) or allow_missing (optional)
+ * beside them. A token is verified as Envoy does (l7/jwt.ts anyJwtProvider: the issuer, exp and nbf with
+ * 60 s of skew, the audiences, the signature with the inline JWKS); a failure answers 401, 403 for an
+ * audience not allowed (filter.cc onComplete). Keys Junction cannot read (remoteJWKS, a localJWKS
+ * ConfigMap): the signature is taken both ways, and where the answer turns on it, it is pending.
+ */
+function jwtOutcome(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityRequest, who: string, now: number): JwtOutcome {
+  const rules: IstioJwtRule[] = jwt.providers.map((p) => ({
+    issuer: p.issuer, audiences: p.audiences, fromHeaders: p.extractFrom?.headers ?? [], fromParams: p.extractFrom?.params ?? [], fromCookies: p.extractFrom?.cookies ?? [],
+    ...(p.jwks !== undefined ? { jwks: p.jwks } : {}), ...(p.jwksUri !== undefined ? { jwksUri: p.jwksUri } : {}),
+    forward: true, claimToHeaders: p.claimToHeaders, spaceDelimitedClaims: ["scope", "scp"], path: [],
+  }));
+  const h = jwtAttributes(req);
+  const valid = anyJwtProvider(rules, h, now, "valid");
+  const invalid = jwt.providers.some((p) => p.jwks === undefined) ? anyJwtProvider(rules, h, now, "invalid") : valid;
+  const ifValid = jwtAnswer(jwt, valid, who), ifInvalid = jwtAnswer(jwt, invalid, who);
+  if (sameAnswer(ifValid, ifInvalid)) return ifValid;
+  const by = jwt.providers["provider" in valid ? valid.provider : (invalid as { provider: number }).provider];
+  const keys = by.jwksUri !== undefined ? `remoteJWKS ${by.jwksUri}` : `the localJWKS ConfigMap ${by.jwksConfigMap}`;
+  return { ...ifValid, pending: `the token's signature (${who} jwt provider ${by.name} takes its keys from ${keys}, which Junction does not read; ${ifInvalid.stop ? `an invalid one gets ${ifInvalid.stop.status}` : `an invalid one passes without claims`})` };
+}
+
+function sameAnswer(a: JwtOutcome, b: JwtOutcome): boolean {
+  return a.stop?.status === b.stop?.status && JSON.stringify(a.claims) === JSON.stringify(b.claims);
+}
+
+/** One verdict's answer: the requirement's allow_missing / allow_missing_or_failed, the headers claim_to_headers sets. */
+function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: string): JwtOutcome {
+  // Every provider's claim headers are removed first; the verified token's are set from its claims.
+  const remove = [...new Set(jwt.providers.flatMap((p) => p.claimToHeaders.map((c) => c.header.toLowerCase())))];
+  const names = jwt.providers.map((x) => x.name).join(", ");
+  if (v.code === "JwtMissed") {
+    if (!jwt.optional && !jwt.failOpen) return { stop: { status: 401, reason: `${who} jwt: the request carries no token where its providers (${names}) read one: Jwt is missing, 401` } };
+    return { step: `${who} jwt: no token, allowed as ${jwt.failOpen ? "failOpen" : "optional"} (allow_missing${jwt.failOpen ? "_or_failed" : ""})`, remove, set: [] };
+  }
+  const p = jwt.providers[v.provider];
+  if (v.code !== "Ok") {
+    const status = v.code === "JwtAudienceNotAllowed" ? 403 : 401;
+    if (jwt.failOpen) return { step: `${who} jwt: the token fails provider ${p.name} ("${v.text}"), allowed as failOpen (allow_missing_or_failed) without its claims`, remove, set: [] };
+    return { stop: { status, reason: `${who} jwt provider ${p.name}: ${v.text}, ${status}` } };
+  }
+  const set = p.claimToHeaders.flatMap((c): [string, string][] => { const t = claimText(v.payload, c.claim); return t === undefined ? [] : [[c.header, t]]; });
+  return {
+    step: `${who} jwt: the token verifies with provider ${p.name}${p.jwks === undefined ? " (if its signature does)" : ""}${set.length ? `; claimToHeaders sets ${set.map(([k, x]) => `${k}: ${x}`).join(", ")}` : ""}`,
+    claims: { provider: p.name, payload: { ...v.payload } }, remove, set, ...(p.recomputeRoute && remove.length ? { recompute: remove } : {}),
+  };
 }

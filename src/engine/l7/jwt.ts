@@ -280,7 +280,7 @@ function afterJwt(a: Attributes, providers: readonly Provider[], ok: Extract<Sta
 }
 
 /** authenticator.cc addJWTClaimToHeader: a string as is, a number or boolean as text, an object or list as base64 of its JSON; a nested claim by "." path. */
-function claimText(payload: JwtPayload, claim: string): string | undefined {
+export function claimText(payload: JwtPayload, claim: string): string | undefined {
   let v: unknown = payload;
   for (const k of claim.split(".")) v = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
   if (typeof v === "string") return v || undefined;
@@ -345,4 +345,28 @@ function rejected(hop: Hop, s: Exclude<Status, { code: "Ok" | "JwtMissed" }>, en
     layer: "istio", enforcer, verdict: "deny", policy: ref(s.by), denial, trace: [], warnings: [],
     summary: `rejected by ${describe(s.by)}: ${status} "${s.text}" (jwt_authn: a request that carries a JWT must verify; only one without a token passes)`,
   };
+}
+
+/** How signatures Junction cannot check are taken: both ways, to see whether the answer turns on them. */
+export type JwtAssumption = Assume;
+
+/** A requires_any's verdict: the provider (its index in `rules`) that decided, with the payload or the failure's text. */
+export type JwtVerdict =
+  | { code: "Ok"; provider: number; payload: JwtPayload }
+  | { code: "JwtMissed" }
+  | { code: "JwtUnknownIssuer" | "JwtAudienceNotAllowed" | "Failed"; provider: number; text: string };
+
+const NO_POLICY: IstioRequestAuthentication = { kind: "RequestAuthentication", name: "", namespace: "", jwtRules: [] };
+
+/**
+ * A requires_any of provider_name requirements over `rules` (verifier.cc AnyVerifierImpl): each
+ * provider's tokens verified as above (extract, verifyToken, the last token first), then `any`. For
+ * Envoy Gateway's SecurityPolicy jwt (engine/gateway/security-policy.ts), whose providers are Envoy
+ * JwtProviders too (envoyproxy/gateway internal/xds/translator/jwt.go buildJWTRequirements).
+ */
+export function anyJwtProvider(rules: readonly IstioJwtRule[], h: HttpAttributes, now: number, assume: JwtAssumption): JwtVerdict {
+  const providers: Provider[] = rules.map((rule, index) => ({ policy: NO_POLICY, rule, index }));
+  const s = any(providers.map((p) => providerStatus(p, h, now, assume)));
+  if (s.code === "JwtMissed") return s;
+  return s.code === "Ok" ? { code: "Ok", provider: s.by.index, payload: s.payload } : { code: s.code, provider: s.by.index, text: s.text };
 }
