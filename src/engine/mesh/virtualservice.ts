@@ -27,13 +27,14 @@ import { splitOf } from "../gateway/split.js";
 import { istioPath, istioPathRejected } from "../l7/paths.js";
 import { istioClientRule, istioMergedSubsets, subsetOf } from "../l7/transport.js";
 import { serviceHost } from "./dns.js";
+import { istioCors } from "./istio-cors.js";
 import { pilotConfigOrder, routable, type IstioMeshVirtualService, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Who sends the request: the sidecar's pod (its labels and namespace: sourceLabels, sourceNamespace; the DestinationRule lookup). */
 export interface VsClient { pod: Endpoint }
 
 /** Whether a VirtualService is for the mesh's sidecars (`gateways` unset, or naming "mesh": push_context.go getGatewayNames). */
-const forMesh = (vs: IstioVirtualService) => vs.gateways.length === 0 || vs.gateways.includes("mesh");
+export const forMesh = (vs: IstioVirtualService) => vs.gateways.length === 0 || vs.gateways.includes("mesh");
 
 /**
  * The namespaces a VirtualService is exported to (push_context.go initVirtualServices; exportTo unset:
@@ -51,7 +52,7 @@ function exportedTo(vs: IstioVirtualService): "public" | Set<string> {
  * `namespace`: 0 private (exported to its own namespace, the proxy's), 1 exported to the proxy's
  * namespace from another, 2 public; undefined: not visible there.
  */
-function visibility(vs: IstioVirtualService, namespace: string): number | undefined {
+export function visibility(vs: IstioVirtualService, namespace: string): number | undefined {
   const to = exportedTo(vs);
   if (to === "public") return 2;
   if (!to.has(namespace)) return undefined;
@@ -62,7 +63,7 @@ function visibility(vs: IstioVirtualService, namespace: string): number | undefi
  * pilot's order of configs (model/config.go configCompareByCreationTime: creation time, then name,
  * then namespace; the input order stands in for creation without timestamps).
  */
-function byAge(a: IstioVirtualService, b: IstioVirtualService): number {
+export function byAge(a: IstioVirtualService, b: IstioVirtualService): number {
   const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
   return compareAge(meta(a), meta(b)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0);
 }
@@ -196,7 +197,7 @@ function lowered(inv: Inventory, vs: IstioVirtualService, listenerPort: number):
  * defines: pilot builds no such cluster and Envoy answers 503 (route.go leaves
  * ClusterNotFoundResponseCode unset for a user's VirtualService: Envoy's default SERVICE_UNAVAILABLE, "NC").
  */
-function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestination, ref: BackendRef, listenerPort: number, client: VsClient): ResolvedBackend {
+export function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestination, ref: BackendRef, listenerPort: number, client: VsClient): ResolvedBackend {
   const service = inv.services.find((s) => serviceHost(s) === d.host);
   const cluster = (port: number | string) => `outbound|${port}|${d.subset ?? ""}|${d.host}`;
   const noCluster = (why: string): ResolvedBackend => ({ ref, name: d.host, failure: { status: 503, message: `${why}: the sidecar has no cluster ${cluster(d.port ?? listenerPort)} and Envoy answers 503 (cluster not found, NC)` } });
@@ -218,7 +219,7 @@ function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestina
   const labelled = `subset ${d.subset} of DestinationRule ${subset.rule.namespace}/${subset.rule.name} (labels ${Object.entries(subset.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "none"})`;
   const endpoints: ServiceEndpoints = all.from === "unknown" ? all : { ...all, endpoints: all.endpoints.filter((e) => e.pod && subsetOf(subset.labels, e.pod.labels)), note: `${all.note}, those of ${labelled}` };
   const none = endpoints.from !== "unknown" && !chooseEndpoints(endpoints, "proxy").chosen.length;
-  return { ...out, name: `${resolved.name} subset ${d.subset}`, endpoints, failure: none ? { status: 503, message: `${labelled} picks no ready endpoint of Service ${resolved.name} port ${port}: its cluster ${cluster(port)} is empty and Envoy answers 503 (no healthy upstream, UH)`, noEndpoint: true } : undefined };
+  return { ...out, name: `${resolved.name} subset ${d.subset}`, istioSubset: d.subset, endpoints, failure: none ? { status: 503, message: `${labelled} picks no ready endpoint of Service ${resolved.name} port ${port}: its cluster ${cluster(port)} is empty and Envoy answers 503 (no healthy upstream, UH)`, noEndpoint: true } : undefined };
 }
 
 /** What one VirtualService gives a sidecar at a Service port: its routes for the proxy, and its lowering to apply them. */
@@ -248,6 +249,8 @@ export function withDelegates(inv: Inventory, vs: IstioVirtualService): IstioVir
         ...sub, name: sub.name && h.name ? `${h.name}-${sub.name}` : sub.name ?? h.name, matches,
         rewrite: sub.rewrite ?? h.rewrite, directResponse: sub.directResponse ?? h.directResponse, timeoutMs: sub.timeoutMs ?? h.timeoutMs,
         retries: sub.retries ?? h.retries, fault: sub.fault ?? h.fault, mirrors: sub.mirrors.length ? sub.mirrors : h.mirrors, headers: sub.headers ?? h.headers,
+        // mergeHTTPRoute: "if delegate.CorsPolicy == nil { delegate.CorsPolicy = root.CorsPolicy }".
+        ...(sub.cors ?? h.cors ? { cors: sub.cors ?? h.cors } : {}),
       });
     }
   }
@@ -364,17 +367,28 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   const h = chosen.route;
   Object.assign(res, { route: key, rule: h.index, ruleName: h.name, match: chosen.matchIndex });
   const at = `${key} http[${h.index}]${h.name ? ` (${h.name})` : ""}`;
-  if (h.redirect) return redirect(h.redirect, chosen, reading, query, port, at, res);
-  if (h.directResponse) {
-    Object.assign(res, { status: h.directResponse.status, reason: `${at} answers ${h.directResponse.status} itself (directResponse)${h.directResponse.body !== undefined ? ` with the body ${JSON.stringify(h.directResponse.body)}` : ""}` });
-    return;
-  }
+  // The proxy's HTTP filters in order (listener_builder.go: "filters = append(filters, xdsfilters.Fault,
+  // xdsfilters.Cors)", then the router): the fault (a 100% abort answers before CORS sees the request),
+  // the CORS filter (a preflight answered here, else its headers on whatever answers), then the route's action.
   const abort = h.fault?.abort, delay = h.fault?.delay;
   if (delay && delay.percent > 0) res.steps.push({ stage: "route", outcome: `${at}'s fault delays ${share(delay.percent)} by ${delay.fixedDelayMs} ms before routing` });
   const what = abort && (abort.httpStatus !== undefined ? `${abort.httpStatus}` : `gRPC ${abort.grpcStatus}`);
   if (abort && abort.percent >= 100) {
     Object.assign(res, { status: abort.httpStatus ?? 200, reason: `${at}'s fault aborts every request with ${what} (fault.abort, percentage ${abort.percent})` });
     if (abort.grpcStatus) res.grpcCode = abort.grpcStatus;
+    return;
+  }
+  const cors = h.cors && istioCors(h.cors, req.method, headers);
+  if (cors?.why) res.steps.push({ stage: "route", outcome: `${at}: ${cors.why}` });
+  if (cors?.preflight) {
+    Object.assign(res, { status: 200, responseHeaders: Object.fromEntries(cors.headers), reason: `${at}: ${cors.why}` });
+    return;
+  }
+  const withCors = () => { for (const [k, v] of cors?.headers ?? []) res.responseHeaders[k] = v; };
+  if (h.redirect) { redirect(h.redirect, chosen, reading, query, port, at, res); withCors(); return; }
+  if (h.directResponse) {
+    Object.assign(res, { status: h.directResponse.status, reason: `${at} answers ${h.directResponse.status} itself (directResponse)${h.directResponse.body !== undefined ? ` with the body ${JSON.stringify(h.directResponse.body)}` : ""}` });
+    withCors();
     return;
   }
   const rule = vh.state.route.rules.find((r) => r.index === h.index)!;
@@ -407,6 +421,7 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   applyOps(resp, dst?.headers?.response);
   res.upstream = { host: authority, path: upstreamPath + (query ? `?${query}` : ""), method: req.method, headers: up.toObject(), headerList: up.entries(), tls: false };
   res.responseHeaders = resp.toObject();
+  withCors();
   res.mirroredTo = h.mirrors.filter((m) => m.percent > 0).map((m) => ({ name: m.subset ? `${m.host} subset ${m.subset}` : m.host, percent: m.percent }));
   res.backend = servedBy(picked);
   if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });

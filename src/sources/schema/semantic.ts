@@ -310,6 +310,81 @@ const serviceFields: Rule = (root) => {
   }
 };
 
+/** A fully qualified domain name (apimachinery IsFullyQualifiedDomainName); why not, undefined if it is one. */
+export function fqdnError(name: string): string | undefined {
+  const n = name.endsWith(".") ? name.slice(0, -1) : name;
+  const sub = dnsSubdomainError(n);
+  if (sub) return sub;
+  const labels = n.split(".");
+  if (labels.length < 2) return `${JSON.stringify(n)} should be a domain with at least two segments separated by dots`;
+  for (const l of labels) { const e = dnsLabelError(l); if (e) return e; }
+  return undefined;
+}
+
+/**
+ * discovery/v1 ValidateEndpointSlice (pkg/apis/discovery/validation validateEndpoints, validatePorts)
+ * beyond what the front end (discovery.ts) checks of addresses: an FQDN slice's addresses are
+ * fully qualified domain names (IsFullyQualifiedDomainName: a DNS subdomain of at least two
+ * labels, a trailing dot allowed), an endpoint's `hostname` is a DNS-1123 label, its `nodeName` a
+ * DNS-1123 subdomain, its `hints.forZones` at most 8 distinct label values; at most 100 ports, a port's `name` a DNS-1123 label
+ * used once in the slice (empty too), its `appProtocol` a qualified name. The API server refuses the
+ * slice otherwise, so its endpoints never serve the Service.
+ */
+const endpointSliceFields: Rule = (root) => {
+  const refuses = "(the API server refuses the EndpointSlice)";
+  const fqdn = root.raw("addressType") === "FQDN";
+  const endpoints = Array.isArray(root.raw("endpoints")) ? root.get("endpoints").list() ?? [] : [];
+  for (const e of endpoints) {
+    if (!e.object()) continue;
+    if (fqdn && Array.isArray(e.raw("addresses"))) {
+      for (const a of e.get("addresses").list() ?? []) {
+        const err = typeof a.value === "string" ? fqdnError(a.value) : undefined;
+        if (err) a.error("invalid", `Invalid value: ${err}: an FQDN EndpointSlice's address is a fully qualified domain name ${refuses}`);
+      }
+    }
+    const host = e.raw("hostname");
+    const hostErr = typeof host === "string" ? dnsLabelError(host) : undefined;
+    if (hostErr) e.get("hostname").error("invalid", `Invalid value: ${hostErr}: an endpoint's hostname is a DNS-1123 label ${refuses}`);
+    // (Not deprecatedTopology: the strategy's dropTopologyOnV1 drops it from a v1 write before validation.)
+    const node = e.raw("nodeName");
+    const nodeErr = typeof node === "string" ? dnsSubdomainError(node) : undefined;
+    if (nodeErr) e.get("nodeName").error("invalid", `Invalid value: ${nodeErr}: an endpoint's nodeName is a Node's name (ValidateNodeName) ${refuses}`);
+    const zones = e.get("hints").raw("forZones");
+    if (Array.isArray(zones)) {
+      if (zones.length > 8) e.get("hints").get("forZones").error("too-many", `Too many: ${zones.length}: must have at most 8 items ${refuses}`);
+      else {
+        const seen = new Set<string>();
+        zones.forEach((z, i) => {
+          const name = z !== null && typeof z === "object" ? (z as Record<string, unknown>).name : undefined;
+          if (typeof name !== "string") return;
+          const at = e.get("hints").get("forZones").get(i).get("name");
+          const bad = labelValueError(name);
+          if (seen.has(name)) at.error("duplicate", `Duplicate value: ${JSON.stringify(name)} ${refuses}`);
+          else if (bad) at.error("invalid", `Invalid value: ${bad} ${refuses}`);
+          seen.add(name);
+        });
+      }
+    }
+  }
+  const ports = root.raw("ports");
+  if (!Array.isArray(ports)) return;
+  if (ports.length > 100) return root.get("ports").error("too-many", `Too many: ${ports.length}: must have at most 100 items ${refuses}`) ?? undefined;
+  const names = new Set<string>();
+  for (const p of root.get("ports").list() ?? []) {
+    if (!p.object()) continue;
+    const name = p.raw("name");
+    // (A missing name is the empty one, SetDefaults_EndpointPort.)
+    const n = name === undefined || name === null ? "" : name;
+    if (typeof n !== "string") continue;
+    const err = n !== "" ? dnsLabelError(n) : undefined;
+    if (err) p.get("name").error("invalid", `Invalid value: ${err}: an EndpointSlice port's name is a DNS-1123 label ${refuses}`);
+    else if (names.has(n)) p.get("name").error("duplicate", `Duplicate value: ${JSON.stringify(n)}: port names must be unique in a slice ${refuses}`);
+    names.add(n);
+    const app = p.raw("appProtocol");
+    if (typeof app === "string" && labelKeyError(app)) p.get("appProtocol").error("invalid", `Invalid value: ${JSON.stringify(app)}: an appProtocol is a qualified name (alphanumerics, '-', '_' or '.', optionally prefixed by a DNS subdomain and '/') ${refuses}`);
+  }
+};
+
 /** core/v1 ValidateNode: podCIDR and podCIDRs are CIDRs, at most one per family. */
 const nodeCidrs: Rule = (root) => {
   const spec = root.get("spec");
@@ -624,6 +699,7 @@ const RULES: Record<string, Rule[]> = {
   "/ReplicationController": [rcSelectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
   "batch/Job": [jobSelector, templateRestart(TEMPLATE, JOB_POLICIES)], "batch/CronJob": [cronJobSelector, templateRestart(JOB_TEMPLATE, JOB_POLICIES)],
   "/Service": [servicePorts, serviceExternalName, serviceClusterIPs, serviceFields], "/Node": [nodeCidrs],
+  "discovery.k8s.io/EndpointSlice": [endpointSliceFields],
   // ValidateNamespace: each of spec.finalizers by validateFinalizerName, as metadata's.
   "/Namespace": [finalizers(true, ["spec", "finalizers"])],
 };
