@@ -2,6 +2,7 @@
 // ReferenceGrants that allow cross-namespace references, and the TLS material status needs.
 
 import type { Cidr } from "./ip.js";
+import type { NginxServerNames } from "./nginx-server-name.js";
 import type { LabelSelector } from "./selector.js";
 import type { CorsPolicy, ObjectMeta, ObjectRef, Route } from "./route.js";
 import type { SourceRef } from "./source.js";
@@ -58,6 +59,8 @@ export interface Gateway extends ObjectMeta {
   /** status.addresses[].value when the object carries a status (a live dump); undefined: no status (a manifest). */
   statusAddresses?: string[];
   infrastructure?: { parametersRef?: { group: string; kind: string; name: string } };
+  /** A Gateway standing for an ingress-nginx class: its server names that are no Ingress host (server-alias wildcards and regular expressions; model/nginx-server-name.ts). */
+  nginxServerNames?: NginxServerNames;
   tls?: {
     /** The certificate the Gateway presents to backends (spec.tls.backend.clientCertificateRef). */
     backendClientCertificate?: ObjectRef;

@@ -54,6 +54,8 @@ export interface MeshSettings {
    * `retries` (route.go applyHTTPRouteDestination: "No VS policy set, use mesh defaults").
    */
   istioDefaultHttpRetry?: { attempts: number; perTryTimeoutMs?: number; retryOn?: string };
+  /** The time (seconds since the epoch) a proxy's jwt_authn judges a token's exp and nbf at (--now); unset: the clock when asked. */
+  now?: number;
 }
 
 /** What an Istio sidecar does with a connection to a destination its registry lacks (MeshConfig.OutboundTrafficPolicy.Mode). */
@@ -281,16 +283,45 @@ export interface IstioClientTls {
   /** As written: a short name (relative to the rule's namespace), an FQDN, or a *.suffix wildcard. */
   host: string;
   mode?: ClientTlsMode;
+  /** `portLevelSettings`: each port's `tls` mode (unset: none, and the rule's is not inherited). */
   ports: readonly { port: number; mode?: ClientTlsMode }[];
+  /** `trafficPolicy` is set (pilot's mergeDestinationRule adopts a later rule's only where it is not). */
+  hasPolicy?: boolean;
   /** Clients this rule applies to (workloadSelector), in its namespace. */
   workloadSelector?: Labels;
   /** exportTo: "*" (default), "." (its namespace only) or namespaces. */
   exportTo?: readonly string[];
-  /** `subsets`: the endpoints a route destination's `subset` names, by their pods' labels (engine/mesh/virtualservice.ts). */
-  subsets?: readonly { name: string; labels: Labels }[];
+  /** `subsets`: the endpoints a route destination's `subset` names, by their pods' labels (engine/mesh/virtualservice.ts), and their own `trafficPolicy`'s TLS. */
+  subsets?: readonly IstioSubset[];
   /** metadata.creationTimestamp, ms since the epoch (model/time.ts compareCreated orders them). */
   created?: number;
   src?: SourceRef;
+}
+
+/** A DestinationRule subset: its labels, and its own `trafficPolicy` (`policy`: set) with its `tls` mode and `portLevelSettings`. */
+export interface IstioSubset {
+  name: string;
+  labels: Labels;
+  policy?: { mode?: ClientTlsMode; ports: readonly { port: number; mode?: ClientTlsMode }[] };
+}
+
+/**
+ * The TLS mode of the cluster a client proxy builds for `port` of the rule's host, or of its `subset`
+ * (pilot/pkg/networking/util/util.go MergeSubsetTrafficPolicy): the rule's policy, or its
+ * portLevelSettings entry for the port, which replaces it wholesale (GetPortLevelTrafficPolicy: "port
+ * level policies do not inherit and instead to defaults if not provided"); then the subset's, whose
+ * `tls` (or portLevelSettings entry for the port, again wholesale: MergeTrafficPolicy's hasPortLevel)
+ * overrides. Undefined: no `tls`, Istio's auto mTLS.
+ */
+export function istioClusterTls(rule: Pick<IstioClientTls, "mode" | "ports">, port: number | undefined, subset?: Pick<IstioSubset, "policy">): ClientTlsMode | undefined {
+  const level = (p: { mode?: ClientTlsMode; ports: readonly { port: number; mode?: ClientTlsMode }[] }) => {
+    const at = port === undefined ? undefined : p.ports.find((x) => x.port === port);
+    return at ? { mode: at.mode, portLevel: true } : { mode: p.mode, portLevel: false };
+  };
+  const base = level(rule).mode;
+  if (!subset?.policy) return base;
+  const own = level(subset.policy);
+  return own.portLevel || own.mode !== undefined ? own.mode : base;
 }
 
 /**
@@ -346,6 +377,22 @@ export interface IstioFault {
   delay?: { fixedDelayMs: number; percent: number };
 }
 
+/**
+ * A route's `corsPolicy` as pilot writes it for Envoy's CORS filter (route.go TranslateCORSPolicy):
+ * `allowOrigins` (else the deprecated exact `allowOrigin` strings) as StringMatchers, the lists joined
+ * with ",", `maxAge` in whole seconds; `forward` false for `unmatchedPreflights: IGNORE`
+ * (forwardNotMatchingPreflights; FORWARD, the default, true).
+ */
+export interface IstioCors {
+  allowOrigins: readonly IstioStringMatch[];
+  allowMethods: readonly string[];
+  allowHeaders: readonly string[];
+  exposeHeaders: readonly string[];
+  maxAgeSeconds?: number;
+  allowCredentials?: boolean;
+  forward: boolean;
+}
+
 /** One `http` route of a VirtualService, `index` its place. */
 export interface IstioHttpRoute {
   index: number;
@@ -362,6 +409,29 @@ export interface IstioHttpRoute {
   fault?: IstioFault;
   mirrors: readonly { host: string; subset?: string; port?: number; percent: number }[];
   headers?: IstioHeaderOps;
+  cors?: IstioCors;
+}
+
+/**
+ * One match of a `tcp` route (L4MatchAttributes) or a `tls` route (TLSMatchAttributes, with `sniHosts`):
+ * `port`, `sourceLabels`, `sourceNamespace` and `gateways` decide which proxies get it (tls.go matchTCP,
+ * matchTLS), `destinationSubnets` and `sniHosts` which connections (the filter chain's match).
+ */
+export interface IstioL4Match {
+  port?: number;
+  sourceLabels?: Labels;
+  sourceNamespace?: string;
+  gateways: readonly string[];
+  destinationSubnets: readonly Cidr[];
+  /** TLS routes only: lower-cased, `*.` wildcards as written. */
+  sniHosts: readonly string[];
+}
+
+/** A `tcp` or `tls` route of a VirtualService: its matches (empty: every connection) and weighted destinations. */
+export interface IstioL4Route {
+  index: number;
+  matches: readonly IstioL4Match[];
+  route: readonly IstioDestination[];
 }
 
 /**
@@ -376,8 +446,9 @@ export interface IstioVirtualService {
   gateways: readonly string[];
   exportTo?: readonly string[];
   http: readonly IstioHttpRoute[];
-  tcpRoutes: number;
-  tlsRoutes: number;
+  /** `tcp` and `tls` routes (engine/mesh/virtualservice-l4.ts). */
+  tcp: readonly IstioL4Route[];
+  tls: readonly IstioL4Route[];
   created?: number;
   /** Position in the input (the creation order when timestamps are absent). */
   order: number;

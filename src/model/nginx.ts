@@ -96,6 +96,10 @@ export interface NginxControllerConfig {
    * namespace than the Ingress's denies its locations (auth, authtls Parse: "cross namespace ... not", LocationDenied).
    */
   allowCrossNamespace?: true;
+  /** custom-http-errors: the http block's `error_page CODE = @custom_upstream-default-backend_CODE` (every location without the annotation). */
+  customHttpErrors?: number[];
+  /** disable-proxy-intercept-errors: no `proxy_intercept_errors on` in the http block. */
+  disableProxyInterceptErrors?: true;
   /** allow-snippet-annotations (config.go default false): configuration-snippet and server-snippet are written into nginx.conf (else dropSnippetDirectives removes them). */
   allowSnippets?: true;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
@@ -137,6 +141,8 @@ export interface NginxController {
   watchNamespace?: string;
   /** --enable-ssl-passthrough (default false): without it the ssl-passthrough annotation changes nothing (nginx.go: no TLS proxy on 443). */
   sslPassthrough?: true;
+  /** --default-backend-service NAMESPACE/NAME: the Service (its first port) of the upstream-default-backend; unset: nginx's own 404 server (127.0.0.1:8181). */
+  defaultBackendService?: string;
   /** --configmap NAMESPACE/NAME, $(VAR) expanded (undefined: the flag is not given, or cannot be read: see known). */
   configMap?: string;
   /** Its ConfigMap's settings Junction reads (settled once every object is read; undefined: none, or the defaults). */
@@ -174,6 +180,12 @@ export interface NginxAnnotations {
   /** server-alias: more server names of the Ingress's hosts (alias/main.go Parse: comma-separated, trimmed, unique, sorted). */
   serverAliases?: string[];
   cors?: NginxCors;
+  /** custom-http-errors: the statuses the location's `error_page CODE = @custom_...` sends to the default backend (nginx.tmpl). */
+  customHttpErrors?: number[];
+  /** disable-proxy-intercept-errors: no `proxy_intercept_errors on` in the location (the backend's own error answers pass). */
+  disableProxyInterceptErrors?: true;
+  /** service-upstream: the upstream nginx creates for a Service port (the first Ingress naming it decides) is the Service's ClusterIP, not its endpoints. */
+  serviceUpstream?: true;
   /** proxy-connect/send/read-timeout, in seconds. */
   timeouts?: { connect?: number; send?: number; read?: number };
   /** proxy-ssl-*: what a BackendTLSPolicy needs. */

@@ -164,6 +164,18 @@ export interface RouteRule {
   nginxProxyRedirect?: { from: string; to: string };
   /** A rule lowered from an Ingress whose host's server verifies client certificates (ssl_verify_client: auth-tls-secret, its CA Secret "namespace/name"). */
   nginxClientCert?: { ca: string; verify: string; ingress: string };
+  /**
+   * A rule lowered from an Ingress of an ingress-nginx class with custom error pages (custom-http-errors, the annotation,
+   * else the ConfigMap's): an answer with one of `codes` (nginx's own; the backend's too when `intercept`) is replaced by
+   * the default backend's (engine/gateway/nginx-errors.ts). `service`: the controller's --default-backend-service.
+   */
+  nginxCustomErrors?: { codes: number[]; intercept: boolean; from: string; service?: BackendRef };
+  /**
+   * A rule lowered from an Ingress of an ingress-nginx class: its backends ("namespace/name") whose upstream is the
+   * Service's ClusterIP (service-upstream): nginx always has that one endpoint, and kube-proxy rejects the connection
+   * when the Service has none (502, not the balancer's 503; no custom default backend).
+   */
+  nginxServiceUpstream?: string[];
   /** A rule lowered from an Ingress whose location runs raw nginx configuration (an allowed snippet): why Junction cannot tell the answer. */
   nginxUndetermined?: string;
 }

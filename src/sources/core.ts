@@ -800,6 +800,14 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const meta = readMetadata(own, true, checkLabels);
       // ValidateCronJobCreate: its Jobs' names add 11 characters to a DNS-1035 label's 63.
       if (kind === "CronJob" && meta && meta.name.length > 52) own.get("name").error("invalid-name", `${JSON.stringify(meta.name)} is longer than 52 characters: a CronJob's name must be no more than 52 characters (the API server's ValidateCronJobCreate)`);
+      // ValidateStatefulSetName: a DNS-1123 label ("we used to allow DNS subdomain for name, but that
+      // can't actually create pods": its pods are NAME-ORDINAL, their hostname).
+      const setErr = kind === "StatefulSet" && meta ? dnsLabelError(meta.name) : undefined;
+      if (setErr) own.get("name").error("invalid-name", `${setErr}: a StatefulSet's name is a DNS-1123 label (the API server's ValidateStatefulSetName)`);
+      // job strategy generateSelector: without manualSelector the API server labels the template
+      // job-name: NAME, and a label value is at most 63 characters, so it refuses the Job
+      // (spec.template.labels: "must be no more than 63 characters").
+      if (kind === "Job" && meta && meta.name.length > 63 && (root.get("spec").raw("manualSelector") !== true)) own.get("name").error("invalid-name", `${JSON.stringify(meta.name)} is longer than 63 characters: without manualSelector: true the API server labels the Job's template job-name: NAME, a label value of at most 63 characters, and refuses the Job`);
       // (The path starts at spec, whose field is made once: replicas is read from it too.)
       const spec = root.get("spec");
       let template = spec;

@@ -232,6 +232,9 @@ function collect(value: unknown, ref: SourceRef, place: Place, out: RawObject[],
   // SetKind/SetAPIVersion: an item's kind or apiVersion that counted as none (not a string, or "") is replaced.
   if (implied && (given(value.kind) || given(value.apiVersion))) Object.assign(value, { kind, apiVersion });
   if (place.level === "document" && "items" in value) return collectList(value, kind as string, apiVersion, ref, out, skipped, diags, nullFree, checked);
+  // Not a list (no items, or an item of a list): kubectl maps the object's kind, and v1 List is no
+  // API's resource ("no matches for kind "List" in version "v1"").
+  if (kind === "List" && apiVersion === "v1") return refuse(undefined, "manifest-kind", `a kind: List without items${place.level === "item" ? " inside a list" : ""}: kubectl reads it as an object of kind List, which no API serves ("no matches for kind \"List\" in version \"v1\""); give it items (items: [] for none) or remove it`);
   out.push({ apiVersion, kind: kind as string, obj: value, ref, nullFree, checked });
 }
 

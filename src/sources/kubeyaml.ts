@@ -8,7 +8,7 @@
 
 import { goTrimSpace } from "../model/gostrings.js";
 import { plainBlockObstacle } from "./blockyaml.js";
-import type { Alias, Document, DocumentOptions, Node, Pair, ParseOptions, Scalar, SchemaOptions } from "yaml";
+import type { Alias, CST, Document, DocumentOptions, Node, Pair, ParseOptions, Scalar, SchemaOptions } from "yaml";
 import { withoutStacks, yaml } from "./yamllib.js";
 
 /** A reading failure at `offset` (in the parsed text). */
@@ -368,8 +368,14 @@ export function parseKubeYaml(text: string, options: KubeYamlOptions = {}): unkn
   }
 }
 
-/** Lines plus commas of a document the `yaml` library may read (about 1 KB of memory each: 2M is 2 GB of a 4 GB heap). */
-export const MAX_FULL_YAML_VALUES = 2_000_000;
+/**
+ * Lines plus commas of a document the `yaml` library may read. Its syntax tree and composed document
+ * are both alive while it composes: 1.25 KB of heap a line for a `kind: List` of tagged ConfigMaps
+ * (100k lines: CST 86 MB, with the document 125 MB), about 2.2 KB of RSS with the collector's room;
+ * 1.9M lines took 3.8 GB, at the edge of Node's 4 GB heap, with nothing left for the rest of the
+ * input. 1M lines take about half of it.
+ */
+export const MAX_FULL_YAML_VALUES = 1_000_000;
 
 /**
  * A document too large for the `yaml` library, which the fast reader (blockyaml.ts) declined, is
@@ -384,21 +390,60 @@ export const MAX_FULL_YAML_VALUES = 2_000_000;
  * ("RegExpCompiler Allocation failed", exit 134: two files of 20,000 `[`), so such a text is refused
  * before the library composes it (parseDocuments). Walked with a stack, not recursively.
  */
-function deepCollectionAt(cst: readonly unknown[]): number | undefined {
-  type Tok = { type?: string; offset?: number; value?: Tok; items?: { key?: Tok | null; value?: Tok | null }[] };
+function deepCollectionAt(cst: readonly unknown[], limit = MAX_DEPTH, prune = false): number | undefined {
+  type Tok = { type?: string; offset?: number; indent?: number; source?: string; value?: Tok; items?: { key?: Tok | null; value?: Tok | null }[] };
   const stack: [Tok, number][] = cst.map((t) => [t as Tok, 0]);
+  let first: number | undefined;
   while (stack.length) {
     const [tok, depth] = stack.pop()!;
     if (!tok || typeof tok !== "object") continue;
     if (tok.type === "document") { if (tok.value) stack.push([tok.value, depth]); continue; }
     if (tok.type !== "block-map" && tok.type !== "block-seq" && tok.type !== "flow-collection") continue;
-    if (depth + 1 > MAX_DEPTH) return tok.offset;
+    const deep = (c: Tok | null | undefined) => !!c && (c.type === "block-map" || c.type === "block-seq" || c.type === "flow-collection") && depth + 2 > limit;
+    if (depth + 1 > limit) {
+      if (!prune) return tok.offset;
+      continue;
+    }
     for (const item of tok.items ?? []) {
-      if (item.key) stack.push([item.key, depth + 1]);
-      if (item.value) stack.push([item.value, depth + 1]);
+      // (Pruning: a collection past the limit becomes an empty plain scalar at its offset, so the
+      // Composer's recursion never goes deeper than `limit`; the first such offset is returned.)
+      for (const side of ["key", "value"] as const) {
+        const c = item[side];
+        if (!c) continue;
+        if (prune && deep(c)) {
+          if (first === undefined || c.offset! < first) first = c.offset;
+          item[side] = { type: "scalar", offset: c.offset, indent: c.indent, source: "" };
+        } else stack.push([c, depth + 1]);
+      }
     }
   }
-  return undefined;
+  return first;
+}
+
+/**
+ * How deep the `yaml` library composes a text that is nested too deeply, to find a syntax error
+ * before the deep collection: well under the some 850 flow levels where its recursion overflows.
+ */
+const ERROR_SEARCH_DEPTH = 200;
+
+/**
+ * A text nested more than MAX_DEPTH deep at `deep`, refused; but go-yaml (kubectl) reads a document in
+ * order and stops at its first error, and its own limit is 10,000 levels (scannerc.go
+ * yaml_parser_roll_indent and yaml_parser_increase_flow_level, "exceeded max depth of 10000"), so
+ * a syntax error before `deep` is what kubectl names. The `yaml` library also nests what follows an
+ * error: 1,500 lines `k: v: w` (go-yaml: "mapping values are not allowed in this context" on the
+ * first) were a collection 1,000 levels deep at the 1,000th line, which was named. The CST is
+ * composed with its collections past ERROR_SEARCH_DEPTH pruned (deepCollectionAt), and its errors
+ * before both the first pruned collection and `deep` are kept; if there are none, the nesting is
+ * the error. (The CST is changed: it is not read again.)
+ */
+function errorsBeforeDeep(cst: CST.Token[], length: number, deep: number, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed[] {
+  const pruned = deepCollectionAt(cst, ERROR_SEARCH_DEPTH, true);
+  const before = Math.min(deep, pruned ?? deep);
+  const docs = composeDocuments(cst, length, options);
+  for (const d of docs) d.errors = d.errors.filter((e) => e.pos[0] < before);
+  if (!docs.some((d) => d.errors.length)) throw new KubeYamlError(`nested more than ${MAX_DEPTH} levels deep`, deep);
+  return docs;
 }
 
 /**
@@ -429,7 +474,11 @@ interface ComposerState {
 function parseDocuments(text: string, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed[] {
   const cst = withoutStacks(() => Array.from(new (yaml().Parser)().parse(text)));
   const deep = deepCollectionAt(cst);
-  if (deep !== undefined) throw new KubeYamlError(`nested more than ${MAX_DEPTH} levels deep`, deep);
+  return deep === undefined ? composeDocuments(cst, text.length, options) : errorsBeforeDeep(cst, text.length, deep, options);
+}
+
+/** The Composer over a CST, stopped after MAX_COMPOSE_ERRORS errors (parseDocuments). */
+function composeDocuments(cst: CST.Token[], length: number, options: ParseOptions & DocumentOptions & SchemaOptions): Document.Parsed[] {
   return withoutStacks(() => {
     const composer = new (yaml().Composer)(options);
     const state = composer as unknown as ComposerState;
@@ -451,7 +500,7 @@ function parseDocuments(text: string, options: ParseOptions & DocumentOptions & 
       if (state.doc) docs.push(state.doc);
       const stopped = new (yaml().Document)(null, options) as unknown as Document.Parsed;
       stopped.errors = state.errors;
-      stopped.range = [current!.offset, text.length, text.length];
+      stopped.range = [current!.offset, length, length];
       docs.push(stopped);
     }
     return docs;

@@ -351,18 +351,21 @@ const NUL_ERROR = "binary data (a NUL byte): not a YAML or JSON file";
  */
 export function decode(buf: Buffer): string | { error: string } {
   if (isUtf16(buf)) return decodeUtf16(buf);
-  if (buf.includes(0)) return { error: NUL_ERROR };
-  if (!isUtf8(buf)) {
-    const bad = firstInvalidUtf8(buf);
-    let line = 1;
-    for (let i = buf.indexOf(10); i >= 0 && i < bad; i = buf.indexOf(10, i + 1)) line++;
-    return { error: `line ${line}: invalid UTF-8 (kubectl would read it as U+FFFD, the replacement character); save the file as UTF-8` };
-  }
+  const nul = buf.indexOf(0);
+  if (nul >= 0) return { error: `line ${byteLine(buf, nul)}: ${NUL_ERROR}` };
+  if (!isUtf8(buf)) return { error: `line ${byteLine(buf, firstInvalidUtf8(buf))}: invalid UTF-8 (kubectl would read it as U+FFFD, the replacement character); save the file as UTF-8` };
   let text: string;
   // V8 strings hold at most 2^29 - 24 characters (about 512 MiB): a larger file cannot be read as text.
   try { text = buf.toString("utf8"); }
   catch { return { error: tooLongText(buf.length) }; }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** The line of byte `at` (1-based: the newlines before it, plus one). */
+function byteLine(buf: Uint8Array, at: number): number {
+  let line = 1;
+  for (let i = buf.indexOf(10); i >= 0 && i < at; i = buf.indexOf(10, i + 1)) line++;
+  return line;
 }
 
 /** The offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629: no overlongs, surrogates or code points above U+10FFFF). */

@@ -42,7 +42,7 @@ test("an alias bomb in a manifest, an --expect file and a --requests file is ref
 test("endless input: -f /dev/zero stops at once (a NUL byte is not YAML); a size over --max-input-size is refused with the flag named", async () => {
   const zero = await cli(["list", "-f", "/dev/zero"]);
   assert.equal(zero.code, 2);
-  assert.match(zero.err, /\/dev\/zero: binary data \(a NUL byte\)/);
+  assert.match(zero.err, /\/dev\/zero: line 1: binary data \(a NUL byte\)/);
   const t = tempFiles({ "big.yaml": NS("a") + `# ${"x".repeat(2000)}\n` });
   try {
     assert.match(errorsOf([join(t.dir, "big.yaml")], 1000)[0], /big\.yaml: the input is larger than the limit of 1000 bytes in all \(raise it with --max-input-size\)/);
@@ -136,7 +136,7 @@ test("files too big for one text: a 3 GiB file is refused from its size, unread;
     try { execFileSync("truncate", ["-s", "3G", huge]); execFileSync("truncate", ["-s", "1536M", zeros]); } catch { return; }
     const e = errorsOf([huge, zeros], 4 * 1024 ** 3);
     assert.match(e[0], /huge\.yaml: 3221225472 bytes in one file: Junction reads at most about 512 MiB of text/);
-    assert.match(e[1], /zeros\.yaml: binary data \(a NUL byte\)/);
+    assert.match(e[1], /zeros\.yaml: line 1: binary data \(a NUL byte\)/);
     assert.match(errorsOf([huge])[0], /huge\.yaml: the input is larger than the limit of 1 GiB in all \(raise it with --max-input-size\)/);
   } finally { t.cleanup(); }
 });

@@ -110,7 +110,7 @@ function referenceLine(text: string, path: (string | number)[]): number {
   return counter.linePos(offset).line - 1;
 }
 
-test("a document too large for the yaml library (over 2M lines and values) that is not plain block YAML is refused at the line where it stops being plain, instead of running out of memory", async () => {
+test("a document too large for the yaml library (over 1M lines and values) that is not plain block YAML is refused at the line where it stops being plain, instead of running out of memory", async () => {
   // A tab in a comment (line 4) is plain block YAML; the multi-line flow collection (line 7) is not.
   const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n# a\ttab\ndata:\n  a: "[${"1,".repeat(MAX_FULL_YAML_VALUES)}1]"\nx: [${"1,".repeat(10)}\n  1]\n`;
   assert.throws(() => parseKubeYaml(text), (e: unknown) => e instanceof KubeYamlError && e.offset === text.indexOf("x: [") && /not plain block YAML from this line on/.test(e.message));
@@ -118,7 +118,7 @@ test("a document too large for the yaml library (over 2M lines and values) that 
   try {
     const r = await cli(["list", "-f", join(t.dir, "big.yaml")]);
     assert.equal(r.code, 2);
-    assert.match(r.err, /big\.yaml:7: invalid YAML: this document has over 2M lines and values and is not plain block YAML/);
+    assert.match(r.err, /big\.yaml:7: invalid YAML: this document has over 1M lines and values and is not plain block YAML/);
     const plain = await cli(["validate", "-f", join(t.dir, "big.yaml")], "");
     assert.doesNotMatch(plain.err, /Error|\n\s+at /);
   } finally { t.cleanup(); }

@@ -47,7 +47,7 @@ test("UTF-16 text is decoded exactly: astral characters (surrogate pairs), a sec
   assert.deepEqual(decode(Buffer.concat([LE("a: 1\n"), Buffer.from([0x41])])), { error: "line 2: invalid UTF-16 (an odd number of bytes: kubectl would read the last one as U+FFFD); save the file as UTF-8" });
   assert.deepEqual(decode(LE("a: 1\n\nb: \0\n")), { error: "line 3: binary data (a NUL byte): not a YAML or JSON file" });
   // Without a byte-order mark: UTF-8, so UTF-16's NUL bytes refuse it.
-  assert.deepEqual(decode(Buffer.from("a: 1\n", "utf16le")), { error: "binary data (a NUL byte): not a YAML or JSON file" });
+  assert.deepEqual(decode(Buffer.from("a: 1\n", "utf16le")), { error: "line 1: binary data (a NUL byte): not a YAML or JSON file" });
 });
 
 test("UTF-16 on stdin and in chunked reads is read to its end (its NUL bytes do not end the read)", () => {

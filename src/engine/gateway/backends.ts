@@ -27,6 +27,8 @@ export interface ResolvedBackend {
   workload?: Endpoint;
   /** An Istio `Hostname` backend naming a ServiceEntry's host (mesh routes only: mesh/engine.ts hostnameBackend); its destination is the entry's. */
   serviceEntry?: IstioServiceEntry;
+  /** An Istio route destination's DestinationRule subset (mesh/virtualservice.ts destinationBackend): its own trafficPolicy may set the hop's TLS. */
+  istioSubset?: string;
   /** TLS from the Gateway to this backend (BackendTLSPolicy), if any. */
   tlsPolicy?: BackendTlsPolicy;
   /** A Service port's endpoints. */

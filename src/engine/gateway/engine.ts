@@ -43,7 +43,7 @@ function mirrors(filters: readonly RouteFilter[]): BackendRef[] {
 }
 
 export function allBackendRefs(route: Route): BackendRef[] {
-  return route.rules.flatMap((r) => [...r.backends, ...r.backends.flatMap((b) => mirrors(b.filters)), ...mirrors(r.filters), ...(r.nginxDefaultBackend ? [r.nginxDefaultBackend] : [])]);
+  return route.rules.flatMap((r) => [...r.backends, ...r.backends.flatMap((b) => mirrors(b.filters)), ...mirrors(r.filters), ...(r.nginxDefaultBackend ? [r.nginxDefaultBackend] : []), ...(r.nginxCustomErrors?.service ? [r.nginxCustomErrors.service] : [])]);
 }
 
 /**

@@ -18,6 +18,7 @@ import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
 import { nginxRewrite } from "./nginx-rewrite.js";
+import { nginxErrorPage } from "./nginx-errors.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
@@ -383,6 +384,9 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     if (!ex.redirect && !ex.answered && !ex.failed) {
       let split = splitOf(w.rule, w.attached.state.backends, true, ctx.endpoints, policy?.panicThreshold, ctx.emptyRule, ctx.reader === "linkerd");
       // ingress-nginx's default-backend (RouteRule.nginxDefaultBackend): the location's Service has no endpoint, that one has.
+      // ingress-nginx's service-upstream: the upstream's one endpoint is the ClusterIP; kube-proxy rejects the connection.
+      const clusterIp = ctx.reader === "nginx" && split.failure?.noEndpoint && split.picked && w.rule.nginxServiceUpstream?.includes(split.picked.name);
+      if (clusterIp) split = { ...split, failure: { status: 502, message: `${split.failure!.message}: service-upstream, nginx proxies to the Service's ClusterIP, where kube-proxy rejects the connection (connection refused): 502` } };
       const fallback = split.failure?.noEndpoint && w.rule.nginxDefaultBackend ? w.attached.state.backends.get(w.rule.nginxDefaultBackend) : undefined;
       if (fallback && !fallback.problem && !failureOf(fallback, true, ctx.endpoints)) {
         res.steps.push({ stage: "backend", outcome: `${split.failure!.message}: ingress-nginx serves the location with its default-backend ${fallback.name} (custom default backend)` });
@@ -406,8 +410,13 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
         ? { failed: `${split.failure.message}: Linkerd's proxy holds the request for its fail-fast timeout (3 s), then answers 504`, failedStatus: 504 }
         : { failed: split.failure.message, failedStatus: split.failure.status });
     }
+    const failed = ex.failed !== undefined;
     const local = !!(ex.failed || ex.redirect || ex.answered);
     finish(res, req, ex, picked, ctx, w, policy);
+    // ingress-nginx's custom-http-errors: the default backend answers in place of an error (nginx-errors.ts).
+    const errors = w.rule.nginxCustomErrors;
+    if (errors) nginxErrorPage(errors, w.rule, res, req, ex, !failed, (ref) => (ref ? w.attached.state.backends.get(ref) : undefined), ctx.endpoints ?? "proxy", (b) => forward(res, req, ex, b, ctx, w, policy));
+    // Envoy Gateway's responseOverride (a BackendTrafficPolicy's; ingress-nginx rules have none).
     overridden(res, policy, local);
   }
 }

@@ -4,6 +4,7 @@
 
 import { hasIngressSemantics, type Gateway } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
+import { nginxNameMatches } from "../../model/nginx-server-name.js";
 import type { BackendRef, Route, RouteMatch, RouteRule } from "../../model/route.js";
 import { compareAge, linkerdOutboundIgnored, routeKey } from "../../model/route.js";
 import { untimedTie } from "../../model/time.js";
@@ -50,9 +51,10 @@ function hostnamesOf(a: Routable, reader?: MatchReader): readonly (string | unde
 /** The best of the route's hostnames on this listener that covers `host`; null when none does. */
 export function matchedHostname(a: Routable, host: string, reader?: MatchReader): string | undefined | null {
   let best: string | undefined | null = null;
-  const ingress = a.attachment.listener !== undefined && hasIngressSemantics(a.attachment.listener.gateway);
+  const gw = a.attachment.listener?.gateway;
+  const ingress = gw !== undefined && hasIngressSemantics(gw);
   for (const h of hostnamesOf(a, reader)) {
-    if (h !== undefined && !hostnameMatches(h, host, ingress)) continue;
+    if (h !== undefined && !(ingress ? nginxNameMatches(gw.nginxServerNames, h, host) : hostnameMatches(h, host))) continue;
     if (best === null || compareRank(hostnameRank(h), hostnameRank(best)) < 0) best = h;
   }
   return best;

@@ -5,6 +5,7 @@
 
 import { hasIngressSemantics } from "../../model/gateway.js";
 import { hostnameMatches, hostnameRank } from "../../model/hostname.js";
+import { nginxNameMatches, nginxNameRank } from "../../model/nginx-server-name.js";
 import type { GatewayEngine } from "./engine.js";
 import { servedListeners, type GatewayState } from "./gateways.js";
 import type { ListenerState } from "./listeners.js";
@@ -41,9 +42,12 @@ export function bestListener(listeners: readonly ListenerState[], host: string):
   let best: ListenerState | undefined;
   for (const l of listeners) {
     const h = l.listener.hostname;
-    if (h !== undefined && !hostnameMatches(h, host, hasIngressSemantics(l.gateway))) continue;
+    // A Gateway standing for an ingress-nginx class: nginx's server names (model/nginx-server-name.ts).
+    const nginx = hasIngressSemantics(l.gateway);
+    if (h !== undefined && !(nginx ? nginxNameMatches(l.gateway.nginxServerNames, h, host) : hostnameMatches(h, host))) continue;
     if (!best) { best = l; continue; }
-    const [a, b] = [hostnameRank(h), hostnameRank(best.listener.hostname)];
+    const rank = nginx ? (x: string | undefined) => nginxNameRank(l.gateway.nginxServerNames, x) : hostnameRank;
+    const [a, b] = [rank(h), rank(best.listener.hostname)];
     if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) best = l;
   }
   return best;

@@ -75,7 +75,7 @@ export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefine
   const viaPort = waypoint && ingress && !svc ? ingress.ports.find((p) => p.port === req.gateway!.service!.port) : undefined;
   return {
     client: clientEnd, server: serverEnd, port: req.port,
-    ...(svc && port ? { service: { service: svc, port } } : viaPort ? { service: { service: ingress!, port: viaPort } } : {}),
+    ...(svc && port ? { service: { service: svc, port, ...(req.service!.subset ? { subset: req.service!.subset } : {}) } } : viaPort ? { service: { service: ingress!, port: viaPort } } : {}),
     ...(h ? { http: { method: h.method, host: h.host, path: h.path, headers: h.headers, ...(h.grpc ? { grpc: true } : {}), ...(h.forwardedUnknown ? { forwardedUnknown: h.forwardedUnknown } : {}) } } : {}),
     ...(req.network ? { network: req.network } : {}),
     ...(waypoint ? { waypoint } : {}), ...(entry ? { serviceEntry: { name: entry.name, namespace: entry.namespace } } : {}),

@@ -47,7 +47,7 @@ export interface Hop {
   /** The port the server receives on (after Service targetPort resolution). */
   port: number;
   /** The Service the client dialled, and the port of it, when it dialled one. */
-  service?: { service: Service; port: ServicePort };
+  service?: { service: Service; port: ServicePort; subset?: string };
   /** The request; undefined: a TCP connection. */
   http?: HttpFacts;
   /** The L3/L4 verdict of the hop (it allowed the connection): its rules may carry HTTP conditions. */

@@ -7,7 +7,7 @@
 //   Linkerd: two meshed pods always talk mutual TLS (Linkerd has no opt-out per port here).
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
-import { istioSettingsOf, istioTrustDomainOf, type ClientTlsMode, type IstioClientTls, type IstioPeerAuthentication, type MeshModel, type MtlsMode } from "../../model/mesh.js";
+import { istioClusterTls, istioSettingsOf, istioTrustDomainOf, type ClientTlsMode, type IstioClientTls, type IstioPeerAuthentication, type IstioSubset, type MeshModel, type MtlsMode } from "../../model/mesh.js";
 import type { Labels } from "../../model/selector.js";
 import type { PeerIdentity } from "./attributes.js";
 import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
@@ -103,20 +103,32 @@ export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Serv
  * concatenated to the original rule's list of subsets"); each subset with the rule that defines it.
  * Not modelled: ENABLE_ENHANCED_DESTINATIONRULE_MERGE's merge of a rule whose exportTo is a superset.
  */
-export function istioMergedSubsets(mesh: MeshModel, rule: IstioClientTls): { name: string; labels: Labels; rule: IstioClientTls }[] {
+export function istioMergedSubsets(mesh: MeshModel, rule: IstioClientTls): (IstioSubset & { rule: IstioClientTls })[] {
+  const out: (IstioSubset & { rule: IstioClientTls })[] = [];
+  for (const r of mergedRules(mesh, rule)) for (const s of r.subsets ?? []) if (!out.some((o) => o.name === s.name)) out.push({ ...s, rule: r });
+  return out;
+}
+
+/** The rule and the later rules of its namespace pilot merges into it (mergeDestinationRule), oldest first. */
+function mergedRules(mesh: MeshModel, rule: IstioClientTls): IstioClientTls[] {
   const host = fqdn(rule.host, rule.namespace);
   const exportKey = (r: IstioClientTls) => [...new Set(r.exportTo ?? ["*"])].sort().join(",");
   const sameSelector = (a?: Labels, b?: Labels) => JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
   const later = mesh.istio.clientTls.filter((r) => r !== rule && r.namespace === rule.namespace && fqdn(r.host, r.namespace) === host && exportKey(r) === exportKey(rule)
     && byAge(rule, r) < 0 && !(r.workloadSelector && rule.workloadSelector && !sameSelector(r.workloadSelector, rule.workloadSelector)));
-  const out: { name: string; labels: Labels; rule: IstioClientTls }[] = [];
-  for (const r of [rule, ...later.sort(byAge)]) for (const s of r.subsets ?? []) if (!out.some((o) => o.name === s.name)) out.push({ ...s, rule: r });
-  return out;
+  return [rule, ...later.sort(byAge)];
 }
 
-function clientMode(rule: IstioClientTls | undefined, servicePort: number | undefined): ClientTlsMode | undefined {
+/**
+ * (mesh, s24) The TLS mode the client's cluster for the port (and the route's `subset`) gets:
+ * model/mesh.ts istioClusterTls over the merged rule's trafficPolicy (mergeDestinationRule: "If the
+ * original rule did not have any top level traffic policy, traffic policies from the new rule will be
+ * used": the first of the merged rules that sets one) and the subset's own (MergeSubsetTrafficPolicy).
+ */
+function clientMode(mesh: MeshModel, rule: IstioClientTls | undefined, servicePort: number | undefined, subset?: string): ClientTlsMode | undefined {
   if (!rule) return undefined;
-  return rule.ports.find((p) => p.port === servicePort)?.mode ?? rule.mode;
+  const policy = mergedRules(mesh, rule).find((r) => r.hasPolicy) ?? rule;
+  return istioClusterTls(policy, servicePort, subset ? istioMergedSubsets(mesh, rule).find((s) => s.name === subset) : undefined);
 }
 
 export interface Transport {
@@ -163,7 +175,7 @@ export function transportOf(hop: Hop, mesh: MeshModel, clientBypass?: string): T
 /** A server without an Istio proxy: plaintext, unless an Istio client is told to send Istio mTLS anyway. */
 function istioClientToPlainServer(hop: Hop, mesh: MeshModel, why: string): Transport {
   const rule = istioProxy(hop.client.proxy) && hop.client.endpoint && hop.service ? istioClientRule(mesh, hop.client.endpoint, hop.service.service) : undefined;
-  if (rule && clientMode(rule, hop.service?.port.port) === "ISTIO_MUTUAL" && hop.server.proxy === "none") {
+  if (rule && clientMode(mesh, rule, hop.service?.port.port, hop.service?.subset) === "ISTIO_MUTUAL" && hop.server.proxy === "none") {
     return { mtls: false, decision: decision("deny", `DestinationRule ${rule.namespace}/${rule.name} makes the client send Istio mutual TLS, but the server has no proxy to accept it`, [], ref("DestinationRule", rule), true) };
   }
   return { mtls: false, decision: decision("allow", `plaintext: ${why}`, []) };
@@ -191,12 +203,13 @@ function istioClientSends(hop: Hop, mesh: MeshModel, serverMode: MtlsMode, trace
   const c = hop.client;
   if (!istioProxy(c.proxy) || !c.endpoint) return { mode: "plaintext", why: c.proxy === "none" ? "the client has no proxy" : "the client is in another mesh" };
   const rule = hop.service ? istioClientRule(mesh, c.endpoint, hop.service.service) : undefined;
-  const mode = clientMode(rule, hop.service?.port.port);
+  const subset = hop.service?.subset;
+  const mode = clientMode(mesh, rule, hop.service?.port.port, subset);
   const by = rule ? ref("DestinationRule", rule) : undefined;
-  if (rule) trace.push(`client applies DestinationRule ${rule.namespace}/${rule.name} (tls ${mode ?? "unset: auto mTLS"})`);
-  if (mode === "ISTIO_MUTUAL") return { mode: "mtls", why: `DestinationRule ${rule!.namespace}/${rule!.name} sets ISTIO_MUTUAL`, by };
-  if (mode === "DISABLE") return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name} disables TLS`, by };
-  if (mode) return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name} originates ${mode} TLS with its own certificates, which carries no mesh identity`, by };
+  if (rule) trace.push(`client applies DestinationRule ${rule.namespace}/${rule.name}${subset ? ` subset ${subset}` : ""} (tls ${mode ?? "unset: auto mTLS"})`);
+  if (mode === "ISTIO_MUTUAL") return { mode: "mtls", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} sets ISTIO_MUTUAL`, by };
+  if (mode === "DISABLE") return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} disables TLS`, by };
+  if (mode) return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} originates ${mode} TLS with its own certificates, which carries no mesh identity`, by };
   if (serverMode === "DISABLE") return { mode: "plaintext", why: "auto mTLS: the server disables mutual TLS" };
   return { mode: "mtls", why: "auto mTLS: both ends have Istio proxies" };
 }

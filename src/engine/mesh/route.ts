@@ -5,7 +5,7 @@
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
-import { istioSettingsOf, LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type LinkerdEgressNetwork } from "../../model/mesh.js";
+import { istioSettingsOf, LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type IstioVirtualService, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, usesTls } from "../../model/request.js";
 import { compareAge, routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { untimedTie } from "../../model/time.js";
@@ -20,7 +20,8 @@ import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
-import { routeVirtualHost, sidecarPath, sidecarUserVirtualHost, userPortRoutes } from "./virtualservice.js";
+import { routeVirtualHost, sidecarPath, sidecarUserVirtualHost, userPortRoutes, waypointUserVirtualHost } from "./virtualservice.js";
+import { userL4 } from "./virtualservice-l4.js";
 import { pilotConfigOrder, routable, untimedInputOrder, type IstioMeshVirtualService, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
@@ -89,7 +90,7 @@ export type BoundRoutes = PortRoutes & { toDefault?: boolean };
 export function routeAtService(mesh: MeshEngine, s: Service, sp: ServicePort, client: MeshClient, req: RouteRequest, res: RouteResult): BoundRoutes | Unrouted | undefined {
   if (client.reader === "linkerd") return linkerdOutbound(mesh, { kind: "service", service: s, port: sp }, client.namespace, req, res);
   if (client.waypoint) return istioWaypoint(mesh, s, sp, client.waypoint, req, res);
-  if (client.chain) return istioL4Outbound(mesh, s, sp, client.namespace, client.chain, req, res, client.imports);
+  if (client.chain) return istioL4Outbound(mesh, s, sp, client.namespace, client.chain, req, res, client.imports, client.pod);
   const user = client.pod && client.reading === "proxy" ? userRoutes(mesh, serviceHost(s), sp.port, servicePlace(s, sp), s.namespace, client.pod, mesh.istioVirtualServicesAt(s, sp, client.namespace), req, res, client.imports) : undefined;
   if (user) return user;
   const bound = mesh.routesFor(s, sp, client.namespace, client.reading, undefined, client.imports);
@@ -179,6 +180,9 @@ function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: Waypoi
     return waypointL4(mesh, s, sp, wp, req, res)
       ?? (vss.length ? { unrouted: `${at} reads ${servicePlace(s, sp)} as ${istioTlsPort(sp) ? "TLS" : "TCP"}: the HTTP routes bound there do not apply, and no TLSRoute or TCPRoute is bound there for it` } : undefined);
   }
+  // A user's VirtualServices at the waypoint (virtualservice.ts waypointUserVirtualHost), their routes before or after the Gateway API's.
+  const user = waypointUserVirtualHost(mesh.inv, mesh.backendIndex, { host: serviceHost(s), namespace: s.namespace }, sp.port, wp, vss, req, res, istioSettingsOf(mesh.inv.mesh, undefined));
+  if (user) return userPortRoutes(user, s.namespace);
   return waypointHttp(mesh, vss, servicePlace(s, sp), wp, sp.port, s.namespace, req, res);
 }
 
@@ -491,9 +495,13 @@ export function istioChain(sp: ServicePort, req: RouteRequest): "tcp" | "tls" | 
 }
 
 /** An Istio client's TCP or TLS connection to a Service port: the TCPRoutes or TLSRoutes bound there for it (ISTIO_L4); undefined when none. */
-function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNamespace: string | undefined, chain: "tcp" | "tls", req: RouteRequest, res: RouteResult, imports?: (namespace: string) => boolean): BoundRoutes | Unrouted | undefined {
+function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNamespace: string | undefined, chain: "tcp" | "tls", req: RouteRequest, res: RouteResult, imports?: (namespace: string) => boolean, pod?: Endpoint): BoundRoutes | Unrouted | undefined {
   const kind = chain === "tls" ? "TLSRoute" : "TCPRoute";
   const all = mesh.istioRoutesAt(s, sp, [kind]).filter((r) => !imports || imports(r.route.namespace));
+  // A user's VirtualService `tcp` / `tls` routes (virtualservice-l4.ts), before the Gateway API's but for a public one after them.
+  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
+  const user = pod && userL4(mesh, s, sp, pod, chain, req, res, (vs) => all.some((r) => r.route.namespace === clientNamespace || pilotConfigOrder(r.route, meta(vs)) < 0), imports);
+  if (user) return user;
   if (!all.length) {
     const http = mesh.routesFor(s, sp, clientNamespace, "proxy", undefined, imports);
     const how = istioPortProtocol(sp) === "auto" && !istioTlsPort(sp) ? `Istio's sidecar sniffs ${servicePlace(s, sp)} and the connection is not HTTP`

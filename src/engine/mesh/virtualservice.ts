@@ -27,13 +27,14 @@ import { splitOf } from "../gateway/split.js";
 import { istioPath, istioPathRejected } from "../l7/paths.js";
 import { istioClientRule, istioMergedSubsets, subsetOf } from "../l7/transport.js";
 import { serviceHost } from "./dns.js";
+import { istioCors } from "./istio-cors.js";
 import { pilotConfigOrder, routable, type IstioMeshVirtualService, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Who sends the request: the sidecar's pod (its labels and namespace: sourceLabels, sourceNamespace; the DestinationRule lookup). */
 export interface VsClient { pod: Endpoint }
 
 /** Whether a VirtualService is for the mesh's sidecars (`gateways` unset, or naming "mesh": push_context.go getGatewayNames). */
-const forMesh = (vs: IstioVirtualService) => vs.gateways.length === 0 || vs.gateways.includes("mesh");
+export const forMesh = (vs: IstioVirtualService) => vs.gateways.length === 0 || vs.gateways.includes("mesh");
 
 /**
  * The namespaces a VirtualService is exported to (push_context.go initVirtualServices; exportTo unset:
@@ -51,7 +52,7 @@ function exportedTo(vs: IstioVirtualService): "public" | Set<string> {
  * `namespace`: 0 private (exported to its own namespace, the proxy's), 1 exported to the proxy's
  * namespace from another, 2 public; undefined: not visible there.
  */
-function visibility(vs: IstioVirtualService, namespace: string): number | undefined {
+export function visibility(vs: IstioVirtualService, namespace: string): number | undefined {
   const to = exportedTo(vs);
   if (to === "public") return 2;
   if (!to.has(namespace)) return undefined;
@@ -62,7 +63,7 @@ function visibility(vs: IstioVirtualService, namespace: string): number | undefi
  * pilot's order of configs (model/config.go configCompareByCreationTime: creation time, then name,
  * then namespace; the input order stands in for creation without timestamps).
  */
-function byAge(a: IstioVirtualService, b: IstioVirtualService): number {
+export function byAge(a: IstioVirtualService, b: IstioVirtualService): number {
   const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
   return compareAge(meta(a), meta(b)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0);
 }
@@ -106,7 +107,7 @@ export interface Programmed { route: IstioHttpRoute; match?: IstioHttpMatch; mat
  * list stops after a catch-all (IsCatchAllRoute: "Routes are matched in order, so we will never go
  * beyond this match"). Empty: the VirtualService gives the proxy no virtual host.
  */
-export function programmed(vs: IstioVirtualService, port: number, pod: Endpoint): Programmed[] {
+export function programmed(vs: IstioVirtualService, port: number, pod: Endpoint, waypoint = false): Programmed[] {
   const out: Programmed[] = [];
   for (const route of vs.http) {
     if (route.delegate) continue;
@@ -115,6 +116,8 @@ export function programmed(vs: IstioVirtualService, port: number, pod: Endpoint)
     route.matches.forEach((m, i) => {
       if (catchAll) return;
       if (m.port !== undefined && m.port !== port) return;
+      // listener_waypoint.go waypointInboundRoute: "Source label matching is not supported in ambient mode ... Any matchers containing source labels should be dropped" (istio#51565).
+      if (waypoint && m.sourceLabels) return;
       if (m.gateways.length ? !m.gateways.includes("mesh") : !(subsetOf(m.sourceLabels ?? {}, pod.labels) && (!m.sourceNamespace || m.sourceNamespace === pod.namespace))) return;
       out.push({ route, match: m, matchIndex: i });
       catchAll = isCatchAll(m);
@@ -196,7 +199,7 @@ function lowered(inv: Inventory, vs: IstioVirtualService, listenerPort: number):
  * defines: pilot builds no such cluster and Envoy answers 503 (route.go leaves
  * ClusterNotFoundResponseCode unset for a user's VirtualService: Envoy's default SERVICE_UNAVAILABLE, "NC").
  */
-function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestination, ref: BackendRef, listenerPort: number, client: VsClient): ResolvedBackend {
+export function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestination, ref: BackendRef, listenerPort: number, client: VsClient): ResolvedBackend {
   const service = inv.services.find((s) => serviceHost(s) === d.host);
   const cluster = (port: number | string) => `outbound|${port}|${d.subset ?? ""}|${d.host}`;
   const noCluster = (why: string): ResolvedBackend => ({ ref, name: d.host, failure: { status: 503, message: `${why}: the sidecar has no cluster ${cluster(d.port ?? listenerPort)} and Envoy answers 503 (cluster not found, NC)` } });
@@ -218,7 +221,7 @@ function destinationBackend(inv: Inventory, index: BackendIndex, d: IstioDestina
   const labelled = `subset ${d.subset} of DestinationRule ${subset.rule.namespace}/${subset.rule.name} (labels ${Object.entries(subset.labels).map(([k, v]) => `${k}=${v}`).join(", ") || "none"})`;
   const endpoints: ServiceEndpoints = all.from === "unknown" ? all : { ...all, endpoints: all.endpoints.filter((e) => e.pod && subsetOf(subset.labels, e.pod.labels)), note: `${all.note}, those of ${labelled}` };
   const none = endpoints.from !== "unknown" && !chooseEndpoints(endpoints, "proxy").chosen.length;
-  return { ...out, name: `${resolved.name} subset ${d.subset}`, endpoints, failure: none ? { status: 503, message: `${labelled} picks no ready endpoint of Service ${resolved.name} port ${port}: its cluster ${cluster(port)} is empty and Envoy answers 503 (no healthy upstream, UH)`, noEndpoint: true } : undefined };
+  return { ...out, name: `${resolved.name} subset ${d.subset}`, istioSubset: d.subset, endpoints, failure: none ? { status: 503, message: `${labelled} picks no ready endpoint of Service ${resolved.name} port ${port}: its cluster ${cluster(port)} is empty and Envoy answers 503 (no healthy upstream, UH)`, noEndpoint: true } : undefined };
 }
 
 /** What one VirtualService gives a sidecar at a Service port: its routes for the proxy, and its lowering to apply them. */
@@ -248,6 +251,8 @@ export function withDelegates(inv: Inventory, vs: IstioVirtualService): IstioVir
         ...sub, name: sub.name && h.name ? `${h.name}-${sub.name}` : sub.name ?? h.name, matches,
         rewrite: sub.rewrite ?? h.rewrite, directResponse: sub.directResponse ?? h.directResponse, timeoutMs: sub.timeoutMs ?? h.timeoutMs,
         retries: sub.retries ?? h.retries, fault: sub.fault ?? h.fault, mirrors: sub.mirrors.length ? sub.mirrors : h.mirrors, headers: sub.headers ?? h.headers,
+        // mergeHTTPRoute: "if delegate.CorsPolicy == nil { delegate.CorsPolicy = root.CorsPolicy }".
+        ...(sub.cors ?? h.cors ? { cors: sub.cors ?? h.cors } : {}),
       });
     }
   }
@@ -300,12 +305,12 @@ function stringConflict(root: IstioStringMatch | undefined, leaf: IstioStringMat
 }
 
 /** The lowered VirtualService with its destinations resolved for the client (MeshRouteState, so the walk serves the backend it picks). */
-export function virtualHost(inv: Inventory, index: BackendIndex, root: IstioVirtualService, port: number, client: VsClient): SidecarVirtualHost {
+export function virtualHost(inv: Inventory, index: BackendIndex, root: IstioVirtualService, port: number, client: VsClient, waypoint = false): SidecarVirtualHost {
   const vs = withDelegates(inv, root);
   const route = lowered(inv, vs, port);
   const backends = new Map<BackendRef, ResolvedBackend>();
   route.rules.forEach((rule, i) => rule.backends.forEach((ref, j) => backends.set(ref, destinationBackend(inv, index, vs.http[i].route[j], ref, port, client))));
-  return { vs, programmed: programmed(vs, port, client.pod), state: { route, parents: [], egressParents: [], entryParents: [], backends, dropped: new Map() } };
+  return { vs, programmed: programmed(vs, port, client.pod, waypoint), state: { route, parents: [], egressParents: [], entryParents: [], backends, dropped: new Map() } };
 }
 
 /** Applies header operations (set, then add, then remove: Envoy's request_headers_to_add/remove). */
@@ -364,17 +369,28 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   const h = chosen.route;
   Object.assign(res, { route: key, rule: h.index, ruleName: h.name, match: chosen.matchIndex });
   const at = `${key} http[${h.index}]${h.name ? ` (${h.name})` : ""}`;
-  if (h.redirect) return redirect(h.redirect, chosen, reading, query, port, at, res);
-  if (h.directResponse) {
-    Object.assign(res, { status: h.directResponse.status, reason: `${at} answers ${h.directResponse.status} itself (directResponse)${h.directResponse.body !== undefined ? ` with the body ${JSON.stringify(h.directResponse.body)}` : ""}` });
-    return;
-  }
+  // The proxy's HTTP filters in order (listener_builder.go: "filters = append(filters, xdsfilters.Fault,
+  // xdsfilters.Cors)", then the router): the fault (a 100% abort answers before CORS sees the request),
+  // the CORS filter (a preflight answered here, else its headers on whatever answers), then the route's action.
   const abort = h.fault?.abort, delay = h.fault?.delay;
   if (delay && delay.percent > 0) res.steps.push({ stage: "route", outcome: `${at}'s fault delays ${share(delay.percent)} by ${delay.fixedDelayMs} ms before routing` });
   const what = abort && (abort.httpStatus !== undefined ? `${abort.httpStatus}` : `gRPC ${abort.grpcStatus}`);
   if (abort && abort.percent >= 100) {
     Object.assign(res, { status: abort.httpStatus ?? 200, reason: `${at}'s fault aborts every request with ${what} (fault.abort, percentage ${abort.percent})` });
     if (abort.grpcStatus) res.grpcCode = abort.grpcStatus;
+    return;
+  }
+  const cors = h.cors && istioCors(h.cors, req.method, headers);
+  if (cors?.why) res.steps.push({ stage: "route", outcome: `${at}: ${cors.why}` });
+  if (cors?.preflight) {
+    Object.assign(res, { status: 200, responseHeaders: Object.fromEntries(cors.headers), reason: `${at}: ${cors.why}` });
+    return;
+  }
+  const withCors = () => { for (const [k, v] of cors?.headers ?? []) res.responseHeaders[k] = v; };
+  if (h.redirect) { redirect(h.redirect, chosen, reading, query, port, at, res); withCors(); return; }
+  if (h.directResponse) {
+    Object.assign(res, { status: h.directResponse.status, reason: `${at} answers ${h.directResponse.status} itself (directResponse)${h.directResponse.body !== undefined ? ` with the body ${JSON.stringify(h.directResponse.body)}` : ""}` });
+    withCors();
     return;
   }
   const rule = vh.state.route.rules.find((r) => r.index === h.index)!;
@@ -407,6 +423,7 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   applyOps(resp, dst?.headers?.response);
   res.upstream = { host: authority, path: upstreamPath + (query ? `?${query}` : ""), method: req.method, headers: up.toObject(), headerList: up.entries(), tls: false };
   res.responseHeaders = resp.toObject();
+  withCors();
   res.mirroredTo = h.mirrors.filter((m) => m.percent > 0).map((m) => ({ name: m.subset ? `${m.host} subset ${m.subset}` : m.host, percent: m.percent }));
   res.backend = servedBy(picked);
   if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked) });
@@ -415,9 +432,14 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   const outcome = behaviour ? simulateBackend(timing, behaviour, timing.reset) : undefined;
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   res.status = outcome?.status ?? 200;
+  // The fault filter holds the request before the router sees it, and Envoy's router starts the route's
+  // timeout only then (router.cc Filter::onRequestComplete: "response_timeout_->enableTimer(timeout_.global_timeout_)"):
+  // the delay adds to the answer's time, never to what the timeout counts (istio#6860: 15 s timeout + fixedDelay measured).
+  const delayed = delay && delay.percent > 0 ? delay : undefined;
   const notes = [
     ...(abort && abort.percent > 0 ? [`its fault aborts ${share(abort.percent)} with ${what}: sometimes ${what}, else this answer`] : []),
-    ...(h.timeoutMs !== undefined ? [`timeout ${h.timeoutMs} ms`] : []),
+    ...(delayed ? [`its fault delays ${share(delayed.percent)} by ${delayed.fixedDelayMs} ms before the route's timer starts${outcome ? `: the answer after ${delayed.fixedDelayMs + outcome.elapsedMs} ms${delayed.percent < 100 ? ` (${outcome.elapsedMs} ms undelayed)` : ""}` : ""}`] : []),
+    ...(h.timeoutMs !== undefined ? [`timeout ${h.timeoutMs} ms${delayed ? ", which does not count the fault's delay (Envoy's router starts it once the fault filter lets the request on)" : ""}`] : []),
     ...res.steps.filter((s) => s.stage === "backend").map((s) => s.outcome),
   ];
   res.reason = `${at} sends the request to ${picked.name}${notes.length ? ` (${notes.join("; ")})` : ""}`;
@@ -502,4 +524,45 @@ export function sidecarUserVirtualHost(inv: Inventory, index: BackendIndex, host
 /** The routes a user's VirtualService makes bound at the Service port (PortRoutes, for the walk). */
 export function userPortRoutes(vh: SidecarVirtualHost, ownerNamespace: string): PortRoutes & { routes: Routable[] } {
   return { role: vh.vs.namespace === ownerNamespace ? "producer" : "consumer", namespace: vh.vs.namespace, routes: [routable(vh.state)] };
+}
+
+/**
+ * A user's VirtualServices at an Istio waypoint in front of a Service (pilot's listener_waypoint.go
+ * buildWaypointInboundHTTPRouteConfig: of the VirtualServices the waypoint's scope holds, those of the
+ * waypoint's namespace or the Service's whose host matches the Service's, getVirtualServiceForWaypoint;
+ * "Iterate all matching VirtualServices and merge their routes": one virtual host, each VirtualService's
+ * routes after the previous one's, the first route that matches wins). `gatewayVss`: the Gateway API's
+ * (routes at the waypoint), placed as in the sidecar's order (sidecarUserVirtualHost). Undefined when the
+ * first matching route is a Gateway API route, or no user VirtualService gives the waypoint a route (the
+ * caller routes as before); else the request routed (404 when no route of any matches).
+ */
+export function waypointUserVirtualHost(inv: Inventory, index: BackendIndex, service: { host: string; namespace: string }, port: number, wp: { namespace: string; name: string }, gatewayVss: readonly IstioMeshVirtualService[], req: RouteRequest, res: RouteResult, settings: Pick<MeshSettings, "istioDefaultHttpRetry" | "istioPathNormalization">): SidecarVirtualHost | undefined {
+  // The waypoint as the proxy: its namespace for sourceNamespace and the DestinationRule lookup, no labels (sourceLabels are dropped).
+  const proxy: Endpoint = { id: -1, kind: "pod", name: wp.name, namespace: wp.namespace, labels: {}, addresses: [], ports: [] };
+  const users = inv.mesh.istio.virtualServices.flatMap((vs) => {
+    const list = forMesh(vs) && vs.hosts.length && (vs.namespace === wp.namespace || vs.namespace === service.namespace) ? visibility(vs, wp.namespace) : undefined;
+    return list !== undefined && vs.hosts.some((h) => istioHostSubsetOf(service.host, h) || istioHostSubsetOf(h, service.host)) ? [{ vs, list }] : [];
+  }).sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
+  const hosts = users.map((u) => ({ u, vh: virtualHost(inv, index, u.vs, port, { pod: proxy }, true) })).filter((x) => x.vh.programmed.length);
+  if (!hosts.length) return undefined;
+  const gwFirst = gatewayVss.some((v) => v.namespace === wp.namespace);
+  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
+  const place = `Service ${service.host} port ${port} at waypoint ${wp.namespace}/${wp.name}`;
+  const tried: string[] = [];
+  for (const { u, vh } of hosts) {
+    // A public one after the Gateway API's VirtualServices (those of the waypoint's namespace first, then by age): those routes are the caller's.
+    if (u.list === 2 && (gwFirst || gatewayVss.some((g) => pilotConfigOrder(g, meta(u.vs)) < 0))) return undefined;
+    const trial: RouteResult = { ...res, route: undefined, candidates: [], steps: [...res.steps], responseHeaders: {} };
+    routeVirtualHost(vh, place, port, req, trial, settings);
+    if (trial.route !== undefined || trial.status === 400) {
+      Object.assign(res, trial);
+      for (const t of tried) res.candidates.unshift({ route: t, rule: -1, match: -1, outcome: `no match: no route of ${t}, before it in the waypoint's virtual host, matches` });
+      return vh;
+    }
+    tried.push(`VirtualService ${u.vs.namespace}/${u.vs.name}`);
+  }
+  if (gatewayVss.length) return undefined;
+  // No route of any matches: the virtual host has these routes only (Envoy answers 404, NR).
+  Object.assign(res, { status: 404, backend: null, backends: [], upstream: null, candidates: tried.map((t) => ({ route: t, rule: -1, match: -1, outcome: "no match: none of its routes matches" })), reason: `no route of ${tried.join(", ")} at waypoint ${wp.namespace}/${wp.name} matches ${req.method} ${req.path.split("?")[0]} (listener_waypoint.go: the waypoint's virtual host has their routes only: Envoy answers 404, NR)` });
+  return hosts[0].vh;
 }

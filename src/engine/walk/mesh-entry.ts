@@ -209,6 +209,8 @@ function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () =
   const hidden = router && picked?.service && !(router.sidecar && picked.service.namespace === router.namespace) ? serviceHiddenFrom(picked.service, router.namespace) : undefined;
   if (hidden) return noCluster(w, hidden, router!.name);
   if (picked?.serviceEntry) return toServiceEntry(w, picked.serviceEntry, picked.ref.name, picked.ref.port!);
+  // (mesh) A subset of the dialled Service: the hop's TLS is its cluster's (model/mesh.ts istioClusterTls).
+  if (picked?.istioSubset && picked.service && w.res.entry.kind === "service" && w.res.entry.service === `${picked.service.namespace}/${picked.service.name}`) w.istioSubset = picked.istioSubset;
   return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked, byProxy(w)) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
 

@@ -30,7 +30,7 @@ export function authorizationRequest(w: Walk, from: Party, to: Serving, network:
       method: u.method ?? "GET", host: u.host ?? "", path: u.path, headers: forwardedHeaders(u.headerList ?? Object.entries(u.headers ?? {}), w.forwarded),
       ...(grpc ? { grpc: { service: grpc[1], method: grpc[2] } } : {}), ...(w.forwarded?.unknown ? { forwardedUnknown: w.forwarded.unknown } : {}),
     } : undefined,
-    service: entry.kind === "service" ? { name: entry.service, port: entry.port } : undefined,
+    service: entry.kind === "service" ? { name: entry.service, port: entry.port, ...(w.istioSubset ? { subset: w.istioSubset } : {}) } : undefined,
     ...(w.via ? { gateway: w.via } : {}),
     ...(w.serviceEntry ? { serviceEntry: { name: `${w.serviceEntry.namespace}/${w.serviceEntry.name}` } } : {}),
     ...(network ? { network } : {}),

@@ -6,6 +6,7 @@ import { tlsCovers, type Ingress } from "../../model/ingress.js";
 import type { Contribution, HostGroup } from "./group.js";
 import { listenerName, nameFromHost, type BackendRef, type GatewayIR, type ListenerIR, type ParentRef, type RouteIR, type RuleIR } from "./ir.js";
 import type { ConversionReport } from "./report.js";
+import type { NginxServerNames } from "../../model/nginx-server-name.js";
 
 /** The Gateway of one (namespace, class), with listener names kept unique per hostname. */
 export class GatewayBuilder {
@@ -16,7 +17,7 @@ export class GatewayBuilder {
    * as the controller builds them (see NginxServers)
    */
   constructor(namespace: string, className: string, gatewayClass: string, readonly hosts: ReadonlySet<string | undefined>, readonly nginx?: NginxServers) {
-    this.gateway = { namespace, name: className, className: gatewayClass, listeners: [] };
+    this.gateway = { namespace, name: className, className: gatewayClass, listeners: [], ...(nginx?.names.patterns.length ? { nginxServerNames: nginx.names } : {}) };
   }
 
   /** The listener for (hostname, kind), created on first use. */
@@ -71,6 +72,8 @@ export interface NginxServers {
    * else the alias has no certificate configured and ssl-redirect does not apply there).
    */
   aliases: ReadonlyMap<string, readonly { name: string; certified: boolean }[]>;
+  /** The wildcard and regular-expression server names, and nginx's order of the regular expressions (model/nginx-server-name.ts). */
+  names: NginxServerNames;
   /** no-tls-redirect-locations (default "/.well-known/acme-challenge"): locations whose path starts with one are never redirected. */
   noTlsRedirect: readonly string[];
 }

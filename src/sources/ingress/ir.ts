@@ -4,6 +4,7 @@
 
 import type { Ingress } from "../../model/ingress.js";
 import type { NginxAccess } from "../../model/nginx.js";
+import type { NginxServerNames } from "../../model/nginx-server-name.js";
 
 export interface BackendRef {
   name: string;
@@ -57,6 +58,10 @@ export interface RuleIR {
   access?: NginxAccess;
   /** ingress-nginx's default-backend annotation, resolved to its Service's first port (route graph only). */
   fallback?: BackendRef;
+  /** service-upstream backends, "namespace/name" (RouteRule.nginxServiceUpstream; route graph only). */
+  nginxServiceUpstream?: string[];
+  /** custom-http-errors (RouteRule.nginxCustomErrors; route graph only). */
+  nginxCustomErrors?: { codes: number[]; intercept: boolean; from: string; service?: BackendRef };
   /** proxy-redirect-from / -to of its Ingress (route graph only; RouteRule.nginxProxyRedirect). */
   nginxProxyRedirect?: { from: string; to: string };
   /** The host's server verifies client certificates (auth-tls-secret of its first Ingress that sets it; route graph only). */
@@ -102,6 +107,8 @@ export interface GatewayIR {
   name: string;
   className: string;
   listeners: ListenerIR[];
+  /** An ingress-nginx class's wildcard and regular-expression server names (route graph only; model/gateway.ts Gateway.nginxServerNames). */
+  nginxServerNames?: NginxServerNames;
 }
 
 /** Routes of one host in one (namespace, class) Gateway: what the Ingresses say about it. */

@@ -18,7 +18,8 @@ import { changesAccess, crossNamespaceSecret, withGlobalRanges } from "./nginx-a
 import { groupPaths, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
-import { ingressNginxOf } from "../../model/nginx-controller.js";
+import { ingressNginxOf, type IngressNginxServing } from "../../model/nginx-controller.js";
+import { isNginxPattern, type NginxServerNames } from "../../model/nginx-server-name.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
 
@@ -56,6 +57,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject");
   const groups = groupPaths(selected, inv, errors, options.scope);
   const canaries = planCanaries(groups);
+  const clusterIps = options.scope === "class" ? serviceUpstreams(groups, inv) : new Set<string>();
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];
   for (const g of groups) {
@@ -88,6 +90,10 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.fallback = defaultBackendOf(r, inv);
         r.nginxRewrite = captureRewrite(r);
         if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
+        const viaClusterIp = r.backends.filter((b) => clusterIps.has(JSON.stringify([g.className, b.namespace ?? g.namespace, b.name, b.port]))).map((b) => `${b.namespace ?? g.namespace}/${b.name}`);
+        if (viaClusterIp.length) r.nginxServiceUpstream = viaClusterIp;
+        const errors = customErrorsOf(r, ingressNginxOf(inv, g.className), inv);
+        if (errors) r.nginxCustomErrors = errors;
         r.nginxUndetermined = snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined;
       }
     }
@@ -120,6 +126,47 @@ function defaultBackendOf(r: RuleIR, inv: Inventory): RuleIR["fallback"] {
 }
 
 /**
+ * The upstreams (class, namespace, Service, port) whose endpoint is the Service's ClusterIP: controller.go
+ * getBackendServers creates an upstream for a Service port once, for the first Ingress naming it (`if _, ok :=
+ * upstreams[name]; ok { continue }`; Ingresses here by namespace and name, the controller's by creation time), and
+ * `if anns.ServiceUpstream` gives it getServiceClusterEndpoint's, which fails for a headless Service (and one without
+ * ClusterIP: ExternalName), the endpoints then.
+ */
+function serviceUpstreams(groups: readonly HostGroup[], inv: Inventory): Set<string> {
+  const first = new Map<string, Ingress>();
+  const all = groups.filter((g) => g.ingressNginx).flatMap((g) => g.entries.flatMap((e) => [...e.mains, ...e.canaries]).map((c) => ({ g, c })));
+  all.sort((a, b) => (`${a.c.ingress.namespace}/${a.c.ingress.name}` < `${b.c.ingress.namespace}/${b.c.ingress.name}` ? -1 : 1));
+  for (const { g, c } of all) {
+    if (c.ref.kind) continue;
+    const key = JSON.stringify([g.className, c.ingress.namespace, c.ref.name, c.ref.port]);
+    if (!first.has(key)) first.set(key, c.ingress);
+  }
+  const out = new Set<string>();
+  for (const [key, ing] of first) {
+    const [, ns, name] = JSON.parse(key) as [string, string, string];
+    const svc = findService(inv, ns, name);
+    if (ing.nginx.serviceUpstream && svc && !svc.headless && svc.type !== "ExternalName") out.add(key);
+  }
+  return out;
+}
+
+/**
+ * custom-http-errors (engine/gateway/nginx-errors.ts): the annotation's codes (the location's error_page lines), else the
+ * ConfigMap's (the http block's, which a location without its own error_page inherits); proxy_intercept_errors on where
+ * the codes are written, unless disable-proxy-intercept-errors. The controller's --default-backend-service (its first
+ * port; getDefaultUpstream), when the input holds it.
+ */
+function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory): RuleIR["nginxCustomErrors"] {
+  const own = r.source.nginx.customHttpErrors, global = serving.config;
+  const codes = own ?? global?.customHttpErrors;
+  if (!codes?.length || !r.backends.length) return undefined;
+  const intercept = (own !== undefined && !r.source.nginx.disableProxyInterceptErrors) || (global?.customHttpErrors !== undefined && !global.disableProxyInterceptErrors);
+  const [ns, name] = serving.controllers[0]?.defaultBackendService?.split("/", 2) ?? [];
+  const port = ns && name ? findService(inv, ns, name)?.ports[0]?.port : undefined;
+  return { codes, intercept, from: `${r.source.namespace}/${r.source.name}`, ...(port !== undefined ? { service: { name: name!, namespace: ns, port } } : {}) };
+}
+
+/**
  * An allowed snippet (allow-snippet-annotations, and an annotations-risk-level of Critical, else the Ingress is rejected:
  * group.ts): raw nginx configuration in the location (configuration-snippet) or the host's server (server-snippet),
  * which may answer, rewrite or deny anything; without allow-snippet-annotations controller.go dropSnippetDirectives
@@ -146,15 +193,35 @@ function nginxServers(groups: readonly HostGroup[], className: string, inv: Inve
   const mine = groups.filter((g) => g.className === className && g.host !== undefined);
   for (const g of mine) if (g.ingresses.some((i) => !i.nginx.canary && i.tls.length)) certified.add(g.host!);
   const c = ingressNginxOf(inv, className).config;
+  const aliases = serverAliases(mine, inv);
   return {
-    certified, aliases: serverAliases(mine, inv), ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
+    certified, aliases, names: serverNames(mine, aliases), ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
     noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),
   };
 }
 
 /**
+ * The class's server names that are no Ingress host (NginxServers.names): the wildcard and regular-expression aliases,
+ * and the regular expressions in nginx.conf order (servers by hostname, each its hostname's buildServerName regex for
+ * an Ingress wildcard host, then its aliases, sorted: model/nginx-server-name.ts).
+ */
+function serverNames(groups: readonly HostGroup[], aliases: ReadonlyMap<string, readonly { name: string }[]>): NginxServerNames {
+  const hosts = [...new Set(groups.map((g) => g.host!))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const patterns: string[] = [], regexOrder: string[] = [];
+  for (const host of hosts) {
+    if (host.startsWith("*.")) regexOrder.push(host);
+    for (const { name } of aliases.get(host) ?? []) {
+      if (isNginxPattern(name)) patterns.push(name);
+      if (name.startsWith("~")) regexOrder.push(name);
+    }
+  }
+  return { patterns, regexOrder };
+}
+
+/**
  * server-alias per host (NginxServers.aliases), in the order of the Ingresses (by namespace and name; the controller
- * takes them by creation time). Wildcard aliases (nginx's own wildcard, any number of labels) are left out.
+ * takes them by creation time), sorted (createServers `uniqAliases.List()`). Wildcard and regular-expression aliases
+ * are server names as nginx reads them (model/nginx-server-name.ts).
  */
 function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string, { name: string; certified: boolean }[]> {
   const servers = new Set(groups.filter((g) => g.ingresses.some((i) => !i.nginx.canary)).map((g) => g.host!));
@@ -165,13 +232,15 @@ function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string
   for (const host of [...servers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
     const from = groups.filter((g) => g.host === host).flatMap((g) => g.ingresses).filter((i) => !i.nginx.canary && i.nginx.serverAliases?.length)
       .sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1))[0];
-    const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !taken.has(a) && !a.includes("*") && !a.startsWith("~"));
+    const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !taken.has(a)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const a of names) taken.add(a);
     if (!names.length) continue;
     const cert = tlsSecrets(groups.filter((g) => g.host === host).flatMap((g) => g.ingresses), host)[0];
     const pem = cert && inv.routing.tlsMaterial.find((m) => m.kind === "Secret" && m.namespace === cert.namespace && m.name === cert.name)?.certificates[0];
     const cn = pem ? certificateNames(pem) : [];
-    out.set(host, names.map((name) => ({ name, certified: cn.some((n) => validHostname(name, n)) })));
+    // certificate.lua get_pem_cert_uid looks the request's host up as is, then with its first label "*": a regular
+    // expression, ".x" or "x.*" is never found; "*.x" is, for a name one label deep (deeper ones: not modelled).
+    out.set(host, names.map((name) => ({ name, certified: !(isNginxPattern(name) && !name.startsWith("*.")) && cn.some((n) => validHostname(name, n)) })));
   }
   return out;
 }

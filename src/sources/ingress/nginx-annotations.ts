@@ -207,6 +207,7 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     access: readAccess(r, ingress),
     enableGlobalAuth: r.bool("enable-global-auth"),
     proxyRedirect: readProxyRedirect(r),
+    ...readCustomErrors(r),
     read: r.read,
   };
   const snippets = { ...(r.peek("configuration-snippet")?.trim() ? { location: true as const } : {}), ...(r.peek("server-snippet")?.trim() ? { server: true as const } : {}) };
@@ -228,6 +229,17 @@ function readProxyRedirect(r: Reader): NginxAnnotations["proxyRedirect"] {
   if (from === "off" || from === "default" || to === "off") return undefined;
   if (from.startsWith("~")) return r.warn("proxy-redirect-from", `${JSON.stringify(from)} is a regular expression, which Junction does not apply to the backend's Location headers`);
   return { from, to };
+}
+
+/**
+ * custom-http-errors (customhttperrors/main.go Parse: split at ",", trimmed, empty ones dropped, strconv.Atoi; the
+ * validator, VALIDATED, took 4xx and 5xx only), disable-proxy-intercept-errors and service-upstream (Go booleans). Not recorded as read:
+ * `convert ingress` has no translation of them.
+ */
+function readCustomErrors(r: Reader): Pick<NginxAnnotations, "customHttpErrors" | "disableProxyInterceptErrors" | "serviceUpstream"> {
+  const codes = (r.peek("custom-http-errors") ?? "").split(",").map((c) => c.trim()).filter((c) => /^\d+$/.test(c)).map(Number);
+  const off = parseGoBool(r.peek("disable-proxy-intercept-errors")?.trim() ?? "");
+  return { ...(codes.length ? { customHttpErrors: codes } : {}), ...(off ? { disableProxyInterceptErrors: true } : {}), ...(parseGoBool(r.peek("service-upstream")?.trim() ?? "") ? { serviceUpstream: true } : {}) };
 }
 
 /** alias/main.go Parse: split at ",", trimmed, empty ones dropped, unique, sorted (Go's sort.Strings: by bytes). */
@@ -447,6 +459,7 @@ export function readIngressNginxController(kind: string, root: Field, b: Invento
       ...(bool("watch-ingress-without-class") ? { withoutClass: true as const } : {}),
       ...(bool("enable-ssl-passthrough") ? { sslPassthrough: true as const } : {}),
       ...(str("watch-namespace") ? { watchNamespace: str("watch-namespace")! } : {}),
+      ...(str("default-backend-service") ? { defaultBackendService: str("default-backend-service")! } : {}),
     };
     const raw = stringFlag(words, "configmap");
     const value = str("configmap");
@@ -565,7 +578,11 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const code = data.get("http-redirect-code").string();
   const redirectCode = code !== undefined && /^[+-]?\d+$/.test(code) && [301, 302, 307, 308].includes(Number(code)) ? { httpRedirectCode: Number(code) } : {};
   if (code !== undefined && !redirectCode.httpRedirectCode) data.get("http-redirect-code").warn("invalid-value", `${JSON.stringify(code)} is not one of 301, 302, 307, 308: ingress-nginx redirects with 308`);
-  const tls = { ...globalAuth, ...redirectCode, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
+  // configmap.go ReadConfig: custom-http-errors split at "," and trimmed, strconv.Atoi ("is not a valid http code": skipped),
+  // filterErrors keeping 300-599 ("is not valid for custom error pages").
+  const errorCodes = (data.get("custom-http-errors").string() ?? "").split(",").map((c) => c.trim()).filter((c) => goInt(c) && Number(c) > 299 && Number(c) < 600).map(Number);
+  const errors = { ...(errorCodes.length ? { customHttpErrors: errorCodes } : {}), ...(bool("disable-proxy-intercept-errors") ? { disableProxyInterceptErrors: true as const } : {}) };
+  const tls = { ...globalAuth, ...redirectCode, ...errors, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
   return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),

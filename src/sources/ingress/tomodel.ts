@@ -11,6 +11,7 @@ export function gatewayOf(g: GatewayIR, order: number): Gateway {
     namespace: g.namespace, name: g.name, generation: 1, order, manifest: emitGateway(g),
     derivedFrom: { kind: "IngressClass", namespace: "", name: g.className },
     className: g.className, listeners: g.listeners.map(listenerOf), allowedListeners: { from: "None" }, addresses: [],
+    ...(g.nginxServerNames ? { nginxServerNames: g.nginxServerNames } : {}),
   };
 }
 
@@ -43,6 +44,8 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     ...(rule.access ?? rule.source.nginx.access ? { nginxAccess: rule.access ?? rule.source.nginx.access } : {}),
     ...(rule.fallback ? { nginxDefaultBackend: backendOf(rule.fallback, r.namespace) } : {}),
     ...(rule.nginxRewrite ? { nginxRewrite: rule.nginxRewrite } : {}),
+    ...(rule.nginxServiceUpstream ? { nginxServiceUpstream: rule.nginxServiceUpstream } : {}),
+    ...(rule.nginxCustomErrors ? { nginxCustomErrors: { ...rule.nginxCustomErrors, service: rule.nginxCustomErrors.service && backendOf(rule.nginxCustomErrors.service, r.namespace) } } : {}),
     ...(rule.nginxUndetermined ? { nginxUndetermined: rule.nginxUndetermined } : {}),
     ...(rule.nginxClientCert ? { nginxClientCert: rule.nginxClientCert } : {}),
     ...(rule.nginxProxyRedirect ? { nginxProxyRedirect: rule.nginxProxyRedirect } : {}),

@@ -43,6 +43,28 @@ function tlsMode(trafficPolicy: Field): ClientTlsMode | undefined {
   return tls.object() ? (tls.get("mode").string({ oneOf: TLS_MODES }) ?? "DISABLE") as ClientTlsMode : undefined;
 }
 
+/** validation.go validateTrafficPolicy: a policy (of the rule, a subset) with none of its fields set is refused. */
+const POLICY_FIELDS = ["outlierDetection", "connectionPool", "loadBalancer", "tls", "portLevelSettings", "tunnel", "proxyProtocol", "retryBudget"];
+const PORT_POLICY_FIELDS = ["outlierDetection", "connectionPool", "loadBalancer", "tls"];
+
+/**
+ * `portLevelSettings`: each entry's port and `tls` mode (an entry without `tls` has none: pilot's
+ * GetPortLevelTrafficPolicy takes the entry instead of the policy, "port level policies do not inherit").
+ * istiod's validatePortTrafficPolicies: "portTrafficPolicy must have valid port", "port traffic policy
+ * must have at least one field"; validateTrafficPolicy: "traffic policy must have at least one field".
+ */
+function portLevel(tp: Field): { port: number; mode?: ClientTlsMode }[] {
+  if (tp.object() && !POLICY_FIELDS.some((k) => tp.get(k).present)) tp.error("invalid-value", "traffic policy must have at least one field (istiod's validateTrafficPolicy)");
+  return (tp.get("portLevelSettings").list() ?? []).flatMap((s) => {
+    if (s.object() && !s.get("port").present) s.error("required", "portTrafficPolicy must have valid port (istiod's validatePortTrafficPolicies)");
+    if (s.object() && !PORT_POLICY_FIELDS.some((k) => s.get(k).present)) s.error("invalid-value", "port traffic policy must have at least one field (istiod's validatePortTrafficPolicies)");
+    if (!s.get("port").present) return [];
+    const port = s.get("port").get("number").int({ required: true, min: 1, max: 65535 });
+    const mode = tlsMode(s);
+    return port === undefined ? [] : [{ port, ...(mode ? { mode } : {}) }];
+  });
+}
+
 export const destinationRuleFrontEnd: FrontEnd = {
   kind: "DestinationRule", apiVersions: ISTIO_NETWORKING_APIS, namespaced: true,
   read(root, ctx, b) {
@@ -51,14 +73,11 @@ export const destinationRuleFrontEnd: FrontEnd = {
     if (!spec.object(true)) return;
     const host = spec.get("host").string({ required: true, nonEmpty: true });
     const tp = spec.get("trafficPolicy");
-    const ports = (tp.get("portLevelSettings").list() ?? []).flatMap((s) => {
-      const port = s.get("port").get("number").int({ required: true, min: 1, max: 65535 });
-      return port === undefined ? [] : [{ port, mode: tlsMode(s) }];
-    });
+    const ports = portLevel(tp);
     const workloadSelector = spec.get("workloadSelector").object() ? readLabels(spec.get("workloadSelector").get("matchLabels")) : undefined;
     const exportTo = spec.get("exportTo").list()?.map((e) => e.string({ required: true })).filter((e): e is string => e !== undefined);
-    // subsets: a name (a DNS label: istiod's validateSubsetName) and the labels that pick its endpoints; a
-    // subset's own trafficPolicy is not read (the rule's is).
+    // subsets: a name (a DNS label: istiod's validateSubsetName), the labels that pick its endpoints, and
+    // its own trafficPolicy's TLS (model/mesh.ts istioClusterTls merges it over the rule's).
     const names = new Set<string>();
     const subsets = (spec.childList("subsets") ?? []).flatMap((s) => {
       const name = s.childString("name", { required: true, nonEmpty: true });
@@ -66,12 +85,13 @@ export const destinationRuleFrontEnd: FrontEnd = {
       // ValidateDestinationRule: "duplicate subset names: NAME".
       if (name !== undefined && names.has(name)) s.get("name").error("invalid-value", `duplicate subset names: ${name} (istiod's ValidateDestinationRule)`);
       if (name !== undefined) names.add(name);
-      if (s.get("trafficPolicy").present) s.get("trafficPolicy").info("not-modelled", "a subset's trafficPolicy is not read; Junction reads the rule's own trafficPolicy only");
-      return name === undefined ? [] : [{ name, labels: s.get("labels").object() ? readLabels(s.get("labels")) : {} }];
+      const stp = s.get("trafficPolicy");
+      const policy = stp.object() ? { ...(tlsMode(stp) ? { mode: tlsMode(stp) } : {}), ports: portLevel(stp) } : undefined;
+      return name === undefined ? [] : [{ name, labels: s.get("labels").object() ? readLabels(s.get("labels")) : {}, ...(policy ? { policy } : {}) }];
     });
     if (!meta || host === undefined) return;
     const rule: IstioClientTls = {
-      name: meta.name, namespace: meta.namespace!, host, ...(tlsMode(tp) ? { mode: tlsMode(tp) } : {}), ports,
+      name: meta.name, namespace: meta.namespace!, host, ...(tlsMode(tp) ? { mode: tlsMode(tp) } : {}), ports, ...(tp.object() ? { hasPolicy: true } : {}),
       ...(workloadSelector ? { workloadSelector } : {}), ...(exportTo ? { exportTo } : {}), ...(subsets.length ? { subsets } : {}), created: readCreated(root), src: ctx.ref,
     };
     b.inv.mesh.istio.clientTls.push(rule);

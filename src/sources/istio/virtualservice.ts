@@ -6,10 +6,10 @@
 // validation.go ValidateVirtualService, virtualservice.go validateHTTPRoute) are errors: istiod
 // refuses such an object, so it routes nothing.
 
-import type { IstioDestination, IstioFault, IstioHeaderOps, IstioHttpMatch, IstioHttpRoute, IstioStringMatch, IstioVirtualService } from "../../model/mesh.js";
+import type { IstioCors, IstioDestination, IstioFault, IstioL4Match, IstioL4Route, IstioHeaderOps, IstioHttpMatch, IstioHttpRoute, IstioStringMatch, IstioVirtualService } from "../../model/mesh.js";
 import { goDuration } from "../../model/duration.js";
 import { istioHostSubsetOf } from "../../model/hostname.js";
-import { parseAddress } from "../../model/ip.js";
+import { parseAddress, parseCidr, type Cidr } from "../../model/ip.js";
 import { REGEX_SEMANTICS, regexError } from "../../model/regex.js";
 import { GRPC_STATUS_NAMES } from "../../model/request.js";
 import type { Field } from "../fields.js";
@@ -206,6 +206,112 @@ function fault(f: Field): IstioFault | undefined {
   return out.abort || out.delay ? out : undefined;
 }
 
+/** validation.go supportedCORSMethods. */
+const CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", "*"];
+
+/**
+ * `corsPolicy` (validateCORSPolicy: each allowOrigins match non-empty, a regex RE2; methods of
+ * supportedCORSMethods; header names tokens or "*"; maxAge at least 1 ms, in whole ms, and "accurate only to
+ * seconds precision"), as route.go TranslateCORSPolicy writes it: `allowOrigins` when set, else the
+ * deprecated `allowOrigin` as exact matches.
+ */
+function corsPolicy(f: Field): IstioCors | undefined {
+  if (!f.object()) return undefined;
+  const origins: IstioStringMatch[] = [];
+  const written = f.childList("allowOrigins") ?? [];
+  for (const o of written) {
+    const match = o.object() ? (o.childString("exact") ?? o.childString("prefix") ?? o.childString("regex")) : undefined;
+    if (!match) { o.error("invalid-value", `'${match ?? ""}' is not a valid match type for CORS allow origins (istiod's validateAllowOrigins)`); continue; }
+    const sm = stringMatch(o, "corsPolicy.allowOrigins");
+    if (sm) origins.push(sm);
+  }
+  if (!written.length) for (const o of f.childList("allowOrigin") ?? []) { const v = o.string(); if (v !== undefined) origins.push({ kind: "exact", value: v }); }
+  const strings = (k: string, check: (v: string) => string | undefined) => (f.childList(k) ?? []).flatMap((x) => {
+    const v = x.string({ required: true });
+    if (v === undefined) return [];
+    const bad = check(v);
+    if (bad) x.error("invalid-value", `${bad} (istiod's validateCORSPolicy)`);
+    return [v];
+  });
+  const headerName = (v: string) => (v === "" ? "header name cannot be empty" : v !== "*" && !/^[-!#$%&'*+.^_`|~0-9a-zA-Z]+$/.test(v) ? `header name ${v} is not a valid header name` : undefined);
+  const allowMethods = strings("allowMethods", (v) => (CORS_METHODS.includes(v) ? undefined : `${JSON.stringify(v)} is not a supported HTTP method`));
+  const allowHeaders = strings("allowHeaders", headerName), exposeHeaders = strings("exposeHeaders", headerName);
+  const maxAgeText = f.childString("maxAge");
+  const maxAgeMs = goDuration(maxAgeText);
+  if (maxAgeText !== undefined && maxAgeMs !== undefined) {
+    if (maxAgeMs < 1) f.get("maxAge").error("invalid-value", "duration must be greater than 1ms (istiod's validateCORSPolicy)");
+    else if (!Number.isInteger(maxAgeMs)) f.get("maxAge").error("invalid-value", "only durations to ms precision are supported (istiod's validateCORSPolicy)");
+    else if (maxAgeMs % 1000) f.get("maxAge").error("invalid-value", "max_age duration is accurate only to seconds precision (istiod's validateCORSPolicy)");
+  }
+  const credentials = f.childBool("allowCredentials");
+  return {
+    allowOrigins: origins, allowMethods, allowHeaders, exposeHeaders,
+    ...(maxAgeMs !== undefined ? { maxAgeSeconds: Math.floor(maxAgeMs / 1000) } : {}), ...(credentials !== undefined ? { allowCredentials: credentials } : {}),
+    // forwardNotMatchingPreflights: false for IGNORE, else true ("the default behavior before envoy 1.30").
+    forward: f.childString("unmatchedPreflights") !== "IGNORE",
+  };
+}
+
+/** A route's `route` destinations (validateRouteDestinations: each with a destination, weights not negative, not all 0 of several). */
+function routeDestinations(h: Field, namespace: string, domain: string, fn = "validateRouteDestinations"): IstioDestination[] {
+  const dests = h.childList("route") ?? [];
+  const route: IstioDestination[] = [];
+  let total = 0;
+  for (const d of dests) {
+    if (!d.present) { d.error("invalid-value", `weight may not be nil (istiod's ${fn})`); continue; }
+    const weight = d.childInt("weight") ?? 0;
+    if (weight < 0) d.get("weight").error("range", `weight ${weight} < 0 (istiod's validateWeight)`);
+    total += weight;
+    const dst = destination(d.get("destination"), namespace, domain);
+    const headers = headerOps(d.get("headers"));
+    if (dst) route.push({ ...dst, weight, ...(headers ? { headers } : {}) });
+  }
+  if (dests.length > 1 && total === 0) h.get("route").error("invalid-value", `total destination weight = 0 (istiod's ${fn})`);
+  return route;
+}
+
+/**
+ * One `tcp` or `tls` route (validateTCPRoute, validateTLSRoute): a destination required; a TLS route
+ * needs a match, and each of its matches an SNI host (a wildcard domain, or an IP with istiod's warning)
+ * within the VirtualService's hosts (validateSniHost: "SNI host ... is not a compatible subset of any of
+ * the virtual service hosts"); `destinationSubnets` IPs or CIDRs (ValidateIPSubnet); `port` 1-65535.
+ */
+function l4Route(h: Field, index: number, tls: boolean, written: readonly string[], namespace: string, domain: string): IstioL4Route | undefined {
+  if (!h.object()) { h.error("invalid-value", `${tls ? "TLS" : "tcp"} route may not be null`); return undefined; }
+  const kind = tls ? "TLS" : "TCP";
+  const matchList = h.childList("match") ?? [];
+  if (tls && !matchList.length) h.error("invalid-value", "TLS route must have at least one match condition (istiod's validateTLSRoute)");
+  if (!(h.childList("route") ?? []).length) h.get("route").error("required", `${kind} route is required (istiod's validate${tls ? "TLS" : "TCP"}Route)`);
+  const matches = matchList.flatMap((m): IstioL4Match[] => {
+    if (!m.object()) { m.error("invalid-value", `${tls ? "TLS" : "tcp"} match may not be null`); return []; }
+    const port = m.childInt("port");
+    if (port !== undefined && port !== 0 && (port < 1 || port > 65535)) m.get("port").error("range", `port number ${port} must be in the range 1..65535 (istiod's ValidatePort)`);
+    const destinationSubnets = (m.childList("destinationSubnets") ?? []).flatMap((d): Cidr[] => {
+      const text = d.string({ required: true });
+      if (text === undefined) return [];
+      const c = parseCidr(text.includes("/") ? text : parseAddress(text) ? `${text}/${text.includes(":") ? 128 : 32}` : text);
+      if (!c) { d.error("invalid-value", `${JSON.stringify(text)} is not a valid IP or CIDR (istiod's ValidateIPSubnet)`); return []; }
+      return [c];
+    });
+    const sniHosts = (m.childList("sniHosts") ?? []).flatMap((x) => {
+      const sni = x.string({ required: true });
+      if (sni === undefined) return [];
+      const bad = wildcardDomainProblem(sni);
+      if (bad) { if (parseAddress(sni)) x.warn("invalid-value", `using an IP address (${JSON.stringify(sni)}) goes against SNI spec and most clients do not support this (istiod's validateSniHost)`); else x.error("invalid-value", `${bad} (istiod's validateSniHost)`); return [sni.toLowerCase()]; }
+      if (!written.some((w) => istioHostSubsetOf(sni.toLowerCase(), w.toLowerCase()))) x.error("invalid-value", `SNI host ${JSON.stringify(sni)} is not a compatible subset of any of the virtual service hosts: [${written.join(", ")}] (istiod's validateSniHost)`);
+      return [sni.toLowerCase()];
+    });
+    if (tls && !sniHosts.length) m.error("invalid-value", "TLS match must have at least one SNI host (istiod's validateTLSMatch)");
+    const sourceLabels = m.get("sourceLabels").object() ? readLabels(m.get("sourceLabels")) : undefined;
+    const sourceNamespace = m.childString("sourceNamespace");
+    return [{
+      ...(port ? { port } : {}), ...(sourceLabels && Object.keys(sourceLabels).length ? { sourceLabels } : {}), ...(sourceNamespace ? { sourceNamespace } : {}),
+      gateways: gatewayNames(m.get("gateways")), destinationSubnets, sniHosts,
+    }];
+  });
+  return { index, matches, route: routeDestinations(h, namespace, domain) };
+}
+
 /** One `http` route (validateHTTPRoute). */
 function httpRoute(h: Field, index: number, namespace: string, domain: string, delegate: boolean): IstioHttpRoute | undefined {
   if (!h.object()) { h.error("invalid-value", "http route may not be null"); return undefined; }
@@ -229,19 +335,7 @@ function httpRoute(h: Field, index: number, namespace: string, domain: string, d
   if (h.get("mirror").present && has("mirrors")) conflict("HTTP route cannot contain both mirror and mirrors");
 
   const matches = (h.childList("match") ?? []).filter((m) => m.present).map((m) => readMatch(m));
-  const dests = h.childList("route") ?? [];
-  const route: IstioDestination[] = [];
-  let total = 0;
-  for (const d of dests) {
-    if (!d.present) { d.error("invalid-value", "weight may not be nil (istiod's validateHTTPRouteDestinations)"); continue; }
-    const weight = d.childInt("weight") ?? 0;
-    if (weight < 0) d.get("weight").error("range", `weight ${weight} < 0 (istiod's validateWeight)`);
-    total += weight;
-    const dst = destination(d.get("destination"), namespace, domain);
-    const headers = headerOps(d.get("headers"));
-    if (dst) route.push({ ...dst, weight, ...(headers ? { headers } : {}) });
-  }
-  if (dests.length > 1 && total === 0) h.get("route").error("invalid-value", "total destination weight = 0 (istiod's validateHTTPRouteDestinations)");
+  const route = routeDestinations(h, namespace, domain, "validateHTTPRouteDestinations");
 
   const r = h.get("redirect");
   let redirect: IstioHttpRoute["redirect"];
@@ -300,13 +394,13 @@ function httpRoute(h: Field, index: number, namespace: string, domain: string, d
   if (twice) h.get("headers").error("invalid-value", `${twice} (istiod's validateAuthorityRewrite)`);
   const f = fault(h.get("fault"));
   const dl = h.get("delegate");
-  if (h.get("corsPolicy").present) h.get("corsPolicy").info("not-modelled", "Junction does not apply a VirtualService's corsPolicy (preflight requests are answered as without it)");
+  const cors = corsPolicy(h.get("corsPolicy"));
   return {
     index, ...(h.childString("name") ? { name: h.childString("name") } : {}), matches, route,
     ...(redirect ? { redirect } : {}), ...(directResponse ? { directResponse } : {}),
     ...(dl.object() && dl.childString("name") ? { delegate: { name: dl.childString("name")!, ...(dl.childString("namespace") ? { namespace: dl.childString("namespace") } : {}) } } : {}),
     ...(rewrite ? { rewrite } : {}), ...(goDuration(timeoutText) !== undefined ? { timeoutMs: goDuration(timeoutText) } : {}),
-    ...(retries ? { retries } : {}), ...(f ? { fault: f } : {}), mirrors, ...(headers ? { headers } : {}),
+    ...(retries ? { retries } : {}), ...(f ? { fault: f } : {}), mirrors, ...(headers ? { headers } : {}), ...(cors ? { cors } : {}),
   };
 }
 
@@ -343,7 +437,7 @@ export const virtualServiceFrontEnd: FrontEnd = {
     }
     // ValidateVirtualService: appliesToGateway is isGateway, gateways without "mesh"; appliesToMesh the rest.
     const appliesToMesh = gateways.length === 0 || gateways.includes("mesh");
-    if (!appliesToMesh) spec.get("gateways").info("not-modelled", "a VirtualService bound to Istio Gateways only (not \"mesh\") is not applied: Junction applies VirtualServices at sidecar clients");
+    if (!appliesToMesh) spec.get("gateways").info("not-modelled", "a VirtualService bound to Istio Gateways only (not \"mesh\") is not applied: Junction does not read networking.istio.io Gateways, and applies VirtualServices at sidecar clients and waypoints");
     let allHostsValid = true;
     written.forEach((h, i) => {
       const at = hostsField.get(i);
@@ -361,14 +455,15 @@ export const virtualServiceFrontEnd: FrontEnd = {
     }
     const hosts = written.map((h) => istioFqdn(h, namespace, domain));
     const httpList = spec.childList("http") ?? [];
-    const tcpRoutes = (spec.childList("tcp") ?? []).length, tlsRoutes = (spec.childList("tls") ?? []).length;
-    if (!httpList.length && !tcpRoutes && !tlsRoutes) spec.error("invalid-value", "http, tcp or tls must be provided in virtual service (istiod's ValidateVirtualService)");
-    if (tcpRoutes || tlsRoutes) spec.get(tcpRoutes ? "tcp" : "tls").info("not-modelled", "Junction reads a VirtualService's http routes; its tcp and tls routes are not applied");
+    const tcpList = spec.childList("tcp") ?? [], tlsList = spec.childList("tls") ?? [];
+    if (!httpList.length && !tcpList.length && !tlsList.length) spec.error("invalid-value", "http, tcp or tls must be provided in virtual service (istiod's ValidateVirtualService)");
+    const tcp = tcpList.map((h, i) => l4Route(h, i, false, written, namespace, domain)).filter((h): h is IstioL4Route => h !== undefined);
+    const tls = tlsList.map((h, i) => l4Route(h, i, true, written, namespace, domain)).filter((h): h is IstioL4Route => h !== undefined);
     const http = httpList.map((h, i) => httpRoute(h, i, namespace, domain, delegate)).filter((h): h is IstioHttpRoute => h !== undefined);
     const exportTo = spec.childList("exportTo")?.map((e) => e.string({ required: true })).filter((e): e is string => e !== undefined);
     if (!meta) return;
     const vs: IstioVirtualService = {
-      name: meta.name, namespace, hosts, gateways, ...(exportTo ? { exportTo } : {}), http, tcpRoutes, tlsRoutes,
+      name: meta.name, namespace, hosts, gateways, ...(exportTo ? { exportTo } : {}), http, tcp, tls,
       created: readCreated(root), order: b.inv.mesh.istio.virtualServices.length, src: ctx.ref,
     };
     b.inv.mesh.istio.virtualServices.push(vs);
