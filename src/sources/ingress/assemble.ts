@@ -99,7 +99,8 @@ export function tlsSecrets(ingresses: readonly Ingress[], host: string | undefin
 
 /** The routes of one host group: HTTP(S) or gRPC, the HTTP→HTTPS redirect twin, passthrough and www routes. */
 export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contribution[], gw: GatewayBuilder, report: ConversionReport): RouteIR[] {
-  const name = `${g.ingresses[0].name}-${nameFromHost(g.host)}`;
+  // ingress2gateway's name: the first Ingress by name (the route graph reads them in ingress-nginx's order: group.ts).
+  const name = `${g.ingresses.reduce((a, b) => (b.name < a.name ? b : a)).name}-${nameFromHost(g.host)}`;
   const secrets = tlsSecrets(g.ingresses, g.host);
   const http = gw.listener(g.host, "http");
   // ingress-nginx with ssl-passthrough (nginxPassthrough): 443 of the host is the TLS proxy's, nginx serves its locations on 80 only.

@@ -4,7 +4,7 @@
 
 import type { Diagnostic } from "../../model/source.js";
 import type { Inventory } from "../../model/inventory.js";
-import { type Ingress, type IngressBackend, type IngressPathType } from "../../model/ingress.js";
+import { nginxIngressOrder, type Ingress, type IngressBackend, type IngressPathType } from "../../model/ingress.js";
 import { ingressClassOf, ingressNginxOf, servedByNginx } from "../../model/nginx-controller.js";
 import { findService, servicePortsFor } from "../../model/services.js";
 import type { BackendRef, PathMatch } from "./ir.js";
@@ -75,10 +75,14 @@ function unwatchedBy(ing: Ingress, cls: string, inv: Inventory): string | undefi
   return `the ingress-nginx controllers of class ${JSON.stringify(cls)} watch other namespaces (${controllers.map((c) => `${c.kind} ${c.namespace}/${c.name}: --watch-namespace=${c.watchNamespace}`).join(", ")}): none serves it`;
 }
 
-/** The Ingresses to convert with their class, sorted by namespace and name; the others are reported. */
-export function selectIngresses(inv: Inventory, onlyClass: string | undefined, report: ConversionReport, unknownRisk: UnknownRiskLevel): [Ingress, string][] {
+/**
+ * The Ingresses to convert with their class, the others reported: sorted by namespace and name (`convert ingress`,
+ * ingress2gateway's order), or, `nginx` (routing), in ingress-nginx's order (model/ingress.ts nginxIngressOrder), whose
+ * first Ingress wins where several configure one thing.
+ */
+export function selectIngresses(inv: Inventory, onlyClass: string | undefined, report: ConversionReport, unknownRisk: UnknownRiskLevel, nginx = false): [Ingress, string][] {
   const out: [Ingress, string][] = [];
-  const sorted = [...inv.ingress.ingresses].sort((a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
+  const sorted = [...inv.ingress.ingresses].sort(nginx ? nginxIngressOrder : (a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
   for (const ing of sorted) {
     const cls = ingressClassOf(ing, inv);
     const rejected = cls === undefined || (onlyClass !== undefined && cls !== onlyClass) ? undefined : nginxRejection(ing, cls, inv, unknownRisk, report);
@@ -156,6 +160,9 @@ function addPath(g: HostGroup, match: PathMatch | undefined, c: Contribution): v
   let e = g.entries.find((x) => sameMatch(x.match, match));
   if (!e) { e = { match, mains: [], canaries: [] }; g.entries.push(e); }
   (c.ingress.nginx.canary ? e.canaries : e.mains).push(c);
+  // Two Ingresses with one host, path and pathType: the location is the first's in ingress-nginx's order (getBackendServers:
+  // "Location %q already configured for server %q"; model/ingress.ts nginxIngressOrder), for routing and conversion alike.
+  if (e.mains.length > 1 && c.ingress !== e.mains[0].ingress) e.mains.sort((a, b) => nginxIngressOrder(a.ingress, b.ingress));
 }
 
 /**
