@@ -10,6 +10,8 @@ import { findService, servicePortsFor } from "../../model/services.js";
 import type { BackendRef, PathMatch } from "./ir.js";
 import type { ConversionReport } from "./report.js";
 import { nginxRiskLevel, riskyAnnotation } from "./nginx-annotations.js";
+import type { NginxController } from "../../model/nginx.js";
+import { formatSelector, matches } from "../../model/selector.js";
 
 export interface Contribution {
   ref: BackendRef;
@@ -71,8 +73,15 @@ function nginxRejection(ing: Ingress, cls: string, inv: Inventory, unknownRisk: 
  */
 function unwatchedBy(ing: Ingress, cls: string, inv: Inventory): string | undefined {
   const controllers = ingressNginxOf(inv, cls).controllers;
-  if (!controllers.length || controllers.some((c) => c.watchNamespace === undefined || c.watchNamespace === ing.namespace)) return undefined;
-  return `the ingress-nginx controllers of class ${JSON.stringify(cls)} watch other namespaces (${controllers.map((c) => `${c.kind} ${c.namespace}/${c.name}: --watch-namespace=${c.watchNamespace}`).join(", ")}): none serves it`;
+  // --watch-namespace-selector: store.go watchedNamespace, the namespace's labels (a namespace not in the input: its
+  // kubernetes.io/metadata.name label only).
+  const labels = inv.namespaces.get(ing.namespace)?.labels ?? { "kubernetes.io/metadata.name": ing.namespace };
+  const watches = (c: NginxController) => (c.watchNamespace === undefined || c.watchNamespace === ing.namespace)
+    && (c.watchNamespaceSelector === undefined || (c.watchNamespaceSelector !== null && matches(c.watchNamespaceSelector, labels)));
+  if (!controllers.length || controllers.some(watches)) return undefined;
+  const why = (c: NginxController) => c.watchNamespaceSelector === null ? "does not start (its --watch-namespace-selector)"
+    : c.watchNamespaceSelector ? `--watch-namespace-selector=${formatSelector(c.watchNamespaceSelector)}` : `--watch-namespace=${c.watchNamespace}`;
+  return `the ingress-nginx controllers of class ${JSON.stringify(cls)} watch other namespaces (${controllers.map((c) => `${c.kind} ${c.namespace}/${c.name}: ${why(c)}`).join(", ")}): none serves it`;
 }
 
 /**

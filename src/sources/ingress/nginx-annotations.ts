@@ -5,6 +5,7 @@
 import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
 import { isGoTrue, parseGoBool } from "../../model/gobool.js";
 import { hasObject } from "../../model/gateway.js";
+import { parseLabelSelector } from "../../model/label-selector-string.js";
 import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxController, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { KindHook } from "../frontend.js";
@@ -461,6 +462,14 @@ export function readIngressNginxController(kind: string, root: Field, b: Invento
       ...(str("watch-namespace") ? { watchNamespace: str("watch-namespace")! } : {}),
       ...(str("default-backend-service") ? { defaultBackendService: str("default-backend-service")! } : {}),
     };
+    // flags.go: --watch-namespace-selector through labels.Parse, and not with --watch-namespace; else the controller exits.
+    const nsSelector = str("watch-namespace-selector");
+    if (nsSelector) {
+      const sel = parseLabelSelector(nsSelector);
+      if (controller.watchNamespace) c.warn("ingress-nginx-config", "--watch-namespace and --watch-namespace-selector are mutually exclusive: the controller does not start, and serves no Ingress");
+      else if (!sel) c.warn("ingress-nginx-config", `--watch-namespace-selector=${nsSelector} is not a label selector: the controller does not start, and serves no Ingress`);
+      controller.watchNamespaceSelector = controller.watchNamespace || !sel ? null : sel;
+    }
     const raw = stringFlag(words, "configmap");
     const value = str("configmap");
     if (value !== undefined && value !== "") {
