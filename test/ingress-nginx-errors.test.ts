@@ -110,3 +110,16 @@ test("service-upstream: nginx proxies to the Service's ClusterIP, so a Service w
   const headless = `---\napiVersion: v1\nkind: Service\nmetadata: {name: hl, namespace: web}\nspec: {clusterIP: None, selector: {app: nothing}, ports: [{port: 80}]}\n`;
   assert.equal(asker(headless + ingress("hl", "hl.example.com", su, "hl"))("hl.example.com").status, 503, "a headless Service has no ClusterIP: its endpoints");
 });
+
+test("HSTS: an HTTPS answer for a host with a certificate configured carries Strict-Transport-Security, as the ConfigMap's hsts-* write it (was: none)", () => {
+  // lua_ingress.lua header(): `if config.hsts and ngx.var.scheme == "https" and certificate_configured_for_current_request`;
+  // config.go: hsts true, hsts-max-age 31536000, hsts-include-subdomains true, hsts-preload false.
+  const tls = appIngress("t", "t.example.com", "/", "Prefix", {}, "  ingressClassName: nginx\n  tls: [{hosts: [t.example.com]}]\n");
+  const plain = ingress("p", "p.example.com", {});
+  const walk = (yaml: string, host: string, scheme: "http" | "https") => nginxWalker(BASE + yaml)({ host, scheme }).responseHeaders["Strict-Transport-Security"];
+  assert.equal(walk(tls + plain, "t.example.com", "https"), "max-age=31536000; includeSubDomains", "was undefined");
+  assert.equal(walk(tls + plain, "t.example.com", "http"), undefined, "plain HTTP (the 308 to HTTPS)");
+  assert.equal(walk(tls + plain, "p.example.com", "https"), undefined, "no certificate configured for the host (the default one answers)");
+  assert.equal(walk(tls + cm(`hsts: "false"`), "t.example.com", "https"), undefined);
+  assert.equal(walk(tls + cm(`hsts-max-age: "60", hsts-include-subdomains: "false", hsts-preload: "true"`), "t.example.com", "https"), "max-age=60; preload");
+});

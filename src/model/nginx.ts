@@ -97,6 +97,8 @@ export interface NginxControllerConfig {
    * namespace than the Ingress's denies its locations (auth, authtls Parse: "cross namespace ... not", LocationDenied).
    */
   allowCrossNamespace?: true;
+  /** hsts and hsts-*: the Strict-Transport-Security value lua_ingress.lua adds to HTTPS answers (null: hsts "false"; undefined: the defaults). */
+  hsts?: string | null;
   /** custom-http-errors: the http block's `error_page CODE = @custom_upstream-default-backend_CODE` (every location without the annotation). */
   customHttpErrors?: number[];
   /** disable-proxy-intercept-errors: no `proxy_intercept_errors on` in the http block. */

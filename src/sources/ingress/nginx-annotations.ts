@@ -591,7 +591,11 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   // filterErrors keeping 300-599 ("is not valid for custom error pages").
   const errorCodes = (data.get("custom-http-errors").string() ?? "").split(",").map((c) => c.trim()).filter((c) => goInt(c) && Number(c) > 299 && Number(c) < 600).map(Number);
   const errors = { ...(errorCodes.length ? { customHttpErrors: errorCodes } : {}), ...(bool("disable-proxy-intercept-errors") ? { disableProxyInterceptErrors: true as const } : {}) };
-  const tls = { ...globalAuth, ...redirectCode, ...errors, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
+  // config.go: hsts true, hsts-max-age "31536000", hsts-include-subdomains true, hsts-preload false (lua_ingress.lua header).
+  const hstsKeys = ["hsts", "hsts-max-age", "hsts-include-subdomains", "hsts-preload"].some((k) => data.get(k).string() !== undefined);
+  const hstsValue = `max-age=${data.get("hsts-max-age").string() ?? "31536000"}${bool("hsts-include-subdomains") ?? true ? "; includeSubDomains" : ""}${bool("hsts-preload") ? "; preload" : ""}`;
+  const hsts = hstsKeys ? { hsts: (bool("hsts") ?? true) ? hstsValue : null } : {};
+  const tls = { ...globalAuth, ...redirectCode, ...errors, ...hsts, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
   return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),
