@@ -49,3 +49,26 @@ test("CUSTOM: the ext_authz filter runs first (builder.go), so where DENY and AL
   w.engine.inventory.mesh.settings.istioExtensionProviders = { other: "http" };
   assert.equal(outcome(w.ask("web/front", "shop/api", 8080, { http: { path: "/admin", method: "GET", headers: [] }, service: ["shop/api", 80] })), "403", "getBadCustomDenyRules");
 });
+
+test("Linkerd (policy-controller inbound index, linkerd2-proxy inbound policy): MeshTLSAuthentication admits the named identity only, NetworkAuthentication honours except, an AuthorizationPolicy on a policy.linkerd.io HTTPRoute admits that route and a request no route matches is 404", () => {
+  const linkerd = { api: "linkerd" as const, front: "linkerd" as const, other: "linkerd" as const, plain: "none" as const };
+  const yaml = pod("shop", "api", "10.0.0.2") + pod("web", "front", "10.0.1.1") + pod("web", "other", "10.0.1.2") + pod("ext", "plain", "10.0.2.1") + service("shop", "api", [["http", 80, 8080]])
+    + "apiVersion: policy.linkerd.io/v1beta3\nkind: Server\nmetadata: {name: api-http, namespace: shop}\nspec: {podSelector: {matchLabels: {app: api}}, port: http, proxyProtocol: HTTP/1}\n---\n";
+  const authz = (name: string, target: string, ref: string) => `apiVersion: policy.linkerd.io/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: shop}\nspec:\n  targetRef: ${target}\n  requiredAuthenticationRefs: [${ref}]\n---\n`;
+  const server = "{group: policy.linkerd.io, kind: Server, name: api-http}";
+  const mtls = "apiVersion: policy.linkerd.io/v1alpha1\nkind: MeshTLSAuthentication\nmetadata: {name: front, namespace: shop}\nspec: {identities: [\"front.web.serviceaccount.identity.linkerd.cluster.local\"]}\n---\n";
+  const ask = (extra: string, from: string, path = "/") => outcome(world(yaml + extra, linkerd).ask(from, "shop/api", 8080, { http: { path, method: "GET", headers: [] }, service: ["shop/api", 80] }));
+  const byIdentity = mtls + authz("ap", server, "{group: policy.linkerd.io, kind: MeshTLSAuthentication, name: front}");
+  assert.equal(ask(byIdentity, "web/front"), "allow");
+  assert.equal(ask(byIdentity, "web/other"), "403");
+  assert.equal(ask(byIdentity, "ext/plain"), "403");
+  const net = "apiVersion: policy.linkerd.io/v1alpha1\nkind: NetworkAuthentication\nmetadata: {name: net, namespace: shop}\nspec: {networks: [{cidr: 10.0.0.0/8, except: [10.0.2.0/24]}]}\n---\n" + authz("apn", server, "{group: policy.linkerd.io, kind: NetworkAuthentication, name: net}");
+  assert.equal(ask(net, "ext/plain"), "403", "in except");
+  assert.equal(ask(net, "web/front"), "allow");
+  const route = "apiVersion: policy.linkerd.io/v1beta3\nkind: HTTPRoute\nmetadata: {name: pub, namespace: shop}\nspec:\n  parentRefs: [{group: policy.linkerd.io, kind: Server, name: api-http}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /public}}]}]\n---\n"
+    + "apiVersion: policy.linkerd.io/v1alpha1\nkind: NetworkAuthentication\nmetadata: {name: all, namespace: shop}\nspec: {networks: [{cidr: 0.0.0.0/0}]}\n---\n"
+    + authz("apr", "{group: policy.linkerd.io, kind: HTTPRoute, name: pub}", "{group: policy.linkerd.io, kind: NetworkAuthentication, name: all}");
+  assert.equal(ask(route, "ext/plain", "/public/x"), "allow");
+  assert.equal(ask(route, "web/front", "/other"), "404", "no route of the Server matches");
+  assert.equal(ask("", "web/front"), "403", "a Server without authorizations: nothing authorizes it");
+});
