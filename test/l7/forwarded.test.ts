@@ -251,3 +251,16 @@ test("no Service in the input and an EnvoyProxy whose envoyService Envoy Gateway
   const inCluster = await asker(eg + proxy("{type: NodePort}") + allow + pod("shop", "web", "10.0.0.7"), "infra/gw");
   try { assert.equal((await inCluster.ask("shop/web")).status, 403, "a pod's own address, outside the ALLOW"); } finally { inCluster.cleanup(); }
 });
+
+test("Envoy Gateway under the controllerName its configuration names (EnvoyGateway gateway.controllerName): what it appends to X-Forwarded-For is Envoy Gateway's, not an unknown implementation's (walk/gateway-entry.ts forwardedFor took only the default name: every answer behind it was unknown)", async () => {
+  const config = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: envoy-gateway-config, namespace: envoy-gateway-system}\ndata:\n  envoy-gateway.yaml: |\n    apiVersion: gateway.envoyproxy.io/v1alpha1\n    kind: EnvoyGateway\n    provider: {type: Kubernetes}\n    gateway: {controllerName: example.com/eg}\n---\n`;
+  const { ask, cleanup } = await asker(gatewayApi("example.com/eg") + backend + config, "infra/gw");
+  try {
+    assert.equal((await ask("ip:203.0.113.5", "1.1.1.1")).status, 403, "the client's forged entry comes before the one Envoy appends");
+    const a = await ask("ip:198.51.100.5", "203.0.113.5");
+    assert.equal(a.status, 200, `the gateway appends the client's own address: ${a.unknown ?? ""}`);
+  } finally { cleanup(); }
+  // Without the configuration the class is another implementation's: unknown, as before.
+  const other = await asker(gatewayApi("example.com/eg") + backend, "infra/gw");
+  try { assert.match((await other.ask("ip:203.0.113.5", "1.1.1.1")).unknown ?? "", /GatewayClass controller example\.com\/eg/); } finally { other.cleanup(); }
+});

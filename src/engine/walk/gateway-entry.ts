@@ -21,7 +21,7 @@ import { DEFAULT_PORT, speaksHttp } from "../../model/request.js";
 import { toServiceEntry } from "./mesh-entry.js";
 import type { Endpoint } from "../../model/endpoint.js";
 import { formatAddress, type Address } from "../../model/ip.js";
-import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gateway.js";
+import { hasIngressSemantics } from "../../model/gateway.js";
 import { ingressClassOf, servedByNginx } from "../../model/nginx-controller.js";
 import { ingressControllerPods } from "../endpoints.js";
 import { envoyForwarded, nginxForwarded, seenPeer } from "./forwarded.js";
@@ -58,7 +58,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const picked = atWaypoint ?? first;
   if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
-  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${controller === ENVOY_GATEWAY_CONTROLLER ? `, or Envoy Gateway's ${EG_NAME}=${gwName}` : ""}) are not in the input`)
+  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${gw?.envoyGateway ? `, or Envoy Gateway's ${EG_NAME}=${gwName}` : ""}) are not in the input`)
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
     step(w, "network", "bypassed", `${unchecked}: the hop from the Gateway to the backend is not checked`);
@@ -90,7 +90,8 @@ function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | un
   const res = w.res, port = requestPort(w.req);
   if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, gw?.gateway.derivedFrom?.name, address, port, w.req.headers);
   if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, istioGatewayPeer(w, pods, address));
-  if (controller !== ENVOY_GATEWAY_CONTROLLER || !gw) {
+  // Envoy Gateway's class by the controllerName its configuration names (gateways.ts envoyGateway), not the default name.
+  if (!gw?.envoyGateway) {
     const who = controller ? `GatewayClass controller ${controller}` : gw?.gateway.derivedFrom ? `the controller of ${gw.gateway.derivedFrom.kind} ${gw.gateway.derivedFrom.name}` : "the Gateway's controller (its GatewayClass is not in the input)";
     return { how: "append", unknown: `what ${who} writes in X-Forwarded-For is not known to Junction (it knows Istio's, Envoy Gateway's and ingress-nginx's)` };
   }
