@@ -96,3 +96,16 @@ test("istiod's validateTrafficPolicy: an empty trafficPolicy (a subset's too), a
   for (const want of [/a\.yaml:\d+:?\d* spec\.trafficPolicy\.portLevelSettings\[0\]: portTrafficPolicy must have valid port/,
     /spec\.trafficPolicy\.portLevelSettings\[1\]: port traffic policy must have at least one field/, /spec\.subsets\[0\]\.trafficPolicy: traffic policy must have at least one field/]) assert.match(r.err + r.out, want);
 });
+
+test("(revA) istiod's validateTrafficPolicy reads Go's nil: an empty portLevelSettings list is no field, a null port-level entry and tunnel with proxyProtocol are refused", async () => {
+  // validation.go validateTrafficPolicy: "policy.PortLevelSettings == nil" (protojson leaves `[]` nil), "tunnel and
+  // proxyProtocol must not be set together"; validatePortTrafficPolicies: "traffic policy may not be null". Before: read.
+  const r = await run(WORLD + dr("api", `  trafficPolicy:
+    portLevelSettings: [null, {port: {number: 80}, tls: {mode: DISABLE}}]
+  subsets:
+  - {name: v1, labels: {version: v1}, trafficPolicy: {portLevelSettings: []}}
+  - {name: v2, labels: {version: v2}, trafficPolicy: {tunnel: {protocol: CONNECT, targetHost: h, targetPort: 8080}, proxyProtocol: {version: V1}}}`));
+  assert.notEqual(r.code, 0);
+  for (const want of [/a\.yaml:\d+:?\d* spec\.trafficPolicy\.portLevelSettings\[0\]: traffic policy may not be null/,
+    /spec\.subsets\[0\]\.trafficPolicy: traffic policy must have at least one field/, /spec\.subsets\[1\]\.trafficPolicy: tunnel and proxyProtocol must not be set together/]) assert.match(r.err + r.out, want);
+});

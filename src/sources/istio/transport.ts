@@ -47,6 +47,9 @@ function tlsMode(trafficPolicy: Field): ClientTlsMode | undefined {
 const POLICY_FIELDS = ["outlierDetection", "connectionPool", "loadBalancer", "tls", "portLevelSettings", "tunnel", "proxyProtocol", "retryBudget"];
 const PORT_POLICY_FIELDS = ["outlierDetection", "connectionPool", "loadBalancer", "tls"];
 
+/** A field istiod's Go structs see as set: not null, and not an empty list (protojson leaves an empty repeated field nil). */
+const isSet = (f: Field) => f.present && !(Array.isArray(f.value) && f.value.length === 0);
+
 /**
  * `portLevelSettings`: each entry's port and `tls` mode (an entry without `tls` has none: pilot's
  * GetPortLevelTrafficPolicy takes the entry instead of the policy, "port level policies do not inherit").
@@ -54,10 +57,12 @@ const PORT_POLICY_FIELDS = ["outlierDetection", "connectionPool", "loadBalancer"
  * must have at least one field"; validateTrafficPolicy: "traffic policy must have at least one field".
  */
 function portLevel(tp: Field): { port: number; mode?: ClientTlsMode }[] {
-  if (tp.object() && !POLICY_FIELDS.some((k) => tp.get(k).present)) tp.error("invalid-value", "traffic policy must have at least one field (istiod's validateTrafficPolicy)");
+  if (tp.object() && !POLICY_FIELDS.some((k) => isSet(tp.get(k)))) tp.error("invalid-value", "traffic policy must have at least one field (istiod's validateTrafficPolicy)");
+  else if (tp.object() && isSet(tp.get("tunnel")) && isSet(tp.get("proxyProtocol"))) tp.error("invalid-value", "tunnel and proxyProtocol must not be set together (istiod's validateTrafficPolicy)");
   return (tp.get("portLevelSettings").list() ?? []).flatMap((s) => {
+    if (s.value === null) { s.error("invalid-value", "traffic policy may not be null (istiod's validatePortTrafficPolicies)"); return []; }
     if (s.object() && !s.get("port").present) s.error("required", "portTrafficPolicy must have valid port (istiod's validatePortTrafficPolicies)");
-    if (s.object() && !PORT_POLICY_FIELDS.some((k) => s.get(k).present)) s.error("invalid-value", "port traffic policy must have at least one field (istiod's validatePortTrafficPolicies)");
+    if (s.object() && !PORT_POLICY_FIELDS.some((k) => isSet(s.get(k)))) s.error("invalid-value", "port traffic policy must have at least one field (istiod's validatePortTrafficPolicies)");
     if (!s.get("port").present) return [];
     const port = s.get("port").get("number").int({ required: true, min: 1, max: 65535 });
     const mode = tlsMode(s);
