@@ -12,6 +12,7 @@ export const MESH_OPTIONS: Record<string, OptionSpec> = {
   "istio-root-namespace": { type: "string", arg: "NAMESPACE", description: `Istio's root namespace: its AuthorizationPolicies and PeerAuthentications apply mesh-wide (default: meshConfig rootNamespace of the input's ConfigMap istio-system/istio, else ${DEFAULT_MESH_SETTINGS.istioRootNamespace})` },
   "linkerd-default-policy": { type: "string", arg: "POLICY", choices: LINKERD_DEFAULT_POLICIES, default: DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy, description: "Linkerd's cluster-wide default inbound policy" },
   "istio-extension-provider": { type: "string", multiple: true, arg: "NAME=http|grpc", description: "an Istio meshConfig extensionProviders entry (envoyExtAuthzHttp or envoyExtAuthzGrpc), for CUSTOM policies; once one is given, a provider not given is undefined (istiod then writes deny rules), and the input's ConfigMap istio-system/istio is not read for them" },
+  now: { type: "string", arg: "TIME", description: "the time the proxies' JWT checks (Istio RequestAuthentication: exp and nbf, 60 s of clock skew) are judged at: an RFC 3339 time (2026-01-02T03:04:05Z) or seconds since the epoch; give it for answers that do not change with the clock, as in CI (default: the clock)" },
   "cilium-http-normalize-path": { type: "string", arg: "BOOL", choices: ["true", "false"], default: String(DEFAULT_MESH_SETTINGS.ciliumNormalizePath), description: "Cilium's agent option --http-normalize-path: whether its proxy normalizes the path its HTTP rules match (dot segments, escapes, repeated slashes)" },
 };
 
@@ -34,6 +35,16 @@ export function applyMeshOptions(values: Values, inv: Inventory): void {
   }
   inv.mesh.settings.linkerdDefaultPolicy = (str(values, "linkerd-default-policy") ?? DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy) as LinkerdDefaultPolicy;
   inv.mesh.settings.ciliumNormalizePath = (str(values, "cilium-http-normalize-path") ?? "true") === "true";
+  const now = str(values, "now");
+  if (now !== undefined) inv.mesh.settings.now = parseNow(now);
+}
+
+/** --now: seconds since the epoch, or an RFC 3339 date-time (with its offset, or Z). */
+export function parseNow(text: string): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const ms = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text.replace(" ", "T")) : NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--now ${JSON.stringify(text)}: write an RFC 3339 time (2026-01-02T03:04:05Z) or seconds since the epoch`);
+  return Math.floor(ms / 1000);
 }
 
 /** --istio-extension-provider NAME=http|grpc, repeated; undefined when none is given. */

@@ -54,6 +54,8 @@ export interface MeshSettings {
    * `retries` (route.go applyHTTPRouteDestination: "No VS policy set, use mesh defaults").
    */
   istioDefaultHttpRetry?: { attempts: number; perTryTimeoutMs?: number; retryOn?: string };
+  /** The time (seconds since the epoch) a proxy's jwt_authn judges a token's exp and nbf at (--now); unset: the clock when asked. */
+  now?: number;
 }
 
 /** What an Istio sidecar does with a connection to a destination its registry lacks (MeshConfig.OutboundTrafficPolicy.Mode). */

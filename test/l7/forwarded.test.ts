@@ -230,3 +230,24 @@ test("behind the gateway's LoadBalancer Service (externalTrafficPolicy Cluster) 
     try { assert.equal((await direct.ask("ip:203.0.113.5")).status, 200, `${controller}: no Service in front: the client's own address`); } finally { direct.cleanup(); }
   }
 });
+
+test("no Service in the input and an EnvoyProxy whose envoyService Envoy Gateway makes a NodePort one (or a LoadBalancer with externalTrafficPolicy Cluster): the peer Envoy appends to X-Forwarded-For is a node's, as its clientCIDRs judge (peer.ts envoyGatewayPeer), not the client's: the sidecar's remoteIpBlocks answer is unknown (was 200 for an ALLOW, 403 for a DENY, on the client's range)", async () => {
+  const proxy = (service: string) => `apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyProxy\nmetadata: {name: p, namespace: infra}\nspec: {provider: {type: Kubernetes, kubernetes: {envoyService: ${service}}}}\n---\n`;
+  const eg = gatewayApi("gateway.envoyproxy.io/gatewayclass-controller").replace("spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}", "spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller, parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: p, namespace: infra}}");
+  const allow = backend.replace("action: DENY", "action: ALLOW");
+  for (const service of ["{type: NodePort}", "{type: LoadBalancer, externalTrafficPolicy: Cluster}"]) {
+    for (const [policy, was] of [[allow, 200], [backend, 403]] as const) {
+      const { ask, cleanup } = await asker(eg + proxy(service) + policy, "infra/gw");
+      try {
+        const a = await ask("ip:203.0.113.5");
+        assert.equal(a.status, null, `${service}: was ${was}, the client's address read as remote.ip`);
+        assert.match(a.unknown ?? "", /see a node's address as the connection's source, not the client 203\.0\.113\.5: .*EnvoyProxy infra\/p/, service);
+      } finally { cleanup(); }
+    }
+  }
+  // The Service Envoy Gateway makes by default (LoadBalancer, Local) keeps the client's address; a pod client reaches Envoy directly.
+  const local = await asker(eg + proxy("{type: LoadBalancer}") + allow, "infra/gw");
+  try { assert.equal((await local.ask("ip:203.0.113.5")).status, 200); } finally { local.cleanup(); }
+  const inCluster = await asker(eg + proxy("{type: NodePort}") + allow + pod("shop", "web", "10.0.0.7"), "infra/gw");
+  try { assert.equal((await inCluster.ask("shop/web")).status, 403, "a pod's own address, outside the ALLOW"); } finally { inCluster.cleanup(); }
+});

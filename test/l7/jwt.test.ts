@@ -193,3 +193,92 @@ test("list --l7: requestPrincipals and request.auth.* are what passes where a Re
   assert.equal(await list(meshed + inline + policy), `web/front[Pod] => shop/api[Pod] : jwt principal ${ISS}/alice, method GET`, "was: no requests (JWT conditions never held)");
   assert.match(await list(meshed + policy) ?? "", /no requests/, "without a RequestAuthentication no request carries a verified token");
 });
+
+test("several providers: only those that ran remove their claim headers (verifier.cc: the requires_any stops at the first verified provider; each ProviderVerifierImpl sanitizes its own headers when it runs)", () => {
+  const A = "https://a.example.com", B = "https://b.example.com";
+  const two = ra(`  - issuer: ${A}\n    jwks: '${JWKS}'\n  - issuer: ${B}\n    jwks: '${JWKS}'\n    outputClaimToHeaders: [{header: x-b-role, claim: role}]`);
+  const w = world(base + two + ap("  rules: [{when: [{key: \"request.headers[x-b-role]\", values: [admin]}]}]"));
+  // A's token verifies first (issuers sorted: a before b): B's verifier never runs, the client's x-b-role reaches the RBAC filter.
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get([...bearer(token({ iss: A })), ["X-B-Role", "admin"]]))), "allow", "was 403: x-b-role removed as if B had run");
+  // B's token: A fails (JwtUnknownIssuer), B runs, removes the client's x-b-role and writes its own from the claim.
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get([...bearer(token({ iss: B, role: "user" })), ["X-B-Role", "admin"]]))), "403");
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get(bearer(token({ iss: B, role: "admin" }))))), "allow");
+  // No token: every provider ran, x-b-role removed.
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get([["X-B-Role", "admin"]]))), "403");
+});
+
+test("keys and times as jwt_verify_lib reads them: an EC key's curve is its own (verify.cc: md by the token's alg), a key whose alg and crv disagree is dropped (jwks.cc JwksECKeyAlgNotCompatibleWithCrv), a lone JWK is no JWKS (JwksNoKeys); exp/nbf are truncated, a negative one is out of range (struct_utils.cc GetUInt64)", () => {
+  const p384 = generateKeyPairSync("ec", { namedCurve: "P-384" });
+  const es = (alg: string, key: KeyObject, claims: Record<string, unknown> = {}) => {
+    const input = `${b64({ alg, kid: "p" })}.${b64({ iss: ISS, sub: "alice", exp: LATER, ...claims })}`;
+    return `${input}.${sign(alg === "ES384" ? "sha384" : "sha256", Buffer.from(input), { key, dsaEncoding: "ieee-p1363" }).toString("base64url")}`;
+  };
+  const rule = (keys: unknown) => ra(`  - issuer: ${ISS}\n    jwks: '${JSON.stringify(keys)}'`);
+  const ask = (yaml: string, t: string) => outcome(world(base + yaml).ask("web/front", "shop/api", 8080, get(bearer(t))));
+  const noAlg = { keys: [{ ...jwk(p384.publicKey, "p") }] };
+  assert.equal(ask(rule(noAlg), es("ES256", p384.privateKey)), "allow", "ES256 over a P-384 key without alg: SHA-256 on the key's curve verifies (was 401)");
+  assert.equal(ask(rule(noAlg), es("ES384", p384.privateKey)), "allow");
+  const r = world(base + rule({ keys: [{ ...jwk(p384.publicKey, "p"), alg: "ES256" }] })).ask("web/front", "shop/api", 8080, get(bearer(es("ES256", p384.privateKey))));
+  assert.equal(outcome(r), "401", "alg ES256 with crv P-384: the key is refused");
+  assert.match(r.layers.at(-1)!.summary, /Jwks doesn't have any valid public key/);
+  assert.equal(ask(rule(jwk(rsa.publicKey, "r1")), token({})), "401", "a single JWK without [keys]: Envoy has no keys (was allow)");
+  assert.equal(ask(inline.replace("    audiences: [shop]\n", ""), token({ exp: LATER + 0.75 })), "allow", "a fractional exp is truncated (was 401 \"not an integer\")");
+  const neg = world(base + inline.replace("    audiences: [shop]\n", "")).ask("web/front", "shop/api", 8080, get(bearer(token({ nbf: -5 }))));
+  assert.equal(outcome(neg), "401");
+  assert.match(neg.layers.at(-1)!.summary, /Jwt payload \[nbf\] field is not a positive 64 bit integer/);
+  // An oct key without alg verifies an HMAC whatever alg the token names (verify.cc: the key's kty decides).
+  const secret = Buffer.from("0123456789abcdef0123456789abcdef");
+  const input = `${b64({ alg: "RS256" })}.${b64({ iss: ISS, sub: "alice", exp: LATER })}`;
+  const confused = `${input}.${createHmac("sha256", secret).update(input).digest().toString("base64url")}`;
+  assert.equal(ask(rule({ keys: [{ kty: "oct", k: secret.toString("base64url") }] }), confused), "allow", "was 401");
+  assert.equal(ask(rule({ keys: [{ kty: "oct", k: secret.toString("base64url"), alg: "HS256" }] }), confused), "401", "the key's alg must be the token's");
+});
+
+test("--now names the time jwt_authn judges exp and nbf at (answers that do not change with the clock, as in CI); by default the clock; a time that is no time is a usage error", async () => {
+  const meshed = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + pod("web", "front", "10.0.1.1", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
+  const f = tempFiles({ "m.yaml": meshed + inline });
+  const ask = (t: string, ...extra: string[]) => cli(["explain", "-f", f.dir, "--from", "web/front", "--request", "GET http://api.shop/", "-H", `Authorization: Bearer ${t}`, "-o", "json", ...extra]);
+  try {
+    const t = token({ aud: "shop", exp: 1000000000, nbf: 999990000 }); // 2001-09-09T01:46:40Z
+    assert.equal((await ask(t)).code, 1, "the clock: expired");
+    assert.equal((await ask(t, "--now", "2001-09-09T01:47:00Z")).code, 0, "20 s after exp: within the 60 s skew");
+    const late = await ask(t, "--now", "1000000061");
+    assert.equal(late.code, 1);
+    assert.match(late.out, /Jwt is expired.*judged at 2001-09-09T01:47:41\.000Z \(--now\)/s);
+    assert.match((await ask(t, "--now", "2001-09-08T23:00:00+02:00")).out, /Jwt not yet valid/, "an offset is honoured: 21:00Z, before nbf (22:00Z) minus the skew");
+    const bad = await ask(t, "--now", "yesterday");
+    assert.equal(bad.code, 2, bad.err);
+    assert.match(bad.err, /--now "yesterday": write an RFC 3339 time/);
+    assert.match((await cli(["explain", "--help"])).out, /--now TIME/);
+  } finally { f.cleanup(); }
+});
+
+test("an Istio sidecar behind a waypoint reads the request the waypoint forwards: its jwt_authn removed the token's header (forwardOriginalToken false) and wrote outputClaimToHeaders (was: the client's request, token and forged claim header included)", () => {
+  const svcRa = `apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: svc-jwt, namespace: shop}\nspec:\n  targetRefs: [{kind: Service, group: "", name: api}]\n  jwtRules: [{issuer: "${ISS}", jwks: '${JWKS}', outputClaimToHeaders: [{header: x-tenant, claim: tenant}]}]\n---\n`;
+  // The sidecar's own policy: a request principal (a token it verifies itself) or the tenant header.
+  const sidecarRa = ra(`  - issuer: ${ISS}\n    jwks: '${JWKS}'`, "sidecar-jwt");
+  const principal = world(base + waypointGateway("shop") + svcRa + sidecarRa + ap(`  rules: [{from: [{source: {requestPrincipals: ["${ISS}/alice"]}}]}]`));
+  const at = (w: ReturnType<typeof world>, headers: [string, string][]) => w.ask("web/front", "shop/api", 8080, { ...get(headers), waypoint: { name: "waypoint", namespace: "shop" }, proxies: { api: "istio-sidecar", front: "istio-ambient" } });
+  const r = at(principal, bearer(token({ tenant: "acme" })));
+  assert.equal(outcome(r), "403", "was allow: the sidecar verified the token the waypoint had removed");
+  assert.deepEqual(r.layers.map((l) => l.verdict), ["allow", "allow", "deny"], "the waypoint verified it, the sidecar saw none");
+  // The waypoint's request.auth is its own: a sidecar without a RequestAuthentication has none, even with the token forwarded.
+  const forwarded = world(base + waypointGateway("shop") + svcRa.replace("jwks: '", "forwardOriginalToken: true, jwks: '") + ap(`  rules: [{from: [{source: {requestPrincipals: ["${ISS}/alice"]}}]}]`));
+  assert.equal(outcome(at(forwarded, bearer(token({})))), "403", "was allow: the waypoint's verified payload reached the sidecar's RBAC");
+  const tenant = world(base + waypointGateway("shop") + svcRa + ap("  rules: [{when: [{key: \"request.headers[x-tenant]\", values: [acme]}]}]"));
+  assert.equal(outcome(at(tenant, bearer(token({ tenant: "acme" })))), "allow", "the waypoint wrote x-tenant from the claim (was 403)");
+  assert.equal(outcome(at(tenant, [["X-Tenant", "acme"]])), "403", "the waypoint removed the client's own x-tenant (was allow)");
+});
+
+test("no injection visible (every pod in the mesh, \"gamma\"): a RequestAuthentication, VirtualService, DestinationRule or Sidecar says the mesh is Istio, so the server's sidecar runs jwt_authn (was: no proxy, a bad token let through)", async () => {
+  const plain = base; // pods without proxy containers or injection labels
+  const vs = `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: api, namespace: shop}\nspec: {hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api.shop.svc.cluster.local}}]}]}\n---\n`;
+  for (const extra of ["", vs]) {
+    const f = tempFiles({ "m.yaml": plain + inline + extra });
+    try {
+      const r = await cli(["explain", "-q", "-f", f.dir, "--from", "web/front", "--request", "GET http://api.shop/", "-H", "Authorization: Bearer junk", "-o", "json"]);
+      assert.equal(r.code, 1, `${extra ? "with a VirtualService" : "a RequestAuthentication alone"}: was 0 (allowed) ${r.out.slice(0, 300)}`);
+      assert.match(r.out, /Jwt is not in the form/);
+    } finally { f.cleanup(); }
+  }
+});

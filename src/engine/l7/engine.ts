@@ -76,9 +76,12 @@ export class L7Engine {
       // then the destination's own proxy, if any, sees the waypoint's identity (an address outside the model: nothing more).
       // The waypoint speaks Istio mTLS to an Istio sidecar only (pilot/pkg/xds/endpoints/endpoint_builder.go: "supportsMtls :=
       // e.TLSMode == model.IstioMutualTLSModeLabel"), plaintext to anything else: a Linkerd proxy sees no identity, a client in the pod network.
-      const l = this.waypointLayer(hop, a, waypoint);
+      // The server's proxy reads the request the waypoint forwards: after its jwt_authn removed the token's header
+      // (forwardOriginalToken false) and the claim headers, and wrote its own (withJwt: the attributes its RBAC saw).
+      let forwarded = a;
+      const l = this.waypointLayer(hop, a, waypoint, (x) => { forwarded = x; });
       if (l.verdict === "deny" || e.kind === "external") return [l];
-      return [l, ...this.meshLayers({ ...hop, waypoint: undefined }, behindWaypointAt(hop.server.proxy, a, waypoint, waypoint.settings, this.mesh), undefined)];
+      return [l, ...this.meshLayers({ ...hop, waypoint: undefined }, behindWaypointAt(hop.server.proxy, forwarded, waypoint, waypoint.settings, this.mesh), undefined)];
     }
     switch (hop.server.proxy) {
       case "linkerd": {
@@ -87,7 +90,7 @@ export class L7Engine {
       }
       case "istio-sidecar": {
         const point = istioPoint(hop);
-        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioDecide(hop, this.jwt.for(e), this.istio.for(e), point, a, where, istioSettingsOf(this.mesh, e).istioExtensionProviders)];
+        return [(point === "sidecar-http" && istioRejects(hop, where)) || istioDecide(hop, this.jwt.for(e), this.istio.for(e), point, a, where, istioSettingsOf(this.mesh, e).istioExtensionProviders, this.mesh.settings.now)];
       }
       case "istio-ambient": return this.ambient(hop, a, where, waypoint);
       case "none": return [unenforced(e)];
@@ -109,7 +112,7 @@ export class L7Engine {
     const where = `${e.namespace}/${e.name} (the Gateway's pod)`;
     const trusted = this.mesh.istio.gatewayTrustedProxies?.get(`${e.namespace}/${e.name}`) ?? settings.istioGatewayTrustedProxies ?? 0;
     const a = gatewayClient(attributesOf(hop, undefined, true, true, settings.istioPathNormalization), trusted);
-    return (hop.http && istioRejects(hop, where)) || istioDecide(hop, jwt, policies, hop.http ? "sidecar-http" : "sidecar-tcp", a, where, settings.istioExtensionProviders);
+    return (hop.http && istioRejects(hop, where)) || istioDecide(hop, jwt, policies, hop.http ? "sidecar-http" : "sidecar-tcp", a, where, settings.istioExtensionProviders, this.mesh.settings.now);
   }
 
   /** Ambient: the waypoint (when the destination uses one) with every field, then ztunnel at L4, which sees the waypoint's identity. */
@@ -127,10 +130,10 @@ export class L7Engine {
   }
 
   /** The waypoint's decision: the policies attached to it, to the Service or the ServiceEntry the request is addressed to (istioWaypointPolicies). */
-  private waypointLayer(hop: Hop, a: Attributes, wp: Waypoint): LayerDecision {
+  private waypointLayer(hop: Hop, a: Attributes, wp: Waypoint, forward?: (a: Attributes) => void): LayerDecision {
     const where = `${wp.namespace}/${wp.name}`;
     const jwt = attachedToWaypoint(this.mesh.istio.requestAuthentications, wp.settings, wp, hop.service?.service, hop.serviceEntry);
-    return istioRejects(hop, where) ?? istioDecide(hop, jwt, istioWaypointPolicies(this.mesh, wp.settings, wp, hop.service?.service, hop.serviceEntry), istioPoint(hop), a, where, wp.settings.istioExtensionProviders);
+    return istioRejects(hop, where) ?? istioDecide(hop, jwt, istioWaypointPolicies(this.mesh, wp.settings, wp, hop.service?.service, hop.serviceEntry), istioPoint(hop), a, where, wp.settings.istioExtensionProviders, this.mesh.settings.now, forward);
   }
 }
 
@@ -138,9 +141,15 @@ export class L7Engine {
  * An Envoy-based Istio point's decision: on an HTTP chain its jwt_authn filter (the RequestAuthentications
  * `jwt`, engine/l7/jwt.ts) before its RBAC; a TCP chain has no HTTP filters.
  */
-function istioDecide(hop: Hop, jwt: readonly IstioRequestAuthentication[], policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers: MeshSettings["istioExtensionProviders"]): LayerDecision {
-  const authorize = (x: Attributes) => istioAuthorize(hop, policies, point, x, where, providers);
-  return point === "sidecar-http" || point === "waypoint" ? withJwt(hop, jwt, a, istioEnforcer(point, where), authorize) : authorize(a);
+function istioDecide(hop: Hop, jwt: readonly IstioRequestAuthentication[], policies: readonly IstioAuthorization[], point: IstioPoint, a: Attributes, where: string, providers: MeshSettings["istioExtensionProviders"], now: number | undefined, forward?: (a: Attributes) => void): LayerDecision {
+  // `forward` hears the attributes the RBAC filter saw: the request the point forwards (when jwt_authn's
+  // answer turns on a signature Junction cannot check, withJwt asks first as if it verified).
+  let told = false;
+  const authorize = (x: Attributes) => {
+    if (!told) { told = true; forward?.(x); }
+    return istioAuthorize(hop, policies, point, x, where, providers);
+  };
+  return point === "sidecar-http" || point === "waypoint" ? withJwt(hop, jwt, a, istioEnforcer(point, where), authorize, now) : authorize(a);
 }
 
 /** The hop's waypoint with the settings of the istiod revision that manages it (istioWaypointSettings, looked up once per hop). */
@@ -153,7 +162,9 @@ function plaintext(): Transport {
 /** What ztunnel sees of a request a waypoint forwarded: the waypoint's identity, no HTTP, no client address. */
 export function behindWaypoint(a: Attributes, wp: { name: string; namespace: string }, settings: MeshSettings): Attributes {
   const td = istioTrustDomainOf(settings);
-  return { ...a, http: undefined, sourceIp: undefined, identity: { principal: `${td}/ns/${wp.namespace}/sa/${wp.name}`, namespace: wp.namespace, serviceAccount: wp.name, trustDomain: td } };
+  // The waypoint's verified JWT (request.auth) is its own: the next proxy judges the request it is sent.
+  const { jwt: _jwt, ...rest } = a;
+  return { ...rest, http: undefined, sourceIp: undefined, identity: { principal: `${td}/ns/${wp.namespace}/sa/${wp.name}`, namespace: wp.namespace, serviceAccount: wp.name, trustDomain: td } };
 }
 
 /**
@@ -166,7 +177,7 @@ export function behindWaypoint(a: Attributes, wp: { name: string; namespace: str
  */
 export function behindWaypointAt(proxy: ProxyKind, a: Attributes, wp: { name: string; namespace: string }, settings: MeshSettings, mesh: MeshModel): Attributes {
   if (proxy !== "linkerd") return { ...behindWaypoint(a, wp, settings), ...(a.http ? { http: a.http } : {}) };
-  const { identity: _i, sourceIp: _s, http, ...rest } = a;
+  const { identity: _i, sourceIp: _s, jwt: _j, http, ...rest } = a;
   return { ...rest, sourceWithin: mesh.settings.linkerdClusterNetworks, ...(http ? { http: { ...http, repeated: "each" as const } } : {}) };
 }
 

@@ -16,11 +16,11 @@
 // A signature Junction cannot check (the keys are at a jwksUri, or found by OIDC discovery) is
 // assumed both ways: the same answer stands; else the answer is unknown, never "allowed".
 
-import { constants, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type JsonWebKey, type KeyObject } from "node:crypto";
 import type { IstioJwtRule, IstioRequestAuthentication } from "../../model/mesh.js";
 import type { Attributes, HttpAttributes } from "./attributes.js";
 import type { JwtPayload } from "./jwt-claims.js";
 import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
+import { base64url, checkSignature } from "./jwks.js";
 
 /** jwt_verify_lib kClockSkewInSecond (istiod sets no clock_skew_seconds). */
 const CLOCK_SKEW = 60;
@@ -124,13 +124,6 @@ interface Jwt {
   payload: Record<string, unknown>; signingInput: string; signature: Buffer;
 }
 
-/** absl::WebSafeBase64Unescape: the base64url alphabet, padding optional. */
-function base64url(s: string): Buffer | undefined {
-  const body = s.replace(/={1,2}$/, "");
-  if (!/^[A-Za-z0-9_-]*$/.test(body) || body.length % 4 === 1) return undefined;
-  return Buffer.from(body, "base64url");
-}
-
 function jsonObject(b: Buffer | undefined): Record<string, unknown> | undefined {
   if (!b) return undefined;
   try {
@@ -155,7 +148,15 @@ function parseJwt(token: string): Jwt | string {
   const p = jsonObject(body);
   if (!p) return "Jwt payload is an invalid JSON";
   for (const k of ["iss", "sub", "jti"]) if (p[k] !== undefined && typeof p[k] !== "string") return `Jwt payload [${k}] field is not a string`;
-  for (const k of ["iat", "nbf", "exp"]) if (p[k] !== undefined && (typeof p[k] !== "number" || !Number.isInteger(p[k]))) return `Jwt payload [${k}] field is not an integer`;
+  // StructUtils::GetUInt64: a JSON number (else "not an integer"), not negative nor 2^64 or more (else
+  // OUT_OF_RANGE), truncated to an integer ("static_cast<uint64_t>(double_value)": 1.9 is 1).
+  const times: Record<string, number> = {};
+  for (const k of ["iat", "nbf", "exp"]) {
+    if (p[k] === undefined) continue;
+    if (typeof p[k] !== "number") return `Jwt payload [${k}] field is not an integer`;
+    if ((p[k] as number) < 0 || (p[k] as number) >= 2 ** 64) return `Jwt payload [${k}] field is not a positive 64 bit integer`;
+    times[k] = Math.trunc(p[k] as number);
+  }
   const aud = p.aud;
   if (aud !== undefined && typeof aud !== "string" && !(Array.isArray(aud) && aud.every((x) => typeof x === "string"))) return "Jwt payload [aud] field is not a string or string list";
   const signature = base64url(parts[2]);
@@ -163,57 +164,13 @@ function parseJwt(token: string): Jwt | string {
   return {
     alg: h.alg, ...(typeof h.kid === "string" ? { kid: h.kid } : {}), iss: (p.iss as string | undefined) ?? "",
     audiences: aud === undefined ? [] : typeof aud === "string" ? [aud] : aud as string[],
-    exp: (p.exp as number | undefined) ?? 0, nbf: (p.nbf as number | undefined) ?? 0, payload: p, signingInput: `${parts[0]}.${parts[1]}`, signature,
+    exp: times.exp ?? 0, nbf: times.nbf ?? 0, payload: p, signingInput: `${parts[0]}.${parts[1]}`, signature,
   };
 }
 
 /** jwt_verify_lib check_audience.cc sanitizeAudience: no http:// or https:// scheme, no trailing "/". */
 function sanitizeAudience(a: string): string {
   return a.replace(/^https?:\/\//, "").replace(/\/$/, "");
-}
-
-/**
- * The signature against the provider's inline JWKS (verify.cc verifyJwtWithoutTimeChecking): keys
- * whose kid (when both have one) and alg (when the key has one) agree with the token's and whose
- * type fits its alg are tried; one that verifies: valid. undefined: no inline JWKS (the keys are at
- * a jwksUri, or found from the issuer), which Junction cannot fetch.
- */
-function checkSignature(rule: IstioJwtRule, jwt: Jwt): "Ok" | string | undefined {
-  if (rule.jwks === undefined) return undefined;
-  let doc: unknown;
-  try { doc = JSON.parse(rule.jwks); } catch { return "Jwks is an invalid JSON"; }
-  const keys = doc !== null && typeof doc === "object" && "keys" in doc ? (doc as { keys: unknown }).keys : [doc];
-  if (!Array.isArray(keys)) return "[keys] in Jwks is not an array";
-  let matched = false;
-  for (const k of keys as Record<string, unknown>[]) {
-    if (!k || typeof k !== "object") continue;
-    if (jwt.kid !== undefined && typeof k.kid === "string" && k.kid !== jwt.kid) continue;
-    if (typeof k.alg === "string" && k.alg !== jwt.alg) continue;
-    const fits = jwt.alg.startsWith("HS") ? k.kty === "oct" : jwt.alg === "EdDSA" ? k.kty === "OKP" && k.crv === "Ed25519"
-      : jwt.alg.startsWith("ES") ? k.kty === "EC" && k.crv === ({ ES256: "P-256", ES384: "P-384", ES512: "P-521" } as Record<string, string>)[jwt.alg] : k.kty === "RSA";
-    if (!fits) continue;
-    matched = true;
-    if (verifyWith(jwt, k)) return "Ok";
-  }
-  return matched ? "Jwt verification fails" : "Jwks doesn't have key to match kid or alg from Jwt";
-}
-
-function verifyWith(jwt: Jwt, k: Record<string, unknown>): boolean {
-  const input = Buffer.from(jwt.signingInput);
-  const hash = `sha${jwt.alg.slice(2)}`;
-  try {
-    if (jwt.alg.startsWith("HS")) {
-      const secret = typeof k.k === "string" ? base64url(k.k) : undefined;
-      if (!secret) return false;
-      const mac = createHmac(hash, secret).update(input).digest();
-      return mac.length === jwt.signature.length && timingSafeEqual(mac, jwt.signature);
-    }
-    const key: KeyObject = createPublicKey({ key: k as JsonWebKey, format: "jwk" });
-    if (jwt.alg === "EdDSA") return verifySignature(null, input, key, jwt.signature);
-    if (jwt.alg.startsWith("ES")) return verifySignature(hash, input, { key, dsaEncoding: "ieee-p1363" }, jwt.signature);
-    if (jwt.alg.startsWith("PS")) return verifySignature(hash, input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, jwt.signature);
-    return verifySignature(hash, input, key, jwt.signature);
-  } catch { return false; }
 }
 
 /** One token by one provider (authenticator.cc startVerify). */
@@ -225,7 +182,7 @@ function verifyToken(p: Provider, t: Extracted, now: number, assume: Assume): St
   if (jwt.exp && now > jwt.exp + CLOCK_SKEW) return { code: "Failed", text: "Jwt is expired", by: p };
   const allowed = p.rule.audiences.map(sanitizeAudience);
   if (allowed.length && !jwt.audiences.some((a) => allowed.includes(sanitizeAudience(a)))) return { code: "JwtAudienceNotAllowed", text: "Audiences in Jwt are not allowed", by: p };
-  const sig = checkSignature(p.rule, jwt);
+  const sig = checkSignature(p.rule.jwks, jwt);
   if (sig === undefined && assume === "invalid") return { code: "Failed", text: "Jwt verification fails", by: p };
   if (sig !== undefined && sig !== "Ok") return { code: "Failed", text: sig, by: p };
   return { code: "Ok", payload: normalized(jwt.payload, p.rule), by: p, token: t, encoded: jwt.signingInput.split(".")[1] };
@@ -290,14 +247,27 @@ function ref(p: Provider): PolicyRef {
 const describe = (p: Provider) => `RequestAuthentication ${p.policy.namespace}/${p.policy.name} (jwtRules[${p.index}]${p.rule.issuer ? `, issuer ${p.rule.issuer}` : ""})`;
 
 /**
- * What the RBAC filter after jwt_authn sees: the claim and payload headers of every provider removed
- * (sanitizeHeaders), and for a verified token those set from it (the payload as sent, base64url) and,
- * without forwardOriginalToken, the header it came from removed (handleGoodJwt).
+ * The providers whose verifier ran for the request: each removes its claim and payload headers before
+ * it looks for a token (verifier.cc ProviderVerifierImpl::verify: "extractor_->sanitizeHeaders"). One
+ * provider always runs. Several: the outer requires_any runs P1, P2, ... in istiod's order and stops at
+ * the first that is Ok (BaseGroupVerifierImpl::verify: "if (ctximpl.getCompletionState(this).is_completed_)
+ * return;", AnyVerifierImpl::onComplete: "If any of children is OK, return OK"; the keys are inline, so
+ * each verifies at once), so the providers after a verified one never run and leave their headers as
+ * the client sent them; without one verified, every provider ran.
+ */
+function providersRan(providers: readonly Provider[], ok: Extract<Status, { code: "Ok" }> | undefined): readonly Provider[] {
+  return ok ? providers.slice(0, providers.indexOf(ok.by) + 1) : providers;
+}
+
+/**
+ * What the RBAC filter after jwt_authn sees: the claim and payload headers of the providers that ran
+ * removed (providersRan), and for a verified token those set from it (the payload as sent, base64url)
+ * and, without forwardOriginalToken, the header it came from removed (handleGoodJwt).
  */
 function afterJwt(a: Attributes, providers: readonly Provider[], ok: Extract<Status, { code: "Ok" }> | undefined): Attributes {
   if (!a.http) return a;
   const headers = new Map(a.http.headers);
-  for (const p of providers) for (const x of [...p.rule.claimToHeaders.map((c) => c.header), ...(p.rule.payloadHeader ? [p.rule.payloadHeader] : [])]) headers.delete(x);
+  for (const p of providersRan(providers, ok)) for (const x of [...p.rule.claimToHeaders.map((c) => c.header), ...(p.rule.payloadHeader ? [p.rule.payloadHeader] : [])]) headers.delete(x);
   if (!ok) return { ...a, http: { ...a.http, headers } };
   const rule = ok.by.rule;
   if (!rule.forward && ok.token.header) headers.delete(ok.token.header);
@@ -323,7 +293,9 @@ export function claimText(payload: JwtPayload, claim: string): string | undefine
  * (`authorize`, over the attributes jwt_authn leaves). Without policies, on a TCP chain, or for a CORS
  * preflight, the authorization alone.
  */
-export function withJwt(hop: Hop, policies: readonly IstioRequestAuthentication[], a: Attributes, enforcer: string, authorize: (a: Attributes) => LayerDecision, now = Math.floor(Date.now() / 1000)): LayerDecision {
+export function withJwt(hop: Hop, policies: readonly IstioRequestAuthentication[], a: Attributes, enforcer: string, authorize: (a: Attributes) => LayerDecision, given?: number): LayerDecision {
+  // verify.cc verifyJwt: "absl::ToUnixSeconds(absl::Now())", or the time the question names (--now).
+  const now = given ?? Math.floor(Date.now() / 1000);
   const providers = providersOf(policies);
   const h = a.http;
   if (!providers.length || !h) return authorize(a);
@@ -333,7 +305,10 @@ export function withJwt(hop: Hop, policies: readonly IstioRequestAuthentication[
   const decided = (s: Status): LayerDecision => {
     if (s.code === "JwtMissed") return note(authorize(afterJwt(a, providers, undefined)), `no JWT at the locations of ${policies.length > 1 ? "the" : "its"} ${providers.map(describe).join(", ")}: the request passes jwt_authn (allow_missing) without request.auth`);
     if (s.code === "Ok") return note(authorize(afterJwt(a, providers, s)), `the JWT verified with ${describe(s.by)}: request.auth is its payload (iss ${JSON.stringify(s.payload.iss ?? "")}, sub ${JSON.stringify(s.payload.sub ?? "")})`);
-    return rejected(hop, s, enforcer);
+    const d = rejected(hop, s, enforcer);
+    // A token's time decides at the time judged: say which, so that an answer that changes with the clock shows why.
+    if (s.text === "Jwt is expired" || s.text === "Jwt not yet valid") d.trace.push(`judged at ${new Date(now * 1000).toISOString()} (${given !== undefined ? "--now" : "the clock; --now names another time"}), with jwt_verify_lib's 60 s of clock skew`);
+    return d;
   };
   if (same(valid, invalid)) return decided(valid);
   // The token's fate turns on a signature Junction cannot check.

@@ -115,11 +115,15 @@ function linkerd(e: Endpoint, ns: Namespace | undefined): Membership | undefined
 
 /**
  * The mesh whose proxy a member runs: its own, or for "gamma" (no injection visible) the mesh whose
- * policies the input has, Istio first; undefined when nothing says.
+ * policies or routing the input has, Istio first (AuthorizationPolicy, PeerAuthentication,
+ * RequestAuthentication, VirtualService, DestinationRule, Sidecar: only istiod reads them; then
+ * Linkerd's policy.linkerd.io); undefined when nothing says. (ServiceEntry and WorkloadEntry do not
+ * count yet: test/mesh/istio-registry.test.ts takes a gamma client with them for one without a sidecar.)
  */
 export function proxyMesh(inv: Inventory, m: Membership): "istio" | "linkerd" | undefined {
   if (!m.inMesh) return undefined;
   if (m.mesh === "istio" || m.mesh === "linkerd") return m.mesh;
-  if (inv.mesh.istio.authorizations.length + inv.mesh.istio.peerAuthentications.length > 0) return "istio";
-  return inv.mesh.linkerd.servers.length + inv.mesh.linkerd.authorizations.length > 0 ? "linkerd" : undefined;
+  const i = inv.mesh.istio, l = inv.mesh.linkerd;
+  if ([i.authorizations, i.peerAuthentications, i.requestAuthentications, i.virtualServices, i.clientTls, i.sidecars].some((x) => x.length > 0)) return "istio";
+  return [l.servers, l.authorizations, l.routes, l.egressNetworks].some((x) => x.length > 0) ? "linkerd" : undefined;
 }

@@ -3,10 +3,10 @@
 // client (remote.ip, remoteIpBlocks: l7/istio.ts withForwardedClient), so this decides whether a
 // client can pose as another by sending its own X-Forwarded-For through the gateway.
 
-import { contains, type Address } from "../../model/ip.js";
+import { contains, formatAddress, type Address } from "../../model/ip.js";
 import { ingressNginxOf } from "../../model/nginx-controller.js";
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
-import type { EffectiveClientPolicy } from "../gateway/client-policy.js";
+import type { ClientAddress, EffectiveClientPolicy } from "../gateway/client-policy.js";
 import { namespacedName } from "../../model/route.js";
 import { Headers } from "../gateway/headers.js";
 import { realIp } from "../gateway/nginx-access.js";
@@ -26,12 +26,14 @@ const LOAD_BALANCER = "ingress-nginx (use-forwarded-headers, use-proxy-protocol)
  * appends the peer unless the extension says skip_xff_append (custom_header: never; the xff extension:
  * xForwardedFor.disableXForwardedForAppend, listener.go originalIPDetectionExtensions "SkipXffAppend:
  * wrapperspb.Bool(skipXffAppend)"; with trustedCIDRs it holds only for a peer in them: xff.cc appends an
- * untrusted peer). The peer is the connection's source as the gateway's pods see it
- * (`seen`, nginx-source.ts sourceSeenBy: a node's behind their LoadBalancer or NodePort Service under
- * externalTrafficPolicy Cluster), or with proxy protocol the PROXY header's (Envoy's proxy_protocol
- * listener filter sets the connection's remote address), which a request does not carry: unknown.
+ * untrusted peer). The peer is the connection's source as the gateway's pods see it (`peer`: the
+ * gateway's one answer for it, peer.ts envoyGatewayPeer for Envoy Gateway, gateway-entry.ts
+ * istioGatewayPeer for Istio: a node's behind their LoadBalancer or NodePort Service under
+ * externalTrafficPolicy Cluster, unknown when the input lacks that node), or with proxy protocol the
+ * PROXY header's (Envoy's proxy_protocol listener filter sets the connection's remote address), which a
+ * request does not carry: unknown.
  */
-export function envoyForwarded(policy: EffectiveClientPolicy | undefined, client: Address | undefined, seen: NginxSource | undefined): ForwardedFor | undefined {
+export function envoyForwarded(policy: EffectiveClientPolicy | undefined, peer: ClientAddress): ForwardedFor | undefined {
   const p = policy && !policy.refused ? policy.policy : undefined;
   const xff = p?.clientIP?.xff;
   if (xff?.noAppend && !p!.clientIP!.header) {
@@ -43,14 +45,23 @@ export function envoyForwarded(policy: EffectiveClientPolicy | undefined, client
     if (!xff.trusted?.length) return undefined;
     const whether = "and whether the gateway appends it at all (disableXForwardedForAppend holds only for a source in trustedCIDRs)";
     if (p!.proxyProtocol) return { how: "append", unknown: `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p!)} proxyProtocol), which a request does not carry, ${whether}` };
-    const peer = seen ? seen.address : client;
-    if (!peer) return { how: "append", unknown: `${client ? `the gateway's pods see an address the input does not hold as the connection's source (${seen!.why})` : NO_CLIENT}, ${whether}` };
-    return xff.trusted.some((c) => contains(c, peer)) ? undefined : { how: "append", address: peer };
+    const at = peer.address;
+    if (!at) return { how: "append", unknown: `${peer.unknown ?? NO_CLIENT}, ${whether}` };
+    return xff.trusted.some((c) => contains(c, at)) ? undefined : { how: "append", address: at };
   }
   if (p?.proxyProtocol) return { how: "append", unknown: `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p)} proxyProtocol), which a request does not carry` };
-  if (!client) return { how: "append", unknown: NO_CLIENT };
-  if (!seen) return { how: "append", address: client };
-  return seen.address ? { how: "append", address: seen.address } : { how: "append", unknown: `the gateway's pods see an address the input does not hold as the connection's source (${seen.why}), and append it` };
+  return peer.address ? { how: "append", address: peer.address } : { how: "append", unknown: `${peer.unknown ?? NO_CLIENT}, which the gateway appends` };
+}
+
+/**
+ * The connection's source `pods` see for `client` (nginx-source.ts sourceSeenBy) as a ClientAddress:
+ * the client's own, a node's behind their LoadBalancer or NodePort Service under externalTrafficPolicy
+ * Cluster, or unknown (no client; a node the input does not hold).
+ */
+export function seenPeer(client: Address | undefined, seen: NginxSource | undefined, who: string): ClientAddress & { seen?: string } {
+  if (!client) return { unknown: NO_CLIENT };
+  if (!seen) return { address: client };
+  return seen.address ? { address: seen.address, seen: `${who} see ${formatAddress(seen.address)} as the client (${seen.why})` } : { unknown: `${who} see an address the input does not hold as the connection's source (${seen.why})` };
 }
 
 /**

@@ -24,7 +24,9 @@ import { formatAddress, type Address } from "../../model/ip.js";
 import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gateway.js";
 import { ingressClassOf, servedByNginx } from "../../model/nginx-controller.js";
 import { ingressControllerPods } from "../endpoints.js";
-import { envoyForwarded, nginxForwarded } from "./forwarded.js";
+import { envoyForwarded, nginxForwarded, seenPeer } from "./forwarded.js";
+import { envoyGatewayPeer } from "../gateway/peer.js";
+import type { ClientAddress } from "../gateway/client-policy.js";
 import { sourceSeenBy } from "../gateway/nginx-source.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
@@ -87,14 +89,24 @@ function nginxServes(ctx: WalkContext, gw: GatewayState): boolean {
 function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | undefined, controller: string | undefined, address: Address | undefined, pods: readonly Endpoint[]): ForwardedFor | undefined {
   const res = w.res, port = requestPort(w.req);
   if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, gw?.gateway.derivedFrom?.name, address, port, w.req.headers);
-  const seen = address ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, address, port) : undefined;
-  if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, address, seen);
-  if (controller !== ENVOY_GATEWAY_CONTROLLER) {
+  if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, istioGatewayPeer(w, pods, address));
+  if (controller !== ENVOY_GATEWAY_CONTROLLER || !gw) {
     const who = controller ? `GatewayClass controller ${controller}` : gw?.gateway.derivedFrom ? `the controller of ${gw.gateway.derivedFrom.kind} ${gw.gateway.derivedFrom.name}` : "the Gateway's controller (its GatewayClass is not in the input)";
     return { how: "append", unknown: `what ${who} writes in X-Forwarded-For is not known to Junction (it knows Istio's, Envoy Gateway's and ingress-nginx's)` };
   }
-  const l = (gw?.merged ?? []).find((x) => x.listener.name === res.listener && x.listener.port === port);
-  return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, address, seen);
+  const l = gw.merged.find((x) => x.listener.name === res.listener && x.listener.port === port);
+  // The peer Envoy appends is the one its rate limits and clientCIDRs judge (peer.ts envoyGatewayPeer: with
+  // no Service in the input, the one Envoy Gateway makes from the EnvoyProxy), not a second reckoning of it.
+  return envoyForwarded(l ? w.ctx.gateways.listenerClientPolicy(l) : undefined, envoyGatewayPeer(w.ctx.inv, w.ctx.index, gw.gateway, address, port));
+}
+
+/**
+ * The connection's source an Istio gateway's pods see for the client (nginx-source.ts sourceSeenBy: a
+ * node's behind their LoadBalancer or NodePort Service under externalTrafficPolicy Cluster), which its
+ * AuthorizationPolicies' ipBlocks judge and its Envoy appends to X-Forwarded-For.
+ */
+function istioGatewayPeer(w: Walk, pods: readonly Endpoint[], client: Address | undefined): ClientAddress & { seen?: string } {
+  return seenPeer(client, client ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req)) : undefined, "the gateway's pods");
 }
 
 /**
@@ -122,13 +134,13 @@ function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: bool
   // Only an HTTP or HTTPS listener reads HTTP; a TLS listener (passthrough, or terminated for TCPRoutes)
   // and a TCP one run the TCP RBAC filter (builder.go BuildTCP: an ALLOW rule with HTTP fields never matches).
   const http = httpListener && (speaksHttp(q) || q.scheme === "https" || q.scheme === "wss") ? { method: q.method, host: q.host ?? "", path: q.path, headers: q.headers, ...(q.protocol === "grpc" ? { grpc: true } : {}) } : undefined;
-  // The connection's source as the gateway's Envoy sees it: behind its LoadBalancer or NodePort Service under
-  // externalTrafficPolicy Cluster, the node's kube-proxy masquerades the client to (nginx-source.ts sourceSeenBy).
-  const seen = w.client?.address ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, w.client.address, requestPort(w.req)) : undefined;
-  // A node's address the input does not hold: the policies are judged for every address (l7/istio.ts unknownAddress), not the client's.
-  const d = seen && !seen.address ? l7.atIstioGateway(peerOf(w.ctx, {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http, `the gateway sees an address the input does not hold (${seen.why})`)
-    : l7.atIstioGateway(peerOf(w.ctx, seen?.address ? { address: seen.address } : w.client ?? {}), pod, q.port ?? DEFAULT_PORT[q.scheme], http);
-  if (d && seen?.address) d.trace.push(`the gateway sees ${formatAddress(seen.address)} as the client (${seen.why})`);
+  // The connection's source as the gateway's Envoy sees it (istioGatewayPeer), which ipBlocks judge; a node's
+  // address the input does not hold: the policies are judged for every address (l7/istio.ts unknownAddress).
+  const { seen, ...peer } = istioGatewayPeer(w, pods, w.client?.address);
+  const port = q.port ?? DEFAULT_PORT[q.scheme];
+  const d = w.client?.address && !peer.address ? l7.atIstioGateway(peerOf(w.ctx, {}), pod, port, http, peer.unknown)
+    : l7.atIstioGateway(peerOf(w.ctx, seen ? { address: peer.address } : w.client ?? {}), pod, port, http);
+  if (d && seen) d.trace.push(seen);
   if (!d) return false;
   w.res.authorization.push(d);
   if (d.verdict !== "deny") return false;
