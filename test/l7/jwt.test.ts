@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { outcome, pod, service, waypointGateway, world } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
 
@@ -281,4 +281,18 @@ test("no injection visible (every pod in the mesh, \"gamma\"): a RequestAuthenti
       assert.match(r.out, /Jwt is not in the form/);
     } finally { f.cleanup(); }
   }
+});
+
+test("(revA) RSA-PSS as jwt_verify_lib takes it: an RSA key with alg PS256 is kept (jwks.cc extractJwkFromJwkRSA: 'RS' or 'PS'), and the salt length is recovered from the signature (verify.cc verifySignatureRSAPSS sets none: BoringSSL's -2)", () => {
+  const ps = (saltLength: number) => {
+    const input = `${b64({ alg: "PS256", kid: "r1" })}.${b64({ iss: ISS, sub: "alice", exp: LATER })}`;
+    return `${input}.${sign("sha256", Buffer.from(input), { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }).toString("base64url")}`;
+  };
+  const rule = (alg?: string) => ra(`  - issuer: ${ISS}\n    jwks: '${JSON.stringify({ keys: [{ ...jwk(rsa.publicKey, "r1"), ...(alg ? { alg } : {}) }] })}'`);
+  const ask = (yaml: string, t: string) => outcome(world(base + yaml).ask("web/front", "shop/api", 8080, get(bearer(t))));
+  assert.equal(ask(rule("PS256"), ps(32)), "allow", "was 401: the key was dropped (Jwks doesn't have any valid public key)");
+  assert.equal(ask(rule(), ps(0)), "allow", "a salt of 0 bytes verifies (was 401 with the digest's length required)");
+  assert.equal(ask(rule(), ps(222)), "allow", "the longest salt too");
+  assert.equal(ask(rule("RS256"), ps(32)), "401", "the key's alg must be the token's");
+  assert.equal(ask(rule("XS256"), ps(32)), "401", "an alg neither RS* nor PS*: the key is refused");
 });

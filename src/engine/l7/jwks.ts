@@ -86,8 +86,9 @@ function jwkOf(k: Record<string, unknown>): Jwk | undefined {
         return { kty: "EC", kid, alg, key: createPublicKey({ key: { kty: "EC", crv: curve, x, y } as JsonWebKey, format: "jwk" }) };
       }
       case "RSA": {
-        // extractJwkFromJwkRSA: an alg is RS* (a PS* one is refused: JwksRSAKeyBadAlg); createRsaFromJwk: e is 3 or 65537.
-        if (alg && !alg.startsWith("RS")) return undefined;
+        // extractJwkFromJwkRSA: an alg is RS* or PS* ("alg_.compare(0, 2, \"RS\") != 0 && alg_.compare(0, 2, \"PS\") != 0":
+        // JwksRSAKeyBadAlg; PS* since jwt_verify_lib 516c298, 2020); createRsaFromJwk: e is 3 or 65537.
+        if (alg && !alg.startsWith("RS") && !alg.startsWith("PS")) return undefined;
         const n = str("n"), e = str("e");
         const exponent = e !== undefined ? base64url(e) : undefined;
         if (n === undefined || !exponent) return undefined;
@@ -118,7 +119,8 @@ function jwkOf(k: Record<string, unknown>): Jwk | undefined {
  * each key whose kid (when both have one) and alg (when the key has one) agree with the token's is
  * tried by its kty, whatever the token's alg says of the key type: an EC key with the digest of the
  * token's alg (ES384: SHA-384, ES512: SHA-512, else SHA-256) on the key's own curve, an RSA key for an
- * RS* or PS* alg, an oct key as HMAC (HS384, HS512, else SHA-256), an Ed25519 key. "Ok", else the
+ * RS* or PS* alg (verifySignatureRSAPSS sets no salt length: BoringSSL's default -2 recovers it from
+ * the signature), an oct key as HMAC (HS384, HS512, else SHA-256), an Ed25519 key. "Ok", else the
  * failure's text; undefined: no inline JWKS (the keys are at a jwksUri, or found from the issuer),
  * which Junction cannot fetch.
  */
@@ -151,7 +153,7 @@ function verifiedBy(k: Jwk, alg: string, input: Buffer, signature: Buffer): bool
       case "EC": return verifySignature(alg === "ES384" ? "sha384" : alg === "ES512" ? "sha512" : "sha256", input, { key: k.key!, dsaEncoding: "der" }, ecdsaDer(signature));
       case "RSA":
         if (alg.startsWith("RS")) return verifySignature(`sha${bits}`, input, k.key!, signature);
-        if (alg.startsWith("PS")) return verifySignature(`sha${bits}`, input, { key: k.key!, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
+        if (alg.startsWith("PS")) return verifySignature(`sha${bits}`, input, { key: k.key!, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
         return false;
       case "oct": {
         const mac = createHmac(alg === "HS384" ? "sha384" : alg === "HS512" ? "sha512" : "sha256", k.secret!).update(input).digest();
