@@ -29,7 +29,8 @@ export function base64url(s: string): Buffer | undefined {
   return Buffer.from(body, "base64url");
 }
 
-const X509_PREFIX = "-----BEGIN CERTIFICATE-----", X509_SUFFIX = "-----END CERTIFICATE-----";
+/** jwks.cc kX509CertPrefix, kX509CertSuffix: with their newlines (shouldCheckX509 absl::StartsWith / EndsWith). */
+const X509_PREFIX = "-----BEGIN CERTIFICATE-----\n", X509_SUFFIX = "\n-----END CERTIFICATE-----\n";
 
 /**
  * Jwks::createFromJwksCore: the keys of a JWKS text, or the status that leaves the provider without
