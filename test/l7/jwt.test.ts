@@ -296,3 +296,12 @@ test("(revA) RSA-PSS as jwt_verify_lib takes it: an RSA key with alg PS256 is ke
   assert.equal(ask(rule("RS256"), ps(32)), "401", "the key's alg must be the token's");
   assert.equal(ask(rule("XS256"), ps(32)), "401", "an alg neither RS* nor PS*: the key is refused");
 });
+
+test("(revA) a token's empty sections are skipped as jwt_verify_lib splits it (jwt.cc parseFromString: absl::StrSplit(jwt, '.', absl::SkipEmpty())): h.p.s. and h..p.s verify as h.p.s; h.p. is still malformed", () => {
+  const w = world(base + inline);
+  const t = token({ aud: "shop" });
+  const [h, p, s] = t.split(".");
+  for (const variant of [`${t}.`, `${h}..${p}.${s}`, `.${t}`]) assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get(bearer(variant)))), "allow", `${variant.slice(0, 12)}…: was 401 "Jwt is not in the form of Header.Payload.Signature"`);
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get(bearer(`${h}.${p}.`)))), "401", "two sections");
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get(bearer(`${h}.${p}.${s}.${s}`)))), "401", "four sections");
+});
