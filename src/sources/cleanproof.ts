@@ -104,21 +104,34 @@ function more(close: number): boolean {
   return false;
 }
 
-/** A string without escapes, control characters or bytes outside ASCII; returns its start (se: its end). */
+/** Classes of the bytes of a string: each byte's (CLASSES), and the classes all the bytes of the last string read share (sm). */
+const PRINTABLE = 1, LDH = 2, QUAL = 4, IMAGE = 8;
+const CLASSES = new Uint8Array(256);
+for (let c = 0x20; c < 0x7f; c++) {
+  const alnumC = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  const lowerOrDigit = (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a);
+  CLASSES[c] = (c === 0x22 || c === 0x5c ? 0 : PRINTABLE) | (lowerOrDigit || c === 0x2d ? LDH : 0) | (alnumC || c === 0x2d || c === 0x5f || c === 0x2e ? QUAL : 0)
+    | (alnumC || c === 0x2e || c === 0x5f || c === 0x2f || c === 0x3a || c === 0x40 || c === 0x2d ? IMAGE : 0);
+}
+let sm = 0;
+
+/** A string without escapes, control characters or bytes outside ASCII; returns its start (se: its end; sm: its bytes' classes). */
 function str(): number {
   ws();
-  const bytes = b, end = n;
-  let k = i;
+  const bytes = b, end = n, classes = CLASSES;
+  let k = i, m = 0xff;
   if (k >= end || bytes[k] !== 0x22) fail();
   const s = ++k;
   for (;;) {
     if (k >= end) fail();
     const c = bytes[k];
     if (c === 0x22) break;
-    if (c < 0x20 || c === 0x5c || c >= 0x7f) fail();
+    m &= classes[c];
     k++;
   }
+  if (!(m & PRINTABLE)) fail();
   se = k;
+  sm = m;
   i = k + 1;
   return s;
 }
@@ -250,14 +263,9 @@ export function ipv4(s: number, e: number, bytes = b): boolean {
   return parts === 4;
 }
 
-/** An image reference, loosely: 1-255 of [A-Za-z0-9._/:@-] (the schema: any string; an image changes no answer). */
+/** An image reference, loosely (the string just read): 1-255 of [A-Za-z0-9._/:@-] (the schema: any string; an image changes no answer). */
 function image(s: number, e: number): boolean {
-  if (e <= s || e - s > 255) return false;
-  for (let k = s; k < e; k++) {
-    const c = b[k];
-    if (!alnum(c) && c !== 0x2e && c !== 0x5f && c !== 0x2f && c !== 0x3a && c !== 0x40 && c !== 0x2d) return false;
-  }
-  return true;
+  return (sm & IMAGE) !== 0 && e > s && e - s <= 255;
 }
 
 /** A kind's name: 1-63 ASCII letters, the first upper case. */
@@ -286,11 +294,13 @@ function labels(into: Int32Array): number {
   let count = 0;
   if (!open(0x7b, 0x7d)) return 0;
   do {
-    const ks = key(), ke = se;
-    if (!labelKey(ks, ke)) fail();
+    const ks = str(), ke = se;
+    // (A key without '/': a qualified name, which its classes and ends tell.)
+    if (sm & QUAL ? ke - ks > 63 || !alnum(b[ks]) || !alnum(b[ke - 1]) : !labelKey(ks, ke)) fail();
+    expect(0x3a);
     for (let k = 0; k < count; k += 4) if (same(into[k], into[k + 1], ks, ke)) fail();
     const vs = str();
-    if (!labelValue(vs, se) || count === into.length) fail();
+    if ((vs !== se && (!(sm & QUAL) || se - vs > 63 || !alnum(b[vs]) || !alnum(b[se - 1]))) || count === into.length) fail();
     into[count] = ks; into[count + 1] = ke; into[count + 2] = vs; into[count + 3] = se;
     count += 4;
   } while (more(0x7d));
@@ -378,7 +388,7 @@ function metadata(kind: number): void {
       if (kind === SERVICE ? !(dnsLabel(ns, se) && lower(b[ns])) : !dnsSubdomain(ns, se)) fail();
     } else if (is(s, e, K.namespace)) {
       seen = once(seen, 2);
-      strOf(dnsLabel);
+      strLabel();
     } else if (is(s, e, K.labels)) { seen = once(seen, 4); labels(scratch); }
     else if (kind !== SERVICE && is(s, e, K.ownerReferences)) { seen = once(seen, 8); owners(); }
     else fail();
@@ -395,8 +405,8 @@ function owners(): void {
     const s = key(), e = se;
     if (is(s, e, K.apiVersion)) { seen = once(seen, 1); const v = str(); if (!is(v, se, V.appsV1) && !is(v, se, V.v1)) fail(); }
     else if (is(s, e, K.kind)) { seen = once(seen, 2); strOf(kindName); }
-    else if (is(s, e, K.name)) { seen = once(seen, 4); strOf(dnsSubdomain); }
-    else if (is(s, e, K.uid)) { seen = once(seen, 8); strOf(dnsSubdomain); }
+    else if (is(s, e, K.name)) { seen = once(seen, 4); strSubdomain(); }
+    else if (is(s, e, K.uid)) { seen = once(seen, 8); strSubdomain(); }
     else if (is(s, e, K.controller)) { seen = once(seen, 16); bool(); }
     else if (is(s, e, K.blockOwnerDeletion)) { seen = once(seen, 32); bool(); }
     else fail();
@@ -411,8 +421,8 @@ function podSpec(): void {
   do {
     const s = key(), e = se;
     if (is(s, e, K.containers)) { seen = once(seen, 1); containers(); }
-    else if (is(s, e, K.serviceAccountName)) { seen = once(seen, 2); strOf(dnsSubdomain); }
-    else if (is(s, e, K.nodeName)) { seen = once(seen, 4); strOf(dnsSubdomain); }
+    else if (is(s, e, K.serviceAccountName)) { seen = once(seen, 2); strSubdomain(); }
+    else if (is(s, e, K.nodeName)) { seen = once(seen, 4); strSubdomain(); }
     else if (is(s, e, K.hostNetwork)) { seen = once(seen, 8); bool(); }
     else fail();
   } while (more(0x7d));
@@ -426,7 +436,7 @@ function containers(): void {
   if (!open(0x7b, 0x7d)) fail();
   do {
     const s = key(), e = se;
-    if (is(s, e, K.name)) { seen = once(seen, 1); strOf(dnsLabel); }
+    if (is(s, e, K.name)) { seen = once(seen, 1); strLabel(); }
     else if (is(s, e, K.image)) { seen = once(seen, 2); strOf(image); }
     else if (is(s, e, K.ports)) { seen = once(seen, 4); ports(false); }
     else fail();
@@ -479,6 +489,18 @@ function ports(service: boolean): void {
 function once(seen: number, bit: number): number {
   if (seen & bit) fail();
   return seen | bit;
+}
+
+/** A DNS-1123 subdomain (without a '.', the classes and its ends tell). */
+function strSubdomain(): void {
+  const v = str(), e = se;
+  if (sm & LDH ? e - v > 253 || !alnumLower(b[v]) || !alnumLower(b[e - 1]) : !dnsSubdomain(v, e)) fail();
+}
+
+/** A DNS-1123 label. */
+function strLabel(): void {
+  const v = str(), e = se;
+  if (!(sm & LDH) || e - v > 63 || !alnumLower(b[v]) || !alnumLower(b[e - 1])) fail();
 }
 
 /** A string of the class `check` tells. */

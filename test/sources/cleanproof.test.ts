@@ -240,16 +240,21 @@ test("cleanproof: byte-level mutations (a byte changed, inserted or removed) are
   assert.ok(proved > 20, `${proved} proved`);
 });
 
-test("cleanproof: its string classes agree with k8s.ts's checks on random strings", () => {
-  const r = rng(3);
-  const alphabet = "abcxyz019-._/AZ:@ ";
-  const cases = ["", "a", "-", "a-", "-a", "a.b", ".a", "a.", "a..b", "a/b", "/a", "a/", "a/b/c", "example.com/x", "Example.com/x", "a".repeat(63), "a".repeat(64), `${"a".repeat(63)}.${"b".repeat(63)}`, `${"a.".repeat(126)}a`, `${"a.".repeat(127)}a`];
-  for (let k = 0; k < 4000; k++) {
+/** `count` random strings of the characters names and labels are made of (and some they are not), mostly short. */
+function randomStrings(r: () => number, count: number): string[] {
+  const alphabet = "abcxyz019-._/AZ:@ ", out: string[] = [];
+  for (let k = 0; k < count; k++) {
     const len = Math.floor(r() * (r() < 0.1 ? 80 : 12));
     let s = "";
     for (let c = 0; c < len; c++) s += alphabet[Math.floor(r() * alphabet.length)];
-    cases.push(s);
+    out.push(s);
   }
+  return out;
+}
+
+test("cleanproof: its string classes agree with k8s.ts's checks on random strings", () => {
+  const cases = ["", "a", "-", "a-", "-a", "a.b", ".a", "a.", "a..b", "a/b", "/a", "a/", "a/b/c", "example.com/x", "Example.com/x", "a".repeat(63), "a".repeat(64), `${"a".repeat(63)}.${"b".repeat(63)}`, `${"a.".repeat(126)}a`, `${"a.".repeat(127)}a`];
+  cases.push(...randomStrings(rng(3), 4000));
   for (const s of cases) {
     const b = bytesOf(s), e = b.length;
     assert.equal(dnsLabel(0, e, b), dnsLabelError(s) === undefined, `dnsLabel ${JSON.stringify(s)}`);
@@ -264,6 +269,25 @@ test("cleanproof: its string classes agree with k8s.ts's checks on random string
   }
   assert.equal(ipv4(0, 8, bytesOf("10.0.0.1")), true);
   assert.equal(ipv4(0, 8, bytesOf("01.0.0.1")), false);
+});
+
+test("cleanproof: a random string as a Pod's name, namespace, node, container, label key or value is proved exactly where k8s.ts accepts it", () => {
+  const pod = (change: (p: any) => void) => {
+    const p = structuredClone(BASE.items[3]) as any;
+    change(p);
+    return bytesOf(JSON.stringify({ apiVersion: "v1", kind: "List", items: [p] }));
+  };
+  const strings = ["", "a", "a.b", "a/b", "example.com/x", "Example.com/x", "a".repeat(63), "a".repeat(64), "a".repeat(253), "a".repeat(254), "-a", "a-", "A", `${"a".repeat(200)}.${"b".repeat(53)}`, `${"a".repeat(200)}.${"b".repeat(52)}`];
+  strings.push(...randomStrings(rng(9), 1500));
+  for (const s of strings) {
+    const at = JSON.stringify(s);
+    assert.equal(proveClean(pod((p) => { p.metadata.name = s; })), dnsSubdomainError(s) === undefined, `name ${at}`);
+    assert.equal(proveClean(pod((p) => { p.metadata.namespace = s; })), dnsLabelError(s) === undefined, `namespace ${at}`);
+    assert.equal(proveClean(pod((p) => { p.spec.nodeName = s; })), dnsSubdomainError(s) === undefined, `nodeName ${at}`);
+    assert.equal(proveClean(pod((p) => { p.spec.containers[0].name = s; })), dnsLabelError(s) === undefined, `container ${at}`);
+    assert.equal(proveClean(pod((p) => { p.metadata.labels = { [s]: "v" }; })), labelKeyError(s) === undefined, `label key ${at}`);
+    assert.equal(proveClean(pod((p) => { p.metadata.labels = { app: s }; })), labelValueError(s) === undefined, `label value ${at}`);
+  }
 });
 
 test("cleanproof: the worker's verdict on bytes it proves, and on bytes it judges", () => {
