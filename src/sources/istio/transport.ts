@@ -64,9 +64,14 @@ function portLevel(tp: Field): { port: number; mode?: ClientTlsMode }[] {
     if (s.object() && !s.get("port").present) s.error("required", "portTrafficPolicy must have valid port (istiod's validatePortTrafficPolicies)");
     if (s.object() && !PORT_POLICY_FIELDS.some((k) => isSet(s.get(k)))) s.error("invalid-value", "port traffic policy must have at least one field (istiod's validatePortTrafficPolicies)");
     if (!s.get("port").present) return [];
-    const port = s.get("port").get("number").int({ required: true, min: 1, max: 65535 });
+    // The CRD takes any uint32 (port: {} is number 0) and istiod checks only that `port` is set; pilot's
+    // GetPortLevelTrafficPolicy compares the number with the Service port, so an entry for no port never applies.
+    const number = s.get("port").get("number");
+    const port = number.present ? number.int({ min: 0, max: 4294967295 }) : 0;
     const mode = tlsMode(s);
-    return port === undefined ? [] : [{ port, ...(mode ? { mode } : {}) }];
+    if (port === undefined) return [];
+    if (port < 1 || port > 65535) { (number.present ? number : s.get("port")).warn("no-effect", `port ${port} is no port number: this entry applies to no port (pilot's GetPortLevelTrafficPolicy compares it with the Service port)`); return []; }
+    return [{ port, ...(mode ? { mode } : {}) }];
   });
 }
 
