@@ -58,3 +58,17 @@ test("a v1 kind: List without items is an object of kind List, which kubectl can
   // items: null and items: [] are empty lists (unstructuredJSONScheme.decode finds the items field).
   assert.deepEqual(errorsOf({ "l.yaml": "apiVersion: v1\nkind: List\nitems: null\n---\napiVersion: v1\nkind: List\nitems: []\n" }), []);
 });
+
+test("core/v1 Endpoints as validateEndpointSubsets checks them: a subset without addresses, an address's hostname and nodeName, a port without a name among several, a port name or appProtocol that is not valid (all were read and mirrored)", () => {
+  const eps = "apiVersion: v1\nkind: Endpoints\nmetadata: {name: svc, namespace: a}\nsubsets:\n"
+    + "- addresses: [{ip: 10.0.0.1, hostname: Host_1, nodeName: Node_1}]\n  ports: [{port: 80}, {port: 81}]\n"
+    + "- addresses: [{ip: 10.0.0.2, hostname: ''}]\n  ports: [{name: Http, port: 80}, {name: b, port: 82, appProtocol: 'not valid!'}]\n"
+    + "- ports: [{name: x, port: 80}]\n"
+    + "- notReadyAddresses: [{ip: 10.0.0.3}]\n  ports: [{port: 80}]\n";
+  assert.deepEqual(errorsOf({ "e.yaml": eps }).map((e) => e.replace(/: (Invalid|Required) value.*/, "")), [
+    "e.yaml:5 subsets[0].addresses[0].hostname", "e.yaml:5 subsets[0].addresses[0].nodeName", "e.yaml:6 subsets[0].ports[0].name", "e.yaml:6 subsets[0].ports[1].name",
+    "e.yaml:8 subsets[1].ports[0].name", "e.yaml:8 subsets[1].ports[1].appProtocol", "e.yaml:9 subsets[2]",
+  ]);
+  // An EndpointSlice endpoint's hostname is checked when set, even empty (validateEndpoints: Hostname != nil).
+  assert.match(errorsOf({ "s.yaml": slice("addressType: IPv4\nendpoints:\n- addresses: [10.0.0.1]\n  hostname: ''\n") })[0], /^s\.yaml:7 endpoints\[0\]\.hostname: Invalid value/);
+});

@@ -342,13 +342,8 @@ const endpointSliceFields: Rule = (root) => {
         if (err) a.error("invalid", `Invalid value: ${err}: an FQDN EndpointSlice's address is a fully qualified domain name ${refuses}`);
       }
     }
-    const host = e.raw("hostname");
-    const hostErr = typeof host === "string" ? dnsLabelError(host) : undefined;
-    if (hostErr) e.get("hostname").error("invalid", `Invalid value: ${hostErr}: an endpoint's hostname is a DNS-1123 label ${refuses}`);
+    endpointNames(e, refuses, false);
     // (Not deprecatedTopology: the strategy's dropTopologyOnV1 drops it from a v1 write before validation.)
-    const node = e.raw("nodeName");
-    const nodeErr = typeof node === "string" ? dnsSubdomainError(node) : undefined;
-    if (nodeErr) e.get("nodeName").error("invalid", `Invalid value: ${nodeErr}: an endpoint's nodeName is a Node's name (ValidateNodeName) ${refuses}`);
     const zones = e.get("hints").raw("forZones");
     if (Array.isArray(zones)) {
       if (zones.length > 8) e.get("hints").get("forZones").error("too-many", `Too many: ${zones.length}: must have at most 8 items ${refuses}`);
@@ -376,12 +371,62 @@ const endpointSliceFields: Rule = (root) => {
     // (A missing name is the empty one, SetDefaults_EndpointPort.)
     const n = name === undefined || name === null ? "" : name;
     if (typeof n !== "string") continue;
-    const err = n !== "" ? dnsLabelError(n) : undefined;
-    if (err) p.get("name").error("invalid", `Invalid value: ${err}: an EndpointSlice port's name is a DNS-1123 label ${refuses}`);
-    else if (names.has(n)) p.get("name").error("duplicate", `Duplicate value: ${JSON.stringify(n)}: port names must be unique in a slice ${refuses}`);
+    if (!endpointPort(p, n, false, refuses) && names.has(n)) p.get("name").error("duplicate", `Duplicate value: ${JSON.stringify(n)}: port names must be unique in a slice ${refuses}`);
     names.add(n);
-    const app = p.raw("appProtocol");
-    if (typeof app === "string" && labelKeyError(app)) p.get("appProtocol").error("invalid", `Invalid value: ${JSON.stringify(app)}: an appProtocol is a qualified name (alphanumerics, '-', '_' or '.', optionally prefixed by a DNS subdomain and '/') ${refuses}`);
+  }
+};
+
+/**
+ * An endpoint's (or Endpoints address's) `hostname`, a DNS-1123 label (an EndpointSlice's when set,
+ * even empty; an Endpoints address's when not empty), and `nodeName`, a Node's name (ValidateNodeName:
+ * a DNS-1123 subdomain).
+ */
+function endpointNames(e: Field, refuses: string, emptyHostnameOk: boolean): void {
+  const host = e.raw("hostname");
+  const hostErr = typeof host === "string" && (host !== "" || !emptyHostnameOk) ? dnsLabelError(host) : undefined;
+  if (hostErr) e.get("hostname").error("invalid", `Invalid value: ${hostErr}: an endpoint's hostname is a DNS-1123 label ${refuses}`);
+  const node = e.raw("nodeName");
+  const nodeErr = typeof node === "string" ? dnsSubdomainError(node) : undefined;
+  if (nodeErr) e.get("nodeName").error("invalid", `Invalid value: ${nodeErr}: an endpoint's nodeName is a Node's name (ValidateNodeName) ${refuses}`);
+}
+
+/**
+ * An EndpointSlice's or Endpoints' port `p` named `name` (validatePorts, validateEndpointPort): a
+ * name, when given (required among several ports of an Endpoints subset), is a DNS-1123 label; an
+ * `appProtocol` a qualified name. Whether its name was reported.
+ */
+function endpointPort(p: Field, name: string, required: boolean, refuses: string): boolean {
+  const err = name !== "" ? dnsLabelError(name) : required ? "Required value: a port's name is required when there are several ports" : undefined;
+  if (err) p.get("name").error(name !== "" ? "invalid" : "required", `${name !== "" ? `Invalid value: ${err}: a port's name is a DNS-1123 label` : err} ${refuses}`);
+  const app = p.raw("appProtocol");
+  if (typeof app === "string" && labelKeyError(app)) p.get("appProtocol").error("invalid", `Invalid value: ${JSON.stringify(app)}: an appProtocol is a qualified name (alphanumerics, '-', '_' or '.', optionally prefixed by a DNS subdomain and '/') ${refuses}`);
+  return err !== undefined;
+}
+
+/**
+ * core/v1 ValidateEndpoints (validateEndpointSubsets, validateEndpointAddress, validateEndpointPort)
+ * beyond the front end's addresses (discovery.ts): a subset has `addresses` or `notReadyAddresses`,
+ * an address's `hostname` is a DNS-1123 label and its `nodeName` a Node's name, a port's name is a
+ * DNS-1123 label and required when the subset has several ports, its `appProtocol` a qualified
+ * name. The API server refuses the Endpoints otherwise, so nothing is mirrored from it.
+ */
+const endpointsFields: Rule = (root) => {
+  const refuses = "(the API server refuses the Endpoints)";
+  const subsets = Array.isArray(root.raw("subsets")) ? root.get("subsets").list() ?? [] : [];
+  for (const ss of subsets) {
+    if (!ss.object()) continue;
+    const some = (k: string) => Array.isArray(ss.raw(k)) && (ss.raw(k) as unknown[]).length > 0;
+    if (!some("addresses") && !some("notReadyAddresses")) ss.error("required", `Required value: must specify \`addresses\` or \`notReadyAddresses\` ${refuses}`);
+    for (const k of ["addresses", "notReadyAddresses"]) {
+      if (!Array.isArray(ss.raw(k))) continue;
+      for (const a of ss.get(k).list() ?? []) if (a.object()) endpointNames(a, refuses, true);
+    }
+    const ports = Array.isArray(ss.raw("ports")) ? ss.get("ports").list() ?? [] : [];
+    for (const p of ports) {
+      if (!p.object()) continue;
+      const name = p.raw("name");
+      if (name === undefined || name === null || typeof name === "string") endpointPort(p, name ?? "", ports.length > 1, refuses);
+    }
   }
 };
 
@@ -699,7 +744,7 @@ const RULES: Record<string, Rule[]> = {
   "/ReplicationController": [rcSelectsTemplate, templateRestart(TEMPLATE, ALWAYS)],
   "batch/Job": [jobSelector, templateRestart(TEMPLATE, JOB_POLICIES)], "batch/CronJob": [cronJobSelector, templateRestart(JOB_TEMPLATE, JOB_POLICIES)],
   "/Service": [servicePorts, serviceExternalName, serviceClusterIPs, serviceFields], "/Node": [nodeCidrs],
-  "discovery.k8s.io/EndpointSlice": [endpointSliceFields],
+  "discovery.k8s.io/EndpointSlice": [endpointSliceFields], "/Endpoints": [endpointsFields],
   // ValidateNamespace: each of spec.finalizers by validateFinalizerName, as metadata's.
   "/Namespace": [finalizers(true, ["spec", "finalizers"])],
 };
