@@ -268,7 +268,13 @@ test("a CORS preflight from an allowed origin is answered by the route's CORS fi
 test("(revA) a localJWKS map of kid to X.509 certificates is read as jwt_verify_lib does: each value must start with '-----BEGIN CERTIFICATE-----\\n' and end with '\\n-----END CERTIFICATE-----\\n' (jwks.cc kX509CertPrefix, kX509CertSuffix), else the set has no keys", () => {
   const input = `${b64({ alg: "RS256", kid: "c1" })}.${b64({ iss: "https://idp.example.com", exp: 4102444800 })}`;
   const token = `${input}.${createSign("sha256").update(input).sign(JWT_X509.key, "base64url")}`;
-  const yaml = (pem: string) => GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, issuer: https://idp.example.com, localJWKS: {type: Inline, inline: '${JSON.stringify({ c1: pem })}'}}]}`);
+  // Not sp(): its creationTimestamp counter (one day a policy, from February 1st) is the later tests'.
+  const yaml = (pem: string) => `${GW}${ROUTE}---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: jwt, namespace: apps, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec: {${toRoute()}, jwt: {providers: [{name: corp, issuer: https://idp.example.com, localJWKS: {type: Inline, inline: '${JSON.stringify({ c1: pem })}'}}]}}
+`;
   assert.equal(route(yaml(JWT_X509.crt), bearer(token)).status, 200, "the certificate's RSA key verifies the token");
   const cut = route(yaml(JWT_X509.crt.replace(/\n$/, "")), bearer(token));
   assert.equal(cut.status, 401, "without the last newline it is no certificate to jwt_verify_lib: Jwks does not have [keys] field (was 200)");
