@@ -6,10 +6,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, createHmac } from "node:crypto";
+import { createHash, createHmac, createSign } from "node:crypto";
 import { join } from "node:path";
 import { BASE, egConfig, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
+import { JWT_X509 } from "../fixtures/tls.js";
 
 const GW = envoyGateway([HTTP_ALL, "{name: alt, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
 const ROUTE = httpRoute("web", "  rules:\n  - {name: api, matches: [{path: {type: PathPrefix, value: /api}}], backendRefs: [{name: v1, port: 80}]}\n  - {backendRefs: [{name: v2, port: 80}]}");
@@ -262,6 +263,22 @@ test("a CORS preflight from an allowed origin is answered by the route's CORS fi
   assert.equal(pre("https://app.example.com").status, 204);
   assert.equal(pre("https://evil.example.org").status, 401, "an origin the filter does not allow goes on to basicAuth");
   assert.equal(route(yaml, {}).status, 401);
+});
+
+test("(revA) a localJWKS map of kid to X.509 certificates is read as jwt_verify_lib does: each value must start with '-----BEGIN CERTIFICATE-----\\n' and end with '\\n-----END CERTIFICATE-----\\n' (jwks.cc kX509CertPrefix, kX509CertSuffix), else the set has no keys", () => {
+  const input = `${b64({ alg: "RS256", kid: "c1" })}.${b64({ iss: "https://idp.example.com", exp: 4102444800 })}`;
+  const token = `${input}.${createSign("sha256").update(input).sign(JWT_X509.key, "base64url")}`;
+  // Not sp(): its creationTimestamp counter (one day a policy, from February 1st) is the later tests'.
+  const yaml = (pem: string) => `${GW}${ROUTE}---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: {name: jwt, namespace: apps, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec: {${toRoute()}, jwt: {providers: [{name: corp, issuer: https://idp.example.com, localJWKS: {type: Inline, inline: '${JSON.stringify({ c1: pem })}'}}]}}
+`;
+  assert.equal(route(yaml(JWT_X509.crt), bearer(token)).status, 200, "the certificate's RSA key verifies the token");
+  const cut = route(yaml(JWT_X509.crt.replace(/\n$/, "")), bearer(token));
+  assert.equal(cut.status, 401, "without the last newline it is no certificate to jwt_verify_lib: Jwks does not have [keys] field (was 200)");
+  assert.match(cut.reason, /Jwks doesn't have any valid public key/);
 });
 
 test("the SecurityPolicy's own cors answers a preflight from an allowed origin (200) before its basicAuth (it was not modelled: 401); a route's CORS filter takes precedence (translator cors.go)", () => {

@@ -232,11 +232,11 @@ test("keys and times as jwt_verify_lib reads them: an EC key's curve is its own 
   const confused = `${input}.${createHmac("sha256", secret).update(input).digest().toString("base64url")}`;
   assert.equal(ask(rule({ keys: [{ kty: "oct", k: secret.toString("base64url") }] }), confused), "allow", "was 401");
   assert.equal(ask(rule({ keys: [{ kty: "oct", k: secret.toString("base64url"), alg: "HS256" }] }), confused), "401", "the key's alg must be the token's");
-  // PS256 with a salt of another length than the digest's: BoringSSL recovers it (pkey_rsa_init saltlen -2); an RSA key with a PS alg is refused (jwks.cc JwksRSAKeyBadAlg).
+  // PS256 with a salt of another length than the digest's: BoringSSL recovers it (pkey_rsa_init saltlen -2); an RSA key with a PS alg is kept (jwks.cc extractJwkFromJwkRSA refuses, JwksRSAKeyBadAlg, an alg that is neither "RS" nor "PS"; revA).
   const psInput = `${b64({ alg: "PS256", kid: "r1" })}.${b64({ iss: ISS, sub: "alice", exp: LATER })}`;
   const ps = `${psInput}.${sign("sha256", Buffer.from(psInput), { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 0 }).toString("base64url")}`;
   assert.equal(ask(rule({ keys: [jwk(rsa.publicKey, "r1")] }), ps), "allow", "salt length 0 (was 401)");
-  assert.equal(ask(rule({ keys: [{ ...jwk(rsa.publicKey, "r1"), alg: "PS256" }] }), ps), "401");
+  assert.equal(ask(rule({ keys: [{ ...jwk(rsa.publicKey, "r1"), alg: "PS256" }] }), ps), "allow");
 });
 
 test("--now names the time jwt_authn judges exp and nbf at (answers that do not change with the clock, as in CI); by default the clock; a time that is no time is a usage error", async () => {
@@ -286,4 +286,27 @@ test("no injection visible (every pod in the mesh, \"gamma\"): a RequestAuthenti
       assert.match(r.out, /Jwt is not in the form/);
     } finally { f.cleanup(); }
   }
+});
+
+test("(revA) RSA-PSS as jwt_verify_lib takes it: an RSA key with alg PS256 is kept (jwks.cc extractJwkFromJwkRSA: 'RS' or 'PS'), and the salt length is recovered from the signature (verify.cc verifySignatureRSAPSS sets none: BoringSSL's -2)", () => {
+  const ps = (saltLength: number) => {
+    const input = `${b64({ alg: "PS256", kid: "r1" })}.${b64({ iss: ISS, sub: "alice", exp: LATER })}`;
+    return `${input}.${sign("sha256", Buffer.from(input), { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }).toString("base64url")}`;
+  };
+  const rule = (alg?: string) => ra(`  - issuer: ${ISS}\n    jwks: '${JSON.stringify({ keys: [{ ...jwk(rsa.publicKey, "r1"), ...(alg ? { alg } : {}) }] })}'`);
+  const ask = (yaml: string, t: string) => outcome(world(base + yaml).ask("web/front", "shop/api", 8080, get(bearer(t))));
+  assert.equal(ask(rule("PS256"), ps(32)), "allow", "was 401: the key was dropped (Jwks doesn't have any valid public key)");
+  assert.equal(ask(rule(), ps(0)), "allow", "a salt of 0 bytes verifies (was 401 with the digest's length required)");
+  assert.equal(ask(rule(), ps(222)), "allow", "the longest salt too");
+  assert.equal(ask(rule("RS256"), ps(32)), "401", "the key's alg must be the token's");
+  assert.equal(ask(rule("XS256"), ps(32)), "401", "an alg neither RS* nor PS*: the key is refused");
+});
+
+test("(revA) a token's empty sections are skipped as jwt_verify_lib splits it (jwt.cc parseFromString: absl::StrSplit(jwt, '.', absl::SkipEmpty())): h.p.s. and h..p.s verify as h.p.s; h.p. is still malformed", () => {
+  const w = world(base + inline);
+  const t = token({ aud: "shop" });
+  const [h, p, s] = t.split(".");
+  for (const variant of [`${t}.`, `${h}..${p}.${s}`, `.${t}`]) assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get(bearer(variant)))), "allow", `${variant.slice(0, 12)}…: was 401 "Jwt is not in the form of Header.Payload.Signature"`);
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get(bearer(`${h}.${p}.`)))), "401", "two sections");
+  assert.equal(outcome(w.ask("web/front", "shop/api", 8080, get(bearer(`${h}.${p}.${s}.${s}`)))), "401", "four sections");
 });

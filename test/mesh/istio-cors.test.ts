@@ -101,3 +101,18 @@ test("istiod's validateCORSPolicy: an empty origin match, an unsupported method,
     /spec\.http\[0\]\.corsPolicy\.allowMethods\[0\]: "FETCH" is not a supported HTTP method/, /spec\.http\[0\]\.corsPolicy\.allowHeaders\[0\]: header name x token is not a valid header name/,
     /spec\.http\[0\]\.corsPolicy\.maxAge: max_age duration is accurate only to seconds precision/]) assert.match(r.err + r.out, want);
 });
+
+test("(revA) the router's own answer (503, no ready endpoint of the subset) carries the CORS headers as a backend's does: Envoy sends a local reply through the encoder filters (cors_filter.cc encodeHeaders)", async () => {
+  const yaml = WORLD + CORS.replace("route: [{destination: {host: api}}]", "route: [{destination: {host: api, subset: v9}}]") + `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: api, namespace: shop}
+spec:
+  host: api
+  subsets: [{name: v9, labels: {version: v9}}]
+`;
+  const a = await ask(yaml, "POST http://api.shop/cart", ["origin: https://shop.example"]);
+  assert.equal(a.status, 503);
+  assert.equal(a.responseHeaders["access-control-allow-origin"], "https://shop.example", "was: none");
+  assert.equal(a.responseHeaders["access-control-expose-headers"], "x-trace");
+});

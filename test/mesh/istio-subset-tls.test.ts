@@ -118,3 +118,30 @@ spec:
   assert.match(await authz(WORLD + toV2 + v2Rule("DISABLE")), /plaintext .*DestinationRule shop\/api-v2 disables TLS/, "api-v2's DISABLE under STRICT: refused (was: auto mTLS, allowed)");
   assert.match(await authz(WORLD + toV2 + dr("api", "  trafficPolicy: {tls: {mode: DISABLE}}")), /passed\s+mutual TLS \(auto mTLS/, "the dialled api's DISABLE does not apply to api-v2's cluster (was: refused)");
 });
+
+test("(revA) istiod's validateTrafficPolicy reads Go's nil: an empty portLevelSettings list is no field, a null port-level entry and tunnel with proxyProtocol are refused", async () => {
+  // validation.go validateTrafficPolicy: "policy.PortLevelSettings == nil" (protojson leaves `[]` nil), "tunnel and
+  // proxyProtocol must not be set together"; validatePortTrafficPolicies: "traffic policy may not be null". Before: read.
+  const r = await run(WORLD + dr("api", `  trafficPolicy:
+    portLevelSettings: [null, {port: {number: 80}, tls: {mode: DISABLE}}]
+  subsets:
+  - {name: v1, labels: {version: v1}, trafficPolicy: {portLevelSettings: []}}
+  - {name: v2, labels: {version: v2}, trafficPolicy: {tunnel: {protocol: CONNECT, targetHost: h, targetPort: 8080}, proxyProtocol: {version: V1}}}`));
+  assert.notEqual(r.code, 0);
+  for (const want of [/a\.yaml:\d+:?\d* spec\.trafficPolicy\.portLevelSettings\[0\]: traffic policy may not be null/,
+    /spec\.subsets\[0\]\.trafficPolicy: traffic policy must have at least one field/, /spec\.subsets\[1\]\.trafficPolicy: tunnel and proxyProtocol must not be set together/]) assert.match(r.err + r.out, want);
+});
+
+test("(revA) a portLevelSettings entry for no port (port: {}, number 0, 70000) is read as the API server and istiod read it: accepted, applying to no port (a warning), where it was refused", async () => {
+  // CRD: port.number is a uint32 (minimum 0, maximum 4294967295); validatePortTrafficPolicies checks only
+  // "t.Port == nil"; GetPortLevelTrafficPolicy compares p.Port.Number with the Service port.
+  const yaml = WORLD + dr("api", `  trafficPolicy:
+    tls: {mode: DISABLE}
+    portLevelSettings: [{port: {}, tls: {mode: ISTIO_MUTUAL}}, {port: {number: 0}, tls: {mode: ISTIO_MUTUAL}}, {port: {number: 70000}, tls: {mode: ISTIO_MUTUAL}}]`);
+  const r = await run(yaml);
+  assert.equal(r.code, 0, r.err + r.out);
+  assert.match(r.out, /decided\s+the client sends plaintext \(DestinationRule shop\/api disables TLS\)/, "the rule's DISABLE on port 80");
+  assert.match(r.err + r.out, /portLevelSettings\[2\]\.port\.number: port 70000 is no port number: this entry applies to no port/);
+  const negative = await run(yaml.replace("number: 70000", "number: -1"));
+  assert.notEqual(negative.code, 0, "below the CRD's minimum 0: refused");
+});

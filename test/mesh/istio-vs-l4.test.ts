@@ -116,3 +116,32 @@ test("istiod's validateTCPRoute / validateTLSRoute: a tls route without match, a
     /spec\.tls\[2\]\.match\[0\]\.sniHosts\[0\]: SNI host "other\.example" is not a compatible subset of any of the virtual service hosts/,
     /spec\.tcp\[0\]\.match\[0\]\.destinationSubnets\[0\]: "10\.0\.0\.0\/99" is not a valid IP or CIDR/, /spec\.tcp\[1\]\.route: TCP route is required/]) assert.match(r.err + r.out, want);
 });
+
+test("(revA) a VirtualService's tcp and tls routes for a ServiceEntry's host: pilot builds the entry's outbound listener from getConfigsForHost too (was: ignored, the connection left for the entry's address)", async () => {
+  const entry = (protocol: string, port: number) => `---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: ext, namespace: web}
+spec:
+  hosts: [db.example.com]
+  addresses: [192.0.2.10]
+  ports: [{number: ${port}, name: p, protocol: ${protocol}}]
+  resolution: STATIC
+  endpoints: [{address: 192.0.2.10}]
+  location: MESH_EXTERNAL
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: web}
+spec:
+  hosts: [db.example.com]
+`;
+  const tcp = WORLD + entry("TCP", 5432) + "  tcp:\n  - route: [{destination: {host: cache.shop.svc.cluster.local, port: {number: 6379}, subset: v2}}]\n";
+  const a = await ask(tcp, "tcp://db.example.com:5432");
+  assert.equal(a.route, "VirtualService web/db");
+  assert.match(endpointOf(a), /api-v2/, "was: the connection to 192.0.2.10 leaves the model");
+  const tls = WORLD + entry("TLS", 443) + "  tls:\n  - match: [{sniHosts: [db.example.com]}]\n    route: [{destination: {host: cache.shop.svc.cluster.local, port: {number: 443}, subset: v1}}]\n";
+  assert.match(endpointOf(await ask(tls, "tls://db.example.com:443", ["--sni", "db.example.com"])), /api-v1/);
+  const other = await ask(tls, "tls://db.example.com:443", ["--sni", "other.example.com"]);
+  assert.equal(other.connection, "failed", "no chain for the SNI: no default chain once a tls route applies");
+});

@@ -29,7 +29,8 @@ export function base64url(s: string): Buffer | undefined {
   return Buffer.from(body, "base64url");
 }
 
-const X509_PREFIX = "-----BEGIN CERTIFICATE-----", X509_SUFFIX = "-----END CERTIFICATE-----";
+/** jwks.cc kX509CertPrefix, kX509CertSuffix: with their newlines (shouldCheckX509 absl::StartsWith / EndsWith). */
+const X509_PREFIX = "-----BEGIN CERTIFICATE-----\n", X509_SUFFIX = "\n-----END CERTIFICATE-----\n";
 
 /**
  * Jwks::createFromJwksCore: the keys of a JWKS text, or the status that leaves the provider without
@@ -86,8 +87,9 @@ function jwkOf(k: Record<string, unknown>): Jwk | undefined {
         return { kty: "EC", kid, alg, key: createPublicKey({ key: { kty: "EC", crv: curve, x, y } as JsonWebKey, format: "jwk" }) };
       }
       case "RSA": {
-        // extractJwkFromJwkRSA: an alg is RS* (a PS* one is refused: JwksRSAKeyBadAlg); createRsaFromJwk: e is 3 or 65537.
-        if (alg && !alg.startsWith("RS")) return undefined;
+        // extractJwkFromJwkRSA: an alg is RS* or PS* ("alg_.compare(0, 2, \"RS\") != 0 && alg_.compare(0, 2, \"PS\") != 0":
+        // JwksRSAKeyBadAlg; PS* since jwt_verify_lib 516c298, 2020); createRsaFromJwk: e is 3 or 65537.
+        if (alg && !alg.startsWith("RS") && !alg.startsWith("PS")) return undefined;
         const n = str("n"), e = str("e");
         const exponent = e !== undefined ? base64url(e) : undefined;
         if (n === undefined || !exponent) return undefined;
@@ -118,7 +120,8 @@ function jwkOf(k: Record<string, unknown>): Jwk | undefined {
  * each key whose kid (when both have one) and alg (when the key has one) agree with the token's is
  * tried by its kty, whatever the token's alg says of the key type: an EC key with the digest of the
  * token's alg (ES384: SHA-384, ES512: SHA-512, else SHA-256) on the key's own curve, an RSA key for an
- * RS* or PS* alg, an oct key as HMAC (HS384, HS512, else SHA-256), an Ed25519 key. "Ok", else the
+ * RS* or PS* alg (verifySignatureRSAPSS sets no salt length: BoringSSL's default -2 recovers it from
+ * the signature), an oct key as HMAC (HS384, HS512, else SHA-256), an Ed25519 key. "Ok", else the
  * failure's text; undefined: no inline JWKS (the keys are at a jwksUri, or found from the issuer),
  * which Junction cannot fetch.
  */

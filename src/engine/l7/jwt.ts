@@ -134,8 +134,10 @@ function jsonObject(b: Buffer | undefined): Record<string, unknown> | undefined 
 
 /** jwt_verify_lib Jwt::parseFromString; a string is the failure's text (status.cc getStatusString). */
 function parseJwt(token: string): Jwt | string {
-  const parts = token.split(".");
-  if (parts.length !== 3 || parts.some((p) => !p)) return "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections";
+  // jwt.cc parseFromString: absl::StrSplit(jwt, '.', absl::SkipEmpty()), exactly 3 sections: empty ones
+  // are skipped ("h..p.s" and "h.p.s." are "h.p.s"; "h.p." has 2 sections).
+  const parts = token.split(".").filter((p) => p);
+  if (parts.length !== 3) return "Jwt is not in the form of Header.Payload.Signature with two dots and 3 sections";
   const header = base64url(parts[0]);
   if (!header) return "Jwt header is an invalid Base64url encoded";
   const h = jsonObject(header);

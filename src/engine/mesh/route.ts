@@ -4,6 +4,7 @@
 // matches is answered 404 (the mesh overview's "Request Flow", 3c).
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
+import type { Address } from "../../model/ip.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
 import { istioSettingsOf, LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type IstioVirtualService, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, usesTls } from "../../model/request.js";
@@ -273,13 +274,21 @@ function waypointL4At(parent: L4Parent, host: string, ownerNamespace: string, bo
  * client namespace's first, then the oldest; a TLSRoute without hostnames has the entry's host), or
  * the waypoint's in front of the entry (waypointL4At). Undefined when none is bound there.
  */
-export function routeAtEntryL4(mesh: MeshEngine, entry: IstioServiceEntry, host: string, port: number, chain: "tcp" | "tls", client: Pick<MeshClient, "namespace" | "waypoint" | "imports">, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+export function routeAtEntryL4(mesh: MeshEngine, entry: IstioServiceEntry, host: string, port: number, chain: "tcp" | "tls", client: Pick<MeshClient, "namespace" | "waypoint" | "imports" | "pod">, req: RouteRequest, res: RouteResult, dialled?: Address): BoundRoutes | undefined {
   const parent: L4Parent = { kind: "entry", entry, host, port };
   const bound = (kind: RouteKind) => mesh.istioEntryRoutesAt(entry, host, port, [kind]);
   if (client.waypoint) return waypointL4At(parent, host, entry.namespace, bound, client.waypoint, req, res);
   const kind = chain === "tls" ? "TLSRoute" : "TCPRoute";
   const order = (a: MeshRouteState, b: MeshRouteState) => pilotConfigOrder(a.route, b.route);
   const all = bound(kind).filter((r) => !client.imports || client.imports(r.route.namespace));
+  // (revA) A user's VirtualService `tcp` / `tls` routes for the entry's host, as for a Service port (istioL4Outbound):
+  // pilot builds the entry's outbound listener with getConfigsForHost of its host too.
+  const single = entry.addresses.length === 1 && entry.addresses[0].prefix === (entry.addresses[0].family === 4 ? 32 : 128) ? { family: entry.addresses[0].family, value: entry.addresses[0].first } : undefined;
+  const address = dialled ?? single;
+  const at = { host, port, ...(address ? { address } : {}), namespace: entry.namespace, place: `ServiceEntry ${entry.namespace}/${entry.name} port ${port}` };
+  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
+  const user = client.pod && userL4(mesh, at, client.pod, chain, req, res, (vs) => all.some((r) => r.route.namespace === client.namespace || pilotConfigOrder(r.route, meta(vs)) < 0), client.imports);
+  if (user) return user;
   const { live, ignored } = kind === "TLSRoute" ? istioSidecarTls(all) : { live: all, ignored: [] };
   if (!live.length) return undefined;
   const routes = [...live.filter((r) => r.route.namespace === client.namespace).sort(order), ...live.filter((r) => r.route.namespace !== client.namespace).sort(order)];
@@ -500,7 +509,8 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
   const all = mesh.istioRoutesAt(s, sp, [kind]).filter((r) => !imports || imports(r.route.namespace));
   // A user's VirtualService `tcp` / `tls` routes (virtualservice-l4.ts), before the Gateway API's but for a public one after them.
   const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
-  const user = pod && userL4(mesh, s, sp, pod, chain, req, res, (vs) => all.some((r) => r.route.namespace === clientNamespace || pilotConfigOrder(r.route, meta(vs)) < 0), imports);
+  const at = { host: serviceHost(s), port: sp.port, ...(s.clusterIPs[0] ? { address: s.clusterIPs[0] } : {}), namespace: s.namespace, place: servicePlace(s, sp) };
+  const user = pod && userL4(mesh, at, pod, chain, req, res, (vs) => all.some((r) => r.route.namespace === clientNamespace || pilotConfigOrder(r.route, meta(vs)) < 0), imports);
   if (user) return user;
   if (!all.length) {
     const http = mesh.routesFor(s, sp, clientNamespace, "proxy", undefined, imports);

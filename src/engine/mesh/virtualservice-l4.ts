@@ -7,7 +7,7 @@
 // chain's destinations are resolved as an `http` route's (virtualservice.ts destinationBackend) and
 // lowered into the route shape, so the walk serves the backend it picked.
 
-import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
+import type { Endpoint } from "../../model/endpoint.js";
 import { istioHostSubsetOf } from "../../model/hostname.js";
 import { contains, parseAddress, type Address } from "../../model/ip.js";
 import type { IstioL4Match, IstioL4Route, IstioVirtualService } from "../../model/mesh.js";
@@ -38,8 +38,8 @@ function staticMatch(m: IstioL4Match, pod: Endpoint, port: number): boolean {
  * visible there, imported by its Sidecar), whose hosts match the Service's host either way
  * (getConfigsForHost: host.Name(vsHost).Matches), in SelectVirtualServices' order.
  */
-function configsFor(mesh: MeshEngine, s: Service, pod: Endpoint, imports?: (namespace: string) => boolean): IstioVirtualService[] {
-  const host = serviceHost(s), ns = pod.namespace ?? "";
+function configsFor(mesh: MeshEngine, host: string, pod: Endpoint, imports?: (namespace: string) => boolean): IstioVirtualService[] {
+  const ns = pod.namespace ?? "";
   return mesh.inv.mesh.istio.virtualServices.flatMap((vs) => {
     const list = forMesh(vs) && vs.hosts.length ? visibility(vs, ns) : undefined;
     return list !== undefined && (!imports || imports(vs.namespace)) && vs.hosts.some((h) => istioHostSubsetOf(host, h) || istioHostSubsetOf(h, host)) ? [{ vs, list }] : [];
@@ -130,35 +130,42 @@ function lowered(mesh: MeshEngine, chains: readonly Chain[], kind: "TCPRoute" | 
 const chainName = (c: Chain) => `VirtualService ${c.vs.namespace}/${c.vs.name} ${c.sni.length ? "tls" : "tcp"}[${c.route.index}]${c.match !== undefined ? ` match ${c.match}` : ""}`;
 
 /**
- * A sidecar's TCP or TLS connection to a Service port over the users' VirtualServices' `tcp` or `tls`
- * routes; undefined when they give the proxy no chain for it (the Service's own chain, or the Gateway
+ * The outbound listener a connection meets: a Service port's (the Service's FQDN, its cluster IP), or a
+ * ServiceEntry port's (the host dialled, the address dialled or the entry's own), in `namespace`.
+ */
+export interface L4Listener { host: string; port: number; address?: Address; namespace: string; place: string }
+
+/**
+ * A sidecar's TCP or TLS connection to a Service or ServiceEntry port over the users' VirtualServices'
+ * `tcp` or `tls` routes (listener.go buildSidecarOutboundTCPListenerOpts: getConfigsForHost of the
+ * listener's service, a Service or a ServiceEntry alike); undefined when they give the proxy no chain for it (the Service's own chain, or the Gateway
  * API's routes, then apply: the caller routes as before). A TLS port with chains none of which matches
  * the SNI: pilot builds no default chain ("HTTPS or TLS ports without associated virtual service" only),
  * and Envoy closes the connection. `gatewayFirst(vs)`: a Gateway API route's VirtualService comes before
  * the public user one `vs` (as sidecarUserVirtualHost orders the public list: the client namespace's
  * Gateway API routes first, then by age); Junction then leaves the connection to those routes.
  */
-export function userL4(mesh: MeshEngine, s: Service, sp: ServicePort, pod: Endpoint, chain: "tcp" | "tls", req: RouteRequest, res: RouteResult, gatewayFirst: (vs: IstioVirtualService) => boolean, imports?: (namespace: string) => boolean): BoundRoutes | undefined {
-  const all = configsFor(mesh, s, pod, imports);
+export function userL4(mesh: MeshEngine, at: L4Listener, pod: Endpoint, chain: "tcp" | "tls", req: RouteRequest, res: RouteResult, gatewayFirst: (vs: IstioVirtualService) => boolean, imports?: (namespace: string) => boolean): BoundRoutes | undefined {
+  const all = configsFor(mesh, at.host, pod, imports);
   const cut = all.findIndex((vs) => visibility(vs, pod.namespace ?? "") === 2 && gatewayFirst(vs));
   const configs = cut < 0 ? all : all.slice(0, cut);
-  const chains = chain === "tcp" ? tcpChains(configs, pod, sp.port) : tlsChains(configs, pod, sp.port);
+  const chains = chain === "tcp" ? tcpChains(configs, pod, at.port) : tlsChains(configs, pod, at.port);
   if (!chains.length) return undefined;
   // The listener is bound to the Service's address; the connection's destination is it (or the address dialled).
-  const address = parseAddress(req.host ?? "") ?? s.clusterIPs?.[0];
+  const address = parseAddress(req.host ?? "") ?? at.address;
   const sni = chain === "tls" && usesTls(req.scheme) ? (req.sni ?? req.host ?? "").toLowerCase().replace(/\.$/, "") || undefined : undefined;
   const { chosen, why } = pick(chains, address, sni, chain === "tls");
   const kind = chain === "tcp" ? "TCPRoute" : "TLSRoute";
-  const place = `Service ${s.namespace}/${s.name} port ${sp.port}`;
+  const place = at.place;
   res.candidates = chains.map((c) => ({ route: `VirtualService ${c.vs.namespace}/${c.vs.name}`, rule: c.route.index, match: c.match ?? -1, outcome: c === chosen ? "won" : `no match: ${chainName(c)}: ${why.get(c) ?? "not chosen"}` }));
   if (!chosen && chain === "tcp") return undefined; // only destinationSubnets chains, none holding the address: the Service's own chain
   const ownerNs = (chosen ?? chains[0]).vs.namespace;
-  const bound: BoundRoutes = { role: ownerNs === s.namespace ? "producer" : "consumer", namespace: ownerNs, routes: [] };
+  const bound: BoundRoutes = { role: ownerNs === at.namespace ? "producer" : "consumer", namespace: ownerNs, routes: [] };
   if (!chosen) {
     Object.assign(res, { connection: "failed", reason: `the VirtualServices' tls routes give Istio's sidecar filter chains for ${place} by SNI, and none matches SNI ${sni ?? "(none)"}: pilot builds no default chain for the port, Envoy closes the connection` });
     return bound;
   }
-  const state = lowered(mesh, [chosen], kind, sp.port, pod);
+  const state = lowered(mesh, [chosen], kind, at.port, pod);
   bound.routes.push(routable(state));
   const rule = state.route.rules[0];
   Object.assign(res, { route: routeKey(state.route), rule: rule.index, ...(chosen.match !== undefined ? { match: chosen.match } : {}) });

@@ -399,7 +399,9 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   const picked = split.picked;
   const failure = split.problem ?? (picked?.failure ? picked.failure.message : undefined);
   if (!picked || failure) {
+    // The router's local reply goes back through the encoder filters: the CORS filter's encodeHeaders adds its headers.
     Object.assign(res, { status: picked?.failure?.status ?? 503, reason: `${at}: ${failure ?? "no destination"}` });
+    withCors();
     return;
   }
   if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });

@@ -458,7 +458,7 @@ function atEntryRoutes(w: Walk, entry: IstioServiceEntry, name: string, port: nu
   const se = `ServiceEntry ${entry.namespace}/${entry.name}`;
   const chain = entryChain(entry, port, w.req);
   const host = entryHostNamed(entry, name);
-  const bound = chain ? routeAtEntryL4(w.ctx.mesh, entry, host, port, chain, client, hostHeaderRequest(w.req), w.res) : routeAtEntry(w.ctx.mesh, entry, host, port, client, hostHeaderRequest(w.req), w.res);
+  const bound = chain ? routeAtEntryL4(w.ctx.mesh, entry, host, port, chain, client, hostHeaderRequest(w.req), w.res, dialled) : routeAtEntry(w.ctx.mesh, entry, host, port, client, hostHeaderRequest(w.req), w.res);
   if (!bound) {
     const refused = w.ctx.mesh.istioRefusedAt({ entry });
     const why = !chain ? `no HTTPRoute or GRPCRoute bound to ${se} applies to this client${refused ? ` (${refused})` : ""}` : `the proxy takes ${se} port ${port} on a TCP or TLS filter chain: HTTPRoutes and GRPCRoutes do not apply, and no ${client.waypoint ? "TLSRoute naming its host or TCPRoute" : chain === "tls" ? "TLSRoute" : "TCPRoute"} bound to it applies to this client`;

@@ -47,6 +47,9 @@ function tlsMode(trafficPolicy: Field): ClientTlsMode | undefined {
 const POLICY_FIELDS = ["outlierDetection", "connectionPool", "loadBalancer", "tls", "portLevelSettings", "tunnel", "proxyProtocol", "retryBudget"];
 const PORT_POLICY_FIELDS = ["outlierDetection", "connectionPool", "loadBalancer", "tls"];
 
+/** A field istiod's Go structs see as set: not null, and not an empty list (protojson leaves an empty repeated field nil). */
+const isSet = (f: Field) => f.present && !(Array.isArray(f.value) && f.value.length === 0);
+
 /**
  * `portLevelSettings`: each entry's port and `tls` mode (an entry without `tls` has none: pilot's
  * GetPortLevelTrafficPolicy takes the entry instead of the policy, "port level policies do not inherit").
@@ -54,14 +57,21 @@ const PORT_POLICY_FIELDS = ["outlierDetection", "connectionPool", "loadBalancer"
  * must have at least one field"; validateTrafficPolicy: "traffic policy must have at least one field".
  */
 function portLevel(tp: Field): { port: number; mode?: ClientTlsMode }[] {
-  if (tp.object() && !POLICY_FIELDS.some((k) => tp.get(k).present)) tp.error("invalid-value", "traffic policy must have at least one field (istiod's validateTrafficPolicy)");
+  if (tp.object() && !POLICY_FIELDS.some((k) => isSet(tp.get(k)))) tp.error("invalid-value", "traffic policy must have at least one field (istiod's validateTrafficPolicy)");
+  else if (tp.object() && isSet(tp.get("tunnel")) && isSet(tp.get("proxyProtocol"))) tp.error("invalid-value", "tunnel and proxyProtocol must not be set together (istiod's validateTrafficPolicy)");
   return (tp.get("portLevelSettings").list() ?? []).flatMap((s) => {
+    if (s.value === null) { s.error("invalid-value", "traffic policy may not be null (istiod's validatePortTrafficPolicies)"); return []; }
     if (s.object() && !s.get("port").present) s.error("required", "portTrafficPolicy must have valid port (istiod's validatePortTrafficPolicies)");
-    if (s.object() && !PORT_POLICY_FIELDS.some((k) => s.get(k).present)) s.error("invalid-value", "port traffic policy must have at least one field (istiod's validatePortTrafficPolicies)");
+    if (s.object() && !PORT_POLICY_FIELDS.some((k) => isSet(s.get(k)))) s.error("invalid-value", "port traffic policy must have at least one field (istiod's validatePortTrafficPolicies)");
     if (!s.get("port").present) return [];
-    const port = s.get("port").get("number").int({ required: true, min: 1, max: 65535 });
+    // The CRD takes any uint32 (port: {} is number 0) and istiod checks only that `port` is set; pilot's
+    // GetPortLevelTrafficPolicy compares the number with the Service port, so an entry for no port never applies.
+    const number = s.get("port").get("number");
+    const port = number.present ? number.int({ min: 0, max: 4294967295 }) : 0;
     const mode = tlsMode(s);
-    return port === undefined ? [] : [{ port, ...(mode ? { mode } : {}) }];
+    if (port === undefined) return [];
+    if (port < 1 || port > 65535) { (number.present ? number : s.get("port")).warn("no-effect", `port ${port} is no port number: this entry applies to no port (pilot's GetPortLevelTrafficPolicy compares it with the Service port)`); return []; }
+    return [{ port, ...(mode ? { mode } : {}) }];
   });
 }
 
