@@ -194,3 +194,11 @@ test("auth-secret and auth-tls-secret of another namespace deny the Ingress's lo
   const empty = asker(ingress("own", "o.example.com", "/", "Prefix", { ...ssl, [N + "auth-type"]: "basic", [N + "auth-secret"]: "/users" }) + secrets);
   assert.equal(empty("o.example.com", "/").status, 401, "\"/users\" is web/users (auth/main.go GetSecret(sns/sname)): was 503, the Secret looked up as \"/users\"");
 });
+
+test("permanent-redirect and temporal-redirect answer the URL as written: one without a path has no \"/\" (was https://new.example.com/)", () => {
+  // nginx.tmpl `return {{ $location.Redirect.Code }} {{ $location.Redirect.URL }};`, redirect.go Parse keeps the annotation's string.
+  const ask = asker(ingress("p", "p.example.com", "/", "Prefix", { [N + "permanent-redirect"]: "https://new.example.com", [N + "permanent-redirect-code"]: "308" })
+    + ingress("t", "t.example.com", "/", "Prefix", { [N + "temporal-redirect"]: "https://tmp.example.com/x/" }));
+  assert.deepEqual([ask("p.example.com", "/a?b=1").status, ask("p.example.com", "/a?b=1").redirect?.location], [308, "https://new.example.com"]);
+  assert.deepEqual([ask("t.example.com", "/").status, ask("t.example.com", "/").redirect?.location], [302, "https://tmp.example.com/x/"], "a path as written, its final \"/\" kept");
+});

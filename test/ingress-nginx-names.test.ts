@@ -57,3 +57,12 @@ test("a wildcard alias redirects to HTTPS only where the host's certificate is f
   assert.deepEqual(ask("shop.example.com"), [308, "https://shop.example.com"], "the host has a certificate configured");
   assert.deepEqual(ask("api1.example.org"), [200, "web/shop"], "no certificate is configured for the alias: no ssl-redirect");
 });
+
+test("two Ingresses with one host and path: the location is the first's in the controller's order, by creationTimestamp, then namespace/name descending (was: the first by name)", () => {
+  // controller.go getBackendServers "Location %q already configured for server %q"; store.go sortIngressSlice `return in > jn`.
+  const ts = (yaml: string, name: string, at: string) => yaml.replace(`name: ${name}\n`, `name: ${name}\n  creationTimestamp: ${at}\n`);
+  const a = ingress("a", "dup.example.com", "svc-a"), b = ingress("b", "dup.example.com", "svc-b");
+  assert.deepEqual(asker(a + b)("dup.example.com"), [200, "web/svc-b"], "no timestamps: web/b first (was web/svc-a)");
+  assert.deepEqual(asker(ts(a, "a", "2024-01-01T00:00:00Z") + ts(b, "b", "2025-01-01T00:00:00Z"))("dup.example.com"), [200, "web/svc-a"], "web/a is older");
+  assert.deepEqual(asker(ts(a, "a", "2025-01-01T00:00:00Z") + ts(b, "b", "2024-01-01T00:00:00Z"))("dup.example.com"), [200, "web/svc-b"], "web/b is older");
+});

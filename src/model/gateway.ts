@@ -61,6 +61,12 @@ export interface Gateway extends ObjectMeta {
   infrastructure?: { parametersRef?: { group: string; kind: string; name: string } };
   /** A Gateway standing for an ingress-nginx class: its server names that are no Ingress host (server-alias wildcards and regular expressions; model/nginx-server-name.ts). */
   nginxServerNames?: NginxServerNames;
+  /**
+   * A Gateway standing for an ingress-nginx class with HSTS on (config.go default): lua_ingress.lua header() sets
+   * Strict-Transport-Security `value` on an HTTPS answer when a certificate is configured for the Host (certificate.lua:
+   * the name in `hosts`, or it with its first label "*").
+   */
+  nginxHsts?: { value: string; hosts: readonly string[] };
   tls?: {
     /** The certificate the Gateway presents to backends (spec.tls.backend.clientCertificateRef). */
     backendClientCertificate?: ObjectRef;

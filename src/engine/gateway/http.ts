@@ -18,7 +18,7 @@ import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
 import { nginxRewrite } from "./nginx-rewrite.js";
-import { nginxErrorPage } from "./nginx-errors.js";
+import { nginxCertificateFor, nginxErrorPage } from "./nginx-errors.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
@@ -56,6 +56,8 @@ export interface HttpContext {
   timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend, traffic?: EffectiveTrafficPolicy) => BackendTiming;
   /** Envoy Gateway's listener: the path is normalized before routing (envoyGatewayPath). */
   envoyGatewayPaths?: true;
+  /** ingress-nginx's HSTS (Gateway.nginxHsts): the header of its HTTPS answers for a host with a certificate configured. */
+  nginxHsts?: { value: string; hosts: readonly string[] };
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
@@ -88,6 +90,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
     ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const, peer: (client: Address | undefined) => envoyGatewayPeer(engine.inv, engine.index, l.gateway, client, l.listener.port) } : {}),
+    ...(hasIngressSemantics(l.gateway) && l.gateway.nginxHsts ? { nginxHsts: l.gateway.nginxHsts } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
   };
 }
@@ -394,5 +397,7 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     // ingress-nginx's custom-http-errors: the default backend answers in place of an error (nginx-errors.ts).
     const errors = w.rule.nginxCustomErrors;
     if (errors) nginxErrorPage(errors, w.rule, res, req, ex, !failed, (ref) => (ref ? w.attached.state.backends.get(ref) : undefined), ctx.endpoints ?? "proxy", (b) => forward(res, req, ex, b, ctx, w, policy));
+    // lua_ingress.lua header(): `config.hsts and ngx.var.scheme == "https" and certificate_configured_for_current_request`.
+    if (ctx.nginxHsts && ctx.scheme === "https" && res.status !== null && nginxCertificateFor(ctx.nginxHsts.hosts, ex.host)) res.responseHeaders = { ...res.responseHeaders, "Strict-Transport-Security": ctx.nginxHsts.value };
   }
 }

@@ -109,6 +109,8 @@ export interface GatewayIR {
   listeners: ListenerIR[];
   /** An ingress-nginx class's wildcard and regular-expression server names (route graph only; model/gateway.ts Gateway.nginxServerNames). */
   nginxServerNames?: NginxServerNames;
+  /** An ingress-nginx class's HSTS header and the names with a certificate configured (route graph only; Gateway.nginxHsts). */
+  nginxHsts?: { value: string; hosts: string[] };
 }
 
 /** Routes of one host in one (namespace, class) Gateway: what the Ingresses say about it. */
