@@ -300,3 +300,11 @@ test("headers.earlyRequestHeaders change the headers before routing, the client 
   const xffPolicy = ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}, headers: {earlyRequestHeaders: {remove: [x-forwarded-for]}}`);
   assert.equal(route(GW + ROUTE + BLOCK + xffPolicy, from("10.0.0.1", [xff("192.0.2.10")])).status, 200);
 });
+
+test("headers.host.stripTrailingHostDot: the Host's trailing dot is dropped before the virtual host is picked (it was kept: 404)", () => {
+  const named = httpRoute("web", "  hostnames: [shop.example.com]\n  rules: [{backendRefs: [{name: v1, port: 80}]}]");
+  assert.equal(route(GW + named, { host: "shop.example.com." }).status, 404, "Envoy keeps the dot by default");
+  const stripped = route(GW + named + ctp("c", `${toGw()}, headers: {host: {stripTrailingHostDot: true}}`), { host: "shop.example.com." });
+  assert.equal(stripped.status, 200);
+  assert.equal(stripped.backend, "apps/v1");
+});
