@@ -693,3 +693,21 @@ test("felix's failsafe ports stay open on a host endpoint whatever its policy; t
   assert.match(bad.diagnostics.errors.map((d) => d.message).join("\n"), /"sctp:22": unknown protocol: sctp: felix refuses to start/);
   assertAgree(new FastConnectivity(e), [...podsAnd(e.inventory, "192.0.2.5"), { endpoint: e.inventory.endpoints.find((x) => x.kind === "node")! }], "failsafe");
 });
+
+// The pods a workload's template would create are made after the policies' deferred steps (builder.ts
+// finish): their accounts were not counted, so a Deployment's pods running as an account the input
+// does not hold were selected by no projectcalico.org/name selector (a wrong allow), and a namespace
+// with no Namespace object and no pod read was not even looked at.
+test("serviceAccountSelector on projectcalico.org/name holds for a workload's template pods, their account and namespace not in the input", () => {
+  const deployment = (name: string, account?: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: w}\nspec:\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec:\n${account ? `      serviceAccountName: ${account}\n` : ""}      containers: [{name: c, image: i, ports: [{containerPort: 80}]}]\n`;
+  const isolate = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: isolate-api, namespace: w}\nspec:\n  selector: all()\n  serviceAccountSelector: projectcalico.org/name == 'api'\n  types: [Ingress]\n  ingress: []\n";
+  const peer = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: from-api}\nspec:\n  selector: app == 'db'\n  ingress:\n  - {action: Deny, source: {serviceAccounts: {names: [api]}}}\n  - {action: Deny, source: {serviceAccounts: {selector: projectcalico.org/name == 'client'}}}\n  - {action: Allow}\n";
+  const l = load({ "w.yaml": [deployment("api", "api"), deployment("client", "client"), deployment("db"), isolate, peer].join("---\n") });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "w/client", "w/api", 80), "deny", "the api pods run as api: isolated");
+  assert.equal(verdict(e, "w/client", "w/db", 80), "deny", "the client pods run as client: denied by the selector on its name");
+  assert.equal(verdict(e, "w/api", "w/db", 80), "deny", "names: [api]");
+  assert.equal(verdict(e, "w/db", "w/client", 80), "allow");
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "template pods' accounts");
+});

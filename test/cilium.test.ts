@@ -691,3 +691,12 @@ test("cilium-config policy-entity-selectors: a warning that the entities are rea
   const l = load({ "c.yaml": withPolicies(config) });
   assert.match(l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /data\.policy-entity-selectors: policy-entity-selectors adds label selectors to the entities/);
 });
+
+// daemon flags PolicyAuditModeArg, "Enable policy audit (non-drop) mode": the agent lets through what its
+// policies deny (an audit verdict); it was ignored without a word.
+test("cilium-config policy-audit-mode: a warning that the cluster lets through what the policies deny", () => {
+  const config = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata:\n  policy-audit-mode: '${v}'`;
+  const warnings = (v: string) => load({ "c.yaml": withPolicies(config(v)) }).diagnostics.items.filter((d) => d.severity === "warning").map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n");
+  assert.match(warnings("true"), /data\.policy-audit-mode: policy-audit-mode: the agent logs an audit verdict for a packet its policies deny and lets it through/);
+  assert.doesNotMatch(warnings("false"), /policy-audit-mode/);
+});

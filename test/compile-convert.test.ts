@@ -180,3 +180,19 @@ test("convert policy: a Calico rule limited to one IP family with selectors is r
     assert.doesNotMatch(r.out, /app: b/, "the selector rule is left out");
   }
 });
+
+test("convert policy --to common: a Calico policy's negative order (Namespace tier) is shifted with its tier, not written below 0, which the common API refuses", async () => {
+  const calico = (name: string, order: string, action: string) => `apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: x}\nspec:\n${order}  selector: app == 'a'\n  ingress: [{action: ${action}}]\n`;
+  const yaml = [
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x, labels: {app: a}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.5}\n",
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: x, labels: {app: b}}\nspec: {containers: [{name: c, image: i}]}\nstatus: {podIP: 10.0.0.6}\n",
+    calico("first", "  order: -5\n", "Pass"), calico("late", "  order: 999\n", "Deny"), calico("unordered", "", "Allow"),
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: k8s, namespace: x}\nspec:\n  podSelector: {}\n  ingress: [{}]\n",
+  ].join("---\n");
+  const r = await cli(["convert", "policy", "-f", "-", "--to", "common", "--verify"], yaml);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /verify: equivalent/);
+  // Every priority of the tier moved by 5: the NetworkPolicy's default 1000 is written as 1005, after late's 1004.
+  const priorities = [...r.out.matchAll(/name: (\w+)\n(?:.*\n)*?  priority: (\d+)/g)].map((m) => `${m[1]} ${m[2]}`);
+  assert.deepEqual(priorities, ["first 0", "late 1004", "k8s 1005", "unordered 9007199254740991"]);
+});

@@ -27,6 +27,8 @@ export interface TemplatePod {
   /** The controller's own controller (e.g. a ReplicaSet's Deployment), if any. */
   parent?: Owner;
   pod: NewEndpoint | { make(controller: Controller): NewEndpoint };
+  /** The ServiceAccount a pod made later (`make`) runs as (undefined: "default"). */
+  readonly serviceAccount?: string;
 }
 
 /** The state a front end keeps per load (InventoryBuilder.state): how to make it, and what to do once every object is read. */
@@ -60,6 +62,25 @@ export class InventoryBuilder {
   addTemplate(t: TemplatePod): void {
     this.inv.controllers.push(t.controller);
     this.templates.push(t);
+  }
+
+  /**
+   * The ServiceAccounts pods run as, by namespace ("default" when a pod names none): the input's pods
+   * and those its controllers' templates would create, which finish() makes only after the deferred
+   * steps (a selector on a pod's account, read in a deferred step, must count them: a Deployment's
+   * pods are in the cluster whether or not the input holds them).
+   */
+  podServiceAccounts(): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    const add = (ns: string | undefined, account: string | undefined) => {
+      if (ns === undefined) return;
+      let names = out.get(ns);
+      if (!names) out.set(ns, (names = new Set()));
+      names.add(account ?? "default");
+    };
+    for (const e of this.inv.endpoints) if (e.kind === "pod") add(e.namespace, e.serviceAccount);
+    for (const t of this.templates) add(t.controller.namespace, "make" in t.pod ? t.serviceAccount : t.pod.serviceAccount);
+    return out;
   }
 
   /** Records that `name` is referenced, so that it exists once loading is done. */

@@ -154,6 +154,10 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   // entities' at start (kube-apiserver's to cluster's too). Not read: answered with the built-in ones.
   const entities = data.get("policy-entity-selectors");
   if ((entities.string() ?? "").trim()) entities.warn("vendor-config", "policy-entity-selectors adds label selectors to the entities fromEntities/toEntities name (entity.go applyAdditionalEntitySelectors), which Junction does not read: each entity is answered with its built-in selectors only, so a pod the option adds to one is not matched by it");
+  // policy-audit-mode (daemon flags: "Enable policy audit (non-drop) mode"): a packet the policies deny
+  // is let through with an audit verdict. Answered as the policies would enforce it, once the mode is off.
+  const audit = data.get("policy-audit-mode");
+  if (isGoTrue(audit.string())) audit.warn("vendor-config", "policy-audit-mode: the agent logs an audit verdict for a packet its policies deny and lets it through, which Junction does not model: the answers are what the policies enforce once audit mode is off; until then the cluster also lets through what they deny");
   const file = data.get("label-prefix-file");
   if ((file.string() ?? "").trim()) file.warn("vendor-config", "label-prefix-file replaces the agent's label filter with a file the input does not hold: selectors are read with the default filter and the labels option");
 }

@@ -410,6 +410,8 @@ class Template implements TemplatePod {
   /** The stand-in pod is made by make(). */
   get pod(): Template { return this; }
 
+  get serviceAccount(): string | undefined { return this.spec.serviceAccount; }
+
   make(c: Controller): NewEndpoint {
     return specPod(this.spec, c.name, c.namespace, this.labels, NO_ADDRESSES, { kind: c.kind, name: c.name }, TEMPLATE, c.src, this.annotations, this.requests);
   }

@@ -154,7 +154,10 @@ export function trafficPolicy(p: Policy, name: string, problems: Problem[] = [],
   let subject: Record<string, unknown>;
   try { subject = endpointFields(p.subject, ns); } catch (e) { problems.push(problemFrom(e, p)); return undefined; }
   const spec: Record<string, unknown> = { tier: TIER[p.tier] };
-  if (p.tier === "admin" || p.priority !== DEFAULT_PRIORITY) spec.priority = p.priority + shift;
+  // (Shifted, a policy at the default priority is written with its new one; one that lands on the
+  // default may go without. The last priority, a Calico policy without order, stays last as it is.)
+  const priority = p.priority >= Number.MAX_SAFE_INTEGER ? p.priority : p.priority + shift;
+  if (p.tier === "admin" || priority !== DEFAULT_PRIORITY) spec.priority = priority;
   spec.subject = subject;
   for (const [d, key] of [["ingress", "from"], ["egress", "to"]] as const) {
     const rules = requestRulesOf(p, d);
@@ -166,11 +169,13 @@ export function trafficPolicy(p: Policy, name: string, problems: Problem[] = [],
 /** Every policy as a TrafficPolicy, in engine order, with names unique per namespace. */
 export function trafficPolicies(policies: readonly Policy[], nameOf: (p: Policy) => string = (p) => p.name, problems: Problem[] = []): object[] {
   const used = new Set<string>();
-  // The common API's priorities are not negative; the model's Admin and Baseline tiers may hold some
-  // (Calico's tiers ahead of kube-admin, felix's failsafe ports): each tier is shifted as a whole, its order kept.
+  // The common API's priorities are not negative; the model's tiers may hold some (Calico's tiers
+  // ahead of kube-admin, felix's failsafe ports; a Calico policy's negative order in the Namespace
+  // tier): each tier is shifted as a whole, its order kept. (A loop: a spread of 200k priorities
+  // overflows the call stack.)
   const kept = policies.filter((p) => p.networks === undefined);
-  const shift = (tier: Policy["tier"]) => (tier === "namespace" ? 0 : Math.max(0, -Math.min(0, ...kept.filter((p) => p.tier === tier).map((p) => p.priority))));
-  const shifts = { admin: shift("admin"), baseline: shift("baseline"), namespace: 0 };
+  const shifts: Record<Policy["tier"], number> = { admin: 0, baseline: 0, namespace: 0 };
+  for (const p of kept) if (-p.priority > shifts[p.tier]) shifts[p.tier] = -p.priority;
   // Network-bound policies (MultiNetworkPolicy) govern secondary interfaces, which the common API does not address: they stay as they are.
   return kept.sort(byPriority).map((p) => {
     const ns = ownNamespace(p);

@@ -44,8 +44,9 @@ export function byServiceAccount(sel: EndpointSelector, reqs: readonly Requireme
   const accounts = b.state(ACCOUNTS);
   const want = selector({}, [...reqs]);
   const bare = matches(want, {});
-  const names = sel.namespaces.kind === "name" ? [sel.namespaces.name]
-    : [...new Set([...b.inv.namespaces.keys(), ...b.inv.endpoints.flatMap((e) => (e.kind === "pod" && e.namespace !== undefined ? [e.namespace] : []))])].sort();
+  // (The pods' accounts: the input's pods and its workloads' template pods, which are made after this step.)
+  const running = b.podServiceAccounts();
+  const names = sel.namespaces.kind === "name" ? [sel.namespaces.name] : [...new Set([...b.inv.namespaces.keys(), ...running.keys()])].sort();
   // A pod's ServiceAccount exists (the ServiceAccount admission plugin refuses a pod whose account does
   // not), so its profile does, with pcsa.projectcalico.org/name its name, whether or not the input holds it;
   // its other labels are unknown then (read as none, a warning when the selector asks for any).
@@ -53,7 +54,7 @@ export function byServiceAccount(sel: EndpointSelector, reqs: readonly Requireme
   const out: EndpointSelector[] = [];
   for (const ns of names) {
     const known = accounts.get(ns) ?? new Map<string, Labels>();
-    const referenced = [...new Set(b.inv.endpoints.flatMap((e) => (e.kind === "pod" && e.namespace === ns ? [e.serviceAccount ?? "default"] : [])))].filter((a) => !known.has(a)).sort();
+    const referenced = [...(running.get(ns) ?? [])].filter((a) => !known.has(a)).sort();
     if (reqs.some((r) => r.key !== NAME_LABEL)) for (const a of referenced) unknown.add(`${ns}/${a}`);
     const here: [string, Labels][] = [...known, ...referenced.map((a): [string, Labels] => [a, {}])];
     const meet = (name: string, labels: Labels) => matches(want, { ...labels, [NAME_LABEL]: name });
