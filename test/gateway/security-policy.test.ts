@@ -168,6 +168,23 @@ test("jwt principal: the claims of the rule's provider only; scopes in scope or 
   assert.equal(admin.upstream?.headers?.["x-role"], "admin");
 });
 
+test("jwt claimToHeaders: only the providers that ran remove their headers; those after the verified one leave the client's (it removed every provider's: a Deny on the client's header was let through)", () => {
+  // requires_any [corp, partner]: a corp token stops the walk (verifier.cc BaseGroupVerifierImpl::verify), partner's sanitizeHeaders never runs.
+  const two = `jwt: {providers: [{name: corp, issuer: corp, ${LOCAL}, claimToHeaders: [{header: x-corp-sub, claim: sub}]}, {name: partner, issuer: partner, ${LOCAL}, claimToHeaders: [{header: x-tenant, claim: tenant}]}]}`;
+  const rbac = "authorization: {defaultAction: Allow, rules: [{action: Deny, principal: {headers: [{name: x-tenant, values: [evil]}]}}]}";
+  const yaml = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, ${two}, ${rbac}`);
+  const withTenant = (t: string, tenant: string) => ({ headers: [["authorization", `Bearer ${t}`], ["x-tenant", tenant]] as [string, string][] });
+  assert.equal(route(yaml, withTenant(hs256({ iss: "corp", sub: "ann" }), "evil")).status, 403, "corp verified first: the client's x-tenant reaches RBAC");
+  const kept = route(yaml, withTenant(hs256({ iss: "corp", sub: "ann" }), "blue"));
+  assert.equal(kept.status, 200);
+  assert.equal(kept.upstream?.headers?.["x-tenant"], "blue", "and the backend");
+  assert.equal(kept.upstream?.headers?.["x-corp-sub"], "ann");
+  // A partner token: corp ran too (unknown issuer), then partner removed the client's x-tenant and set its own.
+  const partner = route(yaml, withTenant(hs256({ iss: "partner", tenant: "green" }), "evil"));
+  assert.equal(partner.status, 200);
+  assert.equal(partner.upstream?.headers?.["x-tenant"], "green");
+});
+
 test("jwt: a localJWKS ConfigMap not in the input is a translation error (500); recomputeRoute with a route matching a claim header is not followed (undetermined)", () => {
   const cm = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, localJWKS: {type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: jwks}}}]}`);
   const missing = route(cm, bearer(hs256({})));

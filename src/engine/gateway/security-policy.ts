@@ -415,8 +415,13 @@ function sameAnswer(a: JwtOutcome, b: JwtOutcome): boolean {
 
 /** One verdict's answer: the requirement's allow_missing / allow_missing_or_failed, the headers claim_to_headers sets. */
 function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: string): JwtOutcome {
-  // Every provider's claim headers are removed first; the verified token's are set from its claims.
-  const remove = [...new Set(jwt.providers.flatMap((p) => p.claimToHeaders.map((c) => c.header.toLowerCase())))];
+  // The claim headers of the providers that ran are removed (verifier.cc ProviderVerifierImpl::verify:
+  // "extractor_->sanitizeHeaders(ctximpl.headers())" before it looks for a token); the requires_any runs
+  // the providers in order and stops at the first Ok (BaseGroupVerifierImpl::verify: "if
+  // (ctximpl.getCompletionState(this).is_completed_) return;"), so those after a verified one leave the
+  // client's headers as sent. The verified token's are then set from its claims.
+  const ran = v.code === "Ok" ? jwt.providers.slice(0, v.provider + 1) : jwt.providers;
+  const remove = [...new Set(ran.flatMap((p) => p.claimToHeaders.map((c) => c.header.toLowerCase())))];
   const names = jwt.providers.map((x) => x.name).join(", ");
   if (v.code === "JwtMissed") {
     if (!jwt.optional && !jwt.failOpen) return { stop: { status: 401, reason: `${who} jwt: the request carries no token where its providers (${names}) read one: Jwt is missing, 401` } };
