@@ -67,6 +67,16 @@ test("the ConfigMap's custom-http-errors is every location's without the annotat
   assert.equal(ask("own.example.com").status, 403, "the location's error_page lines replace the http block's");
 });
 
+test("the ConfigMap's custom-http-errors go to upstream-default-backend even where the location has a default-backend (the http block's error_page lines; it took the custom default backend)", () => {
+  // controller.go: `loc.CustomHTTPErrors = anns.CustomHTTPErrors` (the annotation's only), so DefaultBackendUpstreamName names the custom
+  // default backend only for a location's own codes; nginx.tmpl's http block: `error_page CODE = @custom_upstream-default-backend_CODE`.
+  const ask = asker(ingress("app", "app.example.com", { [N + "default-backend"]: "errors" }) + ingress("own", "own.example.com", { [N + "default-backend"]: "errors", [N + "custom-http-errors"]: "500" }) + cm(`custom-http-errors: "500"`));
+  const r = ask("app.example.com", "/?responseCode=500");
+  assert.deepEqual([r.status, r.backend], [404, null], "nginx's own default server (no --default-backend-service), not web/errors");
+  assert.match(r.reason, /@custom_upstream-default-backend_500/);
+  assert.equal(ask("own.example.com", "/?responseCode=500").backend, "web/errors", "the annotation's codes: the custom default backend");
+});
+
 test("--default-backend-service: the controller's default backend answers the custom error pages", () => {
   const controller = `---
 apiVersion: apps/v1

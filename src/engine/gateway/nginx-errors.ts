@@ -6,9 +6,9 @@
 // X-Format $http_accept, X-Original-URI $request_uri, X-Namespace, X-Ingress-Name, X-Service-Name, X-Service-Port, and
 // `rewrite (.*) / break;`; with `proxy_intercept_errors off` there, the client gets what that upstream answers ("=":
 // its status). error_page takes nginx's own answers (a deny's 403, auth's 401, the balancer's 503) and, with
-// proxy_intercept_errors, the backend's. The upstream: the location's custom default backend (the default-backend
-// annotation's Service with an endpoint: controller.go getBackendServers "custom-default-backend-NS-NAME"), else
-// upstream-default-backend: the controller's --default-backend-service with an endpoint (getDefaultUpstream), else
+// proxy_intercept_errors, the backend's. The upstream: for the annotation's codes, the location's custom default backend (the default-backend
+// annotation's Service with an endpoint: controller.go getBackendServers "custom-default-backend-NS-NAME"), else (and
+// always for the ConfigMap's codes, the http block's error_page lines) upstream-default-backend: the controller's --default-backend-service with an endpoint (getDefaultUpstream), else
 // nginx's own default server (127.0.0.1:8181, `return 404;`).
 
 import type { RouteRule } from "../../model/route.js";
@@ -30,7 +30,11 @@ export function nginxErrorPage(errors: Errors, rule: RouteRule, res: RouteResult
   const status = res.status;
   if (status === null || res.redirect !== null || !errors.codes.includes(status) || (fromBackend && !errors.intercept)) return;
   const usable = (b: ResolvedBackend | undefined) => (b && !b.problem && !failureOf(b, true, reader) ? b : undefined);
-  const custom = usable(resolve(rule.nginxDefaultBackend)), service = usable(resolve(errors.service));
+  // The location's own error_page lines name its DefaultBackendUpstreamName: the custom default backend where it has an
+  // endpoint (controller.go getBackendServers: `location.DefaultBackendUpstreamName = name`, shouldCreateUpstreamForLocation-
+  // DefaultBackend: `len(location.CustomHTTPErrors) != 0`, the annotation's only: `loc.CustomHTTPErrors = anns.CustomHTTPErrors`);
+  // the http block's (the ConfigMap's codes) name @custom_upstream-default-backend_CODE whatever the location's backend.
+  const custom = errors.own ? usable(resolve(rule.nginxDefaultBackend)) : undefined, service = usable(resolve(errors.service));
   const upstream = custom ?? service;
   const why = `Ingress ${errors.from}: error_page ${status} = @custom_${custom ? `custom-default-backend (its default-backend ${custom.name})` : "upstream-default-backend"}_${status}`;
   const first = rule.backends[0];

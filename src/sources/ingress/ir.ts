@@ -61,7 +61,7 @@ export interface RuleIR {
   /** service-upstream backends, "namespace/name" (RouteRule.nginxServiceUpstream; route graph only). */
   nginxServiceUpstream?: string[];
   /** custom-http-errors (RouteRule.nginxCustomErrors; route graph only). */
-  nginxCustomErrors?: { codes: number[]; intercept: boolean; from: string; service?: BackendRef };
+  nginxCustomErrors?: { codes: number[]; intercept: boolean; own: boolean; from: string; service?: BackendRef };
   /** proxy-redirect-from / -to of its Ingress (route graph only; RouteRule.nginxProxyRedirect). */
   nginxProxyRedirect?: { from: string; to: string };
   /** The host's server verifies client certificates (auth-tls-secret of its first Ingress that sets it; route graph only). */

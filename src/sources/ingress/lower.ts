@@ -163,7 +163,7 @@ function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory)
   const intercept = (own !== undefined && !r.source.nginx.disableProxyInterceptErrors) || (global?.customHttpErrors !== undefined && !global.disableProxyInterceptErrors);
   const [ns, name] = serving.controllers[0]?.defaultBackendService?.split("/", 2) ?? [];
   const port = ns && name ? findService(inv, ns, name)?.ports[0]?.port : undefined;
-  return { codes, intercept, from: `${r.source.namespace}/${r.source.name}`, ...(port !== undefined ? { service: { name: name!, namespace: ns, port } } : {}) };
+  return { codes, intercept, own: own !== undefined, from: `${r.source.namespace}/${r.source.name}`, ...(port !== undefined ? { service: { name: name!, namespace: ns, port } } : {}) };
 }
 
 /**
