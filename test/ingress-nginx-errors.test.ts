@@ -44,7 +44,7 @@ test("custom-http-errors: nginx's own error (no endpoint: 503) is answered by th
   assert.equal(ask("plain.example.com").status, 503, "no custom-http-errors: the balancer's 503");
 });
 
-test("custom-http-errors with default-backend: the backend's error (proxy_intercept_errors) goes to that Service as GET / with X-Code; disable-proxy-intercept-errors lets it through (was: the backend's answer)", () => {
+test("custom-http-errors with default-backend: the backend's error (proxy_intercept_errors) goes to that Service as / (the method kept) with X-Code; disable-proxy-intercept-errors lets it through (was: the backend's answer)", () => {
   const ann = { [N + "custom-http-errors"]: "500", [N + "default-backend"]: "errors" };
   const ask = asker(ingress("app", "app.example.com", ann) + ingress("raw", "raw.example.com", { ...ann, [N + "disable-proxy-intercept-errors"]: "true" }));
   const r = ask("app.example.com", "/api/x?responseCode=500");
@@ -56,6 +56,10 @@ test("custom-http-errors with default-backend: the backend's error (proxy_interc
   assert.deepEqual([ask("app.example.com", "/ok").status, ask("app.example.com", "/ok").backend], [200, "web/app"], "no error: the backend's answer");
   assert.deepEqual([ask("raw.example.com", "/?responseCode=500").status, ask("raw.example.com", "/?responseCode=500").backend], [500, "web/app"], "not intercepted");
   assert.equal(ask("app.example.com", "/?responseCode=502").backend, "web/app", "a code not listed");
+  // nginx's error_page: "If there is no need to change URI and method during internal redirection it is possible to pass error processing into a named location".
+  const post = nginxWalker(BASE + ingress("app", "app.example.com", ann))({ host: "app.example.com", path: "/?responseCode=500", method: "POST" });
+  assert.deepEqual([post.backend, post.upstream?.method], ["web/errors", "POST"]);
+  assert.match(post.reason, /asked POST \//, "it said GET");
 });
 
 test("the ConfigMap's custom-http-errors is every location's without the annotation (a deny's 403 included), and a location's own codes replace it (was 403)", () => {

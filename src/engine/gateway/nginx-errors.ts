@@ -53,6 +53,6 @@ export function nginxErrorPage(errors: Errors, rule: RouteRule, res: RouteResult
   }
   forward(upstream);
   res.backends = [{ name: upstream.name, kind: upstream.ref.kind, port: upstream.ref.port, weight: 1 }];
-  res.reason = `${why}: ${upstream.name} answers in its place, asked GET / with X-Code ${status} (instead of ${status}: ${original})`;
+  res.reason = `${why}: ${upstream.name} answers in its place, asked ${ex.method} / (a named location keeps the method) with X-Code ${status} (instead of ${status}: ${original})`;
   res.steps.push({ stage: "backend", outcome: res.reason });
 }
