@@ -229,6 +229,22 @@ test("junction route and status read the SecurityPolicy: 403 with the rule that 
   assert.deepEqual(s.get("apps/basic"), [["Gateway infra/gw", "Accepted=False Invalid: BasicAuth: secret apps/nobody does not exist."]]);
 });
 
+test("junction route --now: the time the SecurityPolicy's jwt_authn judges exp at (it was the clock whatever --now said)", async () => {
+  const yaml = BASE + GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}}]}`);
+  const t = tempFiles({ "in.yaml": yaml });
+  const token = hs256({ exp: 1000000000 });
+  const ask = (...more: string[]) => cli(["route", "-f", join(t.dir, "in.yaml"), "--gateway", "infra/gw", "--request", "GET http://shop.example.com/", "-H", `authorization: Bearer ${token}`, ...more]);
+  try {
+    const then = await ask("--now", "2001-09-09T01:47:00Z");
+    assert.equal(then.code, 0, then.err);
+    assert.match(then.out, /answer {4}200/, "20 s after exp: within the 60 s skew");
+    const late = await ask("--now", "1000000061");
+    assert.match(late.out, /answer {4}401/);
+    assert.match(late.out, /Jwt is expired, 401 \(judged at 2001-09-09T01:47:41\.000Z, --now/);
+    assert.match((await ask()).out, /Jwt is expired, 401 \(judged at .*the clock/);
+  } finally { t.cleanup(); }
+});
+
 test("compile --target nginx refuses a route a SecurityPolicy applies to (compiled without it, every request would pass)", async () => {
   const t = tempFiles({ "in.yaml": BASE + GW + ROUTE + sp("authz", "apps", `${toRoute()}, ${AUTHZ}`) });
   try {

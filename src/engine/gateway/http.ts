@@ -61,7 +61,7 @@ export interface HttpContext {
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
   trafficPolicy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined;
   /** The Envoy Gateway SecurityPolicy a rule's requests get here, and the index that reads its Secrets. */
-  securityPolicy?: { effective: (route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined; index: SecurityPolicyIndex };
+  securityPolicy?: { effective: (route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined; index: SecurityPolicyIndex; now?: number };
   /** The Envoy Gateway ClientTrafficPolicy of the listener (the client address Envoy reads: client-policy.ts). */
   clientPolicy?: EffectiveClientPolicy;
   /** The connection's source Envoy sees for the request's client (Envoy Gateway: peer.ts envoyGatewayPeer); `seen` says why when it is not the client. */
@@ -84,7 +84,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     place: vhost.domain !== undefined ? `listener ${l.listener.name}, virtual host ${vhost.domain}` : vhost.byDomain ? `listener ${l.listener.name} (no virtual host of its route configuration has a domain matching the host)` : `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
     endpoints: gw?.endpointReader ?? "proxy",
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
-    ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies } } : {}),
+    ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies, ...(engine.inv.mesh.settings.now !== undefined ? { now: engine.inv.mesh.settings.now } : {}) } } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
     ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const, peer: (client: Address | undefined) => envoyGatewayPeer(engine.inv, engine.index, l.gateway, client, l.listener.port) } : {}),
@@ -224,7 +224,8 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
   }
   if (sp) {
     // The filters read the path Envoy normalized (the HCM's normalize_path comes before them).
-    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: `${ex.path}${ex.query}`, headers: req.headers }, client);
+    // --now (MeshSettings.now): the time jwt_authn judges exp and nbf at.
+    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: `${ex.path}${ex.query}`, headers: req.headers }, client, ctx.securityPolicy!.now);
     for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
     if (out.stop) { fail(out.stop); return undefined; }
     if (out.undetermined) return out.undetermined;

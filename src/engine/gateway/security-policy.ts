@@ -208,7 +208,9 @@ const param = (req: SecurityRequest, name: string) => { const q = req.path.index
  * The security filters in Envoy Gateway's order, for one request. `index` reads the Secrets;
  * `client` the client address Envoy reads (client-policy.ts clientAddress).
  */
-export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolicyIndex, req: SecurityRequest, client: ClientAddress, now = Math.floor(Date.now() / 1000)): SecurityOutcome {
+export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolicyIndex, req: SecurityRequest, client: ClientAddress, given?: number): SecurityOutcome {
+  // verify.cc verifyJwt: "absl::ToUnixSeconds(absl::Now())", or the time the question names (--now: MeshSettings.now).
+  const now = given ?? Math.floor(Date.now() / 1000);
   const who = `SecurityPolicy ${p.policies.join(" merged into ")}`;
   const steps: string[] = [...(p.passedOver ?? [])];
   if (p.conflicted.length) steps.push(`SecurityPolicy ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it${p.untimed ? `; note: ${p.untimed}` : ""})`);
@@ -249,7 +251,7 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
   let authzReq = req;
   const headerChanges: SecurityOutcome["headers"] = { remove: [], set: [] };
   if (f.jwt && !broken.has("jwt")) {
-    const j = jwtOutcome(f.jwt, req, who, now);
+    const j = jwtOutcome(f.jwt, req, who, now, given !== undefined);
     if (j.pending) pending.push(j.pending);
     if (j.stop) return decided(pending, steps, j.stop.status, j.stop.reason);
     steps.push(j.step!);
@@ -393,7 +395,7 @@ function jwtAttributes(req: SecurityRequest): HttpAttributes {
  * audience not allowed (filter.cc onComplete). Keys Junction cannot read (remoteJWKS, a localJWKS
  * ConfigMap): the signature is taken both ways, and where the answer turns on it, it is pending.
  */
-function jwtOutcome(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityRequest, who: string, now: number): JwtOutcome {
+function jwtOutcome(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityRequest, who: string, now: number, named: boolean): JwtOutcome {
   const rules: IstioJwtRule[] = jwt.providers.map((p) => ({
     issuer: p.issuer, audiences: p.audiences, fromHeaders: p.extractFrom?.headers ?? [], fromParams: p.extractFrom?.params ?? [], fromCookies: p.extractFrom?.cookies ?? [],
     ...(p.jwks !== undefined ? { jwks: p.jwks } : {}), ...(p.jwksUri !== undefined ? { jwksUri: p.jwksUri } : {}),
@@ -402,7 +404,8 @@ function jwtOutcome(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityReques
   const h = jwtAttributes(req);
   const valid = anyJwtProvider(rules, h, now, "valid");
   const invalid = jwt.providers.some((p) => p.jwks === undefined) ? anyJwtProvider(rules, h, now, "invalid") : valid;
-  const ifValid = jwtAnswer(jwt, valid, who), ifInvalid = jwtAnswer(jwt, invalid, who);
+  const when = { now, named };
+  const ifValid = jwtAnswer(jwt, valid, who, when), ifInvalid = jwtAnswer(jwt, invalid, who, when);
   if (sameAnswer(ifValid, ifInvalid)) return ifValid;
   const by = jwt.providers["provider" in valid ? valid.provider : (invalid as { provider: number }).provider];
   const keys = by.jwksUri !== undefined ? `remoteJWKS ${by.jwksUri}` : `the localJWKS ConfigMap ${by.jwksConfigMap}`;
@@ -414,7 +417,7 @@ function sameAnswer(a: JwtOutcome, b: JwtOutcome): boolean {
 }
 
 /** One verdict's answer: the requirement's allow_missing / allow_missing_or_failed, the headers claim_to_headers sets. */
-function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: string): JwtOutcome {
+function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: string, when: { now: number; named: boolean }): JwtOutcome {
   // The claim headers of the providers that ran are removed (verifier.cc ProviderVerifierImpl::verify:
   // "extractor_->sanitizeHeaders(ctximpl.headers())" before it looks for a token); the requires_any runs
   // the providers in order and stops at the first Ok (BaseGroupVerifierImpl::verify: "if
@@ -431,7 +434,9 @@ function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: 
   if (v.code !== "Ok") {
     const status = v.code === "JwtAudienceNotAllowed" ? 403 : 401;
     if (jwt.failOpen) return { step: `${who} jwt: the token fails provider ${p.name} ("${v.text}"), allowed as failOpen (allow_missing_or_failed) without its claims`, remove, set: [] };
-    return { stop: { status, reason: `${who} jwt provider ${p.name}: ${v.text}, ${status}` } };
+    // A token's time decides at the time judged: say which (as l7/jwt.ts withJwt does for Istio).
+    const at = v.text === "Jwt is expired" || v.text === "Jwt not yet valid" ? ` (judged at ${new Date(when.now * 1000).toISOString()}, ${when.named ? "--now" : "the clock; --now names another time"}, with jwt_verify_lib's 60 s of clock skew)` : "";
+    return { stop: { status, reason: `${who} jwt provider ${p.name}: ${v.text}, ${status}${at}` } };
   }
   const set = p.claimToHeaders.flatMap((c): [string, string][] => { const t = claimText(v.payload, c.claim); return t === undefined ? [] : [[c.header, t]]; });
   return {
