@@ -60,6 +60,11 @@ test("custom-http-errors with default-backend: the backend's error (proxy_interc
   const post = nginxWalker(BASE + ingress("app", "app.example.com", ann))({ host: "app.example.com", path: "/?responseCode=500", method: "POST" });
   assert.deepEqual([post.backend, post.upstream?.method], ["web/errors", "POST"]);
   assert.match(post.reason, /asked POST \//, "it said GET");
+  // nginx.tmpl CUSTOM_ERRORS: proxy_set_header X-Code ... replace those headers; the client's others are passed (proxy_pass_request_headers).
+  const sent = nginxWalker(BASE + ingress("app", "app.example.com", ann))({ host: "app.example.com", path: "/?responseCode=500", headers: [["cookie", "session=1"], ["x-code", "999"], ["x-forwarded-for", "6.6.6.6"]] });
+  assert.equal(sent.upstream?.headers?.["cookie"], "session=1", "the client's headers reach the error backend (they were dropped)");
+  assert.deepEqual(sent.upstream?.headerList?.filter(([n]) => n.toLowerCase() === "x-code"), [["X-Code", "500"]]);
+  assert.equal(sent.upstream?.headers?.["x-forwarded-for"], undefined, "$remote_addr, not the client's");
 });
 
 test("the ConfigMap's custom-http-errors is every location's without the annotation (a deny's 403 included), and a location's own codes replace it (was 403)", () => {

@@ -39,10 +39,15 @@ export function nginxErrorPage(errors: Errors, rule: RouteRule, res: RouteResult
   const why = `Ingress ${errors.from}: error_page ${status} = @custom_${custom ? `custom-default-backend (its default-backend ${custom.name})` : "upstream-default-backend"}_${status}`;
   const first = rule.backends[0];
   const [ns, ing] = errors.from.split("/");
-  ex.headers = new Headers([
+  // The named location's proxy_pass sends the client's request headers (proxy_pass_request_headers on), those its
+  // proxy_set_header lines name replaced: X-Code ... X-Service-Port, and X-Request-ID ($req_id) and X-Forwarded-For
+  // ($remote_addr), whose values nginx makes (left out here rather than the client's).
+  const set: [string, string][] = [
     ["X-Code", String(status)], ["X-Format", req.headers.find(([n]) => n.toLowerCase() === "accept")?.[1] ?? ""], ["X-Original-URI", req.path],
     ["X-Namespace", ns ?? ""], ["X-Ingress-Name", ing ?? ""], ["X-Service-Name", first?.name ?? ""], ["X-Service-Port", String(first?.port ?? "")],
-  ]);
+  ];
+  const replaced = new Set([...set.map(([n]) => n.toLowerCase()), "x-request-id", "x-forwarded-for"]);
+  ex.headers = new Headers([...set, ...req.headers.filter(([n]) => !replaced.has(n.toLowerCase()))]);
   ex.path = "/";
   ex.failed = undefined;
   const original = res.reason;
