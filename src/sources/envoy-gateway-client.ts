@@ -11,6 +11,7 @@
 import { ESCAPED_SLASHES_ACTIONS, WITH_UNDERSCORES_ACTIONS, type ClientTrafficPolicy, type EarlyHeaderMutation } from "../model/gateway.js";
 import type { Cidr } from "../model/ip.js";
 import { parseGoCidr } from "../model/ip.js";
+import { regexError, REGEX_SEMANTICS } from "../model/regex.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readMeta } from "./k8s.js";
@@ -164,6 +165,12 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     if (!spec.object(true) || !meta) return;
     const targets = readTargets(spec);
     const earlyHeaders = translateHeaderModifier(spec.get("headers").get("earlyRequestHeaders"), "EarlyRequestHeaders").rules;
+    // A removeOnMatch RegularExpression goes to Envoy as written (irStringMatch: SafeRegex; neither the CRD nor the
+    // translator compiles it): one RE2 does not compile is Envoy's to refuse, not a rule that never matches.
+    for (const m of spec.get("headers").get("earlyRequestHeaders").get("removeOnMatch").list() ?? []) {
+      const value = m.get("value").string(), err = m.get("type").string() === "RegularExpression" && value !== undefined ? regexError(value, REGEX_SEMANTICS.gatewayApi) : undefined;
+      if (err) m.get("value").warn("invalid-regex", `${JSON.stringify(value)} is not a valid RE2 regular expression (${err}): Envoy refuses the listener's configuration with this early header mutation (safe_regex), which Junction does not model: it removes no header here`);
+    }
     // headers.withUnderscoresAction: another value is the CRD schema's enum error.
     const underscores = WITH_UNDERSCORES_ACTIONS.find((a) => a === spec.get("headers").get("withUnderscoresAction").string());
     const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec), errors = translationErrors(spec), path = readPath(spec.get("path"));
