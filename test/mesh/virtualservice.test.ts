@@ -348,3 +348,12 @@ test("a request header operation on Host or :authority rewrites the host: the ro
   const dest = await ask(WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - route: [{destination: {host: api}, headers: {request: {add: {host: dest.internal}}}}]"), "GET http://api.shop/");
   assert.equal(dest.upstream?.host, "dest.internal");
 });
+
+test("fault.delay holds the request before the router, whose timeout starts only then (router.cc onRequestComplete): a 5 s delay under a 1 s timeout is no 504; the answer's time adds the delay", async () => {
+  const yaml = WORLD + vs("shop", "api", "  hosts: [api]\n  http:\n  - fault: {delay: {fixedDelay: 5s, percentage: {value: 100}}}\n    timeout: 1s\n    route: [{destination: {host: api}}]");
+  const a = await ask(yaml, "GET http://api.shop/?delay=200ms");
+  assert.equal(a.status, 200, "the route's timeout does not count the fault's delay");
+  assert.match(a.reason, /its fault delays every request by 5000 ms before the route's timer starts: the answer after 5200 ms; timeout 1000 ms, which does not count the fault's delay/);
+  const slow = await ask(yaml, "GET http://api.shop/?delay=2s");
+  assert.equal(slow.status, 504, "the backend's own 2 s is over the 1 s timeout");
+});

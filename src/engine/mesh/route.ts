@@ -20,7 +20,7 @@ import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
-import { routeVirtualHost, sidecarPath, sidecarUserVirtualHost, userPortRoutes } from "./virtualservice.js";
+import { routeVirtualHost, sidecarPath, sidecarUserVirtualHost, userPortRoutes, waypointUserVirtualHost } from "./virtualservice.js";
 import { userL4 } from "./virtualservice-l4.js";
 import { pilotConfigOrder, routable, untimedInputOrder, type IstioMeshVirtualService, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
@@ -180,6 +180,9 @@ function istioWaypoint(mesh: MeshEngine, s: Service, sp: ServicePort, wp: Waypoi
     return waypointL4(mesh, s, sp, wp, req, res)
       ?? (vss.length ? { unrouted: `${at} reads ${servicePlace(s, sp)} as ${istioTlsPort(sp) ? "TLS" : "TCP"}: the HTTP routes bound there do not apply, and no TLSRoute or TCPRoute is bound there for it` } : undefined);
   }
+  // A user's VirtualServices at the waypoint (virtualservice.ts waypointUserVirtualHost), their routes before or after the Gateway API's.
+  const user = waypointUserVirtualHost(mesh.inv, mesh.backendIndex, { host: serviceHost(s), namespace: s.namespace }, sp.port, wp, vss, req, res, istioSettingsOf(mesh.inv.mesh, undefined));
+  if (user) return userPortRoutes(user, s.namespace);
   return waypointHttp(mesh, vss, servicePlace(s, sp), wp, sp.port, s.namespace, req, res);
 }
 

@@ -107,7 +107,7 @@ export interface Programmed { route: IstioHttpRoute; match?: IstioHttpMatch; mat
  * list stops after a catch-all (IsCatchAllRoute: "Routes are matched in order, so we will never go
  * beyond this match"). Empty: the VirtualService gives the proxy no virtual host.
  */
-export function programmed(vs: IstioVirtualService, port: number, pod: Endpoint): Programmed[] {
+export function programmed(vs: IstioVirtualService, port: number, pod: Endpoint, waypoint = false): Programmed[] {
   const out: Programmed[] = [];
   for (const route of vs.http) {
     if (route.delegate) continue;
@@ -116,6 +116,8 @@ export function programmed(vs: IstioVirtualService, port: number, pod: Endpoint)
     route.matches.forEach((m, i) => {
       if (catchAll) return;
       if (m.port !== undefined && m.port !== port) return;
+      // listener_waypoint.go waypointInboundRoute: "Source label matching is not supported in ambient mode ... Any matchers containing source labels should be dropped" (istio#51565).
+      if (waypoint && m.sourceLabels) return;
       if (m.gateways.length ? !m.gateways.includes("mesh") : !(subsetOf(m.sourceLabels ?? {}, pod.labels) && (!m.sourceNamespace || m.sourceNamespace === pod.namespace))) return;
       out.push({ route, match: m, matchIndex: i });
       catchAll = isCatchAll(m);
@@ -303,12 +305,12 @@ function stringConflict(root: IstioStringMatch | undefined, leaf: IstioStringMat
 }
 
 /** The lowered VirtualService with its destinations resolved for the client (MeshRouteState, so the walk serves the backend it picks). */
-export function virtualHost(inv: Inventory, index: BackendIndex, root: IstioVirtualService, port: number, client: VsClient): SidecarVirtualHost {
+export function virtualHost(inv: Inventory, index: BackendIndex, root: IstioVirtualService, port: number, client: VsClient, waypoint = false): SidecarVirtualHost {
   const vs = withDelegates(inv, root);
   const route = lowered(inv, vs, port);
   const backends = new Map<BackendRef, ResolvedBackend>();
   route.rules.forEach((rule, i) => rule.backends.forEach((ref, j) => backends.set(ref, destinationBackend(inv, index, vs.http[i].route[j], ref, port, client))));
-  return { vs, programmed: programmed(vs, port, client.pod), state: { route, parents: [], egressParents: [], entryParents: [], backends, dropped: new Map() } };
+  return { vs, programmed: programmed(vs, port, client.pod, waypoint), state: { route, parents: [], egressParents: [], entryParents: [], backends, dropped: new Map() } };
 }
 
 /** Applies header operations (set, then add, then remove: Envoy's request_headers_to_add/remove). */
@@ -430,9 +432,14 @@ export function routeVirtualHost(vh: SidecarVirtualHost, place: string, port: nu
   const outcome = behaviour ? simulateBackend(timing, behaviour, timing.reset) : undefined;
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   res.status = outcome?.status ?? 200;
+  // The fault filter holds the request before the router sees it, and Envoy's router starts the route's
+  // timeout only then (router.cc Filter::onRequestComplete: "response_timeout_->enableTimer(timeout_.global_timeout_)"):
+  // the delay adds to the answer's time, never to what the timeout counts (istio#6860: 15 s timeout + fixedDelay measured).
+  const delayed = delay && delay.percent > 0 ? delay : undefined;
   const notes = [
     ...(abort && abort.percent > 0 ? [`its fault aborts ${share(abort.percent)} with ${what}: sometimes ${what}, else this answer`] : []),
-    ...(h.timeoutMs !== undefined ? [`timeout ${h.timeoutMs} ms`] : []),
+    ...(delayed ? [`its fault delays ${share(delayed.percent)} by ${delayed.fixedDelayMs} ms before the route's timer starts${outcome ? `: the answer after ${delayed.fixedDelayMs + outcome.elapsedMs} ms${delayed.percent < 100 ? ` (${outcome.elapsedMs} ms undelayed)` : ""}` : ""}`] : []),
+    ...(h.timeoutMs !== undefined ? [`timeout ${h.timeoutMs} ms${delayed ? ", which does not count the fault's delay (Envoy's router starts it once the fault filter lets the request on)" : ""}`] : []),
     ...res.steps.filter((s) => s.stage === "backend").map((s) => s.outcome),
   ];
   res.reason = `${at} sends the request to ${picked.name}${notes.length ? ` (${notes.join("; ")})` : ""}`;
@@ -517,4 +524,45 @@ export function sidecarUserVirtualHost(inv: Inventory, index: BackendIndex, host
 /** The routes a user's VirtualService makes bound at the Service port (PortRoutes, for the walk). */
 export function userPortRoutes(vh: SidecarVirtualHost, ownerNamespace: string): PortRoutes & { routes: Routable[] } {
   return { role: vh.vs.namespace === ownerNamespace ? "producer" : "consumer", namespace: vh.vs.namespace, routes: [routable(vh.state)] };
+}
+
+/**
+ * A user's VirtualServices at an Istio waypoint in front of a Service (pilot's listener_waypoint.go
+ * buildWaypointInboundHTTPRouteConfig: of the VirtualServices the waypoint's scope holds, those of the
+ * waypoint's namespace or the Service's whose host matches the Service's, getVirtualServiceForWaypoint;
+ * "Iterate all matching VirtualServices and merge their routes": one virtual host, each VirtualService's
+ * routes after the previous one's, the first route that matches wins). `gatewayVss`: the Gateway API's
+ * (routes at the waypoint), placed as in the sidecar's order (sidecarUserVirtualHost). Undefined when the
+ * first matching route is a Gateway API route, or no user VirtualService gives the waypoint a route (the
+ * caller routes as before); else the request routed (404 when no route of any matches).
+ */
+export function waypointUserVirtualHost(inv: Inventory, index: BackendIndex, service: { host: string; namespace: string }, port: number, wp: { namespace: string; name: string }, gatewayVss: readonly IstioMeshVirtualService[], req: RouteRequest, res: RouteResult, settings: Pick<MeshSettings, "istioDefaultHttpRetry" | "istioPathNormalization">): SidecarVirtualHost | undefined {
+  // The waypoint as the proxy: its namespace for sourceNamespace and the DestinationRule lookup, no labels (sourceLabels are dropped).
+  const proxy: Endpoint = { id: -1, kind: "pod", name: wp.name, namespace: wp.namespace, labels: {}, addresses: [], ports: [] };
+  const users = inv.mesh.istio.virtualServices.flatMap((vs) => {
+    const list = forMesh(vs) && vs.hosts.length && (vs.namespace === wp.namespace || vs.namespace === service.namespace) ? visibility(vs, wp.namespace) : undefined;
+    return list !== undefined && vs.hosts.some((h) => istioHostSubsetOf(service.host, h) || istioHostSubsetOf(h, service.host)) ? [{ vs, list }] : [];
+  }).sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
+  const hosts = users.map((u) => ({ u, vh: virtualHost(inv, index, u.vs, port, { pod: proxy }, true) })).filter((x) => x.vh.programmed.length);
+  if (!hosts.length) return undefined;
+  const gwFirst = gatewayVss.some((v) => v.namespace === wp.namespace);
+  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
+  const place = `Service ${service.host} port ${port} at waypoint ${wp.namespace}/${wp.name}`;
+  const tried: string[] = [];
+  for (const { u, vh } of hosts) {
+    // A public one after the Gateway API's VirtualServices (those of the waypoint's namespace first, then by age): those routes are the caller's.
+    if (u.list === 2 && (gwFirst || gatewayVss.some((g) => pilotConfigOrder(g, meta(u.vs)) < 0))) return undefined;
+    const trial: RouteResult = { ...res, route: undefined, candidates: [], steps: [...res.steps], responseHeaders: {} };
+    routeVirtualHost(vh, place, port, req, trial, settings);
+    if (trial.route !== undefined || trial.status === 400) {
+      Object.assign(res, trial);
+      for (const t of tried) res.candidates.unshift({ route: t, rule: -1, match: -1, outcome: `no match: no route of ${t}, before it in the waypoint's virtual host, matches` });
+      return vh;
+    }
+    tried.push(`VirtualService ${u.vs.namespace}/${u.vs.name}`);
+  }
+  if (gatewayVss.length) return undefined;
+  // No route of any matches: the virtual host has these routes only (Envoy answers 404, NR).
+  Object.assign(res, { status: 404, backend: null, backends: [], upstream: null, candidates: tried.map((t) => ({ route: t, rule: -1, match: -1, outcome: "no match: none of its routes matches" })), reason: `no route of ${tried.join(", ")} at waypoint ${wp.namespace}/${wp.name} matches ${req.method} ${req.path.split("?")[0]} (listener_waypoint.go: the waypoint's virtual host has their routes only: Envoy answers 404, NR)` });
+  return hosts[0].vh;
 }

@@ -437,7 +437,7 @@ export const virtualServiceFrontEnd: FrontEnd = {
     }
     // ValidateVirtualService: appliesToGateway is isGateway, gateways without "mesh"; appliesToMesh the rest.
     const appliesToMesh = gateways.length === 0 || gateways.includes("mesh");
-    if (!appliesToMesh) spec.get("gateways").info("not-modelled", "a VirtualService bound to Istio Gateways only (not \"mesh\") is not applied: Junction applies VirtualServices at sidecar clients");
+    if (!appliesToMesh) spec.get("gateways").info("not-modelled", "a VirtualService bound to Istio Gateways only (not \"mesh\") is not applied: Junction does not read networking.istio.io Gateways, and applies VirtualServices at sidecar clients and waypoints");
     let allHostsValid = true;
     written.forEach((h, i) => {
       const at = hostsField.get(i);
