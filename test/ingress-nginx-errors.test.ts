@@ -106,6 +106,11 @@ spec: {ports: [{port: 8080}]}
 `;
   const r = asker(controller + ingress("down", "down.example.com", { [N + "custom-http-errors"]: "503" }, "down"))("down.example.com");
   assert.deepEqual([r.status, r.backend, r.upstream?.headers?.["X-Code"]], [200, "ingress-nginx/pages", "503"], "was 503");
+  // getDefaultUpstream: a --default-backend-service without endpoints leaves nginx's own 404 server (127.0.0.1:8181).
+  const empty = controller.replace("spec: {ports: [{port: 8080}]}", "spec: {selector: {app: nothing}, ports: [{port: 8080}]}");
+  const none = asker(empty + ingress("down", "down.example.com", { [N + "custom-http-errors"]: "503" }, "down"))("down.example.com");
+  assert.deepEqual([none.status, none.backend], [404, null]);
+  assert.match(none.reason, /--default-backend-service ingress-nginx\/pages has no ready endpoint/);
 });
 
 test("service-upstream: nginx proxies to the Service's ClusterIP, so a Service without endpoints is kube-proxy's refused connection, 502, and no default-backend takes over (was 503 / the default backend)", () => {
