@@ -96,6 +96,13 @@ export interface NginxControllerConfig {
    * namespace than the Ingress's denies its locations (auth, authtls Parse: "cross namespace ... not", LocationDenied).
    */
   allowCrossNamespace?: true;
+  /**
+   * enable-underscores-in-headers (config.go default false) and ignore-invalid-headers (default true): nginx.tmpl's
+   * `underscores_in_headers` and `ignore_invalid_headers`, which drop a request header whose name is not letters, digits
+   * and hyphens (and underscores, when enabled) before anything reads it. Written only where not the default.
+   */
+  underscoresInHeaders?: true;
+  keepInvalidHeaders?: true;
   /** custom-http-errors: the http block's `error_page CODE = @custom_upstream-default-backend_CODE` (every location without the annotation). */
   customHttpErrors?: number[];
   /** disable-proxy-intercept-errors: no `proxy_intercept_errors on` in the http block. */

@@ -10,6 +10,8 @@ import type { EndpointReader } from "../../model/service-endpoints.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import { GRPC_OF_HTTP } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
+import { ingressNginxOf } from "../../model/nginx-controller.js";
+import type { NginxControllerConfig } from "../../model/nginx.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { envoyGatewayTiming, istioTiming } from "../mesh/proxy-timing.js";
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
@@ -56,6 +58,8 @@ export interface HttpContext {
   timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend, traffic?: EffectiveTrafficPolicy) => BackendTiming;
   /** Envoy Gateway's listener: the path is normalized before routing (envoyGatewayPath). */
   envoyGatewayPaths?: true;
+  /** An ingress-nginx class's header name settings (its ConfigMap's enable-underscores-in-headers, ignore-invalid-headers). */
+  nginxHeaderNames?: Pick<NginxControllerConfig, "underscoresInHeaders" | "keepInvalidHeaders">;
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
@@ -88,7 +92,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
     ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const, peer: (client: Address | undefined) => envoyGatewayPeer(engine.inv, engine.index, l.gateway, client, l.listener.port) } : {}),
-    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
+    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxHeaderNames: ingressNginxOf(engine.inv, l.gateway.derivedFrom?.name).config ?? {}, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
   };
 }
 
@@ -290,13 +294,29 @@ function earlyMutated(ctx: HttpContext, req: RouteRequest, res: RouteResult): Ro
   return { ...req, headers: m.headers };
 }
 
+/**
+ * ingress-nginx's nginx: a request header whose name is not letters, digits and hyphens (an underscore too with
+ * `underscores_in_headers on`) is ignored while the request is read, before any location, canary or variable reads it
+ * (ngx_http_parse_header_line: invalid_header; ngx_http_read_request_header: "client sent invalid header line", with
+ * `ignore_invalid_headers on`); nginx.tmpl writes both from the ConfigMap (defaults: off and on).
+ */
+function nginxHeaderNames(ctx: HttpContext, req: RouteRequest, res: RouteResult): RouteRequest {
+  const c = ctx.nginxHeaderNames;
+  if (!c || c.keepInvalidHeaders) return req;
+  const valid = c.underscoresInHeaders ? /^[A-Za-z0-9_-]+$/ : /^[A-Za-z0-9-]+$/;
+  const ignored = [...new Set(req.headers.map(([k]) => k).filter((k) => !valid.test(k)))];
+  if (!ignored.length) return req;
+  res.steps.push({ stage: "route", outcome: `nginx ignores the header${ignored.length === 1 ? "" : "s"} ${ignored.join(", ")} (a name other than letters, digits and hyphens${c.underscoresInHeaders ? " and underscores" : ""}: ignore_invalid_headers on${c.underscoresInHeaders ? "" : ", underscores_in_headers off"}; the ConfigMap's ignore-invalid-headers${c.underscoresInHeaders ? "" : ", enable-underscores-in-headers"})` });
+  return { ...req, headers: req.headers.filter(([k]) => valid.test(k)) };
+}
+
 function attachedRoutes(ctx: HttpContext, grpc: boolean) {
   const of = (k: RouteKind) => ctx.routes.filter((a) => a.state.route.kind === k);
   return grpc && of("GRPCRoute").length ? of("GRPCRoute") : of("HTTPRoute");
 }
 
 export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResult): void {
-  const checked = ctx.envoyGatewayPaths ? underscoresHandled(ctx, given, res) : given;
+  const checked = ctx.envoyGatewayPaths ? underscoresHandled(ctx, given, res) : ctx.reader === "nginx" ? nginxHeaderNames(ctx, given, res) : given;
   if (!checked) return;
   const req = ctx.envoyGatewayPaths ? earlyMutated(ctx, checked, res) : checked;
   const [path, query = ""] = req.path.split(/\?(.*)/s, 2);
