@@ -210,4 +210,8 @@ test("nginx ignores a request header whose name holds an underscore or another c
   assert.deepEqual([underscores.upstream?.headers?.["x_beta"], underscores.upstream?.headers?.["x.trace"]], ["always", undefined]);
   const kept = asker(yaml + cm(`ignore-invalid-headers: "false"`))("shop.example.com", "/", headers);
   assert.deepEqual([kept.backend, kept.upstream?.headers?.["x.trace"]], ["web/beta", "1"]);
+  // A class ingress-nginx does not serve: not nginx's reading.
+  const loaded = load({ "in.yaml": ingressClass("other", "example.com/other") + WEB_APP + appIngress("shop", "shop.example.com", "/", "Prefix", {}, "  ingressClassName: other\n") });
+  const other = walkRequest(walkContext(loaded.inventory), { gateway: "IngressClass/other", scheme: "http", host: "shop.example.com", path: "/", method: "GET", headers, backendResponseHeaders: [] });
+  assert.deepEqual([other.backend, other.upstream?.headers?.["x_beta"]], ["web/app", "always"]);
 });

@@ -3,15 +3,13 @@
 // backend split, and the answer.
 
 import { normalizeHost } from "../../model/hostname.js";
-import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
+import { hasIngressSemantics, hasObject, type Gateway, type RouteGraph } from "../../model/gateway.js";
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { ENVOY_GATEWAY_CONTROLLER, failureOf, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import { GRPC_OF_HTTP } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
-import { ingressNginxOf } from "../../model/nginx-controller.js";
-import type { NginxControllerConfig } from "../../model/nginx.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { envoyGatewayTiming, istioTiming } from "../mesh/proxy-timing.js";
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
@@ -58,8 +56,8 @@ export interface HttpContext {
   timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend, traffic?: EffectiveTrafficPolicy) => BackendTiming;
   /** Envoy Gateway's listener: the path is normalized before routing (envoyGatewayPath). */
   envoyGatewayPaths?: true;
-  /** An ingress-nginx class's header name settings (its ConfigMap's enable-underscores-in-headers, ignore-invalid-headers). */
-  nginxHeaderNames?: Pick<NginxControllerConfig, "underscoresInHeaders" | "keepInvalidHeaders">;
+  /** A class ingress-nginx serves: its header name settings (its ConfigMap's enable-underscores-in-headers, ignore-invalid-headers). */
+  nginxHeaderNames?: Gateway["nginxHeaderNames"];
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
@@ -92,7 +90,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
     ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const, peer: (client: Address | undefined) => envoyGatewayPeer(engine.inv, engine.index, l.gateway, client, l.listener.port) } : {}),
-    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxHeaderNames: ingressNginxOf(engine.inv, l.gateway.derivedFrom?.name).config ?? {}, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
+    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, ...(l.gateway.nginxHeaderNames ? { nginxHeaderNames: l.gateway.nginxHeaderNames } : {}), nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
   };
 }
 

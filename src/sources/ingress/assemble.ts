@@ -17,7 +17,7 @@ export class GatewayBuilder {
    * as the controller builds them (see NginxServers)
    */
   constructor(namespace: string, className: string, gatewayClass: string, readonly hosts: ReadonlySet<string | undefined>, readonly nginx?: NginxServers) {
-    this.gateway = { namespace, name: className, className: gatewayClass, listeners: [], ...(nginx?.names.patterns.length ? { nginxServerNames: nginx.names } : {}) };
+    this.gateway = { namespace, name: className, className: gatewayClass, listeners: [], ...(nginx?.names.patterns.length ? { nginxServerNames: nginx.names } : {}), ...(nginx ? { nginxHeaderNames: nginx.headerNames } : {}) };
   }
 
   /** The listener for (hostname, kind), created on first use. */
@@ -74,6 +74,8 @@ export interface NginxServers {
   aliases: ReadonlyMap<string, readonly { name: string; certified: boolean }[]>;
   /** The wildcard and regular-expression server names, and nginx's order of the regular expressions (model/nginx-server-name.ts). */
   names: NginxServerNames;
+  /** enable-underscores-in-headers and ignore-invalid-headers where not the defaults (model/gateway.ts Gateway.nginxHeaderNames). */
+  headerNames: NonNullable<GatewayIR["nginxHeaderNames"]>;
   /** no-tls-redirect-locations (default "/.well-known/acme-challenge"): locations whose path starts with one are never redirected. */
   noTlsRedirect: readonly string[];
 }

@@ -5,6 +5,7 @@
 import type { Ingress } from "../../model/ingress.js";
 import type { NginxAccess } from "../../model/nginx.js";
 import type { NginxServerNames } from "../../model/nginx-server-name.js";
+import type { Gateway } from "../../model/gateway.js";
 
 export interface BackendRef {
   name: string;
@@ -109,6 +110,8 @@ export interface GatewayIR {
   listeners: ListenerIR[];
   /** An ingress-nginx class's wildcard and regular-expression server names (route graph only; model/gateway.ts Gateway.nginxServerNames). */
   nginxServerNames?: NginxServerNames;
+  /** A class ingress-nginx serves: its header name settings (route graph only; model/gateway.ts Gateway.nginxHeaderNames). */
+  nginxHeaderNames?: Gateway["nginxHeaderNames"];
 }
 
 /** Routes of one host in one (namespace, class) Gateway: what the Ingresses say about it. */

@@ -195,7 +195,7 @@ function nginxServers(groups: readonly HostGroup[], className: string, inv: Inve
   const c = ingressNginxOf(inv, className).config;
   const aliases = serverAliases(mine, inv);
   return {
-    certified, aliases, names: serverNames(mine, aliases), ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
+    certified, aliases, names: serverNames(mine, aliases), headerNames: { ...(c?.underscoresInHeaders ? { underscoresInHeaders: true } : {}), ...(c?.keepInvalidHeaders ? { keepInvalidHeaders: true } : {}) }, ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
     noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),
   };
 }
