@@ -400,8 +400,8 @@ test("Calico's implicit labels: projectcalico.org/namespace, orchestrator and se
   assert.equal(verdict(e, "x/a", "x/b", 80), "allow", "x is not selected");
   assert.equal(verdict(e, "z/b", "z/a", 80), "allow", "every pod runs as a service account (default)");
   assert.equal(verdict(e, "x/b", "z/a", 80), "deny", "the namespaced rule stays in z");
-  assert.equal(verdict(e, "x/b", "workload:h1", 22), "deny", "host endpoints have no namespace label");
-  assert.equal(verdict(e, "x/b", "z/b", 22), "allow", "pods have one");
+  assert.equal(verdict(e, "x/b", "workload:h1", 80), "deny", "host endpoints have no namespace label (80: 22 is a felix failsafe port)");
+  assert.equal(verdict(e, "x/b", "z/b", 80), "allow", "pods have one");
   const sa = load({ "c.yaml": calico("NetworkPolicy", "p", "  ingress:\n  - {action: Allow, source: {selector: projectcalico.org/serviceaccount starts with 'x'}}", "x") });
   assert.match(sa.diagnostics.errors.map((d) => d.message).join("\n"), /projectcalico\.org\/serviceaccount with contains, starts with or ends with/);
 });
@@ -645,4 +645,51 @@ test("serviceAccountSelector and serviceAccounts.selector match the labels of th
   assert.equal(verdict(e, "x/a", "y/b", 80), "deny", "!has(team) holds for an account not in the input");
   assert.equal(verdict(e, "x/a", "z/b", 80), "allow", "z's account has team");
   assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "service account selectors");
+});
+
+// The ServiceAccount admission plugin refuses a pod whose account does not exist, so its profile exists with
+// pcsa.projectcalico.org/name its name even when the input lacks the ServiceAccount. A selector on the name
+// selected nothing then (a wrong allow: the policy isolated nobody); on other labels, a warning.
+test("serviceAccountSelector on projectcalico.org/name holds for a pod's account the input does not hold", () => {
+  const l = load({ "s.yaml": withPolicies(
+    calico("NetworkPolicy", "by-name", "  selector: all()\n  serviceAccountSelector: projectcalico.org/name == 'default'\n  ingress: [{action: Allow, source: {selector: pod == 'b'}}]", "x"),
+    calico("GlobalNetworkPolicy", "by-label", "  selector: pod == 'c'\n  ingress:\n  - {action: Deny, source: {serviceAccounts: {selector: team == 'red'}}}\n  - {action: Allow}")) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "y/c", "x/a", 80), "deny", "x's pods run as default: isolated");
+  assert.equal(verdict(e, "x/b", "x/a", 80), "allow");
+  assert.match(l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /serviceAccounts\.selector: ServiceAccounts x\/default, y\/default, z\/default of the input's pods are not in the input/);
+  assertAgree(new FastConnectivity(e), podsAnd(l.inventory), "service account names");
+});
+
+// felix rules/static.go failsafeInChain/failsafeOutChain, jumped at the head of every host endpoint's chains
+// (rules/endpoints.go HostEndpointToFilterChains), with config_params.go's defaults (tcp:22, udp:68, tcp:179,
+// tcp:2379, tcp:2380, tcp:5473, tcp:6443, tcp:6666, tcp:6667 inbound; udp:53, udp:67 and the TCP ones but 22
+// outbound). SSH and the API server port to a host endpoint were answered denied by its policy.
+test("felix's failsafe ports stay open on a host endpoint whatever its policy; the environment and FelixConfiguration default set them", () => {
+  const node = "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.2}]}";
+  const hep = "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {role: node}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [172.18.0.2]}";
+  const deny = calico("GlobalNetworkPolicy", "lock", "  selector: role == 'node'\n  ingress: [{action: Deny}]\n  egress: [{action: Deny}]");
+  const e = engineFor(withPolicies(node, hep, deny));
+  assert.equal(verdict(e, "ip:192.0.2.5", "node:n1", 22), "allow");
+  assert.equal(verdict(e, "ip:192.0.2.5", "node:n1", 6443), "allow");
+  assert.equal(verdict(e, "ip:192.0.2.5", "node:n1", 68, "UDP"), "allow");
+  assert.equal(verdict(e, "ip:192.0.2.5", "node:n1", 8080), "deny");
+  assert.equal(verdict(e, "node:n1", "ip:192.0.2.5", 53, "UDP"), "allow");
+  assert.equal(verdict(e, "node:n1", "ip:192.0.2.5", 22), "deny", "22 is inbound only");
+  const ds = (value: string) => `apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: calico-node, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: calico-node}}\n  template:\n    metadata: {labels: {k8s-app: calico-node}}\n    spec: {containers: [{name: calico-node, image: calico/node, env: [{name: FELIX_FAILSAFEINBOUNDHOSTPORTS, value: '${value}'}]}]}`;
+  const env = engineFor(withPolicies(node, hep, deny, ds("tcp:10.0.0.0/8:2222, udp:5000")));
+  assert.equal(verdict(env, "ip:192.0.2.5", "node:n1", 22), "deny", "the environment replaces the defaults");
+  assert.equal(verdict(env, "ip:10.9.9.9", "node:n1", 2222), "allow");
+  assert.equal(verdict(env, "ip:192.0.2.5", "node:n1", 2222), "deny", "only from its net");
+  assert.equal(verdict(env, "ip:192.0.2.5", "node:n1", 5000, "UDP"), "allow");
+  assert.equal(verdict(engineFor(withPolicies(node, hep, deny, ds("none"))), "ip:192.0.2.5", "node:n1", 22), "deny", "none: no failsafe port");
+  const fc = "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec:\n  failsafeInboundHostPorts: [{protocol: TCP, port: 2022}]\n  failsafeOutboundHostPorts: []";
+  const config = engineFor(withPolicies(node, hep, deny, fc));
+  assert.equal(verdict(config, "ip:192.0.2.5", "node:n1", 2022), "allow");
+  assert.equal(verdict(config, "ip:192.0.2.5", "node:n1", 22), "deny");
+  assert.equal(verdict(config, "node:n1", "ip:192.0.2.5", 53, "UDP"), "deny", "[]: no outbound failsafe port");
+  const bad = load({ "b.yaml": withPolicies(node, hep, ds("sctp:22")) });
+  assert.match(bad.diagnostics.errors.map((d) => d.message).join("\n"), /"sctp:22": unknown protocol: sctp: felix refuses to start/);
+  assertAgree(new FastConnectivity(e), [...podsAnd(e.inventory, "192.0.2.5"), { endpoint: e.inventory.endpoints.find((x) => x.kind === "node")! }], "failsafe");
 });

@@ -459,16 +459,17 @@ test("L7 rules on a port that is not TCP, on port 0, or DNS rules on ingress ref
 
 // repository.go computePolicyEnforcementAndRules: "if lbls.Has(labels.IDNameHost) && !option.Config.
 // EnableHostFirewall" no policy applies to the host; cnp_types.go Parse: a CiliumNetworkPolicy "rule cannot
-// have NodeSelector".
-test("host policies: inert without the host firewall, unsupported with it or unknown; refused in a namespaced policy", () => {
+// have NodeSelector". (Host policies under the host firewall: test/sources/cilium-host-firewall.test.ts.)
+test("host policies: not enforced without the host firewall (a warning); refused in a namespaced policy", () => {
   const config = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {${data}}`;
   const host = "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata: {name: h}\nspec:\n  nodeSelector: {}\n  ingress: [{fromEntities: [cluster]}]";
-  const off = load({ "p.yaml": withPolicies(config("cluster-name: c1"), host, cnp("pods", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{}]")) });
-  assert.deepEqual(off.diagnostics.errors, []);
-  assert.match(off.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}: ${d.message}`).join("\n"), /info spec\.nodeSelector: a host policy \(nodeSelector\) is enforced only under the agent's enable-host-firewall/);
-  assert.equal(verdict(new PolicyEngine(off.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny", "the object's other policies stand");
-  for (const [yaml, want] of [[withPolicies(config("enable-host-firewall: 'true'"), host), /which kube-system\/cilium-config sets/], [withPolicies(host), /no ConfigMap cilium-config/]] as const) {
-    assert.match(load({ "p.yaml": yaml }).diagnostics.errors.map((d) => d.message).join("\n"), want);
+  for (const [yaml, want] of [[withPolicies(config("cluster-name: c1"), host, cnp("pods", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{}]")), /which kube-system\/cilium-config does not set/], [withPolicies(host, cnp("pods", "  endpointSelector: {matchLabels: {pod: a}}\n  ingress: [{}]")), /no ConfigMap cilium-config/]] as const) {
+    const off = load({ "p.yaml": yaml });
+    assert.deepEqual(off.diagnostics.errors, []);
+    assert.match(off.diagnostics.items.map((d) => `${d.severity} ${d.field?.join(".")}: ${d.message}`).join("\n"), /warning spec\.nodeSelector: a host policy \(nodeSelector\) is enforced only under the agent's enable-host-firewall/);
+    assert.match(off.diagnostics.items.map((d) => d.message).join("\n"), want);
+    assert.equal(off.inventory.policies.filter((p) => p.name.startsWith("h")).length, 0, "the host policy is left out");
+    assert.equal(verdict(new PolicyEngine(off.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "deny", "the object's other policies stand");
   }
   const namespaced = load({ "p.yaml": withPolicies(cnp("nsel", "  nodeSelector: {}\n  ingress: [{}]\nspecs:\n- endpointSelector: {}\n  ingress: [{}]")) });
   assert.match(namespaced.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.nodeSelector: a CiliumNetworkPolicy rule cannot have a nodeSelector/);
@@ -681,4 +682,12 @@ test("toRequires narrows toServices' generated selector too, and a rule the requ
   assert.equal(verdict(e2, "x/a", "x/c", 80), "allow", "pod c meets the requirement (was deny: the rebuilt rule had lost the Service's peer)");
   assert.equal(verdict(e2, "x/a", "x/b", 80), "deny", "toEndpoints pod b narrowed by pod c: none");
   assert.equal(verdict(e2, "x/c", "x/b", 80), "allow", "x/c is not selected by the requirement's policy");
+});
+
+// pkg/policy/api/entity.go ParseAdditionalEntitySelectors: the agent's policy-entity-selectors option appends label
+// selectors to the entities; it was ignored without a word.
+test("cilium-config policy-entity-selectors: a warning that the entities are read with their built-in selectors", () => {
+  const config = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata:\n  policy-entity-selectors: '{"kube-apiserver": {"matchLabels": {"app": "konnectivity-agent"}}}'`;
+  const l = load({ "c.yaml": withPolicies(config) });
+  assert.match(l.diagnostics.items.filter((d) => d.severity === "warning").map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /data\.policy-entity-selectors: policy-entity-selectors adds label selectors to the entities/);
 });

@@ -90,12 +90,31 @@ export class Matcher {
     return e !== undefined && (e.kind === "node" || e.hostNetwork === true) && this.hostEndpointOf(e)?.peerless === true;
   }
 
-  /** Can policies select this endpoint at all? (Some policy kind selects pods or workloads; a node through its Calico host endpoint.) */
+  /**
+   * Can policies select this endpoint at all? (Some policy kind selects pods or workloads; a node through
+   * its Calico host endpoint, or as Cilium's host endpoint under the agent's host firewall: ciliumHostOf.)
+   */
   isSubjectable(e: Endpoint): boolean {
-    return ((e.kind === "pod" || e.kind === "workload") && !this.actsAsNode(e)) || this.hostEndpointOf(e) !== undefined;
+    return ((e.kind === "pod" || e.kind === "workload") && !this.actsAsNode(e)) || this.hostEndpointOf(e) !== undefined || this.ciliumHostOf(e) !== undefined;
+  }
+
+  /**
+   * The node whose Cilium host endpoint (reserved:host) stands for `e` under the agent's host firewall
+   * (enable-host-firewall): a node, or a host-network pod acting as it ("In each selected node, they apply
+   * only to the host namespace, including host-networking pods", Documentation/security/policy/host.rst).
+   */
+  ciliumHostOf(e: Endpoint): Endpoint | undefined {
+    if (this.index.inv.ciliumAgent?.hostFirewall !== true) return undefined;
+    return e.kind === "node" ? e : this.actsAsNode(e) ? this.nodeOf({ endpoint: e }) : undefined;
   }
 
   selects(sel: EndpointSelector, e: Endpoint | undefined): boolean {
+    // A Cilium host policy's nodeSelector: the host endpoint's labels are its node's (pkg/policy rule.go
+    // matchesSubject: a rule with a NodeSelector selects the host identity only, and no other rule does).
+    if (e !== undefined && sel.kinds.includes("host")) {
+      const node = this.ciliumHostOf(e);
+      return node !== undefined && sel.cluster === node.cluster && matches(sel.labels, node.labels);
+    }
     // A node (or a host-network pod acting as it) with a Calico host endpoint is selected by its labels.
     if (e !== undefined && (e.kind === "node" || e.hostNetwork === true)) e = this.hostEndpointOf(e) ?? e;
     if (!e || (e.kind !== "pod" && e.kind !== "workload") || !sel.kinds.includes(e.kind)) return false;

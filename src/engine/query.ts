@@ -130,6 +130,8 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
     const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
     return [{ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, path.dropped), service: { frontend, why: path.dropped, ...(path.dataPath ? { dataPath: path.dataPath } : {}) } }];
   }
+  const firewall = hostFirewallAtNodePort(engine, src, f, path.dataPath, on);
+  if (firewall) return [{ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(firewall.verdict, firewall.why), service: { frontend, why: firewall.why } }];
   return path.hops.map((hop) => {
     const dst: Party = { endpoint: hop.to.endpoint, address: hop.to.address };
     const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
@@ -139,6 +141,23 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
     const verdict = path.warning ? { ...both, warnings: [...both.warnings, path.warning] } : both;
     return { src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}), ...(path.dataPath ? { dataPath: path.dataPath } : {}) } };
   });
+}
+
+/**
+ * A node port of a node Cilium's host firewall polices, when kube-proxy (not the agent's kube-proxy
+ * replacement: `dataPath` unset) translates it: the host's ingress policy sees the packet addressed to
+ * the node port before kube-proxy's DNAT (bpf_host.c from-netdev, and to-host for a local pod's packets;
+ * Documentation/security/policy/host.rst, known issues: "When kube-proxy-replacement is disabled ...
+ * hosts will enforce Host Policies on service addresses rather than the service endpoints"). The
+ * verdict at the node port when it denies the connection; undefined when it lets it through.
+ */
+function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Frontend, dataPath: string | undefined, on: { network?: string }): { verdict: Verdict; why: string } | undefined {
+  if (dataPath !== undefined || f.kind !== "node-port" || f.node === undefined || engine.matcher.ciliumHostOf(f.node) === undefined) return undefined;
+  const at = dialled(f);
+  const verdict = engine.evaluate({ src, dst: at.party, protocol: f.port.protocol, port: at.port, ...on });
+  if (verdict.ingress.allowed) return undefined;
+  const by = verdict.ingress.policy ? ` (${verdict.ingress.policy.kind} ${verdict.ingress.policy.name})` : verdict.ingress.selecting.length ? ` (isolated by ${verdict.ingress.selecting.map((p) => `${p.kind} ${p.name}`).join(", ")})` : "";
+  return { verdict, why: `Cilium's host firewall drops it at node ${f.node.name}'s node port ${at.port}: without the agent's kube-proxy replacement the host's ingress policy${by} sees the connection before kube-proxy's DNAT, and denies it` };
 }
 
 /** A translated connection's verdict: the client's egress decision (`outbound`), the endpoint's ingress decision about the source it sees (`inbound`). */

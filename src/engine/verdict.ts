@@ -552,7 +552,8 @@ export class PolicyEngine {
    * hold: the connectivity engine answers those pairs one by one (fast/pairs.ts).
    */
   get hostEndpoints(): boolean {
-    return this.hasHostEndpoints ??= this.inventory.endpoints.some((e) => e.hostEndpoint !== undefined);
+    // (Under Cilium's host firewall every node is a host endpoint, policing its own pods' traffic too: hostWithOwnPod.)
+    return this.hasHostEndpoints ??= this.inventory.ciliumAgent?.hostFirewall === true || this.inventory.endpoints.some((e) => e.hostEndpoint !== undefined);
   }
 
   /**
@@ -598,7 +599,11 @@ export class PolicyEngine {
     if (remote.endpoint === undefined || (e.kind !== "node" && !this.matcher.actsAsNode(e))) return false;
     // The host with itself crosses its lo (ownHost); its own pods are pods.
     const host = this.ownHost(e, remote);
-    return host ? !host.policed : this.matcher.isOwnNode(remote.endpoint, { endpoint: e });
+    if (host) return !host.policed;
+    // Cilium's host firewall polices the host's traffic with its own pods: bpf_host.c's to-host program
+    // runs the host's ingress policy on a local pod's packets, and the host's egress policy runs on
+    // its packets to a local pod (host_firewall.h: "Only enforce host policies for packets to host IPs").
+    return this.matcher.hostEndpointOf(e) !== undefined && this.matcher.isOwnNode(remote.endpoint, { endpoint: e });
   }
 
   /**

@@ -36,8 +36,11 @@ export interface Inventory {
   routing: RouteGraph;
   /** Istio and Linkerd authorization and transport security. */
   mesh: MeshModel;
-  /** The Cilium agent's options the input shows (its ConfigMap cilium-config): where, allow-localhost, the identity label filter. */
-  ciliumAgent?: { where: string; allowLocalhost?: string; identity?: LabelFilter; services?: CiliumServiceOptions };
+  /**
+   * The Cilium agent's options the input shows (its ConfigMap cilium-config): where, allow-localhost, the identity label filter;
+   * hostFirewall (enable-host-firewall): nodes are policed as Cilium's host endpoints, by the policies whose subject kinds hold "host".
+   */
+  ciliumAgent?: { where: string; allowLocalhost?: string; identity?: LabelFilter; services?: CiliumServiceOptions; hostFirewall?: true };
   /**
    * The Helm chart's controller ConfigMap (ingress-nginx/ingress-nginx-controller): the settings of an ingress-nginx class
    * no controller of the input serves (model/nginx-controller.ts ingressNginxOf).

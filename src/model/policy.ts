@@ -24,8 +24,13 @@ export type NamespaceMatch =
   | { kind: "selector"; selector: LabelSelector }
   | { kind: "any" };
 
-/** Which kinds of endpoint a selector can pick: Kubernetes APIs select pods only. */
-export type SelectableKind = "pod" | "workload";
+/**
+ * Which kinds of endpoint a selector can pick: Kubernetes APIs select pods only. "host": a node by its
+ * labels (and the host-network pods acting as it), as Cilium's host endpoint (reserved:host) under the
+ * agent's host firewall: a CiliumClusterwideNetworkPolicy's nodeSelector (sources/cilium.ts; the engine
+ * polices nodes so only when the inventory's ciliumAgent.hostFirewall is set, match.ts isSubjectable).
+ */
+export type SelectableKind = "pod" | "workload" | "host";
 
 /** Endpoints in matching namespaces whose labels match. */
 export interface EndpointSelector {

@@ -37,11 +37,26 @@ function bothNamespaces(a: NamespaceMatch, b: NamespaceMatch): NamespaceMatch {
   return only !== undefined ? { kind: "name", name: only } : { kind: "selector", selector: selector({}, reqs) };
 }
 
-/** The endpoints both select (undefined: a part the model cannot AND, a Cluster Mesh cluster requirement). */
-export function conjoin(a: EndpointSelector, b: EndpointSelector): EndpointSelector | undefined {
-  if (a.ciliumCluster || b.ciliumCluster) return undefined;
+/**
+ * The endpoints both select. Asked once the selectors were read for the agent's cluster-name (settle):
+ * `labels` holds a Cluster Mesh cluster requirement already (the pod part, or nothing for another
+ * cluster), so the labels AND; the cluster requirements are kept together, with both pod parts, for a
+ * model of several clusters to read them again (sources/clusters.ts). Service accounts: both lists
+ * must hold the account (utils.go: io.cilium.k8s.policy.serviceaccount is one more label requirement).
+ */
+export function conjoin(a: EndpointSelector, b: EndpointSelector): EndpointSelector {
   const accounts = a.serviceAccounts && b.serviceAccounts ? a.serviceAccounts.filter((s) => b.serviceAccounts!.includes(s)) : a.serviceAccounts ?? b.serviceAccounts;
-  return { ...a, namespaces: bothNamespaces(a.namespaces, b.namespaces), labels: selector({}, [...a.labels.requirements, ...b.labels.requirements]), ...(accounts ? { serviceAccounts: accounts } : {}) };
+  const except = a.exceptServiceAccounts || b.exceptServiceAccounts ? [...new Set([...(a.exceptServiceAccounts ?? []), ...(b.exceptServiceAccounts ?? [])])] : undefined;
+  const pod = (x: EndpointSelector) => x.ciliumCluster?.labels ?? x.labels;
+  const cluster = a.ciliumCluster || b.ciliumCluster ? {
+    requirements: [...(a.ciliumCluster?.requirements ?? []), ...(b.ciliumCluster?.requirements ?? [])],
+    labels: selector({}, [...pod(a).requirements, ...pod(b).requirements]),
+    ...(a.ciliumCluster?.name ?? b.ciliumCluster?.name) !== undefined ? { name: (a.ciliumCluster?.name ?? b.ciliumCluster?.name)! } : {},
+  } : undefined;
+  return {
+    ...a, namespaces: bothNamespaces(a.namespaces, b.namespaces), labels: selector({}, [...a.labels.requirements, ...b.labels.requirements]),
+    ...(accounts ? { serviceAccounts: accounts } : {}), ...(except ? { exceptServiceAccounts: except } : {}), ...(cluster ? { ciliumCluster: cluster } : {}),
+  };
 }
 
 function negate(r: Requirement): Requirement | undefined {
@@ -59,7 +74,9 @@ function negate(r: Requirement): Requirement | undefined {
  * r1..rn, (not r1), (r1 and not r2), ... (undefined: one the model cannot negate).
  */
 export function complement(s: EndpointSelector): EndpointSelector[] | undefined {
-  if (s.ciliumCluster || s.serviceAccounts || s.exceptServiceAccounts) return undefined;
+  // A cluster requirement read for the agent's cluster-name is in `labels` already (conjoin); without
+  // that name a model of several clusters reads it again per cluster, which a split cannot follow.
+  if (s.exceptServiceAccounts || (s.ciliumCluster && s.ciliumCluster.name === undefined)) return undefined;
   const ns = namespaceSelector(s.namespaces)?.requirements ?? [];
   const all = [...ns.map((r) => ({ r, ns: true })), ...s.labels.requirements.map((r) => ({ r, ns: false }))];
   const out: EndpointSelector[] = [];
@@ -71,6 +88,8 @@ export function complement(s: EndpointSelector): EndpointSelector[] | undefined 
     const podReqs = [...before.filter((x) => !x.ns).map((x) => x.r), ...(isNs ? [] : [not])];
     out.push({ namespaces: nsReqs.length ? { kind: "selector", selector: selector({}, nsReqs) } : { kind: "any" }, labels: selector({}, podReqs), kinds: s.kinds });
   }
+  // Every requirement met, the service account not one of the selector's.
+  if (s.serviceAccounts) out.push({ namespaces: ns.length ? { kind: "selector", selector: selector({}, ns) } : { kind: "any" }, labels: s.labels, kinds: s.kinds, exceptServiceAccounts: s.serviceAccounts });
   return out;
 }
 
@@ -118,15 +137,14 @@ export function applyRequires(p: Policy, reqs: readonly RequiresRule[], narrowab
       if (disjoint(piece.subject, r.subject!)) { next.push(piece); continue; }
       if (covers(r.subject!, piece.subject)) { next.push({ subject: piece.subject, applied: [...piece.applied, r] }); continue; }
       const inside = conjoin(piece.subject, r.subject!), outside = complement(r.subject!);
-      if (!inside || !outside) return "its endpointSelector names a Cluster Mesh cluster or a service account, which Junction cannot split by";
+      if (!outside) return "its endpointSelector names a Cluster Mesh cluster the input does not name (no cluster-name in cilium-config), or excludes service accounts, which Junction cannot split by";
       if (!selectsNothing(inside)) next.push({ subject: inside, applied: [...piece.applied, r] });
-      for (const c of outside) { const o = conjoin(piece.subject, c); if (o && !selectsNothing(o)) next.push({ subject: o, applied: piece.applied }); }
+      for (const c of outside) { const o = conjoin(piece.subject, c); if (!selectsNothing(o)) next.push({ subject: o, applied: piece.applied }); }
     }
     pieces = next;
     if (pieces.length > MAX_PIECES) return `the requirements split policy ${p.name} into more than ${MAX_PIECES} parts`;
   }
   const out: Policy[] = [];
-  let unmodelled = false;
   for (const piece of pieces) {
     const narrowed: Partial<Record<Direction, Rule[]>> = {};
     for (const d of ["ingress", "egress"] as const) {
@@ -137,14 +155,13 @@ export function applyRequires(p: Policy, reqs: readonly RequiresRule[], narrowab
         if (!apply.length || !rule.peers) return rule;
         return { ...rule, peers: rule.peers.map((peer) => {
           if (peer.kind !== "endpoints" || !narrowable(peer, p)) return peer;
-          let sel: EndpointSelector | undefined = peer.selector;
-          for (const q of apply) sel = sel && conjoin(sel, q);
-          if (!sel) unmodelled = true;
-          return sel ? { ...peer, selector: sel } : peer;
+          let sel = peer.selector;
+          for (const q of apply) sel = conjoin(sel, q);
+          return { ...peer, selector: sel };
         }) };
       });
     }
     out.push({ ...p, subject: piece.subject, ...narrowed });
   }
-  return unmodelled ? "a selector it narrows names a Cluster Mesh cluster, which Junction cannot AND with the requirement" : out;
+  return out;
 }

@@ -149,7 +149,11 @@ export function readCiliumConfig(root: Field, meta: Meta, b: InventoryBuilder): 
   // allow-localhost (auto, always, policy; the agent refuses another value): whether the local host
   // reaches the node's endpoints whatever their ingress policy; the engine's --own-node=auto reads it.
   const allowLocalhost = data.get("allow-localhost").string({ oneOf: ["auto", "always", "policy"] });
-  b.inv.ciliumAgent = { where, identity: state.config.identity, ...(allowLocalhost ? { allowLocalhost } : {}), services: serviceOptions(data) };
+  b.inv.ciliumAgent = { where, identity: state.config.identity, ...(allowLocalhost ? { allowLocalhost } : {}), services: serviceOptions(data), ...(state.config.hostFirewall ? { hostFirewall: true as const } : {}) };
+  // pkg/policy/api/entity.go ParseAdditionalEntitySelectors (recent agents): label selectors appended to the
+  // entities' at start (kube-apiserver's to cluster's too). Not read: answered with the built-in ones.
+  const entities = data.get("policy-entity-selectors");
+  if ((entities.string() ?? "").trim()) entities.warn("vendor-config", "policy-entity-selectors adds label selectors to the entities fromEntities/toEntities name (entity.go applyAdditionalEntitySelectors), which Junction does not read: each entity is answered with its built-in selectors only, so a pod the option adds to one is not matched by it");
   const file = data.get("label-prefix-file");
   if ((file.string() ?? "").trim()) file.warn("vendor-config", "label-prefix-file replaces the agent's label filter with a file the input does not hold: selectors are read with the default filter and the labels option");
 }
@@ -258,6 +262,9 @@ function settle(state: CiliumState, b: InventoryBuilder): void {
   // host's identity, which policy does not select without the host firewall) in default deny both
   // ways, whatever selects it; every allow still adds up (Namespace tier, nothing allowed by itself).
   if (always) b.inv.policies.push({ kind: "Cilium agent", name: "enable-policy-always", tier: "namespace", priority: 1000, subject: EVERY_POD, ingress: [], egress: [], src: always });
+  // Under the host firewall the host endpoint too (computePolicyEnforcementAndRules returns the
+  // always mode's "true, true" for it once "lbls.Has(labels.IDNameHost) && !option.Config.EnableHostFirewall" does not hold).
+  if (always && state.config?.hostFirewall) b.inv.policies.push({ kind: "Cilium agent", name: "enable-policy-always-host", tier: "namespace", priority: 1000, subject: EVERY_HOST, ingress: [], egress: [], src: always });
   for (const { sel, raw, f } of state.selectors) {
     const labels = identitySelector(raw, f, state.config?.identity ?? defaultIdentity(), "k8s");
     const cc = sel.ciliumCluster;
@@ -271,9 +278,11 @@ function settle(state: CiliumState, b: InventoryBuilder): void {
   if (state.config?.cidrNodes) for (const peer of state.cidrPeers) peer.nodes = true;
   // repository.go computePolicyEnforcementAndRules: "if lbls.Has(labels.IDNameHost) &&
   // !option.Config.EnableHostFirewall" no policy applies to the host: host policies change nothing.
-  for (const f of state.hostRules) {
-    if (state.config && !state.config.hostFirewall) f.info("vendor-host-policy", `a host policy (nodeSelector) is enforced only under the agent's enable-host-firewall, which ${state.config.where} does not set: it changes nothing`);
-    else f.error("unsupported", `host policies (nodeSelector) are not supported: the agent enforces them ${state.config ? `under enable-host-firewall, which ${state.config.where} sets` : "under enable-host-firewall (off by default), and the input does not show the agent's options (no ConfigMap cilium-config)"}`);
+  // Host policies are enforced under enable-host-firewall only: the nodes are then the host endpoint
+  // (match.ts ciliumHostOf), in default deny per direction once a host policy selects them, as pods.
+  if (!state.config?.hostFirewall && state.hostRules.length) {
+    for (const f of state.hostRules) f.warn("vendor-host-policy", `a host policy (nodeSelector) is enforced only under the agent's enable-host-firewall (Helm hostFirewall.enabled), ${state.config ? `which ${state.config.where} does not set` : "off by default, and the input does not show the agent's options (no ConfigMap cilium-config with enable-host-firewall)"}: it is not enforced, and the nodes' traffic is answered as unpoliced`);
+    dropPolicies(state, b, new Set(b.inv.policies.filter((p) => CILIUM_ENFORCED.has(p.kind) && p.subject.kinds.includes("host"))));
   }
   settleRequires(state, b);
   for (const f of state.nodeRules) {
@@ -495,6 +504,7 @@ function readEndpointSelector(f: Field, scope: Scope, subject = false): Endpoint
 }
 
 const EVERY_POD: EndpointSelector = { namespaces: { kind: "selector", selector: EVERYTHING }, labels: EVERYTHING, kinds: ["pod"] };
+const EVERY_HOST: EndpointSelector = { namespaces: { kind: "any" }, labels: EVERYTHING, kinds: ["host"] };
 
 const WORLD: Peer[] = [cidrFrom("0.0.0.0/0"), cidrFrom("::/0")].map((cidr) => ({ kind: "cidr", cidr, except: [], outside: true }));
 
@@ -721,8 +731,11 @@ function readHttp(f: Field): Clause[] | undefined {
     for (const x of h.get("headers").list() ?? []) {
       const text = x.string({ required: true });
       if (!text) continue;
+      // pkg/envoy/server.go getHTTPRule: strings.SplitN(hdr, " ", 2); with a value the name loses its
+      // trailing colons ("Remove ':' in \"X-Key: true\""), alone it is matched as written (present_match).
       const space = text.indexOf(" ");
-      const name = (space < 0 ? text : text.slice(0, space)).replace(/:+$/, "");
+      const name = space < 0 ? text : text.slice(0, space).replace(/:+$/, "");
+      if (space < 0 && name.includes(":")) x.warn("vendor-http", `${JSON.stringify(text)}: without a value Cilium's proxy looks for a header of exactly this name, colon included (getHTTPRule trims the colon only before a value), which no request carries: this rule lets no request through`);
       out.push(headerCondition(name, space < 0 ? undefined : text.slice(space + 1)));
     }
     for (const x of h.get("headerMatches").list() ?? []) {
@@ -908,14 +921,46 @@ function underscoreOK(s: string): boolean {
 
 interface Parts { deny: Policy; isolating: Policy; open: Policy }
 
+/**
+ * A host policy's nodeSelector: Cilium's host endpoint (reserved:host), whose labels are its node's
+ * through the agent's identity label filter (pkg/endpoint UpdateLabelsFrom: `labelsfilter.Filter` of
+ * the node's labels, source k8s: the default filter leaves kubernetes.io/hostname and kubernetes.io/os
+ * out, so a nodeSelector on them selects no node). utils.go ParseToCiliumRule reads it with
+ * NewESFromK8sLabelSelector("", ...): no namespace, any label source.
+ */
+function readNodeSelector(f: Field, scope: Scope): EndpointSelector | undefined {
+  const raw = readSelector(withoutSourcePrefix(f));
+  if (raw.requirements.some((r) => r.key.startsWith("reserved:"))) return f.error("unsupported", "reserved identities in a nodeSelector are not supported: a host policy's nodeSelector selects nodes by their labels");
+  const out: EndpointSelector = { namespaces: { kind: "any" }, labels: raw, kinds: ["host"] };
+  stateOf(scope.b).selectors.push({ sel: out, raw, f });
+  return out;
+}
+
+/**
+ * rule_validation.go Rule.Sanitize with hostPolicy (a nodeSelector): IngressRule.Validate "L7 policy is
+ * not supported on host ingress yet" (any http or dns rule), EgressRule.Validate "L7 protocol HTTP is
+ * not supported on host egress yet" (DNS rules are allowed): the agent refuses the policy.
+ */
+function checkHostL7(spec: Field, scope: Scope): void {
+  const l7 = (d: Direction, k: string) => (spec.get(d).list() ?? []).flatMap((r) => r.get("toPorts").list() ?? []).map((tp) => tp.get("rules").get(k)).find((f) => (f.list() ?? []).length > 0);
+  const bad = l7("ingress", "http") ?? l7("ingress", "dns");
+  const message = bad ? "L7 policy is not supported on host ingress yet" : "L7 protocol HTTP is not supported on host egress yet";
+  const at = bad ?? l7("egress", "http");
+  if (!at) return;
+  at.error("invalid-rule", `${message} (a host policy: nodeSelector): Cilium refuses the policy, so it enforces none of it`);
+  scope.refused = true;
+}
+
 function readRule(spec: Field, kind: string, name: string, scope: Scope, ctx: ObjectContext, opened: OpenDirection[]): Policy[] {
-  if (spec.get("nodeSelector").present) {
+  const host = spec.get("nodeSelector").present;
+  if (host) {
     // cnp_types.go (*CiliumNetworkPolicy).Parse: "rule cannot have NodeSelector" refuses the object.
-    if (scope.namespace !== undefined) { spec.get("nodeSelector").error("invalid-rule", "a CiliumNetworkPolicy rule cannot have a nodeSelector (only a CiliumClusterwideNetworkPolicy can): Cilium refuses the policy, so it enforces none of it"); scope.refused = true; }
-    else stateOf(scope.b).hostRules.push(spec.get("nodeSelector"));
-    return [];
+    if (scope.namespace !== undefined) { spec.get("nodeSelector").error("invalid-rule", "a CiliumNetworkPolicy rule cannot have a nodeSelector (only a CiliumClusterwideNetworkPolicy can): Cilium refuses the policy, so it enforces none of it"); scope.refused = true; return []; }
+    stateOf(scope.b).hostRules.push(spec.get("nodeSelector"));
+    checkHostL7(spec, scope);
   }
-  const subject = spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope, true) : spec.get("endpointSelector").missing();
+  const subject = host ? readNodeSelector(spec.get("nodeSelector"), scope)
+    : spec.get("endpointSelector").present ? readEndpointSelector(spec.get("endpointSelector"), scope, true) : spec.get("endpointSelector").missing();
   if (!subject) return [];
   const from = scope.requires?.length ?? 0;
   const base = (tier: Tier, priority: number, suffix: string): Policy => ({ kind, name: `${name}${suffix}`, namespace: scope.namespace, tier, priority, subject, src: ctx.ref });

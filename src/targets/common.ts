@@ -26,6 +26,7 @@ function selectsNothing(sel: LabelSelector): boolean {
 }
 
 function endpointFields(sel: EndpointSelector, ownNamespace: string | undefined): Record<string, unknown> {
+  if (sel.kinds.includes("host")) throw new Unsupported("host subject", "a Cilium host policy (nodeSelector) polices nodes as Cilium's host endpoint; the common API's subjects are pods and Workloads", ["Cilium", "Calico (HostEndpoint)", "nftables (hosts, VMs)"]);
   if (sel.exceptServiceAccounts) throw new Unsupported("excluded service accounts", "the common API's serviceAccounts name the accounts selected; every account but some cannot be written so", ["Cilium", "Calico"]);
   const ns = sel.namespaces;
   const namespaces = ns.kind === "name"
@@ -148,12 +149,12 @@ function ownNamespace(p: Policy): string | undefined {
  * A policy as a TrafficPolicy; a rule the common API cannot say is left out, with a problem in
  * `problems`; a policy whose subject it cannot say is left out (undefined), with a problem.
  */
-export function trafficPolicy(p: Policy, name: string, problems: Problem[] = []): object | undefined {
+export function trafficPolicy(p: Policy, name: string, problems: Problem[] = [], shift = 0): object | undefined {
   const ns = ownNamespace(p);
   let subject: Record<string, unknown>;
   try { subject = endpointFields(p.subject, ns); } catch (e) { problems.push(problemFrom(e, p)); return undefined; }
   const spec: Record<string, unknown> = { tier: TIER[p.tier] };
-  if (p.tier === "admin" || p.priority !== DEFAULT_PRIORITY) spec.priority = p.priority;
+  if (p.tier === "admin" || p.priority !== DEFAULT_PRIORITY) spec.priority = p.priority + shift;
   spec.subject = subject;
   for (const [d, key] of [["ingress", "from"], ["egress", "to"]] as const) {
     const rules = requestRulesOf(p, d);
@@ -165,14 +166,19 @@ export function trafficPolicy(p: Policy, name: string, problems: Problem[] = [])
 /** Every policy as a TrafficPolicy, in engine order, with names unique per namespace. */
 export function trafficPolicies(policies: readonly Policy[], nameOf: (p: Policy) => string = (p) => p.name, problems: Problem[] = []): object[] {
   const used = new Set<string>();
+  // The common API's priorities are not negative; the model's Admin and Baseline tiers may hold some
+  // (Calico's tiers ahead of kube-admin, felix's failsafe ports): each tier is shifted as a whole, its order kept.
+  const kept = policies.filter((p) => p.networks === undefined);
+  const shift = (tier: Policy["tier"]) => (tier === "namespace" ? 0 : Math.max(0, -Math.min(0, ...kept.filter((p) => p.tier === tier).map((p) => p.priority))));
+  const shifts = { admin: shift("admin"), baseline: shift("baseline"), namespace: 0 };
   // Network-bound policies (MultiNetworkPolicy) govern secondary interfaces, which the common API does not address: they stay as they are.
-  return policies.filter((p) => p.networks === undefined).sort(byPriority).map((p) => {
+  return kept.sort(byPriority).map((p) => {
     const ns = ownNamespace(p);
     const base = nameOf(p);
     let name = base;
     for (let i = 2; used.has(`${ns}/${name}`); i++) name = `${base}-${i}`;
     used.add(`${ns}/${name}`);
-    return trafficPolicy(p, name, problems);
+    return trafficPolicy(p, name, problems, shifts[p.tier]);
   }).filter((o): o is object => o !== undefined);
 }
 

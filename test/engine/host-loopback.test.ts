@@ -23,6 +23,10 @@ import type { Party } from "../../src/engine/match.js";
 import { NftProgram } from "../nft-interpreter.js";
 import { assertAgree, assertGroupsAgree } from "./fast-agree.js";
 
+// felix's default failsafe ports (config_params.go): TCP ports in both lists (open both ways on a policed lo),
+// and the outbound list with a policy's TCP 10250.
+const FAILSAFE_BOTH = "179,2379-2380,5473,6443,6666-6667";
+const FAILSAFE_OUT_WITH_10250 = "TCP 179,2379-2380,5473,6443,6666-6667,10250,UDP 53,67";
 const NODE = "apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {name: n1}}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.2}]}";
 const AGENT = "apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: hosts}\nspec: {nodeName: n1, hostNetwork: true, containers: [{name: c, image: x}]}\nstatus: {podIP: 172.18.0.2}";
 const OTHER = "apiVersion: v1\nkind: Pod\nmetadata: {name: other, namespace: x, labels: {app: other}}\nspec: {nodeName: n1, containers: [{name: c, image: x}]}\nstatus: {podIP: 10.0.1.2}";
@@ -92,7 +96,8 @@ test("the fast engine and its group pairs answer a host's loopback as the verdic
     const rows = (c: { groupConns: PairwiseConnectivity["groupConns"] }) => c.groupConns(groups, all).filter((g) => g.dst === hosts.length).map((g) => `${g.src}->${g.dst}: ${formatConns(g.conns)}`).sort();
     assert.deepEqual(rows(fast), rows(ref), iface);
     assert.ok(rows(ref).length > hosts.length);
-    if (iface === "*") assert.equal(formatConns(fast.conns(hosts[0], loops[0])), "TCP 9099", "only the nets rule admits the host's own source");
+    // (felix's failsafe ports, open both ways on lo: the TCP ports in both its inbound and outbound lists.)
+    if (iface === "*") assert.equal(formatConns(fast.conns(hosts[0], loops[0])), "TCP 179,2379-2380,5473,6443,6666-6667,9099", "only the nets rule admits the host's own source, besides felix's failsafe ports");
   }
 });
 
@@ -161,8 +166,8 @@ test("the fast engine and its group pairs answer a host with itself as the verdi
     assertAgree(fast, [n1, agent, agent2, other], iface);
     // Groups of several: a node with its own pods, two host-network pods of one kind (group and class).
     assertGroupsAgree(fast, [[n1], [agent, agent2], [other], [n1, other], [agent]], iface);
-    assert.equal(formatConns(fast.conns(n1, agent)), iface === "*" ? "TCP 9100" : "All Connections");
-    assert.equal(formatConns(fast.conns(n1, n1)), iface === "*" ? "TCP 9100" : "All Connections");
+    assert.equal(formatConns(fast.conns(n1, agent)), iface === "*" ? `TCP ${FAILSAFE_BOTH},9100` : "All Connections");
+    assert.equal(formatConns(fast.conns(n1, n1)), iface === "*" ? `TCP ${FAILSAFE_BOTH},9100` : "All Connections");
   }
 });
 
@@ -192,8 +197,8 @@ test("policies added by an update that select a host endpoint by label keys the 
     fast.upsertPolicies(gnp);
     // (The node's class was keyed without the new keys and stayed unselected: updates.ts split looked at the node's own labels only.)
     assertAgree(fast, parties, `${iface}, after the update`);
-    assert.equal(formatConns(fast.conns(n1, lo)), iface === "*" ? "TCP 10250" : "All Connections");
-    assert.equal(formatConns(fast.conns(n1, parties[1])), "TCP 10250", "its egress to the other node: the policy's port");
+    assert.equal(formatConns(fast.conns(n1, lo)), iface === "*" ? FAILSAFE_OUT_WITH_10250 : "All Connections");
+    assert.equal(formatConns(fast.conns(n1, parties[1])), FAILSAFE_OUT_WITH_10250, "its egress to the other node: the policy's port and felix's outbound failsafe ports");
   }
 });
 

@@ -44,3 +44,12 @@ test("xds_server.go: with --http-normalize-path=false (the mesh setting ciliumNo
   assert.equal(ask("/public/../admin"), "allow", "the raw path matches /public/.* (the backend may read it as /admin)");
   assert.equal(ask("/public%2F..%2Fadmin"), "403", "escaped slashes are kept: the raw path does not match /public/.*");
 });
+
+test("server.go getHTTPRule: a headers entry without a value is a header name as written, its colon kept (was read as X-Foo: a wrong allow)", () => {
+  const ask = (rules: string, headers: [string, string][]) => outcome(world(base + cnp(rules), NONE).ask("shop/web", "shop/api", 80, { http: { headers } }));
+  assert.equal(ask('[{headers: ["X-Foo:"]}]', [["x-foo", "1"]]), "403", "a header named x-foo: is never sent");
+  assert.equal(ask('[{headers: ["X-Foo"]}]', [["x-foo", "1"]]), "allow");
+  assert.equal(ask('[{headers: ["X-Foo: bar"]}]', [["x-foo", "bar"]]), "allow", "before a value the colon is trimmed");
+  assert.equal(ask('[{headerMatches: [{name: x-a, value: b, mismatch: LOG}]}]', []), "allow", "a mismatch action lets the request through (CONTINUE_ON_MISMATCH)");
+  assert.equal(ask('[{headerMatches: [{name: x-a, value: b}]}]', [["x-a", "c"]]), "403");
+});

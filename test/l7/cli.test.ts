@@ -140,11 +140,14 @@ test("mesh settings on the command line: --cilium-http-normalize-path and --isti
   const t = tempFiles({ "ext.yaml": ext });
   try {
     const ask = (...extra: string[]) => cli(["explain", "-f", "examples/mesh", "-f", t.dir, "--from", "shop/frontend", "--request", "GET http://catalog/items/1", ...extra]);
-    assert.equal((await ask()).code, 0, "the external authorizer is assumed to allow");
+    const asked = await ask("-o", "json");
+    assert.equal(asked.code, 1, "the external authorizer decides first: unknown (was 0, assumed to allow)");
+    assert.equal((JSON.parse(asked.out) as { status: number | null }).status, null);
+    assert.match(asked.out, /unknown: the external authorizer opa decides first/);
     const denied = await ask("--istio-extension-provider", "other=grpc");
     assert.equal(denied.code, 1);
     assert.match(denied.out, /provider opa is not among meshConfig extensionProviders/);
-    assert.equal((await ask("--istio-extension-provider", "opa=http")).code, 0);
+    assert.match((await ask("--istio-extension-provider", "opa=http")).out, /unknown: the external authorizer opa decides first/, "a provider that exists is asked");
   } finally { t.cleanup(); }
   // The input's meshConfig (ConfigMap istio-system/istio) says which providers exist; the option replaces them.
   const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |-\n    extensionProviders:\n    - {name: other, envoyExtAuthzGrpc: {service: other.auth.svc.cluster.local, port: 9000}}\n";
@@ -154,6 +157,6 @@ test("mesh settings on the command line: --cilium-http-normalize-path and --isti
     const denied = await ask();
     assert.equal(denied.code, 1, "opa is not among the ConfigMap's providers");
     assert.match(denied.out, /provider opa is not among meshConfig extensionProviders/);
-    assert.equal((await ask("--istio-extension-provider", "opa=http")).code, 0, "the option replaces the ConfigMap's list");
+    assert.match((await ask("--istio-extension-provider", "opa=http")).out, /unknown: the external authorizer opa decides first/, "the option replaces the ConfigMap's list: opa exists and is asked");
   } finally { m.cleanup(); }
 });

@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { outcome, pod, service, waypointGateway, world } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
 
@@ -232,6 +232,11 @@ test("keys and times as jwt_verify_lib reads them: an EC key's curve is its own 
   const confused = `${input}.${createHmac("sha256", secret).update(input).digest().toString("base64url")}`;
   assert.equal(ask(rule({ keys: [{ kty: "oct", k: secret.toString("base64url") }] }), confused), "allow", "was 401");
   assert.equal(ask(rule({ keys: [{ kty: "oct", k: secret.toString("base64url"), alg: "HS256" }] }), confused), "401", "the key's alg must be the token's");
+  // PS256 with a salt of another length than the digest's: BoringSSL recovers it (pkey_rsa_init saltlen -2); an RSA key with a PS alg is refused (jwks.cc JwksRSAKeyBadAlg).
+  const psInput = `${b64({ alg: "PS256", kid: "r1" })}.${b64({ iss: ISS, sub: "alice", exp: LATER })}`;
+  const ps = `${psInput}.${sign("sha256", Buffer.from(psInput), { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 0 }).toString("base64url")}`;
+  assert.equal(ask(rule({ keys: [jwk(rsa.publicKey, "r1")] }), ps), "allow", "salt length 0 (was 401)");
+  assert.equal(ask(rule({ keys: [{ ...jwk(rsa.publicKey, "r1"), alg: "PS256" }] }), ps), "401");
 });
 
 test("--now names the time jwt_authn judges exp and nbf at (answers that do not change with the clock, as in CI); by default the clock; a time that is no time is a usage error", async () => {

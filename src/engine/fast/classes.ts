@@ -297,8 +297,9 @@ export class ClassTable {
     if (cls.nodeLike) this.nodeLike.push(cls.id);
     if (!e) this.addressOnly.push(cls.id);
     for (const a of addressesOf(cls.rep, this.network)) push(this.byAtom, this.vocab.atomKey(a));
-    // (A node-like class is found by its labels through its Calico host endpoint, when it has one.)
-    const labelled = e && cls.nodeLike ? this.matcher.hostEndpointOf(e) : e;
+    // (A node-like class is found by its labels through its Calico host endpoint, when it has one, or
+    // through its node's as Cilium's host endpoint under the host firewall.)
+    const labelled = e && cls.nodeLike ? this.matcher.hostEndpointOf(e) ?? this.matcher.ciliumHostOf(e) : e;
     if (!labelled) return;
     for (const token of this.vocab.project(labelled.labels, labelled.namespace).split(",")) {
       if (!token) continue;

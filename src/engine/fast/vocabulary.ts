@@ -91,6 +91,8 @@ export class Vocabulary {
     }
     this.addLabels(into, sel.labels, added);
     growth.labels.push(...added);
+    // A Cilium host policy's nodeSelector selects nodes by their labels (match.ts ciliumHostOf): node classes are told apart by them.
+    if (sel.kinds.includes("host") && this.addLabels(this.nodeLabels, sel.labels, [])) growth.nodeLabels = true;
   }
 
   /** Adds the keys and values of a selector; true when something was new. */

@@ -356,13 +356,26 @@ function decide(hop: Hop, policies: readonly IstioAuthorization[], point: IstioP
   if (custom && providers && !(custom.p.provider! in providers)) {
     return out("deny", `denied by CUSTOM AuthorizationPolicy ${custom.p.namespace}/${custom.p.name}, rule ${custom.r.index}: its provider ${custom.p.provider} is not among meshConfig extensionProviders, so istiod writes deny rules in its place`, policyRef(custom.p, custom.r));
   }
-  if (custom) warnings.push(`CUSTOM AuthorizationPolicy ${custom.p.namespace}/${custom.p.name} sends this request to the external authorizer ${custom.p.provider}, which Junction cannot ask: the answer assumes it allows`);
+  if (custom) warnings.push(`CUSTOM AuthorizationPolicy ${custom.p.namespace}/${custom.p.name} sends this request to the external authorizer ${custom.p.provider}, which Junction cannot ask`);
   const deny = firstMatch(of("deny"), "deny", point, a);
   if (deny) return out("deny", `denied by DENY AuthorizationPolicy ${deny.p.namespace}/${deny.p.name}, rule ${deny.r.index}`, policyRef(deny.p, deny.r));
+  // The ext_authz filter runs before the RBAC filters (builder.go: the CUSTOM filter first): what DENY and
+  // ALLOW would let through passes only if the external authorizer allows it, which Junction cannot ask:
+  // unknown, never "allowed" (a denial by DENY or ALLOW stands either way).
+  const external = (summary: string, policy?: PolicyRef): LayerDecision => {
+    const why = `the external authorizer ${custom!.p.provider} decides first (CUSTOM AuthorizationPolicy ${custom!.p.namespace}/${custom!.p.name}, rule ${custom!.r.index}), which Junction cannot ask`;
+    return { ...out("undecided", `unknown: ${why}; if it allows: ${summary}`, policyRef(custom!.p, custom!.r)), unknown: why, ...(policy ? { trace: [...trace, `then: ${summary}`] } : {}) };
+  };
   const allows = of("allow");
-  if (!allows.length) return out(custom ? "undecided" : "allow", custom ? `the external authorizer ${custom.p.provider} decides (CUSTOM ${custom.p.namespace}/${custom.p.name}); no DENY or ALLOW policy decides` : policies.length ? "allowed: no DENY rule matches and no ALLOW policy applies" : "allowed: no AuthorizationPolicy applies", custom ? policyRef(custom.p, custom.r) : undefined);
+  if (!allows.length) {
+    const summary = policies.length ? "allowed: no DENY rule matches and no ALLOW policy applies" : "allowed: no AuthorizationPolicy applies";
+    return custom ? external(summary) : out("allow", summary);
+  }
   const allow = firstMatch(allows, "allow", point, a);
-  if (allow) return out("allow", `allowed by ALLOW AuthorizationPolicy ${allow.p.namespace}/${allow.p.name}, rule ${allow.r.index}`, policyRef(allow.p, allow.r));
+  if (allow) {
+    const summary = `allowed by ALLOW AuthorizationPolicy ${allow.p.namespace}/${allow.p.name}, rule ${allow.r.index}`;
+    return custom ? external(summary, policyRef(allow.p, allow.r)) : out("allow", summary, policyRef(allow.p, allow.r));
+  }
   const names = allows.map((p) => `${p.namespace}/${p.name}${p.rules.length ? "" : " (no rules: allows nothing)"}`).join(", ");
   return out("deny", `denied: ALLOW AuthorizationPolicies apply (${names}) and none of their rules matches`, policyRef(allows[0]));
 }

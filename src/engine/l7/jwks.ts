@@ -151,7 +151,9 @@ function verifiedBy(k: Jwk, alg: string, input: Buffer, signature: Buffer): bool
       case "EC": return verifySignature(alg === "ES384" ? "sha384" : alg === "ES512" ? "sha512" : "sha256", input, { key: k.key!, dsaEncoding: "der" }, ecdsaDer(signature));
       case "RSA":
         if (alg.startsWith("RS")) return verifySignature(`sha${bits}`, input, k.key!, signature);
-        if (alg.startsWith("PS")) return verifySignature(`sha${bits}`, input, { key: k.key!, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
+        // verifySignatureRSAPSS sets the padding and the MGF1 digest, not the salt length: BoringSSL's default,
+        // pkey_rsa_init "rctx->saltlen = -2", recovers it from the signature (RSA_PSS_SALTLEN_AUTO).
+        if (alg.startsWith("PS")) return verifySignature(`sha${bits}`, input, { key: k.key!, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
         return false;
       case "oct": {
         const mac = createHmac(alg === "HS384" ? "sha384" : alg === "HS512" ? "sha512" : "sha256", k.secret!).update(input).digest();

@@ -8,7 +8,10 @@ import { cniOfDaemonSet, felixEnvSetting, type CalicoFelix, type EndpointToHostA
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd, KindHook } from "../frontend.js";
-import { readMeta } from "../k8s.js";
+import { readCidrAs, readMeta } from "../k8s.js";
+import { parseCidr, type Cidr } from "../../model/ip.js";
+import type { Protocol } from "../../model/ports.js";
+import type { SourceRef } from "../../model/source.js";
 
 const ACTIONS: Record<string, EndpointToHostAction> = { drop: "Drop", accept: "Accept", return: "Return" };
 const ENV = "FELIX_DEFAULTENDPOINTTOHOSTACTION";
@@ -20,8 +23,23 @@ interface BpfSettings { enabled?: boolean; mode?: "Tunnel" | "DSR"; where: strin
 /** natOutgoingExclusions as one source sets it. */
 interface Exclusions { hostIPs: boolean; where: string }
 
+/** A failsafe port (felix config ProtoPort): protocol, port, and the remote's CIDR when it names one. */
+export interface FailsafePort { protocol: Protocol; port: number; net?: Cidr }
+/** A failsafe list as one source sets it (the environment, FelixConfiguration default, felix's default). */
+export interface FailsafeList { ports: FailsafePort[]; where: string; src?: SourceRef }
+
+/** config_params.go FailsafeInboundHostPorts, FailsafeOutboundHostPorts: felix's defaults. */
+const FAILSAFE_DEFAULTS: Record<"inbound" | "outbound", string> = {
+  inbound: "tcp:22,udp:68,tcp:179,tcp:2379,tcp:2380,tcp:5473,tcp:6443,tcp:6666,tcp:6667",
+  outbound: "udp:53,udp:67,tcp:179,tcp:2379,tcp:2380,tcp:5473,tcp:6443,tcp:6666,tcp:6667",
+};
+const FAILSAFE_ENV: Record<"inbound" | "outbound", string> = { inbound: "FELIX_FAILSAFEINBOUNDHOSTPORTS", outbound: "FELIX_FAILSAFEOUTBOUNDHOSTPORTS" };
+const FAILSAFE_FIELD: Record<"inbound" | "outbound", string> = { inbound: "failsafeInboundHostPorts", outbound: "failsafeOutboundHostPorts" };
+
 interface FelixState {
   felix: CalicoFelix; fields: Map<string, Field>; env?: Field; bpfEnv?: BpfSettings; bpfConfig?: BpfSettings; exclEnv?: Exclusions; exclConfig?: Exclusions;
+  /** The failsafe lists the environment and FelixConfiguration default set. */
+  failsafeEnv: Partial<Record<"inbound" | "outbound", FailsafeList>>; failsafeConfig: Partial<Record<"inbound" | "outbound", FailsafeList>>;
   /** natOutgoingExclusions of the FelixConfigurations node.NAME, by node name, and the field that set it. */
   exclNodes: Map<string, Exclusions & { field: Field }>;
 }
@@ -40,7 +58,64 @@ function felixBool(text: string): boolean | undefined {
   return ["true", "1", "yes", "y", "t"].includes(t) ? true : ["false", "0", "no", "n", "f"].includes(t) ? false : undefined;
 }
 
-const FELIX: StateKey<FelixState> = { make: () => ({ felix: { configs: new Map() }, fields: new Map(), exclNodes: new Map() }), settle };
+const FELIX: StateKey<FelixState> = { make: () => ({ felix: { configs: new Map() }, fields: new Map(), exclNodes: new Map(), failsafeEnv: {}, failsafeConfig: {} }), settle };
+
+/**
+ * param_types.go PortListParam.Parse: comma-separated `port`, `proto:port` or `proto:net:port` (an IPv6
+ * net in brackets), protocol tcp or udp (default tcp), port 0-65535; "none" is the empty list
+ * (config_params.go). A string: why felix refuses it (it does not start: die-on-fail).
+ */
+function parsePortList(raw: string): FailsafePort[] | string {
+  if (raw.trim().toLowerCase() === "none") return [];
+  const out: FailsafePort[] = [];
+  for (let item of raw.split(",")) {
+    item = item.trim();
+    if (!item) continue;
+    let net = "";
+    const open = item.indexOf("["), close = item.indexOf("]:");
+    if (open >= 0 && close > open) { net = item.slice(open + 1, close); item = item.slice(0, open) + item.slice(close + 2); }
+    const parts = item.split(":");
+    if (parts.length > 3) return "ports should be <protocol>:<net>:<number> or <protocol>:<number> or <number>";
+    const protocol = parts.length > 1 ? parts[0].toLowerCase() : "tcp";
+    if (parts.length === 3) net = parts[1];
+    const portText = parts[parts.length - 1];
+    if (protocol !== "tcp" && protocol !== "udp") return `unknown protocol: ${protocol}`;
+    if (!/^[+-]?\d+$/.test(portText)) return "ports should be integers";
+    const port = Number(portText);
+    if (port < 0 || port > 65535) return "ports must be in range 0-65535";
+    const cidr = net ? parseCidr(net.includes("/") ? net : `${net}/${net.includes(":") ? 128 : 32}`) : undefined;
+    if (net && !cidr) return `invalid CIDR or IP ${net}`;
+    out.push({ protocol: protocol === "tcp" ? "TCP" : "UDP", port, ...(cidr ? { net: cidr } : {}) });
+  }
+  return out;
+}
+
+/**
+ * The failsafe lists felix applies (rules/static.go failsafeInChain, failsafeOutChain: accepted in every
+ * host endpoint's chains before its policy, rules/endpoints.go HostEndpointToFilterChains): the calico-node
+ * environment, else FelixConfiguration default, else felix's defaults.
+ */
+export function failsafeLists(b: InventoryBuilder): Record<"inbound" | "outbound", FailsafeList> {
+  const state = b.state(FELIX);
+  const pick = (d: "inbound" | "outbound"): FailsafeList => state.failsafeEnv[d] ?? state.failsafeConfig[d] ?? { ports: parsePortList(FAILSAFE_DEFAULTS[d]) as FailsafePort[], where: `felix's default ${FAILSAFE_FIELD[d]}` };
+  return { inbound: pick("inbound"), outbound: pick("outbound") };
+}
+
+/** A FelixConfiguration's failsafe list (ProtoPort: protocol TCP, UDP or SCTP, default tcp; port; optional net). */
+function readFailsafeConfig(f: Field): FailsafePort[] | undefined {
+  const list = f.list();
+  if (!list) return undefined;
+  return list.flatMap((e) => {
+    const proto = (e.get("protocol").string() || "tcp").toUpperCase();
+    if (!["TCP", "UDP", "SCTP"].includes(proto)) { e.get("protocol").error("enum", `${JSON.stringify(e.get("protocol").string())} is not TCP, UDP or SCTP`); return []; }
+    const port = e.get("port").int({ min: 0, max: 65535, required: true });
+    if (port === undefined) return [];
+    const netText = e.get("net").string();
+    const net = netText ? readCidrAs(e.get("net"), "calico") : undefined;
+    if (netText && !net) return [];
+    return [{ protocol: proto as Protocol, port, ...(net ? { net } : {}) }];
+  });
+}
 
 /**
  * FelixConfiguration: the CRD's pattern `^(?i)(Drop|Accept|Return)?$` (empty: unset); felix reads the
@@ -78,6 +153,13 @@ const felixConfigurationFrontEnd: FrontEnd = {
       (bpfEnabled !== undefined ? bpfField : modeField).warn("vendor-config", "a per-node eBPF data plane setting is not read: the Service data path is decided for the whole cluster from FelixConfiguration default and the calico-node environment");
     }
     if (meta.name.startsWith("node.") && excl !== undefined) state.exclNodes.set(meta.name.slice(5), { hostIPs: excl, where: `FelixConfiguration ${meta.name}`, field: exclField });
+    for (const d of ["inbound", "outbound"] as const) {
+      const field = spec.get(FAILSAFE_FIELD[d]);
+      const ports = readFailsafeConfig(field);
+      if (!ports) continue;
+      if (meta.name === "default") state.failsafeConfig[d] = { ports, where: `FelixConfiguration default ${FAILSAFE_FIELD[d]}`, src: root.ctx.ref };
+      else if (meta.name.startsWith("node.")) field.warn("vendor-config", `a per-node ${FAILSAFE_FIELD[d]} is not read: every host endpoint is answered with the cluster's (the calico-node environment, else FelixConfiguration default, else felix's default)`);
+    }
     if (meta.name !== "default" && !meta.name.startsWith("node.")) {
       if (action) f.info("vendor-config", `felix reads the FelixConfiguration named default and those named node.<node name>, not ${meta.name}: this setting applies to no node`);
       return;
@@ -102,6 +184,7 @@ function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string },
   state.env = undefined;
   state.bpfEnv = undefined;
   state.exclEnv = undefined;
+  state.failsafeEnv = {};
   const containers = podSpec.childList("containers") ?? [];
   const felix = containers.filter((c) => c.raw("name") === "calico-node");
   let setting: FelixSetting | "unresolved" | undefined;
@@ -111,6 +194,16 @@ function readFelixEnv(podSpec: Field, meta: { name: string; namespace: string },
       const name = e.raw("name");
       if (typeof name !== "string") continue;
       if (name.toUpperCase() === "FELIX_BPFENABLED" || name.toUpperCase() === "FELIX_BPFEXTERNALSERVICEMODE") { readBpfEnv(state, e, name, where); continue; }
+      const failsafe = (["inbound", "outbound"] as const).find((d) => FAILSAFE_ENV[d] === name.toUpperCase());
+      if (failsafe) {
+        const text = e.get("value").string();
+        if (e.get("valueFrom").present && !text) { e.get("valueFrom").warn("vendor-config", `${name} comes from a reference the input does not resolve: the FelixConfiguration default decides the failsafe ports, else felix's default`); continue; }
+        if (!text) continue;
+        const ports = parsePortList(text);
+        if (typeof ports === "string") e.get("value").error("invalid-value", `${JSON.stringify(text)}: ${ports}: felix refuses to start`);
+        else state.failsafeEnv[failsafe] = { ports, where: `${name} in DaemonSet ${where}`, src: e.ctx.ref };
+        continue;
+      }
       if (name.toUpperCase() === "FELIX_NATOUTGOINGEXCLUSIONS") {
         const text = e.get("value").string();
         if (!text) continue;

@@ -21,7 +21,7 @@ import { readCidrAs, readMeta } from "../k8s.js";
 import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, namespaceRequirement, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import { addressKey, formatAddress, type AddressKey, type Cidr } from "../../model/ip.js";
 import type { Endpoint } from "../../model/endpoint.js";
-import { felixFrontEnds, felixKindHooks } from "./felix.js";
+import { failsafeLists, felixFrontEnds, felixKindHooks } from "./felix.js";
 import { byServiceAccount, serviceAccountFrontEnd } from "./serviceaccounts.js";
 import type { Term } from "./selector.js";
 
@@ -39,7 +39,7 @@ const ADMIN_API_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "Cl
 interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
 /** `key`: felix's tie-break between policies of one order (calc/policy_sorter.go PolKVLess): name/namespace/kind. */
 /** `accounts`: the serviceAccountSelector's alternatives, each subject narrowed by them once every object is read (placeTiers). */
-interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field; untracked?: { f: Field; which: string; subjects: readonly EndpointSelector[] }; accounts?: Term[] }
+interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field; untracked?: { f: Field; which: string; subjects: readonly EndpointSelector[] }; accounts?: Term[]; accountsField?: Field }
 interface CalicoState { policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
 
 const CALICO: StateKey<CalicoState> = { make: () => ({ policies: [], tiers: new Map() }), settle: placeTiers };
@@ -118,7 +118,7 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
         ...policyRules(types.has("Ingress") ? ingress : undefined, types.has("Egress") ? egress : undefined), src: ctx.ref,
       }));
       b.inv.policies.push(...policies);
-      stateOf(b).policies.push({ policies, key: `${meta.name}/${meta.namespace ?? ""}/${kind}`, tier, order, tierField: spec.get("tier"), ...(early.length ? { untracked: { f: spec.get(early[0]), which: early[0], subjects } } : {}), ...(accounts ? { accounts } : {}) });
+      stateOf(b).policies.push({ policies, key: `${meta.name}/${meta.namespace ?? ""}/${kind}`, tier, order, tierField: spec.get("tier"), ...(early.length ? { untracked: { f: spec.get(early[0]), which: early[0], subjects } } : {}), ...(accounts ? { accounts, accountsField: spec.get("serviceAccountSelector") } : {}) });
     },
   };
 }
@@ -191,7 +191,7 @@ function narrowByAccounts(state: CalicoState, b: InventoryBuilder): void {
   for (const m of state.policies) {
     if (!m.accounts) continue;
     const terms = m.accounts;
-    const next = m.policies.flatMap((p) => terms.flatMap((t) => byServiceAccount(p.subject, t.reqs, b).map((subject): Policy => ({ ...p, subject }))));
+    const next = m.policies.flatMap((p) => terms.flatMap((t) => byServiceAccount(p.subject, t.reqs, b, m.accountsField).map((subject): Policy => ({ ...p, subject }))));
     const old = new Set(m.policies);
     const at = b.inv.policies.findIndex((p) => old.has(p));
     const kept = b.inv.policies.filter((p) => !old.has(p));
@@ -320,7 +320,6 @@ const hostEndpointFrontEnd: FrontEnd = {
     const peerless = addresses.length === 0 && !spec.get("expectedIPs").list()?.length;
     const hep = b.addEndpoint({ kind: "workload", name: meta.name, labels, addresses, ports, src: ctx.ref, ...(iface === "*" ? { allInterfaces: true as const } : {}), ...(peerless ? { peerless: true as const } : {}) });
     b.state(HOSTS).push({ hep, node: spec.get("node").string(), iface, f: spec });
-    ctx.info([], "vendor-failsafe", `host endpoint ${meta.name}: Calico's failsafe ports (e.g. SSH 22, BGP 179, etcd 2379-2380, API 6443) stay open whatever the policy; they are not modelled`);
     if (!profiles.includes(DEFAULT_ALLOW_PROFILE)) b.inv.policies.push(hostDefaultDeny(meta.name, ctx));
   },
 };
@@ -366,6 +365,7 @@ function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: F
     node.hostEndpoint = hep;
     placed.add(hep);
   }
+  if (heps.length > dropped.size) b.inv.policies.push(failsafePolicy(b));
   // Placed on its node, a host endpoint is no endpoint of its own (its address is the node's): the
   // others keep their order and ids are renumbered (nothing holds one before the load finishes).
   if (!placed.size && !dropped.size) return;
@@ -373,6 +373,31 @@ function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: F
   b.inv.endpoints.length = 0;
   for (const e of kept) { e.id = b.inv.endpoints.length; b.inv.endpoints.push(e); }
   for (const hep of [...placed, ...dropped]) hep.id = NO_ID;
+}
+
+/** Before every policy, at the very start of the Admin tier (Calico's tiers ahead of default rank from -1000000). */
+const FAILSAFE_PRIORITY = -2_000_000_000;
+
+/**
+ * felix's failsafe ports (rules/static.go failsafeInChain, failsafeOutChain; rules/endpoints.go
+ * HostEndpointToFilterChains puts them at the start of every host endpoint's chains, before its tiers):
+ * to a host endpoint on an inbound failsafe port (from its net when one is given), and from it to an
+ * outbound one, traffic is accepted whatever the policy. One policy for every host endpoint.
+ */
+function failsafePolicy(b: InventoryBuilder): Policy {
+  const lists = failsafeLists(b);
+  const rules = (d: "inbound" | "outbound"): Rule[] => lists[d].ports.map((p, index) => ({
+    index, name: `failsafe ${p.protocol.toLowerCase()}:${p.net ? `${p.net.text}:` : ""}${p.port} (${lists[d].where})`, action: "allow",
+    ports: [{ kind: "range", protocol: p.protocol, first: p.port, last: p.port }], ...(p.net ? { peers: [{ kind: "cidr", cidr: p.net, except: [] }] } : {}),
+    // (The path names the direction, as explain reads it; the rule's name says where the list is set.)
+    path: ["spec", d === "inbound" ? "ingress" : "egress", index],
+  }));
+  const src = lists.inbound.src ?? lists.outbound.src;
+  return {
+    kind: "Calico felix", name: "failsafe-host-ports", tier: "admin", priority: FAILSAFE_PRIORITY,
+    subject: { namespaces: { kind: "any" }, labels: selector({}, [{ key: HOST_ENDPOINT_LABEL, operator: "Exists", values: [] }]), kinds: ["workload"] },
+    ingress: rules("inbound"), egress: rules("outbound"), ...(src ? { src } : {}),
+  };
 }
 
 /** A host endpoint no policy decides for is denied (unless it has the default-allow profile). */

@@ -271,7 +271,7 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
     }
   }
   const saSel = entity.get("serviceAccounts").get("selector");
-  return given(saSel) && saSel.string() !== "all()" ? byAccounts(peers, readCalicoSelector(saSel) ?? [], scope) : peers;
+  return given(saSel) && saSel.string() !== "all()" ? byAccounts(peers, readCalicoSelector(saSel) ?? [], scope, saSel) : peers;
 }
 
 /**
@@ -280,12 +280,12 @@ function selectorPeers(entity: Field, scope: CalicoScope): Peer[] | undefined {
  * alternative, once every object is read (serviceaccounts.ts); a network set or host endpoint has no
  * ServiceAccount, so it stays only where an alternative holds for no labels at all.
  */
-function byAccounts(peers: Peer[], terms: Term[], scope: CalicoScope): Peer[] {
+function byAccounts(peers: Peer[], terms: Term[], scope: CalicoScope, f: Field): Peer[] {
   const bare = terms.some((t) => matches(selector({}, t.reqs), {}));
   const endpoints = peers.filter((p): p is Extract<Peer, { kind: "endpoints" }> => p.kind === "endpoints" && p.selector.kinds.includes("pod"));
   const out = peers.filter((p) => !endpoints.includes(p as Extract<Peer, { kind: "endpoints" }>) && bare);
   scope.b.defer(() => {
-    for (const p of endpoints) for (const t of terms) for (const sel of byServiceAccount(p.selector, t.reqs, scope.b)) out.push({ ...p, selector: sel });
+    for (const p of endpoints) for (const t of terms) for (const sel of byServiceAccount(p.selector, t.reqs, scope.b, f)) out.push({ ...p, selector: sel });
   });
   return out;
 }

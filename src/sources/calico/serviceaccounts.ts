@@ -10,6 +10,7 @@ import { matches, selector, type Labels, type Requirement } from "../../model/se
 import type { EndpointSelector } from "../../model/policy.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { FrontEnd } from "../frontend.js";
+import type { Field } from "../fields.js";
 import { readMeta } from "../k8s.js";
 
 /** The label Calico gives a ServiceAccount's profile for its name. */
@@ -39,15 +40,22 @@ export const serviceAccountFrontEnd: FrontEnd = {
  * pod whose ServiceAccount is not in the input meets them too: every account but those that do not.
  * Host endpoints have no ServiceAccount: kept only then.
  */
-export function byServiceAccount(sel: EndpointSelector, reqs: readonly Requirement[], b: InventoryBuilder): EndpointSelector[] {
+export function byServiceAccount(sel: EndpointSelector, reqs: readonly Requirement[], b: InventoryBuilder, f?: Field): EndpointSelector[] {
   const accounts = b.state(ACCOUNTS);
   const want = selector({}, [...reqs]);
   const bare = matches(want, {});
   const names = sel.namespaces.kind === "name" ? [sel.namespaces.name]
     : [...new Set([...b.inv.namespaces.keys(), ...b.inv.endpoints.flatMap((e) => (e.kind === "pod" && e.namespace !== undefined ? [e.namespace] : []))])].sort();
+  // A pod's ServiceAccount exists (the ServiceAccount admission plugin refuses a pod whose account does
+  // not), so its profile does, with pcsa.projectcalico.org/name its name, whether or not the input holds it;
+  // its other labels are unknown then (read as none, a warning when the selector asks for any).
+  const unknown = new Set<string>();
   const out: EndpointSelector[] = [];
   for (const ns of names) {
-    const here = [...(accounts.get(ns) ?? new Map<string, Labels>())];
+    const known = accounts.get(ns) ?? new Map<string, Labels>();
+    const referenced = [...new Set(b.inv.endpoints.flatMap((e) => (e.kind === "pod" && e.namespace === ns ? [e.serviceAccount ?? "default"] : [])))].filter((a) => !known.has(a)).sort();
+    if (reqs.some((r) => r.key !== NAME_LABEL)) for (const a of referenced) unknown.add(`${ns}/${a}`);
+    const here: [string, Labels][] = [...known, ...referenced.map((a): [string, Labels] => [a, {}])];
     const meet = (name: string, labels: Labels) => matches(want, { ...labels, [NAME_LABEL]: name });
     const namespaces = sel.namespaces.kind === "selector" ? { kind: "selector" as const, selector: selector({}, [...sel.namespaces.selector.requirements, { key: K8S_NAME, operator: "In", values: [ns] }]) } : { kind: "name" as const, name: ns };
     const pods: EndpointSelector = { ...sel, namespaces, kinds: ["pod"] };
@@ -59,6 +67,7 @@ export function byServiceAccount(sel: EndpointSelector, reqs: readonly Requireme
       out.push({ ...pods, serviceAccounts: named.sort(), exceptServiceAccounts: undefined });
     }
   }
+  if (unknown.size && f) f.warn("vendor-service-account", `ServiceAccount${unknown.size === 1 ? "" : "s"} ${[...unknown].slice(0, 5).join(", ")}${unknown.size > 5 ? ", ..." : ""} of the input's pods ${unknown.size === 1 ? "is" : "are"} not in the input: Calico matches this selector against the account's labels (its profile's pcsa. labels), which are unknown here; read as having none but its name`);
   if (bare && sel.kinds.includes("workload")) out.push({ ...sel, kinds: ["workload"] });
   return out.map((s) => (s.exceptServiceAccounts === undefined ? (({ exceptServiceAccounts: _, ...rest }) => rest)(s) : s));
 }
