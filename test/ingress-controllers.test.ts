@@ -131,3 +131,18 @@ test("--watch-namespace: a controller reads the Ingresses of its namespace only;
   const loaded = load({ "in.yaml": BASE + other + ingress("site", "site.example.com", "nginx") });
   assert.ok(!loaded.inventory.routing.routes.some((r) => r.derivedFrom?.name === "site"), "not routed (was)");
 });
+
+test("--watch-namespace-selector: a controller reads the Ingresses of the namespaces its selector matches; with --watch-namespace too, or unparsable, it does not start (was: served)", () => {
+  // flags.go: labels.Parse(--watch-namespace-selector), "flags --watch-namespace and --watch-namespace-selector are mutually exclusive"; store.go watchedNamespace.
+  const routed = (args: string[], labels = "{team: a, tier: web}") => {
+    const ns = WEB_APP.replace("metadata: {name: web}", `metadata: {name: web, labels: ${labels}}`);
+    const loaded = load({ "in.yaml": ns + cls("nginx", "k8s.io/ingress-nginx") + controller("public", args) + ingress("site", "site.example.com", "nginx") });
+    return loaded.inventory.routing.routes.some((r) => r.derivedFrom?.name === "site");
+  };
+  assert.equal(routed(["--watch-namespace-selector=team=a"]), true);
+  assert.equal(routed(["--watch-namespace-selector=team in (b, c)"]), false, "was routed");
+  assert.equal(routed(["--watch-namespace-selector", "team=a,tier!=web"]), false, "!= a label it has");
+  assert.equal(routed(["--watch-namespace-selector=!legacy,kubernetes.io/metadata.name=web"]), true, "the namespace's automatic name label");
+  assert.equal(routed(["--watch-namespace-selector=team=a", "--watch-namespace=web"]), false, "mutually exclusive: the controller exits");
+  assert.equal(routed(["--watch-namespace-selector=team in a"]), false, "not a selector: the controller exits");
+});

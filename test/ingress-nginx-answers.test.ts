@@ -215,3 +215,11 @@ test("nginx ignores a request header whose name holds an underscore or another c
   const other = walkRequest(walkContext(loaded.inventory), { gateway: "IngressClass/other", scheme: "http", host: "shop.example.com", path: "/", method: "GET", headers, backendResponseHeaders: [] });
   assert.deepEqual([other.backend, other.upstream?.headers?.["x_beta"]], ["web/app", "always"]);
 });
+
+test("permanent-redirect and temporal-redirect answer the URL as written: one without a path has no \"/\" (was https://new.example.com/)", () => {
+  // nginx.tmpl `return {{ $location.Redirect.Code }} {{ $location.Redirect.URL }};`, redirect.go Parse keeps the annotation's string.
+  const ask = asker(ingress("p", "p.example.com", "/", "Prefix", { [N + "permanent-redirect"]: "https://new.example.com", [N + "permanent-redirect-code"]: "308" })
+    + ingress("t", "t.example.com", "/", "Prefix", { [N + "temporal-redirect"]: "https://tmp.example.com/x/" }));
+  assert.deepEqual([ask("p.example.com", "/a?b=1").status, ask("p.example.com", "/a?b=1").redirect?.location], [308, "https://new.example.com"]);
+  assert.deepEqual([ask("t.example.com", "/").status, ask("t.example.com", "/").redirect?.location], [302, "https://tmp.example.com/x/"], "a path as written, its final \"/\" kept");
+});

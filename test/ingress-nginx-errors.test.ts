@@ -124,9 +124,26 @@ test("service-upstream: nginx proxies to the Service's ClusterIP, so a Service w
   assert.match(r.reason, /ClusterIP.*502/);
   assert.equal(ask("fb.example.com").status, 502, "the upstream has an endpoint: getBackendServers does not use the custom default backend (was 200 from web/errors)");
   assert.equal(asker(ingress("plain", "plain.example.com", {}, "down"))("plain.example.com").status, 503, "the endpoints: the balancer's 503");
-  // The first Ingress (by name here) creating the upstream web-down-80 decides for every location using it.
-  const shared = asker(ingress("a-first", "a.example.com", {}, "down") + ingress("b-second", "b.example.com", su, "down"));
-  assert.equal(shared("b.example.com").status, 503, "web/a-first created the upstream without service-upstream");
+  // The first Ingress in the controller's order (creationTimestamp, then namespace/name descending: store.go
+  // sortIngressSlice) creates the upstream web-down-80, and decides for every location using it.
+  const shared = asker(ingress("a", "a.example.com", {}, "down") + ingress("b", "b.example.com", su, "down"));
+  assert.equal(shared("a.example.com").status, 502, "no timestamps: web/b comes first, with service-upstream");
+  const older = asker(ingress("a", "a.example.com", {}, "down").replace("name: a\n", "name: a\n  creationTimestamp: 2024-01-01T00:00:00Z\n")
+    + ingress("b", "b.example.com", su, "down").replace("name: b\n", "name: b\n  creationTimestamp: 2025-01-01T00:00:00Z\n"));
+  assert.equal(older("b.example.com").status, 503, "web/a is older: it created the upstream, without service-upstream");
   const headless = `---\napiVersion: v1\nkind: Service\nmetadata: {name: hl, namespace: web}\nspec: {clusterIP: None, selector: {app: nothing}, ports: [{port: 80}]}\n`;
   assert.equal(asker(headless + ingress("hl", "hl.example.com", su, "hl"))("hl.example.com").status, 503, "a headless Service has no ClusterIP: its endpoints");
+});
+
+test("HSTS: an HTTPS answer for a host with a certificate configured carries Strict-Transport-Security, as the ConfigMap's hsts-* write it (was: none)", () => {
+  // lua_ingress.lua header(): `if config.hsts and ngx.var.scheme == "https" and certificate_configured_for_current_request`;
+  // config.go: hsts true, hsts-max-age 31536000, hsts-include-subdomains true, hsts-preload false.
+  const tls = appIngress("t", "t.example.com", "/", "Prefix", {}, "  ingressClassName: nginx\n  tls: [{hosts: [t.example.com]}]\n");
+  const plain = ingress("p", "p.example.com", {});
+  const walk = (yaml: string, host: string, scheme: "http" | "https") => nginxWalker(BASE + yaml)({ host, scheme }).responseHeaders["Strict-Transport-Security"];
+  assert.equal(walk(tls + plain, "t.example.com", "https"), "max-age=31536000; includeSubDomains", "was undefined");
+  assert.equal(walk(tls + plain, "t.example.com", "http"), undefined, "plain HTTP (the 308 to HTTPS)");
+  assert.equal(walk(tls + plain, "p.example.com", "https"), undefined, "no certificate configured for the host (the default one answers)");
+  assert.equal(walk(tls + cm(`hsts: "false"`), "t.example.com", "https"), undefined);
+  assert.equal(walk(tls + cm(`hsts-max-age: "60", hsts-include-subdomains: "false", hsts-preload: "true"`), "t.example.com", "https"), "max-age=60; preload");
 });

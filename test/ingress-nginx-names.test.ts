@@ -64,3 +64,12 @@ test("server-alias case: nginx lower-cases a name, and a regular expression with
   assert.deepEqual(ask("www.example.net"), [200, "web/shop"], "an exact alias, lower-cased");
   assert.deepEqual(ask("a.foo.com"), [200, "web/shop"], "a wildcard alias, lower-cased");
 });
+
+test("two Ingresses with one host and path: the location is the first's in the controller's order, by creationTimestamp, then namespace/name descending (was: the first by name)", () => {
+  // controller.go getBackendServers "Location %q already configured for server %q"; store.go sortIngressSlice `return in > jn`.
+  const ts = (yaml: string, name: string, at: string) => yaml.replace(`name: ${name}\n`, `name: ${name}\n  creationTimestamp: ${at}\n`);
+  const a = ingress("a", "dup.example.com", "svc-a"), b = ingress("b", "dup.example.com", "svc-b");
+  assert.deepEqual(asker(a + b)("dup.example.com"), [200, "web/svc-b"], "no timestamps: web/b first (was web/svc-a)");
+  assert.deepEqual(asker(ts(a, "a", "2024-01-01T00:00:00Z") + ts(b, "b", "2025-01-01T00:00:00Z"))("dup.example.com"), [200, "web/svc-a"], "web/a is older");
+  assert.deepEqual(asker(ts(a, "a", "2025-01-01T00:00:00Z") + ts(b, "b", "2024-01-01T00:00:00Z"))("dup.example.com"), [200, "web/svc-b"], "web/b is older");
+});

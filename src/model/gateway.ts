@@ -5,7 +5,7 @@ import type { Cidr } from "./ip.js";
 import type { NginxServerNames } from "./nginx-server-name.js";
 import type { NginxControllerConfig } from "./nginx.js";
 import type { LabelSelector } from "./selector.js";
-import type { ObjectMeta, ObjectRef, Route } from "./route.js";
+import type { CorsPolicy, ObjectMeta, ObjectRef, Route } from "./route.js";
 import type { SourceRef } from "./source.js";
 
 export interface GatewayClass {
@@ -64,6 +64,12 @@ export interface Gateway extends ObjectMeta {
   nginxServerNames?: NginxServerNames;
   /** A Gateway standing for a class ingress-nginx serves: its ConfigMap's header name settings (engine/gateway/http.ts nginxHeaderNames; {}: the defaults). */
   nginxHeaderNames?: Pick<NginxControllerConfig, "underscoresInHeaders" | "keepInvalidHeaders">;
+  /**
+   * A Gateway standing for an ingress-nginx class with HSTS on (config.go default): lua_ingress.lua header() sets
+   * Strict-Transport-Security `value` on an HTTPS answer when a certificate is configured for the Host (certificate.lua:
+   * the name in `hosts`, or it with its first label "*").
+   */
+  nginxHsts?: { value: string; hosts: readonly string[] };
   tls?: {
     /** The certificate the Gateway presents to backends (spec.tls.backend.clientCertificateRef). */
     backendClientCertificate?: ObjectRef;
@@ -162,6 +168,29 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   requestTimeout?: number;
   /** The deprecated fields it sets ("spec.targetRef", "spec.compression"): a Warning condition on its ancestors. */
   deprecatedFields?: string[];
+  /**
+   * The features it sets that change how or when a backend is reached, not the answer Junction gives
+   * (faultInjection.delay, loadBalancer, circuitBreaker, active and passive health checks), in words: named
+   * in explanations.
+   */
+  aside?: string[];
+  /** spec.responseOverride (ResponseOverride), in order: custom_response's rules (ResponseOverrideRule). */
+  responseOverrides?: ResponseOverrideRule[];
+}
+
+/**
+ * One responseOverride entry as Envoy Gateway writes it for the custom_response filter (translator
+ * custom_response.go): the status codes it matches (any; a value or a range), whether it also matches
+ * response headers, its source (All unless Local or Backend: buildLocalReplyPredicate), and what it
+ * answers: response.statusCode (unset: the status stays) or a redirect (redirect_policy).
+ */
+export interface ResponseOverrideRule {
+  index: number;
+  codes: ({ value: number } | { start: number; end: number })[];
+  headers: boolean;
+  source: "All" | "Local" | "Backend";
+  statusCode?: number;
+  redirect?: true;
 }
 
 /** A SecurityPolicy's authorization rule (api/v1alpha1/authorization_types.go AuthorizationRule). */
@@ -213,15 +242,30 @@ export interface SecurityPolicy extends ObjectMeta {
   mergeType?: "StrategicMerge" | "JSONMerge";
   authorization?: { defaultAction: "Allow" | "Deny"; rules: AuthorizationRule[] };
   /** basicAuth.users: the Secret (namespace defaults to the policy's) whose `.htpasswd` holds {SHA} users. */
-  basicAuth?: { users: { namespace: string; name: string } };
+  basicAuth?: { users: { namespace: string; name: string }; forwardUsernameHeader?: string };
   /** apiKeyAuth: the Secrets of client ids and keys, and where the key is read from (the first source that has one). */
-  apiKeyAuth?: { credentialRefs: { namespace: string; name: string }[]; extractFrom: { headers: string[]; params: string[]; cookies: string[] }[] };
+  apiKeyAuth?: { credentialRefs: { namespace: string; name: string }[]; extractFrom: { headers: string[]; params: string[]; cookies: string[] }[]; forwardClientIDHeader?: string; sanitize?: true };
   /** jwt: optional (allow_missing), failOpen (allow_missing_or_failed), the providers (Envoy JwtProviders). */
   jwt?: { optional: boolean; failOpen: boolean; providers: EnvoyGatewayJwtProvider[] };
   /** extAuth: the external authorization service decides (failOpen when it cannot be reached). */
   extAuth?: { failOpen: boolean; service: string };
-  /** oidc: a request without a session is redirected to the provider. */
-  oidc?: { provider: string };
+  /**
+   * oidc: a request without a session is redirected to the provider; passThroughAuthHeader lets one
+   * that carries a header its jwt providers read through to them; denyRedirect's header matches answer
+   * 401 instead of the redirect.
+   */
+  oidc?: { provider: string; passThroughAuthHeader: boolean; denyRedirect: { name: string; type: "Exact" | "Prefix" | "Suffix" | "RegularExpression"; value: string }[] };
+  /**
+   * cors (api/v1alpha1 CORS; securitypolicy.go buildCORS): allowOrigins as written (one with "*" is a
+   * regular expression, each "*" any text: wildcard2regex; else exact), the rest as a route's CORS filter.
+   */
+  cors?: CorsPolicy;
+  /**
+   * csrf (api/v1alpha1 CSRF; securitypolicy.go buildCSRF): additionalOrigins as host[:port] (the scheme
+   * dropped: originHostAndPort; with "*": wildcard2regex), shadowFraction (0..1: the share of requests
+   * only counted, not refused).
+   */
+  csrf?: { additionalOrigins: string[]; shadow: number };
   /** What Envoy Gateway cannot translate in it (buildAuthorization): its HTTP routes answer 500. */
   errors: string[];
   /**
@@ -231,7 +275,7 @@ export interface SecurityPolicy extends ObjectMeta {
    */
   invalid?: string;
   tcpInvalid?: string;
-  /** Features read but not modelled (cors, csrf): named in explanations. */
+  /** Features read but not modelled: named in explanations (none now). */
   unmodelled: string[];
 }
 
@@ -288,6 +332,15 @@ export interface ClientTrafficPolicy extends ObjectMeta {
    * removes, then removeOnMatch): Envoy's early header mutation, in this order, before routing.
    */
   earlyHeaders?: EarlyHeaderMutation[];
+  /** headers.host.stripTrailingHostDot: true (listener.go: the HCM's strip_trailing_host_dot): "example.com." is matched as "example.com". */
+  stripTrailingHostDot?: true;
+  /**
+   * tls.clientValidation (api/v1alpha1 ClientValidationContext, clienttrafficpolicy.go
+   * buildListenerTLSParameters): the mode (RequireAndVerify unless set; the deprecated optional: true is
+   * VerifyIfGiven), the CA references (kind Secret unless ConfigMap, the policy's namespace unless set),
+   * and the further checks Junction does not make (spkiHashes, certificateHashes, subjectAltNames, crl).
+   */
+  clientValidation?: { mode: "Request" | "RequireAny" | "VerifyIfGiven" | "RequireAndVerify"; legacyOptional: boolean; caRefs: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[]; unmodelled: string[] };
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
   /** The deprecated fields it sets ("spec.targetRef", "spec.enableProxyProtocol", ...): a Warning condition on its ancestors. */
@@ -312,8 +365,16 @@ export interface EnvoyProxySettings {
    * provider.kubernetes.envoyService, where it sets the Service's type or externalTrafficPolicy
    * (the Service Envoy Gateway puts in front of the Envoy pods: engine/gateway/peer.ts).
    */
-  envoyService?: { type?: string; externalTrafficPolicy?: string };
+  envoyService?: { type?: string; externalTrafficPolicy?: string; patch?: ServicePatch };
 }
+
+/**
+ * envoyService.patch (KubernetesPatchSpec, StrategicMerge unless type JSONMerge), as far as it changes
+ * the Service's spec.type and spec.externalTrafficPolicy: a value, or null (the field removed); absent
+ * when the patch does not name it. `unread`: a strategic merge directive ($patch, $retainKeys, ...) on
+ * spec, whose outcome Junction does not work out.
+ */
+export interface ServicePatch { type?: string | null; externalTrafficPolicy?: string | null; unread?: string }
 
 /**
  * Envoy Gateway's EnvoyProxy (gateway.envoyproxy.io/v1alpha1), as far as answers depend on it: a
@@ -332,6 +393,18 @@ export interface EnvoyGatewayConfig {
   envoyProxy?: EnvoyProxySettings;
   /** provider.kubernetes.deploy.type GatewayNamespace (EnvoyGateway.GatewayNamespaceMode): a GatewayClass's EnvoyProxy with mergeGateways is refused. */
   gatewayNamespaceMode?: true;
+  /** gateway.controllerName, where it is not the default: Envoy Gateway manages the GatewayClasses of this controllerName only. */
+  controllerName?: string;
+}
+
+/**
+ * The controllerName of the GatewayClasses Envoy Gateway manages: its configuration's
+ * gateway.controllerName, else the default (api/v1alpha1 envoygateway_helpers.go SetEnvoyGatewayDefaults:
+ * GatewayControllerName; provider/kubernetes predicates.go hasMatchingController compares a class's
+ * spec.controllerName with it). Policy statuses carry it too.
+ */
+export function envoyGatewayController(graph: Pick<RouteGraph, "envoyGatewayConfig">): string {
+  return graph.envoyGatewayConfig?.controllerName ?? ENVOY_GATEWAY_CONTROLLER;
 }
 
 /** The largest body a responseOverride may answer with (internal/gatewayapi checkResponseBodySize: Envoy's max_direct_response_body_size_bytes default). */

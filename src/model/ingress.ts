@@ -44,7 +44,22 @@ export interface Ingress {
   defaultBackend?: IngressBackend;
   rules: IngressRule[];
   tls: IngressTls[];
+  /** metadata.creationTimestamp, ms since the epoch (undefined: not given, Go's zero time). */
+  created?: number;
   src?: SourceRef;
+}
+
+/**
+ * The order ingress-nginx reads the Ingresses in, which decides every "first Ingress" of the controller (the location two
+ * Ingresses give one host and path: "Location %q already configured", the host's aliases, its auth-tls, the upstream of a
+ * Service port): store.go sortIngressSlice, by creationTimestamp (a manifest without one: Go's zero time), and on equal
+ * timestamps by "namespace/name" descending (`return in > jn`).
+ */
+export function nginxIngressOrder(a: Ingress, b: Ingress): number {
+  const [x, y] = [a.created ?? 0, b.created ?? 0];
+  if (x !== y) return x - y;
+  const [m, n] = [`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`];
+  return m > n ? -1 : m < n ? 1 : 0;
 }
 
 export interface IngressClass {

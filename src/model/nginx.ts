@@ -4,6 +4,7 @@
 
 import type { Cidr } from "./ip.js";
 import type { CorsPolicy } from "./route.js";
+import type { LabelSelector } from "./selector.js";
 
 export const NGINX_PREFIX = "nginx.ingress.kubernetes.io/";
 
@@ -103,6 +104,8 @@ export interface NginxControllerConfig {
    */
   underscoresInHeaders?: true;
   keepInvalidHeaders?: true;
+  /** hsts and hsts-*: the Strict-Transport-Security value lua_ingress.lua adds to HTTPS answers (null: hsts "false"; undefined: the defaults). */
+  hsts?: string | null;
   /** custom-http-errors: the http block's `error_page CODE = @custom_upstream-default-backend_CODE` (every location without the annotation). */
   customHttpErrors?: number[];
   /** disable-proxy-intercept-errors: no `proxy_intercept_errors on` in the http block. */
@@ -146,6 +149,12 @@ export interface NginxController {
   withoutClass?: true;
   /** --watch-namespace (default all): it reads the objects of that namespace only (informers.WithNamespace), its Ingresses among them. */
   watchNamespace?: string;
+  /**
+   * --watch-namespace-selector: it reads the objects of the namespaces whose labels the selector matches (store.go
+   * watchedNamespace), its Ingresses among them; null: the controller does not start (the flag does not parse, or comes with
+   * --watch-namespace: flags.go "mutually exclusive"), so it serves none.
+   */
+  watchNamespaceSelector?: LabelSelector | null;
   /** --enable-ssl-passthrough (default false): without it the ssl-passthrough annotation changes nothing (nginx.go: no TLS proxy on 443). */
   sslPassthrough?: true;
   /** --default-backend-service NAMESPACE/NAME: the Service (its first port) of the upstream-default-backend; unset: nginx's own 404 server (127.0.0.1:8181). */

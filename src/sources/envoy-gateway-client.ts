@@ -107,6 +107,17 @@ function translateHeaderModifier(f: Field, what: string): { rules: EarlyHeaderMu
   return { rules, errors };
 }
 
+/** tls.clientValidation (ClientTrafficPolicy clientValidation): its mode, CA references and the checks Junction does not make. */
+function readClientValidation(f: Field, ns: string): ClientTrafficPolicy["clientValidation"] {
+  if (!f.object()) return undefined;
+  const given = f.get("mode").string();
+  const legacyOptional = f.get("optional").bool() === true;
+  const mode = (["Request", "RequireAny", "VerifyIfGiven", "RequireAndVerify"].find((m) => m === given) ?? (legacyOptional ? "VerifyIfGiven" : "RequireAndVerify")) as NonNullable<ClientTrafficPolicy["clientValidation"]>["mode"];
+  const caRefs = (f.get("caCertificateRefs").list() ?? []).map((r) => ({ kind: (r.get("kind").string() === "ConfigMap" ? "ConfigMap" : "Secret") as "Secret" | "ConfigMap", namespace: r.get("namespace").string() ?? ns, name: r.get("name").string() ?? "" }));
+  const unmodelled = ["spkiHashes", "certificateHashes", "subjectAltNames", "crl"].filter((k) => f.get(k).present);
+  return { mode, legacyOptional: legacyOptional && given === undefined, caRefs, unmodelled };
+}
+
 /** tls.ciphers Envoy Gateway knows (internal/gatewayapi/tls.go validCipherSuites: OpenSSL and IANA names). */
 const CIPHERS = new Set([
   "ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
@@ -172,6 +183,7 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
       if (err) m.get("value").warn("invalid-regex", `${JSON.stringify(value)} is not a valid RE2 regular expression (${err}): Envoy refuses the listener's configuration with this early header mutation (safe_regex), which Junction does not model: it removes no header here`);
     }
     // headers.withUnderscoresAction: another value is the CRD schema's enum error.
+    const clientValidation = readClientValidation(spec.get("tls").get("clientValidation"), meta.namespace!);
     const underscores = WITH_UNDERSCORES_ACTIONS.find((a) => a === spec.get("headers").get("withUnderscoresAction").string());
     const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec), errors = translationErrors(spec), path = readPath(spec.get("path"));
     const warn = (list: string[], where: string) => { for (const e of list) spec.warn("vendor-translation", `Envoy Gateway cannot translate this ClientTrafficPolicy (${e}): ${where}`); };
@@ -182,7 +194,7 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets, selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
-      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors, ...(underscores ? { withUnderscoresAction: underscores } : {}), ...(earlyHeaders.length ? { earlyHeaders } : {}),
+      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors, ...(underscores ? { withUnderscoresAction: underscores } : {}), ...(earlyHeaders.length ? { earlyHeaders } : {}), ...(spec.get("headers").get("host").get("stripTrailingHostDot").bool() === true ? { stripTrailingHostDot: true as const } : {}), ...(clientValidation ? { clientValidation } : {}),
       ...(spec.get("http1").get("http10").get("useDefaultHost").bool() === true ? { http10DefaultHost: true } : {}), ...deprecatedFields(spec),
     });
   },

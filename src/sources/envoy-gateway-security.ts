@@ -3,8 +3,8 @@
 // (schemas/upstream/gateway.envoyproxy.io/securitypolicies.json): the fields that change the answer a
 // request gets. authorization (authorization_types.go: rules in order, the first that matches decides,
 // defaultAction Deny unless set), basicAuth (basic_auth_types.go), apiKeyAuth (api_key_auth_types.go),
-// jwt (jwt_types.go), extAuth (ext_auth_types.go) and oidc; the engine attaches and applies them
-// (engine/gateway/security-policy.ts). cors and csrf are read as not modelled (named in explanations).
+// jwt (jwt_types.go), extAuth (ext_auth_types.go), oidc and cors (cors_types.go); the engine attaches and
+// applies them (engine/gateway/security-policy.ts, http.ts), and csrf.
 
 import type { AuthorizationRule, SecurityPolicy } from "../model/gateway.js";
 import { parseGoCidr, type Cidr } from "../model/ip.js";
@@ -14,6 +14,7 @@ import type { FrontEnd } from "./frontend.js";
 import { readMeta } from "./k8s.js";
 import { ENVOY_GATEWAY_V1ALPHA1, readTargets, readTargetSelector } from "./envoy-gateway.js";
 import { manifestOf, readLifecycle } from "./gateway/values.js";
+import { goDuration } from "../model/duration.js";
 
 const strings = (f: Field) => (f.list() ?? []).flatMap((x) => { const s = x.string(); return s === undefined ? [] : [s]; });
 
@@ -83,6 +84,23 @@ function readJwt(f: Field): SecurityPolicy["jwt"] {
   return { optional: f.get("optional").bool() === true, failOpen: f.get("failOpen").bool() === true, providers };
 }
 
+/** A gwapiv1.Fraction (numerator over denominator, default 100), as a share. */
+function fraction(f: Field): number {
+  if (!f.object()) return 0;
+  const n = f.get("numerator").int() ?? 0, d = f.get("denominator").int() ?? 100;
+  return d > 0 ? Math.min(1, n / d) : 0;
+}
+
+/** spec.cors (buildCORS): maxAge through time.ParseDuration (Envoy's default, none, when unset), allowCredentials false unless true. */
+function readCors(f: Field): SecurityPolicy["cors"] {
+  if (!f.object()) return undefined;
+  const maxAge = goDuration(f.get("maxAge").string());
+  return {
+    allowOrigins: strings(f.get("allowOrigins")), allowMethods: strings(f.get("allowMethods")), allowHeaders: strings(f.get("allowHeaders")),
+    exposeHeaders: strings(f.get("exposeHeaders")), allowCredentials: f.get("allowCredentials").bool() === true, maxAge: maxAge === undefined ? 0 : Math.floor(maxAge / 1000),
+  };
+}
+
 /** spec.extAuth: the service it calls (grpc or http, backendRefs or the deprecated backendRef). */
 function readExtAuth(f: Field): SecurityPolicy["extAuth"] {
   if (!f.object()) return undefined;
@@ -102,7 +120,12 @@ function invalid(spec: Field): string | undefined {
   for (const e of spec.get("apiKeyAuth").get("extractFrom").list() ?? []) {
     if (["headers", "params", "cookies"].filter((k) => (e.get(k).list() ?? []).length > 0).length > 1) return "invalid SecurityPolicy: only one of headers, params or cookies must be specified";
   }
-  if (spec.get("oidc").get("passThroughAuthHeader").bool() === true && !spec.get("jwt").object()) return "invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with JWT settings";
+  if (spec.get("oidc").get("passThroughAuthHeader").bool() === true) {
+    if (!spec.get("jwt").object()) return "invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with JWT settings";
+    // "When ExtractFrom is not specified it falls back to looking at the "Authorization: Bearer ..." header".
+    const header = (spec.get("jwt").get("providers").list() ?? []).some((p) => !p.get("extractFrom").object() || (p.get("extractFrom").get("headers").list() ?? []).length > 0);
+    if (!header) return "invalid SecurityPolicy: the OIDC.PassThroughAuthHeader setting must be used in conjunction with a JWT provider that is configured to read from a header";
+  }
   return undefined;
 }
 
@@ -138,7 +161,9 @@ const securityPolicyFrontEnd: FrontEnd = {
     const bad = invalid(spec), badTcp = tcpInvalid(spec);
     const authz = spec.get("authorization");
     const basic = spec.get("basicAuth"), apiKey = spec.get("apiKeyAuth"), oidc = spec.get("oidc");
-    const unmodelled = ["cors", "csrf"].filter((k) => spec.get(k).present);
+    const unmodelled: string[] = [];
+    const csrf = spec.get("csrf");
+    const cors = readCors(spec.get("cors"));
     for (const k of unmodelled) spec.get(k).warn("ignored", `Junction does not model the SecurityPolicy's ${k}: requests are answered as if it were not set`);
     const policies = b.inv.routing.securityPolicies;
     policies.push({
@@ -147,10 +172,17 @@ const securityPolicyFrontEnd: FrontEnd = {
       mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as SecurityPolicy["mergeType"],
       // buildAuthorization: "The default action is Deny if not specified".
       ...(authz.object() ? { authorization: { defaultAction: authz.get("defaultAction").string() === "Allow" ? "Allow" as const : "Deny" as const, rules: (authz.get("rules").list() ?? []).map((r, i) => readRule(r, i, { namespace: ns, name: meta.name }, errors)) } } : {}),
-      ...(basic.object() ? { basicAuth: { users: secretRef(basic.get("users"), ns) } } : {}),
-      ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })) } } : {}),
+      ...(basic.object() ? { basicAuth: { users: secretRef(basic.get("users"), ns), ...(basic.get("forwardUsernameHeader").string() ? { forwardUsernameHeader: basic.get("forwardUsernameHeader").string()! } : {}) } } : {}),
+      ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })), ...(apiKey.get("forwardClientIDHeader").string() ? { forwardClientIDHeader: apiKey.get("forwardClientIDHeader").string()! } : {}), ...(apiKey.get("sanitize").bool() === true ? { sanitize: true as const } : {}) } } : {}),
       jwt: readJwt(spec.get("jwt")), extAuth: readExtAuth(spec.get("extAuth")),
-      ...(oidc.object() ? { oidc: { provider: oidc.get("provider").get("issuer").string() ?? "the OIDC provider" } } : {}),
+      ...(oidc.object() ? {
+        oidc: {
+          provider: oidc.get("provider").get("issuer").string() ?? "the OIDC provider", passThroughAuthHeader: oidc.get("passThroughAuthHeader").bool() === true,
+          denyRedirect: (oidc.get("denyRedirect").get("headers").list() ?? []).map((h) => ({ name: h.get("name").string() ?? "", type: (h.get("type").string() ?? "Exact") as "Exact" | "Prefix" | "Suffix" | "RegularExpression", value: h.get("value").string() ?? "" })),
+        },
+      } : {}),
+      ...(cors ? { cors } : {}),
+      ...(csrf.object() ? { csrf: { additionalOrigins: strings(csrf.get("additionalOrigins")).map((o) => (o.includes("://") ? o.slice(o.indexOf("://") + 3) : o)), shadow: fraction(csrf.get("shadowFraction")) } } : {}),
       errors, unmodelled, ...(bad ? { invalid: bad } : {}), ...(badTcp ? { tcpInvalid: badTcp } : {}),
     });
   },

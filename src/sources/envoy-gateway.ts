@@ -1,13 +1,14 @@
 // Envoy Gateway's BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1, envoyproxy/gateway v1.9.0,
 // api/v1alpha1/backendtrafficpolicy_types.go): the fields that change the answer a request gets
-// (faultInjection.abort, rateLimit, healthCheck.panicThreshold). The engine applies them
-// (engine/gateway/traffic-policy.ts); the fields that change only how or when a backend is reached
-// (loadBalancer, retry, timeouts, circuitBreaker, active and passive health checks, ...) are read only
-// for what Envoy Gateway cannot translate in them (envoy-gateway-translate.ts: the routes answer 500).
+// (faultInjection.abort, rateLimit, healthCheck.panicThreshold, retry, timeouts, responseOverride). The
+// engine applies them (engine/gateway/traffic-policy.ts); the fields that change only how or when a
+// backend is reached (faultInjection.delay, loadBalancer, circuitBreaker, active and passive health
+// checks) are named (aside), and read for what Envoy Gateway cannot translate in them
+// (envoy-gateway-translate.ts: the routes answer 500).
 // Envoy Gateway's own configuration (its ConfigMap envoy-gateway-config) says whether global rate
 // limits can be translated.
 
-import { ENVOY_GATEWAY_CONTROLLER, type BackendTrafficPolicy, type EnvoyProxySettings, type FaultAbort, type RateLimitRule, type RateLimitSummary } from "../model/gateway.js";
+import { ENVOY_GATEWAY_CONTROLLER, type ResponseOverrideRule, type BackendTrafficPolicy, type EnvoyProxySettings, type ServicePatch, type FaultAbort, type RateLimitRule, type RateLimitSummary } from "../model/gateway.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import type { InventoryBuilder, StateKey } from "./builder.js";
@@ -230,11 +231,10 @@ function readConfig(doc: Field, where: string, at: Field, b: InventoryBuilder): 
   state.config = { where, rateLimit: rl.present };
   const proxy = doc.get("envoyProxy");
   const namespaceMode = doc.get("provider").get("kubernetes").get("deploy").get("type").string() === "GatewayNamespace";
-  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}) };
+  const controller = doc.get("gateway").get("controllerName").string();
+  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}), ...(controller && controller !== ENVOY_GATEWAY_CONTROLLER ? { controllerName: controller } : {}) };
   const unread = proxy.object() ? Object.keys(proxy.value as object).filter((k) => k !== "mergeGateways" && k !== "mergeBackends") : [];
   if (unread.length) proxy.warn("vendor-config", `Junction reads only mergeGateways and mergeBackends of Envoy Gateway's default EnvoyProxy; not modelled: ${unread.join(", ")} (the defaults of every Envoy unless a GatewayClass's or Gateway's EnvoyProxy replaces them)`);
-  const controller = doc.get("gateway").get("controllerName");
-  if (controller.string() && controller.string() !== ENVOY_GATEWAY_CONTROLLER) controller.warn("vendor-config", `Envoy Gateway manages the GatewayClasses of controllerName ${controller.string()}: Junction reads Envoy Gateway's policies, EnvoyProxy and endpoint rules only on those of ${ENVOY_GATEWAY_CONTROLLER}`);
   if (doc.get("extensionManager").present) doc.get("extensionManager").warn("vendor-config", "an extension server may change every listener, route and cluster Envoy Gateway writes: not modelled");
 }
 
@@ -254,8 +254,30 @@ function readProxySettings(spec: Field, crd: boolean): EnvoyProxySettings {
   // LoadBalancer) and externalTrafficPolicy (Local or Cluster, default Local), read by peer.ts.
   const service = spec.get("provider").get("kubernetes").get("envoyService");
   const type = service.get("type").string(), etp = service.get("externalTrafficPolicy").string();
-  const envoyService = { ...(type !== undefined ? { type } : {}), ...(etp !== undefined ? { externalTrafficPolicy: etp } : {}) };
+  const patch = readServicePatch(service.get("patch"));
+  const envoyService = { ...(type !== undefined ? { type } : {}), ...(etp !== undefined ? { externalTrafficPolicy: etp } : {}), ...(patch ? { patch } : {}) };
   return { ...(mergeGateways !== undefined ? { mergeGateways } : {}), ...(mergeBackends ? { mergeBackends: true as const } : {}), ...(Object.keys(envoyService).length ? { envoyService } : {}) };
+}
+
+/**
+ * provider.kubernetes.envoyService.patch (KubernetesPatchSpec): what its value does to the Service's
+ * spec.type and spec.externalTrafficPolicy. Envoy Gateway applies it to the Service it makes
+ * (infrastructure/kubernetes/proxy/resource_provider.go Service: utils.MergeWithPatch, a strategic merge
+ * patch unless type JSONMerge); a scalar is replaced either way and null removes it.
+ */
+function readServicePatch(f: Field): ServicePatch | undefined {
+  const spec = f.get("value").get("spec");
+  if (!spec.object()) return undefined;
+  const out: ServicePatch = {};
+  for (const key of ["type", "externalTrafficPolicy"] as const) {
+    const v = spec.get(key);
+    if (v.value === null) out[key] = null;
+    else if (v.present) out[key] = v.string() ?? null;
+  }
+  const strategic = (f.get("type").string() ?? "StrategicMerge") === "StrategicMerge";
+  const directive = strategic ? Object.keys(spec.value as object).find((k) => k.startsWith("$")) : undefined;
+  if (directive) out.unread = `the strategic merge directive ${directive} on spec`;
+  return Object.keys(out).length ? out : undefined;
 }
 
 /**
@@ -279,6 +301,22 @@ function rateLimitBackendError(backend: Field): { at: Field; message: string } |
   }
   const bad = url.split(",").map(goUrlParseError).find((e) => e !== undefined);
   return bad ? { at: redis.get("url"), message: `unknown ratelimit redis url format: ${bad}` } : undefined;
+}
+
+/** spec.responseOverride's rules (ResponseOverrideRule): the CRD's status code types Value (the default) and Range. */
+function responseOverrides(spec: Field): Pick<BackendTrafficPolicy, "responseOverrides"> {
+  const rules = (spec.get("responseOverride").list() ?? []).map((o, index): ResponseOverrideRule => {
+    const m = o.get("match");
+    const codes = (m.get("statusCodes").list() ?? []).flatMap((c): ResponseOverrideRule["codes"] => {
+      if (c.get("type").string() === "Range") { const r = c.get("range"); const start = r.get("start").int(), end = r.get("end").int(); return start !== undefined && end !== undefined ? [{ start, end }] : []; }
+      const value = c.get("value").int();
+      return value !== undefined ? [{ value }] : [];
+    });
+    const source = (["Local", "Backend"].find((x) => x === o.get("source").string()) ?? "All") as ResponseOverrideRule["source"];
+    const statusCode = o.get("response").get("statusCode").int();
+    return { index, codes, headers: (m.get("responseHeaders").list() ?? []).length > 0, source, ...(statusCode !== undefined ? { statusCode } : {}), ...(o.get("redirect").object() ? { redirect: true as const } : {}) };
+  });
+  return rules.length ? { responseOverrides: rules } : {};
 }
 
 /** The ConfigMaps spec.responseOverride's bodies of type ValueRef name (getCustomResponseBody reads them from the policy's namespace). */
@@ -335,6 +373,24 @@ function requestTimeout(spec: Field): Pick<BackendTrafficPolicy, "requestTimeout
   return ms === undefined ? {} : { requestTimeout: ms };
 }
 
+/**
+ * The features that change how or when a backend is reached, not which answer a request gets, in
+ * words (BackendTrafficPolicy.aside): faultInjection.delay (fault.go: fixed_delay for its percentage of
+ * requests, the CRD's default 100), loadBalancer (which endpoint), circuitBreaker (an overflow answers 503
+ * under load), healthCheck active and passive (unhealthy endpoints are left out, unless panic mode).
+ */
+function aside(spec: Field): Pick<BackendTrafficPolicy, "aside"> {
+  const out: string[] = [];
+  const delay = spec.get("faultInjection").get("delay");
+  if (delay.object()) out.push(`faultInjection.delay ${delay.get("fixedDelay").string() ?? "?"} for ${typeof delay.get("percentage").value === "number" ? delay.get("percentage").value : 100}% of the requests`);
+  const lb = spec.get("loadBalancer");
+  if (lb.object()) out.push(`loadBalancer ${lb.get("type").string() ?? ""}`.trim());
+  if (spec.get("circuitBreaker").object()) out.push("circuitBreaker (an overflow is answered 503)");
+  const hc = spec.get("healthCheck");
+  for (const k of ["active", "passive"]) if (hc.get(k).object()) out.push(`healthCheck.${k} (endpoints it finds unhealthy are not picked)`);
+  return out.length ? { aside: out } : {};
+}
+
 /** deprecatedFieldsUsedInBackendTrafficPolicy: targetRef (use targetRefs), a compression list that is not empty (use compressor). */
 function deprecatedFields(spec: Field): Pick<BackendTrafficPolicy, "deprecatedFields"> {
   const fields = [...(spec.get("targetRef").present ? ["spec.targetRef"] : []), ...((spec.get("compression").list() ?? []).length ? ["spec.compression"] : [])];
@@ -354,8 +410,8 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
-      errors, ...responseBodies(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
-      ...(retry ? { retry } : {}), ...requestTimeout(spec),
+      errors, ...responseBodies(spec), ...responseOverrides(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
+      ...(retry ? { retry } : {}), ...requestTimeout(spec), ...aside(spec),
     });
   },
 };

@@ -154,6 +154,15 @@ spec: {provider: {type: Kubernetes, kubernetes: {envoyService: ${service}}}}
     assert.match(r.undetermined ?? "", /see a node's address as the connection's source, not the client 203\.0\.113\.5: .*EnvoyProxy infra\/p/, service);
   }
   for (const service of ["{type: LoadBalancer}", "{externalTrafficPolicy: Local}", "{type: ClusterIP}"]) assert.equal(route(byClass(service) + ROUTE + ONLY_OFFICE + POD + NODE, from("203.0.113.5")).status, 200, service);
+  // envoyService.patch is applied to the Service Envoy Gateway makes (resource_provider.go utils.MergeWithPatch): it was not read.
+  for (const service of ["{patch: {value: {spec: {externalTrafficPolicy: Cluster}}}}", "{patch: {type: JSONMerge, value: {spec: {externalTrafficPolicy: null}}}}", "{type: ClusterIP, patch: {value: {spec: {type: NodePort}}}}"]) {
+    const r = route(byClass(service) + ROUTE + ONLY_OFFICE + POD + NODE, from("203.0.113.5"));
+    assert.equal(r.status, null, service);
+    assert.match(r.undetermined ?? "", /envoyService and its patch/, service);
+  }
+  for (const service of ["{type: NodePort, patch: {value: {spec: {externalTrafficPolicy: Local}}}}", "{externalTrafficPolicy: Cluster, patch: {value: {spec: {externalTrafficPolicy: Local}}}}", "{patch: {value: {metadata: {annotations: {a: b}}}}}"]) {
+    assert.equal(route(byClass(service) + ROUTE + ONLY_OFFICE + POD + NODE, from("203.0.113.5")).status, 200, service);
+  }
   // The Gateway's own EnvoyProxy comes first (contexts.go attachEnvoyProxy), then the class's.
   const own = envoyGateway([HTTP_ALL], "  infrastructure: {parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: own}}\n");
   assert.equal(route(own + proxy("own", "{type: NodePort}") + ROUTE + ONLY_OFFICE + POD + NODE, from("203.0.113.5")).status, null, "the Gateway's own EnvoyProxy");

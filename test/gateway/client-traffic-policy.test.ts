@@ -311,3 +311,11 @@ test("headers.earlyRequestHeaders removeOnMatch: a RegularExpression that does n
   const good = load({ "in.yaml": BASE + GW + ROUTE + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {removeOnMatch: [{type: RegularExpression, value: "x-int.*"}, {type: Prefix, value: "x-(int"}]}}`) });
   assert.ok(!good.diagnostics.items.some((d) => d.code === "invalid-regex"), "a valid one, and a Prefix is no expression");
 });
+
+test("headers.host.stripTrailingHostDot: the Host's trailing dot is dropped before the virtual host is picked (it was kept: 404)", () => {
+  const named = httpRoute("web", "  hostnames: [shop.example.com]\n  rules: [{backendRefs: [{name: v1, port: 80}]}]");
+  assert.equal(route(GW + named, { host: "shop.example.com." }).status, 404, "Envoy keeps the dot by default");
+  const stripped = route(GW + named + ctp("c", `${toGw()}, headers: {host: {stripTrailingHostDot: true}}`), { host: "shop.example.com." });
+  assert.equal(stripped.status, 200);
+  assert.equal(stripped.backend, "apps/v1");
+});

@@ -58,3 +58,32 @@ test("a CA reference that does not resolve makes the listener unusable", () => {
   assert.equal(cond(l.conditions, "ResolvedRefs"), "False/InvalidCACertificateRef");
   assert.equal(cond(l.conditions, "Accepted"), "False/NoValidCACertificate");
 });
+
+test("Envoy Gateway: a ClientTrafficPolicy's tls.clientValidation (it was not read: a client without a certificate got 200); its modes; CA references that do not resolve are a translation error (500)", () => {
+  const eg = gateway([https("any")]).replace("gatewayClassName: test", "gatewayClassName: eg") + "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n"
+    + secret("server", SERVER) + secret("client-a", CLIENT_A) + secret("client-b", CLIENT_B) + caBundle("ca-a", CA_A) + httpRoute("r", "  rules: [{backendRefs: [{name: v1, port: 80}]}]");
+  const ctp = (validation: string) => `---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: mtls, namespace: infra}\nspec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}], tls: {clientValidation: ${validation}}}\n`;
+  const get = (yaml: string, clientCert?: string) => route(yaml, { scheme: "https", host: "a.com", clientCert });
+  const required = eg + ctp("{caCertificateRefs: [{kind: ConfigMap, name: ca-a}]}");
+  const none = get(required);
+  assert.equal(none.connection, "failed");
+  assert.match(none.reason, /requires a client certificate and none was presented \(ClientTrafficPolicy infra\/mtls tls\.clientValidation mode RequireAndVerify\)/);
+  assert.equal(get(required, "infra/client-a").backend, "apps/v1");
+  assert.equal(get(required, "infra/client-b").connection, "failed");
+  assert.equal(get(eg).backend, "apps/v1", "without the policy");
+  // The deprecated optional: VerifyIfGiven; the modes.
+  const optional = eg + ctp("{optional: true, caCertificateRefs: [{kind: ConfigMap, name: ca-a}]}");
+  assert.equal(get(optional).backend, "apps/v1");
+  assert.equal(get(optional, "infra/client-b").connection, "failed");
+  const any = eg + ctp("{mode: RequireAny}");
+  assert.equal(get(any).connection, "failed");
+  assert.equal(get(any, "infra/client-b").backend, "apps/v1");
+  assert.equal(get(eg + ctp("{mode: Request}")).backend, "apps/v1");
+  // A verifying mode without CAs, or a CA reference not in the input: the listener's routes answer 500.
+  const noCa = get(eg + ctp("{mode: RequireAndVerify}"), "infra/client-a");
+  assert.equal(noCa.status, 500);
+  assert.match(noCa.reason, /TLS: tls\.clientValidation\.mode "RequireAndVerify" requires caCertificateRefs/);
+  assert.match(get(eg + ctp("{caCertificateRefs: [{name: nope}]}"), "infra/client-a").reason, /TLS: failed to get certificate from ref: secret infra\/nope does not exist/);
+  // A check Junction does not make leaves a verified certificate's answer open.
+  assert.equal(get(eg + ctp("{caCertificateRefs: [{kind: ConfigMap, name: ca-a}], spkiHashes: [abc]}"), "infra/client-a").status, null);
+});

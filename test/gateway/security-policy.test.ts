@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
 import { join } from "node:path";
-import { BASE, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
+import { BASE, egConfig, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
 
 const GW = envoyGateway([HTTP_ALL, "{name: alt, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
@@ -75,9 +75,15 @@ test("basicAuth: no or wrong credentials 401, a user of the Secret's .htpasswd (
   const yaml = GW + ROUTE + secret + sp("basic", "apps", `${toRoute()}, basicAuth: {users: {name: users}}`);
   const basic = (u: string, p: string) => [["authorization", `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`]] as [string, string][];
   assert.equal(route(yaml, {}).status, 401);
-  assert.match(route(yaml, {}).reason, /basicAuth: the request has no Basic Authorization header/);
+  assert.match(route(yaml, {}).reason, /basicAuth: the request has no Authorization header/);
   assert.equal(route(yaml, { headers: basic("alice", "wrong") }).status, 401);
   assert.equal(route(yaml, { headers: basic("alice", "s3cret") }).status, 200);
+  // basic_auth_filter.cc: "Basic " as written (a lower-case scheme or two spaces were accepted), the first value only, strict base64.
+  const token = Buffer.from("alice:s3cret").toString("base64");
+  for (const value of [`basic ${token}`, `Basic  ${token}`, `Basic ${token} `]) assert.equal(route(yaml, { headers: [["authorization", value]] }).status, 401, value);
+  assert.match(route(yaml, { headers: [["authorization", `BASIC ${token}`]] }).reason, /Expected 'Basic' authentication scheme/);
+  assert.equal(route(yaml, { headers: [["authorization", "Bearer x"], ["authorization", `Basic ${token}`]] }).status, 401, "the first value");
+  assert.equal(route(yaml, { headers: [["authorization", `Basic ${token.replace(/=+$/, "")}`]] }).status, 200, "padding is optional");
   const missing = route(GW + ROUTE + sp("basic", "apps", `${toRoute()}, basicAuth: {users: {name: users}}`), { headers: basic("alice", "s3cret") });
   assert.equal(missing.status, 500);
   assert.match(missing.reason, /BasicAuth: secret apps\/users does not exist/);
@@ -92,6 +98,10 @@ test("apiKeyAuth: the key from the first source that has one; missing or unknown
   assert.equal(route(yaml, { headers: [["x-api-key", "nope"]] }).status, 401);
   assert.equal(route(yaml, { headers: [["x-api-key", "key-b"]] }).status, 200);
   assert.equal(route(yaml, { path: "/?key=key-a" }).status, 200);
+  // api_key_auth.cc KeySources::getKey: a header's first value less "Bearer "; an empty key goes on to the next source.
+  assert.equal(route(yaml, { headers: [["x-api-key", "Bearer key-b"]] }).status, 200, "was 401");
+  assert.equal(route(yaml, { headers: [["x-api-key", "key-b"], ["x-api-key", "key-a"]] }).status, 200, "the first value, not \"key-b,key-a\"");
+  assert.equal(route(yaml, { path: "/?key=key-a", headers: [["x-api-key", ""]] }).status, 200, "an empty header: the parameter");
 });
 
 test("jwt: no token 401 unless optional; a token's claims decide a jwt principal, a signature by remoteJWKS keys is pending; extAuth: undetermined, never allowed", () => {
@@ -285,4 +295,100 @@ test("a CORS preflight from an allowed origin is answered by the route's CORS fi
   assert.equal(pre("https://app.example.com").status, 204);
   assert.equal(pre("https://evil.example.org").status, 401, "an origin the filter does not allow goes on to basicAuth");
   assert.equal(route(yaml, {}).status, 401);
+});
+
+test("the SecurityPolicy's own cors answers a preflight from an allowed origin (200) before its basicAuth (it was not modelled: 401); a route's CORS filter takes precedence (translator cors.go)", () => {
+  const users = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: apps}\nstringData: {.htpasswd: \"alice:{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=\"}\n";
+  const yaml = GW + ROUTE + users + sp("basic", "apps", `${toRoute()}, cors: {allowOrigins: ['https://*.example.com'], allowMethods: [GET]}, basicAuth: {users: {name: users}}`);
+  const pre = (origin: string) => route(yaml, { method: "OPTIONS", headers: [["origin", origin], ["access-control-request-method", "GET"]] });
+  const ok = pre("https://app.example.com");
+  assert.equal(ok.status, 200);
+  assert.equal(ok.backend, null);
+  assert.equal(ok.responseHeaders["access-control-allow-origin"], "https://app.example.com");
+  assert.match(ok.steps.map((s) => s.outcome).join("\n"), /cors allows origin https:\/\/app\.example\.com: Envoy's CORS filter answers this preflight/);
+  assert.equal(pre("https://evil.example.org").status, 401, "an origin it does not allow goes on to basicAuth");
+  assert.equal(route(yaml, { headers: [["origin", "https://app.example.com"]] }).status, 401, "not a preflight: basicAuth");
+  // The route's own CORS filter wins: its origins, not the policy's.
+  const own = GW + httpRoute("web", "  rules:\n  - filters: [{type: CORS, cors: {allowOrigins: ['https://other.example.org']}}]\n    backendRefs: [{name: v1, port: 80}]") + users + sp("basic", "apps", `${toRoute()}, cors: {allowOrigins: ['*']}, basicAuth: {users: {name: users}}`);
+  assert.equal(route(own, { method: "OPTIONS", headers: [["origin", "https://app.example.com"], ["access-control-request-method", "GET"]] }).status, 401);
+});
+
+test("Envoy Gateway's configuration gateway.controllerName: the GatewayClasses of that name are Envoy Gateway's (their policies apply, statuses carry it), those of the default name are not (its policies were read only on the default name)", async () => {
+  const custom = egConfig("provider: {type: Kubernetes}\ngateway: {controllerName: example.com/eg}");
+  const gw = GW.replace("controllerName: gateway.envoyproxy.io/gatewayclass-controller", "controllerName: example.com/eg");
+  const deny = sp("authz", "apps", `${toRoute()}, authorization: {defaultAction: Deny}`);
+  const denied = route(custom + gw + ROUTE + deny, { path: "/" });
+  assert.equal(denied.status, 403, "was 200: the class of the configured name was not read as Envoy Gateway's");
+  assert.equal(route(custom + gw + ROUTE + deny, { path: "/", headers: [["x_a", "1"]] }).status, 400, "its listeners' defaults too");
+  // The default name, with Envoy Gateway configured for another: no Envoy Gateway manages it.
+  assert.equal(route(custom + GW + ROUTE + deny, { path: "/" }).status, 200);
+  assert.equal(route(GW + ROUTE + deny, { path: "/" }).status, 403);
+  const t = tempFiles({ "in.yaml": BASE + custom + gw + ROUTE + deny });
+  try {
+    const out = await cli(["status", "-f", join(t.dir, "in.yaml"), "-o", "json", "-q"]);
+    const items = (JSON.parse(out.out) as { items: { kind: string; status: { ancestors?: { controllerName: string }[] } }[] }).items;
+    assert.deepEqual(items.filter((o) => o.kind === "SecurityPolicy").flatMap((o) => o.status.ancestors!.map((a) => a.controllerName)), ["example.com/eg"]);
+  } finally { t.cleanup(); }
+});
+
+test("mergeType: of authorization and jwt set in both, the fields the route's policy leaves out are the parent's (utils.Merge patches the parent with the route's spec); they were the route's defaults", () => {
+  const parent = sp("gw", "infra", `${toGateway()}, authorization: {defaultAction: Allow, rules: [{action: Deny, principal: {headers: [{name: x-team, values: [red]}]}}]}`);
+  const child = sp("route", "apps", `${toRoute()}, mergeType: StrategicMerge, authorization: {rules: [{action: Deny, principal: {headers: [{name: x-team, values: [blue]}]}}]}`);
+  const yaml = GW + ROUTE + parent + child;
+  assert.equal(route(yaml, { path: "/" }).status, 200, "the parent's defaultAction Allow (was 403: the route's unset one read as Deny)");
+  assert.equal(route(yaml, { path: "/", headers: [["x-team", "blue"]] }).status, 403, "the route's rules");
+  assert.equal(route(yaml, { path: "/", headers: [["x-team", "red"]] }).status, 200, "the parent's rules are replaced");
+  const jwtParent = sp("gw", "infra", `${toGateway()}, jwt: {optional: true, providers: [{name: corp, ${LOCAL}}]}`);
+  const jwtChild = sp("route", "apps", `${toRoute()}, mergeType: JSONMerge, jwt: {providers: [{name: partner, ${LOCAL}}]}`);
+  assert.equal(route(GW + ROUTE + jwtParent + jwtChild, { path: "/" }).status, 200, "optional from the parent (was 401)");
+  assert.equal(route(GW + ROUTE + jwtParent + jwtChild.replace("jwt: {providers", "jwt: {optional: false, providers"), { path: "/" }).status, 401);
+});
+
+test("oidc: passThroughAuthHeader lets a request with a header its jwt providers read through to jwt (it was redirected, 302); denyRedirect answers 401 instead of the redirect", () => {
+  const oidc = (more: string) => `oidc: {provider: {issuer: "https://idp.example.com"}, clientID: web, clientSecret: {name: oidc}${more}}`;
+  const yaml = GW + ROUTE + sp("sso", "apps", `${toRoute()}, ${oidc(", passThroughAuthHeader: true")}, jwt: {providers: [{name: corp, ${LOCAL}}]}`);
+  assert.equal(route(yaml, {}).status, 302);
+  const through = route(yaml, bearer(hs256({ role: "admin" })));
+  assert.equal(through.status, 200, "was 302");
+  assert.match(through.steps.map((s) => s.outcome).join("\n"), /passThroughAuthHeader lets through to jwt/);
+  assert.equal(route(yaml, bearer(hs256({ exp: 1000000000 }))).status, 401, "passed through, then jwt refuses it");
+  const deny = GW + ROUTE + sp("sso", "apps", `${toRoute()}, ${oidc(", denyRedirect: {headers: [{name: accept, type: Prefix, value: application/json}]}")}`);
+  assert.equal(route(deny, { headers: [["accept", "application/json"]] }).status, 401);
+  assert.equal(route(deny, { headers: [["accept", "text/html"]] }).status, 302);
+  // passThroughAuthHeader with a jwt that reads no header: validateSecurityPolicy refuses the policy.
+  const noHeader = route(GW + ROUTE + sp("sso", "apps", `${toRoute()}, ${oidc(", passThroughAuthHeader: true")}, jwt: {providers: [{name: corp, ${LOCAL}, extractFrom: {params: [token]}}]}`), {});
+  assert.match(noHeader.steps.map((s) => s.outcome).join("\n"), /must be used in conjunction with a JWT provider that is configured to read from a header/);
+});
+
+test("basicAuth forwardUsernameHeader and apiKeyAuth forwardClientIDHeader replace what the client sent before authorization reads it (a client's own x-user: admin passed a principal.headers rule: a wrong allowed); sanitize removes the key", () => {
+  const sha = (p: string) => createHash("sha1").update(p).digest("base64");
+  const users = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: apps}\nstringData: {.htpasswd: "alice:{SHA}${sha("s3cret")}\\nadmin:{SHA}${sha("root")}"}\n`;
+  const rbac = "authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {headers: [{name: x-user, values: [admin]}]}}]}";
+  const yaml = GW + ROUTE + users + sp("basic", "apps", `${toRoute()}, basicAuth: {users: {name: users}, forwardUsernameHeader: x-user}, ${rbac}`);
+  const as = (u: string, p: string, more: [string, string][] = []) => ({ headers: [["authorization", `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`] as [string, string], ...more] });
+  assert.equal(route(yaml, as("alice", "s3cret", [["x-user", "admin"]])).status, 403, "basic_auth_filter.cc setCopy: x-user is alice");
+  const admin = route(yaml, as("admin", "root"));
+  assert.equal(admin.status, 200);
+  assert.equal(admin.upstream?.headers?.["x-user"], "admin");
+  const keys = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys, namespace: apps}\nstringData: {client-a: key-a}\n";
+  const api = GW + ROUTE + keys + sp("keys", "apps", `${toRoute()}, apiKeyAuth: {credentialRefs: [{name: keys}], extractFrom: [{headers: [x-api-key]}], forwardClientIDHeader: x-client, sanitize: true}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {headers: [{name: x-client, values: [admin]}]}}]}`);
+  assert.equal(route(api, { headers: [["x-api-key", "key-a"], ["x-client", "admin"]] }).status, 403, "x-client is client-a");
+  const open = route(api.replace("defaultAction: Deny", "defaultAction: Allow"), { headers: [["x-api-key", "key-a"]] });
+  assert.equal(open.upstream?.headers?.["x-client"], "client-a");
+  assert.equal(open.upstream?.headers?.["x-api-key"], undefined, "sanitize: hide_credentials");
+});
+
+test("csrf: a POST, PUT, DELETE or PATCH whose Origin (else Referer) is neither its Host nor an additionalOrigin is refused 403 before authentication (csrf_filter.cc; it was not modelled: 200)", () => {
+  const yaml = GW + ROUTE + sp("csrf", "apps", `${toRoute()}, csrf: {additionalOrigins: ['https://*.partner.example']}`);
+  const post = (headers: [string, string][], method = "POST") => route(yaml, { method, host: "shop.example.com", headers });
+  const cross = post([["origin", "https://evil.example.org"]]);
+  assert.equal(cross.status, 403);
+  assert.match(cross.reason, /csrf: the POST request's source origin evil\.example\.org is neither its host shop\.example\.com nor an additionalOrigin: Invalid origin, 403/);
+  assert.equal(post([["origin", "https://shop.example.com"]]).status, 200);
+  assert.equal(post([["referer", "https://shop.example.com/cart"]]).status, 200, "Referer when no Origin");
+  assert.equal(post([]).status, 403, "no source origin");
+  assert.equal(post([["origin", "https://app.partner.example"]]).status, 200, "an additionalOrigin (scheme dropped, wildcard)");
+  assert.equal(post([["origin", "https://evil.example.org"]], "GET").status, 200, "not a modifying method");
+  const shadow = GW + ROUTE + sp("csrf", "apps", `${toRoute()}, csrf: {shadowFraction: {numerator: 100}}`);
+  assert.equal(route(shadow, { method: "POST", host: "shop.example.com", headers: [["origin", "https://evil.example.org"]] }).status, 200, "shadow only");
 });

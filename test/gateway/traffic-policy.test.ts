@@ -230,3 +230,27 @@ test("healthCheck.panicThreshold on a TCPRoute: feature by feature, the healthCh
   assert.notEqual(own.connection, "rejected", "the route's healthCheck");
   assert.match(own.steps.find((s) => s.stage === "endpoints")!.outcome, /healthy_panic_threshold 30%/);
 });
+
+test("faultInjection.delay, loadBalancer, circuitBreaker and health checks do not change the answer, and the explanation says so (they were passed over in silence)", () => {
+  const spec = `${toRoute()}, faultInjection: {delay: {fixedDelay: 2s}}, loadBalancer: {type: LeastRequest}, circuitBreaker: {maxConnections: 1}, healthCheck: {passive: {consecutive5XxErrors: 1}}`;
+  const r = route(GW + ROUTE + btp("shape", "apps", spec), {});
+  assert.equal(r.status, 200);
+  assert.equal(r.backend, "apps/v2");
+  assert.match(r.steps.map((s) => s.outcome).join("\n"), /BackendTrafficPolicy apps\/shape sets faultInjection\.delay 2s for 100% of the requests; loadBalancer LeastRequest; circuitBreaker \(an overflow is answered 503\); healthCheck\.passive \(endpoints it finds unhealthy are not picked\): these change how or when the backend is reached/);
+});
+
+test("responseOverride: the first rule whose status codes match (and source) answers its statusCode instead (Envoy's custom_response, first in the chain: it was ignored)", () => {
+  const users = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: users, namespace: apps}\nstringData: {.htpasswd: \"alice:{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=\"}\n";
+  const basic = `---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: basic, namespace: apps}\nspec: {${toRoute()}, basicAuth: {users: {name: users}}}\n`;
+  const override = (rules: string) => btp("o", "apps", `${toRoute()}, responseOverride: [${rules}]`);
+  const hide = override("{match: {statusCodes: [{type: Range, range: {start: 400, end: 499}}]}, response: {statusCode: 404, body: {type: Inline, inline: nope}}}");
+  const r = route(GW + ROUTE + users + basic + hide, {});
+  assert.equal(r.status, 404, "basicAuth's 401, overridden (was 401)");
+  assert.match(r.steps.map((s) => s.outcome).join("\n"), /responseOverride 0 matches the 401 \(Envoy's own reply\): Envoy's custom_response answers 404/);
+  // Without a statusCode the status stays; the source decides which responses a rule takes.
+  assert.equal(route(GW + ROUTE + users + basic + override("{match: {statusCodes: [{value: 401}]}, response: {body: {type: Inline, inline: x}}}"), {}).status, 401);
+  assert.equal(route(GW + ROUTE + users + basic + override("{match: {statusCodes: [{value: 401}]}, source: Backend, response: {statusCode: 200}}"), {}).status, 401);
+  assert.equal(route(GW + ROUTE + override("{match: {statusCodes: [{value: 200}]}, source: Backend, response: {statusCode: 299}}"), {}).status, 299, "the backend's 200");
+  // A redirect (an internal redirect) or a response header match: not followed.
+  assert.equal(route(GW + ROUTE + users + basic + override("{match: {statusCodes: [{value: 401}]}, redirect: {path: {type: ReplaceFullPath, replaceFullPath: /login}}}"), {}).status, null);
+});

@@ -3,7 +3,7 @@
 // upstream ones: InvalidKind, RefNotPermitted, BackendNotFound, UnsupportedProtocol.
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
-import { ENVOY_GATEWAY_CONTROLLER, type BackendTlsPolicy } from "../../model/gateway.js";
+import type { BackendTlsPolicy } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import type { IstioServiceEntry } from "../../model/mesh.js";
 import type { Protocol } from "../../model/ports.js";
@@ -60,11 +60,9 @@ function readerFailure(b: ResolvedBackend, sp: ServicePort, e: ServiceEndpoints,
   return f ?? undefined;
 }
 
-export { ENVOY_GATEWAY_CONTROLLER };
-
 /** Who picks a Gateway's backend endpoints, by its GatewayClass's controllerName: Envoy Gateway's own reading, else a proxy's (ready only). */
-export function gatewayEndpointReader(controllerName: string | undefined): EndpointReader {
-  return controllerName === ENVOY_GATEWAY_CONTROLLER ? "envoy-gateway" : "proxy";
+export function gatewayEndpointReader(envoyGateway: boolean): EndpointReader {
+  return envoyGateway ? "envoy-gateway" : "proxy";
 }
 
 /** "When a HTTPBackendRef refers to a Service that has no ready endpoints, implementations SHOULD return a 503" (HTTPRoute spec): when the reader finds none. */

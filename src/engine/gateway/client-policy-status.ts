@@ -10,10 +10,10 @@
 // (validatePortOverlapForClientTrafficPolicy's refusal, else translateClientTrafficPolicyForListener's);
 // a whole-scope policy is Overridden for the sections claimed before it ("There are existing
 // ClientTrafficPolicies that are overriding these sections [a b]"); Warning DeprecatedField. Not
-// modelled: the HTTP/3 warning (UnsupportedHTTP3ClientValidation: Junction reads neither http3 nor
-// tls.clientValidation), the truncation beyond 16 ancestors.
+// modelled: the HTTP/3 warning (UnsupportedHTTP3ClientValidation: Junction does not read http3), the
+// truncation beyond 16 ancestors.
 
-import type { ClientTrafficPolicy } from "../../model/gateway.js";
+import { envoyGatewayController, type ClientTrafficPolicy } from "../../model/gateway.js";
 import { compareAgeThenName, namespacedName } from "../../model/route.js";
 import type { PolicyAncestorStatus } from "./backendtls.js";
 import { http10Error, listenerTranslationErrors } from "./client-policy.js";
@@ -34,7 +34,7 @@ export function clientTrafficPolicyStatuses(engine: GatewayEngine): Map<ClientTr
   const out = new Map<ClientTrafficPolicy, Ancestors>();
   const policies = [...graph.clientTrafficPolicies].sort(compareAgeThenName);
   for (const gateways of envoyGatewayClasses(engine)) translateClass(engine, gateways, policies, out);
-  return ancestorStatuses(out);
+  return ancestorStatuses(out, envoyGatewayController(graph));
 }
 
 function translateClass(engine: GatewayEngine, gateways: GatewayState[], policies: ClientTrafficPolicy[], out: Map<ClientTrafficPolicy, Ancestors>): void {
@@ -68,7 +68,7 @@ function translateClass(engine: GatewayEngine, gateways: GatewayState[], policie
     const http = l.listener.protocol === "HTTP" || l.listener.protocol === "HTTPS";
     const tls = l.listener.protocol === "HTTPS" || (l.listener.protocol === "TLS" && l.listener.tls?.mode === "Terminate");
     const http1 = http && p.http10DefaultHost ? http10Error(l, engine.attached(l), g.merged) : undefined;
-    return { refused: false, errors: listenerTranslationErrors(p, { http, tls, http1 }) };
+    return { refused: false, errors: listenerTranslationErrors(p, { http, tls, http1 }, engine.inv.routing) };
   };
   const finish = (p: ClientTrafficPolicy, st: Ancestors, ref: ReturnType<typeof ancestor>, errors: string[]) => {
     if (errors.length) st.set(ref, "Accepted", false, "Invalid", conditionMessage(errors));

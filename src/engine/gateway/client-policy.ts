@@ -21,7 +21,9 @@
 // "if there is no final remote address ... use the direct connection remote address"). A listener with
 // proxy protocol (patchProxyProtocolFilter) takes the connection's source from the PROXY header.
 
-import type { ClientTrafficPolicy, Gateway, Listener, ListenerSet, RouteGraph } from "../../model/gateway.js";
+import { ENVOY_GATEWAY_GROUP, type ClientTrafficPolicy, type Gateway, type Listener, type ListenerSet, type RouteGraph } from "../../model/gateway.js";
+import { permitted } from "./grants.js";
+import { findTlsMaterial } from "./tlsrefs.js";
 import { contains, formatAddress, parseAddressAsWritten, type Address, type Cidr } from "../../model/ip.js";
 import { headerReadings } from "../../model/request.js";
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
@@ -168,9 +170,37 @@ const overlap = (names: string[]) => `ClientTrafficPolicy is being applied to mu
  * listener's HTTP1 error `http1`, then HTTP/2); those of a listener with TLS (HTTPS, or TLS terminated:
  * buildListenerTLSParameters looks at no other).
  */
-export function listenerTranslationErrors(p: ClientTrafficPolicy, l: { http: boolean; tls: boolean; http1?: string }): string[] {
+export function listenerTranslationErrors(p: ClientTrafficPolicy, l: { http: boolean; tls: boolean; http1?: string }, graph?: RouteGraph): string[] {
   const headers = p.httpErrors.filter((e) => e.startsWith("Headers: ")), rest = p.httpErrors.filter((e) => !e.startsWith("Headers: "));
-  return [...p.errors, ...(l.http ? [...headers, ...(l.http1 ? [`HTTP1: ${l.http1}`] : []), ...rest] : []), ...(l.tls ? p.tlsErrors : [])];
+  // buildListenerTLSParameters returns at its first error: the ciphers, then the client validation's CA references.
+  const validation = graph && !p.tlsErrors.length ? clientValidation(graph, p) : undefined;
+  const tls = [...p.tlsErrors, ...(validation && "error" in validation ? [`TLS: ${validation.error}`] : [])];
+  return [...p.errors, ...(l.http ? [...headers, ...(l.http1 ? [`HTTP1: ${l.http1}`] : []), ...rest] : []), ...(l.tls ? tls : [])];
+}
+
+/**
+ * A policy's tls.clientValidation as buildListenerTLSParameters resolves it: each CA reference
+ * (validateAndGetDataAtKeyInRef: another namespace needs a ReferenceGrant from ClientTrafficPolicy; the
+ * object must exist and hold a certificate, "failed to get certificate from ref", "no valid
+ * certificates exist in NAME"), and a verifying mode (VerifyIfGiven, RequireAndVerify) needs one.
+ */
+export function clientValidation(graph: RouteGraph, p: ClientTrafficPolicy): { mode: NonNullable<ClientTrafficPolicy["clientValidation"]>["mode"]; cas: string[]; unmodelled: string[] } | { error: string } | undefined {
+  const v = p.clientValidation;
+  if (!v) return undefined;
+  const cas: string[] = [];
+  for (const ref of v.caRefs) {
+    if (ref.namespace !== p.namespace && !permitted(graph.referenceGrants, { group: ENVOY_GATEWAY_GROUP, kind: "ClientTrafficPolicy", namespace: p.namespace }, { group: "", kind: ref.kind, namespace: ref.namespace, name: ref.name })) {
+      return { error: `failed to get certificate from ref: certificate ref to ${ref.kind} ${ref.namespace}/${ref.name} is not permitted by any ReferenceGrant` };
+    }
+    const m = findTlsMaterial(graph, ref.kind, ref.namespace, ref.name);
+    if (!m) return { error: `failed to get certificate from ref: ${ref.kind.toLowerCase()} ${ref.namespace}/${ref.name} does not exist` };
+    if (!m.certificates.length) return { error: `failed to get certificate from ref: no valid certificates exist in ${ref.name}` };
+    cas.push(...m.certificates);
+  }
+  if ((v.mode === "VerifyIfGiven" || v.mode === "RequireAndVerify") && !cas.length) {
+    return { error: v.legacyOptional ? `tls.clientValidation.optional=true requires caCertificateRefs (maps to mode "VerifyIfGiven")` : `tls.clientValidation.mode "${v.mode}" requires caCertificateRefs` };
+  }
+  return { mode: v.mode, cas, unmodelled: v.unmodelled };
 }
 
 /**

@@ -6,7 +6,7 @@ import { InventoryIndex } from "../../model/inventory.js";
 import { compareAgeThenName, GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
 import { attachParent, hostnamesOverlap, type Attachment, type Parent, type ParentState } from "./attach.js";
 import { listenerSetStates, type ListenerSetState } from "./listenersets.js";
-import { BackendIndex, ENVOY_GATEWAY_CONTROLLER, type ResolvedBackend } from "./backends.js";
+import { BackendIndex, type ResolvedBackend } from "./backends.js";
 import { BackendTlsIndex } from "./backendtls.js";
 import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
@@ -130,7 +130,7 @@ export class GatewayEngine {
   /** The plain HTTP listeners whose one route configuration `l`'s requests are routed by (Envoy Gateway's Gateways; else undefined). */
   private sharedRouteConfig(l: ListenerState): ListenerState[] | undefined {
     const gw = this.gateway(l.gateway.namespace, l.gateway.name);
-    if (gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    if (!gw?.envoyGateway) return undefined;
     // The merged IR holds the listeners that are ready (validateListenerConditions: a Conflicted one gets none).
     return l.listener.protocol === "HTTP" ? servedListeners(gw).filter((o) => o.listener.protocol === "HTTP" && o.listener.port === l.listener.port && !o.accepted) : [l];
   }
@@ -169,7 +169,7 @@ export class GatewayEngine {
    */
   routesFor(l: ListenerState, host: string): { routes: readonly AttachedRoute[]; domain?: string; byDomain: boolean } {
     const gw = this.gateway(l.gateway.namespace, l.gateway.name);
-    if (gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER || (l.listener.protocol !== "HTTP" && l.listener.protocol !== "HTTPS")) return { routes: this.attached(l), byDomain: false };
+    if (!gw?.envoyGateway || (l.listener.protocol !== "HTTP" && l.listener.protocol !== "HTTPS")) return { routes: this.attached(l), byDomain: false };
     const config = l.listener.protocol === "HTTP" ? this.sharedRouteConfig(l) ?? [l] : [l];
     const vhost = virtualHostFor(config, (o) => this.attached(o), this.peers, host);
     if (!vhost || vhost.listener !== l) return { routes: [], byDomain: true };
@@ -216,7 +216,7 @@ export class GatewayEngine {
    * (traffic-policy.ts streamConnectTimeout); a UDPRoute's cluster takes none.
    */
   unpublished(gw: GatewayState): string | undefined {
-    if (gw.controllerName !== ENVOY_GATEWAY_CONTROLLER || !this.inv.routing.backendTrafficPolicies.some((p) => p.connectTimeout === 0)) return undefined;
+    if (!gw.envoyGateway || !this.inv.routing.backendTrafficPolicies.some((p) => p.connectTimeout === 0)) return undefined;
     for (const l of servedListeners(gw)) {
       for (const a of this.attached(l)) {
         const route = a.state.route;
@@ -250,14 +250,14 @@ export class GatewayEngine {
   /** The ClientTrafficPolicy listener `l` gets; undefined when none does or the Gateway is not Envoy Gateway's. */
   listenerClientPolicy(l: ListenerState): EffectiveClientPolicy | undefined {
     const gw = this.gateway(l.gateway.namespace, l.gateway.name);
-    if (gw?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    if (!gw?.envoyGateway) return undefined;
     // The merged IR holds the listeners that are ready (validateListenerConditions: a Conflicted one gets none).
     return this.clientPolicies.effective(l.gateway, l.listener, l.set, gw.envoy?.listeners.filter((o) => !o.accepted));
   }
 
   /** The BackendTrafficPolicy a route rule's requests get on listener `l`; undefined when the Gateway is not Envoy Gateway's (no policy applies). */
   listenerTrafficPolicy(l: ListenerState): ((route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined) | undefined {
-    if (this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    if (!this.gateway(l.gateway.namespace, l.gateway.name)?.envoyGateway) return undefined;
     return (route, rule) => this.trafficPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
   }
 
@@ -268,7 +268,7 @@ export class GatewayEngine {
 
   /** The SecurityPolicy a route rule's requests get on listener `l`; undefined when none is in the input or the Gateway is not Envoy Gateway's. */
   listenerSecurityPolicy(l: ListenerState): ((route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined) | undefined {
-    if (!this.inv.routing.securityPolicies.length || this.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return undefined;
+    if (!this.inv.routing.securityPolicies.length || !this.gateway(l.gateway.namespace, l.gateway.name)?.envoyGateway) return undefined;
     return (route, rule) => this.securityPolicies.effective(l.gateway, l.listener.name, l.set, route, rule);
   }
 
@@ -384,6 +384,6 @@ function rejectMixedKinds(l: ListenerState, list: AttachedRoute[]): AttachedRout
  * implementations (Istio's conversion.go) send to the first rule.
  */
 function envoyGatewayOneRule(route: Route, p: ParentState): ParentState {
-  if ((route.kind !== "TCPRoute" && route.kind !== "UDPRoute") || route.rules.length === 1 || p.gateway?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return p;
+  if ((route.kind !== "TCPRoute" && route.kind !== "UDPRoute") || route.rules.length === 1 || !p.gateway?.envoyGateway) return p;
   return { ...p, attached: [], rejected: { reason: "InvalidRule", message: "One and only one rule is supported" }, acceptedOnly: true };
 }

@@ -2,7 +2,7 @@
 // validated, and the client certificate it presents to backends.
 
 import type { Gateway, GatewayClass, RouteGraph } from "../../model/gateway.js";
-import { hasObject } from "../../model/gateway.js";
+import { envoyGatewayController, hasObject } from "../../model/gateway.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { gatewayEndpointReader } from "./backends.js";
 import type { Problem } from "./conditions.js";
@@ -18,6 +18,8 @@ export interface GatewayState {
   gateway: Gateway;
   gatewayClass?: GatewayClass;
   controllerName: string;
+  /** Its class is Envoy Gateway's (the controllerName its configuration names: model/gateway.ts envoyGatewayController). */
+  envoyGateway: boolean;
   /** Who picks its backends' endpoints (backends.ts gatewayEndpointReader of its class's controller). */
   endpointReader: EndpointReader;
   listeners: ListenerState[];
@@ -77,7 +79,7 @@ export function gatewayState(graph: RouteGraph, gw: Gateway): GatewayState {
   const cert = gw.tls?.backendClientCertificate;
   const modes = [gw.tls?.frontendDefault, ...(gw.tls?.frontendPerPort ?? []).map((p) => p.validation)];
   return {
-    gateway: gw, gatewayClass, controllerName: gatewayClass?.controllerName ?? ASSUMED_CONTROLLER, endpointReader: gatewayEndpointReader(gatewayClass?.controllerName), listeners, merged: [...listeners],
+    gateway: gw, gatewayClass, controllerName: gatewayClass?.controllerName ?? ASSUMED_CONTROLLER, envoyGateway: gatewayClass?.controllerName === envoyGatewayController(graph), endpointReader: gatewayEndpointReader(gatewayClass?.controllerName === envoyGatewayController(graph)), listeners, merged: [...listeners],
     ...(rejected ? { rejected, programmed: NOT_ACCEPTED } : listenerValidity(listeners)),
     resolvedRefs: cert ? { problem: checkClientCertificateRef(graph, gw, cert).problem } : undefined,
     insecureFallback: modes.some((m) => m?.mode === "AllowInsecureFallback"),

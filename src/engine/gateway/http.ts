@@ -5,7 +5,7 @@
 import { normalizeHost } from "../../model/hostname.js";
 import { hasIngressSemantics, hasObject, type Gateway, type RouteGraph } from "../../model/gateway.js";
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
-import { ENVOY_GATEWAY_CONTROLLER, failureOf, servedBy, type ResolvedBackend } from "./backends.js";
+import { failureOf, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import { GRPC_OF_HTTP } from "../../model/request.js";
@@ -18,7 +18,7 @@ import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
 import { nginxRewrite } from "./nginx-rewrite.js";
-import { nginxErrorPage } from "./nginx-errors.js";
+import { nginxCertificateFor, nginxErrorPage } from "./nginx-errors.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
@@ -26,9 +26,9 @@ import type { MatchReader } from "./match.js";
 import { applicable, describeCandidates, type Applied, type Routable } from "./precedence.js";
 import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
-import { forRule, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
-import { isPreflight, originAllowed } from "./cors.js";
-import { securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
+import { forRule, responseOverride, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
+import { corsPreflight, corsResponseHeaders, isPreflight, originAllowed } from "./cors.js";
+import { securityCorsAllows, securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
 import { clientAddress, earlyHeaders, http10Error, listenerTranslationErrors, underscoreHeaders, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 import { envoyGatewayPeer, NO_CLIENT } from "./peer.js";
@@ -58,6 +58,8 @@ export interface HttpContext {
   envoyGatewayPaths?: true;
   /** A class ingress-nginx serves: its header name settings (its ConfigMap's enable-underscores-in-headers, ignore-invalid-headers). */
   nginxHeaderNames?: Gateway["nginxHeaderNames"];
+  /** ingress-nginx's HSTS (Gateway.nginxHsts): the header of its HTTPS answers for a host with a certificate configured. */
+  nginxHsts?: { value: string; hosts: readonly string[] };
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
@@ -83,16 +85,24 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
   const vhost = engine.routesFor(l, host);
   return {
     graph: engine.inv.routing, routes: vhost.routes, port: l.listener.port, scheme,
-    place: vhost.domain !== undefined ? `listener ${l.listener.name}, virtual host ${vhost.domain}` : vhost.byDomain ? `listener ${l.listener.name} (no virtual host of its route configuration has a domain matching the host)` : `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: !hasIngressSemantics(l.gateway),
+    place: vhost.domain !== undefined ? `listener ${l.listener.name}, virtual host ${vhost.domain}` : vhost.byDomain ? `listener ${l.listener.name} (no virtual host of its route configuration has a domain matching the host)` : `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: keepsTrailingDot(l, clientPolicy),
     endpoints: gw?.endpointReader ?? "proxy",
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
     ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies, ...(engine.inv.mesh.settings.now !== undefined ? { now: engine.inv.mesh.settings.now } : {}) } } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
-    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.controllerName === ENVOY_GATEWAY_CONTROLLER ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const, peer: (client: Address | undefined) => envoyGatewayPeer(engine.inv, engine.index, l.gateway, client, l.listener.port) } : {}),
+    ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.envoyGateway ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const, peer: (client: Address | undefined) => envoyGatewayPeer(engine.inv, engine.index, l.gateway, client, l.listener.port) } : {}),
+    ...(hasIngressSemantics(l.gateway) && l.gateway.nginxHsts ? { nginxHsts: l.gateway.nginxHsts } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, ...(l.gateway.nginxHeaderNames ? { nginxHeaderNames: l.gateway.nginxHeaderNames } : {}), nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
   };
 }
+
+/**
+ * Whether the Host header's trailing dot is kept: by Envoy (HostSettings.StripTrailingHostDot, default
+ * false), unless the listener's ClientTrafficPolicy sets headers.host.stripTrailingHostDot (the HCM's
+ * strip_trailing_host_dot); not by nginx (an Ingress class).
+ */
+export const keepsTrailingDot = (l: ListenerState, cp: EffectiveClientPolicy | undefined): boolean => !hasIngressSemantics(l.gateway) && !(cp && !cp.refused && cp.policy.stripTrailingHostDot);
 
 /** What the controller sees instead of the client, worked out only when nginxAccess asks (a location with source ranges). */
 const seenBy = (source: NonNullable<HttpContext["nginxSource"]>, client: Address, port: number) => () => source(client, port);
@@ -218,6 +228,20 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
   const sp = ctx.securityPolicy?.effective(w.attached.state.route, w.rule);
   const cors = w.rule.filters.find((f) => f.type === "CORS");
   const origin = cors && isPreflight(req.method, new Headers(req.headers)) ? new Headers(req.headers).get("origin") : undefined;
+  // The SecurityPolicy's cors, where the rule has no CORS filter of its own (translator cors.go: "The CORS
+  // settings from the Gateway API HTTPCORSFilter take precedence"): Envoy's CORS filter (order 3) answers a
+  // preflight from an allowed origin itself, 200, before the authentication filters.
+  const spCors = !cors ? sp?.features.cors : undefined, spOrigin = new Headers(req.headers).get("origin");
+  if (spCors && spOrigin !== undefined && securityCorsAllows(spCors, spOrigin)) {
+    const h = new Headers(req.headers);
+    if (isPreflight(req.method, h)) {
+      ex.responseHeaders.push(...corsPreflight(spCors, h));
+      Object.assign(ex, { answered: 200 });
+      res.steps.push({ stage: "policy", outcome: `SecurityPolicy ${sp!.policies.join(" merged into ")} cors allows origin ${spOrigin}: Envoy's CORS filter answers this preflight (200) before the authentication and authorization filters`, detail: { securityPolicy: sp!.policies } });
+      return undefined;
+    }
+    ex.responseHeaders.push(...corsResponseHeaders(spCors, h));
+  }
   if (cors?.type === "CORS" && origin !== undefined && originAllowed(cors.cors, origin)) {
     // The CORS filter's answer (applyFilters) stands; what comes after it in the chain does not run.
     const after = [...(sp ? [`SecurityPolicy ${sp.policies.join(" merged into ")}`] : []), ...(traffic ? [traffic.cause === "rate-limit" ? "the BackendTrafficPolicy's rate limit" : "the route's 500 direct response (its BackendTrafficPolicy cannot be translated)"] : [])];
@@ -227,7 +251,7 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
   if (sp) {
     // The filters read the path Envoy normalized (the HCM's normalize_path comes before them).
     // --now (MeshSettings.now): the time jwt_authn judges exp and nbf at.
-    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: `${ex.path}${ex.query}`, headers: req.headers }, client, ctx.securityPolicy!.now);
+    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: `${ex.path}${ex.query}`, headers: req.headers, host: req.host ?? req.sni ?? "", scheme: ctx.scheme }, client, ctx.securityPolicy!.now);
     for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
     if (out.stop) { fail(out.stop); return undefined; }
     if (out.undetermined) return out.undetermined;
@@ -352,7 +376,7 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule), policy = found && forRule(found, w.rule);
     const cp = ctx.clientPolicy;
     // translateClientTrafficPolicyForListener: with errors, every route of the listener is a 500 direct response.
-    const cpErrors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: true, tls: ctx.scheme === "https", http1: ctx.clientPolicyHttp1 }) : [];
+    const cpErrors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: true, tls: ctx.scheme === "https", http1: ctx.clientPolicyHttp1 }, ctx.graph) : [];
     if (cp && cpErrors.length) Object.assign(ex, { failed: `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${cpErrors.join("; ")}): Envoy Gateway answers every request of the listener's routes 500`, failedStatus: 500 });
     else {
       const undetermined = applyGatewayPolicies(ctx, w, policy, req, client, ex, res);
@@ -409,9 +433,31 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
         : { failed: split.failure.message, failedStatus: split.failure.status });
     }
     const failed = ex.failed !== undefined;
+    const local = !!(ex.failed || ex.redirect || ex.answered);
     finish(res, req, ex, picked, ctx, w, policy);
     // ingress-nginx's custom-http-errors: the default backend answers in place of an error (nginx-errors.ts).
     const errors = w.rule.nginxCustomErrors;
     if (errors) nginxErrorPage(errors, w.rule, res, req, ex, !failed, (ref) => (ref ? w.attached.state.backends.get(ref) : undefined), ctx.endpoints ?? "proxy", (b) => forward(res, req, ex, b, ctx, w, policy));
+    // Envoy Gateway's responseOverride (a BackendTrafficPolicy's; ingress-nginx rules have none).
+    overridden(res, policy, local);
+    // lua_ingress.lua header(): `config.hsts and ngx.var.scheme == "https" and certificate_configured_for_current_request`.
+    if (ctx.nginxHsts && ctx.scheme === "https" && res.status !== null && nginxCertificateFor(ctx.nginxHsts.hosts, ex.host)) res.responseHeaders = { ...res.responseHeaders, "Strict-Transport-Security": ctx.nginxHsts.value };
   }
+}
+
+/**
+ * A BackendTrafficPolicy's responseOverride on the answer (traffic-policy.ts responseOverride): its
+ * status replaces the answer's (the body too, which Junction does not show). `local`: a reply Envoy made
+ * (a filter's, a redirect, a direct response); a forwarded request's status is read as the upstream's.
+ */
+function overridden(res: RouteResult, policy: EffectiveTrafficPolicy | undefined, local: boolean): void {
+  // A policy Envoy Gateway cannot translate sets no traffic feature (its routes are a 500 direct response).
+  if (!policy?.responseOverrides || res.status === null || policy.errors.length || policy.rateLimit?.invalid !== undefined) return;
+  const o = responseOverride(policy, res.status, local);
+  if (!o) return;
+  if ("unknown" in o) { Object.assign(res, { status: null, undetermined: o.unknown, reason: `depends on ${o.unknown} (Junction cannot tell the answer)` }); return; }
+  const who = `BackendTrafficPolicy ${policy.policies.join(" merged into ")} responseOverride ${o.rule.index}`;
+  res.steps.push({ stage: "policy", outcome: `${who} matches the ${res.status} (${local ? "Envoy's own reply" : "the backend's"}): Envoy's custom_response answers ${o.status} with its body instead` });
+  res.reason = `${res.reason}; ${who} answers ${o.status} instead of ${res.status}`;
+  res.status = o.status;
 }

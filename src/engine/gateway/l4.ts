@@ -10,7 +10,7 @@ import { compareApplied, describeCandidates, matchedHostname, type Applied } fro
 import type { RouteRequest, RouteResult } from "./request.js";
 import { Headers } from "./headers.js";
 import { splitOf } from "./split.js";
-import { ENVOY_GATEWAY_CONTROLLER, servedBy } from "./backends.js";
+import { servedBy } from "./backends.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { connectionSource, listenerTranslationErrors } from "./client-policy.js";
 import { streamAuthorization } from "./security-policy.js";
@@ -38,7 +38,7 @@ export interface L4Options {
  */
 function clientPolicyRefusal(engine: GatewayEngine, l: ListenerState): string | undefined {
   const cp = l.listener.protocol === "UDP" ? undefined : engine.listenerClientPolicy(l);
-  const errors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: false, tls: l.listener.protocol === "TLS" && l.listener.tls?.mode === "Terminate" }) : [];
+  const errors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: false, tls: l.listener.protocol === "TLS" && l.listener.tls?.mode === "Terminate" }, engine.inv.routing) : [];
   return cp && errors.length ? `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${errors.join("; ")}): Envoy Gateway removes the routes of listener ${l.listener.name}, whose connections go to an empty cluster: the connection is closed` : undefined;
 }
 
@@ -104,7 +104,7 @@ export function routeL4(engine: GatewayEngine, l: ListenerState, o: L4Options, r
  * only (engine.ts envoyGatewayOneRule).
  */
 function streamRule(engine: GatewayEngine, l: ListenerState, r: Route): RouteRule {
-  if (r.kind !== "TLSRoute" || r.rules.length < 2 || engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return r.rules[0];
+  if (r.kind !== "TLSRoute" || r.rules.length < 2 || !engine.gateway(l.gateway.namespace, l.gateway.name)?.envoyGateway) return r.rules[0];
   const { name: _name, ...first } = r.rules[0];
   return { ...first, backends: r.rules.flatMap((x) => x.backends) };
 }

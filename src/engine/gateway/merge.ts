@@ -25,7 +25,7 @@
 // no Envoy listener (validateListenerConditions, IsReady). checkOverlappingTLSConfig then looks at the
 // HTTPS listeners of all of them together.
 
-import { ENVOY_GATEWAY_CONTROLLER, ENVOY_GATEWAY_GROUP, type EnvoyProxy, type EnvoyProxySettings, type Gateway, type GatewayClass, type RouteGraph } from "../../model/gateway.js";
+import { envoyGatewayController, ENVOY_GATEWAY_GROUP, type EnvoyProxy, type EnvoyProxySettings, type Gateway, type GatewayClass, type RouteGraph } from "../../model/gateway.js";
 import { compareAgeThenName } from "../../model/route.js";
 import type { Problem } from "./conditions.js";
 import { listenerValidity, type GatewayState, type SharedEnvoy } from "./gateways.js";
@@ -53,7 +53,7 @@ const NAMESPACE_MODE = "Invalid parametersRef: using Merged Gateways with Gatewa
  * Accepted False, InvalidParameters, and its EnvoyProxy not read (EnvoyProxyForGatewayClass stays unset).
  */
 export function refusedClassEnvoyProxy(graph: RouteGraph, c: GatewayClass): Problem | undefined {
-  if (c.controllerName !== ENVOY_GATEWAY_CONTROLLER || !graph.envoyGatewayConfig?.gatewayNamespaceMode) return undefined;
+  if (c.controllerName !== envoyGatewayController(graph) || !graph.envoyGatewayConfig?.gatewayNamespaceMode) return undefined;
   return namedEnvoyProxy(graph, c)?.mergeGateways === true ? { reason: "InvalidParameters", message: NAMESPACE_MODE } : undefined;
 }
 
@@ -159,7 +159,7 @@ export function mergeGateways(graph: RouteGraph, gateways: readonly GatewayState
   if (!graph.envoyProxies.some((e) => e.mergeGateways) && !graph.envoyGatewayConfig?.envoyProxy?.mergeGateways) return;
   const classes = new Map<string, { by: string; members: GatewayState[] }>();
   for (const g of gateways) {
-    const merge = g.controllerName === ENVOY_GATEWAY_CONTROLLER ? merging(graph, g) : undefined;
+    const merge = g.envoyGateway ? merging(graph, g) : undefined;
     if (!merge) continue;
     if (merge.backends) {
       refuse(g, { reason: "InvalidParameters", message: BOTH_MERGES });

@@ -48,14 +48,23 @@ function fronted(inv: Inventory, pods: readonly Endpoint[]): boolean {
 /**
  * The Service Envoy Gateway makes for `gw`'s Envoy, when its EnvoyProxy makes it masquerade outside
  * clients (api/v1alpha1 KubernetesServiceSpec: type default LoadBalancer, externalTrafficPolicy default
- * Local, set on a LoadBalancer Service only): a NodePort one, or a LoadBalancer one with Cluster.
+ * Local, set on a LoadBalancer Service only, ExpectedServiceSpec), after envoyService.patch (resource_provider.go
+ * Service: utils.MergeWithPatch on the Service made; a null removes the field, and Kubernetes then
+ * defaults externalTrafficPolicy to Cluster): a NodePort or LoadBalancer one without Local. A patch
+ * Junction cannot read: "unknown" with why.
  */
 function masqueradingService(inv: Inventory, gw: Gateway): string | undefined {
   const proxy = gatewayEnvoyProxy(inv.routing, gw);
   const svc = proxy?.settings.envoyService;
   if (!svc) return undefined;
-  const type = svc.type ?? "LoadBalancer";
-  if (type === "NodePort") return `a NodePort Service (${proxy!.by} provider.kubernetes.envoyService.type; externalTrafficPolicy is set on a LoadBalancer one only, so Kubernetes' Cluster)`;
-  if (type === "LoadBalancer" && svc.externalTrafficPolicy === "Cluster") return `a LoadBalancer Service with externalTrafficPolicy Cluster (${proxy!.by} provider.kubernetes.envoyService)`;
-  return undefined;
+  const patch = svc.patch;
+  let type = svc.type ?? "LoadBalancer";
+  let etp = type === "LoadBalancer" ? svc.externalTrafficPolicy ?? "Local" : undefined;
+  if (patch && "type" in patch) type = patch.type ?? "ClusterIP";
+  if (patch && "externalTrafficPolicy" in patch) etp = patch.externalTrafficPolicy ?? undefined;
+  const by = `${proxy!.by} provider.kubernetes.envoyService${patch ? " and its patch" : ""}`;
+  if (patch?.unread) return `a Service whose type and externalTrafficPolicy Junction cannot tell (${by}: ${patch.unread}), which may masquerade`;
+  if (type !== "NodePort" && type !== "LoadBalancer") return undefined;
+  if (etp === "Local") return undefined;
+  return `a ${type} Service with externalTrafficPolicy ${etp ?? "unset, so Kubernetes' Cluster"} (${by}${type === "NodePort" && !patch ? "; externalTrafficPolicy is set on a LoadBalancer one only" : ""})`;
 }

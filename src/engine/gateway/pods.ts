@@ -4,7 +4,7 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import { ENVOY_GATEWAY_CONTROLLER } from "../../model/gateway.js";
+import { envoyGatewayController } from "../../model/gateway.js";
 
 export const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 
@@ -30,7 +30,7 @@ const EG_CLASS = "gateway.envoyproxy.io/owning-gatewayclass";
 export function gatewayPods(inv: Inventory, namespace: string, name: string, className?: string): Endpoint[] {
   // A class the input lacks: the labels themselves (Envoy Gateway writes them only on its own proxies) are the evidence.
   const cls = className === undefined ? undefined : inv.routing.gatewayClasses.find((c) => c.name === className);
-  const envoyGateway = !cls || cls.controllerName === ENVOY_GATEWAY_CONTROLLER;
+  const envoyGateway = !cls || cls.controllerName === envoyGatewayController(inv.routing);
   return inv.endpoints.filter((e) => e.kind === "pod" && (
     (e.namespace === namespace && e.labels[GATEWAY_NAME_LABEL] === name)
     || (envoyGateway && e.labels[EG_NAME] === name && e.labels[EG_NAMESPACE] === namespace)

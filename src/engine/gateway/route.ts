@@ -3,18 +3,20 @@
 // host domain across the port's listeners: vhosts.ts), then HTTP or L4 routing. The answer carries
 // its explanation: every step as data.
 
-import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gateway.js";
+import { hasIngressSemantics } from "../../model/gateway.js";
 import { normalizeHost } from "../../model/hostname.js";
 import { RegexLimitError } from "../../model/regex.js";
 import { issuedBy } from "./clientcert.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
-import { grpcCodeOf, listenerContext, routeHttp } from "./http.js";
+import { grpcCodeOf, keepsTrailingDot, listenerContext, routeHttp } from "./http.js";
 import { routeL4 } from "./l4.js";
 import type { ListenerState } from "./listeners.js";
 import { DEFAULT_PORT, emptyResult, usesTls, type RouteRequest, type RouteResult } from "./request.js";
 import { bestListener, describeListener, findGateway, gatewayName, guessGateway, listenersOnPort, plainHttpListener } from "./select.js";
 import { findTlsMaterial } from "./tlsrefs.js";
+import { clientValidation } from "./client-policy.js";
+import { namespacedName } from "../../model/route.js";
 
 const refuse = (res: RouteResult, how: "rejected" | "failed", reason: string): RouteResult => Object.assign(res, { connection: how, reason });
 
@@ -71,11 +73,11 @@ function l4(engine: GatewayEngine, l: ListenerState, req: RouteRequest, res: Rou
  * match routes with domains set to "example.com""); nginx (an Ingress class) drops one
  * (ngx_http_validate_host: `if (dot_pos == host_len - 1) host_len--`).
  */
-export const hostHeader = (l: ListenerState, raw: string) => normalizeHost(raw, !hasIngressSemantics(l.gateway));
+export const hostHeader = (engine: GatewayEngine, l: ListenerState, raw: string) => normalizeHost(raw, keepsTrailingDot(l, engine.listenerClientPolicy(l)));
 
 function plainHttp(engine: GatewayEngine, listeners: ListenerState[], req: RouteRequest, res: RouteResult): RouteResult {
   if (usesTls(req.scheme)) return refuse(res, "failed", `port ${listeners[0].listener.port} speaks plain HTTP; the TLS handshake fails`);
-  const host = hostHeader(listeners[0], req.host ?? "");
+  const host = hostHeader(engine, listeners[0], req.host ?? "");
   const { listener: l, domain, byDomain } = plainHttpListener(engine, listeners, host);
   const how = byDomain ? `virtual host ${domain}, Envoy's pick by domain for ${host || "(no host)"} across the port's listeners (exact, longest wildcard, *)` : `most specific hostname for ${host || "(no host)"}`;
   res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l, res.gateway!)}: ${how}` : byDomain ? `no virtual host domain matches ${host}` : `no listener hostname matches ${host}` });
@@ -91,14 +93,40 @@ function plainHttp(engine: GatewayEngine, listeners: ListenerState[], req: Route
 }
 
 /** Why the client's certificate is refused, if the listener validates client certificates and it is. */
-function clientCertificateProblem(engine: GatewayEngine, l: ListenerState, req: RouteRequest): string | undefined {
+function clientCertificateProblem(engine: GatewayEngine, l: ListenerState, req: RouteRequest): string | { undetermined: string } | undefined {
+  const eg = envoyGatewayClientCertificate(engine, l, req);
+  if (eg !== false) return eg;
   const v = l.clientValidation;
   if (!v || v.mode === "AllowInsecureFallback") return undefined;
   if (!req.clientCert) return "the listener requires a client certificate and none was presented";
-  const [ns, name] = req.clientCert.split("/", 2);
+  return certificateProblem(engine, req.clientCert, v.cas, "of the listener");
+}
+
+function certificateProblem(engine: GatewayEngine, ref: string, cas: readonly string[], whose: string): string | undefined {
+  const [ns, name] = ref.split("/", 2);
   const cert = findTlsMaterial(engine.inv.routing, "Secret", ns, name)?.certificates[0];
-  if (!cert) return `client certificate Secret ${req.clientCert} is not in the input or holds no certificate`;
-  return issuedBy(cert, v.cas) ? undefined : `the client certificate from ${req.clientCert} is not issued by a trusted CA of the listener`;
+  if (!cert) return `client certificate Secret ${ref} is not in the input or holds no certificate`;
+  return issuedBy(cert, cas) ? undefined : `the client certificate from ${ref} is not issued by a trusted CA ${whose}`;
+}
+
+/**
+ * An Envoy Gateway listener whose ClientTrafficPolicy sets tls.clientValidation (false: none does):
+ * its mode as Envoy's DownstreamTlsContext has it (clienttrafficpolicy.go convertClientValidationModeType):
+ * Request asks for a certificate and takes any answer; RequireAny needs one, unverified; VerifyIfGiven
+ * verifies one if given; RequireAndVerify needs a verified one. A refusal fails the handshake. A policy
+ * whose CA references do not resolve is a translation error (http.ts: its routes answer 500).
+ */
+function envoyGatewayClientCertificate(engine: GatewayEngine, l: ListenerState, req: RouteRequest): string | { undetermined: string } | undefined | false {
+  const cp = engine.gateway(l.gateway.namespace, l.gateway.name)?.envoyGateway ? engine.listenerClientPolicy(l) : undefined;
+  if (!cp || cp.refused || !cp.policy.clientValidation) return false;
+  const v = clientValidation(engine.inv.routing, cp.policy);
+  if (!v || "error" in v) return undefined;
+  const who = `ClientTrafficPolicy ${namespacedName(cp.policy)} tls.clientValidation mode ${v.mode}`;
+  if (!req.clientCert) return v.mode === "RequireAny" || v.mode === "RequireAndVerify" ? `the listener requires a client certificate and none was presented (${who})` : undefined;
+  if (v.mode === "Request" || v.mode === "RequireAny") return undefined;
+  const problem = certificateProblem(engine, req.clientCert, v.cas, `of ${who}`);
+  if (problem) return problem;
+  return v.unmodelled.length ? { undetermined: `the client certificate's ${v.unmodelled.join(", ")} checks (${who}), which Junction does not make` } : undefined;
 }
 
 function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteRequest, res: RouteResult): RouteResult {
@@ -116,16 +144,17 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
     res.steps.push({ stage: "certificate", outcome: `${why}: ingress-nginx presents its default certificate (--default-ssl-certificate, else its self-signed fake one), which a client that verifies the server's name refuses` });
   }
   const certProblem = passthrough ? undefined : clientCertificateProblem(engine, l, req);
+  if (typeof certProblem === "object") return Object.assign(res, { status: null, undetermined: certProblem.undetermined, reason: `depends on ${certProblem.undetermined} (Junction cannot tell the answer)` });
   if (certProblem) return refuse(res, "failed", certProblem);
   if (l.listener.protocol === "TLS") {
     routeL4(engine, l, { kind: "TLSRoute", sni, tls: passthrough, httpClient: req.scheme === "https" || req.protocol === "tls-passthrough" ? req : undefined, client: req.clientAddress }, res);
     return res;
   }
-  const host = hostHeader(l, req.host ?? sni);
+  const host = hostHeader(engine, l, req.host ?? sni);
   const byHost = bestListener(listeners.filter((o) => o.listener.protocol === "HTTPS"), host);
   // Envoy Gateway answers no 421: the SNI's filter chain routes by its own route configuration, whatever
   // listener the Host names (its virtual hosts for the Host, or none: 404; engine.ts routesFor).
-  const envoyGateway = engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName === ENVOY_GATEWAY_CONTROLLER;
+  const envoyGateway = engine.gateway(l.gateway.namespace, l.gateway.name)?.envoyGateway === true;
   if (byHost !== l && !envoyGateway) return Object.assign(res, { status: 421, reason: `Host ${host} belongs to ${byHost ? `listener ${byHost.listener.name}` : "no listener"}, not to listener ${l.listener.name} that SNI ${sni} selected (421 Misdirected Request)` });
   routeHttp(listenerContext(engine, l, "https", host), req, res);
   return res;

@@ -36,7 +36,7 @@ export interface EffectiveSecurityPolicy {
   /** "namespace/name" of the policy, or of both policies merged (the route's first). */
   policies: string[];
   target: string;
-  features: Pick<SecurityPolicy, "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "extAuth" | "oidc">;
+  features: Pick<SecurityPolicy, "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "extAuth" | "oidc" | "cors" | "csrf">;
   /** What Envoy Gateway cannot translate (its routes answer 500), by feature. */
   errors: { feature: "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "other"; message: string }[];
   unmodelled: string[];
@@ -46,7 +46,7 @@ export interface EffectiveSecurityPolicy {
   passedOver?: string[];
 }
 
-const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", "oidc"] as const;
+const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", "oidc", "cors", "csrf"] as const;
 
 export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
   constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
@@ -74,14 +74,25 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
   /**
    * A route's policy with a mergeType merged into its parent's (mergeSecurityPolicy: the parent
    * patched with the route's spec): each feature the route's sets is the route's whole, the others the
-   * parent's (a JSON or strategic merge also merges the fields of a feature both set, authorization's
-   * defaultAction beside the route's rules: read here as the route's whole feature).
+   * parent's; of authorization and jwt, set in both, each field the route's spec leaves out is the
+   * parent's (authorization's defaultAction or rules, jwt's optional and failOpen).
    */
   private merged(own: HeldTarget<SecurityPolicy>, parent: HeldTarget<SecurityPolicy>): Pick<EffectiveSecurityPolicy, "policies" | "features" | "errors" | "unmodelled"> {
     const r = own.held.policy, p = parent.held.policy;
     const features: EffectiveSecurityPolicy["features"] = {};
     const from = (k: (typeof FEATURES)[number]) => (r[k] !== undefined ? r : p);
     for (const k of FEATURES) if (from(k)[k] !== undefined) Object.assign(features, { [k]: from(k)[k] });
+    // utils.Merge marshals the route's spec (omitempty) as the patch: a field it leaves out keeps the
+    // parent's, a list it sets replaces the parent's (no patch strategy on these types).
+    const given = (k: string) => ((r.manifest?.spec as Record<string, Record<string, unknown> | undefined> | undefined)?.[k] ?? {});
+    if (r.authorization && p.authorization) {
+      const a = given("authorization");
+      features.authorization = { defaultAction: a.defaultAction !== undefined ? r.authorization.defaultAction : p.authorization.defaultAction, rules: a.rules !== undefined ? r.authorization.rules : p.authorization.rules };
+    }
+    if (r.jwt && p.jwt) {
+      const j = given("jwt");
+      features.jwt = { optional: j.optional !== undefined ? r.jwt.optional : p.jwt.optional, failOpen: j.failOpen !== undefined ? r.jwt.failOpen : p.jwt.failOpen, providers: r.jwt.providers.length ? r.jwt.providers : p.jwt.providers };
+    }
     const errors = [...this.errors(r), ...this.errors(p).filter((e) => e.feature !== "other" && r[e.feature] === undefined)];
     return { policies: [namespacedName(r), namespacedName(p)], features, errors, unmodelled: [...new Set([...r.unmodelled, ...p.unmodelled])] };
   }
@@ -183,7 +194,7 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
 const pick = (p: SecurityPolicy): EffectiveSecurityPolicy["features"] => Object.fromEntries(FEATURES.filter((k) => p[k] !== undefined).map((k) => [k, p[k]]));
 
 /** What the request carries that the security filters read. */
-export interface SecurityRequest { method: string; path: string; headers: readonly (readonly [string, string])[] }
+export interface SecurityRequest { method: string; path: string; headers: readonly (readonly [string, string])[]; host?: string; scheme?: string }
 
 /** What the policy answers: `stop` (a status and why), `undetermined` (it depends on what Junction cannot see), notes. */
 export interface SecurityOutcome {
@@ -218,53 +229,90 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
   const broken = new Set(p.errors.map((e) => e.feature));
   const f = p.features;
   const pending: string[] = [];
+  // What the filters do to the request's headers, for the filters after them and the backend: removed, then set.
+  const headerChanges: NonNullable<SecurityOutcome["headers"]> = { remove: [], set: [] };
+  let current = req;
+  const change = (remove: readonly string[], set: readonly [string, string][]) => {
+    const gone = new Set(remove.map((k) => k.toLowerCase()));
+    headerChanges.remove.push(...gone);
+    headerChanges.set = [...headerChanges.set.filter(([k]) => !gone.has(k.toLowerCase())), ...set];
+    current = { ...current, headers: [...current.headers.filter(([k]) => !gone.has(k.toLowerCase())), ...set] };
+  };
+  // csrf (4, csrf_filter.cc decodeHeaders): a POST, PUT, DELETE or PATCH whose source origin (Origin's host
+  // and port, else Referer's) is neither the target's (the Host, with the scheme) nor an additionalOrigin: 403.
+  if (f.csrf && ["POST", "PUT", "DELETE", "PATCH"].includes(req.method)) {
+    const source = hostAndPort(headerValues(req, "origin")[0] ?? "") || hostAndPort(headerValues(req, "referer")[0] ?? "");
+    const target = req.host ? hostAndPort(`${req.scheme ?? "http"}://${req.host}`) : "";
+    const extra = f.csrf.additionalOrigins.find((o) => (o.includes("*") ? wildcardMatches(o, source) : o === source));
+    if (!source || (source !== target && extra === undefined)) {
+      const why = `${who} csrf: the ${req.method} request's source origin ${source ? `${source} is neither its host ${target || "(none)"} nor an additionalOrigin` : "is missing (no Origin, no Referer)"}: Invalid origin, 403`;
+      if (f.csrf.shadow >= 1) steps.push(`${why}, but its shadowFraction is 100%: counted only`);
+      else if (f.csrf.shadow > 0) pending.push(`the CSRF filter's dice (${who} csrf: ${Math.round((1 - f.csrf.shadow) * 100)}% of such requests are refused 403, the rest counted only)`);
+      else return decided(pending, steps, 403, why);
+    }
+  }
   // ext_authz (6): the external service decides; failOpen only when it cannot be reached.
   if (f.extAuth) pending.push(`the external authorization service (${f.extAuth.service}) of ${who}: it allows or denies the request${f.extAuth.failOpen ? " (failOpen: allowed when it cannot be reached)" : " (403 when it cannot be reached)"}`);
   // api_key_auth (7): the first source that has a key; missing or unknown: 401.
   if (f.apiKeyAuth && !broken.has("apiKeyAuth")) {
     const owner = index.owner(p.policies, "apiKeyAuth")!;
-    const key = f.apiKeyAuth.extractFrom.map((e) => e.headers.map((h) => headerValue(req, h)).find((v) => v !== undefined) ?? e.params.map((n) => param(req, n)).find((v) => v !== undefined) ?? e.cookies.map((n) => cookie(req, n)).find((v) => v !== undefined)).find((v) => v !== undefined);
+    const key = apiKey(f.apiKeyAuth.extractFrom, req);
     const client = key !== undefined ? index.apiKeys(f.apiKeyAuth, owner).get(key) : undefined;
     if (key === undefined) return decided(pending, steps, 401, `${who} apiKeyAuth: the request carries no API key (looked for in ${sources(f.apiKeyAuth.extractFrom)}): 401`);
     if (client === undefined) return decided(pending, steps, 401, `${who} apiKeyAuth: the API key is not one of the keys of its credentialRefs: 401`);
     steps.push(`${who} apiKeyAuth: the API key is client ${client}'s`);
+    // api_key_auth.cc: forwarding's header set to the client id (setReferenceKey: it replaces the client's), and with sanitize (hide_credentials) the key's headers removed.
+    if (f.apiKeyAuth.forwardClientIDHeader) change([f.apiKeyAuth.forwardClientIDHeader], [[f.apiKeyAuth.forwardClientIDHeader, client]]);
+    if (f.apiKeyAuth.sanitize) change(f.apiKeyAuth.extractFrom.flatMap((e) => e.headers), []);
   }
   // basic_auth (8): Authorization: Basic base64(user:password), the password's SHA-1 against .htpasswd.
   if (f.basicAuth && !broken.has("basicAuth")) {
     const owner = index.owner(p.policies, "basicAuth")!;
-    const auth = headerValue(req, "authorization");
-    const m = auth !== undefined ? /^Basic\s+(\S+)$/i.exec(auth) : null;
-    if (!m) return decided(pending, steps, 401, `${who} basicAuth: the request has no Basic Authorization header (User authentication failed. Missing username and password.): 401`);
-    const decoded = Buffer.from(m[1], "base64").toString("utf8"), colon = decoded.indexOf(":");
-    const user = colon < 0 ? decoded : decoded.slice(0, colon), password = colon < 0 ? "" : decoded.slice(colon + 1);
+    // basic_auth_filter.cc decodeHeaders: the first Authorization value, which must start with "Basic " (case and
+    // one space as written), the rest through Base64::decodeWithoutPadding (strict: anything else decodes to nothing).
+    const auth = headerValues(req, "authorization")[0];
+    if (auth === undefined) return decided(pending, steps, 401, `${who} basicAuth: the request has no Authorization header (User authentication failed. Missing username and password.): 401`);
+    if (!auth.startsWith("Basic ")) return decided(pending, steps, 401, `${who} basicAuth: the Authorization header does not start with "Basic " (User authentication failed. Expected 'Basic' authentication scheme.): 401`);
+    const token = auth.slice(6);
+    const decoded = /^[A-Za-z0-9+/]*={0,2}$/.test(token) && token.replace(/=+$/, "").length % 4 !== 1 ? Buffer.from(token, "base64").toString("utf8") : "", colon = decoded.indexOf(":");
+    if (colon < 0) return decided(pending, steps, 401, `${who} basicAuth: the credentials are not base64 of user:password (User authentication failed. Invalid basic credential format.): 401`);
+    const user = decoded.slice(0, colon), password = decoded.slice(colon + 1);
     const hash = index.users(owner, f.basicAuth.users).get(user);
-    if (colon < 0 || hash === undefined || hash !== createHash("sha1").update(password).digest("base64")) return decided(pending, steps, 401, `${who} basicAuth: user ${JSON.stringify(user)} and this password are not in the .htpasswd of Secret ${f.basicAuth.users.namespace}/${f.basicAuth.users.name} (User authentication failed. Invalid username/password combination.): 401`);
+    if (hash === undefined || hash !== createHash("sha1").update(password).digest("base64")) return decided(pending, steps, 401, `${who} basicAuth: user ${JSON.stringify(user)} and this password are not in the .htpasswd of Secret ${f.basicAuth.users.namespace}/${f.basicAuth.users.name} (User authentication failed. Invalid username/password combination.): 401`);
     steps.push(`${who} basicAuth: user ${user} authenticated`);
+    // basic_auth_filter.cc: `headers.setCopy(forwardUsernameHeader, username)`, what the client sent replaced.
+    if (f.basicAuth.forwardUsernameHeader) change([f.basicAuth.forwardUsernameHeader], [[f.basicAuth.forwardUsernameHeader, user]]);
   }
-  // oauth2 (9): a request without the filter's session cookies is redirected to the provider.
-  if (f.oidc) {
-    if (!headerValues(req, "cookie").some((c) => /(^|;\s*)(BearerToken|IdToken|OauthHMAC)[^=]*=/.test(c))) return decided(pending, steps, 302, `${who} oidc: the request has no OAuth2 session cookie: Envoy redirects it to ${f.oidc.provider} to log in (302)`);
+  // oauth2 (9, oauth_filter.cc decodeHeaders): the pass_through_matcher first (passThroughAuthHeader: the
+  // headers its jwt providers read, translator oidc.go buildHeaderMatchers), then the session cookies; a
+  // request without them is redirected to the provider, or answered 401 where deny_redirect_matcher
+  // matches (denyRedirect, buildDenyRedirectMatcher).
+  const passed = f.oidc?.passThroughAuthHeader && f.jwt ? jwtHeaderPresent(f.jwt, req) : undefined;
+  if (f.oidc && passed) steps.push(`${who} oidc: the request carries ${passed}, which passThroughAuthHeader lets through to jwt`);
+  else if (f.oidc) {
+    if (!headerValues(req, "cookie").some((c) => /(^|;\s*)(BearerToken|IdToken|OauthHMAC)[^=]*=/.test(c))) {
+      const deny = f.oidc.denyRedirect.find((m) => { const v = headerValues(req, m.name)[0]; return v !== undefined && (m.type === "Exact" ? v === m.value : m.type === "Prefix" ? v.startsWith(m.value) : m.type === "Suffix" ? v.endsWith(m.value) : regexMatches(m.value, REGEX_SEMANTICS.gatewayApi, v)); });
+      if (deny) return decided(pending, steps, 401, `${who} oidc: the request has no OAuth2 session cookie and its ${deny.name} header matches denyRedirect: 401, no redirect`);
+      return decided(pending, steps, 302, `${who} oidc: the request has no OAuth2 session cookie: Envoy redirects it to ${f.oidc.provider} to log in (302)`);
+    }
     pending.push(`the OAuth2 session cookies the request carries (${who} oidc: valid ones pass, others are redirected to ${f.oidc.provider})`);
   }
   // jwt_authn (10): requires_any of the providers (and allow_missing or allow_missing_or_failed).
   let claims: VerifiedClaims | undefined;
-  let authzReq = req;
-  const headerChanges: SecurityOutcome["headers"] = { remove: [], set: [] };
+
   if (f.jwt && !broken.has("jwt")) {
-    const j = jwtOutcome(f.jwt, req, who, now, given !== undefined);
+    const j = jwtOutcome(f.jwt, current, who, now, given !== undefined);
     if (j.pending) pending.push(j.pending);
     if (j.stop) return decided(pending, steps, j.stop.status, j.stop.reason);
     steps.push(j.step!);
     claims = j.claims;
-    headerChanges.remove = j.remove ?? [];
-    headerChanges.set = j.set ?? [];
-    if (headerChanges.remove.length) authzReq = { ...req, headers: [...req.headers.filter(([k]) => !headerChanges.remove.includes(k.toLowerCase())), ...headerChanges.set] };
+    change(j.remove ?? [], j.set ?? []);
     if (j.recompute) headerChanges.recompute = j.recompute;
   }
   // rbac (301): rules in order, the first that matches decides, else defaultAction; a denial is 403.
   if (f.authorization && !broken.has("authorization")) {
     const a = f.authorization;
-    const verdict = authorize(a.rules, 0, a.defaultAction, authzReq, client, claims);
+    const verdict = authorize(a.rules, 0, a.defaultAction, current, client, claims);
     if ("unknown" in verdict) return undecided(pending, steps, `${who} authorization rule ${verdict.rule.index} (${verdict.rule.name}, ${verdict.rule.action}): ${verdict.unknown}`);
     const by = verdict.rule ? `authorization rule ${verdict.rule.index} (${verdict.rule.name}) matches and` : `authorization: no rule matches${a.rules.length ? "" : " (no rules)"}, the defaultAction ${a.defaultAction}`;
     if (verdict.action === "Deny") return decided(pending, steps, 403, `${who} ${by} denies the request: RBAC: access denied, 403`);
@@ -287,6 +335,23 @@ function decided(pending: string[], steps: string[], status: number, reason: str
 }
 
 const undecided = (pending: string[], steps: string[], why: string): SecurityOutcome => ({ undetermined: `depends on ${[...pending, why].join(", and on ")}`, steps });
+
+/**
+ * The API key (api_key_auth.cc KeySources::getKey): Envoy Gateway writes a key source per header, then
+ * parameter, then cookie of each extractFrom entry (translator/api_key_auth.go), and the first that
+ * gives a non-empty key has it: a header's first value, less a leading "Bearer "; a query parameter's
+ * first value; a cookie's value.
+ */
+function apiKey(extractFrom: NonNullable<SecurityPolicy["apiKeyAuth"]>["extractFrom"], req: SecurityRequest): string | undefined {
+  for (const e of extractFrom) {
+    const found = [
+      ...e.headers.map((h) => () => { const v = headerValues(req, h)[0]; return v?.startsWith("Bearer ") ? v.slice(7) : v; }),
+      ...e.params.map((n) => () => param(req, n)), ...e.cookies.map((n) => () => cookie(req, n)),
+    ].map((get) => get()).find((v) => v !== undefined && v !== "");
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 const sources = (x: NonNullable<SecurityPolicy["apiKeyAuth"]>["extractFrom"]) => x.map((e) => [...e.headers.map((h) => `header ${h}`), ...e.params.map((q) => `query parameter ${q}`), ...e.cookies.map((c) => `cookie ${c}`)].join(", ")).join("; ");
 
@@ -443,4 +508,35 @@ function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: 
     step: `${who} jwt: the token verifies with provider ${p.name}${p.jwks === undefined ? " (if its signature does)" : ""}${set.length ? `; claimToHeaders sets ${set.map(([k, x]) => `${k}: ${x}`).join(", ")}` : ""}`,
     claims: { provider: p.name, payload: { ...v.payload } }, remove, set, ...(p.recomputeRoute && remove.length ? { recompute: remove } : {}),
   };
+}
+
+/** Envoy's Utility::Url hostAndPort of an absolute URL; what does not parse as one, as it is. */
+function hostAndPort(url: string): string {
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(url);
+  return m ? m[1] : url;
+}
+
+/** A wildcard2regex pattern (each "*" any text, the rest literal), matched whole. */
+function wildcardMatches(pattern: string, text: string): boolean {
+  return new RegExp(`^${pattern.split("*").map((x) => x.replace(/[\\^$.|?+()[\]{}]/g, "\\$&")).join(".*")}$`, "s").test(text);
+}
+
+/**
+ * Whether the policy's cors allows an Origin: Envoy's CORS filter matches it with each allowOrigins
+ * entry, exact, or one with "*" as the full-match regular expression wildcard2regex writes
+ * (securitypolicy.go buildCORS: regexp.QuoteMeta, then each "\\*" as ".*").
+ */
+export function securityCorsAllows(cors: NonNullable<SecurityPolicy["cors"]>, origin: string): boolean {
+  return cors.allowOrigins.some((o) => (o.includes("*") ? wildcardMatches(o, origin) : o === origin));
+}
+
+/** The header (of those its jwt providers read) a request carries, as oidc.go buildHeaderMatchers matches them: no extractFrom, Authorization with the prefix "Bearer "; else each header, with its valuePrefix when set. */
+function jwtHeaderPresent(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityRequest): string | undefined {
+  for (const p of jwt.providers) {
+    for (const h of p.extractFrom ? p.extractFrom.headers : [{ name: "authorization", prefix: "Bearer " }]) {
+      // HeaderUtility::matchHeaders reads the values joined with ",": its prefix is the first value's.
+      if (headerValues(req, h.name)[0]?.startsWith(h.prefix)) return `a ${h.name} header${h.prefix ? ` starting with "${h.prefix}"` : ""}`;
+    }
+  }
+  return undefined;
 }

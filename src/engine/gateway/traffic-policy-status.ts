@@ -19,7 +19,7 @@
 // specific scopes under it (formatPolicyScopes), less the routes merged into it (mergeType: Merged).
 
 import type { BackendTrafficPolicy, TranslationError } from "../../model/gateway.js";
-import { ENVOY_GATEWAY_CONTROLLER } from "../../model/gateway.js";
+import { envoyGatewayController } from "../../model/gateway.js";
 import { compareAgeThenName, GATEWAY_GROUP, namespacedName } from "../../model/route.js";
 import type { PolicyAncestorStatus } from "./backendtls.js";
 import { condition, type Condition, type Problem } from "./conditions.js";
@@ -130,15 +130,15 @@ const DEPRECATED: Record<string, string> = {
 export function envoyGatewayClasses(engine: GatewayEngine): GatewayState[][] {
   const classes = new Map<string, GatewayState[]>();
   for (const g of engine.gateways) {
-    if (g.controllerName !== ENVOY_GATEWAY_CONTROLLER || (g.rejected && g.rejected.reason !== "ListenersNotValid")) continue;
+    if (!g.envoyGateway || (g.rejected && g.rejected.reason !== "ListenersNotValid")) continue;
     classes.set(g.gateway.className, [...(classes.get(g.gateway.className) ?? []), g]);
   }
   return [...classes.values()];
 }
 
 /** The statuses of `Ancestors` as status writes them (a policy without an ancestor: none). */
-export function ancestorStatuses<P>(all: Map<P, Ancestors>): Map<P, PolicyAncestorStatus[]> {
-  return new Map([...all].filter(([, a]) => a.list.length).map(([p, a]) => [p, a.list.map((x) => ({ ancestorRef: x.ref, controllerName: ENVOY_GATEWAY_CONTROLLER, conditions: x.conditions }))]));
+export function ancestorStatuses<P>(all: Map<P, Ancestors>, controllerName: string): Map<P, PolicyAncestorStatus[]> {
+  return new Map([...all].filter(([, a]) => a.list.length).map(([p, a]) => [p, a.list.map((x) => ({ ancestorRef: x.ref, controllerName, conditions: x.conditions }))]));
 }
 
 /** The BackendTrafficPolicies' statuses Envoy Gateway writes (those that reach nothing: none). */
@@ -179,7 +179,7 @@ type StatusPolicy = TargetingPolicy & { deprecatedFields?: string[] };
 export function policyStatuses<P extends StatusPolicy>(engine: GatewayEngine, kind: StatusKind<P>): Map<P, PolicyAncestorStatus[]> {
   const out = new Map<P, Ancestors>();
   for (const gateways of envoyGatewayClasses(engine)) new ClassTranslation(engine, gateways, out, kind).run();
-  return ancestorStatuses(out);
+  return ancestorStatuses(out, envoyGatewayController(engine.inv.routing));
 }
 
 type Target = { ns: string; t: TargetingPolicy["targets"][number] };

@@ -15,7 +15,7 @@
 // Gateway's, never a Gateway listener's, as gatewayPolicyTargetListeners leaves ListenerSet listeners
 // out of a Gateway sectionName).
 
-import { hasObject, MAX_RESPONSE_BODY, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TrafficPolicyRetry, type TranslationError } from "../../model/gateway.js";
+import { hasObject, MAX_RESPONSE_BODY, type ResponseOverrideRule, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TrafficPolicyRetry, type TranslationError } from "../../model/gateway.js";
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule, namespacedName } from "../../model/route.js";
@@ -50,6 +50,10 @@ export interface EffectiveTrafficPolicy {
   retry?: TrafficPolicyRetry;
   /** timeout.http.requestTimeout in ms: the route's timeout where the rule sets none (merged: the route's, else the parent's). */
   requestTimeout?: number;
+  /** What it sets that does not change the answer (BackendTrafficPolicy.aside; merged: both policies'). */
+  aside?: string[];
+  /** responseOverride (merged: the route's list whole where it sets one, else the parent's). */
+  responseOverrides?: ResponseOverrideRule[];
 }
 
 
@@ -232,7 +236,7 @@ function labelsOf(o: ObjectMeta): Labels {
 
 function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[]; untimed?: string } }, errors: TranslationError[]): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [namespacedName(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}), ...timing(p) };
+  return { policies: [namespacedName(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}), ...timing(p), ...(p.aside ? { aside: p.aside } : {}), ...(p.responseOverrides ? { responseOverrides: p.responseOverrides } : {}) };
 }
 
 /**
@@ -269,7 +273,7 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
  * set, so it may carry both statuses (trafficPolicyOutcome: the gRPC one answers).
  */
-function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold" | "connectTimeout"> {
+function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold" | "connectTimeout" | "aside" | "responseOverrides"> {
   const abort = route.abort && parent.abort
     ? { httpStatus: route.abort.httpStatus ?? parent.abort.httpStatus, grpcStatus: route.abort.grpcStatus ?? parent.abort.grpcStatus, percentage: route.abort.percentage }
     : route.abort ?? parent.abort;
@@ -283,7 +287,7 @@ function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, error
   const connectTimeout = route.connectTimeout ?? parent.connectTimeout;
   // retry merged field by field (the route's numRetries, which the CRD defaults, over the parent's).
   const retry = route.retry && parent.retry ? { ...parent.retry, ...route.retry } : route.retry ?? parent.retry;
-  return { policies: [namespacedName(route), namespacedName(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}), ...timing({ retry, requestTimeout: route.requestTimeout ?? parent.requestTimeout }) };
+  return { policies: [namespacedName(route), namespacedName(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}), ...timing({ retry, requestTimeout: route.requestTimeout ?? parent.requestTimeout }), ...(route.aside || parent.aside ? { aside: [...new Set([...(route.aside ?? []), ...(parent.aside ?? [])])] } : {}), ...(route.responseOverrides ?? parent.responseOverrides ? { responseOverrides: route.responseOverrides ?? parent.responseOverrides } : {}) };
 }
 
 /** A policy's retry and request timeout, where set. */
@@ -367,6 +371,7 @@ export function trafficPolicyOutcome(p: EffectiveTrafficPolicy, grpc: boolean, r
   if (matched.unknown) notes.push(`${matched.unknown} (${who})`);
   if (rl?.local.length) notes.push(`requests over the local rate limit (${rl.local.join("; ")}) get 429 from ${who}`);
   if (rl?.global) notes.push(`requests over the global rate limit get 429 from ${who} (Envoy Gateway's rate limit service)`);
+  if (p.aside?.length) notes.push(`${who} sets ${p.aside.join("; ")}: these change how or when the backend is reached (an endpoint's pick, a delay, an overflow or unhealthy endpoints Junction cannot see), not this answer`);
   return { notes, inert };
 }
 
@@ -479,3 +484,21 @@ function selectorsMatch(r: RateLimitRule, req: RateLimitRequest, address: Addres
 
 /** Go's regexp.QuoteMeta. */
 const quoteMeta = (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
+
+/**
+ * The responseOverride rule that takes a response (Envoy's custom_response filter, order 0 in Envoy
+ * Gateway's chain: it sees the upstream's responses and every filter's local reply): the first whose
+ * status codes match (a value, or a range: start <= code <= end) and whose source fits (Local: a reply
+ * Envoy made; Backend: the upstream's). `unknown` when a rule that could take it also matches response
+ * headers, or redirects (an internal redirect), which Junction does not follow.
+ */
+export function responseOverride(p: EffectiveTrafficPolicy, status: number, local: boolean): { rule: ResponseOverrideRule; status: number } | { unknown: string } | undefined {
+  for (const r of p.responseOverrides ?? []) {
+    if (r.source === "Local" && !local || r.source === "Backend" && local) continue;
+    if (!r.codes.some((c) => ("value" in c ? c.value === status : c.start <= status && status <= c.end))) continue;
+    if (r.headers) return { unknown: `responseOverride ${r.index} of BackendTrafficPolicy ${p.policies.join(" merged into ")} matches status ${status} and response headers, which Junction does not see` };
+    if (r.redirect) return { unknown: `responseOverride ${r.index} of BackendTrafficPolicy ${p.policies.join(" merged into ")} redirects a ${status} response (custom_response redirect_policy: an internal redirect Junction does not follow)` };
+    return { rule: r, status: r.statusCode ?? status };
+  }
+  return undefined;
+}

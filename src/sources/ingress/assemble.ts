@@ -17,7 +17,8 @@ export class GatewayBuilder {
    * as the controller builds them (see NginxServers)
    */
   constructor(namespace: string, className: string, gatewayClass: string, readonly hosts: ReadonlySet<string | undefined>, readonly nginx?: NginxServers) {
-    this.gateway = { namespace, name: className, className: gatewayClass, listeners: [], ...(nginx?.names.patterns.length ? { nginxServerNames: nginx.names } : {}), ...(nginx ? { nginxHeaderNames: nginx.headerNames } : {}) };
+    this.gateway = { namespace, name: className, className: gatewayClass, listeners: [], ...(nginx?.names.patterns.length ? { nginxServerNames: nginx.names } : {}),
+      ...(nginx?.hsts ? { nginxHsts: { value: nginx.hsts, hosts: [...nginx.certified, ...[...nginx.aliases.values()].flat().filter((a) => a.certified).map((a) => a.name)] } } : {}), ...(nginx ? { nginxHeaderNames: nginx.headerNames } : {}) };
   }
 
   /** The listener for (hostname, kind), created on first use. */
@@ -72,6 +73,8 @@ export interface NginxServers {
    * else the alias has no certificate configured and ssl-redirect does not apply there).
    */
   aliases: ReadonlyMap<string, readonly { name: string; certified: boolean }[]>;
+  /** lua_ingress.lua header(): the Strict-Transport-Security value of HTTPS answers for a host with a certificate configured (undefined: hsts off). */
+  hsts?: string;
   /** The wildcard and regular-expression server names, and nginx's order of the regular expressions (model/nginx-server-name.ts). */
   names: NginxServerNames;
   /** enable-underscores-in-headers and ignore-invalid-headers where not the defaults (model/gateway.ts Gateway.nginxHeaderNames). */
@@ -101,7 +104,8 @@ export function tlsSecrets(ingresses: readonly Ingress[], host: string | undefin
 
 /** The routes of one host group: HTTP(S) or gRPC, the HTTP→HTTPS redirect twin, passthrough and www routes. */
 export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contribution[], gw: GatewayBuilder, report: ConversionReport): RouteIR[] {
-  const name = `${g.ingresses[0].name}-${nameFromHost(g.host)}`;
+  // ingress2gateway's name: the first Ingress by name (the route graph reads them in ingress-nginx's order: group.ts).
+  const name = `${g.ingresses.reduce((a, b) => (b.name < a.name ? b : a)).name}-${nameFromHost(g.host)}`;
   const secrets = tlsSecrets(g.ingresses, g.host);
   const http = gw.listener(g.host, "http");
   // ingress-nginx with ssl-passthrough (nginxPassthrough): 443 of the host is the TLS proxy's, nginx serves its locations on 80 only.

@@ -28,6 +28,8 @@ function redirect(r: RuleIR, report: ConversionReport): boolean {
     path: { type: "ReplaceFullPath", replaceFullPath: url.pathname || "/" }, statusCode: red.code,
     // nginx.tmpl `return {{ $location.Redirect.Code }} {{ $location.Redirect.URL }};`: the URL as written, its own query.
     fixedQuery: url.search,
+    // ...as written: a URL without a path is no "/" (the route graph; a Gateway API RequestRedirect writes one).
+    ...(/^[^:]*:\/\/[^/?#]*$/.test(red.url.trim()) ? { dropTrailingSlash: true as const } : {}),
   } });
   r.backends = [];
   const other = red.kind === "temporal" ? "permanent" : "temporal";

@@ -4,7 +4,7 @@
 import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type IngressBackend, type IngressPath, type IngressPathType, type IngressRule, type IngressTls } from "../../model/ingress.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
-import { dnsLabelError, dnsSubdomainError, hostError, readMeta, readPortNumber, readPortOrName } from "../k8s.js";
+import { dnsLabelError, dnsSubdomainError, hostError, readCreated, readMeta, readPortNumber, readPortOrName } from "../k8s.js";
 import { readNginxAnnotations } from "./nginx-annotations.js";
 
 const PATH_TYPES: readonly IngressPathType[] = ["Exact", "Prefix", "ImplementationSpecific"];
@@ -32,7 +32,8 @@ const ingressFrontEnd: FrontEnd = {
     if (!meta) return;
     b.useNamespace(meta.namespace!, ctx.ref);
     const classField = typeof spec.raw("ingressClassName") === "string" ? { classField: true as const } : {};
-    b.inv.ingress.ingresses.push({ namespace: meta.namespace!, name: meta.name, className, ...classField, annotations, nginx, defaultBackend, rules, tls, src: ctx.ref });
+    const created = readCreated(root);
+    b.inv.ingress.ingresses.push({ namespace: meta.namespace!, name: meta.name, className, ...classField, annotations, nginx, defaultBackend, rules, tls, ...(created !== undefined ? { created } : {}), src: ctx.ref });
   },
 };
 

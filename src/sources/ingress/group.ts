@@ -4,12 +4,14 @@
 
 import type { Diagnostic } from "../../model/source.js";
 import type { Inventory } from "../../model/inventory.js";
-import { type Ingress, type IngressBackend, type IngressPathType } from "../../model/ingress.js";
+import { nginxIngressOrder, type Ingress, type IngressBackend, type IngressPathType } from "../../model/ingress.js";
 import { ingressClassOf, ingressNginxOf, servedByNginx } from "../../model/nginx-controller.js";
 import { findService, servicePortsFor } from "../../model/services.js";
 import type { BackendRef, PathMatch } from "./ir.js";
 import type { ConversionReport } from "./report.js";
 import { nginxRiskLevel, riskyAnnotation } from "./nginx-annotations.js";
+import type { NginxController } from "../../model/nginx.js";
+import { formatSelector, matches } from "../../model/selector.js";
 
 export interface Contribution {
   ref: BackendRef;
@@ -71,14 +73,25 @@ function nginxRejection(ing: Ingress, cls: string, inv: Inventory, unknownRisk: 
  */
 function unwatchedBy(ing: Ingress, cls: string, inv: Inventory): string | undefined {
   const controllers = ingressNginxOf(inv, cls).controllers;
-  if (!controllers.length || controllers.some((c) => c.watchNamespace === undefined || c.watchNamespace === ing.namespace)) return undefined;
-  return `the ingress-nginx controllers of class ${JSON.stringify(cls)} watch other namespaces (${controllers.map((c) => `${c.kind} ${c.namespace}/${c.name}: --watch-namespace=${c.watchNamespace}`).join(", ")}): none serves it`;
+  // --watch-namespace-selector: store.go watchedNamespace, the namespace's labels (a namespace not in the input: its
+  // kubernetes.io/metadata.name label only).
+  const labels = inv.namespaces.get(ing.namespace)?.labels ?? { "kubernetes.io/metadata.name": ing.namespace };
+  const watches = (c: NginxController) => (c.watchNamespace === undefined || c.watchNamespace === ing.namespace)
+    && (c.watchNamespaceSelector === undefined || (c.watchNamespaceSelector !== null && matches(c.watchNamespaceSelector, labels)));
+  if (!controllers.length || controllers.some(watches)) return undefined;
+  const why = (c: NginxController) => c.watchNamespaceSelector === null ? "does not start (its --watch-namespace-selector)"
+    : c.watchNamespaceSelector ? `--watch-namespace-selector=${formatSelector(c.watchNamespaceSelector)}` : `--watch-namespace=${c.watchNamespace}`;
+  return `the ingress-nginx controllers of class ${JSON.stringify(cls)} watch other namespaces (${controllers.map((c) => `${c.kind} ${c.namespace}/${c.name}: ${why(c)}`).join(", ")}): none serves it`;
 }
 
-/** The Ingresses to convert with their class, sorted by namespace and name; the others are reported. */
-export function selectIngresses(inv: Inventory, onlyClass: string | undefined, report: ConversionReport, unknownRisk: UnknownRiskLevel): [Ingress, string][] {
+/**
+ * The Ingresses to convert with their class, the others reported: sorted by namespace and name (`convert ingress`,
+ * ingress2gateway's order), or, `nginx` (routing), in ingress-nginx's order (model/ingress.ts nginxIngressOrder), whose
+ * first Ingress wins where several configure one thing.
+ */
+export function selectIngresses(inv: Inventory, onlyClass: string | undefined, report: ConversionReport, unknownRisk: UnknownRiskLevel, nginx = false): [Ingress, string][] {
   const out: [Ingress, string][] = [];
-  const sorted = [...inv.ingress.ingresses].sort((a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
+  const sorted = [...inv.ingress.ingresses].sort(nginx ? nginxIngressOrder : (a, b) => (a.namespace + "/" + a.name < b.namespace + "/" + b.name ? -1 : 1));
   for (const ing of sorted) {
     const cls = ingressClassOf(ing, inv);
     const rejected = cls === undefined || (onlyClass !== undefined && cls !== onlyClass) ? undefined : nginxRejection(ing, cls, inv, unknownRisk, report);
@@ -156,6 +169,9 @@ function addPath(g: HostGroup, match: PathMatch | undefined, c: Contribution): v
   let e = g.entries.find((x) => sameMatch(x.match, match));
   if (!e) { e = { match, mains: [], canaries: [] }; g.entries.push(e); }
   (c.ingress.nginx.canary ? e.canaries : e.mains).push(c);
+  // Two Ingresses with one host, path and pathType: the location is the first's in ingress-nginx's order (getBackendServers:
+  // "Location %q already configured for server %q"; model/ingress.ts nginxIngressOrder), for routing and conversion alike.
+  if (e.mains.length > 1 && c.ingress !== e.mains[0].ingress) e.mains.sort((a, b) => nginxIngressOrder(a.ingress, b.ingress));
 }
 
 /**

@@ -112,6 +112,8 @@ export interface GatewayIR {
   nginxServerNames?: NginxServerNames;
   /** A class ingress-nginx serves: its header name settings (route graph only; model/gateway.ts Gateway.nginxHeaderNames). */
   nginxHeaderNames?: Gateway["nginxHeaderNames"];
+  /** An ingress-nginx class's HSTS header and the names with a certificate configured (route graph only; Gateway.nginxHsts). */
+  nginxHsts?: { value: string; hosts: string[] };
 }
 
 /** Routes of one host in one (namespace, class) Gateway: what the Ingresses say about it. */

@@ -6,7 +6,7 @@
 
 import type { BackendTlsPolicy, Gateway } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
-import type { Ingress } from "../../model/ingress.js";
+import { nginxIngressOrder, type Ingress } from "../../model/ingress.js";
 import type { Route } from "../../model/route.js";
 import type { Diagnostic } from "../../model/source.js";
 import { X509Certificate } from "node:crypto";
@@ -54,7 +54,7 @@ const MAX_LISTENERS = 64;
 export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIngresses {
   const report = new ConversionReport();
   const errors: Diagnostic[] = [];
-  const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject");
+  const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject", options.scope === "class");
   const groups = groupPaths(selected, inv, errors, options.scope);
   const canaries = planCanaries(groups);
   const clusterIps = options.scope === "class" ? serviceUpstreams(groups, inv) : new Set<string>();
@@ -135,7 +135,7 @@ function defaultBackendOf(r: RuleIR, inv: Inventory): RuleIR["fallback"] {
 function serviceUpstreams(groups: readonly HostGroup[], inv: Inventory): Set<string> {
   const first = new Map<string, Ingress>();
   const all = groups.filter((g) => g.ingressNginx).flatMap((g) => g.entries.flatMap((e) => [...e.mains, ...e.canaries]).map((c) => ({ g, c })));
-  all.sort((a, b) => (`${a.c.ingress.namespace}/${a.c.ingress.name}` < `${b.c.ingress.namespace}/${b.c.ingress.name}` ? -1 : 1));
+  all.sort((a, b) => nginxIngressOrder(a.c.ingress, b.c.ingress));
   for (const { g, c } of all) {
     if (c.ref.kind) continue;
     const key = JSON.stringify([g.className, c.ingress.namespace, c.ref.name, c.ref.port]);
@@ -195,7 +195,7 @@ function nginxServers(groups: readonly HostGroup[], className: string, inv: Inve
   const c = ingressNginxOf(inv, className).config;
   const aliases = serverAliases(mine, inv);
   return {
-    certified, aliases, names: serverNames(mine, aliases), headerNames: { ...(c?.underscoresInHeaders ? { underscoresInHeaders: true } : {}), ...(c?.keepInvalidHeaders ? { keepInvalidHeaders: true } : {}) }, ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
+    certified, aliases, names: serverNames(mine, aliases), headerNames: { ...(c?.underscoresInHeaders ? { underscoresInHeaders: true } : {}), ...(c?.keepInvalidHeaders ? { keepInvalidHeaders: true } : {}) }, ...(c?.hsts !== null ? { hsts: c?.hsts ?? "max-age=31536000; includeSubDomains" } : {}), ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
     noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),
   };
 }
@@ -231,7 +231,7 @@ function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string
   const taken = new Set<string>();
   for (const host of [...servers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
     const from = groups.filter((g) => g.host === host).flatMap((g) => g.ingresses).filter((i) => !i.nginx.canary && i.nginx.serverAliases?.length)
-      .sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1))[0];
+      .sort(nginxIngressOrder)[0];
     const names = (from?.nginx.serverAliases ?? []).filter((a) => a !== host && !servers.has(a) && !taken.has(a)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const a of names) taken.add(a);
     if (!names.length) continue;

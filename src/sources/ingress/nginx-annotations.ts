@@ -5,6 +5,7 @@
 import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/ip.js";
 import { isGoTrue, parseGoBool } from "../../model/gobool.js";
 import { hasObject } from "../../model/gateway.js";
+import { parseLabelSelector } from "../../model/label-selector-string.js";
 import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxController, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { KindHook } from "../frontend.js";
@@ -461,6 +462,14 @@ export function readIngressNginxController(kind: string, root: Field, b: Invento
       ...(str("watch-namespace") ? { watchNamespace: str("watch-namespace")! } : {}),
       ...(str("default-backend-service") ? { defaultBackendService: str("default-backend-service")! } : {}),
     };
+    // flags.go: --watch-namespace-selector through labels.Parse, and not with --watch-namespace; else the controller exits.
+    const nsSelector = str("watch-namespace-selector");
+    if (nsSelector) {
+      const sel = parseLabelSelector(nsSelector);
+      if (controller.watchNamespace) c.warn("ingress-nginx-config", "--watch-namespace and --watch-namespace-selector are mutually exclusive: the controller does not start, and serves no Ingress");
+      else if (!sel) c.warn("ingress-nginx-config", `--watch-namespace-selector=${nsSelector} is not a label selector: the controller does not start, and serves no Ingress`);
+      controller.watchNamespaceSelector = controller.watchNamespace || !sel ? null : sel;
+    }
     const raw = stringFlag(words, "configmap");
     const value = str("configmap");
     if (value !== undefined && value !== "") {
@@ -582,8 +591,12 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   // filterErrors keeping 300-599 ("is not valid for custom error pages").
   const errorCodes = (data.get("custom-http-errors").string() ?? "").split(",").map((c) => c.trim()).filter((c) => goInt(c) && Number(c) > 299 && Number(c) < 600).map(Number);
   const errors = { ...(errorCodes.length ? { customHttpErrors: errorCodes } : {}), ...(bool("disable-proxy-intercept-errors") ? { disableProxyInterceptErrors: true as const } : {}) };
+  // config.go: hsts true, hsts-max-age "31536000", hsts-include-subdomains true, hsts-preload false (lua_ingress.lua header).
+  const hstsKeys = ["hsts", "hsts-max-age", "hsts-include-subdomains", "hsts-preload"].some((k) => data.get(k).string() !== undefined);
+  const hstsValue = `max-age=${data.get("hsts-max-age").string() ?? "31536000"}${bool("hsts-include-subdomains") ?? true ? "; includeSubDomains" : ""}${bool("hsts-preload") ? "; preload" : ""}`;
+  const hsts = hstsKeys ? { hsts: (bool("hsts") ?? true) ? hstsValue : null } : {};
   const headerNames = { ...(bool("enable-underscores-in-headers") ? { underscoresInHeaders: true as const } : {}), ...(bool("ignore-invalid-headers") === false ? { keepInvalidHeaders: true as const } : {}) };
-  const tls = { ...globalAuth, ...redirectCode, ...errors, ...headerNames, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
+  const tls = { ...globalAuth, ...redirectCode, ...errors, ...hsts, ...headerNames, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
   return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),

@@ -8,7 +8,6 @@ import type { ListenerState } from "../../engine/gateway/listeners.js";
 import { compareApplied, matchedHostname, type Applied, type Routable } from "../../engine/gateway/precedence.js";
 import { bestListener, plainHttpListener } from "../../engine/gateway/select.js";
 import { hostnameMatches, isWildcard } from "../../model/hostname.js";
-import { ENVOY_GATEWAY_CONTROLLER } from "../../model/gateway.js";
 import { routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import type { EffectiveTrafficPolicy } from "../../engine/gateway/traffic-policy.js";
 import type { EffectiveSecurityPolicy } from "../../engine/gateway/security-policy.js";
@@ -201,7 +200,7 @@ function server(c: Compilation, p: PortPlan, name: string | undefined, names: (s
  * which nginx does not route by here (refused).
  */
 function misdirected(c: Compilation, p: PortPlan, l: ListenerState, host: string): string {
-  if (c.engine.gateway(l.gateway.namespace, l.gateway.name)?.controllerName !== ENVOY_GATEWAY_CONTROLLER) return "421";
+  if (!c.engine.gateway(l.gateway.namespace, l.gateway.name)?.envoyGateway) return "421";
   const other = p.listeners.find((o) => o !== l && !o.programmed && candidates(c, o, host, p.grpc).length > 0);
   if (other) throw new NginxUnsupported("a Host answered by another HTTPS listener's routes", `on Envoy Gateway's Gateways a request whose SNI selects listener ${other.listener.name} is routed by that listener's route configuration, which has rules for host ${host} of listener ${l.listener.name}: nginx picks the server by Host, not by SNI`);
   return "404";
