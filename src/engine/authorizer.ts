@@ -58,7 +58,9 @@ export interface AuthorizationRequest {
   /** The request as routed; undefined for TCP (and TLS the mesh does not terminate). */
   http?: HttpFacts;
   /** The Service the client dialled, when it dialled one ("namespace/name" and its port). */
-  service?: { name: string; port: number; subset?: string };
+  service?: { name: string; port: number };
+  /** The Service, port and DestinationRule subset of the cluster a route picked (walk/answer.ts istioCluster): its DestinationRule sets the client's TLS. */
+  cluster?: { name: string; port: number; subset?: string };
   /** The client is a Gateway's pod: its class's controller, and the backend Service it sends to (`service` stays unset). */
   gateway?: { controller?: string; service?: { name: string; port: number } };
   /** The ServiceEntry an ambient client's request is addressed to ("namespace/name"): its waypoint decides. */

@@ -5,11 +5,14 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pod, service } from "./fixture.js";
+import { pod, pod as pod_, service } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
 
 const backend = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]])
   + `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: block, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api}}\n  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]\n---\n`;
+
+/** A LoadBalancer Service in front of the gateway's pods that keeps the client's address (externalTrafficPolicy Local). */
+const LOCAL_LB = `apiVersion: v1\nkind: Service\nmetadata: {name: gw-lb, namespace: infra}\nspec: {type: LoadBalancer, externalTrafficPolicy: Local, selector: {gateway.networking.k8s.io/gateway-name: gw}, ports: [{name: http, port: 80}]}\n---\n`;
 
 function gatewayApi(controller: string): string {
   return `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gc}\nspec: {controllerName: ${controller}}\n---\n`
@@ -192,7 +195,8 @@ test("behind an Istio gateway's LoadBalancer Service (externalTrafficPolicy Clus
 test("an Istio gateway trusts gatewayTopology.numTrustedProxies X-Forwarded-For hops (gateway.go xffNumTrustedHops; conn_manager_utility.cc getLastAddressFromXFF(N-1)): its own remoteIpBlocks read the client's header then, from the pod's proxy.istio.io/config or meshConfig.defaultConfig", async () => {
   const gatewayDeny = `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: edge, namespace: infra}\nspec:\n  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}\n  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]\n---\n`;
   const api = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
-  const base = gatewayApi("istio.io/gateway-controller") + api + gatewayDeny;
+  // The Service in front keeps the client's address (Local): without one, the Service Istio makes masquerades (unknown).
+  const base = gatewayApi("istio.io/gateway-controller") + api + gatewayDeny + LOCAL_LB;
   const annotated = base.replace("labels: {gateway.networking.k8s.io/gateway-name: gw}}", `labels: {gateway.networking.k8s.io/gateway-name: gw}, annotations: {proxy.istio.io/config: '{"gatewayTopology": {"numTrustedProxies": 1}}'}}`);
   const meshConfig = base + `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    defaultConfig:\n      gatewayTopology: {numTrustedProxies: 2}\n---\n`;
   const plain = await asker(base, "infra/gw");
@@ -226,8 +230,16 @@ test("behind the gateway's LoadBalancer Service (externalTrafficPolicy Cluster) 
       assert.equal(a.status, null, controller);
       assert.match(a.unknown ?? "", /masqueraded/);
     } finally { unknown.cleanup(); }
+    // No Service in the input: the one the implementation makes. Envoy Gateway's is a LoadBalancer with Local
+    // (the client's own address); Istio's a LoadBalancer with externalTrafficPolicy unset, Cluster (was 200: the client's).
     const direct = await asker(gatewayApi(controller) + allow, "infra/gw");
-    try { assert.equal((await direct.ask("ip:203.0.113.5")).status, 200, `${controller}: no Service in front: the client's own address`); } finally { direct.cleanup(); }
+    try {
+      const a = await direct.ask("ip:203.0.113.5");
+      if (controller === "istio.io/gateway-controller") { assert.equal(a.status, null); assert.match(a.unknown ?? "", /the one Istio makes for the Gateway is a LoadBalancer/); }
+      else assert.equal(a.status, 200, `${controller}: its own Service keeps the client's address`);
+    } finally { direct.cleanup(); }
+    const inside = await asker(gatewayApi(controller) + allow + pod_("shop", "web", "203.0.113.7"), "infra/gw");
+    try { assert.equal((await inside.ask("shop/web")).status, 200, `${controller}: a pod reaches the gateway's pods directly`); } finally { inside.cleanup(); }
   }
 });
 
@@ -250,4 +262,17 @@ test("no Service in the input and an EnvoyProxy whose envoyService Envoy Gateway
   try { assert.equal((await local.ask("ip:203.0.113.5")).status, 200); } finally { local.cleanup(); }
   const inCluster = await asker(eg + proxy("{type: NodePort}") + allow + pod("shop", "web", "10.0.0.7"), "infra/gw");
   try { assert.equal((await inCluster.ask("shop/web")).status, 403, "a pod's own address, outside the ALLOW"); } finally { inCluster.cleanup(); }
+});
+
+test("Envoy Gateway under the controllerName its configuration names (EnvoyGateway gateway.controllerName): what it appends to X-Forwarded-For is Envoy Gateway's, not an unknown implementation's (walk/gateway-entry.ts forwardedFor took only the default name: every answer behind it was unknown)", async () => {
+  const config = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: envoy-gateway-config, namespace: envoy-gateway-system}\ndata:\n  envoy-gateway.yaml: |\n    apiVersion: gateway.envoyproxy.io/v1alpha1\n    kind: EnvoyGateway\n    provider: {type: Kubernetes}\n    gateway: {controllerName: example.com/eg}\n---\n`;
+  const { ask, cleanup } = await asker(gatewayApi("example.com/eg") + backend + config, "infra/gw");
+  try {
+    assert.equal((await ask("ip:203.0.113.5", "1.1.1.1")).status, 403, "the client's forged entry comes before the one Envoy appends");
+    const a = await ask("ip:198.51.100.5", "203.0.113.5");
+    assert.equal(a.status, 200, `the gateway appends the client's own address: ${a.unknown ?? ""}`);
+  } finally { cleanup(); }
+  // Without the configuration the class is another implementation's: unknown, as before.
+  const other = await asker(gatewayApi("example.com/eg") + backend, "infra/gw");
+  try { assert.match((await other.ask("ip:203.0.113.5", "1.1.1.1")).unknown ?? "", /GatewayClass controller example\.com\/eg/); } finally { other.cleanup(); }
 });

@@ -120,7 +120,9 @@ test("an Istio gateway enforces its AuthorizationPolicies in its listener, befor
   const yaml = base + pod("shop", "gw-istio", "10.0.0.9", { labels: { "gateway.networking.k8s.io/gateway-name": "gw" }, ports: [["http", 80]] }).replace("{name: app,", "{name: istio-proxy}, {name: app,")
     + `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\n`
     + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: shop}\nspec:\n  gatewayClassName: istio\n  listeners: [{name: http, port: 80, protocol: HTTP}]\n---\n`
-    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /app}}], backendRefs: [{name: api, port: 80}]}]\n---\n`;
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec:\n  parentRefs: [{name: gw}]\n  rules: [{matches: [{path: {type: PathPrefix, value: /app}}], backendRefs: [{name: api, port: 80}]}]\n---\n`
+    // A Service in front that keeps the client's address (without one, the one Istio makes masquerades: unknown).
+    + `apiVersion: v1\nkind: Service\nmetadata: {name: gw-lb, namespace: shop}\nspec: {type: LoadBalancer, externalTrafficPolicy: Local, selector: {gateway.networking.k8s.io/gateway-name: gw}, ports: [{name: http, port: 80}]}\n---\n`;
   const policy = (name: string, spec: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ${name}, namespace: shop}\nspec:\n  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]\n${spec}\n---\n`;
   const route = async (extra: string, request: string, from?: string) => {
     const t = tempFiles({ "a.yaml": yaml + extra });
@@ -146,7 +148,8 @@ test("behind an Istio gateway a sidecar's remote.ip is the gateway's client: its
   const gateway = `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\n`
     + `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: infra}\nspec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]}\n---\n`
     + `apiVersion: v1\nkind: Pod\nmetadata: {name: gw-istio-0, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: gw}}\nspec: {containers: [{name: istio-proxy}]}\nstatus: {podIP: 10.0.9.9}\n---\n`
-    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {parentRefs: [{name: gw, namespace: infra}], rules: [{backendRefs: [{name: api, port: 80}]}]}\n---\n`;
+    + `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {parentRefs: [{name: gw, namespace: infra}], rules: [{backendRefs: [{name: api, port: 80}]}]}\n---\n`
+    + `apiVersion: v1\nkind: Service\nmetadata: {name: gw-lb, namespace: infra}\nspec: {type: LoadBalancer, externalTrafficPolicy: Local, selector: {gateway.networking.k8s.io/gateway-name: gw}, ports: [{name: http, port: 80}]}\n---\n`;
   const api = pod("shop", "api", "10.0.0.2", { proxy: "istio-proxy" }) + service("shop", "api", [["http", 80, 8080]]);
   const { dir, cleanup } = tempFiles({ "a.yaml": gateway + api + ap("block", "  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]") });
   try {

@@ -96,3 +96,25 @@ test("istiod's validateTrafficPolicy: an empty trafficPolicy (a subset's too), a
   for (const want of [/a\.yaml:\d+:?\d* spec\.trafficPolicy\.portLevelSettings\[0\]: portTrafficPolicy must have valid port/,
     /spec\.trafficPolicy\.portLevelSettings\[1\]: port traffic policy must have at least one field/, /spec\.subsets\[0\]\.trafficPolicy: traffic policy must have at least one field/]) assert.match(r.err + r.out, want);
 });
+
+test("a VirtualService destination on another Service: the client's TLS is the DestinationRule of the cluster it connects to (outbound|80||api-v2), not the dialled Service's (l7/transport.ts took the dialled one's)", async () => {
+  const toV2 = `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: api, namespace: shop}
+spec:
+  hosts: [api]
+  http:
+  - route: [{destination: {host: api-v2}}]
+`;
+  const v2Rule = (mode: string) => `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: api-v2, namespace: shop}
+spec:
+  host: api-v2.shop.svc.cluster.local
+  trafficPolicy: {tls: {mode: ${mode}}}
+`;
+  assert.match(await authz(WORLD + toV2 + v2Rule("DISABLE")), /plaintext .*DestinationRule shop\/api-v2 disables TLS/, "api-v2's DISABLE under STRICT: refused (was: auto mTLS, allowed)");
+  assert.match(await authz(WORLD + toV2 + dr("api", "  trafficPolicy: {tls: {mode: DISABLE}}")), /passed\s+mutual TLS \(auto mTLS/, "the dialled api's DISABLE does not apply to api-v2's cluster (was: refused)");
+});

@@ -67,6 +67,8 @@ export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefine
   const svc = req.service ? serviceAt(inv, req.service.name) : undefined;
   const port = svc?.ports.find((p) => p.port === req.service!.port);
   const h = req.http;
+  const clusterSvc = req.cluster ? serviceAt(inv, req.cluster.name) : undefined, clusterPort = clusterSvc?.ports.find((p) => p.port === req.cluster!.port);
+  const cluster = clusterSvc && clusterPort ? { service: clusterSvc, port: clusterPort, ...(req.cluster!.subset ? { subset: req.cluster!.subset } : {}) } : undefined;
   const serverEnd = { ...end(inv, req.server), endpoint: server }, clientEnd = end(inv, req.client);
   // An Istio gateway's backend Service (the Service the gateway sends to, for istio.io/ingress-use-waypoint).
   const ingress = req.gateway?.controller === ISTIO_GATEWAY_CONTROLLER && req.gateway.service ? serviceAt(inv, req.gateway.service.name) : undefined;
@@ -75,7 +77,8 @@ export function hopOf(inv: Inventory, req: AuthorizationRequest): Hop | undefine
   const viaPort = waypoint && ingress && !svc ? ingress.ports.find((p) => p.port === req.gateway!.service!.port) : undefined;
   return {
     client: clientEnd, server: serverEnd, port: req.port,
-    ...(svc && port ? { service: { service: svc, port, ...(req.service!.subset ? { subset: req.service!.subset } : {}) } } : viaPort ? { service: { service: ingress!, port: viaPort } } : {}),
+    ...(svc && port ? { service: { service: svc, port } } : viaPort ? { service: { service: ingress!, port: viaPort } } : {}),
+    ...(cluster ? { cluster } : {}),
     ...(h ? { http: { method: h.method, host: h.host, path: h.path, headers: h.headers, ...(h.grpc ? { grpc: true } : {}), ...(h.forwardedUnknown ? { forwardedUnknown: h.forwardedUnknown } : {}) } } : {}),
     ...(req.network ? { network: req.network } : {}),
     ...(waypoint ? { waypoint } : {}), ...(entry ? { serviceEntry: { name: entry.name, namespace: entry.namespace } } : {}),

@@ -47,7 +47,9 @@ export interface Hop {
   /** The port the server receives on (after Service targetPort resolution). */
   port: number;
   /** The Service the client dialled, and the port of it, when it dialled one. */
-  service?: { service: Service; port: ServicePort; subset?: string };
+  service?: { service: Service; port: ServicePort };
+  /** The cluster the client's proxy connects to when a route picked it (another Service, a DestinationRule subset): the DestinationRule that sets its TLS is this one's. */
+  cluster?: { service: Service; port: ServicePort; subset?: string };
   /** The request; undefined: a TCP connection. */
   http?: HttpFacts;
   /** The L3/L4 verdict of the hop (it allowed the connection): its rules may carry HTTP conditions. */

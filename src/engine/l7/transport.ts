@@ -174,11 +174,17 @@ export function transportOf(hop: Hop, mesh: MeshModel, clientBypass?: string): T
 
 /** A server without an Istio proxy: plaintext, unless an Istio client is told to send Istio mTLS anyway. */
 function istioClientToPlainServer(hop: Hop, mesh: MeshModel, why: string): Transport {
-  const rule = istioProxy(hop.client.proxy) && hop.client.endpoint && hop.service ? istioClientRule(mesh, hop.client.endpoint, hop.service.service) : undefined;
-  if (rule && clientMode(mesh, rule, hop.service?.port.port, hop.service?.subset) === "ISTIO_MUTUAL" && hop.server.proxy === "none") {
+  const cluster = clusterOf(hop);
+  const rule = istioProxy(hop.client.proxy) && hop.client.endpoint && cluster ? istioClientRule(mesh, hop.client.endpoint, cluster.service) : undefined;
+  if (rule && clientMode(mesh, rule, cluster?.port.port, cluster?.subset) === "ISTIO_MUTUAL" && hop.server.proxy === "none") {
     return { mtls: false, decision: decision("deny", `DestinationRule ${rule.namespace}/${rule.name} makes the client send Istio mutual TLS, but the server has no proxy to accept it`, [], ref("DestinationRule", rule), true) };
   }
   return { mtls: false, decision: decision("allow", `plaintext: ${why}`, []) };
+}
+
+/** The cluster the client's Envoy connects to: the one a route picked (another Service, a subset), else the dialled Service's. */
+function clusterOf(hop: Hop): { service: Service; port: ServicePort; subset?: string } | undefined {
+  return hop.cluster ?? hop.service;
 }
 
 function istioHop(hop: Hop, mesh: MeshModel): Transport {
@@ -202,9 +208,10 @@ function istioHopDecision(hop: Hop, mesh: MeshModel, server: ReturnType<typeof i
 function istioClientSends(hop: Hop, mesh: MeshModel, serverMode: MtlsMode, trace: string[]): { mode: "mtls" | "plaintext"; why: string; by?: PolicyRef } {
   const c = hop.client;
   if (!istioProxy(c.proxy) || !c.endpoint) return { mode: "plaintext", why: c.proxy === "none" ? "the client has no proxy" : "the client is in another mesh" };
-  const rule = hop.service ? istioClientRule(mesh, c.endpoint, hop.service.service) : undefined;
-  const subset = hop.service?.subset;
-  const mode = clientMode(mesh, rule, hop.service?.port.port, subset);
+  const cluster = clusterOf(hop);
+  const rule = cluster ? istioClientRule(mesh, c.endpoint, cluster.service) : undefined;
+  const subset = cluster?.subset;
+  const mode = clientMode(mesh, rule, cluster?.port.port, subset);
   const by = rule ? ref("DestinationRule", rule) : undefined;
   if (rule) trace.push(`client applies DestinationRule ${rule.namespace}/${rule.name}${subset ? ` subset ${subset}` : ""} (tls ${mode ?? "unset: auto mTLS"})`);
   if (mode === "ISTIO_MUTUAL") return { mode: "mtls", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} sets ISTIO_MUTUAL`, by };

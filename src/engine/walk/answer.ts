@@ -75,8 +75,12 @@ export interface Walk {
   forwarded?: ForwardedFor;
   /** The ServiceEntry an ambient client's connection is addressed to, whose waypoint takes it (mesh-entry.ts ambientEntry). */
   serviceEntry?: IstioServiceEntry;
-  /** (mesh) The DestinationRule subset of the dialled Service a VirtualService route picked: its trafficPolicy's TLS applies to the hop (l7/transport.ts clientMode). */
-  istioSubset?: string;
+  /**
+   * The cluster the client's Envoy connects to when a route picked it (a VirtualService destination, a
+   * GAMMA backendRef: another Service than the dialled one, a DestinationRule subset): its DestinationRule's
+   * TLS is the hop's (pilot's cluster outbound|port|subset|host; l7/transport.ts clientMode).
+   */
+  istioCluster?: { service: string; port: number; subset?: string };
   /** The mesh proxy that picks the Service's endpoint for an in-mesh client (mesh-entry.ts meshRouting): what answers when none is ready (serve.ts noEndpoints). */
   lastHop?: "linkerd" | "envoy" | "ztunnel";
 }

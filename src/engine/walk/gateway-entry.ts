@@ -19,9 +19,10 @@ import { peerOf } from "./peers.js";
 import { L7Authorizer } from "../l7/authorizer.js";
 import { DEFAULT_PORT, speaksHttp } from "../../model/request.js";
 import { toServiceEntry } from "./mesh-entry.js";
-import type { Endpoint } from "../../model/endpoint.js";
-import { formatAddress, type Address } from "../../model/ip.js";
-import { ENVOY_GATEWAY_CONTROLLER, hasIngressSemantics } from "../../model/gateway.js";
+import type { Endpoint, Service } from "../../model/endpoint.js";
+import { matches, selector } from "../../model/selector.js";
+import { addressKey, formatAddress, type Address } from "../../model/ip.js";
+import { hasIngressSemantics } from "../../model/gateway.js";
 import { ingressClassOf, servedByNginx } from "../../model/nginx-controller.js";
 import { ingressControllerPods } from "../endpoints.js";
 import { envoyForwarded, nginxForwarded, seenPeer } from "./forwarded.js";
@@ -58,7 +59,7 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const picked = atWaypoint ?? first;
   if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
   const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
-  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${controller === ENVOY_GATEWAY_CONTROLLER ? `, or Envoy Gateway's ${EG_NAME}=${gwName}` : ""}) are not in the input`)
+  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${gw?.envoyGateway ? `, or Envoy Gateway's ${EG_NAME}=${gwName}` : ""}) are not in the input`)
     : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
   if (unchecked) {
     step(w, "network", "bypassed", `${unchecked}: the hop from the Gateway to the backend is not checked`);
@@ -90,7 +91,8 @@ function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | un
   const res = w.res, port = requestPort(w.req);
   if (nginx) return nginxForwarded(w.ctx.inv, w.ctx.index, gw?.gateway.derivedFrom?.name, address, port, w.req.headers);
   if (controller === ISTIO_GATEWAY_CONTROLLER) return envoyForwarded(undefined, istioGatewayPeer(w, pods, address));
-  if (controller !== ENVOY_GATEWAY_CONTROLLER || !gw) {
+  // Envoy Gateway's class by the controllerName its configuration names (gateways.ts envoyGateway), not the default name.
+  if (!gw?.envoyGateway) {
     const who = controller ? `GatewayClass controller ${controller}` : gw?.gateway.derivedFrom ? `the controller of ${gw.gateway.derivedFrom.kind} ${gw.gateway.derivedFrom.name}` : "the Gateway's controller (its GatewayClass is not in the input)";
     return { how: "append", unknown: `what ${who} writes in X-Forwarded-For is not known to Junction (it knows Istio's, Envoy Gateway's and ingress-nginx's)` };
   }
@@ -106,8 +108,23 @@ function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | un
  * AuthorizationPolicies' ipBlocks judge and its Envoy appends to X-Forwarded-For.
  */
 function istioGatewayPeer(w: Walk, pods: readonly Endpoint[], client: Address | undefined): ClientAddress & { seen?: string } {
-  return seenPeer(client, client ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req)) : undefined, "the gateway's pods");
+  const seen = client ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req)) : undefined;
+  if (client && !seen && pods.length && !inCluster(w, client) && !w.ctx.inv.services.some((s) => selectsOne(s, pods))) {
+    // No Service of the input in front: the one Istio makes (gateway/templates/service.yaml: "type: {{ index
+    // .Annotations \"networking.istio.io/service-type\" | default \"LoadBalancer\" }}", no externalTrafficPolicy,
+    // so Kubernetes' Cluster) masquerades an outside client to a node's address (or, ClusterIP, does not take it).
+    return { unknown: `the gateway's pods see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no Service in front of them, and the one Istio makes for the Gateway is a LoadBalancer (unless its networking.istio.io/service-type annotation says otherwise) with externalTrafficPolicy unset, so Kubernetes' Cluster, which kube-proxy masquerades an outside client through` };
+  }
+  return seenPeer(client, seen, "the gateway's pods");
 }
+
+/** Whether `client` is a pod's or a node's address (it reaches the gateway's pods directly, unmasqueraded). */
+function inCluster(w: Walk, client: Address): boolean {
+  const holder = w.ctx.index.byAddress.get(addressKey(client));
+  return holder !== undefined && (holder.kind === "pod" || holder.kind === "node");
+}
+
+const selectsOne = (s: Service, pods: readonly Endpoint[]): boolean => s.selector !== undefined && pods.some((p) => p.namespace === s.namespace && matches(selector(s.selector!), p.labels));
 
 /**
  * Whether the Gateway's listener that takes the request (`name`, else the first on the port: a

@@ -209,8 +209,8 @@ function afterRoutes(w: Walk, bound: BoundRoutes, where: string, toDefault: () =
   const hidden = router && picked?.service && !(router.sidecar && picked.service.namespace === router.namespace) ? serviceHiddenFrom(picked.service, router.namespace) : undefined;
   if (hidden) return noCluster(w, hidden, router!.name);
   if (picked?.serviceEntry) return toServiceEntry(w, picked.serviceEntry, picked.ref.name, picked.ref.port!);
-  // (mesh) A subset of the dialled Service: the hop's TLS is its cluster's (model/mesh.ts istioClusterTls).
-  if (picked?.istioSubset && picked.service && w.res.entry.kind === "service" && w.res.entry.service === `${picked.service.namespace}/${picked.service.name}`) w.istioSubset = picked.istioSubset;
+  // The hop's TLS is the picked cluster's (model/mesh.ts istioClusterTls): the route's destination Service and subset, not the dialled one.
+  if (picked?.service && picked.servicePort) w.istioCluster = { service: `${picked.service.namespace}/${picked.service.name}`, port: picked.servicePort.port, ...(picked.istioSubset ? { subset: picked.istioSubset } : {}) };
   return serve(w, w.client!, picked ? backendServing(w.ctx.inv, picked, byProxy(w)) : { known: false, serving: [], note: `${w.res.backend} is not resolved` }, false);
 }
 
