@@ -195,6 +195,27 @@ test("auth-secret and auth-tls-secret of another namespace deny the Ingress's lo
   assert.equal(empty("o.example.com", "/").status, 401, "\"/users\" is web/users (auth/main.go GetSecret(sns/sname)): was 503, the Secret looked up as \"/users\"");
 });
 
+test("nginx ignores a request header whose name holds an underscore or another character than letters, digits and hyphens (underscores_in_headers off, ignore_invalid_headers on); the ConfigMap turns either (it was passed on: a canary by an underscored header was taken)", () => {
+  const canarySvc = "---\napiVersion: v1\nkind: Service\nmetadata: {name: beta, namespace: web}\nspec: {ports: [{port: 80}]}\n";
+  const canary = ingress("beta", "shop.example.com", "/", "Prefix", { [N + "canary"]: "true", [N + "canary-by-header"]: "x_beta" }).replace("name: app,", "name: beta,");
+  const yaml = ingress("shop", "shop.example.com", "/", "Prefix", {}) + canarySvc + canary;
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {${data}}\n`;
+  const headers: [string, string][] = [["x_beta", "always"], ["x.trace", "1"], ["x-user", "ann"]];
+  const plain = asker(yaml)("shop.example.com", "/", headers);
+  assert.equal(plain.backend, "web/app", "x_beta never reaches the balancer (was web/beta)");
+  assert.deepEqual([plain.upstream?.headers?.["x_beta"], plain.upstream?.headers?.["x.trace"], plain.upstream?.headers?.["x-user"]], [undefined, undefined, "ann"]);
+  assert.match(plain.steps.map((s) => s.outcome).join("\n"), /nginx ignores the headers x_beta, x\.trace/);
+  const underscores = asker(yaml + cm(`enable-underscores-in-headers: "true"`))("shop.example.com", "/", headers);
+  assert.equal(underscores.backend, "web/beta");
+  assert.deepEqual([underscores.upstream?.headers?.["x_beta"], underscores.upstream?.headers?.["x.trace"]], ["always", undefined]);
+  const kept = asker(yaml + cm(`ignore-invalid-headers: "false"`))("shop.example.com", "/", headers);
+  assert.deepEqual([kept.backend, kept.upstream?.headers?.["x.trace"]], ["web/beta", "1"]);
+  // A class ingress-nginx does not serve: not nginx's reading.
+  const loaded = load({ "in.yaml": ingressClass("other", "example.com/other") + WEB_APP + appIngress("shop", "shop.example.com", "/", "Prefix", {}, "  ingressClassName: other\n") });
+  const other = walkRequest(walkContext(loaded.inventory), { gateway: "IngressClass/other", scheme: "http", host: "shop.example.com", path: "/", method: "GET", headers, backendResponseHeaders: [] });
+  assert.deepEqual([other.backend, other.upstream?.headers?.["x_beta"]], ["web/app", "always"]);
+});
+
 test("permanent-redirect and temporal-redirect answer the URL as written: one without a path has no \"/\" (was https://new.example.com/)", () => {
   // nginx.tmpl `return {{ $location.Redirect.Code }} {{ $location.Redirect.URL }};`, redirect.go Parse keeps the annotation's string.
   const ask = asker(ingress("p", "p.example.com", "/", "Prefix", { [N + "permanent-redirect"]: "https://new.example.com", [N + "permanent-redirect-code"]: "308" })

@@ -44,7 +44,7 @@ test("custom-http-errors: nginx's own error (no endpoint: 503) is answered by th
   assert.equal(ask("plain.example.com").status, 503, "no custom-http-errors: the balancer's 503");
 });
 
-test("custom-http-errors with default-backend: the backend's error (proxy_intercept_errors) goes to that Service as GET / with X-Code; disable-proxy-intercept-errors lets it through (was: the backend's answer)", () => {
+test("custom-http-errors with default-backend: the backend's error (proxy_intercept_errors) goes to that Service as / (the method kept) with X-Code; disable-proxy-intercept-errors lets it through (was: the backend's answer)", () => {
   const ann = { [N + "custom-http-errors"]: "500", [N + "default-backend"]: "errors" };
   const ask = asker(ingress("app", "app.example.com", ann) + ingress("raw", "raw.example.com", { ...ann, [N + "disable-proxy-intercept-errors"]: "true" }));
   const r = ask("app.example.com", "/api/x?responseCode=500");
@@ -56,6 +56,15 @@ test("custom-http-errors with default-backend: the backend's error (proxy_interc
   assert.deepEqual([ask("app.example.com", "/ok").status, ask("app.example.com", "/ok").backend], [200, "web/app"], "no error: the backend's answer");
   assert.deepEqual([ask("raw.example.com", "/?responseCode=500").status, ask("raw.example.com", "/?responseCode=500").backend], [500, "web/app"], "not intercepted");
   assert.equal(ask("app.example.com", "/?responseCode=502").backend, "web/app", "a code not listed");
+  // nginx's error_page: "If there is no need to change URI and method during internal redirection it is possible to pass error processing into a named location".
+  const post = nginxWalker(BASE + ingress("app", "app.example.com", ann))({ host: "app.example.com", path: "/?responseCode=500", method: "POST" });
+  assert.deepEqual([post.backend, post.upstream?.method], ["web/errors", "POST"]);
+  assert.match(post.reason, /asked POST \//, "it said GET");
+  // nginx.tmpl CUSTOM_ERRORS: proxy_set_header X-Code ... replace those headers; the client's others are passed (proxy_pass_request_headers).
+  const sent = nginxWalker(BASE + ingress("app", "app.example.com", ann))({ host: "app.example.com", path: "/?responseCode=500", headers: [["cookie", "session=1"], ["x-code", "999"], ["x-forwarded-for", "6.6.6.6"]] });
+  assert.equal(sent.upstream?.headers?.["cookie"], "session=1", "the client's headers reach the error backend (they were dropped)");
+  assert.deepEqual(sent.upstream?.headerList?.filter(([n]) => n.toLowerCase() === "x-code"), [["X-Code", "500"]]);
+  assert.equal(sent.upstream?.headers?.["x-forwarded-for"], undefined, "$remote_addr, not the client's");
 });
 
 test("the ConfigMap's custom-http-errors is every location's without the annotation (a deny's 403 included), and a location's own codes replace it (was 403)", () => {
@@ -65,6 +74,16 @@ test("the ConfigMap's custom-http-errors is every location's without the annotat
   const ask = asker(yaml);
   assert.equal(ask("locked.example.com").status, 404, "was 403");
   assert.equal(ask("own.example.com").status, 403, "the location's error_page lines replace the http block's");
+});
+
+test("the ConfigMap's custom-http-errors go to upstream-default-backend even where the location has a default-backend (the http block's error_page lines; it took the custom default backend)", () => {
+  // controller.go: `loc.CustomHTTPErrors = anns.CustomHTTPErrors` (the annotation's only), so DefaultBackendUpstreamName names the custom
+  // default backend only for a location's own codes; nginx.tmpl's http block: `error_page CODE = @custom_upstream-default-backend_CODE`.
+  const ask = asker(ingress("app", "app.example.com", { [N + "default-backend"]: "errors" }) + ingress("own", "own.example.com", { [N + "default-backend"]: "errors", [N + "custom-http-errors"]: "500" }) + cm(`custom-http-errors: "500"`));
+  const r = ask("app.example.com", "/?responseCode=500");
+  assert.deepEqual([r.status, r.backend], [404, null], "nginx's own default server (no --default-backend-service), not web/errors");
+  assert.match(r.reason, /@custom_upstream-default-backend_500/);
+  assert.equal(ask("own.example.com", "/?responseCode=500").backend, "web/errors", "the annotation's codes: the custom default backend");
 });
 
 test("--default-backend-service: the controller's default backend answers the custom error pages", () => {
@@ -87,6 +106,11 @@ spec: {ports: [{port: 8080}]}
 `;
   const r = asker(controller + ingress("down", "down.example.com", { [N + "custom-http-errors"]: "503" }, "down"))("down.example.com");
   assert.deepEqual([r.status, r.backend, r.upstream?.headers?.["X-Code"]], [200, "ingress-nginx/pages", "503"], "was 503");
+  // getDefaultUpstream: a --default-backend-service without endpoints leaves nginx's own 404 server (127.0.0.1:8181).
+  const empty = controller.replace("spec: {ports: [{port: 8080}]}", "spec: {selector: {app: nothing}, ports: [{port: 8080}]}");
+  const none = asker(empty + ingress("down", "down.example.com", { [N + "custom-http-errors"]: "503" }, "down"))("down.example.com");
+  assert.deepEqual([none.status, none.backend], [404, null]);
+  assert.match(none.reason, /--default-backend-service ingress-nginx\/pages has no ready endpoint/);
 });
 
 test("service-upstream: nginx proxies to the Service's ClusterIP, so a Service without endpoints is kube-proxy's refused connection, 502, and no default-backend takes over (was 503 / the default backend)", () => {

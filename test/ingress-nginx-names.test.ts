@@ -58,6 +58,13 @@ test("a wildcard alias redirects to HTTPS only where the host's certificate is f
   assert.deepEqual(ask("api1.example.org"), [200, "web/shop"], "no certificate is configured for the alias: no ssl-redirect");
 });
 
+test("server-alias case: nginx lower-cases a name, and a regular expression with an upper-case letter is caseless (ngx_http_core_server_name; was 404 for each)", () => {
+  const ask = asker(ingress("shop", "shop.example.com", "shop", { [N + "server-alias"]: "~^API\\d+\\.example\\.org$, Www.Example.net, *.Foo.com" }));
+  assert.deepEqual(ask("api7.example.org"), [200, "web/shop"], "NGX_REGEX_CASELESS: the Host is lower-cased, the expression is not");
+  assert.deepEqual(ask("www.example.net"), [200, "web/shop"], "an exact alias, lower-cased");
+  assert.deepEqual(ask("a.foo.com"), [200, "web/shop"], "a wildcard alias, lower-cased");
+});
+
 test("two Ingresses with one host and path: the location is the first's in the controller's order, by creationTimestamp, then namespace/name descending (was: the first by name)", () => {
   // controller.go getBackendServers "Location %q already configured for server %q"; store.go sortIngressSlice `return in > jn`.
   const ts = (yaml: string, name: string, at: string) => yaml.replace(`name: ${name}\n`, `name: ${name}\n  creationTimestamp: ${at}\n`);

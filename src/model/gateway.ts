@@ -3,6 +3,7 @@
 
 import type { Cidr } from "./ip.js";
 import type { NginxServerNames } from "./nginx-server-name.js";
+import type { NginxControllerConfig } from "./nginx.js";
 import type { LabelSelector } from "./selector.js";
 import type { CorsPolicy, ObjectMeta, ObjectRef, Route } from "./route.js";
 import type { SourceRef } from "./source.js";
@@ -61,6 +62,8 @@ export interface Gateway extends ObjectMeta {
   infrastructure?: { parametersRef?: { group: string; kind: string; name: string } };
   /** A Gateway standing for an ingress-nginx class: its server names that are no Ingress host (server-alias wildcards and regular expressions; model/nginx-server-name.ts). */
   nginxServerNames?: NginxServerNames;
+  /** A Gateway standing for a class ingress-nginx serves: its ConfigMap's header name settings (engine/gateway/http.ts nginxHeaderNames; {}: the defaults). */
+  nginxHeaderNames?: Pick<NginxControllerConfig, "underscoresInHeaders" | "keepInvalidHeaders">;
   /**
    * A Gateway standing for an ingress-nginx class with HSTS on (config.go default): lua_ingress.lua header() sets
    * Strict-Transport-Security `value` on an HTTPS answer when a certificate is configured for the Host (certificate.lua:

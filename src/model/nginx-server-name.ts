@@ -25,10 +25,17 @@ export const isNginxPattern = (name: string): boolean => name.startsWith("~") ||
 /** PCRE, unanchored (ngx_regex_exec); the Host is lower-cased before the lookup (ngx_http_validate_host). */
 const SEARCH = { ...REGEX_SEMANTICS.nginx, anchor: "search" as const };
 
-/** Whether server name `name` (a listener's hostname on an ingress-nginx Gateway) covers `host`. */
-export function nginxNameMatches(names: NginxServerNames | undefined, name: string, host: string): boolean {
-  if (!names?.patterns.includes(name)) return hostnameMatches(name, host, true);
-  if (name.startsWith("~")) return regexMatches(name.slice(1), SEARCH, host);
+/**
+ * Whether server name `name` (a listener's hostname on an ingress-nginx Gateway) covers `host`. nginx lower-cases every
+ * name but a regular expression, which is caseless when it holds an upper-case letter (ngx_http_core_module.c
+ * ngx_http_core_server_name: `if (value[i].data[0] != '~') { ngx_strlow(sn->name.data, ...); continue; }`, then `if (*p >=
+ * 'A' && *p <= 'Z') { rc.options = NGX_REGEX_CASELESS; break; }`); server-alias keeps the case it is written in.
+ */
+export function nginxNameMatches(names: NginxServerNames | undefined, written: string, given: string): boolean {
+  const host = given.toLowerCase();
+  if (written.startsWith("~") && names?.patterns.includes(written)) return regexMatches(`${/[A-Z]/.test(written) ? "(?i)" : ""}${written.slice(1)}`, SEARCH, host);
+  const name = written.toLowerCase();
+  if (!names?.patterns.includes(written)) return hostnameMatches(name, host, true);
   if (name.startsWith(".")) return host === name.slice(1) || host.endsWith(name);
   if (name.startsWith("*.")) return host.length > name.length - 1 && host.endsWith(name.slice(1));
   if (name.endsWith(".*")) return host.length > name.length - 1 && host.startsWith(name.slice(0, -1));

@@ -97,6 +97,13 @@ export interface NginxControllerConfig {
    * namespace than the Ingress's denies its locations (auth, authtls Parse: "cross namespace ... not", LocationDenied).
    */
   allowCrossNamespace?: true;
+  /**
+   * enable-underscores-in-headers (config.go default false) and ignore-invalid-headers (default true): nginx.tmpl's
+   * `underscores_in_headers` and `ignore_invalid_headers`, which drop a request header whose name is not letters, digits
+   * and hyphens (and underscores, when enabled) before anything reads it. Written only where not the default.
+   */
+  underscoresInHeaders?: true;
+  keepInvalidHeaders?: true;
   /** hsts and hsts-*: the Strict-Transport-Security value lua_ingress.lua adds to HTTPS answers (null: hsts "false"; undefined: the defaults). */
   hsts?: string | null;
   /** custom-http-errors: the http block's `error_page CODE = @custom_upstream-default-backend_CODE` (every location without the annotation). */

@@ -168,8 +168,10 @@ export interface RouteRule {
    * A rule lowered from an Ingress of an ingress-nginx class with custom error pages (custom-http-errors, the annotation,
    * else the ConfigMap's): an answer with one of `codes` (nginx's own; the backend's too when `intercept`) is replaced by
    * the default backend's (engine/gateway/nginx-errors.ts). `service`: the controller's --default-backend-service.
+   * `own`: the codes are the annotation's (the location's error_page lines, to its DefaultBackendUpstreamName, which may
+   * be the custom default backend); else the http block's, always to upstream-default-backend.
    */
-  nginxCustomErrors?: { codes: number[]; intercept: boolean; from: string; service?: BackendRef };
+  nginxCustomErrors?: { codes: number[]; intercept: boolean; own: boolean; from: string; service?: BackendRef };
   /**
    * A rule lowered from an Ingress of an ingress-nginx class: its backends ("namespace/name") whose upstream is the
    * Service's ClusterIP (service-upstream): nginx always has that one endpoint, and kube-proxy rejects the connection

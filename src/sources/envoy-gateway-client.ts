@@ -11,6 +11,7 @@
 import { ESCAPED_SLASHES_ACTIONS, WITH_UNDERSCORES_ACTIONS, type ClientTrafficPolicy, type EarlyHeaderMutation } from "../model/gateway.js";
 import type { Cidr } from "../model/ip.js";
 import { parseGoCidr } from "../model/ip.js";
+import { regexError, REGEX_SEMANTICS } from "../model/regex.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
 import { readMeta } from "./k8s.js";
@@ -71,55 +72,39 @@ function readPath(f: Field): ClientTrafficPolicy["path"] {
 const HEADER_VALUE = /^[!-~]+([\t ]?[!-~]+)*$/;
 
 /**
- * translateHeaderModifier's errors for headers.earlyRequestHeaders or lateResponseHeaders (`what`): an
- * add, set or addIfAbsent value that is not a header value ("cannot add a header with an invalid
- * value. Header: '"x-a"'", Go's %q of the name), a remove entry "" (the CRD admits it), and, when
- * nothing valid is left, "did not provide valid configuration to add/set/remove any headers" (an
- * empty `{}` too). The names the CRD's pattern already refuses (empty, '/' or ':') cannot get here.
+ * headers.earlyRequestHeaders or lateResponseHeaders (`what`) as Envoy Gateway's translateHeaderModifier reads it:
+ * - the rules: the add (APPEND_IF_EXISTS_OR_ADD), set (OVERWRITE_IF_EXISTS_OR_ADD) and addIfAbsent (ADD_IF_ABSENT)
+ *   entries whose value is valid, the first of a name (case-insensitive) only, then the removes and the removeOnMatch
+ *   matchers: buildHeaderMutationRules writes them in that order (Envoy's header mutation);
+ * - its errors: an add, set or addIfAbsent value that is not a header value ("cannot add a header with an invalid
+ *   value. Header: '"x-a"'", Go's %q of the name), a remove entry "" (the CRD admits it), and, when nothing valid is
+ *   left, "did not provide valid configuration to add/set/remove any headers" (an empty `{}` too). The names the CRD's
+ *   pattern already refuses (empty, '/' or ':') cannot get here.
  */
-function headerModifierErrors(f: Field, what: string): string[] {
-  if (!f.object()) return [];
-  const out: string[] = [];
-  let valid = 0;
-  for (const verb of ["add", "set", "addIfAbsent"]) {
-    for (const h of f.get(verb).list() ?? []) {
-      if (HEADER_VALUE.test(h.get("value").string() ?? "")) valid++;
-      else out.push(`${what} cannot ${verb} a header with an invalid value. Header: '"${h.get("name").string() ?? ""}"'`);
-    }
-  }
-  for (const r of f.get("remove").list() ?? []) {
-    if (r.string()) valid++;
-    else out.push(`${what} cannot remove a header with an empty name`);
-  }
-  valid += (f.get("removeOnMatch").list() ?? []).length;
-  if (!valid) out.push(`${what} did not provide valid configuration to add/set/remove any headers`);
-  return out;
-}
-
-/**
- * headers.earlyRequestHeaders as Envoy Gateway writes it: translateHeaderModifier keeps the add
- * (APPEND_IF_EXISTS_OR_ADD), set (OVERWRITE_IF_EXISTS_OR_ADD) and addIfAbsent (ADD_IF_ABSENT) entries
- * whose name and value are valid, the first of a name (case-insensitive) only, then the removes and the
- * removeOnMatch matchers; buildHeaderMutationRules writes them in that order.
- */
-function readEarlyHeaders(f: Field): EarlyHeaderMutation[] | undefined {
-  if (!f.object()) return undefined;
-  const out: EarlyHeaderMutation[] = [];
+function translateHeaderModifier(f: Field, what: string): { rules: EarlyHeaderMutation[]; errors: string[] } {
+  if (!f.object()) return { rules: [], errors: [] };
+  const rules: EarlyHeaderMutation[] = [], errors: string[] = [];
   const names = new Set<string>();
   for (const [verb, op] of [["add", "append"], ["set", "overwrite"], ["addIfAbsent", "addIfAbsent"]] as const) {
     for (const h of f.get(verb).list() ?? []) {
       const name = h.get("name").string() ?? "", value = h.get("value").string() ?? "";
-      if (!name || /[/:]/.test(name) || !HEADER_VALUE.test(value) || names.has(name.toLowerCase())) continue;
+      if (!HEADER_VALUE.test(value)) { errors.push(`${what} cannot ${verb} a header with an invalid value. Header: '"${name}"'`); continue; }
+      if (!name || /[/:]/.test(name) || names.has(name.toLowerCase())) continue;
       names.add(name.toLowerCase());
-      out.push({ op, name, value });
+      rules.push({ op, name, value });
     }
   }
-  for (const r of f.get("remove").list() ?? []) { const name = r.string(); if (name) out.push({ op: "remove", name }); }
+  for (const r of f.get("remove").list() ?? []) {
+    const name = r.string();
+    if (name) rules.push({ op: "remove", name });
+    else errors.push(`${what} cannot remove a header with an empty name`);
+  }
   for (const m of f.get("removeOnMatch").list() ?? []) {
     const type = (m.get("type").string() ?? "Exact") as Extract<EarlyHeaderMutation, { op: "removeOnMatch" }>["type"];
-    out.push({ op: "removeOnMatch", type, value: m.get("value").string() ?? "" });
+    rules.push({ op: "removeOnMatch", type, value: m.get("value").string() ?? "" });
   }
-  return out.length ? out : undefined;
+  if (!rules.length) errors.push(`${what} did not provide valid configuration to add/set/remove any headers`);
+  return { rules, errors };
 }
 
 /** tls.clientValidation (ClientTrafficPolicy clientValidation): its mode, CA references and the checks Junction does not make. */
@@ -149,7 +134,7 @@ const CIPHERS = new Set([
  * each with its feature's prefix (perr.WithMessage), by the listeners that get them:
  * - every listener (HTTP and TCP IR alike): buildConnection's bufferLimit outside a uint32
  *   ("Connection: BufferLimit value X is out of range, must be between 0 and 4294967295");
- * - HTTP and HTTPS listeners: translateListenerHeaderSettings (headerModifierErrors, "Headers: ..."),
+ * - HTTP and HTTPS listeners: translateListenerHeaderSettings (translateHeaderModifier, "Headers: ..."),
  *   buildIRHTTP2Settings' window sizes ("HTTP2: ..."); between them translateHTTP1Settings' http10
  *   default host, which depends on the listener's routes (engine/gateway/client-policy.ts http10Error);
  * - listeners with TLS (HTTPS, TLS terminated; buildListenerTLSParameters returns early without):
@@ -165,7 +150,7 @@ function translationErrors(spec: Field): Pick<ClientTrafficPolicy, "errors" | "h
   const connection = uint32Error(buffer, `invalid BufferLimit value ${text(buffer)}`, `BufferLimit value ${text(buffer)} is out of range, must be between 0 and 4294967295`);
   const headers = spec.get("headers");
   const httpErrors = [
-    ...[...headerModifierErrors(headers.get("earlyRequestHeaders"), "EarlyRequestHeaders"), ...headerModifierErrors(headers.get("lateResponseHeaders"), "LateResponseHeaders")].map((m) => `Headers: ${m}`),
+    ...[...translateHeaderModifier(headers.get("earlyRequestHeaders"), "EarlyRequestHeaders").errors, ...translateHeaderModifier(headers.get("lateResponseHeaders"), "LateResponseHeaders").errors].map((m) => `Headers: ${m}`),
     ...http2Errors(spec).map((m) => `HTTP2: ${m}`),
   ];
   const cipher = (spec.get("tls").get("ciphers").list() ?? []).map((c) => c.string() ?? "").find((c) => !CIPHERS.has(c));
@@ -190,9 +175,15 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     const spec = root.get("spec");
     if (!spec.object(true) || !meta) return;
     const targets = readTargets(spec);
+    const earlyHeaders = translateHeaderModifier(spec.get("headers").get("earlyRequestHeaders"), "EarlyRequestHeaders").rules;
+    // A removeOnMatch RegularExpression goes to Envoy as written (irStringMatch: SafeRegex; neither the CRD nor the
+    // translator compiles it): one RE2 does not compile is Envoy's to refuse, not a rule that never matches.
+    for (const m of spec.get("headers").get("earlyRequestHeaders").get("removeOnMatch").list() ?? []) {
+      const value = m.get("value").string(), err = m.get("type").string() === "RegularExpression" && value !== undefined ? regexError(value, REGEX_SEMANTICS.gatewayApi) : undefined;
+      if (err) m.get("value").warn("invalid-regex", `${JSON.stringify(value)} is not a valid RE2 regular expression (${err}): Envoy refuses the listener's configuration with this early header mutation (safe_regex), which Junction does not model: it removes no header here`);
+    }
     // headers.withUnderscoresAction: another value is the CRD schema's enum error.
     const clientValidation = readClientValidation(spec.get("tls").get("clientValidation"), meta.namespace!);
-    const earlyHeaders = readEarlyHeaders(spec.get("headers").get("earlyRequestHeaders"));
     const underscores = WITH_UNDERSCORES_ACTIONS.find((a) => a === spec.get("headers").get("withUnderscoresAction").string());
     const clientIP = readClientIP(spec.get("clientIPDetection")), proxyProtocol = readProxyProtocol(spec), errors = translationErrors(spec), path = readPath(spec.get("path"));
     const warn = (list: string[], where: string) => { for (const e of list) spec.warn("vendor-translation", `Envoy Gateway cannot translate this ClientTrafficPolicy (${e}): ${where}`); };
@@ -203,7 +194,7 @@ const clientTrafficPolicyFrontEnd: FrontEnd = {
     policies.push({
       namespace: meta.namespace!, name: meta.name, ...readLifecycle(root), order: policies.length, manifest: manifestOf(root), src: ctx.ref,
       targets, selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector),
-      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors, ...(underscores ? { withUnderscoresAction: underscores } : {}), ...(earlyHeaders ? { earlyHeaders } : {}), ...(spec.get("headers").get("host").get("stripTrailingHostDot").bool() === true ? { stripTrailingHostDot: true as const } : {}), ...(clientValidation ? { clientValidation } : {}),
+      ...(clientIP ? { clientIP } : {}), ...(proxyProtocol ? { proxyProtocol } : {}), ...(path ? { path } : {}), ...errors, ...(underscores ? { withUnderscoresAction: underscores } : {}), ...(earlyHeaders.length ? { earlyHeaders } : {}), ...(spec.get("headers").get("host").get("stripTrailingHostDot").bool() === true ? { stripTrailingHostDot: true as const } : {}), ...(clientValidation ? { clientValidation } : {}),
       ...(spec.get("http1").get("http10").get("useDefaultHost").bool() === true ? { http10DefaultHost: true } : {}), ...deprecatedFields(spec),
     });
   },

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BASE, gateway, httpRoute, HTTP_ALL, route, allowingListenerSets, listenerSet } from "./fixture.js";
-import { cli, tempFiles } from "../helpers.js";
+import { cli, load, tempFiles } from "../helpers.js";
 import { parseAddress } from "../../src/model/ip.js";
 import { SERVER } from "../fixtures/tls.js";
 
@@ -299,6 +299,17 @@ test("headers.earlyRequestHeaders change the headers before routing, the client 
   // Before the client address: an X-Forwarded-For removed early is not read.
   const xffPolicy = ctp("c", `${toGw()}, clientIPDetection: {xForwardedFor: {numTrustedHops: 1}}, headers: {earlyRequestHeaders: {remove: [x-forwarded-for]}}`);
   assert.equal(route(GW + ROUTE + BLOCK + xffPolicy, from("10.0.0.1", [xff("192.0.2.10")])).status, 200);
+});
+
+test("headers.earlyRequestHeaders removeOnMatch: a RegularExpression that does not compile is a warning naming the field (it was a rule that silently never matched)", () => {
+  const bad = load({ "in.yaml": BASE + GW + ROUTE + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {removeOnMatch: [{type: RegularExpression, value: "x-(int"}]}}`) });
+  const w = bad.diagnostics.items.find((d) => d.code === "invalid-regex");
+  assert.ok(w, bad.diagnostics.items.map((d) => d.message).join("; "));
+  assert.equal(w.severity, "warning");
+  assert.match(w.message, /"x-\(int" is not a valid RE2 regular expression.*Envoy refuses the listener's configuration/);
+  assert.deepEqual(w.field, ["spec", "headers", "earlyRequestHeaders", "removeOnMatch", 0, "value"]);
+  const good = load({ "in.yaml": BASE + GW + ROUTE + ctp("c", `${toGw()}, headers: {earlyRequestHeaders: {removeOnMatch: [{type: RegularExpression, value: "x-int.*"}, {type: Prefix, value: "x-(int"}]}}`) });
+  assert.ok(!good.diagnostics.items.some((d) => d.code === "invalid-regex"), "a valid one, and a Prefix is no expression");
 });
 
 test("headers.host.stripTrailingHostDot: the Host's trailing dot is dropped before the virtual host is picked (it was kept: 404)", () => {

@@ -179,6 +179,23 @@ test("jwt principal: the claims of the rule's provider only; scopes in scope or 
   assert.equal(admin.upstream?.headers?.["x-role"], "admin");
 });
 
+test("jwt claimToHeaders: only the providers that ran remove their headers; those after the verified one leave the client's (it removed every provider's: a Deny on the client's header was let through)", () => {
+  // requires_any [corp, partner]: a corp token stops the walk (verifier.cc BaseGroupVerifierImpl::verify), partner's sanitizeHeaders never runs.
+  const two = `jwt: {providers: [{name: corp, issuer: corp, ${LOCAL}, claimToHeaders: [{header: x-corp-sub, claim: sub}]}, {name: partner, issuer: partner, ${LOCAL}, claimToHeaders: [{header: x-tenant, claim: tenant}]}]}`;
+  const rbac = "authorization: {defaultAction: Allow, rules: [{action: Deny, principal: {headers: [{name: x-tenant, values: [evil]}]}}]}";
+  const yaml = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, ${two}, ${rbac}`);
+  const withTenant = (t: string, tenant: string) => ({ headers: [["authorization", `Bearer ${t}`], ["x-tenant", tenant]] as [string, string][] });
+  assert.equal(route(yaml, withTenant(hs256({ iss: "corp", sub: "ann" }), "evil")).status, 403, "corp verified first: the client's x-tenant reaches RBAC");
+  const kept = route(yaml, withTenant(hs256({ iss: "corp", sub: "ann" }), "blue"));
+  assert.equal(kept.status, 200);
+  assert.equal(kept.upstream?.headers?.["x-tenant"], "blue", "and the backend");
+  assert.equal(kept.upstream?.headers?.["x-corp-sub"], "ann");
+  // A partner token: corp ran too (unknown issuer), then partner removed the client's x-tenant and set its own.
+  const partner = route(yaml, withTenant(hs256({ iss: "partner", tenant: "green" }), "evil"));
+  assert.equal(partner.status, 200);
+  assert.equal(partner.upstream?.headers?.["x-tenant"], "green");
+});
+
 test("jwt: a localJWKS ConfigMap not in the input is a translation error (500); recomputeRoute with a route matching a claim header is not followed (undetermined)", () => {
   const cm = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, localJWKS: {type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: jwks}}}]}`);
   const missing = route(cm, bearer(hs256({})));
@@ -221,6 +238,22 @@ test("junction route and status read the SecurityPolicy: 403 with the rule that 
   assert.deepEqual(s.get("apps/again"), [["Gateway infra/gw", "Accepted=False Conflicted: Unable to target HTTPRoute web, another SecurityPolicy has already attached to it"]]);
   assert.deepEqual(s.get("apps/authz"), [["Gateway infra/gw", "Accepted=True Accepted: Policy has been accepted.", "Overridden=True Overridden: This policy is being overridden by other securityPolicies for these route rules: [api]"]]);
   assert.deepEqual(s.get("apps/basic"), [["Gateway infra/gw", "Accepted=False Invalid: BasicAuth: secret apps/nobody does not exist."]]);
+});
+
+test("junction route --now: the time the SecurityPolicy's jwt_authn judges exp at (it was the clock whatever --now said)", async () => {
+  const yaml = BASE + GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}}]}`);
+  const t = tempFiles({ "in.yaml": yaml });
+  const token = hs256({ exp: 1000000000 });
+  const ask = (...more: string[]) => cli(["route", "-f", join(t.dir, "in.yaml"), "--gateway", "infra/gw", "--request", "GET http://shop.example.com/", "-H", `authorization: Bearer ${token}`, ...more]);
+  try {
+    const then = await ask("--now", "2001-09-09T01:47:00Z");
+    assert.equal(then.code, 0, then.err);
+    assert.match(then.out, /answer {4}200/, "20 s after exp: within the 60 s skew");
+    const late = await ask("--now", "1000000061");
+    assert.match(late.out, /answer {4}401/);
+    assert.match(late.out, /Jwt is expired, 401 \(judged at 2001-09-09T01:47:41\.000Z, --now/);
+    assert.match((await ask()).out, /Jwt is expired, 401 \(judged at .*the clock/);
+  } finally { t.cleanup(); }
 });
 
 test("compile --target nginx refuses a route a SecurityPolicy applies to (compiled without it, every request would pass)", async () => {

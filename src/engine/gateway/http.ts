@@ -3,7 +3,7 @@
 // backend split, and the answer.
 
 import { normalizeHost } from "../../model/hostname.js";
-import { hasIngressSemantics, hasObject, type RouteGraph } from "../../model/gateway.js";
+import { hasIngressSemantics, hasObject, type Gateway, type RouteGraph } from "../../model/gateway.js";
 import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { failureOf, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
@@ -56,6 +56,8 @@ export interface HttpContext {
   timing?: (route: Route, rule: RouteRule, picked: ResolvedBackend, traffic?: EffectiveTrafficPolicy) => BackendTiming;
   /** Envoy Gateway's listener: the path is normalized before routing (envoyGatewayPath). */
   envoyGatewayPaths?: true;
+  /** A class ingress-nginx serves: its header name settings (its ConfigMap's enable-underscores-in-headers, ignore-invalid-headers). */
+  nginxHeaderNames?: Gateway["nginxHeaderNames"];
   /** ingress-nginx's HSTS (Gateway.nginxHsts): the header of its HTTPS answers for a host with a certificate configured. */
   nginxHsts?: { value: string; hosts: readonly string[] };
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
@@ -63,7 +65,7 @@ export interface HttpContext {
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
   trafficPolicy?: (route: Route, rule: RouteRule) => EffectiveTrafficPolicy | undefined;
   /** The Envoy Gateway SecurityPolicy a rule's requests get here, and the index that reads its Secrets. */
-  securityPolicy?: { effective: (route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined; index: SecurityPolicyIndex };
+  securityPolicy?: { effective: (route: Route, rule: RouteRule) => EffectiveSecurityPolicy | undefined; index: SecurityPolicyIndex; now?: number };
   /** The Envoy Gateway ClientTrafficPolicy of the listener (the client address Envoy reads: client-policy.ts). */
   clientPolicy?: EffectiveClientPolicy;
   /** The connection's source Envoy sees for the request's client (Envoy Gateway: peer.ts envoyGatewayPeer); `seen` says why when it is not the client. */
@@ -86,12 +88,12 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     place: vhost.domain !== undefined ? `listener ${l.listener.name}, virtual host ${vhost.domain}` : vhost.byDomain ? `listener ${l.listener.name} (no virtual host of its route configuration has a domain matching the host)` : `listener ${l.listener.name}`, backendClientCert: l.gateway.tls?.backendClientCertificate, keepTrailingDot: keepsTrailingDot(l, clientPolicy),
     endpoints: gw?.endpointReader ?? "proxy",
     ...(trafficPolicy ? { trafficPolicy, rejectedRoutes: () => engine.rejectedRouteConfig(l) } : {}), ...(clientPolicy ? { clientPolicy } : {}),
-    ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies } } : {}),
+    ...(security ? { securityPolicy: { effective: security, index: engine.securityPolicies, ...(engine.inv.mesh.settings.now !== undefined ? { now: engine.inv.mesh.settings.now } : {}) } } : {}),
     ...(clientPolicy?.policy.http10DefaultHost ? { clientPolicyHttp1: http10Error(l, engine.attached(l), gw?.merged ?? []) } : {}),
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
     ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.envoyGateway ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const, peer: (client: Address | undefined) => envoyGatewayPeer(engine.inv, engine.index, l.gateway, client, l.listener.port) } : {}),
     ...(hasIngressSemantics(l.gateway) && l.gateway.nginxHsts ? { nginxHsts: l.gateway.nginxHsts } : {}),
-    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
+    ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, ...(l.gateway.nginxHeaderNames ? { nginxHeaderNames: l.gateway.nginxHeaderNames } : {}), nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
   };
 }
 
@@ -248,7 +250,8 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
   }
   if (sp) {
     // The filters read the path Envoy normalized (the HCM's normalize_path comes before them).
-    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: `${ex.path}${ex.query}`, headers: req.headers, host: req.host ?? req.sni ?? "", scheme: ctx.scheme }, client);
+    // --now (MeshSettings.now): the time jwt_authn judges exp and nbf at.
+    const out = securityOutcome(sp, ctx.securityPolicy!.index, { method: req.method, path: `${ex.path}${ex.query}`, headers: req.headers, host: req.host ?? req.sni ?? "", scheme: ctx.scheme }, client, ctx.securityPolicy!.now);
     for (const s of out.steps) res.steps.push({ stage: "policy", outcome: s, detail: { securityPolicy: sp.policies } });
     if (out.stop) { fail(out.stop); return undefined; }
     if (out.undetermined) return out.undetermined;
@@ -313,13 +316,29 @@ function earlyMutated(ctx: HttpContext, req: RouteRequest, res: RouteResult): Ro
   return { ...req, headers: m.headers };
 }
 
+/**
+ * ingress-nginx's nginx: a request header whose name is not letters, digits and hyphens (an underscore too with
+ * `underscores_in_headers on`) is ignored while the request is read, before any location, canary or variable reads it
+ * (ngx_http_parse_header_line: invalid_header; ngx_http_read_request_header: "client sent invalid header line", with
+ * `ignore_invalid_headers on`); nginx.tmpl writes both from the ConfigMap (defaults: off and on).
+ */
+function nginxHeaderNames(ctx: HttpContext, req: RouteRequest, res: RouteResult): RouteRequest {
+  const c = ctx.nginxHeaderNames;
+  if (!c || c.keepInvalidHeaders) return req;
+  const valid = c.underscoresInHeaders ? /^[A-Za-z0-9_-]+$/ : /^[A-Za-z0-9-]+$/;
+  const ignored = [...new Set(req.headers.map(([k]) => k).filter((k) => !valid.test(k)))];
+  if (!ignored.length) return req;
+  res.steps.push({ stage: "route", outcome: `nginx ignores the header${ignored.length === 1 ? "" : "s"} ${ignored.join(", ")} (a name other than letters, digits and hyphens${c.underscoresInHeaders ? " and underscores" : ""}: ignore_invalid_headers on${c.underscoresInHeaders ? "" : ", underscores_in_headers off"}; the ConfigMap's ignore-invalid-headers${c.underscoresInHeaders ? "" : ", enable-underscores-in-headers"})` });
+  return { ...req, headers: req.headers.filter(([k]) => valid.test(k)) };
+}
+
 function attachedRoutes(ctx: HttpContext, grpc: boolean) {
   const of = (k: RouteKind) => ctx.routes.filter((a) => a.state.route.kind === k);
   return grpc && of("GRPCRoute").length ? of("GRPCRoute") : of("HTTPRoute");
 }
 
 export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResult): void {
-  const checked = ctx.envoyGatewayPaths ? underscoresHandled(ctx, given, res) : given;
+  const checked = ctx.envoyGatewayPaths ? underscoresHandled(ctx, given, res) : ctx.reader === "nginx" ? nginxHeaderNames(ctx, given, res) : given;
   if (!checked) return;
   const req = ctx.envoyGatewayPaths ? earlyMutated(ctx, checked, res) : checked;
   const [path, query = ""] = req.path.split(/\?(.*)/s, 2);

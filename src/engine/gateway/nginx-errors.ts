@@ -6,9 +6,9 @@
 // X-Format $http_accept, X-Original-URI $request_uri, X-Namespace, X-Ingress-Name, X-Service-Name, X-Service-Port, and
 // `rewrite (.*) / break;`; with `proxy_intercept_errors off` there, the client gets what that upstream answers ("=":
 // its status). error_page takes nginx's own answers (a deny's 403, auth's 401, the balancer's 503) and, with
-// proxy_intercept_errors, the backend's. The upstream: the location's custom default backend (the default-backend
-// annotation's Service with an endpoint: controller.go getBackendServers "custom-default-backend-NS-NAME"), else
-// upstream-default-backend: the controller's --default-backend-service with an endpoint (getDefaultUpstream), else
+// proxy_intercept_errors, the backend's. The upstream: for the annotation's codes, the location's custom default backend (the default-backend
+// annotation's Service with an endpoint: controller.go getBackendServers "custom-default-backend-NS-NAME"), else (and
+// always for the ConfigMap's codes, the http block's error_page lines) upstream-default-backend: the controller's --default-backend-service with an endpoint (getDefaultUpstream), else
 // nginx's own default server (127.0.0.1:8181, `return 404;`).
 
 import type { RouteRule } from "../../model/route.js";
@@ -36,15 +36,24 @@ export function nginxErrorPage(errors: Errors, rule: RouteRule, res: RouteResult
   const status = res.status;
   if (status === null || res.redirect !== null || !errors.codes.includes(status) || (fromBackend && !errors.intercept)) return;
   const usable = (b: ResolvedBackend | undefined) => (b && !b.problem && !failureOf(b, true, reader) ? b : undefined);
-  const custom = usable(resolve(rule.nginxDefaultBackend)), service = usable(resolve(errors.service));
+  // The location's own error_page lines name its DefaultBackendUpstreamName: the custom default backend where it has an
+  // endpoint (controller.go getBackendServers: `location.DefaultBackendUpstreamName = name`, shouldCreateUpstreamForLocation-
+  // DefaultBackend: `len(location.CustomHTTPErrors) != 0`, the annotation's only: `loc.CustomHTTPErrors = anns.CustomHTTPErrors`);
+  // the http block's (the ConfigMap's codes) name @custom_upstream-default-backend_CODE whatever the location's backend.
+  const custom = errors.own ? usable(resolve(rule.nginxDefaultBackend)) : undefined, service = usable(resolve(errors.service));
   const upstream = custom ?? service;
   const why = `Ingress ${errors.from}: error_page ${status} = @custom_${custom ? `custom-default-backend (its default-backend ${custom.name})` : "upstream-default-backend"}_${status}`;
   const first = rule.backends[0];
   const [ns, ing] = errors.from.split("/");
-  ex.headers = new Headers([
+  // The named location's proxy_pass sends the client's request headers (proxy_pass_request_headers on), those its
+  // proxy_set_header lines name replaced: X-Code ... X-Service-Port, and X-Request-ID ($req_id) and X-Forwarded-For
+  // ($remote_addr), whose values nginx makes (left out here rather than the client's).
+  const set: [string, string][] = [
     ["X-Code", String(status)], ["X-Format", req.headers.find(([n]) => n.toLowerCase() === "accept")?.[1] ?? ""], ["X-Original-URI", req.path],
     ["X-Namespace", ns ?? ""], ["X-Ingress-Name", ing ?? ""], ["X-Service-Name", first?.name ?? ""], ["X-Service-Port", String(first?.port ?? "")],
-  ]);
+  ];
+  const replaced = new Set([...set.map(([n]) => n.toLowerCase()), "x-request-id", "x-forwarded-for"]);
+  ex.headers = new Headers([...set, ...req.headers.filter(([n]) => !replaced.has(n.toLowerCase()))]);
   ex.path = "/";
   ex.failed = undefined;
   const original = res.reason;
@@ -55,6 +64,6 @@ export function nginxErrorPage(errors: Errors, rule: RouteRule, res: RouteResult
   }
   forward(upstream);
   res.backends = [{ name: upstream.name, kind: upstream.ref.kind, port: upstream.ref.port, weight: 1 }];
-  res.reason = `${why}: ${upstream.name} answers in its place, asked GET / with X-Code ${status} (instead of ${status}: ${original})`;
+  res.reason = `${why}: ${upstream.name} answers in its place, asked ${ex.method} / (a named location keeps the method) with X-Code ${status} (instead of ${status}: ${original})`;
   res.steps.push({ stage: "backend", outcome: res.reason });
 }

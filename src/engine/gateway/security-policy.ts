@@ -219,7 +219,9 @@ const param = (req: SecurityRequest, name: string) => { const q = req.path.index
  * The security filters in Envoy Gateway's order, for one request. `index` reads the Secrets;
  * `client` the client address Envoy reads (client-policy.ts clientAddress).
  */
-export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolicyIndex, req: SecurityRequest, client: ClientAddress, now = Math.floor(Date.now() / 1000)): SecurityOutcome {
+export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolicyIndex, req: SecurityRequest, client: ClientAddress, given?: number): SecurityOutcome {
+  // verify.cc verifyJwt: "absl::ToUnixSeconds(absl::Now())", or the time the question names (--now: MeshSettings.now).
+  const now = given ?? Math.floor(Date.now() / 1000);
   const who = `SecurityPolicy ${p.policies.join(" merged into ")}`;
   const steps: string[] = [...(p.passedOver ?? [])];
   if (p.conflicted.length) steps.push(`SecurityPolicy ${p.conflicted.join(", ")} also target${p.conflicted.length === 1 ? "s" : ""} ${p.target} and ${p.conflicted.length === 1 ? "is" : "are"} Conflicted (an older policy took it${p.untimed ? `; note: ${p.untimed}` : ""})`);
@@ -299,7 +301,7 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
   let claims: VerifiedClaims | undefined;
 
   if (f.jwt && !broken.has("jwt")) {
-    const j = jwtOutcome(f.jwt, current, who, now);
+    const j = jwtOutcome(f.jwt, current, who, now, given !== undefined);
     if (j.pending) pending.push(j.pending);
     if (j.stop) return decided(pending, steps, j.stop.status, j.stop.reason);
     steps.push(j.step!);
@@ -458,7 +460,7 @@ function jwtAttributes(req: SecurityRequest): HttpAttributes {
  * audience not allowed (filter.cc onComplete). Keys Junction cannot read (remoteJWKS, a localJWKS
  * ConfigMap): the signature is taken both ways, and where the answer turns on it, it is pending.
  */
-function jwtOutcome(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityRequest, who: string, now: number): JwtOutcome {
+function jwtOutcome(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityRequest, who: string, now: number, named: boolean): JwtOutcome {
   const rules: IstioJwtRule[] = jwt.providers.map((p) => ({
     issuer: p.issuer, audiences: p.audiences, fromHeaders: p.extractFrom?.headers ?? [], fromParams: p.extractFrom?.params ?? [], fromCookies: p.extractFrom?.cookies ?? [],
     ...(p.jwks !== undefined ? { jwks: p.jwks } : {}), ...(p.jwksUri !== undefined ? { jwksUri: p.jwksUri } : {}),
@@ -467,7 +469,8 @@ function jwtOutcome(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityReques
   const h = jwtAttributes(req);
   const valid = anyJwtProvider(rules, h, now, "valid");
   const invalid = jwt.providers.some((p) => p.jwks === undefined) ? anyJwtProvider(rules, h, now, "invalid") : valid;
-  const ifValid = jwtAnswer(jwt, valid, who), ifInvalid = jwtAnswer(jwt, invalid, who);
+  const when = { now, named };
+  const ifValid = jwtAnswer(jwt, valid, who, when), ifInvalid = jwtAnswer(jwt, invalid, who, when);
   if (sameAnswer(ifValid, ifInvalid)) return ifValid;
   const by = jwt.providers["provider" in valid ? valid.provider : (invalid as { provider: number }).provider];
   const keys = by.jwksUri !== undefined ? `remoteJWKS ${by.jwksUri}` : `the localJWKS ConfigMap ${by.jwksConfigMap}`;
@@ -479,9 +482,14 @@ function sameAnswer(a: JwtOutcome, b: JwtOutcome): boolean {
 }
 
 /** One verdict's answer: the requirement's allow_missing / allow_missing_or_failed, the headers claim_to_headers sets. */
-function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: string): JwtOutcome {
-  // Every provider's claim headers are removed first; the verified token's are set from its claims.
-  const remove = [...new Set(jwt.providers.flatMap((p) => p.claimToHeaders.map((c) => c.header.toLowerCase())))];
+function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: string, when: { now: number; named: boolean }): JwtOutcome {
+  // The claim headers of the providers that ran are removed (verifier.cc ProviderVerifierImpl::verify:
+  // "extractor_->sanitizeHeaders(ctximpl.headers())" before it looks for a token); the requires_any runs
+  // the providers in order and stops at the first Ok (BaseGroupVerifierImpl::verify: "if
+  // (ctximpl.getCompletionState(this).is_completed_) return;"), so those after a verified one leave the
+  // client's headers as sent. The verified token's are then set from its claims.
+  const ran = v.code === "Ok" ? jwt.providers.slice(0, v.provider + 1) : jwt.providers;
+  const remove = [...new Set(ran.flatMap((p) => p.claimToHeaders.map((c) => c.header.toLowerCase())))];
   const names = jwt.providers.map((x) => x.name).join(", ");
   if (v.code === "JwtMissed") {
     if (!jwt.optional && !jwt.failOpen) return { stop: { status: 401, reason: `${who} jwt: the request carries no token where its providers (${names}) read one: Jwt is missing, 401` } };
@@ -491,7 +499,9 @@ function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: 
   if (v.code !== "Ok") {
     const status = v.code === "JwtAudienceNotAllowed" ? 403 : 401;
     if (jwt.failOpen) return { step: `${who} jwt: the token fails provider ${p.name} ("${v.text}"), allowed as failOpen (allow_missing_or_failed) without its claims`, remove, set: [] };
-    return { stop: { status, reason: `${who} jwt provider ${p.name}: ${v.text}, ${status}` } };
+    // A token's time decides at the time judged: say which (as l7/jwt.ts withJwt does for Istio).
+    const at = v.text === "Jwt is expired" || v.text === "Jwt not yet valid" ? ` (judged at ${new Date(when.now * 1000).toISOString()}, ${when.named ? "--now" : "the clock; --now names another time"}, with jwt_verify_lib's 60 s of clock skew)` : "";
+    return { stop: { status, reason: `${who} jwt provider ${p.name}: ${v.text}, ${status}${at}` } };
   }
   const set = p.claimToHeaders.flatMap((c): [string, string][] => { const t = claimText(v.payload, c.claim); return t === undefined ? [] : [[c.header, t]]; });
   return {

@@ -18,7 +18,7 @@ export class GatewayBuilder {
    */
   constructor(namespace: string, className: string, gatewayClass: string, readonly hosts: ReadonlySet<string | undefined>, readonly nginx?: NginxServers) {
     this.gateway = { namespace, name: className, className: gatewayClass, listeners: [], ...(nginx?.names.patterns.length ? { nginxServerNames: nginx.names } : {}),
-      ...(nginx?.hsts ? { nginxHsts: { value: nginx.hsts, hosts: [...nginx.certified, ...[...nginx.aliases.values()].flat().filter((a) => a.certified).map((a) => a.name)] } } : {}) };
+      ...(nginx?.hsts ? { nginxHsts: { value: nginx.hsts, hosts: [...nginx.certified, ...[...nginx.aliases.values()].flat().filter((a) => a.certified).map((a) => a.name)] } } : {}), ...(nginx ? { nginxHeaderNames: nginx.headerNames } : {}) };
   }
 
   /** The listener for (hostname, kind), created on first use. */
@@ -77,6 +77,8 @@ export interface NginxServers {
   hsts?: string;
   /** The wildcard and regular-expression server names, and nginx's order of the regular expressions (model/nginx-server-name.ts). */
   names: NginxServerNames;
+  /** enable-underscores-in-headers and ignore-invalid-headers where not the defaults (model/gateway.ts Gateway.nginxHeaderNames). */
+  headerNames: NonNullable<GatewayIR["nginxHeaderNames"]>;
   /** no-tls-redirect-locations (default "/.well-known/acme-challenge"): locations whose path starts with one are never redirected. */
   noTlsRedirect: readonly string[];
 }

@@ -5,6 +5,7 @@
 import type { Ingress } from "../../model/ingress.js";
 import type { NginxAccess } from "../../model/nginx.js";
 import type { NginxServerNames } from "../../model/nginx-server-name.js";
+import type { Gateway } from "../../model/gateway.js";
 
 export interface BackendRef {
   name: string;
@@ -61,7 +62,7 @@ export interface RuleIR {
   /** service-upstream backends, "namespace/name" (RouteRule.nginxServiceUpstream; route graph only). */
   nginxServiceUpstream?: string[];
   /** custom-http-errors (RouteRule.nginxCustomErrors; route graph only). */
-  nginxCustomErrors?: { codes: number[]; intercept: boolean; from: string; service?: BackendRef };
+  nginxCustomErrors?: { codes: number[]; intercept: boolean; own: boolean; from: string; service?: BackendRef };
   /** proxy-redirect-from / -to of its Ingress (route graph only; RouteRule.nginxProxyRedirect). */
   nginxProxyRedirect?: { from: string; to: string };
   /** The host's server verifies client certificates (auth-tls-secret of its first Ingress that sets it; route graph only). */
@@ -109,6 +110,8 @@ export interface GatewayIR {
   listeners: ListenerIR[];
   /** An ingress-nginx class's wildcard and regular-expression server names (route graph only; model/gateway.ts Gateway.nginxServerNames). */
   nginxServerNames?: NginxServerNames;
+  /** A class ingress-nginx serves: its header name settings (route graph only; model/gateway.ts Gateway.nginxHeaderNames). */
+  nginxHeaderNames?: Gateway["nginxHeaderNames"];
   /** An ingress-nginx class's HSTS header and the names with a certificate configured (route graph only; Gateway.nginxHsts). */
   nginxHsts?: { value: string; hosts: string[] };
 }

@@ -163,7 +163,7 @@ function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory)
   const intercept = (own !== undefined && !r.source.nginx.disableProxyInterceptErrors) || (global?.customHttpErrors !== undefined && !global.disableProxyInterceptErrors);
   const [ns, name] = serving.controllers[0]?.defaultBackendService?.split("/", 2) ?? [];
   const port = ns && name ? findService(inv, ns, name)?.ports[0]?.port : undefined;
-  return { codes, intercept, from: `${r.source.namespace}/${r.source.name}`, ...(port !== undefined ? { service: { name: name!, namespace: ns, port } } : {}) };
+  return { codes, intercept, own: own !== undefined, from: `${r.source.namespace}/${r.source.name}`, ...(port !== undefined ? { service: { name: name!, namespace: ns, port } } : {}) };
 }
 
 /**
@@ -195,7 +195,7 @@ function nginxServers(groups: readonly HostGroup[], className: string, inv: Inve
   const c = ingressNginxOf(inv, className).config;
   const aliases = serverAliases(mine, inv);
   return {
-    certified, aliases, names: serverNames(mine, aliases), ...(c?.hsts !== null ? { hsts: c?.hsts ?? "max-age=31536000; includeSubDomains" } : {}), ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
+    certified, aliases, names: serverNames(mine, aliases), headerNames: { ...(c?.underscoresInHeaders ? { underscoresInHeaders: true } : {}), ...(c?.keepInvalidHeaders ? { keepInvalidHeaders: true } : {}) }, ...(c?.hsts !== null ? { hsts: c?.hsts ?? "max-age=31536000; includeSubDomains" } : {}), ...(c?.httpRedirectCode ? { redirectCode: c.httpRedirectCode } : {}), sslRedirect: c?.sslRedirect ?? true, forceSslRedirect: c?.forceSslRedirect ?? false, forwardedProto: c?.useForwardedHeaders === true, preserveTrailingSlash: c?.preserveTrailingSlash ?? false,
     noTlsRedirect: (c?.noTlsRedirectLocations ?? "/.well-known/acme-challenge").split(",").map((x) => x.replace(/^ +| +$/g, "")).filter(Boolean),
   };
 }

@@ -11,7 +11,7 @@ export function gatewayOf(g: GatewayIR, order: number): Gateway {
     namespace: g.namespace, name: g.name, generation: 1, order, manifest: emitGateway(g),
     derivedFrom: { kind: "IngressClass", namespace: "", name: g.className },
     className: g.className, listeners: g.listeners.map(listenerOf), allowedListeners: { from: "None" }, addresses: [],
-    ...(g.nginxServerNames ? { nginxServerNames: g.nginxServerNames } : {}), ...(g.nginxHsts ? { nginxHsts: g.nginxHsts } : {}),
+    ...(g.nginxServerNames ? { nginxServerNames: g.nginxServerNames } : {}), ...(g.nginxHsts ? { nginxHsts: g.nginxHsts } : {}), ...(g.nginxHeaderNames ? { nginxHeaderNames: g.nginxHeaderNames } : {}),
   };
 }
 
