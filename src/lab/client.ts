@@ -11,6 +11,7 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { createSocket } from "node:dgram";
 import { isIP } from "node:net";
+import { speaksHttp2 } from "../model/request.js";
 
 export interface ClientJob {
   id: string;
@@ -144,7 +145,7 @@ function udp(job: ClientJob): Promise<ClientAnswer> {
 export function send(job: ClientJob): Promise<ClientAnswer> {
   if (job.scheme === "udp") return udp(job);
   if (job.scheme === "tcp" || job.scheme === "tls") return raw(job);
-  if (job.protocol === "grpc" || job.protocol === "H2" || job.protocol === "H2C_PRIOR_KNOWLEDGE") return h2(job);
+  if (speaksHttp2(job.protocol)) return h2(job);
   return http1(job);
 }
 

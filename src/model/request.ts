@@ -45,6 +45,9 @@ export const usesTls = (s: Scheme): boolean => s === "https" || s === "wss" || s
 /** Whether the client speaks plain HTTP on the connection (what a mesh proxy's HTTP routes see). */
 export const speaksHttp = (req: Pick<RouteRequest, "scheme">): boolean => req.scheme === "http" || req.scheme === "ws";
 
+/** Whether a request protocol (RouteRequest.protocol) speaks HTTP/2: gRPC, H2, H2C_PRIOR_KNOWLEDGE. */
+export const speaksHttp2 = (protocol: string | undefined): boolean => protocol === "grpc" || protocol === "H2" || protocol === "H2C_PRIOR_KNOWLEDGE";
+
 /**
  * How a proxy reads a header or query parameter that a request repeats. "envoy" (Envoy Gateway,
  * Istio, Cilium, Calico's Envoy): a header's values joined with "," (HeaderUtility::

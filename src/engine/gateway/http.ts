@@ -8,7 +8,7 @@ import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type Ro
 import { failureOf, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { formatAddress, type Address } from "../../model/ip.js";
-import { GRPC_OF_HTTP } from "../../model/request.js";
+import { GRPC_OF_HTTP, speaksHttp2 } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { envoyGatewayTiming, istioTiming } from "../mesh/proxy-timing.js";
@@ -289,7 +289,7 @@ function clientOf(ctx: HttpContext, req: RouteRequest, res: RouteResult): Client
 }
 
 /** HTTP/2 (gRPC, h2, h2c) rather than HTTP/1 on the client's connection. */
-const http2 = (req: RouteRequest) => req.protocol === "grpc" || req.protocol === "H2" || req.protocol === "H2C_PRIOR_KNOWLEDGE";
+const http2 = (req: RouteRequest) => speaksHttp2(req.protocol);
 
 /**
  * Envoy Gateway's listener: the headers with an underscore in the name (client-policy.ts

@@ -7,7 +7,7 @@ import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { Address } from "../../model/ip.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
 import { istioSettingsOf, LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type IstioVirtualService, type LinkerdEgressNetwork } from "../../model/mesh.js";
-import { speaksHttp, usesTls } from "../../model/request.js";
+import { speaksHttp, speaksHttp2, usesTls } from "../../model/request.js";
 import { compareAge, routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { untimedTie } from "../../model/time.js";
 import { servedBy } from "../gateway/backends.js";
@@ -153,9 +153,6 @@ export function routeAtEntry(mesh: MeshEngine, entry: IstioServiceEntry, host: s
 export type LinkerdParent =
   | { kind: "service"; service: Service; port: ServicePort }
   | { kind: "egress"; network: LinkerdEgressNetwork; address: string; port: number };
-
-/** Request protocols that speak HTTP/2 (model/request.ts RouteRequest.protocol). */
-const HTTP2_PROTOCOLS = ["grpc", "H2", "H2C_PRIOR_KNOWLEDGE"];
 
 /** What an Istio proxy's TCP or TLS filter chain is for besides a Service port: a ServiceEntry's host at a port (routeAtEntryL4). */
 type L4Parent = LinkerdParent | { kind: "entry"; entry: IstioServiceEntry; host: string; port: number };
@@ -373,7 +370,7 @@ export function linkerdOutbound(mesh: MeshEngine, parent: LinkerdParent, clientN
 }
 
 /** An HTTP request that is not HTTP/2 (model/request.ts RouteRequest.protocol). */
-const notHttp2 = (req: RouteRequest) => speaksHttp(req) && !HTTP2_PROTOCOLS.includes(req.protocol ?? "");
+const notHttp2 = (req: RouteRequest) => speaksHttp(req) && !speaksHttp2(req.protocol);
 const parentNamespace = (p: LinkerdParent) => (p.kind === "service" ? p.service.namespace : p.network.namespace);
 
 /**
