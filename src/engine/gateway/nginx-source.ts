@@ -32,6 +32,12 @@ export function ingressNginxSource(inv: Inventory, index: InventoryIndex, client
   return sourceSeenBy(inv, index, ingressControllerPods(inv, className), client, port);
 }
 
+/** Whether `client` is a pod's or a node's address: it reaches a proxy's pods directly, never masqueraded (InventoryIndex.byAddress holds a node's and a pod's before a Workload's). */
+export function inClusterAddress(index: InventoryIndex, client: Address): boolean {
+  const holder = index.byAddress.get(addressKey(client));
+  return holder !== undefined && (holder.kind === "pod" || holder.kind === "node");
+}
+
 /**
  * The source `pods` (a proxy's: ingress-nginx's controller, a Gateway's Envoy) see for `client` (an
  * address outside the cluster) connecting to port `port` of the LoadBalancer or NodePort Service that
@@ -40,9 +46,7 @@ export function ingressNginxSource(inv: Inventory, index: InventoryIndex, client
  */
 export function sourceSeenBy(inv: Inventory, index: InventoryIndex, pods: readonly Endpoint[], client: Address, port: number): NginxSource | undefined {
   const key = addressKey(client);
-  // A pod's or a node's address (InventoryIndex.byAddress holds a node's and a pod's before a Workload's).
-  const holder = index.byAddress.get(key);
-  if (holder && (holder.kind === "pod" || holder.kind === "node")) return undefined;
+  if (inClusterAddress(index, client)) return undefined;
   if (!pods.length) return undefined;
   const ids = new Set(pods.map((p) => p.id));
   for (const s of inv.services) {

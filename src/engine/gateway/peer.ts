@@ -14,10 +14,10 @@
 
 import type { Gateway } from "../../model/gateway.js";
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
-import { addressKey, formatAddress, type Address } from "../../model/ip.js";
+import { formatAddress, type Address } from "../../model/ip.js";
 import { namespacedName } from "../../model/route.js";
 import type { ClientAddress } from "./client-policy.js";
-import { sourceSeenBy } from "./nginx-source.js";
+import { inClusterAddress, sourceSeenBy } from "./nginx-source.js";
 import { gatewayPods } from "./pods.js";
 import { gatewayEnvoyProxy } from "./merge.js";
 import { matches, selector } from "../../model/selector.js";
@@ -32,8 +32,7 @@ export function envoyGatewayPeer(inv: Inventory, index: InventoryIndex, gw: Gate
   const seen = sourceSeenBy(inv, index, pods, client, port);
   if (!seen) {
     const made = fronted(inv, pods) ? undefined : masqueradingService(inv, gw);
-    const holder = index.byAddress.get(addressKey(client));
-    if (made && !(holder && (holder.kind === "pod" || holder.kind === "node"))) return { unknown: `Envoy's pods of Gateway ${namespacedName(gw)} see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no LoadBalancer or NodePort Service in front of them, and the one Envoy Gateway makes for them is ${made}, which kube-proxy masquerades an outside client through` };
+    if (made && !inClusterAddress(index, client)) return { unknown: `Envoy's pods of Gateway ${namespacedName(gw)} see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no LoadBalancer or NodePort Service in front of them, and the one Envoy Gateway makes for them is ${made}, which kube-proxy masquerades an outside client through` };
     return { address: client };
   }
   if (!seen.address) return { unknown: `Envoy's pods of Gateway ${namespacedName(gw)} see an address the input does not hold as the connection's source, not the client ${formatAddress(client)} (${seen.why})` };

@@ -21,14 +21,14 @@ import { DEFAULT_PORT, speaksHttp } from "../../model/request.js";
 import { toServiceEntry } from "./mesh-entry.js";
 import type { Endpoint, Service } from "../../model/endpoint.js";
 import { matches, selector } from "../../model/selector.js";
-import { addressKey, formatAddress, type Address } from "../../model/ip.js";
+import { formatAddress, type Address } from "../../model/ip.js";
 import { hasIngressSemantics } from "../../model/gateway.js";
 import { ingressClassOf, servedByNginx } from "../../model/nginx-controller.js";
 import { ingressControllerPods } from "../endpoints.js";
 import { envoyForwarded, nginxForwarded, seenPeer } from "./forwarded.js";
 import { envoyGatewayPeer } from "../gateway/peer.js";
 import type { ClientAddress } from "../gateway/client-policy.js";
-import { sourceSeenBy } from "../gateway/nginx-source.js";
+import { inClusterAddress, sourceSeenBy } from "../gateway/nginx-source.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -109,19 +109,13 @@ function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | un
  */
 function istioGatewayPeer(w: Walk, pods: readonly Endpoint[], client: Address | undefined): ClientAddress & { seen?: string } {
   const seen = client ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req)) : undefined;
-  if (client && !seen && pods.length && !inCluster(w, client) && !w.ctx.inv.services.some((s) => selectsOne(s, pods))) {
+  if (client && !seen && pods.length && !inClusterAddress(w.ctx.index, client) && !w.ctx.inv.services.some((s) => selectsOne(s, pods))) {
     // No Service of the input in front: the one Istio makes (gateway/templates/service.yaml: "type: {{ index
     // .Annotations \"networking.istio.io/service-type\" | default \"LoadBalancer\" }}", no externalTrafficPolicy,
     // so Kubernetes' Cluster) masquerades an outside client to a node's address (or, ClusterIP, does not take it).
     return { unknown: `the gateway's pods see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no Service in front of them, and the one Istio makes for the Gateway is a LoadBalancer (unless its networking.istio.io/service-type annotation says otherwise) with externalTrafficPolicy unset, so Kubernetes' Cluster, which kube-proxy masquerades an outside client through` };
   }
   return seenPeer(client, seen, "the gateway's pods");
-}
-
-/** Whether `client` is a pod's or a node's address (it reaches the gateway's pods directly, unmasqueraded). */
-function inCluster(w: Walk, client: Address): boolean {
-  const holder = w.ctx.index.byAddress.get(addressKey(client));
-  return holder !== undefined && (holder.kind === "pod" || holder.kind === "node");
 }
 
 const selectsOne = (s: Service, pods: readonly Endpoint[]): boolean => s.selector !== undefined && pods.some((p) => p.namespace === s.namespace && matches(selector(s.selector!), p.labels));
