@@ -7,44 +7,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, tempFiles } from "../helpers.js";
+import { namespace, pod, service } from "./fixture.js";
 
-/** shop/api (sidecar; http 8080 behind Service port 80, tcp-db 5432), shop/front (sidecar), web/plain (no proxy); shop is STRICT. */
-const ISTIO = `apiVersion: v1
-kind: Namespace
-metadata: {name: shop, labels: {istio-injection: enabled}}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: web}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: api, namespace: shop, labels: {app: api}}
-spec: {serviceAccountName: api, containers: [{name: istio-proxy, image: p}, {name: app, image: a, ports: [{name: http, containerPort: 8080}, {name: db, containerPort: 5432}]}]}
-status: {podIP: 10.0.0.2}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: front, namespace: shop, labels: {app: front}}
-spec: {serviceAccountName: front, containers: [{name: istio-proxy, image: p}, {name: app, image: a}]}
-status: {podIP: 10.0.0.3}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: plain, namespace: web, labels: {app: plain}}
-spec: {serviceAccountName: plain, containers: [{name: app, image: a}]}
-status: {podIP: 10.0.1.1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api, namespace: shop}
-spec: {selector: {app: api}, ports: [{name: http, port: 80, targetPort: 8080}, {name: tcp-db, port: 5432, targetPort: 5432}]}
----
-apiVersion: security.istio.io/v1
-kind: PeerAuthentication
-metadata: {name: ns, namespace: shop}
-spec: {mtls: {mode: STRICT}}
-`;
+/** shop/api (its proxy; http 8080 behind Service port 80, tcp-db 5432), shop/front (its proxy), web/plain (no proxy). */
+const cluster = (proxy: string, labels: string, annotations = "{}") => namespace("shop", labels, annotations) + namespace("web")
+  + pod("shop", "api", "10.0.0.2", { proxy, ports: [["http", 8080], ["db", 5432]] }) + pod("shop", "front", "10.0.0.3", { proxy }) + pod("web", "plain", "10.0.1.1")
+  + service("shop", "api", [["http", 80, 8080], ["tcp-db", 5432, 5432]]);
+
+/** The Istio cluster; shop is STRICT. */
+const ISTIO = cluster("istio-proxy", "{istio-injection: enabled}") + "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: ns, namespace: shop}\nspec: {mtls: {mode: STRICT}}\n";
 
 const HTTP = "GET http://api.shop/", TCP = "CONNECT tcp://api.shop:5432";
 const portLevel = (ports: string) => `---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: w, namespace: shop}\nspec: {selector: {matchLabels: {app: api}}, portLevelMtls: {${ports}}}\n`;
@@ -115,7 +86,7 @@ test("DestinationRule portLevelSettings are keyed by the Service port (GetPortLe
 });
 
 /** The same pods with Linkerd's proxy (web/plain without one). */
-const LINKERD = ISTIO.replace("labels: {istio-injection: enabled}", "annotations: {linkerd.io/inject: enabled}").replaceAll("{name: istio-proxy, image: p}", "{name: linkerd-proxy, image: p}").replace(/---\napiVersion: security\.istio\.io\/v1\nkind: PeerAuthentication[^]*$/, "");
+const LINKERD = cluster("linkerd-proxy", "{}", "{linkerd.io/inject: enabled}");
 const server = (name: string, port: string, protocol: string, extra = "") => `---\napiVersion: policy.linkerd.io/v1beta3\nkind: Server\nmetadata: {name: ${name}, namespace: shop}\nspec: {podSelector: {matchLabels: {app: api}}, port: ${port}, proxyProtocol: ${protocol}${extra}}\n`;
 const linkerdPolicy = (target: string, auth: string) => `---\napiVersion: policy.linkerd.io/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: a, namespace: shop}\nspec: {targetRef: ${target}, requiredAuthenticationRefs: [${auth}]}\n`;
 const MESH_TLS = "---\napiVersion: policy.linkerd.io/v1alpha1\nkind: MeshTLSAuthentication\nmetadata: {name: front, namespace: shop}\nspec: {identityRefs: [{kind: ServiceAccount, name: front}]}\n";
@@ -123,7 +94,7 @@ const MESH_TLS = "---\napiVersion: policy.linkerd.io/v1alpha1\nkind: MeshTLSAuth
 test("Linkerd: a Server's accessPolicy audit admits everyone, its default deny no one; a pod's default-inbound-policy applies only where no Server covers the port", async () => {
   await holds(LINKERD + server("api-http", "http", "HTTP/1", ", accessPolicy: audit"), [["web/plain", HTTP, "200"], ["shop/front", HTTP, "200"]]);
   await holds(LINKERD + server("api-http", "http", "HTTP/1"), [["web/plain", HTTP, "403"], ["shop/front", HTTP, "403"]]);
-  const annotated = (p: string) => LINKERD.replace("labels: {app: api}}", `labels: {app: api}, annotations: {config.linkerd.io/default-inbound-policy: ${p}}}`);
+  const annotated = (p: string) => LINKERD.replace('labels: {"app":"api"}}', `labels: {"app":"api"}, annotations: {config.linkerd.io/default-inbound-policy: ${p}}}`);
   await holds(annotated("all-authenticated"), [["web/plain", HTTP, "403"], ["web/plain", TCP, "deny"], ["shop/front", HTTP, "200"], ["shop/front", TCP, "allow"]]);
   await holds(annotated("audit") + server("api-http", "http", "HTTP/1"), [["shop/front", HTTP, "403"], ["web/plain", TCP, "allow"]]);
 });

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, tempFiles } from "../helpers.js";
 import { CLUSTER } from "../mesh/fixture.js";
+import { pod } from "./fixture.js";
 
 /** Every pod runs an Istio sidecar; shop's proxies accept mutual TLS only. Clients: web/client, ops/client, shop/client (all app=client). */
 const WORLD = CLUSTER.replaceAll("spec: {containers: [", "spec: {containers: [{name: istio-proxy, image: proxy}, ") + `
@@ -18,13 +19,7 @@ apiVersion: v1
 kind: Namespace
 metadata: {name: istio-system}
 ---
-apiVersion: v1
-kind: Pod
-metadata: {name: tool, namespace: web, labels: {app: tool}}
-spec: {containers: [{name: istio-proxy, image: proxy}, {name: app, image: app}]}
-status: {podIP: 10.2.0.2}
----
-apiVersion: security.istio.io/v1
+${pod("web", "tool", "10.2.0.2", { proxy: "istio-proxy" })}apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata: {name: strict, namespace: shop}
 spec: {mtls: {mode: STRICT}}
