@@ -7,9 +7,6 @@ import type { Controller, Endpoint, Owner } from "../model/endpoint.js";
 import type { Diagnostics, SourceRef } from "../model/source.js";
 import { resolveNetworks, type NetworkDefinition, type PolicyTargets } from "./networks.js";
 
-/** The fields of an empty inventory (one that gained an optional field, e.g. ciliumAgent, read more than endpoints). */
-const INVENTORY_FIELDS = Object.keys(emptyInventory()).length;
-
 /** The id of an endpoint not added yet (addEndpoint sets it). */
 export const NO_ID = -1;
 
@@ -60,19 +57,6 @@ export class InventoryBuilder {
     this.inv.endpoints.push(ep);
     if (ep.namespace !== undefined) this.useNamespace(ep.namespace, ep.src);
     return ep;
-  }
-
-  /**
-   * Whether what was read added endpoints and nothing else (their namespaces' references aside, and
-   * the objects' keys, routing.objectKeys): no other object of the model, no state of a front end, no
-   * step deferred (sources/handover.ts hands over only such a file's pods).
-   */
-  onlyEndpoints(): boolean {
-    const inv = this.inv;
-    return this.templates.length === 0 && this.deferred.length === 0 && this.states.size === 0 && this.networkDefinitions.length === 0 && this.policyTargets.length === 0
-      && inv.namespaces.size === 0 && inv.controllers.length === 0 && inv.services.length === 0 && inv.endpointSlices.length === 0 && inv.networks.length === 0
-      && inv.podNetworks.length === 0 && inv.clusters.length === 0 && inv.policies.length === 0 && inv.ingress.ingresses.length === 0 && inv.ingress.classes.length === 0
-      && inv.ingress.routes.length === 0 && inv.unknownKinds.size === 0 && Object.keys(inv).length === INVENTORY_FIELDS;
   }
 
   addTemplate(t: TemplatePod): void {

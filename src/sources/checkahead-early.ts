@@ -13,8 +13,7 @@ export interface CheckAheadData {
   /**
    * [0]: the slot of the file the main thread is at (the worker skips it and those before); [1]
    * (WORKER_TASK): the worker thread's task id, once it runs (checkahead.ts markWorkerThread), so that
-   * the main thread, settling, can tell a worker that ended from one that is slow; [2] (FROM_BACK): the
-   * files it judged from the last back for the hand-over (handover.ts); [3] (SETTLES_LATE): the load is settled late.
+   * the main thread, settling, can tell a worker that ended from one that is slow.
    */
   progress: SharedArrayBuffer;
   /**
@@ -32,7 +31,7 @@ export interface CheckAheadWorker { worker: Worker; progress: Int32Array }
 
 /** The worker thread, or undefined when none can be started (e.g. a thread limit). */
 export function spawnCheckAhead(script: URL, waited: boolean, warm = false): CheckAheadWorker | undefined {
-  const progress = new Int32Array(new SharedArrayBuffer(16));
+  const progress = new Int32Array(new SharedArrayBuffer(8));
   Atomics.store(progress, 0, -1);
   let worker: Worker;
   // (Not the process's own execArgv: `node -e` or `--input-type` there would break the worker's start.)

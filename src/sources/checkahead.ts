@@ -14,11 +14,10 @@
 // skipped checks would have reported nothing and changed nothing: the inventory and every
 // diagnostic are the same whatever the timing, worker or not.
 
-import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
-import { decodeHanded, type HandedFile, type HandedMessage } from "./handover-codec.js";
+import type { Worker } from "node:worker_threads";
 import { decode, releaseText, type InputFile, type ReadSink } from "./read.js";
 import { Diagnostics } from "../model/source.js";
-import { isJsonName, objectsOf, strictJsonObject, type RawObject } from "./documents.js";
+import { isJsonName, objectsOf, strictJsonObject } from "./documents.js";
 import { toCurrentVersion } from "./removed.js";
 import { checkObject } from "./schema/index.js";
 import { proveClean } from "./cleanproof.js";
@@ -53,48 +52,6 @@ export const BLOCK = 1024;
 /** Where the worker thread writes its task id in its progress array (checkahead-early.ts CheckAheadData). */
 export const WORKER_TASK = 1;
 
-/** Where the worker counts the files it judged from the last back, in half files of its time (the hand-over: CheckAhead.reaches counts them as judged; one lowered as one and a half). */
-export const FROM_BACK = 2;
-
-/** Where the main thread says that the load is settled late (CheckAhead.settlesLate): 1, after the command's answer is built. */
-export const SETTLES_LATE = 3;
-
-/** How much later than the load's end a load settled late is settled, as a share of the load's time (at 100k pods the classes, engine and rows of `list` take about as long as the load). */
-export const SETTLE_LATE = 0.8;
-
-/**
- * The hand-over (handover.ts), as the main thread asks it of the worker: `files`, how many files
- * the worker lowers from the last back once every file is read (at most: it stops MEET_MARGIN files
- * before the main thread's position), or `all`: every file it judges clean, in order, each waited
- * for by the main thread (tests). `always`: from the back whatever the worker's slack (tests and
- * measurements); `hold`: no file judged before the files from the back came (tests); `dieAfter`: the
- * worker thread ends after that many files (tests).
- */
-export interface HandOver { files: number; all?: boolean; always?: boolean; hold?: boolean; dieAfter?: number }
-
-/** What the worker is sent first when the hand-over is on: the port it posts the lowered files on. */
-export interface HandOverStart extends HandOver { handOver: MessagePort }
-
-/**
- * Files the worker lowers from the last back by default, in the optimistic load of a worker started
- * early (docs/performance.md, twenty-second stop: sized by the second core's slack before `list`'s
- * first write, 0.15-0.45 s, at about 0.7 ms of the worker's CPU per file lowered).
- */
-export const HAND_OVER_FILES = 500;
-
-/** The worker stops lowering from the back this many files before the main thread's position (a file it lowers after the main thread has passed it is lost work). */
-export const MEET_MARGIN = 16;
-
-/** JUNCTION_HAND_OVER (tests and measurements): "off", "all", or how many files from the back, optionally followed by ",always". */
-export function handOverFromEnv(value = process.env.JUNCTION_HAND_OVER): HandOver | undefined | false {
-  if (!value) return undefined;
-  if (value === "off") return false;
-  if (value === "all") return { files: 0, all: true };
-  const [count, mode] = value.split(",");
-  const n = Number(count);
-  return Number.isInteger(n) && n >= 0 ? { files: n, ...(mode === "always" ? { always: true } : {}) } : undefined;
-}
-
 /** The worker thread says which thread it is (WORKER_TASK), first thing: the main thread then knows when it has ended (CheckAhead.workerEnded). */
 export function markWorkerThread(progress: Int32Array): void {
   const tid = threadTask();
@@ -126,8 +83,6 @@ export interface CheckAheadOptions {
    * default for a worker started early (a relaunched command: its input is large); tests force it.
    */
   optimistic?: boolean;
-  /** The hand-over (handover.ts; the optimistic load only): default, for a worker started early, HAND_OVER_FILES from the back; false: none. JUNCTION_HAND_OVER chooses it in either case. */
-  handOver?: HandOver | false;
 }
 
 /** A verdict on a file the optimistic load parsed unchecked was not clean (CheckAhead.take): the load is redone with the checks (load.ts). */
@@ -153,8 +108,6 @@ export interface Optimism {
   checkedHere: number;
   /** Of those parsed unchecked, files the main thread judged itself while settling (the worker had not reached them). */
   judgedHere: number;
-  /** Files the worker lowered and the main thread took (handover.ts). */
-  handedOver?: number;
   /** Milliseconds settling took (the wait for, and the judging of, the verdicts not in yet when the load ended). */
   settleMs: number;
   /** Files without a verdict when the load ended. */
@@ -205,13 +158,7 @@ export class CheckAhead implements ReadSink {
   /** Files parsed on a clean verdict. */
   clean = 0;
   /** Optimistic: settled after the load, once the command has built its answer (load.ts `settleLater`): the worker has longer (reaches). */
-  get settlesLate(): boolean { return this.late; }
-  set settlesLate(late: boolean) {
-    this.late = late;
-    // (The worker sizes the hand-over by when the load is settled: checkahead-thread.ts Slack.)
-    if (this.progress.length > SETTLES_LATE) Atomics.store(this.progress, SETTLES_LATE, late ? 1 : 0);
-  }
-  private late = false;
+  settlesLate = false;
   /** allRead was called before the worker started. */
   private ended = false;
   /** What the optimistic load did, once settled. */
@@ -220,14 +167,6 @@ export class CheckAhead implements ReadSink {
   private checkedHere = 0;
   /** Optimistic: when, and at which file and worker's front, the main thread took its first file (reaches). */
   private pace?: { t0: number; s0: number; w0: number };
-  /** The hand-over asked of the worker (optimistic only), its port once started, and the files it posted, by slot, not taken yet. */
-  private readonly handOver?: HandOver;
-  private port?: MessagePort;
-  private arrived = new Map<number, HandedMessage>();
-  /** The files handed to the worker, until every file is read (then sent again, from the last back, for the hand-over). */
-  private sent: Judge[] = [];
-  /** Files the main thread took lowered (handover.ts). */
-  handedOver = 0;
 
   constructor(options: CheckAheadOptions = {}) {
     this.at = options.at ?? CHECK_AHEAD_AT;
@@ -239,8 +178,6 @@ export class CheckAhead implements ReadSink {
     if (early && options.at === undefined && !this.wait && !options.script) { this.early = early; this.at = 0; }
     else if (early) void early.worker.terminate();
     this.optimistic = !this.wait && this.at !== Infinity && (options.optimistic ?? this.early !== undefined);
-    const env = handOverFromEnv(), hand = env ?? options.handOver ?? (this.early ? { files: HAND_OVER_FILES } : false);
-    if (this.optimistic && hand && (hand.all || hand.files > 0)) this.handOver = hand;
   }
 
   /**
@@ -260,7 +197,6 @@ export class CheckAhead implements ReadSink {
     const verdicts = this.blocks[this.blocks.length - 1];
     const judge: Judge = { slot, bytes: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, name: file.name, verdicts: verdicts.buffer as SharedArrayBuffer, all: this.optimistic };
     this.handed.set(file, { slot, verdicts, text: file.text });
-    if (this.handOver && !this.handOver.all) this.sent.push(judge);
     if (this.worker) this.worker.postMessage(judge);
     else if (this.jsonBytes < this.at) this.pending.push(judge);
     else {
@@ -274,9 +210,6 @@ export class CheckAhead implements ReadSink {
 
   /** Every file was read (and handed over): a worker that has judged them all ends, and its heap is freed. */
   allRead(): void {
-    // The hand-over from the last file back: the worker is sent every file again, the last first, on the hand-over's port (checkahead-thread.ts fromBack).
-    if (this.port) this.port.postMessage({ back: this.sent.reverse() });
-    this.sent = [];
     if (this.worker) this.worker.postMessage(END);
     else this.ended = true;
   }
@@ -296,7 +229,6 @@ export class CheckAhead implements ReadSink {
     if (!this.worker) return false;
     const i = h.slot % BLOCK;
     if (this.optimistic) {
-      if (this.port) Atomics.store(this.progress, 0, h.slot);
       if (file.text !== h.text) return false;
       const v = Atomics.load(h.verdicts, i);
       this.sweep(h.slot);
@@ -326,33 +258,6 @@ export class CheckAhead implements ReadSink {
   }
 
   /**
-   * The file's objects as the worker lowered them (handover.ts), when it has: asked first, before
-   * `take`, once per file (taken, the file is not handed to `take`). Never waits for them (but with
-   * the hand-over of every file, tests): a file not lowered yet is the main thread's. Its verdict is
-   * clean (the worker gives it after posting the file), and it is followed as every verdict is (sweep).
-   */
-  lowered(file: InputFile): HandedFile | undefined {
-    if (!this.port) return undefined;
-    const h = this.handed.get(file);
-    if (!h || file.text !== h.text) return undefined;
-    const i = h.slot % BLOCK;
-    Atomics.store(this.progress, 0, h.slot);
-    if (this.handOver?.all) settled(h.verdicts, i, 30_000, () => this.workerEnded());
-    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
-      const f = m.message as HandedMessage;
-      // (Posted too late for its file, already parsed here: dropped.)
-      if (f.slot >= h.slot) this.arrived.set(f.slot, f);
-    }
-    const got = this.arrived.get(h.slot);
-    if (!got || Atomics.load(h.verdicts, i) !== CLEAN) return undefined;
-    this.arrived.delete(h.slot);
-    this.handed.delete(file);
-    this.sweep(h.slot);
-    this.handedOver++;
-    return decodeHanded(got);
-  }
-
-  /**
    * Whether the worker will have judged the file at `slot` when the load ends, by the rates at which
    * the worker's verdicts come in (in order: `swept`) and the main thread goes through the files,
    * since the first file parsed. Before those rates mean anything (the first 50 ms), every file is:
@@ -363,12 +268,10 @@ export class CheckAhead implements ReadSink {
     if (this.pace === undefined) this.pace = { t0: now, s0: slot, w0: this.swept };
     const p = this.pace, elapsed = now - p.t0;
     if (elapsed < 50 || slot <= p.s0) return true;
-    // (The files the worker judged from the last back, handing them over, count as its progress: it will not judge them again.)
-    const back = this.port && this.progress.length > FROM_BACK ? Atomics.load(this.progress, FROM_BACK) / 2 : 0;
-    const mainRate = (slot - p.s0) / elapsed, workerRate = (this.swept + back - p.w0) / elapsed;
+    const mainRate = (slot - p.s0) / elapsed, workerRate = (this.swept - p.w0) / elapsed;
     // (Settled late, the worker judges on while the engine is built: at 100k pods that takes about as
     // long as the load: counted as 0.8 of the whole load at its rate so far.)
-    const left = (this.slots - slot) / mainRate + (this.late ? SETTLE_LATE * this.slots / mainRate : 0);
+    const left = (this.slots - slot) / mainRate + (this.settlesLate ? 0.8 * this.slots / mainRate : 0);
     // (Up to SETTLE_WAITS files short are left to the settling, which waits for them: checking a few
     // here would load the validators on the main thread for them.)
     return slot < this.swept + workerRate * left + SETTLE_WAITS;
@@ -440,8 +343,7 @@ export class CheckAhead implements ReadSink {
     o.settleMs = Math.round(performance.now() - started);
     o.redone = !clean;
     this.optimism = o;
-    o.handedOver = this.handedOver;
-    if (clean) this.clean = o.assumed + this.handedOver;
+    if (clean) this.clean = o.assumed;
     return clean;
   }
 
@@ -454,8 +356,6 @@ export class CheckAhead implements ReadSink {
   forget(): void {
     this.handed = new WeakMap();
     this.assumed = [];
-    this.arrived = new Map();
-    this.handedOver = 0;
   }
 
   /** The verdict on `file` so far (UNKNOWN, CLEAN or NOT_CLEAN), without taking it (tests). */
@@ -473,8 +373,6 @@ export class CheckAhead implements ReadSink {
     this.forget();
     Atomics.store(this.progress, 0, 0x7fffffff);
     if (w) void w.terminate();
-    this.port?.close();
-    this.port = undefined;
     // (An early worker never handed a file: the input held no JSON.)
     if (this.early) void this.early.worker.terminate();
     this.early = undefined;
@@ -486,12 +384,6 @@ export class CheckAhead implements ReadSink {
     this.early = undefined;
     if (!w) { this.failed = true; return undefined; }
     this.progress = w.progress;
-    // The hand-over's port: the worker posts the files it lowered on it, the main thread drains it when it reaches a file (lowered).
-    if (this.handOver && this.progress.length > FROM_BACK) {
-      const { port1, port2 } = new MessageChannel();
-      w.worker.postMessage({ ...this.handOver, handOver: port2 } satisfies HandOverStart, [port2]);
-      this.port = port1;
-    }
     return w.worker;
   }
 }
@@ -618,23 +510,13 @@ function looksJson(name: string, bytes: Buffer): boolean {
  * (splitting lists, the removed-version note, the front ends) is not judged.
  */
 export function judge(name: string, text: string): boolean {
-  return judgeObjects(name, text) !== undefined;
-}
-
-/**
- * judge's objects (as objectsOf splits the value, before removed.ts's conversion), undefined when the
- * file is not clean; `split` holds what splitting the file reported (judge does not count it: the main
- * thread splits every file anyway, and reports it then; handover.ts hands over no such file).
- */
-export function judgeObjects(name: string, text: string, split = new Diagnostics()): RawObject[] | undefined {
   const value = strictJsonObject(name, text);
-  if (!value) return undefined;
-  const objects = objectsOf([value], name, split);
-  for (const written of objects) {
+  if (!value) return false;
+  for (const written of objectsOf([value], name, new Diagnostics())) {
     const { raw } = toCurrentVersion(written, serverAccepted(written.obj));
     const diags = new Diagnostics();
     checkObject(raw, diags);
-    if (diags.items.length) return undefined;
+    if (diags.items.length) return false;
   }
-  return objects;
+  return true;
 }

@@ -259,7 +259,7 @@ function collectItems(items: unknown[], ref: SourceRef, place: Place, out: RawOb
 }
 
 /** The path ["items", i] of a document list's item: one frozen array per index, shared by every list (the model keeps each object's path). */
-export function itemPath(i: number): Path {
+function itemPath(i: number): Path {
   while (ITEM_PATHS.length <= i) ITEM_PATHS.push(Object.freeze(["items", ITEM_PATHS.length]));
   return ITEM_PATHS[i];
 }

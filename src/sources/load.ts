@@ -4,9 +4,7 @@
 import { Diagnostics } from "../model/source.js";
 import type { Inventory } from "../model/inventory.js";
 import { InventoryBuilder } from "./builder.js";
-import { itemPath, splitObjects, type RawObject } from "./documents.js";
-import { isHandedPod, type HandedFile, type HandedPod } from "./handover-codec.js";
-import type { SourceRef } from "../model/source.js";
+import { splitObjects, type RawObject } from "./documents.js";
 import { Locator } from "./locate.js";
 import { InputChangedError, readInputs, releaseText, type InputFile, type ReadOptions } from "./read.js";
 import { addIngressRoutes } from "./ingress/lower.js";
@@ -185,14 +183,6 @@ function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: L
   // A cluster's objects come first: a file's definition of the same object is applied over it.
   for (const raw of options.objects ?? []) if (!read(raw)) return undefined;
   for (const file of files) {
-    // Lowered by the check-ahead worker (handover.ts): its pods added as the worker made them, its other objects read here.
-    const handed = options.exclude ? undefined : options.ahead?.lowered(file);
-    if (handed) {
-      const pods = readHanded(file, handed, b, seen, read);
-      if (pods < 0) return undefined;
-      count += pods;
-      continue;
-    }
     const objects = splitObjects(file, diags, options.ahead?.take(file));
     file.objects = objects.length;
     releaseLarge(file);
@@ -203,32 +193,6 @@ function loadInOrder(files: readonly InputFile[], diags: Diagnostics, options: L
     }
   }
   return finishLoad(files, diags, b, options, count, lowered);
-}
-
-/**
- * A file the check-ahead worker lowered (handover.ts), item by item in the file's order, as
- * loadInOrder reads a parsed file: a pod's identity added (a v1 Pod is indexed: the add is its
- * noteObject), its endpoint given its SourceRef and added; another object read (`read`) from the
- * worker's copy of its parsed value, as a clean file's object (`checked`). The pods added, or -1 at a
- * second definition (the load starts again, and loadAllAtOnce parses the file).
- */
-function readHanded(file: InputFile, handed: HandedFile, b: InventoryBuilder, seen: Identities, read: (raw: RawObject) => boolean): number {
-  const items = handed.items;
-  let pods = 0;
-  file.objects = items.length;
-  releaseLarge(file);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    const ref: SourceRef = { file: file.name, doc: 0, path: handed.paths ? handed.paths[i] : itemPath(i) };
-    items[i] = undefined as unknown as HandedPod;
-    if (isHandedPod(item)) {
-      if (!seen.addIdentity("Pod", "v1", item.name, item.namespace)) return -1;
-      item.pod.src = ref;
-      b.addEndpoint(item.pod);
-      pods++;
-    } else if (!read({ apiVersion: item.apiVersion, kind: item.kind, obj: item.obj, ref, nullFree: false, checked: true })) return -1;
-  }
-  return pods;
 }
 
 /** Parses every file first, then reads the last definition of each object into the model. */

@@ -150,25 +150,15 @@ export class Identities {
   add(raw: RawObject): boolean {
     const md = raw.obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
     if (typeof md?.name !== "string") return true;
-    if (!this.addIdentity(raw.kind, raw.apiVersion, md.name, md.namespace)) return false;
-    if (this.indexed) this.noted = raw;
-    return true;
-  }
-
-  /** Whether the last addIdentity put the identity in the model's index (`noted`). */
-  private indexed = false;
-
-  /** add() of an object known by its kind, apiVersion, name and namespace as given (load.ts: a pod handed over, handover.ts). */
-  addIdentity(kind: string, apiVersion: string, name: string, namespace: unknown): boolean {
-    const kv = kindVersion(kind, apiVersion);
-    const group = kv.group, ns = identityNamespace(kv.namespaced, namespace);
-    this.indexed = kv.indexed;
+    const kind = raw.kind, kv = kindVersion(kind, raw.apiVersion);
+    const group = kv.group, ns = identityNamespace(kv.namespaced, md.namespace);
     if (kv.indexed) {
-      if (!this.model.add(group, kind, ns, name)) return false;
-      return !(this.hasOthers && this.others.has(group, kind, ns, name));
+      if (!this.model.add(group, kind, ns, md.name)) return false;
+      this.noted = raw;
+      return !(this.hasOthers && this.others.has(group, kind, ns, md.name));
     }
     this.hasOthers = true;
-    return !this.model.has(group, kind, ns, name) && this.others.add(group, kind, ns, name);
+    return !this.model.has(group, kind, ns, md.name) && this.others.add(group, kind, ns, md.name);
   }
 }
 
