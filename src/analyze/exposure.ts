@@ -17,7 +17,8 @@ import { serviceEndpoints } from "../model/service-endpoints.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
-import { healthCheckServer, kubeProxyPath, nodePortScope, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
+import { healthCheckServer, kubeProxyPath, nodePortScope, servesNodePort, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
+import { hostFirewallAtNodePort } from "../engine/query.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
@@ -233,12 +234,16 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const dropped: string[] = [];
   let admitted = 0, seen: "client" | "node" | "proxy" | undefined;
   let why = "", dataPath: string | undefined, sawNode = false;
+  const firewalled = new Set<string>();
   // A load balancer admits the sources in its ranges: the outside addresses there, one per class the policies tell apart.
   const clients = ranges ? ranges.flatMap((r) => rangeParties(engine.index, r)) : outside.parties;
   for (const client of clients) {
     const path = kubeProxyPath(engine.index, f, client, setup);
     if (path.unknown) return { from: outside.description, targets: [], problem: path.unknown };
     if (path.dropped) { dropped.push(path.dropped); continue; }
+    const firewall = path.dataPath === undefined ? firewalledNodes(engine, f, client, setup) : undefined;
+    if (firewall?.every) { dropped.push(firewall.why); continue; }
+    if (firewall) firewalled.add(firewall.why);
     admitted++;
     why = path.why;
     dataPath = path.dataPath;
@@ -260,12 +265,37 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const sees = dataPath && seen !== "proxy" ? `; the pods see ${sawNode ? "the entry node's address when they are on another node, else the client's" : "the client's address"} (${dataPath})`
     : seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
     : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";
-  const from = `${outside.description}${within}${sees}`;
+  const from = `${outside.description}${within}${sees}${firewalled.size ? `; ${[...firewalled].join("; ")}` : ""}`;
   if (!admitted) return { from, targets: [], problem: dropped[0] ?? "no outside address" };
   const targets = [...groups.values()].map((g) => ({ workload: g.workload, protocol: f.port.protocol, port: g.port, ...pairsVerdict(engine, g.pairs, g.port, f.port.protocol) }));
   if (targets.length) return { from, targets };
   const eps = serviceEndpoints(inv, f.service, f.port);
   return { from, targets, problem: `${eps.from === "selector" ? "the Service selects no pods" : `no endpoint of the Service (${eps.note}) is a pod`} in the input${why ? ` (${why})` : ""}` };
+}
+
+/**
+ * A node port of every node (exposure's), from `client`, under Cilium's host firewall without the
+ * agent's kube-proxy replacement: the host policy of each node serving it sees the connection before
+ * kube-proxy's DNAT (engine/query.ts hostFirewallAtNodePort, as `explain` to one node's address).
+ * `every`: each node the input shows drops it (no node port lets it in); else the nodes that do, for
+ * the note (it is reached through the others). Undefined: no node drops it (or none is in the input).
+ */
+function firewalledNodes(engine: PolicyEngine, f: Frontend, client: Party, setup: KubeProxySetup): { every: boolean; why: string } | undefined {
+  if (f.kind !== "node-port" || f.node !== undefined || engine.inventory.ciliumAgent?.hostFirewall !== true) return undefined;
+  const drops: string[] = [];
+  let served = 0;
+  for (const node of engine.inventory.endpoints) {
+    if (node.kind !== "node") continue;
+    const address = node.addresses.find((a) => (client.address === undefined || a.family === client.address.family) && servesNodePort(setup, node, a));
+    if (!address) continue;
+    served++;
+    const at = hostFirewallAtNodePort(engine, client, { ...f, node, address }, undefined, {});
+    if (at) drops.push(node.name);
+  }
+  if (!drops.length) return undefined;
+  const how = "without the agent's kube-proxy replacement the host's ingress policy sees the connection before kube-proxy's DNAT";
+  if (drops.length === served) return { every: true, why: `Cilium's host firewall drops it at the node port of ${served === 1 ? "node" : "every node"} (${drops.join(", ")}): ${how}, and denies it` };
+  return { every: false, why: `Cilium's host firewall drops it at node${drops.length === 1 ? "" : "s"} ${drops.join(", ")} (${how}): reached through the other nodes` };
 }
 
 /**

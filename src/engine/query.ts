@@ -151,7 +151,7 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
  * hosts will enforce Host Policies on service addresses rather than the service endpoints"). The
  * verdict at the node port when it denies the connection; undefined when it lets it through.
  */
-function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Frontend, dataPath: string | undefined, on: { network?: string }): { verdict: Verdict; why: string } | undefined {
+export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Frontend, dataPath: string | undefined, on: { network?: string }): { verdict: Verdict; why: string } | undefined {
   if (dataPath !== undefined || f.kind !== "node-port" || f.node === undefined || engine.matcher.ciliumHostOf(f.node) === undefined) return undefined;
   const at = dialled(f);
   const verdict = engine.evaluate({ src, dst: at.party, protocol: f.port.protocol, port: at.port, ...on });
