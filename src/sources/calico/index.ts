@@ -11,7 +11,7 @@
 // kube-baseline tiers), each closed by an "end of tier" Deny for the endpoints it selects.
 
 import { ipPoolFrontEnd } from "./ippool.js";
-import { matches, selector } from "../../model/selector.js";
+import { matches, selector, type LabelSelector } from "../../model/selector.js";
 import { policyRules, type EndpointSelector, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import { NO_ID, type InventoryBuilder, type StateKey } from "../builder.js";
 import { readAddressList, readNamedPorts } from "../common.js";
@@ -21,7 +21,7 @@ import { readCidrAs, readMeta } from "../k8s.js";
 import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, namespaceRequirement, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import { addressKey, formatAddress, type AddressKey, type Cidr } from "../../model/ip.js";
 import type { Endpoint } from "../../model/endpoint.js";
-import { failsafeLists, felixFrontEnds, felixKindHooks } from "./felix.js";
+import { failsafeLists, failsafeNodes, felixFrontEnds, felixKindHooks } from "./felix.js";
 import { byServiceAccount, serviceAccountFrontEnd } from "./serviceaccounts.js";
 import type { Term } from "./selector.js";
 
@@ -345,6 +345,8 @@ const HOSTS: StateKey<{ hep: Endpoint; node?: string; iface?: string; f: Field }
  */
 function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: Field }[], b: InventoryBuilder): void {
   const nodes = new Map<AddressKey, Endpoint>(), placed = new Set<Endpoint>(), dropped = new Set<Endpoint>();
+  // The node whose felix polices each host endpoint (its failsafe lists are that node's).
+  const felixOf = new Map<string, string>();
   for (const e of b.inv.endpoints) if (e.kind === "node") for (const a of e.addresses) if (!nodes.has(addressKey(a))) nodes.set(addressKey(a), e);
   for (const { hep, node: named, iface, f } of heps) {
     const node = hep.peerless ? b.inv.endpoints.find((e) => e.kind === "node" && e.name === named && e.addresses.length > 0) : hep.addresses.map((a) => nodes.get(addressKey(a))).find((n) => n !== undefined);
@@ -354,7 +356,9 @@ function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: F
       dropped.add(hep);
       continue;
     }
+    if (named !== undefined) felixOf.set(hep.name, named);
     if (!node) continue;
+    felixOf.set(hep.name, node.name);
     if (hep.peerless) f.get("interfaceName").warn("vendor-hostendpoint", `host endpoint ${hep.name} has no expectedIPs: interface ${iface}'s addresses are read as node ${node.name}'s (${node.addresses.map(formatAddress).join(", ")}); its rule selectors hold none of them (felix's IP sets hold a host endpoint's expectedIPs only), so a rule selecting its labels never matches the node's traffic`);
     if (node.hostEndpoint) {
       f.get("expectedIPs").warn("vendor-hostendpoint", `node ${node.name}'s address is host endpoint ${node.hostEndpoint.name}'s too: its policy decides for the node (felix polices each interface by its own host endpoint; Junction answers per address)`);
@@ -365,7 +369,7 @@ function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: F
     node.hostEndpoint = hep;
     placed.add(hep);
   }
-  if (heps.length > dropped.size) b.inv.policies.push(failsafePolicy(b));
+  if (heps.length > dropped.size) b.inv.policies.push(...failsafePolicies(b, felixOf));
   // Placed on its node, a host endpoint is no endpoint of its own (its address is the node's): the
   // others keep their order and ids are renumbered (nothing holds one before the load finishes).
   if (!placed.size && !dropped.size) return;
@@ -382,10 +386,24 @@ const FAILSAFE_PRIORITY = -2_000_000_000;
  * felix's failsafe ports (rules/static.go failsafeInChain, failsafeOutChain; rules/endpoints.go
  * HostEndpointToFilterChains puts them at the start of every host endpoint's chains, before its tiers):
  * to a host endpoint on an inbound failsafe port (from its net when one is given), and from it to an
- * outbound one, traffic is accepted whatever the policy. One policy for every host endpoint.
+ * outbound one, traffic is accepted whatever the policy. The lists are each felix's (failsafeLists:
+ * a FelixConfiguration node.NAME sets its node's): one policy for the host endpoints of each node with
+ * lists of its own (`felixOf`: host endpoint name to node), one for every other host endpoint.
  */
-function failsafePolicy(b: InventoryBuilder): Policy {
-  const lists = failsafeLists(b);
+function failsafePolicies(b: InventoryBuilder, felixOf: ReadonlyMap<string, string>): Policy[] {
+  const own = new Set(failsafeNodes(b));
+  const byNode = new Map<string, string[]>();
+  for (const [hep, node] of felixOf) if (own.has(node)) byNode.set(node, [...(byNode.get(node) ?? []), hep]);
+  const others = [...byNode.values()].flat();
+  const rest = others.length ? [{ key: HOST_ENDPOINT_LABEL, operator: "NotIn" as const, values: others }] : [];
+  return [
+    failsafePolicy(b, undefined, selector({}, [{ key: HOST_ENDPOINT_LABEL, operator: "Exists", values: [] }, ...rest])),
+    ...[...byNode].map(([node, names]) => failsafePolicy(b, node, selector({}, [{ key: HOST_ENDPOINT_LABEL, operator: "In", values: names }]))),
+  ];
+}
+
+function failsafePolicy(b: InventoryBuilder, node: string | undefined, labels: LabelSelector): Policy {
+  const lists = failsafeLists(b, node);
   const rules = (d: "inbound" | "outbound"): Rule[] => lists[d].ports.map((p, index) => ({
     index, name: `failsafe ${p.protocol.toLowerCase()}:${p.net ? `${p.net.text}:` : ""}${p.port} (${lists[d].where})`, action: "allow",
     ports: [{ kind: "range", protocol: p.protocol, first: p.port, last: p.port }], ...(p.net ? { peers: [{ kind: "cidr", cidr: p.net, except: [] }] } : {}),
@@ -394,8 +412,8 @@ function failsafePolicy(b: InventoryBuilder): Policy {
   }));
   const src = lists.inbound.src ?? lists.outbound.src;
   return {
-    kind: "Calico felix", name: "failsafe-host-ports", tier: "admin", priority: FAILSAFE_PRIORITY,
-    subject: { namespaces: { kind: "any" }, labels: selector({}, [{ key: HOST_ENDPOINT_LABEL, operator: "Exists", values: [] }]), kinds: ["workload"] },
+    kind: "Calico felix", name: node === undefined ? "failsafe-host-ports" : `failsafe-host-ports.${node}`, tier: "admin", priority: FAILSAFE_PRIORITY,
+    subject: { namespaces: { kind: "any" }, labels, kinds: ["workload"] },
     ingress: rules("inbound"), egress: rules("outbound"), ...(src ? { src } : {}),
   };
 }
