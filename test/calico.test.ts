@@ -612,7 +612,7 @@ test("services in rules: a Service with selector: {} is its EndpointSlices, not 
 // untracked and pre-DNAT tiers, which only HostEndpointUpdate carries; a workload endpoint gets the
 // normal tiers alone. Both were errors: a policy selecting only pods changes nothing (its tier's
 // default deny neither); selecting a host endpoint of the input, still an error.
-test("doNotTrack and preDNAT policies do nothing to pods; an error only when they select a host endpoint", () => {
+test("doNotTrack and preDNAT policies do nothing to pods; doNotTrack selecting a host endpoint is an error (preDNAT: test/sources/calico-prednat.test.ts)", () => {
   const untracked = (which: string, selector: string) => calico("GlobalNetworkPolicy", `u-${which.toLowerCase()}`, `  selector: ${selector}\n  ${which}: true\n  applyOnForward: true\n  ingress: [{action: Deny}]`);
   const l = load({ "u.yaml": withPolicies(untracked("doNotTrack", "pod == 'a'"), untracked("preDNAT", "pod == 'b'")) });
   assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);

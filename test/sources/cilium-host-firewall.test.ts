@@ -131,10 +131,10 @@ test("exposure: a node port every node's host policy drops (no kube-proxy replac
   };
   const all = (await ask(FIREWALL, every)).exposures[0];
   assert.deepEqual(all.targets, [], "explain says denied at each node's node port: exposure lists no target");
-  assert.match(all.problem!, /Cilium's host firewall drops it at the node port of every node \(n1, n2\)/);
+  assert.match(all.problem!, /no node lets it in: Cilium's host firewall \(.*\) drops it at nodes n1, n2/);
   const some = (await ask(FIREWALL, SSH_ONLY)).exposures[0];
   assert.deepEqual(some.targets.map((t) => t.hop), ["allowed"]);
-  assert.match(some.from, /Cilium's host firewall drops it at node n1 .*reached through the other nodes/);
+  assert.match(some.from, /Cilium's host firewall \(.*\) drops it at node n1: reached through the other nodes/);
   const kpr = (await ask(CONFIG("enable-host-firewall: 'true', kube-proxy-replacement: 'true'"), every)).exposures[0];
   assert.deepEqual(kpr.targets.map((t) => t.hop), ["allowed"], "the kube-proxy replacement translates before the host policy");
   const off = (await ask(every)).exposures[0];

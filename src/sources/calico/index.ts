@@ -39,7 +39,9 @@ const ADMIN_API_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "Cl
 interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
 /** `key`: felix's tie-break between policies of one order (calc/policy_sorter.go PolKVLess): name/namespace/kind. */
 /** `accounts`: the serviceAccountSelector's alternatives, each subject narrowed by them once every object is read (placeTiers). */
-interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field; untracked?: { f: Field; which: string; subjects: readonly EndpointSelector[] }; accounts?: Term[]; accountsField?: Field }
+interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field; untracked?: { f: Field; which: string; subjects: readonly EndpointSelector[] }; accounts?: Term[]; accountsField?: Field;
+  /** A preDNAT policy selecting a host endpoint: placed in its tier, then kept apart (Inventory.calicoPreDnat). */
+  preDnat?: boolean }
 interface CalicoState { policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
 
 const CALICO: StateKey<CalicoState> = { make: () => ({ policies: [], tiers: new Map() }), settle: placeTiers };
@@ -161,12 +163,30 @@ function dropUntracked(state: CalicoState, b: InventoryBuilder): void {
     if (!p.untracked) return true;
     const { f, which, subjects } = p.untracked;
     const hit = hostEndpointSelected(subjects, b);
-    if (hit) { f.error("unsupported", `${which} policies act on host endpoint ${hit.name}'s traffic ${which === "preDNAT" ? "before DNAT" : "before connection tracking (untracked)"}, which the model does not describe`); return true; }
+    if (hit && which === "preDNAT") { p.preDnat = true; return true; }
+    if (hit) { f.error("unsupported", `${which} policies act on host endpoint ${hit.name}'s traffic before connection tracking (untracked), which the model does not describe`); return true; }
     f.info("vendor-untracked", `felix applies ${which} policies to host endpoints only (workload endpoints get the normal tiers alone: calc/event_sequencer.go tierInfoToProtoTierInfo), and this one selects no host endpoint of the input: it changes nothing for pods (nor does its tier's default action for them)`);
     for (const x of p.policies) dropped.add(x);
     return false;
   });
   if (dropped.size) b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !dropped.has(p)));
+}
+
+/**
+ * preDNAT policies that select a host endpoint, once placed in their tiers: out of the policies the
+ * engines see, into Inventory.calicoPreDnat. felix renders them in the mangle table's PREROUTING
+ * (rules/static.go StaticManglePreroutingChain: "If the packet was explicitly allowed by a pre-DNAT
+ * policy, it will have MarkAccept set. If the packet was denied, it will have been dropped already. If
+ * ... the packet isn't governed by any pre-DNAT policy on that interface, it will fall through"),
+ * ingress only, on what arrives through the host endpoint, addressed as it arrived (a node port, not
+ * the pod's port): engine/calico-prednat.ts.
+ */
+function keepPreDnatApart(state: CalicoState, b: InventoryBuilder): void {
+  const apart = new Set(state.policies.filter((p) => p.preDnat).flatMap((p) => p.policies));
+  if (!apart.size) return;
+  b.inv.calicoPreDnat = [...apart];
+  b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !apart.has(p)));
+  for (const p of state.policies) if (p.preDnat) p.untracked!.f.info("vendor-prednat", "a preDNAT policy: felix judges what arrives through the host endpoints it selects before DNAT (a node port, not the pod's port): its Allow accepts (the host endpoint's normal and applyOnForward ingress policy are skipped), its Deny drops, no match leaves the connection to the normal policy; answered for connections to the nodes' addresses and node ports (explain, test, exposure)");
 }
 
 const tierFrontEnd: FrontEnd = {
@@ -240,8 +260,12 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
     const closing = tier === "namespace" ? def.defaultAction === "Pass" : def.defaultAction === "Deny";
     if (!closing) continue;
     const end = tier === "namespace" ? Number.MAX_VALUE : base(i, tier) + rank[tier]++;
-    for (const m of members) for (const p of m.policies) builder.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
+    // (rules/endpoints.go endpointIptablesChain: the end-of-tier drop is rendered "When rendering normal
+    // and forward rules"; "For untracked and pre-DNAT rules, we don't do that because there may be normal
+    // rules still to be applied to the packet in the filter table".)
+    for (const m of members) if (!m.preDnat) for (const p of m.policies) builder.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
   }
+  keepPreDnatApart(state, builder);
   for (const p of state.policies) {
     if (!tiers.has(p.tier)) p.tierField.error("unknown-tier", `tier ${JSON.stringify(p.tier)} is not defined in the input (define a projectcalico.org/v3 Tier; built in: ${Object.keys(BUILTIN_TIERS).join(", ")})`);
   }
