@@ -163,8 +163,11 @@ function rewriteRedirect(name: string, value: string, r: { from: string; to: str
   return at >= 0 && value.startsWith(r.from, at + 4) ? value.slice(0, at + 4) + r.to + value.slice(at + 4 + r.from.length) : value;
 }
 
-/** `policy`: the rule's BackendTrafficPolicy (Envoy Gateway): its healthCheck.panicThreshold, retry and request timeout. */
-function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): void {
+/**
+ * `policy`: the rule's BackendTrafficPolicy (Envoy Gateway): its healthCheck.panicThreshold, retry and
+ * request timeout. True when the status is the proxy's own reply (a timeout's 504, a reset it answers).
+ */
+function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): boolean {
   const panicThreshold = policy?.panicThreshold;
   const behaviour = behaviourFromQuery(parseQuery(ex.query.slice(1)));
   const timing = behaviour && ctx.timing?.(w.attached.state.route, w.rule, picked, policy);
@@ -185,9 +188,11 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   // What some requests get instead: the split's unusable backends, a BackendTrafficPolicy's partial abort and rate limits.
   const some = res.steps.filter((s) => s.stage === "backend" || (s.stage === "policy" && s.detail === undefined)).map((s) => s.outcome).join("; ");
   res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}${some ? ` (${some})` : ""}`;
+  return outcome?.local === true;
 }
 
-function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): void {
+/** True when the backend was tried and the proxy answered in its stead (forward). */
+function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): boolean {
   res.filters = ex.applied;
   if (ex.failed) { res.status = ex.failedStatus ?? 500; res.reason = ex.failed; }
   else if (ex.redirect) {
@@ -195,7 +200,8 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
     res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false, ctx.reader === "linkerd" ? "linkerd" : "envoy"); res.reason = "CORS preflight answered by the Gateway";
-  } else if (picked) forward(res, req, ex, picked, ctx, w, policy);
+  } else if (picked) return forward(res, req, ex, picked, ctx, w, policy);
+  return false;
 }
 
 /** A BackendTrafficPolicy's fault abort and rate limits: its notes, and what it answers every request, if it does. */
@@ -434,12 +440,13 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     }
     const failed = ex.failed !== undefined;
     const local = !!(ex.failed || ex.redirect || ex.answered);
-    finish(res, req, ex, picked, ctx, w, policy);
+    // The router's own replies (a timeout's 504, a reset's 503) are local replies too (HttpResponseLocalReplyMatchInput).
+    const routerReply = finish(res, req, ex, picked, ctx, w, policy);
     // ingress-nginx's custom-http-errors: the default backend answers in place of an error (nginx-errors.ts).
     const errors = w.rule.nginxCustomErrors;
     if (errors) nginxErrorPage(errors, w.rule, res, req, ex, !failed, (ref) => (ref ? w.attached.state.backends.get(ref) : undefined), ctx.endpoints ?? "proxy", (b) => forward(res, req, ex, b, ctx, w, policy));
     // Envoy Gateway's responseOverride (a BackendTrafficPolicy's; ingress-nginx rules have none).
-    overridden(res, policy, local);
+    overridden(res, policy, local || routerReply);
     // lua_ingress.lua header(): `config.hsts and ngx.var.scheme == "https" and certificate_configured_for_current_request`.
     if (ctx.nginxHsts && ctx.scheme === "https" && res.status !== null && nginxCertificateFor(ctx.nginxHsts.hosts, ex.host)) res.responseHeaders = { ...res.responseHeaders, "Strict-Transport-Security": ctx.nginxHsts.value };
   }
@@ -448,7 +455,10 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
 /**
  * A BackendTrafficPolicy's responseOverride on the answer (traffic-policy.ts responseOverride): its
  * status replaces the answer's (the body too, which Junction does not show). `local`: a reply Envoy made
- * (a filter's, a redirect, a direct response); a forwarded request's status is read as the upstream's.
+ * (a filter's, a redirect, a direct response, the router's 503 for no healthy upstream or a reset and its
+ * 504 for a timeout: Envoy's HttpResponseLocalReplyMatchInput, "true for local replies and false for the
+ * upstream responses", which custom_response.go buildLocalReplyPredicate ANDs to a Local or Backend
+ * rule); the status the backend answered is the upstream's.
  */
 function overridden(res: RouteResult, policy: EffectiveTrafficPolicy | undefined, local: boolean): void {
   // A policy Envoy Gateway cannot translate sets no traffic feature (its routes are a 500 direct response).
