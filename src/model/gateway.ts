@@ -216,7 +216,7 @@ export interface AuthorizationRule {
  * A SecurityPolicy jwt provider (api/v1alpha1/jwt_types.go JWTProvider) as Envoy Gateway writes it
  * (internal/xds/translator/jwt.go buildJWTProvider): issuer and audiences ("" and []: any), where the
  * token is read (extractFrom; none: `Authorization: Bearer` and `access_token`), the keys (localJWKS
- * inline text; a localJWKS valueRef's ConfigMap, whose text Junction does not keep; remoteJWKS's uri),
+ * inline text; a localJWKS valueRef's ConfigMap and the text it gives; remoteJWKS's uri),
  * claimToHeaders, recomputeRoute (clear_route_cache).
  */
 export interface EnvoyGatewayJwtProvider {
@@ -226,6 +226,11 @@ export interface EnvoyGatewayJwtProvider {
   extractFrom?: { headers: { name: string; prefix: string }[]; cookies: string[]; params: string[] };
   jwks?: string;
   jwksConfigMap?: string;
+  /**
+   * The ConfigMap's text when it is in the input (buildLocalJWKS): its `jwks` key's value, else each of its
+   * data values (Envoy Gateway takes the first a Go map range gives: any), by key; [] without data.
+   */
+  jwksConfigMapValues?: string[];
   jwksUri?: string;
   claimToHeaders: { header: string; claim: string }[];
   recomputeRoute: boolean;

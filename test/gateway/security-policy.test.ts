@@ -201,14 +201,36 @@ test("jwt: a localJWKS ConfigMap not in the input is a translation error (500); 
   const missing = route(cm, bearer(hs256({})));
   assert.equal(missing.status, 500);
   assert.match(missing.reason, /JWT: local JWKS ConfigMap apps\/jwks not found/);
-  const present = route(cm + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: jwks, namespace: apps}\ndata: {jwks: '{}'}\n", bearer(hs256({})));
-  assert.equal(present.status, null, "keys Junction does not keep: the signature decides");
   const byRole = httpRoute("web", "  rules:\n  - {matches: [{headers: [{name: x-role, value: admin}]}], backendRefs: [{name: v2, port: 80}]}\n  - {backendRefs: [{name: v1, port: 80}]}");
   const recompute = GW + byRole + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}, recomputeRoute: true, claimToHeaders: [{header: x-role, claim: role}]}]}`);
   const r = route(recompute, bearer(hs256({ role: "admin" })));
   assert.equal(r.status, null);
   assert.match(r.undetermined ?? "", /recomputeRoute/);
   assert.equal(route(recompute.replace("recomputeRoute: true, ", ""), bearer(hs256({ role: "admin" }))).backend, "apps/v1", "without recomputeRoute the first pick stands");
+});
+
+test("jwt localJWKS valueRef: the ConfigMap's jwks key (else its only value) verifies the token as an inline JWKS does (Junction kept no ConfigMap data: every token was undetermined); no data is buildLocalJWKS's error (500)", () => {
+  const keys = JSON.stringify({ keys: [{ kty: "oct", kid: "k1", alg: "HS256", k: SECRET.toString("base64url") }] });
+  const policy = sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, localJWKS: {type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: jwks}}}]}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {jwt: {provider: corp, claims: [{name: role, values: [admin]}]}}}]}`);
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: jwks, namespace: apps}\n${data}\n`;
+  const forged = (t: object) => hs256(t, Buffer.from("another-key-another-key-another!!"));
+  // The ConfigMap after the policy or before it: read once every object is.
+  for (const yaml of [GW + ROUTE + policy + cm(`data: {jwks: '${keys}', other: x}`), cm(`data: {jwks: '${keys}'}`) + GW + ROUTE + policy]) {
+    assert.equal(route(yaml, bearer(hs256({ role: "admin" }))).status, 200, "was undetermined");
+    assert.equal(route(yaml, bearer(hs256({ role: "user" }))).status, 403, "verified, the claim is not admin");
+    const bad = route(yaml, bearer(forged({ role: "admin" })));
+    assert.equal(bad.status, 401, "was undetermined");
+    assert.match(bad.reason, /Jwt verification fails/);
+  }
+  // No jwks key: "Fallback to the first entry in the ConfigMap data"; one value is that one, two differing values any of them.
+  assert.equal(route(GW + ROUTE + policy + cm(`data: {keys.json: '${keys}'}`), bearer(forged({ role: "admin" }))).status, 401);
+  const two = route(GW + ROUTE + policy + cm(`data: {a: '${keys}', b: '{"keys": []}'}`), bearer(hs256({ role: "admin" })));
+  assert.equal(two.status, null);
+  assert.match(two.undetermined ?? "", /has no jwks key: Envoy Gateway takes the first of its 2 values a Go map range gives/);
+  // (Without authorization: with it, the RBAC filter, which reads the jwt metadata the untranslated provider never writes, answers 403 before the router's 500.)
+  const empty = route(GW + ROUTE + policy.replace(/, authorization: .*\}\}/, "}") + cm("binaryData: {jwks: e30=}"), bearer(hs256({ role: "admin" })));
+  assert.equal(empty.status, 500, "was undetermined");
+  assert.match(empty.reason, /JWT: JWKS data not found in ConfigMap jwks\/apps, no "jwks" key and no other data found/);
 });
 
 test("authorization reads the normalized path: /x/../admin is /admin to the RBAC filter (it was matched raw and allowed)", () => {
