@@ -512,7 +512,7 @@ function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: 
   const set = p.claimToHeaders.flatMap((c): [string, string][] => { const t = claimText(v.payload, c.claim); return t === undefined ? [] : [[c.header, t]]; });
   return {
     step: `${who} jwt: the token verifies with provider ${p.name}${p.jwks === undefined ? " (if its signature does)" : ""}${set.length ? `; claimToHeaders sets ${set.map(([k, x]) => `${k}: ${x}`).join(", ")}` : ""}`,
-    claims: { provider: p.name, payload: { ...v.payload } }, remove, set, ...(p.recomputeRoute && remove.length ? { recompute: remove } : {}),
+    claims: { provider: p.name, payload: { ...v.payload } }, remove, set, ...(p.recomputeRoute && set.length ? { recompute: set.map(([k]) => k.toLowerCase()) } : {}),
   };
 }
 
