@@ -32,6 +32,8 @@ export interface Outcome {
    * disconnect/reset before headers"); what Envoy's HttpResponseLocalReplyMatchInput reads as "true".
    */
   local?: boolean;
+  /** What the final status depends on that the model does not give (a gRPC call's grpc-status, gRPC retry triggers). */
+  unknown?: string;
 }
 
 export function behaviourFromQuery(q: Map<string, string>): BackendBehaviour | undefined {
@@ -91,4 +93,20 @@ export function simulateBackend(rule: Pick<RouteRule, "timeouts" | "retry">, b: 
     if (!retriable || last) return { status, attempts: n, elapsedMs: elapsed, notes, ...(timedOut || a.kind === "reset" ? { local: true } : {}) };
     elapsed += retry?.backoffMs ?? 0;
   }
+}
+
+/**
+ * A gRPC call's attempts: where the retry policy has gRPC triggers (RetryPolicy.grpcTriggers), Envoy
+ * retries a failed attempt whose grpc-status is one of them (RetryStateImpl::wouldRetryFromHeaders reads
+ * it from the response headers), which the backend model's status does not say: the call is simulated
+ * both ways, and where the answers differ, `unknown` says why. A reset or a timed-out attempt is retried
+ * as for HTTP (the gRPC triggers read no reset).
+ */
+export function simulateGrpcBackend(rule: Pick<RouteRule, "timeouts" | "retry">, b: BackendBehaviour, reset: ResetReading = {}): Outcome {
+  const plain = simulateBackend(rule, b, reset);
+  const triggers = rule.retry?.grpcTriggers;
+  if (!triggers?.length || b.responseCode === undefined || rule.retry!.codes.includes(b.responseCode)) return plain;
+  const retried = simulateBackend({ ...rule, retry: { ...rule.retry!, codes: [...rule.retry!.codes, b.responseCode] } }, b, reset);
+  if (retried.status === plain.status) return plain;
+  return { ...plain, unknown: `whether Envoy retries the backend's ${b.responseCode}: its retryOn's gRPC triggers (${triggers.join(", ")}) retry it when its grpc-status is one of them, which the backend model does not say (retried: ${retried.status} after ${retried.attempts} attempts; not: ${plain.status})` };
 }

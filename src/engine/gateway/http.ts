@@ -13,7 +13,7 @@ import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { envoyGatewayTiming, istioTiming } from "../mesh/proxy-timing.js";
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
-import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backend-model.js";
+import { behaviourFromQuery, simulateBackend, simulateGrpcBackend, type BackendTiming } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
@@ -171,7 +171,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   const panicThreshold = policy?.panicThreshold;
   const behaviour = behaviourFromQuery(parseQuery(ex.query.slice(1)));
   const timing = behaviour && ctx.timing?.(w.attached.state.route, w.rule, picked, policy);
-  const outcome = behaviour ? simulateBackend(timing ?? w.rule, behaviour, timing?.reset) : undefined;
+  const outcome = behaviour ? (req.protocol === "grpc" ? simulateGrpcBackend : simulateBackend)(timing ?? w.rule, behaviour, timing?.reset) : undefined;
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
   res.status = outcome?.status ?? (websocket ? 101 : 200);
@@ -188,6 +188,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   // What some requests get instead: the split's unusable backends, a BackendTrafficPolicy's partial abort and rate limits.
   const some = res.steps.filter((s) => s.stage === "backend" || (s.stage === "policy" && s.detail === undefined)).map((s) => s.outcome).join("; ");
   res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}${some ? ` (${some})` : ""}`;
+  if (outcome?.unknown) Object.assign(res, { status: null, undetermined: outcome.unknown, reason: `${res.reason}; the answer depends on ${outcome.unknown} (Junction cannot tell the answer)` });
   return outcome?.local === true;
 }
 
