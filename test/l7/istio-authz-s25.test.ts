@@ -108,3 +108,18 @@ test("Linkerd: MeshTLSAuthentication by ServiceAccount admits that identity; Net
   await holds(LINKERD + server("api-http", "http", "HTTP/1") + route("admin", "/admin") + route("rest", "/") + MESH_TLS + linkerdPolicy(ref("HTTPRoute", "admin"), ref("MeshTLSAuthentication", "front")),
     [["shop/front", "GET http://api.shop/admin/x", "200"], ["shop/front", "GET http://api.shop/other", "403"], ["web/plain", "GET http://api.shop/admin/x", "403"]]);
 });
+
+test("more Envoy filter metadata conditions than Junction tries each way: unknown, not the answer with the untried ones taken as never matching (was: 200 though a DENY rule on the ninth would deny); one condition written in several rules is one", async () => {
+  const key = (i: number) => `"experimental.envoy.filters.network.f${i}[k]"`;
+  // Rule 0 can never match (its path); rule 1 denies on the ninth condition.
+  const eight = Array.from({ length: 8 }, (_, i) => `{key: ${key(i)}, values: [x]}`).join(", ");
+  const deny = (ninth: number) => ISTIO + policy(`  action: DENY\n  rules: [{to: [{operation: {paths: [/never]}}], when: [${eight}]}, {when: [{key: ${key(ninth)}, values: [x]}]}]`);
+  const r = await explain(deny(8), "shop/front", HTTP);
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.match(r.out, /answer\s+unknown/);
+  assert.match(r.out, /9 conditions on Envoy filter metadata/);
+  // The ninth written as one of the eight: eight predicates, tried each way; the answer turns on it.
+  const same = await explain(deny(7), "shop/front", HTTP);
+  assert.match(same.out, /answer\s+unknown/);
+  assert.match(same.out, /the answer turns on it \(if Envoy metadata envoy\.filters\.network\.f7\[k\] x matches: denied/);
+});

@@ -282,20 +282,36 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
   return undefined;
 }
 
+/** How many distinct Envoy filter metadata conditions istioAuthorize tries each way (2^N decisions). */
+const METADATA_TRIED = 8;
+
 /**
  * Istio's decision for one request (or TCP connection) at `point`, over `policies`. A `when` on Envoy
  * filter metadata (experimental.envoy.filters.FILTER[KEY]: generator.go envoyFilterGenerator, a
  * metadata matcher on what the filter FILTER wrote for the connection or request) reads what no
  * manifest shows: the point decides with each of them matching and not; the same answer every way:
- * that answer, with a note; else unknown, never "allowed".
+ * that answer, with a note; else unknown, never "allowed". One condition (a filter's key and values)
+ * written in several rules is one predicate; beyond METADATA_TRIED of them the answer is unknown
+ * (trying some only would take the others as never matching: a DENY on them missed).
  */
 export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
   const metadata = [...new Set(policies.flatMap((p) => p.rules.flatMap((r) => [...(r.from ?? []).flat(), ...(r.to ?? []).flat(), ...(r.when ?? [])])).filter((c) => c.attribute === "envoy.metadata"))];
   if (!metadata.length) return authorizeKnown(hop, policies, point, sent, where, providers);
-  const tried = metadata.slice(0, 8);
+  // Held before `not`: a condition and its notValues twin over the same values are one predicate.
+  const predicates = new Map<string, Condition[]>();
+  for (const c of metadata) {
+    const key = JSON.stringify(["name" in c ? c.name : "", "values" in c ? c.values : []]);
+    predicates.set(key, [...(predicates.get(key) ?? []), c]);
+  }
+  const tried = [...predicates.values()];
+  if (tried.length > METADATA_TRIED) {
+    const none = authorizeKnown(hop, policies, point, sent, where, providers);
+    const why = `the policies hold ${tried.length} conditions on Envoy filter metadata (experimental.envoy.filters), which Junction does not know and tries each way only up to ${METADATA_TRIED} of`;
+    return { layer: "istio", enforcer: none.enforcer, verdict: "undecided", trace: [...none.trace, why], warnings: none.warnings, unknown: why, summary: `unknown: ${why}` };
+  }
   const decisions = Array.from({ length: 2 ** tried.length }, (_, bits) => {
-    const held = new Set(tried.filter((_, i) => bits & (1 << i)));
-    return { held, d: authorizeKnown(hop, policies, point, { ...sent, metadataHeld: held }, where, providers) };
+    const held = new Set(tried.filter((_, i) => bits & (1 << i)).flat());
+    return { held, shown: tried.filter((_, i) => bits & (1 << i)).map((g) => g[0]), d: authorizeKnown(hop, policies, point, { ...sent, metadataHeld: held }, where, providers) };
   });
   const names = [...new Set(metadata.map((c) => ("name" in c ? c.name : "")))].join(", ");
   const note = `the Envoy filter metadata ${names} (experimental.envoy.filters) is not known to Junction: the filters write it as traffic passes`;
@@ -304,10 +320,10 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
   if (!differ) return { ...first, trace: [...first.trace, `${note}; the policies answer alike whether it matches or not`] };
   const denied = decisions.find((x) => x.d.verdict === "deny") ?? decisions[0];
   const other = decisions.find((x) => x.d.verdict !== denied.d.verdict) ?? differ;
-  const way = (held: ReadonlySet<Condition>) => (held.size ? `if ${[...held].map(formatCondition).join(" and ")} matches` : "if no metadata condition matches");
+  const way = (shown: readonly Condition[]) => (shown.length ? `if ${shown.map((c) => formatCondition({ ...c, not: undefined } as Condition)).join(" and ")} matches` : "if no metadata condition matches");
   return {
     layer: "istio", enforcer: first.enforcer, verdict: "undecided", trace: [...first.trace, note], warnings: first.warnings, unknown: note,
-    summary: `unknown: ${note}; the answer turns on it (${way(denied.held)}: ${denied.d.summary}; ${way(other.held)}: ${other.d.summary})`,
+    summary: `unknown: ${note}; the answer turns on it (${way(denied.shown)}: ${denied.d.summary}; ${way(other.shown)}: ${other.d.summary})`,
     ...(denied.d.policy ? { policy: denied.d.policy } : {}),
   };
 }
