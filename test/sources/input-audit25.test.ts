@@ -40,3 +40,17 @@ test("a dump whose strings are tagged !!str takes the fast reader: over 1M lines
   assert.deepEqual([v.metadata.name, v.metadata.namespace, v.data.b, v.data.c, v.data.d], ["010", "", "yes", "~", "0x1F"]);
   assert.equal((v.data.a as string).length, big.length - 2);
 });
+
+test("EndpointSlice hints.forNodes (1.33, PreferSameNode) as validateHints checks it: at most 8, each a Node's name once (were read)", () => {
+  const slice = (endpoints: string) => `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: s\n  labels: {kubernetes.io/service-name: svc}\naddressType: IPv4\nendpoints:\n${endpoints}ports: [{port: 80, protocol: TCP}]\n`;
+  const errors = errorsOf({ "es.yaml": slice(`- addresses: [10.0.0.1]\n  hints:\n    forNodes: [{name: node-a}, {name: node-a}, {name: Node_B}, {name: ""}]\n- addresses: [10.0.0.2]\n  hints:\n    forNodes: [${"abcdefghi".split("").map((n) => `{name: ${n}}`).join(", ")}]\n`) });
+  assert.deepEqual(errors.map((e) => e.replace(/ \(lowercase.*$/, "").replace(/ \(the API server.*$/, "")), [
+    'es.yaml:10 endpoints[0].hints.forNodes[1].name: Duplicate value: "node-a"',
+    'es.yaml:10 endpoints[0].hints.forNodes[2].name: Invalid value: "Node_B" is not a valid DNS-1123 subdomain',
+    'es.yaml:10 endpoints[0].hints.forNodes[3].name: Invalid value: "" is not a valid DNS-1123 subdomain',
+    "es.yaml:13 endpoints[1].hints.forNodes: Too many: 9: must have at most 8 items",
+  ]);
+  // Eight distinct Node names are what the EndpointSlice controller may write; too many zones stop the check.
+  assert.deepEqual(errorsOf({ "ok.yaml": slice(`- addresses: [10.0.0.1]\n  hints:\n    forNodes: [${"abcdefgh".split("").map((n) => `{name: node-${n}.x}`).join(", ")}]\n    forZones: [{name: z}]\n`) }), []);
+  assert.equal(errorsOf({ "z.yaml": slice(`- addresses: [10.0.0.1]\n  hints:\n    forZones: [${"abcdefghi".split("").map((n) => `{name: ${n}}`).join(", ")}]\n    forNodes: [{name: X}]\n`) }).length, 1);
+});
