@@ -475,6 +475,10 @@ export interface IstioGatewayServer {
   tls?: { mode: IstioServerTlsMode; httpsRedirect: boolean; credentialName?: string };
 }
 
+/** pkg/config/protocol Instance IsHTTP, IsTLS (of a protocol as Parse spells it, upper-cased). */
+export const isHttpProtocol = (p: string): boolean => ["HTTP", "HTTP2", "HTTP_PROXY", "GRPC", "GRPC-WEB"].includes(p);
+export const isTlsProtocol = (p: string): boolean => p === "HTTPS" || p === "TLS";
+
 /**
  * A classic Istio Gateway (networking.istio.io v1/v1beta1/v1alpha3 Gateway, sources/istio/gateway.ts):
  * the gateway pods its `selector` picks (in any namespace: pilot's mergeGateways reads every Gateway

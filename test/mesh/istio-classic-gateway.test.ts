@@ -138,7 +138,7 @@ test("a host no virtual host has: 404 (NR); httpsRedirect: 301 to https; HTTPS t
   assert.equal(https.endpoint, "shop/reviews-v1-abc");
   const wrongSni = await ask(yaml, "GET https://bookinfo.example.com/");
   assert.equal(wrongSni.connection, "failed");
-  assert.match(wrongSni.reason, /no server on port 443 has a host matching SNI bookinfo\.example\.com/);
+  assert.match(wrongSni.reason, /no filter chain of port 443 matches SNI bookinfo\.example\.com \(server https: secure\.example\.com\)/);
   const mutual = await ask(yaml, "GET https://secure.example.com:8443/");
   assert.equal(mutual.connection, "failed");
   assert.match(mutual.reason, /MUTUAL: the gateway requires a client certificate/);
@@ -207,4 +207,55 @@ test("what istiod refuses in a Gateway is an error naming file, line and field",
     assert.match(r.out + r.err, /gw\.yaml:8 spec\.servers\[0\]\.port: port name must be set/);
     assert.match(r.out + r.err, /server must have TLS settings for HTTPS\/TLS protocols/);
   } finally { cleanup(); }
+});
+
+const DB = `---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-0, namespace: shop, labels: {app: db}}
+spec: {containers: [{name: app, image: db, ports: [{containerPort: 5432}]}, {name: istio-proxy, image: proxyv2}]}
+status: {podIP: 10.1.0.7}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {selector: {app: db}, clusterIP: 10.96.1.7, ports: [{name: tcp, port: 5432}]}
+`;
+
+const EDGE = GATEWAY(`  - port: {number: 8444, name: passthrough, protocol: TLS}
+    hosts: ["*.internal.example.com"]
+    tls: {mode: PASSTHROUGH}
+  - port: {number: 31400, name: tcp, protocol: TCP}
+    hosts: ["*"]`, "shop", "edge");
+
+test("a PASSTHROUGH server: a chain per bound tls route's match, Envoy picks it by SNI; none: the connection is closed (was: unknown, not modelled)", async () => {
+  const routes = vs("edge", `  hosts: ["*.internal.example.com"]
+  gateways: [edge]
+  tls:
+  - match: [{sniHosts: ["db.internal.example.com"]}]
+    route: [{destination: {host: db, port: {number: 5432}}}]
+  - match: [{sniHosts: ["reviews.internal.example.com"]}]
+    route: [{destination: {host: reviews, port: {number: 9080}}}]`);
+  // A later VirtualService naming an SNI host an earlier chain has: skipped (CheckDuplicates).
+  const later = vs("late", `  hosts: ["*.internal.example.com"]\n  gateways: [edge]\n  tls:\n  - match: [{sniHosts: ["db.internal.example.com"]}]\n    route: [{destination: {host: reviews, port: {number: 9080}}}]`, "shop", "2024-03-01T00:00:00Z");
+  const yaml = WORLD + DB + EDGE + routes + later;
+  const db = await ask(yaml, "tls://db.internal.example.com:8444");
+  assert.equal(db.route, "VirtualService shop/edge");
+  assert.equal(db.rule, 0);
+  assert.equal(db.endpoint, "shop/db-0");
+  assert.equal((await ask(yaml, "tls://reviews.internal.example.com:8444")).endpoint, "shop/reviews-v1-abc");
+  const none = await ask(yaml, "tls://x.internal.example.com:8444");
+  assert.equal(none.connection, "failed");
+  assert.match(none.reason, /no filter chain of port 8444 matches SNI x\.internal\.example\.com/);
+});
+
+test("a TCP server: the first bound VirtualService whose hosts match the server's with a tcp route for the port (was: unknown, not modelled)", async () => {
+  const other = vs("other-port", `  hosts: ["*"]\n  gateways: [edge]\n  tcp:\n  - match: [{port: 9999}]\n    route: [{destination: {host: reviews, port: {number: 9080}}}]`, "shop", "2024-01-01T00:00:00Z");
+  const tcp = vs("tcp", `  hosts: ["*"]\n  gateways: [edge]\n  tcp:\n  - match: [{port: 31400}]\n    route: [{destination: {host: db, port: {number: 5432}}}]`, "shop", "2024-02-01T00:00:00Z");
+  const a = await ask(WORLD + DB + EDGE + other + tcp, "tcp://:31400");
+  assert.equal(a.route, "VirtualService shop/tcp");
+  assert.equal(a.endpoint, "shop/db-0");
+  const none = await ask(WORLD + DB + EDGE + other, "tcp://:31400");
+  assert.equal(none.connection, "failed");
+  assert.match(none.reason, /listener missed network filter/);
 });

@@ -21,12 +21,12 @@
 import type { Endpoint } from "../../model/endpoint.js";
 import { istioHostSubsetOf } from "../../model/hostname.js";
 import type { Inventory } from "../../model/inventory.js";
-import type { IstioClassicGateway, IstioGatewayServer, IstioVirtualService, MeshSettings } from "../../model/mesh.js";
+import { isHttpProtocol, type IstioClassicGateway, type IstioGatewayServer, type IstioL4Match, type IstioVirtualService, type MeshSettings } from "../../model/mesh.js";
 import { compareAge } from "../../model/route.js";
 import { matches, selector } from "../../model/selector.js";
-import { isHttpProtocol } from "../../sources/istio/gateway.js";
 import type { BackendIndex } from "../gateway/backends.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
+import type { Chain } from "./virtualservice-l4.js";
 import { byAge, isCatchAll, resolveGatewayName, routeVirtualHost, virtualHost, visibility, type SidecarVirtualHost } from "./virtualservice.js";
 
 export const classicName = (gw: IstioClassicGateway) => `${gw.namespace}/${gw.name}`;
@@ -217,4 +217,88 @@ export function routeGatewayHttp(inv: Inventory, index: BackendIndex, pod: Endpo
   const names = [...new Set(tried)];
   Object.assign(res, { status: 404, backend: null, backends: [], upstream: null, candidates: missed, reason: `no route of virtual host ${vh.domain} (${names.join(", ")}) at ${place} matches ${req.method} ${req.path.split("?")[0]}: Envoy answers 404 (NR)` });
   return { states: states.map((s) => s.vh) };
+}
+
+/**
+ * One filter chain of a TLS port or a plain TCP server: an HTTPS server that terminates TLS (its hosts
+ * as SNI names, its own route configuration), a server whose connections the `tcp` route of a bound
+ * VirtualService forwards (plain TCP, or TLS terminated: its hosts as SNI names), a `tls` route's match
+ * at a PASSTHROUGH server (its sniHosts), or an AUTO_PASSTHROUGH server's (its hosts).
+ */
+export type GatewayChain =
+  | { kind: "https"; server: ProxyServer; sni: string[] }
+  | { kind: "tcp"; server: ProxyServer; sni: string[]; chain: Chain }
+  | { kind: "tls"; server: ProxyServer; sni: string[]; chain: Chain }
+  | { kind: "auto"; server: ProxyServer; sni: string[] };
+
+/** l4SingleMatch: the match's port (when set) is the server's, its gateways (when set, resolved) name the server's Gateway. */
+function l4Match(m: IstioL4Match, vs: IstioVirtualService, s: ProxyServer): boolean {
+  return (m.port === undefined || m.port === s.server.port.number) && (!m.gateways.length || m.gateways.some((g) => resolveGatewayName(g, vs.namespace) === s.gateway));
+}
+
+/**
+ * buildGatewayNetworkFiltersFromTCPRoutes: of the VirtualServices bound to the server's Gateway whose
+ * hosts match the server's (pickMatchingGatewayHosts), the first `tcp` route with destinations whose
+ * matches (any; none: every connection) hold (l4MultiMatch); undefined: "listener missed network filter",
+ * no chain.
+ */
+function tcpChainOf(inv: Inventory, proxyNamespace: string, s: ProxyServer): Chain | undefined {
+  for (const vs of virtualServicesForGateway(inv, proxyNamespace, s.gateway)) {
+    if (!intersectHosts(s.hosts, vs.namespace, vs.hosts).length) continue;
+    for (const route of vs.tcp) {
+      if (!route.route.length) continue;
+      const i = route.matches.findIndex((m) => l4Match(m, vs, s));
+      if (!route.matches.length || i >= 0) return { vs, route, ...(i >= 0 ? { match: i } : {}), prefixes: [], sni: [] };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The filter chains pilot builds on a port of TLS servers, or for a plain TCP server
+ * (createGatewayTCPFilterChainOpts, buildGatewayNetworkFiltersFromTLSRoutes: at a PASSTHROUGH server a chain
+ * per match of a bound VirtualService's `tls` route, a match naming an SNI host an earlier chain of the port
+ * has skipped, CheckDuplicates), and what pilot skipped.
+ */
+export function gatewayChains(inv: Inventory, proxyNamespace: string, port: MergedPort): { chains: GatewayChain[]; skipped: string[] } {
+  const chains: GatewayChain[] = [];
+  const skipped: string[] = [];
+  const known = new Set<string>();
+  for (const s of port.servers) {
+    const sni = sniHosts(s);
+    const mode = s.server.tls?.mode;
+    const terminates = s.server.tls && mode !== "PASSTHROUGH" && mode !== "AUTO_PASSTHROUGH";
+    if (terminates && s.server.port.protocol === "HTTPS") { chains.push({ kind: "https", server: s, sni }); continue; }
+    if (mode === "AUTO_PASSTHROUGH") { chains.push({ kind: "auto", server: s, sni }); continue; }
+    if (!s.server.tls || terminates) {
+      const chain = tcpChainOf(inv, proxyNamespace, s);
+      if (chain) chains.push({ kind: "tcp", server: s, sni: s.server.tls ? sni : [], chain });
+      else skipped.push(`server ${s.server.port.name} of Gateway ${s.gateway}: no VirtualService bound to it has a tcp route for it ("listener missed network filter"): no filter chain`);
+      continue;
+    }
+    for (const vs of virtualServicesForGateway(inv, proxyNamespace, s.gateway)) {
+      if (!intersectHosts(s.hosts, vs.namespace, vs.hosts).length) continue;
+      for (const route of vs.tls) {
+        if (!route.route.length) continue;
+        route.matches.forEach((m, i) => {
+          if (!l4Match(m, vs, s)) return;
+          const dup = m.sniHosts.filter((h) => known.has(h));
+          if (dup.length) { skipped.push(`VirtualService ${vs.namespace}/${vs.name} tls[${route.index}] match ${i} on server ${s.server.port.name} of Gateway ${s.gateway}: skipped, duplicate SNI host names ${dup.join(", ")} (buildGatewayNetworkFiltersFromTLSRoutes)`); return; }
+          for (const h of m.sniHosts) known.add(h);
+          chains.push({ kind: "tls", server: s, sni: [...m.sniHosts], chain: { vs, route, match: i, prefixes: [], sni: m.sniHosts } });
+        });
+      }
+    }
+  }
+  return { chains, skipped };
+}
+
+/** Envoy's filter chain match by SNI (server_names): an exact name, then the longest `*.` wildcard, then a chain without names (`*` is none: toFilterChainMatch). */
+export function chainBySni<C extends { sni: readonly string[] }>(chains: readonly C[], sni: string): C | undefined {
+  const names = (c: C) => (c.sni.includes("*") ? [] : c.sni.map((h) => h.toLowerCase()));
+  const exact = chains.find((c) => names(c).includes(sni));
+  if (exact) return exact;
+  let best: C | undefined, len = -1;
+  for (const c of chains) for (const n of names(c)) if (n.startsWith("*.") && sni.endsWith(n.slice(1)) && sni.length > n.length - 1 && n.length > len) { best = c; len = n.length; }
+  return best ?? chains.find((c) => !names(c).length);
 }

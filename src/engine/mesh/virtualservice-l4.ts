@@ -25,7 +25,7 @@ import { byAge, destinationBackend, forMesh, visibility } from "./virtualservice
 import { usesTls } from "../gateway/request.js";
 
 /** One filter chain pilot builds of a VirtualService's route: its runtime match (destination prefixes, SNI hosts) and the route. */
-interface Chain { vs: IstioVirtualService; route: IstioL4Route; match?: number; prefixes: readonly { text: string; first: bigint; last: bigint; family: 4 | 6; prefix: number }[]; sni: readonly string[] }
+export interface Chain { vs: IstioVirtualService; route: IstioL4Route; match?: number; prefixes: readonly { text: string; first: bigint; last: bigint; family: 4 | 6; prefix: number }[]; sni: readonly string[] }
 
 /** matchTCP / matchTLS: the static predicates, which decide whether the proxy gets the match at all. */
 function staticMatch(m: IstioL4Match, pod: Endpoint, port: number): boolean {
@@ -92,7 +92,7 @@ function tlsChains(configs: readonly IstioVirtualService[], pod: Endpoint, port:
 }
 
 /** Envoy's filter chain match: the longest destination prefix holding the address (chains without one after), then for TLS the SNI (exact, then the longest `*.` wildcard, then chains without server names). */
-function pick(chains: readonly Chain[], address: Address | undefined, sni: string | undefined, tls: boolean): { chosen?: Chain; why: Map<Chain, string> } {
+export function pick(chains: readonly Chain[], address: Address | undefined, sni: string | undefined, tls: boolean): { chosen?: Chain; why: Map<Chain, string> } {
   const why = new Map<Chain, string>();
   const prefixLen = (c: Chain) => (!c.prefixes.length ? -1 : address ? Math.max(-2, ...c.prefixes.filter((p) => p.family === address.family && contains(p, address)).map((p) => p.prefix)) : -2);
   const best = Math.max(-2, ...chains.map(prefixLen));
@@ -127,7 +127,7 @@ function lowered(mesh: MeshEngine, chains: readonly Chain[], kind: "TCPRoute" | 
   return { route, parents: [], egressParents: [], entryParents: [], backends, dropped: new Map() };
 }
 
-const chainName = (c: Chain) => `VirtualService ${c.vs.namespace}/${c.vs.name} ${c.sni.length ? "tls" : "tcp"}[${c.route.index}]${c.match !== undefined ? ` match ${c.match}` : ""}`;
+export const chainName = (c: Chain) => `VirtualService ${c.vs.namespace}/${c.vs.name} ${c.sni.length ? "tls" : "tcp"}[${c.route.index}]${c.match !== undefined ? ` match ${c.match}` : ""}`;
 
 /**
  * The outbound listener a connection meets: a Service port's (the Service's FQDN, its cluster IP), or a
@@ -165,19 +165,29 @@ export function userL4(mesh: MeshEngine, at: L4Listener, pod: Endpoint, chain: "
     Object.assign(res, { connection: "failed", reason: `the VirtualServices' tls routes give Istio's sidecar filter chains for ${place} by SNI, and none matches SNI ${sni ?? "(none)"}: pilot builds no default chain for the port, Envoy closes the connection` });
     return bound;
   }
-  const state = lowered(mesh, [chosen], kind, at.port, pod);
-  bound.routes.push(routable(state));
+  bound.routes.push(routable(routeChain(mesh, chosen, kind, at.port, pod, req, res, sni, "Istio's sidecar", "tls.go")));
+  return bound;
+}
+
+/**
+ * The connection on the filter chain Envoy chose: its route's destinations lowered (the state the walk
+ * serves the picked backend from), the answer's route, backends and reason; a destination with no
+ * cluster fails the connection (`proxy` says whose; `builder`, the pilot file that builds the chain).
+ */
+export function routeChain(mesh: MeshEngine, chosen: Chain, kind: "TCPRoute" | "TLSRoute", port: number, pod: Endpoint, req: RouteRequest, res: RouteResult, sni: string | undefined, proxy: string, builder: string): MeshRouteState {
+  const state = lowered(mesh, [chosen], kind, port, pod);
   const rule = state.route.rules[0];
   Object.assign(res, { route: routeKey(state.route), rule: rule.index, ...(chosen.match !== undefined ? { match: chosen.match } : {}) });
   const split = splitOf(rule, state.backends, false);
   res.backends = split.shares;
   const failed = split.problem ?? split.failure?.message;
-  if (failed) { Object.assign(res, { connection: "failed", reason: `${chainName(chosen)}: ${failed}; Istio's sidecar fails the connection` }); return bound; }
+  if (failed) { Object.assign(res, { connection: "failed", reason: `${chainName(chosen)}: ${failed}; ${proxy} fails the connection` }); return state; }
   res.backend = servedBy(split.picked!);
   if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
   const tls = usesTls(req.scheme);
   const h = new Headers(req.headers);
   res.upstream = req.method && req.path && !tls && req.scheme !== "tcp" ? { host: req.host, path: req.path, method: req.method, headers: h.toObject(), headerList: h.entries(), tls } : { tls, sni: tls ? sni : undefined };
-  res.reason = `${chainName(chosen)} forwards the connection to ${res.backend}${chain === "tls" ? ` by SNI ${sni}` : ""} (tls.go: the filter chain of the VirtualService's ${chain} route${chosen.prefixes.length ? ` for destinationSubnets ${chosen.prefixes.map((p) => p.text).join(", ")}` : ""})`;
-  return bound;
+  res.reason = `${chainName(chosen)} forwards the connection to ${res.backend}${kind === "TLSRoute" ? ` by SNI ${sni}` : ""} (${builder}: the filter chain of the VirtualService's ${kind === "TLSRoute" ? "tls" : "tcp"} route${chosen.prefixes.length ? ` for destinationSubnets ${chosen.prefixes.map((p) => p.text).join(", ")}` : ""})`;
+  return state;
 }
+

@@ -8,7 +8,7 @@
 import type { Endpoint, Service } from "../../model/endpoint.js";
 import { parseAddress, sameAddress, type Address } from "../../model/ip.js";
 import type { IstioClassicGateway } from "../../model/mesh.js";
-import { istioSettingsOf } from "../../model/mesh.js";
+import { istioSettingsOf, isHttpProtocol } from "../../model/mesh.js";
 import { usesTls, type RouteRequest } from "../../model/request.js";
 import { matches, selector } from "../../model/selector.js";
 import { targetPortOn } from "../../model/service-endpoints.js";
@@ -16,7 +16,9 @@ import { emptyResult } from "../gateway/request.js";
 import { requestPort } from "../gateway/route.js";
 import type { Party } from "../match.js";
 import { serviceHost } from "../mesh/dns.js";
-import { classicGatewayPods, classicName, classicSelects, mergeClassic, routeGatewayHttp, type GatewayHttpRouted, type ProxyServer } from "../mesh/istio-gateway.js";
+import { chainBySni, classicGatewayPods, classicName, classicSelects, gatewayChains, mergeClassic, routeGatewayHttp, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
+import { chainName, routeChain } from "../mesh/virtualservice-l4.js";
+
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 import { pickedBackend } from "./backends.js";
 import { emptyAnswer, refuse, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
@@ -75,16 +77,6 @@ export function classicTarget(ctx: WalkContext, req: RouteRequest, gatewayApiPro
   return { pods: classicGatewayPods(ctx.inv, found[0]), gateway: found[0], how: `Gateway ${classicName(found[0])} (networking.istio.io), the one with a server on port ${port}` };
 }
 
-/** SNI filter chain match (Envoy's server_names): an exact name first, then the longest `*.` wildcard, then a chain without names (`*`). */
-function bySni(servers: readonly ProxyServer[], sni: string): ProxyServer | undefined {
-  const names = (s: ProxyServer) => s.hosts.map((h) => h.slice(h.indexOf("/") + 1).toLowerCase());
-  const exact = servers.find((s) => names(s).includes(sni));
-  if (exact) return exact;
-  let best: ProxyServer | undefined, len = -1;
-  for (const s of servers) for (const n of names(s)) if (n.startsWith("*.") && sni.endsWith(n.slice(1)) && sni.length > n.length - 1 && n.length > len) { best = s; len = n.length; }
-  return best ?? servers.find((s) => names(s).includes("*"));
-}
-
 export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined, target: ClassicTarget): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
   const pods = target.pods;
@@ -109,16 +101,12 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   const fronting = target.service ?? ctx.inv.services.find((x) => selects(x, pods.slice(0, 1)) && x.ports.some((p) => p.port === port));
   const sp = fronting?.ports.find((p) => p.port === port);
   const listenPort = (sp && pods[0] ? targetPortOn(sp, pods[0]) : undefined) ?? port;
-  const done = (routed: GatewayHttpRouted) => afterRouting(w, pods, routed.states.map((v) => v.state), address);
+  const done = (routed: GatewayHttpRouted): RequestAnswer => afterRouting(w, pods, routed.states.map((v) => v.state), address);
   if (at.plain) {
     const servers = at.servers;
     const first = servers[0].server;
-    if (!servers.some((s) => s.server.port.protocol.startsWith("HTTP") || s.server.port.protocol.startsWith("GRPC"))) {
-      step(w, "entry", "passed", `server ${first.port.name} of Gateway ${servers[0].gateway}, ${first.port.protocol}`);
-      w.res.listener = first.port.name;
-      step(w, "routing", "decided", `a ${first.port.protocol} server's VirtualService tcp routes are not modelled at a classic Istio gateway yet`);
-      w.res.unknown = w.res.reason;
-      return w.res;
+    if (!servers.some((s) => isHttpProtocol(s.server.port.protocol))) {
+      return l4(w, pods, pod, at, "", address, listenPort);
     }
     w.res.listener = first.port.name;
     step(w, "entry", "passed", `the HTTP servers on port ${port} (${servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}): route configuration http.${port}`);
@@ -129,24 +117,48 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   // TLS servers: the filter chain the SNI picks.
   const sni = (req.sni ?? "").toLowerCase();
   if (!tls) { step(w, "entry", "decided", `port ${port} of the gateway serves TLS only (${at.servers.map((s) => s.server.port.name).join(", ")}): a plain-text connection matches no filter chain and Envoy closes it`); return refuse(w, "failed", w.res.reason); }
-  const s = bySni(at.servers, sni);
-  if (!s) { step(w, "entry", "decided", `no server on port ${port} has a host matching SNI ${sni || "(none)"} (${at.servers.map((x) => `${x.server.port.name}: ${x.hosts.join(", ")}`).join("; ")}): no filter chain matches and Envoy closes the connection`); return refuse(w, "failed", w.res.reason); }
-  const server = s.server;
-  w.res.listener = server.port.name;
-  w.res.gateway = s.gateway;
-  w.res.entry = { kind: "gateway", gateway: s.gateway, listener: server.port.name };
-  const mode = server.tls!.mode;
-  if (mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH" || server.port.protocol !== "HTTPS") {
-    step(w, "entry", "passed", `server ${server.port.name} of Gateway ${s.gateway}, ${server.port.protocol} ${mode}, SNI ${sni || "(none)"}`);
-    step(w, "routing", "decided", `a ${server.port.protocol} ${mode} server's VirtualService tls and tcp routes are not modelled at a classic Istio gateway yet`);
+  return l4(w, pods, pod, at, sni, address, listenPort, (s) => {
+    const server = s.server;
+    const mode = server.tls!.mode;
+    step(w, "entry", "passed", `server ${server.port.name} of Gateway ${s.gateway} (HTTPS, TLS ${mode} terminated${server.tls!.credentialName ? ` with credentialName ${server.tls!.credentialName}` : ""}) for SNI ${sni || "(none)"}`);
+    if (mode === "ISTIO_MUTUAL" && !client?.endpoint) { step(w, "entry", "decided", `server ${server.port.name} is ISTIO_MUTUAL: the gateway asks for a mesh workload certificate, which a client outside the mesh does not have: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
+    if (mode === "MUTUAL" && !req.clientCert) { step(w, "entry", "decided", `server ${server.port.name} is MUTUAL: the gateway requires a client certificate and the request presents none (--client-cert): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
+    if (istioGatewayRbac(w, pods, true, listenPort)) return w.res;
+    return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `https.${port}.${server.port.name}.${s.gw.name}.${s.gw.namespace}`, [s], port, true, q, w.res, settings));
+  });
+}
+
+/**
+ * A connection the gateway's filter chains take as TCP: on a port of TLS servers the chain its SNI picks
+ * (an HTTPS server's goes to `https`), a plain TCP server's otherwise; the chain's route (a `tcp` or
+ * `tls` route of a bound VirtualService), the gateway's AuthorizationPolicies (the TCP filter), then the
+ * hop to the backend. No chain: Envoy closes the connection.
+ */
+function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, sni: string, address: Address | undefined, listenPort: number, https?: (s: ProxyServer) => RequestAnswer): RequestAnswer {
+  const { chains, skipped } = gatewayChains(w.ctx.inv, pod.namespace ?? "", at);
+  for (const why of skipped) w.res.steps.push({ stage: "listener", outcome: why });
+  const plain = !https;
+  const chosen = plain ? chains[0] : chainBySni(chains, sni);
+  const names = chains.map((c) => `${c.kind === "tls" ? `${chainName(c.chain)}` : `server ${c.server.server.port.name}`}: ${c.sni.join(", ") || "any SNI"}`).join("; ");
+  if (!chosen) {
+    step(w, "entry", "decided", plain ? `no VirtualService bound to server ${at.servers[0].server.port.name} of Gateway ${at.servers[0].gateway} has a tcp route for it: pilot writes no filter chain ("listener missed network filter") and Envoy closes the connection` : `no filter chain of port ${at.port} matches SNI ${sni || "(none)"} (${names || "none: no server or bound tls route gives the port one"}): Envoy closes the connection`);
+    return refuse(w, "failed", w.res.reason);
+  }
+  const s = chosen.server;
+  Object.assign(w.res, { listener: s.server.port.name, gateway: s.gateway });
+  w.res.entry = { kind: "gateway", gateway: s.gateway, listener: s.server.port.name };
+  if (chosen.kind === "https") return https!(s);
+  if (chosen.kind === "auto") {
+    step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway}, AUTO_PASSTHROUGH, SNI ${sni || "(none)"}`);
+    step(w, "routing", "decided", "an AUTO_PASSTHROUGH server routes by the SNI as a cluster name (outbound_.PORT_.SUBSET_.HOST: builtAutoPassthroughFilterChains), which Junction does not model");
     w.res.unknown = w.res.reason;
     return w.res;
   }
-  step(w, "entry", "passed", `server ${server.port.name} of Gateway ${s.gateway} (HTTPS, TLS ${mode} terminated${server.tls!.credentialName ? ` with credentialName ${server.tls!.credentialName}` : ""}) for SNI ${sni || "(none)"}`);
-  if (mode === "ISTIO_MUTUAL" && !client?.endpoint) { step(w, "entry", "decided", `server ${server.port.name} is ISTIO_MUTUAL: the gateway asks for a mesh workload certificate, which a client outside the mesh does not have: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
-  if (mode === "MUTUAL" && !req.clientCert) { step(w, "entry", "decided", `server ${server.port.name} is MUTUAL: the gateway requires a client certificate and the request presents none (--client-cert): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
-  if (istioGatewayRbac(w, pods, true, listenPort)) return w.res;
-  return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `https.${port}.${server.port.name}.${s.gw.name}.${s.gw.namespace}`, [s], port, true, q, w.res, settings));
+  const mode = s.server.tls ? `TLS ${s.server.tls.mode}${chosen.kind === "tcp" ? " terminated" : ""}` : s.server.port.protocol;
+  step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway} (${mode})${chosen.sni.length ? ` for SNI ${sni || "(none)"}` : ""}`);
+  if (istioGatewayRbac(w, pods, false, listenPort)) return w.res;
+  const state = routeChain(w.ctx.mesh, chosen.chain, chosen.kind === "tls" ? "TLSRoute" : "TCPRoute", s.server.port.number, pod, w.req, w.res, sni || undefined, "the gateway", "gateway.go");
+  return afterRouting(w, pods, [state], address);
 }
 
 /** The routing layer's answer, then the backend: a redirect, 404 or local reply decides; a route's destination goes on from a gateway pod. */

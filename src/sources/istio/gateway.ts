@@ -5,7 +5,7 @@
 // validation.go ValidateGateway, validateServer, validateServerPort, validateTLSOptions; agent
 // ValidateNamespaceSlashWildcardHostname) refuses what is an error here: such a Gateway configures nothing.
 
-import type { IstioClassicGateway, IstioGatewayServer, IstioServerTlsMode } from "../../model/mesh.js";
+import { isHttpProtocol, isTlsProtocol, type IstioClassicGateway, type IstioGatewayServer, type IstioServerTlsMode } from "../../model/mesh.js";
 import { parseAddress } from "../../model/ip.js";
 import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
@@ -15,9 +15,6 @@ import { DNS_LABEL, wildcardDomainProblem } from "./virtualservice.js";
 
 /** pkg/config/protocol Parse: the protocols a port may name (any case), as Parse spells them; else UnsupportedProtocol. */
 const PROTOCOLS = ["TCP", "UDP", "GRPC", "GRPC-WEB", "HTTP", "HTTP_PROXY", "HTTP2", "HTTPS", "TLS", "MONGO", "REDIS", "MYSQL"];
-/** protocol.Instance IsHTTP, IsTLS. */
-export const isHttpProtocol = (p: string) => ["HTTP", "HTTP2", "HTTP_PROXY", "GRPC", "GRPC-WEB"].includes(p);
-export const isTlsProtocol = (p: string) => p === "HTTPS" || p === "TLS";
 const TLS_MODES: readonly IstioServerTlsMode[] = ["PASSTHROUGH", "SIMPLE", "MUTUAL", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL", "OPTIONAL_MUTUAL"];
 
 /**
