@@ -19,7 +19,7 @@ import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { subsetOf } from "../l7/transport.js";
 import { serviceHost } from "./dns.js";
-import { routable, type MeshEngine, type MeshRouteState } from "./engine.js";
+import { pilotConfigOrder, routable, type MeshEngine, type MeshRouteState } from "./engine.js";
 import type { BoundRoutes } from "./route.js";
 import { byAge, destinationBackend, forMesh, visibility } from "./virtualservice.js";
 import { usesTls } from "../gateway/request.js";
@@ -191,3 +191,47 @@ export function routeChain(mesh: MeshEngine, chosen: Chain, kind: "TCPRoute" | "
   return state;
 }
 
+/**
+ * A user's VirtualService `tls` and `tcp` routes at a waypoint in front of a Service
+ * (listener_waypoint.go getWaypointTCPRoutes over getVirtualServiceForWaypoint: the VirtualServices of the
+ * waypoint's namespace or the Service's whose host matches the Service's, in the waypoint's order):
+ * "respect TLS routes before TCP routes", the first VirtualService with a `tls` rule without match or
+ * with a match whose one SNI host is the Service's own ("Waypoint does not currently support SNI
+ * matches"), else the first with a `tcp` rule without match or a match that holds (matchTCP with no
+ * source labels, the "mesh" gateway, the port, no source namespace). The Gateway API's TLSRoutes and
+ * TCPRoutes bound there (`gateway`: those the waypoint would take, by tier) come first when they are
+ * older or of the waypoint's namespace and the user's is public (as waypointUserVirtualHost orders
+ * them); then, or when no user route matches, undefined: the caller routes as before.
+ */
+export function waypointUserL4(mesh: MeshEngine, service: { host: string; namespace: string }, port: number, wp: { namespace: string; name: string }, gateway: { tls: readonly MeshRouteState[]; tcp: readonly MeshRouteState[] }, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+  const users = mesh.inv.mesh.istio.virtualServices.flatMap((vs) => {
+    const list = forMesh(vs) && vs.hosts.length && (vs.namespace === wp.namespace || vs.namespace === service.namespace) ? visibility(vs, wp.namespace) : undefined;
+    return list !== undefined && vs.hosts.some((h) => istioHostSubsetOf(service.host, h) || istioHostSubsetOf(h, service.host)) ? [{ vs, list }] : [];
+  }).sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
+  if (!users.length) return undefined;
+  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
+  const gatewayFirst = (u: (typeof users)[number], states: readonly MeshRouteState[]) => u.list === 2 && states.length > 0 && (states.some((g) => g.route.namespace === wp.namespace) || states.some((g) => pilotConfigOrder(g.route, meta(u.vs)) < 0));
+  const holds = (m: IstioL4Match) => (!m.gateways.length || m.gateways.includes("mesh")) && (m.port === undefined || m.port === port) && !m.sourceLabels && !m.sourceNamespace;
+  const tier = (chain: "tls" | "tcp"): Chain | "gateway" | undefined => {
+    const states = chain === "tls" ? gateway.tls : gateway.tcp;
+    for (const u of users) {
+      if (gatewayFirst(u, states)) return "gateway";
+      for (const route of chain === "tls" ? u.vs.tls : u.vs.tcp) {
+        if (!route.matches.length) return { vs: u.vs, route, prefixes: [], sni: [] };
+        const i = route.matches.findIndex((m) => (chain === "tcp" || (m.sniHosts.length === 1 && m.sniHosts[0] === service.host)) && holds(m));
+        if (i >= 0) return { vs: u.vs, route, match: i, prefixes: [], sni: chain === "tls" ? route.matches[i].sniHosts : [] };
+      }
+    }
+    return states.length ? "gateway" : undefined;
+  };
+  let chosen = tier("tls");
+  const kind = chosen === undefined ? "TCPRoute" : "TLSRoute";
+  if (chosen === undefined) chosen = tier("tcp");
+  if (!chosen || chosen === "gateway") return undefined;
+  const proxy: Endpoint = { id: -1, kind: "pod", name: wp.name, namespace: wp.namespace, labels: {}, addresses: [], ports: [] };
+  const sni = usesTls(req.scheme) ? (req.sni ?? req.host ?? "").toLowerCase() || undefined : undefined;
+  res.candidates = [];
+  const state = routeChain(mesh, chosen, kind, port, proxy, req, res, sni, `waypoint ${wp.namespace}/${wp.name}`, "listener_waypoint.go getWaypointTCPRoutes");
+  if (kind === "TLSRoute" && res.backend) res.reason = res.reason.replace(` by SNI ${sni}`, ` (the Service's host ${service.host}: the waypoint reads no SNI)`);
+  return { role: chosen.vs.namespace === service.namespace ? "producer" : "consumer", namespace: chosen.vs.namespace, routes: [routable(state)] };
+}
