@@ -259,3 +259,12 @@ test("a TCP server: the first bound VirtualService whose hosts match the server'
   assert.equal(none.connection, "failed");
   assert.match(none.reason, /listener missed network filter/);
 });
+
+test("no Service in front of the gateway's pods: the one its installation makes (Helm chart: LoadBalancer, externalTrafficPolicy unset) masquerades an outside client, so the peer the backend reads is unknown", async () => {
+  const start = WORLD.indexOf("---\napiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway");
+  const end = WORLD.indexOf("---", start + 3);
+  const noService = WORLD.slice(0, start) + WORLD.slice(end);
+  const a = await ask(noService + GATEWAY(HTTP_SERVERS) + BOOKINFO + DENY_ADMIN, "GET http://bookinfo.example.com/", ["--from", "ip:198.51.100.7", "--gateway", "shop/bookinfo-gateway"]);
+  assert.equal(a.status, null);
+  assert.match(a.unknown ?? "", /the one an Istio ingress gateway's installation makes \(the gateway Helm chart's\)/);
+});

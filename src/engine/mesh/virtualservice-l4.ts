@@ -21,7 +21,7 @@ import { subsetOf } from "../l7/transport.js";
 import { serviceHost } from "./dns.js";
 import { pilotConfigOrder, routable, type MeshEngine, type MeshRouteState } from "./engine.js";
 import type { BoundRoutes } from "./route.js";
-import { byAge, destinationBackend, forMesh, visibility } from "./virtualservice.js";
+import { byAge, destinationBackend, forMesh, visibility, waypointVirtualServices } from "./virtualservice.js";
 import { usesTls } from "../gateway/request.js";
 
 /** One filter chain pilot builds of a VirtualService's route: its runtime match (destination prefixes, SNI hosts) and the route. */
@@ -204,10 +204,7 @@ export function routeChain(mesh: MeshEngine, chosen: Chain, kind: "TCPRoute" | "
  * them); then, or when no user route matches, undefined: the caller routes as before.
  */
 export function waypointUserL4(mesh: MeshEngine, service: { host: string; namespace: string }, port: number, wp: { namespace: string; name: string }, gateway: { tls: readonly MeshRouteState[]; tcp: readonly MeshRouteState[] }, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
-  const users = mesh.inv.mesh.istio.virtualServices.flatMap((vs) => {
-    const list = forMesh(vs) && vs.hosts.length && (vs.namespace === wp.namespace || vs.namespace === service.namespace) ? visibility(vs, wp.namespace) : undefined;
-    return list !== undefined && vs.hosts.some((h) => istioHostSubsetOf(service.host, h) || istioHostSubsetOf(h, service.host)) ? [{ vs, list }] : [];
-  }).sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
+  const users = waypointVirtualServices(mesh.inv, service, wp.namespace);
   if (!users.length) return undefined;
   const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
   const gatewayFirst = (u: (typeof users)[number], states: readonly MeshRouteState[]) => u.list === 2 && states.length > 0 && (states.some((g) => g.route.namespace === wp.namespace) || states.some((g) => pilotConfigOrder(g.route, meta(u.vs)) < 0));

@@ -544,6 +544,18 @@ export function userPortRoutes(vh: SidecarVirtualHost, ownerNamespace: string): 
 }
 
 /**
+ * getVirtualServiceForWaypoint: the user's VirtualServices for the mesh of the waypoint's namespace or the
+ * Service's whose hosts match the Service's (either way), visible in the waypoint's namespace, in its
+ * order (private, exported to it, public; each by age).
+ */
+export function waypointVirtualServices(inv: Inventory, service: { host: string; namespace: string }, waypointNamespace: string): { vs: IstioVirtualService; list: number }[] {
+  return inv.mesh.istio.virtualServices.flatMap((vs) => {
+    const list = forMesh(vs) && vs.hosts.length && (vs.namespace === waypointNamespace || vs.namespace === service.namespace) ? visibility(vs, waypointNamespace) : undefined;
+    return list !== undefined && vs.hosts.some((h) => istioHostSubsetOf(service.host, h) || istioHostSubsetOf(h, service.host)) ? [{ vs, list }] : [];
+  }).sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
+}
+
+/**
  * A user's VirtualServices at an Istio waypoint in front of a Service (pilot's listener_waypoint.go
  * buildWaypointInboundHTTPRouteConfig: of the VirtualServices the waypoint's scope holds, those of the
  * waypoint's namespace or the Service's whose host matches the Service's, getVirtualServiceForWaypoint;
@@ -556,10 +568,7 @@ export function userPortRoutes(vh: SidecarVirtualHost, ownerNamespace: string): 
 export function waypointUserVirtualHost(inv: Inventory, index: BackendIndex, service: { host: string; namespace: string }, port: number, wp: { namespace: string; name: string }, gatewayVss: readonly IstioMeshVirtualService[], req: RouteRequest, res: RouteResult, settings: Pick<MeshSettings, "istioDefaultHttpRetry" | "istioPathNormalization">): SidecarVirtualHost | undefined {
   // The waypoint as the proxy: its namespace for sourceNamespace and the DestinationRule lookup, no labels (sourceLabels are dropped).
   const proxy: Endpoint = { id: -1, kind: "pod", name: wp.name, namespace: wp.namespace, labels: {}, addresses: [], ports: [] };
-  const users = inv.mesh.istio.virtualServices.flatMap((vs) => {
-    const list = forMesh(vs) && vs.hosts.length && (vs.namespace === wp.namespace || vs.namespace === service.namespace) ? visibility(vs, wp.namespace) : undefined;
-    return list !== undefined && vs.hosts.some((h) => istioHostSubsetOf(service.host, h) || istioHostSubsetOf(h, service.host)) ? [{ vs, list }] : [];
-  }).sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
+  const users = waypointVirtualServices(inv, service, wp.namespace);
   const hosts = users.map((u) => ({ u, vh: virtualHost(inv, index, u.vs, port, { pod: proxy }, true) })).filter((x) => x.vh.programmed.length);
   if (!hosts.length) return undefined;
   const gwFirst = gatewayVss.some((v) => v.namespace === wp.namespace);

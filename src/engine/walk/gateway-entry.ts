@@ -131,13 +131,16 @@ function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | un
  * node's behind their LoadBalancer or NodePort Service under externalTrafficPolicy Cluster), which its
  * AuthorizationPolicies' ipBlocks judge and its Envoy appends to X-Forwarded-For.
  */
-export function istioGatewayPeer(w: Walk, pods: readonly Endpoint[], client: Address | undefined): ClientAddress & { seen?: string } {
+export function istioGatewayPeer(w: Walk, pods: readonly Endpoint[], client: Address | undefined, classic = false): ClientAddress & { seen?: string } {
   const seen = client ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req)) : undefined;
   if (client && !seen && pods.length && !inClusterAddress(w.ctx.index, client) && !w.ctx.inv.services.some((s) => selectsOne(s, pods))) {
     // No Service of the input in front: the one Istio makes (gateway/templates/service.yaml: "type: {{ index
     // .Annotations \"networking.istio.io/service-type\" | default \"LoadBalancer\" }}", no externalTrafficPolicy,
     // so Kubernetes' Cluster) masquerades an outside client to a node's address (or, ClusterIP, does not take it).
-    return { unknown: `the gateway's pods see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no Service in front of them, and the one Istio makes for the Gateway is a LoadBalancer (unless its networking.istio.io/service-type annotation says otherwise) with externalTrafficPolicy unset, so Kubernetes' Cluster, which kube-proxy masquerades an outside client through` };
+    // A classic gateway's Service is its installation's (manifests/charts/gateway values.yaml "type: LoadBalancer",
+    // templates/service.yaml writes externalTrafficPolicy only when set): Cluster too.
+    const made = classic ? "the one an Istio ingress gateway's installation makes (the gateway Helm chart's) is a LoadBalancer with externalTrafficPolicy unset unless configured" : "the one Istio makes for the Gateway is a LoadBalancer (unless its networking.istio.io/service-type annotation says otherwise) with externalTrafficPolicy unset";
+    return { unknown: `the gateway's pods see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no Service in front of them, and ${made}, so Kubernetes' Cluster, which kube-proxy masquerades an outside client through` };
   }
   return seenPeer(client, seen, "the gateway's pods");
 }
@@ -161,7 +164,7 @@ function terminatesHttp(gw: GatewayState | undefined, name: string | undefined, 
  * a denial is 403, or a closed TCP connection, whatever the routes would answer): the L7 authorizer
  * decides (l7/authorizer.ts atIstioGateway) for the listener's port (`listenPort`, else the port dialled). True when it denies (the answer is then set).
  */
-export function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: boolean, listenPort?: number): boolean {
+export function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: boolean, listenPort?: number, classic = false): boolean {
   const l7 = w.ctx.authorizers.find((a): a is L7Authorizer => a instanceof L7Authorizer);
   const pod = pods[0];
   if (!pod || !l7) return false;
@@ -171,7 +174,7 @@ export function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListene
   const http = httpListener && (speaksHttp(q) || q.scheme === "https" || q.scheme === "wss") ? { method: q.method, host: q.host ?? "", path: q.path, headers: q.headers, ...(q.protocol === "grpc" ? { grpc: true } : {}) } : undefined;
   // The connection's source as the gateway's Envoy sees it (istioGatewayPeer), which ipBlocks judge; a node's
   // address the input does not hold: the policies are judged for every address (l7/istio.ts unknownAddress).
-  const { seen, ...peer } = istioGatewayPeer(w, pods, w.client?.address);
+  const { seen, ...peer } = istioGatewayPeer(w, pods, w.client?.address, classic);
   // The port of Envoy's listener, which `ports` match: the Service's target port the client's port maps to (pilot's resolvePorts), when known.
   const port = listenPort ?? q.port ?? DEFAULT_PORT[q.scheme];
   const d = w.client?.address && !peer.address ? l7.atIstioGateway(peerOf(w.ctx, {}), pod, port, http, peer.unknown)

@@ -111,7 +111,7 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
     w.res.listener = first.port.name;
     step(w, "entry", "passed", `the HTTP servers on port ${port} (${servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}): route configuration http.${port}`);
     if (tls) { step(w, "entry", "decided", `port ${port} of the gateway is plain-text HTTP (no TLS server): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
-    if (istioGatewayRbac(w, pods, true, listenPort)) return w.res;
+    if (istioGatewayRbac(w, pods, true, listenPort, true)) return w.res;
     return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `http.${port}`, servers, port, false, q, w.res, settings));
   }
   // TLS servers: the filter chain the SNI picks.
@@ -123,7 +123,7 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
     step(w, "entry", "passed", `server ${server.port.name} of Gateway ${s.gateway} (HTTPS, TLS ${mode} terminated${server.tls!.credentialName ? ` with credentialName ${server.tls!.credentialName}` : ""}) for SNI ${sni || "(none)"}`);
     if (mode === "ISTIO_MUTUAL" && !client?.endpoint) { step(w, "entry", "decided", `server ${server.port.name} is ISTIO_MUTUAL: the gateway asks for a mesh workload certificate, which a client outside the mesh does not have: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
     if (mode === "MUTUAL" && !req.clientCert) { step(w, "entry", "decided", `server ${server.port.name} is MUTUAL: the gateway requires a client certificate and the request presents none (--client-cert): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
-    if (istioGatewayRbac(w, pods, true, listenPort)) return w.res;
+    if (istioGatewayRbac(w, pods, true, listenPort, true)) return w.res;
     return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `https.${port}.${server.port.name}.${s.gw.name}.${s.gw.namespace}`, [s], port, true, q, w.res, settings));
   });
 }
@@ -156,7 +156,7 @@ function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, s
   }
   const mode = s.server.tls ? `TLS ${s.server.tls.mode}${chosen.kind === "tcp" ? " terminated" : ""}` : s.server.port.protocol;
   step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway} (${mode})${chosen.sni.length ? ` for SNI ${sni || "(none)"}` : ""}`);
-  if (istioGatewayRbac(w, pods, false, listenPort)) return w.res;
+  if (istioGatewayRbac(w, pods, false, listenPort, true)) return w.res;
   const state = routeChain(w.ctx.mesh, chosen.chain, chosen.kind === "tls" ? "TLSRoute" : "TCPRoute", s.server.port.number, pod, w.req, w.res, sni || undefined, "the gateway", "gateway.go");
   return afterRouting(w, pods, [state], address);
 }
@@ -167,7 +167,7 @@ function afterRouting(w: Walk, pods: readonly Endpoint[], states: Parameters<typ
   step(w, "routing", "passed", w.res.reason);
   const first = pickedBackend(states, w.res);
   // Its Envoy appends the peer it sees to X-Forwarded-For (use_remote_address on gateways), which the backend's sidecar reads.
-  w.forwarded = envoyForwarded(undefined, istioGatewayPeer(w, pods, address));
+  w.forwarded = envoyForwarded(undefined, istioGatewayPeer(w, pods, address, true));
   const ns = pods[0]?.namespace ?? w.res.gateway?.split("/")[0] ?? "";
   return gatewayToBackend(w, first, { pods, istioNamespace: ns, controller: ISTIO_GATEWAY_CONTROLLER, reader: "proxy", missingPods: `the gateway's pods are not in the input`, backend: w.res.backend, reason: w.res.reason });
 }
