@@ -15,7 +15,7 @@ import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures } from "./features.js";
 import { changesAccess, crossNamespaceSecret, withGlobalRanges } from "./nginx-annotations.js";
-import { groupPaths, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
+import { groupPaths, noteNginxDefaultBackends, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
 import { ingressNginxOf, type IngressNginxServing } from "../../model/nginx-controller.js";
@@ -56,6 +56,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   const errors: Diagnostic[] = [];
   const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject", options.scope === "class");
   const groups = groupPaths(selected, inv, errors, options.scope);
+  if (options.scope === "namespace") noteNginxDefaultBackends(selected, inv, report);
   const canaries = planCanaries(groups);
   const clusterIps = options.scope === "class" ? serviceUpstreams(groups, inv) : new Set<string>();
   const gateways = new Map<string, GatewayBuilder>();
