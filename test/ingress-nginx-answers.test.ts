@@ -119,6 +119,21 @@ test("auth-tls-secret: the host's server verifies client certificates; without o
   assert.equal(empty.status, 503, "an empty namespace: error obtaining certificate (was 400, verified with web/ca)");
 });
 
+test("auth-tls-error-page: a refused client certificate is the server's error_page 495 496: a 302 to the page (was nginx's 400); a /path page is an internal redirect, unknown; an invalid one rejects the Ingress", () => {
+  // nginx.tmpl `error_page 495 496 = {{ $server.CertificateAuth.ErrorPage }};`; ngx_http_send_error_page: a page not starting
+  // with "/" or "@" is a 302 with Location as written. authtls/main.go: redirectRegex, a ValidationError rejects the Ingress.
+  const ssl = { [N + "ssl-redirect"]: "false" };
+  const yaml = (page: string) => ingress("mtls", "site.example.com", "/a", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "web/ca", [N + "auth-tls-error-page"]: page });
+  const r = asker(yaml("https://login.example.com/cert-error"))("site.example.com", "/a", [], "https");
+  assert.deepEqual([r.status, r.redirect?.location], [302, "https://login.example.com/cert-error"], "was 400");
+  assert.match(r.reason, /nginx's 496 goes to error_page 495 496 = https:\/\/login\.example\.com\/cert-error \(auth-tls-error-page\)/);
+  const internal = asker(yaml("/cert-error"))("site.example.com", "/a", [], "https");
+  assert.equal(internal.status, null, "an internal redirect Junction does not follow");
+  assert.match(internal.unknown ?? "", /internal redirect/);
+  const loaded = load({ "in.yaml": BASE + yaml("https://x/a b") });
+  assert.ok(!loaded.inventory.routing.routes.some((x) => x.derivedFrom?.name === "mtls"), "rejected whole (was served)");
+});
+
 test("from-to-www-redirect answers with http-redirect-code (default 308) to scheme://host:port/URI without its final \"/\", on 80 and 443 (was 301, the URI as sent, no HTTPS)", () => {
   // nginx.tmpl RedirectServers: `return {{ $all.Cfg.HTTPRedirectCode }} $redirect_to;`, ngx_srv_redirect.lua "%s://%s:%s%s".
   const www = ingress("w", "www.example.com", "/", "Prefix", { [N + "from-to-www-redirect"]: "true" });

@@ -60,7 +60,7 @@ export interface NginxAccess {
    * on): the host's server verifies client certificates (nginx.tmpl ssl_verify_client, server-wide: the first Ingress of
    * the host that sets it, controller.go createServers).
    */
-  clientCert?: { ca: string; verify: string };
+  clientCert?: { ca: string; verify: string; errorPage?: string };
   /** auth-url: the external authorizer ingress-nginx asks (auth_request). */
   authUrl?: string;
   /** The controller's real_ip settings (use-forwarded-headers or enable-real-ip): the client address is read from `header` when the connection comes from a `trusted` address. */

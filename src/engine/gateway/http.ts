@@ -386,7 +386,7 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     // ingress-nginx's ssl_verify_client on the host's server (auth-tls-secret): checked before any phase of the request.
     const certRefused = w.rule.nginxClientCert && ctx.scheme === "https" ? nginxClientCertProblem(w.rule.nginxClientCert, req, ctx.graph) : undefined;
     if (certRefused && "undetermined" in certRefused) { Object.assign(res, { status: null, undetermined: certRefused.undetermined, reason: `${certRefused.undetermined} (Junction cannot tell the answer)` }); return; }
-    if (certRefused) { Object.assign(res, { status: certRefused.status, reason: certRefused.reason }); return; }
+    if (certRefused) { Object.assign(res, { status: certRefused.status, reason: certRefused.reason, ...(certRefused.redirect ? { redirect: certRefused.redirect } : {}) }); return; }
     // ingress-nginx with an allowed snippet in the location or server: raw nginx configuration decides.
     if (w.rule.nginxUndetermined) { Object.assign(res, { status: null, undetermined: w.rule.nginxUndetermined, reason: `${w.rule.nginxUndetermined} (Junction cannot tell the answer)` }); return; }
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);

@@ -18,7 +18,7 @@ import { changesAccess, crossNamespaceSecret, withGlobalRanges } from "./nginx-a
 import { groupPaths, noteNginxDefaultBackends, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
-import { ingressNginxOf, type IngressNginxServing } from "../../model/nginx-controller.js";
+import { controllersDisagree, ingressNginxOf, type IngressNginxServing } from "../../model/nginx-controller.js";
 import { isNginxPattern, type NginxServerNames } from "../../model/nginx-server-name.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
@@ -82,6 +82,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     }
     applyRuleFeatures(rules, report);
     if (options.scope === "class" && g.ingressNginx) {
+      // Several controllers of the class with other settings: which one answers is the request's path to it (unknown here).
+      const split = controllersDisagree(ingressNginxOf(inv, g.className), g.className);
       const snippets = ingressNginxOf(inv, g.className).config?.allowSnippets ? g.ingresses.find((i) => !i.nginx.canary && i.nginx.snippets?.server) : undefined;
       // controller.go createServers: `if servers[host].CertificateAuth.CAFileName == ""`: the first Ingress of the host with auth-tls.
       // (One whose auth-tls-secret is denied, another namespace's: an empty CertificateAuth.)
@@ -95,7 +97,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         if (viaClusterIp.length) r.nginxServiceUpstream = viaClusterIp;
         const errors = customErrorsOf(r, ingressNginxOf(inv, g.className), inv);
         if (errors) r.nginxCustomErrors = errors;
-        r.nginxUndetermined = snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined;
+        r.nginxUndetermined = split ?? (snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined);
       }
     }
     routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
