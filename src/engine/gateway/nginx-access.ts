@@ -27,7 +27,7 @@ export type AccessOutcome = { refused: { status: number; reason: string } } | { 
  * not checked); a secret missing from an input that has Secrets denies the location (503). auth-url:
  * the external authorizer decides, which Junction cannot ask (a note, the answer assumes it allows).
  */
-export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph, seenBy?: () => NginxSource | undefined): AccessOutcome {
+export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph, seenBy?: () => NginxSource | undefined, errorCodes: readonly number[] = []): AccessOutcome {
   const by = `Ingress ${access.ingress}`;
   if (access.denied) return { refused: { status: 503, reason: `ingress-nginx denies the location of ${by} (${access.denied}): it answers 503` } };
   // authtls/main.go Parse: GetAuthCertificate fails ("error obtaining certificate"): LocationDeniedError, the Ingress's locations answer 503.
@@ -56,8 +56,27 @@ export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: Route
   }
   // auth-url: nginx.tmpl `auth_request`: the authorizer's 2xx lets the request through, its 401 or 403 is the answer, any other
   // status 500; Junction cannot ask it, so it cannot tell the answer (as for an Envoy Gateway SecurityPolicy's extAuth).
-  if (access.authUrl) return { notes, undetermined: `${by}: ingress-nginx asks the external authorizer ${access.authUrl} (auth-url), which Junction cannot ask: it allows (2xx) or answers 401 or 403` };
+  if (access.authUrl) return { notes, undetermined: `${by}: ingress-nginx asks the external authorizer ${access.authUrl} (auth-url), which Junction cannot ask: it allows (2xx) or answers 401 or 403 (${authErrors(access, req, errorCodes)})` };
   return { notes };
+}
+
+/**
+ * Where the authorizer's 401 and 403 go: the location's error_page lines, the first for a status winning
+ * (ngx_http_send_error_page): auth-signin's `error_page 401 = @SIGNIN` (written before custom-http-errors'), whose named
+ * location answers `return 302 buildAuthSignURL` (the URL with `rd=$pass_access_scheme://$http_host$escaped_request_uri`
+ * unless its query has the redirect parameter already); else custom-http-errors' (`errorCodes`, the rule's): the default
+ * backend; else the status itself.
+ */
+function authErrors(access: NginxAccess, req: RouteRequest, errorCodes: readonly number[]): string {
+  const s = access.authSignin;
+  const to = (code: number) => (errorCodes.includes(code) ? `its ${code} goes to the default backend (custom-http-errors)` : `its ${code} is the answer`);
+  if (!s) return `${to(401)}; ${to(403)}`;
+  const param = s.param || "rd";
+  const escaped = encodeURIComponent(req.path).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const back = `${req.scheme === "https" ? "https" : "http"}://${req.host}${escaped}`;
+  const query = URL.canParse(s.url) ? new URL(s.url).searchParams : undefined;
+  const location = !query || ![...query.keys()].length ? `${s.url}?${param}=${back}` : query.get(param) ? s.url : `${s.url}&${param}=${back}`;
+  return `its 401 is a 302 to ${location} (auth-signin: the location's error_page 401, before any custom-http-errors line); ${to(403)}`;
 }
 
 /** A Secret `ca` ("namespace/name") missing from an input that has Secrets. */

@@ -100,7 +100,8 @@ export function selectIngresses(inv: Inventory, onlyClass: string | undefined, r
     else if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default (nor does an ingress-nginx controller of the input watch Ingresses without class: --watch-ingress-without-class)");
     else if (onlyClass !== undefined && cls !== onlyClass) report.skip(ing, "info", `its class is ${JSON.stringify(cls)}, not ${JSON.stringify(onlyClass)}`);
     else if (rejected) report.skip(ing, "warning", `ingress-nginx rejects the whole Ingress (${rejected}): it serves none of its rules`);
-    else if (ing.nginx.backendProtocol === "FCGI") {
+    // Routing: ingress-nginx serves it (nginx.tmpl `fastcgi_pass`, the location matched as any other); only Gateway API cannot.
+    else if (ing.nginx.backendProtocol === "FCGI" && !nginx) {
       report.skip(ing, "error", "backend-protocol FCGI has no Gateway API equivalent");
       report.annotation(ing, "backend-protocol", "not-translated", "FastCGI backends cannot be expressed in Gateway API");
     } else out.push([ing, cls]);

@@ -13,7 +13,7 @@ import { X509Certificate } from "node:crypto";
 import { assembleRoutes, GatewayBuilder, nginxPassthrough, takePassthrough, tlsSecrets, type NginxServers } from "./assemble.js";
 import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules, planCanaries } from "./canary.js";
-import { applyHostFeatures, applyRuleFeatures } from "./features.js";
+import { applyHostFeatures, applyRuleFeatures, setHeader } from "./features.js";
 import { changesAccess, crossNamespaceSecret, withGlobalRanges } from "./nginx-annotations.js";
 import { groupPaths, noteNginxDefaultBackends, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR, RuleIR } from "./ir.js";
@@ -92,6 +92,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         if (tlsAuth && g.host !== undefined) r.nginxClientCert = { ...tlsAuth.nginx.access!.clientCert!, ingress: `${tlsAuth.namespace}/${tlsAuth.name}` };
         r.fallback = defaultBackendOf(r, inv);
         r.nginxRewrite = captureRewrite(r);
+        // template.go buildProxyPass writes `proxy_set_header X-Forwarded-Prefix` with every rewrite-target's rewrite, capture references too.
+        if (r.nginxRewrite && r.source.nginx.xForwardedPrefix !== undefined) setHeader(r, "X-Forwarded-Prefix", r.source.nginx.xForwardedPrefix);
         if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
         const viaClusterIp = r.backends.filter((b) => clusterIps.has(JSON.stringify([g.className, b.namespace ?? g.namespace, b.name, b.port]))).map((b) => `${b.namespace ?? g.namespace}/${b.name}`);
         if (viaClusterIp.length) r.nginxServiceUpstream = viaClusterIp;
@@ -161,7 +163,11 @@ function serviceUpstreams(groups: readonly HostGroup[], inv: Inventory): Set<str
  */
 function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory): RuleIR["nginxCustomErrors"] {
   const own = r.source.nginx.customHttpErrors, global = serving.config;
-  const codes = own ?? global?.customHttpErrors;
+  // nginx inherits the http block's error_page lines only into a server and location with none of their own
+  // (ngx_http_core_merge_loc_conf): auth-signin's `error_page 401` in the location, auth-tls-error-page's `error_page 495 496`
+  // in the server stop the ConfigMap's codes there.
+  const shadowed = (r.access ?? r.source.nginx.access)?.authSignin !== undefined || r.nginxClientCert?.errorPage !== undefined;
+  const codes = own ?? (shadowed ? undefined : global?.customHttpErrors);
   if (!codes?.length || !r.backends.length) return undefined;
   const intercept = (own !== undefined && !r.source.nginx.disableProxyInterceptErrors) || (global?.customHttpErrors !== undefined && !global.disableProxyInterceptErrors);
   const [ns, name] = serving.controllers[0]?.defaultBackendService?.split("/", 2) ?? [];

@@ -349,6 +349,8 @@ function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxA
   }
   const url = r.string("auth-url")?.trim();
   if (url) access.authUrl = url;
+  const signin = url ? r.string("auth-signin")?.trim() : undefined;
+  if (signin) access.authSignin = { url: signin, ...(r.string("auth-signin-redirect-param")?.trim() ? { param: r.string("auth-signin-redirect-param")!.trim() } : {}) };
   // authtls/main.go Parse: k8s.ParseNameNS (exactly one "/", else LocationDenied), the namespace the Ingress's when empty
   // for the cross-namespace check only;
   // auth-tls-verify-client not one of on|off|optional|optional_no_ca: "on".
