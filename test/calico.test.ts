@@ -612,7 +612,7 @@ test("services in rules: a Service with selector: {} is its EndpointSlices, not 
 // untracked and pre-DNAT tiers, which only HostEndpointUpdate carries; a workload endpoint gets the
 // normal tiers alone. Both were errors: a policy selecting only pods changes nothing (its tier's
 // default deny neither); selecting a host endpoint of the input, still an error.
-test("doNotTrack and preDNAT policies do nothing to pods; an error only when they select a host endpoint", () => {
+test("doNotTrack and preDNAT policies do nothing to pods; doNotTrack selecting a host endpoint is an error (preDNAT: test/sources/calico-prednat.test.ts)", () => {
   const untracked = (which: string, selector: string) => calico("GlobalNetworkPolicy", `u-${which.toLowerCase()}`, `  selector: ${selector}\n  ${which}: true\n  applyOnForward: true\n  ingress: [{action: Deny}]`);
   const l = load({ "u.yaml": withPolicies(untracked("doNotTrack", "pod == 'a'"), untracked("preDNAT", "pod == 'b'")) });
   assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
@@ -692,6 +692,30 @@ test("felix's failsafe ports stay open on a host endpoint whatever its policy; t
   const bad = load({ "b.yaml": withPolicies(node, hep, ds("sctp:22")) });
   assert.match(bad.diagnostics.errors.map((d) => d.message).join("\n"), /"sctp:22": unknown protocol: sctp: felix refuses to start/);
   assertAgree(new FastConnectivity(e), [...podsAnd(e.inventory, "192.0.2.5"), { endpoint: e.inventory.endpoints.find((x) => x.kind === "node")! }], "failsafe");
+});
+
+// felix's config sources (config/config_params.go SourcesInDescendingOrder): EnvironmentVariable, then
+// DatastorePerHost (FelixConfiguration node.NAME), then DatastoreGlobal (default). A per-node failsafe list
+// was warned about and read as the cluster's: the node's own ports answered denied, the dropped ones allowed.
+test("a FelixConfiguration node.NAME sets its node's failsafe ports; the environment overrides it", () => {
+  const node = (n: string, ip: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: ${n}}\nstatus: {addresses: [{type: InternalIP, address: ${ip}}]}`;
+  const hep = (n: string, ip: string) => `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: ${n}-eth0, labels: {role: node}}\nspec: {node: ${n}, interfaceName: eth0, expectedIPs: [${ip}]}`;
+  const deny = calico("GlobalNetworkPolicy", "lock", "  selector: role == 'node'\n  ingress: [{action: Deny}]\n  egress: [{action: Deny}]");
+  const perNode = "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: node.n1}\nspec:\n  failsafeInboundHostPorts: [{protocol: TCP, port: 2022}]";
+  const docs = [node("n1", "172.18.0.2"), node("n2", "172.18.0.3"), hep("n1", "172.18.0.2"), hep("n2", "172.18.0.3"), deny, perNode];
+  const l = load({ "f.yaml": withPolicies(...docs) });
+  assert.deepEqual(l.diagnostics.items.filter((d) => d.code === "vendor-config").map((d) => d.message), [], "read, not warned");
+  const e = new PolicyEngine(l.inventory, DEFAULT_OPTIONS);
+  assert.equal(verdict(e, "ip:192.0.2.5", "node:n1", 2022), "allow", "n1's own list");
+  assert.equal(verdict(e, "ip:192.0.2.5", "node:n1", 22), "deny", "n1's list replaces the default's");
+  assert.equal(verdict(e, "ip:192.0.2.5", "node:n2", 22), "allow", "n2: felix's default");
+  assert.equal(verdict(e, "ip:192.0.2.5", "node:n2", 2022), "deny");
+  assert.equal(verdict(e, "node:n1", "ip:192.0.2.5", 53, "UDP"), "allow", "the outbound list n1 does not set: felix's default");
+  const ds = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: calico-node, namespace: kube-system}\nspec:\n  selector: {matchLabels: {k8s-app: calico-node}}\n  template:\n    metadata: {labels: {k8s-app: calico-node}}\n    spec: {containers: [{name: calico-node, image: calico/node, env: [{name: FELIX_FAILSAFEINBOUNDHOSTPORTS, value: 'tcp:22'}]}]}";
+  const env = engineFor(withPolicies(...docs, ds));
+  assert.equal(verdict(env, "ip:192.0.2.5", "node:n1", 2022), "deny", "the environment wins over node.n1");
+  assert.equal(verdict(env, "ip:192.0.2.5", "node:n1", 22), "allow");
+  assertAgree(new FastConnectivity(e), [...podsAnd(e.inventory, "192.0.2.5"), ...e.inventory.endpoints.filter((x) => x.kind === "node").map((x) => ({ endpoint: x }))], "per-node failsafe");
 });
 
 // The pods a workload's template would create are made after the policies' deferred steps (builder.ts

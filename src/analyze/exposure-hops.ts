@@ -71,9 +71,17 @@ export function hopVerdict(engine: PolicyEngine, from: HopSource, pods: readonly
   return pairsVerdict(engine, from.parties.flatMap((src) => pods.map((pod) => ({ src, pod }))), port, protocol);
 }
 
-/** Whether every (source, pod) pair may open `protocol`/`port` on the pod. */
-export function pairsVerdict(engine: PolicyEngine, pairs: readonly { src: Party; pod: Endpoint }[], port: number, protocol: Protocol = "TCP"): HopVerdict {
-  const verdicts = pairs.map(({ src, pod }) => engine.evaluate({ src, dst: { endpoint: pod }, protocol, port }));
+/**
+ * Whether every (source, pod) pair may open `protocol`/`port` on the pod. A pair `forwarded`: its
+ * source is what the pod sees of a translated connection (a node that masqueraded it, a proxying load
+ * balancer), which forwards it and does not send it: the pod's ingress decides, as `explain` joins it
+ * (the client's egress, the endpoint's ingress; engine/query.ts joined), not the node's egress policy.
+ */
+export function pairsVerdict(engine: PolicyEngine, pairs: readonly { src: Party; pod: Endpoint; forwarded?: boolean }[], port: number, protocol: Protocol = "TCP"): HopVerdict {
+  const verdicts = pairs.map(({ src, pod, forwarded }) => {
+    const v = engine.evaluate({ src, dst: { endpoint: pod }, protocol, port });
+    return forwarded && !v.egress.allowed ? { ...v, allowed: v.ingress.allowed, egress: { ...v.egress, allowed: true } } : v;
+  });
   const denied = verdicts.filter((v) => !v.allowed);
   if (!denied.length) return { hop: "allowed" };
   return { hop: denied.length === verdicts.length ? "blocked" : "partly allowed", reason: denialReason(denied[0]) };

@@ -17,7 +17,9 @@ import { serviceEndpoints } from "../model/service-endpoints.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
-import { healthCheckServer, kubeProxyPath, nodePortScope, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
+import { healthCheckServer, kubeProxyPath, nodePortScope, servesNodePort, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
+import { hostFirewallAtNodePort } from "../engine/query.js";
+import { preDnatDecision, preDnatWho } from "../engine/calico-prednat.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
@@ -228,17 +230,21 @@ function serviceExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
  * verdicts of the sources the pods see.
  */
 function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outside: HopSource, ids: ReadonlyMap<Endpoint, string>, setup: KubeProxySetup): { from: string; targets: ExposedTarget[]; problem?: string } {
-  const groups = new Map<string, { workload: string; port: number; pairs: { src: Party; pod: Endpoint }[] }>();
+  const groups = new Map<string, { workload: string; port: number; pairs: { src: Party; pod: Endpoint; forwarded?: boolean }[] }>();
   const given = f.kind === "load-balancer" ? sourceRangesOf(f.service) : undefined, ranges = given?.ranges;
   const dropped: string[] = [];
   let admitted = 0, seen: "client" | "node" | "proxy" | undefined;
   let why = "", dataPath: string | undefined, sawNode = false;
+  const firewalled = new Set<string>();
   // A load balancer admits the sources in its ranges: the outside addresses there, one per class the policies tell apart.
   const clients = ranges ? ranges.flatMap((r) => rangeParties(engine.index, r)) : outside.parties;
   for (const client of clients) {
     const path = kubeProxyPath(engine.index, f, client, setup);
     if (path.unknown) return { from: outside.description, targets: [], problem: path.unknown };
     if (path.dropped) { dropped.push(path.dropped); continue; }
+    const firewall = path.dataPath === undefined ? droppingNodes(engine, f, client, setup) : undefined;
+    if (firewall?.every) { dropped.push(firewall.why); continue; }
+    if (firewall) firewalled.add(firewall.why);
     admitted++;
     why = path.why;
     dataPath = path.dataPath;
@@ -250,7 +256,7 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
       const workload = workloadOf(ids, pod);
       const key = `${workload}\0${hop.to.port}`;
       const g = groups.get(key) ?? { workload, port: hop.to.port, pairs: [] };
-      if (!g.pairs.some((p) => p.pod === pod && p.src.endpoint === hop.seenAs.endpoint && p.src.address === hop.seenAs.address)) g.pairs.push({ src: hop.seenAs, pod });
+      if (!g.pairs.some((p) => p.pod === pod && p.src.endpoint === hop.seenAs.endpoint && p.src.address === hop.seenAs.address)) g.pairs.push({ src: hop.seenAs, pod, ...(hop.seenAs !== client ? { forwarded: true } : {}) });
       groups.set(key, g);
     }
   }
@@ -260,12 +266,42 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const sees = dataPath && seen !== "proxy" ? `; the pods see ${sawNode ? "the entry node's address when they are on another node, else the client's" : "the client's address"} (${dataPath})`
     : seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
     : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";
-  const from = `${outside.description}${within}${sees}`;
+  const from = `${outside.description}${within}${sees}${firewalled.size ? `; ${[...firewalled].join("; ")}` : ""}`;
   if (!admitted) return { from, targets: [], problem: dropped[0] ?? "no outside address" };
   const targets = [...groups.values()].map((g) => ({ workload: g.workload, protocol: f.port.protocol, port: g.port, ...pairsVerdict(engine, g.pairs, g.port, f.port.protocol) }));
   if (targets.length) return { from, targets };
   const eps = serviceEndpoints(inv, f.service, f.port);
   return { from, targets, problem: `${eps.from === "selector" ? "the Service selects no pods" : `no endpoint of the Service (${eps.note}) is a pod`} in the input${why ? ` (${why})` : ""}` };
+}
+
+/**
+ * A node port of every node (exposure's), from `client`, where kube-proxy translates it (no other data
+ * path): what each node serving it does before kube-proxy's DNAT, as `explain` to one node's address
+ * answers it (engine/query.ts frontendPairs): Cilium's host firewall, whose host policy sees the node
+ * port (hostFirewallAtNodePort), and a Calico preDNAT policy of its host endpoint (preDnatDecision).
+ * `every`: each node the input shows drops it (no node port lets it in); else the nodes that do, for
+ * the note (it is reached through the others). Undefined: no node drops it (or none is in the input).
+ */
+function droppingNodes(engine: PolicyEngine, f: Frontend, client: Party, setup: KubeProxySetup): { every: boolean; why: string } | undefined {
+  const cilium = engine.inventory.ciliumAgent?.hostFirewall === true, calico = (engine.inventory.calicoPreDnat?.length ?? 0) > 0;
+  if (f.kind !== "node-port" || f.node !== undefined || (!cilium && !calico)) return undefined;
+  const drops = new Map<string, string[]>();
+  let served = 0;
+  for (const node of engine.inventory.endpoints) {
+    if (node.kind !== "node") continue;
+    const address = node.addresses.find((a) => (client.address === undefined || a.family === client.address.family) && servesNodePort(setup, node, a));
+    if (!address) continue;
+    served++;
+    const at = { ...f, node, address };
+    const pre = calico ? preDnatDecision(engine, client, node, address, f.port.protocol, f.port.nodePort!) : undefined;
+    const why = cilium && hostFirewallAtNodePort(engine, client, at, undefined, {}) ? "Cilium's host firewall (without the agent's kube-proxy replacement the host policy sees the node port before kube-proxy's DNAT)"
+      : pre && !pre.allowed ? preDnatWho(pre, ", before kube-proxy's DNAT") : undefined;
+    if (why) drops.set(why, [...(drops.get(why) ?? []), node.name]);
+  }
+  if (!drops.size) return undefined;
+  const count = [...drops.values()].reduce((n, x) => n + x.length, 0);
+  const text = [...drops].map(([why, nodes]) => `${why} drops it at node${nodes.length === 1 ? "" : "s"} ${nodes.join(", ")}`).join("; ");
+  return count === served ? { every: true, why: `no node lets it in: ${text}` } : { every: false, why: `${text}: reached through the other nodes` };
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
 import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, loopbackFrontend, setupOf, type Frontend } from "./kube-proxy.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { serviceServing } from "./serving.js";
+import { preDnatDecision, preDnatWho } from "./calico-prednat.js";
 
 export interface PairResult {
   src: Party;
@@ -89,7 +90,7 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
     for (const t of targets) {
       const nat = svc && sp ? clusterIPSource(engine.index, setup, svc, sp, src, t.dst) : undefined;
       if (!nat) {
-        const v = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        const v = withPreDnat(engine, src, t.dst, t.protocol, t.port, engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on }));
         const unknown = svc && clusterIPUnknownWarning(engine.inventory, setup, svc, src);
         pairs.push({ src, ...t, ...multi, verdict: unknown ? { ...v, warnings: [...v.warnings, unknown] } : v });
         continue;
@@ -132,6 +133,11 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
   }
   const firewall = hostFirewallAtNodePort(engine, src, f, path.dataPath, on);
   if (firewall) return [{ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(firewall.verdict, firewall.why), service: { frontend, why: firewall.why } }];
+  const pre = path.dataPath === undefined && f.kind === "node-port" && f.node ? preDnatDecision(engine, src, f.node, f.address, protocol, out.port) : undefined;
+  if (pre && !pre.allowed) {
+    const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
+    return [{ src, dst: out.party, protocol, port: out.port, ...multi, verdict: { ...v, allowed: false, ingress: pre, warnings: v.egress.warnings }, service: { frontend, why: `${preDnatWho(pre)} drops it at node ${f.node!.name}'s node port ${out.port}, before kube-proxy's DNAT` } }];
+  }
   return path.hops.map((hop) => {
     const dst: Party = { endpoint: hop.to.endpoint, address: hop.to.address };
     const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
@@ -151,13 +157,24 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
  * hosts will enforce Host Policies on service addresses rather than the service endpoints"). The
  * verdict at the node port when it denies the connection; undefined when it lets it through.
  */
-function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Frontend, dataPath: string | undefined, on: { network?: string }): { verdict: Verdict; why: string } | undefined {
+export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Frontend, dataPath: string | undefined, on: { network?: string }): { verdict: Verdict; why: string } | undefined {
   if (dataPath !== undefined || f.kind !== "node-port" || f.node === undefined || engine.matcher.ciliumHostOf(f.node) === undefined) return undefined;
   const at = dialled(f);
   const verdict = engine.evaluate({ src, dst: at.party, protocol: f.port.protocol, port: at.port, ...on });
   if (verdict.ingress.allowed) return undefined;
   const by = verdict.ingress.policy ? ` (${verdict.ingress.policy.kind} ${verdict.ingress.policy.name})` : verdict.ingress.selecting.length ? ` (isolated by ${verdict.ingress.selecting.map((p) => `${p.kind} ${p.name}`).join(", ")})` : "";
   return { verdict, why: `Cilium's host firewall drops it at node ${f.node.name}'s node port ${at.port}: without the agent's kube-proxy replacement the host's ingress policy${by} sees the connection before kube-proxy's DNAT, and denies it` };
+}
+
+/**
+ * A connection to a node's own address: a Calico preDNAT policy of its host endpoint decides it first
+ * (engine/calico-prednat.ts): its Deny drops it, its Allow accepts it (felix's filter INPUT chain
+ * `acceptAlreadyAccepted`: the normal host endpoint policy is not run); no match leaves `v`.
+ */
+function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): Verdict {
+  const node = dst.endpoint;
+  const pre = node?.kind === "node" && !v.hostPort ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
+  return pre ? { ...v, allowed: v.egress.allowed && pre.allowed, ingress: pre, warnings: v.egress.warnings } : v;
 }
 
 /** A translated connection's verdict: the client's egress decision (`outbound`), the endpoint's ingress decision about the source it sees (`inbound`). */

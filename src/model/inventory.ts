@@ -56,6 +56,13 @@ export interface Inventory {
   calicoFelix?: CalicoFelix;
   /** Calico IP pools (IPPool, sources/calico/ippool.ts): natOutgoing and the tunnel modes (engine/verdict.ts). */
   calicoPools?: IpPool[];
+  /**
+   * Calico's preDNAT policies that select a host endpoint (sources/calico), placed in their tiers as the
+   * normal ones are but apart from them: felix runs them in the mangle table's PREROUTING, before DNAT,
+   * on what arrives through a host endpoint; their Allow accepts, their Deny drops, no match falls
+   * through to the normal policy (engine/calico-prednat.ts). The policy engines do not see them.
+   */
+  calicoPreDnat?: Policy[];
 }
 
 /** The namespaces the API server's system namespaces controller makes in every cluster, besides `default`. */

@@ -121,3 +121,22 @@ test("without the kube-proxy replacement the host policy sees node ports before 
   const kpr = JSON.parse((await ask(CONFIG("enable-host-firewall: 'true', kube-proxy-replacement: 'true'"))).out);
   assert.equal(kpr.pairs[0].verdict, "allow", "the agent's node port handling translates it before the host policy: the pod's ingress decides");
 });
+
+test("exposure: a node port every node's host policy drops (no kube-proxy replacement) is not exposed; one some nodes drop is, through the others", async () => {
+  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: x}\nspec: {type: NodePort, selector: {app: web}, ports: [{port: 80, targetPort: 8080, nodePort: 30080}]}";
+  const every = ccnp("every-node", "  nodeSelector: {}\n  ingress:\n  - fromEntities: [remote-node, health]\n  - toPorts: [{ports: [{port: '22', protocol: TCP}]}]");
+  const ask = async (...docs: string[]) => {
+    const r = await cli(["exposure", "-f", "-", "-o", "json", "-q"], [...BASE, svc, ...docs].join("\n---\n"));
+    return JSON.parse(r.out) as { exposures: { kind: string; from: string; problem?: string; targets: { hop: string }[] }[] };
+  };
+  const all = (await ask(FIREWALL, every)).exposures[0];
+  assert.deepEqual(all.targets, [], "explain says denied at each node's node port: exposure lists no target");
+  assert.match(all.problem!, /no node lets it in: Cilium's host firewall \(.*\) drops it at nodes n1, n2/);
+  const some = (await ask(FIREWALL, SSH_ONLY)).exposures[0];
+  assert.deepEqual(some.targets.map((t) => t.hop), ["allowed"]);
+  assert.match(some.from, /Cilium's host firewall \(.*\) drops it at node n1: reached through the other nodes/);
+  const kpr = (await ask(CONFIG("enable-host-firewall: 'true', kube-proxy-replacement: 'true'"), every)).exposures[0];
+  assert.deepEqual(kpr.targets.map((t) => t.hop), ["allowed"], "the kube-proxy replacement translates before the host policy");
+  const off = (await ask(every)).exposures[0];
+  assert.deepEqual(off.targets.map((t) => t.hop), ["allowed"], "without enable-host-firewall no host policy is enforced");
+});

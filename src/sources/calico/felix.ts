@@ -42,6 +42,8 @@ interface FelixState {
   failsafeEnv: Partial<Record<"inbound" | "outbound", FailsafeList>>; failsafeConfig: Partial<Record<"inbound" | "outbound", FailsafeList>>;
   /** natOutgoingExclusions of the FelixConfigurations node.NAME, by node name, and the field that set it. */
   exclNodes: Map<string, Exclusions & { field: Field }>;
+  /** The failsafe lists of the FelixConfigurations node.NAME, by node name. */
+  failsafeNodes: Map<string, Partial<Record<"inbound" | "outbound", FailsafeList>>>;
 }
 
 /** natOutgoingExclusions: IPPoolsOnly (felix's default) or IPPoolsAndHostIPs (the CRD's enum; felix's environment reads it in any case). */
@@ -58,7 +60,7 @@ function felixBool(text: string): boolean | undefined {
   return ["true", "1", "yes", "y", "t"].includes(t) ? true : ["false", "0", "no", "n", "f"].includes(t) ? false : undefined;
 }
 
-const FELIX: StateKey<FelixState> = { make: () => ({ felix: { configs: new Map() }, fields: new Map(), exclNodes: new Map(), failsafeEnv: {}, failsafeConfig: {} }), settle };
+const FELIX: StateKey<FelixState> = { make: () => ({ felix: { configs: new Map() }, fields: new Map(), exclNodes: new Map(), failsafeNodes: new Map(), failsafeEnv: {}, failsafeConfig: {} }), settle };
 
 /**
  * param_types.go PortListParam.Parse: comma-separated `port`, `proto:port` or `proto:net:port` (an IPv6
@@ -91,14 +93,24 @@ function parsePortList(raw: string): FailsafePort[] | string {
 }
 
 /**
- * The failsafe lists felix applies (rules/static.go failsafeInChain, failsafeOutChain: accepted in every
- * host endpoint's chains before its policy, rules/endpoints.go HostEndpointToFilterChains): the calico-node
- * environment, else FelixConfiguration default, else felix's defaults.
+ * The failsafe lists felix applies on node `node` (rules/static.go failsafeInChain, failsafeOutChain:
+ * accepted in every host endpoint's chains before its policy, rules/endpoints.go
+ * HostEndpointToFilterChains), by felix's order of sources (config/config_params.go
+ * SourcesInDescendingOrder: EnvironmentVariable, ConfigFile, DatastorePerHost, ..., DatastoreGlobal):
+ * the calico-node environment, else the node's FelixConfiguration node.NAME, else FelixConfiguration
+ * default, else felix's defaults. Without `node`: the cluster's (no per-node setting).
  */
-export function failsafeLists(b: InventoryBuilder): Record<"inbound" | "outbound", FailsafeList> {
+export function failsafeLists(b: InventoryBuilder, node?: string): Record<"inbound" | "outbound", FailsafeList> {
   const state = b.state(FELIX);
-  const pick = (d: "inbound" | "outbound"): FailsafeList => state.failsafeEnv[d] ?? state.failsafeConfig[d] ?? { ports: parsePortList(FAILSAFE_DEFAULTS[d]) as FailsafePort[], where: `felix's default ${FAILSAFE_FIELD[d]}` };
+  const own = node === undefined ? undefined : state.failsafeNodes.get(node);
+  const pick = (d: "inbound" | "outbound"): FailsafeList => state.failsafeEnv[d] ?? own?.[d] ?? state.failsafeConfig[d] ?? { ports: parsePortList(FAILSAFE_DEFAULTS[d]) as FailsafePort[], where: `felix's default ${FAILSAFE_FIELD[d]}` };
   return { inbound: pick("inbound"), outbound: pick("outbound") };
+}
+
+/** The nodes whose FelixConfiguration node.NAME sets a failsafe list the environment does not override. */
+export function failsafeNodes(b: InventoryBuilder): string[] {
+  const state = b.state(FELIX);
+  return [...state.failsafeNodes].filter(([, lists]) => (["inbound", "outbound"] as const).some((d) => lists[d] && !state.failsafeEnv[d])).map(([n]) => n);
 }
 
 /** A FelixConfiguration's failsafe list (ProtoPort: protocol TCP, UDP or SCTP, default tcp; port; optional net). */
@@ -158,7 +170,11 @@ const felixConfigurationFrontEnd: FrontEnd = {
       const ports = readFailsafeConfig(field);
       if (!ports) continue;
       if (meta.name === "default") state.failsafeConfig[d] = { ports, where: `FelixConfiguration default ${FAILSAFE_FIELD[d]}`, src: root.ctx.ref };
-      else if (meta.name.startsWith("node.")) field.warn("vendor-config", `a per-node ${FAILSAFE_FIELD[d]} is not read: every host endpoint is answered with the cluster's (the calico-node environment, else FelixConfiguration default, else felix's default)`);
+      else if (meta.name.startsWith("node.")) {
+        const node = meta.name.slice(5), lists = state.failsafeNodes.get(node) ?? {};
+        lists[d] = { ports, where: `FelixConfiguration ${meta.name} ${FAILSAFE_FIELD[d]}`, src: root.ctx.ref };
+        state.failsafeNodes.set(node, lists);
+      }
     }
     if (meta.name !== "default" && !meta.name.startsWith("node.")) {
       if (action) f.info("vendor-config", `felix reads the FelixConfiguration named default and those named node.<node name>, not ${meta.name}: this setting applies to no node`);

@@ -11,7 +11,7 @@
 // kube-baseline tiers), each closed by an "end of tier" Deny for the endpoints it selects.
 
 import { ipPoolFrontEnd } from "./ippool.js";
-import { matches, selector } from "../../model/selector.js";
+import { matches, selector, type LabelSelector } from "../../model/selector.js";
 import { policyRules, type EndpointSelector, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import { NO_ID, type InventoryBuilder, type StateKey } from "../builder.js";
 import { readAddressList, readNamedPorts } from "../common.js";
@@ -21,7 +21,7 @@ import { readCidrAs, readMeta } from "../k8s.js";
 import { CALICO_NAMESPACE_LABEL, HOST_ENDPOINT_LABEL, NETWORK_SET_LABEL, calicoSelectors, given, namespaceRequirement, readCalicoRule, readCalicoSelector, type CalicoScope } from "./rules.js";
 import { addressKey, formatAddress, type AddressKey, type Cidr } from "../../model/ip.js";
 import type { Endpoint } from "../../model/endpoint.js";
-import { failsafeLists, felixFrontEnds, felixKindHooks } from "./felix.js";
+import { failsafeLists, failsafeNodes, felixFrontEnds, felixKindHooks } from "./felix.js";
 import { byServiceAccount, serviceAccountFrontEnd } from "./serviceaccounts.js";
 import type { Term } from "./selector.js";
 
@@ -39,7 +39,9 @@ const ADMIN_API_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "Cl
 interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
 /** `key`: felix's tie-break between policies of one order (calc/policy_sorter.go PolKVLess): name/namespace/kind. */
 /** `accounts`: the serviceAccountSelector's alternatives, each subject narrowed by them once every object is read (placeTiers). */
-interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field; untracked?: { f: Field; which: string; subjects: readonly EndpointSelector[] }; accounts?: Term[]; accountsField?: Field }
+interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field; untracked?: { f: Field; which: string; subjects: readonly EndpointSelector[] }; accounts?: Term[]; accountsField?: Field;
+  /** A preDNAT policy selecting a host endpoint: placed in its tier, then kept apart (Inventory.calicoPreDnat). */
+  preDnat?: boolean }
 interface CalicoState { policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
 
 const CALICO: StateKey<CalicoState> = { make: () => ({ policies: [], tiers: new Map() }), settle: placeTiers };
@@ -161,12 +163,30 @@ function dropUntracked(state: CalicoState, b: InventoryBuilder): void {
     if (!p.untracked) return true;
     const { f, which, subjects } = p.untracked;
     const hit = hostEndpointSelected(subjects, b);
-    if (hit) { f.error("unsupported", `${which} policies act on host endpoint ${hit.name}'s traffic ${which === "preDNAT" ? "before DNAT" : "before connection tracking (untracked)"}, which the model does not describe`); return true; }
+    if (hit && which === "preDNAT") { p.preDnat = true; return true; }
+    if (hit) { f.error("unsupported", `${which} policies act on host endpoint ${hit.name}'s traffic before connection tracking (untracked), which the model does not describe`); return true; }
     f.info("vendor-untracked", `felix applies ${which} policies to host endpoints only (workload endpoints get the normal tiers alone: calc/event_sequencer.go tierInfoToProtoTierInfo), and this one selects no host endpoint of the input: it changes nothing for pods (nor does its tier's default action for them)`);
     for (const x of p.policies) dropped.add(x);
     return false;
   });
   if (dropped.size) b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !dropped.has(p)));
+}
+
+/**
+ * preDNAT policies that select a host endpoint, once placed in their tiers: out of the policies the
+ * engines see, into Inventory.calicoPreDnat. felix renders them in the mangle table's PREROUTING
+ * (rules/static.go StaticManglePreroutingChain: "If the packet was explicitly allowed by a pre-DNAT
+ * policy, it will have MarkAccept set. If the packet was denied, it will have been dropped already. If
+ * ... the packet isn't governed by any pre-DNAT policy on that interface, it will fall through"),
+ * ingress only, on what arrives through the host endpoint, addressed as it arrived (a node port, not
+ * the pod's port): engine/calico-prednat.ts.
+ */
+function keepPreDnatApart(state: CalicoState, b: InventoryBuilder): void {
+  const apart = new Set(state.policies.filter((p) => p.preDnat).flatMap((p) => p.policies));
+  if (!apart.size) return;
+  b.inv.calicoPreDnat = [...apart];
+  b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !apart.has(p)));
+  for (const p of state.policies) if (p.preDnat) p.untracked!.f.info("vendor-prednat", "a preDNAT policy: felix judges what arrives through the host endpoints it selects before DNAT (a node port, not the pod's port): its Allow accepts (the host endpoint's normal and applyOnForward ingress policy are skipped), its Deny drops, no match leaves the connection to the normal policy; answered for connections to the nodes' addresses and node ports (explain, test, exposure)");
 }
 
 const tierFrontEnd: FrontEnd = {
@@ -240,8 +260,12 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
     const closing = tier === "namespace" ? def.defaultAction === "Pass" : def.defaultAction === "Deny";
     if (!closing) continue;
     const end = tier === "namespace" ? Number.MAX_VALUE : base(i, tier) + rank[tier]++;
-    for (const m of members) for (const p of m.policies) builder.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
+    // (rules/endpoints.go endpointIptablesChain: the end-of-tier drop is rendered "When rendering normal
+    // and forward rules"; "For untracked and pre-DNAT rules, we don't do that because there may be normal
+    // rules still to be applied to the packet in the filter table".)
+    for (const m of members) if (!m.preDnat) for (const p of m.policies) builder.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
   }
+  keepPreDnatApart(state, builder);
   for (const p of state.policies) {
     if (!tiers.has(p.tier)) p.tierField.error("unknown-tier", `tier ${JSON.stringify(p.tier)} is not defined in the input (define a projectcalico.org/v3 Tier; built in: ${Object.keys(BUILTIN_TIERS).join(", ")})`);
   }
@@ -345,6 +369,8 @@ const HOSTS: StateKey<{ hep: Endpoint; node?: string; iface?: string; f: Field }
  */
 function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: Field }[], b: InventoryBuilder): void {
   const nodes = new Map<AddressKey, Endpoint>(), placed = new Set<Endpoint>(), dropped = new Set<Endpoint>();
+  // The node whose felix polices each host endpoint (its failsafe lists are that node's).
+  const felixOf = new Map<string, string>();
   for (const e of b.inv.endpoints) if (e.kind === "node") for (const a of e.addresses) if (!nodes.has(addressKey(a))) nodes.set(addressKey(a), e);
   for (const { hep, node: named, iface, f } of heps) {
     const node = hep.peerless ? b.inv.endpoints.find((e) => e.kind === "node" && e.name === named && e.addresses.length > 0) : hep.addresses.map((a) => nodes.get(addressKey(a))).find((n) => n !== undefined);
@@ -354,7 +380,9 @@ function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: F
       dropped.add(hep);
       continue;
     }
+    if (named !== undefined) felixOf.set(hep.name, named);
     if (!node) continue;
+    felixOf.set(hep.name, node.name);
     if (hep.peerless) f.get("interfaceName").warn("vendor-hostendpoint", `host endpoint ${hep.name} has no expectedIPs: interface ${iface}'s addresses are read as node ${node.name}'s (${node.addresses.map(formatAddress).join(", ")}); its rule selectors hold none of them (felix's IP sets hold a host endpoint's expectedIPs only), so a rule selecting its labels never matches the node's traffic`);
     if (node.hostEndpoint) {
       f.get("expectedIPs").warn("vendor-hostendpoint", `node ${node.name}'s address is host endpoint ${node.hostEndpoint.name}'s too: its policy decides for the node (felix polices each interface by its own host endpoint; Junction answers per address)`);
@@ -365,7 +393,7 @@ function placeOnNodes(heps: { hep: Endpoint; node?: string; iface?: string; f: F
     node.hostEndpoint = hep;
     placed.add(hep);
   }
-  if (heps.length > dropped.size) b.inv.policies.push(failsafePolicy(b));
+  if (heps.length > dropped.size) b.inv.policies.push(...failsafePolicies(b, felixOf));
   // Placed on its node, a host endpoint is no endpoint of its own (its address is the node's): the
   // others keep their order and ids are renumbered (nothing holds one before the load finishes).
   if (!placed.size && !dropped.size) return;
@@ -382,10 +410,24 @@ const FAILSAFE_PRIORITY = -2_000_000_000;
  * felix's failsafe ports (rules/static.go failsafeInChain, failsafeOutChain; rules/endpoints.go
  * HostEndpointToFilterChains puts them at the start of every host endpoint's chains, before its tiers):
  * to a host endpoint on an inbound failsafe port (from its net when one is given), and from it to an
- * outbound one, traffic is accepted whatever the policy. One policy for every host endpoint.
+ * outbound one, traffic is accepted whatever the policy. The lists are each felix's (failsafeLists:
+ * a FelixConfiguration node.NAME sets its node's): one policy for the host endpoints of each node with
+ * lists of its own (`felixOf`: host endpoint name to node), one for every other host endpoint.
  */
-function failsafePolicy(b: InventoryBuilder): Policy {
-  const lists = failsafeLists(b);
+function failsafePolicies(b: InventoryBuilder, felixOf: ReadonlyMap<string, string>): Policy[] {
+  const own = new Set(failsafeNodes(b));
+  const byNode = new Map<string, string[]>();
+  for (const [hep, node] of felixOf) if (own.has(node)) byNode.set(node, [...(byNode.get(node) ?? []), hep]);
+  const others = [...byNode.values()].flat();
+  const rest = others.length ? [{ key: HOST_ENDPOINT_LABEL, operator: "NotIn" as const, values: others }] : [];
+  return [
+    failsafePolicy(b, undefined, selector({}, [{ key: HOST_ENDPOINT_LABEL, operator: "Exists", values: [] }, ...rest])),
+    ...[...byNode].map(([node, names]) => failsafePolicy(b, node, selector({}, [{ key: HOST_ENDPOINT_LABEL, operator: "In", values: names }]))),
+  ];
+}
+
+function failsafePolicy(b: InventoryBuilder, node: string | undefined, labels: LabelSelector): Policy {
+  const lists = failsafeLists(b, node);
   const rules = (d: "inbound" | "outbound"): Rule[] => lists[d].ports.map((p, index) => ({
     index, name: `failsafe ${p.protocol.toLowerCase()}:${p.net ? `${p.net.text}:` : ""}${p.port} (${lists[d].where})`, action: "allow",
     ports: [{ kind: "range", protocol: p.protocol, first: p.port, last: p.port }], ...(p.net ? { peers: [{ kind: "cidr", cidr: p.net, except: [] }] } : {}),
@@ -394,8 +436,8 @@ function failsafePolicy(b: InventoryBuilder): Policy {
   }));
   const src = lists.inbound.src ?? lists.outbound.src;
   return {
-    kind: "Calico felix", name: "failsafe-host-ports", tier: "admin", priority: FAILSAFE_PRIORITY,
-    subject: { namespaces: { kind: "any" }, labels: selector({}, [{ key: HOST_ENDPOINT_LABEL, operator: "Exists", values: [] }]), kinds: ["workload"] },
+    kind: "Calico felix", name: node === undefined ? "failsafe-host-ports" : `failsafe-host-ports.${node}`, tier: "admin", priority: FAILSAFE_PRIORITY,
+    subject: { namespaces: { kind: "any" }, labels, kinds: ["workload"] },
     ingress: rules("inbound"), egress: rules("outbound"), ...(src ? { src } : {}),
   };
 }
