@@ -22,7 +22,7 @@ metadata: {name: shop, labels: {istio-injection: enabled}}
 apiVersion: v1
 kind: Pod
 metadata: {name: istio-ingressgateway-7d9f-abcde, namespace: istio-system, labels: {istio: ingressgateway, app: istio-ingressgateway}}
-spec: {containers: [{name: istio-proxy, image: proxyv2, ports: [{containerPort: 8080}, {containerPort: 8443}]}]}
+spec: {containers: [{name: istio-proxy, image: proxyv2, ports: [{containerPort: 8080}, {containerPort: 8443}, {containerPort: 9443}]}]}
 status: {podIP: 10.0.9.1}
 ---
 apiVersion: v1
@@ -32,7 +32,7 @@ spec:
   type: LoadBalancer
   selector: {istio: ingressgateway}
   clusterIP: 10.96.9.1
-  ports: [{name: http2, port: 80, targetPort: 8080}, {name: https, port: 443, targetPort: 8443}]
+  ports: [{name: http2, port: 80, targetPort: 8080}, {name: https, port: 443, targetPort: 8443}, {name: mtls, port: 9443, targetPort: 9443}]
 status: {loadBalancer: {ingress: [{ip: 203.0.113.10}]}}
 ---
 apiVersion: v1
@@ -76,7 +76,7 @@ const HTTP_SERVERS = `  - port: {number: 80, name: http, protocol: HTTP}
   - port: {number: 443, name: https, protocol: HTTPS}
     hosts: ["secure.example.com"]
     tls: {mode: SIMPLE, credentialName: secure-cert}
-  - port: {number: 8443, name: mtls, protocol: HTTPS}
+  - port: {number: 9443, name: mtls, protocol: HTTPS}
     hosts: ["secure.example.com"]
     tls: {mode: MUTUAL, credentialName: secure-cert}`;
 
@@ -128,7 +128,7 @@ test("a host no virtual host has: 404 (NR); httpsRedirect: 301 to https; HTTPS t
   const yaml = WORLD + GATEWAY(HTTP_SERVERS) + BOOKINFO;
   const other = await ask(yaml, "GET http://other.example.com/");
   assert.equal(other.status, 404);
-  assert.match(other.reason, /no virtual host of route configuration http\.80 \(bookinfo\.example\.com, secure\.example\.com\) matches host other\.example\.com/);
+  assert.match(other.reason, /no virtual host of route configuration http\.8080 \(bookinfo\.example\.com, secure\.example\.com\) matches host other\.example\.com/);
   const redirect = await ask(yaml, "GET http://secure.example.com/x?y=1");
   assert.equal(redirect.status, 301);
   assert.equal(redirect.redirect?.location, "https://secure.example.com/x?y=1");
@@ -138,8 +138,8 @@ test("a host no virtual host has: 404 (NR); httpsRedirect: 301 to https; HTTPS t
   assert.equal(https.endpoint, "shop/reviews-v1-abc");
   const wrongSni = await ask(yaml, "GET https://bookinfo.example.com/");
   assert.equal(wrongSni.connection, "failed");
-  assert.match(wrongSni.reason, /no filter chain of port 443 matches SNI bookinfo\.example\.com \(server https: secure\.example\.com\)/);
-  const mutual = await ask(yaml, "GET https://secure.example.com:8443/");
+  assert.match(wrongSni.reason, /no filter chain of port 443 \(the listener on its target port 8443\) matches SNI bookinfo\.example\.com \(server https: secure\.example\.com\)/);
+  const mutual = await ask(yaml, "GET https://secure.example.com:9443/");
   assert.equal(mutual.connection, "failed");
   assert.match(mutual.reason, /MUTUAL: the gateway requires a client certificate/);
 });
@@ -267,4 +267,19 @@ test("no Service in front of the gateway's pods: the one its installation makes 
   const a = await ask(noService + GATEWAY(HTTP_SERVERS) + BOOKINFO + DENY_ADMIN, "GET http://bookinfo.example.com/", ["--from", "ip:198.51.100.7", "--gateway", "shop/bookinfo-gateway"]);
   assert.equal(a.status, null);
   assert.match(a.unknown ?? "", /the one an Istio ingress gateway's installation makes \(the gateway Helm chart's\)/);
+});
+
+test("a server listens on the target port its number resolves to (model/gateway.go resolvePorts: the first Service port of that number in front of the proxy, else the number as-is): a server written with the target port 8080 serves the Service port 80 (was: no server listens on port 80); two servers resolving to one port merge there", async () => {
+  const yaml = WORLD + GATEWAY(`  - port: {number: 8080, name: http, protocol: HTTP}\n    hosts: ["bookinfo.example.com"]`) + BOOKINFO;
+  const viaLb = await ask(yaml, "GET http://203.0.113.10/reviews", ["-H", "Host: bookinfo.example.com"]);
+  assert.equal(viaLb.status, 200, viaLb.reason);
+  assert.equal(viaLb.endpoint, "shop/reviews-v1-abc");
+  // A VirtualService match on port 8080 is the server's port number (buildGatewayHTTPRouteConfig: port := server.Port.Number), not the 80 dialled.
+  const byPort = vs("bookinfo", `  hosts: ["bookinfo.example.com"]\n  gateways: [bookinfo-gateway]\n  http:\n  - match: [{port: 8080}]\n    route: [{destination: {host: reviews, port: {number: 9080}}}]`);
+  assert.equal((await ask(WORLD + GATEWAY(`  - port: {number: 8080, name: http, protocol: HTTP}\n    hosts: ["bookinfo.example.com"]`) + byPort, "GET http://bookinfo.example.com/")).endpoint, "shop/reviews-v1-abc");
+  // Port 443 (to 8443) and a server written as 8443 (no Service port 8443: as-is) share listener 8443: the later with the same host is skipped (CheckDuplicates).
+  const twice = WORLD + GATEWAY(`  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["secure.example.com"]\n    tls: {mode: SIMPLE, credentialName: c}\n  - port: {number: 8443, name: mtls, protocol: HTTPS}\n    hosts: ["secure.example.com"]\n    tls: {mode: MUTUAL, credentialName: c}`) + BOOKINFO;
+  const simple = await ask(twice, "GET https://secure.example.com/reviews");
+  assert.equal(simple.status, 200, simple.reason);
+  assert.equal(simple.listener, "https");
 });

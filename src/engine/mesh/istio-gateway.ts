@@ -24,6 +24,8 @@ import type { Inventory } from "../../model/inventory.js";
 import { isHttpProtocol, type IstioClassicGateway, type IstioGatewayServer, type IstioL4Match, type IstioVirtualService, type MeshSettings } from "../../model/mesh.js";
 import { compareAge } from "../../model/route.js";
 import { matches, selector } from "../../model/selector.js";
+import { targetPortOn } from "../../model/service-endpoints.js";
+import type { Service } from "../../model/endpoint.js";
 import type { BackendIndex } from "../gateway/backends.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import type { Chain } from "./virtualservice-l4.js";
@@ -40,6 +42,42 @@ export function classicGatewayPods(inv: Inventory, gw: IstioClassicGateway): End
   return inv.endpoints.filter((e) => e.kind === "pod" && classicSelects(gw, e));
 }
 
+/** The Services of the input in front of a gateway pod (their selector picks it, in its namespace), in input order. */
+export function frontingServices(inv: Inventory, pod: Endpoint): Service[] {
+  return inv.services.filter((s) => s.selector !== undefined && s.namespace === pod.namespace && matches(selector(s.selector), pod.labels));
+}
+
+/**
+ * model/gateway.go resolvePorts with legacyGatewaySelector (a Gateway's `selector`): the port Envoy
+ * listens on for a server's port number: "we only resolve to a single port", the target port of the
+ * first Service port of that number in front of the proxy ("picking the first one"), else "bind to the
+ * port as-is if there is no matching ServiceInstance". Not read: a Service's
+ * experimental.istio.io/disable-gateway-port-translation label (Junction keeps no Service labels).
+ */
+export function serverListenPort(inv: Inventory, pod: Endpoint, number: number): number {
+  if (pod.id < 0) return number;
+  for (const s of frontingServices(inv, pod)) {
+    const sp = s.ports.find((p) => p.port === number && p.protocol === "TCP");
+    const target = sp && targetPortOn(sp, pod);
+    if (target !== undefined) return target;
+  }
+  return number;
+}
+
+/**
+ * The port of the gateway pod a connection to `port` arrives at: through `service` (or the first Service
+ * in front of the pod with that port), its target port (kube-proxy's DNAT); without one, the port itself.
+ */
+export function arrivalPort(inv: Inventory, pod: Endpoint, port: number, service?: Service): number {
+  if (pod.id < 0) return port;
+  for (const s of service ? [service] : frontingServices(inv, pod)) {
+    const sp = s.ports.find((p) => p.port === port && p.protocol === "TCP");
+    const target = sp && targetPortOn(sp, pod);
+    if (target !== undefined) return target;
+  }
+  return port;
+}
+
 /** pilot's order of configs (sortConfigByCreationTime: creation time, then name, then namespace). */
 function byCreation(a: IstioClassicGateway, b: IstioClassicGateway): number {
   const meta = (g: IstioClassicGateway) => ({ namespace: g.namespace, name: g.name, generation: 1, created: g.created, order: g.order });
@@ -49,7 +87,7 @@ function byCreation(a: IstioClassicGateway, b: IstioClassicGateway): number {
 /** One server as the proxy holds it: its Gateway's name and its hosts as sanitizeServerHostNamespace leaves them (`./h` the Gateway's namespace's, a `*` namespace dropped, `*` for every host and namespace leaving `*` alone). */
 export interface ProxyServer { gateway: string; gw: IstioClassicGateway; server: IstioGatewayServer; hosts: string[] }
 
-/** One port of the merged gateway: its plain-text servers (one HTTP route configuration, or one TCP server) or its TLS servers (filter chains by SNI). */
+/** One port of the merged gateway (the port Envoy listens on: serverListenPort): its plain-text servers (one HTTP route configuration, or one TCP server) or its TLS servers (filter chains by SNI). */
 export interface MergedPort { port: number; plain: boolean; servers: ProxyServer[] }
 
 /** The merged gateway of a proxy: its ports, and the servers pilot skipped (why). */
@@ -78,7 +116,7 @@ const isTlsServer = (s: IstioGatewayServer) => s.tls !== undefined && !isHttpPro
  * server whose port holds a plain-text server of a protocol it cannot merge with (canMergeProtocols: both
  * HTTP) is skipped, as is a TLS server naming a host another TLS server of the port has (CheckDuplicates).
  */
-export function mergeClassic(gateways: readonly IstioClassicGateway[]): MergedGateway {
+export function mergeClassic(gateways: readonly IstioClassicGateway[], listenPort: (number: number) => number = (n) => n): MergedGateway {
   const sorted = [...gateways].sort(byCreation);
   const ports = new Map<number, MergedPort>();
   const skipped: string[] = [];
@@ -86,7 +124,7 @@ export function mergeClassic(gateways: readonly IstioClassicGateway[]): MergedGa
   for (const gw of sorted) for (const server of gw.servers) {
     const s: ProxyServer = { gateway: classicName(gw), gw, server, hosts: sanitize(server.hosts, gw.namespace) };
     const at = `server ${server.port.name} (port ${server.port.number}) of Gateway ${s.gateway}`;
-    const n = server.port.number;
+    const n = listenPort(server.port.number);
     if (server.tls) {
       const known = tlsHosts.get(n) ?? new Set<string>();
       const dup = s.hosts.filter((h) => known.has(h));
@@ -134,7 +172,7 @@ export function intersectHosts(serverHosts: readonly string[], namespace: string
 }
 
 /** One virtual host of a gateway route configuration: its domain, the VirtualServices whose routes it holds (in order), and whether it requires TLS. */
-export interface GatewayVhost { domain: string; parts: { vs: IstioVirtualService; gateway: string }[]; requireTls: boolean }
+export interface GatewayVhost { domain: string; parts: { vs: IstioVirtualService; gateway: string; port: number }[]; requireTls: boolean }
 
 /** buildGatewayHTTPRouteConfig's virtual hosts for `servers` (one route configuration's). */
 export function gatewayVhosts(inv: Inventory, proxyNamespace: string, servers: readonly ProxyServer[]): GatewayVhost[] {
@@ -145,8 +183,10 @@ export function gatewayVhosts(inv: Inventory, proxyNamespace: string, servers: r
       for (const h of intersectHosts(s.hosts, vs.namespace, vs.hosts)) {
         const domain = h.toLowerCase();
         const vh = byDomain.get(domain);
-        if (vh) { vh.parts.push({ vs, gateway: s.gateway }); vh.requireTls ||= redirect; }
-        else byDomain.set(domain, { domain, parts: [{ vs, gateway: s.gateway }], requireTls: redirect });
+        // Each server's routes are built for its own port number (buildGatewayHTTPRouteConfig: port := int(server.Port.Number)), which matches' `port` read.
+        const part = { vs, gateway: s.gateway, port: s.server.port.number };
+        if (vh) { vh.parts.push(part); vh.requireTls ||= redirect; }
+        else byDomain.set(domain, { domain, parts: [part], requireTls: redirect });
       }
     }
     // "check all hostname in vHostDedupMap and if is not exist with HttpsRedirect set to true create VirtualHost to
@@ -192,7 +232,7 @@ export function routeGatewayHttp(inv: Inventory, index: BackendIndex, pod: Endpo
     Object.assign(res, { status: 301, redirect: { scheme: "https", host: h.replace(/:\d+$/, ""), port: /:\d+$/.test(h) ? Number(h.split(":").pop()) : null, path: req.path.split("?")[0], statusCode: 301, location }, responseHeaders: { location }, reason: `virtual host ${vh.domain} requires TLS (the server's tls.httpsRedirect: require_tls ALL): Envoy redirects (301) to ${location}` });
     return { states: [] };
   }
-  const states = vh.parts.map((p) => ({ p, vh: virtualHost(inv, index, p.vs, port, { pod }, false, p.gateway) }));
+  const states = vh.parts.map((p) => ({ p, vh: virtualHost(inv, index, p.vs, p.port, { pod }, false, p.gateway) }));
   if (!states.some((s) => s.vh.programmed.length)) return none(`virtual host ${vh.domain} of route configuration ${routeName} has no route (${vh.parts.map((p) => `VirtualService ${p.vs.namespace}/${p.vs.name}`).join(", ") || "a redirect-only host"}: no route of theirs applies to this gateway and port): Envoy answers 404 (NR)`);
   // SortVHostRoutes: the virtual host's routes, every VirtualService's in turn, the catch-all ones moved last.
   // (A route without a match is a catch-all: prefix "/".)

@@ -7,16 +7,15 @@
 
 import type { Endpoint, Service } from "../../model/endpoint.js";
 import { parseAddress, sameAddress, type Address } from "../../model/ip.js";
-import type { IstioClassicGateway } from "../../model/mesh.js";
+import type { IstioClassicGateway, IstioGatewayServer } from "../../model/mesh.js";
 import { istioSettingsOf, isHttpProtocol } from "../../model/mesh.js";
 import { usesTls, type RouteRequest } from "../../model/request.js";
 import { matches, selector } from "../../model/selector.js";
-import { targetPortOn } from "../../model/service-endpoints.js";
 import { emptyResult } from "../gateway/request.js";
 import { requestPort } from "../gateway/route.js";
 import type { Party } from "../match.js";
 import { serviceHost } from "../mesh/dns.js";
-import { chainBySni, classicGatewayPods, classicName, classicSelects, gatewayChains, mergeClassic, routeGatewayHttp, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
+import { arrivalPort, chainBySni, classicGatewayPods, frontingServices, classicName, classicSelects, gatewayChains, mergeClassic, routeGatewayHttp, serverListenPort, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
 import { chainName, routeChain } from "../mesh/virtualservice-l4.js";
 
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
@@ -67,8 +66,10 @@ export function classicTarget(ctx: WalkContext, req: RouteRequest, gatewayApiPro
   if (req.from || !gatewayApiProblem) return undefined;
   const port = requestPort(req);
   const host = (req.sni ?? hostHeaderRequest(req).host ?? "").replace(/:\d+$/, "").toLowerCase();
-  const onPort = gateways.filter((g) => g.servers.some((s) => s.port.number === port));
-  const forHost = onPort.filter((g) => g.servers.some((s) => s.port.number === port && s.hosts.some((h) => { const x = h.slice(h.indexOf("/") + 1).toLowerCase(); return x === "*" || x === host || (x.startsWith("*.") && host.endsWith(x.slice(1))); })));
+  // A server listens on the target port its number resolves to (serverListenPort), which a connection to `port` reaches through a Service in front (arrivalPort).
+  const serves = (g: IstioClassicGateway, s: IstioGatewayServer) => { const pod = classicGatewayPods(ctx.inv, g)[0]; return pod ? serverListenPort(ctx.inv, pod, s.port.number) === arrivalPort(ctx.inv, pod, port) : s.port.number === port; };
+  const onPort = gateways.filter((g) => g.servers.some((s) => serves(g, s)));
+  const forHost = onPort.filter((g) => g.servers.some((s) => serves(g, s) && s.hosts.some((h) => { const x = h.slice(h.indexOf("/") + 1).toLowerCase(); return x === "*" || x === host || (x.startsWith("*.") && host.endsWith(x.slice(1))); })));
   const found = forHost.length ? forHost : onPort;
   if (!found.length) return undefined;
   // Gateways with one selector are one gateway deployment's servers (merged: mergeGateways).
@@ -82,9 +83,13 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   const pods = target.pods;
   // The proxy: a pod of the input, else one in the Gateway's namespace with its selector's labels.
   const pod: Endpoint = pods[0] ?? { id: -1, kind: "pod", name: `(a pod of Gateway ${target.gateway ? classicName(target.gateway) : "?"})`, namespace: target.gateway?.namespace, labels: { ...target.gateway?.selector }, addresses: [], ports: [] };
-  const merged = mergeClassic(ctx.inv.mesh.istio.gateways.filter((g) => (pods.length ? classicSelects(g, pod) : g === target.gateway || (g.selector !== undefined && classicSelects(g, pod)))));
+  // Envoy listens on the target port of the Service port dialled, and builds each server's listener on the
+  // target port its number resolves to (model/gateway.go resolvePorts), which AuthorizationPolicy `ports` match.
   const port = requestPort(req);
-  const at = merged.ports.get(port);
+  const fronting = target.service ?? (pods[0] ? frontingServices(ctx.inv, pods[0]).find((x) => x.ports.some((p) => p.port === port)) : undefined);
+  const listenPort = arrivalPort(ctx.inv, pod, port, fronting);
+  const merged = mergeClassic(ctx.inv.mesh.istio.gateways.filter((g) => (pods.length ? classicSelects(g, pod) : g === target.gateway || (g.selector !== undefined && classicSelects(g, pod)))), (n) => serverListenPort(ctx.inv, pod, n));
+  const at = merged.ports.get(listenPort);
   const names = merged.gateways.map(classicName).join(", ");
   const base = emptyResult();
   base.gateway = at ? at.servers[0].gateway : target.gateway ? classicName(target.gateway) : names;
@@ -93,14 +98,10 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   w.res.steps.push({ stage: "gateway", outcome: `Istio gateway (${target.how}; ${podNote}; Gateways ${names || "none"}), port ${port}`, detail: merged.skipped });
   if (!merged.gateways.length) { step(w, "entry", "decided", `no networking.istio.io Gateway selects the pods of ${target.how}: their Envoy has no listener`); return refuse(w, "rejected", w.res.reason); }
   if (target.service && !target.service.ports.some((p) => p.port === port)) { step(w, "entry", "decided", `Service ${target.service.namespace}/${target.service.name} has no port ${port}`); return refuse(w, "rejected", w.res.reason); }
-  if (!at) { step(w, "entry", "decided", `no server of ${names} listens on port ${port}: the gateway's Envoy has no listener there`); return refuse(w, "rejected", w.res.reason); }
+  if (!at) { step(w, "entry", "decided", `no server of ${names} listens on port ${listenPort}${listenPort !== port ? ` (the target port of port ${port})` : ""}: the gateway's Envoy has no listener there`); return refuse(w, "rejected", w.res.reason); }
   const q = hostHeaderRequest(req);
   const tls = usesTls(req.scheme);
   const settings = istioSettingsOf(ctx.inv.mesh, pods[0]);
-  // Envoy listens on the target port of the Service port dialled (model/gateway.go resolvePorts), which AuthorizationPolicy `ports` match.
-  const fronting = target.service ?? ctx.inv.services.find((x) => selects(x, pods.slice(0, 1)) && x.ports.some((p) => p.port === port));
-  const sp = fronting?.ports.find((p) => p.port === port);
-  const listenPort = (sp && pods[0] ? targetPortOn(sp, pods[0]) : undefined) ?? port;
   const done = (routed: GatewayHttpRouted): RequestAnswer => afterRouting(w, pods, routed.states.map((v) => v.state), address);
   if (at.plain) {
     const servers = at.servers;
@@ -109,10 +110,10 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
       return l4(w, pods, pod, at, "", address, listenPort);
     }
     w.res.listener = first.port.name;
-    step(w, "entry", "passed", `the HTTP servers on port ${port} (${servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}): route configuration http.${port}`);
+    step(w, "entry", "passed", `the HTTP servers on port ${port} (${servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}): route configuration http.${listenPort}`);
     if (tls) { step(w, "entry", "decided", `port ${port} of the gateway is plain-text HTTP (no TLS server): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
     if (istioGatewayRbac(w, pods, true, listenPort, true)) return w.res;
-    return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `http.${port}`, servers, port, false, q, w.res, settings));
+    return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `http.${listenPort}`, servers, port, false, q, w.res, settings));
   }
   // TLS servers: the filter chain the SNI picks.
   const sni = (req.sni ?? "").toLowerCase();
@@ -141,7 +142,7 @@ function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, s
   const chosen = plain ? chains[0] : chainBySni(chains, sni);
   const names = chains.map((c) => `${c.kind === "tls" ? `${chainName(c.chain)}` : `server ${c.server.server.port.name}`}: ${c.sni.join(", ") || "any SNI"}`).join("; ");
   if (!chosen) {
-    step(w, "entry", "decided", plain ? `no VirtualService bound to server ${at.servers[0].server.port.name} of Gateway ${at.servers[0].gateway} has a tcp route for it: pilot writes no filter chain ("listener missed network filter") and Envoy closes the connection` : `no filter chain of port ${at.port} matches SNI ${sni || "(none)"} (${names || "none: no server or bound tls route gives the port one"}): Envoy closes the connection`);
+    step(w, "entry", "decided", plain ? `no VirtualService bound to server ${at.servers[0].server.port.name} of Gateway ${at.servers[0].gateway} has a tcp route for it: pilot writes no filter chain ("listener missed network filter") and Envoy closes the connection` : `no filter chain of port ${requestPort(w.req)}${at.port !== requestPort(w.req) ? ` (the listener on its target port ${at.port})` : ""} matches SNI ${sni || "(none)"} (${names || "none: no server or bound tls route gives the port one"}): Envoy closes the connection`);
     return refuse(w, "failed", w.res.reason);
   }
   const s = chosen.server;
