@@ -283,3 +283,31 @@ test("a server listens on the target port its number resolves to (model/gateway.
   assert.equal(simple.status, 200, simple.reason);
   assert.equal(simple.listener, "https");
 });
+
+test("validateTLSOptions and validateServerBind as istiod runs them: MUTUAL with tlsCertificates still needs caCertificates, each entry a certificate and a key; one certificate source in every mode but ISTIO_MUTUAL; ISTIO_MUTUAL takes no tlsCertificates or credentialNames; caCrl not with credentialName or SIMPLE; a unix socket server with port number 0 and an absolute path (was: accepted, the server routed)", async () => {
+  const server = (tls: string) => `  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["secure.example.com"]\n    tls: ${tls}`;
+  const cases: [string, RegExp][] = [
+    ["{mode: MUTUAL, tlsCertificates: [{serverCertificate: /c.pem, privateKey: /k.pem}]}", /spec\.servers\[0\]\.tls: MUTUAL TLS requires a client CA bundle/],
+    ["{mode: SIMPLE, tlsCertificates: [{serverCertificate: /c.pem}]}", /spec\.servers\[0\]\.tls\.tlsCertificates\[0\]: SIMPLE TLS requires a private key/],
+    ["{mode: PASSTHROUGH, credentialName: a, serverCertificate: /c.pem, privateKey: /k.pem}", /only one of credential_name, credential_names, server_certificate\/private_key, tls_certificates should be specified/],
+    ["{mode: ISTIO_MUTUAL, credentialNames: [a]}", /ISTIO_MUTUAL TLS cannot have associated credentialNames/],
+    ["{mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem, caCrl: /crl.pem}", /spec\.servers\[0\]\.tls\.caCrl: CRL is not supported with SIMPLE TLS/],  ];
+  // validateServerBind: a unix socket's server has port number 0 and an absolute path.
+  for (const [server, want] of [["  - port: {number: 80, name: http, protocol: HTTP}\n    bind: unix:///var/run/gw.sock\n    hosts: [\"a.example.com\"]", /spec\.servers\[0\]\.port\.number: port number must be 0 for unix domain socket/], ["  - port: {number: 0, name: http, protocol: HTTP}\n    bind: unix://run/gw.sock\n    hosts: [\"a.example.com\"]", /spec\.servers\[0\]\.bind: run\/gw\.sock is not an absolute path to a file/]] as const) {
+    const { dir, cleanup } = tempFiles({ "gw.yaml": GATEWAY(server) });
+    try { const r = await cli(["validate", "-f", dir]); assert.equal(r.code, 1, r.out + r.err); assert.match(r.out + r.err, want); } finally { cleanup(); }
+  }
+  for (const [tls, want] of cases) {
+    const { dir, cleanup } = tempFiles({ "gw.yaml": GATEWAY(server(tls)) });
+    try {
+      const r = await cli(["validate", "-f", dir]);
+      assert.equal(r.code, 1, `${tls}: ${r.out}${r.err}`);
+      assert.match(r.out + r.err, want, tls);
+    } finally { cleanup(); }
+  }
+  // Accepted: MUTUAL with its CA and a pair; SIMPLE with a credentialName (fetched remotely, nothing else checked).
+  for (const tls of ["{mode: MUTUAL, caCertificates: /ca.pem, tlsCertificates: [{serverCertificate: /c.pem, privateKey: /k.pem}]}", "{mode: SIMPLE, credentialName: a, caCrl: /crl.pem}"]) {
+    const { dir, cleanup } = tempFiles({ "gw.yaml": GATEWAY(server(tls)) });
+    try { const r = await cli(["validate", "-f", dir]); assert.equal(r.code, 0, `${tls}: ${r.out}${r.err}`); } finally { cleanup(); }
+  }
+});

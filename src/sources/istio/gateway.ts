@@ -45,7 +45,8 @@ function readServer(s: Field, index: number): IstioGatewayServer | undefined {
   const number = p.childInt("number") ?? 0;
   const bind = s.childString("bind");
   const unix = bind?.startsWith("unix://");
-  if (!unix && (number < 1 || number > 65535)) p.get("number").error("range", `port number ${number} must be in the range 1..65535 (istiod's ValidatePort)`);
+  // validateServerPort: "if port.Number > 0 || !strings.HasPrefix(bind, UnixAddressPrefix)" ValidatePort.
+  if ((number > 0 || !unix) && (number < 1 || number > 65535)) p.get("number").error("range", `port number ${number} must be in the range 1..65535 (istiod's ValidatePort)`);
   const written = p.childString("protocol") ?? "";
   const protocol = written.toUpperCase();
   if (!PROTOCOLS.includes(protocol)) p.get("protocol").error("invalid-value", `invalid protocol ${JSON.stringify(written)}, supported protocols are HTTP, HTTP2, GRPC, GRPC-WEB, MONGO, REDIS, MYSQL, TCP (istiod's validateServerPort)`);
@@ -53,6 +54,13 @@ function readServer(s: Field, index: number): IstioGatewayServer | undefined {
   const name = p.childString("name") ?? "";
   if (!name) p.error("required", "port name must be set (istiod's validateServerPort)");
   if (bind && !unix && !parseAddress(bind)) s.get("bind").error("invalid-value", `${JSON.stringify(bind)} is not a valid IP address (istiod's validateServerBind)`);
+  if (unix) {
+    // validateServerBind: ValidateUnixAddress (an abstract @name or an absolute path to a file), and port number 0.
+    const path = bind!.slice("unix://".length);
+    const bad = !path ? "unix address must not be empty" : !path.startsWith("@") && (!path.startsWith("/") || path.endsWith("/")) ? `${path} is not an absolute path to a file` : undefined;
+    if (bad) s.get("bind").error("invalid-value", `${bad} (istiod's validateServerBind)`);
+    if (number !== 0) p.get("number").error("invalid-value", "port number must be 0 for unix domain socket (istiod's validateServerBind)");
+  }
   const t = s.get("tls");
   let tls: IstioGatewayServer["tls"];
   if (t.object()) {
@@ -61,21 +69,36 @@ function readServer(s: Field, index: number): IstioGatewayServer | undefined {
     if (!mode) t.get("mode").error("invalid-value", `unknown TLS mode ${JSON.stringify(modeText)} (one of ${TLS_MODES.join(", ")})`);
     const credentialName = t.childString("credentialName") || undefined;
     const credentialNames = (t.childList("credentialNames") ?? []).length;
-    const cert = t.childString("serverCertificate"), key = t.childString("privateKey"), ca = t.childString("caCertificates");
-    const certs = (t.childList("tlsCertificates") ?? []).length;
-    // validateTLSOptions.
+    const cert = t.childString("serverCertificate"), key = t.childString("privateKey"), ca = t.childString("caCertificates"), crl = t.childString("caCrl");
+    const certList = t.childList("tlsCertificates") ?? [];
+    const certs = certList.length;
+    const v = (at: Field, message: string) => at.error("invalid-value", `${message} (istiod's validateTLSOptions)`);
+    // validateTLSOptions, in its order.
     if (mode === "ISTIO_MUTUAL") {
-      for (const [k, set] of [["serverCertificate", cert], ["privateKey", key], ["caCertificates", ca], ["credentialName", credentialName]] as const) if (set) t.get(k).error("invalid-value", `ISTIO_MUTUAL TLS cannot have associated ${k === "serverCertificate" ? "server certificate" : k === "privateKey" ? "private key" : k === "caCertificates" ? "CA bundle" : "credentialName"} (istiod's validateTLSOptions)`);
-    } else if (mode === "SIMPLE" || mode === "MUTUAL" || mode === "OPTIONAL_MUTUAL") {
-      const sources = [cert && key, credentialName, credentialNames > 0, certs > 0].filter(Boolean).length;
-      if (sources > 1) t.error("invalid-value", "only one of credential_name, credential_names, server_certificate/private_key, tls_certificates should be specified (istiod's validateTLSOptions)");
-      if (!credentialName && !credentialNames && !certs) {
-        const prefix = mode === "SIMPLE" ? "SIMPLE TLS" : "MUTUAL TLS";
-        if (mode !== "SIMPLE" && !ca) t.error("invalid-value", `${prefix} requires a client CA bundle (istiod's validateTLSOptions)`);
-        if (!cert) t.error("invalid-value", `${prefix} requires a server certificate (istiod's validateTLSOptions)`);
-        if (!key) t.error("invalid-value", `${prefix} requires a private key (istiod's validateTLSOptions)`);
+      const fields = [["serverCertificate", cert, "server certificate"], ["privateKey", key, "private key"], ["caCertificates", ca, "CA bundle"], ["tlsCertificates", certs > 0, "tlsCertificates"], ["credentialName", credentialName, "credentialName"], ["credentialNames", credentialNames > 0, "credentialNames"]] as const;
+      for (const [k, set, what] of fields) if (set) v(t.get(k), `ISTIO_MUTUAL TLS cannot have associated ${what}`);
+    } else if (mode) {
+      if ((mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH") && (crl || credentialName || cert || key || ca || certs || credentialNames)) t.warn("no-effect", `${mode} mode does not use certificates, they will be ignored (istiod's validateTLSOptions)`);
+      // Every mode but ISTIO_MUTUAL: one certificate source at most.
+      if ([cert && key, credentialName, credentialNames > 0, certs > 0].filter(Boolean).length > 1) v(t, "only one of credential_name, credential_names, server_certificate/private_key, tls_certificates should be specified");
+      const terminating = mode === "SIMPLE" || mode === "MUTUAL" || mode === "OPTIONAL_MUTUAL";
+      // "If tls mode is SIMPLE or MUTUAL/OPTIONL_MUTUAL, and CredentialName is specified, credentials are fetched remotely" (its return).
+      if (!(terminating && (credentialName || credentialNames))) {
+        if (terminating) {
+          const prefix = mode === "SIMPLE" ? "SIMPLE TLS" : "MUTUAL TLS";
+          if (mode !== "SIMPLE" && !ca) v(t, `${prefix} requires a client CA bundle`);
+          if (certs > 2) t.get("tlsCertificates").warn("no-effect", `${prefix} can support up to 2 server certificates (istiod's validateTLSOptions)`);
+          // tlsCertificates, else the server's own pair, each with a certificate and a key.
+          const pairs = certs ? certList.map((c) => ({ at: c, cert: c.childString("serverCertificate"), key: c.childString("privateKey") })) : [{ at: t, cert, key }];
+          for (const x of pairs) {
+            if (!x.cert) v(x.at, `${prefix} requires a server certificate`);
+            if (!x.key) v(x.at, `${prefix} requires a private key`);
+          }
+        }
+        if (crl && credentialName) v(t.get("caCrl"), "CRL is not supported with credentialName. CRL has to be specified in the credential");
+        if (crl && mode === "SIMPLE") v(t.get("caCrl"), "CRL is not supported with SIMPLE TLS");
       }
-    } else if (mode && (credentialName || cert || key || ca || certs || credentialNames)) t.warn("no-effect", `${mode} mode does not use certificates, they will be ignored (istiod's validateTLSOptions)`);
+    }
     tls = { mode: mode ?? "PASSTHROUGH", httpsRedirect: t.childBool("httpsRedirect") ?? false, ...(credentialName ? { credentialName } : {}) };
   }
   // validateServer: an HTTPS or TLS port needs TLS settings; a plain HTTP one may carry only httpsRedirect
