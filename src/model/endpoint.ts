@@ -3,7 +3,7 @@
 
 import type { Address, Cidr } from "./ip.js";
 import type { NamedPort } from "./ports.js";
-import type { Labels } from "./selector.js";
+import { matches, selector, type Labels } from "./selector.js";
 import type { SourceRef } from "./source.js";
 import type { Attachment } from "./networks.js";
 
@@ -234,4 +234,9 @@ export function endpointName(e: Endpoint): string {
  */
 export function inCluster(e: Endpoint, podsOnly: boolean, actsAsNode: boolean): boolean {
   return podsOnly ? e.kind === "pod" && !actsAsNode : e.kind === "pod" || e.kind === "node";
+}
+
+/** Whether the Service's selector picks the pod (a pod of its namespace); a Service without selector picks none. */
+export function serviceSelects(s: Service, pod: Endpoint): boolean {
+  return s.selector !== undefined && pod.namespace === s.namespace && matches(selector(s.selector), pod.labels);
 }

@@ -20,8 +20,7 @@ import type { ClientAddress } from "./client-policy.js";
 import { inClusterAddress, sourceSeenBy } from "./nginx-source.js";
 import { gatewayPods } from "./pods.js";
 import { gatewayEnvoyProxy } from "./merge.js";
-import { matches, selector } from "../../model/selector.js";
-import type { Endpoint } from "../../model/endpoint.js";
+import { serviceSelects, type Endpoint } from "../../model/endpoint.js";
 
 export const NO_CLIENT = "the request names no client, `from`";
 
@@ -41,7 +40,7 @@ export function envoyGatewayPeer(inv: Inventory, index: InventoryIndex, gw: Gate
 
 /** Whether a LoadBalancer or NodePort Service of the input selects one of `pods` (sourceSeenBy judged it). */
 function fronted(inv: Inventory, pods: readonly Endpoint[]): boolean {
-  return inv.services.some((s) => (s.type === "LoadBalancer" || s.type === "NodePort") && s.selector !== undefined && pods.some((p) => p.namespace === s.namespace && matches(selector(s.selector!), p.labels)));
+  return inv.services.some((s) => (s.type === "LoadBalancer" || s.type === "NodePort") && pods.some((p) => serviceSelects(s, p)));
 }
 
 /**

@@ -25,7 +25,7 @@ import { isHttpProtocol, type IstioClassicGateway, type IstioGatewayServer, type
 import { compareAge } from "../../model/route.js";
 import { matches, selector } from "../../model/selector.js";
 import { targetPortOn } from "../../model/service-endpoints.js";
-import type { Service } from "../../model/endpoint.js";
+import { serviceSelects, type Service } from "../../model/endpoint.js";
 import type { BackendIndex } from "../gateway/backends.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import type { Chain } from "./virtualservice-l4.js";
@@ -44,7 +44,7 @@ export function classicGatewayPods(inv: Inventory, gw: IstioClassicGateway): End
 
 /** The Services of the input in front of a gateway pod (their selector picks it, in its namespace), in input order. */
 export function frontingServices(inv: Inventory, pod: Endpoint): Service[] {
-  return inv.services.filter((s) => s.selector !== undefined && s.namespace === pod.namespace && matches(selector(s.selector), pod.labels));
+  return inv.services.filter((s) => serviceSelects(s, pod));
 }
 
 /**

@@ -20,8 +20,7 @@ import { peerOf } from "./peers.js";
 import { L7Authorizer } from "../l7/authorizer.js";
 import { DEFAULT_PORT, speaksHttp } from "../../model/request.js";
 import { toServiceEntry } from "./mesh-entry.js";
-import type { Endpoint, Service } from "../../model/endpoint.js";
-import { matches, selector } from "../../model/selector.js";
+import { serviceSelects, type Endpoint, type Service } from "../../model/endpoint.js";
 import { formatAddress, type Address } from "../../model/ip.js";
 import { hasIngressSemantics } from "../../model/gateway.js";
 import { ingressClassOf, servedByNginx } from "../../model/nginx-controller.js";
@@ -133,7 +132,7 @@ function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | un
  */
 export function istioGatewayPeer(w: Walk, pods: readonly Endpoint[], client: Address | undefined, classic = false): ClientAddress & { seen?: string } {
   const seen = client ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req)) : undefined;
-  if (client && !seen && pods.length && !inClusterAddress(w.ctx.index, client) && !w.ctx.inv.services.some((s) => selectsOne(s, pods))) {
+  if (client && !seen && pods.length && !inClusterAddress(w.ctx.index, client) && !w.ctx.inv.services.some((s) => pods.some((p) => serviceSelects(s, p)))) {
     // No Service of the input in front: the one Istio makes (gateway/templates/service.yaml: "type: {{ index
     // .Annotations \"networking.istio.io/service-type\" | default \"LoadBalancer\" }}", no externalTrafficPolicy,
     // so Kubernetes' Cluster) masquerades an outside client to a node's address (or, ClusterIP, does not take it).
@@ -145,7 +144,6 @@ export function istioGatewayPeer(w: Walk, pods: readonly Endpoint[], client: Add
   return seenPeer(client, seen, "the gateway's pods");
 }
 
-const selectsOne = (s: Service, pods: readonly Endpoint[]): boolean => s.selector !== undefined && pods.some((p) => p.namespace === s.namespace && matches(selector(s.selector!), p.labels));
 
 /**
  * Whether the Gateway's listener that takes the request (`name`, else the first on the port: a

@@ -5,12 +5,11 @@
 // the hop from a gateway pod to the backend (gateway-entry.ts gatewayToBackend) with the X-Forwarded-For
 // its Envoy appends (the peer istioGatewayPeer judges).
 
-import type { Endpoint, Service } from "../../model/endpoint.js";
+import { serviceSelects, type Endpoint, type Service } from "../../model/endpoint.js";
 import { parseAddress, sameAddress, type Address } from "../../model/ip.js";
 import type { IstioClassicGateway, IstioGatewayServer } from "../../model/mesh.js";
 import { istioSettingsOf, isHttpProtocol } from "../../model/mesh.js";
 import { usesTls, type RouteRequest } from "../../model/request.js";
-import { matches, selector } from "../../model/selector.js";
 import { emptyResult } from "../gateway/request.js";
 import { requestPort } from "../gateway/route.js";
 import type { Party } from "../match.js";
@@ -28,7 +27,6 @@ import { hostHeaderRequest } from "./serve.js";
 /** The classic gateway a request goes to: its pods, the Gateway that named them (or the Service dialled), how it was found. */
 export interface ClassicTarget { pods: Endpoint[]; gateway?: IstioClassicGateway; service?: Service; how: string }
 
-const selects = (s: Service, pods: readonly Endpoint[]) => s.selector !== undefined && pods.some((p) => p.namespace === s.namespace && matches(selector(s.selector!), p.labels));
 
 /** Whether `name` (the host dialled, no port) names the Service: an address of it (cluster, external, load balancer) or its DNS name. */
 function dials(s: Service, name: string): boolean {
@@ -59,7 +57,7 @@ export function classicTarget(ctx: WalkContext, req: RouteRequest, gatewayApiPro
   if (dialled) {
     for (const s of ctx.inv.services) {
       if (!dials(s, dialled)) continue;
-      const pods = ctx.inv.endpoints.filter((e) => e.kind === "pod" && selects(s, [e]) && gateways.some((g) => g.selector && classicSelects(g, e)));
+      const pods = ctx.inv.endpoints.filter((e) => e.kind === "pod" && serviceSelects(s, e) && gateways.some((g) => g.selector && classicSelects(g, e)));
       if (pods.length) return { pods, service: s, how: `Service ${s.namespace}/${s.name} (${dialled}), in front of Istio gateway pods` };
     }
   }
