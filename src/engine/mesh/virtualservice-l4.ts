@@ -19,9 +19,9 @@ import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { subsetOf } from "../l7/transport.js";
 import { serviceHost } from "./dns.js";
-import { pilotConfigOrder, routable, type MeshEngine, type MeshRouteState } from "./engine.js";
+import { routable, type MeshEngine, type MeshRouteState } from "./engine.js";
 import type { BoundRoutes } from "./route.js";
-import { byAge, destinationBackend, forMesh, visibility, waypointVirtualServices } from "./virtualservice.js";
+import { byAge, destinationBackend, forMesh, gatewayVsFirst, visibility, waypointVirtualServices } from "./virtualservice.js";
 import { usesTls } from "../gateway/request.js";
 
 /** One filter chain pilot builds of a VirtualService's route: its runtime match (destination prefixes, SNI hosts) and the route. */
@@ -206,13 +206,11 @@ export function routeChain(mesh: MeshEngine, chosen: Chain, kind: "TCPRoute" | "
 export function waypointUserL4(mesh: MeshEngine, service: { host: string; namespace: string }, port: number, wp: { namespace: string; name: string }, gateway: { tls: readonly MeshRouteState[]; tcp: readonly MeshRouteState[] }, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
   const users = waypointVirtualServices(mesh.inv, service, wp.namespace);
   if (!users.length) return undefined;
-  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
-  const gatewayFirst = (u: (typeof users)[number], states: readonly MeshRouteState[]) => u.list === 2 && states.length > 0 && (states.some((g) => g.route.namespace === wp.namespace) || states.some((g) => pilotConfigOrder(g.route, meta(u.vs)) < 0));
   const holds = (m: IstioL4Match) => (!m.gateways.length || m.gateways.includes("mesh")) && (m.port === undefined || m.port === port) && !m.sourceLabels && !m.sourceNamespace;
   const tier = (chain: "tls" | "tcp"): Chain | "gateway" | undefined => {
     const states = chain === "tls" ? gateway.tls : gateway.tcp;
     for (const u of users) {
-      if (gatewayFirst(u, states)) return "gateway";
+      if (gatewayVsFirst(u, states.map((g) => g.route), wp.namespace)) return "gateway";
       for (const route of chain === "tls" ? u.vs.tls : u.vs.tcp) {
         if (!route.matches.length) return { vs: u.vs, route, prefixes: [], sni: [] };
         const i = route.matches.findIndex((m) => (chain === "tcp" || (m.sniHosts.length === 1 && m.sniHosts[0] === service.host)) && holds(m));

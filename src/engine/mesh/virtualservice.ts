@@ -15,7 +15,7 @@ import type { IstioDestination, IstioHeaderOps, IstioHttpMatch, IstioHttpRoute, 
 import { REGEX_SEMANTICS, regexMatches } from "../../model/regex.js";
 import { CORE_GROUP, ISTIO_NETWORKING_GROUP, routeKey, type BackendRef, type Route, type RouteRule } from "../../model/route.js";
 import { chooseEndpoints, type ServiceEndpoints } from "../../model/service-endpoints.js";
-import { compareAge } from "../../model/route.js";
+import { compareAge, type ObjectMeta } from "../../model/route.js";
 import { behaviourFromQuery, simulateBackend, type BackendTiming } from "../gateway/backend-model.js";
 import { BackendIndex, servedBy, type ResolvedBackend } from "../gateway/backends.js";
 import { endpointsOutcome } from "../gateway/endpoints.js";
@@ -64,8 +64,19 @@ export function visibility(vs: IstioVirtualService, namespace: string): number |
  * then namespace; the input order stands in for creation without timestamps).
  */
 export function byAge(a: IstioVirtualService, b: IstioVirtualService): number {
-  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
-  return compareAge(meta(a), meta(b)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0);
+  return compareAge(vsMeta(a), vsMeta(b)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0);
+}
+
+/** A VirtualService's metadata as the Gateway API's routes carry it (for compareAge, pilotConfigOrder). */
+export const vsMeta = (v: IstioVirtualService): ObjectMeta => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
+
+/**
+ * Whether the VirtualServices pilot made of Gateway API routes (`gateway`) come before the user's `u` in a
+ * proxy's list: a public one (list 2) comes after those of the proxy's namespace `namespace` (gwMatch),
+ * then after every older one (by age); a private or exported one before them all.
+ */
+export function gatewayVsFirst(u: { vs: IstioVirtualService; list: number }, gateway: readonly (ObjectMeta | IstioMeshVirtualService)[], namespace: string): boolean {
+  return u.list === 2 && gateway.some((g) => g.namespace === namespace || pilotConfigOrder(g, vsMeta(u.vs)) < 0);
 }
 
 /** A candidate virtual host for the Service port: a user's VirtualService, or one pilot made of Gateway API routes. */
@@ -526,11 +537,9 @@ export function sidecarUserVirtualHost(inv: Inventory, index: BackendIndex, host
   const ns = client.pod.namespace ?? "";
   const users = userVirtualServices(inv, host, ns, imports);
   // The public list: the client namespace's Gateway API VirtualServices (gwMatch) first, then every public one by age.
-  const gwFirst = gatewayVss.some((v) => v.namespace === ns);
-  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
   const shadowed: string[] = [];
   for (const u of users) {
-    if (u.list === 2 && (gwFirst || gatewayVss.some((g) => pilotConfigOrder(g, meta(u.vs)) < 0))) return undefined;
+    if (gatewayVsFirst(u, gatewayVss, ns)) return undefined;
     const vh = virtualHost(inv, index, u.vs, port, client);
     if (vh.programmed.length) return { vh, shadowed };
     shadowed.push(`VirtualService ${u.vs.namespace}/${u.vs.name} has no route for this sidecar on port ${port} (its matches' port, sourceLabels or sourceNamespace leave none)`);
@@ -571,13 +580,11 @@ export function waypointUserVirtualHost(inv: Inventory, index: BackendIndex, ser
   const users = waypointVirtualServices(inv, service, wp.namespace);
   const hosts = users.map((u) => ({ u, vh: virtualHost(inv, index, u.vs, port, { pod: proxy }, true) })).filter((x) => x.vh.programmed.length);
   if (!hosts.length) return undefined;
-  const gwFirst = gatewayVss.some((v) => v.namespace === wp.namespace);
-  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
   const place = `Service ${service.host} port ${port} at waypoint ${wp.namespace}/${wp.name}`;
   const tried: string[] = [];
   for (const { u, vh } of hosts) {
     // A public one after the Gateway API's VirtualServices (those of the waypoint's namespace first, then by age): those routes are the caller's.
-    if (u.list === 2 && (gwFirst || gatewayVss.some((g) => pilotConfigOrder(g, meta(u.vs)) < 0))) return undefined;
+    if (gatewayVsFirst(u, gatewayVss, wp.namespace)) return undefined;
     const trial: RouteResult = { ...res, route: undefined, candidates: [], steps: [...res.steps], responseHeaders: {} };
     routeVirtualHost(vh, place, port, req, trial, settings);
     if (trial.route !== undefined || trial.status === 400) {
