@@ -6,7 +6,7 @@
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
 import type { Address } from "../../model/ip.js";
 import { hostnameMatches, normalizeHost } from "../../model/hostname.js";
-import { istioSettingsOf, LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type IstioVirtualService, type LinkerdEgressNetwork } from "../../model/mesh.js";
+import { istioSettingsOf, LINKERD_DEFAULT_OPAQUE_PORTS, LINKERD_OPAQUE_PORTS, linkerdHostRank, linkerdPortSet, type IstioServiceEntry, type LinkerdEgressNetwork } from "../../model/mesh.js";
 import { speaksHttp, speaksHttp2, usesTls } from "../../model/request.js";
 import { compareAge, routeKey, type Route, type RouteKind, type RouteRule } from "../../model/route.js";
 import { untimedTie } from "../../model/time.js";
@@ -21,7 +21,7 @@ import { splitOf } from "../gateway/split.js";
 import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
-import { routeVirtualHost, sidecarPath, sidecarUserVirtualHost, userPortRoutes, waypointUserVirtualHost } from "./virtualservice.js";
+import { gatewayVsFirst, routeVirtualHost, sidecarPath, sidecarUserVirtualHost, userPortRoutes, waypointUserVirtualHost } from "./virtualservice.js";
 import { userL4, waypointUserL4 } from "./virtualservice-l4.js";
 import { pilotConfigOrder, routable, untimedInputOrder, type IstioMeshVirtualService, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
@@ -289,8 +289,7 @@ export function routeAtEntryL4(mesh: MeshEngine, entry: IstioServiceEntry, host:
   const single = entry.addresses.length === 1 && entry.addresses[0].prefix === (entry.addresses[0].family === 4 ? 32 : 128) ? { family: entry.addresses[0].family, value: entry.addresses[0].first } : undefined;
   const address = dialled ?? single;
   const at = { host, port, ...(address ? { address } : {}), namespace: entry.namespace, place: `ServiceEntry ${entry.namespace}/${entry.name} port ${port}` };
-  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
-  const user = client.pod && userL4(mesh, at, client.pod, chain, req, res, (vs) => all.some((r) => r.route.namespace === client.namespace || pilotConfigOrder(r.route, meta(vs)) < 0), client.imports);
+  const user = client.pod && userL4(mesh, at, client.pod, chain, req, res, (vs) => gatewayVsFirst({ vs, list: 2 }, all.map((r) => r.route), client.namespace ?? ""), client.imports);
   if (user) return user;
   const { live, ignored } = kind === "TLSRoute" ? istioSidecarTls(all) : { live: all, ignored: [] };
   if (!live.length) return undefined;
@@ -511,9 +510,8 @@ function istioL4Outbound(mesh: MeshEngine, s: Service, sp: ServicePort, clientNa
   const kind = chain === "tls" ? "TLSRoute" : "TCPRoute";
   const all = mesh.istioRoutesAt(s, sp, [kind]).filter((r) => !imports || imports(r.route.namespace));
   // A user's VirtualService `tcp` / `tls` routes (virtualservice-l4.ts), before the Gateway API's but for a public one after them.
-  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
   const at = { host: serviceHost(s), port: sp.port, ...(s.clusterIPs[0] ? { address: s.clusterIPs[0] } : {}), namespace: s.namespace, place: servicePlace(s, sp) };
-  const user = pod && userL4(mesh, at, pod, chain, req, res, (vs) => all.some((r) => r.route.namespace === clientNamespace || pilotConfigOrder(r.route, meta(vs)) < 0), imports);
+  const user = pod && userL4(mesh, at, pod, chain, req, res, (vs) => gatewayVsFirst({ vs, list: 2 }, all.map((r) => r.route), clientNamespace ?? ""), imports);
   if (user) return user;
   if (!all.length) {
     const http = mesh.routesFor(s, sp, clientNamespace, "proxy", undefined, imports);
