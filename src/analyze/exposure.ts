@@ -19,7 +19,7 @@ import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
 import { healthCheckServer, kubeProxyPath, nodePortScope, servesNodePort, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
 import { hostFirewallAtNodePort } from "../engine/query.js";
-import { preDnatDecision, preDnatWho } from "../engine/calico-prednat.js";
+import { forwardWarning, preDnatDecision, preDnatWho } from "../engine/calico-prednat.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
@@ -266,7 +266,9 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const sees = dataPath && seen !== "proxy" ? `; the pods see ${sawNode ? "the entry node's address when they are on another node, else the client's" : "the client's address"} (${dataPath})`
     : seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
     : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";
-  const from = `${outside.description}${within}${sees}${firewalled.size ? `; ${[...firewalled].join("; ")}` : ""}`;
+  // Calico applyOnForward policies of the nodes' host endpoints judge the forwarded connection too (not modelled: said).
+  const forward = f.kind === "node-port" && engine.inventory.calicoForward ? engine.inventory.endpoints.flatMap((n) => forwardWarning(engine, n, undefined)?.message ?? []) : [];
+  const from = `${outside.description}${within}${sees}${[...firewalled, ...forward].map((x) => `; ${x}`).join("")}`;
   if (!admitted) return { from, targets: [], problem: dropped[0] ?? "no outside address" };
   const targets = [...groups.values()].map((g) => ({ workload: g.workload, protocol: f.port.protocol, port: g.port, ...pairsVerdict(engine, g.pairs, g.port, f.port.protocol) }));
   if (targets.length) return { from, targets };

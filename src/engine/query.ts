@@ -13,7 +13,7 @@ import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
 import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, loopbackFrontend, setupOf, type Frontend } from "./kube-proxy.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { serviceServing } from "./serving.js";
-import { preDnatDecision, preDnatWho } from "./calico-prednat.js";
+import { forwardedNodes, forwardWarning, preDnatDecision, preDnatWho } from "./calico-prednat.js";
 
 export interface PairResult {
   src: Party;
@@ -138,13 +138,16 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
     const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
     return [{ src, dst: out.party, protocol, port: out.port, ...multi, verdict: { ...v, allowed: false, ingress: pre, warnings: v.egress.warnings }, service: { frontend, why: `${preDnatWho(pre)} drops it at node ${f.node!.name}'s node port ${out.port}, before kube-proxy's DNAT` } }];
   }
+  // (A preDNAT Allow skips the host endpoint's forward policy: rules/static.go StaticFilterForwardChains, `MarkClear(r.MarkAccept)`.)
+  const forward = f.kind === "node-port" && !pre ? forwardWarning(engine, f.node, undefined) : undefined;
   return path.hops.map((hop) => {
     const dst: Party = { endpoint: hop.to.endpoint, address: hop.to.address };
     const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
     const inbound = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
     const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
     const both = joined(outbound, inbound);
-    const verdict = path.warning ? { ...both, warnings: [...both.warnings, path.warning] } : both;
+    const extra = [...(path.warning ? [path.warning] : []), ...(forward ? [forward] : [])];
+    const verdict = extra.length ? { ...both, warnings: [...both.warnings, ...extra] } : both;
     return { src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}), ...(path.dataPath ? { dataPath: path.dataPath } : {}) } };
   });
 }
@@ -174,7 +177,11 @@ export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Fron
 function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): Verdict {
   const node = dst.endpoint;
   const pre = node?.kind === "node" && !v.hostPort ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
-  return pre ? { ...v, allowed: v.egress.allowed && pre.allowed, ingress: pre, warnings: v.egress.warnings } : v;
+  if (pre) return { ...v, allowed: v.egress.allowed && pre.allowed, ingress: pre, warnings: v.egress.warnings };
+  // A pod's connection across nodes is forwarded by both: their host endpoints' applyOnForward policies are not answered.
+  const { into, outOf } = engine.inventory.calicoForward ? forwardedNodes(engine, src, dst) : {};
+  const forward = (into || outOf) && v.allowed ? forwardWarning(engine, into, outOf) : undefined;
+  return forward ? { ...v, warnings: [...v.warnings, forward] } : v;
 }
 
 /** A translated connection's verdict: the client's egress decision (`outbound`), the endpoint's ingress decision about the source it sees (`inbound`). */

@@ -67,3 +67,31 @@ test("preDNAT: the node port is judged before DNAT; Deny drops, Allow accepts, n
     assert.match(r.out, /3 passed, 0 failed/);
   } finally { t.cleanup(); }
 });
+
+// applyOnForward (calc/event_sequencer.go tierInfoToProtoTierInfo: forwardTiers; docs "Apply on forwarded
+// traffic"): a normal policy that also judges what a host endpoint forwards. It was an error (nothing
+// analysed); the forwarded connections are not modelled: the answers that cross it say so.
+test("applyOnForward on a host endpoint: the host's own traffic is answered; forwarded connections are marked unknown", async () => {
+  const fwd = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: fwd}\nspec:\n  selector: has(hep)\n  order: 5\n  applyOnForward: true\n  ingress: [{action: Allow, protocol: TCP, destination: {ports: [22, 30080]}}]";
+  const l = load({ "f.yaml": yaml(fwd) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  assert.ok(l.diagnostics.items.some((d) => d.severity === "warning" && d.code === "vendor-forward"));
+  const own = await explain([fwd], "ip:203.0.113.5", "node:n1", 8080);
+  assert.equal(own.pairs[0].verdict, "deny", "the host's own traffic: a normal policy");
+  const warned = async (from: string, to: string, port: number) => {
+    const r = await cli(["explain", "-f", "-", "--from", from, "--to", to, "--port", String(port), "-o", "json"], yaml(fwd));
+    return JSON.stringify(JSON.parse(r.out));
+  };
+  assert.match(await warned("ip:203.0.113.5", "172.18.0.2", 30080), /unknown: the connection is forwarded through a Calico host endpoint whose applyOnForward policies judge it too.*GlobalNetworkPolicy fwd \(ingress of node n1's host endpoint n1-eth0\)/);
+  assert.match(await warned("ip:203.0.113.5", "x/web", 8080), /applyOnForward policies judge it too/, "routed to the pod through n1's host endpoint");
+  assert.doesNotMatch(await warned("ip:203.0.113.5", "node:n1", 22), /applyOnForward/, "to the host itself: answered");
+  const x = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(fwd));
+  assert.match((JSON.parse(x.out) as { exposures: { from: string }[] }).exposures[0].from, /unknown: the connection is forwarded through a Calico host endpoint/);
+});
+
+// projectcalico.org/v3 GlobalNetworkSetSpec and NetworkSetSpec hold `nets` only (api/pkg/apis/projectcalico/v3):
+// allowedEgressDomains is Calico Enterprise's. The error said only "not supported".
+test("allowedEgressDomains: an error naming Calico Enterprise and DNS, not a bare 'not supported'", () => {
+  const l = load({ "d.yaml": "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata: {name: doms}\nspec:\n  nets: [192.0.2.0/24]\n  allowedEgressDomains: [api.example.com]\n" });
+  assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.allowedEgressDomains: allowedEgressDomains is a Calico Enterprise field .*DNS answers at run time/);
+});
