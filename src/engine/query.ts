@@ -6,6 +6,7 @@ import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import { matches, selector } from "../model/selector.js";
 import { serviceEndpoints, targetPortOn } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
+import { addressKey, formatAddress } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
@@ -251,6 +252,15 @@ function serviceTargets(engine: PolicyEngine, s: Service, sp: ServicePort | unde
   for (const e of set.serving) {
     if (!e.endpoint || e.endpoint.kind !== "pod" || out.some((t) => t.dst.endpoint === e.endpoint && t.port === e.port)) continue;
     out.push({ dst: { endpoint: e.endpoint }, protocol: sp.protocol, port: e.port, via: `service port ${sp.port} → targetPort ${sp.targetPort}${typeof sp.targetPort === "string" ? ` → ${e.port}` : ""}` });
+  }
+  if (out.length) return out;
+  // No pod behind it: the endpoints' addresses themselves (the API server's Service default/kubernetes
+  // on the nodes' or the control plane's addresses, a Service without selector to outside addresses):
+  // kube-proxy DNATs to them as to a pod (the EndpointSlice's addresses, whatever owns them).
+  for (const e of set.serving) {
+    if (!e.address || out.some((t) => t.dst.address !== undefined && addressKey(t.dst.address) === addressKey(e.address!) && t.port === e.port)) continue;
+    const owner = e.endpoint ?? engine.index.byAddress.get(addressKey(e.address));
+    out.push({ dst: { endpoint: owner, address: e.address }, protocol: sp.protocol, port: e.port, via: `service port ${sp.port} → endpoint ${formatAddress(e.address)}:${e.port}` });
   }
   if (out.length) return out;
   if (!set.serving.length && eps.endpoints.some((e) => e.pod)) {
