@@ -57,9 +57,9 @@ test("preDNAT: the node port is judged before DNAT; Deny drops, Allow accepts, n
   assert.equal((await explain([PRE_DNAT], "ip:203.0.113.5", "node:n1", 22)).pairs[0].verdict, "allow", "failsafe and the normal policy");
   assert.equal((await explain([PRE_DNAT], "x/web", "node:n1", 31000)).pairs[0].verdict, "allow", "a pod of the node arrives through its workload interface: no preDNAT (felix's DefaultEndpointToHostAction)");
   const x = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(PRE_DNAT));
-  const row = (JSON.parse(x.out) as { exposures: { targets: { hop: string }[]; problem?: string }[] }).exposures[0];
-  assert.deepEqual(row.targets, []);
-  assert.match(row.problem!, /Calico GlobalNetworkPolicy nodeports ingress rule 1 \(preDNAT, before kube-proxy's DNAT\) drops it at nodes n1, n2/);
+  const row = (JSON.parse(x.out) as { exposures: { from: string; targets: { hop: string }[] }[] }).exposures[0];
+  assert.deepEqual(row.targets.map((t) => t.hop), ["allowed"], "from 198.51.100.0/24 (a class of outside addresses: the preDNAT policy's nets)");
+  assert.match(row.from, /not from every outside address: no node lets it in: Calico GlobalNetworkPolicy nodeports ingress rule 1 \(preDNAT, before kube-proxy's DNAT\) drops it at nodes n1, n2/);
   const t = tempFiles({ "e.yaml": "- {from: ip:203.0.113.5, to: 172.18.0.2, port: 30080, expect: deny}\n- {from: ip:198.51.100.9, to: 172.18.0.3, port: 30080, expect: allow}\n- {from: ip:198.51.100.9, to: node:n2, port: 9100, expect: allow}\n" });
   try {
     const r = await cli(["test", "-f", "-", "--expect", `${t.dir}/e.yaml`], yaml(PRE_DNAT));
@@ -94,4 +94,23 @@ test("applyOnForward on a host endpoint: the host's own traffic is answered; for
 test("allowedEgressDomains: an error naming Calico Enterprise and DNS, not a bare 'not supported'", () => {
   const l = load({ "d.yaml": "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata: {name: doms}\nspec:\n  nets: [192.0.2.0/24]\n  allowedEgressDomains: [api.example.com]\n" });
   assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.allowedEgressDomains: allowedEgressDomains is a Calico Enterprise field .*DNS answers at run time/);
+});
+
+// An external IP (or a load balancer address) is DNATed by kube-proxy at whichever node receives it: a
+// preDNAT policy of that node's host endpoint sees the address and port dialled first.
+test("preDNAT on an external IP: every node's host endpoint drops it, or lets its net in", async () => {
+  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: pub, namespace: x}\nspec: {selector: {app: web}, externalIPs: [192.0.2.50], ports: [{port: 80, targetPort: 8080}]}";
+  const pre = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: ext}\nspec:\n  selector: has(hep)\n  preDNAT: true\n  applyOnForward: true\n  ingress:\n  - {action: Allow, source: {nets: [198.51.100.0/24]}, protocol: TCP, destination: {ports: [80]}}\n  - {action: Deny, protocol: TCP, destination: {ports: [80]}}";
+  const denied = await explain([svc, pre], "ip:203.0.113.5", "ip:192.0.2.50", 80);
+  assert.equal(denied.pairs[0].verdict, "deny");
+  assert.match(denied.pairs[0].service!.why, /no node lets it in: Calico GlobalNetworkPolicy ext ingress rule 1 \(preDNAT, before kube-proxy's DNAT\) drops it at nodes n1, n2/);
+  assert.equal((await explain([svc, pre], "ip:198.51.100.7", "ip:192.0.2.50", 80)).pairs[0].verdict, "allow");
+  assert.equal((await explain([svc, pre], "x/web", "ip:192.0.2.50", 80)).pairs[0].verdict, "allow", "a pod's connection is translated on its own node: no host endpoint in between");
+  const x = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(svc, pre));
+  const row = (JSON.parse(x.out) as { exposures: { kind: string; from: string; targets: { hop: string }[] }[] }).exposures.find((e) => e.kind === "ExternalIP")!;
+  assert.deepEqual(row.targets.map((t) => t.hop), ["allowed"], "198.51.100.0/24 gets in: the preDNAT policy's nets are a class of outside addresses");
+  const deny = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(svc, pre.replace("  - {action: Allow, source: {nets: [198.51.100.0/24]}, protocol: TCP, destination: {ports: [80]}}\n", "")));
+  const closed = (JSON.parse(deny.out) as { exposures: { kind: string; targets: unknown[]; problem?: string }[] }).exposures.find((e) => e.kind === "ExternalIP")!;
+  assert.deepEqual(closed.targets, []);
+  assert.match(closed.problem!, /no node lets it in: Calico GlobalNetworkPolicy ext ingress rule 0 \(preDNAT/);
 });
