@@ -271,8 +271,31 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
     for (const m of members) if (!m.preDnat) for (const p of m.policies) builder.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
   }
   keepPreDnatApart(state, builder);
+  passAcrossTiers(state, order, defaultIndex, api);
   for (const p of state.policies) {
     if (!tiers.has(p.tier)) p.tierField.error("unknown-tier", `tier ${JSON.stringify(p.tier)} is not defined in the input (define a projectcalico.org/v3 Tier; built in: ${Object.keys(BUILTIN_TIERS).join(", ")})`);
+  }
+}
+
+/**
+ * A Pass rule skips the rest of its tier and goes on at the next tier (felix rules/endpoints.go
+ * endpointIptablesChain: "If a previous policy/group didn't set the "pass" mark, jump to the policy",
+ * the mark cleared at each "Start of tier"). Calico's tiers before `default` share the model's Admin
+ * tier (after it, the Baseline tier), whose Pass goes on at the next model tier: past every later Calico
+ * tier of the same model tier, a wrong answer where one of their policies would decide. Not modelled:
+ * a warning naming the tiers skipped.
+ */
+function passAcrossTiers(state: CalicoState, order: readonly string[], defaultIndex: number, api: Record<"admin" | "baseline", boolean>): void {
+  const side = (i: number) => (i < defaultIndex ? "admin" : i > defaultIndex ? "baseline" : "namespace");
+  // (AdminNetworkPolicies sit in kube-admin, BaselineAdminNetworkPolicies in kube-baseline.)
+  const held = (t: string) => state.policies.some((p) => p.tier === t && !p.preDnat) || (t === "kube-admin" && api.admin) || (t === "kube-baseline" && api.baseline);
+  for (const [i, name] of order.entries()) {
+    if (side(i) === "namespace") continue;
+    const later = order.filter((t, j) => j > i && side(j) === side(i) && held(t));
+    if (!later.length) continue;
+    for (const m of state.policies.filter((p) => p.tier === name && !p.preDnat && p.policies.some((x) => [...(x.ingress ?? []), ...(x.egress ?? [])].some((r) => r.action === "pass")))) {
+      m.tierField.warn("vendor-tier", `a Pass rule in tier ${name} goes on at the next tier (${later[0]}) in Calico; Junction answers it as going on at ${side(i) === "admin" ? "the default tier" : "the endpoint's profiles"}, past tier${later.length === 1 ? "" : "s"} ${later.join(", ")}, whose policies are then not looked at: answers where they would decide may be wrong`);
+    }
   }
 }
 
