@@ -19,7 +19,7 @@ import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
 import { healthCheckServer, kubeProxyPath, nodePortScope, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
 import { droppingNodes } from "../engine/query.js";
-import { forwardWarning } from "../engine/calico-prednat.js";
+import { forwardWarning, preDnatDecision, preDnatWho } from "../engine/calico-prednat.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
@@ -296,10 +296,17 @@ function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       if (p.hostPort === undefined || p.hostIPInvalid) continue;
       const on = p.hostIP && p.hostIP.value !== 0n ? `hostIP ${formatAddress(p.hostIP)} of node ${pod.nodeName}` : `every ${p.hostIP ? `IPv${p.hostIP.family} ` : ""}address of node ${pod.nodeName}`;
       const workload = workloadOf(ids, pod);
+      const base = { kind: "HostPort" as const, exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`, backend: `${pod.namespace}/${pod.name}:${p.port}` };
+      // A Calico preDNAT policy of the node's host endpoint sees the hostPort before portmap's DNAT (engine/calico-prednat.ts).
+      const node = pod.nodeName !== undefined ? engine.index.nodesByName.get(pod.nodeName) : undefined;
+      const address = p.hostIP && p.hostIP.value !== 0n ? p.hostIP : node?.addresses[0];
+      const drops = node && address ? outside.parties.map((c) => preDnatDecision(engine, c, node, address, p.protocol, p.hostPort!)).filter((d) => d !== undefined && !d.allowed) : [];
+      const parties = drops.length ? outside.parties.filter((c) => preDnatDecision(engine, c, node!, address, p.protocol, p.hostPort!)?.allowed !== false) : outside.parties;
+      const why = drops.length ? `${preDnatWho(drops[0]!, ", before portmap's DNAT")} drops it at node ${node!.name}` : "";
+      if (!parties.length) { out.push({ ...base, from: outside.description, targets: [], problem: why }); continue; }
       out.push({
-        kind: "HostPort", exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`,
-        backend: `${pod.namespace}/${pod.name}:${p.port}`, from: outside.description,
-        targets: [{ workload, protocol: p.protocol, port: p.port, ...hopVerdict(engine, outside, [pod], p.port, p.protocol) }],
+        ...base, from: `${outside.description}${why ? `; not from every outside address: ${why}` : ""}`,
+        targets: [{ workload, protocol: p.protocol, port: p.port, ...hopVerdict(engine, { ...outside, parties }, [pod], p.port, p.protocol) }],
       });
     }
   }

@@ -40,7 +40,10 @@ export function preDnatDecision(engine: PolicyEngine, src: Party, node: Endpoint
     cached = { policies: pre, sub: new PolicyEngine(inventory, engine.options) };
     ENGINES.set(engine, cached);
   }
-  const d = cached.sub.evaluate({ src, dst: { endpoint: node, address }, protocol, port }).ingress;
+  // The host endpoint's ingress decision on the packet as it arrived (no loopback, hostPort or tunnel
+  // handling of the whole flow: before DNAT, the node is its destination).
+  const sub = cached.sub, dst = { endpoint: node, address };
+  const d = sub.decide("ingress", dst, src, { src, dst, protocol, port }, sub.matcher.destPorts(node));
   return d.by === "rule" && d.policy !== undefined && pre.includes(d.policy) ? d : undefined;
 }
 

@@ -184,8 +184,12 @@ export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Fron
  */
 function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): Verdict {
   const node = dst.endpoint;
-  const pre = node?.kind === "node" && !v.hostPort ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
-  if (pre) return { ...v, allowed: v.egress.allowed && pre.allowed, ingress: pre, warnings: v.egress.warnings };
+  const pre = node?.kind === "node" ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
+  // (At a hostPort the pod is the destination: a preDNAT Allow leaves it to the pod's policy, a Deny drops it before portmap's DNAT.)
+  if (pre && !(v.hostPort && pre.allowed)) {
+    const { hostPort: _forwarded, ...rest } = v;
+    return { ...rest, allowed: v.egress.allowed && pre.allowed, ingress: pre, warnings: v.egress.warnings };
+  }
   // A pod's connection across nodes is forwarded by both: their host endpoints' applyOnForward policies are not answered.
   const { into, outOf } = engine.inventory.calicoForward ? forwardedNodes(engine, src, dst) : {};
   const forward = (into || outOf) && v.allowed ? forwardWarning(engine, into, outOf) : undefined;

@@ -127,3 +127,18 @@ test("a Pass in a Calico tier before default with a later tier of policies befor
   assert.deepEqual(warned(tier("ta", 100), gnp("pass", "ta", "{action: Pass}")), [], "no later tier before default: answered as Calico does");
   assert.deepEqual(warned(tier("ta", 100), tier("tb", 200), gnp("allow", "ta", "{action: Allow}"), gnp("deny", "tb", "{action: Deny}")), [], "no Pass");
 });
+
+// portmap DNATs a hostPort in nat PREROUTING, after felix's mangle PREROUTING: a preDNAT policy sees the
+// node's address and the hostPort first. Exposure listed the hostPort as open to every outside address.
+test("preDNAT on a hostPort: dropped before portmap's DNAT; an Allow leaves it to the pod's policy", async () => {
+  const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: hp, namespace: x, labels: {app: hp}}\nspec: {nodeName: n2, containers: [{name: c, ports: [{containerPort: 9000, hostPort: 9000}]}]}\nstatus: {podIP: 10.0.2.9}";
+  const pre = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: hp}\nspec:\n  selector: has(hep)\n  preDNAT: true\n  applyOnForward: true\n  ingress:\n  - {action: Allow, source: {nets: [198.51.100.0/24]}, protocol: TCP, destination: {ports: [9000]}}\n  - {action: Deny, protocol: TCP, destination: {ports: [9000]}}";
+  assert.equal((await explain([pod, pre], "ip:203.0.113.5", "node:n2", 9000)).pairs[0].verdict, "deny");
+  assert.equal((await explain([pod, pre], "ip:198.51.100.7", "node:n2", 9000)).pairs[0].verdict, "allow");
+  const deny = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: closed, namespace: x}\nspec:\n  selector: app == 'hp'\n  types: [Ingress]";
+  assert.equal((await explain([pod, pre, deny], "ip:198.51.100.7", "node:n2", 9000)).pairs[0].verdict, "deny", "the pod's own policy still decides after a preDNAT Allow");
+  const x = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(pod, pre));
+  const row = (JSON.parse(x.out) as { exposures: { kind: string; from: string; targets: { hop: string }[] }[] }).exposures.find((e) => e.kind === "HostPort")!;
+  assert.deepEqual(row.targets.map((t) => t.hop), ["allowed"]);
+  assert.match(row.from, /not from every outside address: Calico GlobalNetworkPolicy hp ingress rule 1 \(preDNAT, before portmap's DNAT\) drops it at node n2/);
+});
