@@ -142,3 +142,12 @@ test("preDNAT on a hostPort: dropped before portmap's DNAT; an Allow leaves it t
   assert.deepEqual(row.targets.map((t) => t.hop), ["allowed"]);
   assert.match(row.from, /not from every outside address: Calico GlobalNetworkPolicy hp ingress rule 1 \(preDNAT, before portmap's DNAT\) drops it at node n2/);
 });
+
+// felix renders a rule's `http` match not at all (felix/calc/rule_convert.go hands HttpMatch to the policy
+// sync API only; nothing in felix/rules reads it): Dikastes in an Istio sidecar checks it. The connection
+// summary said "only HTTP requests matching" whatever ran at the pod.
+test("explain: a Calico HTTP match is said to be Dikastes', in an Istio sidecar", async () => {
+  const http = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: get, namespace: x}\nspec:\n  selector: app == 'web'\n  ingress: [{action: Allow, http: {methods: [GET]}}]";
+  const r = await cli(["explain", "-f", "-", "--from", "ip:203.0.113.5", "--to", "x/web", "--port", "8080"], yaml(http));
+  assert.match(r.out, /only HTTP requests matching \(method GET\) where Calico's Dikastes checks them \(application layer policy, in an Istio sidecar; without one, every request\)/);
+});
