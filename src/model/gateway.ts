@@ -216,7 +216,7 @@ export interface AuthorizationRule {
  * A SecurityPolicy jwt provider (api/v1alpha1/jwt_types.go JWTProvider) as Envoy Gateway writes it
  * (internal/xds/translator/jwt.go buildJWTProvider): issuer and audiences ("" and []: any), where the
  * token is read (extractFrom; none: `Authorization: Bearer` and `access_token`), the keys (localJWKS
- * inline text; a localJWKS valueRef's ConfigMap, whose text Junction does not keep; remoteJWKS's uri),
+ * inline text; a localJWKS valueRef's ConfigMap and the text it gives; remoteJWKS's uri),
  * claimToHeaders, recomputeRoute (clear_route_cache).
  */
 export interface EnvoyGatewayJwtProvider {
@@ -226,6 +226,11 @@ export interface EnvoyGatewayJwtProvider {
   extractFrom?: { headers: { name: string; prefix: string }[]; cookies: string[]; params: string[] };
   jwks?: string;
   jwksConfigMap?: string;
+  /**
+   * The ConfigMap's text when it is in the input (buildLocalJWKS): its `jwks` key's value, else each of its
+   * data values (Envoy Gateway takes the first a Go map range gives: any), by key; [] without data.
+   */
+  jwksConfigMapValues?: string[];
   jwksUri?: string;
   claimToHeaders: { header: string; claim: string }[];
   recomputeRoute: boolean;
@@ -338,13 +343,32 @@ export interface ClientTrafficPolicy extends ObjectMeta {
    * tls.clientValidation (api/v1alpha1 ClientValidationContext, clienttrafficpolicy.go
    * buildListenerTLSParameters): the mode (RequireAndVerify unless set; the deprecated optional: true is
    * VerifyIfGiven), the CA references (kind Secret unless ConfigMap, the policy's namespace unless set),
-   * and the further checks Junction does not make (spkiHashes, certificateHashes, subjectAltNames, crl).
+   * the further checks of the presented certificate (setTLSClientValidationContext: spkiHashes,
+   * certificateHashes, subjectAltNames, allowExpiredCertificate: engine/gateway/clientcert.ts
+   * envoyCertificateChecks) and those Junction does not make (crl, subjectAltNames.otherNames).
    */
-  clientValidation?: { mode: "Request" | "RequireAny" | "VerifyIfGiven" | "RequireAndVerify"; legacyOptional: boolean; caRefs: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[]; unmodelled: string[] };
+  clientValidation?: {
+    mode: "Request" | "RequireAny" | "VerifyIfGiven" | "RequireAndVerify"; legacyOptional: boolean; caRefs: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[]; unmodelled: string[];
+    checks?: CertificateChecks;
+    /** crl.refs (kind Secret unless ConfigMap), which Envoy Gateway reads (a missing one: "failed to get crl from ref"). */
+    crlRefs?: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[];
+  };
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
   /** The deprecated fields it sets ("spec.targetRef", "spec.enableProxyProtocol", ...): a Warning condition on its ancestors. */
   deprecatedFields?: string[];
+}
+
+/** Envoy's CertificateValidationContext checks of a presented certificate beyond its chain (Envoy Gateway's tls.clientValidation). */
+export interface CertificateChecks {
+  /** verify_certificate_spki: base64 SHA-256 of the DER SubjectPublicKeyInfo. */
+  spkiHashes: string[];
+  /** verify_certificate_hash: hex SHA-256 of the DER certificate (colons allowed). */
+  certificateHashes: string[];
+  /** match_typed_subject_alt_names (StringMatch: Exact unless set). */
+  subjectAltNames: { san: "DNS" | "EMAIL" | "IP_ADDRESS" | "URI"; type: "Exact" | "Prefix" | "Suffix" | "RegularExpression"; value: string }[];
+  /** allow_expired_certificate. */
+  allowExpired?: true;
 }
 
 /** Envoy Gateway's API group (gateway.envoyproxy.io). */

@@ -130,6 +130,12 @@ export interface RetryPolicy {
   lastTryUnbounded?: boolean;
   /** Why a reset or a timed-out attempt is not retried, for the answer's notes (the implementation's retry conditions). */
   conditions?: string;
+  /**
+   * Envoy's retryOn triggers that read the response's grpc-status (cancelled, deadline-exceeded, internal,
+   * resource-exhausted, unavailable: RetryStateImpl::wouldRetryFromHeaders, Grpc::Common::getGrpcStatus),
+   * which the backend model does not answer with: a gRPC call's failed attempt may be retried or not.
+   */
+  grpcTriggers?: string[];
 }
 
 export interface RouteRule {
@@ -163,7 +169,7 @@ export interface RouteRule {
   /** A rule lowered from an Ingress with proxy-redirect-from / -to: `proxy_redirect FROM TO;` on the backend's Location and Refresh headers. */
   nginxProxyRedirect?: { from: string; to: string };
   /** A rule lowered from an Ingress whose host's server verifies client certificates (ssl_verify_client: auth-tls-secret, its CA Secret "namespace/name"). */
-  nginxClientCert?: { ca: string; verify: string; ingress: string };
+  nginxClientCert?: { ca: string; verify: string; errorPage?: string; ingress: string };
   /**
    * A rule lowered from an Ingress of an ingress-nginx class with custom error pages (custom-http-errors, the annotation,
    * else the ConfigMap's): an answer with one of `codes` (nginx's own; the backend's too when `intercept`) is replaced by
@@ -394,6 +400,8 @@ export function envoyGatewayRuleTiming(rule: Pick<RouteRule, "timeouts" | "retry
 
 const ENVOY_GATEWAY_RETRY_CONDITIONS = "Envoy Gateway's retryOn for a route's retry is connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes (route.go retryDefaultRetryOn): Envoy retries neither a reset connection nor a timed-out attempt on them";
 const ENVOY_GATEWAY_DEFAULT_TRIGGERS = ["connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"];
+/** Envoy's gRPC retryOn triggers (x-envoy-retry-grpc-on; Envoy Gateway's TriggerEnum cancelled, deadline-exceeded, internal, resource-exhausted, unavailable). */
+const GRPC_TRIGGERS = ["cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable"];
 
 /**
  * A BackendTrafficPolicy's retry as Envoy's retry policy (translator route.go buildRetryPolicy): retryOn
@@ -414,8 +422,9 @@ function trafficPolicyRetry(r: TrafficPolicyRetry, who: string): RetryPolicy {
   if (triggers.includes("gateway-error")) range(502, 504);
   if (triggers.includes("retriable-4xx")) codes.add(409);
   const resets = triggers.some((t) => t === "5xx" || t === "gateway-error" || t === "reset");
+  const grpc = triggers.filter((t) => GRPC_TRIGGERS.includes(t));
   return {
-    attempts: r.numRetries, codes: [...codes].sort((a, b) => a - b), backoffMs: r.backoffMs ?? 25, retryReset: resets, retryTimeout: resets,
+    attempts: r.numRetries, codes: [...codes].sort((a, b) => a - b), backoffMs: r.backoffMs ?? 25, retryReset: resets, retryTimeout: resets, ...(grpc.length ? { grpcTriggers: grpc } : {}),
     conditions: `${who}'s retryOn is ${triggers.join(",")}${resets ? "" : ": Envoy retries neither a reset connection nor a timed-out attempt on them"}`,
   };
 }
@@ -437,7 +446,7 @@ function envoyRuleTiming(rule: Pick<RouteRule, "timeouts" | "retry">, defaultCod
   if (!r) return { timeouts: timeout ? { request: timeout } : {}, retry: undefined };
   return {
     timeouts: { ...(timeout ? { request: timeout } : {}), ...(backendRequest ? { backendRequest } : {}) },
-    retry: { attempts: r.attempts ?? 2, codes: r.codes.length ? r.codes : defaultCodes, backoffMs: r.backoffMs ?? 25, retryReset: false, retryTimeout: false, conditions },
+    retry: { attempts: r.attempts ?? 2, codes: r.codes.length ? r.codes : defaultCodes, backoffMs: r.backoffMs ?? 25, retryReset: false, retryTimeout: false, conditions, grpcTriggers: ["unavailable", "cancelled"] },
   };
 }
 

@@ -2,20 +2,27 @@
 // come before the front ends and that find nothing in a valid file (the strict-JSON checks, the
 // schema and the API server's semantic rules), so that the main thread can skip them.
 //
-// Only verdicts cross threads. The main thread reads each file into shared memory (read.ts
-// ReadSink) and hands the worker those very bytes; the worker decodes them as the main thread did
-// (read.ts decode), parses them, runs every check the main thread would run on them (judge), and
-// stores one verdict per file in shared memory: unknown, clean or not clean. The main thread stays
-// synchronous: before parsing a file it reads the file's verdict (Atomics.load). Clean, it parses
-// the text with JSON.parse alone and skips validation (documents.ts, schema/index.ts checkObject);
-// otherwise (unknown: the worker has not got there; not clean: something to report or rewrite) it
-// runs today's path. The checks are pure functions of the text, and the bytes judged are the bytes
-// the main thread decoded (written once, before they are handed over), so a clean verdict means the
-// skipped checks would have reported nothing and changed nothing: the inventory and every
-// diagnostic are the same whatever the timing, worker or not.
+// Only verdicts cross threads. The main thread reads each file (read.ts ReadSink) into one buffer
+// it uses again for the next file, and tells the worker which file it read (read.ts Stamp: its size,
+// modification time, inode and device, and its text's length); the worker reads the file again
+// (read.ts readSame), and only when it is still that file decodes it as the main thread did (read.ts
+// decode), runs every check the main thread would run on it (judge), and stores one verdict per file
+// in shared memory: unknown, clean or not clean; a file that is not the one the main thread read is
+// not clean. (The files the pre-reader read, preread.ts, are handed over as its shared bytes, judged
+// as they are.) The main thread stays synchronous: before parsing a file it reads the file's verdict
+// (Atomics.load). Clean, it parses the text with JSON.parse alone and skips validation
+// (documents.ts, schema/index.ts checkObject); otherwise (unknown: the worker has not got there; not
+// clean: something to report or rewrite) it runs today's path. The checks are pure functions of the
+// text, and the bytes judged are the bytes the main thread decoded (the pre-reader's, written once
+// before they are handed over) or the same file's as the load reads a released text again (read.ts
+// releaseText, and the settling's own judging of such a text), so a clean verdict means the skipped
+// checks would have reported nothing and changed nothing: the inventory and every diagnostic are the
+// same whatever the timing, worker or not. (Read into shared memory of its own per file, the main
+// thread's reading cost it the page faults of 232 MB of fresh memory at 100k pods, and the worker
+// held every file's bytes until judged: docs/performance.md, twenty-fifth stop.)
 
 import type { Worker } from "node:worker_threads";
-import { decode, releaseText, type InputFile, type ReadSink } from "./read.js";
+import { decode, READ_AGAIN, readSame, releaseText, ScratchBuffer, type InputFile, type ReadSink, type Stamp } from "./read.js";
 import { Diagnostics } from "../model/source.js";
 import { isJsonName, objectsOf, strictJsonObject } from "./documents.js";
 import { toCurrentVersion } from "./removed.js";
@@ -61,9 +68,15 @@ export function markWorkerThread(progress: Int32Array): void {
 /** What the worker is sent after the last file: it ends once it has judged every file before. */
 export const END = "end";
 
-/** What the worker is sent per file. */
+/**
+ * What the worker is sent per file: the bytes the main thread decoded (shared memory: `bytes` from
+ * `offset`, `length` of them), or the file to read again (`stamp`: read.ts readSame), which the
+ * worker judges only when it is still the file the main thread read, as a released text is read
+ * again (read.ts releaseText): the same size, modification time, inode and device, and a text of
+ * the same length; else not clean.
+ */
 export interface Judge {
-  slot: number; bytes: SharedArrayBuffer; offset: number; length: number; name: string; verdicts: SharedArrayBuffer;
+  slot: number; bytes?: SharedArrayBuffer; offset?: number; length?: number; stamp?: Stamp; name: string; verdicts: SharedArrayBuffer;
   /** The optimistic load (CheckAhead `optimistic`): every file is judged, none left to the main thread. */
   all?: boolean;
 }
@@ -83,6 +96,8 @@ export interface CheckAheadOptions {
    * default for a worker started early (a relaunched command: its input is large); tests force it.
    */
   optimistic?: boolean;
+  /** The worker judges the bytes the main thread read, in shared memory, rather than read each file again (tests; read.ts READ_AGAIN). */
+  shared?: boolean;
 }
 
 /** A verdict on a file the optimistic load parsed unchecked was not clean (CheckAhead.take): the load is redone with the checks (load.ts). */
@@ -178,24 +193,33 @@ export class CheckAhead implements ReadSink {
     if (early && options.at === undefined && !this.wait && !options.script) { this.early = early; this.at = 0; }
     else if (early) void early.worker.terminate();
     this.optimistic = !this.wait && this.at !== Infinity && (options.optimistic ?? this.early !== undefined);
+    this.readAgain = !options.shared;
   }
 
   /**
    * Shared memory for a `.json` file (before the threshold too: when it is reached, the worker is
    * handed the first files as well), or for any file once the threshold is reached.
    */
-  buffer(size: number, name: string): Buffer | undefined {
+  buffer(size: number, name: string): Buffer | typeof READ_AGAIN | undefined {
     if (size <= 0 || this.failed || this.at === Infinity) return undefined;
-    return this.worker || isJsonName(name) || this.jsonBytes + size >= this.at ? Buffer.from(new SharedArrayBuffer(size)) : undefined;
+    if (!(this.worker || isJsonName(name) || this.jsonBytes + size >= this.at)) return undefined;
+    // (The worker reads the file again, readSame: the main thread reads it into memory it used for the
+    // file before, not into fresh shared memory, whose page faults were its own: read.ts READ_AGAIN.)
+    return this.readAgain ? READ_AGAIN : Buffer.from(new SharedArrayBuffer(size));
   }
 
-  read(file: InputFile, bytes: Buffer): void {
+  /** Whether the worker reads again the files the main thread reads (read.ts READ_AGAIN), rather than share its bytes (CheckAheadOptions.shared). */
+  private readonly readAgain: boolean;
+
+  read(file: InputFile, bytes: Buffer, stamp?: Stamp): void {
     if (this.failed || this.at === Infinity || !looksJson(file.name, bytes)) return;
     this.jsonBytes += bytes.length;
     const slot = this.slots++;
     if (slot % BLOCK === 0) this.blocks.push(new Int32Array(new SharedArrayBuffer(4 * BLOCK)));
     const verdicts = this.blocks[this.blocks.length - 1];
-    const judge: Judge = { slot, bytes: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, name: file.name, verdicts: verdicts.buffer as SharedArrayBuffer, all: this.optimistic };
+    const judge: Judge = stamp
+      ? { slot, stamp, name: file.name, verdicts: verdicts.buffer as SharedArrayBuffer, all: this.optimistic }
+      : { slot, bytes: bytes.buffer as SharedArrayBuffer, offset: bytes.byteOffset, length: bytes.length, name: file.name, verdicts: verdicts.buffer as SharedArrayBuffer, all: this.optimistic };
     this.handed.set(file, { slot, verdicts, text: file.text });
     if (this.worker) this.worker.postMessage(judge);
     else if (this.jsonBytes < this.at) this.pending.push(judge);
@@ -424,14 +448,25 @@ function verdictOnText(file: InputFile): number {
   finally { if (released) releaseText(file); }
 }
 
-/** The worker's verdict on the bytes handed over: decoded as read.ts decoded them, then judged. */
+/**
+ * The worker's memory for the files it reads again (Judge `stamp`): one file's bytes after another,
+ * each judged before the next is read (verdictOn keeps nothing of them: the texts it decodes are
+ * copies). A buffer per file was fresh memory, whose page faults and external-memory collections
+ * cost the worker and V8's pool thread (docs/performance.md, twenty-fifth stop).
+ */
+const scratchBytes = new ScratchBuffer();
+const readInto = (size: number) => scratchBytes.of(size);
+
+/** The worker's verdict on the bytes handed over (or read again: Judge), decoded as read.ts decoded them, then judged. */
 export function verdictOn(m: Judge): number {
   try {
+    const bytes = m.stamp ? readSame(m.stamp, readInto) : Buffer.from(m.bytes!, m.offset, m.length);
+    if (!bytes) return NOT_CLEAN;
     // (Proved from the bytes when it can be, cleanproof.ts: a workloads file of a dump without a
-    // second JSON.parse; anything not proved is judged.)
-    if (proveClean(new Uint8Array(m.bytes, m.offset, m.length))) return CLEAN;
-    const text = decode(Buffer.from(m.bytes, m.offset, m.length));
-    return typeof text === "string" && judge(m.name, text) ? CLEAN : NOT_CLEAN;
+    // second JSON.parse; anything not proved is judged. A proved file is ASCII: its text is as long as its bytes.)
+    if (proveClean(bytes)) return !m.stamp || bytes.length === m.stamp.length ? CLEAN : NOT_CLEAN;
+    const text = decode(bytes);
+    return typeof text === "string" && (!m.stamp || text.length === m.stamp.length) && judge(m.name, text) ? CLEAN : NOT_CLEAN;
   } catch {
     // (Anything unexpected: not clean, the main thread runs every check.)
     return NOT_CLEAN;

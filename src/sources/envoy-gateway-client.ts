@@ -8,7 +8,7 @@
 // HTTP/1, HTTP/2 settings, headers, ...) do not change which answer a request gets and are read only for
 // what Envoy Gateway cannot translate in them (translationErrors: the listener's routes answer 500).
 
-import { ESCAPED_SLASHES_ACTIONS, WITH_UNDERSCORES_ACTIONS, type ClientTrafficPolicy, type EarlyHeaderMutation } from "../model/gateway.js";
+import { ESCAPED_SLASHES_ACTIONS, WITH_UNDERSCORES_ACTIONS, type CertificateChecks, type ClientTrafficPolicy, type EarlyHeaderMutation } from "../model/gateway.js";
 import type { Cidr } from "../model/ip.js";
 import { parseGoCidr } from "../model/ip.js";
 import { regexError, REGEX_SEMANTICS } from "../model/regex.js";
@@ -107,15 +107,25 @@ function translateHeaderModifier(f: Field, what: string): { rules: EarlyHeaderMu
   return { rules, errors };
 }
 
+const strings = (f: Field) => (f.list() ?? []).flatMap((x) => { const v = x.string(); return v === undefined ? [] : [v]; });
+
 /** tls.clientValidation (ClientTrafficPolicy clientValidation): its mode, CA references and the checks Junction does not make. */
 function readClientValidation(f: Field, ns: string): ClientTrafficPolicy["clientValidation"] {
   if (!f.object()) return undefined;
   const given = f.get("mode").string();
   const legacyOptional = f.get("optional").bool() === true;
   const mode = (["Request", "RequireAny", "VerifyIfGiven", "RequireAndVerify"].find((m) => m === given) ?? (legacyOptional ? "VerifyIfGiven" : "RequireAndVerify")) as NonNullable<ClientTrafficPolicy["clientValidation"]>["mode"];
-  const caRefs = (f.get("caCertificateRefs").list() ?? []).map((r) => ({ kind: (r.get("kind").string() === "ConfigMap" ? "ConfigMap" : "Secret") as "Secret" | "ConfigMap", namespace: r.get("namespace").string() ?? ns, name: r.get("name").string() ?? "" }));
-  const unmodelled = ["spkiHashes", "certificateHashes", "subjectAltNames", "crl"].filter((k) => f.get(k).present);
-  return { mode, legacyOptional: legacyOptional && given === undefined, caRefs, unmodelled };
+  const ref = (r: Field) => ({ kind: (r.get("kind").string() === "ConfigMap" ? "ConfigMap" : "Secret") as "Secret" | "ConfigMap", namespace: r.get("namespace").string() ?? ns, name: r.get("name").string() ?? "" });
+  const caRefs = (f.get("caCertificateRefs").list() ?? []).map(ref), crlRefs = (f.get("crl").get("refs").list() ?? []).map(ref);
+  const sans = f.get("subjectAltNames");
+  const unmodelled = [...(f.get("crl").present ? ["crl"] : []), ...((sans.get("otherNames").list() ?? []).length ? ["subjectAltNames.otherNames"] : [])];
+  // setTLSClientValidationContext: dnsNames, emailAddresses, ipAddresses, uris, in that order.
+  const matchers = ([["dnsNames", "DNS"], ["emailAddresses", "EMAIL"], ["ipAddresses", "IP_ADDRESS"], ["uris", "URI"]] as const).flatMap(([k, san]) => (sans.get(k).list() ?? []).map((m) => ({
+    san, type: (["Prefix", "Suffix", "RegularExpression"].find((t) => t === m.get("type").string()) ?? "Exact") as CertificateChecks["subjectAltNames"][number]["type"], value: m.get("value").string() ?? "",
+  })));
+  const checks: CertificateChecks = { spkiHashes: strings(f.get("spkiHashes")), certificateHashes: strings(f.get("certificateHashes")), subjectAltNames: matchers, ...(f.get("allowExpiredCertificate").bool() === true ? { allowExpired: true as const } : {}) };
+  const any = checks.spkiHashes.length || checks.certificateHashes.length || checks.subjectAltNames.length || checks.allowExpired;
+  return { mode, legacyOptional: legacyOptional && given === undefined, caRefs, unmodelled, ...(any ? { checks } : {}), ...(crlRefs.length ? { crlRefs } : {}) };
 }
 
 /** tls.ciphers Envoy Gateway knows (internal/gatewayapi/tls.go validCipherSuites: OpenSSL and IANA names). */

@@ -6,12 +6,13 @@
 // jwt (jwt_types.go), extAuth (ext_auth_types.go), oidc and cors (cors_types.go); the engine attaches and
 // applies them (engine/gateway/security-policy.ts, http.ts), and csrf.
 
-import type { AuthorizationRule, SecurityPolicy } from "../model/gateway.js";
+import type { AuthorizationRule, EnvoyGatewayJwtProvider, SecurityPolicy } from "../model/gateway.js";
+import type { InventoryBuilder, StateKey } from "./builder.js";
 import { parseGoCidr, type Cidr } from "../model/ip.js";
 import { compileRegex, REGEX_SEMANTICS } from "../model/regex.js";
 import type { Field } from "./fields.js";
 import type { FrontEnd } from "./frontend.js";
-import { readMeta } from "./k8s.js";
+import { readMeta, type Meta } from "./k8s.js";
 import { ENVOY_GATEWAY_V1ALPHA1, readTargets, readTargetSelector } from "./envoy-gateway.js";
 import { manifestOf, readLifecycle } from "./gateway/values.js";
 import { goDuration } from "../model/duration.js";
@@ -66,9 +67,9 @@ function readRule(r: Field, i: number, policy: { namespace: string; name: string
  * Envoy's default, `Authorization: Bearer` and `access_token`), issuer, audiences, the keys
  * (buildLocalJWKS: type Inline unless ValueRef; remoteJWKS.uri), claimToHeaders, recomputeRoute.
  */
-function readJwt(f: Field): SecurityPolicy["jwt"] {
+function readJwt(f: Field, ns: string, b: InventoryBuilder): SecurityPolicy["jwt"] {
   if (!f.object()) return undefined;
-  const providers = (f.get("providers").list() ?? []).map((p) => {
+  const providers = (f.get("providers").list() ?? []).map((p): EnvoyGatewayJwtProvider => {
     const x = p.get("extractFrom"), local = p.get("localJWKS");
     const valueRef = local.object() && local.get("type").string() === "ValueRef" ? local.get("valueRef").get("name").string() : undefined;
     const inline = local.object() && local.get("type").string() !== "ValueRef" ? local.get("inline").string() : undefined;
@@ -81,7 +82,41 @@ function readJwt(f: Field): SecurityPolicy["jwt"] {
       recomputeRoute: p.get("recomputeRoute").bool() === true,
     };
   });
+  for (const provider of providers) if (provider.jwksConfigMap !== undefined) b.state(JWKS_CONFIGMAPS).wanted.push({ namespace: ns, provider });
   return { optional: f.get("optional").bool() === true, failOpen: f.get("failOpen").bool() === true, providers };
+}
+
+/** The bytes of one ConfigMap Junction keeps for a localJWKS valueRef while reading (the API server's limit on a ConfigMap). */
+const JWKS_CONFIGMAP_MAX = 1024 * 1024;
+
+/**
+ * The localJWKS ConfigMaps (type ValueRef): while reading, what each ConfigMap could give (its `jwks`
+ * key's value, else its other values, within JWKS_CONFIGMAP_MAX); once every object is read, the
+ * providers that name one get its text and the rest is dropped, so the inventory keeps only the keys
+ * a SecurityPolicy reads (EnvoyGatewayJwtProvider.jwksConfigMapValues).
+ */
+const JWKS_CONFIGMAPS: StateKey<{ data: Map<string, string[]>; wanted: { namespace: string; provider: EnvoyGatewayJwtProvider }[] }> = {
+  make: () => ({ data: new Map(), wanted: [] }),
+  settle(s) {
+    for (const { namespace, provider } of s.wanted) {
+      const values = s.data.get(`${namespace}/${provider.jwksConfigMap}`);
+      if (values) provider.jwksConfigMapValues = values;
+    }
+    s.data.clear();
+  },
+};
+
+/**
+ * A ConfigMap's data as buildLocalJWKS (internal/gatewayapi/securitypolicy.go) reads it: `cm.Data[JWKSConfigMapKey]`
+ * ("jwks"), else "the first entry in the ConfigMap data" a Go map range gives (any of them: all kept, by
+ * key); none: no data (binaryData is not read). Called by the ConfigMap front end (sources/gateway/tls.ts).
+ */
+export function readJwksConfigMap(root: Field, meta: Meta, b: InventoryBuilder): void {
+  const entries = Object.entries(root.get("data").object() ?? {}).filter((e): e is [string, string] => typeof e[1] === "string").sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0));
+  const jwks = entries.find(([k]) => k === "jwks");
+  const values = jwks ? [jwks[1]] : entries.map(([, v]) => v);
+  if (values.reduce((n, v) => n + v.length, 0) > JWKS_CONFIGMAP_MAX) return;
+  b.state(JWKS_CONFIGMAPS).data.set(`${meta.namespace}/${meta.name}`, values);
 }
 
 /** A gwapiv1.Fraction (numerator over denominator, default 100), as a share. */
@@ -174,7 +209,7 @@ const securityPolicyFrontEnd: FrontEnd = {
       ...(authz.object() ? { authorization: { defaultAction: authz.get("defaultAction").string() === "Allow" ? "Allow" as const : "Deny" as const, rules: (authz.get("rules").list() ?? []).map((r, i) => readRule(r, i, { namespace: ns, name: meta.name }, errors)) } } : {}),
       ...(basic.object() ? { basicAuth: { users: secretRef(basic.get("users"), ns), ...(basic.get("forwardUsernameHeader").string() ? { forwardUsernameHeader: basic.get("forwardUsernameHeader").string()! } : {}) } } : {}),
       ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })), ...(apiKey.get("forwardClientIDHeader").string() ? { forwardClientIDHeader: apiKey.get("forwardClientIDHeader").string()! } : {}), ...(apiKey.get("sanitize").bool() === true ? { sanitize: true as const } : {}) } } : {}),
-      jwt: readJwt(spec.get("jwt")), extAuth: readExtAuth(spec.get("extAuth")),
+      jwt: readJwt(spec.get("jwt"), ns, b), extAuth: readExtAuth(spec.get("extAuth")),
       ...(oidc.object() ? {
         oidc: {
           provider: oidc.get("provider").get("issuer").string() ?? "the OIDC provider", passThroughAuthHeader: oidc.get("passThroughAuthHeader").bool() === true,

@@ -46,14 +46,42 @@ export interface ReadOptions {
 
 /**
  * Who else reads the files' bytes (checkahead.ts). `buffer`: memory to read the file `name` of `size`
- * bytes into (shared with a worker thread), or undefined for an ordinary buffer. `read`: the file was read
- * into that memory, or into shared memory by the pre-reader (preread.ts; `bytes` may then start
- * past the start of its buffer), and decoded as `file.text`; the memory is never written again.
+ * bytes into (shared with a worker thread), READ_AGAIN (the reader reads it into memory of its own,
+ * used again for the next file, and the sink reads the file again itself: readSame), or undefined
+ * (not for the sink). `read`: the file was read into that shared memory, or into shared memory by the
+ * pre-reader (preread.ts; `bytes` may then start past the start of its buffer), and decoded as
+ * `file.text`; the memory is never written again. Read into the reader's own memory, `stamp` says
+ * which file it was (and `bytes` are valid during the call only).
  */
 export interface ReadSink {
-  buffer(size: number, name: string): Buffer | undefined;
-  read(file: InputFile, bytes: Buffer): void;
+  buffer(size: number, name: string): Buffer | typeof READ_AGAIN | undefined;
+  read(file: InputFile, bytes: Buffer, stamp?: Stamp): void;
 }
+
+/**
+ * ReadSink.buffer's answer for a sink that reads the file again (readSame) rather than share the
+ * reader's bytes. Each byte read goes to memory the process has touched already: a buffer per file
+ * (shared memory, or readFileSync's) is fresh memory, whose page faults made reading a 100k-pod dump's
+ * 232 MB cost the main thread about 0.1 s more than reading it into one buffer used again
+ * (docs/performance.md, twenty-fifth stop).
+ */
+export const READ_AGAIN = "read again";
+
+/** Memory used again for one file's bytes after another (each read, used and let go of before the next): grown as needed. */
+export class ScratchBuffer {
+  private buf?: Buffer;
+
+  /** `size` bytes of it (their content is the last file's). */
+  of(size: number): Buffer {
+    if (!this.buf || this.buf.length < size) this.buf = Buffer.allocUnsafeSlow(Math.max(size, 1 << 20));
+    return this.buf.subarray(0, size);
+  }
+
+  release(): void { this.buf = undefined; }
+}
+
+/** The reader's own memory for the files a sink reads again (READ_AGAIN), for one readInputs. */
+const scratch = new ScratchBuffer();
 
 class Reader {
   readonly files: InputFile[] = [];
@@ -175,7 +203,8 @@ class Reader {
     let buf: Buffer;
     // (Read already by the pre-reader, when the file is the one stat'ed: preread.ts.)
     const ready = st.isFile() && st.size < BIG_FILE ? preread(path, st) : undefined;
-    const into = !ready && this.sink && st.isFile() && st.size < BIG_FILE ? this.sink.buffer(st.size, path) : undefined;
+    const wanted = !ready && this.sink && st.isFile() && st.size < BIG_FILE ? this.sink.buffer(st.size, path) : undefined;
+    const again = wanted === READ_AGAIN, into = again ? scratch.of(st.size) : wanted;
     // A big file is read in chunks, so that one full of NUL bytes (a disk image) stops at once.
     try { buf = ready ?? (into ? readWhole(path, into) : st.isFile() && st.size < BIG_FILE ? readFileSync(path) : readBounded(path, this.left)); } catch (e) { return this.fail(path, e); }
     if (buf.length > this.left) return this.tooLarge(path);
@@ -184,8 +213,12 @@ class Reader {
     const file: InputFile = { name: path, text, root };
     this.add(file, buf.length);
     this.read.set(key, file);
-    if (st.isFile()) rereadable.set(file, { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length });
-    if (((into && buf.buffer === into.buffer) || (ready && buf === ready)) && this.left >= 0) this.sink?.read(file, buf);
+    const stamp = st.isFile() ? { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length } : undefined;
+    if (stamp) rereadable.set(file, stamp);
+    if (this.left < 0) return;
+    // (Read again by the sink only when what was read is the file as stat'ed: not grown nor shrunk since.)
+    if (again) { if (buf === into && stamp) this.sink!.read(file, buf, stamp); }
+    else if ((into && buf.buffer === into.buffer) || (ready && buf === ready)) this.sink?.read(file, buf);
   }
 
   private add(file: InputFile, bytes: number): void {
@@ -234,8 +267,8 @@ export function noteSubfolders(diags: Diagnostics, where: string, files: number)
   if (files) diags.info("input-subfolders", `${where}: ${files} file${files === 1 ? "" : "s"} read from subfolders (kubectl -f reads subfolders only with -R)`);
 }
 
-/** What a file was when read: to read it again only if it is the same. */
-interface Stamp { path: string; size: number; mtimeMs: number; ino: number; dev: number; length: number }
+/** What a file was when read (`length`: its text's): to read it again only if it is the same. */
+export interface Stamp { path: string; size: number; mtimeMs: number; ino: number; dev: number; length: number }
 
 const rereadable = new WeakMap<InputFile, Stamp>();
 
@@ -259,13 +292,35 @@ export function releaseText(file: InputFile): boolean {
 
 function reread(s: Stamp): string {
   const changed = () => new InputChangedError(`${s.path} changed while junction was using it (it was read once already); run again`);
-  let st: Stats;
-  try { st = statSync(s.path); } catch { throw changed(); }
-  if (!st.isFile() || st.size !== s.size || st.mtimeMs !== s.mtimeMs || st.ino !== s.ino || st.dev !== s.dev) throw changed();
+  const bytes = readSame(s);
+  if (!bytes) throw changed();
   let text: string | { error: string };
-  try { text = decode(readFileSync(s.path)); } catch { throw changed(); }
+  try { text = decode(bytes); } catch { throw changed(); }
   if (typeof text !== "string" || text.length !== s.length) throw changed();
   return text;
+}
+
+/**
+ * The bytes of the file `s` names, read again, or undefined when it is not the same file any more
+ * (another size, modification time, inode or device, as the descriptor read says, or more or fewer
+ * bytes than its size) or cannot be read. The caller compares the text it decodes with `s.length`.
+ * `into`: the memory to read them into, of that size (a buffer used again: ScratchBuffer).
+ */
+export function readSame(s: Stamp, into: (size: number) => Buffer = Buffer.allocUnsafeSlow): Buffer | undefined {
+  let fd: number;
+  try { fd = openSync(s.path, "r"); } catch { return undefined; }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size !== s.size || st.mtimeMs !== s.mtimeMs || st.ino !== s.ino || st.dev !== s.dev) return undefined;
+    const bytes = into(s.size);
+    let n = 0;
+    for (let r: number; n < bytes.length && (r = readSync(fd, bytes, n, bytes.length - n, null)) > 0;) n += r;
+    return n === bytes.length && readSync(fd, PROBE, 0, 1, null) === 0 ? bytes : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -290,7 +345,8 @@ const PROBE = Buffer.alloc(1);
 
 export function readInputs(paths: readonly string[], diags: Diagnostics, stdin: (limit?: number) => string = readStdin, options: ReadOptions = {}): InputFile[] {
   const reader = new Reader(diags, stdin, options.maxBytes ?? DEFAULT_MAX_INPUT, options.recursive ?? false, options.sink);
-  for (const p of paths) reader.path(p);
+  try { for (const p of paths) reader.path(p); }
+  finally { scratch.release(); }
   // Each file at its last place (Reader.fileOnce).
   const last = new Map<InputFile, number>();
   reader.files.forEach((f, i) => last.set(f, i));

@@ -3,7 +3,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CA_A, CA_B, CLIENT_A, CLIENT_B, SERVER } from "../fixtures/tls.js";
+import { createHash, X509Certificate } from "node:crypto";
+import { CA_A, CA_B, CA_C, CLIENT_A, CLIENT_B, CLIENT_C, CLIENT_C_EXPIRED, SERVER } from "../fixtures/tls.js";
 import { cond, gateway, httpRoute, route, statusOf } from "./fixture.js";
 
 const secret = (name: string, c: { crt: string; key: string }) => `---
@@ -84,6 +85,41 @@ test("Envoy Gateway: a ClientTrafficPolicy's tls.clientValidation (it was not re
   assert.equal(noCa.status, 500);
   assert.match(noCa.reason, /TLS: tls\.clientValidation\.mode "RequireAndVerify" requires caCertificateRefs/);
   assert.match(get(eg + ctp("{caCertificateRefs: [{name: nope}]}"), "infra/client-a").reason, /TLS: failed to get certificate from ref: secret infra\/nope does not exist/);
-  // A check Junction does not make leaves a verified certificate's answer open.
-  assert.equal(get(eg + ctp("{caCertificateRefs: [{kind: ConfigMap, name: ca-a}], spkiHashes: [abc]}"), "infra/client-a").status, null);
+  // A check Junction does not make (crl) leaves a verified certificate's answer open.
+  const crl = eg + ctp("{caCertificateRefs: [{kind: ConfigMap, name: ca-a}], crl: {refs: [{kind: ConfigMap, name: crl}]}}");
+  assert.equal(get(crl + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: crl, namespace: infra}\ndata: {ca.crl: x}\n", "infra/client-a").status, null);
+  assert.match(get(crl, "infra/client-a").reason, /TLS: failed to get crl from ref: configmap infra\/crl does not exist/, "was undetermined");
+});
+
+test("Envoy Gateway tls.clientValidation spkiHashes, certificateHashes, subjectAltNames, allowExpiredCertificate: Envoy's checks of the presented certificate (they were undetermined: 'checks Junction does not make')", () => {
+  const eg = gateway([https("any")]).replace("gatewayClassName: test", "gatewayClassName: eg") + "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n"
+    + secret("server", SERVER) + secret("client-c", CLIENT_C) + secret("client-old", CLIENT_C_EXPIRED) + caBundle("ca-c", CA_C) + httpRoute("r", "  rules: [{backendRefs: [{name: v1, port: 80}]}]");
+  const ctp = (more: string, mode = "") => `---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: mtls, namespace: infra}\nspec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}], tls: {clientValidation: {${mode}caCertificateRefs: [{kind: ConfigMap, name: ca-c}]${more}}}}\n`;
+  const get = (more: string, cert = "infra/client-c", mode = "") => route(eg + ctp(more, mode), { scheme: "https", host: "a.com", clientCert: cert });
+  // The presented certificate's hashes, as the policy's author computes them.
+  const der = new X509Certificate(Buffer.from(CLIENT_C.crt, "base64"));
+  const hex = createHash("sha256").update(der.raw).digest("hex");
+  const spki = createHash("sha256").update(der.publicKey.export({ type: "spki", format: "der" })).digest("base64");
+  assert.equal(get(`, certificateHashes: ["${hex.toUpperCase().match(/../g)!.join(":")}"]`).backend, "apps/v1", "the hex hash, colons and case aside (was undetermined)");
+  const wrong = get(", certificateHashes: [\"00\"]");
+  assert.equal(wrong.connection, "failed", "was undetermined");
+  assert.match(wrong.reason, /verify cert failed: cert hash and spki/);
+  assert.equal(get(`, spkiHashes: ["${spki}"]`).backend, "apps/v1");
+  assert.equal(get(`, spkiHashes: ["${spki}"], certificateHashes: ["00"]`).backend, "apps/v1", "either list's hash");
+  assert.equal(get(", spkiHashes: [abc]").connection, "failed");
+  // subjectAltNames: one SAN of a matcher's type matching one matcher.
+  assert.equal(get(", subjectAltNames: {dnsNames: [{value: client.example.com}]}").backend, "apps/v1");
+  assert.equal(get(", subjectAltNames: {uris: [{type: Prefix, value: \"spiffe://cluster.local/ns/apps/\"}]}").backend, "apps/v1");
+  assert.equal(get(", subjectAltNames: {emailAddresses: [{type: Suffix, value: \"@example.com\"}], ipAddresses: [{value: 10.0.0.8}]}").backend, "apps/v1");
+  assert.equal(get(", subjectAltNames: {ipAddresses: [{type: RegularExpression, value: \"10\\\\.0\\\\.0\\\\.9\"}]}").backend, "apps/v1");
+  const san = get(", subjectAltNames: {dnsNames: [{value: other.example.com}], uris: [{value: \"spiffe://cluster.local/ns/apps/sa/client\"}]}".replace("uris", "emailAddresses"));
+  assert.equal(san.connection, "failed");
+  assert.match(san.reason, /no subject alternative name of the client certificate \(DNS:client\.example\.com, URI:spiffe:\/\/cluster\.local\/ns\/apps\/sa\/client, EMAIL:client@example\.com, IP_ADDRESS:10\.0\.0\.9\) matches .*SAN matcher/);
+  // Request and RequireAny accept an untrusted certificate whatever the checks say (ACCEPT_UNTRUSTED).
+  assert.equal(get(", certificateHashes: [\"00\"]", "infra/client-c", "mode: RequireAny, ").backend, "apps/v1");
+  // allowExpiredCertificate: an expired certificate verifies.
+  assert.equal(get("", "infra/client-old").connection, "failed");
+  assert.equal(get(", allowExpiredCertificate: true", "infra/client-old").backend, "apps/v1", "was refused as expired");
+  // otherNames: not matched by Junction.
+  assert.equal(get(", subjectAltNames: {otherNames: [{oid: 1.3.6.1.4.1.311.20.2.3, value: x}]}").status, null);
 });

@@ -19,7 +19,7 @@ let day = 0;
 const sp = (name: string, ns: string, spec: string) => `---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: SecurityPolicy
-metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: "2026-02-${String(++day).padStart(2, "0")}T00:00:00Z"}
+metadata: {name: ${name}, namespace: ${ns}, creationTimestamp: "${new Date(Date.UTC(2026, 1, 1) + day++ * 86400000).toISOString().replace(".000", "")}"}
 spec: {${spec}}
 `;
 const toRoute = (section = "") => `targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: web${section ? `, sectionName: ${section}` : ""}}]`;
@@ -196,19 +196,65 @@ test("jwt claimToHeaders: only the providers that ran remove their headers; thos
   assert.equal(partner.upstream?.headers?.["x-tenant"], "green");
 });
 
-test("jwt: a localJWKS ConfigMap not in the input is a translation error (500); recomputeRoute with a route matching a claim header is not followed (undetermined)", () => {
+test("jwt: a localJWKS ConfigMap not in the input is a translation error (500)", () => {
   const cm = GW + ROUTE + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, localJWKS: {type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: jwks}}}]}`);
   const missing = route(cm, bearer(hs256({})));
   assert.equal(missing.status, 500);
   assert.match(missing.reason, /JWT: local JWKS ConfigMap apps\/jwks not found/);
-  const present = route(cm + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: jwks, namespace: apps}\ndata: {jwks: '{}'}\n", bearer(hs256({})));
-  assert.equal(present.status, null, "keys Junction does not keep: the signature decides");
-  const byRole = httpRoute("web", "  rules:\n  - {matches: [{headers: [{name: x-role, value: admin}]}], backendRefs: [{name: v2, port: 80}]}\n  - {backendRefs: [{name: v1, port: 80}]}");
+});
+
+test("jwt recomputeRoute: the claims' headers set, Envoy picks the route again (clear_route_cache) and the new rule answers (it was undetermined); another policy on the new rule, undetermined; no rule, 404", () => {
+  const byRole = httpRoute("web", "  rules:\n  - {name: admins, matches: [{headers: [{name: x-role, value: admin}]}], backendRefs: [{name: v2, port: 80}], filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: x-admin, value: \"1\"}]}}]}\n  - {backendRefs: [{name: v1, port: 80}]}");
   const recompute = GW + byRole + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}, recomputeRoute: true, claimToHeaders: [{header: x-role, claim: role}]}]}`);
-  const r = route(recompute, bearer(hs256({ role: "admin" })));
-  assert.equal(r.status, null);
-  assert.match(r.undetermined ?? "", /recomputeRoute/);
+  const admin = route(recompute, bearer(hs256({ role: "admin" })));
+  assert.equal(admin.status, 200, admin.reason);
+  assert.equal(admin.backend, "apps/v2", "the second pick: the admins rule (was undetermined)");
+  assert.equal(admin.upstream?.headers?.["x-admin"], "1", "the new rule's filters");
+  assert.equal(admin.upstream?.headers?.["x-role"], "admin");
+  assert.match(admin.steps.map((s) => s.outcome).join("\n"), /cleared the route cache \(recomputeRoute\): Envoy picks the route again, HTTPRoute apps\/web rule 0/);
+  // A client's own x-role is removed first: no admin without the claim.
+  const spoofed = route(recompute, { headers: [["authorization", `Bearer ${hs256({ role: "user" })}`], ["x-role", "admin"]] });
+  assert.equal(spoofed.backend, "apps/v1", "the first pick matched the client's x-role: admins; the claim says user, so the second pick is rule 1");
+  // No claim, no header added: the route cache is not cleared (authenticator.cc: clear_route_cache && header_added).
+  // The first pick (by the client's x-role) stands, though jwt_authn removed that header.
+  const kept = route(recompute, { headers: [["authorization", `Bearer ${hs256({ sub: "x" })}`], ["x-role", "admin"]] });
+  assert.equal(kept.backend, "apps/v2");
+  assert.equal(kept.upstream?.headers?.["x-role"], undefined);
   assert.equal(route(recompute.replace("recomputeRoute: true, ", ""), bearer(hs256({ role: "admin" }))).backend, "apps/v1", "without recomputeRoute the first pick stands");
+  // The new rule has its own SecurityPolicy (by sectionName): its RBAC reads the new route's config, not modelled.
+  const own = recompute + sp("deny", "apps", `${toRoute("admins")}, authorization: {defaultAction: Deny}`);
+  const r = route(own, bearer(hs256({ role: "admin" })));
+  assert.equal(r.status, null);
+  assert.match(r.undetermined ?? "", /goes to HTTPRoute apps\/web rule 0, whose SecurityPolicy \(apps\/deny\) is not the first pick's/);
+  // Only an admins rule: the first pick fails without the header... so the route carries a catch-all that the second pick leaves.
+  const only = GW + httpRoute("web", "  rules:\n  - {matches: [{headers: [{name: x-role, value: user}]}], backendRefs: [{name: v1, port: 80}]}") + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}, recomputeRoute: true, claimToHeaders: [{header: x-role, claim: role}]}]}`);
+  const gone = route(only, { headers: [["authorization", `Bearer ${hs256({ role: "admin" })}`], ["x-role", "user"]] });
+  assert.equal(gone.status, 404, gone.reason);
+  assert.match(gone.reason, /route_not_found/);
+});
+
+test("jwt localJWKS valueRef: the ConfigMap's jwks key (else its only value) verifies the token as an inline JWKS does (Junction kept no ConfigMap data: every token was undetermined); no data is buildLocalJWKS's error (500)", () => {
+  const keys = JSON.stringify({ keys: [{ kty: "oct", kid: "k1", alg: "HS256", k: SECRET.toString("base64url") }] });
+  const policy = sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, localJWKS: {type: ValueRef, valueRef: {group: "", kind: ConfigMap, name: jwks}}}]}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {jwt: {provider: corp, claims: [{name: role, values: [admin]}]}}}]}`);
+  const cm = (data: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: jwks, namespace: apps}\n${data}\n`;
+  const forged = (t: object) => hs256(t, Buffer.from("another-key-another-key-another!!"));
+  // The ConfigMap after the policy or before it: read once every object is.
+  for (const yaml of [GW + ROUTE + policy + cm(`data: {jwks: '${keys}', other: x}`), cm(`data: {jwks: '${keys}'}`) + GW + ROUTE + policy]) {
+    assert.equal(route(yaml, bearer(hs256({ role: "admin" }))).status, 200, "was undetermined");
+    assert.equal(route(yaml, bearer(hs256({ role: "user" }))).status, 403, "verified, the claim is not admin");
+    const bad = route(yaml, bearer(forged({ role: "admin" })));
+    assert.equal(bad.status, 401, "was undetermined");
+    assert.match(bad.reason, /Jwt verification fails/);
+  }
+  // No jwks key: "Fallback to the first entry in the ConfigMap data"; one value is that one, two differing values any of them.
+  assert.equal(route(GW + ROUTE + policy + cm(`data: {keys.json: '${keys}'}`), bearer(forged({ role: "admin" }))).status, 401);
+  const two = route(GW + ROUTE + policy + cm(`data: {a: '${keys}', b: '{"keys": []}'}`), bearer(hs256({ role: "admin" })));
+  assert.equal(two.status, null);
+  assert.match(two.undetermined ?? "", /has no jwks key: Envoy Gateway takes the first of its 2 values a Go map range gives/);
+  // (Without authorization: with it, the RBAC filter, which reads the jwt metadata the untranslated provider never writes, answers 403 before the router's 500.)
+  const empty = route(GW + ROUTE + policy.replace(/, authorization: .*\}\}/, "}") + cm("binaryData: {jwks: e30=}"), bearer(hs256({ role: "admin" })));
+  assert.equal(empty.status, 500, "was undetermined");
+  assert.match(empty.reason, /JWT: JWKS data not found in ConfigMap jwks\/apps, no "jwks" key and no other data found/);
 });
 
 test("authorization reads the normalized path: /x/../admin is /admin to the RBAC filter (it was matched raw and allowed)", () => {

@@ -96,3 +96,26 @@ spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: we
   const aborted = cors + btp("faultInjection: {abort: {httpStatus: 418}}");
   assert.equal(route(aborted, preflight).status, 418, "the fault filter (2) comes before CORS");
 });
+
+test("a gRPC call's retry: the gRPC triggers (unavailable, cancelled, ...) read the grpc-status the backend answers with, which the model does not give: where a retry would change the answer it is undetermined (it was the first attempt's status, never retried)", () => {
+  const g = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g, namespace: apps}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  rules: [{backendRefs: [{name: v1, port: 80}]}]
+`;
+  const toGrpc = "{group: gateway.networking.k8s.io, kind: GRPCRoute, name: g}";
+  const call = (spec: string, query: string) => route(GW + g + btp(spec, "btp", toGrpc), { path: `/svc.S/M?${query}`, protocol: "grpc", method: "POST", headers: [["content-type", "application/grpc"]] });
+  const unavailable = call("retry: {retryOn: {triggers: [unavailable]}}", "responseCode=503&succeedAfter=1");
+  assert.equal(unavailable.status, null, "was 503 (UNAVAILABLE): Envoy retries it when the backend's grpc-status is 14");
+  assert.match(unavailable.undetermined ?? "", /gRPC triggers \(unavailable\) retry it when its grpc-status is one of them.*retried: 200 after 2 attempts; not: 503/);
+  assert.equal(call("retry: {}", "responseCode=500&succeedAfter=1").status, null, "the default retryOn has unavailable and cancelled");
+  // Decided: a status the codes retry anyway, one that fails every attempt, a reset (the gRPC triggers read no reset), an HTTP request.
+  assert.equal(call("retry: {}", "responseCode=503&succeedAfter=1").status, 200, "503 is a retriable status code");
+  assert.equal(call("retry: {retryOn: {triggers: [unavailable]}}", "responseCode=503").status, 503, "failing every attempt: the same either way");
+  assert.equal(call("retry: {retryOn: {triggers: [unavailable]}}", "succeedAfter=1").grpcCode, "UNAVAILABLE");
+  assert.equal(call("retry: {retryOn: {triggers: [5xx]}}", "responseCode=500&succeedAfter=1").status, 200);
+  assert.equal(at(GW + ROUTE + btp("retry: {retryOn: {triggers: [unavailable]}}"), "responseCode=503&succeedAfter=1").status, 503, "an HTTP backend sends no grpc-status");
+});

@@ -254,3 +254,20 @@ test("responseOverride: the first rule whose status codes match (and source) ans
   // A redirect (an internal redirect) or a response header match: not followed.
   assert.equal(route(GW + ROUTE + users + basic + override("{match: {statusCodes: [{value: 401}]}, redirect: {path: {type: ReplaceFullPath, replaceFullPath: /login}}}"), {}).status, null);
 });
+
+test("responseOverride source: the router's own 504 (a timeout) and 503 (a reset it answers) are local replies, a backend's 503 is not (HttpResponseLocalReplyMatchInput; they were all read as the backend's)", () => {
+  const override = (source: string) => btp("o", "apps", `${toRoute()}, timeout: {http: {requestTimeout: 100ms}}, responseOverride: [{match: {statusCodes: [{value: 503}, {value: 504}]}, source: ${source}, response: {statusCode: 418}}]`);
+  const at = (source: string, query: string) => route(GW + ROUTE + override(source), { path: `/?${query}` }).status;
+  assert.equal(at("Local", "delay=200ms"), 418, "the router's 504 (upstream request timeout) is Envoy's own reply (was 504)");
+  assert.equal(at("Backend", "delay=200ms"), 504, "not the backend's (was 418)");
+  assert.equal(at("Local", "succeedAfter=1"), 418, "a reset: Envoy answers 503 itself (was 503)");
+  assert.equal(at("Backend", "succeedAfter=1"), 503, "(was 418)");
+  assert.equal(at("Local", "responseCode=503"), 503, "the backend's 503 is not local");
+  assert.equal(at("Backend", "responseCode=503"), 418);
+  assert.equal(at("All", "delay=200ms"), 418);
+  // No endpoint: the router's 503 "no healthy upstream", a local reply.
+  const empty = "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: v2-a, namespace: apps, labels: {kubernetes.io/service-name: v2}}\naddressType: IPv4\nendpoints: []\nports: [{port: 80}]\n";
+  const none = (source: string) => route(GW + ROUTE + empty + override(source), {});
+  assert.equal(none("Local").status, 418, none("Local").reason);
+  assert.equal(none("Backend").status, 503);
+});

@@ -326,3 +326,53 @@ test("BackendTLSPolicy on a terminated TLSRoute: nginx re-encrypts to the backen
     t.cleanup();
   }
 });
+
+// Envoy Gateway's Gateways refuse a request header with "_" in its name (headers_with_underscores_action
+// REJECT_REQUEST unless a ClientTrafficPolicy says otherwise): nginx compiled for one did let it through
+// (underscores_in_headers on), so the lab's real answer was 200 where Envoy Gateway's (and the engine's) is 400.
+const EG_INPUT = `apiVersion: v1
+kind: Namespace
+metadata: {name: apps}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: eg}
+spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: apps}
+spec:
+  gatewayClassName: eg
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+${svc("v1", 8080)}
+${routeHead("web")}  - backendRefs: [{name: v1, port: 8080}]
+`;
+const UNDERSCORE_REQUESTS = `
+- {gateway: apps/gw, host: shop.example.com, path: /, headers: {x_debug: "1"}, expect: {status: 400}}
+- {gateway: apps/gw, host: shop.example.com, path: /, headers: {x-debug: "1"}, expect: {status: 200, backend: apps/v1}}
+`;
+const DROP = `---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: {name: drop, namespace: apps}
+spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}], headers: {withUnderscoresAction: DropHeader}}
+`;
+
+test("an Envoy Gateway Gateway on nginx refuses a header with an underscore (400) as Envoy Gateway does by default, and drops it with withUnderscoresAction DropHeader; real = engine = expected", { skip }, async () => {
+  const t = tempFiles({ "in.yaml": EG_INPUT, "drop.yaml": EG_INPUT + DROP, "requests.yaml": UNDERSCORE_REQUESTS, "drop-requests.yaml": UNDERSCORE_REQUESTS.replace("expect: {status: 400}", "expect: {status: 200, backend: apps/v1}") });
+  try {
+    for (const [input, requests] of [["in.yaml", "requests.yaml"], ["drop.yaml", "drop-requests.yaml"]]) {
+      const up = await run(["up", "-q", "-f", join(t.dir, input)]);
+      assert.equal(up.code, 0, up.err);
+      const probe = await run(["probe", "--requests", join(t.dir, requests), "-o", "json"]);
+      const results = JSON.parse(probe.out).results as { pass: boolean; real: { status: number | null } }[];
+      assert.equal(probe.code, 0, JSON.stringify(results.filter((r) => !r.pass), null, 1));
+      assert.deepEqual(results.map((r) => r.real.status), input === "in.yaml" ? [400, 200] : [200, 200]);
+      await run(["down"]);
+    }
+  } finally {
+    await run(["down"]);
+    t.cleanup();
+  }
+});

@@ -26,6 +26,14 @@ export interface Outcome {
   attempts: number;
   elapsedMs: number;
   notes: string[];
+  /**
+   * The final status is the client's proxy's own reply, not the backend's: a timeout's 504 (Envoy's router
+   * "upstream request timeout") or a reset the proxy answers itself (503 "upstream connect error or
+   * disconnect/reset before headers"); what Envoy's HttpResponseLocalReplyMatchInput reads as "true".
+   */
+  local?: boolean;
+  /** What the final status depends on that the model does not give (a gRPC call's grpc-status, gRPC retry triggers). */
+  unknown?: string;
 }
 
 export function behaviourFromQuery(q: Map<string, string>): BackendBehaviour | undefined {
@@ -73,7 +81,7 @@ export function simulateBackend(rule: Pick<RouteRule, "timeouts" | "retry">, b: 
     const limit = perTry !== Infinity ? perTry : response;
     const timedOut = a.ms >= limit;
     elapsed += timedOut ? limit : a.ms;
-    if (elapsed >= total && (timedOut || a.ms > 0)) { notes.push(`attempt ${n}: the request timeout (${total}ms) expired`); return { status: 504, attempts: n, elapsedMs: total, notes }; }
+    if (elapsed >= total && (timedOut || a.ms > 0)) { notes.push(`attempt ${n}: the request timeout (${total}ms) expired`); return { status: 504, attempts: n, elapsedMs: total, notes, local: true }; }
     const status = timedOut ? 504 : a.status;
     const which = timedOut ? (perTry !== Infinity ? `timed out after ${perTry}ms` : `timed out after ${response}ms (the response timeout)`) : a.kind === "reset" ? `connection reset (answered ${a.status})` : b.responseCode === undefined && a.status !== 200 ? `connection reset, which ${reset.serverProxy} answers ${a.status}` : `${a.status} after ${a.ms}ms`;
     const lateBody = !timedOut && a.ms >= response ? ` (after the response timeout, ${response}ms: the body is cut at once)` : "";
@@ -82,7 +90,23 @@ export function simulateBackend(rule: Pick<RouteRule, "timeouts" | "retry">, b: 
     const byResponse = timedOut && perTry === Infinity;
     const retriable = retry !== undefined && (timedOut ? !byResponse && retry.retryTimeout !== false : a.kind === "reset" ? retry.retryReset !== false : retry.codes.includes(a.status));
     if (!retriable && retry && !last && (timedOut || a.kind === "reset")) notes.push(`not retried: ${byResponse ? "the response timeout is not retried" : retry.conditions ?? "not a retry condition"}`);
-    if (!retriable || last) return { status, attempts: n, elapsedMs: elapsed, notes };
+    if (!retriable || last) return { status, attempts: n, elapsedMs: elapsed, notes, ...(timedOut || a.kind === "reset" ? { local: true } : {}) };
     elapsed += retry?.backoffMs ?? 0;
   }
+}
+
+/**
+ * A gRPC call's attempts: where the retry policy has gRPC triggers (RetryPolicy.grpcTriggers), Envoy
+ * retries a failed attempt whose grpc-status is one of them (RetryStateImpl::wouldRetryFromHeaders reads
+ * it from the response headers), which the backend model's status does not say: the call is simulated
+ * both ways, and where the answers differ, `unknown` says why. A reset or a timed-out attempt is retried
+ * as for HTTP (the gRPC triggers read no reset).
+ */
+export function simulateGrpcBackend(rule: Pick<RouteRule, "timeouts" | "retry">, b: BackendBehaviour, reset: ResetReading = {}): Outcome {
+  const plain = simulateBackend(rule, b, reset);
+  const triggers = rule.retry?.grpcTriggers;
+  if (!triggers?.length || b.responseCode === undefined || rule.retry!.codes.includes(b.responseCode)) return plain;
+  const retried = simulateBackend({ ...rule, retry: { ...rule.retry!, codes: [...rule.retry!.codes, b.responseCode] } }, b, reset);
+  if (retried.status === plain.status) return plain;
+  return { ...plain, unknown: `whether Envoy retries the backend's ${b.responseCode}: its retryOn's gRPC triggers (${triggers.join(", ")}) retry it when its grpc-status is one of them, which the backend model does not say (retried: ${retried.status} after ${retried.attempts} attempts; not: ${plain.status})` };
 }

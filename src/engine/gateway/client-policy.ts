@@ -21,7 +21,7 @@
 // "if there is no final remote address ... use the direct connection remote address"). A listener with
 // proxy protocol (patchProxyProtocolFilter) takes the connection's source from the PROXY header.
 
-import { ENVOY_GATEWAY_GROUP, type ClientTrafficPolicy, type Gateway, type Listener, type ListenerSet, type RouteGraph } from "../../model/gateway.js";
+import { ENVOY_GATEWAY_GROUP, hasObject, type CertificateChecks, type ClientTrafficPolicy, type Gateway, type Listener, type ListenerSet, type RouteGraph } from "../../model/gateway.js";
 import { permitted } from "./grants.js";
 import { findTlsMaterial } from "./tlsrefs.js";
 import { contains, formatAddress, parseAddressAsWritten, type Address, type Cidr } from "../../model/ip.js";
@@ -184,7 +184,7 @@ export function listenerTranslationErrors(p: ClientTrafficPolicy, l: { http: boo
  * object must exist and hold a certificate, "failed to get certificate from ref", "no valid
  * certificates exist in NAME"), and a verifying mode (VerifyIfGiven, RequireAndVerify) needs one.
  */
-export function clientValidation(graph: RouteGraph, p: ClientTrafficPolicy): { mode: NonNullable<ClientTrafficPolicy["clientValidation"]>["mode"]; cas: string[]; unmodelled: string[] } | { error: string } | undefined {
+export function clientValidation(graph: RouteGraph, p: ClientTrafficPolicy): { mode: NonNullable<ClientTrafficPolicy["clientValidation"]>["mode"]; cas: string[]; unmodelled: string[]; checks?: CertificateChecks } | { error: string } | undefined {
   const v = p.clientValidation;
   if (!v) return undefined;
   const cas: string[] = [];
@@ -200,7 +200,13 @@ export function clientValidation(graph: RouteGraph, p: ClientTrafficPolicy): { m
   if ((v.mode === "VerifyIfGiven" || v.mode === "RequireAndVerify") && !cas.length) {
     return { error: v.legacyOptional ? `tls.clientValidation.optional=true requires caCertificateRefs (maps to mode "VerifyIfGiven")` : `tls.clientValidation.mode "${v.mode}" requires caCertificateRefs` };
   }
-  return { mode: v.mode, cas, unmodelled: v.unmodelled };
+  // Then the CRLs (validateAndGetDataAtKeyInRef, key ca.crl), after the CAs' checks.
+  for (const ref of v.crlRefs ?? []) {
+    const grant = ref.namespace === p.namespace || permitted(graph.referenceGrants, { group: ENVOY_GATEWAY_GROUP, kind: "ClientTrafficPolicy", namespace: p.namespace }, { group: "", kind: ref.kind, namespace: ref.namespace, name: ref.name });
+    if (!grant) return { error: `failed to get crl from ref: certificate ref to ${ref.kind} ${ref.namespace}/${ref.name} is not permitted by any ReferenceGrant` };
+    if (!hasObject(graph, "", ref.kind, ref.namespace, ref.name)) return { error: `failed to get crl from ref: ${ref.kind.toLowerCase()} ${ref.namespace}/${ref.name} does not exist` };
+  }
+  return { mode: v.mode, cas, unmodelled: v.unmodelled, ...(v.checks ? { checks: v.checks } : {}) };
 }
 
 /**

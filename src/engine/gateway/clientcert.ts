@@ -1,16 +1,89 @@
 // Client certificate validation at a TLS-terminating listener (spec.tls.frontend): the
 // certificate a client presents must be issued by one of the CA certificates and be valid now.
+// Envoy Gateway's tls.clientValidation adds Envoy's further checks (envoyCertificateChecks).
 
-import { X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
+import type { CertificateChecks } from "../../model/gateway.js";
+import { formatAddress, parseAddress } from "../../model/ip.js";
+import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 
-export function issuedBy(certPem: string, caPems: readonly string[], now = new Date()): boolean {
+/** `allowExpired`: the validity period is not checked (Envoy's allow_expired_certificate). */
+export function issuedBy(certPem: string, caPems: readonly string[], now = new Date(), allowExpired = false): boolean {
   let cert: X509Certificate;
   try { cert = new X509Certificate(certPem); } catch { return false; }
-  if (new Date(cert.validFrom) > now || new Date(cert.validTo) < now) return false;
+  if (!allowExpired && (new Date(cert.validFrom) > now || new Date(cert.validTo) < now)) return false;
   return caPems.some((pem) => {
     try {
       const ca = new X509Certificate(pem);
       return cert.checkIssued(ca) && cert.verify(ca.publicKey);
     } catch { return false; }
   });
+}
+
+/** The certificate's subjectAltName entries as Envoy's Utility::generalNameAsString gives them, by type. */
+function subjectAltNames(cert: X509Certificate): { san: CertificateChecks["subjectAltNames"][number]["san"]; value: string }[] {
+  const text = cert.subjectAltName ?? "";
+  const out: { san: CertificateChecks["subjectAltNames"][number]["san"]; value: string }[] = [];
+  // Node writes "DNS:a, IP Address:10.0.0.1, URI:spiffe://x, email:a@b"; a value with a comma or quote is a JSON string.
+  const re = /(DNS|IP Address|URI|email|[A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/gy;
+  for (let m = re.exec(text); m && m[0]; m = re.exec(text)) {
+    const raw = m[2].startsWith('"') ? (JSON.parse(m[2]) as string) : m[2];
+    const san = m[1] === "DNS" ? "DNS" : m[1] === "IP Address" ? "IP_ADDRESS" : m[1] === "URI" ? "URI" : m[1] === "email" ? "EMAIL" : undefined;
+    if (!san) continue;
+    // An IP address as Envoy's Network::Address asString writes it (IPv6 compressed, lower case).
+    const ip = san === "IP_ADDRESS" ? parseAddress(raw) : undefined;
+    out.push({ san, value: ip ? formatAddress(ip) : raw });
+  }
+  return out;
+}
+
+/**
+ * Envoy's Utility::dnsNameMatch: the names equal (case-insensitive), or the certificate's name a
+ * "*." wildcard standing for exactly one label of the matcher's.
+ */
+function dnsNameMatch(name: string, pattern: string): boolean {
+  const n = name.toLowerCase(), p = pattern.toLowerCase();
+  if (n === p) return true;
+  if (p.length > 1 && p.startsWith("*.") && n.length > p.length - 1) {
+    const off = n.length - p.length + 1;
+    return !n.slice(0, off).includes(".") && n.slice(off) === p.slice(1);
+  }
+  return false;
+}
+
+function stringMatches(m: CertificateChecks["subjectAltNames"][number], value: string): boolean {
+  switch (m.type) {
+    case "Prefix": return value.startsWith(m.value);
+    case "Suffix": return value.endsWith(m.value);
+    case "RegularExpression": return regexMatches(m.value, REGEX_SEMANTICS.gatewayApi, value);
+    // san_matcher.cc StringSanMatcher::match: an exact DNS matcher follows DNS matching (the certificate's wildcard).
+    default: return m.san === "DNS" ? dnsNameMatch(m.value, value) : value === m.value;
+  }
+}
+
+/**
+ * What Envoy's DefaultCertValidator::verifyCertificate refuses of a certificate whose chain verified
+ * (the checks Envoy Gateway writes from tls.clientValidation, listener.go setTLSValidationContext):
+ * match_typed_subject_alt_names, one of the certificate's SANs of the matcher's type matching one
+ * matcher ("verify cert failed: SAN matcher"); then verify_certificate_hash and verify_certificate_spki,
+ * a hash of either list matching ("verify cert failed: cert hash and spki"; the hex hash's colons and
+ * case do not count). Undefined: it passes.
+ */
+export function envoyCertificateChecks(certPem: string, checks: CertificateChecks): string | undefined {
+  let cert: X509Certificate;
+  try { cert = new X509Certificate(certPem); } catch { return "the client certificate does not parse"; }
+  if (checks.subjectAltNames.length) {
+    const sans = subjectAltNames(cert);
+    if (!checks.subjectAltNames.some((m) => sans.some((s) => s.san === m.san && stringMatches(m, s.value)))) {
+      return `no subject alternative name of the client certificate (${sans.map((s) => `${s.san}:${s.value}`).join(", ") || "none"}) matches tls.clientValidation.subjectAltNames (Envoy: verify cert failed: SAN matcher)`;
+    }
+  }
+  if (checks.certificateHashes.length || checks.spkiHashes.length) {
+    const hash = createHash("sha256").update(cert.raw).digest();
+    const spki = createHash("sha256").update(cert.publicKey.export({ type: "spki", format: "der" })).digest("base64");
+    const byHash = checks.certificateHashes.some((h) => h.replace(/:/g, "").toLowerCase() === hash.toString("hex"));
+    const bySpki = checks.spkiHashes.some((h) => h === spki);
+    if (!byHash && !bySpki) return `the client certificate's SHA-256 (${hash.toString("hex")}) and SPKI SHA-256 (${spki}) match none of tls.clientValidation's certificateHashes and spkiHashes (Envoy: verify cert failed: cert hash and spki)`;
+  }
+  return undefined;
 }

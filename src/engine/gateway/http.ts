@@ -13,7 +13,7 @@ import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { envoyGatewayTiming, istioTiming } from "../mesh/proxy-timing.js";
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
-import { behaviourFromQuery, simulateBackend, type BackendTiming } from "./backend-model.js";
+import { behaviourFromQuery, simulateBackend, simulateGrpcBackend, type BackendTiming } from "./backend-model.js";
 import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
@@ -163,12 +163,15 @@ function rewriteRedirect(name: string, value: string, r: { from: string; to: str
   return at >= 0 && value.startsWith(r.from, at + 4) ? value.slice(0, at + 4) + r.to + value.slice(at + 4 + r.from.length) : value;
 }
 
-/** `policy`: the rule's BackendTrafficPolicy (Envoy Gateway): its healthCheck.panicThreshold, retry and request timeout. */
-function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): void {
+/**
+ * `policy`: the rule's BackendTrafficPolicy (Envoy Gateway): its healthCheck.panicThreshold, retry and
+ * request timeout. True when the status is the proxy's own reply (a timeout's 504, a reset it answers).
+ */
+function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): boolean {
   const panicThreshold = policy?.panicThreshold;
   const behaviour = behaviourFromQuery(parseQuery(ex.query.slice(1)));
   const timing = behaviour && ctx.timing?.(w.attached.state.route, w.rule, picked, policy);
-  const outcome = behaviour ? simulateBackend(timing ?? w.rule, behaviour, timing?.reset) : undefined;
+  const outcome = behaviour ? (req.protocol === "grpc" ? simulateGrpcBackend : simulateBackend)(timing ?? w.rule, behaviour, timing?.reset) : undefined;
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
   res.status = outcome?.status ?? (websocket ? 101 : 200);
@@ -185,9 +188,12 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   // What some requests get instead: the split's unusable backends, a BackendTrafficPolicy's partial abort and rate limits.
   const some = res.steps.filter((s) => s.stage === "backend" || (s.stage === "policy" && s.detail === undefined)).map((s) => s.outcome).join("; ");
   res.reason = `${routeKey(w.attached.state.route)} rule ${w.rule.index} sends the request to ${picked.name}${some ? ` (${some})` : ""}`;
+  if (outcome?.unknown) Object.assign(res, { status: null, undetermined: outcome.unknown, reason: `${res.reason}; the answer depends on ${outcome.unknown} (Junction cannot tell the answer)` });
+  return outcome?.local === true;
 }
 
-function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): void {
+/** True when the backend was tried and the proxy answered in its stead (forward). */
+function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: ResolvedBackend | undefined, ctx: HttpContext, w: Applied, policy?: EffectiveTrafficPolicy): boolean {
   res.filters = ex.applied;
   if (ex.failed) { res.status = ex.failedStatus ?? 500; res.reason = ex.failed; }
   else if (ex.redirect) {
@@ -195,7 +201,8 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
     res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false, ctx.reader === "linkerd" ? "linkerd" : "envoy"); res.reason = "CORS preflight answered by the Gateway";
-  } else if (picked) forward(res, req, ex, picked, ctx, w, policy);
+  } else if (picked) return forward(res, req, ex, picked, ctx, w, policy);
+  return false;
 }
 
 /** A BackendTrafficPolicy's fault abort and rate limits: its notes, and what it answers every request, if it does. */
@@ -218,7 +225,7 @@ function trafficPolicyStop(p: EffectiveTrafficPolicy, req: RouteRequest, client:
  * first. `undetermined`: the SecurityPolicy's answer depends on what Junction cannot see (an external
  * authorization service, a token's signature).
  */
-function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTrafficPolicy | undefined, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): string | undefined {
+function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTrafficPolicy | undefined, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): string | { recompute: string[] } | undefined {
   const traffic = policy && trafficPolicyStop(policy, req, client, res);
   const fail = (stop: { status: number; reason: string; grpcCode?: string }) => {
     Object.assign(ex, { failed: stop.reason, failedStatus: stop.status });
@@ -258,12 +265,41 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
     // jwt_authn's claimToHeaders: the backend gets the headers set from the token's claims, none sent by the client.
     for (const k of out.headers?.remove ?? []) ex.headers.remove(k);
     for (const [k, v] of out.headers?.set ?? []) ex.headers.add(k, v);
-    // recomputeRoute (clear_route_cache): Envoy picks the route again with those headers; where a route's match reads one, Junction does not follow it.
-    const reread = out.headers?.recompute?.filter((h) => ctx.routes.some((a) => a.state.route.rules.some((r) => r.matches.some((m) => m.headers.some((x) => x.name.toLowerCase() === h)))));
-    if (reread?.length) return `the route Envoy picks again after jwt_authn sets ${reread.join(", ")} from the token's claims (recomputeRoute), which a route's match reads: Junction does not model the second pick`;
+    // recomputeRoute (clear_route_cache): Envoy picks the route again with those headers (routeHttp, repick).
+    if (out.headers?.recompute?.length && !ex.failed) {
+      if (traffic) fail(traffic);
+      return { recompute: out.headers.recompute };
+    }
   }
   if (traffic) fail(traffic);
   return undefined;
+}
+
+const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) => (a ?? []).join("\n") === (b ?? []).join("\n");
+
+/**
+ * The rule Envoy routes by after jwt_authn cleared the route cache (authenticator.cc: "if
+ * (provider.clear_route_cache() && header_added) clear_route_cache_ = true"; the filter then calls
+ * clearRouteCache, and the filters after it and the router read the route picked again): `again`, the
+ * first rule that matches the request with the claims' headers, or undefined (none: route_not_found).
+ * A rule other than `w` whose SecurityPolicy or BackendTrafficPolicy is not `w`'s would have its own
+ * RBAC and rate limit filters' per-route configs run after jwt_authn: Junction does not follow that
+ * (a string: why). Else the new rule's filters, backends and timing answer.
+ */
+function repick(ctx: HttpContext, w: Applied, policy: EffectiveTrafficPolicy | undefined, again: Applied | undefined, headers: string[], res: RouteResult): Applied | string | undefined {
+  const set = headers.join(", ");
+  if (!again) return undefined;
+  if (again.attached === w.attached && again.rule === w.rule) {
+    res.steps.push({ stage: "route", outcome: `jwt_authn set ${set} from the token's claims and cleared the route cache (recomputeRoute): Envoy picks ${routeKey(w.attached.state.route)} rule ${w.rule.index} again` });
+    return w;
+  }
+  const sp = ctx.securityPolicy?.effective(w.attached.state.route, w.rule), sp2 = ctx.securityPolicy?.effective(again.attached.state.route, again.rule);
+  const found = ctx.trafficPolicy?.(again.attached.state.route, again.rule), tp2 = found && forRule(found, again.rule);
+  const where = `${routeKey(again.attached.state.route)} rule ${again.rule.index}`;
+  if (!sameList(sp?.policies, sp2?.policies)) return `the request Envoy routes again after jwt_authn sets ${set} from the token's claims (recomputeRoute) goes to ${where}, whose SecurityPolicy (${sp2?.policies.join(" merged into ") ?? "none"}) is not the first pick's: its authorization filter, after jwt_authn, reads the new route's configuration, which Junction does not model`;
+  if (!sameList(policy?.policies, tp2?.policies)) return `the request Envoy routes again after jwt_authn sets ${set} from the token's claims (recomputeRoute) goes to ${where}, whose BackendTrafficPolicy (${tp2?.policies.join(" merged into ") ?? "none"}) is not the first pick's: its rate limit filters, after jwt_authn, read the new route's configuration, which Junction does not model`;
+  res.steps.push({ stage: "route", outcome: `jwt_authn set ${set} from the token's claims and cleared the route cache (recomputeRoute): Envoy picks the route again, ${where}` });
+  return again;
 }
 
 const conflictNote = (kind: string, p: { conflicted: string[]; target: string; untimed?: string }) =>
@@ -363,30 +399,51 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
   }
   const matched = normal.uri;
   if (matched !== path) res.steps.push({ stage: "route", outcome: ctx.reader === "nginx" ? `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` : `Envoy normalizes the path to ${matched} before routing (normalize_path${pathSettings?.disableMergeSlashes ? "" : ", merge_slashes"}${pathSettings?.escapedSlashesAction === "UnescapeAndForward" ? ", escaped slashes unescaped: UnescapeAndForward" : ""})` });
-  const { applied: list, rejected } = applicable(routes, host, { path: matched, query: queryParameters(query), method: req.method, headers: new Headers(req.headers), grpc, reader: ctx.reader, ...(ctx.envoyGatewayPaths ? { envoyGateway: true } : {}) });
+  const pick = (headers: RouteRequest["headers"]) => applicable(routes, host, { path: matched, query: queryParameters(query), method: req.method, headers: new Headers(headers), grpc, reader: ctx.reader, ...(ctx.envoyGatewayPaths ? { envoyGateway: true } : {}) });
+  const { applied: list, rejected } = pick(req.headers);
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
     res.status = 404;
     res.reason = `no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on ${ctx.place} matches host ${host || "(none)"} and path ${matched}`;
   } else {
-    const w = list[0];
+    let w = list[0];
     Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
-    const ex = exchange(req, ctx, ctx.envoyGatewayPaths ? matched : path, query, w);
-    const fctx = filterContext(ctx.graph, w.attached.state, ctx);
-    const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule), policy = found && forRule(found, w.rule);
+    let ex = exchange(req, ctx, ctx.envoyGatewayPaths ? matched : path, query, w);
+    let fctx = filterContext(ctx.graph, w.attached.state, ctx);
+    const found = ctx.trafficPolicy?.(w.attached.state.route, w.rule);
+    let policy = found && forRule(found, w.rule);
     const cp = ctx.clientPolicy;
     // translateClientTrafficPolicyForListener: with errors, every route of the listener is a 500 direct response.
     const cpErrors = cp && !cp.refused ? listenerTranslationErrors(cp.policy, { http: true, tls: ctx.scheme === "https", http1: ctx.clientPolicyHttp1 }, ctx.graph) : [];
     if (cp && cpErrors.length) Object.assign(ex, { failed: `ClientTrafficPolicy ${cp.policy.namespace}/${cp.policy.name} cannot be translated (${cpErrors.join("; ")}): Envoy Gateway answers every request of the listener's routes 500`, failedStatus: 500 });
     else {
-      const undetermined = applyGatewayPolicies(ctx, w, policy, req, client, ex, res);
+      const applied = applyGatewayPolicies(ctx, w, policy, req, client, ex, res);
       // No answer Junction can give: the SecurityPolicy's depends on what it cannot see.
+      const undetermined = typeof applied === "string" ? applied : undefined;
       if (undetermined) { Object.assign(res, { status: null, undetermined, reason: `${undetermined} (Junction cannot tell the answer)` }); return; }
+      if (applied && typeof applied === "object") {
+        // recomputeRoute: jwt_authn cleared the route cache; the filters after it and the router take the route Envoy picks now.
+        const again = repick(ctx, w, policy, pick(ex.headers.entries()).applied[0], applied.recompute, res);
+        if (typeof again === "string") { Object.assign(res, { status: null, undetermined: again, reason: `${again} (Junction cannot tell the answer)` }); return; }
+        if (again === undefined) { Object.assign(res, { status: 404, reason: `jwt_authn set ${applied.recompute.join(", ")} from the token's claims and cleared the route cache (recomputeRoute): no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on ${ctx.place} matches the request now, route_not_found` }); return; }
+        if (again !== w) {
+          const headers = ex.headers.entries();
+          w = again;
+          Object.assign(res, { route: routeKey(w.attached.state.route), rule: w.rule.index, ruleName: w.rule.name, match: w.matchIndex });
+          // What the filters before the router did stays: the CORS headers, the policy's stop (the same policies: repick).
+          const before = ex;
+          ex = exchange({ ...req, headers }, ctx, ctx.envoyGatewayPaths ? matched : path, query, w);
+          Object.assign(ex, { responseHeaders: before.responseHeaders, ...(before.failed !== undefined ? { failed: before.failed, failedStatus: before.failedStatus } : {}) });
+          fctx = filterContext(ctx.graph, w.attached.state, ctx);
+          const found2 = ctx.trafficPolicy?.(w.attached.state.route, w.rule);
+          policy = found2 && forRule(found2, w.rule);
+        }
+      }
     }
     // ingress-nginx's ssl_verify_client on the host's server (auth-tls-secret): checked before any phase of the request.
     const certRefused = w.rule.nginxClientCert && ctx.scheme === "https" ? nginxClientCertProblem(w.rule.nginxClientCert, req, ctx.graph) : undefined;
     if (certRefused && "undetermined" in certRefused) { Object.assign(res, { status: null, undetermined: certRefused.undetermined, reason: `${certRefused.undetermined} (Junction cannot tell the answer)` }); return; }
-    if (certRefused) { Object.assign(res, { status: certRefused.status, reason: certRefused.reason }); return; }
+    if (certRefused) { Object.assign(res, { status: certRefused.status, reason: certRefused.reason, ...(certRefused.redirect ? { redirect: certRefused.redirect } : {}) }); return; }
     // ingress-nginx with an allowed snippet in the location or server: raw nginx configuration decides.
     if (w.rule.nginxUndetermined) { Object.assign(res, { status: null, undetermined: w.rule.nginxUndetermined, reason: `${w.rule.nginxUndetermined} (Junction cannot tell the answer)` }); return; }
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
@@ -394,7 +451,7 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     const rewritten = w.rule.nginxRewrite && !ex.redirect && !ex.answered && !ex.failed ? nginxRewrite(w.rule.nginxRewrite, matched, ex.query) : undefined;
     if (rewritten) { Object.assign(ex, rewritten); ex.applied.push(`rewrite "(?i)${w.rule.nginxRewrite!.regex}" ${w.rule.nginxRewrite!.target} break (rewrite-target, on the normalized URI ${matched})`); }
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
-    const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;
+    const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined, w.rule.nginxCustomErrors?.codes) : undefined;
     if (access && "refused" in access) Object.assign(ex, { failed: access.refused.reason, failedStatus: access.refused.status });
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
     if (access && "undetermined" in access && access.undetermined) {
@@ -434,12 +491,13 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     }
     const failed = ex.failed !== undefined;
     const local = !!(ex.failed || ex.redirect || ex.answered);
-    finish(res, req, ex, picked, ctx, w, policy);
+    // The router's own replies (a timeout's 504, a reset's 503) are local replies too (HttpResponseLocalReplyMatchInput).
+    const routerReply = finish(res, req, ex, picked, ctx, w, policy);
     // ingress-nginx's custom-http-errors: the default backend answers in place of an error (nginx-errors.ts).
     const errors = w.rule.nginxCustomErrors;
     if (errors) nginxErrorPage(errors, w.rule, res, req, ex, !failed, (ref) => (ref ? w.attached.state.backends.get(ref) : undefined), ctx.endpoints ?? "proxy", (b) => forward(res, req, ex, b, ctx, w, policy));
     // Envoy Gateway's responseOverride (a BackendTrafficPolicy's; ingress-nginx rules have none).
-    overridden(res, policy, local);
+    overridden(res, policy, local || routerReply);
     // lua_ingress.lua header(): `config.hsts and ngx.var.scheme == "https" and certificate_configured_for_current_request`.
     if (ctx.nginxHsts && ctx.scheme === "https" && res.status !== null && nginxCertificateFor(ctx.nginxHsts.hosts, ex.host)) res.responseHeaders = { ...res.responseHeaders, "Strict-Transport-Security": ctx.nginxHsts.value };
   }
@@ -448,7 +506,10 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
 /**
  * A BackendTrafficPolicy's responseOverride on the answer (traffic-policy.ts responseOverride): its
  * status replaces the answer's (the body too, which Junction does not show). `local`: a reply Envoy made
- * (a filter's, a redirect, a direct response); a forwarded request's status is read as the upstream's.
+ * (a filter's, a redirect, a direct response, the router's 503 for no healthy upstream or a reset and its
+ * 504 for a timeout: Envoy's HttpResponseLocalReplyMatchInput, "true for local replies and false for the
+ * upstream responses", which custom_response.go buildLocalReplyPredicate ANDs to a Local or Backend
+ * rule); the status the backend answered is the upstream's.
  */
 function overridden(res: RouteResult, policy: EffectiveTrafficPolicy | undefined, local: boolean): void {
   // A policy Envoy Gateway cannot translate sets no traffic feature (its routes are a 500 direct response).

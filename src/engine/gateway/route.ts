@@ -6,7 +6,7 @@
 import { hasIngressSemantics } from "../../model/gateway.js";
 import { normalizeHost } from "../../model/hostname.js";
 import { RegexLimitError } from "../../model/regex.js";
-import { issuedBy } from "./clientcert.js";
+import { envoyCertificateChecks, issuedBy } from "./clientcert.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
 import { grpcCodeOf, keepsTrailingDot, listenerContext, routeHttp } from "./http.js";
@@ -102,11 +102,11 @@ function clientCertificateProblem(engine: GatewayEngine, l: ListenerState, req: 
   return certificateProblem(engine, req.clientCert, v.cas, "of the listener");
 }
 
-function certificateProblem(engine: GatewayEngine, ref: string, cas: readonly string[], whose: string): string | undefined {
+function certificateProblem(engine: GatewayEngine, ref: string, cas: readonly string[], whose: string, allowExpired = false): string | undefined {
   const [ns, name] = ref.split("/", 2);
   const cert = findTlsMaterial(engine.inv.routing, "Secret", ns, name)?.certificates[0];
   if (!cert) return `client certificate Secret ${ref} is not in the input or holds no certificate`;
-  return issuedBy(cert, cas) ? undefined : `the client certificate from ${ref} is not issued by a trusted CA ${whose}`;
+  return issuedBy(cert, cas, new Date(), allowExpired) ? undefined : `the client certificate from ${ref} is not issued by a trusted CA ${whose}`;
 }
 
 /**
@@ -123,9 +123,14 @@ function envoyGatewayClientCertificate(engine: GatewayEngine, l: ListenerState, 
   if (!v || "error" in v) return undefined;
   const who = `ClientTrafficPolicy ${namespacedName(cp.policy)} tls.clientValidation mode ${v.mode}`;
   if (!req.clientCert) return v.mode === "RequireAny" || v.mode === "RequireAndVerify" ? `the listener requires a client certificate and none was presented (${who})` : undefined;
+  // Request and RequireAny: ACCEPT_UNTRUSTED (convertClientValidationModeType), whose certificate Envoy takes whatever its checks say
+  // (DefaultCertValidator: "return allow_untrusted_certificate_ || validated != Failed").
   if (v.mode === "Request" || v.mode === "RequireAny") return undefined;
-  const problem = certificateProblem(engine, req.clientCert, v.cas, `of ${who}`);
+  const problem = certificateProblem(engine, req.clientCert, v.cas, `of ${who}`, v.checks?.allowExpired === true);
   if (problem) return problem;
+  const pem = findTlsMaterial(engine.inv.routing, "Secret", ...(req.clientCert.split("/", 2) as [string, string]))!.certificates[0];
+  const refused = v.checks ? envoyCertificateChecks(pem, v.checks) : undefined;
+  if (refused) return `${refused} (${who}): the handshake fails`;
   return v.unmodelled.length ? { undetermined: `the client certificate's ${v.unmodelled.join(", ")} checks (${who}), which Junction does not make` } : undefined;
 }
 

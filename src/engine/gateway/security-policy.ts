@@ -114,8 +114,9 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
       if (e) out.push({ feature: "apiKeyAuth", message: `APIKeyAuth: ${e}` });
     }
     // buildJWT (after the Gateway's ext auth and OIDC): buildLocalJWKS's ConfigMap, in the policy's namespace.
-    const missing = p.jwt?.providers.find((x) => x.jwksConfigMap !== undefined && !hasObject(this.graph, "", "ConfigMap", p.namespace, x.jwksConfigMap));
-    const jwt = missing ? [{ feature: "jwt" as const, message: `JWT: local JWKS ConfigMap ${p.namespace}/${missing.jwksConfigMap} not found` }] : [];
+    // A ConfigMap without data: the error as buildLocalJWKS formats it (its arguments in that order: "jwks", the namespace, the name).
+    const bad = p.jwt?.providers.find((x) => x.jwksConfigMap !== undefined && (!hasObject(this.graph, "", "ConfigMap", p.namespace, x.jwksConfigMap) || x.jwksConfigMapValues?.length === 0));
+    const jwt = !bad ? [] : [{ feature: "jwt" as const, message: bad.jwksConfigMapValues?.length === 0 ? `JWT: JWKS data not found in ConfigMap jwks/${p.namespace}, no "${bad.jwksConfigMap}" key and no other data found` : `JWT: local JWKS ConfigMap ${p.namespace}/${bad.jwksConfigMap} not found` }];
     return [...out, ...own.filter((e) => e.feature === "authorization"), ...jwt];
   }
 
@@ -457,24 +458,29 @@ function jwtAttributes(req: SecurityRequest): HttpAttributes {
  * providers (buildJWTRequirements), with allow_missing_or_failed (failOpen) or allow_missing (optional)
  * beside them. A token is verified as Envoy does (l7/jwt.ts anyJwtProvider: the issuer, exp and nbf with
  * 60 s of skew, the audiences, the signature with the inline JWKS); a failure answers 401, 403 for an
- * audience not allowed (filter.cc onComplete). Keys Junction cannot read (remoteJWKS, a localJWKS
- * ConfigMap): the signature is taken both ways, and where the answer turns on it, it is pending.
+ * audience not allowed (filter.cc onComplete); a localJWKS valueRef's keys are its ConfigMap's text
+ * (buildLocalJWKS: the `jwks` key, else the only value). Keys Junction cannot read (remoteJWKS, a
+ * ConfigMap of several values without `jwks`): the signature is taken both ways, and where the answer
+ * turns on it, it is pending.
  */
 function jwtOutcome(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityRequest, who: string, now: number, named: boolean): JwtOutcome {
-  const rules: IstioJwtRule[] = jwt.providers.map((p) => ({
+  const keyed = { ...jwt, providers: jwt.providers.map((p) => ({ ...p, ...(p.jwks === undefined && new Set(p.jwksConfigMapValues).size === 1 ? { jwks: p.jwksConfigMapValues![0] } : {}) })) };
+  const rules: IstioJwtRule[] = keyed.providers.map((p) => ({
     issuer: p.issuer, audiences: p.audiences, fromHeaders: p.extractFrom?.headers ?? [], fromParams: p.extractFrom?.params ?? [], fromCookies: p.extractFrom?.cookies ?? [],
     ...(p.jwks !== undefined ? { jwks: p.jwks } : {}), ...(p.jwksUri !== undefined ? { jwksUri: p.jwksUri } : {}),
     forward: true, claimToHeaders: p.claimToHeaders, spaceDelimitedClaims: ["scope", "scp"], path: [],
   }));
   const h = jwtAttributes(req);
   const valid = anyJwtProvider(rules, h, now, "valid");
-  const invalid = jwt.providers.some((p) => p.jwks === undefined) ? anyJwtProvider(rules, h, now, "invalid") : valid;
+  const invalid = keyed.providers.some((p) => p.jwks === undefined) ? anyJwtProvider(rules, h, now, "invalid") : valid;
   const when = { now, named };
-  const ifValid = jwtAnswer(jwt, valid, who, when), ifInvalid = jwtAnswer(jwt, invalid, who, when);
+  const ifValid = jwtAnswer(keyed, valid, who, when), ifInvalid = jwtAnswer(keyed, invalid, who, when);
   if (sameAnswer(ifValid, ifInvalid)) return ifValid;
-  const by = jwt.providers["provider" in valid ? valid.provider : (invalid as { provider: number }).provider];
-  const keys = by.jwksUri !== undefined ? `remoteJWKS ${by.jwksUri}` : `the localJWKS ConfigMap ${by.jwksConfigMap}`;
-  return { ...ifValid, pending: `the token's signature (${who} jwt provider ${by.name} takes its keys from ${keys}, which Junction does not read; ${ifInvalid.stop ? `an invalid one gets ${ifInvalid.stop.status}` : `an invalid one passes without claims`})` };
+  const by = keyed.providers["provider" in valid ? valid.provider : (invalid as { provider: number }).provider];
+  const keys = by.jwksUri !== undefined ? `remoteJWKS ${by.jwksUri}, which Junction does not read`
+    : by.jwksConfigMapValues ? `the localJWKS ConfigMap ${by.jwksConfigMap}, which has no jwks key: Envoy Gateway takes the first of its ${by.jwksConfigMapValues.length} values a Go map range gives (buildLocalJWKS), any of them`
+    : `the localJWKS ConfigMap ${by.jwksConfigMap}, which Junction did not keep (over ${1024} KiB)`;
+  return { ...ifValid, pending: `the token's signature (${who} jwt provider ${by.name} takes its keys from ${keys}; ${ifInvalid.stop ? `an invalid one gets ${ifInvalid.stop.status}` : `an invalid one passes without claims`})` };
 }
 
 function sameAnswer(a: JwtOutcome, b: JwtOutcome): boolean {
@@ -506,7 +512,7 @@ function jwtAnswer(jwt: NonNullable<SecurityPolicy["jwt"]>, v: JwtVerdict, who: 
   const set = p.claimToHeaders.flatMap((c): [string, string][] => { const t = claimText(v.payload, c.claim); return t === undefined ? [] : [[c.header, t]]; });
   return {
     step: `${who} jwt: the token verifies with provider ${p.name}${p.jwks === undefined ? " (if its signature does)" : ""}${set.length ? `; claimToHeaders sets ${set.map(([k, x]) => `${k}: ${x}`).join(", ")}` : ""}`,
-    claims: { provider: p.name, payload: { ...v.payload } }, remove, set, ...(p.recomputeRoute && remove.length ? { recompute: remove } : {}),
+    claims: { provider: p.name, payload: { ...v.payload } }, remove, set, ...(p.recomputeRoute && set.length ? { recompute: set.map(([k]) => k.toLowerCase()) } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { readMeta } from "../k8s.js";
 import { readIstioMeshConfig } from "../istio/meshconfig.js";
 import { readCiliumConfig } from "../cilium.js";
 import { readEnvoyGatewayConfig } from "../envoy-gateway.js";
+import { readJwksConfigMap } from "../envoy-gateway-security.js";
 import { readKubeProxyConfig } from "../kube-proxy-config.js";
 import { readIngressNginxConfig } from "../ingress/nginx-annotations.js";
 import { readObjectRef } from "./refs.js";
@@ -78,6 +79,8 @@ const configMapFrontEnd: FrontEnd = {
     readIngressNginxConfig(root, meta, b);
     // And Envoy Gateway's (sources/envoy-gateway.ts).
     readEnvoyGatewayConfig(root, meta, b);
+    // What an Envoy Gateway SecurityPolicy's localJWKS valueRef reads of it (sources/envoy-gateway-security.ts).
+    readJwksConfigMap(root, meta, b);
     // And kube-proxy's (sources/kube-proxy-config.ts).
     readKubeProxyConfig(root, meta, b);
     const parsed = parseCertificates(entry(root, "ca.crt", false));

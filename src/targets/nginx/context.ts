@@ -71,7 +71,10 @@ export class Compilation {
 
   next(prefix: string): string { return `${prefix}${++this.counter}`; }
 
-  get usesNjs(): boolean { return Object.keys(this.table).length > 0; }
+  /** Whether some server refuses requests with "_" in a header name (Envoy Gateway's default: the js_set variable $jx_underscored). */
+  underscoreCheck = false;
+
+  get usesNjs(): boolean { return Object.keys(this.table).length > 0 || this.underscoreCheck; }
 
   /** Whether some location applies a CORS filter (the js_set variables of the njs module are then declared). */
   get usesCors(): boolean { return Object.keys(this.table).some((k) => k.startsWith("c")); }

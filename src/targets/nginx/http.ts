@@ -187,6 +187,7 @@ function server(c: Compilation, p: PortPlan, name: string | undefined, names: (s
     extra = v.locations;
     if (p.listeners.length > 1) body.push(block("if", [`(${sniListener(c, p)}`, "!=", `${arg(l.listener.name)})`], [dir("return", attempt(c, { object: `Gateway ${c.gatewayName}`, src: c.gateway.gateway.src }, "421", () => misdirected(c, p, l, host)))]));
   }
+  body.push(...attempt(c, { object: `Gateway ${c.gatewayName}`, src: c.gateway.gateway.src }, [], () => underscoreHeaders(c, p)));
   // A dotted Host reaches this server in nginx; the engine gives it the rules for hosts no name covers: none here.
   if (name !== undefined && !uncovered) body.push(block("if", [`(${dottedHost(c)})`], [dir("return", "404")]));
   body.push(dir("merge_slashes", "off"), ...locations(c, p, l, candidates(c, l, host, p.grpc)), ...extra);
@@ -204,6 +205,28 @@ function misdirected(c: Compilation, p: PortPlan, l: ListenerState, host: string
   const other = p.listeners.find((o) => o !== l && !o.programmed && candidates(c, o, host, p.grpc).length > 0);
   if (other) throw new NginxUnsupported("a Host answered by another HTTPS listener's routes", `on Envoy Gateway's Gateways a request whose SNI selects listener ${other.listener.name} is routed by that listener's route configuration, which has rules for host ${host} of listener ${l.listener.name}: nginx picks the server by Host, not by SNI`);
   return "404";
+}
+
+/**
+ * Request headers with "_" in the name on Envoy Gateway's listeners (engine: gateway/client-policy.ts
+ * underscoreHeaders): Envoy Gateway writes headers_with_underscores_action REJECT_REQUEST unless the
+ * listener's ClientTrafficPolicy sets headers.withUnderscoresAction. The http block lets such headers
+ * through (underscores_in_headers on, as the Gateway API's other implementations do); here RejectRequest
+ * is the njs variable $jx_underscored ("1" for HTTP/1, answered 400 as Envoy's codec does; "2" for HTTP/2,
+ * whose stream Envoy resets: nginx's 444 closes it), DropHeader nginx's own dropping (underscores_in_headers
+ * off with ignore_invalid_headers on: "client sent invalid header line", the header ignored), Allow nothing.
+ * The listeners of one port must agree (nginx reads these settings per server, before a location).
+ */
+function underscoreHeaders(c: Compilation, p: PortPlan): Directive[] {
+  const first = p.listeners[0];
+  if (!c.engine.gateway(first.gateway.namespace, first.gateway.name)?.envoyGateway) return [];
+  const action = (l: ListenerState) => { const cp = c.engine.listenerClientPolicy(l); return (cp && !cp.refused ? cp.policy.withUnderscoresAction : undefined) ?? "RejectRequest"; };
+  const actions = [...new Set(p.listeners.map(action))];
+  if (actions.length > 1) throw new NginxUnsupported("listeners of one port with different headers.withUnderscoresAction", `port ${p.port}: ${p.listeners.map((l) => `${l.listener.name} ${action(l)}`).join(", ")}`);
+  if (actions[0] === "DropHeader") return [dir("underscores_in_headers", "off"), dir("ignore_invalid_headers", "on")];
+  if (actions[0] !== "RejectRequest") return [];
+  c.underscoreCheck = true;
+  return [block("if", ["($jx_underscored", "=", "2)"], [dir("return", "444")]), block("if", ["($jx_underscored)"], [dir("return", "400")])];
 }
 
 /** Every server of an HTTP or HTTPS port (listening on `socket` when the port's stream server hands them its connections). */

@@ -59,6 +59,7 @@ const HTTP_PRELUDE: Directive[] = [
 function httpBlock(c: Compilation, servers: Directive[]): Directive {
   const njs = c.usesNjs ? [dir("js_import", "jx", "from", NJS_FILE), dir("js_preload_object", "jx_routes", "from", TABLE_FILE)] : [];
   if (c.usesCors) njs.push(...CORS_VARIABLES.map(([v, f]) => dir("js_set", v, f)));
+  if (c.underscoreCheck) njs.push(dir("js_set", "$jx_underscored", "jx.underscored"));
   const dollar = c.dollar ? [block("geo", ["$jx_dollar"], [dir("default", '"$"')])] : [];
   return block("http", [], [...HTTP_PRELUDE, ...njs, ...dollar, ...c.httpMapDirectives(), ...c.httpUpstreams.directives(), ...servers]);
 }

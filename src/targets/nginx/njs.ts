@@ -161,6 +161,15 @@ function corsMaxAge(r) {
     return x ? String(x.c.a) : '';
 }
 
+/** "1" (HTTP/1) or "2" (HTTP/2) when a request header's name holds "_" (Envoy Gateway's REJECT_REQUEST), else "". */
+function underscored(r) {
+    var raw = r.rawHeadersIn;
+    for (var i = 0; i < raw.length; i++) {
+        if (raw[i][0].indexOf('_') >= 0) return r.httpVersion === '2.0' ? '2' : '1';
+    }
+    return '';
+}
+
 function route(r) {
     var uri = r.variables.request_uri, at = uri.indexOf('?'), query;
     var req = { path: at < 0 ? uri : uri.slice(0, at), query: function () { return query || (query = queryOf(uri)); } };
@@ -174,5 +183,5 @@ function route(r) {
     r.return(404);
 }
 
-export default { route, corsPreflight, corsAllowOrigin, corsAllowCredentials, corsExposeHeaders, corsAllowMethods, corsAllowHeaders, corsMaxAge };
+export default { route, underscored, corsPreflight, corsAllowOrigin, corsAllowCredentials, corsExposeHeaders, corsAllowMethods, corsAllowHeaders, corsMaxAge };
 `;
