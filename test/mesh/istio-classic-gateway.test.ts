@@ -311,3 +311,18 @@ test("validateTLSOptions and validateServerBind as istiod runs them: MUTUAL with
     try { const r = await cli(["validate", "-f", dir]); assert.equal(r.code, 0, `${tls}: ${r.out}${r.err}`); } finally { cleanup(); }
   }
 });
+
+test("the gateway's pods not in the input: an AuthorizationPolicy that may select them (root namespace or the Gateway's, a selector not contradicting the Gateway's) makes the answer unknown, as their Envoy enforces it before routing (was: 200 past a DENY of everything)", async () => {
+  const noPods = WORLD.split("---\n").filter((d) => !d.includes("istio-ingressgateway")).join("---\n");
+  const policy = (ns: string, selector: string, action = "DENY") => `---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: ${ns}}\nspec: {selector: {matchLabels: ${selector}}, action: ${action}, rules: [{}]}\n`;
+  const yaml = noPods + GATEWAY(HTTP_SERVERS) + BOOKINFO;
+  const denied = await ask(yaml + policy("istio-system", "{istio: ingressgateway}"), "GET http://bookinfo.example.com/");
+  assert.equal(denied.status, null);
+  assert.match(denied.unknown ?? "", /AuthorizationPolicies istio-system\/p may select them/);
+  // A selector with labels of its own may still select them; the Gateway's namespace's policies too.
+  assert.equal((await ask(yaml + policy("shop", "{app: gw}", "ALLOW"), "GET http://bookinfo.example.com/")).status, null);
+  // One that cannot select them (another value of the selector's label), an AUDIT, another namespace's: the answer stands.
+  for (const p of [policy("istio-system", "{istio: egressgateway}"), policy("istio-system", "{istio: ingressgateway}", "AUDIT"), policy("ops", "{istio: ingressgateway}")]) {
+    assert.equal((await ask(yaml + p, "GET http://bookinfo.example.com/")).status, 200, p);
+  }
+});

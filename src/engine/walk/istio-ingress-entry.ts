@@ -101,28 +101,37 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   const tls = usesTls(req.scheme);
   const settings = istioSettingsOf(ctx.inv.mesh, pods[0]);
   const done = (routed: GatewayHttpRouted): RequestAnswer => afterRouting(w, pods, routed.states.map((v) => v.state), address);
+  // The AuthorizationPolicies of the gateway's pods, before its router; pods not in the input: unseenPolicies.
+  const unseen = pods.length ? undefined : unseenPolicies(ctx, pod);
+  const rbac = (http: boolean): boolean => {
+    if (!unseen) return istioGatewayRbac(w, pods, http, listenPort, true);
+    // As an authorizer whose answer Junction cannot know (serve.ts authorize): the outcome is unknown.
+    step(w, "authorization", "decided", unseen);
+    Object.assign(w.res, { status: null, backend: null, upstream: null, responseHeaders: {}, reason: unseen, unknown: unseen });
+    return true;
+  };
   if (at.plain) {
     const servers = at.servers;
     const first = servers[0].server;
     if (!servers.some((s) => isHttpProtocol(s.server.port.protocol))) {
-      return l4(w, pods, pod, at, "", address, listenPort);
+      return l4(w, pods, pod, at, "", address, rbac);
     }
     w.res.listener = first.port.name;
     step(w, "entry", "passed", `the HTTP servers on port ${port} (${servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}): route configuration http.${listenPort}`);
     if (tls) { step(w, "entry", "decided", `port ${port} of the gateway is plain-text HTTP (no TLS server): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
-    if (istioGatewayRbac(w, pods, true, listenPort, true)) return w.res;
+    if (rbac(true)) return w.res;
     return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `http.${listenPort}`, servers, port, false, q, w.res, settings));
   }
   // TLS servers: the filter chain the SNI picks.
   const sni = (req.sni ?? "").toLowerCase();
   if (!tls) { step(w, "entry", "decided", `port ${port} of the gateway serves TLS only (${at.servers.map((s) => s.server.port.name).join(", ")}): a plain-text connection matches no filter chain and Envoy closes it`); return refuse(w, "failed", w.res.reason); }
-  return l4(w, pods, pod, at, sni, address, listenPort, (s) => {
+  return l4(w, pods, pod, at, sni, address, rbac, (s) => {
     const server = s.server;
     const mode = server.tls!.mode;
     step(w, "entry", "passed", `server ${server.port.name} of Gateway ${s.gateway} (HTTPS, TLS ${mode} terminated${server.tls!.credentialName ? ` with credentialName ${server.tls!.credentialName}` : ""}) for SNI ${sni || "(none)"}`);
     if (mode === "ISTIO_MUTUAL" && !client?.endpoint) { step(w, "entry", "decided", `server ${server.port.name} is ISTIO_MUTUAL: the gateway asks for a mesh workload certificate, which a client outside the mesh does not have: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
     if (mode === "MUTUAL" && !req.clientCert) { step(w, "entry", "decided", `server ${server.port.name} is MUTUAL: the gateway requires a client certificate and the request presents none (--client-cert): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
-    if (istioGatewayRbac(w, pods, true, listenPort, true)) return w.res;
+    if (rbac(true)) return w.res;
     return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `https.${port}.${server.port.name}.${s.gw.name}.${s.gw.namespace}`, [s], port, true, q, w.res, settings));
   });
 }
@@ -133,7 +142,7 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
  * `tls` route of a bound VirtualService), the gateway's AuthorizationPolicies (the TCP filter), then the
  * hop to the backend. No chain: Envoy closes the connection.
  */
-function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, sni: string, address: Address | undefined, listenPort: number, https?: (s: ProxyServer) => RequestAnswer): RequestAnswer {
+function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, sni: string, address: Address | undefined, rbac: (http: boolean) => boolean, https?: (s: ProxyServer) => RequestAnswer): RequestAnswer {
   const { chains, skipped } = gatewayChains(w.ctx.inv, pod.namespace ?? "", at);
   for (const why of skipped) w.res.steps.push({ stage: "listener", outcome: why });
   const plain = !https;
@@ -155,7 +164,7 @@ function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, s
   }
   const mode = s.server.tls ? `TLS ${s.server.tls.mode}${chosen.kind === "tcp" ? " terminated" : ""}` : s.server.port.protocol;
   step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway} (${mode})${chosen.sni.length ? ` for SNI ${sni || "(none)"}` : ""}`);
-  if (istioGatewayRbac(w, pods, false, listenPort, true)) return w.res;
+  if (rbac(false)) return w.res;
   const state = routeChain(w.ctx.mesh, chosen.chain, chosen.kind === "tls" ? "TLSRoute" : "TCPRoute", s.server.port.number, pod, w.req, w.res, sni || undefined, "the gateway", "gateway.go");
   return afterRouting(w, pods, [state], address);
 }
@@ -169,4 +178,22 @@ function afterRouting(w: Walk, pods: readonly Endpoint[], states: Parameters<typ
   w.forwarded = envoyForwarded(undefined, istioGatewayPeer(w, pods, address, true));
   const ns = pods[0]?.namespace ?? w.res.gateway?.split("/")[0] ?? "";
   return gatewayToBackend(w, first, { pods, istioNamespace: ns, controller: ISTIO_GATEWAY_CONTROLLER, reader: "proxy", missingPods: `the gateway's pods are not in the input`, backend: w.res.backend, reason: w.res.reason });
+}
+
+/**
+ * The gateway's pods are not in the input (`pod` stands in: the Gateway's namespace, its selector's
+ * labels): the AuthorizationPolicies that may select them, which their Envoy would enforce before its
+ * router. istiod applies a policy of the root namespace to every namespace's workloads and one of another
+ * namespace to that namespace's; the pods' namespace is not known, taken as the Gateway's or the root
+ * namespace; their labels hold at least the selector's, so a `selector` (none: the whole namespace) not
+ * contradicting it may select them. AUDIT only logs; `targetRefs` name Gateway API Gateways. Undefined:
+ * none may (the answer stands), else why the answer is unknown (never "allowed" past a DENY not judged).
+ */
+function unseenPolicies(ctx: WalkContext, pod: Endpoint): string | undefined {
+  const root = istioSettingsOf(ctx.inv.mesh, pod).istioRootNamespace;
+  const may = ctx.inv.mesh.istio.authorizations.filter((p) => p.action !== "audit" && !p.targetRefs?.length && (p.namespace === root || p.namespace === pod.namespace)
+    && Object.entries(p.selector ?? {}).every(([k, v]) => pod.labels[k] === undefined || pod.labels[k] === v));
+  if (!may.length) return undefined;
+  const names = may.slice(0, 3).map((p) => `${p.namespace}/${p.name}`).join(", ") + (may.length > 3 ? `, and ${may.length - 3} more` : "");
+  return `the gateway's pods are not in the input: the AuthorizationPolicies ${names} may select them (their selector does not contradict the Gateway's), and their Envoy enforces those before routing; Junction does not judge them without the pods`;
 }
