@@ -326,3 +326,11 @@ test("the gateway's pods not in the input: an AuthorizationPolicy that may selec
     assert.equal((await ask(yaml + p, "GET http://bookinfo.example.com/")).status, 200, p);
   }
 });
+
+test("an ISTIO_MUTUAL server asks for an Istio workload certificate: a pod without an Istio proxy has none and its handshake fails (was: any pod of the input passed)", async () => {
+  const plain = `---\napiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: curl, namespace: web, labels: {app: curl}}\nspec: {containers: [{name: app, image: curl}]}\nstatus: {podIP: 10.2.0.9}\n`;
+  const gw = GATEWAY(`  - port: {number: 9443, name: mtls, protocol: HTTPS}\n    hosts: ["secure.example.com"]\n    tls: {mode: ISTIO_MUTUAL}`);
+  const r = await ask(WORLD + plain + gw + BOOKINFO, "GET https://istio-ingressgateway.istio-system:9443/", ["--from", "web/curl", "--sni", "secure.example.com", "-H", "Host: secure.example.com"]);
+  assert.equal(r.connection, "failed", r.reason);
+  assert.match(r.reason, /ISTIO_MUTUAL: the gateway asks for an Istio workload certificate, which a client without an Istio proxy does not have/);
+});

@@ -14,6 +14,7 @@ import { emptyResult } from "../gateway/request.js";
 import { requestPort } from "../gateway/route.js";
 import type { Party } from "../match.js";
 import { serviceHost } from "../mesh/dns.js";
+import { proxyMesh } from "../mesh/membership.js";
 import { arrivalPort, chainBySni, classicGatewayPods, frontingServices, classicName, classicSelects, gatewayChains, mergeClassic, routeGatewayHttp, serverListenPort, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
 import { chainName, routeChain } from "../mesh/virtualservice-l4.js";
 
@@ -129,7 +130,8 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
     const server = s.server;
     const mode = server.tls!.mode;
     step(w, "entry", "passed", `server ${server.port.name} of Gateway ${s.gateway} (HTTPS, TLS ${mode} terminated${server.tls!.credentialName ? ` with credentialName ${server.tls!.credentialName}` : ""}) for SNI ${sni || "(none)"}`);
-    if (mode === "ISTIO_MUTUAL" && !client?.endpoint) { step(w, "entry", "decided", `server ${server.port.name} is ISTIO_MUTUAL: the gateway asks for a mesh workload certificate, which a client outside the mesh does not have: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
+    // Only an Istio proxy holds a workload certificate istiod signed: a client outside the mesh, a pod without a proxy or with Linkerd's has none.
+    if (mode === "ISTIO_MUTUAL" && (!client?.endpoint || proxyMesh(ctx.inv, ctx.membership.of(client.endpoint)) !== "istio")) { step(w, "entry", "decided", `server ${server.port.name} is ISTIO_MUTUAL: the gateway asks for an Istio workload certificate, which a client ${client?.endpoint ? "without an Istio proxy" : "outside the mesh"} does not have: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
     if (mode === "MUTUAL" && !req.clientCert) { step(w, "entry", "decided", `server ${server.port.name} is MUTUAL: the gateway requires a client certificate and the request presents none (--client-cert): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
     if (rbac(true)) return w.res;
     return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `https.${port}.${server.port.name}.${s.gw.name}.${s.gw.namespace}`, [s], port, true, q, w.res, settings));
