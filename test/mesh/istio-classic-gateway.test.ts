@@ -334,3 +334,10 @@ test("an ISTIO_MUTUAL server asks for an Istio workload certificate: a pod witho
   assert.equal(r.connection, "failed", r.reason);
   assert.match(r.reason, /ISTIO_MUTUAL: the gateway asks for an Istio workload certificate, which a client without an Istio proxy does not have/);
 });
+
+test("a server with bind listens on that address only (a listener per bind): not modelled, the answer on its port is unknown as docs/mesh.md says (was: routed as if it listened on every address)", async () => {
+  const gw = GATEWAY(`  - port: {number: 80, name: http, protocol: HTTP}\n    bind: 10.0.9.200\n    hosts: ["bookinfo.example.com"]`);
+  const r = await ask(WORLD + gw + BOOKINFO, "GET http://bookinfo.example.com/");
+  assert.equal(r.status, null);
+  assert.match(r.unknown ?? "", /server http of Gateway shop\/bookinfo-gateway binds to 10\.0\.9\.200/);
+});

@@ -98,6 +98,15 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   if (!merged.gateways.length) { step(w, "entry", "decided", `no networking.istio.io Gateway selects the pods of ${target.how}: their Envoy has no listener`); return refuse(w, "rejected", w.res.reason); }
   if (target.service && !target.service.ports.some((p) => p.port === port)) { step(w, "entry", "decided", `Service ${target.service.namespace}/${target.service.name} has no port ${port}`); return refuse(w, "rejected", w.res.reason); }
   if (!at) { step(w, "entry", "decided", `no server of ${names} listens on port ${listenPort}${listenPort !== port ? ` (the target port of port ${port})` : ""}: the gateway's Envoy has no listener there`); return refuse(w, "rejected", w.res.reason); }
+  // A server's `bind`: pilot builds its listener on that address only (mergeGateways keys servers by port, protocol and bind;
+  // buildGatewayListeners one listener per bind), beside or instead of the port's wildcard one: not modelled, the answer is unknown.
+  const bound = at.servers.filter((s) => s.server.bind);
+  if (bound.length) {
+    const why = `${bound.map((s) => `server ${s.server.port.name} of Gateway ${s.gateway} binds to ${s.server.bind}`).join("; ")}: Envoy listens on that address only for it, which Junction does not model`;
+    step(w, "entry", "decided", why);
+    Object.assign(w.res, { status: null, backend: null, upstream: null, responseHeaders: {}, reason: why, unknown: why });
+    return w.res;
+  }
   const q = hostHeaderRequest(req);
   const tls = usesTls(req.scheme);
   const settings = istioSettingsOf(ctx.inv.mesh, pods[0]);
