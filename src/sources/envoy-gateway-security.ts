@@ -136,14 +136,16 @@ function readCors(f: Field): SecurityPolicy["cors"] {
   };
 }
 
-/** spec.extAuth: the service it calls (grpc or http, backendRefs or the deprecated backendRef). */
-function readExtAuth(f: Field): SecurityPolicy["extAuth"] {
+/** spec.extAuth: the service it calls (grpc or http, backendRefs or the deprecated backendRef), and its backends for buildExtAuth's checks. */
+function readExtAuth(f: Field, ns: string): SecurityPolicy["extAuth"] {
   if (!f.object()) return undefined;
   const svc = f.get("grpc").object() ? f.get("grpc") : f.get("http");
-  const ref = (svc.get("backendRefs").list() ?? [])[0] ?? svc.get("backendRef");
+  const refs = svc.get("backendRefs").list()?.length ? svc.get("backendRefs").list()! : svc.get("backendRef").object() ? [svc.get("backendRef")] : [];
+  const ref = refs[0] ?? svc.get("backendRef");
   const name = ref.get("name").string();
   const kind = f.get("grpc").object() ? "gRPC" : "HTTP";
-  return { failOpen: f.get("failOpen").bool() === true, service: `${kind} service${name ? ` ${ref.get("namespace").string() ?? ""}${ref.get("namespace").string() ? "/" : ""}${name}` : ""}` };
+  const backends = refs.map((r) => ({ group: r.get("group").string() ?? "", kind: r.get("kind").string() ?? "Service", namespace: r.get("namespace").string() ?? ns, name: r.get("name").string() ?? "", ...(r.get("port").int() !== undefined ? { port: r.get("port").int()! } : {}) }));
+  return { failOpen: f.get("failOpen").bool() === true, service: `${kind} service${name ? ` ${ref.get("namespace").string() ?? ""}${ref.get("namespace").string() ? "/" : ""}${name}` : ""}`, backends };
 }
 
 /**
@@ -209,7 +211,7 @@ const securityPolicyFrontEnd: FrontEnd = {
       ...(authz.object() ? { authorization: { defaultAction: authz.get("defaultAction").string() === "Allow" ? "Allow" as const : "Deny" as const, rules: (authz.get("rules").list() ?? []).map((r, i) => readRule(r, i, { namespace: ns, name: meta.name }, errors)) } } : {}),
       ...(basic.object() ? { basicAuth: { users: secretRef(basic.get("users"), ns), ...(basic.get("forwardUsernameHeader").string() ? { forwardUsernameHeader: basic.get("forwardUsernameHeader").string()! } : {}) } } : {}),
       ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })), ...(apiKey.get("forwardClientIDHeader").string() ? { forwardClientIDHeader: apiKey.get("forwardClientIDHeader").string()! } : {}), ...(apiKey.get("sanitize").bool() === true ? { sanitize: true as const } : {}) } } : {}),
-      jwt: readJwt(spec.get("jwt"), ns, b), extAuth: readExtAuth(spec.get("extAuth")),
+      jwt: readJwt(spec.get("jwt"), ns, b), extAuth: readExtAuth(spec.get("extAuth"), ns),
       ...(oidc.object() ? {
         oidc: {
           provider: oidc.get("provider").get("issuer").string() ?? "the OIDC provider", passThroughAuthHeader: oidc.get("passThroughAuthHeader").bool() === true,

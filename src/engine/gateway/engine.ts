@@ -1,6 +1,7 @@
 // The Gateway API engine: validates every Gateway and listener, attaches every route, resolves
 // every backend, once. Status (status.ts) and request routing (route.ts) read this state.
 
+import { findService } from "../../model/services.js";
 import type { Inventory } from "../../model/inventory.js";
 import { InventoryIndex } from "../../model/inventory.js";
 import { compareAgeThenName, GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
@@ -263,7 +264,7 @@ export class GatewayEngine {
 
   /** Envoy Gateway's SecurityPolicies, resolved when a request first asks. */
   get securityPolicies(): SecurityPolicyIndex {
-    return this.securityPolicyIndex ??= new SecurityPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns));
+    return this.securityPolicyIndex ??= new SecurityPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns), (ns, name) => findService(this.inv, ns, name));
   }
 
   /** The SecurityPolicy a route rule's requests get on listener `l`; undefined when none is in the input or the Gateway is not Envoy Gateway's. */
