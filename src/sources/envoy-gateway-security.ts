@@ -145,7 +145,8 @@ function readExtAuth(f: Field, ns: string): SecurityPolicy["extAuth"] {
   const name = ref.get("name").string();
   const kind = f.get("grpc").object() ? "gRPC" : "HTTP";
   const backends = refs.map((r) => ({ group: r.get("group").string() ?? "", kind: r.get("kind").string() ?? "Service", namespace: r.get("namespace").string() ?? ns, name: r.get("name").string() ?? "", ...(r.get("port").int() !== undefined ? { port: r.get("port").int()! } : {}) }));
-  return { failOpen: f.get("failOpen").bool() === true, service: `${kind} service${name ? ` ${ref.get("namespace").string() ?? ""}${ref.get("namespace").string() ? "/" : ""}${name}` : ""}`, backends };
+  const statusOnError = f.get("statusOnError").int();
+  return { failOpen: f.get("failOpen").bool() === true, service: `${kind} service${name ? ` ${ref.get("namespace").string() ?? ""}${ref.get("namespace").string() ? "/" : ""}${name}` : ""}`, backends, ...(f.get("grpc").object() ? { grpc: true as const } : {}), ...(statusOnError !== undefined ? { statusOnError } : {}) };
 }
 
 /**

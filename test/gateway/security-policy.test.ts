@@ -276,6 +276,22 @@ test("extAuth that Envoy Gateway cannot build (its Service not in the input, a p
   assert.equal(route(GW + ROUTE + ext("ext", "failOpen: true, ") + authz, {}).status, null);
 });
 
+test("a gRPC extAuth service with no ready endpoint cannot be reached: failOpen lets the request through, else statusOnError (Envoy's default 403); it was undetermined", () => {
+  const ext = (more: string) => sp("ext", "apps", `${toRoute()}, extAuth: {${more}grpc: {backendRefs: [{name: authz, port: 9000}]}}`);
+  const authz = "---\napiVersion: v1\nkind: Service\nmetadata: {name: authz, namespace: apps}\nspec: {ports: [{port: 9000}]}\n";
+  const empty = "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: authz-a, namespace: apps, labels: {kubernetes.io/service-name: authz}}\naddressType: IPv4\nendpoints: []\nports: [{port: 9000}]\n";
+  const closed = route(GW + ROUTE + ext("") + authz + empty, {});
+  assert.equal(closed.status, 403, "was undetermined");
+  assert.match(closed.reason, /extAuth: the external authorization service cannot be reached \(Service apps\/authz port 9000 has no ready endpoint .*\): ext_authz answers its status_on_error, 403/);
+  assert.equal(route(GW + ROUTE + ext("statusOnError: 503, ") + authz + empty, {}).status, 503);
+  const open = route(GW + ROUTE + ext("failOpen: true, ") + authz + empty, {});
+  assert.equal(open.status, 200, "failure_mode_allow (was undetermined)");
+  // With an endpoint (or endpoints not in the input) the service decides; an HTTP service's failure is its async client's answer: not followed.
+  const ready = empty.replace("endpoints: []", "endpoints: [{addresses: [10.0.0.5], conditions: {ready: true}}]");
+  assert.equal(route(GW + ROUTE + ext("") + authz + ready, {}).status, null);
+  assert.equal(route(GW + ROUTE + ext("").replace("grpc:", "http:") + authz + empty, {}).status, null);
+});
+
 test("authorization reads the normalized path: /x/../admin is /admin to the RBAC filter (it was matched raw and allowed)", () => {
   const yaml = GW + ROUTE + sp("authz", "apps", `${toRoute()}, authorization: {defaultAction: Allow, rules: [{action: Deny, principal: {clientCIDRs: [0.0.0.0/0]}, operation: {path: {type: PathPrefix, value: /admin}}}]}`);
   assert.equal(route(yaml, { path: "/admin", ...ip("192.168.1.1") }).status, 403);

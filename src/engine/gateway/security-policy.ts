@@ -50,8 +50,12 @@ export interface EffectiveSecurityPolicy {
 const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", "oidc", "cors", "csrf"] as const;
 
 export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
-  /** `services`: a Service of the input by namespace and name (extAuth's backends). */
-  constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels, private readonly services: (ns: string, name: string) => Service | undefined = () => undefined) {
+  /**
+   * `services`: a Service of the input by namespace and name (extAuth's backends); `noEndpoint`: why a
+   * Service's port has no endpoint Envoy Gateway's Envoy sends to, if it has none.
+   */
+  constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels, private readonly services: (ns: string, name: string) => Service | undefined = () => undefined,
+    private readonly noEndpoint: (s: Service, port: number) => string | undefined = () => undefined) {
     super(graph, namespaceLabels, graph.securityPolicies, "SecurityPolicy");
   }
 
@@ -185,6 +189,23 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
     return undefined;
   }
 
+  /**
+   * Why a gRPC extAuth service cannot be reached, if it cannot: every backend a Service of the input whose
+   * port has no endpoint Envoy sends to (the gRPC call fails at once, no healthy upstream). An HTTP service's
+   * failure is the answer of Envoy's async client, which Junction does not follow.
+   */
+  extAuthUnreachable(e: NonNullable<SecurityPolicy["extAuth"]>): string | undefined {
+    if (!e.grpc || !e.backends?.length) return undefined;
+    const why: string[] = [];
+    for (const b of e.backends) {
+      const svc = b.group === "" && b.kind === "Service" && b.port !== undefined ? this.services(b.namespace, b.name) : undefined;
+      const none = svc && this.noEndpoint(svc, b.port!);
+      if (!none) return undefined;
+      why.push(`Service ${b.namespace}/${b.name} port ${b.port} has no ready endpoint (${none})`);
+    }
+    return why.join("; ");
+  }
+
   /** The API keys apiKeyAuth accepts: the first client's of each key (buildAPIKeyAuth: Secrets in order, client ids sorted, a client seen before skipped). */
   apiKeys(p: NonNullable<SecurityPolicy["apiKeyAuth"]>, owner: SecurityPolicy): Map<string, string> {
     const out = new Map<string, string>();
@@ -272,7 +293,11 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
     }
   }
   // ext_authz (6): the external service decides; failOpen only when it cannot be reached. Not there when Envoy Gateway could not build it (finish).
-  if (f.extAuth && !broken.has("extAuth")) pending.push(`the external authorization service (${f.extAuth.service}) of ${who}: it allows or denies the request${f.extAuth.failOpen ? " (failOpen: allowed when it cannot be reached)" : " (403 when it cannot be reached)"}`);
+  // A service that cannot be reached: ext_authz's Error response, failure_mode_allow (failOpen) lets it through, else status_on_error (default 403).
+  const unreachable = f.extAuth && !broken.has("extAuth") ? index.extAuthUnreachable(f.extAuth) : undefined;
+  if (unreachable && f.extAuth!.failOpen) steps.push(`${who} extAuth: the external authorization service cannot be reached (${unreachable}): allowed as failOpen (failure_mode_allow)`);
+  else if (unreachable) return decided(pending, steps, f.extAuth!.statusOnError ?? 403, `${who} extAuth: the external authorization service cannot be reached (${unreachable}): ext_authz answers its status_on_error, ${f.extAuth!.statusOnError ?? 403}${f.extAuth!.statusOnError === undefined ? " (Envoy's default; statusOnError unset)" : " (statusOnError)"}`);
+  else if (f.extAuth && !broken.has("extAuth")) pending.push(`the external authorization service (${f.extAuth.service}) of ${who}: it allows or denies the request${f.extAuth.failOpen ? " (failOpen: allowed when it cannot be reached)" : ` (${f.extAuth.statusOnError ?? 403} when it cannot be reached)`}`);
   // api_key_auth (7): the first source that has a key; missing or unknown: 401.
   if (f.apiKeyAuth && !broken.has("apiKeyAuth")) {
     const owner = index.owner(p.policies, "apiKeyAuth")!;
