@@ -55,7 +55,7 @@ export type StringMatch =
 export type TextAttribute =
   | "source.principal" | "source.namespace" | "source.serviceAccount" | "source.trustDomain"
   | "request.auth" | "request.method" | "request.host" | "request.header" | "request.query" | "request.path" | "request.url" | "request.cleanPath"
-  | "connection.sni";
+  | "connection.sni" | "envoy.metadata";
 export type AddressAttribute = "source.ip" | "remote.ip" | "destination.ip";
 
 /** An address range, minus the ranges in `except`. */
@@ -151,7 +151,7 @@ const ATTRIBUTE_NAME: Record<string, string> = {
 
 /** "method GET|HEAD", "header x-user not admin", "port 8080". */
 export function formatCondition(c: Condition): string {
-  const named: Record<string, string> = { "request.header": "header", "request.auth": "jwt", "request.query": "query" };
+  const named: Record<string, string> = { "request.header": "header", "request.auth": "jwt", "request.query": "query", "envoy.metadata": "Envoy metadata" };
   // requestPrincipals are "request.auth" without a name: the principal.
   const sub = "name" in c && c.name !== undefined ? c.name : c.attribute === "request.auth" ? "principal" : "";
   const name = named[c.attribute] ? `${named[c.attribute]} ${sub}` : ATTRIBUTE_NAME[c.attribute] ?? c.attribute;

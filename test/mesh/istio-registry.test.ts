@@ -118,7 +118,9 @@ test("a ServiceEntry host resolves for a sidecar client: a workloadSelector's po
   const ext = one(yaml, "web/client", "https://api.example.com/", { scheme: "https", sni: "api.example.com" });
   assert.deepEqual([ext.connection ?? null, ext.backend, ext.decidedBy], [null, "ServiceEntry web/ext", "backend"]);
   assert.equal(one(yaml, "web/client", "http://api.example.com:8080/").connection, "failed", "a port the entry does not declare: the name does not resolve");
-  assert.equal(one(CLUSTER + yaml.slice(cluster().length), "web/client", "http://api.internal/x").connection, "failed", "a client without a sidecar: the cluster's DNS only");
+  assert.equal(one(withProxy("istio-proxy", ["ops"]) + yaml.slice(cluster().length), "web/client", "http://api.internal/x").connection, "failed", "a client without a sidecar (injection visible: ops's pod runs one): the cluster's DNS only");
+  // No injection visible (GAMMA's every pod in the mesh): ServiceEntries say the mesh is Istio's (membership.ts proxyMesh), so the client's sidecar resolves the host.
+  assert.equal(one(CLUSTER + yaml.slice(cluster().length), "web/client", "http://api.internal/x").status, 200, "was: failed, ServiceEntries did not count as Istio's configuration");
 });
 
 test("a name no ServiceEntry's hosts cover does not resolve for a sidecar client, whatever entries declare its port (was: the first exported entry at that port took it)", () => {

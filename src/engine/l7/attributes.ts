@@ -54,6 +54,12 @@ export interface Attributes {
   http?: HttpAttributes;
   /** The payload of the request's JWT that the point's jwt_authn verified (engine/l7/jwt.ts); absent: none. */
   jwt?: JwtPayload;
+  /**
+   * The Envoy filter metadata conditions (attribute "envoy.metadata", Istio's experimental.envoy.filters.*)
+   * taken to match (before `not`): Junction cannot know that metadata, so an enforcement point tries each
+   * way (l7/istio.ts istioAuthorize). Absent: none matches.
+   */
+  metadataHeld?: ReadonlySet<Condition>;
 }
 
 /** The values an attribute has in this request (none: absent). */
@@ -65,6 +71,7 @@ function textValues(c: Extract<Condition, { values: unknown }>, a: Attributes): 
     case "source.serviceAccount": return id ? [`${id.namespace}/${id.serviceAccount}`] : [];
     case "source.trustDomain": return id ? [id.trustDomain] : [];
     case "connection.sni": return a.sni !== undefined ? [a.sni] : [];
+    case "envoy.metadata": return [];
     case "request.auth": return [];
     case "request.method": return h ? [h.method] : [];
     case "request.host": return h ? [h.host] : [];
@@ -91,6 +98,7 @@ function addressOf(attribute: "source.ip" | "remote.ip" | "destination.ip", a: A
 function anyValue(c: Condition, a: Attributes): boolean {
   if ("values" in c) {
     if (c.attribute === "request.auth") return requestAuthMatches(c.name, c.values, a.jwt);
+    if (c.attribute === "envoy.metadata") return a.metadataHeld?.has(c) ?? false;
     const vs = textValues(c, a);
     // A header's "present" is Envoy's present_match: the header is there, even with an empty value.
     if (c.attribute === "request.header" && vs.length && c.values.some((m) => m.kind === "present")) return true;

@@ -19,7 +19,7 @@ import { formatAddress, partitionSpace, type Address } from "../../model/ip.js";
 import { lastXffAddress } from "../gateway/client-policy.js";
 import { GATEWAY_NAME_LABEL } from "../gateway/pods.js";
 import { metadataMap } from "../../model/route.js";
-import { isHttpOnly, istioWildcard, NEVER_MATCHES, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
+import { formatCondition, isHttpOnly, istioWildcard, NEVER_MATCHES, istioWildcardText, type Clause, type Condition, type L7Rule, type StringMatch } from "../../model/l7.js";
 import { istioSettingsOf, istioTrustDomainOf, type IstioAuthorization, type MeshAction, type MeshModel, type MeshSettings, type TargetRef } from "../../model/mesh.js";
 import type { Labels } from "../../model/selector.js";
 import { ruleMatches, type Attributes } from "./attributes.js";
@@ -282,8 +282,37 @@ function firstMatch(policies: readonly IstioAuthorization[], action: MeshAction,
   return undefined;
 }
 
-/** Istio's decision for one request (or TCP connection) at `point`, over `policies`. */
+/**
+ * Istio's decision for one request (or TCP connection) at `point`, over `policies`. A `when` on Envoy
+ * filter metadata (experimental.envoy.filters.FILTER[KEY]: generator.go envoyFilterGenerator, a
+ * metadata matcher on what the filter FILTER wrote for the connection or request) reads what no
+ * manifest shows: the point decides with each of them matching and not; the same answer every way:
+ * that answer, with a note; else unknown, never "allowed".
+ */
 export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
+  const metadata = [...new Set(policies.flatMap((p) => p.rules.flatMap((r) => [...(r.from ?? []).flat(), ...(r.to ?? []).flat(), ...(r.when ?? [])])).filter((c) => c.attribute === "envoy.metadata"))];
+  if (!metadata.length) return authorizeKnown(hop, policies, point, sent, where, providers);
+  const tried = metadata.slice(0, 8);
+  const decisions = Array.from({ length: 2 ** tried.length }, (_, bits) => {
+    const held = new Set(tried.filter((_, i) => bits & (1 << i)));
+    return { held, d: authorizeKnown(hop, policies, point, { ...sent, metadataHeld: held }, where, providers) };
+  });
+  const names = [...new Set(metadata.map((c) => ("name" in c ? c.name : "")))].join(", ");
+  const note = `the Envoy filter metadata ${names} (experimental.envoy.filters) is not known to Junction: the filters write it as traffic passes`;
+  const first = decisions[0].d;
+  const differ = decisions.find((x) => x.d.verdict !== first.verdict);
+  if (!differ) return { ...first, trace: [...first.trace, `${note}; the policies answer alike whether it matches or not`] };
+  const denied = decisions.find((x) => x.d.verdict === "deny") ?? decisions[0];
+  const other = decisions.find((x) => x.d.verdict !== denied.d.verdict) ?? differ;
+  const way = (held: ReadonlySet<Condition>) => (held.size ? `if ${[...held].map(formatCondition).join(" and ")} matches` : "if no metadata condition matches");
+  return {
+    layer: "istio", enforcer: first.enforcer, verdict: "undecided", trace: [...first.trace, note], warnings: first.warnings, unknown: note,
+    summary: `unknown: ${note}; the answer turns on it (${way(denied.held)}: ${denied.d.summary}; ${way(other.held)}: ${other.d.summary})`,
+    ...(denied.d.policy ? { policy: denied.d.policy } : {}),
+  };
+}
+
+function authorizeKnown(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
   const { remoteUnknown, peerUnknown, ...known } = sent;
   // A gateway (a Gateway API gateway's pod, or any istio-proxy run as a router: Endpoint.istioRouter) reads the peer.
   const reads = (point === "sidecar-http" && hop.server.endpoint.labels[GATEWAY_NAME_LABEL] === undefined && !hop.server.endpoint.istioRouter) || point === "waypoint";

@@ -62,73 +62,169 @@ export function istioServerMode(mesh: MeshModel, e: Endpoint, port: number): { m
 
 const paLabel = (p: IstioPeerAuthentication) => ({ created: p.created, label: `PeerAuthentication ${p.namespace}/${p.name}` });
 
-/** A DestinationRule host as an FQDN (short names are relative to the rule's namespace). */
+/** A DestinationRule host as an FQDN (short names are relative to the rule's namespace: pilot's ResolveShortnameToFQDN). */
 function fqdn(host: string, namespace: string): string {
   return host.includes(".") || host === "*" ? host : serviceHost({ name: host, namespace });
 }
 
-/** How well a rule's host covers `target`: 0 not at all, higher is more specific. */
-function hostScore(rule: IstioClientTls, target: string): number {
-  const h = fqdn(rule.host, rule.namespace);
-  if (h === target) return 10000;
-  if (h === "*") return 1;
-  return h.startsWith("*.") && target.endsWith(h.slice(1)) ? h.length : 0;
+/**
+ * One entry of pilot's DestinationRule index (model/push_context.go setDestinationRules, a
+ * ConsolidatedDestRule): the first rule of a host, and the later rules mergeDestinationRule folded into
+ * it: their subsets whose names are new ("Unique subsets (based on subset name) are concatenated to the
+ * original rule's list of subsets"), and the first `trafficPolicy` of them ("If there is no top level
+ * policy and the incoming rule has top level traffic policy, use the one from the incoming rule").
+ */
+interface Consolidated {
+  first: IstioClientTls;
+  from: IstioClientTls[];
+  /** The exportTo set pilot keys the entry by: a rule with a workloadSelector is "." ("destination rules with workloadSelector should not be exported to other namespaces"). */
+  exportTo: ReadonlySet<string>;
+  policy?: IstioClientTls;
+  subsets: (IstioSubset & { rule: IstioClientTls })[];
 }
 
-function visibleFrom(rule: IstioClientTls, clientNamespace: string): boolean {
-  const to = rule.exportTo ?? ["*"];
-  return rule.namespace === clientNamespace || to.includes("*") || to.includes(clientNamespace);
+/** The DestinationRule a client applies, as pilot consolidated it: the first rule's name, the merged subsets and trafficPolicy, and the rules merged (`from`). */
+export interface IstioConsolidatedRule extends IstioClientTls {
+  from: readonly IstioClientTls[];
+  /** The rule whose trafficPolicy the entry took (the first of `from` that has one). */
+  policyFrom?: IstioClientTls;
+  merged: readonly (IstioSubset & { rule: IstioClientTls })[];
 }
 
-/** The DestinationRule a client applies to a Service: its own namespace's, then the Service's, then the root namespace's. */
-export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Service): IstioClientTls | undefined {
-  const target = serviceHost(service);
-  const ns = client.namespace ?? "";
-  for (const where of [ns, service.namespace, istioSettingsOf(mesh, client).istioRootNamespace]) {
-    const candidates = mesh.istio.clientTls
-      .filter((r) => r.namespace === where && visibleFrom(r, ns) && (!r.workloadSelector || (where === ns && subsetOf(r.workloadSelector, client.labels))))
-      .map((r) => ({ r, score: hostScore(r, target) + (r.workloadSelector ? 0.5 : 0) }))
-      .filter((c) => c.score >= 1)
-      .sort((a, b) => b.score - a.score || byAge(a.r, b.r));
-    if (candidates.length) return candidates[0].r;
+type Pool = Map<string, Consolidated[]>;
+interface RuleIndex { local: Map<string, Pool>; exported: Map<string, Pool>; rootLocal: Pool }
+
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+const superset = (a: ReadonlySet<string>, b: ReadonlySet<string>) => [...b].every((x) => a.has(x));
+const sameLabels = (a: Labels, b: Labels) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+
+/**
+ * pilot's mergeDestinationRule with ENABLE_ENHANCED_DESTINATIONRULE_MERGE (features/experimental.go,
+ * default true: "they will be kept as independent rules if the exportTos are not equal"): the rule is
+ * merged into each earlier entry of its host whose exportTo equals its own (then not kept apart) or is a
+ * non-empty subset of its own (then kept apart too); not into one whose workloadSelector differs from
+ * its own when both have one ("skip merging if the selectors do not match"). It stands apart unless it
+ * merged into an entry of equal exportTo with no selector on either side, or the same selector, or
+ * (pilot's own order of checks) a selector on one side only.
+ */
+function mergeInto(pool: Pool, rule: IstioClientTls, exportTo: ReadonlySet<string>): void {
+  const host = fqdn(rule.host, rule.namespace);
+  const list = pool.get(host);
+  const own: Consolidated = { first: rule, from: [rule], exportTo, ...(rule.hasPolicy ? { policy: rule } : {}), subsets: (rule.subsets ?? []).map((s) => ({ ...s, rule })) };
+  if (!list) { pool.set(host, [own]); return; }
+  let apart = true;
+  for (const entry of list) {
+    if (sameSet(exportTo, entry.exportTo)) apart = false;
+    else if (entry.exportTo.size > 0 && superset(exportTo, entry.exportTo)) apart = true;
+    else { apart = true; continue; }
+    const a = entry.first.workloadSelector, b = rule.workloadSelector;
+    if (a && b && !sameLabels(a, b)) { apart = true; continue; }
+    if ((!a && !b) || (a && b)) apart = false;
+    entry.from.push(rule);
+    for (const s of rule.subsets ?? []) if (!entry.subsets.some((o) => o.name === s.name)) entry.subsets.push({ ...s, rule });
+    if (!entry.policy && rule.hasPolicy) entry.policy = rule;
   }
-  return undefined;
+  if (apart) list.push(own);
 }
 
 /**
- * The subsets of the rule `rule` as pilot consolidates the DestinationRules of one host in one namespace
- * (model/destination_rule.go mergeDestinationRule, the rules taken by creation time): every later rule of
- * the same host and exportTo adds to it the subsets whose names are new, unless both have workload
- * selectors that differ ("Unique subsets (based on subset name) are
- * concatenated to the original rule's list of subsets"); each subset with the rule that defines it.
- * Not modelled: ENABLE_ENHANCED_DESTINATIONRULE_MERGE's merge of a rule whose exportTo is a superset.
+ * pilot's index of DestinationRules (setDestinationRules), the rules taken in sortConfigBySelectorAndCreationTime's
+ * order (those with a workloadSelector first, then by creation time, name, namespace): a rule is
+ * namespace-local when its exportTo is empty or holds "*", "." or its own namespace; it is exported
+ * unless its exportTo is private only (one entry, "." or its own namespace); a private rule of the root
+ * namespace is also root-local. Not read: meshConfig.defaultDestinationRuleExportTo (taken as "*").
  */
-export function istioMergedSubsets(mesh: MeshModel, rule: IstioClientTls): (IstioSubset & { rule: IstioClientTls })[] {
-  const out: (IstioSubset & { rule: IstioClientTls })[] = [];
-  for (const r of mergedRules(mesh, rule)) for (const s of r.subsets ?? []) if (!out.some((o) => o.name === s.name)) out.push({ ...s, rule: r });
-  return out;
+function buildIndex(rules: readonly IstioClientTls[], root: string): RuleIndex {
+  const sorted = [...rules].sort((a, b) => Number(!a.workloadSelector) - Number(!b.workloadSelector) || compareCreated(a.created, b.created)
+    || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+  const index: RuleIndex = { local: new Map(), exported: new Map(), rootLocal: new Map() };
+  const pool = (m: Map<string, Pool>, ns: string) => m.get(ns) ?? m.set(ns, new Map()).get(ns)!;
+  for (const r of sorted) {
+    const exportTo: ReadonlySet<string> = r.workloadSelector ? new Set(["."]) : new Set(r.exportTo ?? []);
+    if (!exportTo.size || exportTo.has("*") || exportTo.has(".") || exportTo.has(r.namespace)) mergeInto(pool(index.local, r.namespace), r, exportTo);
+    const privateOnly = exportTo.size === 1 && (exportTo.has(".") || exportTo.has(r.namespace));
+    if (!privateOnly) mergeInto(pool(index.exported, r.namespace), r, exportTo);
+    else if (r.namespace === root) mergeInto(index.rootLocal, r, exportTo);
+  }
+  return index;
 }
 
-/** The rule and the later rules of its namespace pilot merges into it (mergeDestinationRule), oldest first. */
-function mergedRules(mesh: MeshModel, rule: IstioClientTls): IstioClientTls[] {
-  const host = fqdn(rule.host, rule.namespace);
-  const exportKey = (r: IstioClientTls) => [...new Set(r.exportTo ?? ["*"])].sort().join(",");
-  const sameSelector = (a?: Labels, b?: Labels) => JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
-  const later = mesh.istio.clientTls.filter((r) => r !== rule && r.namespace === rule.namespace && fqdn(r.host, r.namespace) === host && exportKey(r) === exportKey(rule)
-    && byAge(rule, r) < 0 && !(r.workloadSelector && rule.workloadSelector && !sameSelector(r.workloadSelector, rule.workloadSelector)));
-  return [rule, ...later.sort(byAge)];
+const indexes = new WeakMap<readonly IstioClientTls[], { size: number; byRoot: Map<string, RuleIndex> }>();
+
+function ruleIndex(mesh: MeshModel, root: string): RuleIndex {
+  const rules = mesh.istio.clientTls;
+  let cached = indexes.get(rules);
+  if (!cached || cached.size !== rules.length) indexes.set(rules, cached = { size: rules.length, byRoot: new Map() });
+  return cached.byRoot.get(root) ?? cached.byRoot.set(root, buildIndex(rules, root)).get(root)!;
+}
+
+/** model/config.go MostSpecificHostMatch: the entries of the host itself, else of the most specific wildcard host that covers it (host.MoreSpecific: the longest). */
+function mostSpecific(pool: Pool | undefined, target: string): Consolidated[] | undefined {
+  if (!pool) return undefined;
+  const exact = pool.get(target);
+  if (exact && !target.startsWith("*")) return exact;
+  let best: string | undefined;
+  for (const h of pool.keys()) {
+    if (!h.startsWith("*") || !target.endsWith(h.slice(1))) continue;
+    if (best === undefined || h.length > best.length || (h.length === best.length && h < best)) best = h;
+  }
+  return best === undefined ? undefined : pool.get(best);
+}
+
+/**
+ * The DestinationRule a client applies to a Service, as pilot finds it (push_context.go destinationRule):
+ * 1. the rules local to the client's namespace (for a client of the root namespace, the root namespace's
+ * private ones), 2. those the Service's namespace exports to the client's namespace, 3. those the root
+ * namespace exports there; in each, the entries of the most specific host only ("if no ... matched").
+ * Of those entries (sidecar.go DestinationRule) the first whose workloadSelector, in the client's
+ * namespace, selects the client, else the last without one.
+ */
+export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Service): IstioConsolidatedRule | undefined {
+  const target = serviceHost(service);
+  const ns = client.namespace ?? "";
+  const root = istioSettingsOf(mesh, client).istioRootNamespace;
+  const index = ruleIndex(mesh, root);
+  const exported = (owner: string) => {
+    const visible = (mostSpecific(index.exported.get(owner), target) ?? []).filter((c) => !c.exportTo.size || c.exportTo.has("*") || c.exportTo.has(ns));
+    return visible.length ? visible : undefined;
+  };
+  const list = mostSpecific(ns === root ? index.rootLocal : index.local.get(ns), target) ?? exported(service.namespace) ?? exported(root);
+  if (!list) return undefined;
+  let catchAll: Consolidated | undefined;
+  for (const c of list) {
+    const selector = c.first.workloadSelector;
+    if (!selector) catchAll = c;
+    else if (c.first.namespace === ns && subsetOf(selector, client.labels)) return consolidated(c);
+  }
+  return catchAll && consolidated(catchAll);
+}
+
+function consolidated(c: Consolidated): IstioConsolidatedRule {
+  const policy = c.policy ?? c.first;
+  return { ...c.first, mode: policy.mode, ports: policy.ports, hasPolicy: !!c.policy, ...(c.policy ? { policyFrom: c.policy } : {}), subsets: c.subsets.map(({ rule: _r, ...s }) => s), from: c.from, merged: c.subsets };
+}
+
+/** The subsets of a client's rule (istioClientRule), each with the rule that defines it. */
+export function istioMergedSubsets(_mesh: MeshModel, rule: IstioClientTls): readonly (IstioSubset & { rule: IstioClientTls })[] {
+  return "merged" in rule ? (rule as IstioConsolidatedRule).merged : (rule.subsets ?? []).map((s) => ({ ...s, rule }));
+}
+
+/** The rules pilot merged into the client's rule, named for an answer: "shop/a (with shop/b)". */
+function ruleName(rule: IstioClientTls): string {
+  const c = "from" in rule ? (rule as IstioConsolidatedRule) : undefined;
+  const name = (r: IstioClientTls) => `${r.namespace}/${r.name}`;
+  const from = c ? c.from.slice(1) : [];
+  const policy = c?.policyFrom && c.policyFrom !== c.from[0] ? `, its trafficPolicy from ${name(c.policyFrom)}` : "";
+  return `${name(rule)}${from.length ? ` (pilot merged ${from.map(name).join(", ")} into it${policy})` : ""}`;
 }
 
 /**
  * (mesh, s24) The TLS mode the client's cluster for the port (and the route's `subset`) gets:
- * model/mesh.ts istioClusterTls over the merged rule's trafficPolicy (mergeDestinationRule: "If the
- * original rule did not have any top level traffic policy, traffic policies from the new rule will be
- * used": the first of the merged rules that sets one) and the subset's own (MergeSubsetTrafficPolicy).
+ * model/mesh.ts istioClusterTls over the consolidated rule's trafficPolicy and the subset's own (MergeSubsetTrafficPolicy).
  */
 function clientMode(mesh: MeshModel, rule: IstioClientTls | undefined, servicePort: number | undefined, subset?: string): ClientTlsMode | undefined {
   if (!rule) return undefined;
-  const policy = mergedRules(mesh, rule).find((r) => r.hasPolicy) ?? rule;
-  return istioClusterTls(policy, servicePort, subset ? istioMergedSubsets(mesh, rule).find((s) => s.name === subset) : undefined);
+  return istioClusterTls(rule, servicePort, subset ? istioMergedSubsets(mesh, rule).find((s) => s.name === subset) : undefined);
 }
 
 export interface Transport {
@@ -213,7 +309,7 @@ function istioClientSends(hop: Hop, mesh: MeshModel, serverMode: MtlsMode, trace
   const subset = cluster?.subset;
   const mode = clientMode(mesh, rule, cluster?.port.port, subset);
   const by = rule ? ref("DestinationRule", rule) : undefined;
-  if (rule) trace.push(`client applies DestinationRule ${rule.namespace}/${rule.name}${subset ? ` subset ${subset}` : ""} (tls ${mode ?? "unset: auto mTLS"})`);
+  if (rule) trace.push(`client applies DestinationRule ${ruleName(rule)}${subset ? ` subset ${subset}` : ""} (tls ${mode ?? "unset: auto mTLS"})`);
   if (mode === "ISTIO_MUTUAL") return { mode: "mtls", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} sets ISTIO_MUTUAL`, by };
   if (mode === "DISABLE") return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} disables TLS`, by };
   if (mode) return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} originates ${mode} TLS with its own certificates, which carries no mesh identity`, by };

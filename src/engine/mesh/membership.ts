@@ -116,14 +116,13 @@ function linkerd(e: Endpoint, ns: Namespace | undefined): Membership | undefined
 /**
  * The mesh whose proxy a member runs: its own, or for "gamma" (no injection visible) the mesh whose
  * policies or routing the input has, Istio first (AuthorizationPolicy, PeerAuthentication,
- * RequestAuthentication, VirtualService, DestinationRule, Sidecar: only istiod reads them; then
- * Linkerd's policy.linkerd.io); undefined when nothing says. (ServiceEntry and WorkloadEntry do not
- * count yet: test/mesh/istio-registry.test.ts takes a gamma client with them for one without a sidecar.)
+ * RequestAuthentication, VirtualService, DestinationRule, Sidecar, ServiceEntry, WorkloadEntry: only
+ * istiod reads them; then Linkerd's policy.linkerd.io); undefined when nothing says.
  */
 export function proxyMesh(inv: Inventory, m: Membership): "istio" | "linkerd" | undefined {
   if (!m.inMesh) return undefined;
   if (m.mesh === "istio" || m.mesh === "linkerd") return m.mesh;
   const i = inv.mesh.istio, l = inv.mesh.linkerd;
-  if ([i.authorizations, i.peerAuthentications, i.requestAuthentications, i.virtualServices, i.clientTls, i.sidecars].some((x) => x.length > 0)) return "istio";
+  if ([i.authorizations, i.peerAuthentications, i.requestAuthentications, i.virtualServices, i.clientTls, i.sidecars, i.serviceEntries, i.workloadEntries].some((x) => x.length > 0)) return "istio";
   return [l.servers, l.authorizations, l.routes, l.egressNetworks].some((x) => x.length > 0) ? "linkerd" : undefined;
 }

@@ -224,10 +224,17 @@ function readCondition(c: Field, namespace: string, action: MeshAction): Conditi
   if (key === "destination.port") {
     return both((list, not) => ({ attribute: "destination.port", ports: list.map((x) => portValue(x.field, x.value)).filter((p): p is number => p !== undefined), ...(not ? { not } : {}) }));
   }
+  if (key.startsWith("experimental.envoy.filters.")) {
+    // istiod accepts it (security.go ValidateAttribute: validateMapKey, "should have format a[b]") and
+    // writes a metadata matcher on the filter's dynamic metadata (generator.go envoyFilterGenerator), which
+    // no manifest shows: the enforcement point tries it either way (l7/istio.ts istioAuthorize).
+    const open = key.indexOf("[");
+    if (!(key.endsWith("]") && open > 0 && open < key.length - 2)) { c.get("key").error("invalid", `bad key (${key}): should have format a[b] (istiod's ValidateAttribute)`); return invalid(); }
+    return both((list, not) => ({ attribute: "envoy.metadata", name: key.slice("experimental.".length), values: list.map((x) => wildcard(x.value)), ...(not ? { not } : {}) }));
+  }
   const text = WHEN_TEXT[key];
   if (!text) {
-    const why = key.startsWith("experimental.envoy.filters.") ? "Envoy filter metadata is not in the model" : `unknown attribute (keys: request.headers[NAME], ${[...Object.keys(WHEN_TEXT), "source.ip", "remote.ip", "destination.ip", "destination.port", "request.auth.claims[NAME]"].join(", ")})`;
-    c.get("key").error(key.startsWith("experimental.") ? "unsupported" : "invalid", `${JSON.stringify(key)}: ${why}`);
+    c.get("key").error("invalid", `${JSON.stringify(key)}: unknown attribute (keys: request.headers[NAME], ${[...Object.keys(WHEN_TEXT), "source.ip", "remote.ip", "destination.ip", "destination.port", "request.auth.claims[NAME]", "experimental.envoy.filters.FILTER[KEY]"].join(", ")})`);
     return invalid();
   }
   return both((list, not) => ({
