@@ -86,8 +86,8 @@ function readJwt(f: Field, ns: string, b: InventoryBuilder): SecurityPolicy["jwt
   return { optional: f.get("optional").bool() === true, failOpen: f.get("failOpen").bool() === true, providers };
 }
 
-/** The bytes of one ConfigMap Junction keeps for a localJWKS valueRef while reading (the API server's limit on a ConfigMap). */
-const JWKS_CONFIGMAP_MAX = 1024 * 1024;
+/** The bytes of one ConfigMap Junction keeps for a localJWKS valueRef while reading (the API server's limit on a ConfigMap), and of all of them. */
+const JWKS_CONFIGMAP_MAX = 1024 * 1024, JWKS_KEPT_MAX = 64 * 1024 * 1024;
 
 /**
  * The localJWKS ConfigMaps (type ValueRef): while reading, what each ConfigMap could give (its `jwks`
@@ -95,8 +95,8 @@ const JWKS_CONFIGMAP_MAX = 1024 * 1024;
  * providers that name one get its text and the rest is dropped, so the inventory keeps only the keys
  * a SecurityPolicy reads (EnvoyGatewayJwtProvider.jwksConfigMapValues).
  */
-const JWKS_CONFIGMAPS: StateKey<{ data: Map<string, string[]>; wanted: { namespace: string; provider: EnvoyGatewayJwtProvider }[] }> = {
-  make: () => ({ data: new Map(), wanted: [] }),
+const JWKS_CONFIGMAPS: StateKey<{ data: Map<string, string[]>; bytes: number; wanted: { namespace: string; provider: EnvoyGatewayJwtProvider }[] }> = {
+  make: () => ({ data: new Map(), bytes: 0, wanted: [] }),
   settle(s) {
     for (const { namespace, provider } of s.wanted) {
       const values = s.data.get(`${namespace}/${provider.jwksConfigMap}`);
@@ -115,8 +115,10 @@ export function readJwksConfigMap(root: Field, meta: Meta, b: InventoryBuilder):
   const entries = Object.entries(root.get("data").object() ?? {}).filter((e): e is [string, string] => typeof e[1] === "string").sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0));
   const jwks = entries.find(([k]) => k === "jwks");
   const values = jwks ? [jwks[1]] : entries.map(([, v]) => v);
-  if (values.reduce((n, v) => n + v.length, 0) > JWKS_CONFIGMAP_MAX) return;
-  b.state(JWKS_CONFIGMAPS).data.set(`${meta.namespace}/${meta.name}`, values);
+  const size = values.reduce((n, v) => n + v.length, 0), state = b.state(JWKS_CONFIGMAPS);
+  if (size > JWKS_CONFIGMAP_MAX || state.bytes + size > JWKS_KEPT_MAX) return;
+  state.bytes += size;
+  state.data.set(`${meta.namespace}/${meta.name}`, values);
 }
 
 /** A gwapiv1.Fraction (numerator over denominator, default 100), as a share. */

@@ -526,7 +526,7 @@ function jwtOutcome(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityReques
   const by = keyed.providers["provider" in valid ? valid.provider : (invalid as { provider: number }).provider];
   const keys = by.jwksUri !== undefined ? `remoteJWKS ${by.jwksUri}, which Junction does not read`
     : by.jwksConfigMapValues ? `the localJWKS ConfigMap ${by.jwksConfigMap}, which has no jwks key: Envoy Gateway takes the first of its ${by.jwksConfigMapValues.length} values a Go map range gives (buildLocalJWKS), any of them`
-    : `the localJWKS ConfigMap ${by.jwksConfigMap}, which Junction did not keep (over ${1024} KiB)`;
+    : `the localJWKS ConfigMap ${by.jwksConfigMap}, whose data Junction did not keep (over 1 MiB, or past 64 MiB of such data in the input)`;
   return { ...ifValid, pending: `the token's signature (${who} jwt provider ${by.name} takes its keys from ${keys}; ${ifInvalid.stop ? `an invalid one gets ${ifInvalid.stop.status}` : `an invalid one passes without claims`})` };
 }
 
