@@ -15,7 +15,7 @@ import { requestPort } from "../gateway/route.js";
 import type { Party } from "../match.js";
 import { serviceHost } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
-import { arrivalPort, chainBySni, classicGatewayPods, frontingServices, classicName, classicSelects, gatewayChains, mergeClassic, routeGatewayHttp, serverListenPort, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
+import { arrivalPort, chainBySni, classicGatewayPods, classicName, classicSelects, gatewayChains, mergeClassic, routeGatewayHttp, serverListenPort, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
 import { chainName, routeChain } from "../mesh/virtualservice-l4.js";
 
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
@@ -27,7 +27,6 @@ import { hostHeaderRequest } from "./serve.js";
 
 /** The classic gateway a request goes to: its pods, the Gateway that named them (or the Service dialled), how it was found. */
 export interface ClassicTarget { pods: Endpoint[]; gateway?: IstioClassicGateway; service?: Service; how: string }
-
 
 /** Whether `name` (the host dialled, no port) names the Service: an address of it (cluster, external, load balancer) or its DNS name. */
 function dials(s: Service, name: string): boolean {
@@ -85,8 +84,7 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   // Envoy listens on the target port of the Service port dialled, and builds each server's listener on the
   // target port its number resolves to (model/gateway.go resolvePorts), which AuthorizationPolicy `ports` match.
   const port = requestPort(req);
-  const fronting = target.service ?? (pods[0] ? frontingServices(ctx.inv, pods[0]).find((x) => x.ports.some((p) => p.port === port)) : undefined);
-  const listenPort = arrivalPort(ctx.inv, pod, port, fronting);
+  const listenPort = arrivalPort(ctx.inv, pod, port, target.service);
   const merged = mergeClassic(ctx.inv.mesh.istio.gateways.filter((g) => (pods.length ? classicSelects(g, pod) : g === target.gateway || (g.selector !== undefined && classicSelects(g, pod)))), (n) => serverListenPort(ctx.inv, pod, n));
   const at = merged.ports.get(listenPort);
   const names = merged.gateways.map(classicName).join(", ");
