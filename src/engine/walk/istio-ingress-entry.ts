@@ -65,7 +65,8 @@ export function classicTarget(ctx: WalkContext, req: RouteRequest, gatewayApiPro
   const port = requestPort(req);
   const host = (req.sni ?? hostHeaderRequest(req).host ?? "").replace(/:\d+$/, "").toLowerCase();
   // A server listens on the target port its number resolves to (serverListenPort), which a connection to `port` reaches through a Service in front (arrivalPort).
-  const serves = (g: IstioClassicGateway, s: IstioGatewayServer) => { const pod = classicGatewayPods(ctx.inv, g)[0]; return pod ? serverListenPort(ctx.inv, pod, s.port.number) === arrivalPort(ctx.inv, pod, port) : s.port.number === port; };
+  const podOf = new Map(gateways.map((g) => [g, classicGatewayPods(ctx.inv, g)[0]] as const));
+  const serves = (g: IstioClassicGateway, s: IstioGatewayServer) => { const pod = podOf.get(g); return pod ? serverListenPort(ctx.inv, pod, s.port.number) === arrivalPort(ctx.inv, pod, port) : s.port.number === port; };
   const onPort = gateways.filter((g) => g.servers.some((s) => serves(g, s)));
   const forHost = onPort.filter((g) => g.servers.some((s) => serves(g, s) && s.hosts.some((h) => { const x = h.slice(h.indexOf("/") + 1).toLowerCase(); return x === "*" || x === host || (x.startsWith("*.") && host.endsWith(x.slice(1))); })));
   const found = forHost.length ? forHost : onPort;
