@@ -86,6 +86,14 @@ test("a rule without a selector whose exportTo equals a selector rule's ('.') is
   await expect(dr("web", "ns", 1, DISABLE) + dr("web", "client-subsets", 2, "workloadSelector: {matchLabels: {app: client}}, subsets: [{name: v1, labels: {version: v1}}]"), { "web/client": "allow", "web/tool": "deny" });
 });
 
+test("meshConfig defaultDestinationRuleExportTo [\".\"] makes a rule without exportTo private to its namespace (setDestinationRules: \"Use the global default. We only honor . and *\"; was: exported, a wrong deny)", async () => {
+  const meshConfig = (exportTo: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    defaultDestinationRuleExportTo: ${exportTo}\n`;
+  await expect(meshConfig('["."]') + dr("shop", "plain", 1, DISABLE), { "shop/client": "deny", "web/client": "allow" });
+  await expect(meshConfig('["*"]') + dr("shop", "plain", 1, DISABLE), { "shop/client": "deny", "web/client": "deny" });
+  // A rule's own exportTo still decides.
+  await expect(meshConfig('["."]') + dr("shop", "plain", 1, `exportTo: ["*"], ${DISABLE}`), { "web/client": "deny" });
+});
+
 test("explain names the rules pilot merged and the one whose trafficPolicy the client takes", async () => {
   const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + dr("web", "subsets", 1, "subsets: [{name: v1, labels: {version: v1}}]") + dr("web", "tls", 2, DISABLE) });
   try {

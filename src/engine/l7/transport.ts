@@ -7,7 +7,7 @@
 //   Linkerd: two meshed pods always talk mutual TLS (Linkerd has no opt-out per port here).
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
-import { istioClusterTls, istioSettingsOf, istioTrustDomainOf, type ClientTlsMode, type IstioClientTls, type IstioPeerAuthentication, type IstioSubset, type MeshModel, type MtlsMode } from "../../model/mesh.js";
+import { istioClusterTls, istioSettingsOf, istioTrustDomainOf, type ClientTlsMode, type IstioClientTls, type IstioPeerAuthentication, type IstioSubset, type MeshModel, type MeshSettings, type MtlsMode } from "../../model/mesh.js";
 import type { Labels } from "../../model/selector.js";
 import type { PeerIdentity } from "./attributes.js";
 import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
@@ -131,10 +131,10 @@ function mergeInto(pool: Pool, rule: IstioClientTls, exportTo: ReadonlySet<strin
  * pilot's index of DestinationRules (setDestinationRules), the rules taken in sortConfigBySelectorAndCreationTime's
  * order (those with a workloadSelector first, then by creation time, name, namespace): a rule is
  * namespace-local when its exportTo is empty or holds "*", "." or its own namespace; it is exported
- * unless its exportTo is private only (one entry, "." or its own namespace); a private rule of the root
- * namespace is also root-local. Not read: meshConfig.defaultDestinationRuleExportTo (taken as "*").
+ * unless its exportTo is private only (one entry, "." or its own namespace; none, when meshConfig
+ * defaultDestinationRuleExportTo holds "."); a private rule of the root namespace is also root-local.
  */
-function buildIndex(rules: readonly IstioClientTls[], root: string): RuleIndex {
+function buildIndex(rules: readonly IstioClientTls[], root: string, privateDefault: boolean): RuleIndex {
   const sorted = [...rules].sort((a, b) => Number(!a.workloadSelector) - Number(!b.workloadSelector) || compareCreated(a.created, b.created)
     || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
   const index: RuleIndex = { local: new Map(), exported: new Map(), rootLocal: new Map() };
@@ -142,7 +142,7 @@ function buildIndex(rules: readonly IstioClientTls[], root: string): RuleIndex {
   for (const r of sorted) {
     const exportTo: ReadonlySet<string> = r.workloadSelector ? new Set(["."]) : new Set(r.exportTo ?? []);
     if (!exportTo.size || exportTo.has("*") || exportTo.has(".") || exportTo.has(r.namespace)) mergeInto(pool(index.local, r.namespace), r, exportTo);
-    const privateOnly = exportTo.size === 1 && (exportTo.has(".") || exportTo.has(r.namespace));
+    const privateOnly = exportTo.size === 0 ? privateDefault : exportTo.size === 1 && (exportTo.has(".") || exportTo.has(r.namespace));
     if (!privateOnly) mergeInto(pool(index.exported, r.namespace), r, exportTo);
     else if (r.namespace === root) mergeInto(index.rootLocal, r, exportTo);
   }
@@ -151,11 +151,13 @@ function buildIndex(rules: readonly IstioClientTls[], root: string): RuleIndex {
 
 const indexes = new WeakMap<readonly IstioClientTls[], { size: number; byRoot: Map<string, RuleIndex> }>();
 
-function ruleIndex(mesh: MeshModel, root: string): RuleIndex {
+/** The index for the settings of a client's istiod (its root namespace and default exportTo), built once. */
+function ruleIndex(mesh: MeshModel, settings: MeshSettings): RuleIndex {
   const rules = mesh.istio.clientTls;
   let cached = indexes.get(rules);
   if (!cached || cached.size !== rules.length) indexes.set(rules, cached = { size: rules.length, byRoot: new Map() });
-  return cached.byRoot.get(root) ?? cached.byRoot.set(root, buildIndex(rules, root)).get(root)!;
+  const privateDefault = settings.istioDrPrivateDefault === true, key = `${settings.istioRootNamespace} ${privateDefault}`;
+  return cached.byRoot.get(key) ?? cached.byRoot.set(key, buildIndex(rules, settings.istioRootNamespace, privateDefault)).get(key)!;
 }
 
 /** model/config.go MostSpecificHostMatch: the entries of the host itself, else of the most specific wildcard host that covers it (host.MoreSpecific: the longest). */
@@ -182,8 +184,8 @@ function mostSpecific(pool: Pool | undefined, target: string): Consolidated[] | 
 export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Service): IstioConsolidatedRule | undefined {
   const target = serviceHost(service);
   const ns = client.namespace ?? "";
-  const root = istioSettingsOf(mesh, client).istioRootNamespace;
-  const index = ruleIndex(mesh, root);
+  const settings = istioSettingsOf(mesh, client), root = settings.istioRootNamespace;
+  const index = ruleIndex(mesh, settings);
   const exported = (owner: string) => {
     const visible = (mostSpecific(index.exported.get(owner), target) ?? []).filter((c) => !c.exportTo.size || c.exportTo.has("*") || c.exportTo.has(ns));
     return visible.length ? visible : undefined;
