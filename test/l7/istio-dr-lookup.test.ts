@@ -94,6 +94,19 @@ test("meshConfig defaultDestinationRuleExportTo [\".\"] makes a rule without exp
   await expect(meshConfig('["."]') + dr("shop", "plain", 1, `exportTo: ["*"], ${DISABLE}`), { "web/client": "deny" });
 });
 
+test("two rules merged without creationTimestamp whose TLS differ: pilot's order (by name) decides which trafficPolicy stays, and the answer says so (model/time.ts untimedTie)", async () => {
+  const untimed = (ns: string, name: string, spec: string) => dr(ns, name, 1, spec).replace(/, creationTimestamp: "[^"]*"/, "");
+  const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + untimed("web", "a", MUTUAL) + untimed("web", "b", DISABLE) });
+  try {
+    const r = await cli(["explain", "-q", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/", "-o", "json"]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /warning: neither DestinationRule web\/a nor DestinationRule web\/b has a creationTimestamp/);
+  } finally { cleanup(); }
+  // Timed: the older one's, no note.
+  const out = await expect(dr("web", "a", 2, MUTUAL) + dr("web", "b", 1, DISABLE), { "web/client": "deny" });
+  assert.doesNotMatch(out, /creationTimestamp/);
+});
+
 test("explain names the rules pilot merged and the one whose trafficPolicy the client takes", async () => {
   const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + dr("web", "subsets", 1, "subsets: [{name: v1, labels: {version: v1}}]") + dr("web", "tls", 2, DISABLE) });
   try {
