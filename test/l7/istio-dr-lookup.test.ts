@@ -107,6 +107,17 @@ test("two rules merged without creationTimestamp whose TLS differ: pilot's order
   assert.doesNotMatch(out, /creationTimestamp/);
 });
 
+test("a VirtualService subset is looked up in the rule the client reads: a later rule exported to web alone, without subset v2, leaves web's sidecar no cluster for it (503) while ops reads the first (was: 200 for both)", async () => {
+  const vs = "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: api, namespace: shop}\nspec: {hosts: [api], http: [{route: [{destination: {host: api, subset: v2}}]}]}\n";
+  const yaml = WORLD + vs + dr("shop", "all", 1, 'exportTo: ["*"], subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]') + dr("shop", "web", 2, "exportTo: [web], subsets: [{name: v1, labels: {version: v1}}]");
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml, "expect.yaml": '- {from: web/client, request: "GET http://api.shop/", expect: 503}\n- {from: ops/client, request: "GET http://api.shop/", expect: 200}\n' });
+  try {
+    const r = await cli(["test", "-q", "-f", `${dir}/a.yaml`, "--expect", `${dir}/expect.yaml`]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /DestinationRule shop\/web .*defines no subset v2/);
+  } finally { cleanup(); }
+});
+
 test("explain names the rules pilot merged and the one whose trafficPolicy the client takes", async () => {
   const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + dr("web", "subsets", 1, "subsets: [{name: v1, labels: {version: v1}}]") + dr("web", "tls", 2, DISABLE) });
   try {
