@@ -72,3 +72,13 @@ test("an Istio gateway behind a masquerading LoadBalancer (externalTrafficPolicy
   assert.equal((await status(world("  action: DENY\n  rules: [{from: [{source: {remoteIpBlocks: [203.0.113.0/24]}}]}]"))).status, null, "remote.ip is the peer at a gateway: unknown too (was 403)");
   assert.equal((await status(world("  rules: [{to: [{operation: {methods: [GET]}}]}]"))).status, 200, "a policy without addresses answers alike for every address");
 });
+
+test("an Istio gateway whose pods are not in the input: a policy naming it by targetRefs (or one a selector of its namespace or the root's may apply) makes the answer unknown, as its Envoy enforces it before routing (was: 200 past a DENY of everything)", async () => {
+  const noPods = (policy: string) => world(policy).split("---\n").filter((d) => !d.includes("name: gw-0") && !d.includes("name: gw-istio")).join("---\n");
+  const denied = await status(noPods("  action: DENY\n  rules: [{}]"));
+  assert.equal(denied.status, null);
+  assert.match(denied.unknown ?? "", /the gateway's pods are not in the input: the AuthorizationPolicies infra\/office may select them/);
+  // AUDIT only logs; a policy naming another Gateway does not apply: the answer stands.
+  assert.equal((await status(noPods("  action: AUDIT\n  rules: [{}]"))).status, 200);
+  assert.equal((await status(noPods("  action: DENY\n  rules: [{}]").replace("kind: Gateway, name: gw}", "kind: Gateway, name: other}"))).status, 200);
+});

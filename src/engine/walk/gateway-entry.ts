@@ -3,6 +3,7 @@
 
 import type { RouteRequest } from "../../model/request.js";
 import { EG_NAME, GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
+import { istioSettingsOf } from "../../model/mesh.js";
 import { requestPort, routeRequest } from "../gateway/route.js";
 import type { GatewayState } from "../gateway/gateways.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
@@ -42,7 +43,9 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   // (authz, s21: an Istio gateway's own AuthorizationPolicies, before its router: istioGatewayRbac.)
   const nginx = gw && nginxServes(ctx, gw);
   const pods = nginx ? ingressControllerPods(ctx.inv, gw.gateway.derivedFrom?.name) : gatewayPods(ctx.inv, gwNamespace, gwName, gw?.gateway.className);
-  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods, terminatesHttp(gw, routed.listener, requestPort(req)))) return w.res;
+  // Istio deploys a Gateway's pods in its namespace with the gateway-name label (a stand-in when they are not in the input).
+  const standIn: Endpoint = { id: -1, kind: "pod", name: `(a pod of Gateway ${routed.gateway})`, namespace: gwNamespace, labels: { [GATEWAY_NAME_LABEL]: gwName }, addresses: [], ports: [] };
+  if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods, terminatesHttp(gw, routed.listener, requestPort(req)), undefined, false, standIn)) return w.res;
   // (vendor: an Envoy Gateway SecurityPolicy whose answer Junction cannot tell: an unknown answer, not a denial.)
   if (routed.undetermined) w.res.unknown = routed.undetermined;
   if (!routed.backend || routed.connection) { step(w, "routing", "decided", routed.reason); return w.res; }
@@ -162,10 +165,18 @@ function terminatesHttp(gw: GatewayState | undefined, name: string | undefined, 
  * a denial is 403, or a closed TCP connection, whatever the routes would answer): the L7 authorizer
  * decides (l7/authorizer.ts atIstioGateway) for the listener's port (`listenPort`, else the port dialled). True when it denies (the answer is then set).
  */
-export function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: boolean, listenPort?: number, classic = false): boolean {
+export function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: boolean, listenPort?: number, classic = false, standIn?: Endpoint): boolean {
   const l7 = w.ctx.authorizers.find((a): a is L7Authorizer => a instanceof L7Authorizer);
   const pod = pods[0];
-  if (!pod || !l7) return false;
+  if (!l7) return false;
+  if (!pod) {
+    const unseen = standIn && unseenPolicies(w.ctx, standIn, classic);
+    if (!unseen) return false;
+    // As an authorizer whose answer Junction cannot know (serve.ts authorize): the outcome is unknown, never "allowed".
+    step(w, "authorization", "decided", unseen);
+    Object.assign(w.res, { status: null, backend: null, upstream: null, responseHeaders: {}, reason: unseen, unknown: unseen });
+    return true;
+  }
   const q = hostHeaderRequest(w.req);
   // Only an HTTP or HTTPS listener reads HTTP; a TLS listener (passthrough, or terminated for TCPRoutes)
   // and a TCP one run the TCP RBAC filter (builder.go BuildTCP: an ALLOW rule with HTTP fields never matches).
@@ -229,4 +240,26 @@ function gatewayToServiceEntry(w: Walk, picked: ResolvedBackend, pod: Endpoint |
   }
   w.via = { ...(controller ? { controller } : {}) };
   return toServiceEntry({ ...w, client: { endpoint: pod } }, picked.serviceEntry!, picked.ref.name, picked.ref.port!);
+}
+
+/**
+ * An Istio gateway whose pods are not in the input (`pod` stands in: their namespace and the labels they
+ * carry at least): the AuthorizationPolicies that may select them, which their Envoy enforces before its
+ * router. istiod applies a policy of the root namespace to every namespace's workloads and one of another
+ * namespace to that namespace's; a `selector` (none: the whole namespace) not contradicting the labels may
+ * select them; `targetRefs` select a Gateway API Gateway of the policy's namespace by name (never a classic
+ * gateway's pods, `classic`, whose namespace is not known: the Gateway's is taken). AUDIT only logs.
+ * Undefined: none may (the answer stands), else why the answer is unknown.
+ */
+function unseenPolicies(ctx: WalkContext, pod: Endpoint, classic: boolean): string | undefined {
+  const root = istioSettingsOf(ctx.inv.mesh, pod).istioRootNamespace;
+  const gateway = classic ? undefined : pod.labels[GATEWAY_NAME_LABEL];
+  const may = ctx.inv.mesh.istio.authorizations.filter((p) => {
+    if (p.action === "audit" || (p.namespace !== root && p.namespace !== pod.namespace)) return false;
+    if (p.targetRefs?.length) return gateway !== undefined && p.namespace === pod.namespace && p.targetRefs.some((t) => t.kind === "Gateway" && t.group === "gateway.networking.k8s.io" && t.name === gateway);
+    return Object.entries(p.selector ?? {}).every(([k, v]) => pod.labels[k] === undefined || pod.labels[k] === v);
+  });
+  if (!may.length) return undefined;
+  const names = may.slice(0, 3).map((p) => `${p.namespace}/${p.name}`).join(", ") + (may.length > 3 ? `, and ${may.length - 3} more` : "");
+  return `the gateway's pods are not in the input: the AuthorizationPolicies ${names} may select them (${classic ? "their selector does not contradict the Gateway's" : "by targetRefs or a selector the pods' labels may hold"}), and their Envoy enforces those before routing; Junction does not judge them without the pods`;
 }

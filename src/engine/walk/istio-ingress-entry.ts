@@ -110,15 +110,8 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   const tls = usesTls(req.scheme);
   const settings = istioSettingsOf(ctx.inv.mesh, pods[0]);
   const done = (routed: GatewayHttpRouted): RequestAnswer => afterRouting(w, pods, routed.states.map((v) => v.state), address);
-  // The AuthorizationPolicies of the gateway's pods, before its router; pods not in the input: unseenPolicies.
-  const unseen = pods.length ? undefined : unseenPolicies(ctx, pod);
-  const rbac = (http: boolean): boolean => {
-    if (!unseen) return istioGatewayRbac(w, pods, http, listenPort, true);
-    // As an authorizer whose answer Junction cannot know (serve.ts authorize): the outcome is unknown.
-    step(w, "authorization", "decided", unseen);
-    Object.assign(w.res, { status: null, backend: null, upstream: null, responseHeaders: {}, reason: unseen, unknown: unseen });
-    return true;
-  };
+  // The AuthorizationPolicies of the gateway's pods, before its router (`pod` stands in when they are not in the input).
+  const rbac = (http: boolean): boolean => istioGatewayRbac(w, pods, http, listenPort, true, pod);
   if (at.plain) {
     const servers = at.servers;
     const first = servers[0].server;
@@ -190,20 +183,3 @@ function afterRouting(w: Walk, pods: readonly Endpoint[], states: Parameters<typ
   return gatewayToBackend(w, first, { pods, istioNamespace: ns, controller: ISTIO_GATEWAY_CONTROLLER, reader: "proxy", missingPods: `the gateway's pods are not in the input`, backend: w.res.backend, reason: w.res.reason });
 }
 
-/**
- * The gateway's pods are not in the input (`pod` stands in: the Gateway's namespace, its selector's
- * labels): the AuthorizationPolicies that may select them, which their Envoy would enforce before its
- * router. istiod applies a policy of the root namespace to every namespace's workloads and one of another
- * namespace to that namespace's; the pods' namespace is not known, taken as the Gateway's or the root
- * namespace; their labels hold at least the selector's, so a `selector` (none: the whole namespace) not
- * contradicting it may select them. AUDIT only logs; `targetRefs` name Gateway API Gateways. Undefined:
- * none may (the answer stands), else why the answer is unknown (never "allowed" past a DENY not judged).
- */
-function unseenPolicies(ctx: WalkContext, pod: Endpoint): string | undefined {
-  const root = istioSettingsOf(ctx.inv.mesh, pod).istioRootNamespace;
-  const may = ctx.inv.mesh.istio.authorizations.filter((p) => p.action !== "audit" && !p.targetRefs?.length && (p.namespace === root || p.namespace === pod.namespace)
-    && Object.entries(p.selector ?? {}).every(([k, v]) => pod.labels[k] === undefined || pod.labels[k] === v));
-  if (!may.length) return undefined;
-  const names = may.slice(0, 3).map((p) => `${p.namespace}/${p.name}`).join(", ") + (may.length > 3 ? `, and ${may.length - 3} more` : "");
-  return `the gateway's pods are not in the input: the AuthorizationPolicies ${names} may select them (their selector does not contradict the Gateway's), and their Envoy enforces those before routing; Junction does not judge them without the pods`;
-}
