@@ -168,6 +168,18 @@ test("backend-protocol GRPC is a location of the host like any other: a plain HT
   assert.equal(ask({ scheme: "http", method: "POST", path: "/pkg.Svc/Get", protocol: "grpc" }).backend, "web/grpc");
 });
 
+test("rewrite-target equal to the location's path rewrites nothing: path / with rewrite-target / passes /x/y as is (was: /), its X-Forwarded-Prefix not set", () => {
+  // template.go buildProxyPass: "if the path in the ingress rule is equals to the target: no special rewrite"; a Prefix
+  // path's location is PATH/ (location.go normalizePrefixPath), so Prefix /foo with target /foo still rewrites /foo/bar.
+  const ask = asker(ingress("root", "r.example.com", "/", "Prefix", { [N + "rewrite-target"]: "/", [N + "x-forwarded-prefix"]: "/p" })
+    + ingress("impl", "i.example.com", "/foo", "ImplementationSpecific", { [N + "rewrite-target"]: "/foo" })
+    + ingress("pre", "p.example.com", "/foo", "Prefix", { [N + "rewrite-target"]: "/foo" }));
+  const r = ask("r.example.com", "/x/y?q=1");
+  assert.deepEqual([r.upstream?.path, r.upstream?.headers?.["X-Forwarded-Prefix"]], ["/x/y?q=1", undefined], "was /?q=1 with the header");
+  assert.equal(ask("i.example.com", "/foo/bar").upstream?.path, "/foo/bar", "was /foo");
+  assert.equal(ask("p.example.com", "/foo/bar").upstream?.path, "/foo", "location /foo/ rewrites to /foo");
+});
+
 test("from-to-www-redirect answers with http-redirect-code (default 308) to scheme://host:port/URI without its final \"/\", on 80 and 443 (was 301, the URI as sent, no HTTPS)", () => {
   // nginx.tmpl RedirectServers: `return {{ $all.Cfg.HTTPRedirectCode }} $redirect_to;`, ngx_srv_redirect.lua "%s://%s:%s%s".
   const www = ingress("w", "www.example.com", "/", "Prefix", { [N + "from-to-www-redirect"]: "true" });
