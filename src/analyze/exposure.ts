@@ -23,7 +23,7 @@ import { preDnatDecision, preDnatWho } from "../engine/calico-prednat.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
-import { formatAddress } from "../model/ip.js";
+import { formatAddress, type Address } from "../model/ip.js";
 import { forwardsHostPorts } from "../model/hostports.js";
 
 export interface ExposedTarget extends HopVerdict {
@@ -235,7 +235,8 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const dropped: string[] = [];
   let admitted = 0, seen: "client" | "node" | "proxy" | undefined;
   let why = "", dataPath: string | undefined, sawNode = false;
-  const firewalled = new Set<string>();
+  // (What drops some outside addresses before DNAT: at some nodes, and at every node, said when others get in.)
+  const firewalled = new Set<string>(), shut = new Set<string>();
   // A load balancer admits the sources in its ranges: the outside addresses there, one per class the policies tell apart.
   const clients = ranges ? ranges.flatMap((r) => rangeParties(engine.index, r)) : outside.parties;
   for (const client of clients) {
@@ -243,7 +244,7 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
     if (path.unknown) return { from: outside.description, targets: [], problem: path.unknown };
     if (path.dropped) { dropped.push(path.dropped); continue; }
     const firewall = path.dataPath === undefined ? droppingNodes(engine, f, client, setup) : undefined;
-    if (firewall?.every) { dropped.push(firewall.why); continue; }
+    if (firewall?.every) { dropped.push(firewall.why); shut.add(firewall.why); continue; }
     if (firewall) firewalled.add(firewall.why);
     admitted++;
     why = path.why;
@@ -266,7 +267,7 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const sees = dataPath && seen !== "proxy" ? `; the pods see ${sawNode ? "the entry node's address when they are on another node, else the client's" : "the client's address"} (${dataPath})`
     : seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
     : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";
-  const from = `${outside.description}${within}${sees}${firewalled.size ? `; ${[...firewalled].join("; ")}` : ""}`;
+  const from = `${outside.description}${within}${sees}${firewalled.size ? `; ${[...firewalled].join("; ")}` : ""}${admitted && shut.size ? `; from other outside addresses, ${[...shut].join("; ")}` : ""}`;
   if (!admitted) return { from, targets: [], problem: dropped[0] ?? "no outside address" };
   const targets = [...groups.values()].map((g) => ({ workload: g.workload, protocol: f.port.protocol, port: g.port, ...pairsVerdict(engine, g.pairs, g.port, f.port.protocol) }));
   if (targets.length) return { from, targets };
@@ -322,14 +323,37 @@ function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       if (p.hostPort === undefined || p.hostIPInvalid) continue;
       const on = p.hostIP && p.hostIP.value !== 0n ? `hostIP ${formatAddress(p.hostIP)} of node ${pod.nodeName}` : `every ${p.hostIP ? `IPv${p.hostIP.family} ` : ""}address of node ${pod.nodeName}`;
       const workload = workloadOf(ids, pod);
+      const entry = { kind: "HostPort" as const, exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`, backend: `${pod.namespace}/${pod.name}:${p.port}` };
+      const pre = preDnatAtHostPort(engine, outside, pod, p.hostIP, p.protocol, p.hostPort);
+      if (pre && !pre.kept.length) { out.push({ ...entry, from: outside.description, targets: [], problem: pre.why }); continue; }
       out.push({
-        kind: "HostPort", exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`,
-        backend: `${pod.namespace}/${pod.name}:${p.port}`, from: outside.description,
-        targets: [{ workload, protocol: p.protocol, port: p.port, ...hopVerdict(engine, outside, [pod], p.port, p.protocol) }],
+        ...entry, from: pre ? `${outside.description}; ${pre.why}: reached from the other outside addresses` : outside.description,
+        targets: [{ workload, protocol: p.protocol, port: p.port, ...hopVerdict(engine, pre ? { ...outside, parties: pre.kept } : outside, [pod], p.port, p.protocol) }],
       });
     }
   }
   return out;
+}
+
+/**
+ * A hostPort of `pod`'s node, from the outside parties: a Calico preDNAT policy of the node's host
+ * endpoint judges it before the portmap DNAT (felix's mangle PREROUTING, before the nat table's), as
+ * `explain` to the node's address answers it (engine/query.ts withPreDnat): its Deny drops it. The
+ * parties it lets through (`kept`) and why the others are dropped; undefined when it drops none.
+ */
+function preDnatAtHostPort(engine: PolicyEngine, outside: HopSource, pod: Endpoint, hostIP: Address | undefined, protocol: Protocol, port: number): { kept: Party[]; why: string } | undefined {
+  if (!engine.inventory.calicoPreDnat?.length) return undefined;
+  const node = engine.inventory.endpoints.find((e) => e.kind === "node" && e.name === pod.nodeName);
+  if (!node?.hostEndpoint) return undefined;
+  const kept: Party[] = [], drops = new Set<string>();
+  for (const src of outside.parties) {
+    const family = src.address?.family;
+    const address = hostIP && hostIP.value !== 0n ? hostIP : node.addresses.find((a) => family === undefined || a.family === family);
+    const d = preDnatDecision(engine, src, node, address, protocol, port);
+    if (d && !d.allowed) drops.add(`${preDnatWho(d, ", before the portmap DNAT")} drops it at node ${node.name}`);
+    else kept.push(src);
+  }
+  return drops.size ? { kept, why: [...drops].join("; ") } : undefined;
 }
 
 /** Per workload, what outside addresses may open beyond the ports that are routed to it. */

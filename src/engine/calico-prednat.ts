@@ -39,7 +39,8 @@ export function preDnatDecision(engine: PolicyEngine, src: Party, node: Endpoint
     cached = { policies: pre, sub: new PolicyEngine(inventory, engine.options) };
     ENGINES.set(engine, cached);
   }
-  const d = cached.sub.evaluate({ src, dst: { endpoint: node, address }, protocol, port }).ingress;
+  // (As addressed: a hostPort is judged at the node, before the portmap plugin's DNAT in the nat table.)
+  const d = cached.sub.evaluateBeforeDnat({ src, dst: { endpoint: node, address }, protocol, port }).ingress;
   return d.by === "rule" && d.policy !== undefined && pre.includes(d.policy) ? d : undefined;
 }
 

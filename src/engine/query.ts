@@ -169,11 +169,20 @@ export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Fron
 /**
  * A connection to a node's own address: a Calico preDNAT policy of its host endpoint decides it first
  * (engine/calico-prednat.ts): its Deny drops it, its Allow accepts it (felix's filter INPUT chain
- * `acceptAlreadyAccepted`: the normal host endpoint policy is not run); no match leaves `v`.
+ * `acceptAlreadyAccepted`: the normal host endpoint policy is not run); no match leaves `v`. To a
+ * pod's hostPort (`v.hostPort`): felix's mangle PREROUTING runs before the nat table's, where the CNI
+ * portmap plugin DNATs it (CNI-HOSTPORT-DNAT), so the Deny drops it at the hostPort as dialled; the
+ * Allow leaves `v` (filter FORWARD skips only the host endpoint's forward policy on MarkAccept, the
+ * pod's chains still judge it).
  */
 function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): Verdict {
   const node = dst.endpoint;
-  const pre = node?.kind === "node" && !v.hostPort ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
+  const pre = node?.kind === "node" ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
+  if (pre && v.hostPort) {
+    if (pre.allowed) return v;
+    const { hostPort: _forwarded, ...dropped } = v;
+    return { ...dropped, allowed: false, ingress: pre, warnings: v.egress.warnings };
+  }
   return pre ? { ...v, allowed: v.egress.allowed && pre.allowed, ingress: pre, warnings: v.egress.warnings } : v;
 }
 

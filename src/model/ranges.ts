@@ -1,4 +1,5 @@
-// The address ranges an inventory mentions: every policy CIDR and except, every Network's CIDRs.
+// The address ranges an inventory mentions: every policy CIDR and except (Calico's preDNAT policies'
+// too), every Network's CIDRs.
 // They cut the address space into classes of addresses that every policy treats alike.
 
 import { LOOPBACK_RANGES, type AddressRange } from "./ip.js";
@@ -8,7 +9,9 @@ export function mentionedRanges(inv: Inventory): AddressRange[] {
   const ranges: AddressRange[] = [];
   // Network-bound policies (MultiNetworkPolicy) name addresses on secondary networks, where external addresses are not.
   // Indexed loops, no list of a policy's rules made: every rule's peers (10k policies at 100k pods), mostly interpreted.
-  const policies = inv.policies;
+  // (Calico's preDNAT policies too, kept apart from the others, Inventory.calicoPreDnat: their nets tell
+  // outside addresses apart at a node's address, node port and hostPort, engine/calico-prednat.ts.)
+  const policies = inv.calicoPreDnat?.length ? [...inv.policies, ...inv.calicoPreDnat] : inv.policies;
   for (let i = 0; i < policies.length; i++) {
     const p = policies[i];
     if (p.networks !== undefined) continue;

@@ -56,14 +56,47 @@ test("preDNAT: the node port is judged before DNAT; Deny drops, Allow accepts, n
   assert.equal((await explain([PRE_DNAT], "ip:203.0.113.5", "node:n1", 31000)).pairs[0].verdict, "deny");
   assert.equal((await explain([PRE_DNAT], "ip:203.0.113.5", "node:n1", 22)).pairs[0].verdict, "allow", "failsafe and the normal policy");
   assert.equal((await explain([PRE_DNAT], "x/web", "node:n1", 31000)).pairs[0].verdict, "allow", "a pod of the node arrives through its workload interface: no preDNAT (felix's DefaultEndpointToHostAction)");
+  // The preDNAT policy's nets tell outside addresses apart (model/ranges.ts mentionedRanges): exposure
+  // found 198.51.100.0/24 in no class of its own and answered the node port reached by nobody.
   const x = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(PRE_DNAT));
-  const row = (JSON.parse(x.out) as { exposures: { targets: { hop: string }[]; problem?: string }[] }).exposures[0];
-  assert.deepEqual(row.targets, []);
-  assert.match(row.problem!, /Calico GlobalNetworkPolicy nodeports ingress rule 1 \(preDNAT, before kube-proxy's DNAT\) drops it at nodes n1, n2/);
+  const row = (JSON.parse(x.out) as { exposures: { from: string; targets: { hop: string }[]; problem?: string }[] }).exposures[0];
+  assert.deepEqual(row.targets.map((t) => t.hop), ["allowed"], "198.51.100.0/24 reaches it");
+  assert.match(row.from, /from other outside addresses, no node lets it in: Calico GlobalNetworkPolicy nodeports ingress rule 1 \(preDNAT, before kube-proxy's DNAT\) drops it at nodes n1, n2/);
+  const closed = PRE_DNAT.replace(/  - \{action: Allow.*\n/, "");
+  const none = (JSON.parse((await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(closed))).out) as { exposures: { targets: unknown[]; problem?: string }[] }).exposures[0];
+  assert.deepEqual(none.targets, []);
+  assert.match(none.problem!, /Calico GlobalNetworkPolicy nodeports ingress rule 0 \(preDNAT, before kube-proxy's DNAT\) drops it at nodes n1, n2/);
+  // A range the preDNAT policy splits is answered per part (explain --from a CIDR: engine/endpoints.ts rangeParties).
+  const split = await explain([PRE_DNAT], "198.51.0.0/16", "172.18.0.2", 30080);
+  assert.deepEqual([...new Set(split.pairs.map((p) => p.verdict))].sort(), ["allow", "deny"]);
   const t = tempFiles({ "e.yaml": "- {from: ip:203.0.113.5, to: 172.18.0.2, port: 30080, expect: deny}\n- {from: ip:198.51.100.9, to: 172.18.0.3, port: 30080, expect: allow}\n- {from: ip:198.51.100.9, to: node:n2, port: 9100, expect: allow}\n" });
   try {
     const r = await cli(["test", "-f", "-", "--expect", `${t.dir}/e.yaml`], yaml(PRE_DNAT));
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /3 passed, 0 failed/);
   } finally { t.cleanup(); }
+});
+
+// felix's mangle PREROUTING (preDNAT) runs before the nat table's PREROUTING, where the CNI portmap
+// plugin DNATs a hostPort (CNI-HOSTPORT-DNAT): a preDNAT Deny drops a connection to a node's hostPort
+// before it is forwarded to the pod; its Allow leaves the pod's own policy to decide (felix's filter
+// FORWARD skips only the host endpoint's forward policy on MarkAccept, the workload's chains still run).
+// Both were answered as the pod's policy alone: the Deny a wrong allow.
+const HOSTPORT_POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: x, labels: {app: agent}}\nspec: {nodeName: n2, containers: [{name: c, ports: [{containerPort: 9000, hostPort: 9443}]}]}\nstatus: {podIP: 10.0.2.1}";
+const PRE_DNAT_HOSTPORT = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: hostports}\nspec:\n  selector: has(hep)\n  order: 10\n  preDNAT: true\n  applyOnForward: true\n  ingress:\n  - {action: Allow, source: {nets: [198.51.100.0/24]}, protocol: TCP, destination: {ports: [9443]}}\n  - {action: Deny, protocol: TCP, destination: {ports: [9443]}}";
+
+test("preDNAT: a node's hostPort is judged before the portmap DNAT (Deny drops it; Allow leaves the pod's policy)", async () => {
+  const denied = await explain([HOSTPORT_POD, PRE_DNAT_HOSTPORT], "ip:203.0.113.5", "172.18.0.3", 9443);
+  assert.equal(denied.pairs[0].verdict, "deny");
+  assert.match(JSON.stringify(denied.pairs[0].ingress), /hostports/);
+  assert.equal((await explain([HOSTPORT_POD, PRE_DNAT_HOSTPORT], "ip:198.51.100.7", "172.18.0.3", 9443)).pairs[0].verdict, "allow", "its net: forwarded, the pod's policy (none) allows");
+  assert.equal((await explain([HOSTPORT_POD], "ip:203.0.113.5", "172.18.0.3", 9443)).pairs[0].verdict, "allow", "without the preDNAT policy: forwarded");
+  const x = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(HOSTPORT_POD, PRE_DNAT_HOSTPORT));
+  const row = (JSON.parse(x.out) as { exposures: { kind: string; from: string; targets: { hop: string }[]; problem?: string }[] }).exposures.find((e) => e.kind === "HostPort")!;
+  assert.deepEqual(row.targets.map((t) => t.hop), ["allowed"], "reached from 198.51.100.0/24");
+  assert.match(row.from, /hostports ingress rule 1 \(preDNAT, before the portmap DNAT\) drops it/);
+  const deny = PRE_DNAT_HOSTPORT.replace(/  - \{action: Allow.*\n/, "");
+  const none = (JSON.parse((await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(HOSTPORT_POD, deny))).out) as { exposures: { kind: string; targets: unknown[]; problem?: string }[] }).exposures.find((e) => e.kind === "HostPort")!;
+  assert.deepEqual(none.targets, []);
+  assert.match(none.problem!, /hostports ingress rule 0 \(preDNAT, before the portmap DNAT\) drops it at node n2/);
 });
