@@ -43,3 +43,26 @@ test("--verify prints a table and a summary line in text form", async () => {
   assert.match(r.out, /DIFFERENT  GET http:\/\/a\.junction\.tenants\.example\.com\/ +web\/tenants +404 +500 web\/tenant-router/);
   assert.match(r.out, /14 requests derived from 3 Ingresses: 2 answered differently after conversion\n$/);
 });
+
+test("--verify reports a defaultBackend ingress-nginx serves elsewhere than the conversion does, and convert warns (was: both sides shared one wrong reading: same)", async () => {
+  // controller.go createServers: host H's root location is the first Ingress's with a rule for H (its defaultBackend or
+  // the controller's); the catch-all's is the first rules-less Ingress's. ingress2gateway writes <name>-default-backend
+  // for every defaultBackend: the conversion keeps that layout, and --verify must show where the controller differs.
+  const svc = (n: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${n}, namespace: web}\nspec: {selector: {app: ${n}}, ports: [{port: 80}]}`;
+  const ing = (name: string, ts: string, spec: string) => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: ${name}, namespace: web, creationTimestamp: "${ts}"}\nspec:\n  ingressClassName: nginx\n${spec}`;
+  const yaml = [svc("main"), svc("fallback"),
+    ing("a", "2024-01-01T00:00:00Z", "  rules:\n  - host: a.example.com\n    http:\n      paths:\n      - {path: /api, pathType: Prefix, backend: {service: {name: main, port: {number: 80}}}}"),
+    ing("b", "2024-01-02T00:00:00Z", "  defaultBackend: {service: {name: fallback, port: {number: 80}}}\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n      - {path: /b, pathType: Prefix, backend: {service: {name: main, port: {number: 80}}}}"),
+    ing("c", "2024-01-03T00:00:00Z", "  defaultBackend: {service: {name: fallback, port: {number: 80}}}\n  rules:\n  - http:\n      paths:\n      - {path: /c, pathType: Prefix, backend: {service: {name: main, port: {number: 80}}}}"),
+  ].join("\n---\n");
+  const v = await verify(yaml);
+  assert.equal(v.code, 1);
+  const differ = v.results.filter((r) => !r.same);
+  assert.deepEqual(differ.map((r) => [r.request, r.from, r.ingress.status, r.gatewayApi.backends]), [
+    ["GET http://a.example.com/junction-verify-no-rule", "web/b", 404, { "web/fallback": 1 }],
+    ["GET http://junction-verify.invalid/junction-verify-no-rule", "web/c", 404, { "web/fallback": 1 }],
+  ]);
+  const r = await cli(["convert", "ingress", "-f", "-", "-q"], yaml);
+  assert.match(r.err, /warning: Ingress web\/b .*spec\.defaultBackend converted as ingress2gateway does \(the fallback of a\.example\.com\), but ingress-nginx does not serve it there: host a\.example\.com's server is created by Ingress web\/a/);
+  assert.match(r.err, /warning: Ingress web\/c .*an Ingress with rules configures no catch-all server/);
+});

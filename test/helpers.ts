@@ -51,3 +51,17 @@ export function tempFiles(files: Record<string, string>): { dir: string; cleanup
   }
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** A small seeded generator (mulberry32), so each generated input is reproducible from its seed. */
+export class Rng {
+  constructor(private s: number) {}
+  private next(): number {
+    let t = (this.s = (this.s + 0x6d2b79f5) | 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  nextInt(min: number, max: number): number { return min + Math.floor(this.next() * (max - min + 1)); }
+  nextBoolean(): boolean { return this.next() < 0.5; }
+  pick<T>(items: readonly T[]): T { return items[this.nextInt(0, items.length - 1)]; }
+}

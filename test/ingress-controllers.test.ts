@@ -108,6 +108,21 @@ test("controllers sharing a --controller-class with different ConfigMaps are war
   assert.equal(ask(byName, "IngressClass/edge", "edge.example.com").status, 403, "the by-name controller's allowlist");
 });
 
+test("two controllers of one class with different settings: the answer depends on which one a request reaches, unknown with the reason (was: the first's ConfigMap)", () => {
+  // Each controller is its own nginx (store.go keeps the IngressClass in each: `ingressclass.Spec.Controller == icConfig.Controller`),
+  // with its own --configmap (flags.go) and load balancer: a request reaches one of them.
+  const second = (cm: string) => controller("other", ["--configmap=$(POD_NAMESPACE)/ctl"], cm).replace("name: ctl, namespace: other}\nspec:", "name: ctl2, namespace: other}\nspec:");
+  const first = cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--configmap=$(POD_NAMESPACE)/ctl"], `whitelist-source-range: "10.0.0.0/8"`);
+  const site = ingress("site", "site.example.com", "nginx", { [N + "ssl-redirect"]: "false" });
+  const split = ask(first + second(`ssl-redirect: "false"`) + site, "IngressClass/nginx", "site.example.com");
+  assert.equal(split.status, null, "one controller allows 10/8 only, the other everyone (was 403, the first's)");
+  assert.match(split.unknown ?? "", /ingress-nginx class "nginx" is served by 2 controllers, each its own nginx: Deployment public\/ctl \(--configmap=public\/ctl\), Deployment other\/ctl2 \(--configmap=other\/ctl\); their settings differ \(whitelist-source-range, ssl-redirect\), so the answer depends on which one the request reaches/);
+  const alike = ask(first + second(`whitelist-source-range: "10.0.0.0/8"`) + site, "IngressClass/nginx", "site.example.com");
+  assert.equal(alike.status, 403, "the same settings: one answer");
+  const missing = first + controller("other", ["--configmap=other/absent"]).replace("name: ctl, namespace: other}\nspec:", "name: ctl2, namespace: other}\nspec:");
+  assert.match(ask(missing + site, "IngressClass/nginx", "site.example.com").unknown ?? "", /ConfigMap/, "a ConfigMap not in the input: its settings are unknown");
+});
+
 test("ssl-passthrough: with the controller's --enable-ssl-passthrough the host's TLS goes to its root location's backend and nginx still serves port 80; without the flag nginx ends TLS itself (was: its paths taken off HTTP)", () => {
   // nginx.go: `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`; template.go httpsListener: 443 is nginx's own TLS without it;
   // controller.go getConfiguration: passthrough for the root location only, every server still in nginx.conf.

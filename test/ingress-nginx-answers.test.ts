@@ -119,6 +119,43 @@ test("auth-tls-secret: the host's server verifies client certificates; without o
   assert.equal(empty.status, 503, "an empty namespace: error obtaining certificate (was 400, verified with web/ca)");
 });
 
+test("auth-tls-error-page: a refused client certificate is the server's error_page 495 496: a 302 to the page (was nginx's 400); a /path page is an internal redirect, unknown; an invalid one rejects the Ingress", () => {
+  // nginx.tmpl `error_page 495 496 = {{ $server.CertificateAuth.ErrorPage }};`; ngx_http_send_error_page: a page not starting
+  // with "/" or "@" is a 302 with Location as written. authtls/main.go: redirectRegex, a ValidationError rejects the Ingress.
+  const ssl = { [N + "ssl-redirect"]: "false" };
+  const yaml = (page: string) => ingress("mtls", "site.example.com", "/a", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "web/ca", [N + "auth-tls-error-page"]: page });
+  const r = asker(yaml("https://login.example.com/cert-error"))("site.example.com", "/a", [], "https");
+  assert.deepEqual([r.status, r.redirect?.location], [302, "https://login.example.com/cert-error"], "was 400");
+  assert.match(r.reason, /nginx's 496 goes to error_page 495 496 = https:\/\/login\.example\.com\/cert-error \(auth-tls-error-page\)/);
+  const internal = asker(yaml("/cert-error"))("site.example.com", "/a", [], "https");
+  assert.equal(internal.status, null, "an internal redirect Junction does not follow");
+  assert.match(internal.unknown ?? "", /internal redirect/);
+  const loaded = load({ "in.yaml": BASE + yaml("https://x/a b") });
+  assert.ok(!loaded.inventory.routing.routes.some((x) => x.derivedFrom?.name === "mtls"), "rejected whole (was served)");
+});
+
+test("auth-url's 401 is auth-signin's 302 (rd = the request's URL, escaped) before custom-http-errors, else the default backend's with custom-http-errors: said in the unknown answer (was: 401 or 403)", () => {
+  // nginx.tmpl `error_page 401 = {{ buildAuthSignURLLocation ... }}` before the custom-http-errors lines; template.go buildAuthSignURL.
+  const auth = { [N + "auth-url"]: "http://auth.example.com/check", [N + "custom-http-errors"]: "401,403" };
+  const ask = asker(ingress("signin", "s.example.com", "/", "Prefix", { ...auth, [N + "auth-signin"]: "https://login.example.com/start" })
+    + ingress("errors", "e.example.com", "/", "Prefix", auth) + ingress("param", "p.example.com", "/", "Prefix", { ...auth, [N + "auth-signin"]: "https://login.example.com/start?a=1", [N + "auth-signin-redirect-param"]: "back" }));
+  const s = ask("s.example.com", "/a/b?x=1");
+  assert.equal(s.status, null);
+  assert.match(s.unknown ?? "", /its 401 is a 302 to https:\/\/login\.example\.com\/start\?rd=http:\/\/s\.example\.com%2Fa%2Fb%3Fx%3D1 \(auth-signin.*its 403 goes to the default backend/);
+  assert.match(ask("e.example.com", "/").unknown ?? "", /its 401 goes to the default backend \(custom-http-errors\); its 403 goes to the default backend/);
+  assert.match(ask("p.example.com", "/").unknown ?? "", /302 to https:\/\/login\.example\.com\/start\?a=1&back=http:\/\/p\.example\.com%2F /);
+});
+
+test("x-forwarded-prefix with a capture-group rewrite-target: the backend gets the header (was: dropped); FCGI is served by nginx (was: no route)", () => {
+  // template.go buildProxyPass: `rewrite "(?i)PATH" TARGET break;` then `proxy_set_header X-Forwarded-Prefix "..."`, for any target;
+  // nginx.tmpl `fastcgi_pass` for backend-protocol FCGI (only Gateway API cannot say it).
+  const ask = asker(ingress("rw", "rw.example.com", "/api(/|$)(.*)", "ImplementationSpecific", { [N + "rewrite-target"]: "/$2", [N + "x-forwarded-prefix"]: "/api" })
+    + ingress("fcgi", "php.example.com", "/", "Prefix", { [N + "backend-protocol"]: "FCGI" }));
+  const r = ask("rw.example.com", "/api/v1");
+  assert.deepEqual([r.status, r.upstream?.path, r.upstream?.headers?.["X-Forwarded-Prefix"]], [200, "/v1", "/api"]);
+  assert.deepEqual([ask("php.example.com", "/index.php").status, ask("php.example.com", "/index.php").backend], [200, "web/app"]);
+});
+
 test("from-to-www-redirect answers with http-redirect-code (default 308) to scheme://host:port/URI without its final \"/\", on 80 and 443 (was 301, the URI as sent, no HTTPS)", () => {
   // nginx.tmpl RedirectServers: `return {{ $all.Cfg.HTTPRedirectCode }} $redirect_to;`, ngx_srv_redirect.lua "%s://%s:%s%s".
   const www = ingress("w", "www.example.com", "/", "Prefix", { [N + "from-to-www-redirect"]: "true" });

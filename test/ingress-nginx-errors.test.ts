@@ -147,3 +147,14 @@ test("HSTS: an HTTPS answer for a host with a certificate configured carries Str
   assert.equal(walk(tls + cm(`hsts: "false"`), "t.example.com", "https"), undefined);
   assert.equal(walk(tls + cm(`hsts-max-age: "60", hsts-include-subdomains: "false", hsts-preload: "true"`), "t.example.com", "https"), "max-age=60; preload");
 });
+
+test("the ConfigMap's custom-http-errors are not inherited by a server with auth-tls-error-page nor a location with auth-signin: their own error_page lines stop nginx's inheritance (was: the default backend's 404)", () => {
+  // ngx_http_core_merge_loc_conf: `if (conf->error_pages == NULL && prev->error_pages) conf->error_pages = prev->error_pages`;
+  // nginx.tmpl writes `error_page 495 496 = PAGE` in the server (auth-tls-error-page), `error_page 401 = @SIGNIN` in the location.
+  const tls = { [N + "auth-tls-secret"]: "web/ca", [N + "auth-tls-error-page"]: "https://login.example.com/cert" };
+  const ask = asker(cm(`custom-http-errors: "503"`) + ingress("plain", "plain.example.com", {}, "down") + ingress("mtls", "mtls.example.com", tls, "down")
+    + ingress("own", "own.example.com", { ...tls, [N + "custom-http-errors"]: "503" }, "down"));
+  assert.equal(ask("plain.example.com").status, 404, "the http block's error_page 503: the default backend");
+  assert.equal(ask("mtls.example.com").status, 503, "the server's own error_page 495 496: the balancer's 503 (was 404)");
+  assert.equal(ask("own.example.com").status, 404, "the location's own custom-http-errors still apply");
+});

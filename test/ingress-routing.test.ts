@@ -129,6 +129,36 @@ ${path("/api", "Prefix", "main")}`);
   assert.equal(await backendOf(only, "GET http://whatever.example.com/x"), "web/fallback");
 });
 
+const created = (yaml: string, ts: string) => yaml.replace("  namespace: web\n", `  namespace: web\n  creationTimestamp: "${ts}"\n`);
+
+test("ingress-nginx: host H's defaultBackend is the first Ingress's with a rule for H (was: any Ingress's with one)", async () => {
+  // controller.go createServers: the root location of a server is created by the first Ingress (creation order) with a
+  // rule for the host (`if _, ok := servers[host]; ok { continue }`), with that Ingress's defaultBackend or the controller's.
+  const a = created(ingress("a", `  ingressClassName: nginx\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n${path("/api", "Prefix", "main")}`), "2024-01-01T00:00:00Z");
+  const b = created(ingress("b", `  ingressClassName: nginx\n  defaultBackend: {service: {name: fallback, port: {number: 80}}}\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n${path("/b", "Prefix", "other")}`), "2024-01-02T00:00:00Z");
+  assert.equal(await backendOf(`${a}\n---\n${b}`, "GET http://a.example.com/else"), "404", "web/a created the server: the controller's default backend");
+  assert.equal(await backendOf(`${a}\n---\n${b}`, "GET http://a.example.com/b"), "web/other");
+  const older = b.replace("2024-01-02", "2023-12-31");
+  assert.equal(await backendOf(`${a}\n---\n${older}`, "GET http://a.example.com/else"), "web/fallback", "web/b first: its defaultBackend");
+  const root = created(ingress("r", `  ingressClassName: nginx\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n${path("/", "Prefix", "root")}`), "2024-01-03T00:00:00Z");
+  assert.equal(await backendOf(`${a}\n---\n${older}\n---\n${root}`, "GET http://a.example.com/else"), "web/root", "a path / of type Prefix replaces the default root location");
+});
+
+test("ingress-nginx: the catch-all server takes the first rules-less Ingress's defaultBackend only (was: any Ingress without host rules)", async () => {
+  // controller.go createServers: `if defLoc.IsDefBackend && len(ing.Spec.Rules) == 0` ("Using it to configure the catch-all
+  // server"); the server "_" exists before any Ingress, so host-less rules never bring their Ingress's defaultBackend to it.
+  const hostless = ingress("hostless", `  ingressClassName: nginx\n  defaultBackend: {service: {name: fallback, port: {number: 80}}}\n  rules:\n  - http:\n      paths:\n${path("/x", "Prefix", "main")}`);
+  assert.equal(await backendOf(hostless, "GET http://any.example.com/x"), "web/main");
+  assert.equal(await backendOf(hostless, "GET http://any.example.com/else"), "404");
+  const first = created(ingress("z-first", "  ingressClassName: nginx\n  defaultBackend: {service: {name: fallback, port: {number: 80}}}"), "2024-01-01T00:00:00Z");
+  const second = created(ingress("a-second", "  ingressClassName: nginx\n  defaultBackend: {service: {name: other, port: {number: 80}}}"), "2024-01-02T00:00:00Z");
+  const rootPath = created(ingress("root", `  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n${path("/", "Prefix", "root")}\n${path("/x", "Prefix", "main")}`), "2023-01-01T00:00:00Z");
+  const y = [first, second, rootPath].join("\n---\n");
+  assert.equal(await backendOf(y, "GET http://any.example.com/else"), "web/fallback", "the first by creation; a host-less path / of type Prefix is 'already configured'");
+  assert.equal(await backendOf(y, "GET http://any.example.com/x"), "web/main");
+  assert.equal(await backendOf(y, "GET http://a.example.com/else"), "web/fallback", "a host without a server is the catch-all's");
+});
+
 test("class-less Ingresses belong to the IngressClass marked default", async () => {
   const classless = ingress("classless", `  rules:\n  - http:\n      paths:\n${path("/", "Prefix", "main")}`);
   const cls = (name: string, def: boolean) => `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: ${name}, annotations: {ingressclass.kubernetes.io/is-default-class: "${def}"}}\nspec: {controller: k8s.io/ingress-nginx}`;

@@ -82,3 +82,36 @@ export function ingressNginxOf(inv: Inventory, className: string | undefined): I
 export function servedByNginx(inv: Inventory, className: string, members: readonly Ingress[]): boolean {
   return nginxControllersOf(inv, className).length > 0 || servedByIngressNginx(className, inv.ingress.classes, members);
 }
+
+/**
+ * Why the answers for class `className` depend on which of its controllers a request reaches: several controllers of
+ * the input serve the class (each its own nginx, with its own load balancer; store.go keeps the class in each), and
+ * their settings differ: a ConfigMap setting Junction reads, a ConfigMap not in the input (flags.go --configmap), or
+ * --enable-ssl-passthrough or --default-backend-service. Undefined: one controller, or all alike.
+ */
+export function controllersDisagree(serving: IngressNginxServing, className: string): string | undefined {
+  const cs = serving.controllers;
+  if (cs.length < 2) return undefined;
+  const settings = (c: NginxController): Record<string, unknown> => ({
+    ...(c.known === false ? { ConfigMap: `${c.configMap ?? "?"} (not in the input)` } : c.config ?? {}),
+    "--enable-ssl-passthrough": c.sslPassthrough === true, "--default-backend-service": c.defaultBackendService,
+  });
+  const all = cs.map(settings);
+  const keys = [...new Set(all.flatMap((s) => Object.keys(s)))];
+  const text = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x)); // addresses are bigints
+  const differ = keys.filter((k) => all.some((s) => text(s[k]) !== text(all[0][k])));
+  if (!differ.length) return undefined;
+  const named = differ.map((k) => CONFIG_KEYS[k as keyof NginxControllerConfig] ?? k);
+  const who = cs.map((c) => `${c.kind} ${c.namespace}/${c.name} (--configmap=${c.configMap ?? "none"})`).join(", ");
+  return `ingress-nginx class ${JSON.stringify(className)} is served by ${cs.length} controllers, each its own nginx: ${who}; their settings differ (${[...new Set(named)].join(", ")}), so the answer depends on which one the request reaches`;
+}
+
+/** The ConfigMap keys (config.go) behind each setting Junction reads (nginx-annotations.ts readControllerConfig). */
+const CONFIG_KEYS: Partial<Record<keyof NginxControllerConfig, string>> = {
+  allow: "whitelist-source-range", deny: "denylist-source-range", realIp: "use-forwarded-headers/enable-real-ip", block: "block-cidrs",
+  riskLevel: "annotations-risk-level", globalAuthUrl: "global-auth-url", httpRedirectCode: "http-redirect-code",
+  allowCrossNamespace: "allow-cross-namespace-resources", underscoresInHeaders: "enable-underscores-in-headers", keepInvalidHeaders: "ignore-invalid-headers",
+  hsts: "hsts", customHttpErrors: "custom-http-errors", disableProxyInterceptErrors: "disable-proxy-intercept-errors", allowSnippets: "allow-snippet-annotations",
+  proxyProtocol: "use-proxy-protocol", useForwardedHeaders: "use-forwarded-headers", sslRedirect: "ssl-redirect", forceSslRedirect: "force-ssl-redirect",
+  preserveTrailingSlash: "preserve-trailing-slash", noTlsRedirectLocations: "no-tls-redirect-locations", fullForwardedFor: "compute-full-forwarded-for",
+};

@@ -60,9 +60,11 @@ export interface NginxAccess {
    * on): the host's server verifies client certificates (nginx.tmpl ssl_verify_client, server-wide: the first Ingress of
    * the host that sets it, controller.go createServers).
    */
-  clientCert?: { ca: string; verify: string };
+  clientCert?: { ca: string; verify: string; errorPage?: string };
   /** auth-url: the external authorizer ingress-nginx asks (auth_request). */
   authUrl?: string;
+  /** auth-signin (with auth-url only: authreq Parse) and auth-signin-redirect-param: the location's `error_page 401 = @SIGNIN` answers 302 there (nginx.tmpl). */
+  authSignin?: { url: string; param?: string };
   /** The controller's real_ip settings (use-forwarded-headers or enable-real-ip): the client address is read from `header` when the connection comes from a `trusted` address. */
   realIp?: NginxRealIp;
   /**

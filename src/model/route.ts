@@ -169,7 +169,7 @@ export interface RouteRule {
   /** A rule lowered from an Ingress with proxy-redirect-from / -to: `proxy_redirect FROM TO;` on the backend's Location and Refresh headers. */
   nginxProxyRedirect?: { from: string; to: string };
   /** A rule lowered from an Ingress whose host's server verifies client certificates (ssl_verify_client: auth-tls-secret, its CA Secret "namespace/name"). */
-  nginxClientCert?: { ca: string; verify: string; ingress: string };
+  nginxClientCert?: { ca: string; verify: string; errorPage?: string; ingress: string };
   /**
    * A rule lowered from an Ingress of an ingress-nginx class with custom error pages (custom-http-errors, the annotation,
    * else the ConfigMap's): an answer with one of `codes` (nginx's own; the backend's too when `intercept`) is replaced by

@@ -1,7 +1,8 @@
 // A fast reader for the block-style YAML that kubectl and most tools write (maps, sequences,
 // plain and quoted scalars, single-line flow collections, literal and simple folded block
 // scalars), giving exactly the value kubectl reads (kubeyaml.ts: go-yaml v2's YAML 1.1 scalars).
-// Anything else (anchors, tags, merge keys, duplicate or non-string keys, multi-line flow or plain
+// A value tagged `!!str` (as some tools dump strings that would read as numbers or booleans) is read
+// too: go-yaml v2 keeps its text. Anything else (anchors, other tags, tagged keys, merge keys, duplicate or non-string keys, multi-line flow or plain
 // scalars, a tab where go-yaml refuses one or reads it as indentation, ...) returns undefined and the
 // document is read by kubeyaml.ts instead: this is a fast path, never a dialect.
 // test/sources/blockyaml.test.ts proves it against that reader.
@@ -175,6 +176,8 @@ class Reader {
 
   /** The value after "key:" or "- " at indent n, the line being the current one. */
   private value(n: number, rest: string, inMap: boolean): unknown {
+    const tagged = strTagged(rest);
+    if (tagged !== undefined) return this.strValue(n, tagged, inMap);
     if (rest === "") {
       this.i++;
       const m = this.peek();
@@ -193,6 +196,30 @@ class Reader {
     this.i++;
     if (this.peek() > n) bail();
     return v;
+  }
+
+  /**
+   * The value after a `!!str` tag (`rest`: what follows it). go-yaml v2 (resolve.go resolve: "Any
+   * data is accepted as a !!str or !!binary") keeps a tagged scalar's text as the string, whatever it
+   * would resolve to untagged (`!!str 010` is "010", `!!str ~` is "~", `!!str` alone is ""); quoted
+   * and block scalars are their strings as untagged. A tagged collection, anchor or a value on the
+   * next lines is left to the full reader.
+   */
+  private strValue(n: number, rest: string, inMap: boolean): string {
+    if (rest === "") {
+      this.i++;
+      const m = this.peek();
+      if (m > n || (inMap && m === n && isItem(this.contents[this.i]))) bail();
+      return "";
+    }
+    if (rest[0] === "|" || rest[0] === ">" || rest[0] === '"' || rest[0] === "'") {
+      const v = this.value(n, rest, inMap);
+      return typeof v === "string" ? v : bail();
+    }
+    plainShape(rest);
+    this.i++;
+    if (this.peek() > n) bail();
+    return detached(rest);
   }
 
   private sequence(n: number): unknown[] {
@@ -320,9 +347,22 @@ function inlineValue(s: string): unknown {
     if (r.end !== s.length) bail();
     return r.value;
   }
-  if ("]},#&*!|>%@`?".includes(c) || ((c === "-" || c === ":") && (isBlank(s[1]) || s.length === 1))) bail();
-  if (/:[ \t]/.test(s) || s.endsWith(":")) bail();
+  plainShape(s);
   return resolvePlain(s);
+}
+
+/** Declines a one-line plain scalar's text that is not one (an indicator first, a ': ' inside or a ':' last). */
+function plainShape(s: string): void {
+  const c = s[0];
+  if ("]},#&*!|>%@`?[{".includes(c) || ((c === "-" || c === ":") && (isBlank(s[1]) || s.length === 1))) bail();
+  if (/:[ \t]/.test(s) || s.endsWith(":")) bail();
+}
+
+/** A value's text after a `!!str` tag and its blank ("" for the tag alone), or undefined when it has no such tag. */
+function strTagged(rest: string): string | undefined {
+  if (!rest.startsWith("!!str")) return undefined;
+  if (rest.length === 5) return "";
+  return isBlank(rest[5]) ? rest.slice(6).replace(/^[ \t]+/, "") : undefined;
 }
 
 /**
@@ -340,6 +380,9 @@ function restOf(c: string, from: number): string {
 function stripComment(s: string): string {
   if (!s.includes("#")) return s;
   if (s.trimStart()[0] === "#") return "";
+  // (After a `!!str` tag, the comment of the value that follows it.)
+  const tag = /^[ \t]*!!str[ \t]+/.exec(s);
+  if (tag) return tag[0] + stripComment(s.slice(tag[0].length));
   const q = s.trimStart()[0];
   if (q === '"' || q === "'") {
     const start = s.indexOf(q);

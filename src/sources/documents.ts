@@ -174,10 +174,27 @@ function readYaml(file: InputFile, problem: (code: string, message: string, offs
     try { return parseKubeYaml(chunk); }
     catch (e) {
       if (!(e instanceof KubeYamlError)) throw e;
-      problem("input-syntax", `invalid YAML: ${e.message}`, e.offset === undefined ? start : start + e.offset, doc);
+      const at = e.offset === undefined ? start : start + e.offset;
+      problem("input-syntax", `invalid YAML: ${e.message}${e.syntax ? kubectlLine(text, start, at) : ""}`, at, doc);
       return null;
     }
   });
+}
+
+/**
+ * The line kubectl names for a syntax error at `at` of the document starting at `start`, which the
+ * message gives beside the file's line (Junction names the line of the file, counted from 1).
+ * kubectl's document reader hands go-yaml one document at a time, so its "yaml: line N" counts from
+ * the document's first line (the line after its `---`); and go-yaml v2 (decode.go, parser.fail)
+ * prints a parser error's 0-based mark: `line = p.parser.problem_mark.line` and only "Scanner
+ * errors don't iterate line before returning error" get `line++`; a line 0 is not printed
+ * ("yaml: did not find expected key"). Which of go-yaml's two readers fails is not known here, so
+ * both lines are named.
+ */
+function kubectlLine(text: string, start: number, at: number): string {
+  const first = lineAt(text, start), n = lineAt(text, at) - first + 1;
+  const from = first > 1 ? `, counting from the document's first line, line ${first} of the file` : "";
+  return ` (kubectl says "yaml: line ${n}" or ${n > 1 ? `"line ${n - 1}"` : "no line"}${from}: go-yaml numbers its parser's errors from 0, its scanner's from 1)`;
 }
 
 /** 1-based line of an offset. */

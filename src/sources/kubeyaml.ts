@@ -13,7 +13,12 @@ import { withoutStacks, yaml } from "./yamllib.js";
 
 /** A reading failure at `offset` (in the parsed text). */
 export class KubeYamlError extends Error {
-  constructor(message: string, readonly offset: number | undefined) { super(message); }
+  /**
+   * `syntax`: a syntax error of the YAML text that kubectl's go-yaml reports too, as
+   * "yaml: line N: ..." (not one of Junction's own limits or checks): its reader then says which
+   * line kubectl names (documents.ts kubectlLine).
+   */
+  constructor(message: string, readonly offset: number | undefined, readonly syntax = false) { super(message); }
 }
 
 /** Returned by resolvePlain for .inf/.nan: encoding/json cannot marshal them, so kubectl fails. */
@@ -353,7 +358,7 @@ export function parseKubeYaml(text: string, options: KubeYamlOptions = {}): unkn
     const docs = read.docs;
     for (const d of docs) {
       const err = d.errors[0];
-      if (err) throw new KubeYamlError(loneDash(read.text, err.pos[0]) ?? syntaxMessage(err.message), err.pos[0]);
+      if (err) throw new KubeYamlError(loneDash(read.text, err.pos[0]) ?? syntaxMessage(err.message), err.pos[0], true);
     }
     if (docs.length > 1) throw new KubeYamlError("a second YAML document follows a '...' end marker without a '---' line; kubectl reads only the first, so Junction refuses it", docs[1].range[0]);
     checkDirectives(read.text);
@@ -363,7 +368,7 @@ export function parseKubeYaml(text: string, options: KubeYamlOptions = {}): unkn
     return docs.length ? Composer.compose(docs[0], read.text, onDuplicate, read.loneDashes) : null;
   } catch (e) {
     // Offsets in the indented text, back to the text as written.
-    if (e instanceof KubeYamlError && e.offset !== undefined && read.inserted.length) throw new KubeYamlError(e.message, read.originalOffset(e.offset));
+    if (e instanceof KubeYamlError && e.offset !== undefined && read.inserted.length) throw new KubeYamlError(e.message, read.originalOffset(e.offset), e.syntax);
     throw e;
   }
 }
@@ -518,7 +523,7 @@ function refuseTooLarge(text: string): void {
   for (let k = text.indexOf("\n"); k >= 0; k = text.indexOf("\n", k + 1)) values++;
   for (let k = text.indexOf(","); k >= 0 && values <= MAX_FULL_YAML_VALUES; k = text.indexOf(",", k + 1)) values++;
   if (values <= MAX_FULL_YAML_VALUES) return;
-  throw new KubeYamlError(`this document has over ${MAX_FULL_YAML_VALUES / 1e6}M lines and values and is not plain block YAML from this line on (a tab, anchor, alias, tag, merge key, multi-line flow collection or plain scalar, ...); the full YAML parser needs about 1 KB of memory per value, so Junction reads a document this large only as plain block YAML (as kubectl get -o yaml writes it): change this, or split the document with --- lines`, plainBlockObstacle(text));
+  throw new KubeYamlError(`this document has over ${MAX_FULL_YAML_VALUES / 1e6}M lines and values and is not plain block YAML from this line on (a tab, anchor, alias, tag (other than !!str on a value), merge key, multi-line flow collection or plain scalar, ...); the full YAML parser needs about 1 KB of memory per value, so Junction reads a document this large only as plain block YAML (as kubectl get -o yaml writes it): change this, or split the document with --- lines`, plainBlockObstacle(text));
 }
 
 /**

@@ -13,7 +13,7 @@ import { COMMANDS } from "../../src/cli/registry.js";
 import type { Command } from "../../src/cli/command.js";
 import { parseKubeYaml, splitKubectlDocuments } from "../../src/sources/kubeyaml.js";
 import { renderYaml } from "../../src/targets/data.js";
-import { cli, tempFiles } from "../helpers.js";
+import { cli, Rng, tempFiles } from "../helpers.js";
 
 /** Commands that read no manifests, or that act on the machine (root, network namespaces) or never return. */
 const NOT_FED: Record<string, string> = {
@@ -48,19 +48,6 @@ const docs: unknown[] = examples.flatMap((f) => {
   const text = readFileSync(join("examples", f), "utf8");
   return splitKubectlDocuments(text).map(([s, e]) => { try { return parseKubeYaml(text.slice(s, e)); } catch { return null; } });
 }).filter((d) => d && typeof d === "object");
-
-/** A small seeded generator (mulberry32), so each mutant is reproducible from its seed. */
-class Rng {
-  constructor(private s: number) {}
-  private next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  nextInt(min: number, max: number): number { return min + Math.floor(this.next() * (max - min + 1)); }
-  nextBoolean(): boolean { return this.next() < 0.5; }
-}
 
 /** A structural change at a random place: a field dropped, a type swapped, a value duplicated deeper. */
 function mutateValue(v: unknown, rng: Rng, depth = 0): unknown {

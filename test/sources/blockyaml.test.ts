@@ -123,16 +123,21 @@ const CASES: Record<string, string> = {
   infinity: "a: .inf\n",
   slashEscape: "a: \"\\/\"\n",
   endMarker: "a: 1\n...\n",
+  strTagged: "a: !!str 010\nb: !!str yes # c\nc: !!str ~\nd: !!str\ne: !!str 'x # y'\nf: !!str \"1\"\ng: !!str |\n  l\nh:\n- !!str 1e3\n- !!str\n- !!str\t.inf\ni: !!str a#b\nj: !!str http://x:80/\n",
+  strTaggedDeclined: "a: !!str\n  b\n",
+  strTaggedFlow: "a: !!str [x]\n",
+  strTaggedKey: "!!str 1: x\n",
+  strTaggedMulti: "a: !!str one\n  two\n",
 };
 
 test("block YAML: named cases agree with the yaml library or are declined", () => {
   for (const [name, text] of Object.entries(CASES)) {
     try { agrees(text); } catch (e) { assert.fail(`${name}: ${(e as Error).message}`); }
   }
-  for (const name of ["comments", "compactSeq", "indentedSeq", "literal", "folded", "flow", "quotedKeys", "nullValues", "emptyDoc", "topList", "scalars", "tabs", "tabsRead"]) {
+  for (const name of ["comments", "compactSeq", "indentedSeq", "literal", "folded", "flow", "quotedKeys", "nullValues", "emptyDoc", "topList", "scalars", "tabs", "tabsRead", "strTagged"]) {
     assert.ok(parseBlockDocument(CASES[name]) !== undefined, `${name} should take the fast path`);
   }
-  for (const name of ["declined", "multiline", "badIndent", "merge", "duplicate", "boolKey", "infinity", "slashEscape", "endMarker", "tabIndent", "tabAfterSpaces", "tabAfterDash", "tabDash", "tabBlankLine", "tabBeforeComment", "tabBlockFirstLine", "tabFolded", "tabEscape"]) assert.equal(parseBlockDocument(CASES[name]), undefined, name);
+  for (const name of ["declined", "multiline", "badIndent", "merge", "duplicate", "boolKey", "infinity", "slashEscape", "endMarker", "tabIndent", "tabAfterSpaces", "tabAfterDash", "tabDash", "tabBlankLine", "tabBeforeComment", "tabBlockFirstLine", "tabFolded", "tabEscape", "strTaggedDeclined", "strTaggedFlow", "strTaggedKey", "strTaggedMulti"]) assert.equal(parseBlockDocument(CASES[name]), undefined, name);
   // Refused by kubectl (go-yaml v2 scannerc.go), so by the full reader too.
   for (const name of ["tabIndent", "tabAfterSpaces", "tabAfterDash", "tabDash", "tabBlankLine", "tabBlockFirstLine"]) assert.ok("error" in reference(CASES[name]), name);
 });

@@ -443,7 +443,7 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     // ingress-nginx's ssl_verify_client on the host's server (auth-tls-secret): checked before any phase of the request.
     const certRefused = w.rule.nginxClientCert && ctx.scheme === "https" ? nginxClientCertProblem(w.rule.nginxClientCert, req, ctx.graph) : undefined;
     if (certRefused && "undetermined" in certRefused) { Object.assign(res, { status: null, undetermined: certRefused.undetermined, reason: `${certRefused.undetermined} (Junction cannot tell the answer)` }); return; }
-    if (certRefused) { Object.assign(res, { status: certRefused.status, reason: certRefused.reason }); return; }
+    if (certRefused) { Object.assign(res, { status: certRefused.status, reason: certRefused.reason, ...(certRefused.redirect ? { redirect: certRefused.redirect } : {}) }); return; }
     // ingress-nginx with an allowed snippet in the location or server: raw nginx configuration decides.
     if (w.rule.nginxUndetermined) { Object.assign(res, { status: null, undetermined: w.rule.nginxUndetermined, reason: `${w.rule.nginxUndetermined} (Junction cannot tell the answer)` }); return; }
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
@@ -451,7 +451,7 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     const rewritten = w.rule.nginxRewrite && !ex.redirect && !ex.answered && !ex.failed ? nginxRewrite(w.rule.nginxRewrite, matched, ex.query) : undefined;
     if (rewritten) { Object.assign(ex, rewritten); ex.applied.push(`rewrite "(?i)${w.rule.nginxRewrite!.regex}" ${w.rule.nginxRewrite!.target} break (rewrite-target, on the normalized URI ${matched})`); }
     // ingress-nginx's access phase comes after the rewrite phase's redirects and preflight answers.
-    const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined) : undefined;
+    const access = w.rule.nginxAccess && !ex.redirect && !ex.answered && !ex.failed ? nginxAccess(w.rule.nginxAccess, req, ctx.graph, ctx.nginxSource && req.clientAddress ? seenBy(ctx.nginxSource, req.clientAddress, ctx.port) : undefined, w.rule.nginxCustomErrors?.codes) : undefined;
     if (access && "refused" in access) Object.assign(ex, { failed: access.refused.reason, failedStatus: access.refused.status });
     else for (const note of access?.notes ?? []) res.steps.push({ stage: "access", outcome: note });
     if (access && "undetermined" in access && access.undetermined) {

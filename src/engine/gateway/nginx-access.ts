@@ -10,6 +10,7 @@ import { Headers } from "./headers.js";
 import { issuedBy } from "./clientcert.js";
 import { findTlsMaterial } from "./tlsrefs.js";
 import type { NginxSource } from "./nginx-source.js";
+import type { Redirect } from "./request.js";
 
 /**
  * A refusal (the status nginx answers and why) or, when the request passes what Junction can check, notes on what it
@@ -26,7 +27,7 @@ export type AccessOutcome = { refused: { status: number; reason: string } } | { 
  * not checked); a secret missing from an input that has Secrets denies the location (503). auth-url:
  * the external authorizer decides, which Junction cannot ask (a note, the answer assumes it allows).
  */
-export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph, seenBy?: () => NginxSource | undefined): AccessOutcome {
+export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: RouteGraph, seenBy?: () => NginxSource | undefined, errorCodes: readonly number[] = []): AccessOutcome {
   const by = `Ingress ${access.ingress}`;
   if (access.denied) return { refused: { status: 503, reason: `ingress-nginx denies the location of ${by} (${access.denied}): it answers 503` } };
   // authtls/main.go Parse: GetAuthCertificate fails ("error obtaining certificate"): LocationDeniedError, the Ingress's locations answer 503.
@@ -55,8 +56,27 @@ export function nginxAccess(access: NginxAccess, req: RouteRequest, graph: Route
   }
   // auth-url: nginx.tmpl `auth_request`: the authorizer's 2xx lets the request through, its 401 or 403 is the answer, any other
   // status 500; Junction cannot ask it, so it cannot tell the answer (as for an Envoy Gateway SecurityPolicy's extAuth).
-  if (access.authUrl) return { notes, undetermined: `${by}: ingress-nginx asks the external authorizer ${access.authUrl} (auth-url), which Junction cannot ask: it allows (2xx) or answers 401 or 403` };
+  if (access.authUrl) return { notes, undetermined: `${by}: ingress-nginx asks the external authorizer ${access.authUrl} (auth-url), which Junction cannot ask: it allows (2xx) or answers 401 or 403 (${authErrors(access, req, errorCodes)})` };
   return { notes };
+}
+
+/**
+ * Where the authorizer's 401 and 403 go: the location's error_page lines, the first for a status winning
+ * (ngx_http_send_error_page): auth-signin's `error_page 401 = @SIGNIN` (written before custom-http-errors'), whose named
+ * location answers `return 302 buildAuthSignURL` (the URL with `rd=$pass_access_scheme://$http_host$escaped_request_uri`
+ * unless its query has the redirect parameter already); else custom-http-errors' (`errorCodes`, the rule's): the default
+ * backend; else the status itself.
+ */
+function authErrors(access: NginxAccess, req: RouteRequest, errorCodes: readonly number[]): string {
+  const s = access.authSignin;
+  const to = (code: number) => (errorCodes.includes(code) ? `its ${code} goes to the default backend (custom-http-errors)` : `its ${code} is the answer`);
+  if (!s) return `${to(401)}; ${to(403)}`;
+  const param = s.param || "rd";
+  const escaped = encodeURIComponent(req.path).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const back = `${req.scheme === "https" ? "https" : "http"}://${req.host}${escaped}`;
+  const query = URL.canParse(s.url) ? new URL(s.url).searchParams : undefined;
+  const location = !query || ![...query.keys()].length ? `${s.url}?${param}=${back}` : query.get(param) ? s.url : `${s.url}&${param}=${back}`;
+  return `its 401 is a 302 to ${location} (auth-signin: the location's error_page 401, before any custom-http-errors line); ${to(403)}`;
 }
 
 /** A Secret `ca` ("namespace/name") missing from an input that has Secrets. */
@@ -72,18 +92,37 @@ function caMissing(graph: RouteGraph, ca: string): boolean {
  * Junction cannot check (the input holds no Secrets, or not the client's) leaves the answer undetermined (it was let
  * through). A CA Secret missing from an input that has Secrets: nginxAccess.
  */
-export function nginxClientCertProblem(c: { ca: string; verify: string; ingress: string }, req: RouteRequest, graph: RouteGraph): { status: number; reason: string } | { undetermined: string } | undefined {
+export function nginxClientCertProblem(c: { ca: string; verify: string; errorPage?: string; ingress: string }, req: RouteRequest, graph: RouteGraph): CertRefusal | { undetermined: string } | undefined {
   const [ns, name] = c.ca.split("/", 2);
   // (Its Secret missing: the Ingress's CertificateAuth is empty, no ssl_verify_client; nginxAccess denies its locations.)
   if (c.verify !== "on" || caMissing(graph, c.ca)) return undefined;
   const by = `the server's ssl_verify_client on (auth-tls-secret ${c.ca} of Ingress ${c.ingress})`;
-  if (!req.clientCert) return { status: 400, reason: `${by}: the request presents no client certificate, and nginx answers 400 (No required SSL certificate was sent)` };
+  if (!req.clientCert) return errorPage(c, 496, `${by}: the request presents no client certificate`, "No required SSL certificate was sent");
   const [cns, cname] = req.clientCert.split("/", 2);
   const cas = findTlsMaterial(graph, "Secret", ns, name)?.certificates ?? [];
   const cert = findTlsMaterial(graph, "Secret", cns, cname)?.certificates[0];
   if (!cas.length) return { undetermined: `${by}: nginx verifies the client certificate against that CA, whose certificate the input does not hold` };
   if (!cert) return { undetermined: `${by}: nginx verifies the client certificate from ${req.clientCert}, which the input does not hold` };
-  return issuedBy(cert, cas) ? undefined : { status: 400, reason: `${by}: the client certificate from ${req.clientCert} is not issued by its CA, and nginx answers 400 (The SSL certificate error)` };
+  return issuedBy(cert, cas) ? undefined : errorPage(c, 495, `${by}: the client certificate from ${req.clientCert} is not issued by its CA`, "The SSL certificate error");
+}
+
+/** A refused client certificate's answer: nginx's 400, or auth-tls-error-page's redirect. */
+export interface CertRefusal { status: number; reason: string; redirect?: Redirect }
+
+/**
+ * nginx's status 495 (certificate error) or 496 (no certificate), which it answers as 400 with its own page, unless the
+ * server's `error_page 495 496 = PAGE;` (nginx.tmpl, auth-tls-error-page of the Ingress whose CertificateAuth the server
+ * took) takes it: ngx_http_send_error_page sends a PAGE not starting with "/" or "@" as a 302 with Location PAGE as
+ * written; a "/PAGE" is an internal redirect to that URI of the server (GET), a "@NAME" a named location (only a snippet
+ * can define one), which Junction does not follow.
+ */
+function errorPage(c: { errorPage?: string }, code: 495 | 496, why: string, page: string): CertRefusal | { undetermined: string } {
+  const p = c.errorPage;
+  if (!p) return { status: 400, reason: `${why}, and nginx answers 400 (${page})` };
+  if (p.startsWith("/") || p.startsWith("@")) return { undetermined: `${why}: nginx's ${code} goes to error_page ${p} (auth-tls-error-page), ${p.startsWith("@") ? "a named location" : "an internal redirect to that URI of the server"}, which Junction does not follow` };
+  const url = URL.canParse(p) ? new URL(p) : undefined;
+  const redirect: Redirect = { scheme: url?.protocol.replace(/:$/, "") ?? "", host: url?.hostname ?? "", port: url?.port ? Number(url.port) : null, path: url?.pathname ?? p, statusCode: 302, location: p };
+  return { status: 302, redirect, reason: `${why}: nginx's ${code} goes to error_page 495 496 = ${p} (auth-tls-error-page): a 302 redirect there` };
 }
 
 /**

@@ -67,7 +67,7 @@ function headers(r: RuleIR, report: ConversionReport): void {
   if (n.connectionProxyHeader !== undefined) { setHeader(r, "Connection", n.connectionProxyHeader); report.annotation(r.source, "connection-proxy-header", "translated"); }
 }
 
-function setHeader(r: RuleIR, name: string, value: string): void {
+export function setHeader(r: RuleIR, name: string, value: string): void {
   if (r.filters.some((f) => f.type === "RequestRedirect")) return;
   let f = r.filters.find((x): x is Extract<Filter, { type: "RequestHeaderModifier" }> => x.type === "RequestHeaderModifier");
   if (!f) { f = { type: "RequestHeaderModifier", requestHeaderModifier: { set: [] } }; r.filters.push(f); }

@@ -100,7 +100,8 @@ export function selectIngresses(inv: Inventory, onlyClass: string | undefined, r
     else if (cls === undefined) report.skip(ing, "warning", "the Ingress has no class and no single IngressClass is marked default (nor does an ingress-nginx controller of the input watch Ingresses without class: --watch-ingress-without-class)");
     else if (onlyClass !== undefined && cls !== onlyClass) report.skip(ing, "info", `its class is ${JSON.stringify(cls)}, not ${JSON.stringify(onlyClass)}`);
     else if (rejected) report.skip(ing, "warning", `ingress-nginx rejects the whole Ingress (${rejected}): it serves none of its rules`);
-    else if (ing.nginx.backendProtocol === "FCGI") {
+    // Routing: ingress-nginx serves it (nginx.tmpl `fastcgi_pass`, the location matched as any other); only Gateway API cannot.
+    else if (ing.nginx.backendProtocol === "FCGI" && !nginx) {
       report.skip(ing, "error", "backend-protocol FCGI has no Gateway API equivalent");
       report.annotation(ing, "backend-protocol", "not-translated", "FastCGI backends cannot be expressed in Gateway API");
     } else out.push([ing, cls]);
@@ -140,8 +141,110 @@ export function groupPaths(selected: readonly [Ingress, string][], inv: Inventor
     }
   }
   for (const { g, match, c } of canaries) addCanary(g, match, c, [...groups.values()], scope);
-  for (const [ing, cls] of selected) addDefaultBackend(ing, cls, inv, groupFor, errors);
+  for (const [ing, cls] of selected) {
+    // Routing an ingress-nginx class: the controller's own reading (addNginxDefaultBackends, per class below).
+    if (scope === "namespace" || !nginx.get(cls)) addDefaultBackend(ing, cls, inv, groupFor, errors);
+  }
+  if (scope === "class") {
+    for (const cls of new Set(selected.map(([, c]) => c))) {
+      if (nginx.get(cls)) addNginxDefaultBackends(selected.filter(([, c]) => c === cls).map(([i]) => i), cls, inv, () => [...groups.values()], groupFor, errors);
+    }
+  }
   return [...groups.values()];
+}
+
+/**
+ * Where ingress-nginx serves the spec.defaultBackend of its Ingresses (controller.go createServers, the Ingresses in
+ * nginxIngressOrder, canaries skipped: "Ingress %v is marked as Canary, ignoring"):
+ * - the catch-all server "_": the first Ingress with a Service defaultBackend and no rules at all (`if defLoc.IsDefBackend
+ *   && len(ing.Spec.Rules) == 0`: "Using it to configure the catch-all server"; `defLoc.IsDefBackend = false`, so no
+ *   later one, nor a host-less path "/" of type Prefix, replaces it: "Location %q already configured");
+ * - host H: the server's root location "/" is created by the first Ingress with a rule for H (`if _, ok :=
+ *   servers[host]; ok { continue }`), with that Ingress's defaultBackend (`un`), else the controller's default backend;
+ *   a path "/" of type Prefix replaces it (IsDefBackend). A later Ingress's defaultBackend never reaches H, and the
+ *   defaultBackend of an Ingress with host-less rules never reaches "_" (created before every Ingress).
+ * A defaultBackend naming a resource, not a Service, is never used (`ing.Spec.DefaultBackend.Service != nil`).
+ */
+export interface NginxDefaultBackends {
+  catchAll?: Ingress;
+  /** Host → the Ingress whose defaultBackend is the host's root location. */
+  hosts: Map<string, Ingress>;
+}
+
+export function nginxDefaultBackends(ingresses: readonly Ingress[]): NginxDefaultBackends {
+  const mains = ingresses.filter((i) => !i.nginx.canary).sort(nginxIngressOrder);
+  const service = (i: Ingress) => i.defaultBackend?.kind === "service";
+  const hosts = new Map<string, Ingress>();
+  const created = new Set<string>();
+  for (const i of mains) {
+    for (const r of i.rules) {
+      if (r.host === undefined || created.has(r.host)) continue;
+      created.add(r.host);
+      if (service(i)) hosts.set(r.host, i);
+    }
+  }
+  return { catchAll: mains.find((i) => service(i) && !i.rules.length), hosts };
+}
+
+/**
+ * `convert ingress` writes a spec.defaultBackend as ingress2gateway does (the fallback of the Ingress's hosts, or of
+ * every host): a warning for each Ingress of an ingress-nginx class whose defaultBackend the controller serves
+ * elsewhere (nginxDefaultBackends); `--verify` shows the requests answered differently.
+ */
+export function noteNginxDefaultBackends(selected: readonly [Ingress, string][], inv: Inventory, report: ConversionReport): void {
+  for (const cls of new Set(selected.map(([, c]) => c))) {
+    const members = selected.filter(([, c]) => c === cls).map(([i]) => i);
+    if (!servedByNginx(inv, cls, members)) continue;
+    const d = nginxDefaultBackends(members);
+    for (const ing of members.filter((i) => i.defaultBackend && !i.nginx.canary)) {
+      const hosts = [...new Set(ing.rules.map((r) => r.host).filter((h): h is string => h !== undefined))];
+      const why: string[] = [];
+      if (ing.defaultBackend!.kind !== "service") why.push("it names no Service (ingress-nginx uses only a Service defaultBackend)");
+      else if (!ing.rules.length) continue; // the first in ingress-nginx's order wins, as the conversion's (canary.ts firstOf says so)
+      else if (!hosts.length) why.push("an Ingress with rules configures no catch-all server (only one without rules does)");
+      else {
+        // A path "/" (not Exact) of the host leaves no request to a default backend, on either side.
+        const rooted = (h: string) => members.some((i) => !i.nginx.canary && i.rules.some((r) => r.host === h && r.paths.some((p) => p.path === "/" && p.pathType !== "Exact")));
+        for (const h of hosts) {
+          if (d.hosts.get(h) === ing || rooted(h)) continue;
+          const first = members.filter((i) => !i.nginx.canary && i.rules.some((r) => r.host === h)).sort(nginxIngressOrder)[0];
+          why.push(`host ${h}'s server is created by Ingress ${first.namespace}/${first.name} (the first with a rule for it), so ${d.hosts.get(h) ? "its defaultBackend" : "the controller's default backend"} serves the host's other paths`);
+        }
+      }
+      if (why.length) report.note(ing, "warning", `spec.defaultBackend converted as ingress2gateway does (the fallback of ${hosts.length ? hosts.join(", ") : "every host"}), but ingress-nginx does not serve it there: ${why.join("; ")} (controller.go createServers; --verify shows the difference)`);
+    }
+  }
+}
+
+/**
+ * The route graph's default backends of one ingress-nginx class (nginxDefaultBackends). A canary's defaultBackend is
+ * merged into the catch-all server only (mergeAlternativeBackends: "merge catch-all alternative backends", the
+ * locations of servers[defServerName]); here into its root location.
+ */
+function addNginxDefaultBackends(ingresses: readonly Ingress[], cls: string, inv: Inventory, groups: () => HostGroup[], groupFor: (i: Ingress, c: string, h?: string) => HostGroup, errors: Diagnostic[]): void {
+  const d = nginxDefaultBackends(ingresses);
+  const add = (ing: Ingress, host: string | undefined) => {
+    const ref = backendRef(inv, ing, ing.defaultBackend!, ["spec", "defaultBackend"], errors);
+    if (!ref) return;
+    const g = groupFor(ing, cls, host);
+    addPath(g, undefined, { ref, ingress: ing });
+    moveDefaultLast(g);
+  };
+  if (d.catchAll) {
+    // The catch-all's root location is no default any more: a host-less path "/" of type Prefix is not added.
+    for (const g of groups().filter((x) => x.className === cls && x.host === undefined)) {
+      for (const e of g.entries) if (e.match?.type === "PathPrefix" && e.match.value === "/" && !e.match.characterwise) e.mains = e.mains.filter((c) => c.pathType !== "Prefix");
+      g.entries = g.entries.filter((e) => e.mains.length || e.canaries.some((c) => !c.unmatched));
+    }
+    add(d.catchAll, undefined);
+  }
+  for (const [host, ing] of d.hosts) add(ing, host);
+  for (const ing of ingresses.filter((i) => i.nginx.canary && i.defaultBackend?.kind === "service")) {
+    const ref = backendRef(inv, ing, ing.defaultBackend!, ["spec", "defaultBackend"], errors);
+    const g = groups().find((x) => x.className === cls && x.host === undefined && x.entries.some((e) => e.match === undefined && e.mains.length));
+    const e = g?.entries.find((x) => x.match === undefined);
+    if (ref && g && e) e.canaries.push({ ref: g.namespace === ing.namespace ? ref : { ...ref, namespace: ing.namespace }, ingress: ing });
+  }
 }
 
 /**

@@ -66,7 +66,7 @@ export interface RuleIR {
   /** proxy-redirect-from / -to of its Ingress (route graph only; RouteRule.nginxProxyRedirect). */
   nginxProxyRedirect?: { from: string; to: string };
   /** The host's server verifies client certificates (auth-tls-secret of its first Ingress that sets it; route graph only). */
-  nginxClientCert?: { ca: string; verify: string; ingress: string };
+  nginxClientCert?: { ca: string; verify: string; errorPage?: string; ingress: string };
   /** Why ingress-nginx's answer for the rule is raw nginx configuration Junction does not read (an allowed snippet; route graph only). */
   nginxUndetermined?: string;
   /** rewrite-target with capture references ($1...) on an ingress-nginx class (route graph only; RouteRule.nginxRewrite). */

@@ -13,12 +13,12 @@ import { X509Certificate } from "node:crypto";
 import { assembleRoutes, GatewayBuilder, nginxPassthrough, takePassthrough, tlsSecrets, type NginxServers } from "./assemble.js";
 import { backendTlsPolicies } from "./backendtls.js";
 import { groupRules, planCanaries } from "./canary.js";
-import { applyHostFeatures, applyRuleFeatures } from "./features.js";
+import { applyHostFeatures, applyRuleFeatures, setHeader } from "./features.js";
 import { changesAccess, crossNamespaceSecret, withGlobalRanges } from "./nginx-annotations.js";
-import { groupPaths, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
+import { groupPaths, noteNginxDefaultBackends, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
 import type { RouteIR, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
-import { ingressNginxOf, type IngressNginxServing } from "../../model/nginx-controller.js";
+import { controllersDisagree, ingressNginxOf, type IngressNginxServing } from "../../model/nginx-controller.js";
 import { isNginxPattern, type NginxServerNames } from "../../model/nginx-server-name.js";
 import { ConversionReport, type IngressReport } from "./report.js";
 import { gatewayOf, routeOf } from "./tomodel.js";
@@ -56,6 +56,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   const errors: Diagnostic[] = [];
   const selected = selectIngresses(inv, options.ingressClass, report, options.unknownRisk ?? "reject", options.scope === "class");
   const groups = groupPaths(selected, inv, errors, options.scope);
+  if (options.scope === "namespace") noteNginxDefaultBackends(selected, inv, report);
   const canaries = planCanaries(groups);
   const clusterIps = options.scope === "class" ? serviceUpstreams(groups, inv) : new Set<string>();
   const gateways = new Map<string, GatewayBuilder>();
@@ -81,6 +82,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
     }
     applyRuleFeatures(rules, report);
     if (options.scope === "class" && g.ingressNginx) {
+      // Several controllers of the class with other settings: which one answers is the request's path to it (unknown here).
+      const split = controllersDisagree(ingressNginxOf(inv, g.className), g.className);
       const snippets = ingressNginxOf(inv, g.className).config?.allowSnippets ? g.ingresses.find((i) => !i.nginx.canary && i.nginx.snippets?.server) : undefined;
       // controller.go createServers: `if servers[host].CertificateAuth.CAFileName == ""`: the first Ingress of the host with auth-tls.
       // (One whose auth-tls-secret is denied, another namespace's: an empty CertificateAuth.)
@@ -89,12 +92,14 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         if (tlsAuth && g.host !== undefined) r.nginxClientCert = { ...tlsAuth.nginx.access!.clientCert!, ingress: `${tlsAuth.namespace}/${tlsAuth.name}` };
         r.fallback = defaultBackendOf(r, inv);
         r.nginxRewrite = captureRewrite(r);
+        // template.go buildProxyPass writes `proxy_set_header X-Forwarded-Prefix` with every rewrite-target's rewrite, capture references too.
+        if (r.nginxRewrite && r.source.nginx.xForwardedPrefix !== undefined) setHeader(r, "X-Forwarded-Prefix", r.source.nginx.xForwardedPrefix);
         if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
         const viaClusterIp = r.backends.filter((b) => clusterIps.has(JSON.stringify([g.className, b.namespace ?? g.namespace, b.name, b.port]))).map((b) => `${b.namespace ?? g.namespace}/${b.name}`);
         if (viaClusterIp.length) r.nginxServiceUpstream = viaClusterIp;
         const errors = customErrorsOf(r, ingressNginxOf(inv, g.className), inv);
         if (errors) r.nginxCustomErrors = errors;
-        r.nginxUndetermined = snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined;
+        r.nginxUndetermined = split ?? (snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined);
       }
     }
     routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
@@ -158,7 +163,11 @@ function serviceUpstreams(groups: readonly HostGroup[], inv: Inventory): Set<str
  */
 function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory): RuleIR["nginxCustomErrors"] {
   const own = r.source.nginx.customHttpErrors, global = serving.config;
-  const codes = own ?? global?.customHttpErrors;
+  // nginx inherits the http block's error_page lines only into a server and location with none of their own
+  // (ngx_http_core_merge_loc_conf): auth-signin's `error_page 401` in the location, auth-tls-error-page's `error_page 495 496`
+  // in the server stop the ConfigMap's codes there.
+  const shadowed = (r.access ?? r.source.nginx.access)?.authSignin !== undefined || r.nginxClientCert?.errorPage !== undefined;
+  const codes = own ?? (shadowed ? undefined : global?.customHttpErrors);
   if (!codes?.length || !r.backends.length) return undefined;
   const intercept = (own !== undefined && !r.source.nginx.disableProxyInterceptErrors) || (global?.customHttpErrors !== undefined && !global.disableProxyInterceptErrors);
   const [ns, name] = serving.controllers[0]?.defaultBackendService?.split("/", 2) ?? [];

@@ -326,6 +326,9 @@ function readProxySsl(r: Reader): NginxAnnotations["proxySsl"] {
  * answers 503), auth (auth-type matching basic|digest, auth-secret as NAMESPACE/NAME or NAME in the
  * Ingress's namespace; without the secret annotation the location is denied) and authreq (auth-url).
  */
+/** authtls/main.go redirectRegex: a named location, or an optional scheme-and-host with a path. */
+const AUTH_TLS_ERROR_PAGE = /^(@[A-Za-z0-9_-]+|((https?:\/\/)?[A-Za-z0-9\-.]+(:\d+)?)?(\/[A-Za-z0-9\-_.]+)*\/?)$/;
+
 function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxAccess | undefined {
   const access: NginxAccess = { ingress: `${ing.namespace}/${ing.name}`, deny: [] };
   access.deny = sourceRange(r, "denylist-source-range", access) ?? [];
@@ -346,6 +349,8 @@ function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxA
   }
   const url = r.string("auth-url")?.trim();
   if (url) access.authUrl = url;
+  const signin = url ? r.string("auth-signin")?.trim() : undefined;
+  if (signin) access.authSignin = { url: signin, ...(r.string("auth-signin-redirect-param")?.trim() ? { param: r.string("auth-signin-redirect-param")!.trim() } : {}) };
   // authtls/main.go Parse: k8s.ParseNameNS (exactly one "/", else LocationDenied), the namespace the Ingress's when empty
   // for the cross-namespace check only;
   // auth-tls-verify-client not one of on|off|optional|optional_no_ca: "on".
@@ -358,7 +363,11 @@ function readAccess(r: Reader, ing: { namespace: string; name: string }): NginxA
     else if (parts[0] === "") deny503(access, `auth-tls-secret ${JSON.stringify(ca)}: error obtaining certificate (the Secret is looked up as written, without a namespace)`);
     else {
       const verify = r.string("auth-tls-verify-client")?.trim() ?? "on";
-      access.clientCert = { ca: `${parts[0]}/${parts[1]}`, verify: /^(on|off|optional|optional_no_ca)$/.test(verify) ? verify : "on" };
+      // auth-tls-error-page (read after the secret, the certificate and the verify mode): redirectRegex, a failure rejects the
+      // Ingress ("if ing_errors.IsValidationError(err) { return &Config{}, err }"); the server's `error_page 495 496 = PAGE`.
+      const errorPage = r.string("auth-tls-error-page");
+      if (errorPage && !AUTH_TLS_ERROR_PAGE.test(errorPage)) r.reject("auth-tls-error-page", `${JSON.stringify(errorPage)} fails the annotation's validator`);
+      access.clientCert = { ca: `${parts[0]}/${parts[1]}`, verify: /^(on|off|optional|optional_no_ca)$/.test(verify) ? verify : "on", ...(errorPage ? { errorPage } : {}) };
     }
   }
   return access.deny.length || access.allow || access.denied || access.basicAuth || access.authUrl || access.clientCert ? access : undefined;
@@ -397,10 +406,10 @@ const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
       if (config) c.config = config;
       c.known = c.configMap !== undefined ? present(c.configMap) : c.known !== false;
     }
-    // Controllers sharing a --controller-class serve the same IngressClasses: one nginx each, and Junction reads the first's settings.
+    // Controllers sharing a --controller-class serve the same IngressClasses: one nginx each (model/nginx-controller.ts controllersDisagree).
     for (const [i, { controller: c, field }] of s.named.entries()) {
       const twin = s.named.slice(0, i).find((x) => x.controller.controllerClass === c.controllerClass && x.controller.configMap !== c.configMap);
-      if (twin) field.warn("ingress-nginx-config", `${c.kind} ${c.namespace}/${c.name} serves the IngressClasses of controller ${c.controllerClass}, as ${twin.controller.kind} ${twin.controller.namespace}/${twin.controller.name} does, with another ConfigMap (${c.configMap ?? "none"}, not ${twin.controller.configMap ?? "none"}): Junction answers with the first's settings`);
+      if (twin) field.warn("ingress-nginx-config", `${c.kind} ${c.namespace}/${c.name} serves the IngressClasses of controller ${c.controllerClass}, as ${twin.controller.kind} ${twin.controller.namespace}/${twin.controller.name} does, with another ConfigMap (${c.configMap ?? "none"}, not ${twin.controller.configMap ?? "none"}): where their settings differ, the answer for the class depends on which controller a request reaches, and Junction answers unknown`);
     }
     // The Helm chart's: the settings of an ingress-nginx class no controller of the input serves.
     const key = `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`;

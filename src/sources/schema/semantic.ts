@@ -326,7 +326,8 @@ export function fqdnError(name: string): string | undefined {
  * beyond what the front end (discovery.ts) checks of addresses: an FQDN slice's addresses are
  * fully qualified domain names (IsFullyQualifiedDomainName: a DNS subdomain of at least two
  * labels, a trailing dot allowed), an endpoint's `hostname` is a DNS-1123 label, its `nodeName` a
- * DNS-1123 subdomain, its `hints.forZones` at most 8 distinct label values; at most 100 ports, a port's `name` a DNS-1123 label
+ * DNS-1123 subdomain, its `hints.forZones` at most 8 distinct label values and `hints.forNodes`
+ * at most 8 distinct Node names (hintNames); at most 100 ports, a port's `name` a DNS-1123 label
  * used once in the slice (empty too), its `appProtocol` a qualified name. The API server refuses the
  * slice otherwise, so its endpoints never serve the Service.
  */
@@ -344,22 +345,8 @@ const endpointSliceFields: Rule = (root) => {
     }
     endpointNames(e, refuses, false);
     // (Not deprecatedTopology: the strategy's dropTopologyOnV1 drops it from a v1 write before validation.)
-    const zones = e.get("hints").raw("forZones");
-    if (Array.isArray(zones)) {
-      if (zones.length > 8) e.get("hints").get("forZones").error("too-many", `Too many: ${zones.length}: must have at most 8 items ${refuses}`);
-      else {
-        const seen = new Set<string>();
-        zones.forEach((z, i) => {
-          const name = z !== null && typeof z === "object" ? (z as Record<string, unknown>).name : undefined;
-          if (typeof name !== "string") return;
-          const at = e.get("hints").get("forZones").get(i).get("name");
-          const bad = labelValueError(name);
-          if (seen.has(name)) at.error("duplicate", `Duplicate value: ${JSON.stringify(name)} ${refuses}`);
-          else if (bad) at.error("invalid", `Invalid value: ${bad} ${refuses}`);
-          seen.add(name);
-        });
-      }
-    }
+    // (validateHints returns at too many zones: the node hints are not checked then.)
+    if (hintNames(e, "forZones", labelValueError, refuses)) hintNames(e, "forNodes", (n) => { const bad = dnsSubdomainError(n); return bad && `${bad}: a node hint names a Node (ValidateNodeName)`; }, refuses);
   }
   const ports = root.raw("ports");
   if (!Array.isArray(ports)) return;
@@ -375,6 +362,31 @@ const endpointSliceFields: Rule = (root) => {
     names.add(n);
   }
 };
+
+/**
+ * An endpoint's `hints.forZones` or `hints.forNodes` (validateHints): at most 8 (then nothing else of
+ * the hints is checked: false), each name once, and valid: a zone's a label value, a node's a Node's name
+ * (ValidateNodeName, a DNS-1123 subdomain: "" too). discovery/v1 types.go: "forNodes indicates the
+ * node(s) this endpoint should be consumed by when using topology aware routing. May contain a
+ * maximum of 8 entries." (Kubernetes 1.33, PreferSameNode.)
+ */
+function hintNames(e: Field, list: "forZones" | "forNodes", invalid: (name: string) => string | undefined, refuses: string): boolean {
+  const hints = e.raw("hints");
+  const items = hints !== null && typeof hints === "object" ? (hints as Record<string, unknown>)[list] : undefined;
+  if (!Array.isArray(items)) return true;
+  const at = e.get("hints").get(list);
+  if (items.length > 8) { at.error("too-many", `Too many: ${items.length}: must have at most 8 items ${refuses}`); return false; }
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const name = item !== null && typeof item === "object" ? (item as Record<string, unknown>).name : undefined;
+    if (typeof name !== "string") return;
+    const bad = invalid(name);
+    if (seen.has(name)) at.get(i).get("name").error("duplicate", `Duplicate value: ${JSON.stringify(name)} ${refuses}`);
+    else if (bad) at.get(i).get("name").error("invalid", `Invalid value: ${bad} ${refuses}`);
+    seen.add(name);
+  });
+  return true;
+}
 
 /**
  * An endpoint's (or Endpoints address's) `hostname`, a DNS-1123 label (an EndpointSlice's when set,
