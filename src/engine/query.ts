@@ -167,7 +167,7 @@ export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Fron
 }
 
 /**
- * A connection to a node's own address: a Calico preDNAT policy of its host endpoint decides it first
+ * A connection to a node's own address (a host-network pod's too): a Calico preDNAT policy of its host endpoint decides it first
  * (engine/calico-prednat.ts): its Deny drops it, its Allow accepts it (felix's filter INPUT chain
  * `acceptAlreadyAccepted`: the normal host endpoint policy is not run); no match leaves `v`. To a
  * pod's hostPort (`v.hostPort`): felix's mangle PREROUTING runs before the nat table's, where the CNI
@@ -177,7 +177,7 @@ export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Fron
  */
 function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): Verdict {
   const node = dst.endpoint;
-  const pre = node?.kind === "node" ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
+  const pre = node ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
   if (pre && v.hostPort) {
     if (pre.allowed) return v;
     const { hostPort: _forwarded, ...dropped } = v;
