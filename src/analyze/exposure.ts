@@ -17,13 +17,13 @@ import { serviceEndpoints } from "../model/service-endpoints.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
-import { healthCheckServer, kubeProxyPath, nodePortScope, servesNodePort, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
-import { hostFirewallAtNodePort } from "../engine/query.js";
-import { preDnatDecision, preDnatWho } from "../engine/calico-prednat.js";
+import { healthCheckServer, kubeProxyPath, nodePortScope, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
+import { droppingNodes } from "../engine/query.js";
+import { forwardWarning, preDnatDecision, preDnatWho } from "../engine/calico-prednat.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
-import { formatAddress, type Address } from "../model/ip.js";
+import { formatAddress } from "../model/ip.js";
 import { forwardsHostPorts } from "../model/hostports.js";
 
 export interface ExposedTarget extends HopVerdict {
@@ -235,8 +235,7 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const dropped: string[] = [];
   let admitted = 0, seen: "client" | "node" | "proxy" | undefined;
   let why = "", dataPath: string | undefined, sawNode = false;
-  // (What drops some outside addresses before DNAT: at some nodes, and at every node, said when others get in.)
-  const firewalled = new Set<string>(), shut = new Set<string>();
+  const firewalled = new Set<string>();
   // A load balancer admits the sources in its ranges: the outside addresses there, one per class the policies tell apart.
   const clients = ranges ? ranges.flatMap((r) => rangeParties(engine.index, r)) : outside.parties;
   for (const client of clients) {
@@ -244,7 +243,7 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
     if (path.unknown) return { from: outside.description, targets: [], problem: path.unknown };
     if (path.dropped) { dropped.push(path.dropped); continue; }
     const firewall = path.dataPath === undefined ? droppingNodes(engine, f, client, setup) : undefined;
-    if (firewall?.every) { dropped.push(firewall.why); shut.add(firewall.why); continue; }
+    if (firewall?.every) { dropped.push(firewall.why); continue; }
     if (firewall) firewalled.add(firewall.why);
     admitted++;
     why = path.why;
@@ -267,42 +266,16 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const sees = dataPath && seen !== "proxy" ? `; the pods see ${sawNode ? "the entry node's address when they are on another node, else the client's" : "the client's address"} (${dataPath})`
     : seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
     : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";
-  const from = `${outside.description}${within}${sees}${firewalled.size ? `; ${[...firewalled].join("; ")}` : ""}${admitted && shut.size ? `; from other outside addresses, ${[...shut].join("; ")}` : ""}`;
+  // Calico applyOnForward policies of the nodes' host endpoints judge the forwarded connection too (not modelled: said).
+  const forward = f.kind === "node-port" && engine.inventory.calicoForward ? engine.inventory.endpoints.flatMap((n) => forwardWarning(engine, n, undefined)?.message ?? []) : [];
+  // Some outside addresses dropped before any endpoint (a preDNAT policy, the host firewall) while others get in: said.
+  const some = dropped.length && admitted ? [`not from every outside address: ${[...new Set(dropped)].join("; ")}`] : [];
+  const from = `${outside.description}${within}${sees}${[...firewalled, ...forward, ...some].map((x) => `; ${x}`).join("")}`;
   if (!admitted) return { from, targets: [], problem: dropped[0] ?? "no outside address" };
   const targets = [...groups.values()].map((g) => ({ workload: g.workload, protocol: f.port.protocol, port: g.port, ...pairsVerdict(engine, g.pairs, g.port, f.port.protocol) }));
   if (targets.length) return { from, targets };
   const eps = serviceEndpoints(inv, f.service, f.port);
   return { from, targets, problem: `${eps.from === "selector" ? "the Service selects no pods" : `no endpoint of the Service (${eps.note}) is a pod`} in the input${why ? ` (${why})` : ""}` };
-}
-
-/**
- * A node port of every node (exposure's), from `client`, where kube-proxy translates it (no other data
- * path): what each node serving it does before kube-proxy's DNAT, as `explain` to one node's address
- * answers it (engine/query.ts frontendPairs): Cilium's host firewall, whose host policy sees the node
- * port (hostFirewallAtNodePort), and a Calico preDNAT policy of its host endpoint (preDnatDecision).
- * `every`: each node the input shows drops it (no node port lets it in); else the nodes that do, for
- * the note (it is reached through the others). Undefined: no node drops it (or none is in the input).
- */
-function droppingNodes(engine: PolicyEngine, f: Frontend, client: Party, setup: KubeProxySetup): { every: boolean; why: string } | undefined {
-  const cilium = engine.inventory.ciliumAgent?.hostFirewall === true, calico = (engine.inventory.calicoPreDnat?.length ?? 0) > 0;
-  if (f.kind !== "node-port" || f.node !== undefined || (!cilium && !calico)) return undefined;
-  const drops = new Map<string, string[]>();
-  let served = 0;
-  for (const node of engine.inventory.endpoints) {
-    if (node.kind !== "node") continue;
-    const address = node.addresses.find((a) => (client.address === undefined || a.family === client.address.family) && servesNodePort(setup, node, a));
-    if (!address) continue;
-    served++;
-    const at = { ...f, node, address };
-    const pre = calico ? preDnatDecision(engine, client, node, address, f.port.protocol, f.port.nodePort!) : undefined;
-    const why = cilium && hostFirewallAtNodePort(engine, client, at, undefined, {}) ? "Cilium's host firewall (without the agent's kube-proxy replacement the host policy sees the node port before kube-proxy's DNAT)"
-      : pre && !pre.allowed ? preDnatWho(pre, ", before kube-proxy's DNAT") : undefined;
-    if (why) drops.set(why, [...(drops.get(why) ?? []), node.name]);
-  }
-  if (!drops.size) return undefined;
-  const count = [...drops.values()].reduce((n, x) => n + x.length, 0);
-  const text = [...drops].map(([why, nodes]) => `${why} drops it at node${nodes.length === 1 ? "" : "s"} ${nodes.join(", ")}`).join("; ");
-  return count === served ? { every: true, why: `no node lets it in: ${text}` } : { every: false, why: `${text}: reached through the other nodes` };
 }
 
 /**
@@ -323,37 +296,21 @@ function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       if (p.hostPort === undefined || p.hostIPInvalid) continue;
       const on = p.hostIP && p.hostIP.value !== 0n ? `hostIP ${formatAddress(p.hostIP)} of node ${pod.nodeName}` : `every ${p.hostIP ? `IPv${p.hostIP.family} ` : ""}address of node ${pod.nodeName}`;
       const workload = workloadOf(ids, pod);
-      const entry = { kind: "HostPort" as const, exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`, backend: `${pod.namespace}/${pod.name}:${p.port}` };
-      const pre = preDnatAtHostPort(engine, outside, pod, p.hostIP, p.protocol, p.hostPort);
-      if (pre && !pre.kept.length) { out.push({ ...entry, from: outside.description, targets: [], problem: pre.why }); continue; }
+      const base = { kind: "HostPort" as const, exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`, backend: `${pod.namespace}/${pod.name}:${p.port}` };
+      // A Calico preDNAT policy of the node's host endpoint sees the hostPort before portmap's DNAT (engine/calico-prednat.ts).
+      const node = pod.nodeName !== undefined ? engine.index.nodesByName.get(pod.nodeName) : undefined;
+      const address = p.hostIP && p.hostIP.value !== 0n ? p.hostIP : node?.addresses[0];
+      const drops = node && address ? outside.parties.map((c) => preDnatDecision(engine, c, node, address, p.protocol, p.hostPort!)).filter((d) => d !== undefined && !d.allowed) : [];
+      const parties = drops.length ? outside.parties.filter((c) => preDnatDecision(engine, c, node!, address, p.protocol, p.hostPort!)?.allowed !== false) : outside.parties;
+      const why = drops.length ? `${preDnatWho(drops[0]!, ", before portmap's DNAT")} drops it at node ${node!.name}` : "";
+      if (!parties.length) { out.push({ ...base, from: outside.description, targets: [], problem: why }); continue; }
       out.push({
-        ...entry, from: pre ? `${outside.description}; ${pre.why}: reached from the other outside addresses` : outside.description,
-        targets: [{ workload, protocol: p.protocol, port: p.port, ...hopVerdict(engine, pre ? { ...outside, parties: pre.kept } : outside, [pod], p.port, p.protocol) }],
+        ...base, from: `${outside.description}${why ? `; not from every outside address: ${why}` : ""}`,
+        targets: [{ workload, protocol: p.protocol, port: p.port, ...hopVerdict(engine, { ...outside, parties }, [pod], p.port, p.protocol) }],
       });
     }
   }
   return out;
-}
-
-/**
- * A hostPort of `pod`'s node, from the outside parties: a Calico preDNAT policy of the node's host
- * endpoint judges it before the portmap DNAT (felix's mangle PREROUTING, before the nat table's), as
- * `explain` to the node's address answers it (engine/query.ts withPreDnat): its Deny drops it. The
- * parties it lets through (`kept`) and why the others are dropped; undefined when it drops none.
- */
-function preDnatAtHostPort(engine: PolicyEngine, outside: HopSource, pod: Endpoint, hostIP: Address | undefined, protocol: Protocol, port: number): { kept: Party[]; why: string } | undefined {
-  if (!engine.inventory.calicoPreDnat?.length) return undefined;
-  const node = engine.inventory.endpoints.find((e) => e.kind === "node" && e.name === pod.nodeName);
-  if (!node?.hostEndpoint) return undefined;
-  const kept: Party[] = [], drops = new Set<string>();
-  for (const src of outside.parties) {
-    const family = src.address?.family;
-    const address = hostIP && hostIP.value !== 0n ? hostIP : node.addresses.find((a) => family === undefined || a.family === family);
-    const d = preDnatDecision(engine, src, node, address, protocol, port);
-    if (d && !d.allowed) drops.add(`${preDnatWho(d, ", before the portmap DNAT")} drops it at node ${node.name}`);
-    else kept.push(src);
-  }
-  return drops.size ? { kept, why: [...drops].join("; ") } : undefined;
 }
 
 /** Per workload, what outside addresses may open beyond the ports that are routed to it. */

@@ -1,7 +1,7 @@
 // The request walk: one answer for a request across every layer it crosses.
 //
 //   client (a pod with `from`, else outside the cluster)
-//     → entry:         a Gateway listener | a Service frontend (name or cluster IP) | an endpoint address
+//     → entry:         a Gateway listener (an Istio classic gateway's server) | a Service frontend (name or cluster IP) | an endpoint address
 //     → routing:       the Gateway's routes | the Service port's mesh routes (GAMMA) | none
 //     → network:       the L3/L4 hop to an endpoint of the chosen backend, every policy tier (verdict.ts)
 //     → authorization: the L7 authorizers at the server (authorizer.ts; implementations in engine/l7/)
@@ -26,6 +26,7 @@ import { PolicyEngine } from "./verdict.js";
 import type { RequestAnswer, WalkContext } from "./walk/answer.js";
 import { gatewayEntry } from "./walk/gateway-entry.js";
 import { meshEntry } from "./walk/mesh-entry.js";
+import { classicTarget, istioIngressEntry } from "./walk/istio-ingress-entry.js";
 
 export type { Entry, Layer, LayerStep, RequestAnswer, WalkContext } from "./walk/answer.js";
 export { pickedBackend } from "./walk/backends.js";
@@ -61,15 +62,21 @@ export function clientOf(ctx: WalkContext, from: string): Party | string {
 /** Why the request cannot be walked (a usage problem, not an answer), or undefined. */
 export function requestProblem(ctx: WalkContext, req: RouteRequest): string | undefined {
   if (req.from) { const c = clientOf(ctx, req.from); if (typeof c === "string") return c; }
-  if (req.gateway || !req.from) { const g = gatewayFor(ctx.gateways, req); if (typeof g === "string") return g; }
-  return undefined;
+  const g = req.gateway || !req.from ? gatewayFor(ctx.gateways, req) : undefined;
+  const problem = typeof g === "string" ? g : undefined;
+  // An Istio classic gateway (networking.istio.io) by name, by its Service's address or name, or the one on the port.
+  const classic = classicTarget(ctx, req, problem);
+  if (classic !== undefined) return typeof classic === "string" ? classic : undefined;
+  return problem;
 }
 
 /** Walks one request. Call requestProblem first: a request it refuses has no answer. */
 export function walkRequest(ctx: WalkContext, req: RouteRequest): RequestAnswer {
   const client = req.from ? clientOf(ctx, req.from) : undefined;
   const party = typeof client === "string" ? undefined : client;
-  const res = req.gateway || !req.from ? gatewayEntry(ctx, req, party) : meshEntry(ctx, req, party!);
+  const g = req.gateway || !req.from ? gatewayFor(ctx.gateways, req) : undefined;
+  const classic = classicTarget(ctx, req, typeof g === "string" ? g : undefined);
+  const res = classic && typeof classic !== "string" ? istioIngressEntry(ctx, req, party, classic) : req.gateway || !req.from ? gatewayEntry(ctx, req, party) : meshEntry(ctx, req, party!);
   if (req.protocol === "grpc" && res.status !== null && !res.grpcCode) res.grpcCode = grpcCodeOf(res.status);
   return res;
 }

@@ -188,14 +188,6 @@ export class PolicyEngine {
     return this.evaluateOnly(flow).allowed;
   }
 
-  /**
-   * The flow as addressed, never forwarded by a hostPort (hostPortHop): what a chain before the
-   * portmap DNAT judges (engine/calico-prednat.ts: felix's mangle PREROUTING).
-   */
-  evaluateBeforeDnat(flow: Flow): Verdict {
-    return this.evaluatePlain(flow);
-  }
-
   evaluate(flow: Flow): Verdict {
     const v = this.evaluateOnly(flow);
     v.warnings.push(...this.optionWarnings(flow, v));

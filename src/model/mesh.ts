@@ -455,6 +455,47 @@ export interface IstioVirtualService {
   src?: SourceRef;
 }
 
+/** A classic Istio Gateway server's TLS mode (networking/v1alpha3 ServerTLSSettings.TLSmode; unset: PASSTHROUGH, the enum's zero). */
+export type IstioServerTlsMode = "PASSTHROUGH" | "SIMPLE" | "MUTUAL" | "AUTO_PASSTHROUGH" | "ISTIO_MUTUAL" | "OPTIONAL_MUTUAL";
+
+/**
+ * One server of a classic Istio Gateway (networking.istio.io Gateway, not the Gateway API's): the
+ * port a client dials (the number of the Service port in front of the gateway's pods), its protocol
+ * (upper-cased: HTTP, HTTPS, HTTP2, GRPC, TLS, TCP, ...), and the hosts it exposes as written
+ * (`ns/host`, `./host` (the Gateway's namespace), a `*`-namespaced one or `host`: the namespaces whose
+ * VirtualServices may bind them; engine/mesh/istio-gateway.ts reads them as pilot's
+ * sanitizeServerHostNamespace does).
+ */
+export interface IstioGatewayServer {
+  index: number;
+  name?: string;
+  port: { number: number; protocol: string; name: string };
+  hosts: readonly string[];
+  bind?: string;
+  tls?: { mode: IstioServerTlsMode; httpsRedirect: boolean; credentialName?: string };
+}
+
+/** pkg/config/protocol Instance IsHTTP, IsTLS (of a protocol as Parse spells it, upper-cased). */
+export const isHttpProtocol = (p: string): boolean => ["HTTP", "HTTP2", "HTTP_PROXY", "GRPC", "GRPC-WEB"].includes(p);
+export const isTlsProtocol = (p: string): boolean => p === "HTTPS" || p === "TLS";
+
+/**
+ * A classic Istio Gateway (networking.istio.io v1/v1beta1/v1alpha3 Gateway, sources/istio/gateway.ts):
+ * the gateway pods its `selector` picks (in any namespace: pilot's mergeGateways reads every Gateway
+ * for a proxy unless PILOT_SCOPE_GATEWAY_TO_NAMESPACE; no selector: every gateway proxy) and its
+ * servers; VirtualServices bind to it by `gateways: [ns/name]`.
+ */
+export interface IstioClassicGateway {
+  name: string;
+  namespace: string;
+  /** Undefined: no selector (pilot applies the Gateway to every gateway proxy). */
+  selector?: Labels;
+  servers: readonly IstioGatewayServer[];
+  created?: number;
+  order: number;
+  src?: SourceRef;
+}
+
 /**
  * An Istio ServiceEntry (networking.istio.io): hosts, addresses and ports added to the service
  * registry of the Istio proxies of the namespaces it is exported to (engine/mesh/registry.ts).
@@ -623,6 +664,8 @@ export interface MeshModel {
     clientTls: IstioClientTls[];
     /** The users' VirtualServices (sources/istio/virtualservice.ts), in input order. */
     virtualServices: IstioVirtualService[];
+    /** The classic networking.istio.io Gateways (sources/istio/gateway.ts), in input order. */
+    gateways: IstioClassicGateway[];
     serviceEntries: IstioServiceEntry[];
     workloadEntries: IstioWorkloadEntry[];
     sidecars: IstioSidecar[];
@@ -640,7 +683,7 @@ export interface MeshModel {
 export function emptyMeshModel(): MeshModel {
   return {
     settings: { ...DEFAULT_MESH_SETTINGS },
-    istio: { authorizations: [], requestAuthentications: [], peerAuthentications: [], clientTls: [], virtualServices: [], serviceEntries: [], workloadEntries: [], sidecars: [] },
+    istio: { authorizations: [], requestAuthentications: [], peerAuthentications: [], clientTls: [], virtualServices: [], gateways: [], serviceEntries: [], workloadEntries: [], sidecars: [] },
     linkerd: { servers: [], authorizations: [], routes: [], egressNetworks: [] },
   };
 }

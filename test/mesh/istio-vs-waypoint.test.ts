@@ -66,3 +66,44 @@ test("at a waypoint a match with sourceLabels is dropped (istio#51565), and a Vi
   const elsewhere = WORLD + vs("ops", "  - directResponse: {status: 418}");
   assert.equal((await ask(elsewhere, "GET http://ledger/other")).status, 200, "ops is neither the waypoint's namespace nor the Service's (getVirtualServiceForWaypoint)");
 });
+
+// A TCP Service behind the waypoint, its pods v1 (first) and v2.
+const DB = "---\n" + pod("bank", "db-a", "10.0.0.20", { labels: { app: "db", version: "v1" } }) + pod("bank", "db-b", "10.0.0.21", { labels: { app: "db", version: "v2" } }) + `apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: bank, labels: {istio.io/use-waypoint: waypoint}}
+spec: {selector: {app: db}, ports: [{name: tcp, port: 5432}]}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: db, namespace: bank}
+spec: {host: db, subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]}
+`;
+
+const l4vs = (spec: string, hosts = "db.bank.svc.cluster.local") => `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: bank}
+spec:
+  hosts: [${hosts}]
+${spec}
+`;
+
+test("at a waypoint a VirtualService's tcp route takes a TCP connection to the Service, a tls rule naming the Service's own host first (getWaypointTCPRoutes; was: the Service's endpoints, either pod)", async () => {
+  const tcp = await ask(WORLD + DB + l4vs("  tcp:\n  - match: [{port: 5432}]\n    route: [{destination: {host: db, subset: v2}}]"), "tcp://db:5432");
+  assert.equal(tcp.route, "VirtualService bank/db");
+  assert.equal(endpointOf(tcp), "bank/db-b");
+  assert.match(tcp.reason, /listener_waypoint\.go getWaypointTCPRoutes/);
+  // TLS rules before TCP ones; a tls match naming another SNI host is not the waypoint's.
+  const both = l4vs(`  tls:
+  - match: [{sniHosts: [db.bank.svc.cluster.local]}]
+    route: [{destination: {host: db, subset: v1}}]
+  tcp:
+  - route: [{destination: {host: db, subset: v2}}]`);
+  assert.equal(endpointOf(await ask(WORLD + DB + both, "tcp://db:5432")), "bank/db-a");
+  const otherSni = l4vs(`  tls:
+  - match: [{sniHosts: [db.bank.svc.cluster.local, other.bank.svc.cluster.local]}]
+    route: [{destination: {host: db, subset: v1}}]
+  tcp:
+  - route: [{destination: {host: db, subset: v2}}]`, "db.bank.svc.cluster.local, other.bank.svc.cluster.local");
+  assert.equal(endpointOf(await ask(WORLD + DB + otherSni, "tcp://db:5432")), "bank/db-b");
+});

@@ -22,7 +22,7 @@ import { istioPortProtocol, istioTlsPort } from "../l7/istio.js";
 import { serviceHost } from "./dns.js";
 import type { WaypointRef } from "./waypoint.js";
 import { routeVirtualHost, sidecarPath, sidecarUserVirtualHost, userPortRoutes, waypointUserVirtualHost } from "./virtualservice.js";
-import { userL4 } from "./virtualservice-l4.js";
+import { userL4, waypointUserL4 } from "./virtualservice-l4.js";
 import { pilotConfigOrder, routable, untimedInputOrder, type IstioMeshVirtualService, type MeshEngine, type ParentReading, type MeshRouteKind, type MeshRouteState, type PortRoutes } from "./engine.js";
 
 /** Why the routes bound at the Service port do not apply to this client: it goes to the Service as if none were bound. */
@@ -241,6 +241,12 @@ const namesOnlyHost = (r: Route, host: string) => { const names = r.hostnames.le
  * own SNI is not read. Undefined when neither is bound.
  */
 function waypointL4(mesh: MeshEngine, s: Service, sp: ServicePort, wp: WaypointRef, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+  // A user's VirtualService tls or tcp routes there (virtualservice-l4.ts waypointUserL4), before or after the Gateway API's.
+  const host = serviceHost(s);
+  const inScope = (r: MeshRouteState) => r.route.namespace === s.namespace || r.route.namespace === wp.namespace;
+  const tls = mesh.istioRoutesAt(s, sp, ["TLSRoute"]).filter((r) => inScope(r) && (namesOnlyHost(r.route, host) || !r.route.rules.every(weighted)));
+  const user = waypointUserL4(mesh, { host, namespace: s.namespace }, sp.port, wp, { tls, tcp: mesh.istioRoutesAt(s, sp, ["TCPRoute"]).filter(inScope) }, req, res);
+  if (user) return user;
   return waypointL4At({ kind: "service", service: s, port: sp }, serviceHost(s), s.namespace, (kind) => mesh.istioRoutesAt(s, sp, [kind]), wp, req, res);
 }
 

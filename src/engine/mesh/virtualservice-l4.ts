@@ -19,13 +19,13 @@ import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import { splitOf } from "../gateway/split.js";
 import { subsetOf } from "../l7/transport.js";
 import { serviceHost } from "./dns.js";
-import { routable, type MeshEngine, type MeshRouteState } from "./engine.js";
+import { pilotConfigOrder, routable, type MeshEngine, type MeshRouteState } from "./engine.js";
 import type { BoundRoutes } from "./route.js";
-import { byAge, destinationBackend, forMesh, visibility } from "./virtualservice.js";
+import { byAge, destinationBackend, forMesh, visibility, waypointVirtualServices } from "./virtualservice.js";
 import { usesTls } from "../gateway/request.js";
 
 /** One filter chain pilot builds of a VirtualService's route: its runtime match (destination prefixes, SNI hosts) and the route. */
-interface Chain { vs: IstioVirtualService; route: IstioL4Route; match?: number; prefixes: readonly { text: string; first: bigint; last: bigint; family: 4 | 6; prefix: number }[]; sni: readonly string[] }
+export interface Chain { vs: IstioVirtualService; route: IstioL4Route; match?: number; prefixes: readonly { text: string; first: bigint; last: bigint; family: 4 | 6; prefix: number }[]; sni: readonly string[] }
 
 /** matchTCP / matchTLS: the static predicates, which decide whether the proxy gets the match at all. */
 function staticMatch(m: IstioL4Match, pod: Endpoint, port: number): boolean {
@@ -92,7 +92,7 @@ function tlsChains(configs: readonly IstioVirtualService[], pod: Endpoint, port:
 }
 
 /** Envoy's filter chain match: the longest destination prefix holding the address (chains without one after), then for TLS the SNI (exact, then the longest `*.` wildcard, then chains without server names). */
-function pick(chains: readonly Chain[], address: Address | undefined, sni: string | undefined, tls: boolean): { chosen?: Chain; why: Map<Chain, string> } {
+export function pick(chains: readonly Chain[], address: Address | undefined, sni: string | undefined, tls: boolean): { chosen?: Chain; why: Map<Chain, string> } {
   const why = new Map<Chain, string>();
   const prefixLen = (c: Chain) => (!c.prefixes.length ? -1 : address ? Math.max(-2, ...c.prefixes.filter((p) => p.family === address.family && contains(p, address)).map((p) => p.prefix)) : -2);
   const best = Math.max(-2, ...chains.map(prefixLen));
@@ -127,7 +127,7 @@ function lowered(mesh: MeshEngine, chains: readonly Chain[], kind: "TCPRoute" | 
   return { route, parents: [], egressParents: [], entryParents: [], backends, dropped: new Map() };
 }
 
-const chainName = (c: Chain) => `VirtualService ${c.vs.namespace}/${c.vs.name} ${c.sni.length ? "tls" : "tcp"}[${c.route.index}]${c.match !== undefined ? ` match ${c.match}` : ""}`;
+export const chainName = (c: Chain) => `VirtualService ${c.vs.namespace}/${c.vs.name} ${c.sni.length ? "tls" : "tcp"}[${c.route.index}]${c.match !== undefined ? ` match ${c.match}` : ""}`;
 
 /**
  * The outbound listener a connection meets: a Service port's (the Service's FQDN, its cluster IP), or a
@@ -165,19 +165,70 @@ export function userL4(mesh: MeshEngine, at: L4Listener, pod: Endpoint, chain: "
     Object.assign(res, { connection: "failed", reason: `the VirtualServices' tls routes give Istio's sidecar filter chains for ${place} by SNI, and none matches SNI ${sni ?? "(none)"}: pilot builds no default chain for the port, Envoy closes the connection` });
     return bound;
   }
-  const state = lowered(mesh, [chosen], kind, at.port, pod);
-  bound.routes.push(routable(state));
+  bound.routes.push(routable(routeChain(mesh, chosen, kind, at.port, pod, req, res, sni, "Istio's sidecar", "tls.go")));
+  return bound;
+}
+
+/**
+ * The connection on the filter chain Envoy chose: its route's destinations lowered (the state the walk
+ * serves the picked backend from), the answer's route, backends and reason; a destination with no
+ * cluster fails the connection (`proxy` says whose; `builder`, the pilot file that builds the chain).
+ */
+export function routeChain(mesh: MeshEngine, chosen: Chain, kind: "TCPRoute" | "TLSRoute", port: number, pod: Endpoint, req: RouteRequest, res: RouteResult, sni: string | undefined, proxy: string, builder: string): MeshRouteState {
+  const state = lowered(mesh, [chosen], kind, port, pod);
   const rule = state.route.rules[0];
   Object.assign(res, { route: routeKey(state.route), rule: rule.index, ...(chosen.match !== undefined ? { match: chosen.match } : {}) });
   const split = splitOf(rule, state.backends, false);
   res.backends = split.shares;
   const failed = split.problem ?? split.failure?.message;
-  if (failed) { Object.assign(res, { connection: "failed", reason: `${chainName(chosen)}: ${failed}; Istio's sidecar fails the connection` }); return bound; }
+  if (failed) { Object.assign(res, { connection: "failed", reason: `${chainName(chosen)}: ${failed}; ${proxy} fails the connection` }); return state; }
   res.backend = servedBy(split.picked!);
   if (split.failing) res.steps.push({ stage: "backend", outcome: split.failing });
   const tls = usesTls(req.scheme);
   const h = new Headers(req.headers);
   res.upstream = req.method && req.path && !tls && req.scheme !== "tcp" ? { host: req.host, path: req.path, method: req.method, headers: h.toObject(), headerList: h.entries(), tls } : { tls, sni: tls ? sni : undefined };
-  res.reason = `${chainName(chosen)} forwards the connection to ${res.backend}${chain === "tls" ? ` by SNI ${sni}` : ""} (tls.go: the filter chain of the VirtualService's ${chain} route${chosen.prefixes.length ? ` for destinationSubnets ${chosen.prefixes.map((p) => p.text).join(", ")}` : ""})`;
-  return bound;
+  res.reason = `${chainName(chosen)} forwards the connection to ${res.backend}${kind === "TLSRoute" ? ` by SNI ${sni}` : ""} (${builder}: the filter chain of the VirtualService's ${kind === "TLSRoute" ? "tls" : "tcp"} route${chosen.prefixes.length ? ` for destinationSubnets ${chosen.prefixes.map((p) => p.text).join(", ")}` : ""})`;
+  return state;
+}
+
+/**
+ * A user's VirtualService `tls` and `tcp` routes at a waypoint in front of a Service
+ * (listener_waypoint.go getWaypointTCPRoutes over getVirtualServiceForWaypoint: the VirtualServices of the
+ * waypoint's namespace or the Service's whose host matches the Service's, in the waypoint's order):
+ * "respect TLS routes before TCP routes", the first VirtualService with a `tls` rule without match or
+ * with a match whose one SNI host is the Service's own ("Waypoint does not currently support SNI
+ * matches"), else the first with a `tcp` rule without match or a match that holds (matchTCP with no
+ * source labels, the "mesh" gateway, the port, no source namespace). The Gateway API's TLSRoutes and
+ * TCPRoutes bound there (`gateway`: those the waypoint would take, by tier) come first when they are
+ * older or of the waypoint's namespace and the user's is public (as waypointUserVirtualHost orders
+ * them); then, or when no user route matches, undefined: the caller routes as before.
+ */
+export function waypointUserL4(mesh: MeshEngine, service: { host: string; namespace: string }, port: number, wp: { namespace: string; name: string }, gateway: { tls: readonly MeshRouteState[]; tcp: readonly MeshRouteState[] }, req: RouteRequest, res: RouteResult): BoundRoutes | undefined {
+  const users = waypointVirtualServices(mesh.inv, service, wp.namespace);
+  if (!users.length) return undefined;
+  const meta = (v: IstioVirtualService) => ({ namespace: v.namespace, name: v.name, generation: 1, created: v.created, order: v.order });
+  const gatewayFirst = (u: (typeof users)[number], states: readonly MeshRouteState[]) => u.list === 2 && states.length > 0 && (states.some((g) => g.route.namespace === wp.namespace) || states.some((g) => pilotConfigOrder(g.route, meta(u.vs)) < 0));
+  const holds = (m: IstioL4Match) => (!m.gateways.length || m.gateways.includes("mesh")) && (m.port === undefined || m.port === port) && !m.sourceLabels && !m.sourceNamespace;
+  const tier = (chain: "tls" | "tcp"): Chain | "gateway" | undefined => {
+    const states = chain === "tls" ? gateway.tls : gateway.tcp;
+    for (const u of users) {
+      if (gatewayFirst(u, states)) return "gateway";
+      for (const route of chain === "tls" ? u.vs.tls : u.vs.tcp) {
+        if (!route.matches.length) return { vs: u.vs, route, prefixes: [], sni: [] };
+        const i = route.matches.findIndex((m) => (chain === "tcp" || (m.sniHosts.length === 1 && m.sniHosts[0] === service.host)) && holds(m));
+        if (i >= 0) return { vs: u.vs, route, match: i, prefixes: [], sni: chain === "tls" ? route.matches[i].sniHosts : [] };
+      }
+    }
+    return states.length ? "gateway" : undefined;
+  };
+  let chosen = tier("tls");
+  const kind = chosen === undefined ? "TCPRoute" : "TLSRoute";
+  if (chosen === undefined) chosen = tier("tcp");
+  if (!chosen || chosen === "gateway") return undefined;
+  const proxy: Endpoint = { id: -1, kind: "pod", name: wp.name, namespace: wp.namespace, labels: {}, addresses: [], ports: [] };
+  const sni = usesTls(req.scheme) ? (req.sni ?? req.host ?? "").toLowerCase() || undefined : undefined;
+  res.candidates = [];
+  const state = routeChain(mesh, chosen, kind, port, proxy, req, res, sni, `waypoint ${wp.namespace}/${wp.name}`, "listener_waypoint.go getWaypointTCPRoutes");
+  if (kind === "TLSRoute" && res.backend) res.reason = res.reason.replace(` by SNI ${sni}`, ` (the Service's host ${service.host}: the waypoint reads no SNI)`);
+  return { role: chosen.vs.namespace === service.namespace ? "producer" : "consumer", namespace: chosen.vs.namespace, routes: [routable(state)] };
 }

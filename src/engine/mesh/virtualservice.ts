@@ -107,7 +107,7 @@ export interface Programmed { route: IstioHttpRoute; match?: IstioHttpMatch; mat
  * list stops after a catch-all (IsCatchAllRoute: "Routes are matched in order, so we will never go
  * beyond this match"). Empty: the VirtualService gives the proxy no virtual host.
  */
-export function programmed(vs: IstioVirtualService, port: number, pod: Endpoint, waypoint = false): Programmed[] {
+export function programmed(vs: IstioVirtualService, port: number, pod: Endpoint, waypoint = false, gateway?: string): Programmed[] {
   const out: Programmed[] = [];
   for (const route of vs.http) {
     if (route.delegate) continue;
@@ -118,7 +118,8 @@ export function programmed(vs: IstioVirtualService, port: number, pod: Endpoint,
       if (m.port !== undefined && m.port !== port) return;
       // listener_waypoint.go waypointInboundRoute: "Source label matching is not supported in ambient mode ... Any matchers containing source labels should be dropped" (istio#51565).
       if (waypoint && m.sourceLabels) return;
-      if (m.gateways.length ? !m.gateways.includes("mesh") : !(subsetOf(m.sourceLabels ?? {}, pod.labels) && (!m.sourceNamespace || m.sourceNamespace === pod.namespace))) return;
+      // At a classic Istio gateway (`gateway`, NS/NAME) sourceMatchHTTP reads the match's gateways, resolved as pilot does (resolveGatewayName).
+      if (m.gateways.length ? !m.gateways.some((g) => (gateway ? resolveGatewayName(g, vs.namespace) === gateway : g === "mesh")) : !(subsetOf(m.sourceLabels ?? {}, pod.labels) && (!m.sourceNamespace || m.sourceNamespace === pod.namespace))) return;
       out.push({ route, match: m, matchIndex: i });
       catchAll = isCatchAll(m);
     });
@@ -127,8 +128,22 @@ export function programmed(vs: IstioVirtualService, port: number, pod: Endpoint,
   return out;
 }
 
+/**
+ * model/config.go resolveGatewayName: a VirtualService's `gateways` entry as NS/NAME ("mesh" stays):
+ * `./NAME` and a short NAME the VirtualService's namespace, a legacy FQDN `NAME.NS.svc...` NS/NAME.
+ */
+export function resolveGatewayName(g: string, namespace: string): string {
+  if (g === "mesh") return g;
+  const slash = g.indexOf("/");
+  if (slash >= 0) return g.slice(0, slash) === "." ? `${namespace}/${g.slice(slash + 1)}` : g;
+  const dot = g.indexOf(".");
+  if (dot < 0) return `${namespace}/${g}`;
+  const rest = g.slice(dot + 1), next = rest.indexOf(".");
+  return `${next < 0 ? rest : rest.slice(0, next)}/${g.slice(0, dot)}`;
+}
+
 /** IsCatchAllRoute: no header, query or method condition, and a uri prefix "/" or regex ".*" (or none). */
-function isCatchAll(m: IstioHttpMatch): boolean {
+export function isCatchAll(m: IstioHttpMatch): boolean {
   const uri = !m.uri || (m.uri.kind === "prefix" && m.uri.value === "/") || (m.uri.kind === "regex" && m.uri.value === ".*");
   return uri && !m.headers.length && !m.withoutHeaders.length && !m.queryParams.length && !m.method && !m.authority && !m.scheme;
 }
@@ -305,12 +320,12 @@ function stringConflict(root: IstioStringMatch | undefined, leaf: IstioStringMat
 }
 
 /** The lowered VirtualService with its destinations resolved for the client (MeshRouteState, so the walk serves the backend it picks). */
-export function virtualHost(inv: Inventory, index: BackendIndex, root: IstioVirtualService, port: number, client: VsClient, waypoint = false): SidecarVirtualHost {
+export function virtualHost(inv: Inventory, index: BackendIndex, root: IstioVirtualService, port: number, client: VsClient, waypoint = false, gateway?: string): SidecarVirtualHost {
   const vs = withDelegates(inv, root);
   const route = lowered(inv, vs, port);
   const backends = new Map<BackendRef, ResolvedBackend>();
   route.rules.forEach((rule, i) => rule.backends.forEach((ref, j) => backends.set(ref, destinationBackend(inv, index, vs.http[i].route[j], ref, port, client))));
-  return { vs, programmed: programmed(vs, port, client.pod, waypoint), state: { route, parents: [], egressParents: [], entryParents: [], backends, dropped: new Map() } };
+  return { vs, programmed: programmed(vs, port, client.pod, waypoint, gateway), state: { route, parents: [], egressParents: [], entryParents: [], backends, dropped: new Map() } };
 }
 
 /** Applies header operations (set, then add, then remove: Envoy's request_headers_to_add/remove). */
@@ -529,6 +544,18 @@ export function userPortRoutes(vh: SidecarVirtualHost, ownerNamespace: string): 
 }
 
 /**
+ * getVirtualServiceForWaypoint: the user's VirtualServices for the mesh of the waypoint's namespace or the
+ * Service's whose hosts match the Service's (either way), visible in the waypoint's namespace, in its
+ * order (private, exported to it, public; each by age).
+ */
+export function waypointVirtualServices(inv: Inventory, service: { host: string; namespace: string }, waypointNamespace: string): { vs: IstioVirtualService; list: number }[] {
+  return inv.mesh.istio.virtualServices.flatMap((vs) => {
+    const list = forMesh(vs) && vs.hosts.length && (vs.namespace === waypointNamespace || vs.namespace === service.namespace) ? visibility(vs, waypointNamespace) : undefined;
+    return list !== undefined && vs.hosts.some((h) => istioHostSubsetOf(service.host, h) || istioHostSubsetOf(h, service.host)) ? [{ vs, list }] : [];
+  }).sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
+}
+
+/**
  * A user's VirtualServices at an Istio waypoint in front of a Service (pilot's listener_waypoint.go
  * buildWaypointInboundHTTPRouteConfig: of the VirtualServices the waypoint's scope holds, those of the
  * waypoint's namespace or the Service's whose host matches the Service's, getVirtualServiceForWaypoint;
@@ -541,10 +568,7 @@ export function userPortRoutes(vh: SidecarVirtualHost, ownerNamespace: string): 
 export function waypointUserVirtualHost(inv: Inventory, index: BackendIndex, service: { host: string; namespace: string }, port: number, wp: { namespace: string; name: string }, gatewayVss: readonly IstioMeshVirtualService[], req: RouteRequest, res: RouteResult, settings: Pick<MeshSettings, "istioDefaultHttpRetry" | "istioPathNormalization">): SidecarVirtualHost | undefined {
   // The waypoint as the proxy: its namespace for sourceNamespace and the DestinationRule lookup, no labels (sourceLabels are dropped).
   const proxy: Endpoint = { id: -1, kind: "pod", name: wp.name, namespace: wp.namespace, labels: {}, addresses: [], ports: [] };
-  const users = inv.mesh.istio.virtualServices.flatMap((vs) => {
-    const list = forMesh(vs) && vs.hosts.length && (vs.namespace === wp.namespace || vs.namespace === service.namespace) ? visibility(vs, wp.namespace) : undefined;
-    return list !== undefined && vs.hosts.some((h) => istioHostSubsetOf(service.host, h) || istioHostSubsetOf(h, service.host)) ? [{ vs, list }] : [];
-  }).sort((a, b) => a.list - b.list || byAge(a.vs, b.vs));
+  const users = waypointVirtualServices(inv, service, wp.namespace);
   const hosts = users.map((u) => ({ u, vh: virtualHost(inv, index, u.vs, port, { pod: proxy }, true) })).filter((x) => x.vh.programmed.length);
   if (!hosts.length) return undefined;
   const gwFirst = gatewayVss.some((v) => v.namespace === wp.namespace);

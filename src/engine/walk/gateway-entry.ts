@@ -5,6 +5,7 @@ import type { RouteRequest } from "../../model/request.js";
 import { EG_NAME, GATEWAY_NAME_LABEL, gatewayPods } from "../gateway/pods.js";
 import { requestPort, routeRequest } from "../gateway/route.js";
 import type { GatewayState } from "../gateway/gateways.js";
+import type { EndpointReader } from "../../model/service-endpoints.js";
 import type { Party } from "../match.js";
 import { backendServing } from "../serving.js";
 import type { ResolvedBackend } from "../gateway/backends.js";
@@ -51,25 +52,48 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   // What the gateway writes in X-Forwarded-For (forwarded.ts): the backend's sidecar reads its last entry as remote.ip.
   const forwarded = forwardedFor(w, gw, nginx, controller, address, pods);
   if (forwarded) w.forwarded = forwarded;
+  const missingPods = nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${gw?.envoyGateway ? `, or Envoy Gateway's ${EG_NAME}=${gwName}` : ""}) are not in the input`;
+  return gatewayToBackend(w, first, { pods, ...(controller === ISTIO_GATEWAY_CONTROLLER ? { istioNamespace: gwNamespace } : {}), ...(controller ? { controller } : {}), reader: gw?.endpointReader ?? "proxy", missingPods, backend: routed.backend, reason: routed.reason });
+}
+
+/** The gateway proxy that forwards a routed request: its pods, an Istio one's namespace (its clusters' scope), its controller, how it reads endpoints. */
+export interface GatewayProxy {
+  pods: readonly Endpoint[];
+  /** An Istio gateway (Gateway API or classic): the namespace of its pods, whose scope holds the Services exported there. */
+  istioNamespace?: string;
+  controller?: string;
+  reader: EndpointReader;
+  /** Why the hop is not checked when `pods` is empty. */
+  missingPods: string;
+  /** The routing layer's answer: the backend it names, why. */
+  backend: string | null;
+  reason: string;
+}
+
+/**
+ * The request a gateway's routes sent to `first`: an Istio gateway needs a cluster for the Service (its
+ * exportTo), and sends to the Service's waypoint when it has one (waypointRoutes); a ServiceEntry's host
+ * is reached as a sidecar client would; else the hop from the gateway's pod to the backend's endpoints.
+ */
+export function gatewayToBackend(w: Walk, first: ResolvedBackend | undefined, g: GatewayProxy): RequestAnswer {
   // The gateway needs a cluster for the Service its route sends to, whether or not that Service's waypoint then routes it.
-  const hidden = controller === ISTIO_GATEWAY_CONTROLLER && first?.service ? serviceHiddenFrom(first.service, gwNamespace) : undefined;
+  const hidden = g.istioNamespace !== undefined && first?.service ? serviceHiddenFrom(first.service, g.istioNamespace) : undefined;
   if (hidden) return noCluster(w, hidden, "the gateway");
-  const atWaypoint = controller === ISTIO_GATEWAY_CONTROLLER && first ? waypointRoutes(w, first) : undefined;
+  const atWaypoint = g.istioNamespace !== undefined && first ? waypointRoutes(w, first) : undefined;
   if (atWaypoint === "decided") return w.res;
   const picked = atWaypoint ?? first;
-  if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, pods[0], gwName, controller);
-  const endpoints = picked ? backendServing(ctx.inv, picked, { reader: gw?.endpointReader ?? "proxy" }) : undefined;
-  const unchecked = !pods.length ? (nginx ? "the ingress-nginx controller's pods (label app.kubernetes.io/name=ingress-nginx) are not in the input" : `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}${gw?.envoyGateway ? `, or Envoy Gateway's ${EG_NAME}=${gwName}` : ""}) are not in the input`)
-    : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${routed.backend} are not in the input` : undefined;
+  if (picked?.serviceEntry) return gatewayToServiceEntry(w, picked, g.pods[0], g.missingPods, g.controller);
+  const endpoints = picked ? backendServing(w.ctx.inv, picked, { reader: g.reader }) : undefined;
+  const unchecked = !g.pods.length ? g.missingPods : !endpoints?.known || !endpoints.serving.length ? `the endpoints of ${g.backend} are not in the input` : undefined;
   if (unchecked) {
     step(w, "network", "bypassed", `${unchecked}: the hop from the Gateway to the backend is not checked`);
-    step(w, "backend", "decided", routed.reason);
+    step(w, "backend", "decided", g.reason);
     return w.res;
   }
   // The authorizers see the Service the gateway sent to (its waypoint's policies are that Service's).
   const svc = first?.service && first.servicePort ? { name: `${first.service.namespace}/${first.service.name}`, port: first.servicePort.port } : undefined;
-  w.via = { ...(controller ? { controller } : {}), ...(svc ? { service: svc } : {}) };
-  return serve(w, { endpoint: pods[0] }, endpoints!, false);
+  w.via = { ...(g.controller ? { controller: g.controller } : {}), ...(svc ? { service: svc } : {}) };
+  return serve(w, { endpoint: g.pods[0] }, endpoints!, false);
 }
 
 /**
@@ -107,13 +131,16 @@ function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | un
  * node's behind their LoadBalancer or NodePort Service under externalTrafficPolicy Cluster), which its
  * AuthorizationPolicies' ipBlocks judge and its Envoy appends to X-Forwarded-For.
  */
-function istioGatewayPeer(w: Walk, pods: readonly Endpoint[], client: Address | undefined): ClientAddress & { seen?: string } {
+export function istioGatewayPeer(w: Walk, pods: readonly Endpoint[], client: Address | undefined, classic = false): ClientAddress & { seen?: string } {
   const seen = client ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req)) : undefined;
   if (client && !seen && pods.length && !inClusterAddress(w.ctx.index, client) && !w.ctx.inv.services.some((s) => selectsOne(s, pods))) {
     // No Service of the input in front: the one Istio makes (gateway/templates/service.yaml: "type: {{ index
     // .Annotations \"networking.istio.io/service-type\" | default \"LoadBalancer\" }}", no externalTrafficPolicy,
     // so Kubernetes' Cluster) masquerades an outside client to a node's address (or, ClusterIP, does not take it).
-    return { unknown: `the gateway's pods see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no Service in front of them, and the one Istio makes for the Gateway is a LoadBalancer (unless its networking.istio.io/service-type annotation says otherwise) with externalTrafficPolicy unset, so Kubernetes' Cluster, which kube-proxy masquerades an outside client through` };
+    // A classic gateway's Service is its installation's (manifests/charts/gateway values.yaml "type: LoadBalancer",
+    // templates/service.yaml writes externalTrafficPolicy only when set): Cluster too.
+    const made = classic ? "the one an Istio ingress gateway's installation makes (the gateway Helm chart's) is a LoadBalancer with externalTrafficPolicy unset unless configured" : "the one Istio makes for the Gateway is a LoadBalancer (unless its networking.istio.io/service-type annotation says otherwise) with externalTrafficPolicy unset";
+    return { unknown: `the gateway's pods see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no Service in front of them, and ${made}, so Kubernetes' Cluster, which kube-proxy masquerades an outside client through` };
   }
   return seenPeer(client, seen, "the gateway's pods");
 }
@@ -135,9 +162,9 @@ function terminatesHttp(gw: GatewayState | undefined, name: string | undefined, 
  * An Istio gateway's Envoy enforces the AuthorizationPolicies of its pod in the listener's filters,
  * before its router (pilot/pkg/networking/core/gateway.go builds the RBAC filters ahead of the router;
  * a denial is 403, or a closed TCP connection, whatever the routes would answer): the L7 authorizer
- * decides (l7/authorizer.ts atIstioGateway). True when it denies (the answer is then set).
+ * decides (l7/authorizer.ts atIstioGateway) for the listener's port (`listenPort`, else the port dialled). True when it denies (the answer is then set).
  */
-function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: boolean): boolean {
+export function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: boolean, listenPort?: number, classic = false): boolean {
   const l7 = w.ctx.authorizers.find((a): a is L7Authorizer => a instanceof L7Authorizer);
   const pod = pods[0];
   if (!pod || !l7) return false;
@@ -147,8 +174,9 @@ function istioGatewayRbac(w: Walk, pods: readonly Endpoint[], httpListener: bool
   const http = httpListener && (speaksHttp(q) || q.scheme === "https" || q.scheme === "wss") ? { method: q.method, host: q.host ?? "", path: q.path, headers: q.headers, ...(q.protocol === "grpc" ? { grpc: true } : {}) } : undefined;
   // The connection's source as the gateway's Envoy sees it (istioGatewayPeer), which ipBlocks judge; a node's
   // address the input does not hold: the policies are judged for every address (l7/istio.ts unknownAddress).
-  const { seen, ...peer } = istioGatewayPeer(w, pods, w.client?.address);
-  const port = q.port ?? DEFAULT_PORT[q.scheme];
+  const { seen, ...peer } = istioGatewayPeer(w, pods, w.client?.address, classic);
+  // The port of Envoy's listener, which `ports` match: the Service's target port the client's port maps to (pilot's resolvePorts), when known.
+  const port = listenPort ?? q.port ?? DEFAULT_PORT[q.scheme];
   const d = w.client?.address && !peer.address ? l7.atIstioGateway(peerOf(w.ctx, {}), pod, port, http, peer.unknown)
     : l7.atIstioGateway(peerOf(w.ctx, seen ? { address: peer.address } : w.client ?? {}), pod, port, http);
   if (d && seen) d.trace.push(seen);
@@ -195,9 +223,9 @@ function waypointRoutes(w: Walk, b: ResolvedBackend): ResolvedBackend | "decided
  * destination as a sidecar client would (mesh-entry.ts toServiceEntry: its endpoints, the pods its
  * workloadSelector selects, or the address its host resolves to).
  */
-function gatewayToServiceEntry(w: Walk, picked: ResolvedBackend, pod: Endpoint | undefined, gwName: string, controller: string | undefined): RequestAnswer {
+function gatewayToServiceEntry(w: Walk, picked: ResolvedBackend, pod: Endpoint | undefined, missingPods: string, controller: string | undefined): RequestAnswer {
   if (!pod) {
-    step(w, "network", "bypassed", `the Gateway's pods (label ${GATEWAY_NAME_LABEL}=${gwName}) are not in the input: the hop from the Gateway to the backend is not checked`);
+    step(w, "network", "bypassed", `${missingPods}: the hop from the Gateway to the backend is not checked`);
     step(w, "backend", "decided", w.res.reason);
     return w.res;
   }

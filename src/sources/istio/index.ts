@@ -8,5 +8,6 @@ import { requestAuthenticationFrontEnd } from "./requestauthentication.js";
 import { serviceEntryFrontEnd, sidecarFrontEnd, workloadEntryFrontEnd } from "./serviceentry.js";
 import { destinationRuleFrontEnd, peerAuthenticationFrontEnd } from "./transport.js";
 import { virtualServiceFrontEnd } from "./virtualservice.js";
+import { classicGatewayFrontEnd } from "./gateway.js";
 
-export const istioFrontEnds: FrontEnd[] = [istioAuthorizationFrontEnd, requestAuthenticationFrontEnd, peerAuthenticationFrontEnd, destinationRuleFrontEnd, serviceEntryFrontEnd, workloadEntryFrontEnd, sidecarFrontEnd, virtualServiceFrontEnd];
+export const istioFrontEnds: FrontEnd[] = [istioAuthorizationFrontEnd, requestAuthenticationFrontEnd, peerAuthenticationFrontEnd, destinationRuleFrontEnd, serviceEntryFrontEnd, workloadEntryFrontEnd, sidecarFrontEnd, virtualServiceFrontEnd, classicGatewayFrontEnd];

@@ -22,7 +22,7 @@ import { ISTIO_NETWORKING_APIS } from "./serviceentry.js";
 const CLUSTER_DOMAIN = "cluster.local";
 
 /** pkg/config/labels IsDNS1123Label. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * A host as the mesh resolves it (model/virtualservice.go ResolveVirtualServiceShortnames,
@@ -36,7 +36,7 @@ export function istioFqdn(host: string, namespace: string, domain: string): stri
 }
 
 /** agent.ValidateWildcardDomain: a FQDN, or one with a `*` first label (alone or as a `*`-prefix of it), labels of letters, digits and '-'. */
-function wildcardDomainProblem(host: string): string | undefined {
+export function wildcardDomainProblem(host: string): string | undefined {
   if (host.length > 255) return `domain name ${JSON.stringify(host)} too long (max 255)`;
   const rest = host.startsWith("*") ? host.slice(1) : host;
   if (host === "*") return undefined;
@@ -437,7 +437,6 @@ export const virtualServiceFrontEnd: FrontEnd = {
     }
     // ValidateVirtualService: appliesToGateway is isGateway, gateways without "mesh"; appliesToMesh the rest.
     const appliesToMesh = gateways.length === 0 || gateways.includes("mesh");
-    if (!appliesToMesh) spec.get("gateways").info("not-modelled", "a VirtualService bound to Istio Gateways only (not \"mesh\") is not applied: Junction does not read networking.istio.io Gateways, and applies VirtualServices at sidecar clients and waypoints");
     let allHostsValid = true;
     written.forEach((h, i) => {
       const at = hostsField.get(i);

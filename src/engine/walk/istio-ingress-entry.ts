@@ -1,0 +1,173 @@
+// A request to Istio's classic ingress gateway (networking.istio.io Gateway): the gateway's pods (the
+// Service in front of them, the address a client dials, or the Gateway named), the server the port and
+// SNI pick, the gateway's AuthorizationPolicies (before its router, as at a Gateway API Istio gateway:
+// gateway-entry.ts istioGatewayRbac), the VirtualServices bound to it (engine/mesh/istio-gateway.ts), then
+// the hop from a gateway pod to the backend (gateway-entry.ts gatewayToBackend) with the X-Forwarded-For
+// its Envoy appends (the peer istioGatewayPeer judges).
+
+import type { Endpoint, Service } from "../../model/endpoint.js";
+import { parseAddress, sameAddress, type Address } from "../../model/ip.js";
+import type { IstioClassicGateway } from "../../model/mesh.js";
+import { istioSettingsOf, isHttpProtocol } from "../../model/mesh.js";
+import { usesTls, type RouteRequest } from "../../model/request.js";
+import { matches, selector } from "../../model/selector.js";
+import { targetPortOn } from "../../model/service-endpoints.js";
+import { emptyResult } from "../gateway/request.js";
+import { requestPort } from "../gateway/route.js";
+import type { Party } from "../match.js";
+import { serviceHost } from "../mesh/dns.js";
+import { chainBySni, classicGatewayPods, classicName, classicSelects, gatewayChains, mergeClassic, routeGatewayHttp, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
+import { chainName, routeChain } from "../mesh/virtualservice-l4.js";
+
+import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
+import { pickedBackend } from "./backends.js";
+import { emptyAnswer, refuse, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
+import { envoyForwarded } from "./forwarded.js";
+import { gatewayToBackend, istioGatewayPeer, istioGatewayRbac } from "./gateway-entry.js";
+import { hostHeaderRequest } from "./serve.js";
+
+/** The classic gateway a request goes to: its pods, the Gateway that named them (or the Service dialled), how it was found. */
+export interface ClassicTarget { pods: Endpoint[]; gateway?: IstioClassicGateway; service?: Service; how: string }
+
+const selects = (s: Service, pods: readonly Endpoint[]) => s.selector !== undefined && pods.some((p) => p.namespace === s.namespace && matches(selector(s.selector!), p.labels));
+
+/** Whether `name` (the host dialled, no port) names the Service: an address of it (cluster, external, load balancer) or its DNS name. */
+function dials(s: Service, name: string): boolean {
+  const a = parseAddress(name);
+  if (a) return [...s.clusterIPs, ...(s.externalIPs ?? []), ...(s.loadBalancerIngress ?? []).map((i) => i.ip)].some((x) => sameAddress(x, a));
+  const fqdn = serviceHost(s);
+  return [`${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, fqdn].includes(name.toLowerCase().replace(/\.$/, ""));
+}
+
+/**
+ * The classic Istio gateway a request is for, or undefined (the Gateway API's or the mesh's): the
+ * networking.istio.io Gateway `--gateway` names when no Gateway API Gateway has that name; else the
+ * Service the URL's host names (an address or DNS name of it) when it fronts pods a classic Gateway
+ * selects; else, for a client outside the cluster with no Gateway API Gateway on the port, the one set
+ * of gateway pods whose Gateways have a server on the port (for the host, when several).
+ */
+export function classicTarget(ctx: WalkContext, req: RouteRequest, gatewayApiProblem: string | undefined): ClassicTarget | string | undefined {
+  const gateways = ctx.inv.mesh.istio.gateways;
+  if (!gateways.length) return undefined;
+  if (req.gateway) {
+    if (!gatewayApiProblem) return undefined;
+    const [ns, name] = req.gateway.includes("/") ? req.gateway.split("/", 2) : [undefined, req.gateway];
+    const found = gateways.filter((g) => g.name === name && (ns === undefined || g.namespace === ns));
+    if (found.length > 1) return `several networking.istio.io Gateways are named ${req.gateway} (${found.map(classicName).join(", ")}); give NAMESPACE/NAME`;
+    return found.length ? { pods: classicGatewayPods(ctx.inv, found[0]), gateway: found[0], how: `Gateway ${classicName(found[0])} (networking.istio.io)` } : undefined;
+  }
+  const dialled = (req.host ?? "").replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+  if (dialled) {
+    for (const s of ctx.inv.services) {
+      if (!dials(s, dialled)) continue;
+      const pods = ctx.inv.endpoints.filter((e) => e.kind === "pod" && selects(s, [e]) && gateways.some((g) => g.selector && classicSelects(g, e)));
+      if (pods.length) return { pods, service: s, how: `Service ${s.namespace}/${s.name} (${dialled}), in front of Istio gateway pods` };
+    }
+  }
+  if (req.from || !gatewayApiProblem) return undefined;
+  const port = requestPort(req);
+  const host = (req.sni ?? hostHeaderRequest(req).host ?? "").replace(/:\d+$/, "").toLowerCase();
+  const onPort = gateways.filter((g) => g.servers.some((s) => s.port.number === port));
+  const forHost = onPort.filter((g) => g.servers.some((s) => s.port.number === port && s.hosts.some((h) => { const x = h.slice(h.indexOf("/") + 1).toLowerCase(); return x === "*" || x === host || (x.startsWith("*.") && host.endsWith(x.slice(1))); })));
+  const found = forHost.length ? forHost : onPort;
+  if (!found.length) return undefined;
+  // Gateways with one selector are one gateway deployment's servers (merged: mergeGateways).
+  const key = (g: IstioClassicGateway) => JSON.stringify(Object.entries(g.selector ?? {}).sort());
+  if (new Set(found.map(key)).size > 1) return `several Istio gateways (networking.istio.io) listen on port ${port} (${found.map(classicName).join(", ")}); name one with --gateway or dial its Service's address`;
+  return { pods: classicGatewayPods(ctx.inv, found[0]), gateway: found[0], how: `Gateway ${classicName(found[0])} (networking.istio.io), the one with a server on port ${port}` };
+}
+
+export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined, target: ClassicTarget): RequestAnswer {
+  const address = client?.address ?? client?.endpoint?.addresses[0];
+  const pods = target.pods;
+  // The proxy: a pod of the input, else one in the Gateway's namespace with its selector's labels.
+  const pod: Endpoint = pods[0] ?? { id: -1, kind: "pod", name: `(a pod of Gateway ${target.gateway ? classicName(target.gateway) : "?"})`, namespace: target.gateway?.namespace, labels: { ...target.gateway?.selector }, addresses: [], ports: [] };
+  const merged = mergeClassic(ctx.inv.mesh.istio.gateways.filter((g) => (pods.length ? classicSelects(g, pod) : g === target.gateway || (g.selector !== undefined && classicSelects(g, pod)))));
+  const port = requestPort(req);
+  const at = merged.ports.get(port);
+  const names = merged.gateways.map(classicName).join(", ");
+  const base = emptyResult();
+  base.gateway = at ? at.servers[0].gateway : target.gateway ? classicName(target.gateway) : names;
+  const w: Walk = { ctx, req, client, res: emptyAnswer(req, { kind: "gateway", gateway: base.gateway }, base) };
+  const podNote = pods.length ? `pods ${pods.slice(0, 3).map((p) => `${p.namespace}/${p.name}`).join(", ")}${pods.length > 3 ? ", ..." : ""}` : "no pod of the input";
+  w.res.steps.push({ stage: "gateway", outcome: `Istio gateway (${target.how}; ${podNote}; Gateways ${names || "none"}), port ${port}`, detail: merged.skipped });
+  if (!merged.gateways.length) { step(w, "entry", "decided", `no networking.istio.io Gateway selects the pods of ${target.how}: their Envoy has no listener`); return refuse(w, "rejected", w.res.reason); }
+  if (target.service && !target.service.ports.some((p) => p.port === port)) { step(w, "entry", "decided", `Service ${target.service.namespace}/${target.service.name} has no port ${port}`); return refuse(w, "rejected", w.res.reason); }
+  if (!at) { step(w, "entry", "decided", `no server of ${names} listens on port ${port}: the gateway's Envoy has no listener there`); return refuse(w, "rejected", w.res.reason); }
+  const q = hostHeaderRequest(req);
+  const tls = usesTls(req.scheme);
+  const settings = istioSettingsOf(ctx.inv.mesh, pods[0]);
+  // Envoy listens on the target port of the Service port dialled (model/gateway.go resolvePorts), which AuthorizationPolicy `ports` match.
+  const fronting = target.service ?? ctx.inv.services.find((x) => selects(x, pods.slice(0, 1)) && x.ports.some((p) => p.port === port));
+  const sp = fronting?.ports.find((p) => p.port === port);
+  const listenPort = (sp && pods[0] ? targetPortOn(sp, pods[0]) : undefined) ?? port;
+  const done = (routed: GatewayHttpRouted): RequestAnswer => afterRouting(w, pods, routed.states.map((v) => v.state), address);
+  if (at.plain) {
+    const servers = at.servers;
+    const first = servers[0].server;
+    if (!servers.some((s) => isHttpProtocol(s.server.port.protocol))) {
+      return l4(w, pods, pod, at, "", address, listenPort);
+    }
+    w.res.listener = first.port.name;
+    step(w, "entry", "passed", `the HTTP servers on port ${port} (${servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}): route configuration http.${port}`);
+    if (tls) { step(w, "entry", "decided", `port ${port} of the gateway is plain-text HTTP (no TLS server): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
+    if (istioGatewayRbac(w, pods, true, listenPort, true)) return w.res;
+    return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `http.${port}`, servers, port, false, q, w.res, settings));
+  }
+  // TLS servers: the filter chain the SNI picks.
+  const sni = (req.sni ?? "").toLowerCase();
+  if (!tls) { step(w, "entry", "decided", `port ${port} of the gateway serves TLS only (${at.servers.map((s) => s.server.port.name).join(", ")}): a plain-text connection matches no filter chain and Envoy closes it`); return refuse(w, "failed", w.res.reason); }
+  return l4(w, pods, pod, at, sni, address, listenPort, (s) => {
+    const server = s.server;
+    const mode = server.tls!.mode;
+    step(w, "entry", "passed", `server ${server.port.name} of Gateway ${s.gateway} (HTTPS, TLS ${mode} terminated${server.tls!.credentialName ? ` with credentialName ${server.tls!.credentialName}` : ""}) for SNI ${sni || "(none)"}`);
+    if (mode === "ISTIO_MUTUAL" && !client?.endpoint) { step(w, "entry", "decided", `server ${server.port.name} is ISTIO_MUTUAL: the gateway asks for a mesh workload certificate, which a client outside the mesh does not have: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
+    if (mode === "MUTUAL" && !req.clientCert) { step(w, "entry", "decided", `server ${server.port.name} is MUTUAL: the gateway requires a client certificate and the request presents none (--client-cert): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
+    if (istioGatewayRbac(w, pods, true, listenPort, true)) return w.res;
+    return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `https.${port}.${server.port.name}.${s.gw.name}.${s.gw.namespace}`, [s], port, true, q, w.res, settings));
+  });
+}
+
+/**
+ * A connection the gateway's filter chains take as TCP: on a port of TLS servers the chain its SNI picks
+ * (an HTTPS server's goes to `https`), a plain TCP server's otherwise; the chain's route (a `tcp` or
+ * `tls` route of a bound VirtualService), the gateway's AuthorizationPolicies (the TCP filter), then the
+ * hop to the backend. No chain: Envoy closes the connection.
+ */
+function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, sni: string, address: Address | undefined, listenPort: number, https?: (s: ProxyServer) => RequestAnswer): RequestAnswer {
+  const { chains, skipped } = gatewayChains(w.ctx.inv, pod.namespace ?? "", at);
+  for (const why of skipped) w.res.steps.push({ stage: "listener", outcome: why });
+  const plain = !https;
+  const chosen = plain ? chains[0] : chainBySni(chains, sni);
+  const names = chains.map((c) => `${c.kind === "tls" ? `${chainName(c.chain)}` : `server ${c.server.server.port.name}`}: ${c.sni.join(", ") || "any SNI"}`).join("; ");
+  if (!chosen) {
+    step(w, "entry", "decided", plain ? `no VirtualService bound to server ${at.servers[0].server.port.name} of Gateway ${at.servers[0].gateway} has a tcp route for it: pilot writes no filter chain ("listener missed network filter") and Envoy closes the connection` : `no filter chain of port ${at.port} matches SNI ${sni || "(none)"} (${names || "none: no server or bound tls route gives the port one"}): Envoy closes the connection`);
+    return refuse(w, "failed", w.res.reason);
+  }
+  const s = chosen.server;
+  Object.assign(w.res, { listener: s.server.port.name, gateway: s.gateway });
+  w.res.entry = { kind: "gateway", gateway: s.gateway, listener: s.server.port.name };
+  if (chosen.kind === "https") return https!(s);
+  if (chosen.kind === "auto") {
+    step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway}, AUTO_PASSTHROUGH, SNI ${sni || "(none)"}`);
+    step(w, "routing", "decided", "an AUTO_PASSTHROUGH server routes by the SNI as a cluster name (outbound_.PORT_.SUBSET_.HOST: builtAutoPassthroughFilterChains), which Junction does not model");
+    w.res.unknown = w.res.reason;
+    return w.res;
+  }
+  const mode = s.server.tls ? `TLS ${s.server.tls.mode}${chosen.kind === "tcp" ? " terminated" : ""}` : s.server.port.protocol;
+  step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway} (${mode})${chosen.sni.length ? ` for SNI ${sni || "(none)"}` : ""}`);
+  if (istioGatewayRbac(w, pods, false, listenPort, true)) return w.res;
+  const state = routeChain(w.ctx.mesh, chosen.chain, chosen.kind === "tls" ? "TLSRoute" : "TCPRoute", s.server.port.number, pod, w.req, w.res, sni || undefined, "the gateway", "gateway.go");
+  return afterRouting(w, pods, [state], address);
+}
+
+/** The routing layer's answer, then the backend: a redirect, 404 or local reply decides; a route's destination goes on from a gateway pod. */
+function afterRouting(w: Walk, pods: readonly Endpoint[], states: Parameters<typeof pickedBackend>[0], address: Address | undefined): RequestAnswer {
+  if (!w.res.backend) { step(w, "routing", "decided", w.res.reason); return w.res; }
+  step(w, "routing", "passed", w.res.reason);
+  const first = pickedBackend(states, w.res);
+  // Its Envoy appends the peer it sees to X-Forwarded-For (use_remote_address on gateways), which the backend's sidecar reads.
+  w.forwarded = envoyForwarded(undefined, istioGatewayPeer(w, pods, address, true));
+  const ns = pods[0]?.namespace ?? w.res.gateway?.split("/")[0] ?? "";
+  return gatewayToBackend(w, first, { pods, istioNamespace: ns, controller: ISTIO_GATEWAY_CONTROLLER, reader: "proxy", missingPods: `the gateway's pods are not in the input`, backend: w.res.backend, reason: w.res.reason });
+}
