@@ -23,16 +23,19 @@ const ENGINES = new WeakMap<PolicyEngine, { policies: unknown; sub: PolicyEngine
 const FAILSAFE_KIND = "Calico felix";
 
 /**
- * The preDNAT verdict on `src`'s connection arriving at node `node` (its address `address`, port
- * `port` as dialled): the deciding rule's decision (allowed: accepted, the host endpoint's normal and
+ * The preDNAT verdict on `src`'s connection arriving at node `to` (or at the node a host-network pod
+ * `to` acts as: match.ts nodeOf; its address `address`, port `port` as dialled): the deciding rule's decision (allowed: accepted, the host endpoint's normal and
  * forward ingress policy skipped, `acceptAlreadyAccepted`; denied: dropped), or undefined when no
  * preDNAT policy decides (it falls through to the normal policy; a failsafe port too). Only what
  * arrives through the host endpoint: not the node's own connections nor its pods' (from the host and
  * the workload interfaces).
  */
-export function preDnatDecision(engine: PolicyEngine, src: Party, node: Endpoint, address: Address | undefined, protocol: Protocol, port: number): Decision | undefined {
+export function preDnatDecision(engine: PolicyEngine, src: Party, to: Endpoint, address: Address | undefined, protocol: Protocol, port: number): Decision | undefined {
   const pre = engine.inventory.calicoPreDnat;
-  if (!pre?.length || node.kind !== "node" || !node.hostEndpoint) return undefined;
+  if (!pre?.length) return undefined;
+  // (A host-network pod's address is its node's: what arrives for it crosses the node's host endpoint.)
+  const node = engine.matcher.nodeOf({ endpoint: to, address });
+  if (!node?.hostEndpoint) return undefined;
   if (nodeUnder(engine, src) === node) return undefined;
   let cached = ENGINES.get(engine);
   if (!cached || cached.policies !== pre) {

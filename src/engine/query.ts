@@ -178,13 +178,13 @@ export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Fron
 }
 
 /**
- * A connection to a node's own address: a Calico preDNAT policy of its host endpoint decides it first
+ * A connection to a node's own address (a host-network pod's too): a Calico preDNAT policy of its host endpoint decides it first
  * (engine/calico-prednat.ts): its Deny drops it, its Allow accepts it (felix's filter INPUT chain
  * `acceptAlreadyAccepted`: the normal host endpoint policy is not run); no match leaves `v`.
  */
 function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): Verdict {
   const node = dst.endpoint;
-  const pre = node?.kind === "node" ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
+  const pre = node ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
   // (At a hostPort the pod is the destination: a preDNAT Allow leaves it to the pod's policy, a Deny drops it before portmap's DNAT.)
   if (pre && !(v.hostPort && pre.allowed)) {
     const { hostPort: _forwarded, ...rest } = v;

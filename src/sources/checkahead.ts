@@ -4,7 +4,7 @@
 //
 // Only verdicts cross threads. The main thread reads each file (read.ts ReadSink) into one buffer
 // it uses again for the next file, and tells the worker which file it read (read.ts Stamp: its size,
-// modification time, inode and device, and its text's length); the worker reads the file again
+// modification and change times, inode and device, and its text's length); the worker reads the file again
 // (read.ts readSame), and only when it is still that file decodes it as the main thread did (read.ts
 // decode), runs every check the main thread would run on it (judge), and stores one verdict per file
 // in shared memory: unknown, clean or not clean; a file that is not the one the main thread read is
@@ -72,7 +72,7 @@ export const END = "end";
  * What the worker is sent per file: the bytes the main thread decoded (shared memory: `bytes` from
  * `offset`, `length` of them), or the file to read again (`stamp`: read.ts readSame), which the
  * worker judges only when it is still the file the main thread read, as a released text is read
- * again (read.ts releaseText): the same size, modification time, inode and device, and a text of
+ * again (read.ts releaseText): the same size, modification and change times, inode and device, and a text of
  * the same length; else not clean.
  */
 export interface Judge {

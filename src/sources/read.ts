@@ -213,7 +213,7 @@ class Reader {
     const file: InputFile = { name: path, text, root };
     this.add(file, buf.length);
     this.read.set(key, file);
-    const stamp = st.isFile() ? { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length } : undefined;
+    const stamp = st.isFile() ? { path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev, length: text.length } : undefined;
     if (stamp) rereadable.set(file, stamp);
     if (this.left < 0) return;
     // (Read again by the sink only when what was read is the file as stat'ed: not grown nor shrunk since.)
@@ -267,8 +267,14 @@ export function noteSubfolders(diags: Diagnostics, where: string, files: number)
   if (files) diags.info("input-subfolders", `${where}: ${files} file${files === 1 ? "" : "s"} read from subfolders (kubectl -f reads subfolders only with -R)`);
 }
 
-/** What a file was when read (`length`: its text's): to read it again only if it is the same. */
-export interface Stamp { path: string; size: number; mtimeMs: number; ino: number; dev: number; length: number }
+/**
+ * What a file was when read (`length`: its text's): to read it again only if it is the same.
+ * `ctimeMs`: a file written again in place at its size, its modification time put back (cp -p,
+ * touch -r, rsync --inplace -t, tar: utimensat sets mtime as asked), has other bytes under the same
+ * size, mtime, inode and device, and the worker would judge them for the text the main thread read
+ * (checkahead.ts verdictOn); its change time is the kernel's own (no call sets it).
+ */
+export interface Stamp { path: string; size: number; mtimeMs: number; ctimeMs: number; ino: number; dev: number; length: number }
 
 const rereadable = new WeakMap<InputFile, Stamp>();
 
@@ -302,7 +308,7 @@ function reread(s: Stamp): string {
 
 /**
  * The bytes of the file `s` names, read again, or undefined when it is not the same file any more
- * (another size, modification time, inode or device, as the descriptor read says, or more or fewer
+ * (another size, modification or change time, inode or device, as the descriptor read says, or more or fewer
  * bytes than its size) or cannot be read. The caller compares the text it decodes with `s.length`.
  * `into`: the memory to read them into, of that size (a buffer used again: ScratchBuffer).
  */
@@ -311,7 +317,7 @@ export function readSame(s: Stamp, into: (size: number) => Buffer = Buffer.alloc
   try { fd = openSync(s.path, "r"); } catch { return undefined; }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.size !== s.size || st.mtimeMs !== s.mtimeMs || st.ino !== s.ino || st.dev !== s.dev) return undefined;
+    if (!st.isFile() || st.size !== s.size || st.mtimeMs !== s.mtimeMs || st.ctimeMs !== s.ctimeMs || st.ino !== s.ino || st.dev !== s.dev) return undefined;
     const bytes = into(s.size);
     let n = 0;
     for (let r: number; n < bytes.length && (r = readSync(fd, bytes, n, bytes.length - n, null)) > 0;) n += r;

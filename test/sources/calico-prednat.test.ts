@@ -151,3 +151,19 @@ test("explain: a Calico HTTP match is said to be Dikastes', in an Istio sidecar"
   const r = await cli(["explain", "-f", "-", "--from", "ip:203.0.113.5", "--to", "x/web", "--port", "8080"], yaml(http));
   assert.match(r.out, /only HTTP requests matching \(method GET\) where Calico's Dikastes checks them \(application layer policy, in an Istio sidecar; without one, every request\)/);
 });
+
+// A host-network pod's address is its node's (match.ts nodeOf, actsAsNode): what arrives for it
+// crosses the node's host endpoint and felix's mangle PREROUTING. explain to the pod skipped the
+// preDNAT policy that explain to the node's address applies: a Deny's wrong allow.
+test("preDNAT: a connection to a host-network pod is judged as one to its node", async () => {
+  const exporter = "apiVersion: v1\nkind: Pod\nmetadata: {name: exporter, namespace: x, labels: {app: exporter}}\nspec: {nodeName: n1, hostNetwork: true, containers: [{name: c, ports: [{containerPort: 9100}]}]}\nstatus: {podIP: 172.18.0.2, hostIP: 172.18.0.2}";
+  const deny = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: no-exporter}\nspec:\n  selector: has(hep)\n  order: 10\n  preDNAT: true\n  applyOnForward: true\n  ingress:\n  - {action: Deny, protocol: TCP, destination: {ports: [9100]}}";
+  const allowAll = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: hep-all}\nspec:\n  selector: has(hep)\n  ingress: [{action: Allow}]";
+  for (const to of ["172.18.0.2", "node:n1", "x/exporter"]) {
+    const r = await explain([exporter, allowAll, deny], "ip:203.0.113.5", to, 9100);
+    assert.equal(r.pairs[0].verdict, "deny", to);
+    assert.match(JSON.stringify(r.pairs[0].ingress), /no-exporter/, to);
+  }
+  assert.equal((await explain([exporter, allowAll], "ip:203.0.113.5", "x/exporter", 9100)).pairs[0].verdict, "allow", "without it, the normal policy");
+  assert.equal((await explain([exporter, allowAll, deny], "x/web", "x/exporter", 9100)).pairs[0].verdict, "allow", "from a pod of its node: its workload interface, no preDNAT");
+});

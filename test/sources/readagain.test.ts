@@ -21,7 +21,7 @@ const DUPLICATE = `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "d",
 
 function stampOf(path: string, text = readFileSync(path, "utf8")): Stamp {
   const st = statSync(path);
-  return { path, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev, length: text.length };
+  return { path, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev, length: text.length };
 }
 
 function assertSame(a: Loaded, b: Loaded): void {
@@ -86,9 +86,9 @@ test("readSame: the bytes of the file as stamped, into the memory given; none on
     utimesSync(b, T, T);
     assert.equal(statSync(b).mtimeMs, before.mtimeMs);
     assert.equal(readSame(before), undefined);
-    assert.equal(readSame({ ...before, ino: statSync(b).ino })?.toString(), text);
+    assert.equal(readSame({ ...before, ino: statSync(b).ino, ctimeMs: statSync(b).ctimeMs })?.toString(), text);
     unlinkSync(b);
-    assert.equal(readSame({ ...before, ino: statSync(path).ino }), undefined);
+    assert.equal(readSame({ ...before, ino: statSync(path).ino, ctimeMs: statSync(path).ctimeMs }), undefined);
   } finally { t.cleanup(); }
 });
 
@@ -145,5 +145,38 @@ test("read again: a generated cluster, with a file the judge refuses, loads as w
       assertSame(off, shared);
       if (mode.wait) assert.equal(again.checkedAhead, shared.checkedAhead);
     }
+  } finally { t.cleanup(); }
+});
+
+/** Waits `ms` (the kernel's file times tick coarsely: a change time a tick later is another). */
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+test("read again: a file written again in place at its size, its modification time put back (cp -p, touch -r), is not clean to the worker: its change time differs", () => {
+  // The main thread reads a file the judge refuses; before the worker reads it again, it is written
+  // again with a clean text of the same size and its mtime put back (whole seconds: kept exactly).
+  // Size, mtime, inode, device and text length all match: the worker judged the clean bytes, and the
+  // main thread parsed its own text (a key given twice) unchecked, the safe path's error lost.
+  const clean = JSON.stringify(POD("d")), n = Math.max(clean.length, DUPLICATE.length);
+  const replacement = clean.padEnd(n), refused = DUPLICATE.padEnd(n);
+  const t = tempFiles({ "a.json": JSON.stringify(POD("a")), "b.json": refused });
+  const T = 1_700_000_000;
+  const b = join(t.dir, "b.json");
+  try {
+    utimesSync(b, T, T);
+    sleep(30);
+    const a = new CheckAhead({ at: 0, wait: true });
+    const sink = {
+      buffer: (size: number, name: string) => a.buffer(size, name),
+      read: (file: InputFile, bytes: Buffer, stamp?: Stamp) => {
+        if (file.name === b) { writeFileSync(b, replacement); utimesSync(b, T, T); assert.equal(statSync(b).mtimeMs, stamp!.mtimeMs); }
+        a.read(file, bytes, stamp);
+      },
+    };
+    const files = readInputs([t.dir], new Diagnostics(), undefined, { sink });
+    assert.equal(files[1].text, refused);
+    assert.deepEqual(files.map((f) => a.take(f)), [true, false]);
+    a.close();
+    // The stamp of the file as it is now is clean: only the change time told them apart.
+    assert.equal(verdictOn({ slot: 0, stamp: stampOf(b), name: b, verdicts: new SharedArrayBuffer(4) }), CLEAN);
   } finally { t.cleanup(); }
 });
