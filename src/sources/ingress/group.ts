@@ -218,8 +218,10 @@ export function noteNginxDefaultBackends(selected: readonly [Ingress, string][],
 
 /**
  * The route graph's default backends of one ingress-nginx class (nginxDefaultBackends). A canary's defaultBackend is
- * merged into the catch-all server only (mergeAlternativeBackends: "merge catch-all alternative backends", the
- * locations of servers[defServerName]); here into its root location.
+ * merged into the catch-all server "_" (mergeAlternativeBackends: "merge catch-all alternative backends", `for _, loc :=
+ * range servers[defServerName].Locations`, canMergeBackend: not the controller's default upstream): every location of it
+ * whose upstream is a Service's, its root and each host-less rule's path, and through their upstreams every location
+ * sharing one (canary.ts planCanaries); the canaries in ingress-nginx's order.
  */
 function addNginxDefaultBackends(ingresses: readonly Ingress[], cls: string, inv: Inventory, groups: () => HostGroup[], groupFor: (i: Ingress, c: string, h?: string) => HostGroup, errors: Diagnostic[]): void {
   const d = nginxDefaultBackends(ingresses);
@@ -239,11 +241,13 @@ function addNginxDefaultBackends(ingresses: readonly Ingress[], cls: string, inv
     add(d.catchAll, undefined);
   }
   for (const [host, ing] of d.hosts) add(ing, host);
-  for (const ing of ingresses.filter((i) => i.nginx.canary && i.defaultBackend?.kind === "service")) {
+  for (const ing of ingresses.filter((i) => i.nginx.canary && i.defaultBackend?.kind === "service").sort(nginxIngressOrder)) {
     const ref = backendRef(inv, ing, ing.defaultBackend!, ["spec", "defaultBackend"], errors);
-    const g = groups().find((x) => x.className === cls && x.host === undefined && x.entries.some((e) => e.match === undefined && e.mains.length));
-    const e = g?.entries.find((x) => x.match === undefined);
-    if (ref && g && e) e.canaries.push({ ref: g.namespace === ing.namespace ? ref : { ...ref, namespace: ing.namespace }, ingress: ing });
+    if (!ref) continue;
+    for (const g of groups().filter((x) => x.className === cls && x.host === undefined)) {
+      // A location without a main (a canary path alone) or with a resource backend has no upstream to merge into.
+      for (const e of g.entries.filter((x) => x.mains.length && !x.mains[0].ref.kind)) e.canaries.push({ ref: g.namespace === ing.namespace ? ref : { ...ref, namespace: ing.namespace }, ingress: ing });
+    }
   }
 }
 
