@@ -101,12 +101,24 @@ test("Envoy Gateway tls.clientValidation spkiHashes, certificateHashes, subjectA
   const hex = createHash("sha256").update(der.raw).digest("hex");
   const spki = createHash("sha256").update(der.publicKey.export({ type: "spki", format: "der" })).digest("base64");
   assert.equal(get(`, certificateHashes: ["${hex.toUpperCase().match(/../g)!.join(":")}"]`).backend, "apps/v1", "the hex hash, colons and case aside (was undetermined)");
-  const wrong = get(", certificateHashes: [\"00\"]");
+  const other = "ab".repeat(32), otherSpki = Buffer.alloc(32, 7).toString("base64");
+  const wrong = get(`, certificateHashes: ["${other}"]`);
   assert.equal(wrong.connection, "failed", "was undetermined");
   assert.match(wrong.reason, /verify cert failed: cert hash and spki/);
   assert.equal(get(`, spkiHashes: ["${spki}"]`).backend, "apps/v1");
-  assert.equal(get(`, spkiHashes: ["${spki}"], certificateHashes: ["00"]`).backend, "apps/v1", "either list's hash");
-  assert.equal(get(", spkiHashes: [abc]").connection, "failed");
+  assert.equal(get(`, spkiHashes: ["${spki}"], certificateHashes: ["${other}"]`).backend, "apps/v1", "either list's hash");
+  assert.equal(get(`, spkiHashes: ["${otherSpki}"]`).connection, "failed");
+  // A hash Envoy cannot decode (DefaultCertValidator::initializeSslContexts: "Invalid hex-encoded SHA-256", "Invalid
+  // base64-encoded SHA-256"): the listener's update is rejected, for every request and mode (was: this certificate refused,
+  // a request without one let through).
+  for (const [bad, text] of [[", certificateHashes: [\"00\"]", /Invalid hex-encoded SHA-256 00\b/], [", spkiHashes: [abc]", /Invalid base64-encoded SHA-256 abc\b/],
+    [`, certificateHashes: ["${hex.match(/../g)!.join(":")}:00"]`, /Invalid hex-encoded SHA-256 /]] as const) {
+    const r = get(bad);
+    assert.equal(r.status, null, bad);
+    assert.match(r.undetermined!, text);
+    assert.equal(get(bad, "infra/client-c", "mode: VerifyIfGiven, ").status, null, "with a certificate");
+    assert.equal(route(eg + ctp(bad, "mode: Request, "), { scheme: "https", host: "a.com" }).status, null, "and without one");
+  }
   // subjectAltNames: one SAN of a matcher's type matching one matcher.
   assert.equal(get(", subjectAltNames: {dnsNames: [{value: client.example.com}]}").backend, "apps/v1");
   assert.equal(get(", subjectAltNames: {uris: [{type: Prefix, value: \"spiffe://cluster.local/ns/apps/\"}]}").backend, "apps/v1");
@@ -116,7 +128,7 @@ test("Envoy Gateway tls.clientValidation spkiHashes, certificateHashes, subjectA
   assert.equal(san.connection, "failed");
   assert.match(san.reason, /no subject alternative name of the client certificate \(DNS:client\.example\.com, URI:spiffe:\/\/cluster\.local\/ns\/apps\/sa\/client, EMAIL:client@example\.com, IP_ADDRESS:10\.0\.0\.9\) matches .*SAN matcher/);
   // Request and RequireAny accept an untrusted certificate whatever the checks say (ACCEPT_UNTRUSTED).
-  assert.equal(get(", certificateHashes: [\"00\"]", "infra/client-c", "mode: RequireAny, ").backend, "apps/v1");
+  assert.equal(get(`, certificateHashes: ["${other}"]`, "infra/client-c", "mode: RequireAny, ").backend, "apps/v1");
   // allowExpiredCertificate: an expired certificate verifies.
   assert.equal(get("", "infra/client-old").connection, "failed");
   assert.equal(get(", allowExpiredCertificate: true", "infra/client-old").backend, "apps/v1", "was refused as expired");

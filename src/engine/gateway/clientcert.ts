@@ -62,12 +62,28 @@ function stringMatches(m: CertificateChecks["subjectAltNames"][number], value: s
 }
 
 /**
+ * The hash Envoy refuses to build the listener's TLS context with (DefaultCertValidator::initializeSslContexts,
+ * certificate hashes first): a certificateHashes entry that is not 32 bytes of hex once the colons of a 95-character
+ * fingerprint are removed ("Invalid hex-encoded SHA-256 %s"), a spkiHashes entry that is not 32 bytes of base64
+ * ("Invalid base64-encoded SHA-256 %s"). Envoy Gateway translates them as written (tls_types.go has no pattern for
+ * them), so the xDS update of the listener is rejected. Undefined: every hash is usable.
+ */
+export function invalidCertificateHash(checks: CertificateChecks): string | undefined {
+  for (const h of checks.certificateHashes) {
+    const hex = h.length === 95 ? h.replace(/:/g, "") : h;
+    if (!/^[0-9A-Fa-f]{64}$/.test(hex)) return `Invalid hex-encoded SHA-256 ${hex}`;
+  }
+  for (const h of checks.spkiHashes) if (!/^[A-Za-z0-9+/]{43}=$/.test(h)) return `Invalid base64-encoded SHA-256 ${h}`;
+  return undefined;
+}
+
+/**
  * What Envoy's DefaultCertValidator::verifyCertificate refuses of a certificate whose chain verified
  * (the checks Envoy Gateway writes from tls.clientValidation, listener.go setTLSValidationContext):
  * match_typed_subject_alt_names, one of the certificate's SANs of the matcher's type matching one
  * matcher ("verify cert failed: SAN matcher"); then verify_certificate_hash and verify_certificate_spki,
- * a hash of either list matching ("verify cert failed: cert hash and spki"; the hex hash's colons and
- * case do not count). Undefined: it passes.
+ * a hash of either list matching ("verify cert failed: cert hash and spki"; the hex hash's case and the
+ * colons of a 95-character fingerprint do not count; invalidCertificateHash first). Undefined: it passes.
  */
 export function envoyCertificateChecks(certPem: string, checks: CertificateChecks): string | undefined {
   let cert: X509Certificate;
@@ -81,7 +97,7 @@ export function envoyCertificateChecks(certPem: string, checks: CertificateCheck
   if (checks.certificateHashes.length || checks.spkiHashes.length) {
     const hash = createHash("sha256").update(cert.raw).digest();
     const spki = createHash("sha256").update(cert.publicKey.export({ type: "spki", format: "der" })).digest("base64");
-    const byHash = checks.certificateHashes.some((h) => h.replace(/:/g, "").toLowerCase() === hash.toString("hex"));
+    const byHash = checks.certificateHashes.some((h) => (h.length === 95 ? h.replace(/:/g, "") : h).toLowerCase() === hash.toString("hex"));
     const bySpki = checks.spkiHashes.some((h) => h === spki);
     if (!byHash && !bySpki) return `the client certificate's SHA-256 (${hash.toString("hex")}) and SPKI SHA-256 (${spki}) match none of tls.clientValidation's certificateHashes and spkiHashes (Envoy: verify cert failed: cert hash and spki)`;
   }

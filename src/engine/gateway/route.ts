@@ -6,7 +6,7 @@
 import { hasIngressSemantics } from "../../model/gateway.js";
 import { normalizeHost } from "../../model/hostname.js";
 import { RegexLimitError } from "../../model/regex.js";
-import { envoyCertificateChecks, issuedBy } from "./clientcert.js";
+import { envoyCertificateChecks, invalidCertificateHash, issuedBy } from "./clientcert.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
 import { grpcCodeOf, keepsTrailingDot, listenerContext, routeHttp } from "./http.js";
@@ -122,6 +122,9 @@ function envoyGatewayClientCertificate(engine: GatewayEngine, l: ListenerState, 
   const v = clientValidation(engine.inv.routing, cp.policy);
   if (!v || "error" in v) return undefined;
   const who = `ClientTrafficPolicy ${namespacedName(cp.policy)} tls.clientValidation mode ${v.mode}`;
+  // A hash Envoy cannot decode: the listener's TLS context fails to build, whatever the request (every mode).
+  const badHash = v.checks && invalidCertificateHash(v.checks);
+  if (badHash) return { undetermined: `the listener Envoy runs: Envoy refuses its TLS context (${badHash}, from ${who}) and rejects the listener's update, keeping the listener it had, if any` };
   if (!req.clientCert) return v.mode === "RequireAny" || v.mode === "RequireAndVerify" ? `the listener requires a client certificate and none was presented (${who})` : undefined;
   // Request and RequireAny: ACCEPT_UNTRUSTED (convertClientValidationModeType), whose certificate Envoy takes whatever its checks say
   // (DefaultCertValidator: "return allow_untrusted_certificate_ || validated != Failed").
