@@ -38,17 +38,26 @@ function subjectAltNames(cert: X509Certificate): { san: CertificateChecks["subje
 }
 
 /**
- * Envoy's Utility::dnsNameMatch: the names equal (case-insensitive), or the certificate's name a
- * "*." wildcard standing for exactly one label of the matcher's.
+ * Envoy's Utility::dnsNameMatch(dns_name, pattern), the certificate's name the pattern: equal (ASCII case
+ * aside), or both of two labels or more, the rest after the first label equal, and the pattern's first
+ * label, one "*" and not an A-label ("xn--"), matching the name's (labelWildcardMatch: "*" any label, even
+ * an empty one; else the text before and after the "*" starting and ending it: "foo*" covers "foobar").
  */
-function dnsNameMatch(name: string, pattern: string): boolean {
-  const n = name.toLowerCase(), p = pattern.toLowerCase();
+export function dnsNameMatch(name: string, pattern: string): boolean {
+  const lower = (x: string) => x.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+  const n = lower(name), p = lower(pattern);
   if (n === p) return true;
-  if (p.length > 1 && p.startsWith("*.") && n.length > p.length - 1) {
-    const off = n.length - p.length + 1;
-    return !n.slice(0, off).includes(".") && n.slice(off) === p.slice(1);
-  }
-  return false;
+  const cut = (x: string) => { const i = x.indexOf("."); return i < 0 ? undefined : [x.slice(0, i), x.slice(i + 1)] as const; };
+  const [pl, pr] = cut(p) ?? [], [nl, nr] = cut(n) ?? [];
+  if (pl === undefined || nl === undefined || !pl.includes("*") || pr!.includes("*") || pl.startsWith("xn--")) return false;
+  return nr === pr && labelWildcardMatch(nl, pl);
+}
+
+/** Envoy's Utility::labelWildcardMatch: "*" matches any label; a label with one "*", its prefix and suffix. */
+function labelWildcardMatch(label: string, pattern: string): boolean {
+  if (pattern === "*") return true;
+  const parts = pattern.split("*");
+  return parts.length === 2 && pattern.length <= label.length + 1 && label.startsWith(parts[0]) && label.endsWith(parts[1]);
 }
 
 function stringMatches(m: CertificateChecks["subjectAltNames"][number], value: string): boolean {
