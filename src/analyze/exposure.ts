@@ -17,9 +17,9 @@ import { serviceEndpoints } from "../model/service-endpoints.js";
 import type { PolicyEngine } from "../engine/verdict.js";
 import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
-import { healthCheckServer, kubeProxyPath, nodePortScope, servesNodePort, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
-import { hostFirewallAtNodePort } from "../engine/query.js";
-import { preDnatDecision, preDnatWho } from "../engine/calico-prednat.js";
+import { healthCheckServer, kubeProxyPath, nodePortScope, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
+import { droppingNodes } from "../engine/query.js";
+import { forwardWarning, preDnatDecision, preDnatWho } from "../engine/calico-prednat.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { rangeParties } from "../engine/endpoints.js";
 import type { Party } from "../engine/match.js";
@@ -266,42 +266,16 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
   const sees = dataPath && seen !== "proxy" ? `; the pods see ${sawNode ? "the entry node's address when they are on another node, else the client's" : "the client's address"} (${dataPath})`
     : seen === "node" ? `; the pods see a node's address (kube-proxy masquerades: externalTrafficPolicy Cluster)${unknownNodes}`
     : seen === "proxy" ? "; the pods see the load balancer (ipMode Proxy)" : seen === "client" ? "; the client's address kept (externalTrafficPolicy Local)" : "";
-  const from = `${outside.description}${within}${sees}${firewalled.size ? `; ${[...firewalled].join("; ")}` : ""}`;
+  // Calico applyOnForward policies of the nodes' host endpoints judge the forwarded connection too (not modelled: said).
+  const forward = f.kind === "node-port" && engine.inventory.calicoForward ? engine.inventory.endpoints.flatMap((n) => forwardWarning(engine, n, undefined)?.message ?? []) : [];
+  // Some outside addresses dropped before any endpoint (a preDNAT policy, the host firewall) while others get in: said.
+  const some = dropped.length && admitted ? [`not from every outside address: ${[...new Set(dropped)].join("; ")}`] : [];
+  const from = `${outside.description}${within}${sees}${[...firewalled, ...forward, ...some].map((x) => `; ${x}`).join("")}`;
   if (!admitted) return { from, targets: [], problem: dropped[0] ?? "no outside address" };
   const targets = [...groups.values()].map((g) => ({ workload: g.workload, protocol: f.port.protocol, port: g.port, ...pairsVerdict(engine, g.pairs, g.port, f.port.protocol) }));
   if (targets.length) return { from, targets };
   const eps = serviceEndpoints(inv, f.service, f.port);
   return { from, targets, problem: `${eps.from === "selector" ? "the Service selects no pods" : `no endpoint of the Service (${eps.note}) is a pod`} in the input${why ? ` (${why})` : ""}` };
-}
-
-/**
- * A node port of every node (exposure's), from `client`, where kube-proxy translates it (no other data
- * path): what each node serving it does before kube-proxy's DNAT, as `explain` to one node's address
- * answers it (engine/query.ts frontendPairs): Cilium's host firewall, whose host policy sees the node
- * port (hostFirewallAtNodePort), and a Calico preDNAT policy of its host endpoint (preDnatDecision).
- * `every`: each node the input shows drops it (no node port lets it in); else the nodes that do, for
- * the note (it is reached through the others). Undefined: no node drops it (or none is in the input).
- */
-function droppingNodes(engine: PolicyEngine, f: Frontend, client: Party, setup: KubeProxySetup): { every: boolean; why: string } | undefined {
-  const cilium = engine.inventory.ciliumAgent?.hostFirewall === true, calico = (engine.inventory.calicoPreDnat?.length ?? 0) > 0;
-  if (f.kind !== "node-port" || f.node !== undefined || (!cilium && !calico)) return undefined;
-  const drops = new Map<string, string[]>();
-  let served = 0;
-  for (const node of engine.inventory.endpoints) {
-    if (node.kind !== "node") continue;
-    const address = node.addresses.find((a) => (client.address === undefined || a.family === client.address.family) && servesNodePort(setup, node, a));
-    if (!address) continue;
-    served++;
-    const at = { ...f, node, address };
-    const pre = calico ? preDnatDecision(engine, client, node, address, f.port.protocol, f.port.nodePort!) : undefined;
-    const why = cilium && hostFirewallAtNodePort(engine, client, at, undefined, {}) ? "Cilium's host firewall (without the agent's kube-proxy replacement the host policy sees the node port before kube-proxy's DNAT)"
-      : pre && !pre.allowed ? preDnatWho(pre, ", before kube-proxy's DNAT") : undefined;
-    if (why) drops.set(why, [...(drops.get(why) ?? []), node.name]);
-  }
-  if (!drops.size) return undefined;
-  const count = [...drops.values()].reduce((n, x) => n + x.length, 0);
-  const text = [...drops].map(([why, nodes]) => `${why} drops it at node${nodes.length === 1 ? "" : "s"} ${nodes.join(", ")}`).join("; ");
-  return count === served ? { every: true, why: `no node lets it in: ${text}` } : { every: false, why: `${text}: reached through the other nodes` };
 }
 
 /**
@@ -322,10 +296,17 @@ function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       if (p.hostPort === undefined || p.hostIPInvalid) continue;
       const on = p.hostIP && p.hostIP.value !== 0n ? `hostIP ${formatAddress(p.hostIP)} of node ${pod.nodeName}` : `every ${p.hostIP ? `IPv${p.hostIP.family} ` : ""}address of node ${pod.nodeName}`;
       const workload = workloadOf(ids, pod);
+      const base = { kind: "HostPort" as const, exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`, backend: `${pod.namespace}/${pod.name}:${p.port}` };
+      // A Calico preDNAT policy of the node's host endpoint sees the hostPort before portmap's DNAT (engine/calico-prednat.ts).
+      const node = pod.nodeName !== undefined ? engine.index.nodesByName.get(pod.nodeName) : undefined;
+      const address = p.hostIP && p.hostIP.value !== 0n ? p.hostIP : node?.addresses[0];
+      const drops = node && address ? outside.parties.map((c) => preDnatDecision(engine, c, node, address, p.protocol, p.hostPort!)).filter((d) => d !== undefined && !d.allowed) : [];
+      const parties = drops.length ? outside.parties.filter((c) => preDnatDecision(engine, c, node!, address, p.protocol, p.hostPort!)?.allowed !== false) : outside.parties;
+      const why = drops.length ? `${preDnatWho(drops[0]!, ", before portmap's DNAT")} drops it at node ${node!.name}` : "";
+      if (!parties.length) { out.push({ ...base, from: outside.description, targets: [], problem: why }); continue; }
       out.push({
-        kind: "HostPort", exposedBy: `${pod.namespace}/${pod.name}`, entry: `${p.protocol} hostPort ${p.hostPort} on ${on}`,
-        backend: `${pod.namespace}/${pod.name}:${p.port}`, from: outside.description,
-        targets: [{ workload, protocol: p.protocol, port: p.port, ...hopVerdict(engine, outside, [pod], p.port, p.protocol) }],
+        ...base, from: `${outside.description}${why ? `; not from every outside address: ${why}` : ""}`,
+        targets: [{ workload, protocol: p.protocol, port: p.port, ...hopVerdict(engine, { ...outside, parties }, [pod], p.port, p.protocol) }],
       });
     }
   }

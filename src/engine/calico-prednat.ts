@@ -14,7 +14,8 @@ import type { Address } from "../model/ip.js";
 import type { Endpoint } from "../model/endpoint.js";
 import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
-import { PolicyEngine, type Decision } from "./verdict.js";
+import { policyName } from "../model/policy.js";
+import { PolicyEngine, type Decision, type Warning } from "./verdict.js";
 
 const ENGINES = new WeakMap<PolicyEngine, { policies: unknown; sub: PolicyEngine }>();
 
@@ -32,18 +33,52 @@ const FAILSAFE_KIND = "Calico felix";
 export function preDnatDecision(engine: PolicyEngine, src: Party, node: Endpoint, address: Address | undefined, protocol: Protocol, port: number): Decision | undefined {
   const pre = engine.inventory.calicoPreDnat;
   if (!pre?.length || node.kind !== "node" || !node.hostEndpoint) return undefined;
-  if (engine.matcher.nodeOf(src) === node) return undefined;
+  if (nodeUnder(engine, src) === node) return undefined;
   let cached = ENGINES.get(engine);
   if (!cached || cached.policies !== pre) {
     const inventory = { ...engine.inventory, policies: [...engine.inventory.policies.filter((p) => p.kind === FAILSAFE_KIND), ...pre] };
     cached = { policies: pre, sub: new PolicyEngine(inventory, engine.options) };
     ENGINES.set(engine, cached);
   }
-  const d = cached.sub.evaluate({ src, dst: { endpoint: node, address }, protocol, port }).ingress;
+  // The host endpoint's ingress decision on the packet as it arrived (no loopback, hostPort or tunnel
+  // handling of the whole flow: before DNAT, the node is its destination).
+  const sub = cached.sub, dst = { endpoint: node, address };
+  const d = sub.decide("ingress", dst, src, { src, dst, protocol, port }, sub.matcher.destPorts(node));
   return d.by === "rule" && d.policy !== undefined && pre.includes(d.policy) ? d : undefined;
 }
 
 /** "Calico GlobalNetworkPolicy NAME's ingress rule N (preDNAT)": who decided, for the answers' text. */
 export function preDnatWho(d: Decision, more = ""): string {
   return `${d.policy!.kind} ${d.policy!.name}${d.rule ? ` ingress rule ${d.rule.index}` : ""} (preDNAT${more})`;
+}
+
+/**
+ * The Calico applyOnForward policies (Inventory.calicoForward) of a node's host endpoint that judge a
+ * forwarded connection this answer leaves out (sources/calico onForward), as a warning: `into` a node
+ * (arriving through its host endpoint to be forwarded: a node port's connection, or one routed to a
+ * pod of the node from off it) their ingress rules, `outOf` a node (a pod's connection leaving it)
+ * their egress rules. Undefined when none does.
+ */
+export function forwardWarning(engine: PolicyEngine, into: Endpoint | undefined, outOf: Endpoint | undefined): Warning | undefined {
+  const fwd = engine.inventory.calicoForward;
+  if (!fwd?.length) return undefined;
+  const judging = (node: Endpoint | undefined, d: "ingress" | "egress") => (node?.kind === "node" && node.hostEndpoint
+    ? fwd.filter((p) => (d === "ingress" ? p.ingress : p.egress) !== undefined && engine.matcher.selects(p.subject, node)) : []);
+  const found = [...judging(into, "ingress").map((p) => ({ p, node: into!, d: "ingress" })), ...judging(outOf, "egress").map((p) => ({ p, node: outOf!, d: "egress" }))];
+  if (!found.length) return undefined;
+  const names = [...new Set(found.map(({ p, node, d }) => `${p.kind} ${policyName(p)} (${d} of node ${node.name}'s host endpoint ${node.hostEndpoint!.name})`))];
+  return { code: "calico-forward", message: `unknown: the connection is forwarded through a Calico host endpoint whose applyOnForward policies judge it too, which Junction does not model: ${names.join(", ")}; this answer leaves them out (they may deny it)` };
+}
+
+/** The node a connection between `src` and `dst` is forwarded through on each side, when it crosses nodes: for forwardWarning. */
+export function forwardedNodes(engine: PolicyEngine, src: Party, dst: Party): { into?: Endpoint; outOf?: Endpoint } {
+  const from = nodeUnder(engine, src), to = nodeUnder(engine, dst);
+  const pod = (p: Party) => p.endpoint !== undefined && p.endpoint.kind === "pod" && !p.endpoint.hostNetwork;
+  return { ...(pod(dst) && to !== from ? { into: to } : {}), ...(pod(src) && from !== to ? { outOf: from } : {}) };
+}
+
+/** The node a party is on: a node, a host-network pod's node (Matcher.nodeOf), or a pod's (its nodeName). */
+function nodeUnder(engine: PolicyEngine, p: Party): Endpoint | undefined {
+  const e = p.endpoint;
+  return engine.matcher.nodeOf(p) ?? (e?.kind === "pod" && e.nodeName !== undefined ? engine.index.nodesByName.get(e.nodeName) : undefined);
 }

@@ -6,14 +6,15 @@ import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import { matches, selector } from "../model/selector.js";
 import { serviceEndpoints, targetPortOn } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
+import { addressKey, formatAddress } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
 import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
-import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, loopbackFrontend, setupOf, type Frontend } from "./kube-proxy.js";
+import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, loopbackFrontend, servesNodePort, setupOf, type Frontend } from "./kube-proxy.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { serviceServing } from "./serving.js";
-import { preDnatDecision, preDnatWho } from "./calico-prednat.js";
+import { forwardedNodes, forwardWarning, preDnatDecision, preDnatWho } from "./calico-prednat.js";
 
 export interface PairResult {
   src: Party;
@@ -138,13 +139,23 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
     const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
     return [{ src, dst: out.party, protocol, port: out.port, ...multi, verdict: { ...v, allowed: false, ingress: pre, warnings: v.egress.warnings }, service: { frontend, why: `${preDnatWho(pre)} drops it at node ${f.node!.name}'s node port ${out.port}, before kube-proxy's DNAT` } }];
   }
+  // A load balancer's or an external IP's address, at whichever node the network delivers it to.
+  const nodes = path.dataPath === undefined && f.kind !== "node-port" && !path.translatedAtClient ? droppingNodes(engine, f, src, setup) : undefined;
+  if (nodes?.every) {
+    const v = engine.evaluate({ src, dst: out.party, protocol, port: out.port, ...on });
+    return [{ src, dst: out.party, protocol, port: out.port, ...multi, verdict: droppedVerdict(v, nodes.why), service: { frontend, why: nodes.why } }];
+  }
+  const noted: Warning | undefined = nodes ? { code: "calico-prednat", message: nodes.why } : undefined;
+  // (A preDNAT Allow skips the host endpoint's forward policy: rules/static.go StaticFilterForwardChains, `MarkClear(r.MarkAccept)`.)
+  const forward = f.kind === "node-port" && !pre ? forwardWarning(engine, f.node, undefined) : undefined;
   return path.hops.map((hop) => {
     const dst: Party = { endpoint: hop.to.endpoint, address: hop.to.address };
     const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
     const inbound = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
     const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
     const both = joined(outbound, inbound);
-    const verdict = path.warning ? { ...both, warnings: [...both.warnings, path.warning] } : both;
+    const extra = [...(path.warning ? [path.warning] : []), ...(forward ? [forward] : []), ...(noted ? [noted] : [])];
+    const verdict = extra.length ? { ...both, warnings: [...both.warnings, ...extra] } : both;
     return { src, dst, protocol, port: hop.to.port, via, ...multi, verdict, service: { frontend, why: path.why, ...(hop.seenAs !== src ? { seenAs: hop.seenAs } : {}), ...(hop.snat ? { snat: hop.snat } : {}), ...(path.dataPath ? { dataPath: path.dataPath } : {}) } };
   });
 }
@@ -173,8 +184,47 @@ export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Fron
  */
 function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): Verdict {
   const node = dst.endpoint;
-  const pre = node?.kind === "node" && !v.hostPort ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
-  return pre ? { ...v, allowed: v.egress.allowed && pre.allowed, ingress: pre, warnings: v.egress.warnings } : v;
+  const pre = node?.kind === "node" ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
+  // (At a hostPort the pod is the destination: a preDNAT Allow leaves it to the pod's policy, a Deny drops it before portmap's DNAT.)
+  if (pre && !(v.hostPort && pre.allowed)) {
+    const { hostPort: _forwarded, ...rest } = v;
+    return { ...rest, allowed: v.egress.allowed && pre.allowed, ingress: pre, warnings: v.egress.warnings };
+  }
+  // A pod's connection across nodes is forwarded by both: their host endpoints' applyOnForward policies are not answered.
+  const { into, outOf } = engine.inventory.calicoForward ? forwardedNodes(engine, src, dst) : {};
+  const forward = (into || outOf) && v.allowed ? forwardWarning(engine, into, outOf) : undefined;
+  return forward ? { ...v, warnings: [...v.warnings, forward] } : v;
+}
+
+/**
+ * A Service frontend any node may receive (exposure's node ports of every node; a load balancer's or an
+ * external IP's address, `explain`'s too), from `client`, where kube-proxy translates it (no other data
+ * path): what each node does before kube-proxy's DNAT, as to one node's address: Cilium's host firewall,
+ * whose host policy sees a node port (hostFirewallAtNodePort; a service address is no host address), and
+ * a Calico preDNAT policy of its host endpoint (preDnatDecision), which sees the address and port dialled.
+ * `every`: each node the input shows drops it; else the nodes that do, for a note (it is reached through
+ * the others). Undefined: no node drops it (or none is in the input).
+ */
+export function droppingNodes(engine: PolicyEngine, f: Frontend, client: Party, setup: KubeProxySetup): { every: boolean; why: string } | undefined {
+  const cilium = engine.inventory.ciliumAgent?.hostFirewall === true && f.kind === "node-port", calico = (engine.inventory.calicoPreDnat?.length ?? 0) > 0;
+  if (f.node !== undefined || (f.kind === "load-balancer" && f.proxy) || (!cilium && !calico)) return undefined;
+  const drops = new Map<string, string[]>();
+  let served = 0;
+  for (const node of engine.inventory.endpoints) {
+    if (node.kind !== "node") continue;
+    const address = f.kind !== "node-port" ? f.address : node.addresses.find((a) => (client.address === undefined || a.family === client.address.family) && servesNodePort(setup, node, a));
+    if (!address) continue;
+    served++;
+    const at = dialled({ ...f, node, address });
+    const pre = calico ? preDnatDecision(engine, client, node, address, f.port.protocol, at.port) : undefined;
+    const why = cilium && hostFirewallAtNodePort(engine, client, { ...f, node, address }, undefined, {}) ? "Cilium's host firewall (without the agent's kube-proxy replacement the host policy sees the node port before kube-proxy's DNAT)"
+      : pre && !pre.allowed ? preDnatWho(pre, ", before kube-proxy's DNAT") : undefined;
+    if (why) drops.set(why, [...(drops.get(why) ?? []), node.name]);
+  }
+  if (!drops.size) return undefined;
+  const count = [...drops.values()].reduce((n, x) => n + x.length, 0);
+  const text = [...drops].map(([why, nodes]) => `${why} drops it at node${nodes.length === 1 ? "" : "s"} ${nodes.join(", ")}`).join("; ");
+  return count === served ? { every: true, why: `no node lets it in: ${text}` } : { every: false, why: `${text}: reached through the other nodes` };
 }
 
 /** A translated connection's verdict: the client's egress decision (`outbound`), the endpoint's ingress decision about the source it sees (`inbound`). */
@@ -244,6 +294,15 @@ function serviceTargets(engine: PolicyEngine, s: Service, sp: ServicePort | unde
   for (const e of set.serving) {
     if (!e.endpoint || e.endpoint.kind !== "pod" || out.some((t) => t.dst.endpoint === e.endpoint && t.port === e.port)) continue;
     out.push({ dst: { endpoint: e.endpoint }, protocol: sp.protocol, port: e.port, via: `service port ${sp.port} → targetPort ${sp.targetPort}${typeof sp.targetPort === "string" ? ` → ${e.port}` : ""}` });
+  }
+  if (out.length) return out;
+  // No pod behind it: the endpoints' addresses themselves (the API server's Service default/kubernetes
+  // on the nodes' or the control plane's addresses, a Service without selector to outside addresses):
+  // kube-proxy DNATs to them as to a pod (the EndpointSlice's addresses, whatever owns them).
+  for (const e of set.serving) {
+    if (!e.address || out.some((t) => t.dst.address !== undefined && addressKey(t.dst.address) === addressKey(e.address!) && t.port === e.port)) continue;
+    const owner = e.endpoint ?? engine.index.byAddress.get(addressKey(e.address));
+    out.push({ dst: { endpoint: owner, address: e.address }, protocol: sp.protocol, port: e.port, via: `service port ${sp.port} → endpoint ${formatAddress(e.address)}:${e.port}` });
   }
   if (out.length) return out;
   if (!set.serving.length && eps.endpoints.some((e) => e.pod)) {

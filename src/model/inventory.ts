@@ -63,6 +63,12 @@ export interface Inventory {
    * through to the normal policy (engine/calico-prednat.ts). The policy engines do not see them.
    */
   calicoPreDnat?: Policy[];
+  /**
+   * Calico's applyOnForward policies that select a host endpoint (sources/calico): normal policies
+   * (in `policies`) that felix also applies to what the host endpoint forwards, which the engines do
+   * not model; engine/calico-prednat.ts forwardWarning names them on the answers they could change.
+   */
+  calicoForward?: Policy[];
 }
 
 /** The namespaces the API server's system namespaces controller makes in every cluster, besides `default`. */

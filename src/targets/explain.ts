@@ -138,7 +138,9 @@ function summarize(d: Decision, data: DecisionData, endpoint?: Endpoint): string
   switch (d.by) {
     case "rule": {
       const loc = where(data.rule?.file, data.rule?.line);
-      const http = d.rule?.http ? `; only HTTP requests matching ${d.rule.http.map(formatHttp).join(" or ")}` : "";
+      // (Calico's HTTP match: felix renders the rule without it, Dikastes in an Istio sidecar checks it: engine/l7/network.ts.)
+      const by = d.rule?.httpEnforcer === "istio-sidecar" ? " where Calico's Dikastes checks them (application layer policy, in an Istio sidecar; without one, every request)" : "";
+      const http = d.rule?.http ? `; only HTTP requests matching ${d.rule.http.map(formatHttp).join(" or ")}${by}` : "";
       return `${verb} by ${describePolicy(d.policy!)}, ${ruleText(data.rule!)}${loc ? ` (${loc})` : ""} [${TIER_NAME[d.tier!]}]${http}`;
     }
     case "isolation":

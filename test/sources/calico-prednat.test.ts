@@ -57,13 +57,97 @@ test("preDNAT: the node port is judged before DNAT; Deny drops, Allow accepts, n
   assert.equal((await explain([PRE_DNAT], "ip:203.0.113.5", "node:n1", 22)).pairs[0].verdict, "allow", "failsafe and the normal policy");
   assert.equal((await explain([PRE_DNAT], "x/web", "node:n1", 31000)).pairs[0].verdict, "allow", "a pod of the node arrives through its workload interface: no preDNAT (felix's DefaultEndpointToHostAction)");
   const x = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(PRE_DNAT));
-  const row = (JSON.parse(x.out) as { exposures: { targets: { hop: string }[]; problem?: string }[] }).exposures[0];
-  assert.deepEqual(row.targets, []);
-  assert.match(row.problem!, /Calico GlobalNetworkPolicy nodeports ingress rule 1 \(preDNAT, before kube-proxy's DNAT\) drops it at nodes n1, n2/);
+  const row = (JSON.parse(x.out) as { exposures: { from: string; targets: { hop: string }[] }[] }).exposures[0];
+  assert.deepEqual(row.targets.map((t) => t.hop), ["allowed"], "from 198.51.100.0/24 (a class of outside addresses: the preDNAT policy's nets)");
+  assert.match(row.from, /not from every outside address: no node lets it in: Calico GlobalNetworkPolicy nodeports ingress rule 1 \(preDNAT, before kube-proxy's DNAT\) drops it at nodes n1, n2/);
   const t = tempFiles({ "e.yaml": "- {from: ip:203.0.113.5, to: 172.18.0.2, port: 30080, expect: deny}\n- {from: ip:198.51.100.9, to: 172.18.0.3, port: 30080, expect: allow}\n- {from: ip:198.51.100.9, to: node:n2, port: 9100, expect: allow}\n" });
   try {
     const r = await cli(["test", "-f", "-", "--expect", `${t.dir}/e.yaml`], yaml(PRE_DNAT));
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /3 passed, 0 failed/);
   } finally { t.cleanup(); }
+});
+
+// applyOnForward (calc/event_sequencer.go tierInfoToProtoTierInfo: forwardTiers; docs "Apply on forwarded
+// traffic"): a normal policy that also judges what a host endpoint forwards. It was an error (nothing
+// analysed); the forwarded connections are not modelled: the answers that cross it say so.
+test("applyOnForward on a host endpoint: the host's own traffic is answered; forwarded connections are marked unknown", async () => {
+  const fwd = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: fwd}\nspec:\n  selector: has(hep)\n  order: 5\n  applyOnForward: true\n  ingress: [{action: Allow, protocol: TCP, destination: {ports: [22, 30080]}}]";
+  const l = load({ "f.yaml": yaml(fwd) });
+  assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
+  assert.ok(l.diagnostics.items.some((d) => d.severity === "warning" && d.code === "vendor-forward"));
+  const own = await explain([fwd], "ip:203.0.113.5", "node:n1", 8080);
+  assert.equal(own.pairs[0].verdict, "deny", "the host's own traffic: a normal policy");
+  const warned = async (from: string, to: string, port: number) => {
+    const r = await cli(["explain", "-f", "-", "--from", from, "--to", to, "--port", String(port), "-o", "json"], yaml(fwd));
+    return JSON.stringify(JSON.parse(r.out));
+  };
+  assert.match(await warned("ip:203.0.113.5", "172.18.0.2", 30080), /unknown: the connection is forwarded through a Calico host endpoint whose applyOnForward policies judge it too.*GlobalNetworkPolicy fwd \(ingress of node n1's host endpoint n1-eth0\)/);
+  assert.match(await warned("ip:203.0.113.5", "x/web", 8080), /applyOnForward policies judge it too/, "routed to the pod through n1's host endpoint");
+  assert.doesNotMatch(await warned("ip:203.0.113.5", "node:n1", 22), /applyOnForward/, "to the host itself: answered");
+  const x = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(fwd));
+  assert.match((JSON.parse(x.out) as { exposures: { from: string }[] }).exposures[0].from, /unknown: the connection is forwarded through a Calico host endpoint/);
+});
+
+// projectcalico.org/v3 GlobalNetworkSetSpec and NetworkSetSpec hold `nets` only (api/pkg/apis/projectcalico/v3):
+// allowedEgressDomains is Calico Enterprise's. The error said only "not supported".
+test("allowedEgressDomains: an error naming Calico Enterprise and DNS, not a bare 'not supported'", () => {
+  const l = load({ "d.yaml": "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata: {name: doms}\nspec:\n  nets: [192.0.2.0/24]\n  allowedEgressDomains: [api.example.com]\n" });
+  assert.match(l.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.allowedEgressDomains: allowedEgressDomains is a Calico Enterprise field .*DNS answers at run time/);
+});
+
+// An external IP (or a load balancer address) is DNATed by kube-proxy at whichever node receives it: a
+// preDNAT policy of that node's host endpoint sees the address and port dialled first.
+test("preDNAT on an external IP: every node's host endpoint drops it, or lets its net in", async () => {
+  const svc = "apiVersion: v1\nkind: Service\nmetadata: {name: pub, namespace: x}\nspec: {selector: {app: web}, externalIPs: [192.0.2.50], ports: [{port: 80, targetPort: 8080}]}";
+  const pre = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: ext}\nspec:\n  selector: has(hep)\n  preDNAT: true\n  applyOnForward: true\n  ingress:\n  - {action: Allow, source: {nets: [198.51.100.0/24]}, protocol: TCP, destination: {ports: [80]}}\n  - {action: Deny, protocol: TCP, destination: {ports: [80]}}";
+  const denied = await explain([svc, pre], "ip:203.0.113.5", "ip:192.0.2.50", 80);
+  assert.equal(denied.pairs[0].verdict, "deny");
+  assert.match(denied.pairs[0].service!.why, /no node lets it in: Calico GlobalNetworkPolicy ext ingress rule 1 \(preDNAT, before kube-proxy's DNAT\) drops it at nodes n1, n2/);
+  assert.equal((await explain([svc, pre], "ip:198.51.100.7", "ip:192.0.2.50", 80)).pairs[0].verdict, "allow");
+  assert.equal((await explain([svc, pre], "x/web", "ip:192.0.2.50", 80)).pairs[0].verdict, "allow", "a pod's connection is translated on its own node: no host endpoint in between");
+  const x = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(svc, pre));
+  const row = (JSON.parse(x.out) as { exposures: { kind: string; from: string; targets: { hop: string }[] }[] }).exposures.find((e) => e.kind === "ExternalIP")!;
+  assert.deepEqual(row.targets.map((t) => t.hop), ["allowed"], "198.51.100.0/24 gets in: the preDNAT policy's nets are a class of outside addresses");
+  const deny = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(svc, pre.replace("  - {action: Allow, source: {nets: [198.51.100.0/24]}, protocol: TCP, destination: {ports: [80]}}\n", "")));
+  const closed = (JSON.parse(deny.out) as { exposures: { kind: string; targets: unknown[]; problem?: string }[] }).exposures.find((e) => e.kind === "ExternalIP")!;
+  assert.deepEqual(closed.targets, []);
+  assert.match(closed.problem!, /no node lets it in: Calico GlobalNetworkPolicy ext ingress rule 0 \(preDNAT/);
+});
+
+// felix rules/endpoints.go endpointIptablesChain: a Pass skips the rest of its tier, and the next tier's
+// policies are looked at ("Start of tier": the pass mark cleared). Calico's tiers before default share
+// the model's Admin tier, whose Pass goes on at the Namespace tier: past a later Calico tier (a wrong
+// allow when that tier denies). Not modelled: said, where it can happen.
+test("a Pass in a Calico tier before default with a later tier of policies before default: a warning", () => {
+  const tier = (n: string, order: number) => `apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: ${n}}\nspec: {order: ${order}}`;
+  const gnp = (n: string, t: string, rule: string) => `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: ${t}.${n}}\nspec:\n  tier: ${t}\n  selector: app == 'web'\n  ingress: [${rule}]`;
+  const warned = (...docs: string[]) => load({ "t.yaml": [...BASE, ...docs].join("\n---\n") }).diagnostics.items.filter((d) => d.code === "vendor-tier").map((d) => d.message);
+  assert.match(warned(tier("ta", 100), tier("tb", 200), gnp("pass", "ta", "{action: Pass}"), gnp("deny", "tb", "{action: Deny}")).join("\n"), /a Pass rule in tier ta goes on at the next tier \(tb\) in Calico; Junction answers it as going on at the default tier, past tier tb/);
+  assert.deepEqual(warned(tier("ta", 100), gnp("pass", "ta", "{action: Pass}")), [], "no later tier before default: answered as Calico does");
+  assert.deepEqual(warned(tier("ta", 100), tier("tb", 200), gnp("allow", "ta", "{action: Allow}"), gnp("deny", "tb", "{action: Deny}")), [], "no Pass");
+});
+
+// portmap DNATs a hostPort in nat PREROUTING, after felix's mangle PREROUTING: a preDNAT policy sees the
+// node's address and the hostPort first. Exposure listed the hostPort as open to every outside address.
+test("preDNAT on a hostPort: dropped before portmap's DNAT; an Allow leaves it to the pod's policy", async () => {
+  const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: hp, namespace: x, labels: {app: hp}}\nspec: {nodeName: n2, containers: [{name: c, ports: [{containerPort: 9000, hostPort: 9000}]}]}\nstatus: {podIP: 10.0.2.9}";
+  const pre = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: hp}\nspec:\n  selector: has(hep)\n  preDNAT: true\n  applyOnForward: true\n  ingress:\n  - {action: Allow, source: {nets: [198.51.100.0/24]}, protocol: TCP, destination: {ports: [9000]}}\n  - {action: Deny, protocol: TCP, destination: {ports: [9000]}}";
+  assert.equal((await explain([pod, pre], "ip:203.0.113.5", "node:n2", 9000)).pairs[0].verdict, "deny");
+  assert.equal((await explain([pod, pre], "ip:198.51.100.7", "node:n2", 9000)).pairs[0].verdict, "allow");
+  const deny = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: closed, namespace: x}\nspec:\n  selector: app == 'hp'\n  types: [Ingress]";
+  assert.equal((await explain([pod, pre, deny], "ip:198.51.100.7", "node:n2", 9000)).pairs[0].verdict, "deny", "the pod's own policy still decides after a preDNAT Allow");
+  const x = await cli(["exposure", "-f", "-", "-o", "json", "-q"], yaml(pod, pre));
+  const row = (JSON.parse(x.out) as { exposures: { kind: string; from: string; targets: { hop: string }[] }[] }).exposures.find((e) => e.kind === "HostPort")!;
+  assert.deepEqual(row.targets.map((t) => t.hop), ["allowed"]);
+  assert.match(row.from, /not from every outside address: Calico GlobalNetworkPolicy hp ingress rule 1 \(preDNAT, before portmap's DNAT\) drops it at node n2/);
+});
+
+// felix renders a rule's `http` match not at all (felix/calc/rule_convert.go hands HttpMatch to the policy
+// sync API only; nothing in felix/rules reads it): Dikastes in an Istio sidecar checks it. The connection
+// summary said "only HTTP requests matching" whatever ran at the pod.
+test("explain: a Calico HTTP match is said to be Dikastes', in an Istio sidecar", async () => {
+  const http = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: get, namespace: x}\nspec:\n  selector: app == 'web'\n  ingress: [{action: Allow, http: {methods: [GET]}}]";
+  const r = await cli(["explain", "-f", "-", "--from", "ip:203.0.113.5", "--to", "x/web", "--port", "8080"], yaml(http));
+  assert.match(r.out, /only HTTP requests matching \(method GET\) where Calico's Dikastes checks them \(application layer policy, in an Istio sidecar; without one, every request\)/);
 });

@@ -114,29 +114,34 @@ function policyFrontEnd(kind: "NetworkPolicy" | "GlobalNetworkPolicy"): FrontEnd
       const ingress = readRules(spec, "ingress", scope), egress = readRules(spec, "egress", scope);
       if (!meta) return;
       if (meta.namespace) b.useNamespace(meta.namespace, ctx.ref);
-      if (forward) onForward(spec.get("applyOnForward"), subjects, b);
       const policies = subjects.map((subject): Policy => ({
         kind: `Calico ${kind}`, name: meta.name, namespace: meta.namespace, tier: "namespace", priority: order ?? LAST, subject,
         ...policyRules(types.has("Ingress") ? ingress : undefined, types.has("Egress") ? egress : undefined), src: ctx.ref,
       }));
       b.inv.policies.push(...policies);
+      if (forward) onForward(spec.get("applyOnForward"), subjects, policies, b);
       stateOf(b).policies.push({ policies, key: `${meta.name}/${meta.namespace ?? ""}/${kind}`, tier, order, tierField: spec.get("tier"), ...(early.length ? { untracked: { f: spec.get(early[0]), which: early[0], subjects } } : {}), ...(accounts ? { accounts, accountsField: spec.get("serviceAccountSelector") } : {}) });
     },
   };
 }
 
 /**
- * applyOnForward (without doNotTrack or preDNAT): felix also applies the policy to traffic a host
- * endpoint forwards (felix rules/static.go: the host endpoints' forward chains take only policies with
- * ApplyOnForward), which the model does not describe; a workload endpoint's chains take every policy
- * that selects it whatever the field. Once every object is read: an error when a subject selects a
- * host endpoint of the input, else a note (the field changes nothing here).
+ * applyOnForward (without doNotTrack or preDNAT): the policy is a normal one, and felix also applies it
+ * to traffic a host endpoint forwards (calc/event_sequencer.go tierInfoToProtoTierInfo adds it to the
+ * forwardTiers too; rules/static.go StaticFilterForwardChains: ChainDispatchFromHostEndPointForward,
+ * ChainDispatchToHostEndpointForward; docs "Apply on forwarded traffic": traffic in through a host
+ * endpoint to a local workload, from a local workload out through one, and between two), which the
+ * engines do not model; a workload endpoint's chains take every policy that selects it whatever the
+ * field. Once every object is read: when a subject selects a host endpoint of the input, a warning,
+ * and the policies are kept in Inventory.calicoForward for the answers' warnings (it was an error, and
+ * nothing was analysed); else a note (the field changes nothing here).
  */
-function onForward(f: Field, subjects: readonly EndpointSelector[], b: InventoryBuilder): void {
+function onForward(f: Field, subjects: readonly EndpointSelector[], policies: readonly Policy[], b: InventoryBuilder): void {
   b.defer(() => {
     const hit = hostEndpointSelected(subjects, b);
-    if (hit) f.error("unsupported", `applyOnForward applies the policy to the traffic host endpoint ${hit.name} forwards too, which the model does not describe`);
-    else f.info("vendor-forward", "applyOnForward changes only what host endpoints forward, and the policy selects no host endpoint of the input: read as without it");
+    if (!hit) { f.info("vendor-forward", "applyOnForward changes only what host endpoints forward, and the policy selects no host endpoint of the input: read as without it"); return; }
+    f.warn("vendor-forward", `applyOnForward: felix also applies this policy to what host endpoint ${hit.name} forwards (a node port's connection to a pod, traffic routed through it to or from pods), which Junction does not model: such answers leave it out and say so (they may be wrong allows); the host's own traffic is answered`);
+    (b.inv.calicoForward ??= []).push(...policies);
   });
 }
 
@@ -266,8 +271,31 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
     for (const m of members) if (!m.preDnat) for (const p of m.policies) builder.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
   }
   keepPreDnatApart(state, builder);
+  passAcrossTiers(state, order, defaultIndex, api);
   for (const p of state.policies) {
     if (!tiers.has(p.tier)) p.tierField.error("unknown-tier", `tier ${JSON.stringify(p.tier)} is not defined in the input (define a projectcalico.org/v3 Tier; built in: ${Object.keys(BUILTIN_TIERS).join(", ")})`);
+  }
+}
+
+/**
+ * A Pass rule skips the rest of its tier and goes on at the next tier (felix rules/endpoints.go
+ * endpointIptablesChain: "If a previous policy/group didn't set the "pass" mark, jump to the policy",
+ * the mark cleared at each "Start of tier"). Calico's tiers before `default` share the model's Admin
+ * tier (after it, the Baseline tier), whose Pass goes on at the next model tier: past every later Calico
+ * tier of the same model tier, a wrong answer where one of their policies would decide. Not modelled:
+ * a warning naming the tiers skipped.
+ */
+function passAcrossTiers(state: CalicoState, order: readonly string[], defaultIndex: number, api: Record<"admin" | "baseline", boolean>): void {
+  const side = (i: number) => (i < defaultIndex ? "admin" : i > defaultIndex ? "baseline" : "namespace");
+  // (AdminNetworkPolicies sit in kube-admin, BaselineAdminNetworkPolicies in kube-baseline.)
+  const held = (t: string) => state.policies.some((p) => p.tier === t && !p.preDnat) || (t === "kube-admin" && api.admin) || (t === "kube-baseline" && api.baseline);
+  for (const [i, name] of order.entries()) {
+    if (side(i) === "namespace") continue;
+    const later = order.filter((t, j) => j > i && side(j) === side(i) && held(t));
+    if (!later.length) continue;
+    for (const m of state.policies.filter((p) => p.tier === name && !p.preDnat && p.policies.some((x) => [...(x.ingress ?? []), ...(x.egress ?? [])].some((r) => r.action === "pass")))) {
+      m.tierField.warn("vendor-tier", `a Pass rule in tier ${name} goes on at the next tier (${later[0]}) in Calico; Junction answers it as going on at ${side(i) === "admin" ? "the default tier" : "the endpoint's profiles"}, past tier${later.length === 1 ? "" : "s"} ${later.join(", ")}, whose policies are then not looked at: answers where they would decide may be wrong`);
+    }
   }
 }
 
@@ -461,7 +489,8 @@ function networkSetFrontEnd(kind: "NetworkSet" | "GlobalNetworkSet"): FrontEnd {
       const spec = root.get("spec");
       spec.object();
       const cidrs = (spec.get("nets").list() ?? []).map((n) => readCidrAs(n, "calico")).filter((c): c is Cidr => c !== undefined);
-      if (spec.get("allowedEgressDomains").present) spec.get("allowedEgressDomains").error("unsupported", "domain-based network sets are not supported");
+      // (Calico Enterprise's field: projectcalico.org/v3 GlobalNetworkSetSpec and NetworkSetSpec hold `nets` only.)
+      if (spec.get("allowedEgressDomains").present) spec.get("allowedEgressDomains").error("unsupported", "allowedEgressDomains is a Calico Enterprise field (Calico's projectcalico.org/v3 network sets hold nets only: its API server refuses the field); its domains match the addresses DNS answers at run time, which the input cannot show");
       if (!meta) return;
       // Calico selectors see a NetworkSet's namespace as this label; the marker tells Calico's sets from other Networks.
       const labels = { ...meta.labels, ...(meta.namespace ? { [CALICO_NAMESPACE_LABEL]: meta.namespace } : {}), [NETWORK_SET_LABEL]: meta.name };
