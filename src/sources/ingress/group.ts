@@ -200,8 +200,15 @@ export function noteNginxDefaultBackends(selected: readonly [Ingress, string][],
       const hosts = [...new Set(ing.rules.map((r) => r.host).filter((h): h is string => h !== undefined))];
       const why: string[] = [];
       if (ing.defaultBackend!.kind !== "service") why.push("it names no Service (ingress-nginx uses only a Service defaultBackend)");
-      else if (!ing.rules.length) continue; // the first in ingress-nginx's order wins, as the conversion's (canary.ts firstOf says so)
-      else if (!hosts.length) why.push("an Ingress with rules configures no catch-all server (only one without rules does)");
+      else if (!ing.rules.length) {
+        // The first in ingress-nginx's order wins, as the conversion's within a namespace (canary.ts firstOf says so).
+        const first = d.catchAll!;
+        if (first !== ing && first.namespace !== ing.namespace) why.push(`the catch-all server takes the defaultBackend of Ingress ${first.namespace}/${first.name}, the first without rules`);
+        // The catch-all's root location is no default any more (IsDefBackend false): a host-less path "/" of type Prefix
+        // is "already configured" there, where the conversion's route for that path outranks every default backend.
+        const shadowing = first === ing ? members.filter((i) => !i.nginx.canary && i.rules.some((r) => r.host === undefined && r.paths.some((p) => p.path === "/" && p.pathType === "Prefix"))).sort(nginxIngressOrder) : [];
+        if (shadowing.length) report.note(ing, "warning", `spec.defaultBackend converted as ingress2gateway does (the fallback of every host), but ingress-nginx serves it in place of the host-less path "/" of type Prefix of Ingress ${shadowing.map((i) => `${i.namespace}/${i.name}`).join(", ")}: its catch-all server's root location is this defaultBackend, and that path is "already configured" there, while the converted route for the path takes those requests (controller.go createServers; --verify shows the difference)`);
+      } else if (!hosts.length) why.push("an Ingress with rules configures no catch-all server (only one without rules does)");
       else {
         // A path "/" (not Exact) of the host leaves no request to a default backend, on either side.
         const rooted = (h: string) => members.some((i) => !i.nginx.canary && i.rules.some((r) => r.host === h && r.paths.some((p) => p.path === "/" && p.pathType !== "Exact")));
