@@ -85,6 +85,16 @@ test("Envoy Gateway: a ClientTrafficPolicy's tls.clientValidation (it was not re
   assert.equal(noCa.status, 500);
   assert.match(noCa.reason, /TLS: tls\.clientValidation\.mode "RequireAndVerify" requires caCertificateRefs/);
   assert.match(get(eg + ctp("{caCertificateRefs: [{name: nope}]}"), "infra/client-a").reason, /TLS: failed to get certificate from ref: secret infra\/nope does not exist/);
+  // A Secret's CA is its ca.crt, else its only entry (validateAndGetDataAtKeyInRef, getFirstMatchOrFirstFromData); was its tls.crt.
+  const opaque = (name: string, data: string) => `---\napiVersion: v1\nkind: Secret\nmetadata: {name: ${name}, namespace: infra}\ntype: Opaque\ndata: {${data}}\n`;
+  const b64 = (pem: string) => Buffer.from(pem).toString("base64");
+  const bySecret = (name: string) => eg + ctp(`{caCertificateRefs: [{name: ${name}}]}`) + opaque("ca-secret", `ca.crt: ${b64(CA_A)}`) + opaque("ca-sole", `root.pem: ${b64(CA_A)}`);
+  assert.equal(get(bySecret("ca-secret"), "infra/client-a").backend, "apps/v1", "ca.crt (was 500: no valid certificates)");
+  assert.equal(get(bySecret("ca-secret"), "infra/client-b").connection, "failed");
+  assert.equal(get(bySecret("ca-sole"), "infra/client-a").backend, "apps/v1", "the only entry");
+  const serving = get(bySecret("server"), "infra/client-a");
+  assert.equal(serving.status, 500, "a serving Secret (tls.crt, tls.key) is no CA bundle");
+  assert.match(serving.reason, /TLS: failed to get certificate from ref: ref secret \[server\] has none of the expected keys \[ca\.crt\] and more than one entry/);
   // A check Junction does not make (crl) leaves a verified certificate's answer open.
   const crl = eg + ctp("{caCertificateRefs: [{kind: ConfigMap, name: ca-a}], crl: {refs: [{kind: ConfigMap, name: crl}]}}");
   assert.equal(get(crl + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: crl, namespace: infra}\ndata: {ca.crl: x}\n", "infra/client-a").status, null);
