@@ -3,6 +3,7 @@
 
 import { parseArgs } from "node:util";
 import { didYouMean } from "../model/suggest.js";
+import { isPortName, MAX_PORT } from "../model/ports.js";
 
 export interface Io {
   out(text: string): void;
@@ -171,11 +172,12 @@ export function list(values: Values, name: string): string[] {
 export function portArg(values: Values, name: string): number | string | undefined {
   const v = str(values, name);
   if (v === undefined) return undefined;
-  if (/^\d+$/.test(v)) {
+  if (/^-?\d+$/.test(v)) {
     const n = Number(v);
-    if (n < 1 || n > 65535) throw new UsageError(`--${name} must be between 1 and 65535, not ${v}`);
+    if (n < 1 || n > MAX_PORT) throw new UsageError(`--${name} must be between 1 and ${MAX_PORT}, not ${v}`);
     return n;
   }
-  if (!/^[a-z0-9-]+$/.test(v)) throw new UsageError(`--${name} must be a port number or a port name, not ${JSON.stringify(v)}`);
+  // (A name as a container's port has one, IsValidPortName: "-1" and "http--x" were looked up as names.)
+  if (!isPortName(v)) throw new UsageError(`--${name} must be a port number or a port name (at most 15 lowercase letters, digits and '-', with a letter), not ${JSON.stringify(v)}`);
   return v;
 }

@@ -258,7 +258,7 @@ export interface SecurityPolicy extends ObjectMeta {
   /** jwt: optional (allow_missing), failOpen (allow_missing_or_failed), the providers (Envoy JwtProviders). */
   jwt?: { optional: boolean; failOpen: boolean; providers: EnvoyGatewayJwtProvider[] };
   /** extAuth: the external authorization service decides (failOpen when it cannot be reached). */
-  extAuth?: { failOpen: boolean; service: string };
+  extAuth?: { failOpen: boolean; service: string; grpc?: true; statusOnError?: number; backends?: { group: string; kind: string; namespace: string; name: string; port?: number }[] };
   /**
    * oidc: a request without a session is redirected to the provider; passThroughAuthHeader lets one
    * that carries a header its jwt providers read through to them; denyRedirect's header matches answer

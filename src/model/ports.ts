@@ -6,6 +6,18 @@ export type Protocol = "TCP" | "UDP" | "SCTP";
 export const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 export const MAX_PORT = 65535;
 
+const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const A_LETTER = /[a-z]/;
+
+/**
+ * Whether `s` is a valid port name, as apimachinery's IsValidPortName checks a container's or a
+ * Service's port name: at most 15 characters, lowercase letters, digits and '-', at least one
+ * letter, no "--", not starting or ending with '-'.
+ */
+export function isPortName(s: string): boolean {
+  return s.length <= 15 && IANA_SVC_NAME.test(s) && !s.includes("--") && A_LETTER.test(s);
+}
+
 export function isProtocol(s: unknown): s is Protocol {
   return s === "TCP" || s === "UDP" || s === "SCTP";
 }

@@ -86,8 +86,8 @@ function readJwt(f: Field, ns: string, b: InventoryBuilder): SecurityPolicy["jwt
   return { optional: f.get("optional").bool() === true, failOpen: f.get("failOpen").bool() === true, providers };
 }
 
-/** The bytes of one ConfigMap Junction keeps for a localJWKS valueRef while reading (the API server's limit on a ConfigMap). */
-const JWKS_CONFIGMAP_MAX = 1024 * 1024;
+/** The bytes of one ConfigMap Junction keeps for a localJWKS valueRef while reading (the API server's limit on a ConfigMap), and of all of them. */
+const JWKS_CONFIGMAP_MAX = 1024 * 1024, JWKS_KEPT_MAX = 64 * 1024 * 1024;
 
 /**
  * The localJWKS ConfigMaps (type ValueRef): while reading, what each ConfigMap could give (its `jwks`
@@ -95,8 +95,8 @@ const JWKS_CONFIGMAP_MAX = 1024 * 1024;
  * providers that name one get its text and the rest is dropped, so the inventory keeps only the keys
  * a SecurityPolicy reads (EnvoyGatewayJwtProvider.jwksConfigMapValues).
  */
-const JWKS_CONFIGMAPS: StateKey<{ data: Map<string, string[]>; wanted: { namespace: string; provider: EnvoyGatewayJwtProvider }[] }> = {
-  make: () => ({ data: new Map(), wanted: [] }),
+const JWKS_CONFIGMAPS: StateKey<{ data: Map<string, string[]>; bytes: number; wanted: { namespace: string; provider: EnvoyGatewayJwtProvider }[] }> = {
+  make: () => ({ data: new Map(), bytes: 0, wanted: [] }),
   settle(s) {
     for (const { namespace, provider } of s.wanted) {
       const values = s.data.get(`${namespace}/${provider.jwksConfigMap}`);
@@ -115,8 +115,10 @@ export function readJwksConfigMap(root: Field, meta: Meta, b: InventoryBuilder):
   const entries = Object.entries(root.get("data").object() ?? {}).filter((e): e is [string, string] => typeof e[1] === "string").sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0));
   const jwks = entries.find(([k]) => k === "jwks");
   const values = jwks ? [jwks[1]] : entries.map(([, v]) => v);
-  if (values.reduce((n, v) => n + v.length, 0) > JWKS_CONFIGMAP_MAX) return;
-  b.state(JWKS_CONFIGMAPS).data.set(`${meta.namespace}/${meta.name}`, values);
+  const size = values.reduce((n, v) => n + v.length, 0), state = b.state(JWKS_CONFIGMAPS);
+  if (size > JWKS_CONFIGMAP_MAX || state.bytes + size > JWKS_KEPT_MAX) return;
+  state.bytes += size;
+  state.data.set(`${meta.namespace}/${meta.name}`, values);
 }
 
 /** A gwapiv1.Fraction (numerator over denominator, default 100), as a share. */
@@ -136,14 +138,17 @@ function readCors(f: Field): SecurityPolicy["cors"] {
   };
 }
 
-/** spec.extAuth: the service it calls (grpc or http, backendRefs or the deprecated backendRef). */
-function readExtAuth(f: Field): SecurityPolicy["extAuth"] {
+/** spec.extAuth: the service it calls (grpc or http, backendRefs or the deprecated backendRef), and its backends for buildExtAuth's checks. */
+function readExtAuth(f: Field, ns: string): SecurityPolicy["extAuth"] {
   if (!f.object()) return undefined;
   const svc = f.get("grpc").object() ? f.get("grpc") : f.get("http");
-  const ref = (svc.get("backendRefs").list() ?? [])[0] ?? svc.get("backendRef");
+  const refs = svc.get("backendRefs").list()?.length ? svc.get("backendRefs").list()! : svc.get("backendRef").object() ? [svc.get("backendRef")] : [];
+  const ref = refs[0] ?? svc.get("backendRef");
   const name = ref.get("name").string();
   const kind = f.get("grpc").object() ? "gRPC" : "HTTP";
-  return { failOpen: f.get("failOpen").bool() === true, service: `${kind} service${name ? ` ${ref.get("namespace").string() ?? ""}${ref.get("namespace").string() ? "/" : ""}${name}` : ""}` };
+  const backends = refs.map((r) => ({ group: r.get("group").string() ?? "", kind: r.get("kind").string() ?? "Service", namespace: r.get("namespace").string() ?? ns, name: r.get("name").string() ?? "", ...(r.get("port").int() !== undefined ? { port: r.get("port").int()! } : {}) }));
+  const statusOnError = f.get("statusOnError").int();
+  return { failOpen: f.get("failOpen").bool() === true, service: `${kind} service${name ? ` ${ref.get("namespace").string() ?? ""}${ref.get("namespace").string() ? "/" : ""}${name}` : ""}`, backends, ...(f.get("grpc").object() ? { grpc: true as const } : {}), ...(statusOnError !== undefined ? { statusOnError } : {}) };
 }
 
 /**
@@ -209,7 +214,7 @@ const securityPolicyFrontEnd: FrontEnd = {
       ...(authz.object() ? { authorization: { defaultAction: authz.get("defaultAction").string() === "Allow" ? "Allow" as const : "Deny" as const, rules: (authz.get("rules").list() ?? []).map((r, i) => readRule(r, i, { namespace: ns, name: meta.name }, errors)) } } : {}),
       ...(basic.object() ? { basicAuth: { users: secretRef(basic.get("users"), ns), ...(basic.get("forwardUsernameHeader").string() ? { forwardUsernameHeader: basic.get("forwardUsernameHeader").string()! } : {}) } } : {}),
       ...(apiKey.object() ? { apiKeyAuth: { credentialRefs: (apiKey.get("credentialRefs").list() ?? []).map((r) => secretRef(r, ns)), extractFrom: (apiKey.get("extractFrom").list() ?? []).map((e) => ({ headers: strings(e.get("headers")), params: strings(e.get("params")), cookies: strings(e.get("cookies")) })), ...(apiKey.get("forwardClientIDHeader").string() ? { forwardClientIDHeader: apiKey.get("forwardClientIDHeader").string()! } : {}), ...(apiKey.get("sanitize").bool() === true ? { sanitize: true as const } : {}) } } : {}),
-      jwt: readJwt(spec.get("jwt"), ns, b), extAuth: readExtAuth(spec.get("extAuth")),
+      jwt: readJwt(spec.get("jwt"), ns, b), extAuth: readExtAuth(spec.get("extAuth"), ns),
       ...(oidc.object() ? {
         oidc: {
           provider: oidc.get("provider").get("issuer").string() ?? "the OIDC provider", passThroughAuthHeader: oidc.get("passThroughAuthHeader").bool() === true,

@@ -2,7 +2,9 @@
 // They mirror the API server's own rules (apimachinery validation).
 
 import { addressCidr, formatAddress, isLoopback, parseAddress, parseAddressAsWritten, parseCidr, parseCidrAsWritten, parseGoCidr, type Address, type Cidr, type GoCidr } from "../model/ip.js";
-import { isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
+import { isPortName, isProtocol, MAX_PORT, type Protocol } from "../model/ports.js";
+
+export { isPortName };
 import { parseRfc3339 } from "../model/time.js";
 import { selector, type LabelSelector, type Labels, type Operator, type Requirement } from "../model/selector.js";
 import { NULL_ELEMENT, describe, givenString, props, type Field, type NumberRule, type StringRule } from "./fields.js";
@@ -10,7 +12,6 @@ import { intern, runInterner, validLabels } from "./intern.js";
 
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 /**
  * Whether `s` is DNS-1123 labels (lowercase letters, digits and '-', each starting and ending with a
@@ -434,17 +435,6 @@ export function isPortOrName(v: unknown): v is number | string {
 }
 
 const DIGITS = /^\d+$/;
-const A_LETTER = /[a-z]/;
-
-/**
- * Whether `s` is a valid port name, as apimachinery's IsValidPortName checks a container's or a
- * Service's port name: at most 15 characters, lowercase letters, digits and '-', at least one
- * letter, no "--", not starting or ending with '-'.
- */
-export function isPortName(s: string): boolean {
-  return s.length <= 15 && IANA_SVC_NAME.test(s) && !s.includes("--") && A_LETTER.test(s);
-}
-
 export function portNameMessage(s: string): string {
   return `${JSON.stringify(s)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`;
 }

@@ -119,7 +119,7 @@ test("jwt: no token 401 unless optional; a token's claims decide a jwt principal
   const user = route(yaml, { headers: [["authorization", `Bearer ${token({ role: "user" })}`]] });
   assert.match(user.undetermined ?? "", /if it passes: .*no rule matches, the defaultAction Deny denies the request: RBAC: access denied, 403/);
   assert.equal(route(GW + ROUTE + sp("opt", "apps", `${toRoute()}, jwt: {optional: true, providers: [{name: corp, remoteJWKS: {uri: https://idp.example.com/jwks}}]}`), {}).status, 200);
-  const ext = route(GW + ROUTE + sp("ext", "apps", `${toRoute()}, extAuth: {grpc: {backendRefs: [{name: authz, port: 9000}]}}`), {});
+  const ext = route(GW + ROUTE + sp("ext", "apps", `${toRoute()}, extAuth: {grpc: {backendRefs: [{name: authz, port: 9000}]}}`) + "---\napiVersion: v1\nkind: Service\nmetadata: {name: authz, namespace: apps}\nspec: {ports: [{port: 9000}]}\n", {});
   assert.equal(ext.status, null);
   assert.equal(ext.backend, null);
   assert.match(ext.undetermined ?? "", /depends on the external authorization service \(gRPC service authz\)/);
@@ -255,6 +255,41 @@ test("jwt localJWKS valueRef: the ConfigMap's jwks key (else its only value) ver
   const empty = route(GW + ROUTE + policy.replace(/, authorization: .*\}\}/, "}") + cm("binaryData: {jwks: e30=}"), bearer(hs256({ role: "admin" })));
   assert.equal(empty.status, 500, "was undetermined");
   assert.match(empty.reason, /JWT: JWKS data not found in ConfigMap jwks\/apps, no "jwks" key and no other data found/);
+});
+
+test("extAuth that Envoy Gateway cannot build (its Service not in the input, a port the Service lacks): 500, or with failOpen the request goes on without it (it was undetermined: 'depends on the external authorization service')", () => {
+  const ext = (name: string, more: string) => sp(name, "apps", `${toRoute()}, extAuth: {${more}grpc: {backendRefs: [{name: authz, port: 9000}]}}`);
+  const authz = "---\napiVersion: v1\nkind: Service\nmetadata: {name: authz, namespace: apps}\nspec: {ports: [{port: 9000}]}\n";
+  const closed = route(GW + ROUTE + ext("ext", ""), {});
+  assert.equal(closed.status, 500, "was undetermined");
+  assert.match(closed.reason, /ExtAuth: service apps\/authz not found/);
+  const open = route(GW + ROUTE + ext("ext", "failOpen: true, "), {});
+  assert.equal(open.status, 200, "shouldFailOpen: only ext auth failed and failOpen is set (was undetermined)");
+  assert.match(open.steps.map((x) => x.outcome).join("\n"), /cannot build its extAuth \(ExtAuth: service apps\/authz not found\), and with failOpen Envoy Gateway leaves the external authorization out/);
+  assert.match(route(GW + ROUTE + ext("ext", "").replace("port: 9000", "port: 9001") + authz, {}).reason, /ExtAuth: TCP Port 9001 not found on service apps\/authz/);
+  // The rest of the policy still applies; another error still answers 500.
+  assert.equal(route(GW + ROUTE + ext("ext", "failOpen: true, ").replace("extAuth:", "authorization: {defaultAction: Deny}, extAuth:"), {}).status, 403);
+  const both = route(GW + ROUTE + ext("ext", "failOpen: true, ").replace("extAuth:", "basicAuth: {users: {name: nope}}, extAuth:"), {});
+  assert.equal(both.status, 500, "another feature's error: no fail open");
+  assert.match(both.reason, /BasicAuth: secret apps\/nope does not exist; ExtAuth: service apps\/authz not found/);
+  // A Service that is there: the service decides.
+  assert.equal(route(GW + ROUTE + ext("ext", "failOpen: true, ") + authz, {}).status, null);
+});
+
+test("a gRPC extAuth service with no ready endpoint cannot be reached: failOpen lets the request through, else statusOnError (Envoy's default 403); it was undetermined", () => {
+  const ext = (more: string) => sp("ext", "apps", `${toRoute()}, extAuth: {${more}grpc: {backendRefs: [{name: authz, port: 9000}]}}`);
+  const authz = "---\napiVersion: v1\nkind: Service\nmetadata: {name: authz, namespace: apps}\nspec: {ports: [{port: 9000}]}\n";
+  const empty = "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: authz-a, namespace: apps, labels: {kubernetes.io/service-name: authz}}\naddressType: IPv4\nendpoints: []\nports: [{port: 9000}]\n";
+  const closed = route(GW + ROUTE + ext("") + authz + empty, {});
+  assert.equal(closed.status, 403, "was undetermined");
+  assert.match(closed.reason, /extAuth: the external authorization service cannot be reached \(Service apps\/authz port 9000 has no ready endpoint .*\): ext_authz answers its status_on_error, 403/);
+  assert.equal(route(GW + ROUTE + ext("statusOnError: 503, ") + authz + empty, {}).status, 503);
+  const open = route(GW + ROUTE + ext("failOpen: true, ") + authz + empty, {});
+  assert.equal(open.status, 200, "failure_mode_allow (was undetermined)");
+  // With an endpoint (or endpoints not in the input) the service decides; an HTTP service's failure is its async client's answer: not followed.
+  const ready = empty.replace("endpoints: []", "endpoints: [{addresses: [10.0.0.5], conditions: {ready: true}}]");
+  assert.equal(route(GW + ROUTE + ext("") + authz + ready, {}).status, null);
+  assert.equal(route(GW + ROUTE + ext("").replace("grpc:", "http:") + authz + empty, {}).status, null);
 });
 
 test("authorization reads the normalized path: /x/../admin is /admin to the RBAC filter (it was matched raw and allowed)", () => {

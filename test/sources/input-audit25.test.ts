@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { formatDiagnostic } from "../../src/model/source.js";
-import { load } from "../helpers.js";
+import { cli, load } from "../helpers.js";
 import { isPlainBlockDocument, parseBlockDocument } from "../../src/sources/blockyaml.js";
 import { MAX_FULL_YAML_VALUES } from "../../src/sources/kubeyaml.js";
 
@@ -53,4 +53,22 @@ test("EndpointSlice hints.forNodes (1.33, PreferSameNode) as validateHints check
   // Eight distinct Node names are what the EndpointSlice controller may write; too many zones stop the check.
   assert.deepEqual(errorsOf({ "ok.yaml": slice(`- addresses: [10.0.0.1]\n  hints:\n    forNodes: [${"abcdefgh".split("").map((n) => `{name: node-${n}.x}`).join(", ")}]\n    forZones: [{name: z}]\n`) }), []);
   assert.equal(errorsOf({ "z.yaml": slice(`- addresses: [10.0.0.1]\n  hints:\n    forZones: [${"abcdefghi".split("").map((n) => `{name: ${n}}`).join(", ")}]\n    forNodes: [{name: X}]\n`) }).length, 1);
+});
+
+test("ingress-nginx integer annotations as strconv.Atoi reads them: beyond int64 is invalid (canary-weight \"99999999999999999999\" was a weight of 1e20); a weight above the total is used, not ignored", () => {
+  const ingress = (weight: string) => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: c\n  namespace: default\n  annotations:\n    nginx.ingress.kubernetes.io/canary: "true"\n    nginx.ingress.kubernetes.io/canary-weight: "${weight}"\nspec:\n  ingressClassName: nginx\n  rules: [{host: a.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}}]\n`;
+  const warnings = (w: string) => load({ "i.yaml": ingress(w) }).diagnostics.items.filter((d) => d.severity === "warning").map(formatDiagnostic).filter((m) => m.includes("canary-weight"));
+  assert.deepEqual(warnings("99999999999999999999"), ['i.yaml:8 metadata.annotations.nginx.ingress.kubernetes.io/canary-weight: "99999999999999999999" is not an integer ≥ 0; ingress-nginx ignores it, and so does Junction']);
+  // (balancer.lua: a weight at or above the total routes every request to the canary.)
+  assert.deepEqual(warnings("150"), ["i.yaml:8 metadata.annotations.nginx.ingress.kubernetes.io/canary-weight: 150 is above canary-weight-total 100; ingress-nginx sends every request to the canary"]);
+  assert.deepEqual(warnings("+20"), [], "strconv.Atoi takes a sign");
+});
+
+test("a command's --port is a number 1-65535 or a valid port name (IsValidPortName): -1 and http--x were looked up as port names (\"the destination has no port named\")", async () => {
+  for (const [port, says] of [["-1", /--port must be between 1 and 65535, not -1/], ["http--x", /--port must be a port number or a port name .*not "http--x"/], ["-http", /not "-http"/]] as const) {
+    const r = await cli(["explain", "-f", "examples/shop", "--from", "shop/web", "--to", "shop/api", "--port", port]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, says);
+  }
+  assert.equal((await cli(["explain", "-f", "examples/shop", "--from", "shop/web", "--to", "shop/api", "--port", "http"])).code, 0);
 });

@@ -1,12 +1,14 @@
 // The Gateway API engine: validates every Gateway and listener, attaches every route, resolves
 // every backend, once. Status (status.ts) and request routing (route.ts) read this state.
 
+import { findService } from "../../model/services.js";
+import { hasNoReadyEndpoint, serviceEndpoints } from "../../model/service-endpoints.js";
 import type { Inventory } from "../../model/inventory.js";
 import { InventoryIndex } from "../../model/inventory.js";
 import { compareAgeThenName, GATEWAY_GROUP, type BackendRef, type ParentRef, type Route, type RouteFilter, type RouteRule } from "../../model/route.js";
 import { attachParent, hostnamesOverlap, type Attachment, type Parent, type ParentState } from "./attach.js";
 import { listenerSetStates, type ListenerSetState } from "./listenersets.js";
-import { BackendIndex, type ResolvedBackend } from "./backends.js";
+import { BackendIndex, type ResolvedBackend, gatewayEndpointReader } from "./backends.js";
 import { BackendTlsIndex } from "./backendtls.js";
 import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
@@ -263,7 +265,12 @@ export class GatewayEngine {
 
   /** Envoy Gateway's SecurityPolicies, resolved when a request first asks. */
   get securityPolicies(): SecurityPolicyIndex {
-    return this.securityPolicyIndex ??= new SecurityPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns));
+    return this.securityPolicyIndex ??= new SecurityPolicyIndex(this.inv.routing, (ns) => this.index.namespaceLabels(ns), (ns, name) => findService(this.inv, ns, name), (svc, port) => {
+      // What Envoy Gateway's Envoy reads of the Service's endpoints (backends.ts gatewayEndpointReader).
+      const sp = svc.ports.find((x) => x.port === port);
+      const e = sp && serviceEndpoints(this.inv, svc, sp);
+      return e && hasNoReadyEndpoint(e, gatewayEndpointReader(true)) ? e.note : undefined;
+    });
   }
 
   /** The SecurityPolicy a route rule's requests get on listener `l`; undefined when none is in the input or the Gateway is not Envoy Gateway's. */

@@ -30,6 +30,7 @@ import type { ClientAddress } from "./client-policy.js";
 import { anyJwtProvider, claimText, type JwtVerdict } from "../l7/jwt.js";
 import type { HttpAttributes } from "../l7/attributes.js";
 import type { IstioJwtRule } from "../../model/mesh.js";
+import type { Service } from "../../model/endpoint.js";
 
 /** The security features a route rule's requests get on one listener. */
 export interface EffectiveSecurityPolicy {
@@ -38,7 +39,7 @@ export interface EffectiveSecurityPolicy {
   target: string;
   features: Pick<SecurityPolicy, "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "extAuth" | "oidc" | "cors" | "csrf">;
   /** What Envoy Gateway cannot translate (its routes answer 500), by feature. */
-  errors: { feature: "authorization" | "basicAuth" | "apiKeyAuth" | "jwt" | "other"; message: string }[];
+  errors: { feature: "authorization" | "basicAuth" | "apiKeyAuth" | "extAuth" | "jwt" | "other"; message: string }[];
   unmodelled: string[];
   conflicted: string[];
   untimed?: string;
@@ -49,7 +50,12 @@ export interface EffectiveSecurityPolicy {
 const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", "oidc", "cors", "csrf"] as const;
 
 export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
-  constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels) {
+  /**
+   * `services`: a Service of the input by namespace and name (extAuth's backends); `noEndpoint`: why a
+   * Service's port has no endpoint Envoy Gateway's Envoy sends to, if it has none.
+   */
+  constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels, private readonly services: (ns: string, name: string) => Service | undefined = () => undefined,
+    private readonly noEndpoint: (s: Service, port: number) => string | undefined = () => undefined) {
     super(graph, namespaceLabels, graph.securityPolicies, "SecurityPolicy");
   }
 
@@ -117,7 +123,24 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
     // A ConfigMap without data: the error as buildLocalJWKS formats it (its arguments in that order: "jwks", the namespace, the name).
     const bad = p.jwt?.providers.find((x) => x.jwksConfigMap !== undefined && (!hasObject(this.graph, "", "ConfigMap", p.namespace, x.jwksConfigMap) || x.jwksConfigMapValues?.length === 0));
     const jwt = !bad ? [] : [{ feature: "jwt" as const, message: bad.jwksConfigMapValues?.length === 0 ? `JWT: JWKS data not found in ConfigMap jwks/${p.namespace}, no "${bad.jwksConfigMap}" key and no other data found` : `JWT: local JWKS ConfigMap ${p.namespace}/${bad.jwksConfigMap} not found` }];
-    return [...out, ...own.filter((e) => e.feature === "authorization"), ...jwt];
+    const ext = p.extAuth ? this.extAuthError(p.extAuth) : undefined;
+    return [...out, ...own.filter((e) => e.feature === "authorization"), ...(ext ? [{ feature: "extAuth" as const, message: `ExtAuth: ${ext}` }] : []), ...jwt];
+  }
+
+  /**
+   * buildExtAuth's error for its backends (translateExtServiceBackendRefs, validateExtServiceBackendReference,
+   * each backendRef in order): a Service's port must be given and be a TCP port of the Service, which must be in
+   * the input. Other kinds (Backend, ServiceImport) are taken as they are.
+   */
+  private extAuthError(e: NonNullable<SecurityPolicy["extAuth"]>): string | undefined {
+    for (const b of e.backends ?? []) {
+      if (b.group !== "" || b.kind !== "Service") continue;
+      if (b.port === undefined) return "a valid port number corresponding to a port on the Service must be specified";
+      const svc = this.services(b.namespace, b.name);
+      if (!svc) return hasObject(this.graph, "", "Service", b.namespace, b.name) ? undefined : `service ${b.namespace}/${b.name} not found`;
+      if (!svc.ports.some((x) => x.port === b.port && x.protocol === "TCP")) return `TCP Port ${b.port} not found on service ${b.namespace}/${b.name}`;
+    }
+    return undefined;
   }
 
   /** validateSecretRef: another namespace needs a ReferenceGrant from SecurityPolicy; the Secret must be in the input. */
@@ -164,6 +187,23 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Why a gRPC extAuth service cannot be reached, if it cannot: every backend a Service of the input whose
+   * port has no endpoint Envoy sends to (the gRPC call fails at once, no healthy upstream). An HTTP service's
+   * failure is the answer of Envoy's async client, which Junction does not follow.
+   */
+  extAuthUnreachable(e: NonNullable<SecurityPolicy["extAuth"]>): string | undefined {
+    if (!e.grpc || !e.backends?.length) return undefined;
+    const why: string[] = [];
+    for (const b of e.backends) {
+      const svc = b.group === "" && b.kind === "Service" && b.port !== undefined ? this.services(b.namespace, b.name) : undefined;
+      const none = svc && this.noEndpoint(svc, b.port!);
+      if (!none) return undefined;
+      why.push(`Service ${b.namespace}/${b.name} port ${b.port} has no ready endpoint (${none})`);
+    }
+    return why.join("; ");
   }
 
   /** The API keys apiKeyAuth accepts: the first client's of each key (buildAPIKeyAuth: Secrets in order, client ids sorted, a client seen before skipped). */
@@ -252,8 +292,12 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
       else return decided(pending, steps, 403, why);
     }
   }
-  // ext_authz (6): the external service decides; failOpen only when it cannot be reached.
-  if (f.extAuth) pending.push(`the external authorization service (${f.extAuth.service}) of ${who}: it allows or denies the request${f.extAuth.failOpen ? " (failOpen: allowed when it cannot be reached)" : " (403 when it cannot be reached)"}`);
+  // ext_authz (6): the external service decides; failOpen only when it cannot be reached. Not there when Envoy Gateway could not build it (finish).
+  // A service that cannot be reached: ext_authz's Error response, failure_mode_allow (failOpen) lets it through, else status_on_error (default 403).
+  const unreachable = f.extAuth && !broken.has("extAuth") ? index.extAuthUnreachable(f.extAuth) : undefined;
+  if (unreachable && f.extAuth!.failOpen) steps.push(`${who} extAuth: the external authorization service cannot be reached (${unreachable}): allowed as failOpen (failure_mode_allow)`);
+  else if (unreachable) return decided(pending, steps, f.extAuth!.statusOnError ?? 403, `${who} extAuth: the external authorization service cannot be reached (${unreachable}): ext_authz answers its status_on_error, ${f.extAuth!.statusOnError ?? 403}${f.extAuth!.statusOnError === undefined ? " (Envoy's default; statusOnError unset)" : " (statusOnError)"}`);
+  else if (f.extAuth && !broken.has("extAuth")) pending.push(`the external authorization service (${f.extAuth.service}) of ${who}: it allows or denies the request${f.extAuth.failOpen ? " (failOpen: allowed when it cannot be reached)" : ` (${f.extAuth.statusOnError ?? 403} when it cannot be reached)`}`);
   // api_key_auth (7): the first source that has a key; missing or unknown: 401.
   if (f.apiKeyAuth && !broken.has("apiKeyAuth")) {
     const owner = index.owner(p.policies, "apiKeyAuth")!;
@@ -325,7 +369,10 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
 
 /** After the filters: a policy Envoy Gateway cannot translate answers 500 (a direct response), else what is pending. */
 function finish(p: EffectiveSecurityPolicy, who: string, pending: string[], steps: string[]): SecurityOutcome {
-  if (p.errors.length) return decided(pending, steps, 500, `${who} cannot be translated (${p.errors.map((e) => e.message).join("; ")}): Envoy Gateway answers every request of its routes 500`);
+  // translateSecurityPolicyForRoute: "If there is only error for ext auth and ext auth is set to fail open, then skip the ext auth and allow the request to go through".
+  const failOpen = p.errors.length > 0 && p.errors.every((e) => e.feature === "extAuth") && p.features.extAuth?.failOpen === true;
+  if (failOpen) steps.push(`${who} cannot build its extAuth (${p.errors.map((e) => e.message).join("; ")}), and with failOpen Envoy Gateway leaves the external authorization out: the request goes on`);
+  else if (p.errors.length) return decided(pending, steps, 500, `${who} cannot be translated (${p.errors.map((e) => e.message).join("; ")}): Envoy Gateway answers every request of its routes 500`);
   return pending.length ? { undetermined: `depends on ${pending.join(", and on ")}`, steps } : { steps };
 }
 
@@ -479,7 +526,7 @@ function jwtOutcome(jwt: NonNullable<SecurityPolicy["jwt"]>, req: SecurityReques
   const by = keyed.providers["provider" in valid ? valid.provider : (invalid as { provider: number }).provider];
   const keys = by.jwksUri !== undefined ? `remoteJWKS ${by.jwksUri}, which Junction does not read`
     : by.jwksConfigMapValues ? `the localJWKS ConfigMap ${by.jwksConfigMap}, which has no jwks key: Envoy Gateway takes the first of its ${by.jwksConfigMapValues.length} values a Go map range gives (buildLocalJWKS), any of them`
-    : `the localJWKS ConfigMap ${by.jwksConfigMap}, which Junction did not keep (over ${1024} KiB)`;
+    : `the localJWKS ConfigMap ${by.jwksConfigMap}, whose data Junction did not keep (over 1 MiB, or past 64 MiB of such data in the input)`;
   return { ...ifValid, pending: `the token's signature (${who} jwt provider ${by.name} takes its keys from ${keys}; ${ifInvalid.stop ? `an invalid one gets ${ifInvalid.stop.status}` : `an invalid one passes without claims`})` };
 }
 

@@ -52,8 +52,9 @@ class Reader {
     return undefined;
   }
 
-  warn(name: string, message: string): undefined {
-    this.field.get(NGINX_PREFIX + name).warn("invalid-annotation", `${message}; ingress-nginx ignores it, and so does Junction`);
+  /** A value ingress-nginx ignores (`ignored`), or one it reads otherwise than written (the message says how). */
+  warn(name: string, message: string, ignored = true): undefined {
+    this.field.get(NGINX_PREFIX + name).warn("invalid-annotation", ignored ? `${message}; ingress-nginx ignores it, and so does Junction` : message);
     return undefined;
   }
 
@@ -66,7 +67,8 @@ class Reader {
   int(name: string, min: number): number | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;
-    if (!/^-?\d+$/.test(v.trim()) || Number(v) < min) return this.warn(name, `${JSON.stringify(v)} is not an integer ≥ ${min}`);
+    // (parser.GetIntAnnotation: strconv.Atoi, which fails beyond int64: "99999999999999999999" was read as 1e20.)
+    if (!goInt(v.trim()) || Number(v) < min) return this.warn(name, `${JSON.stringify(v)} is not an integer ≥ ${min}`);
     return Number(v);
   }
 
@@ -85,7 +87,7 @@ class Reader {
 /** Go's strconv.ParseBool (no trimming). */
 const goBool = (v: string) => parseGoBool(v) !== undefined;
 /** Go's strconv.Atoi. */
-const goInt = (v: string) => /^[+-]?\d+$/.test(v) && Number.isSafeInteger(Number(v));
+const goInt = (v: string) => /^[+-]?\d+$/.test(v) && BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 63n;
 /** parser/validators.go alphaNumericChars. */
 const ALNUM = "\\-._~a-zA-Z0-9/:";
 /** validators.go IsValidRegex (a server name, regex characters allowed). */
@@ -254,11 +256,11 @@ function readCanary(r: Reader): Canary | undefined {
   // balancer.lua route_to_alternative_balancer: `local weightTotal = 100; if traffic_shaping_policy.weightTotal ~= nil and
   // traffic_shaping_policy.weightTotal > 100 then weightTotal = ...`: a total of 100 or less counts as 100.
   const written = r.int("canary-weight-total", 0);
-  if (written !== undefined && written < 100) r.warn("canary-weight-total", `${written} is below 100: ingress-nginx's balancer counts a total of 100 or less as 100 (canary-weight is then a percentage)`);
+  if (written !== undefined && written < 100) r.warn("canary-weight-total", `${written} is below 100: ingress-nginx's balancer counts a total of 100 or less as 100 (canary-weight is then a percentage)`, false);
   const weightTotal = Math.max(written ?? 100, 100);
   let weight = r.int("canary-weight", 0);
   if (weight !== undefined && weight > weightTotal) {
-    r.warn("canary-weight", `${weight} is above canary-weight-total ${weightTotal}; ingress-nginx sends every request to the canary`);
+    r.warn("canary-weight", `${weight} is above canary-weight-total ${weightTotal}; ingress-nginx sends every request to the canary`, false);
     weight = weightTotal;
   }
   const header = r.string("canary-by-header") || undefined;
