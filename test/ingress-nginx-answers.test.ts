@@ -145,6 +145,9 @@ test("auth-url's 401 is auth-signin's 302 (rd = the request's URL, escaped) befo
   assert.match(s.unknown ?? "", /its 401 is a 302 to https:\/\/login\.example\.com\/start\?rd=http:\/\/s\.example\.com%2Fa%2Fb%3Fx%3D1 \(auth-signin.*its 403 goes to the default backend/);
   assert.match(ask("e.example.com", "/").unknown ?? "", /its 401 goes to the default backend \(custom-http-errors\); its 403 goes to the default backend/);
   assert.match(ask("p.example.com", "/").unknown ?? "", /302 to https:\/\/login\.example\.com\/start\?a=1&back=http:\/\/p\.example\.com%2F /);
+  // A relative auth-signin with a query (url.Parse reads its query too): "&rd=", not a second "?" (was "/start?a=1?rd=").
+  const rel = asker(ingress("rel", "r.example.com", "/", "Prefix", { ...auth, [N + "auth-signin"]: "/start?a=1" }))("r.example.com", "/");
+  assert.match(rel.unknown ?? "", /302 to \/start\?a=1&rd=http:\/\/r\.example\.com%2F /);
 });
 
 test("x-forwarded-prefix with a capture-group rewrite-target: the backend gets the header (was: dropped); FCGI is served by nginx (was: no route)", () => {

@@ -75,7 +75,8 @@ function authErrors(access: NginxAccess, req: RouteRequest, errorCodes: readonly
   const param = s.param || "rd";
   const escaped = encodeURIComponent(req.path).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const back = `${req.scheme === "https" ? "https" : "http"}://${req.host}${escaped}`;
-  const query = URL.canParse(s.url) ? new URL(s.url).searchParams : undefined;
+  // Go's url.Parse takes a relative URL too ("/oauth2/start?a=1"): its query counts as well.
+  const query = URL.canParse(s.url, "http://relative.invalid") ? new URL(s.url, "http://relative.invalid").searchParams : undefined;
   const location = !query || ![...query.keys()].length ? `${s.url}?${param}=${back}` : query.get(param) ? s.url : `${s.url}&${param}=${back}`;
   return `its 401 is a 302 to ${location} (auth-signin: the location's error_page 401, before any custom-http-errors line); ${to(403)}`;
 }
