@@ -172,6 +172,11 @@ test("ingress-nginx: a canary's defaultBackend shapes every location of the catc
   assert.equal(await backendOf(y, "GET http://a.example.com/y", ["x-canary: always"]), "web/canary", "another host's location with the same upstream");
   assert.equal(await backendOf(y, "GET http://a.example.com/z", ["x-canary: always"]), "web/other", "an upstream no location of the catch-all server has");
   assert.equal(await backendOf(y, "GET http://any.example.com/else", ["x-canary: always"]), "404", "the controller's default backend takes no canary");
+  // getBackendServers merges the canary Ingresses in ingress-nginx's order: the older canary is the upstream's (was: the path's own).
+  const byWeight = (ts: string) => created(ingress("pathcanary", `  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n${path("/x", "Prefix", "other")}`, '    nginx.ingress.kubernetes.io/canary: "true"\n    nginx.ingress.kubernetes.io/canary-weight: "100"'), ts);
+  const older = (ts: string) => [hostless, hosted, created(canary, "2024-01-02T00:00:00Z"), byWeight(ts)].join("\n---\n");
+  assert.equal(await backendOf(older("2024-01-03T00:00:00Z"), "GET http://any.example.com/x"), "web/main", "the defaultBackend's canary, merged first, routes by header only");
+  assert.equal(await backendOf(older("2024-01-01T00:00:00Z"), "GET http://any.example.com/x"), "web/other", "the weighted path canary, merged first");
 });
 
 test("class-less Ingresses belong to the IngressClass marked default", async () => {
