@@ -54,6 +54,12 @@ export interface MeshSettings {
    * `retries` (route.go applyHTTPRouteDestination: "No VS policy set, use mesh defaults").
    */
   istioDefaultHttpRetry?: { attempts: number; perTryTimeoutMs?: number; retryOn?: string };
+  /**
+   * Istio meshConfig.defaultDestinationRuleExportTo holds "." (push_context.go setDestinationRules: "No
+   * exportTo in destinationRule. Use the global default. We only honor . and *"): a DestinationRule
+   * without exportTo is private to its namespace (l7/transport.ts istioClientRule).
+   */
+  istioDrPrivateDefault?: boolean;
   /** The time (seconds since the epoch) a proxy's jwt_authn judges a token's exp and nbf at (--now); unset: the clock when asked. */
   now?: number;
 }
@@ -647,7 +653,7 @@ export interface LinkerdEgressNetwork {
 }
 
 /** The Istio fields of MeshSettings a revision's istiod reads from its own ConfigMap (istio-REV). */
-export type IstioRevisionSettings = Pick<MeshSettings, "istioRootNamespace" | "istioExtensionProviders" | "istioPathNormalization" | "istioTrustDomain" | "istioTrustDomainAliases" | "istioOutboundTrafficPolicy" | "istioGatewayTrustedProxies" | "istioDefaultHttpRetry">;
+export type IstioRevisionSettings = Pick<MeshSettings, "istioRootNamespace" | "istioExtensionProviders" | "istioPathNormalization" | "istioTrustDomain" | "istioTrustDomainAliases" | "istioOutboundTrafficPolicy" | "istioGatewayTrustedProxies" | "istioDefaultHttpRetry" | "istioDrPrivateDefault">;
 
 export interface MeshModel {
   settings: MeshSettings;

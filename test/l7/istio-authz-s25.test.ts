@@ -91,12 +91,17 @@ const server = (name: string, port: string, protocol: string, extra = "") => `--
 const linkerdPolicy = (target: string, auth: string) => `---\napiVersion: policy.linkerd.io/v1alpha1\nkind: AuthorizationPolicy\nmetadata: {name: a, namespace: shop}\nspec: {targetRef: ${target}, requiredAuthenticationRefs: [${auth}]}\n`;
 const MESH_TLS = "---\napiVersion: policy.linkerd.io/v1alpha1\nkind: MeshTLSAuthentication\nmetadata: {name: front, namespace: shop}\nspec: {identityRefs: [{kind: ServiceAccount, name: front}]}\n";
 
-test("Linkerd: a Server's accessPolicy audit admits everyone, its default deny no one; a pod's default-inbound-policy applies only where no Server covers the port", async () => {
+test("Linkerd: a Server's accessPolicy audit admits everyone, its default deny no one; a pod's default-inbound-policy applies only where no Server covers the port, cluster-* only from the cluster networks", async () => {
   await holds(LINKERD + server("api-http", "http", "HTTP/1", ", accessPolicy: audit"), [["web/plain", HTTP, "200"], ["shop/front", HTTP, "200"]]);
   await holds(LINKERD + server("api-http", "http", "HTTP/1"), [["web/plain", HTTP, "403"], ["shop/front", HTTP, "403"]]);
   const annotated = (p: string) => LINKERD.replace('labels: {"app":"api"}}', `labels: {"app":"api"}, annotations: {config.linkerd.io/default-inbound-policy: ${p}}}`);
   await holds(annotated("all-authenticated"), [["web/plain", HTTP, "403"], ["web/plain", TCP, "deny"], ["shop/front", HTTP, "200"], ["shop/front", TCP, "allow"]]);
   await holds(annotated("audit") + server("api-http", "http", "HTTP/1"), [["shop/front", HTTP, "403"], ["web/plain", TCP, "allow"]]);
+  // cluster-*: the client's address must be in the cluster networks too; a meshed client outside them (192.0.2.3) is refused, an unmeshed one inside admitted by cluster-unauthenticated.
+  const outside = (p: string) => annotated(p).replace("status: {podIP: 10.0.0.3}", "status: {podIP: 192.0.2.3}");
+  await holds(outside("cluster-authenticated"), [["shop/front", HTTP, "403"], ["web/plain", HTTP, "403"]]);
+  await holds(outside("all-authenticated"), [["shop/front", HTTP, "200"], ["web/plain", TCP, "deny"]]);
+  await holds(outside("cluster-unauthenticated"), [["shop/front", TCP, "deny"], ["web/plain", HTTP, "200"]]);
 });
 
 test("Linkerd: MeshTLSAuthentication by ServiceAccount admits that identity; NetworkAuthentication admits the networks; a policy on a policy.linkerd.io HTTPRoute admits that route only", async () => {

@@ -86,6 +86,38 @@ test("a rule without a selector whose exportTo equals a selector rule's ('.') is
   await expect(dr("web", "ns", 1, DISABLE) + dr("web", "client-subsets", 2, "workloadSelector: {matchLabels: {app: client}}, subsets: [{name: v1, labels: {version: v1}}]"), { "web/client": "allow", "web/tool": "deny" });
 });
 
+test("meshConfig defaultDestinationRuleExportTo [\".\"] makes a rule without exportTo private to its namespace (setDestinationRules: \"Use the global default. We only honor . and *\"; was: exported, a wrong deny)", async () => {
+  const meshConfig = (exportTo: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n    defaultDestinationRuleExportTo: ${exportTo}\n`;
+  await expect(meshConfig('["."]') + dr("shop", "plain", 1, DISABLE), { "shop/client": "deny", "web/client": "allow" });
+  await expect(meshConfig('["*"]') + dr("shop", "plain", 1, DISABLE), { "shop/client": "deny", "web/client": "deny" });
+  // A rule's own exportTo still decides.
+  await expect(meshConfig('["."]') + dr("shop", "plain", 1, `exportTo: ["*"], ${DISABLE}`), { "web/client": "deny" });
+});
+
+test("two rules merged without creationTimestamp whose TLS differ: pilot's order (by name) decides which trafficPolicy stays, and the answer says so (model/time.ts untimedTie)", async () => {
+  const untimed = (ns: string, name: string, spec: string) => dr(ns, name, 1, spec).replace(/, creationTimestamp: "[^"]*"/, "");
+  const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + untimed("web", "a", MUTUAL) + untimed("web", "b", DISABLE) });
+  try {
+    const r = await cli(["explain", "-q", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/", "-o", "json"]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /warning: neither DestinationRule web\/a nor DestinationRule web\/b has a creationTimestamp/);
+  } finally { cleanup(); }
+  // Timed: the older one's, no note.
+  const out = await expect(dr("web", "a", 2, MUTUAL) + dr("web", "b", 1, DISABLE), { "web/client": "deny" });
+  assert.doesNotMatch(out, /creationTimestamp/);
+});
+
+test("a VirtualService subset is looked up in the rule the client reads: a later rule exported to web alone, without subset v2, leaves web's sidecar no cluster for it (503) while ops reads the first (was: 200 for both)", async () => {
+  const vs = "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: api, namespace: shop}\nspec: {hosts: [api], http: [{route: [{destination: {host: api, subset: v2}}]}]}\n";
+  const yaml = WORLD + vs + dr("shop", "all", 1, 'exportTo: ["*"], subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]') + dr("shop", "web", 2, "exportTo: [web], subsets: [{name: v1, labels: {version: v1}}]");
+  const { dir, cleanup } = tempFiles({ "a.yaml": yaml, "expect.yaml": '- {from: web/client, request: "GET http://api.shop/", expect: 503}\n- {from: ops/client, request: "GET http://api.shop/", expect: 200}\n' });
+  try {
+    const r = await cli(["test", "-q", "-f", `${dir}/a.yaml`, "--expect", `${dir}/expect.yaml`]);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /DestinationRule shop\/web .*defines no subset v2/);
+  } finally { cleanup(); }
+});
+
 test("explain names the rules pilot merged and the one whose trafficPolicy the client takes", async () => {
   const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + dr("web", "subsets", 1, "subsets: [{name: v1, labels: {version: v1}}]") + dr("web", "tls", 2, DISABLE) });
   try {

@@ -7,7 +7,7 @@
 //   Linkerd: two meshed pods always talk mutual TLS (Linkerd has no opt-out per port here).
 
 import type { Endpoint, Service, ServicePort } from "../../model/endpoint.js";
-import { istioClusterTls, istioSettingsOf, istioTrustDomainOf, type ClientTlsMode, type IstioClientTls, type IstioPeerAuthentication, type IstioSubset, type MeshModel, type MtlsMode } from "../../model/mesh.js";
+import { istioClusterTls, istioSettingsOf, istioTrustDomainOf, type ClientTlsMode, type IstioClientTls, type IstioPeerAuthentication, type IstioSubset, type MeshModel, type MeshSettings, type MtlsMode } from "../../model/mesh.js";
 import type { Labels } from "../../model/selector.js";
 import type { PeerIdentity } from "./attributes.js";
 import type { Hop, LayerDecision, PolicyRef } from "./hop.js";
@@ -88,6 +88,8 @@ export interface IstioConsolidatedRule extends IstioClientTls {
   from: readonly IstioClientTls[];
   /** The rule whose trafficPolicy the entry took (the first of `from` that has one). */
   policyFrom?: IstioClientTls;
+  /** The order of two rules without a creationTimestamp decided whose TLS settings the entry took (model/time.ts untimedTie). */
+  untimed?: string;
   merged: readonly (IstioSubset & { rule: IstioClientTls })[];
 }
 
@@ -131,10 +133,10 @@ function mergeInto(pool: Pool, rule: IstioClientTls, exportTo: ReadonlySet<strin
  * pilot's index of DestinationRules (setDestinationRules), the rules taken in sortConfigBySelectorAndCreationTime's
  * order (those with a workloadSelector first, then by creation time, name, namespace): a rule is
  * namespace-local when its exportTo is empty or holds "*", "." or its own namespace; it is exported
- * unless its exportTo is private only (one entry, "." or its own namespace); a private rule of the root
- * namespace is also root-local. Not read: meshConfig.defaultDestinationRuleExportTo (taken as "*").
+ * unless its exportTo is private only (one entry, "." or its own namespace; none, when meshConfig
+ * defaultDestinationRuleExportTo holds "."); a private rule of the root namespace is also root-local.
  */
-function buildIndex(rules: readonly IstioClientTls[], root: string): RuleIndex {
+function buildIndex(rules: readonly IstioClientTls[], root: string, privateDefault: boolean): RuleIndex {
   const sorted = [...rules].sort((a, b) => Number(!a.workloadSelector) - Number(!b.workloadSelector) || compareCreated(a.created, b.created)
     || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
   const index: RuleIndex = { local: new Map(), exported: new Map(), rootLocal: new Map() };
@@ -142,7 +144,7 @@ function buildIndex(rules: readonly IstioClientTls[], root: string): RuleIndex {
   for (const r of sorted) {
     const exportTo: ReadonlySet<string> = r.workloadSelector ? new Set(["."]) : new Set(r.exportTo ?? []);
     if (!exportTo.size || exportTo.has("*") || exportTo.has(".") || exportTo.has(r.namespace)) mergeInto(pool(index.local, r.namespace), r, exportTo);
-    const privateOnly = exportTo.size === 1 && (exportTo.has(".") || exportTo.has(r.namespace));
+    const privateOnly = exportTo.size === 0 ? privateDefault : exportTo.size === 1 && (exportTo.has(".") || exportTo.has(r.namespace));
     if (!privateOnly) mergeInto(pool(index.exported, r.namespace), r, exportTo);
     else if (r.namespace === root) mergeInto(index.rootLocal, r, exportTo);
   }
@@ -151,11 +153,13 @@ function buildIndex(rules: readonly IstioClientTls[], root: string): RuleIndex {
 
 const indexes = new WeakMap<readonly IstioClientTls[], { size: number; byRoot: Map<string, RuleIndex> }>();
 
-function ruleIndex(mesh: MeshModel, root: string): RuleIndex {
+/** The index for the settings of a client's istiod (its root namespace and default exportTo), built once. */
+function ruleIndex(mesh: MeshModel, settings: MeshSettings): RuleIndex {
   const rules = mesh.istio.clientTls;
   let cached = indexes.get(rules);
   if (!cached || cached.size !== rules.length) indexes.set(rules, cached = { size: rules.length, byRoot: new Map() });
-  return cached.byRoot.get(root) ?? cached.byRoot.set(root, buildIndex(rules, root)).get(root)!;
+  const privateDefault = settings.istioDrPrivateDefault === true, key = `${settings.istioRootNamespace} ${privateDefault}`;
+  return cached.byRoot.get(key) ?? cached.byRoot.set(key, buildIndex(rules, settings.istioRootNamespace, privateDefault)).get(key)!;
 }
 
 /** model/config.go MostSpecificHostMatch: the entries of the host itself, else of the most specific wildcard host that covers it (host.MoreSpecific: the longest). */
@@ -182,8 +186,8 @@ function mostSpecific(pool: Pool | undefined, target: string): Consolidated[] | 
 export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Service): IstioConsolidatedRule | undefined {
   const target = serviceHost(service);
   const ns = client.namespace ?? "";
-  const root = istioSettingsOf(mesh, client).istioRootNamespace;
-  const index = ruleIndex(mesh, root);
+  const settings = istioSettingsOf(mesh, client), root = settings.istioRootNamespace;
+  const index = ruleIndex(mesh, settings);
   const exported = (owner: string) => {
     const visible = (mostSpecific(index.exported.get(owner), target) ?? []).filter((c) => !c.exportTo.size || c.exportTo.has("*") || c.exportTo.has(ns));
     return visible.length ? visible : undefined;
@@ -201,7 +205,11 @@ export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Serv
 
 function consolidated(c: Consolidated): IstioConsolidatedRule {
   const policy = c.policy ?? c.first;
-  return { ...c.first, mode: policy.mode, ports: policy.ports, hasPolicy: !!c.policy, ...(c.policy ? { policyFrom: c.policy } : {}), subsets: c.subsets.map(({ rule: _r, ...s }) => s), from: c.from, merged: c.subsets };
+  const tls = (r: IstioClientTls) => JSON.stringify([r.mode, r.ports]);
+  const label = (r: IstioClientTls) => ({ created: r.created, label: `DestinationRule ${r.namespace}/${r.name}` });
+  const rival = c.policy && c.from.find((r) => r !== c.policy && r.hasPolicy && tls(r) !== tls(c.policy!));
+  const untimed = rival ? untimedTie(label(c.policy!), label(rival), "pilot's order (by name, then namespace)") : undefined;
+  return { ...c.first, mode: policy.mode, ports: policy.ports, hasPolicy: !!c.policy, ...(c.policy ? { policyFrom: c.policy } : {}), ...(untimed ? { untimed } : {}), subsets: c.subsets.map(({ rule: _r, ...s }) => s), from: c.from, merged: c.subsets };
 }
 
 /** The subsets of a client's rule (istioClientRule), each with the rule that defines it. */
@@ -287,13 +295,16 @@ function istioHop(hop: Hop, mesh: MeshModel): Transport {
   const server = istioServerMode(mesh, hop.server.endpoint, hop.port);
   const serverRef = server.by ? ref("PeerAuthentication", server.by) : undefined;
   const trace = [`server accepts ${server.mode === "STRICT" ? "mutual TLS only" : server.mode === "DISABLE" ? "plaintext only" : "mutual TLS and plaintext"} (${server.by ? `PeerAuthentication ${server.by.namespace}/${server.by.name}` : "no PeerAuthentication: PERMISSIVE"})`];
-  const t = istioHopDecision(hop, mesh, server, serverRef, trace);
+  const notes: string[] = [];
+  const t = istioHopDecision(hop, mesh, server, serverRef, trace, notes);
   if (server.untimed) t.decision.warnings.push(server.untimed);
+  t.decision.warnings.push(...notes);
   return t;
 }
 
-function istioHopDecision(hop: Hop, mesh: MeshModel, server: ReturnType<typeof istioServerMode>, serverRef: PolicyRef | undefined, trace: string[]): Transport {
+function istioHopDecision(hop: Hop, mesh: MeshModel, server: ReturnType<typeof istioServerMode>, serverRef: PolicyRef | undefined, trace: string[], notes: string[]): Transport {
   const sends = istioClientSends(hop, mesh, server.mode, trace);
+  if (sends.untimed) notes.push(sends.untimed);
   if (sends.mode === "mtls" && server.mode === "DISABLE") return { mtls: false, decision: decision("deny", `the client sends mutual TLS but the server's PeerAuthentication disables it: the connection fails`, trace, serverRef, true) };
   if (sends.mode === "plaintext" && server.mode === "STRICT") return { mtls: false, decision: decision("deny", `the client sends plaintext (${sends.why}) and the server requires mutual TLS (STRICT): the connection is refused`, trace, serverRef, true) };
   if (sends.mode === "plaintext") return { mtls: false, decision: decision("allow", `plaintext (${sends.why}): the server sees no identity`, trace, sends.by ?? serverRef) };
@@ -301,7 +312,7 @@ function istioHopDecision(hop: Hop, mesh: MeshModel, server: ReturnType<typeof i
   return { mtls: true, identity, decision: decision("allow", `mutual TLS (${sends.why}): the server sees ${identity?.principal}`, trace, sends.by ?? serverRef) };
 }
 
-function istioClientSends(hop: Hop, mesh: MeshModel, serverMode: MtlsMode, trace: string[]): { mode: "mtls" | "plaintext"; why: string; by?: PolicyRef } {
+function istioClientSends(hop: Hop, mesh: MeshModel, serverMode: MtlsMode, trace: string[]): { mode: "mtls" | "plaintext"; why: string; by?: PolicyRef; untimed?: string } {
   const c = hop.client;
   if (!istioProxy(c.proxy) || !c.endpoint) return { mode: "plaintext", why: c.proxy === "none" ? "the client has no proxy" : "the client is in another mesh" };
   const cluster = clusterOf(hop);
@@ -309,10 +320,11 @@ function istioClientSends(hop: Hop, mesh: MeshModel, serverMode: MtlsMode, trace
   const subset = cluster?.subset;
   const mode = clientMode(mesh, rule, cluster?.port.port, subset);
   const by = rule ? ref("DestinationRule", rule) : undefined;
+  const untimed = rule?.untimed ? { untimed: rule.untimed } : {};
   if (rule) trace.push(`client applies DestinationRule ${ruleName(rule)}${subset ? ` subset ${subset}` : ""} (tls ${mode ?? "unset: auto mTLS"})`);
-  if (mode === "ISTIO_MUTUAL") return { mode: "mtls", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} sets ISTIO_MUTUAL`, by };
-  if (mode === "DISABLE") return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} disables TLS`, by };
-  if (mode) return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} originates ${mode} TLS with its own certificates, which carries no mesh identity`, by };
-  if (serverMode === "DISABLE") return { mode: "plaintext", why: "auto mTLS: the server disables mutual TLS" };
-  return { mode: "mtls", why: "auto mTLS: both ends have Istio proxies" };
+  if (mode === "ISTIO_MUTUAL") return { mode: "mtls", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} sets ISTIO_MUTUAL`, by, ...untimed };
+  if (mode === "DISABLE") return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} disables TLS`, by, ...untimed };
+  if (mode) return { mode: "plaintext", why: `DestinationRule ${rule!.namespace}/${rule!.name}${subset ? ` subset ${subset}` : ""} originates ${mode} TLS with its own certificates, which carries no mesh identity`, by, ...untimed };
+  if (serverMode === "DISABLE") return { mode: "plaintext", why: "auto mTLS: the server disables mutual TLS", ...untimed };
+  return { mode: "mtls", why: "auto mTLS: both ends have Istio proxies", ...untimed };
 }

@@ -46,7 +46,7 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
   let settings: IstioRevisionSettings = b.inv.mesh.settings;
   if (meta.namespace === ISTIO_MESH_CONFIGMAP.namespace && meta.name.startsWith(`${ISTIO_MESH_CONFIGMAP.name}-`) && root.get("data").get("mesh").present) {
     const rev = meta.name.slice(ISTIO_MESH_CONFIGMAP.name.length + 1);
-    settings = { istioRootNamespace: DEFAULT_MESH_SETTINGS.istioRootNamespace, istioExtensionProviders: undefined, istioPathNormalization: DEFAULT_MESH_SETTINGS.istioPathNormalization, istioTrustDomain: undefined, istioTrustDomainAliases: undefined, istioOutboundTrafficPolicy: undefined };
+    settings = { istioRootNamespace: DEFAULT_MESH_SETTINGS.istioRootNamespace, istioExtensionProviders: undefined, istioPathNormalization: DEFAULT_MESH_SETTINGS.istioPathNormalization, istioTrustDomain: undefined, istioTrustDomainAliases: undefined, istioOutboundTrafficPolicy: undefined, istioDrPrivateDefault: undefined };
     const mesh = b.inv.mesh;
     if (!mesh.istioRevisions) b.defer(() => { mesh.istioNamespaceRevisions = Object.fromEntries([...b.inv.namespaces].flatMap(([name, n]) => (n.labels[ISTIO_REV_LABEL] !== undefined ? [[name, n.labels[ISTIO_REV_LABEL]]] : []))); });
     (mesh.istioRevisions ??= {})[rev] = settings;
@@ -91,6 +91,9 @@ export function readIstioMeshConfig(root: Field, meta: Meta, b: InventoryBuilder
     const retryOn = retry.childString("retryOn");
     settings.istioDefaultHttpRetry = { attempts: retry.childInt("attempts") ?? 0, ...(perTry !== undefined ? { perTryTimeoutMs: perTry } : {}), ...(retryOn ? { retryOn } : {}) };
   }
+  // defaultDestinationRuleExportTo: pilot honours "." and "*" only (setDestinationRules); "." makes a rule without exportTo private.
+  const drExportTo = mesh.get("defaultDestinationRuleExportTo").list()?.map((e) => e.string({ required: true }));
+  if (drExportTo) settings.istioDrPrivateDefault = drExportTo.includes(".");
   const visibility = mesh.get("serviceEntryVisibility");
   if (!visibility.present) return;
   if (settings !== b.inv.mesh.settings) visibility.info("not-read", "serviceEntryVisibility of a revision's mesh configuration is not read: the default revision's decides");
