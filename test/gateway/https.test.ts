@@ -129,6 +129,13 @@ test("Envoy Gateway tls.clientValidation spkiHashes, certificateHashes, subjectA
     assert.equal(get(bad, "infra/client-c", "mode: VerifyIfGiven, ").status, null, "with a certificate");
     assert.equal(route(eg + ctp(bad, "mode: Request, "), { scheme: "https", host: "a.com" }).status, null, "and without one");
   }
+  // One Envoy listener a port (a filter chain each Gateway listener): a policy of one listener fails the port's others too.
+  const two = gateway([https("a", "a.example.com"), https("b", "b.example.com")]).replace("gatewayClassName: test", "gatewayClassName: eg") + eg.slice(eg.indexOf("---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass"));
+  const onA = `---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: mtls, namespace: infra}\nspec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw, sectionName: a}], tls: {clientValidation: {mode: Request, certificateHashes: ["00"]}}}\n`;
+  const b = route(two + onA, { scheme: "https", host: "b.example.com" });
+  assert.equal(b.status, null, "listener b, whose policy is none (was 200)");
+  assert.match(b.undetermined!, /Envoy refuses the TLS context of listener a \(Invalid hex-encoded SHA-256 00/);
+  assert.equal(route(two + onA.replace('["00"]', `["${other}"]`), { scheme: "https", host: "b.example.com" }).backend, "apps/v1", "a valid hash: b is served");
   // subjectAltNames: one SAN of a matcher's type matching one matcher.
   assert.equal(get(", subjectAltNames: {dnsNames: [{value: client.example.com}]}").backend, "apps/v1");
   assert.equal(get(", subjectAltNames: {uris: [{type: Prefix, value: \"spiffe://cluster.local/ns/apps/\"}]}").backend, "apps/v1");
