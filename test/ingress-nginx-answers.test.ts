@@ -160,6 +160,30 @@ test("x-forwarded-prefix with a capture-group rewrite-target: the backend gets t
   assert.deepEqual([ask("php.example.com", "/index.php").status, ask("php.example.com", "/index.php").backend], [200, "web/app"]);
 });
 
+test("backend-protocol GRPC is a location of the host like any other: a plain HTTP request reaches the gRPC backend, a gRPC call under an HTTP path the HTTP backend (was: 404, and the gRPC backend)", () => {
+  // nginx.tmpl: each location is `location PATH` with grpc_pass or proxy_pass by its backend-protocol; nginx picks the
+  // location by path alone (there is no GRPCRoute/HTTPRoute split in a server).
+  const walk = (yaml: string) => { const loaded = load({ "in.yaml": BASE + yaml }); const ctx = walkContext(loaded.inventory); return (req: Partial<RouteRequest>) => walkRequest(ctx, { gateway: "IngressClass/nginx", scheme: "http", host: "g.example.com", path: "/", method: "GET", headers: [], backendResponseHeaders: [], ...req } as RouteRequest); };
+  const svc = "---\napiVersion: v1\nkind: Service\nmetadata: {name: grpc, namespace: web}\nspec: {ports: [{port: 80}]}\n";
+  const ask = walk(svc + ingress("g", "g.example.com", "/", "Prefix", { [N + "backend-protocol"]: "GRPC" }).replace("name: app,", "name: grpc,") + ingress("h", "g.example.com", "/api", "Prefix", {}));
+  assert.deepEqual([ask({}).status, ask({}).backend], [200, "web/grpc"], "was 404");
+  const call = ask({ scheme: "http", method: "POST", path: "/api/Get", protocol: "grpc" });
+  assert.equal(call.backend, "web/app", "location /api/ (was web/grpc)");
+  assert.equal(ask({ scheme: "http", method: "POST", path: "/pkg.Svc/Get", protocol: "grpc" }).backend, "web/grpc");
+});
+
+test("rewrite-target equal to the location's path rewrites nothing: path / with rewrite-target / passes /x/y as is (was: /), its X-Forwarded-Prefix not set", () => {
+  // template.go buildProxyPass: "if the path in the ingress rule is equals to the target: no special rewrite"; a Prefix
+  // path's location is PATH/ (location.go normalizePrefixPath), so Prefix /foo with target /foo still rewrites /foo/bar.
+  const ask = asker(ingress("root", "r.example.com", "/", "Prefix", { [N + "rewrite-target"]: "/", [N + "x-forwarded-prefix"]: "/p" })
+    + ingress("impl", "i.example.com", "/foo", "ImplementationSpecific", { [N + "rewrite-target"]: "/foo" })
+    + ingress("pre", "p.example.com", "/foo", "Prefix", { [N + "rewrite-target"]: "/foo" }));
+  const r = ask("r.example.com", "/x/y?q=1");
+  assert.deepEqual([r.upstream?.path, r.upstream?.headers?.["X-Forwarded-Prefix"]], ["/x/y?q=1", undefined], "was /?q=1 with the header");
+  assert.equal(ask("i.example.com", "/foo/bar").upstream?.path, "/foo/bar", "was /foo");
+  assert.equal(ask("p.example.com", "/foo/bar").upstream?.path, "/foo", "location /foo/ rewrites to /foo");
+});
+
 test("from-to-www-redirect answers with http-redirect-code (default 308) to scheme://host:port/URI without its final \"/\", on 80 and 443 (was 301, the URI as sent, no HTTPS)", () => {
   // nginx.tmpl RedirectServers: `return {{ $all.Cfg.HTTPRedirectCode }} $redirect_to;`, ngx_srv_redirect.lua "%s://%s:%s%s".
   const www = ingress("w", "www.example.com", "/", "Prefix", { [N + "from-to-www-redirect"]: "true" });

@@ -117,7 +117,11 @@ export function groupPaths(selected: readonly [Ingress, string][], inv: Inventor
     if (!nginx.has(cls)) nginx.set(cls, servedByNginx(inv, cls, selected.filter(([, c]) => c === cls).map(([i]) => i)));
   }
   const groupFor = (ing: Ingress, cls: string, host: string | undefined) => {
-    const protocol = ing.nginx.backendProtocol === "GRPC" || ing.nginx.backendProtocol === "GRPCS" ? "grpc" : "http";
+    // ingress-nginx's locations are paths of the host's server whatever their backend-protocol (nginx.tmpl grpc_pass or
+    // proxy_pass): in the route graph one HTTPRoute per host takes gRPC and other requests alike; `convert ingress` writes a
+    // GRPCRoute, as ingress2gateway does.
+    const grpc = (ing.nginx.backendProtocol === "GRPC" || ing.nginx.backendProtocol === "GRPCS") && !(scope === "class" && nginx.get(cls));
+    const protocol = grpc ? "grpc" : "http";
     const key = JSON.stringify([ing.namespace, cls, host ?? "", protocol]);
     let g = groups.get(key);
     if (!g) { g = { namespace: ing.namespace, className: cls, host, protocol, ingressNginx: nginx.get(cls)!, ingresses: [], entries: [] }; groups.set(key, g); }

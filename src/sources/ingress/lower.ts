@@ -91,6 +91,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       for (const r of rules) {
         if (tlsAuth && g.host !== undefined) r.nginxClientCert = { ...tlsAuth.nginx.access!.clientCert!, ingress: `${tlsAuth.namespace}/${tlsAuth.name}` };
         r.fallback = defaultBackendOf(r, inv);
+        if (sameAsLocation(r)) dropRewrite(r);
         r.nginxRewrite = captureRewrite(r);
         // template.go buildProxyPass writes `proxy_set_header X-Forwarded-Prefix` with every rewrite-target's rewrite, capture references too.
         if (r.nginxRewrite && r.source.nginx.xForwardedPrefix !== undefined) setHeader(r, "X-Forwarded-Prefix", r.source.nginx.xForwardedPrefix);
@@ -183,6 +184,25 @@ function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory)
  */
 function snippetOf(ing: Ingress, key: string): string {
   return `the ${key} of Ingress ${ing.namespace}/${ing.name} is raw nginx configuration (allow-snippet-annotations is on), which Junction does not read`;
+}
+
+/**
+ * template.go buildProxyPass: "if the path in the ingress rule is equals to the target: no special rewrite" (`path ==
+ * location.Rewrite.Target`), the location's path: a Prefix path gets a final "/" (location.go updateServerLocations
+ * normalizePrefixPath, "/" itself kept). (Its added exact location, for the path without "/", is not split off here.)
+ */
+function sameAsLocation(r: RuleIR): boolean {
+  const target = r.source.nginx.rewriteTarget, m = r.matches[0]?.path;
+  if (target === undefined || !m || m.type === "RegularExpression") return false;
+  const prefix = m.type === "PathPrefix" && !m.characterwise && r.source.rules.some((x) => x.paths.some((p) => p.path === m.value && p.pathType === "Prefix"));
+  return (prefix && m.value !== "/" && !m.value.endsWith("/") ? `${m.value}/` : m.value) === target;
+}
+
+/** No rewrite: the URLRewrite and the X-Forwarded-Prefix header written with it (features.ts rewrite) go. */
+function dropRewrite(r: RuleIR): void {
+  r.filters = r.filters.filter((f) => f.type !== "URLRewrite");
+  for (const f of r.filters) if (f.type === "RequestHeaderModifier") f.requestHeaderModifier.set = f.requestHeaderModifier.set.filter((h) => h.name !== "X-Forwarded-Prefix");
+  r.filters = r.filters.filter((f) => f.type !== "RequestHeaderModifier" || f.requestHeaderModifier.set.length);
 }
 
 /**
