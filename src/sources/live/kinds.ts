@@ -34,6 +34,22 @@ export function kindName(k: KindRef): string {
   return `${k.kind}${g ? `.${g}` : ""}`;
 }
 
+/**
+ * The CRDs (vendored under schemas/upstream) whose `spec.names.plural` is not the default guess below:
+ * a CRD names its resource itself, and the API server serves it only under that name.
+ */
+const CRD_PLURALS: ReadonlyMap<string, string> = new Map([
+  ["gateway.networking.k8s.io/Gateway", "gateways"],
+  ["networking.istio.io/Gateway", "gateways"],
+  ["k8s.cni.cncf.io/MultiNetworkPolicy", "multi-networkpolicies"],
+  ["k8s.cni.cncf.io/NetworkAttachmentDefinition", "network-attachment-definitions"],
+]);
+
+/** The resource name a kind of a group is served under: its CRD's plural, else the API server's default guess. */
+export function resourceOf(group: string, kind: string): string {
+  return CRD_PLURALS.get(`${group}/${kind}`) ?? guessResource(kind);
+}
+
 /** The resource name of a kind as the API server names it by default (apimachinery's UnsafeGuessKindToResource). */
 export function guessResource(kind: string): string {
   const lower = kind.toLowerCase();
