@@ -66,3 +66,23 @@ test("--verify reports a defaultBackend ingress-nginx serves elsewhere than the 
   assert.match(r.err, /warning: Ingress web\/b .*spec\.defaultBackend converted as ingress2gateway does \(the fallback of a\.example\.com\), but ingress-nginx does not serve it there: host a\.example\.com's server is created by Ingress web\/a/);
   assert.match(r.err, /warning: Ingress web\/c .*an Ingress with rules configures no catch-all server/);
 });
+
+test("convert warns where ingress-nginx's catch-all defaultBackend takes a host-less path \"/\" of type Prefix, or is another namespace's (was: silent, --verify alone showed it)", async () => {
+  // controller.go createServers: the first rules-less Ingress's defaultBackend becomes the catch-all's root location with
+  // IsDefBackend = false, so a host-less path "/" of type Prefix is "already configured"; the converted HTTPRoute for that
+  // path outranks the <name>-default-backend route.
+  const svc = (ns: string, n: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${n}, namespace: ${ns}}\nspec: {selector: {app: ${n}}, ports: [{port: 80}]}`;
+  const ing = (ns: string, name: string, ts: string, spec: string) => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: ${name}, namespace: ${ns}, creationTimestamp: "${ts}"}\nspec:\n  ingressClassName: nginx\n${spec}`;
+  const root = ing("web", "rootpath", "2024-01-01T00:00:00Z", "  rules:\n  - http:\n      paths:\n      - {path: /, pathType: Prefix, backend: {service: {name: root, port: {number: 80}}}}");
+  const catchAll = (ns: string, name: string, ts: string) => ing(ns, name, ts, "  defaultBackend: {service: {name: fallback, port: {number: 80}}}");
+  const yaml = [svc("web", "root"), svc("web", "fallback"), root, catchAll("web", "catchall", "2024-01-02T00:00:00Z")].join("\n---\n");
+  const v = await verify(yaml);
+  assert.ok(v.results.some((r) => !r.same && r.ingress.backends["web/fallback"] === 1 && r.gatewayApi.backends["web/root"] === 1), "the difference --verify shows");
+  const r = await cli(["convert", "ingress", "-f", "-", "-q"], yaml);
+  assert.match(r.err, /warning: Ingress web\/catchall .*spec\.defaultBackend converted as ingress2gateway does \(the fallback of every host\), but ingress-nginx serves it in place of the host-less path "\/" of type Prefix of Ingress web\/rootpath/);
+  // A later rules-less Ingress of another namespace: ingress-nginx never serves its defaultBackend.
+  const other = [svc("web", "fallback"), svc("shop", "fallback"), catchAll("web", "first", "2024-01-01T00:00:00Z"), catchAll("shop", "second", "2024-01-02T00:00:00Z")].join("\n---\n");
+  const r2 = await cli(["convert", "ingress", "-f", "-", "-q"], other);
+  assert.match(r2.err, /warning: Ingress shop\/second .*but ingress-nginx does not serve it there: the catch-all server takes the defaultBackend of Ingress web\/first, the first without rules/);
+  assert.doesNotMatch(r2.err, /warning: Ingress web\/first .*spec\.defaultBackend/);
+});

@@ -119,6 +119,9 @@ test("two controllers of one class with different settings: the answer depends o
   assert.match(split.unknown ?? "", /ingress-nginx class "nginx" is served by 2 controllers, each its own nginx: Deployment public\/ctl \(--configmap=public\/ctl\), Deployment other\/ctl2 \(--configmap=other\/ctl\); their settings differ \(whitelist-source-range, ssl-redirect\), so the answer depends on which one the request reaches/);
   const alike = ask(first + second(`whitelist-source-range: "10.0.0.0/8"`) + site, "IngressClass/nginx", "site.example.com");
   assert.equal(alike.status, 403, "the same settings: one answer");
+  // A ConfigMap writing the defaults is alike one writing nothing Junction reads (was: 'their settings differ (denylist-source-range, ssl-redirect, hsts)').
+  const defaults = cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--configmap=$(POD_NAMESPACE)/ctl"], `ssl-redirect: "true", hsts: "true", annotations-risk-level: High`);
+  assert.equal(ask(defaults + second(`use-proxy-protocol: "false"`) + site, "IngressClass/nginx", "site.example.com").status, 200);
   const missing = first + controller("other", ["--configmap=other/absent"]).replace("name: ctl, namespace: other}\nspec:", "name: ctl2, namespace: other}\nspec:");
   assert.match(ask(missing + site, "IngressClass/nginx", "site.example.com").unknown ?? "", /ConfigMap/, "a ConfigMap not in the input: its settings are unknown");
 });

@@ -10,6 +10,7 @@ import { requestProblem, walkContext, walkRequest } from "../src/engine/request.
 import type { RouteRequest } from "../src/model/request.js";
 import { load } from "./helpers.js";
 import { appIngress, ingressClass, WEB_APP } from "./fixtures/ingress-nginx.js";
+import { CA_C, CLIENT_A, CLIENT_C, CLIENT_C_EXPIRED } from "./fixtures/tls.js";
 
 const N = "nginx.ingress.kubernetes.io/";
 
@@ -144,6 +145,9 @@ test("auth-url's 401 is auth-signin's 302 (rd = the request's URL, escaped) befo
   assert.match(s.unknown ?? "", /its 401 is a 302 to https:\/\/login\.example\.com\/start\?rd=http:\/\/s\.example\.com%2Fa%2Fb%3Fx%3D1 \(auth-signin.*its 403 goes to the default backend/);
   assert.match(ask("e.example.com", "/").unknown ?? "", /its 401 goes to the default backend \(custom-http-errors\); its 403 goes to the default backend/);
   assert.match(ask("p.example.com", "/").unknown ?? "", /302 to https:\/\/login\.example\.com\/start\?a=1&back=http:\/\/p\.example\.com%2F /);
+  // A relative auth-signin with a query (url.Parse reads its query too): "&rd=", not a second "?" (was "/start?a=1?rd=").
+  const rel = asker(ingress("rel", "r.example.com", "/", "Prefix", { ...auth, [N + "auth-signin"]: "/start?a=1" }))("r.example.com", "/");
+  assert.match(rel.unknown ?? "", /302 to \/start\?a=1&rd=http:\/\/r\.example\.com%2F /);
 });
 
 test("x-forwarded-prefix with a capture-group rewrite-target: the backend gets the header (was: dropped); FCGI is served by nginx (was: no route)", () => {
@@ -206,6 +210,41 @@ test("proxy-redirect-from/-to rewrite the backend's Location (and Refresh url=) 
   assert.equal(at("other.example.com", [["Location", "http://internal:8080/x"]]).Location, "http://internal:8080/x", "proxy_redirect off");
 });
 
+test("auth-tls-verify-client optional and optional_no_ca: a presented certificate that fails verification is nginx's 400 (was let through); optional_no_ca lets an unknown issuer through, not an expired certificate", () => {
+  // ngx_http_process_request: `if (rc != X509_V_OK && (sscf->verify != 3 || !ngx_ssl_verify_error_optional(rc)))` finalizes
+  // with NGX_HTTPS_CERT_ERROR (495) for on (1) and optional (2) alike; `if (sscf->verify == 1)` alone refuses no certificate.
+  const ssl = { [N + "ssl-redirect"]: "false" };
+  const tlsSecret = (name: string, c: { crt: string; key: string }) => `---\napiVersion: v1\nkind: Secret\nmetadata: {name: ${name}, namespace: web}\ntype: kubernetes.io/tls\ndata: {tls.crt: ${c.crt}, tls.key: ${c.key}}\n`;
+  const ca = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: ca, namespace: web}\ntype: Opaque\ndata: {ca.crt: ${Buffer.from(CA_C).toString("base64")}}\n`;
+  const secrets = ca + tlsSecret("client-c", CLIENT_C) + tlsSecret("client-old", CLIENT_C_EXPIRED) + tlsSecret("client-a", CLIENT_A);
+  const at = (verify: string, clientCert?: string) => {
+    const loaded = load({ "in.yaml": BASE + ingress("mtls", "site.example.com", "/a", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "web/ca", [N + "auth-tls-verify-client"]: verify }) + secrets });
+    assert.ok(!loaded.diagnostics.hasErrors, loaded.diagnostics.errors.map((e) => e.message).join("; "));
+    const r = walkRequest(walkContext(loaded.inventory), { gateway: "IngressClass/nginx", scheme: "https", host: "site.example.com", path: "/a", method: "GET", headers: [], backendResponseHeaders: [], ...(clientCert ? { clientCert } : {}) });
+    return r.status;
+  };
+  for (const verify of ["on", "optional", "optional_no_ca"]) {
+    assert.equal(at(verify, "web/client-c"), 200, `${verify}: issued by the CA`);
+    assert.equal(at(verify, "web/client-old"), 400, `${verify}: issued by the CA, expired (was 200 but for on)`);
+  }
+  assert.equal(at("on", "web/client-a"), 400);
+  assert.equal(at("optional", "web/client-a"), 400, "another CA's certificate (was 200)");
+  assert.equal(at("optional_no_ca", "web/client-a"), 200, "an unknown issuer is an optional error");
+  assert.equal(at("on"), 400);
+  assert.equal(at("optional"), 200, "no certificate");
+  assert.equal(at("optional_no_ca"), 200);
+  assert.equal(at("off", "web/client-a"), 200);
+  // backend_ssl.go getPemCertificate: the CA is the Secret's ca.crt; a Secret without it (a serving certificate's tls.crt and
+  // tls.key) leaves the server no CAFileName, so nginx.tmpl writes no ssl_verify_client (was: its tls.crt taken for the CA).
+  const serving = (clientCert?: string) => {
+    const yaml = BASE + ingress("mtls", "site.example.com", "/a", "Prefix", { ...ssl, [N + "auth-tls-secret"]: "web/ca" }) + tlsSecret("ca", CLIENT_C) + tlsSecret("client-a", CLIENT_A);
+    const r = walkRequest(walkContext(load({ "in.yaml": yaml }).inventory), { gateway: "IngressClass/nginx", scheme: "https", host: "site.example.com", path: "/a", method: "GET", headers: [], backendResponseHeaders: [], ...(clientCert ? { clientCert } : {}) });
+    return r.status;
+  };
+  assert.equal(serving(), 200, "no ca.crt: no client certificate asked for (was 400)");
+  assert.equal(serving("web/client-a"), 200);
+});
+
 test("auth-tls-secret: a client certificate Junction cannot check is no answer (was 200); a CA Secret missing from an input with Secrets denies the Ingress's locations (503), and the server verifies nothing", () => {
   // authtls/main.go Parse: GetAuthCertificate fails, "error obtaining certificate": LocationDeniedError (the Ingress's
   // locations answer 503) and an empty CertificateAuth, so createServers writes no ssl_verify_client for it.
@@ -219,7 +258,7 @@ test("auth-tls-secret: a client certificate Junction cannot check is no answer (
   // No Secrets in the input: the CA is not known, nor the certificate.
   const r = withCert(mtls, "/a");
   assert.equal(r.status, null, "was 200: nginx checks the certificate against a CA the input does not hold");
-  assert.match(r.undetermined ?? "", /ssl_verify_client on \(auth-tls-secret web\/ca of Ingress web\/mtls\).*CA, whose certificate the input does not hold/);
+  assert.match(r.undetermined ?? "", /ssl_verify_client on \(auth-tls-secret web\/ca of Ingress web\/mtls\).*ca\.crt, which the input does not hold/);
   assert.equal(withCert(mtls, "/b").status, null, "server-wide");
   // Secrets in the input, not the CA: the Ingress's locations are denied, the host's others verify nothing.
   const other = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: other, namespace: web}\ntype: Opaque\ndata: {}\n";

@@ -159,6 +159,26 @@ test("ingress-nginx: the catch-all server takes the first rules-less Ingress's d
   assert.equal(await backendOf(y, "GET http://a.example.com/else"), "web/fallback", "a host without a server is the catch-all's");
 });
 
+test("ingress-nginx: a canary's defaultBackend shapes every location of the catch-all server, and the locations sharing their upstreams (was: its root location only)", async () => {
+  // controller.go mergeAlternativeBackends, "merge catch-all alternative backends": `for _, loc := range
+  // servers[defServerName].Locations`, merged into each location's upstream (canMergeBackend: not upstream-default-backend);
+  // balancer.lua shapes every location whose upstream has it as an alternative backend.
+  const hostless = ingress("hostless", `  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n${path("/x", "Prefix", "main")}`);
+  const hosted = ingress("hosted", `  ingressClassName: nginx\n  rules:\n  - host: a.example.com\n    http:\n      paths:\n${path("/y", "Prefix", "main")}\n${path("/z", "Prefix", "other")}`);
+  const canary = ingress("canary", "  ingressClassName: nginx\n  defaultBackend: {service: {name: canary, port: {number: 80}}}", '    nginx.ingress.kubernetes.io/canary: "true"\n    nginx.ingress.kubernetes.io/canary-by-header: x-canary');
+  const y = [hostless, hosted, canary].join("\n---\n");
+  assert.equal(await backendOf(y, "GET http://any.example.com/x"), "web/main");
+  assert.equal(await backendOf(y, "GET http://any.example.com/x", ["x-canary: always"]), "web/canary", "a host-less rule's location of the catch-all server");
+  assert.equal(await backendOf(y, "GET http://a.example.com/y", ["x-canary: always"]), "web/canary", "another host's location with the same upstream");
+  assert.equal(await backendOf(y, "GET http://a.example.com/z", ["x-canary: always"]), "web/other", "an upstream no location of the catch-all server has");
+  assert.equal(await backendOf(y, "GET http://any.example.com/else", ["x-canary: always"]), "404", "the controller's default backend takes no canary");
+  // getBackendServers merges the canary Ingresses in ingress-nginx's order: the older canary is the upstream's (was: the path's own).
+  const byWeight = (ts: string) => created(ingress("pathcanary", `  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n${path("/x", "Prefix", "other")}`, '    nginx.ingress.kubernetes.io/canary: "true"\n    nginx.ingress.kubernetes.io/canary-weight: "100"'), ts);
+  const older = (ts: string) => [hostless, hosted, created(canary, "2024-01-02T00:00:00Z"), byWeight(ts)].join("\n---\n");
+  assert.equal(await backendOf(older("2024-01-03T00:00:00Z"), "GET http://any.example.com/x"), "web/main", "the defaultBackend's canary, merged first, routes by header only");
+  assert.equal(await backendOf(older("2024-01-01T00:00:00Z"), "GET http://any.example.com/x"), "web/other", "the weighted path canary, merged first");
+});
+
 test("class-less Ingresses belong to the IngressClass marked default", async () => {
   const classless = ingress("classless", `  rules:\n  - http:\n      paths:\n${path("/", "Prefix", "main")}`);
   const cls = (name: string, def: boolean) => `apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: ${name}, annotations: {ingressclass.kubernetes.io/is-default-class: "${def}"}}\nspec: {controller: k8s.io/ingress-nginx}`;

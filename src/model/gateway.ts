@@ -105,6 +105,11 @@ export interface TlsMaterial {
   data?: Record<string, string>;
   /** PEM certificates found (tls.crt, or ca.crt for CA bundles). */
   certificates: string[];
+  /**
+   * A Secret's ca.crt, when it has that key: its PEM certificates ([] when one does not parse or there is none), what
+   * ingress-nginx verifies client certificates against (backend_ssl.go getPemCertificate: `ca := secret.Data["ca.crt"]`).
+   */
+  caCertificates?: string[];
   /** A Secret's tls.key (PEM), for data planes that serve the certificate (the nginx target); never printed. */
   privateKey?: string;
   /** Why the material is unusable as a serving certificate or CA bundle, if it is. */

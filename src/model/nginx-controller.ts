@@ -93,7 +93,7 @@ export function controllersDisagree(serving: IngressNginxServing, className: str
   const cs = serving.controllers;
   if (cs.length < 2) return undefined;
   const settings = (c: NginxController): Record<string, unknown> => ({
-    ...(c.known === false ? { ConfigMap: `${c.configMap ?? "?"} (not in the input)` } : c.config ?? {}),
+    ...(c.known === false ? { ConfigMap: `${c.configMap ?? "?"} (not in the input)` } : { ...c.config, ...Object.fromEntries(Object.entries(CONFIG_DEFAULTS).filter(([k]) => !c.config || !(k in c.config))) }),
     "--enable-ssl-passthrough": c.sslPassthrough === true, "--default-backend-service": c.defaultBackendService,
   });
   const all = cs.map(settings);
@@ -105,6 +105,14 @@ export function controllersDisagree(serving: IngressNginxServing, className: str
   const who = cs.map((c) => `${c.kind} ${c.namespace}/${c.name} (--configmap=${c.configMap ?? "none"})`).join(", ");
   return `ingress-nginx class ${JSON.stringify(className)} is served by ${cs.length} controllers, each its own nginx: ${who}; their settings differ (${[...new Set(named)].join(", ")}), so the answer depends on which one the request reaches`;
 }
+
+/**
+ * The settings a ConfigMap that does not set them gives (config.go defaults, as sources/ingress/lower.ts reads an unset
+ * one): a controller whose ConfigMap writes a default is alike one that writes nothing.
+ */
+const CONFIG_DEFAULTS: Partial<NginxControllerConfig> = {
+  deny: [], hsts: "max-age=31536000; includeSubDomains", sslRedirect: true, forceSslRedirect: false, preserveTrailingSlash: false, riskLevel: "High",
+};
 
 /** The ConfigMap keys (config.go) behind each setting Junction reads (nginx-annotations.ts readControllerConfig). */
 const CONFIG_KEYS: Partial<Record<keyof NginxControllerConfig, string>> = {

@@ -85,6 +85,16 @@ test("Envoy Gateway: a ClientTrafficPolicy's tls.clientValidation (it was not re
   assert.equal(noCa.status, 500);
   assert.match(noCa.reason, /TLS: tls\.clientValidation\.mode "RequireAndVerify" requires caCertificateRefs/);
   assert.match(get(eg + ctp("{caCertificateRefs: [{name: nope}]}"), "infra/client-a").reason, /TLS: failed to get certificate from ref: secret infra\/nope does not exist/);
+  // A Secret's CA is its ca.crt, else its only entry (validateAndGetDataAtKeyInRef, getFirstMatchOrFirstFromData); was its tls.crt.
+  const opaque = (name: string, data: string) => `---\napiVersion: v1\nkind: Secret\nmetadata: {name: ${name}, namespace: infra}\ntype: Opaque\ndata: {${data}}\n`;
+  const b64 = (pem: string) => Buffer.from(pem).toString("base64");
+  const bySecret = (name: string) => eg + ctp(`{caCertificateRefs: [{name: ${name}}]}`) + opaque("ca-secret", `ca.crt: ${b64(CA_A)}`) + opaque("ca-sole", `root.pem: ${b64(CA_A)}`);
+  assert.equal(get(bySecret("ca-secret"), "infra/client-a").backend, "apps/v1", "ca.crt (was 500: no valid certificates)");
+  assert.equal(get(bySecret("ca-secret"), "infra/client-b").connection, "failed");
+  assert.equal(get(bySecret("ca-sole"), "infra/client-a").backend, "apps/v1", "the only entry");
+  const serving = get(bySecret("server"), "infra/client-a");
+  assert.equal(serving.status, 500, "a serving Secret (tls.crt, tls.key) is no CA bundle");
+  assert.match(serving.reason, /TLS: failed to get certificate from ref: ref secret \[server\] has none of the expected keys \[ca\.crt\] and more than one entry/);
   // A check Junction does not make (crl) leaves a verified certificate's answer open.
   const crl = eg + ctp("{caCertificateRefs: [{kind: ConfigMap, name: ca-a}], crl: {refs: [{kind: ConfigMap, name: crl}]}}");
   assert.equal(get(crl + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: crl, namespace: infra}\ndata: {ca.crl: x}\n", "infra/client-a").status, null);
@@ -101,12 +111,31 @@ test("Envoy Gateway tls.clientValidation spkiHashes, certificateHashes, subjectA
   const hex = createHash("sha256").update(der.raw).digest("hex");
   const spki = createHash("sha256").update(der.publicKey.export({ type: "spki", format: "der" })).digest("base64");
   assert.equal(get(`, certificateHashes: ["${hex.toUpperCase().match(/../g)!.join(":")}"]`).backend, "apps/v1", "the hex hash, colons and case aside (was undetermined)");
-  const wrong = get(", certificateHashes: [\"00\"]");
+  const other = "ab".repeat(32), otherSpki = Buffer.alloc(32, 7).toString("base64");
+  const wrong = get(`, certificateHashes: ["${other}"]`);
   assert.equal(wrong.connection, "failed", "was undetermined");
   assert.match(wrong.reason, /verify cert failed: cert hash and spki/);
   assert.equal(get(`, spkiHashes: ["${spki}"]`).backend, "apps/v1");
-  assert.equal(get(`, spkiHashes: ["${spki}"], certificateHashes: ["00"]`).backend, "apps/v1", "either list's hash");
-  assert.equal(get(", spkiHashes: [abc]").connection, "failed");
+  assert.equal(get(`, spkiHashes: ["${spki}"], certificateHashes: ["${other}"]`).backend, "apps/v1", "either list's hash");
+  assert.equal(get(`, spkiHashes: ["${otherSpki}"]`).connection, "failed");
+  // A hash Envoy cannot decode (DefaultCertValidator::initializeSslContexts: "Invalid hex-encoded SHA-256", "Invalid
+  // base64-encoded SHA-256"): the listener's update is rejected, for every request and mode (was: this certificate refused,
+  // a request without one let through).
+  for (const [bad, text] of [[", certificateHashes: [\"00\"]", /Invalid hex-encoded SHA-256 00\b/], [", spkiHashes: [abc]", /Invalid base64-encoded SHA-256 abc\b/],
+    [`, certificateHashes: ["${hex.match(/../g)!.join(":")}:00"]`, /Invalid hex-encoded SHA-256 /]] as const) {
+    const r = get(bad);
+    assert.equal(r.status, null, bad);
+    assert.match(r.undetermined!, text);
+    assert.equal(get(bad, "infra/client-c", "mode: VerifyIfGiven, ").status, null, "with a certificate");
+    assert.equal(route(eg + ctp(bad, "mode: Request, "), { scheme: "https", host: "a.com" }).status, null, "and without one");
+  }
+  // One Envoy listener a port (a filter chain each Gateway listener): a policy of one listener fails the port's others too.
+  const two = gateway([https("a", "a.example.com"), https("b", "b.example.com")]).replace("gatewayClassName: test", "gatewayClassName: eg") + eg.slice(eg.indexOf("---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass"));
+  const onA = `---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: {name: mtls, namespace: infra}\nspec: {targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw, sectionName: a}], tls: {clientValidation: {mode: Request, certificateHashes: ["00"]}}}\n`;
+  const b = route(two + onA, { scheme: "https", host: "b.example.com" });
+  assert.equal(b.status, null, "listener b, whose policy is none (was 200)");
+  assert.match(b.undetermined!, /Envoy refuses the TLS context of listener a \(Invalid hex-encoded SHA-256 00/);
+  assert.equal(route(two + onA.replace('["00"]', `["${other}"]`), { scheme: "https", host: "b.example.com" }).backend, "apps/v1", "a valid hash: b is served");
   // subjectAltNames: one SAN of a matcher's type matching one matcher.
   assert.equal(get(", subjectAltNames: {dnsNames: [{value: client.example.com}]}").backend, "apps/v1");
   assert.equal(get(", subjectAltNames: {uris: [{type: Prefix, value: \"spiffe://cluster.local/ns/apps/\"}]}").backend, "apps/v1");
@@ -116,7 +145,7 @@ test("Envoy Gateway tls.clientValidation spkiHashes, certificateHashes, subjectA
   assert.equal(san.connection, "failed");
   assert.match(san.reason, /no subject alternative name of the client certificate \(DNS:client\.example\.com, URI:spiffe:\/\/cluster\.local\/ns\/apps\/sa\/client, EMAIL:client@example\.com, IP_ADDRESS:10\.0\.0\.9\) matches .*SAN matcher/);
   // Request and RequireAny accept an untrusted certificate whatever the checks say (ACCEPT_UNTRUSTED).
-  assert.equal(get(", certificateHashes: [\"00\"]", "infra/client-c", "mode: RequireAny, ").backend, "apps/v1");
+  assert.equal(get(`, certificateHashes: ["${other}"]`, "infra/client-c", "mode: RequireAny, ").backend, "apps/v1");
   // allowExpiredCertificate: an expired certificate verifies.
   assert.equal(get("", "infra/client-old").connection, "failed");
   assert.equal(get(", allowExpiredCertificate: true", "infra/client-old").backend, "apps/v1", "was refused as expired");

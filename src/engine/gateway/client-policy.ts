@@ -21,7 +21,7 @@
 // "if there is no final remote address ... use the direct connection remote address"). A listener with
 // proxy protocol (patchProxyProtocolFilter) takes the connection's source from the PROXY header.
 
-import { ENVOY_GATEWAY_GROUP, hasObject, type CertificateChecks, type ClientTrafficPolicy, type Gateway, type Listener, type ListenerSet, type RouteGraph } from "../../model/gateway.js";
+import { ENVOY_GATEWAY_GROUP, hasObject, type CertificateChecks, type ClientTrafficPolicy, type Gateway, type Listener, type ListenerSet, type RouteGraph, type TlsMaterial } from "../../model/gateway.js";
 import { permitted } from "./grants.js";
 import { findTlsMaterial } from "./tlsrefs.js";
 import { contains, formatAddress, parseAddressAsWritten, type Address, type Cidr } from "../../model/ip.js";
@@ -179,6 +179,18 @@ export function listenerTranslationErrors(p: ClientTrafficPolicy, l: { http: boo
 }
 
 /**
+ * The CA certificates Envoy Gateway reads from a CA reference (validateAndGetDataAtKeyInRef with CACertKey,
+ * getFirstMatchOrFirstFromData): a ConfigMap's ca.crt; a Secret's ca.crt, else its only entry, else the error
+ * "ref secret [NAME] has none of the expected keys [ca.crt] and more than one entry". (Was: a Secret's tls.crt.)
+ */
+function caBundleOf(m: TlsMaterial): string[] | string {
+  if (m.kind !== "Secret" || m.caCertificates) return m.kind === "Secret" ? m.caCertificates! : m.certificates;
+  const entries = Object.values(m.data ?? {});
+  if (entries.length === 1) return entries[0].match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return `ref secret [${m.name}] has none of the expected keys [ca.crt] and more than one entry`;
+}
+
+/**
  * A policy's tls.clientValidation as buildListenerTLSParameters resolves it: each CA reference
  * (validateAndGetDataAtKeyInRef: another namespace needs a ReferenceGrant from ClientTrafficPolicy; the
  * object must exist and hold a certificate, "failed to get certificate from ref", "no valid
@@ -194,8 +206,10 @@ export function clientValidation(graph: RouteGraph, p: ClientTrafficPolicy): { m
     }
     const m = findTlsMaterial(graph, ref.kind, ref.namespace, ref.name);
     if (!m) return { error: `failed to get certificate from ref: ${ref.kind.toLowerCase()} ${ref.namespace}/${ref.name} does not exist` };
-    if (!m.certificates.length) return { error: `failed to get certificate from ref: no valid certificates exist in ${ref.name}` };
-    cas.push(...m.certificates);
+    const certs = caBundleOf(m);
+    if (typeof certs === "string") return { error: `failed to get certificate from ref: ${certs}` };
+    if (!certs.length) return { error: `failed to get certificate from ref: no valid certificates exist in ${ref.name}` };
+    cas.push(...certs);
   }
   if ((v.mode === "VerifyIfGiven" || v.mode === "RequireAndVerify") && !cas.length) {
     return { error: v.legacyOptional ? `tls.clientValidation.optional=true requires caCertificateRefs (maps to mode "VerifyIfGiven")` : `tls.clientValidation.mode "${v.mode}" requires caCertificateRefs` };

@@ -38,17 +38,26 @@ function subjectAltNames(cert: X509Certificate): { san: CertificateChecks["subje
 }
 
 /**
- * Envoy's Utility::dnsNameMatch: the names equal (case-insensitive), or the certificate's name a
- * "*." wildcard standing for exactly one label of the matcher's.
+ * Envoy's Utility::dnsNameMatch(dns_name, pattern), the certificate's name the pattern: equal (ASCII case
+ * aside), or both of two labels or more, the rest after the first label equal, and the pattern's first
+ * label, one "*" and not an A-label ("xn--"), matching the name's (labelWildcardMatch: "*" any label, even
+ * an empty one; else the text before and after the "*" starting and ending it: "foo*" covers "foobar").
  */
-function dnsNameMatch(name: string, pattern: string): boolean {
-  const n = name.toLowerCase(), p = pattern.toLowerCase();
+export function dnsNameMatch(name: string, pattern: string): boolean {
+  const lower = (x: string) => x.replace(/[A-Z]+/g, (c) => c.toLowerCase());
+  const n = lower(name), p = lower(pattern);
   if (n === p) return true;
-  if (p.length > 1 && p.startsWith("*.") && n.length > p.length - 1) {
-    const off = n.length - p.length + 1;
-    return !n.slice(0, off).includes(".") && n.slice(off) === p.slice(1);
-  }
-  return false;
+  const cut = (x: string) => { const i = x.indexOf("."); return i < 0 ? undefined : [x.slice(0, i), x.slice(i + 1)] as const; };
+  const [pl, pr] = cut(p) ?? [], [nl, nr] = cut(n) ?? [];
+  if (pl === undefined || nl === undefined || !pl.includes("*") || pr!.includes("*") || pl.startsWith("xn--")) return false;
+  return nr === pr && labelWildcardMatch(nl, pl);
+}
+
+/** Envoy's Utility::labelWildcardMatch: "*" matches any label; a label with one "*", its prefix and suffix. */
+function labelWildcardMatch(label: string, pattern: string): boolean {
+  if (pattern === "*") return true;
+  const parts = pattern.split("*");
+  return parts.length === 2 && pattern.length <= label.length + 1 && label.startsWith(parts[0]) && label.endsWith(parts[1]);
 }
 
 function stringMatches(m: CertificateChecks["subjectAltNames"][number], value: string): boolean {
@@ -62,12 +71,28 @@ function stringMatches(m: CertificateChecks["subjectAltNames"][number], value: s
 }
 
 /**
+ * The hash Envoy refuses to build the listener's TLS context with (DefaultCertValidator::initializeSslContexts,
+ * certificate hashes first): a certificateHashes entry that is not 32 bytes of hex once the colons of a 95-character
+ * fingerprint are removed ("Invalid hex-encoded SHA-256 %s"), a spkiHashes entry that is not 32 bytes of base64
+ * ("Invalid base64-encoded SHA-256 %s"). Envoy Gateway translates them as written (tls_types.go has no pattern for
+ * them), so the xDS update of the listener is rejected. Undefined: every hash is usable.
+ */
+export function invalidCertificateHash(checks: CertificateChecks): string | undefined {
+  for (const h of checks.certificateHashes) {
+    const hex = h.length === 95 ? h.replace(/:/g, "") : h;
+    if (!/^[0-9A-Fa-f]{64}$/.test(hex)) return `Invalid hex-encoded SHA-256 ${hex}`;
+  }
+  for (const h of checks.spkiHashes) if (!/^[A-Za-z0-9+/]{43}=$/.test(h)) return `Invalid base64-encoded SHA-256 ${h}`;
+  return undefined;
+}
+
+/**
  * What Envoy's DefaultCertValidator::verifyCertificate refuses of a certificate whose chain verified
  * (the checks Envoy Gateway writes from tls.clientValidation, listener.go setTLSValidationContext):
  * match_typed_subject_alt_names, one of the certificate's SANs of the matcher's type matching one
  * matcher ("verify cert failed: SAN matcher"); then verify_certificate_hash and verify_certificate_spki,
- * a hash of either list matching ("verify cert failed: cert hash and spki"; the hex hash's colons and
- * case do not count). Undefined: it passes.
+ * a hash of either list matching ("verify cert failed: cert hash and spki"; the hex hash's case and the
+ * colons of a 95-character fingerprint do not count; invalidCertificateHash first). Undefined: it passes.
  */
 export function envoyCertificateChecks(certPem: string, checks: CertificateChecks): string | undefined {
   let cert: X509Certificate;
@@ -81,7 +106,7 @@ export function envoyCertificateChecks(certPem: string, checks: CertificateCheck
   if (checks.certificateHashes.length || checks.spkiHashes.length) {
     const hash = createHash("sha256").update(cert.raw).digest();
     const spki = createHash("sha256").update(cert.publicKey.export({ type: "spki", format: "der" })).digest("base64");
-    const byHash = checks.certificateHashes.some((h) => h.replace(/:/g, "").toLowerCase() === hash.toString("hex"));
+    const byHash = checks.certificateHashes.some((h) => (h.length === 95 ? h.replace(/:/g, "") : h).toLowerCase() === hash.toString("hex"));
     const bySpki = checks.spkiHashes.some((h) => h === spki);
     if (!byHash && !bySpki) return `the client certificate's SHA-256 (${hash.toString("hex")}) and SPKI SHA-256 (${spki}) match none of tls.clientValidation's certificateHashes and spkiHashes (Envoy: verify cert failed: cert hash and spki)`;
   }

@@ -2,6 +2,7 @@
 // what nginx answers once the rewrite phase (redirects, ssl-redirect, CORS preflights) has let the
 // request through, before it is proxied.
 
+import { X509Certificate } from "node:crypto";
 import { formatAddress, contains, parseAddress, type Address, type Cidr } from "../../model/ip.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
 import type { NginxAccess } from "../../model/nginx.js";
@@ -74,7 +75,8 @@ function authErrors(access: NginxAccess, req: RouteRequest, errorCodes: readonly
   const param = s.param || "rd";
   const escaped = encodeURIComponent(req.path).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const back = `${req.scheme === "https" ? "https" : "http"}://${req.host}${escaped}`;
-  const query = URL.canParse(s.url) ? new URL(s.url).searchParams : undefined;
+  // Go's url.Parse takes a relative URL too ("/oauth2/start?a=1"): its query counts as well.
+  const query = URL.canParse(s.url, "http://relative.invalid") ? new URL(s.url, "http://relative.invalid").searchParams : undefined;
   const location = !query || ![...query.keys()].length ? `${s.url}?${param}=${back}` : query.get(param) ? s.url : `${s.url}&${param}=${back}`;
   return `its 401 is a 302 to ${location} (auth-signin: the location's error_page 401, before any custom-http-errors line); ${to(403)}`;
 }
@@ -86,24 +88,39 @@ function caMissing(graph: RouteGraph, ca: string): boolean {
 }
 
 /**
- * ssl_verify_client on the host's server (auth-tls-secret, auth-tls-verify-client): with "on" a request without a
- * client certificate, or with one the CA Secret did not issue, gets nginx's 400 ("No required SSL certificate was
- * sent", "The SSL certificate error"); optional and optional_no_ca let it through, off checks nothing. A certificate
- * Junction cannot check (the input holds no Secrets, or not the client's) leaves the answer undetermined (it was let
- * through). A CA Secret missing from an input that has Secrets: nginxAccess.
+ * ssl_verify_client on the host's server (auth-tls-secret, auth-tls-verify-client), as ngx_http_process_request reads
+ * SSL_get_verify_result: a presented certificate that fails verification is nginx's 495 ("The SSL certificate error")
+ * with on and optional alike, and with optional_no_ca unless the error is one ngx_ssl_verify_error_optional lets pass
+ * (the issuer unknown: a certificate the CA Secret did not issue, still valid in time); no certificate is 496 ("No
+ * required SSL certificate was sent") with on only; both 400 unless auth-tls-error-page. off checks nothing. A
+ * certificate Junction cannot check (the input holds no Secrets, or not the client's) leaves the answer undetermined
+ * (it was let through). A CA Secret missing from an input that has Secrets: nginxAccess.
  */
 export function nginxClientCertProblem(c: { ca: string; verify: string; errorPage?: string; ingress: string }, req: RouteRequest, graph: RouteGraph): CertRefusal | { undetermined: string } | undefined {
   const [ns, name] = c.ca.split("/", 2);
   // (Its Secret missing: the Ingress's CertificateAuth is empty, no ssl_verify_client; nginxAccess denies its locations.)
-  if (c.verify !== "on" || caMissing(graph, c.ca)) return undefined;
-  const by = `the server's ssl_verify_client on (auth-tls-secret ${c.ca} of Ingress ${c.ingress})`;
-  if (!req.clientCert) return errorPage(c, 496, `${by}: the request presents no client certificate`, "No required SSL certificate was sent");
+  if (c.verify === "off" || caMissing(graph, c.ca)) return undefined;
+  // A Secret without ca.crt gives the server no CAFileName: nginx.tmpl writes no ssl_verify_client ("Secret %q has no
+  // 'ca.crt' key, mutual authentication disabled"). (Was: its tls.crt taken for the CA.)
+  const material = findTlsMaterial(graph, "Secret", ns, name);
+  if (material && !material.caCertificates) return undefined;
+  const by = `the server's ssl_verify_client ${c.verify} (auth-tls-secret ${c.ca} of Ingress ${c.ingress})`;
+  if (!req.clientCert) return c.verify === "on" ? errorPage(c, 496, `${by}: the request presents no client certificate`, "No required SSL certificate was sent") : undefined;
   const [cns, cname] = req.clientCert.split("/", 2);
-  const cas = findTlsMaterial(graph, "Secret", ns, name)?.certificates ?? [];
+  const cas = material?.caCertificates ?? [];
   const cert = findTlsMaterial(graph, "Secret", cns, cname)?.certificates[0];
-  if (!cas.length) return { undetermined: `${by}: nginx verifies the client certificate against that CA, whose certificate the input does not hold` };
+  if (!cas.length) return { undetermined: `${by}: nginx verifies the client certificate against that Secret's ca.crt, ${material?.caCertificates ? "whose certificates do not parse" : "which the input does not hold"}` };
   if (!cert) return { undetermined: `${by}: nginx verifies the client certificate from ${req.clientCert}, which the input does not hold` };
-  return issuedBy(cert, cas) ? undefined : errorPage(c, 495, `${by}: the client certificate from ${req.clientCert} is not issued by its CA`, "The SSL certificate error");
+  if (issuedBy(cert, cas)) return undefined;
+  // optional_no_ca: an unknown issuer is an optional error; one out of its validity period is not (X509_V_ERR_CERT_HAS_EXPIRED,
+  // CERT_NOT_YET_VALID: nginx's verify callback goes on, and the time check's error is the last one).
+  if (c.verify === "optional_no_ca" && inValidity(cert)) return undefined;
+  return errorPage(c, 495, `${by}: the client certificate from ${req.clientCert} ${inValidity(cert) ? "is not issued by its CA" : "is out of its validity period or not issued by its CA"}`, "The SSL certificate error");
+}
+
+/** Whether the certificate (PEM) is within its validity period now (one that does not parse: not). */
+function inValidity(pem: string, now = new Date()): boolean {
+  try { const x = new X509Certificate(pem); return new Date(x.validFrom) <= now && now <= new Date(x.validTo); } catch { return false; }
 }
 
 /** A refused client certificate's answer: nginx's 400, or auth-tls-error-page's redirect. */

@@ -6,7 +6,7 @@
 import { hasIngressSemantics } from "../../model/gateway.js";
 import { normalizeHost } from "../../model/hostname.js";
 import { RegexLimitError } from "../../model/regex.js";
-import { envoyCertificateChecks, issuedBy } from "./clientcert.js";
+import { envoyCertificateChecks, invalidCertificateHash, issuedBy } from "./clientcert.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
 import { grpcCodeOf, keepsTrailingDot, listenerContext, routeHttp } from "./http.js";
@@ -134,6 +134,19 @@ function envoyGatewayClientCertificate(engine: GatewayEngine, l: ListenerState, 
   return v.unmodelled.length ? { undetermined: `the client certificate's ${v.unmodelled.join(", ")} checks (${who}), which Junction does not make` } : undefined;
 }
 
+/**
+ * Why Envoy rejects the update of the Envoy listener holding Envoy Gateway listener `l`: a tls.clientValidation hash of
+ * its ClientTrafficPolicy that Envoy cannot decode (clientcert.ts invalidCertificateHash; every mode builds the
+ * validation context), which fails the listener's TLS context, whatever the request.
+ */
+function envoyListenerRejected(engine: GatewayEngine, l: ListenerState): string | undefined {
+  const cp = engine.gateway(l.gateway.namespace, l.gateway.name)?.envoyGateway ? engine.listenerClientPolicy(l) : undefined;
+  if (!cp || cp.refused || !cp.policy.clientValidation) return undefined;
+  const v = clientValidation(engine.inv.routing, cp.policy);
+  const bad = v && !("error" in v) && v.checks ? invalidCertificateHash(v.checks) : undefined;
+  return bad && `the listener Envoy runs on port ${l.listener.port}: Envoy refuses the TLS context of listener ${l.listener.name} (${bad}, from ClientTrafficPolicy ${namespacedName(cp.policy)} tls.clientValidation) and rejects the update of the port's listener, keeping the one it had, if any`;
+}
+
 function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteRequest, res: RouteResult): RouteResult {
   if (!usesTls(req.scheme)) return refuse(res, "failed", `port ${listeners[0].listener.port} expects TLS; a plain ${req.scheme} request fails`);
   const sni = normalizeHost(req.sni ?? req.host ?? "");
@@ -141,6 +154,9 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
   res.steps.push({ stage: "listener", outcome: l ? `${describeListener(l, res.gateway!)}: most specific hostname for SNI ${sni || "(none)"}` : `no listener hostname matches SNI ${sni || "(none)"}` });
   if (!l) return refuse(res, "rejected", `no TLS listener on port ${listeners[0].listener.port} serves SNI ${sni || "(none)"}`);
   res.listener = l.listener.name;
+  // A hash Envoy cannot decode in any listener of the port (one Envoy listener, a filter chain each): its update is rejected.
+  const rejected = listeners.map((o) => envoyListenerRejected(engine, o)).find((x) => x !== undefined);
+  if (rejected) return Object.assign(res, { status: null, undetermined: rejected, reason: `depends on ${rejected} (Junction cannot tell the answer)` });
   const passthrough = l.listener.protocol === "TLS" && l.listener.tls?.mode === "Passthrough";
   if (!passthrough && l.programmed) return refuse(res, "failed", `listener ${l.listener.name} has no usable certificate (${l.programmed.message})`);
   if (!passthrough && !l.certificates.length && l.listener.tls?.defaultCertificate) {

@@ -39,15 +39,17 @@ function parseCertificates(pem: string | undefined): { certificates: string[]; p
 }
 
 function secretMaterial(root: Field): Omit<TlsMaterial, "kind" | "namespace" | "name"> {
+  const ca = entry(root, "ca.crt", true);
+  const caCertificates = ca === undefined ? {} : { caCertificates: parseCertificates(ca).certificates };
   const crt = entry(root, "tls.crt", true);
   const key = entry(root, "tls.key", true);
-  if (crt === undefined || key === undefined) return { certificates: [], problem: "has no tls.crt and tls.key", ...(crt === undefined ? { data: opaqueData(root) } : {}) };
+  if (crt === undefined || key === undefined) return { certificates: [], problem: "has no tls.crt and tls.key", ...(crt === undefined ? { data: opaqueData(root) } : {}), ...caCertificates };
   const parsed = parseCertificates(crt);
-  if (parsed.problem) return { certificates: [], problem: `tls.crt ${parsed.problem}` };
+  if (parsed.problem) return { certificates: [], problem: `tls.crt ${parsed.problem}`, ...caCertificates };
   let privateKey: KeyObject;
-  try { privateKey = createPrivateKey(key); } catch { return { certificates: [], problem: "tls.key does not hold a private key" }; }
-  if (!new X509Certificate(parsed.certificates[0]).checkPrivateKey(privateKey)) return { certificates: [], problem: "tls.key is not the private key of the certificate in tls.crt" };
-  return { ...parsed, privateKey: key };
+  try { privateKey = createPrivateKey(key); } catch { return { certificates: [], problem: "tls.key does not hold a private key", ...caCertificates }; }
+  if (!new X509Certificate(parsed.certificates[0]).checkPrivateKey(privateKey)) return { certificates: [], problem: "tls.key is not the private key of the certificate in tls.crt", ...caCertificates };
+  return { ...parsed, privateKey: key, ...caCertificates };
 }
 
 /** A Secret's data and stringData (stringData wins, as the API server merges it), decoded: what Envoy Gateway's SecurityPolicy reads (TlsMaterial.data). */

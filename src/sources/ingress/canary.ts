@@ -7,6 +7,7 @@
 //      routing and no weight, the main backend alone.
 
 import type { Canary } from "../../model/nginx.js";
+import { nginxIngressOrder } from "../../model/ingress.js";
 import type { Contribution, HostGroup, PathEntry } from "./group.js";
 import type { BackendRef, HeaderMatch, RuleIR } from "./ir.js";
 import type { ConversionReport } from "./report.js";
@@ -54,6 +55,9 @@ export function planCanaries(groups: readonly HostGroup[]): CanaryPlan {
       }
     }
   }
+  // getBackendServers merges the canary Ingresses in ingress-nginx's order (mergeAlternativeBackends per Ingress), whatever
+  // the host or path: the first merged into an upstream is the Ingress first in that order.
+  for (const list of merged.values()) list.sort((a, b) => nginxIngressOrder(a.ingress, b.ingress));
   return {
     alternative(g, main) {
       const first = merged.get(upstreamOf(g, main))?.[0];

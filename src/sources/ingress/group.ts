@@ -204,8 +204,15 @@ export function noteNginxDefaultBackends(selected: readonly [Ingress, string][],
       const hosts = [...new Set(ing.rules.map((r) => r.host).filter((h): h is string => h !== undefined))];
       const why: string[] = [];
       if (ing.defaultBackend!.kind !== "service") why.push("it names no Service (ingress-nginx uses only a Service defaultBackend)");
-      else if (!ing.rules.length) continue; // the first in ingress-nginx's order wins, as the conversion's (canary.ts firstOf says so)
-      else if (!hosts.length) why.push("an Ingress with rules configures no catch-all server (only one without rules does)");
+      else if (!ing.rules.length) {
+        // The first in ingress-nginx's order wins, as the conversion's within a namespace (canary.ts firstOf says so).
+        const first = d.catchAll!;
+        if (first !== ing && first.namespace !== ing.namespace) why.push(`the catch-all server takes the defaultBackend of Ingress ${first.namespace}/${first.name}, the first without rules`);
+        // The catch-all's root location is no default any more (IsDefBackend false): a host-less path "/" of type Prefix
+        // is "already configured" there, where the conversion's route for that path outranks every default backend.
+        const shadowing = first === ing ? members.filter((i) => !i.nginx.canary && i.rules.some((r) => r.host === undefined && r.paths.some((p) => p.path === "/" && p.pathType === "Prefix"))).sort(nginxIngressOrder) : [];
+        if (shadowing.length) report.note(ing, "warning", `spec.defaultBackend converted as ingress2gateway does (the fallback of every host), but ingress-nginx serves it in place of the host-less path "/" of type Prefix of Ingress ${shadowing.map((i) => `${i.namespace}/${i.name}`).join(", ")}: its catch-all server's root location is this defaultBackend, and that path is "already configured" there, while the converted route for the path takes those requests (controller.go createServers; --verify shows the difference)`);
+      } else if (!hosts.length) why.push("an Ingress with rules configures no catch-all server (only one without rules does)");
       else {
         // A path "/" (not Exact) of the host leaves no request to a default backend, on either side.
         const rooted = (h: string) => members.some((i) => !i.nginx.canary && i.rules.some((r) => r.host === h && r.paths.some((p) => p.path === "/" && p.pathType !== "Exact")));
@@ -222,8 +229,10 @@ export function noteNginxDefaultBackends(selected: readonly [Ingress, string][],
 
 /**
  * The route graph's default backends of one ingress-nginx class (nginxDefaultBackends). A canary's defaultBackend is
- * merged into the catch-all server only (mergeAlternativeBackends: "merge catch-all alternative backends", the
- * locations of servers[defServerName]); here into its root location.
+ * merged into the catch-all server "_" (mergeAlternativeBackends: "merge catch-all alternative backends", `for _, loc :=
+ * range servers[defServerName].Locations`, canMergeBackend: not the controller's default upstream): every location of it
+ * whose upstream is a Service's, its root and each host-less rule's path, and through their upstreams every location
+ * sharing one (canary.ts planCanaries); the canaries in ingress-nginx's order.
  */
 function addNginxDefaultBackends(ingresses: readonly Ingress[], cls: string, inv: Inventory, groups: () => HostGroup[], groupFor: (i: Ingress, c: string, h?: string) => HostGroup, errors: Diagnostic[]): void {
   const d = nginxDefaultBackends(ingresses);
@@ -243,11 +252,13 @@ function addNginxDefaultBackends(ingresses: readonly Ingress[], cls: string, inv
     add(d.catchAll, undefined);
   }
   for (const [host, ing] of d.hosts) add(ing, host);
-  for (const ing of ingresses.filter((i) => i.nginx.canary && i.defaultBackend?.kind === "service")) {
+  for (const ing of ingresses.filter((i) => i.nginx.canary && i.defaultBackend?.kind === "service").sort(nginxIngressOrder)) {
     const ref = backendRef(inv, ing, ing.defaultBackend!, ["spec", "defaultBackend"], errors);
-    const g = groups().find((x) => x.className === cls && x.host === undefined && x.entries.some((e) => e.match === undefined && e.mains.length));
-    const e = g?.entries.find((x) => x.match === undefined);
-    if (ref && g && e) e.canaries.push({ ref: g.namespace === ing.namespace ? ref : { ...ref, namespace: ing.namespace }, ingress: ing });
+    if (!ref) continue;
+    for (const g of groups().filter((x) => x.className === cls && x.host === undefined)) {
+      // A location without a main (a canary path alone) or with a resource backend has no upstream to merge into.
+      for (const e of g.entries.filter((x) => x.mains.length && !x.mains[0].ref.kind)) e.canaries.push({ ref: g.namespace === ing.namespace ? ref : { ...ref, namespace: ing.namespace }, ingress: ing });
+    }
   }
 }
 
