@@ -6,7 +6,7 @@
 import { ObjectIndex, type RouteGraph } from "../model/gateway.js";
 import type { Inventory } from "../model/inventory.js";
 import { effectiveClass, tlsCovers, type Ingress, type IngressClass, type IngressPath } from "../model/ingress.js";
-import type { RouteRequest, Scheme } from "../model/request.js";
+import { shownScheme, type RouteRequest, type Scheme } from "../model/request.js";
 import type { GatewayEngine } from "../engine/gateway/engine.js";
 import type { RouteResult } from "../engine/gateway/request.js";
 import { routeRequest } from "../engine/gateway/route.js";
@@ -147,7 +147,7 @@ export function outcome(r: RouteResult): Outcome {
 export function describe(req: RouteRequest): string {
   const port = req.port ? `:${req.port}` : "";
   const headers = req.headers.map(([k, v]) => ` [${k}: ${v}]`).join("");
-  return `${req.method} ${req.scheme}://${req.host}${port}${req.path}${headers}`;
+  return `${req.method} ${shownScheme(req)}://${req.host}${port}${req.path}${headers}`;
 }
 
 /** "200 web/api", "200 web/a 90% web/b 10%", "308 https://…", "404", "connection failed". */

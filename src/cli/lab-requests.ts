@@ -5,6 +5,7 @@
 import { walkRequest, requestProblem } from "../engine/request.js";
 import { checkExpectation } from "../engine/gateway/expect.js";
 import type { RouteResult } from "../engine/gateway/request.js";
+import { shownScheme } from "../model/request.js";
 import { LabError } from "../lab/exec.js";
 import { findTlsMaterial } from "../engine/gateway/tlsrefs.js";
 import type { Inventory } from "../model/inventory.js";
@@ -106,7 +107,7 @@ const brief = (r: { status?: unknown; connection?: unknown; backend?: unknown; r
 export function labRequestsTable(entries: readonly RequestEntry[], results: readonly LabRequestResult[]): string {
   const rows = results.map((r, i) => {
     const req = entries[i].request;
-    const what = `${["tcp", "udp", "tls"].includes(req.scheme) ? "" : `${req.method} `}${req.scheme}://${req.host ?? "(gateway address)"}${req.port ? `:${req.port}` : ""}${req.path}`;
+    const what = `${["tcp", "udp", "tls"].includes(req.scheme) ? "" : `${req.method} `}${shownScheme(req)}://${req.host ?? "(gateway address)"}${req.port ? `:${req.port}` : ""}${req.path}`;
     const differs = [...r.realVsEngine.map((d) => `real vs engine ${d}`), ...r.realVsExpected.map((d) => `real ${d}`), ...r.engineVsExpected.map((d) => `engine ${d}`)];
     return [String(i + 1), what, r.expect ? brief(r.expect) : "-", brief(r.engine), brief(r.real), r.pass ? "yes" : `NO: ${differs.join("; ")}`];
   });

@@ -45,6 +45,10 @@ export const usesTls = (s: Scheme): boolean => s === "https" || s === "wss" || s
 /** Whether the client speaks plain HTTP on the connection (what a mesh proxy's HTTP routes see). */
 export const speaksHttp = (req: Pick<RouteRequest, "scheme">): boolean => req.scheme === "http" || req.scheme === "ws";
 
+/** The scheme a request is written with: gRPC over h2c / TLS is "grpc://" / "grpcs://" (the request line's forms), not its HTTP scheme. */
+export const shownScheme = (q: Pick<RouteRequest, "scheme" | "protocol">): string =>
+  q.protocol === "grpc" && (q.scheme === "http" || q.scheme === "https") ? (q.scheme === "http" ? "grpc" : "grpcs") : q.scheme;
+
 /** Whether a request protocol (RouteRequest.protocol) speaks HTTP/2: gRPC, H2, H2C_PRIOR_KNOWLEDGE. */
 export const speaksHttp2 = (protocol: string | undefined): boolean => protocol === "grpc" || protocol === "H2" || protocol === "H2C_PRIOR_KNOWLEDGE";
 

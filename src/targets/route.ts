@@ -1,6 +1,6 @@
 // Readable forms of routing answers: one request explained step by step, or a table of many.
 
-import type { RouteRequest } from "../model/request.js";
+import { shownScheme, type RouteRequest } from "../model/request.js";
 import type { RouteResult } from "../engine/gateway/request.js";
 import { renderTable, type Row } from "./table.js";
 
@@ -11,7 +11,7 @@ export interface CheckedResult extends RouteResult { name?: string; pass?: boole
 export function requestLine(q: RouteRequest): string {
   const from = q.from ? `from ${q.from}: ` : "";
   if (q.scheme === "tcp" || q.scheme === "udp" || (q.scheme === "tls" && q.path === "/")) return `${from}${q.scheme}://${withPort(q.sni ?? q.host ?? "", q.port)}`;
-  return `${from}${q.method} ${q.scheme}://${withPort(q.host ?? q.sni ?? "(no host)", q.port)}${q.path}`;
+  return `${from}${q.method} ${shownScheme(q)}://${withPort(q.host ?? q.sni ?? "(no host)", q.port)}${q.path}`;
 }
 
 /** The host and `:port`, unless the host already ends with a port (a Host written "catalog:80"). */

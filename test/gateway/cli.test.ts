@@ -68,3 +68,10 @@ test("route: invalid requests and unknown Gateways exit 2 with a clear message",
     assert.match(r4.err, /r\.yaml:1: request 1, scheme: "gopher" is not one of/);
   } finally { cleanup(); }
 });
+
+test("route: a gRPC request is echoed as written (grpc://, grpcs://), not as its HTTP scheme", async () => {
+  for (const [line, shown] of [["GET grpc://shop.example.com/pkg.Svc/M", "GET grpc://shop.example.com/pkg.Svc/M"], ["grpcs://shop.example.com/pkg.Svc/M", "POST grpcs://shop.example.com/pkg.Svc/M"], ["GET http://shop.example.com/x", "GET http://shop.example.com/x"]]) {
+    const r = await cli(["route", "-f", "examples/gateway", "--request", line]);
+    assert.equal(r.out.split("\n")[0], shown, r.err);
+  }
+});
