@@ -14,7 +14,7 @@ import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
 import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, loopbackFrontend, servesNodePort, setupOf, type Frontend } from "./kube-proxy.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { serviceServing } from "./serving.js";
-import { forwardedNodes, forwardWarning, preDnatDecision, preDnatWho } from "./calico-prednat.js";
+import { forwardedNodes, forwardWarning, preDnatDecision, preDnatWho, withPodPreDnat } from "./calico-prednat.js";
 
 export interface PairResult {
   src: Party;
@@ -99,7 +99,8 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
       // The client's egress is judged on the endpoint (translated on its node); the endpoint's ingress on the node it sees.
       const outbound = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
       for (const seen of nat.seen) {
-        const inbound = engine.evaluate({ src: seen.party, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        // (The endpoint's node's preDNAT policies see the connection as it arrives: from the source seen, to the endpoint.)
+        const inbound = withPodPreDnat(engine, seen.party, t.dst, t.protocol, t.port, engine.evaluate({ src: seen.party, dst: t.dst, protocol: t.protocol, port: t.port, ...on })).verdict;
         pairs.push({ src, ...t, ...multi, verdict: joined(outbound, inbound), service: { frontend: nat.frontend, why: nat.why, seenAs: seen.party, snat: seen.snat } });
       }
     }
@@ -151,7 +152,12 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
   return path.hops.map((hop) => {
     const dst: Party = { endpoint: hop.to.endpoint, address: hop.to.address };
     const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
-    const inbound = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
+    const plain = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
+    // An endpoint on another node than the one translating it (kube-proxy's node port's node; the client's,
+    // translated there): the connection, translated, arrives through that node's host endpoint, whose
+    // preDNAT policies judge it (withPodPreDnat); on the node port's own node they judged the node port.
+    const crosses = path.dataPath === undefined && (path.translatedAtClient || (f.node !== undefined && hop.to.endpoint?.nodeName !== f.node.name));
+    const inbound = crosses ? withPodPreDnat(engine, hop.seenAs, dst, protocol, hop.to.port, plain).verdict : plain;
     const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
     const both = joined(outbound, inbound);
     const extra = [...(path.warning ? [path.warning] : []), ...(forward ? [forward] : []), ...(noted ? [noted] : [])];
@@ -190,9 +196,14 @@ function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Pro
     const { hostPort: _forwarded, ...rest } = v;
     return { ...rest, allowed: v.egress.allowed && pre.allowed, ingress: pre, warnings: v.egress.warnings };
   }
-  // A pod's connection across nodes is forwarded by both: their host endpoints' applyOnForward policies are not answered.
+  // A pod's address reached from off its node (an outside address over a routable pod network, no
+  // DNAT): its node's host endpoint's preDNAT policies judge it first (withPodPreDnat).
+  const atPod = pre ? undefined : withPodPreDnat(engine, src, dst, protocol, port, v);
+  if (atPod && !atPod.verdict.allowed && v.allowed) return atPod.verdict;
+  // A pod's connection across nodes is forwarded by both: their host endpoints' applyOnForward policies are not answered
+  // (the receiving node's not after a preDNAT Allow: rules/static.go StaticFilterForwardChains, `MarkClear(r.MarkAccept)`).
   const { into, outOf } = engine.inventory.calicoForward ? forwardedNodes(engine, src, dst) : {};
-  const forward = (into || outOf) && v.allowed ? forwardWarning(engine, into, outOf) : undefined;
+  const forward = ((into && !atPod?.accepted) || outOf) && v.allowed ? forwardWarning(engine, atPod?.accepted ? undefined : into, outOf) : undefined;
   return forward ? { ...v, warnings: [...v.warnings, forward] } : v;
 }
 
