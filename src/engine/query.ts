@@ -6,7 +6,7 @@ import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import { matches, selector } from "../model/selector.js";
 import { serviceEndpoints, targetPortOn } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
-import { addressKey, formatAddress } from "../model/ip.js";
+import { addressKey, formatAddress, type Address } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
@@ -184,11 +184,40 @@ export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Fron
 }
 
 /**
+ * A connection to a node's hostPort (`nodeName`, at `address`) on a node Cilium's host firewall polices,
+ * without the agent's kube-proxy replacement: the hostPort is then the portmap plugin's DNAT (iptables
+ * nat PREROUTING: Cilium serves hostPorts itself only with the replacement), which comes after
+ * bpf_host's programs; they run the host's ingress policy on a packet to a host address as it
+ * arrives (bpf/bpf_host.c handle_ipv4: "We're on the ingress path of the native device",
+ * ipv4_host_policy_ingress, after the ENABLE_NODEPORT translation only the replacement has; a pod of
+ * the node's through to-host). Documentation/security/policy/host.rst, known issues: "When
+ * kube-proxy-replacement is disabled ... hosts will enforce Host Policies on service addresses rather
+ * than the service endpoints" (cilium#12545). The host's denying decision and why; undefined when it
+ * lets it through (or the node's own connection, which no bpf_host ingress program sees).
+ */
+export function hostFirewallAtHostPort(engine: PolicyEngine, src: Party, nodeName: string, address: Address, protocol: Protocol, port: number): { decision: Decision; why: string } | undefined {
+  const node = engine.index.nodesByName.get(nodeName);
+  if (!node || engine.inventory.ciliumAgent?.services?.kubeProxyReplacement || engine.matcher.ciliumHostOf(node) === undefined || engine.matcher.nodeOf(src) === node) return undefined;
+  const dst: Party = { endpoint: node, address };
+  const d = engine.decide("ingress", dst, src, { src, dst, protocol, port }, engine.matcher.destPorts(node));
+  if (d.allowed) return undefined;
+  const by = d.policy ? ` (${d.policy.kind} ${d.policy.name})` : d.selecting.length ? ` (isolated by ${d.selecting.map((p) => `${p.kind} ${p.name}`).join(", ")})` : "";
+  return { decision: d, why: `Cilium's host firewall drops it at node ${node.name}'s hostPort ${port}: without the agent's kube-proxy replacement the hostPort is the portmap plugin's DNAT, after the host's ingress policy${by}, which denies it` };
+}
+
+/**
  * A connection to a node's own address (a host-network pod's too): a Calico preDNAT policy of its host endpoint decides it first
  * (engine/calico-prednat.ts): its Deny drops it, its Allow accepts it (felix's filter INPUT chain
  * `acceptAlreadyAccepted`: the normal host endpoint policy is not run); no match leaves `v`.
  */
 function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): Verdict {
+  // Cilium's host firewall without its kube-proxy replacement judges a hostPort as the host's own port first.
+  const fw = v.hostPort ? hostFirewallAtHostPort(engine, src, v.hostPort.node, v.hostPort.address, protocol, port) : undefined;
+  if (fw) {
+    const { hostPort: _forwarded, ...rest } = v;
+    const where: Warning = { code: "cilium-host-firewall", message: fw.why };
+    return { ...rest, allowed: false, ingress: { ...fw.decision, warnings: [...fw.decision.warnings, where] }, warnings: [...v.egress.warnings, where] };
+  }
   const node = dst.endpoint;
   const pre = node ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
   // (At a hostPort the pod is the destination: a preDNAT Allow leaves it to the pod's policy, a Deny drops it before portmap's DNAT.)
