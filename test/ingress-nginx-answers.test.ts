@@ -184,6 +184,37 @@ test("rewrite-target equal to the location's path rewrites nothing: path / with 
   assert.equal(ask("p.example.com", "/foo/bar").upstream?.path, "/foo", "location /foo/ rewrites to /foo");
 });
 
+test("Prefix /foo with rewrite-target /foo is two locations: ~* ^/foo/ rewriting to /foo, then the exact location's ~* ^/foo rewriting nothing (was: /foobar rewritten to /foo)", () => {
+  // location.go updateServerLocations: the Prefix path, needing no rewrite then, becomes normalizePrefixPath "/foo/" plus an
+  // exact location "/foo"; template.go enforceRegexModifier (needsRewrite of "/foo/") makes both `~* "^PATH"`, and
+  // buildProxyPass rewrites in the first only (`path == location.Rewrite.Target` in the second).
+  const pre = ingress("pre", "p.example.com", "/foo", "Prefix", { [N + "rewrite-target"]: "/foo" });
+  const ask = asker(pre);
+  const at = (path: string) => { const r = ask("p.example.com", path); return [r.status, r.upstream?.path]; };
+  assert.deepEqual(at("/foo"), [200, "/foo"]);
+  assert.deepEqual(at("/foo/"), [200, "/foo"]);
+  assert.deepEqual(at("/foo/bar?x=1"), [200, "/foo?x=1"], "the whole URI replaced, the arguments kept");
+  assert.deepEqual(at("/foobar"), [200, "/foobar"], "the exact location, a regular expression now, takes it as is (was /foo)");
+  assert.deepEqual(at("/FOOBAR"), [200, "/FOOBAR"], "case-insensitive");
+  // An Exact path /foo of the host: no exact location is added ("If exists an Exact location is not possible to create a
+  // new one"); /foobar reaches the Exact path's location, `~* "^/foo"` too.
+  const other = "---\napiVersion: v1\nkind: Service\nmetadata: {name: other, namespace: web}\nspec: {ports: [{port: 80}]}\n";
+  const withExact = asker(pre + other + ingress("ex", "p.example.com", "/foo", "Exact", {}).replace("name: app,", "name: other,"));
+  assert.deepEqual([withExact("p.example.com", "/foobar").backend, withExact("p.example.com", "/foobar").upstream?.path], ["web/other", "/foobar"]);
+  assert.deepEqual([withExact("p.example.com", "/foo/x").backend, withExact("p.example.com", "/foo/x").upstream?.path], ["web/app", "/foo"]);
+});
+
+test("Prefix /foo with rewrite-target /foo/ keeps its location /foo and rewrites /foobar and /foo/x to /foo/ (was: no rewrite); ImplementationSpecific /foo with target /foo makes no regular expression (was: /FOO/x served)", () => {
+  // needsRewrite ("/foo/" != "/foo") leaves the location unnormalized: `~* "^/foo"` with `rewrite "(?i)/foo" /foo/ break;`.
+  const ask = asker(ingress("pre", "p.example.com", "/foo", "Prefix", { [N + "rewrite-target"]: "/foo/" })
+    + ingress("impl", "i.example.com", "/foo", "ImplementationSpecific", { [N + "rewrite-target"]: "/foo" }));
+  assert.equal(ask("p.example.com", "/foobar").upstream?.path, "/foo/", "was /foobar");
+  assert.equal(ask("p.example.com", "/foo/x").upstream?.path, "/foo/", "was /foo/x");
+  // enforceRegexModifier: no location of i.example.com needsRewrite, so `location "/foo"` is a case-sensitive string prefix.
+  assert.equal(ask("i.example.com", "/foox").upstream?.path, "/foox");
+  assert.equal(ask("i.example.com", "/FOO/x").status, 404, "was 200 (a case-insensitive regular expression)");
+});
+
 test("from-to-www-redirect answers with http-redirect-code (default 308) to scheme://host:port/URI without its final \"/\", on 80 and 443 (was 301, the URI as sent, no HTTPS)", () => {
   // nginx.tmpl RedirectServers: `return {{ $all.Cfg.HTTPRedirectCode }} $redirect_to;`, ngx_srv_redirect.lua "%s://%s:%s%s".
   const www = ingress("w", "www.example.com", "/", "Prefix", { [N + "from-to-www-redirect"]: "true" });

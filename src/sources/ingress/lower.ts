@@ -16,7 +16,7 @@ import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures, setHeader } from "./features.js";
 import { changesAccess, crossNamespaceSecret, withGlobalRanges } from "./nginx-annotations.js";
 import { groupPaths, noteNginxDefaultBackends, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
-import type { RouteIR, RuleIR } from "./ir.js";
+import type { RouteIR, RouteMatch, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
 import { controllersDisagree, ingressNginxOf, type IngressNginxServing } from "../../model/nginx-controller.js";
 import { isNginxPattern, type NginxServerNames } from "../../model/nginx-server-name.js";
@@ -81,7 +81,10 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       if (cross) { const a = (r.access ?? r.source.nginx.access)!; r.access = { ...a, denied: a.denied ?? cross }; }
     }
     applyRuleFeatures(rules, report);
+    // Which Ingresses' rewrite-target turns the host's locations into regular expressions (enforceRegexModifier).
+    let regexOf: ((i: Ingress) => boolean) | undefined;
     if (options.scope === "class" && g.ingressNginx) {
+      regexOf = nginxLocations(rules);
       // Several controllers of the class with other settings: which one answers is the request's path to it (unknown here).
       const split = controllersDisagree(ingressNginxOf(inv, g.className), g.className);
       const snippets = ingressNginxOf(inv, g.className).config?.allowSnippets ? g.ingresses.find((i) => !i.nginx.canary && i.nginx.snippets?.server) : undefined;
@@ -91,7 +94,6 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       for (const r of rules) {
         if (tlsAuth && g.host !== undefined) r.nginxClientCert = { ...tlsAuth.nginx.access!.clientCert!, ingress: `${tlsAuth.namespace}/${tlsAuth.name}` };
         r.fallback = defaultBackendOf(r, inv);
-        if (sameAsLocation(r)) dropRewrite(r);
         r.nginxRewrite = captureRewrite(r);
         // template.go buildProxyPass writes `proxy_set_header X-Forwarded-Prefix` with every rewrite-target's rewrite, capture references too.
         if (r.nginxRewrite && r.source.nginx.xForwardedPrefix !== undefined) setHeader(r, "X-Forwarded-Prefix", r.source.nginx.xForwardedPrefix);
@@ -103,7 +105,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.nginxUndetermined = split ?? (snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined);
       }
     }
-    routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
+    routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report, regexOf), passthrough, gateways.get(key)!, report));
   }
   // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
   for (const b of gateways.values()) if (b.nginx) b.listener(undefined, "https");
@@ -187,15 +189,42 @@ function snippetOf(ing: Ingress, key: string): string {
 }
 
 /**
- * template.go buildProxyPass: "if the path in the ingress rule is equals to the target: no special rewrite" (`path ==
- * location.Rewrite.Target`), the location's path: a Prefix path gets a final "/" (location.go updateServerLocations
- * normalizePrefixPath, "/" itself kept). (Its added exact location, for the path without "/", is not split off here.)
+ * The nginx locations of an ingress-nginx host's rules, and whether each rewrites (`rules` changed in place), as the
+ * controller writes them:
+ * - location.go updateServerLocations: a Prefix path P (not "/") whose location needs no rewrite (`needsRewrite`:
+ *   `location.Rewrite.Target != "" && location.Rewrite.Target != location.Path`) and has no use-regex becomes
+ *   `normalizePrefixPath(P)` ("P/"), followed by an exact location P unless an Exact path P exists ("If exists an Exact
+ *   location is not possible to create a new one"); other paths keep P as their location;
+ * - template.go buildProxyPass: "if the path in the ingress rule is equals to the target: no special rewrite" (`path ==
+ *   location.Rewrite.Target`, the location's path), else `rewrite "(?i)PATH" TARGET break;`;
+ * - enforceRegexModifier: a location that needsRewrite (its path, by then normalized) or use-regex makes every location
+ *   of the server `~* "^PATH"` (buildLocation), the exact one too.
+ * So Prefix /foo with rewrite-target /foo is `~* "^/foo/"` rewriting to /foo, then `~* "^/foo"` rewriting nothing
+ * (/foobar reaches the backend as is); Prefix /foo with target /foo/ stays `~* "^/foo"` and rewrites (/foobar to /foo/).
+ * Returns the Ingresses whose paths make the host's locations regular expressions.
  */
-function sameAsLocation(r: RuleIR): boolean {
-  const target = r.source.nginx.rewriteTarget, m = r.matches[0]?.path;
-  if (target === undefined || !m || m.type === "RegularExpression") return false;
-  const prefix = m.type === "PathPrefix" && !m.characterwise && r.source.rules.some((x) => x.paths.some((p) => p.path === m.value && p.pathType === "Prefix"));
-  return (prefix && m.value !== "/" && !m.value.endsWith("/") ? `${m.value}/` : m.value) === target;
+function nginxLocations(rules: RuleIR[]): (i: Ingress) => boolean {
+  const exact = new Set(rules.flatMap((r) => r.matches.flatMap((m) => (m.path?.type === "Exact" ? [m.path.value] : []))));
+  const regex = new Set<Ingress>();
+  for (let k = 0; k < rules.length; k++) {
+    const r = rules[k], n = r.source.nginx, m = r.matches[0]?.path;
+    if (n.useRegex) regex.add(r.source);
+    if (n.rewriteTarget === undefined || !m) continue;
+    const prefix = m.type === "PathPrefix" && !m.characterwise && r.source.rules.some((x) => x.paths.some((p) => p.path === m.value && p.pathType === "Prefix"));
+    const normalized = prefix && !n.useRegex && n.rewriteTarget === m.value && m.value !== "/" && !m.value.endsWith("/");
+    const location = normalized ? `${m.value}/` : m.value;
+    if (location === n.rewriteTarget) { dropRewrite(r); continue; }
+    regex.add(r.source);
+    if (!normalized) continue;
+    const slash = (x: RouteMatch): RouteMatch => (x.path ? { ...x, path: { ...x.path, value: location } } : x);
+    if (!exact.has(m.value)) {
+      const bare: RuleIR = { ...r, matches: structuredClone(r.matches), filters: structuredClone(r.filters) };
+      dropRewrite(bare);
+      rules.splice(++k, 0, bare);
+    }
+    r.matches = r.matches.map(slash);
+  }
+  return (i) => regex.has(i);
 }
 
 /** No rewrite: the URLRewrite and the X-Forwarded-Prefix header written with it (features.ts rewrite) go. */
