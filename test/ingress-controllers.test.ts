@@ -139,6 +139,16 @@ test("ssl-passthrough: with the controller's --enable-ssl-passthrough the host's
   assert.doesNotMatch(tls(ctl([]) + pass).reason, /TLS passthrough/, "nginx ends TLS");
   assert.equal(ask(ctl(["--enable-ssl-passthrough"]) + pass, "IngressClass/nginx", "p.example.com").status, 200, "port 80 is still nginx's server (was 404)");
   assert.match(tls(ctl(["--enable-ssl-passthrough"]) + pass).reason, /TLSRoute .* \(TLS passthrough\)/, "443: by SNI to the root location's backend");
+  // No controller in the input: pkg/flags/flags.go `flags.Bool("enable-ssl-passthrough", false, ...)`, which the Helm chart
+  // sets only through controller.extraArgs: 443 is unknown (was: passthrough assumed), port 80 nginx's server either way.
+  const none = cls("nginx", "k8s.io/ingress-nginx") + pass;
+  const t = tls(none);
+  assert.deepEqual([t.status, t.backend], [null, null], "was: TLS passthrough to web/app");
+  assert.match(t.reason, /--enable-ssl-passthrough \(default false\).*no ingress-nginx controller of class "nginx"/);
+  const loaded = load({ "in.yaml": BASE + none });
+  const https = walkRequest(walkContext(loaded.inventory), { gateway: "IngressClass/nginx", scheme: "https", host: "p.example.com", path: "/", method: "GET", headers: [], backendResponseHeaders: [] });
+  assert.equal(https.status, null, "HTTPS: unknown too");
+  assert.equal(ask(none, "IngressClass/nginx", "p.example.com").status, 200, "port 80: nginx's server");
 });
 
 test("--watch-namespace: a controller reads the Ingresses of its namespace only; one elsewhere is served by no controller of the input (was: served)", () => {

@@ -69,9 +69,14 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts, options.scope === "class" && g.ingressNginx ? nginxServers(groups, g.className, inv) : undefined));
     }
     // ssl-passthrough needs the controller's --enable-ssl-passthrough (nginx.go `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`;
-    // template.go httpsListener): without it nginx ends TLS itself and serves the Ingress's locations (a controller of the input says).
-    const serving = g.ingressNginx && options.scope === "class" ? ingressNginxOf(inv, g.className).controllers : [];
-    const passthrough = serving.length && !serving[0].sslPassthrough ? [] : options.scope === "class" && g.ingressNginx ? nginxPassthrough(g) : takePassthrough(g);
+    // template.go httpsListener): without it nginx ends TLS itself and serves the Ingress's locations. pkg/flags/flags.go
+    // `flags.Bool("enable-ssl-passthrough", false, ...)`: off unless given, and the Helm chart gives it only through
+    // controller.extraArgs; an input without the controller cannot tell, so the host's answers on 443 are unknown.
+    const nginxClass = options.scope === "class" && g.ingressNginx;
+    const serving = nginxClass ? ingressNginxOf(inv, g.className).controllers : [];
+    const wanted = nginxClass ? nginxPassthrough(g) : takePassthrough(g);
+    const passthroughUnknown = nginxClass && wanted.length && !serving.length ? passthroughUndetermined(wanted[0].ingress, g.className) : undefined;
+    const passthrough = (serving.length && !serving[0].sslPassthrough) || passthroughUnknown ? [] : wanted;
     const rules = groupRules(g, report, canaries);
     // The settings of the controller serving the class (model/nginx-controller.ts ingressNginxOf).
     const global = g.ingressNginx ? ingressNginxOf(inv, g.className).config : undefined;
@@ -105,7 +110,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.nginxUndetermined = split ?? (snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined);
       }
     }
-    routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report, regexOf), passthrough, gateways.get(key)!, report));
+    routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report, regexOf), passthrough, gateways.get(key)!, report, passthroughUnknown));
   }
   // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
   for (const b of gateways.values()) if (b.nginx) b.listener(undefined, "https");
@@ -176,6 +181,11 @@ function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory)
   const [ns, name] = serving.controllers[0]?.defaultBackendService?.split("/", 2) ?? [];
   const port = ns && name ? findService(inv, ns, name)?.ports[0]?.port : undefined;
   return { codes, intercept, own: own !== undefined, from: `${r.source.namespace}/${r.source.name}`, ...(port !== undefined ? { service: { name: name!, namespace: ns, port } } : {}) };
+}
+
+/** Why an ssl-passthrough host's answers on 443 are unknown: the input holds no controller of the class (its flags). */
+function passthroughUndetermined(ing: Ingress, className: string): string {
+  return `Ingress ${ing.namespace}/${ing.name} asks for ssl-passthrough, which needs the controller's --enable-ssl-passthrough (default false), and the input holds no ingress-nginx controller of class ${JSON.stringify(className)}: with it the TLS proxy on 443 sends the connection by SNI to the backend of the root location, without it nginx ends TLS and serves the host's locations (add the controller's Deployment to the input to decide)`;
 }
 
 /**
