@@ -411,7 +411,7 @@ const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
     // Controllers sharing a --controller-class serve the same IngressClasses: one nginx each (model/nginx-controller.ts controllersDisagree).
     for (const [i, { controller: c, field }] of s.named.entries()) {
       const twin = s.named.slice(0, i).find((x) => x.controller.controllerClass === c.controllerClass && x.controller.configMap !== c.configMap);
-      if (twin) field.warn("ingress-nginx-config", `${c.kind} ${c.namespace}/${c.name} serves the IngressClasses of controller ${c.controllerClass}, as ${twin.controller.kind} ${twin.controller.namespace}/${twin.controller.name} does, with another ConfigMap (${c.configMap ?? "none"}, not ${twin.controller.configMap ?? "none"}): where their settings differ, the answer for the class depends on which controller a request reaches, and Junction answers unknown`);
+      if (twin) field.warn("ingress-nginx-config", `${c.kind} ${c.namespace}/${c.name} serves the IngressClasses of controller ${c.controllerClass}, as ${twin.controller.kind} ${twin.controller.namespace}/${twin.controller.name} does, with another ConfigMap (${c.configMap ?? "none"}, not ${twin.controller.configMap ?? "none"}): where their settings differ, the answer for the class depends on which controller a request reaches, and Junction answers unknown (--ingress-controller picks one)`);
     }
     // The Helm chart's: the settings of an ingress-nginx class no controller of the input serves.
     const key = `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`;
