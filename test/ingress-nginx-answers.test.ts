@@ -354,3 +354,26 @@ test("permanent-redirect and temporal-redirect answer the URL as written: one wi
   assert.deepEqual([ask("p.example.com", "/a?b=1").status, ask("p.example.com", "/a?b=1").redirect?.location], [308, "https://new.example.com"]);
   assert.deepEqual([ask("t.example.com", "/").status, ask("t.example.com", "/").redirect?.location], [302, "https://tmp.example.com/x/"], "a path as written, its final \"/\" kept");
 });
+
+test("proxy-body-size: a Content-Length above the location's client_max_body_size is nginx's 413, before the HTTPS redirect; the ConfigMap's, default 1m, where the annotation is unset; 0 is no limit (was: 200 and 308)", () => {
+  // proxy/main.go Parse (annotation, else the ConfigMap's; config.go bodySize "1m"); nginx.tmpl `client_max_body_size`;
+  // ngx_http_core_find_config_phase: 413 before the rewrite phase (lua_ingress.lua's redirect) and the access phase.
+  const post = (length: number): [string, string][] => [["Content-Length", String(length)]];
+  const ask = asker(ingress("small", "s.example.com", "/", "Prefix", { [N + "proxy-body-size"]: "8k" })
+    + ingress("unlimited", "o.example.com", "/", "Prefix", { [N + "proxy-body-size"]: "0" })
+    + ingress("plain", "p.example.com", "/", "Prefix", {})
+    + ingress("bad", "b.example.com", "/", "Prefix", { [N + "proxy-body-size"]: "8 kb" })
+    + ingress("force", "f.example.com", "/", "Prefix", { [N + "force-ssl-redirect"]: "true" }));
+  assert.equal(ask("s.example.com", "/", post(8193)).status, 413, "was 200");
+  assert.equal(ask("s.example.com", "/", post(8192)).status, 200);
+  assert.equal(ask("o.example.com", "/", post(99999999)).status, 200, "0: no limit");
+  assert.equal(ask("p.example.com", "/", post(1048577)).status, 413, "the default 1m (was 200)");
+  assert.equal(ask("p.example.com", "/", post(1048576)).status, 200);
+  assert.equal(ask("b.example.com", "/", post(1048577)).status, 413, "an invalid annotation: the ConfigMap's (1m)");
+  assert.equal(ask("f.example.com", "/", post(2000000)).status, 413, "before force-ssl-redirect (was 308)");
+  assert.equal(ask("f.example.com", "/", post(10)).status, 308);
+  const cm = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {proxy-body-size: 20m}\n`;
+  const wide = asker(ingress("plain", "p.example.com", "/", "Prefix", {}) + ingress("small", "s.example.com", "/", "Prefix", { [N + "proxy-body-size"]: "8k" }) + cm);
+  assert.equal(wide("p.example.com", "/", post(2000000)).status, 200, "the ConfigMap's 20m");
+  assert.equal(wide("s.example.com", "/", post(9000)).status, 413, "the annotation wins");
+});

@@ -111,7 +111,7 @@ export function controllersDisagree(serving: IngressNginxServing, className: str
  * one): a controller whose ConfigMap writes a default is alike one that writes nothing.
  */
 const CONFIG_DEFAULTS: Partial<NginxControllerConfig> = {
-  deny: [], hsts: "max-age=31536000; includeSubDomains", sslRedirect: true, forceSslRedirect: false, preserveTrailingSlash: false, riskLevel: "High",
+  deny: [], hsts: "max-age=31536000; includeSubDomains", sslRedirect: true, forceSslRedirect: false, preserveTrailingSlash: false, riskLevel: "High", proxyBodySize: "1m",
 };
 
 /** The ConfigMap keys (config.go) behind each setting Junction reads (nginx-annotations.ts readControllerConfig). */
@@ -122,6 +122,7 @@ const CONFIG_KEYS: Partial<Record<keyof NginxControllerConfig, string>> = {
   hsts: "hsts", customHttpErrors: "custom-http-errors", disableProxyInterceptErrors: "disable-proxy-intercept-errors", allowSnippets: "allow-snippet-annotations",
   proxyProtocol: "use-proxy-protocol", useForwardedHeaders: "use-forwarded-headers", sslRedirect: "ssl-redirect", forceSslRedirect: "force-ssl-redirect",
   preserveTrailingSlash: "preserve-trailing-slash", noTlsRedirectLocations: "no-tls-redirect-locations", fullForwardedFor: "compute-full-forwarded-for",
+  proxyBodySize: "proxy-body-size",
 };
 
 /**

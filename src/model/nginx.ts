@@ -116,6 +116,8 @@ export interface NginxControllerConfig {
   allowSnippets?: true;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
   proxyProtocol?: true;
+  /** proxy-body-size (config.go default "1m"): every location's client_max_body_size unless its annotation sets one. */
+  proxyBodySize?: string;
   /** use-forwarded-headers: besides the client address, lua_ingress.lua takes the scheme from X-Forwarded-Proto (pass_access_scheme), which decides the HTTPS redirects. */
   useForwardedHeaders?: true;
   /** ssl-redirect and force-ssl-redirect: the annotations' defaults (config.go: true and false). */
@@ -204,6 +206,8 @@ export interface NginxAnnotations {
   disableProxyInterceptErrors?: true;
   /** service-upstream: the upstream nginx creates for a Service port (the first Ingress naming it decides) is the Service's ClusterIP, not its endpoints. */
   serviceUpstream?: true;
+  /** proxy-body-size as written, when it passes the annotation's validator (parser.SizeRegex `^(?i)\d+[bkmg]?$`; else the ConfigMap's: proxy/main.go Parse). */
+  proxyBodySize?: string;
   /** proxy-connect/send/read-timeout, in seconds. */
   timeouts?: { connect?: number; send?: number; read?: number };
   /** proxy-ssl-*: what a BackendTLSPolicy needs. */

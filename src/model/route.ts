@@ -186,6 +186,8 @@ export interface RouteRule {
   nginxServiceUpstream?: string[];
   /** A rule lowered from an Ingress whose location runs raw nginx configuration (an allowed snippet): why Junction cannot tell the answer. */
   nginxUndetermined?: string;
+  /** ingress-nginx's client_max_body_size of the location, in bytes (0: no limit; engine/gateway/nginx-body.ts). */
+  nginxBodyLimit?: { bytes: number; written: string };
 }
 
 export interface Route extends ObjectMeta {

@@ -110,7 +110,9 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.nginxUndetermined = split ?? (snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined);
       }
     }
-    routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report, regexOf), passthrough, gateways.get(key)!, report, passthroughUnknown));
+    const located = applyHostFeatures(g, rules, report, regexOf);
+    if (options.scope === "class" && g.ingressNginx) for (const r of located) r.nginxBodyLimit = nginxBodyLimit(r.source.nginx.proxyBodySize ?? global?.proxyBodySize);
+    routes.push(...assembleRoutes(g, located, passthrough, gateways.get(key)!, report, passthroughUnknown));
   }
   // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
   for (const b of gateways.values()) if (b.nginx) b.listener(undefined, "https");
@@ -181,6 +183,18 @@ function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory)
   const [ns, name] = serving.controllers[0]?.defaultBackendService?.split("/", 2) ?? [];
   const port = ns && name ? findService(inv, ns, name)?.ports[0]?.port : undefined;
   return { codes, intercept, own: own !== undefined, from: `${r.source.namespace}/${r.source.name}`, ...(port !== undefined ? { service: { name: name!, namespace: ns, port } } : {}) };
+}
+
+/**
+ * A location's client_max_body_size: the annotation's proxy-body-size, else the ConfigMap's (config.go `bodySize =
+ * "1m"`), written by nginx.tmpl only `if isValidByteSize $location.Proxy.BodySize true` (template.go nginxOffsetRegex
+ * `^\d+[kKmMgG]?$`, trimmed), else nginx's own default, 1m (ngx_http_core_module). nginx's ngx_parse_offset: k, m, g are
+ * 1024, 1024², 1024³.
+ */
+function nginxBodyLimit(written = "1m"): RuleIR["nginxBodyLimit"] {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(written.trim()) ?? (["1m", "1", "m"] as const);
+  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as "" | "k" | "m" | "g"];
+  return { bytes: Number(m[1]) * unit, written: m[0] };
 }
 
 /** Why an ssl-passthrough host's answers on 443 are unknown: the input holds no controller of the class (its flags). */

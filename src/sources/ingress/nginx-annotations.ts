@@ -211,6 +211,7 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     enableGlobalAuth: r.bool("enable-global-auth"),
     proxyRedirect: readProxyRedirect(r),
     ...readCustomErrors(r),
+    ...readBodySize(r),
     read: r.read,
   };
   const snippets = { ...(r.peek("configuration-snippet")?.trim() ? { location: true as const } : {}), ...(r.peek("server-snippet")?.trim() ? { server: true as const } : {}) };
@@ -243,6 +244,16 @@ function readCustomErrors(r: Reader): Pick<NginxAnnotations, "customHttpErrors" 
   const codes = (r.peek("custom-http-errors") ?? "").split(",").map((c) => c.trim()).filter((c) => /^\d+$/.test(c)).map(Number);
   const off = parseGoBool(r.peek("disable-proxy-intercept-errors")?.trim() ?? "");
   return { ...(codes.length ? { customHttpErrors: codes } : {}), ...(off ? { disableProxyInterceptErrors: true } : {}), ...(parseGoBool(r.peek("service-upstream")?.trim() ?? "") ? { serviceUpstream: true } : {}) };
+}
+
+/**
+ * proxy-body-size (proxy/main.go Parse: GetStringAnnotation with the validator parser.SizeRegex `^(?i)\d+[bkmg]?$`, a
+ * value failing it the ConfigMap's; no ValidationError reaches Extract). Not recorded as read: `convert ingress` has no
+ * translation of it.
+ */
+function readBodySize(r: Reader): Pick<NginxAnnotations, "proxyBodySize"> {
+  const v = r.peek("proxy-body-size");
+  return v !== undefined && /^\d+[bkmg]?$/i.test(v) ? { proxyBodySize: v } : {};
 }
 
 /** alias/main.go Parse: split at ",", trimmed, empty ones dropped, unique, sorted (Go's sort.Strings: by bytes). */
@@ -590,6 +601,7 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const bool = (key: string): boolean | undefined => { const v = data.get(key).string(); return v === "" ? false : parseGoBool(v); };
   const sslRedirect = bool("ssl-redirect"), forceSslRedirect = bool("force-ssl-redirect"), preserveTrailingSlash = bool("preserve-trailing-slash");
   const noTls = data.get("no-tls-redirect-locations").string();
+  const bodySize = data.get("proxy-body-size").string();
   // configmap.go: global-auth-url through parser.StringToURL (a scheme and a host, no ".." in it), else "Global auth location denied".
   const auth = data.get("global-auth-url").string()?.trim();
   if (auth && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/?#]*@)?[^/?#]+/.test(auth)) data.get("global-auth-url").warn("invalid-value", `${JSON.stringify(auth)} is not a URL with a scheme and a host: ingress-nginx ignores it ("Global auth location denied")`);
@@ -607,7 +619,7 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const hstsValue = `max-age=${data.get("hsts-max-age").string() ?? "31536000"}${bool("hsts-include-subdomains") ?? true ? "; includeSubDomains" : ""}${bool("hsts-preload") ? "; preload" : ""}`;
   const hsts = hstsKeys ? { hsts: (bool("hsts") ?? true) ? hstsValue : null } : {};
   const headerNames = { ...(bool("enable-underscores-in-headers") ? { underscoresInHeaders: true as const } : {}), ...(bool("ignore-invalid-headers") === false ? { keepInvalidHeaders: true as const } : {}) };
-  const tls = { ...globalAuth, ...redirectCode, ...errors, ...hsts, ...headerNames, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
+  const tls = { ...globalAuth, ...redirectCode, ...errors, ...hsts, ...headerNames, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}), ...(bodySize !== undefined ? { proxyBodySize: bodySize } : {}) };
   return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),
