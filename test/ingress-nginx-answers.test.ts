@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
 import type { RouteRequest } from "../src/model/request.js";
 import { load } from "./helpers.js";
-import { appIngress, ingressClass, WEB_APP } from "./fixtures/ingress-nginx.js";
+import { appIngress, ingressClass, nginxWalker, WEB_APP } from "./fixtures/ingress-nginx.js";
 import { CA_C, CLIENT_A, CLIENT_C, CLIENT_C_EXPIRED } from "./fixtures/tls.js";
 
 const N = "nginx.ingress.kubernetes.io/";
@@ -376,4 +376,26 @@ test("proxy-body-size: a Content-Length above the location's client_max_body_siz
   const wide = asker(ingress("plain", "p.example.com", "/", "Prefix", {}) + ingress("small", "s.example.com", "/", "Prefix", { [N + "proxy-body-size"]: "8k" }) + cm);
   assert.equal(wide("p.example.com", "/", post(2000000)).status, 200, "the ConfigMap's 20m");
   assert.equal(wide("s.example.com", "/", post(9000)).status, 413, "the annotation wins");
+});
+
+test("enable-cors as nginx.tmpl's CORS block answers: \"*\" is the header \"*\" for every request, any OPTIONS is 204; a listed origin is matched ~* (...)$; the values as written, Max-Age and Methods on every answer (was: the Gateway API filter's reading)", () => {
+  // template.go buildCorsOriginRegex (`set $http_origin *;`, else `if ($http_origin ~* ((O))$ )`), nginx.tmpl "CORS"
+  // (`set $cors ${cors}options`; `return 204`), cors/main.go Parse (defaultCorsHeaders without spaces; an invalid origin "defaulting to '*'").
+  const walk = nginxWalker(BASE + ingress("any", "any.example.com", "/", "Prefix", { [N + "enable-cors"]: "true" })
+    + ingress("one", "one.example.com", "/", "Prefix", { [N + "enable-cors"]: "true", [N + "cors-allow-origin"]: "https://a.example.org, https://*.b.example.org", [N + "cors-allow-headers"]: "X-One, X-Two" })
+    + ingress("bad", "bad.example.com", "/", "Prefix", { [N + "enable-cors"]: "true", [N + "cors-allow-origin"]: "https://a.example.org/path" }));
+  const origin = (o: string): [string, string][] => [["Origin", o]];
+  const any = walk({ host: "any.example.com", path: "/a", headers: origin("https://x.example.org") });
+  assert.equal(any.responseHeaders?.["access-control-allow-origin"], "*", "was the origin echoed");
+  assert.equal(any.responseHeaders?.["access-control-allow-headers"], "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization", "as written, no spaces (was joined with \", \")");
+  assert.equal(any.responseHeaders?.["access-control-max-age"], "1728000", "on every answer (was preflight only)");
+  assert.equal(walk({ host: "any.example.com", path: "/a" }).responseHeaders?.["access-control-allow-origin"], "*", "without an Origin header too (was none)");
+  const bare = walk({ host: "any.example.com", path: "/a", method: "OPTIONS" });
+  assert.deepEqual([bare.status, bare.responseHeaders?.["content-length"]], [204, "0"], "any OPTIONS, no Origin nor Access-Control-Request-Method (was 200 from the backend)");
+  const listed = walk({ host: "one.example.com", path: "/a", method: "OPTIONS", headers: origin("https://api.b.example.org") });
+  assert.deepEqual([listed.status, listed.responseHeaders?.["access-control-allow-origin"], listed.responseHeaders?.["access-control-allow-headers"]], [204, "https://api.b.example.org", "X-One, X-Two"]);
+  assert.equal(walk({ host: "one.example.com", path: "/a", method: "OPTIONS", headers: origin("xhttps://a.example.org") }).status, 204, "anchored at the end only (was 200)");
+  assert.equal(walk({ host: "one.example.com", path: "/a", method: "OPTIONS", headers: origin("https://evil.example.org") }).status, 200, "another origin: to the backend");
+  assert.equal(walk({ host: "one.example.com", path: "/a", method: "OPTIONS", headers: origin("https://a.b.b.example.org") }).status, 200, "* is one label");
+  assert.equal(walk({ host: "bad.example.com", path: "/a", headers: origin("https://z.example.org") }).responseHeaders?.["access-control-allow-origin"], "*", "an invalid cors-allow-origin is \"*\" (was none)");
 });

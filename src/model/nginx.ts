@@ -37,6 +37,19 @@ export interface NginxRedirect {
 export type NginxCors = CorsPolicy;
 
 /**
+ * enable-cors as ingress-nginx reads it (cors/main.go Parse) and nginx.tmpl's "CORS" block writes it: the origins
+ * (["*"]: any, the header "*"; none: no CORS answers at all), and the header values as written.
+ */
+export interface NginxCorsConfig {
+  origins: string[];
+  methods: string;
+  headers: string;
+  expose: string;
+  credentials: boolean;
+  maxAge: number;
+}
+
+/**
  * The access checks ingress-nginx writes into a location (rootfs/etc/nginx/template/nginx.tmpl): the
  * `deny` lines of denylist-source-range, then the `allow` lines of allowlist-source-range (alias
  * whitelist-source-range) and `deny all` (nginx's access module: the first line that holds the

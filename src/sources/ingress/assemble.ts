@@ -206,7 +206,10 @@ function httpsRedirect(r: RuleIR, nginx: NginxServers | undefined): RuleIR {
   const host = nginx?.forwardedProto ? { forwardedHost: true as const } : {};
   // lua_ingress.lua: `ngx_redirect(uri, config.http_redirect_code)` (the ConfigMap's http-redirect-code, default 308).
   const redirect = slash ? { ...slash, scheme: "https", ...host } : { scheme: "https", statusCode: nginx?.redirectCode ?? 308, ...drop, ...host };
-  return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: redirect }], backends: [], requestTimeout: undefined };
+  // ingress-nginx's CORS block is a rewrite-module `if` of the location, before rewrite_by_lua's redirect (which ends the
+  // rewrite phase): its preflight 204 comes first, and its headers go on the redirect too (more_set_headers).
+  const cors = nginx ? r.filters.filter((f) => f.type === "CORS" && f.cors.nginx !== undefined) : [];
+  return { ...r, filters: [...cors, { type: "RequestRedirect", requestRedirect: redirect }], backends: [], requestTimeout: undefined };
 }
 
 /** The rule for requests whose X-Forwarded-Proto is "http", or is present and not "http" (PCRE, matched whole). */

@@ -103,6 +103,9 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         // template.go buildProxyPass writes `proxy_set_header X-Forwarded-Prefix` with every rewrite-target's rewrite, capture references too.
         if (r.nginxRewrite && r.source.nginx.xForwardedPrefix !== undefined) setHeader(r, "X-Forwarded-Prefix", r.source.nginx.xForwardedPrefix);
         if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
+        // enable-cors: nginx.tmpl's CORS block answers otherwise than the Gateway API filter (engine/gateway/nginx-cors.ts).
+        const cors = r.source.nginx.cors?.nginx;
+        if (cors) for (const f of r.filters) if (f.type === "CORS") f.cors = { ...f.cors, nginx: cors };
         const viaClusterIp = r.backends.filter((b) => clusterIps.has(JSON.stringify([g.className, b.namespace ?? g.namespace, b.name, b.port]))).map((b) => `${b.namespace ?? g.namespace}/${b.name}`);
         if (viaClusterIp.length) r.nginxServiceUpstream = viaClusterIp;
         const errors = customErrorsOf(r, ingressNginxOf(inv, g.className), inv);

@@ -6,7 +6,7 @@ import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/i
 import { isGoTrue, parseGoBool } from "../../model/gobool.js";
 import { hasObject } from "../../model/gateway.js";
 import { parseLabelSelector } from "../../model/label-selector-string.js";
-import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxController, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
+import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxController, type NginxControllerConfig, type NginxCors, type NginxCorsConfig, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { KindHook } from "../frontend.js";
 import { props, type Field } from "../fields.js";
@@ -311,12 +311,36 @@ function readCors(r: Reader): NginxCors | undefined {
   if (r.bool("enable-cors") !== true) return undefined;
   const d = NGINX_CORS_DEFAULTS;
   return {
+    nginx: nginxCorsConfig(r),
     allowOrigins: r.list("cors-allow-origin") ?? d.allowOrigins,
     allowMethods: r.list("cors-allow-methods")?.map((m) => m.toUpperCase()) ?? d.allowMethods,
     allowHeaders: r.list("cors-allow-headers") ?? d.allowHeaders,
     exposeHeaders: r.list("cors-expose-headers") ?? d.exposeHeaders,
     allowCredentials: r.bool("cors-allow-credentials") ?? d.allowCredentials,
     maxAge: r.int("cors-max-age", 0) ?? d.maxAge,
+  };
+}
+
+/**
+ * cors/main.go Parse: each annotation through GetStringAnnotation (trimmed; an empty value or one failing its validator,
+ * spaces removed, is an error) and its own check, else the default: cors-allow-origin "*" (an invalid value too: "defaulting
+ * to '*'"), else split at ",", trimmed, "*" making it any origin, an origin failing corsOriginRegex skipped; cors-allow-
+ * headers, -methods, -expose-headers as written when valid; cors-allow-credentials true; cors-max-age 1728000.
+ */
+function nginxCorsConfig(r: Reader): NginxCorsConfig {
+  const given = (name: string, valid: RegExp) => { const v = r.peek(name)?.split("\n").map((l) => l.trim()).join("\n"); return v && valid.test(v.replaceAll(" ", "")) ? v : undefined; };
+  const written = given("cors-allow-origin", /^((((([a-z]+:\/\/)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)|null)+)|\*)?$/);
+  const origins: string[] = [];
+  for (const o of written === undefined ? ["*"] : written.split(",").map((x) => x.trim()).filter(Boolean)) {
+    if (o === "*") { origins.splice(0, origins.length, "*"); break; }
+    if (/^([a-z]+:\/\/(\*\.)?[A-Za-z0-9\-.]*(:\d+)?|\*|null)?$/.test(o)) origins.push(o);
+  }
+  const methods = given("cors-allow-methods", /^([A-Za-z]+,?\s?)+$/), headers = given("cors-allow-headers", /^[A-Za-z0-9-_, ]*$/);
+  const credentials = parseGoBool(r.peek("cors-allow-credentials")?.trim() ?? ""), age = r.peek("cors-max-age")?.trim();
+  return {
+    origins, methods: methods !== undefined && /^([A-Za-z]+,?\s?)+$/.test(methods) ? methods : "GET, PUT, POST, DELETE, PATCH, OPTIONS",
+    headers: headers !== undefined && /^[A-Za-z0-9-_, ]*$/.test(headers) ? headers : "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization",
+    expose: given("cors-expose-headers", /^(([A-Za-z0-9\-_]+|\*),?\s?)+$/) ?? "", credentials: credentials ?? true, maxAge: age !== undefined && goInt(age) ? Number(age) : 1728000,
   };
 }
 
