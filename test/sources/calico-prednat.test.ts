@@ -191,6 +191,9 @@ test("preDNAT: a connection straight to a pod's IP from off its node is judged a
   assert.deepEqual(conn(/^198\.51\.100\.0-198\.51\.100\.255/, "x/web[Pod]"), ["All Connections"]);
   assert.deepEqual(conn(/^x\/far/, "x/web[Pod]"), ["SCTP 1-65535,TCP 1-8079,8081-65535,UDP 1-65535"]);
   assert.deepEqual(conn(/^x\/near/, "x/web[Pod]"), ["All Connections"]);
+  // list --explain gives the reason per port: the preDNAT policy's Deny on 8080.
+  const why = await cli(["list", "-f", "-", "--explain", "--focus-workload", "x/web", "-o", "json"], yaml(...docs));
+  assert.match(why.out, /Calico GlobalNetworkPolicy pods ingress rule 1 \(preDNAT\) drops it at node n1's host endpoint n1-eth0/, why.out.slice(0, 3000));
   const m = await cli(["matrix", "-f", "-", "--port", "8080", "-o", "json"], yaml(...docs));
   const cells = (JSON.parse(m.out) as { cells: { from: string; to: string; reach: string }[] }).cells;
   const reach = (from: string, to: string) => cells.find((c) => c.from === from && c.to === to)?.reach;
