@@ -177,6 +177,11 @@ test("preDNAT: a connection straight to a pod's IP from off its node is judged a
   // Through a Service's cluster IP the connection arrives at the endpoint's node, translated: judged there at the pod's port.
   assert.equal((await explain(docs, "x/far", "svc:x/web", 80)).pairs[0].verdict, "deny");
   assert.equal((await explain(docs, "x/near", "svc:x/web", 80)).pairs[0].verdict, "allow");
+  // A load balancer's address: entering at n2 it is masqueraded to n2 and forwarded to n1, whose preDNAT policy drops it; entering at n1 it is translated there.
+  const lb = "apiVersion: v1\nkind: Service\nmetadata: {name: lb, namespace: x}\nspec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, targetPort: 8080, nodePort: 30081}]}\nstatus: {loadBalancer: {ingress: [{ip: 192.0.2.80}]}}";
+  const viaLb = await cli(["explain", "-f", "-", "--from", "ip:203.0.113.5", "--to", "ip:192.0.2.80", "--port", "80", "-o", "json"], yaml(...docs, lb));
+  const entering = (JSON.parse(viaLb.out) as { pairs: { verdict: string; service: { seenAs?: string } }[] }).pairs.map((p) => `${p.service.seenAs}: ${p.verdict}`);
+  assert.deepEqual(entering.sort(), ["node:n1: allow", "node:n2: deny"], viaLb.out);
   const t = tempFiles({ "e.yaml": "- {from: ip:203.0.113.5, to: x/web, port: 8080, expect: deny}\n- {from: ip:198.51.100.9, to: x/web, port: 8080, expect: allow}\n- {from: x/near, to: x/web, port: 8080, expect: allow}\n" });
   try {
     const r = await cli(["test", "-f", "-", "--expect", `${t.dir}/e.yaml`], yaml(...docs));
