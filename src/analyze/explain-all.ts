@@ -88,7 +88,7 @@ function memberSegments(engine: PolicyEngine, ports: PortIntervals, src: Party, 
     if (!narrowed) continue;
     // (A pod reached from off its node: its node's Calico preDNAT policies first, as list's connections: engine/calico-prednat.ts.)
     const plain = engine.evaluate({ src, dst, protocol, port: narrowed[0], ...(network ? { network } : {}) });
-    const v = engine.inventory.calicoPreDnat ? withPodPreDnat(engine, src, dst, protocol, narrowed[0], plain).verdict : plain;
+    const v = engine.inventory.calicoPreDnat && network === undefined ? withPodPreDnat(engine, src, dst, protocol, narrowed[0], plain).verdict : plain;
     const key = `${v.allowed}|${decisionKey(v.egress)}|${decisionKey(v.ingress)}`;
     let g = groups.get(key);
     if (!g) { g = { seg: { conns: { TCP: [], UDP: [], SCTP: [] }, allowed: v.allowed, egress: v.egress, ingress: v.ingress, warnings: v.warnings, parties: { src, dst } }, iv: { TCP: [], UDP: [], SCTP: [] } }; groups.set(key, g); }
