@@ -15,6 +15,7 @@ import type { Endpoint } from "../model/endpoint.js";
 import { isEmptyConns, normalizeIntervals, PROTOCOLS, subtractConns, unionConns, type ConnSet, type Interval, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import { policyName } from "../model/policy.js";
+import { isSecondary } from "../model/networks.js";
 import { portIntervals, type PortIntervals } from "./portspace.js";
 import { PolicyEngine, type Decision, type Verdict, type Warning } from "./verdict.js";
 
@@ -105,7 +106,8 @@ export function preDnatToPod(engine: PolicyEngine, src: Party, dst: Party, proto
  * rules/static.go StaticFilterForwardChains). `accepted`: a preDNAT Allow decided it.
  */
 export function withPodPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): { verdict: Verdict; accepted: boolean } {
-  const pre = preDnatToPod(engine, src, dst, protocol, port);
+  // (A secondary network's interface is no host endpoint's: the all-pairs answers leave them alone too.)
+  const pre = isSecondary(v.network) ? undefined : preDnatToPod(engine, src, dst, protocol, port);
   if (!pre) return { verdict: v, accepted: false };
   if (pre.allowed) return { verdict: v, accepted: true };
   const node = engine.index.nodesByName.get(dst.endpoint!.nodeName!)!;
