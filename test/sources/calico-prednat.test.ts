@@ -174,6 +174,10 @@ test("preDNAT: a connection straight to a pod's IP from off its node is judged a
   assert.equal((await explain(docs, "x/near", "x/web", 8080)).pairs[0].verdict, "allow", "a pod of the same node: its workload interface, no host endpoint");
   const closed = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: closed, namespace: x}\nspec:\n  selector: app == 'web'\n  types: [Ingress]";
   assert.equal((await explain([...docs, closed], "ip:198.51.100.7", "x/web", 8080)).pairs[0].verdict, "deny", "a preDNAT Allow leaves the pod's own policy to decide");
+  // A preDNAT Allow skips the host endpoint's applyOnForward policies (StaticFilterForwardChains: MarkClear(MarkAccept)); no match leaves them (unknown, a warning).
+  const fwd = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: fwd}\nspec:\n  selector: has(hep)\n  order: 5\n  applyOnForward: true\n  ingress: [{action: Allow, protocol: TCP, destination: {ports: [22]}}]";
+  assert.doesNotMatch(JSON.stringify(await explain([...docs, fwd], "ip:198.51.100.7", "x/web", 8080)), /applyOnForward/);
+  assert.match(JSON.stringify(await explain([...docs, fwd], "ip:198.51.100.7", "x/web", 8081)), /applyOnForward policies judge it too/);
   // Through a Service's cluster IP the connection arrives at the endpoint's node, translated: judged there at the pod's port.
   assert.equal((await explain(docs, "x/far", "svc:x/web", 80)).pairs[0].verdict, "deny");
   assert.equal((await explain(docs, "x/near", "svc:x/web", 80)).pairs[0].verdict, "allow");
