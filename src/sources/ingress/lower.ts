@@ -323,9 +323,10 @@ function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string
     const cert = tlsSecrets(groups.filter((g) => g.host === host).flatMap((g) => g.ingresses), host)[0];
     const pem = cert && inv.routing.tlsMaterial.find((m) => m.kind === "Secret" && m.namespace === cert.namespace && m.name === cert.name)?.certificates[0];
     const cn = pem ? certificateNames(pem) : [];
-    // certificate.lua get_pem_cert_uid looks the request's host up as is, then with its first label "*": a regular
-    // expression, ".x" or "x.*" is never found; "*.x" is, for a name one label deep (deeper ones: not modelled).
-    out.set(host, names.map((name) => ({ name, certified: !(isNginxPattern(name) && !name.startsWith("*.")) && cn.some((n) => validHostname(name, n)) })));
+    // nginx.go configureCertificates: `if rawServer.SSLCert != nil && ssl.IsValidHostname(alias, rawServer.SSLCert.CN)` the
+    // alias is a certificate server's key; certificate.lua looks a request's host up among them (assemble.ts: an alias that
+    // is a wildcard or a regular expression is decided per request's host, RouteRule.nginxSslRedirect).
+    out.set(host, names.map((name) => ({ name, certified: cn.some((n) => validHostname(name, n)) })));
   }
   return out;
 }
