@@ -424,7 +424,8 @@ function deny503(access: NginxAccess, why: string): void {
 export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
 
 /** The keys of the controller ConfigMap that Junction reads (readControllerConfig). */
-const CONTROLLER_KEYS = ["global-auth-url", "http-redirect-code", "allow-snippet-annotations", "whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations"];
+const CONTROLLER_KEYS = ["global-auth-url", "http-redirect-code", "allow-snippet-annotations", "whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations",
+  "custom-http-errors", "disable-proxy-intercept-errors", "hsts", "hsts-max-age", "hsts-include-subdomains", "hsts-preload", "enable-underscores-in-headers", "ignore-invalid-headers", "allow-cross-namespace-resources", "proxy-body-size"];
 
 /** The ConfigMaps that may be a controller's (read as such), and the controllers of the input with the ConfigMap each names; settled once every object is read. */
 interface ControllerConfigs {
