@@ -399,3 +399,18 @@ test("enable-cors as nginx.tmpl's CORS block answers: \"*\" is the header \"*\" 
   assert.equal(walk({ host: "one.example.com", path: "/a", method: "OPTIONS", headers: origin("https://a.b.b.example.org") }).status, 200, "* is one label");
   assert.equal(walk({ host: "bad.example.com", path: "/a", headers: origin("https://z.example.org") }).responseHeaders?.["access-control-allow-origin"], "*", "an invalid cors-allow-origin is \"*\" (was none)");
 });
+
+test("custom-headers: the ConfigMap's headers on every answer when the controller's global-allowed-response-headers lists each, else the location is denied, 503, as for a ConfigMap not found (was: 200 without them)", () => {
+  // customheaders/main.go Parse: NewLocationDenied("unable to find configMap"), ("header %s is not allowed, ..."); configmap.go
+  // global-allowed-response-headers (default none); nginx.tmpl `more_set_headers "NAME: VALUE"`.
+  const map = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: hdrs, namespace: web}\ndata: {X-Frame-Options: DENY, X-Team: web}\n";
+  const cm = (allowed: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {global-allowed-response-headers: "${allowed}"}\n`;
+  const site = ingress("hdr", "h.example.com", "/", "Prefix", { [N + "custom-headers"]: "web/hdrs" }) + ingress("gone", "g.example.com", "/", "Prefix", { [N + "custom-headers"]: "web/absent" });
+  const denied = asker(map + site)("h.example.com", "/");
+  assert.equal(denied.status, 503, "the default allows no header (was 200)");
+  assert.match(denied.reason, /header X-Frame-Options is not allowed/);
+  assert.equal(asker(map + site + cm("X-Frame-Options"))("h.example.com", "/").status, 503, "X-Team is not listed");
+  const served = asker(map + site + cm("X-Frame-Options, X-Team"))("h.example.com", "/");
+  assert.deepEqual([served.status, served.responseHeaders?.["X-Frame-Options"], served.responseHeaders?.["X-Team"]], [200, "DENY", "web"]);
+  assert.match(asker(map + site + cm("X-Frame-Options, X-Team"))("g.example.com", "/").reason, /unable to find configMap "web\/absent".*503/);
+});

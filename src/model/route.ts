@@ -194,6 +194,8 @@ export interface RouteRule {
    * twin without the redirect, answers.
    */
   nginxSslRedirect?: true;
+  /** ingress-nginx's custom-headers: the response headers its location sets on every answer (more_set_headers). */
+  nginxResponseHeaders?: [string, string][];
   /** ingress-nginx's client_max_body_size of the location, in bytes (0: no limit; engine/gateway/nginx-body.ts). */
   nginxBodyLimit?: { bytes: number; written: string };
 }

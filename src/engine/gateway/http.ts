@@ -405,11 +405,11 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
   const matched = normal.uri;
   if (matched !== path) res.steps.push({ stage: "route", outcome: ctx.reader === "nginx" ? `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` : `Envoy normalizes the path to ${matched} before routing (normalize_path${pathSettings?.disableMergeSlashes ? "" : ", merge_slashes"}${pathSettings?.escapedSlashesAction === "UnescapeAndForward" ? ", escaped slashes unescaped: UnescapeAndForward" : ""})` });
   const pick = (headers: RouteRequest["headers"]) => applicable(routes, host, { path: matched, query: queryParameters(query), method: req.method, headers: new Headers(headers), grpc, reader: ctx.reader, ...(ctx.envoyGatewayPaths ? { envoyGateway: true } : {}) });
-  const { applied: picked, rejected } = pick(req.headers);
+  const { applied: candidates, rejected } = pick(req.headers);
   // ingress-nginx's ssl-redirect under a wildcard or regular-expression server name: only where a certificate is configured
   // for the request's host (lua_ingress.lua redirect_to_https, certificate.lua get_pem_cert_uid; RouteRule.nginxSslRedirect).
   const keys = ctx.nginxCertificates;
-  const list = keys ? picked.filter((a) => !a.rule.nginxSslRedirect || nginxCertificateFor(keys, host)) : picked;
+  const list = keys ? candidates.filter((a) => !a.rule.nginxSslRedirect || nginxCertificateFor(keys, host)) : candidates;
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
     res.status = 404;
@@ -512,6 +512,8 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     overridden(res, policy, local || routerReply);
     // lua_ingress.lua header(): `config.hsts and ngx.var.scheme == "https" and certificate_configured_for_current_request`.
     if (ctx.nginxHsts && ctx.scheme === "https" && res.status !== null && nginxCertificateFor(ctx.nginxHsts.hosts, ex.host)) res.responseHeaders = { ...res.responseHeaders, "Strict-Transport-Security": ctx.nginxHsts.value };
+    // ingress-nginx's custom-headers: `more_set_headers "NAME: VALUE"` in the location, on every answer it gives.
+    if (w.rule.nginxResponseHeaders && res.status !== null) res.responseHeaders = { ...res.responseHeaders, ...Object.fromEntries(w.rule.nginxResponseHeaders) };
   }
 }
 

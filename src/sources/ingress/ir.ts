@@ -75,6 +75,8 @@ export interface RuleIR {
   trailingSlash?: boolean;
   /** The redirect to HTTPS applies where a certificate is configured for the request's host (RouteRule.nginxSslRedirect; route graph only). */
   nginxSslRedirect?: true;
+  /** custom-headers' response headers (RouteRule.nginxResponseHeaders; route graph only). */
+  nginxResponseHeaders?: [string, string][];
   /** client_max_body_size of the location (RouteRule.nginxBodyLimit; route graph only). */
   nginxBodyLimit?: { bytes: number; written: string };
 }

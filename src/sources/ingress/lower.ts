@@ -7,6 +7,7 @@
 import type { BackendTlsPolicy, Gateway } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import { nginxIngressOrder, type Ingress } from "../../model/ingress.js";
+import type { NginxControllerConfig } from "../../model/nginx.js";
 import type { Route } from "../../model/route.js";
 import type { Diagnostic } from "../../model/source.js";
 import { X509Certificate } from "node:crypto";
@@ -103,6 +104,10 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         // template.go buildProxyPass writes `proxy_set_header X-Forwarded-Prefix` with every rewrite-target's rewrite, capture references too.
         if (r.nginxRewrite && r.source.nginx.xForwardedPrefix !== undefined) setHeader(r, "X-Forwarded-Prefix", r.source.nginx.xForwardedPrefix);
         if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
+        // custom-headers: the location's response headers, or its denial (customHeadersOf).
+        const custom = customHeadersOf(r.source, global);
+        if (typeof custom === "string") { const a = r.access ?? r.source.nginx.access; r.access = a ? { ...a, denied: a.denied ?? custom } : { ingress: `${r.source.namespace}/${r.source.name}`, deny: [], denied: custom }; }
+        else if (custom?.length) r.nginxResponseHeaders = custom;
         // enable-cors: nginx.tmpl's CORS block answers otherwise than the Gateway API filter (engine/gateway/nginx-cors.ts).
         const cors = r.source.nginx.cors?.nginx;
         if (cors) for (const f of r.filters) if (f.type === "CORS") f.cors = { ...f.cors, nginx: cors };
@@ -186,6 +191,21 @@ function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory)
   const [ns, name] = serving.controllers[0]?.defaultBackendService?.split("/", 2) ?? [];
   const port = ns && name ? findService(inv, ns, name)?.ports[0]?.port : undefined;
   return { codes, intercept, own: own !== undefined, from: `${r.source.namespace}/${r.source.name}`, ...(port !== undefined ? { service: { name: name!, namespace: ns, port } } : {}) };
+}
+
+/**
+ * custom-headers (customheaders/main.go Parse): the ConfigMap's headers, or why the location is denied (LocationDenied:
+ * 503): the ConfigMap not found, a name or value refused, or a header the controller ConfigMap's
+ * global-allowed-response-headers (configmap.go; default none) does not list (`slices.Contains(defBackend.
+ * AllowedResponseHeaders, header)`: "header %s is not allowed").
+ */
+function customHeadersOf(ing: Ingress, global: NginxControllerConfig | undefined): [string, string][] | string | undefined {
+  const c = ing.nginx.customHeaders;
+  if (!c) return undefined;
+  const problem = c.problem ?? (c.headers ? undefined : `unable to find configMap ${JSON.stringify(c.configMap)}`);
+  const refused = c.headers?.find(([name]) => !(global?.allowedResponseHeaders ?? []).includes(name));
+  if (problem || refused) return `custom-headers ${c.configMap}: ${problem ?? `header ${refused![0]} is not allowed, defined allowed headers inside global-allowed-response-headers [${(global?.allowedResponseHeaders ?? []).join(" ")}]`}`;
+  return c.headers;
 }
 
 /**

@@ -51,6 +51,7 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     ...(rule.nginxProxyRedirect ? { nginxProxyRedirect: rule.nginxProxyRedirect } : {}),
     ...(rule.nginxBodyLimit ? { nginxBodyLimit: rule.nginxBodyLimit } : {}),
     ...(rule.nginxSslRedirect ? { nginxSslRedirect: true as const } : {}),
+    ...(rule.nginxResponseHeaders ? { nginxResponseHeaders: rule.nginxResponseHeaders } : {}),
   };
 }
 
