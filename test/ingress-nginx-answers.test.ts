@@ -414,3 +414,13 @@ test("custom-headers: the ConfigMap's headers on every answer when the controlle
   assert.deepEqual([served.status, served.responseHeaders?.["X-Frame-Options"], served.responseHeaders?.["X-Team"]], [200, "DENY", "web"]);
   assert.match(asker(map + site + cm("X-Frame-Options, X-Team"))("g.example.com", "/").reason, /unable to find configMap "web\/absent".*503/);
 });
+
+test("enable-cors on a host with TLS: an OPTIONS on port 80 is the CORS block's 204 before the HTTPS redirect, and the redirect carries the CORS headers (was: 308 without them)", () => {
+  // nginx.tmpl: the CORS block's `if ... { return 204; }` is ngx_http_rewrite_module's, which runs before rewrite_by_lua
+  // (lua_ingress.lua's redirect_to_https); more_set_headers sets the headers on every answer of the location.
+  const walk = nginxWalker(BASE + ingress("api", "api.example.com", "/", "Prefix", { [N + "enable-cors"]: "true" }, "  tls: [{hosts: [api.example.com]}]\n"));
+  const pre = walk({ host: "api.example.com", path: "/x", method: "OPTIONS", headers: [["Origin", "https://o.example.org"]] });
+  assert.equal(pre.status, 204, "was 308");
+  const get = walk({ host: "api.example.com", path: "/x", headers: [["Origin", "https://o.example.org"]] });
+  assert.deepEqual([get.status, get.responseHeaders?.location, get.responseHeaders?.["access-control-allow-origin"]], [308, "https://api.example.com/x", "*"], "was without the CORS header");
+});

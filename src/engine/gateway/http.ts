@@ -202,7 +202,9 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
   res.filters = ex.applied;
   if (ex.failed) { res.status = ex.failedStatus ?? 500; res.reason = ex.failed; }
   else if (ex.redirect) {
-    res.status = ex.redirect.statusCode; res.redirect = ex.redirect; res.responseHeaders = { location: ex.redirect.location };
+    res.status = ex.redirect.statusCode; res.redirect = ex.redirect;
+    // ingress-nginx: the CORS block's more_set_headers apply to the location's redirects too (nginx-cors.ts).
+    res.responseHeaders = { ...(ctx.reader === "nginx" ? Object.fromEntries(ex.responseHeaders) : {}), location: ex.redirect.location };
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
     res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false, ctx.reader === "linkerd" ? "linkerd" : "envoy"); res.reason = "CORS preflight answered by the Gateway";
