@@ -424,3 +424,14 @@ test("enable-cors on a host with TLS: an OPTIONS on port 80 is the CORS block's 
   const get = walk({ host: "api.example.com", path: "/x", headers: [["Origin", "https://o.example.org"]] });
   assert.deepEqual([get.status, get.responseHeaders?.location, get.responseHeaders?.["access-control-allow-origin"]], [308, "https://api.example.com/x", "*"], "was without the CORS header");
 });
+
+test("use-regex on one namespace's Ingress makes every location of the host's server a regular expression, another namespace's too (was: only its own namespace's: 404)", () => {
+  // template.go enforceRegexModifier over $server.Locations: a server is a host of the class, whatever the Ingresses' namespaces.
+  const shop = "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: app, namespace: shop}\nspec: {ports: [{port: 80}]}\n";
+  const ask = asker(shop + ingress("a", "x.example.com", "/api/v[0-9]+", "ImplementationSpecific", { [N + "use-regex"]: "true" })
+    + ingress("b", "x.example.com", "/Static", "Prefix", {}).replace("namespace: web", "namespace: shop"));
+  const at = (path: string) => { const r = ask("x.example.com", path); return [r.status, r.backend]; };
+  assert.deepEqual(at("/static/x"), [200, "shop/app"], "~* \"^/Static/\": case-insensitive (was 404)");
+  assert.deepEqual(at("/Staticfoo"), [200, "shop/app"], "the exact location /Static as ~* \"^/Static\" (was 404)");
+  assert.deepEqual(at("/API/v2"), [200, "web/app"]);
+});

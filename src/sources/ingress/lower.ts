@@ -60,6 +60,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   if (options.scope === "namespace") noteNginxDefaultBackends(selected, inv, report);
   const canaries = planCanaries(groups);
   const clusterIps = options.scope === "class" ? serviceUpstreams(groups, inv) : new Set<string>();
+  // A server's locations are all regular expressions when one of any namespace's Ingresses asks (nginxRegexHosts).
+  const regexHosts = options.scope === "class" ? nginxRegexHosts(groups) : new Set<string>();
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];
   for (const g of groups) {
@@ -118,7 +120,7 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.nginxUndetermined = split ?? (snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined);
       }
     }
-    const located = applyHostFeatures(g, rules, report, regexOf);
+    const located = applyHostFeatures(g, rules, report, regexOf, regexHosts.has(JSON.stringify([g.className, g.host ?? null])));
     if (options.scope === "class" && g.ingressNginx) for (const r of located) r.nginxBodyLimit = nginxBodyLimit(r.source.nginx.proxyBodySize ?? global?.proxyBodySize);
     routes.push(...assembleRoutes(g, located, passthrough, gateways.get(key)!, report, passthroughUnknown));
   }
@@ -258,11 +260,10 @@ function nginxLocations(rules: RuleIR[]): (i: Ingress) => boolean {
     if (n.useRegex) regex.add(r.source);
     if (n.rewriteTarget === undefined || !m) continue;
     const prefix = m.type === "PathPrefix" && !m.characterwise && r.source.rules.some((x) => x.paths.some((p) => p.path === m.value && p.pathType === "Prefix"));
-    const normalized = prefix && !n.useRegex && n.rewriteTarget === m.value && m.value !== "/" && !m.value.endsWith("/");
-    const location = normalized ? `${m.value}/` : m.value;
+    const location = nginxLocationOf(m.value, prefix, n.rewriteTarget, n.useRegex === true);
     if (location === n.rewriteTarget) { dropRewrite(r); continue; }
     regex.add(r.source);
-    if (!normalized) continue;
+    if (location === m.value) continue;
     const slash = (x: RouteMatch): RouteMatch => (x.path ? { ...x, path: { ...x.path, value: location } } : x);
     if (!exact.has(m.value)) {
       const bare: RuleIR = { ...r, matches: structuredClone(r.matches), filters: structuredClone(r.filters) };
@@ -272,6 +273,24 @@ function nginxLocations(rules: RuleIR[]): (i: Ingress) => boolean {
     r.matches = r.matches.map(slash);
   }
   return (i) => regex.has(i);
+}
+
+/** updateServerLocations' location of a path with rewrite-target `target` (nginxLocations): P/ where it needs no rewrite then, else P. */
+function nginxLocationOf(path: string, prefix: boolean, target: string, useRegex: boolean): string {
+  return prefix && !useRegex && target === path && path !== "/" && !path.endsWith("/") ? `${path}/` : path;
+}
+
+/**
+ * The (class, host) pairs of ingress-nginx servers whose locations are all regular expressions: template.go
+ * enforceRegexModifier looks at every location of the server, whatever the namespace of its Ingress (a server is a host
+ * of the class): use-regex, or a rewrite-target its location needs (nginxLocationOf). Keys: JSON [class, host or null].
+ */
+function nginxRegexHosts(groups: readonly HostGroup[]): Set<string> {
+  const makes = (i: Ingress, host: string | undefined) => i.nginx.useRegex === true || (i.nginx.rewriteTarget !== undefined
+    && i.rules.some((r) => r.host === host && r.paths.some((p) => nginxLocationOf(p.path, p.pathType === "Prefix", i.nginx.rewriteTarget!, false) !== i.nginx.rewriteTarget)));
+  const out = new Set<string>();
+  for (const g of groups) if (g.ingressNginx && g.ingresses.some((i) => !i.nginx.canary && makes(i, g.host))) out.add(JSON.stringify([g.className, g.host ?? null]));
+  return out;
 }
 
 /** No rewrite: the URLRewrite and the X-Forwarded-Prefix header written with it (features.ts rewrite) go. */
