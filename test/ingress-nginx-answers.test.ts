@@ -435,3 +435,15 @@ test("use-regex on one namespace's Ingress makes every location of the host's se
   assert.deepEqual(at("/Staticfoo"), [200, "shop/app"], "the exact location /Static as ~* \"^/Static\" (was 404)");
   assert.deepEqual(at("/API/v2"), [200, "web/app"]);
 });
+
+test("nginx.tmpl's order: enable-cors before permanent-redirect's return (a preflight 204, the redirect with the CORS headers); app-root's server-level 302 before client_max_body_size (was: the redirect alone; 413)", () => {
+  const walk = nginxWalker(BASE + ingress("moved", "m.example.com", "/", "Prefix", { [N + "enable-cors"]: "true", [N + "permanent-redirect"]: "https://new.example.org/" })
+    + ingress("root", "r.example.com", "/", "Prefix", { [N + "app-root"]: "/app" }));
+  const pre = walk({ host: "m.example.com", path: "/x", method: "OPTIONS", headers: [["Origin", "https://o.example.org"]] });
+  assert.equal(pre.status, 204, "was 301");
+  const get = walk({ host: "m.example.com", path: "/x" });
+  assert.deepEqual([get.status, get.responseHeaders?.location, get.responseHeaders?.["access-control-allow-origin"]], [301, "https://new.example.org/", "*"]);
+  const big = walk({ host: "r.example.com", path: "/", method: "POST", headers: [["Content-Length", "5000000"]] });
+  assert.deepEqual([big.status, big.responseHeaders?.location], [302, "http://r.example.com/app"], "`if ($uri = /)` in the server block: its rewrite phase comes first");
+  assert.equal(walk({ host: "r.example.com", path: "/x", method: "POST", headers: [["Content-Length", "5000000"]] }).status, 413);
+});

@@ -127,8 +127,8 @@ export function applyHostFeatures(g: HostGroup, rules: RuleIR[], report: Convers
   // nginx.tmpl: `if ($uri = /) { return 302 $scheme://$http_host{{ $location.Rewrite.AppRoot }}; }`: no query.
   const redirect: Filter = { type: "RequestRedirect", requestRedirect: { path: { type: "ReplaceFullPath", replaceFullPath: appRoot.nginx.appRoot! }, statusCode: 302, fixedQuery: "" } };
   const root = rules.find((r) => r.matches.some((m) => m.path?.type === "Exact" && m.path.value === "/" && !m.headers?.length));
-  if (root) { root.filters = [redirect]; root.backends = []; return rules; }
-  return [...rules, { matches: [{ path: { type: "Exact", value: "/" } }], filters: [redirect], backends: [], source: appRoot }];
+  if (root) { root.filters = [redirect]; root.backends = []; root.appRoot = true; return rules; }
+  return [...rules, { matches: [{ path: { type: "Exact", value: "/" } }], filters: [redirect], backends: [], source: appRoot, appRoot: true }];
 }
 
 /**

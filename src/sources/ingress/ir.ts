@@ -73,6 +73,8 @@ export interface RuleIR {
   nginxRewrite?: { regex: string; target: string };
   /** nginx's own 301 from a prefix location's name without its trailing slash (see trailingSlashRedirects). */
   trailingSlash?: boolean;
+  /** app-root's 302 for "/": nginx.tmpl's server-level `if ($uri = /)`, before the location is chosen (features.ts applyHostFeatures). */
+  appRoot?: true;
   /** The redirect to HTTPS applies where a certificate is configured for the request's host (RouteRule.nginxSslRedirect; route graph only). */
   nginxSslRedirect?: true;
   /** custom-headers' response headers (RouteRule.nginxResponseHeaders; route graph only). */

@@ -113,6 +113,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         // enable-cors: nginx.tmpl's CORS block answers otherwise than the Gateway API filter (engine/gateway/nginx-cors.ts).
         const cors = r.source.nginx.cors?.nginx;
         if (cors) for (const f of r.filters) if (f.type === "CORS") f.cors = { ...f.cors, nginx: cors };
+        // ...which nginx.tmpl writes before permanent-/temporal-redirect's `return` (features.ts leaves it out of a redirecting rule).
+        if (cors && !r.filters.some((f) => f.type === "CORS") && r.filters.some((f) => f.type === "RequestRedirect")) r.filters.unshift({ type: "CORS", cors: { ...r.source.nginx.cors! } });
         const viaClusterIp = r.backends.filter((b) => clusterIps.has(JSON.stringify([g.className, b.namespace ?? g.namespace, b.name, b.port]))).map((b) => `${b.namespace ?? g.namespace}/${b.name}`);
         if (viaClusterIp.length) r.nginxServiceUpstream = viaClusterIp;
         const errors = customErrorsOf(r, ingressNginxOf(inv, g.className), inv);
@@ -121,7 +123,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       }
     }
     const located = applyHostFeatures(g, rules, report, regexOf, regexHosts.has(JSON.stringify([g.className, g.host ?? null])));
-    if (options.scope === "class" && g.ingressNginx) for (const r of located) r.nginxBodyLimit = nginxBodyLimit(r.source.nginx.proxyBodySize ?? global?.proxyBodySize);
+    // (app-root's 302 is the server's rewrite phase, before the location and its client_max_body_size.)
+    if (options.scope === "class" && g.ingressNginx) for (const r of located) if (!r.appRoot) r.nginxBodyLimit = nginxBodyLimit(r.source.nginx.proxyBodySize ?? global?.proxyBodySize);
     routes.push(...assembleRoutes(g, located, passthrough, gateways.get(key)!, report, passthroughUnknown));
   }
   // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
