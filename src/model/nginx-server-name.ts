@@ -48,9 +48,10 @@ export function nginxNameMatches(names: NginxServerNames | undefined, written: s
  * and its aliases the certificate is valid for), or is with its first label "*" (`re_sub(hostname, "^[^\\.]+\\.",
  * "*.")`): lua_ingress.lua's ssl-redirect and HSTS ask it of the request's host.
  */
-export function nginxCertificateFor(keys: readonly string[], host: string): boolean {
+export function nginxCertificateFor(keys: readonly string[] | ReadonlySet<string>, host: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, "");
-  return keys.includes(h) || keys.includes(h.replace(/^[^.]+\./, "*."));
+  const has = (k: string) => ("has" in keys ? keys.has(k) : keys.includes(k));
+  return has(h) || has(h.replace(/^[^.]+\./, "*."));
 }
 
 /** nginx's preference between names covering one host (larger first): exact, leading wildcard (longest), trailing wildcard (longest), regular expression (first written), none (the default server). */

@@ -11,6 +11,8 @@ import { isNginxPattern, nginxCertificateFor, type NginxServerNames } from "../.
 /** The Gateway of one (namespace, class), with listener names kept unique per hostname. */
 export class GatewayBuilder {
   readonly gateway: GatewayIR;
+  /** The certificate servers' names (Gateway.nginxCertificates), looked up once per host. */
+  readonly certificateKeys: ReadonlySet<string>;
   /**
    * @param hosts every host the Gateway's routes serve (a www twin among them is not redirected)
    * @param nginx set for an ingress-nginx class's Gateway in the route graph (not for `convert ingress`): its servers
@@ -19,6 +21,7 @@ export class GatewayBuilder {
   constructor(namespace: string, className: string, gatewayClass: string, readonly hosts: ReadonlySet<string | undefined>, readonly nginx?: NginxServers) {
     // nginx.go configureCertificates: the hosts with a certificate, and the aliases it is valid for.
     const keys = nginx ? [...nginx.certified, ...[...nginx.aliases.values()].flat().filter((a) => a.certified).map((a) => a.name)] : [];
+    this.certificateKeys = new Set(keys);
     this.gateway = { namespace, name: className, className: gatewayClass, listeners: [], ...(nginx?.names.patterns.length ? { nginxServerNames: nginx.names } : {}),
       ...(nginx?.hsts ? { nginxHsts: { value: nginx.hsts, hosts: keys } } : {}), ...(nginx ? { nginxHeaderNames: nginx.headerNames, nginxCertificates: keys } : {}) };
   }
@@ -146,7 +149,7 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
   if (served.length) {
     // ingress-nginx: certificate.lua looks the request's host up among the certificate servers (an Ingress wildcard host's
     // server takes names one label deep: its "*." key), so a host without TLS of its own may be covered by another's "*.x".
-    const keys = gw.gateway.nginxCertificates ?? [];
+    const keys = gw.certificateKeys;
     out.push(...serve(g.host, gw.nginx ? g.host !== undefined && nginxCertificateFor(keys, g.host) : secrets.length > 0, name, http, https, httpsUnknown));
     // server_name HOST ALIAS...: an alias is served as the host, with its own certificate and redirects.
     for (const a of g.host !== undefined ? gw.nginx?.aliases.get(g.host) ?? [] : []) {
