@@ -447,3 +447,12 @@ test("nginx.tmpl's order: enable-cors before permanent-redirect's return (a pref
   assert.deepEqual([big.status, big.responseHeaders?.location], [302, "http://r.example.com/app"], "`if ($uri = /)` in the server block: its rewrite phase comes first");
   assert.equal(walk({ host: "r.example.com", path: "/x", method: "POST", headers: [["Content-Length", "5000000"]] }).status, 413);
 });
+
+test("nginx's 301 from /guide to a Prefix location /guide/ is stopped by an exact location /guide of any namespace's Ingress of the host (was: the 301, by route order)", () => {
+  // ngx_http_core_find_location: "= /guide" matches first; auto_redirect only for the prefix location's name.
+  const shop = "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: app, namespace: shop}\nspec: {ports: [{port: 80}]}\n";
+  const ask = asker(shop + ingress("a", "t.example.com", "/guide/", "Prefix", {}) + ingress("b", "t.example.com", "/guide", "Exact", {}).replace("namespace: web", "namespace: shop"));
+  assert.deepEqual([ask("t.example.com", "/guide").status, ask("t.example.com", "/guide").backend], [200, "shop/app"], "was 301");
+  assert.equal(ask("t.example.com", "/guide/x").backend, "web/app");
+  assert.equal(asker(ingress("a", "t.example.com", "/guide/", "Prefix", {}))("t.example.com", "/guide").status, 301, "alone: nginx's 301");
+});

@@ -62,6 +62,16 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   const clusterIps = options.scope === "class" ? serviceUpstreams(groups, inv) : new Set<string>();
   // A server's locations are all regular expressions when one of any namespace's Ingresses asks (nginxRegexHosts).
   const regexHosts = options.scope === "class" ? nginxRegexHosts(groups) : new Set<string>();
+  // The paths of each (class, host) server, every namespace's: an exact location of another's stops nginx's 301 (features.ts).
+  const serverPaths = new Map<string, Set<string>>();
+  if (options.scope === "class") {
+    for (const g of groups.filter((x) => x.ingressNginx)) {
+      const key = JSON.stringify([g.className, g.host ?? null]);
+      const set = serverPaths.get(key) ?? new Set<string>();
+      for (const e of g.entries) if (e.mains.length && e.match) set.add(e.match.value);
+      serverPaths.set(key, set);
+    }
+  }
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];
   for (const g of groups) {
@@ -122,7 +132,8 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.nginxUndetermined = split ?? (snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined);
       }
     }
-    const located = applyHostFeatures(g, rules, report, regexOf, regexHosts.has(JSON.stringify([g.className, g.host ?? null])));
+    const server = JSON.stringify([g.className, g.host ?? null]);
+    const located = applyHostFeatures(g, rules, report, regexOf, regexHosts.has(server), serverPaths.get(server));
     // (app-root's 302 is the server's rewrite phase, before the location and its client_max_body_size.)
     if (options.scope === "class" && g.ingressNginx) for (const r of located) if (!r.appRoot) r.nginxBodyLimit = nginxBodyLimit(r.source.nginx.proxyBodySize ?? global?.proxyBodySize);
     routes.push(...assembleRoutes(g, located, passthrough, gateways.get(key)!, report, passthroughUnknown));
