@@ -47,10 +47,14 @@ function proxyOf(m: Membership): ProxyKind {
  * sources: requests with such a token pass), as text: undefined when it matches every request, null
  * when it matches none here (its sources, port or address conditions do not hold). Without a
  * RequestAuthentication no request has a verified token: JWT conditions are evaluated (they fail).
+ * Envoy filter metadata conditions are always shown: Junction cannot know that metadata.
  */
 function requestText(r: L7Rule, a: Attributes, portKnown: boolean, jwt: boolean): string | null | undefined {
-  // Without a known port, port conditions are shown with the request's.
-  const shown = (x: Condition) => (isHttpOnly(x) && (jwt || x.attribute !== "request.auth")) || (!portKnown && x.attribute === "destination.port");
+  // Without a known port, port conditions are shown with the request's. Envoy filter metadata
+  // (experimental.envoy.filters.*) is written by the filters as traffic passes: no manifest shows it,
+  // so its conditions are shown as conditions of the requests (istioAuthorize tries them both ways;
+  // taken as never matching, a DENY on them vanished from the list: a wrong "all requests").
+  const shown = (x: Condition) => (isHttpOnly(x) && (jwt || x.attribute !== "request.auth")) || (!portKnown && x.attribute === "destination.port") || x.attribute === "envoy.metadata";
   const token = (x: Condition) => jwt && x.attribute === "request.auth";
   const held = (clauses: readonly Clause[] | undefined, show: (x: Condition) => boolean): Clause[] =>
     clauses ? clauses.filter((c) => clauseHolds(c.filter((x) => !show(x)), a)).map((c) => c.filter(show)) : [[]];

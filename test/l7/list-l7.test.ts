@@ -133,3 +133,18 @@ test("list --l7 agrees with explain when a headless Service selects the pod befo
     assert.equal(line, "all requests except method POST", `vault ${vaultLabels ? "outside the mesh" : "ambient"}: list reads the pair through Service bank/vault, as explain (was: through the headless bank/vault-pods, no waypoint)`);
   }
 });
+
+test("list --l7 shows Envoy filter metadata conditions (experimental.envoy.filters.*) as request conditions, as istioAuthorize tries them both ways (was: never matching: a DENY on them vanished, 'all requests', a wrong allow)", async () => {
+  const meta = (action: string, name: string) => doc("AuthorizationPolicy", "security.istio.io/v1", name, "bank", `{selector: {matchLabels: {app: ledger}}, action: ${action}, rules: [{when: [{key: "experimental.envoy.filters.network.mysql_proxy[db.table]", values: [secret]}]}]}`);
+  const base = namespace("bank", "{istio-injection: enabled}") + app("bank", "ledger") + app("bank", "teller");
+  const deny = await l7Lines(base + meta("DENY", "no-secret"));
+  assert.equal(deny.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "all requests except Envoy metadata envoy.filters.network.mysql_proxy[db.table] secret");
+  const allow = await l7Lines(base + meta("ALLOW", "only-secret"));
+  assert.equal(allow.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "Envoy metadata envoy.filters.network.mysql_proxy[db.table] secret");
+  // explain answers it unknown: the answer turns on the metadata.
+  const { dir, cleanup } = tempFiles({ "a.yaml": base + meta("DENY", "no-secret") });
+  try {
+    const r = await cli(["explain", "-q", "-f", dir, "--from", "bank/teller", "--request", "GET http://ledger.bank/"]);
+    assert.match(r.out + r.err, /Envoy filter metadata envoy\.filters\.network\.mysql_proxy\[db\.table\]/);
+  } finally { cleanup(); }
+});
