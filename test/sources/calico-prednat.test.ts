@@ -115,19 +115,6 @@ test("preDNAT on an external IP: every node's host endpoint drops it, or lets it
   assert.match(closed.problem!, /no node lets it in: Calico GlobalNetworkPolicy ext ingress rule 0 \(preDNAT/);
 });
 
-// felix rules/endpoints.go endpointIptablesChain: a Pass skips the rest of its tier, and the next tier's
-// policies are looked at ("Start of tier": the pass mark cleared). Calico's tiers before default share
-// the model's Admin tier, whose Pass goes on at the Namespace tier: past a later Calico tier (a wrong
-// allow when that tier denies). Not modelled: said, where it can happen.
-test("a Pass in a Calico tier before default with a later tier of policies before default: a warning", () => {
-  const tier = (n: string, order: number) => `apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: ${n}}\nspec: {order: ${order}}`;
-  const gnp = (n: string, t: string, rule: string) => `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: ${t}.${n}}\nspec:\n  tier: ${t}\n  selector: app == 'web'\n  ingress: [${rule}]`;
-  const warned = (...docs: string[]) => load({ "t.yaml": [...BASE, ...docs].join("\n---\n") }).diagnostics.items.filter((d) => d.code === "vendor-tier").map((d) => d.message);
-  assert.match(warned(tier("ta", 100), tier("tb", 200), gnp("pass", "ta", "{action: Pass}"), gnp("deny", "tb", "{action: Deny}")).join("\n"), /a Pass rule in tier ta goes on at the next tier \(tb\) in Calico; Junction answers it as going on at the default tier, past tier tb/);
-  assert.deepEqual(warned(tier("ta", 100), gnp("pass", "ta", "{action: Pass}")), [], "no later tier before default: answered as Calico does");
-  assert.deepEqual(warned(tier("ta", 100), tier("tb", 200), gnp("allow", "ta", "{action: Allow}"), gnp("deny", "tb", "{action: Deny}")), [], "no Pass");
-});
-
 // portmap DNATs a hostPort in nat PREROUTING, after felix's mangle PREROUTING: a preDNAT policy sees the
 // node's address and the hostPort first. Exposure listed the hostPort as open to every outside address.
 test("preDNAT on a hostPort: dropped before portmap's DNAT; an Allow leaves it to the pod's policy", async () => {
