@@ -7,6 +7,7 @@
 import type { BackendTlsPolicy, Gateway } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import { nginxIngressOrder, type Ingress } from "../../model/ingress.js";
+import type { NginxControllerConfig } from "../../model/nginx.js";
 import type { Route } from "../../model/route.js";
 import type { Diagnostic } from "../../model/source.js";
 import { X509Certificate } from "node:crypto";
@@ -16,7 +17,7 @@ import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures, setHeader } from "./features.js";
 import { changesAccess, crossNamespaceSecret, withGlobalRanges } from "./nginx-annotations.js";
 import { groupPaths, noteNginxDefaultBackends, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
-import type { RouteIR, RuleIR } from "./ir.js";
+import type { RouteIR, RouteMatch, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
 import { controllersDisagree, ingressNginxOf, type IngressNginxServing } from "../../model/nginx-controller.js";
 import { isNginxPattern, type NginxServerNames } from "../../model/nginx-server-name.js";
@@ -59,6 +60,18 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   if (options.scope === "namespace") noteNginxDefaultBackends(selected, inv, report);
   const canaries = planCanaries(groups);
   const clusterIps = options.scope === "class" ? serviceUpstreams(groups, inv) : new Set<string>();
+  // A server's locations are all regular expressions when one of any namespace's Ingresses asks (nginxRegexHosts).
+  const regexHosts = options.scope === "class" ? nginxRegexHosts(groups) : new Set<string>();
+  // The paths of each (class, host) server, every namespace's: an exact location of another's stops nginx's 301 (features.ts).
+  const serverPaths = new Map<string, Set<string>>();
+  if (options.scope === "class") {
+    for (const g of groups.filter((x) => x.ingressNginx)) {
+      const key = JSON.stringify([g.className, g.host ?? null]);
+      const set = serverPaths.get(key) ?? new Set<string>();
+      for (const e of g.entries) if (e.mains.length && e.match) set.add(e.match.value);
+      serverPaths.set(key, set);
+    }
+  }
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];
   for (const g of groups) {
@@ -69,9 +82,14 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts, options.scope === "class" && g.ingressNginx ? nginxServers(groups, g.className, inv) : undefined));
     }
     // ssl-passthrough needs the controller's --enable-ssl-passthrough (nginx.go `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`;
-    // template.go httpsListener): without it nginx ends TLS itself and serves the Ingress's locations (a controller of the input says).
-    const serving = g.ingressNginx && options.scope === "class" ? ingressNginxOf(inv, g.className).controllers : [];
-    const passthrough = serving.length && !serving[0].sslPassthrough ? [] : options.scope === "class" && g.ingressNginx ? nginxPassthrough(g) : takePassthrough(g);
+    // template.go httpsListener): without it nginx ends TLS itself and serves the Ingress's locations. pkg/flags/flags.go
+    // `flags.Bool("enable-ssl-passthrough", false, ...)`: off unless given, and the Helm chart gives it only through
+    // controller.extraArgs; an input without the controller cannot tell, so the host's answers on 443 are unknown.
+    const nginxClass = options.scope === "class" && g.ingressNginx;
+    const serving = nginxClass ? ingressNginxOf(inv, g.className).controllers : [];
+    const wanted = nginxClass ? nginxPassthrough(g) : takePassthrough(g);
+    const passthroughUnknown = nginxClass && wanted.length && !serving.length ? passthroughUndetermined(wanted[0].ingress, g.className) : undefined;
+    const passthrough = (serving.length && !serving[0].sslPassthrough) || passthroughUnknown ? [] : wanted;
     const rules = groupRules(g, report, canaries);
     // The settings of the controller serving the class (model/nginx-controller.ts ingressNginxOf).
     const global = g.ingressNginx ? ingressNginxOf(inv, g.className).config : undefined;
@@ -81,7 +99,10 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       if (cross) { const a = (r.access ?? r.source.nginx.access)!; r.access = { ...a, denied: a.denied ?? cross }; }
     }
     applyRuleFeatures(rules, report);
+    // Which Ingresses' rewrite-target turns the host's locations into regular expressions (enforceRegexModifier).
+    let regexOf: ((i: Ingress) => boolean) | undefined;
     if (options.scope === "class" && g.ingressNginx) {
+      regexOf = nginxLocations(rules);
       // Several controllers of the class with other settings: which one answers is the request's path to it (unknown here).
       const split = controllersDisagree(ingressNginxOf(inv, g.className), g.className);
       const snippets = ingressNginxOf(inv, g.className).config?.allowSnippets ? g.ingresses.find((i) => !i.nginx.canary && i.nginx.snippets?.server) : undefined;
@@ -91,11 +112,19 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       for (const r of rules) {
         if (tlsAuth && g.host !== undefined) r.nginxClientCert = { ...tlsAuth.nginx.access!.clientCert!, ingress: `${tlsAuth.namespace}/${tlsAuth.name}` };
         r.fallback = defaultBackendOf(r, inv);
-        if (sameAsLocation(r)) dropRewrite(r);
         r.nginxRewrite = captureRewrite(r);
         // template.go buildProxyPass writes `proxy_set_header X-Forwarded-Prefix` with every rewrite-target's rewrite, capture references too.
         if (r.nginxRewrite && r.source.nginx.xForwardedPrefix !== undefined) setHeader(r, "X-Forwarded-Prefix", r.source.nginx.xForwardedPrefix);
         if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
+        // custom-headers: the location's response headers, or its denial (customHeadersOf).
+        const custom = customHeadersOf(r.source, global);
+        if (typeof custom === "string") { const a = r.access ?? r.source.nginx.access; r.access = a ? { ...a, denied: a.denied ?? custom } : { ingress: `${r.source.namespace}/${r.source.name}`, deny: [], denied: custom }; }
+        else if (custom?.length) r.nginxResponseHeaders = custom;
+        // enable-cors: nginx.tmpl's CORS block answers otherwise than the Gateway API filter (engine/gateway/nginx-cors.ts).
+        const cors = r.source.nginx.cors?.nginx;
+        if (cors) for (const f of r.filters) if (f.type === "CORS") f.cors = { ...f.cors, nginx: cors };
+        // ...which nginx.tmpl writes before permanent-/temporal-redirect's `return` (features.ts leaves it out of a redirecting rule).
+        if (cors && !r.filters.some((f) => f.type === "CORS") && r.filters.some((f) => f.type === "RequestRedirect")) r.filters.unshift({ type: "CORS", cors: { ...r.source.nginx.cors! } });
         const viaClusterIp = r.backends.filter((b) => clusterIps.has(JSON.stringify([g.className, b.namespace ?? g.namespace, b.name, b.port]))).map((b) => `${b.namespace ?? g.namespace}/${b.name}`);
         if (viaClusterIp.length) r.nginxServiceUpstream = viaClusterIp;
         const errors = customErrorsOf(r, ingressNginxOf(inv, g.className), inv);
@@ -103,7 +132,11 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.nginxUndetermined = split ?? (snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined);
       }
     }
-    routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
+    const server = JSON.stringify([g.className, g.host ?? null]);
+    const located = applyHostFeatures(g, rules, report, regexOf, regexHosts.has(server), serverPaths.get(server));
+    // (app-root's 302 is the server's rewrite phase, before the location and its client_max_body_size.)
+    if (options.scope === "class" && g.ingressNginx) for (const r of located) if (!r.appRoot) r.nginxBodyLimit = nginxBodyLimit(r.source.nginx.proxyBodySize ?? global?.proxyBodySize);
+    routes.push(...assembleRoutes(g, located, passthrough, gateways.get(key)!, report, passthroughUnknown));
   }
   // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
   for (const b of gateways.values()) if (b.nginx) b.listener(undefined, "https");
@@ -177,6 +210,38 @@ function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory)
 }
 
 /**
+ * custom-headers (customheaders/main.go Parse): the ConfigMap's headers, or why the location is denied (LocationDenied:
+ * 503): the ConfigMap not found, a name or value refused, or a header the controller ConfigMap's
+ * global-allowed-response-headers (configmap.go; default none) does not list (`slices.Contains(defBackend.
+ * AllowedResponseHeaders, header)`: "header %s is not allowed").
+ */
+function customHeadersOf(ing: Ingress, global: NginxControllerConfig | undefined): [string, string][] | string | undefined {
+  const c = ing.nginx.customHeaders;
+  if (!c) return undefined;
+  const problem = c.problem ?? (c.headers ? undefined : `unable to find configMap ${JSON.stringify(c.configMap)}`);
+  const refused = c.headers?.find(([name]) => !(global?.allowedResponseHeaders ?? []).includes(name));
+  if (problem || refused) return `custom-headers ${c.configMap}: ${problem ?? `header ${refused![0]} is not allowed, defined allowed headers inside global-allowed-response-headers [${(global?.allowedResponseHeaders ?? []).join(" ")}]`}`;
+  return c.headers;
+}
+
+/**
+ * A location's client_max_body_size: the annotation's proxy-body-size, else the ConfigMap's (config.go `bodySize =
+ * "1m"`), written by nginx.tmpl only `if isValidByteSize $location.Proxy.BodySize true` (template.go nginxOffsetRegex
+ * `^\d+[kKmMgG]?$`, trimmed), else nginx's own default, 1m (ngx_http_core_module). nginx's ngx_parse_offset: k, m, g are
+ * 1024, 1024², 1024³.
+ */
+function nginxBodyLimit(written = "1m"): RuleIR["nginxBodyLimit"] {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(written.trim()) ?? (["1m", "1", "m"] as const);
+  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as "" | "k" | "m" | "g"];
+  return { bytes: Number(m[1]) * unit, written: m[0] };
+}
+
+/** Why an ssl-passthrough host's answers on 443 are unknown: the input holds no controller of the class (its flags). */
+function passthroughUndetermined(ing: Ingress, className: string): string {
+  return `Ingress ${ing.namespace}/${ing.name} asks for ssl-passthrough, which needs the controller's --enable-ssl-passthrough (default false), and the input holds no ingress-nginx controller of class ${JSON.stringify(className)}: with it the TLS proxy on 443 sends the connection by SNI to the backend of the root location, without it nginx ends TLS and serves the host's locations (add the controller's Deployment to the input to decide)`;
+}
+
+/**
  * An allowed snippet (allow-snippet-annotations, and an annotations-risk-level of Critical, else the Ingress is rejected:
  * group.ts): raw nginx configuration in the location (configuration-snippet) or the host's server (server-snippet),
  * which may answer, rewrite or deny anything; without allow-snippet-annotations controller.go dropSnippetDirectives
@@ -187,15 +252,59 @@ function snippetOf(ing: Ingress, key: string): string {
 }
 
 /**
- * template.go buildProxyPass: "if the path in the ingress rule is equals to the target: no special rewrite" (`path ==
- * location.Rewrite.Target`), the location's path: a Prefix path gets a final "/" (location.go updateServerLocations
- * normalizePrefixPath, "/" itself kept). (Its added exact location, for the path without "/", is not split off here.)
+ * The nginx locations of an ingress-nginx host's rules, and whether each rewrites (`rules` changed in place), as the
+ * controller writes them:
+ * - location.go updateServerLocations: a Prefix path P (not "/") whose location needs no rewrite (`needsRewrite`:
+ *   `location.Rewrite.Target != "" && location.Rewrite.Target != location.Path`) and has no use-regex becomes
+ *   `normalizePrefixPath(P)` ("P/"), followed by an exact location P unless an Exact path P exists ("If exists an Exact
+ *   location is not possible to create a new one"); other paths keep P as their location;
+ * - template.go buildProxyPass: "if the path in the ingress rule is equals to the target: no special rewrite" (`path ==
+ *   location.Rewrite.Target`, the location's path), else `rewrite "(?i)PATH" TARGET break;`;
+ * - enforceRegexModifier: a location that needsRewrite (its path, by then normalized) or use-regex makes every location
+ *   of the server `~* "^PATH"` (buildLocation), the exact one too.
+ * So Prefix /foo with rewrite-target /foo is `~* "^/foo/"` rewriting to /foo, then `~* "^/foo"` rewriting nothing
+ * (/foobar reaches the backend as is); Prefix /foo with target /foo/ stays `~* "^/foo"` and rewrites (/foobar to /foo/).
+ * Returns the Ingresses whose paths make the host's locations regular expressions.
  */
-function sameAsLocation(r: RuleIR): boolean {
-  const target = r.source.nginx.rewriteTarget, m = r.matches[0]?.path;
-  if (target === undefined || !m || m.type === "RegularExpression") return false;
-  const prefix = m.type === "PathPrefix" && !m.characterwise && r.source.rules.some((x) => x.paths.some((p) => p.path === m.value && p.pathType === "Prefix"));
-  return (prefix && m.value !== "/" && !m.value.endsWith("/") ? `${m.value}/` : m.value) === target;
+function nginxLocations(rules: RuleIR[]): (i: Ingress) => boolean {
+  const exact = new Set(rules.flatMap((r) => r.matches.flatMap((m) => (m.path?.type === "Exact" ? [m.path.value] : []))));
+  const regex = new Set<Ingress>();
+  for (let k = 0; k < rules.length; k++) {
+    const r = rules[k], n = r.source.nginx, m = r.matches[0]?.path;
+    if (n.useRegex) regex.add(r.source);
+    if (n.rewriteTarget === undefined || !m) continue;
+    const prefix = m.type === "PathPrefix" && !m.characterwise && r.source.rules.some((x) => x.paths.some((p) => p.path === m.value && p.pathType === "Prefix"));
+    const location = nginxLocationOf(m.value, prefix, n.rewriteTarget, n.useRegex === true);
+    if (location === n.rewriteTarget) { dropRewrite(r); continue; }
+    regex.add(r.source);
+    if (location === m.value) continue;
+    const slash = (x: RouteMatch): RouteMatch => (x.path ? { ...x, path: { ...x.path, value: location } } : x);
+    if (!exact.has(m.value)) {
+      const bare: RuleIR = { ...r, matches: structuredClone(r.matches), filters: structuredClone(r.filters) };
+      dropRewrite(bare);
+      rules.splice(++k, 0, bare);
+    }
+    r.matches = r.matches.map(slash);
+  }
+  return (i) => regex.has(i);
+}
+
+/** updateServerLocations' location of a path with rewrite-target `target` (nginxLocations): P/ where it needs no rewrite then, else P. */
+function nginxLocationOf(path: string, prefix: boolean, target: string, useRegex: boolean): string {
+  return prefix && !useRegex && target === path && path !== "/" && !path.endsWith("/") ? `${path}/` : path;
+}
+
+/**
+ * The (class, host) pairs of ingress-nginx servers whose locations are all regular expressions: template.go
+ * enforceRegexModifier looks at every location of the server, whatever the namespace of its Ingress (a server is a host
+ * of the class): use-regex, or a rewrite-target its location needs (nginxLocationOf). Keys: JSON [class, host or null].
+ */
+function nginxRegexHosts(groups: readonly HostGroup[]): Set<string> {
+  const makes = (i: Ingress, host: string | undefined) => i.nginx.useRegex === true || (i.nginx.rewriteTarget !== undefined
+    && i.rules.some((r) => r.host === host && r.paths.some((p) => nginxLocationOf(p.path, p.pathType === "Prefix", i.nginx.rewriteTarget!, false) !== i.nginx.rewriteTarget)));
+  const out = new Set<string>();
+  for (const g of groups) if (g.ingressNginx && g.ingresses.some((i) => !i.nginx.canary && makes(i, g.host))) out.add(JSON.stringify([g.className, g.host ?? null]));
+  return out;
 }
 
 /** No rewrite: the URLRewrite and the X-Forwarded-Prefix header written with it (features.ts rewrite) go. */
@@ -267,9 +376,10 @@ function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string
     const cert = tlsSecrets(groups.filter((g) => g.host === host).flatMap((g) => g.ingresses), host)[0];
     const pem = cert && inv.routing.tlsMaterial.find((m) => m.kind === "Secret" && m.namespace === cert.namespace && m.name === cert.name)?.certificates[0];
     const cn = pem ? certificateNames(pem) : [];
-    // certificate.lua get_pem_cert_uid looks the request's host up as is, then with its first label "*": a regular
-    // expression, ".x" or "x.*" is never found; "*.x" is, for a name one label deep (deeper ones: not modelled).
-    out.set(host, names.map((name) => ({ name, certified: !(isNginxPattern(name) && !name.startsWith("*.")) && cn.some((n) => validHostname(name, n)) })));
+    // nginx.go configureCertificates: `if rawServer.SSLCert != nil && ssl.IsValidHostname(alias, rawServer.SSLCert.CN)` the
+    // alias is a certificate server's key; certificate.lua looks a request's host up among them (assemble.ts: an alias that
+    // is a wildcard or a regular expression is decided per request's host, RouteRule.nginxSslRedirect).
+    out.set(host, names.map((name) => ({ name, certified: cn.some((n) => validHostname(name, n)) })));
   }
   return out;
 }
