@@ -103,7 +103,7 @@ export class LinkerdDefaults {
       }
     };
     if (wide) {
-      const why = `the default inbound policy ${policy} (${own ? `namespace annotation ${DEFAULT_POLICY}` : "the cluster default, --linkerd-default-policy"})`;
+      const why = `the default inbound policy ${policy} (${own ? `namespace annotation ${DEFAULT_POLICY}` : "the cluster default: linkerd-config's proxy.defaultInboundPolicy, or --linkerd-default-policy"})`;
       emit({ kind: "Namespace", name, ...(ns?.src ? { src: ns.src } : {}), subject: { namespaces: { kind: "name", name }, labels: EVERYTHING, kinds: ["pod"] }, admits, why, priority: PRIORITY.namespace, policyName: `linkerd-default-${name}`, skip, skipped: portRanges(skip) });
     }
     for (const group of groups(pods, (e) => `${this.of.get(e)!.admits}\n${this.of.get(e)!.skip}`)) {
@@ -208,7 +208,7 @@ export class LinkerdDefaults {
     for (const ns of this.inv.namespaces.values()) if (linkerdDefaultPolicy(ns.annotations?.[DEFAULT_POLICY]) === "audit") note(`Namespace ${ns.name}`);
     for (const group of groups(this.pods, () => "")) if (linkerdDefaultPolicy(group[0].annotations?.[DEFAULT_POLICY]) === "audit") note(`Pod ${group[0].namespace}/${group[0].name}`);
     const l = this.inv.mesh.linkerd;
-    if (l.servers.length + l.authorizations.length && this.inv.mesh.settings.linkerdDefaultPolicy === "audit") note("the cluster default (--linkerd-default-policy)");
+    if (l.servers.length + l.authorizations.length && this.inv.mesh.settings.linkerdDefaultPolicy === "audit") note("the cluster default (linkerd-config's proxy.defaultInboundPolicy, or --linkerd-default-policy)");
   }
 }
 
