@@ -14,13 +14,25 @@ import type { Address } from "../model/ip.js";
 import type { Endpoint } from "../model/endpoint.js";
 import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
-import { policyName } from "../model/policy.js";
+import { policyName, type Policy } from "../model/policy.js";
 import { PolicyEngine, type Decision, type Warning } from "./verdict.js";
 
-const ENGINES = new WeakMap<PolicyEngine, { policies: unknown; sub: PolicyEngine }>();
+const ENGINES = new WeakMap<PolicyEngine, Map<readonly Policy[], PolicyEngine>>();
 
-/** felix's failsafe policies (sources/calico failsafePolicies), which come first in the preDNAT chain too. */
+/** felix's failsafe policies (sources/calico failsafePolicies), which come first in the preDNAT and untracked chains too. */
 const FAILSAFE_KIND = "Calico felix";
+
+/** An engine of `policies` kept apart from the normal ones (felix's failsafe policies first), kept per engine and list. */
+export function apartEngine(engine: PolicyEngine, policies: readonly Policy[]): PolicyEngine {
+  let byList = ENGINES.get(engine);
+  if (!byList) ENGINES.set(engine, byList = new Map());
+  let sub = byList.get(policies);
+  if (!sub) {
+    const inventory = { ...engine.inventory, policies: [...engine.inventory.policies.filter((p) => p.kind === FAILSAFE_KIND), ...policies] };
+    byList.set(policies, sub = new PolicyEngine(inventory, engine.options));
+  }
+  return sub;
+}
 
 /**
  * The preDNAT verdict on `src`'s connection arriving at node `to` (or at the node a host-network pod
@@ -37,15 +49,9 @@ export function preDnatDecision(engine: PolicyEngine, src: Party, to: Endpoint, 
   const node = engine.matcher.nodeOf({ endpoint: to, address });
   if (!node?.hostEndpoint) return undefined;
   if (nodeUnder(engine, src) === node) return undefined;
-  let cached = ENGINES.get(engine);
-  if (!cached || cached.policies !== pre) {
-    const inventory = { ...engine.inventory, policies: [...engine.inventory.policies.filter((p) => p.kind === FAILSAFE_KIND), ...pre] };
-    cached = { policies: pre, sub: new PolicyEngine(inventory, engine.options) };
-    ENGINES.set(engine, cached);
-  }
   // The host endpoint's ingress decision on the packet as it arrived (no loopback, hostPort or tunnel
   // handling of the whole flow: before DNAT, the node is its destination).
-  const sub = cached.sub, dst = { endpoint: node, address };
+  const sub = apartEngine(engine, pre), dst = { endpoint: node, address };
   const d = sub.decide("ingress", dst, src, { src, dst, protocol, port }, sub.matcher.destPorts(node));
   return d.by === "rule" && d.policy !== undefined && pre.includes(d.policy) ? d : undefined;
 }
@@ -81,7 +87,7 @@ export function forwardedNodes(engine: PolicyEngine, src: Party, dst: Party): { 
 }
 
 /** The node a party is on: a node, a host-network pod's node (Matcher.nodeOf), or a pod's (its nodeName). */
-function nodeUnder(engine: PolicyEngine, p: Party): Endpoint | undefined {
+export function nodeUnder(engine: PolicyEngine, p: Party): Endpoint | undefined {
   const e = p.endpoint;
   return engine.matcher.nodeOf(p) ?? (e?.kind === "pod" && e.nodeName !== undefined ? engine.index.nodesByName.get(e.nodeName) : undefined);
 }

@@ -15,6 +15,7 @@ import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontend
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { serviceServing } from "./serving.js";
 import { forwardedNodes, forwardWarning, preDnatDecision, preDnatWho } from "./calico-prednat.js";
+import { withUntracked } from "./calico-untracked.js";
 
 export interface PairResult {
   src: Party;
@@ -91,7 +92,10 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
     for (const t of targets) {
       const nat = svc && sp ? clusterIPSource(engine.index, setup, svc, sp, src, t.dst) : undefined;
       if (!nat) {
-        const v = withPreDnat(engine, src, t.dst, t.protocol, t.port, engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on }));
+        const plain = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        // felix's raw table (doNotTrack) comes before mangle PREROUTING (preDNAT): it decides first, when it does.
+        const raw = withUntracked(engine, src, t.dst, t.protocol, t.port, plain);
+        const v = raw !== plain ? raw : withPreDnat(engine, src, t.dst, t.protocol, t.port, plain);
         const unknown = svc && clusterIPUnknownWarning(engine.inventory, setup, svc, src);
         pairs.push({ src, ...t, ...multi, verdict: unknown ? { ...v, warnings: [...v.warnings, unknown] } : v });
         continue;
