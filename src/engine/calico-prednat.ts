@@ -79,6 +79,26 @@ export function forwardWarning(engine: PolicyEngine, into: Endpoint | undefined,
   return { code: "calico-forward", message: `unknown: the connection is forwarded through a Calico host endpoint whose applyOnForward policies judge it too, which Junction does not model: ${names.join(", ")}; this answer leaves them out (they may deny it)` };
 }
 
+/**
+ * In felix's eBPF data plane a host endpoint of interfaceName "*" adds its preDNAT and applyOnForward
+ * policies to its node's workload interfaces' programs (bpf_ep_mgr.go: "If host-* endpoint is
+ * configured, add in its policy", the direction inverted: a pod's traffic out is the host's ingress;
+ * polprog "Pre-DNAT policy: on a host interface, or host-* policy on a workload interface"), which the
+ * iptables and nftables data planes do not: a warning on a pod's connection when such a policy selects
+ * its node's host endpoint (not modelled: its Deny may drop it, before the service NAT).
+ */
+export function bpfWorkloadWarning(engine: PolicyEngine, src: Party): Warning | undefined {
+  const pod = src.endpoint;
+  if (engine.inventory.calicoFelix?.bpf?.enabled !== true || pod?.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined) return undefined;
+  const hep = engine.index.nodesByName.get(pod.nodeName)?.hostEndpoint;
+  if (!hep?.allInterfaces) return undefined;
+  const node = engine.index.nodesByName.get(pod.nodeName)!;
+  const judging = [...(engine.inventory.calicoPreDnat ?? []), ...(engine.inventory.calicoForward ?? [])].filter((p) => p.ingress !== undefined && engine.matcher.selects(p.subject, node));
+  if (!judging.length) return undefined;
+  const names = [...new Set(judging.map((p) => `${p.kind} ${policyName(p)}`))];
+  return { code: "calico-bpf-host", message: `unknown: in felix's eBPF data plane the preDNAT and applyOnForward ingress policies of host endpoint ${hep.name} (interfaceName "*") also judge pod ${pod.namespace}/${pod.name}'s traffic on its workload interface (bpf_ep_mgr.go: "If host-* endpoint is configured, add in its policy"), which Junction does not model: ${names.join(", ")}; this answer leaves them out (they may deny it)` };
+}
+
 /** The node a connection between `src` and `dst` is forwarded through on each side, when it crosses nodes: for forwardWarning. */
 export function forwardedNodes(engine: PolicyEngine, src: Party, dst: Party): { into?: Endpoint; outOf?: Endpoint } {
   const from = nodeUnder(engine, src), to = nodeUnder(engine, dst);

@@ -45,9 +45,13 @@ export function withUntracked(engine: PolicyEngine, src: Party, dst: Party, prot
   if (!from && !to) return v;
   const warnings: Warning[] = [...v.warnings];
   let egress = v.egress, ingress = v.ingress;
-  if (from) egress = untracked(engine, "egress", { endpoint: from, address: src.address }, dst, protocol, port, warnings) ?? egress;
+  if (from && bpf(engine)) {
+    // felix's eBPF data plane implements untracked policy in XDP, on what arrives only.
+    const d = rawDecision(engine, "egress", { endpoint: from, address: src.address }, dst, protocol, port, true);
+    if (d) warnings.push({ code: "calico-untracked", message: `${d.policy!.kind} ${d.policy!.name} egress rule ${d.rule!.index} (doNotTrack) would ${d.allowed ? "accept" : "drop"} it in the iptables and nftables data planes; felix's eBPF data plane implements untracked policy for ingress only (bpf_ep_mgr.go: "in BPF mode untracked ingress policy is _only_ implemented by XDP"): not applied` });
+  } else if (from) egress = untracked(engine, "egress", { endpoint: from, address: src.address }, dst, protocol, port, warnings) ?? egress;
   if (to) ingress = untracked(engine, "ingress", { endpoint: to, address: dst.address }, src, protocol, port, warnings) ?? ingress;
-  if (egress === v.egress && ingress === v.ingress) return v;
+  if (egress === v.egress && ingress === v.ingress) return warnings.length === v.warnings.length ? v : { ...v, warnings };
   // (Untracked, the packet is not translated: a hostPort's DNAT needs conntrack.)
   const { hostPort: _forwarded, ...rest } = v;
   return { ...(ingress === v.ingress ? v : rest), allowed: egress.allowed && ingress.allowed, egress, ingress, warnings };
@@ -85,8 +89,17 @@ function untracked(engine: PolicyEngine, d: Direction, host: Party, remote: Part
   return decision;
 }
 
-/** The decision of an untracked policy (not a failsafe rule) at `host`'s host endpoint, or undefined. */
-function rawDecision(engine: PolicyEngine, d: Direction, host: Party, remote: Party, protocol: Protocol, port: number): Decision | undefined {
+/** Whether felix runs its eBPF data plane (FelixConfiguration bpfEnabled): untracked policy is XDP's, ingress only. */
+function bpf(engine: PolicyEngine): boolean {
+  return engine.inventory.calicoFelix?.bpf?.enabled === true;
+}
+
+/**
+ * The decision of an untracked policy (not a failsafe rule) at `host`'s host endpoint, or undefined;
+ * none for egress in felix's eBPF data plane (unless `anyway`).
+ */
+function rawDecision(engine: PolicyEngine, d: Direction, host: Party, remote: Party, protocol: Protocol, port: number, anyway = false): Decision | undefined {
+  if (d === "egress" && bpf(engine) && !anyway) return undefined;
   const un = engine.inventory.calicoUntracked!;
   const sub = apartEngine(engine, un);
   const flow = d === "ingress" ? { src: remote, dst: host, protocol, port } : { src: host, dst: remote, protocol, port };

@@ -14,7 +14,7 @@ import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
 import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, loopbackFrontend, servesNodePort, setupOf, type Frontend } from "./kube-proxy.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { serviceServing } from "./serving.js";
-import { forwardedNodes, forwardWarning, preDnatDecision, preDnatWho } from "./calico-prednat.js";
+import { bpfWorkloadWarning, forwardedNodes, forwardWarning, preDnatDecision, preDnatWho } from "./calico-prednat.js";
 import { withUntracked } from "./calico-untracked.js";
 
 export interface PairResult {
@@ -95,7 +95,7 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
         const plain = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
         // felix's raw table (doNotTrack) comes before mangle PREROUTING (preDNAT): it decides first, when it does.
         const raw = withUntracked(engine, src, t.dst, t.protocol, t.port, plain);
-        const v = raw !== plain ? raw : withPreDnat(engine, src, t.dst, t.protocol, t.port, plain);
+        const v = raw.ingress !== plain.ingress ? raw : withPreDnat(engine, src, t.dst, t.protocol, t.port, raw);
         const unknown = svc && clusterIPUnknownWarning(engine.inventory, setup, svc, src);
         pairs.push({ src, ...t, ...multi, verdict: unknown ? { ...v, warnings: [...v.warnings, unknown] } : v });
         continue;
@@ -197,7 +197,9 @@ function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Pro
   // A pod's connection across nodes is forwarded by both: their host endpoints' applyOnForward policies are not answered.
   const { into, outOf } = engine.inventory.calicoForward ? forwardedNodes(engine, src, dst) : {};
   const forward = (into || outOf) && v.allowed ? forwardWarning(engine, into, outOf) : undefined;
-  return forward ? { ...v, warnings: [...v.warnings, forward] } : v;
+  const wep = v.allowed ? bpfWorkloadWarning(engine, src) : undefined;
+  const more = [...(forward ? [forward] : []), ...(wep ? [wep] : [])];
+  return more.length ? { ...v, warnings: [...v.warnings, ...more] } : v;
 }
 
 /**

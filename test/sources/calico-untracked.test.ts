@@ -57,3 +57,30 @@ test("doNotTrack Allow: the replies are untracked too, and need an allow of thei
   assert.match(normal.warnings, /allowed by the normal egress policy as new connections/);
   assert.equal((await explain([allow], "ip:203.0.113.5", "node:n1", 8081)).verdict, "deny", "no untracked match: the normal policy (SSH only)");
 });
+
+// felix bpf_ep_mgr.go: "in BPF mode untracked ingress policy is _only_ implemented by XDP"
+// (polprog: "For an XDP program HostNormalTiers continues the untracked policy to enforce").
+test("felix's eBPF data plane: untracked policy applies to what arrives only", async () => {
+  const bpf = "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}";
+  const deny = untracked("raw-deny", "  types: [Ingress, Egress]\n  ingress: [{action: Deny, source: {nets: [203.0.113.0/24]}}]\n  egress: [{action: Deny, destination: {nets: [198.51.100.0/24]}}]");
+  assert.equal((await explain([deny, bpf], "ip:203.0.113.5", "node:n1", 8080)).verdict, "deny", "XDP drops it");
+  const egressAll = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: hep-out}\nspec:\n  selector: has(hep)\n  egress: [{action: Allow}]";
+  assert.equal((await explain([deny, egressAll], "node:n1", "ip:198.51.100.9", 443)).verdict, "deny", "iptables: the untracked Deny");
+  const out = await explain([deny, egressAll, bpf], "node:n1", "ip:198.51.100.9", 443);
+  assert.equal(out.verdict, "allow", "eBPF: no untracked egress, the normal policy allows");
+  assert.match(out.warnings, /raw-deny egress rule 0 \(doNotTrack\) would drop it in the iptables and nftables data planes; felix's eBPF data plane implements untracked policy for ingress only/);
+});
+
+// felix bpf_ep_mgr.go (a workload interface's program): "If host-* endpoint is configured, add in its
+// policy" (its preDNAT and applyOnForward tiers, the direction inverted); the iptables data plane judges
+// a pod's traffic by the pod's own policy only. Not modelled: said on the pods' answers.
+test("felix's eBPF data plane: a host-* endpoint's preDNAT policy also judges its node's pods: said", async () => {
+  const docs = (...more: string[]) => ["apiVersion: v1\nkind: Namespace\nmetadata: {name: x}", NODES[0],
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-all, labels: {hep: 'yes'}}\nspec: {node: n1, interfaceName: '*', expectedIPs: [172.18.0.2], profiles: [projectcalico-default-allow]}",
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: x, labels: {app: web}}\nspec: {nodeName: n1, containers: [{name: c}]}\nstatus: {podIP: 10.0.1.1}",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: pre}\nspec:\n  selector: has(hep)\n  preDNAT: true\n  applyOnForward: true\n  ingress: [{action: Deny, protocol: TCP, destination: {ports: [25]}}]", ...more].join("\n---\n");
+  const run = async (...more: string[]) => JSON.parse((await cli(["explain", "-f", "-", "--from", "x/web", "--to", "ip:198.51.100.9", "--port", "25", "-o", "json"], docs(...more))).out) as { pairs: { verdict: string; warnings?: string[] }[] };
+  assert.deepEqual((await run()).pairs[0].warnings ?? [], [], "iptables: the pod's own policy alone");
+  const bpf = await run("apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}");
+  assert.match((bpf.pairs[0].warnings ?? []).join("\n"), /unknown: in felix's eBPF data plane the preDNAT and applyOnForward ingress policies of host endpoint n1-all \(interfaceName "\*"\) also judge pod x\/web's traffic on its workload interface .*Calico GlobalNetworkPolicy pre/);
+});
