@@ -120,6 +120,13 @@ export interface TlsMaterial {
    * range gives, any of them); none: no data.
    */
   bodyBytes?: number[];
+  /**
+   * What Envoy Gateway's validateAndGetDataAtKeyInRef reads of the object (getFirstMatchOrFirstFromData: the
+   * key asked for, else the only entry; a ConfigMap's data, a Secret's data and stringData): how many entries
+   * it has, whether ca.crt is one, the value of ca.crl (a CRL), and the only entry's value when there is one
+   * entry (kept when it holds PEM, else "-" for a value that is not; "" when empty). Values over 1 MiB are not kept.
+   */
+  refData?: { entries: number; caCrt: boolean; caCrl?: string; sole?: string };
 }
 
 /** BackendTLSPolicy: TLS from the Gateway to a Service (hostname = SNI and the name verified). */
@@ -350,13 +357,15 @@ export interface ClientTrafficPolicy extends ObjectMeta {
    * VerifyIfGiven), the CA references (kind Secret unless ConfigMap, the policy's namespace unless set),
    * the further checks of the presented certificate (setTLSClientValidationContext: spkiHashes,
    * certificateHashes, subjectAltNames, allowExpiredCertificate: engine/gateway/clientcert.ts
-   * envoyCertificateChecks) and those Junction does not make (crl, subjectAltNames.otherNames).
+   * envoyCertificateChecks) and the CRL references (crl.refs, checked by engine/gateway/crl.ts crlVerdict).
    */
   clientValidation?: {
-    mode: "Request" | "RequireAny" | "VerifyIfGiven" | "RequireAndVerify"; legacyOptional: boolean; caRefs: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[]; unmodelled: string[];
+    mode: "Request" | "RequireAny" | "VerifyIfGiven" | "RequireAndVerify"; legacyOptional: boolean; caRefs: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[];
     checks?: CertificateChecks;
     /** crl.refs (kind Secret unless ConfigMap), which Envoy Gateway reads (a missing one: "failed to get crl from ref"). */
     crlRefs?: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[];
+    /** crl.onlyVerifyLeafCertificate: true (only_verify_leaf_cert_crl: the leaf alone is checked against the CRLs). */
+    crlLeafOnly?: true;
   };
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
@@ -370,8 +379,11 @@ export interface CertificateChecks {
   spkiHashes: string[];
   /** verify_certificate_hash: hex SHA-256 of the DER certificate (colons allowed). */
   certificateHashes: string[];
-  /** match_typed_subject_alt_names (StringMatch: Exact unless set). */
-  subjectAltNames: { san: "DNS" | "EMAIL" | "IP_ADDRESS" | "URI"; type: "Exact" | "Prefix" | "Suffix" | "RegularExpression"; value: string }[];
+  /**
+   * match_typed_subject_alt_names (StringMatch: Exact unless set). OTHER_NAME with the `oid` of an otherNames
+   * entry; UNSPECIFIED for one whose oid is "" (Envoy refuses the context: clientcert.ts invalidCertificateHash).
+   */
+  subjectAltNames: { san: "DNS" | "EMAIL" | "IP_ADDRESS" | "URI" | "OTHER_NAME" | "UNSPECIFIED"; oid?: string; type: "Exact" | "Prefix" | "Suffix" | "RegularExpression"; value: string }[];
   /** allow_expired_certificate. */
   allowExpired?: true;
 }

@@ -7,6 +7,7 @@ import { hasIngressSemantics } from "../../model/gateway.js";
 import { normalizeHost } from "../../model/hostname.js";
 import { RegexLimitError } from "../../model/regex.js";
 import { envoyCertificateChecks, invalidCertificateHash, issuedBy } from "./clientcert.js";
+import { crlVerdict } from "./crl.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
 import { grpcCodeOf, keepsTrailingDot, listenerContext, routeHttp } from "./http.js";
@@ -129,9 +130,13 @@ function envoyGatewayClientCertificate(engine: GatewayEngine, l: ListenerState, 
   const problem = certificateProblem(engine, req.clientCert, v.cas, `of ${who}`, v.checks?.allowExpired === true);
   if (problem) return problem;
   const pem = findTlsMaterial(engine.inv.routing, "Secret", ...(req.clientCert.split("/", 2) as [string, string]))!.certificates[0];
+  // X509_verify_cert checks the chain's revocation (crl.ts) before verifyCertificate's SAN and hash checks.
+  const revocation = v.crl ? crlVerdict(pem, v.cas, v.crl.pem, v.crl.leafOnly, new Date()) : undefined;
+  if (revocation && "undetermined" in revocation) return { undetermined: `${revocation.undetermined} (${who})` };
+  if (revocation) return `${revocation.refused} (${who}): the handshake fails`;
   const refused = v.checks ? envoyCertificateChecks(pem, v.checks) : undefined;
-  if (refused) return `${refused} (${who}): the handshake fails`;
-  return v.unmodelled.length ? { undetermined: `the client certificate's ${v.unmodelled.join(", ")} checks (${who}), which Junction does not make` } : undefined;
+  if (typeof refused === "object") return { undetermined: `${refused.undetermined} (${who})` };
+  return refused && `${refused} (${who}): the handshake fails`;
 }
 
 /**

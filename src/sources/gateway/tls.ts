@@ -52,6 +52,19 @@ function secretMaterial(root: Field): Omit<TlsMaterial, "kind" | "namespace" | "
   return { ...parsed, privateKey: key, ...caCertificates };
 }
 
+/** What validateAndGetDataAtKeyInRef reads of an object's entries (TlsMaterial.refData). */
+function refData(entries: [string, string][]): TlsMaterial["refData"] {
+  const keep = (v: string) => (v.length > REF_VALUE_MAX ? undefined : v);
+  const crl = entries.find(([k]) => k === "ca.crl")?.[1];
+  const sole = entries.length === 1 ? entries[0][1] : undefined;
+  return {
+    entries: entries.length, caCrt: entries.some(([k]) => k === "ca.crt"), ...(crl !== undefined && keep(crl) !== undefined ? { caCrl: crl } : {}),
+    ...(sole !== undefined && keep(sole) !== undefined ? { sole: sole === "" ? "" : sole.includes("-----BEGIN") ? sole : "-" } : {}),
+  };
+}
+const REF_VALUE_MAX = 1024 * 1024;
+const stringEntries = (f: Field) => Object.entries(f.object() ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
+
 /** A Secret's data and stringData (stringData wins, as the API server merges it), decoded: what Envoy Gateway's SecurityPolicy reads (TlsMaterial.data). */
 function opaqueData(root: Field): Record<string, string> {
   const out: Record<string, string> = {};
@@ -65,7 +78,7 @@ const secretFrontEnd: FrontEnd = {
   read(root, ctx, b) {
     const meta = readMeta(root, true);
     if (!meta) return;
-    b.inv.routing.tlsMaterial.push({ kind: "Secret", namespace: meta.namespace!, name: meta.name, ...secretMaterial(root) });
+    b.inv.routing.tlsMaterial.push({ kind: "Secret", namespace: meta.namespace!, name: meta.name, ...secretMaterial(root), refData: refData(Object.entries(opaqueData(root))) });
   },
 };
 
@@ -86,13 +99,13 @@ const configMapFrontEnd: FrontEnd = {
     // And kube-proxy's (sources/kube-proxy-config.ts).
     readKubeProxyConfig(root, meta, b);
     const parsed = parseCertificates(entry(root, "ca.crt", false));
-    b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}`, bodyBytes: bodyBytes(root.get("data")) });
+    b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}`, bodyBytes: bodyBytes(root.get("data")), refData: refData(stringEntries(root.get("data"))) });
   },
 };
 
 /** What an Envoy Gateway responseOverride reads of a ConfigMap's data (TlsMaterial.bodyBytes): its values' sizes in bytes (Go's len), response.body's alone when it is there. */
 function bodyBytes(data: Field): number[] {
-  const values = Object.entries(data.object() ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
+  const values = stringEntries(data);
   const body = values.find(([k]) => k === "response.body");
   return (body ? [body] : values).map(([, v]) => Buffer.byteLength(v, "utf8"));
 }
