@@ -10,7 +10,7 @@ import { createHash, createHmac, createSign } from "node:crypto";
 import { join } from "node:path";
 import { BASE, egConfig, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
-import { JWT_X509 } from "../fixtures/tls.js";
+import { BACKEND, BACKEND_CA, CA_A, JWT_X509 } from "../fixtures/tls.js";
 
 const GW = envoyGateway([HTTP_ALL, "{name: alt, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
 const ROUTE = httpRoute("web", "  rules:\n  - {name: api, matches: [{path: {type: PathPrefix, value: /api}}], backendRefs: [{name: v1, port: 80}]}\n  - {backendRefs: [{name: v2, port: 80}]}");
@@ -286,10 +286,20 @@ test("a gRPC extAuth service with no ready endpoint cannot be reached: failOpen 
   assert.equal(route(GW + ROUTE + ext("statusOnError: 503, ") + authz + empty, {}).status, 503);
   const open = route(GW + ROUTE + ext("failOpen: true, ") + authz + empty, {});
   assert.equal(open.status, 200, "failure_mode_allow (was undetermined)");
-  // With an endpoint (or endpoints not in the input) the service decides; an HTTP service's failure is its async client's answer: not followed.
+  // With an endpoint (or endpoints not in the input) the service decides.
   const ready = empty.replace("endpoints: []", "endpoints: [{addresses: [10.0.0.5], conditions: {ready: true}}]");
   assert.equal(route(GW + ROUTE + ext("") + authz + ready, {}).status, null);
-  assert.equal(route(GW + ROUTE + ext("").replace("grpc:", "http:") + authz + empty, {}).status, null);
+  // An HTTP service likewise: its async client's 503 is a 5xx, which RawHttpClientImpl::toResponse takes as an Error (was undetermined).
+  const http = route(GW + ROUTE + ext("").replace("grpc:", "http:") + authz + empty, {});
+  assert.equal(http.status, 403);
+  assert.match(http.reason, /cannot be reached \(Service apps\/authz port 9000 has no ready endpoint/);
+  assert.equal(route(GW + ROUTE + ext("failOpen: true, ").replace("grpc:", "http:") + authz + empty, {}).status, 200);
+  assert.equal(route(GW + ROUTE + ext("").replace("grpc:", "http:") + authz + ready, {}).status, null);
+  // Two backends: one reachable is enough for the service to decide.
+  const two = ext("").replace("grpc: {backendRefs: [{name: authz, port: 9000}]}", "http: {backendRefs: [{name: authz, port: 9000}, {name: authz2, port: 9000}]}");
+  const authz2 = authz.replace("name: authz,", "name: authz2,") + ready.replace(/authz/g, "authz2");
+  assert.equal(route(GW + ROUTE + two + authz + empty + authz2, {}).status, null);
+  assert.equal(route(GW + ROUTE + two + authz + empty + authz2.replace("endpoints: [{addresses: [10.0.0.5], conditions: {ready: true}}]", "endpoints: []"), {}).status, 403);
 });
 
 test("authorization reads the normalized path: /x/../admin is /admin to the RBAC filter (it was matched raw and allowed)", () => {
@@ -489,4 +499,48 @@ test("csrf: a POST, PUT, DELETE or PATCH whose Origin (else Referer) is neither 
   assert.equal(post([["origin", "https://evil.example.org"]], "GET").status, 200, "not a modifying method");
   const shadow = GW + ROUTE + sp("csrf", "apps", `${toRoute()}, csrf: {shadowFraction: {numerator: 100}}`);
   assert.equal(route(shadow, { method: "POST", host: "shop.example.com", headers: [["origin", "https://evil.example.org"]] }).status, 200, "shadow only");
+});
+
+test("an extAuth service whose BackendTLSPolicy handshake fails cannot be reached: statusOnError or failOpen (processExtServiceDestination applies the policy; it was undetermined)", () => {
+  const objects = `---
+apiVersion: v1
+kind: Service
+metadata: {name: authz, namespace: apps}
+spec: {selector: {app: authz}, ports: [{port: 443, targetPort: 8443}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: authz-0, namespace: apps, labels: {app: authz}}
+spec:
+  containers:
+  - name: authz
+    volumeMounts: [{name: certs, mountPath: /etc/certs}]
+  volumes: [{name: certs, secret: {secretName: authz-cert}}]
+status: {phase: Running, podIP: 10.0.9.1, conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: authz-cert, namespace: apps}
+type: kubernetes.io/tls
+data: {tls.crt: ${BACKEND.crt}, tls.key: ${BACKEND.key}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: backend-ca, namespace: apps}
+data: {ca.crt: ${JSON.stringify(BACKEND_CA)}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: other-ca, namespace: apps}
+data: {ca.crt: ${JSON.stringify(CA_A)}}
+`;
+  const tlsPolicy = (ca: string) => `---\napiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: authz-tls, namespace: apps}\nspec: {targetRefs: [{group: '', kind: Service, name: authz}], validation: {hostname: abc.example.com, caCertificateRefs: [{group: '', kind: ConfigMap, name: ${ca}}]}}\n`;
+  const ext = (more = "") => sp("ext", "apps", `${toRoute()}, extAuth: {${more}http: {backendRefs: [{name: authz, port: 443}]}}`);
+  const bad = route(GW + ROUTE + ext() + objects + tlsPolicy("other-ca"), {});
+  assert.equal(bad.status, 403);
+  assert.match(bad.reason, /cannot be reached \(Service apps\/authz port 443 cannot be reached over TLS \(BackendTLSPolicy apps\/authz-tls: the TLS handshake with the backend fails: the backend's certificate is not issued by a CA of the policy\)\)/);
+  const open = route(GW + ROUTE + ext("failOpen: true, ") + objects + tlsPolicy("other-ca"), {});
+  assert.match(open.steps.map((x) => x.outcome).join("\n"), /cannot be reached .*: allowed as failOpen/);
+  assert.match(open.reason, /apps\/v2/, "failure_mode_allow: on to the route's backend (which has no endpoint among these pods)");
+  assert.equal(route(GW + ROUTE + ext() + objects + tlsPolicy("backend-ca"), {}).status, null, "the handshake succeeds: the service decides");
 });

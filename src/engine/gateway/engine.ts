@@ -9,6 +9,7 @@ import { compareAgeThenName, GATEWAY_GROUP, type BackendRef, type ParentRef, typ
 import { attachParent, hostnamesOverlap, type Attachment, type Parent, type ParentState } from "./attach.js";
 import { listenerSetStates, type ListenerSetState } from "./listenersets.js";
 import { BackendIndex, type ResolvedBackend, gatewayEndpointReader } from "./backends.js";
+import { backendTlsFailure } from "./backend-handshake.js";
 import { BackendTlsIndex } from "./backendtls.js";
 import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
@@ -269,7 +270,12 @@ export class GatewayEngine {
       // What Envoy Gateway's Envoy reads of the Service's endpoints (backends.ts gatewayEndpointReader).
       const sp = svc.ports.find((x) => x.port === port);
       const e = sp && serviceEndpoints(this.inv, svc, sp);
-      return e && hasNoReadyEndpoint(e, gatewayEndpointReader(true)) ? e.note : undefined;
+      if (!sp || !e) return undefined;
+      if (hasNoReadyEndpoint(e, gatewayEndpointReader(true))) return `has no ready endpoint (${e.note})`;
+      // A BackendTLSPolicy of the Service (processExtServiceDestination applyBackendTLSSetting) whose handshake fails.
+      const tls = this.backendTls.forPort(svc.namespace, svc.name, sp);
+      const failure = tls && backendTlsFailure(this.inv.routing, tls, e);
+      return failure?.status === 503 ? `cannot be reached over TLS (${failure.message})` : undefined;
     });
   }
 

@@ -51,11 +51,11 @@ const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", 
 
 export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
   /**
-   * `services`: a Service of the input by namespace and name (extAuth's backends); `noEndpoint`: why a
-   * Service's port has no endpoint Envoy Gateway's Envoy sends to, if it has none.
+   * `services`: a Service of the input by namespace and name (extAuth's backends); `unreachable`: why
+   * Envoy Gateway's Envoy cannot reach a Service's port ("has no ready endpoint (...)", a failing BackendTLSPolicy handshake), if it cannot.
    */
   constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels, private readonly services: (ns: string, name: string) => Service | undefined = () => undefined,
-    private readonly noEndpoint: (s: Service, port: number) => string | undefined = () => undefined) {
+    private readonly unreachable: (s: Service, port: number) => string | undefined = () => undefined) {
     super(graph, namespaceLabels, graph.securityPolicies, "SecurityPolicy");
   }
 
@@ -190,18 +190,20 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
   }
 
   /**
-   * Why a gRPC extAuth service cannot be reached, if it cannot: every backend a Service of the input whose
-   * port has no endpoint Envoy sends to (the gRPC call fails at once, no healthy upstream). An HTTP service's
-   * failure is the answer of Envoy's async client, which Junction does not follow.
+   * Why an extAuth service cannot be reached, if it cannot: every backend a Service of the input whose port has
+   * no endpoint Envoy sends to, or whose BackendTLSPolicy handshake fails. A gRPC call then fails at once (no
+   * healthy upstream); an HTTP one gets its async client's local reply, a 503, and RawHttpClientImpl::toResponse
+   * takes any 5xx of the authorization service as an Error (ext_authz_http_impl.cc: "Set an error status if the
+   * call to the authorization server returns any of the 5xx HTTP error codes"), as onFailure takes a reset.
    */
   extAuthUnreachable(e: NonNullable<SecurityPolicy["extAuth"]>): string | undefined {
-    if (!e.grpc || !e.backends?.length) return undefined;
+    if (!e.backends?.length) return undefined;
     const why: string[] = [];
     for (const b of e.backends) {
       const svc = b.group === "" && b.kind === "Service" && b.port !== undefined ? this.services(b.namespace, b.name) : undefined;
-      const none = svc && this.noEndpoint(svc, b.port!);
+      const none = svc && this.unreachable(svc, b.port!);
       if (!none) return undefined;
-      why.push(`Service ${b.namespace}/${b.name} port ${b.port} has no ready endpoint (${none})`);
+      why.push(`Service ${b.namespace}/${b.name} port ${b.port} ${none}`);
     }
     return why.join("; ");
   }
