@@ -203,7 +203,7 @@ test("jwt: a localJWKS ConfigMap not in the input is a translation error (500)",
   assert.match(missing.reason, /JWT: local JWKS ConfigMap apps\/jwks not found/);
 });
 
-test("jwt recomputeRoute: the claims' headers set, Envoy picks the route again (clear_route_cache) and the new rule answers (it was undetermined); another policy on the new rule, undetermined; no rule, 404", () => {
+test("jwt recomputeRoute: the claims' headers set, Envoy picks the route again (clear_route_cache) and the new rule answers (it was undetermined); another policy on the new rule, its authorization and rate limits (were undetermined); no rule, 404", () => {
   const byRole = httpRoute("web", "  rules:\n  - {name: admins, matches: [{headers: [{name: x-role, value: admin}]}], backendRefs: [{name: v2, port: 80}], filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: x-admin, value: \"1\"}]}}]}\n  - {backendRefs: [{name: v1, port: 80}]}");
   const recompute = GW + byRole + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}, recomputeRoute: true, claimToHeaders: [{header: x-role, claim: role}]}]}`);
   const admin = route(recompute, bearer(hs256({ role: "admin" })));
@@ -221,11 +221,25 @@ test("jwt recomputeRoute: the claims' headers set, Envoy picks the route again (
   assert.equal(kept.backend, "apps/v2");
   assert.equal(kept.upstream?.headers?.["x-role"], undefined);
   assert.equal(route(recompute.replace("recomputeRoute: true, ", ""), bearer(hs256({ role: "admin" }))).backend, "apps/v1", "without recomputeRoute the first pick stands");
-  // The new rule has its own SecurityPolicy (by sectionName): its RBAC reads the new route's config, not modelled.
+  // The new rule has its own SecurityPolicy (by sectionName): the filters after jwt_authn (rbac) read the new route's
+  // per-route configuration (typed_per_filter_config), so its authorization decides (was undetermined).
   const own = recompute + sp("deny", "apps", `${toRoute("admins")}, authorization: {defaultAction: Deny}`);
   const r = route(own, bearer(hs256({ role: "admin" })));
-  assert.equal(r.status, null);
-  assert.match(r.undetermined ?? "", /goes to HTTPRoute apps\/web rule 0, whose SecurityPolicy \(apps\/deny\) is not the first pick's/);
+  assert.equal(r.status, 403, r.reason);
+  assert.match(r.reason, /SecurityPolicy apps\/deny authorization: no rule matches \(no rules\), the defaultAction Deny denies the request/);
+  assert.match(r.steps.map((s) => s.outcome).join("\n"), /after jwt_authn the filters read HTTPRoute apps\/web rule 0's configuration: SecurityPolicy apps\/deny/);
+  // Its rule reads the claims jwt_authn verified on the first pick.
+  const byClaim = recompute + sp("claims", "apps", `${toRoute("admins")}, jwt: {providers: [{name: corp, ${LOCAL}}]}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {jwt: {provider: corp, claims: [{name: role, values: [admin]}]}}}]}`);
+  assert.equal(route(byClaim, bearer(hs256({ role: "admin" }))).backend, "apps/v2");
+  // The first pick's authorization does not run: the route cache was cleared before rbac.
+  const firstDenies = recompute.replace("claimToHeaders: [{header: x-role, claim: role}]}]}", "claimToHeaders: [{header: x-role, claim: role}]}]}, authorization: {defaultAction: Deny}");
+  assert.equal(route(firstDenies + sp("open", "apps", `${toRoute("admins")}, cors: {allowOrigins: ["https://x.example.com"]}`), bearer(hs256({ role: "admin" }))).backend, "apps/v2", "the admins rule's policy has no authorization");
+  assert.equal(route(firstDenies, bearer(hs256({ role: "admin" }))).status, 403, "the same policy on both rules: its authorization");
+  // The BackendTrafficPolicy of the new rule: its 500 direct response (the router's route), not its fault abort (the fault filter ran on the first pick).
+  const btp = (spec: string) => `---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: BackendTrafficPolicy\nmetadata: {name: t, namespace: apps}\nspec: {${toRoute("admins")}, ${spec}}\n`;
+  const broken = route(recompute + btp("bandwidthLimit: {request: {limit: {value: 1000, unit: Second}}}"), bearer(hs256({ role: "admin" })));
+  assert.equal(broken.status, 500, broken.reason);
+  assert.equal(route(recompute + btp("faultInjection: {abort: {httpStatus: 418}}"), bearer(hs256({ role: "admin" }))).status, 200);
   // Only an admins rule: the first pick fails without the header... so the route carries a catch-all that the second pick leaves.
   const only = GW + httpRoute("web", "  rules:\n  - {matches: [{headers: [{name: x-role, value: user}]}], backendRefs: [{name: v1, port: 80}]}") + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}, recomputeRoute: true, claimToHeaders: [{header: x-role, claim: role}]}]}`);
   const gone = route(only, { headers: [["authorization", `Bearer ${hs256({ role: "admin" })}`], ["x-role", "user"]] });
