@@ -8,7 +8,7 @@ import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type Ro
 import { failureOf, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { formatAddress, type Address } from "../../model/ip.js";
-import { GRPC_OF_HTTP, speaksHttp2 } from "../../model/request.js";
+import { GRPC_OF_HTTP, grpcStatusName, speaksHttp2 } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { envoyGatewayTiming, istioTiming } from "../mesh/proxy-timing.js";
@@ -175,6 +175,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
   res.status = outcome?.status ?? (websocket ? 101 : 200);
+  if (outcome?.grpcStatus !== undefined && req.protocol === "grpc") res.grpcCode = grpcStatusName(outcome.grpcStatus);
   res.backend = servedBy(picked);
   if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked, ctx.endpoints, panicThreshold) });
   const cert = ctx.backendClientCert;
