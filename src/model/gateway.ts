@@ -436,6 +436,22 @@ export interface EnvoyGatewayConfig {
   gatewayNamespaceMode?: true;
   /** gateway.controllerName, where it is not the default: Envoy Gateway manages the GatewayClasses of this controllerName only. */
   controllerName?: string;
+  /** extensionApis.enableEnvoyPatchPolicy: true (EnvoyPatchPolicies are applied; else their status is Disabled). */
+  envoyPatchPolicy?: true;
+}
+
+/**
+ * An EnvoyPatchPolicy (gateway.envoyproxy.io/v1alpha1, api/v1alpha1/envoypatchpolicy_types.go): JSON patches of the
+ * xDS resources Envoy Gateway writes for its target, a Gateway (of the policy's namespace) or, where the class's
+ * Gateways are merged, a GatewayClass (internal/gatewayapi/envoypatchpolicy.go ProcessEnvoyPatchPolicies).
+ */
+export interface EnvoyPatchPolicy {
+  namespace: string;
+  name: string;
+  target: { group: string; kind: string; name: string };
+  /** How many jsonPatches it has. */
+  patches: number;
+  src?: SourceRef;
 }
 
 /**
@@ -523,6 +539,8 @@ export interface RouteGraph {
   envoyProxies: EnvoyProxy[];
   /** Envoy Gateway's configuration, when the input holds it. */
   envoyGatewayConfig?: EnvoyGatewayConfig;
+  /** Envoy Gateway's EnvoyPatchPolicies (engine/gateway/patch-policy.ts), when the input holds any. */
+  envoyPatchPolicies?: EnvoyPatchPolicy[];
   /** Every object of the input (by namespace: sources/lowering.ts noteObject), so that references to kinds Junction does not read can be resolved. */
   objectKeys: ObjectIndex;
 }

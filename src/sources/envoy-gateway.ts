@@ -232,7 +232,11 @@ function readConfig(doc: Field, where: string, at: Field, b: InventoryBuilder): 
   const proxy = doc.get("envoyProxy");
   const namespaceMode = doc.get("provider").get("kubernetes").get("deploy").get("type").string() === "GatewayNamespace";
   const controller = doc.get("gateway").get("controllerName").string();
-  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}), ...(controller && controller !== ENVOY_GATEWAY_CONTROLLER ? { controllerName: controller } : {}) };
+  const patches = doc.get("extensionApis").get("enableEnvoyPatchPolicy").bool() === true;
+  b.inv.routing.envoyGatewayConfig = {
+    where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}),
+    ...(controller && controller !== ENVOY_GATEWAY_CONTROLLER ? { controllerName: controller } : {}), ...(patches ? { envoyPatchPolicy: true as const } : {}),
+  };
   const unread = proxy.object() ? Object.keys(proxy.value as object).filter((k) => k !== "mergeGateways" && k !== "mergeBackends") : [];
   if (unread.length) proxy.warn("vendor-config", `Junction reads only mergeGateways and mergeBackends of Envoy Gateway's default EnvoyProxy; not modelled: ${unread.join(", ")} (the defaults of every Envoy unless a GatewayClass's or Gateway's EnvoyProxy replaces them)`);
   if (doc.get("extensionManager").present) doc.get("extensionManager").warn("vendor-config", "an extension server may change every listener, route and cluster Envoy Gateway writes: not modelled");
@@ -441,4 +445,21 @@ const envoyGatewayConfigFrontEnd: FrontEnd = {
   },
 };
 
-export const envoyGatewayFrontEnds: FrontEnd[] = [backendTrafficPolicyFrontEnd, envoyProxyFrontEnd, envoyGatewayConfigFrontEnd];
+/** EnvoyPatchPolicy: its target and how many JSON patches it has (engine/gateway/patch-policy.ts: the answers it may change). */
+const envoyPatchPolicyFrontEnd: FrontEnd = {
+  kind: "EnvoyPatchPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true) || !meta) return;
+    const t = spec.get("targetRef");
+    if (!t.object(true)) return;
+    const patches = (spec.get("jsonPatches").list() ?? []).length;
+    (b.inv.routing.envoyPatchPolicies ??= []).push({
+      namespace: meta.namespace!, name: meta.name, src: ctx.ref, patches,
+      target: { group: t.get("group").string({ required: true }) ?? "", kind: t.get("kind").string({ required: true }) ?? "", name: t.get("name").string({ required: true }) ?? "" },
+    });
+  },
+};
+
+export const envoyGatewayFrontEnds: FrontEnd[] = [backendTrafficPolicyFrontEnd, envoyProxyFrontEnd, envoyGatewayConfigFrontEnd, envoyPatchPolicyFrontEnd];

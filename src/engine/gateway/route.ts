@@ -8,6 +8,7 @@ import { normalizeHost } from "../../model/hostname.js";
 import { RegexLimitError } from "../../model/regex.js";
 import { envoyCertificateChecks, invalidCertificateHash, issuedBy } from "./clientcert.js";
 import { crlVerdict } from "./crl.js";
+import { envoyPatched } from "./patch-policy.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
 import { grpcCodeOf, keepsTrailingDot, listenerContext, routeHttp } from "./http.js";
@@ -50,6 +51,8 @@ function route(engine: GatewayEngine, req: RouteRequest): RouteResult {
   if (gw.rejected && gw.rejected.reason !== "ListenersNotValid") return refuse(res, "failed", `Gateway ${res.gateway} is not accepted (${gw.rejected.reason}: ${gw.rejected.message})`);
   const unpublished = engine.unpublished(gw);
   if (unpublished) return refuse(res, "rejected", unpublished);
+  const patched = envoyPatched(engine.inv.routing, gw);
+  if (patched) return Object.assign(res, { status: null, undetermined: patched, reason: `depends on ${patched} (Junction cannot tell the answer)` });
   const port = requestPort(req);
   const all = listenersOnPort(gw, port, req.scheme === "udp");
   const merged = gw.envoy && gw.envoy.gateways.length > 1 ? ` (one Envoy with ${gw.envoy.gateways.filter((n) => n !== res.gateway).join(", ")}: ${gw.envoy.mergedBy} mergeGateways, GatewayClass ${gw.envoy.className})` : "";
