@@ -188,7 +188,12 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   aside?: string[];
   /** spec.responseOverride (ResponseOverride), in order: custom_response's rules (ResponseOverrideRule). */
   responseOverrides?: ResponseOverrideRule[];
+  /** circuitBreaker.maxParallelRequests and maxPendingRequests, where set (the cluster's max_requests and max_pending_requests). */
+  circuitBreaker?: CircuitBreakerLimits;
 }
+
+/** Envoy's circuit breaker thresholds Envoy Gateway writes (cluster.go buildXdsClusterCircuitBreaker) that can refuse a request. */
+export interface CircuitBreakerLimits { maxParallelRequests?: number; maxPendingRequests?: number }
 
 /**
  * One responseOverride entry as Envoy Gateway writes it for the custom_response filter (translator

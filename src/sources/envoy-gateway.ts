@@ -371,6 +371,13 @@ function readRetry(f: Field): BackendTrafficPolicy["retry"] {
   };
 }
 
+/** spec.circuitBreaker's maxParallelRequests and maxPendingRequests, where set (engine/gateway/http.ts circuitOverflow). */
+function circuitBreaker(spec: Field): Pick<BackendTrafficPolicy, "circuitBreaker"> {
+  const cb = spec.get("circuitBreaker");
+  const requests = cb.get("maxParallelRequests").int(), pending = cb.get("maxPendingRequests").int();
+  return requests === undefined && pending === undefined ? {} : { circuitBreaker: { ...(requests !== undefined ? { maxParallelRequests: requests } : {}), ...(pending !== undefined ? { maxPendingRequests: pending } : {}) } };
+}
+
 /** spec.timeout.http.requestTimeout in ms (buildClusterSettingsTimeout; the CRD's duration pattern). */
 function requestTimeout(spec: Field): Pick<BackendTrafficPolicy, "requestTimeout"> {
   const ms = goDuration(spec.get("timeout").get("http").get("requestTimeout").string());
@@ -415,7 +422,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
       errors, ...responseBodies(spec), ...responseOverrides(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
-      ...(retry ? { retry } : {}), ...requestTimeout(spec), ...aside(spec),
+      ...(retry ? { retry } : {}), ...requestTimeout(spec), ...aside(spec), ...circuitBreaker(spec),
     });
   },
 };

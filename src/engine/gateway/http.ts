@@ -202,8 +202,28 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
     res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false, ctx.reader === "linkerd" ? "linkerd" : "envoy"); res.reason = "CORS preflight answered by the Gateway";
-  } else if (picked) return forward(res, req, ex, picked, ctx, w, policy);
+  } else if (picked) {
+    const overflow = policy && circuitOverflow(policy);
+    if (overflow && "refused" in overflow) { Object.assign(res, { status: 503, reason: `${routeKey(w.attached.state.route)} rule ${w.rule.index} picks ${picked.name}, but ${overflow.refused}` }); return true; }
+    if (overflow) { Object.assign(res, { status: null, undetermined: overflow.undetermined, reason: `depends on ${overflow.undetermined} (Junction cannot tell the answer)` }); return false; }
+    return forward(res, req, ex, picked, ctx, w, policy);
+  }
   return false;
+}
+
+/**
+ * The circuit breaker of the rule's clusters (BackendTrafficPolicy circuitBreaker, cluster.go
+ * buildXdsClusterCircuitBreaker: max_requests, max_pending_requests): the HTTP connection pool checks
+ * max_requests before it attaches a stream (conn_pool_base.cc attachStreamToClient: "max streams
+ * overflow"), so 0 refuses every request with the router's 503 (reset reason overflow, not retried:
+ * RetryStateImpl::wouldRetryFromReset); max_pending_requests 0 refuses a request that has to wait for a
+ * connection (newStreamImpl), which depends on whether Envoy holds an idle one.
+ */
+function circuitOverflow(p: EffectiveTrafficPolicy): { refused: string } | { undetermined: string } | undefined {
+  const cb = p.circuitBreaker, who = `BackendTrafficPolicy ${p.policies.join(" merged into ")}`;
+  if (cb?.maxParallelRequests === 0) return { refused: `${who} sets circuitBreaker.maxParallelRequests 0: Envoy's connection pool overflows on every request (max streams overflow) and answers 503 (upstream connect error or disconnect/reset before headers. reset reason: overflow)` };
+  if (cb?.maxPendingRequests === 0) return { undetermined: `whether Envoy has an idle connection to the backend: ${who} sets circuitBreaker.maxPendingRequests 0, so a request that must wait for a connection overflows (503)` };
+  return undefined;
 }
 
 /** A BackendTrafficPolicy's fault abort and rate limits: its notes, and what it answers every request, if it does. */
