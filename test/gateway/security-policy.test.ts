@@ -8,9 +8,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, createHmac, createSign } from "node:crypto";
 import { join } from "node:path";
-import { BASE, egConfig, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
+import { backendCertObjects, BASE, egConfig, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
-import { BACKEND, BACKEND_CA, CA_A, JWT_X509 } from "../fixtures/tls.js";
+import { JWT_X509 } from "../fixtures/tls.js";
 
 const GW = envoyGateway([HTTP_ALL, "{name: alt, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
 const ROUTE = httpRoute("web", "  rules:\n  - {name: api, matches: [{path: {type: PathPrefix, value: /api}}], backendRefs: [{name: v1, port: 80}]}\n  - {backendRefs: [{name: v2, port: 80}]}");
@@ -531,23 +531,7 @@ spec:
     volumeMounts: [{name: certs, mountPath: /etc/certs}]
   volumes: [{name: certs, secret: {secretName: authz-cert}}]
 status: {phase: Running, podIP: 10.0.9.1, conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: authz-cert, namespace: apps}
-type: kubernetes.io/tls
-data: {tls.crt: ${BACKEND.crt}, tls.key: ${BACKEND.key}}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: backend-ca, namespace: apps}
-data: {ca.crt: ${JSON.stringify(BACKEND_CA)}}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: other-ca, namespace: apps}
-data: {ca.crt: ${JSON.stringify(CA_A)}}
-`;
+`+ backendCertObjects("authz-cert");
   const tlsPolicy = (ca: string) => `---\napiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: authz-tls, namespace: apps}\nspec: {targetRefs: [{group: '', kind: Service, name: authz}], validation: {hostname: abc.example.com, caCertificateRefs: [{group: '', kind: ConfigMap, name: ${ca}}]}}\n`;
   const ext = (more = "") => sp("ext", "apps", `${toRoute()}, extAuth: {${more}http: {backendRefs: [{name: authz, port: 443}]}}`);
   const bad = route(GW + ROUTE + ext() + objects + tlsPolicy("other-ca"), {});
