@@ -52,14 +52,19 @@ function secretMaterial(root: Field): Omit<TlsMaterial, "kind" | "namespace" | "
   return { ...parsed, privateKey: key, ...caCertificates };
 }
 
-/** What validateAndGetDataAtKeyInRef reads of an object's entries (TlsMaterial.refData). */
-function refData(entries: [string, string][]): TlsMaterial["refData"] {
-  const keep = (v: string) => (v.length > REF_VALUE_MAX ? undefined : v);
-  const crl = entries.find(([k]) => k === "ca.crl")?.[1];
-  const sole = entries.length === 1 ? entries[0][1] : undefined;
+/**
+ * What validateAndGetDataAtKeyInRef reads of an object's entries (TlsMaterial.refData): their keys (a Secret's
+ * data and stringData, a ConfigMap's data), and only the values it may read decoded: ca.crl's, and the only
+ * entry's (`base64`: a Secret's data values).
+ */
+function refData(root: Field, base64: boolean): TlsMaterial["refData"] {
+  const keys = new Set([...Object.keys(root.get("data").object() ?? {}), ...(base64 ? Object.keys(root.get("stringData").object() ?? {}) : [])]);
+  const value = (key: string) => { const v = base64 ? entry(root, key, true) : root.get("data").get(key).string(); return v !== undefined && v.length <= REF_VALUE_MAX ? v : undefined; };
+  const crl = keys.has("ca.crl") ? value("ca.crl") : undefined;
+  const sole = keys.size === 1 ? value([...keys][0]) : undefined;
   return {
-    entries: entries.length, caCrt: entries.some(([k]) => k === "ca.crt"), ...(crl !== undefined && keep(crl) !== undefined ? { caCrl: crl } : {}),
-    ...(sole !== undefined && keep(sole) !== undefined ? { sole: sole === "" ? "" : sole.includes("-----BEGIN") ? sole : "-" } : {}),
+    entries: keys.size, caCrt: keys.has("ca.crt"), ...(crl !== undefined ? { caCrl: crl } : {}),
+    ...(sole !== undefined ? { sole: sole === "" ? "" : sole.includes("-----BEGIN") ? sole : "-" } : {}),
   };
 }
 const REF_VALUE_MAX = 1024 * 1024;
@@ -78,7 +83,7 @@ const secretFrontEnd: FrontEnd = {
   read(root, ctx, b) {
     const meta = readMeta(root, true);
     if (!meta) return;
-    b.inv.routing.tlsMaterial.push({ kind: "Secret", namespace: meta.namespace!, name: meta.name, ...secretMaterial(root), refData: refData(Object.entries(opaqueData(root))) });
+    b.inv.routing.tlsMaterial.push({ kind: "Secret", namespace: meta.namespace!, name: meta.name, ...secretMaterial(root), refData: refData(root, true) });
   },
 };
 
@@ -99,7 +104,7 @@ const configMapFrontEnd: FrontEnd = {
     // And kube-proxy's (sources/kube-proxy-config.ts).
     readKubeProxyConfig(root, meta, b);
     const parsed = parseCertificates(entry(root, "ca.crt", false));
-    b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}`, bodyBytes: bodyBytes(root.get("data")), refData: refData(stringEntries(root.get("data"))) });
+    b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}`, bodyBytes: bodyBytes(root.get("data")), refData: refData(root, false) });
   },
 };
 
