@@ -446,7 +446,7 @@ export class PolicyEngine {
       if (tier === "namespace" && ownNode && policies.length > 0) {
         return { direction, allowed: true, by: "own-node", tier, passed, selecting: policies, warnings, ownNode: this.ownNode };
       }
-      const hit = this.tierHit(tier, policies, direction, matchRule, warnings, rules);
+      const hit = this.tierHit(tier, policies, direction, matchRule, warnings, rules, passed);
       if (hit && hit.rule.action !== "pass") {
         return { direction, allowed: hit.rule.action === "allow", by: "rule", tier, policy: hit.policy, rule: hit.rule, passed, selecting: [], warnings };
       }
@@ -577,8 +577,8 @@ export class PolicyEngine {
    * The rule a tier picks among `policies` (in evaluation order): the first match in the Namespace tier,
    * by priority in the Admin and Baseline tiers. Back ends call it too, so that one algorithm decides.
    */
-  tierHit(tier: Tier, policies: readonly Policy[], direction: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[] = [], rules = rulesOf): RuleRef | undefined {
-    return tier === "namespace" ? firstHit(policies, direction, matchRule, rules) : this.priorityHit(policies, direction, matchRule, warnings, rules);
+  tierHit(tier: Tier, policies: readonly Policy[], direction: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[] = [], rules = rulesOf, passes?: RuleRef[]): RuleRef | undefined {
+    return tier === "namespace" ? firstHit(policies, direction, matchRule, rules) : this.priorityHit(policies, direction, matchRule, warnings, rules, passes);
   }
 
   /** Can policies select this endpoint at all? (Matcher.isSubjectable: the fast engine's classes ask it too.) */
@@ -629,19 +629,32 @@ export class PolicyEngine {
     return !rule.peers || rule.peers.some((p) => this.matcher.peerMatches(p, remote, remoteAddress, local));
   }
 
-  /** Admin and Baseline tiers: policies in priority order; ties resolved by the samePriority option. */
-  private priorityHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[], rules = rulesOf): RuleRef | undefined {
+  /**
+   * Admin and Baseline tiers: policies in priority order; ties resolved by the samePriority option.
+   * A Pass ends its group (Policy.tierGroup: a Calico tier) and the walk goes on at the policies of
+   * other groups: the first Allow or Deny found there, else the last Pass (the tier passes), the
+   * Passes before it added to `passes`. With one group the first Pass ends the tier.
+   */
+  private priorityHit(policies: readonly Policy[], d: Direction, matchRule: (r: Rule) => boolean, warnings: Warning[], rules = rulesOf, passes?: RuleRef[]): RuleRef | undefined {
+    let passed: RuleRef | undefined, ended: (string | undefined)[] | undefined;
     for (let i = 0; i < policies.length; ) {
       let j = i;
       while (j < policies.length && policies[j].priority === policies[i].priority) j++;
-      const hits = policies.slice(i, j).map((p) => firstHit([p], d, matchRule, rules)).filter((h): h is RuleRef => h !== undefined);
+      const hits = policies.slice(i, j).filter((p) => !ended || !ended.includes(p.tierGroup)).map((p) => firstHit([p], d, matchRule, rules)).filter((h): h is RuleRef => h !== undefined);
       i = j;
       if (hits.length === 0) continue;
       if (new Set(hits.map((h) => h.rule.action)).size > 1) warnings.push(samePriorityWarning(hits, this.options));
       if (this.options.samePriority === "deny-first") hits.sort((a, b) => ACTION_RANK[a.rule.action] - ACTION_RANK[b.rule.action]);
-      return hits[0];
+      const hit = hits[0];
+      if (hit.rule.action !== "pass") { if (passed) passes?.push(passed); return hit; }
+      // felix clears the pass mark at each "Start of tier" (rules/endpoints.go endpointIptablesChain).
+      if (passed) passes?.push(passed);
+      passed = hit;
+      (ended ??= []).push(hit.policy.tierGroup);
+      // (One group, the common case: nothing after it can match.)
+      if (!policies.some((p, k) => k >= i && !ended!.includes(p.tierGroup))) break;
     }
-    return undefined;
+    return passed;
   }
 
   /** Warnings for answers that would change under another choice of an implementation-defined option. */

@@ -130,6 +130,15 @@ export interface Rule {
   path: Path;
 }
 
+/**
+ * The group of Calico's host endpoints' default deny (Policy.tierGroup), which stands for their
+ * profiles: felix's endpoint chain ends in them, after every tier ("Clear the "pass" mark. If a policy
+ * sets that mark, we'll skip the rest of the policies and continue processing the profiles"; "Drop if
+ * no profiles matched": rules/endpoints.go endpointIptablesChain), so a Pass in the last Calico tier
+ * reaches them. Not a Kubernetes name, so no Tier's.
+ */
+export const PROFILES_GROUP = "(profiles)";
+
 export interface Policy {
   /** The API kind it came from: NetworkPolicy, AdminNetworkPolicy, ClusterNetworkPolicy, ... */
   kind: string;
@@ -138,6 +147,17 @@ export interface Policy {
   tier: Tier;
   /** Lower first. NetworkPolicies all have 0. */
   priority: number;
+  /**
+   * In the Admin and Baseline tiers, the group of policies a Pass ends: Calico's tiers share the
+   * model's tier (those before `default` the Admin tier, those after it the Baseline tier), and felix
+   * clears the pass mark at each "Start of tier" (rules/endpoints.go endpointIptablesChain), so a
+   * Pass skips only the rest of its own Calico tier. A Pass rule of group g skips every later policy
+   * of group g; the walk goes on at the policies of other groups. undefined is one group (the Admin
+   * APIs' policies: Calico's kube-admin and kube-baseline tiers), so without groups a Pass ends the
+   * tier. Policies of one priority are of one group (the engines break ties inside a group only).
+   * The Namespace tier ignores it.
+   */
+  tierGroup?: string;
   subject: EndpointSelector;
   /**
    * The networks it governs (model/networks.ts ids), for kinds bound to networks (MultiNetworkPolicy);
@@ -153,6 +173,21 @@ export interface Policy {
    */
   requests?: { ingress?: readonly Rule[]; egress?: readonly Rule[] };
   src?: SourceRef;
+}
+
+/**
+ * The tier groups (Policy.tierGroup) a Pass of `p` goes on at before the next model tier: those of
+ * the policies of `all` in p's Admin or Baseline tier, after it, of another group, in walk order.
+ * Empty: a Pass of p ends its tier (as the Admin APIs' Pass does).
+ */
+export function groupsAfter(p: Policy, all: readonly Policy[]): string[] {
+  if (p.tier === "namespace") return [];
+  const out: string[] = [];
+  for (const q of [...all].filter((q) => q.tier === p.tier && q.priority > p.priority && q.tierGroup !== p.tierGroup).sort((a, b) => a.priority - b.priority)) {
+    const g = q.tierGroup ?? "(the Admin APIs' policies)";
+    if (!out.includes(g)) out.push(g);
+  }
+  return out;
 }
 
 export function policyName(p: Policy): string {

@@ -13,7 +13,7 @@ import { byPriority } from "./k8s/index.js";
 import { toK8sSelector } from "./k8s/selectors.js";
 import { append } from "../model/arrays.js";
 import { escapeRegex } from "../model/regex.js";
-import { checkPeerFamily, problemFrom, subjectRelativePeer, Unsupported, type Problem } from "./problems.js";
+import { checkPassGroups, checkPeerFamily, problemFrom, subjectRelativePeer, Unsupported, type Problem } from "./problems.js";
 
 const API = "junction.dev/v1alpha1";
 const TIER = { admin: "Admin", namespace: "Namespace", baseline: "Baseline" } as const;
@@ -149,7 +149,7 @@ function ownNamespace(p: Policy): string | undefined {
  * A policy as a TrafficPolicy; a rule the common API cannot say is left out, with a problem in
  * `problems`; a policy whose subject it cannot say is left out (undefined), with a problem.
  */
-export function trafficPolicy(p: Policy, name: string, problems: Problem[] = [], shift = 0): object | undefined {
+export function trafficPolicy(p: Policy, name: string, problems: Problem[] = [], shift = 0, all: readonly Policy[] = [p]): object | undefined {
   const ns = ownNamespace(p);
   let subject: Record<string, unknown>;
   try { subject = endpointFields(p.subject, ns); } catch (e) { problems.push(problemFrom(e, p)); return undefined; }
@@ -161,7 +161,7 @@ export function trafficPolicy(p: Policy, name: string, problems: Problem[] = [],
   spec.subject = subject;
   for (const [d, key] of [["ingress", "from"], ["egress", "to"]] as const) {
     const rules = requestRulesOf(p, d);
-    if (rules !== undefined) spec[d] = rules.map((r) => { try { return ruleFields(r, key, ns); } catch (e) { problems.push(problemFrom(e, p, r)); return undefined; } }).filter((r) => r !== undefined);
+    if (rules !== undefined) spec[d] = rules.map((r) => { try { checkPassGroups(r, p, all, "a TrafficPolicy"); return ruleFields(r, key, ns); } catch (e) { problems.push(problemFrom(e, p, r)); return undefined; } }).filter((r) => r !== undefined);
   }
   return { apiVersion: API, kind: "TrafficPolicy", metadata: metadata(name, ns, [p]), spec };
 }
@@ -183,7 +183,7 @@ export function trafficPolicies(policies: readonly Policy[], nameOf: (p: Policy)
     let name = base;
     for (let i = 2; used.has(`${ns}/${name}`); i++) name = `${base}-${i}`;
     used.add(`${ns}/${name}`);
-    return trafficPolicy(p, name, problems, shifts[p.tier]);
+    return trafficPolicy(p, name, problems, shifts[p.tier], kept);
   }).filter((o): o is object => o !== undefined);
 }
 

@@ -1,7 +1,7 @@
 // Explanations: the engine's decisions rendered as data (JSON/YAML) and as readable text.
 
 import type { LineLookup } from "../model/source.js";
-import type { Tier } from "../model/policy.js";
+import { PROFILES_GROUP, type Tier } from "../model/policy.js";
 import { formatClause, type Clause } from "../model/l7.js";
 import type { PairResult } from "../engine/query.js";
 import type { DecidedBy, Decision, HostPortHop } from "../engine/verdict.js";
@@ -20,7 +20,8 @@ export interface DecisionData {
   tier?: Tier;
   policy?: PolicyRef;
   rule?: RuleRefData;
-  passed: { policy: PolicyRef; rule: RuleRefData }[];
+  /** The Pass rules met, in order; `tierGroup`: the Calico tier the Pass ended (engine/verdict.ts priorityHit). */
+  passed: { policy: PolicyRef; rule: RuleRefData; tierGroup?: string }[];
   selecting: PolicyRef[];
   summary: string;
   /** A host's own loopback: whose lo (engine/verdict.ts Decision.loopback). */
@@ -106,7 +107,7 @@ export function decisionData(d: Decision, at: string, lines: LineLookup, endpoin
     direction: d.direction, at, allowed: d.allowed, decidedBy: d.by, tier: d.tier,
     policy: d.policy ? policyRef(d.policy, lines) : undefined,
     rule: d.policy && d.rule ? ruleRef(d.policy, d.rule, lines) : undefined,
-    passed: d.passed.map((p) => ({ policy: policyRef(p.policy, lines), rule: ruleRef(p.policy, p.rule, lines) })),
+    passed: d.passed.map((p) => ({ policy: policyRef(p.policy, lines), rule: ruleRef(p.policy, p.rule, lines), ...(p.policy.tierGroup !== undefined ? { tierGroup: p.policy.tierGroup } : {}) })),
     selecting: d.selecting.map((p) => policyRef(p, lines)),
     summary: "",
     ...(d.loopback ? { loopback: d.loopback } : {}),
@@ -128,6 +129,11 @@ function calicoProfiles(e: Endpoint | undefined): string {
   return "its Calico profiles decide (a pod's namespace profile, kns.NAMESPACE, allows every connection)";
 }
 
+/** A tier group in words (Policy.tierGroup: a Calico tier, or the host endpoint's profiles). */
+function groupName(g: string): string {
+  return g === PROFILES_GROUP ? "the host endpoint's profiles (none: Calico drops)" : `Calico tier ${g}`;
+}
+
 function ruleText(r: RuleRefData): string {
   return `${r.direction} rule ${r.index}${r.name ? ` "${r.name}"` : ""}`;
 }
@@ -141,7 +147,8 @@ function summarize(d: Decision, data: DecisionData, endpoint?: Endpoint): string
       // (Calico's HTTP match: felix renders the rule without it, Dikastes in an Istio sidecar checks it: engine/l7/network.ts.)
       const by = d.rule?.httpEnforcer === "istio-sidecar" ? " where Calico's Dikastes checks them (application layer policy, in an Istio sidecar; without one, every request)" : "";
       const http = d.rule?.http ? `; only HTTP requests matching ${d.rule.http.map(formatHttp).join(" or ")}${by}` : "";
-      return `${verb} by ${describePolicy(d.policy!)}, ${ruleText(data.rule!)}${loc ? ` (${loc})` : ""} [${TIER_NAME[d.tier!]}]${http}`;
+      const group = d.policy!.tierGroup !== undefined ? `, ${groupName(d.policy!.tierGroup)}` : "";
+      return `${verb} by ${describePolicy(d.policy!)}, ${ruleText(data.rule!)}${loc ? ` (${loc})` : ""} [${TIER_NAME[d.tier!]}${group}]${http}`;
     }
     case "isolation":
       return `denied: isolated by ${d.selecting.map(describePolicy).join(", ")}, and no rule of ${d.selecting.length === 1 ? "it" : "theirs"} allows this ${d.direction}`;
@@ -186,7 +193,7 @@ export function pairText(r: PairResult, data: PairData): string {
   if (data.forwarded) lines.push(`  hostPort: ${data.forwarded.summary}`);
   for (const [d, party] of [[data.egress, r.src], [data.ingress, r.verdict.hostPort?.inner.dst ?? r.dst]] as const) {
     lines.push(`  ${d.direction} at ${d.at} (${d.decidedBy === "loopback" && d.direction === "ingress" ? `the client's own loopback${d.loopback ? `: ${d.loopback}` : ""}` : d.loopback && d.direction === "ingress" ? d.loopback : partyKind(party)}):`);
-    for (const p of d.passed) lines.push(`    passed by ${p.policy.kind} ${p.policy.name}, ${ruleText(p.rule)} (${where(p.rule.file, p.rule.line)})`);
+    for (const p of d.passed) lines.push(`    passed by ${p.policy.kind} ${p.policy.name}, ${ruleText(p.rule)} (${where(p.rule.file, p.rule.line)})${p.tierGroup !== undefined ? `: ${groupName(p.tierGroup)} ends, the next tier goes on` : ""}`);
     lines.push(`    ${d.summary}`);
     if (d.decidedBy === "isolation") for (const p of d.selecting) lines.push(`      selected by ${p.kind} ${p.namespace ? `${p.namespace}/` : ""}${p.name} (${where(p.file, p.line)})`);
   }

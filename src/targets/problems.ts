@@ -1,7 +1,7 @@
 // What a back end cannot express, as values: the policy and rule, the feature, and which targets
 // could express it. Back ends collect them and never approximate; the CLI renders them.
 
-import { policyName, type Peer, type Policy, type Rule } from "../model/policy.js";
+import { groupsAfter, policyName, type Peer, type Policy, type Rule } from "../model/policy.js";
 import type { LineLookup } from "../model/source.js";
 import { where } from "./names.js";
 
@@ -48,4 +48,16 @@ export function formatProblem(p: Problem, lines: LineLookup): string {
   const rule = p.rule ? `, ${p.rule.path[1]} rule ${p.rule.index}${p.rule.name ? ` ${JSON.stringify(p.rule.name)}` : ""}` : "";
   const by = p.expressibleBy.length ? ` (expressible by: ${p.expressibleBy.join(", ")})` : "";
   return `${loc ? `${loc}: ` : ""}${p.policy.kind} ${policyName(p.policy)}${rule}: ${p.message}${by}`;
+}
+
+/**
+ * A Pass rule of a policy with later tier groups in its tier (Policy.tierGroup: Calico's tiers): it
+ * goes on at them, while a Pass of the Admin APIs and of the common API goes on at the next tier
+ * (model/policy.ts groupsAfter). Not sayable there.
+ */
+export function checkPassGroups(r: Rule, p: Policy, all: readonly Policy[], api: string): void {
+  if (r.action !== "pass" || p.tier === "namespace" || (p.tierGroup === undefined && !all.some((q) => q.tierGroup !== undefined))) return;
+  const later = groupsAfter(p, all);
+  if (!later.length) return;
+  throw new Unsupported("Pass between Calico tiers", `the Pass goes on at ${later.map((g) => (g.startsWith("(") ? g.slice(1, -1) : `Calico tier ${g}`)).join(", then ")} before the next tier; ${api}'s Pass goes on at the next tier`, ["Calico (Tier)", "nftables"]);
 }

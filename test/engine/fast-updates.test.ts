@@ -10,7 +10,7 @@ import type { Endpoint } from "../../src/model/endpoint.js";
 import type { Inventory } from "../../src/model/inventory.js";
 import { parseAddress } from "../../src/model/ip.js";
 import type { Policy } from "../../src/model/policy.js";
-import { clusterArb } from "../fixtures/random-cluster.js";
+import { clusterArb, tieredClusterArb, type RandomCluster } from "../fixtures/random-cluster.js";
 import { assertAgree } from "./fast-agree.js";
 
 const agree = (fast: FastConnectivity, inv: Inventory, step: string) => assertAgree(fast, [...inv.endpoints.map((endpoint) => ({ endpoint })), ...EXTERNAL], step, inv);
@@ -24,7 +24,7 @@ const opArb: fc.Arbitrary<Op> = fc.record({
   pick: fc.nat(),
 });
 
-export const updatesProperty = fc.property(clusterArb, fc.array(opArb, { minLength: 1, maxLength: 8 }), fc.nat(), (cluster, ops, held) => {
+const updatesPropertyOf = (clusters: fc.Arbitrary<RandomCluster>) => fc.property(clusters, fc.array(opArb, { minLength: 1, maxLength: 8 }), fc.nat(), (cluster, ops, held) => {
     // The engine changes the inventory in place: work on a copy, so that shrinking sees the original.
     const inv = structuredClone(cluster.inventory), options = cluster.options;
     // Hold some policies and endpoints back; they arrive as updates.
@@ -40,8 +40,16 @@ export const updatesProperty = fc.property(clusterArb, fc.array(opArb, { minLeng
     }
   });
 
+export const updatesProperty = updatesPropertyOf(clusterArb);
+
 test("incremental updates agree with a fresh reference after every step", () => {
   fc.assert(updatesProperty, { numRuns: 150, seed: 99 });
+});
+
+// Calico's tiers inside the Admin and Baseline tiers (Policy.tierGroup): a Pass ends its group only.
+// The Admin parts' rows are reused by tierKey across updates: a policy's group is part of its id.
+test("incremental updates agree with a fresh reference after every step, with Calico tiers", () => {
+  fc.assert(updatesPropertyOf(tieredClusterArb), { numRuns: 100, seed: 26 });
 });
 
 function applyOp(fast: FastConnectivity, inv: Inventory, op: Op, policies: Policy[], endpoints: Omit<Endpoint, "id">[]): string | undefined {

@@ -24,9 +24,11 @@ class Scratch {
   readonly undecided: Bits; readonly remaining: Bits; readonly policyRemaining: Bits; readonly named: Bits; readonly taken: Bits; readonly row: Bits;
   /** A rest part's union of rows, before it is stored (all zeros between rows, as `row`). */
   readonly any: Bits;
+  /** The Pass hits of one group's run of policies (groupedHits; all zeros between runs). */
+  readonly runPass: Bits;
   readonly acc: Acc; readonly group: Acc;
   constructor(readonly n: number) {
-    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken, this.row, this.any] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
+    [this.undecided, this.remaining, this.policyRemaining, this.named, this.taken, this.row, this.any, this.runPass] = [newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n), newBits(n)];
     this.acc = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
     this.group = { allow: newBits(n), deny: newBits(n), pass: newBits(n) };
   }
@@ -524,17 +526,52 @@ export class RowBuilder {
     for (let w = w0; w < w1; w++) remaining[w] = all[w];
     let i = plan.at;
     const setOf = (r: Rule) => this.ruleSet(sig, r, statuses[i++], protocol, port);
-    const sequential = this.options.samePriority === "name";
-    for (const group of sequential ? [sig.tiers[tier]] : byPriority(sig.tiers[tier])) {
-      if (sequential || group.length === 1) firstHits(group, sig, setOf, remaining, acc, w0, w1);
-      else denyFirst(group, sig, setOf, remaining, acc, work, w0, w1);
+    const ps = sig.tiers[tier];
+    if (grouped(ps)) this.groupedHits(sig, ps, setOf, acc, w0, w1);
+    else {
+      const sequential = this.options.samePriority === "name";
+      for (const group of sequential ? [ps] : byPriority(ps)) {
+        if (sequential || group.length === 1) firstHits(group, sig, setOf, remaining, acc, w0, w1);
+        else denyFirst(group, sig, setOf, remaining, acc, work, w0, w1);
+      }
+      orInto(acc.pass, remaining, w0, w1);
     }
-    orInto(acc.pass, remaining, w0, w1);
     const o = { allow: acc.allow, cont: acc.pass };
     cache.set(key, o);
     return o;
   }
 
+  /**
+   * The hits of a tier whose policies are of several groups (Policy.tierGroup: Calico's tiers), as
+   * verdict.ts priorityHit walks them: a remote passed in group g is out of every later policy of g
+   * (`ended`, per group), still in those of other groups. The policies are taken in runs of one
+   * group; each run sees the remotes neither decided (Allow, Deny) nor passed in its group. What
+   * goes on (`acc.pass` on return) is every remote left undecided, passed or not.
+   */
+  private groupedHits(sig: Signature, ps: readonly Policy[], setOf: (r: Rule) => Windowed | undefined, acc: Acc, w0: number, w1: number): void {
+    const work = this.work(), remaining = work.remaining, all = this.sets.all, n = this.sets.nwords;
+    const ended = new Map<string | undefined, Bits>();
+    const sequential = this.options.samePriority === "name";
+    // The run's own Pass hits (acc.pass is the run's, then added to its group's).
+    const pass = acc.pass;
+    for (let a = 0; a < ps.length; ) {
+      let b = a + 1;
+      const g = ps[a].tierGroup;
+      while (b < ps.length && ps[b].tierGroup === g) b++;
+      const run = ps.slice(a, b);
+      a = b;
+      let mine = ended.get(g);
+      if (!mine) ended.set(g, mine = newBits(n));
+      for (let w = w0; w < w1; w++) remaining[w] = all[w] & ~acc.allow[w] & ~acc.deny[w] & ~mine[w];
+      const runAcc = { allow: acc.allow, deny: acc.deny, pass: work.runPass };
+      for (const group of sequential ? [run] : byPriority(run)) {
+        if (sequential || group.length === 1) firstHits(group, sig, setOf, remaining, runAcc, w0, w1);
+        else denyFirst(group, sig, setOf, remaining, runAcc, work, w0, w1);
+      }
+      for (let w = w0; w < w1; w++) { mine[w] |= work.runPass[w]; work.runPass[w] = 0; }
+    }
+    for (let w = w0; w < w1; w++) pass[w] = all[w] & ~acc.allow[w] & ~acc.deny[w];
+  }
 
   /**
    * The remote classes a rule matches at this port class; undefined: none. A rule on named ports
@@ -601,6 +638,12 @@ function denyFirst(ps: readonly Policy[], sig: Signature, setOf: (r: Rule) => Wi
     acc.deny[w] |= d; acc.pass[w] |= pa; acc.allow[w] |= a;
     remaining[w] &= ~(d | pa | a);
   }
+}
+
+/** Whether a tier's policies are of more than one group (Policy.tierGroup). */
+function grouped(ps: readonly Policy[]): boolean {
+  for (let k = 1; k < ps.length; k++) if (ps[k].tierGroup !== ps[0].tierGroup) return true;
+  return false;
 }
 
 function byPriority(ps: readonly Policy[]): Policy[][] {

@@ -9,10 +9,12 @@
 // NetworkPolicies sit, at order 1000); earlier tiers go to the Admin tier, later ones to the
 // Baseline tier, ranked in order around the Admin APIs' policies (Calico's kube-admin and
 // kube-baseline tiers), each closed by an "end of tier" Deny for the endpoints it selects.
+// Each Calico tier is a group of its model tier (Policy.tierGroup): a Pass skips the rest of its
+// Calico tier only, and the walk goes on at the next one (the engines' priorityHit, rows.ts).
 
 import { ipPoolFrontEnd } from "./ippool.js";
 import { matches, selector, type LabelSelector } from "../../model/selector.js";
-import { policyRules, type EndpointSelector, type Policy, type Rule, type Tier } from "../../model/policy.js";
+import { PROFILES_GROUP, policyRules, type EndpointSelector, type Policy, type Rule, type Tier } from "../../model/policy.js";
 import { NO_ID, type InventoryBuilder, type StateKey } from "../builder.js";
 import { readAddressList, readNamedPorts } from "../common.js";
 import type { Field, ObjectContext } from "../fields.js";
@@ -191,7 +193,7 @@ function keepPreDnatApart(state: CalicoState, b: InventoryBuilder): void {
   if (!apart.size) return;
   b.inv.calicoPreDnat = [...apart];
   b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !apart.has(p)));
-  for (const p of state.policies) if (p.preDnat) p.untracked!.f.info("vendor-prednat", "a preDNAT policy: felix judges what arrives through the host endpoints it selects before DNAT (a node port, not the pod's port): its Allow accepts (the host endpoint's normal and applyOnForward ingress policy are skipped), its Deny drops, no match leaves the connection to the normal policy; answered for connections to the nodes' addresses and node ports (explain, test, exposure)");
+  for (const p of state.policies) if (p.preDnat) p.untracked!.f.info("vendor-prednat", "a preDNAT policy: felix judges what arrives through the host endpoints it selects before DNAT (a node port, not the pod's port): its Allow accepts (the host endpoint's normal and applyOnForward ingress policy are skipped), its Deny drops, no match leaves the connection to the normal policy; answered for connections to the nodes' addresses and node ports (explain, test, exposure) and to the nodes' pods from off their nodes (explain, test, list, matrix)");
 }
 
 const tierFrontEnd: FrontEnd = {
@@ -256,9 +258,14 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
       // "name/namespace/kind" ("from the most specific (name) to least specific (kind)").
       .sort((a, b) => (a.order ?? LAST) - (b.order ?? LAST) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const tier: Tier = i < defaultIndex ? "admin" : i === defaultIndex ? "namespace" : "baseline";
+    // A Pass ends the Calico tier (felix clears the pass mark at each "Start of tier"): each tier sharing
+    // the Admin or Baseline tier is a group of it (Policy.tierGroup); kube-admin and kube-baseline are the
+    // Admin APIs' group (no tierGroup), so an AdminNetworkPolicy's Pass goes on at the next Calico tier.
+    const group = tier === "namespace" || name === "kube-admin" || name === "kube-baseline" ? undefined : name;
     for (const m of members) for (const p of m.policies) {
       p.tier = tier;
       if (tier !== "namespace") p.priority = base(i, tier) + rank[tier]++;
+      if (group !== undefined) p.tierGroup = group;
     }
     if (tier === "namespace") breakTies(members, builder.inv.policies);
     const def = tiers.get(name)!;
@@ -271,31 +278,8 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
     for (const m of members) if (!m.preDnat) for (const p of m.policies) builder.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
   }
   keepPreDnatApart(state, builder);
-  passAcrossTiers(state, order, defaultIndex, api);
   for (const p of state.policies) {
     if (!tiers.has(p.tier)) p.tierField.error("unknown-tier", `tier ${JSON.stringify(p.tier)} is not defined in the input (define a projectcalico.org/v3 Tier; built in: ${Object.keys(BUILTIN_TIERS).join(", ")})`);
-  }
-}
-
-/**
- * A Pass rule skips the rest of its tier and goes on at the next tier (felix rules/endpoints.go
- * endpointIptablesChain: "If a previous policy/group didn't set the "pass" mark, jump to the policy",
- * the mark cleared at each "Start of tier"). Calico's tiers before `default` share the model's Admin
- * tier (after it, the Baseline tier), whose Pass goes on at the next model tier: past every later Calico
- * tier of the same model tier, a wrong answer where one of their policies would decide. Not modelled:
- * a warning naming the tiers skipped.
- */
-function passAcrossTiers(state: CalicoState, order: readonly string[], defaultIndex: number, api: Record<"admin" | "baseline", boolean>): void {
-  const side = (i: number) => (i < defaultIndex ? "admin" : i > defaultIndex ? "baseline" : "namespace");
-  // (AdminNetworkPolicies sit in kube-admin, BaselineAdminNetworkPolicies in kube-baseline.)
-  const held = (t: string) => state.policies.some((p) => p.tier === t && !p.preDnat) || (t === "kube-admin" && api.admin) || (t === "kube-baseline" && api.baseline);
-  for (const [i, name] of order.entries()) {
-    if (side(i) === "namespace") continue;
-    const later = order.filter((t, j) => j > i && side(j) === side(i) && held(t));
-    if (!later.length) continue;
-    for (const m of state.policies.filter((p) => p.tier === name && !p.preDnat && p.policies.some((x) => [...(x.ingress ?? []), ...(x.egress ?? [])].some((r) => r.action === "pass")))) {
-      m.tierField.warn("vendor-tier", `a Pass rule in tier ${name} goes on at the next tier (${later[0]}) in Calico; Junction answers it as going on at ${side(i) === "admin" ? "the default tier" : "the endpoint's profiles"}, past tier${later.length === 1 ? "" : "s"} ${later.join(", ")}, whose policies are then not looked at: answers where they would decide may be wrong`);
-    }
   }
 }
 
@@ -349,7 +333,7 @@ function nextUp(x: number): number {
 function endOfTier(p: Policy, tierName: string, tier: Tier, priority: number, action: "Deny" | "Pass"): Policy {
   const rule = (d: "ingress" | "egress"): Rule[] => [{ index: 0, name: `end of tier ${tierName}`, action: action === "Deny" ? "deny" : "pass", path: ["spec", d] }];
   return {
-    kind: "Calico Tier", name: `${tierName}-end-of-tier`, tier, priority, subject: p.subject,
+    kind: "Calico Tier", name: `${tierName}-end-of-tier`, tier, priority, ...(p.tierGroup !== undefined ? { tierGroup: p.tierGroup } : {}), subject: p.subject,
     ingress: p.ingress ? rule("ingress") : undefined, egress: p.egress ? rule("egress") : undefined, src: p.src,
   };
 }
@@ -470,11 +454,11 @@ function failsafePolicy(b: InventoryBuilder, node: string | undefined, labels: L
   };
 }
 
-/** A host endpoint no policy decides for is denied (unless it has the default-allow profile). */
+/** A host endpoint no policy decides for is denied (unless it has the default-allow profile); it stands for its profiles (PROFILES_GROUP). */
 function hostDefaultDeny(name: string, ctx: ObjectContext): Policy {
   const rule = (d: "ingress" | "egress"): Rule[] => [{ index: 0, name: "no policy applies: Calico denies host endpoint traffic", action: "deny", path: ["spec", d] }];
   return {
-    kind: "Calico HostEndpoint", name: `${name}-default-deny`, tier: "baseline", priority: LAST,
+    kind: "Calico HostEndpoint", name: `${name}-default-deny`, tier: "baseline", priority: LAST, tierGroup: PROFILES_GROUP,
     subject: { namespaces: { kind: "any" }, labels: selector({ [HOST_ENDPOINT_LABEL]: name }), kinds: ["workload"] },
     ingress: rule("ingress"), egress: rule("egress"), src: ctx.ref,
   };

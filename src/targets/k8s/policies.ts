@@ -4,7 +4,7 @@
 
 import { policyName, requestRulesOf, type Direction, type Policy, type Rule } from "../../model/policy.js";
 import { isEverything } from "../../model/selector.js";
-import { Unsupported } from "../problems.js";
+import { checkPassGroups, Unsupported } from "../problems.js";
 import type { K8sContext } from "./context.js";
 import { adminPolicyPeers, anyEgressPeers, networkPolicyPeers } from "./peers.js";
 import { adminPolicyPort, networkPolicyPorts } from "./ports.js";
@@ -135,6 +135,7 @@ function adminRules(p: Policy, ctx: K8sContext, failures: RuleFailure[], baselin
     const rules = requestRulesOf(p, d) ?? [];
     const lowered = lowerRules(rules, failures, (r) => {
       if (baseline && r.action === "pass") throw new Unsupported("pass in the Baseline tier", "BaselineAdminNetworkPolicy rules allow or deny", ["the common API (TrafficPolicy)"]);
+      checkPassGroups(r, p, ctx.inv.policies, "an AdminNetworkPolicy");
       return adminRule(r, d, ctx);
     }).flat();
     if (lowered.length > ANP_MAX_RULES) throw new Unsupported("too many rules", `${lowered.length} ${d} rules; an AdminNetworkPolicy holds at most ${ANP_MAX_RULES}`, ["the common API (TrafficPolicy)"]);
