@@ -163,7 +163,8 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
   if (!l) return refuse(res, "rejected", `no TLS listener on port ${listeners[0].listener.port} serves SNI ${sni || "(none)"}`);
   res.listener = l.listener.name;
   // A hash Envoy cannot decode in any listener of the port (one Envoy listener, a filter chain each): its update is rejected.
-  const rejected = listeners.map((o) => envoyListenerRejected(engine, o)).find((x) => x !== undefined);
+  const owner = engine.gateway(l.gateway.namespace, l.gateway.name);
+  const rejected = listeners.map((o) => envoyListenerRejected(engine, o)).find((x) => x !== undefined) ?? (owner && engine.rejectedFilterChains(owner, l.listener.port));
   if (rejected) return Object.assign(res, { status: null, undetermined: rejected, reason: `depends on ${rejected} (Junction cannot tell the answer)` });
   const passthrough = l.listener.protocol === "TLS" && l.listener.tls?.mode === "Passthrough";
   if (!passthrough && l.programmed) return refuse(res, "failed", `listener ${l.listener.name} has no usable certificate (${l.programmed.message})`);
