@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
 import { ingressControllerPods } from "../src/engine/endpoints.js";
 import type { RouteRequest } from "../src/model/request.js";
-import { load } from "./helpers.js";
+import { cli, load } from "./helpers.js";
+import { loadFiles } from "../src/sources/load.js";
 import { appIngress, ingressClass, WEB_APP } from "./fixtures/ingress-nginx.js";
 
 const N = "nginx.ingress.kubernetes.io/";
@@ -139,6 +140,16 @@ test("ssl-passthrough: with the controller's --enable-ssl-passthrough the host's
   assert.doesNotMatch(tls(ctl([]) + pass).reason, /TLS passthrough/, "nginx ends TLS");
   assert.equal(ask(ctl(["--enable-ssl-passthrough"]) + pass, "IngressClass/nginx", "p.example.com").status, 200, "port 80 is still nginx's server (was 404)");
   assert.match(tls(ctl(["--enable-ssl-passthrough"]) + pass).reason, /TLSRoute .* \(TLS passthrough\)/, "443: by SNI to the root location's backend");
+  // No controller in the input: pkg/flags/flags.go `flags.Bool("enable-ssl-passthrough", false, ...)`, which the Helm chart
+  // sets only through controller.extraArgs: 443 is unknown (was: passthrough assumed), port 80 nginx's server either way.
+  const none = cls("nginx", "k8s.io/ingress-nginx") + pass;
+  const t = tls(none);
+  assert.deepEqual([t.status, t.backend], [null, null], "was: TLS passthrough to web/app");
+  assert.match(t.reason, /--enable-ssl-passthrough \(default false\).*no ingress-nginx controller of class "nginx"/);
+  const loaded = load({ "in.yaml": BASE + none });
+  const https = walkRequest(walkContext(loaded.inventory), { gateway: "IngressClass/nginx", scheme: "https", host: "p.example.com", path: "/", method: "GET", headers: [], backendResponseHeaders: [] });
+  assert.equal(https.status, null, "HTTPS: unknown too");
+  assert.equal(ask(none, "IngressClass/nginx", "p.example.com").status, 200, "port 80: nginx's server");
 });
 
 test("--watch-namespace: a controller reads the Ingresses of its namespace only; one elsewhere is served by no controller of the input (was: served)", () => {
@@ -163,4 +174,27 @@ test("--watch-namespace-selector: a controller reads the Ingresses of the namesp
   assert.equal(routed(["--watch-namespace-selector=!legacy,kubernetes.io/metadata.name=web"]), true, "the namespace's automatic name label");
   assert.equal(routed(["--watch-namespace-selector=team=a", "--watch-namespace=web"]), false, "mutually exclusive: the controller exits");
   assert.equal(routed(["--watch-namespace-selector=team in a"]), false, "not a selector: the controller exits");
+});
+
+test("controllers of one class disagreeing on annotations-risk-level: an Ingress one of them rejects is unknown, not rejected; --ingress-controller answers as one (was: the first controller's verdict, the Ingress gone)", async () => {
+  // controller.go CheckAnnotationRisk(anns, riskLevel) per controller, each with its own --configmap (flags.go).
+  const second = controller("other", ["--configmap=$(POD_NAMESPACE)/ctl"], `ssl-redirect: "false"`).replace("name: ctl, namespace: other}\nspec:", "name: ctl2, namespace: other}\nspec:");
+  const critical = controller("public", ["--configmap=$(POD_NAMESPACE)/ctl"], `annotations-risk-level: Critical, ssl-redirect: "false"`);
+  const snip = ingress("snip", "s.example.com", "nginx", { [N + "configuration-snippet"]: "return 403;" });
+  // The controller at the default level (High) first: it rejects the Critical snippet, the other serves it.
+  const yaml = BASE + cls("nginx", "k8s.io/ingress-nginx") + second + critical + snip;
+  const r = ask(yaml.slice(BASE.length), "IngressClass/nginx", "s.example.com");
+  assert.equal(r.status, null, "was: no route (rejected by the first controller)");
+  assert.match(r.unknown ?? "", /their settings differ \(annotations-risk-level\).*--ingress-controller/);
+  const as = (name: string) => {
+    const loaded = loadFiles([{ name: "in.yaml", text: yaml }], undefined, { ingressController: name });
+    assert.ok(!loaded.diagnostics.hasErrors, loaded.diagnostics.errors.map((e) => e.message).join("; "));
+    return loaded.inventory;
+  };
+  const served = walkRequest(walkContext(as("public/ctl")), { gateway: "IngressClass/nginx", from: "ip:203.0.113.9", scheme: "http", host: "s.example.com", path: "/", method: "GET", headers: [], backendResponseHeaders: [] });
+  assert.deepEqual([served.status, served.backend], [200, "web/app"], "the Critical controller serves it (the snippet dropped: allow-snippet-annotations off)");
+  assert.ok(!as("Deployment/other/ctl2").routing.routes.some((x) => x.derivedFrom?.name === "snip"), "the default-level controller rejects it");
+  const wrong = await cli(["route", "-f", "-", "-q", "--ingress-controller", "nope/x", "--request", "GET http://s.example.com/"], yaml);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.err, /--ingress-controller nope\/x: no ingress-nginx controller .* the input's: Deployment other\/ctl2, Deployment public\/ctl/);
 });

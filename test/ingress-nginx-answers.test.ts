@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { requestProblem, walkContext, walkRequest } from "../src/engine/request.js";
 import type { RouteRequest } from "../src/model/request.js";
 import { load } from "./helpers.js";
-import { appIngress, ingressClass, WEB_APP } from "./fixtures/ingress-nginx.js";
+import { appIngress, ingressClass, nginxWalker, WEB_APP } from "./fixtures/ingress-nginx.js";
 import { CA_C, CLIENT_A, CLIENT_C, CLIENT_C_EXPIRED } from "./fixtures/tls.js";
 
 const N = "nginx.ingress.kubernetes.io/";
@@ -184,6 +184,37 @@ test("rewrite-target equal to the location's path rewrites nothing: path / with 
   assert.equal(ask("p.example.com", "/foo/bar").upstream?.path, "/foo", "location /foo/ rewrites to /foo");
 });
 
+test("Prefix /foo with rewrite-target /foo is two locations: ~* ^/foo/ rewriting to /foo, then the exact location's ~* ^/foo rewriting nothing (was: /foobar rewritten to /foo)", () => {
+  // location.go updateServerLocations: the Prefix path, needing no rewrite then, becomes normalizePrefixPath "/foo/" plus an
+  // exact location "/foo"; template.go enforceRegexModifier (needsRewrite of "/foo/") makes both `~* "^PATH"`, and
+  // buildProxyPass rewrites in the first only (`path == location.Rewrite.Target` in the second).
+  const pre = ingress("pre", "p.example.com", "/foo", "Prefix", { [N + "rewrite-target"]: "/foo" });
+  const ask = asker(pre);
+  const at = (path: string) => { const r = ask("p.example.com", path); return [r.status, r.upstream?.path]; };
+  assert.deepEqual(at("/foo"), [200, "/foo"]);
+  assert.deepEqual(at("/foo/"), [200, "/foo"]);
+  assert.deepEqual(at("/foo/bar?x=1"), [200, "/foo?x=1"], "the whole URI replaced, the arguments kept");
+  assert.deepEqual(at("/foobar"), [200, "/foobar"], "the exact location, a regular expression now, takes it as is (was /foo)");
+  assert.deepEqual(at("/FOOBAR"), [200, "/FOOBAR"], "case-insensitive");
+  // An Exact path /foo of the host: no exact location is added ("If exists an Exact location is not possible to create a
+  // new one"); /foobar reaches the Exact path's location, `~* "^/foo"` too.
+  const other = "---\napiVersion: v1\nkind: Service\nmetadata: {name: other, namespace: web}\nspec: {ports: [{port: 80}]}\n";
+  const withExact = asker(pre + other + ingress("ex", "p.example.com", "/foo", "Exact", {}).replace("name: app,", "name: other,"));
+  assert.deepEqual([withExact("p.example.com", "/foobar").backend, withExact("p.example.com", "/foobar").upstream?.path], ["web/other", "/foobar"]);
+  assert.deepEqual([withExact("p.example.com", "/foo/x").backend, withExact("p.example.com", "/foo/x").upstream?.path], ["web/app", "/foo"]);
+});
+
+test("Prefix /foo with rewrite-target /foo/ keeps its location /foo and rewrites /foobar and /foo/x to /foo/ (was: no rewrite); ImplementationSpecific /foo with target /foo makes no regular expression (was: /FOO/x served)", () => {
+  // needsRewrite ("/foo/" != "/foo") leaves the location unnormalized: `~* "^/foo"` with `rewrite "(?i)/foo" /foo/ break;`.
+  const ask = asker(ingress("pre", "p.example.com", "/foo", "Prefix", { [N + "rewrite-target"]: "/foo/" })
+    + ingress("impl", "i.example.com", "/foo", "ImplementationSpecific", { [N + "rewrite-target"]: "/foo" }));
+  assert.equal(ask("p.example.com", "/foobar").upstream?.path, "/foo/", "was /foobar");
+  assert.equal(ask("p.example.com", "/foo/x").upstream?.path, "/foo/", "was /foo/x");
+  // enforceRegexModifier: no location of i.example.com needsRewrite, so `location "/foo"` is a case-sensitive string prefix.
+  assert.equal(ask("i.example.com", "/foox").upstream?.path, "/foox");
+  assert.equal(ask("i.example.com", "/FOO/x").status, 404, "was 200 (a case-insensitive regular expression)");
+});
+
 test("from-to-www-redirect answers with http-redirect-code (default 308) to scheme://host:port/URI without its final \"/\", on 80 and 443 (was 301, the URI as sent, no HTTPS)", () => {
   // nginx.tmpl RedirectServers: `return {{ $all.Cfg.HTTPRedirectCode }} $redirect_to;`, ngx_srv_redirect.lua "%s://%s:%s%s".
   const www = ingress("w", "www.example.com", "/", "Prefix", { [N + "from-to-www-redirect"]: "true" });
@@ -322,4 +353,49 @@ test("permanent-redirect and temporal-redirect answer the URL as written: one wi
     + ingress("t", "t.example.com", "/", "Prefix", { [N + "temporal-redirect"]: "https://tmp.example.com/x/" }));
   assert.deepEqual([ask("p.example.com", "/a?b=1").status, ask("p.example.com", "/a?b=1").redirect?.location], [308, "https://new.example.com"]);
   assert.deepEqual([ask("t.example.com", "/").status, ask("t.example.com", "/").redirect?.location], [302, "https://tmp.example.com/x/"], "a path as written, its final \"/\" kept");
+});
+
+test("proxy-body-size: a Content-Length above the location's client_max_body_size is nginx's 413, before the HTTPS redirect; the ConfigMap's, default 1m, where the annotation is unset; 0 is no limit (was: 200 and 308)", () => {
+  // proxy/main.go Parse (annotation, else the ConfigMap's; config.go bodySize "1m"); nginx.tmpl `client_max_body_size`;
+  // ngx_http_core_find_config_phase: 413 before the rewrite phase (lua_ingress.lua's redirect) and the access phase.
+  const post = (length: number): [string, string][] => [["Content-Length", String(length)]];
+  const ask = asker(ingress("small", "s.example.com", "/", "Prefix", { [N + "proxy-body-size"]: "8k" })
+    + ingress("unlimited", "o.example.com", "/", "Prefix", { [N + "proxy-body-size"]: "0" })
+    + ingress("plain", "p.example.com", "/", "Prefix", {})
+    + ingress("bad", "b.example.com", "/", "Prefix", { [N + "proxy-body-size"]: "8 kb" })
+    + ingress("force", "f.example.com", "/", "Prefix", { [N + "force-ssl-redirect"]: "true" }));
+  assert.equal(ask("s.example.com", "/", post(8193)).status, 413, "was 200");
+  assert.equal(ask("s.example.com", "/", post(8192)).status, 200);
+  assert.equal(ask("o.example.com", "/", post(99999999)).status, 200, "0: no limit");
+  assert.equal(ask("p.example.com", "/", post(1048577)).status, 413, "the default 1m (was 200)");
+  assert.equal(ask("p.example.com", "/", post(1048576)).status, 200);
+  assert.equal(ask("b.example.com", "/", post(1048577)).status, 413, "an invalid annotation: the ConfigMap's (1m)");
+  assert.equal(ask("f.example.com", "/", post(2000000)).status, 413, "before force-ssl-redirect (was 308)");
+  assert.equal(ask("f.example.com", "/", post(10)).status, 308);
+  const cm = `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {proxy-body-size: 20m}\n`;
+  const wide = asker(ingress("plain", "p.example.com", "/", "Prefix", {}) + ingress("small", "s.example.com", "/", "Prefix", { [N + "proxy-body-size"]: "8k" }) + cm);
+  assert.equal(wide("p.example.com", "/", post(2000000)).status, 200, "the ConfigMap's 20m");
+  assert.equal(wide("s.example.com", "/", post(9000)).status, 413, "the annotation wins");
+});
+
+test("enable-cors as nginx.tmpl's CORS block answers: \"*\" is the header \"*\" for every request, any OPTIONS is 204; a listed origin is matched ~* (...)$; the values as written, Max-Age and Methods on every answer (was: the Gateway API filter's reading)", () => {
+  // template.go buildCorsOriginRegex (`set $http_origin *;`, else `if ($http_origin ~* ((O))$ )`), nginx.tmpl "CORS"
+  // (`set $cors ${cors}options`; `return 204`), cors/main.go Parse (defaultCorsHeaders without spaces; an invalid origin "defaulting to '*'").
+  const walk = nginxWalker(BASE + ingress("any", "any.example.com", "/", "Prefix", { [N + "enable-cors"]: "true" })
+    + ingress("one", "one.example.com", "/", "Prefix", { [N + "enable-cors"]: "true", [N + "cors-allow-origin"]: "https://a.example.org, https://*.b.example.org", [N + "cors-allow-headers"]: "X-One, X-Two" })
+    + ingress("bad", "bad.example.com", "/", "Prefix", { [N + "enable-cors"]: "true", [N + "cors-allow-origin"]: "https://a.example.org/path" }));
+  const origin = (o: string): [string, string][] => [["Origin", o]];
+  const any = walk({ host: "any.example.com", path: "/a", headers: origin("https://x.example.org") });
+  assert.equal(any.responseHeaders?.["access-control-allow-origin"], "*", "was the origin echoed");
+  assert.equal(any.responseHeaders?.["access-control-allow-headers"], "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization", "as written, no spaces (was joined with \", \")");
+  assert.equal(any.responseHeaders?.["access-control-max-age"], "1728000", "on every answer (was preflight only)");
+  assert.equal(walk({ host: "any.example.com", path: "/a" }).responseHeaders?.["access-control-allow-origin"], "*", "without an Origin header too (was none)");
+  const bare = walk({ host: "any.example.com", path: "/a", method: "OPTIONS" });
+  assert.deepEqual([bare.status, bare.responseHeaders?.["content-length"]], [204, "0"], "any OPTIONS, no Origin nor Access-Control-Request-Method (was 200 from the backend)");
+  const listed = walk({ host: "one.example.com", path: "/a", method: "OPTIONS", headers: origin("https://api.b.example.org") });
+  assert.deepEqual([listed.status, listed.responseHeaders?.["access-control-allow-origin"], listed.responseHeaders?.["access-control-allow-headers"]], [204, "https://api.b.example.org", "X-One, X-Two"]);
+  assert.equal(walk({ host: "one.example.com", path: "/a", method: "OPTIONS", headers: origin("xhttps://a.example.org") }).status, 204, "anchored at the end only (was 200)");
+  assert.equal(walk({ host: "one.example.com", path: "/a", method: "OPTIONS", headers: origin("https://evil.example.org") }).status, 200, "another origin: to the backend");
+  assert.equal(walk({ host: "one.example.com", path: "/a", method: "OPTIONS", headers: origin("https://a.b.b.example.org") }).status, 200, "* is one label");
+  assert.equal(walk({ host: "bad.example.com", path: "/a", headers: origin("https://z.example.org") }).responseHeaders?.["access-control-allow-origin"], "*", "an invalid cors-allow-origin is \"*\" (was none)");
 });

@@ -62,7 +62,7 @@ export function clusterOf(values: Values): LiveCluster | undefined {
 }
 
 /** Reads the -f inputs and the cluster's objects (whose text, for line numbers, is their YAML). */
-export function loadSources(paths: readonly string[], io: Io, cluster: LiveCluster | undefined, options: ReadOptions = {}): Loaded {
+export function loadSources(paths: readonly string[], io: Io, cluster: LiveCluster | undefined, options: ReadOptions & { ingressController?: string } = {}): Loaded {
   const diags = new Diagnostics();
   for (const u of cluster?.unread ?? []) reportUnread(diags, u);
   // (loadPaths: the pre-reader and the check-ahead worker of a large input are taken and ended, as without a cluster.)

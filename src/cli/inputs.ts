@@ -42,6 +42,7 @@ export const ENGINE_OPTIONS: Record<string, OptionSpec> = {
   [OPTION_FLAGS.ownNode]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.ownNode, default: DEFAULT_OPTIONS.ownNode, description: "a pod's traffic with its own node: allowed both ways, from the node only (ingress: Cilium, Calico), or subject to policy; auto: by the input's CNI (Cilium's or Calico's objects or DaemonSet: ingress, else allow)" },
   [OPTION_FLAGS.samePriority]: { type: "string", arg: "MODE", choices: OPTION_CHOICES.samePriority, default: DEFAULT_OPTIONS.samePriority, description: "policies of equal priority that both match: first by name, or Deny first" },
   ...KUBE_PROXY_OPTIONS,
+  "ingress-controller": { type: "string", arg: "[KIND/]NS/NAME", description: "the ingress-nginx controller (its Deployment, DaemonSet or StatefulSet) that answers for the classes it serves, where several controllers of a class differ (each its own nginx; without it their answers are unknown)" },
 };
 
 /**
@@ -134,9 +135,10 @@ export function maxInputSize(values: Values): number {
   return maxBytes;
 }
 
-/** How the -f paths are read: --max-input-size and -R. */
-export function readOptions(values: Values): ReadOptions {
-  return { maxBytes: maxInputSize(values), recursive: values.recursive === true };
+/** How the -f paths are read: --max-input-size and -R; and --ingress-controller, applied once they are. */
+export function readOptions(values: Values): ReadOptions & { ingressController?: string } {
+  const controller = str(values, "ingress-controller");
+  return { maxBytes: maxInputSize(values), recursive: values.recursive === true, ...(controller !== undefined ? { ingressController: controller } : {}) };
 }
 
 /** Loads the inputs into an Analysis whose engines are built when first used (with progress on large inputs). */

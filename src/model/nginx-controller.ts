@@ -103,7 +103,7 @@ export function controllersDisagree(serving: IngressNginxServing, className: str
   if (!differ.length) return undefined;
   const named = differ.map((k) => CONFIG_KEYS[k as keyof NginxControllerConfig] ?? k);
   const who = cs.map((c) => `${c.kind} ${c.namespace}/${c.name} (--configmap=${c.configMap ?? "none"})`).join(", ");
-  return `ingress-nginx class ${JSON.stringify(className)} is served by ${cs.length} controllers, each its own nginx: ${who}; their settings differ (${[...new Set(named)].join(", ")}), so the answer depends on which one the request reaches`;
+  return `ingress-nginx class ${JSON.stringify(className)} is served by ${cs.length} controllers, each its own nginx: ${who}; their settings differ (${[...new Set(named)].join(", ")}), so the answer depends on which one the request reaches (--ingress-controller NS/NAME answers as one)`;
 }
 
 /**
@@ -111,7 +111,7 @@ export function controllersDisagree(serving: IngressNginxServing, className: str
  * one): a controller whose ConfigMap writes a default is alike one that writes nothing.
  */
 const CONFIG_DEFAULTS: Partial<NginxControllerConfig> = {
-  deny: [], hsts: "max-age=31536000; includeSubDomains", sslRedirect: true, forceSslRedirect: false, preserveTrailingSlash: false, riskLevel: "High",
+  deny: [], hsts: "max-age=31536000; includeSubDomains", sslRedirect: true, forceSslRedirect: false, preserveTrailingSlash: false, riskLevel: "High", proxyBodySize: "1m",
 };
 
 /** The ConfigMap keys (config.go) behind each setting Junction reads (nginx-annotations.ts readControllerConfig). */
@@ -122,4 +122,30 @@ const CONFIG_KEYS: Partial<Record<keyof NginxControllerConfig, string>> = {
   hsts: "hsts", customHttpErrors: "custom-http-errors", disableProxyInterceptErrors: "disable-proxy-intercept-errors", allowSnippets: "allow-snippet-annotations",
   proxyProtocol: "use-proxy-protocol", useForwardedHeaders: "use-forwarded-headers", sslRedirect: "ssl-redirect", forceSslRedirect: "force-ssl-redirect",
   preserveTrailingSlash: "preserve-trailing-slash", noTlsRedirectLocations: "no-tls-redirect-locations", fullForwardedFor: "compute-full-forwarded-for",
+  proxyBodySize: "proxy-body-size",
 };
+
+/**
+ * `--ingress-controller [KIND/]NAMESPACE/NAME`: that controller alone answers for the classes it serves, as if the
+ * request reached it (several controllers of one class are separate nginx, each with its own load balancer:
+ * controllersDisagree). The others serving one of those classes are left out of `inv`; a controller serving none of
+ * its classes stays. Returns why the name is not one of the input's controllers (undefined: picked).
+ */
+export function pickIngressController(inv: Inventory, name: string): string | undefined {
+  const all = inv.ingressNginxControllers ?? [];
+  const parts = name.split("/");
+  const [kind, ns, n] = parts.length === 3 ? parts : [undefined, parts[0], parts[1]];
+  const found = parts.length >= 2 && parts.length <= 3 ? all.filter((c) => c.namespace === ns && c.name === n && (kind === undefined || c.kind.toLowerCase() === kind.toLowerCase())) : [];
+  const known = all.map((c) => `${c.kind} ${c.namespace}/${c.name}`).join(", ") || "none";
+  if (found.length !== 1) return `--ingress-controller ${name}: ${found.length ? "several controllers have that name (give KIND/NAMESPACE/NAME)" : "no ingress-nginx controller (a Deployment, DaemonSet or StatefulSet running /nginx-ingress-controller) of that name in the input"}; the input's: ${known}`;
+  const chosen = found[0];
+  const classes = new Set<string>([...inv.ingress.classes.map((k) => k.name), ...all.map((c) => c.ingressClass)]);
+  for (const i of inv.ingress.ingresses) { const c = ingressClassOf(i, inv); if (c !== undefined) classes.add(c); }
+  const drop = new Set<NginxController>();
+  for (const cls of classes) {
+    const cs = nginxControllersOf(inv, cls);
+    if (cs.includes(chosen)) for (const c of cs) if (c !== chosen) drop.add(c);
+  }
+  inv.ingressNginxControllers = all.filter((c) => !drop.has(c));
+  return undefined;
+}

@@ -37,6 +37,19 @@ export interface NginxRedirect {
 export type NginxCors = CorsPolicy;
 
 /**
+ * enable-cors as ingress-nginx reads it (cors/main.go Parse) and nginx.tmpl's "CORS" block writes it: the origins
+ * (["*"]: any, the header "*"; none: no CORS answers at all), and the header values as written.
+ */
+export interface NginxCorsConfig {
+  origins: string[];
+  methods: string;
+  headers: string;
+  expose: string;
+  credentials: boolean;
+  maxAge: number;
+}
+
+/**
  * The access checks ingress-nginx writes into a location (rootfs/etc/nginx/template/nginx.tmpl): the
  * `deny` lines of denylist-source-range, then the `allow` lines of allowlist-source-range (alias
  * whitelist-source-range) and `deny all` (nginx's access module: the first line that holds the
@@ -116,6 +129,8 @@ export interface NginxControllerConfig {
   allowSnippets?: true;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
   proxyProtocol?: true;
+  /** proxy-body-size (config.go default "1m"): every location's client_max_body_size unless its annotation sets one. */
+  proxyBodySize?: string;
   /** use-forwarded-headers: besides the client address, lua_ingress.lua takes the scheme from X-Forwarded-Proto (pass_access_scheme), which decides the HTTPS redirects. */
   useForwardedHeaders?: true;
   /** ssl-redirect and force-ssl-redirect: the annotations' defaults (config.go: true and false). */
@@ -204,6 +219,8 @@ export interface NginxAnnotations {
   disableProxyInterceptErrors?: true;
   /** service-upstream: the upstream nginx creates for a Service port (the first Ingress naming it decides) is the Service's ClusterIP, not its endpoints. */
   serviceUpstream?: true;
+  /** proxy-body-size as written, when it passes the annotation's validator (parser.SizeRegex `^(?i)\d+[bkmg]?$`; else the ConfigMap's: proxy/main.go Parse). */
+  proxyBodySize?: string;
   /** proxy-connect/send/read-timeout, in seconds. */
   timeouts?: { connect?: number; send?: number; read?: number };
   /** proxy-ssl-*: what a BackendTLSPolicy needs. */

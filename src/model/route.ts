@@ -3,7 +3,7 @@
 // Every default the API server applies is already spelled out here.
 
 import type { TrafficPolicyRetry } from "./gateway.js";
-import type { NginxAccess } from "./nginx.js";
+import type { NginxAccess, NginxCorsConfig } from "./nginx.js";
 import type { RegexDialect } from "./regex.js";
 import type { SourceRef } from "./source.js";
 import { compareCreated } from "./time.js";
@@ -77,6 +77,8 @@ export interface HeaderModifier { set: HeaderValue[]; add: HeaderValue[]; remove
 export type PathModifier = { type: "ReplaceFullPath"; value: string } | { type: "ReplacePrefixMatch"; value: string };
 
 export interface CorsPolicy {
+  /** ingress-nginx's CORS block (route graph only; engine/gateway/nginx-cors.ts), which answers otherwise than the filter. */
+  nginx?: NginxCorsConfig;
   allowOrigins: string[];
   allowMethods: string[];
   allowHeaders: string[];
@@ -186,6 +188,8 @@ export interface RouteRule {
   nginxServiceUpstream?: string[];
   /** A rule lowered from an Ingress whose location runs raw nginx configuration (an allowed snippet): why Junction cannot tell the answer. */
   nginxUndetermined?: string;
+  /** ingress-nginx's client_max_body_size of the location, in bytes (0: no limit; engine/gateway/nginx-body.ts). */
+  nginxBodyLimit?: { bytes: number; written: string };
 }
 
 export interface Route extends ObjectMeta {

@@ -98,6 +98,8 @@ export interface CheckAheadOptions {
   optimistic?: boolean;
   /** The worker judges the bytes the main thread read, in shared memory, rather than read each file again (tests; read.ts READ_AGAIN). */
   shared?: boolean;
+  /** Milliseconds the optimistic load's settling waits for a verdict being given before judging the file itself (default SETTLE_PATIENCE; tests). */
+  patience?: number;
 }
 
 /** A verdict on a file the optimistic load parsed unchecked was not clean (CheckAhead.take): the load is redone with the checks (load.ts). */
@@ -194,7 +196,11 @@ export class CheckAhead implements ReadSink {
     else if (early) void early.worker.terminate();
     this.optimistic = !this.wait && this.at !== Infinity && (options.optimistic ?? this.early !== undefined);
     this.readAgain = !options.shared;
+    this.patience = options.patience ?? SETTLE_PATIENCE;
   }
+
+  /** How long settle waits for a verdict the worker is giving before judging the file itself (CheckAheadOptions.patience). */
+  private readonly patience: number;
 
   /**
    * Shared memory for a `.json` file (before the threshold too: when it is reached, the worker is
@@ -345,13 +351,17 @@ export class CheckAhead implements ReadSink {
     // 150 files. A worker that does not take the next file within 50 ms (ended, or starved) is helped.
     // A worker that ended (its thread gone: a crash, or killed) is helped at once, and a file it was
     // judging when it ended is judged here (it never gives that verdict: waited for, 10 s twice).
-    const ended = () => this.workerEnded();
+    // A verdict that does not come within `patience` (a worker starved by a busy machine, still
+    // judging; one that ended unseen, not Linux) is given here, from the file's text, as a file the
+    // worker has not reached is: never "not clean" for want of time, which redid a clean load
+    // (the same answer, but the load twice) whenever the machine was busy enough.
+    const ended = () => this.workerEnded(), patience = this.patience;
     let help = o.unknownAtEnd > SETTLE_WAITS;
     for (let k = 0; k < this.assumed.length && !help; k++) {
       const { slot } = this.assumed[k], verdicts = this.blocks[Math.floor(slot / BLOCK)], i = slot % BLOCK;
       if (Atomics.load(verdicts, i) === NOT_CLEAN) break;
       if (Atomics.wait(verdicts, i, UNKNOWN, 50) === "timed-out" && Atomics.load(verdicts, i) === UNKNOWN) help = true;
-      else if (!settled(verdicts, i, 10_000, ended)) { help = ended(); break; }
+      else if (!settled(verdicts, i, patience, ended)) help = true;
     }
     let clean = true;
     for (let k = this.assumed.length - 1; k >= 0 && clean; k--) {
@@ -360,8 +370,11 @@ export class CheckAhead implements ReadSink {
         Atomics.store(verdicts, i, verdictOnText(file));
         o.judgedHere++;
       }
-      // (A worker that ended while judging this file, unseen (not Linux), never gives its verdict: not clean, after a while.)
-      clean = settled(verdicts, i, 10_000, ended) && Atomics.load(verdicts, i) === CLEAN;
+      if (settled(verdicts, i, patience, ended)) { clean = Atomics.load(verdicts, i) === CLEAN; continue; }
+      // (Not in: judged here, the worker's verdict, whenever it comes, not read. The files before it are helped.)
+      clean = verdictOnText(file) === CLEAN;
+      o.judgedHere++;
+      help = true;
     }
     this.assumed = [];
     o.settleMs = Math.round(performance.now() - started);
@@ -414,6 +427,13 @@ export class CheckAhead implements ReadSink {
 
 /** Verdicts not in when the optimistic load is settled, at most, that the main thread waits for rather than judging some itself. */
 export const SETTLE_WAITS = 128;
+
+/**
+ * Milliseconds the settling waits for a verdict the worker is giving (JUDGING, or the next it will
+ * take) before judging the file itself: a file takes the worker about a millisecond, its first ones
+ * (the validators' modules loaded) up to a second on a busy machine.
+ */
+export const SETTLE_PATIENCE = 10_000;
 
 /**
  * Waits until the verdict at `i` is in (neither UNKNOWN nor JUDGING), at most `ms` milliseconds, or

@@ -8,6 +8,7 @@ import { splitObjects, type RawObject } from "./documents.js";
 import { Locator } from "./locate.js";
 import { InputChangedError, readInputs, releaseText, type InputFile, type ReadOptions } from "./read.js";
 import { addIngressRoutes } from "./ingress/lower.js";
+import { pickIngressController } from "../model/nginx-controller.js";
 import { interning } from "./intern.js";
 import { Identities, identity, lower } from "./lowering.js";
 import { CheckAhead, NotClean, checkAheadFromEnv, type CheckAheadOptions, type Optimism } from "./checkahead.js";
@@ -43,9 +44,11 @@ export interface LoadOptions {
   text?: (raw: RawObject) => string;
   /** The check-ahead worker's verdicts on the files (checkahead.ts). */
   ahead?: CheckAhead;
+  /** --ingress-controller: the ingress-nginx controller that answers for its classes (model/nginx-controller.ts pickIngressController). */
+  ingressController?: string;
 }
 
-export interface LoadPathsOptions extends ReadOptions, Pick<LoadOptions, "objects" | "text"> {
+export interface LoadPathsOptions extends ReadOptions, Pick<LoadOptions, "objects" | "text" | "ingressController"> {
   /** The check-ahead worker (default: from JUNCTION_CHECK_AHEAD, else started on large JSON inputs). */
   checkAhead?: CheckAheadOptions;
   /** Where the diagnostics go, after those it holds (cli/cluster.ts loadSources: the cluster's). */
@@ -77,7 +80,7 @@ export function loadPaths(paths: readonly string[], stdin?: (limit?: number) => 
     const files = readInputs(paths, diags, stdin, { ...options, sink: ahead });
     ahead.allRead();
     const preread = endPreread();
-    const load = (withAhead: boolean) => interning(() => loadOnce(files, diags, { ahead: withAhead ? ahead : undefined, objects: options.objects, text: options.text }));
+    const load = (withAhead: boolean) => interning(() => loadOnce(files, diags, { ahead: withAhead ? ahead : undefined, objects: options.objects, text: options.text, ingressController: options.ingressController }));
     let loaded: Loaded;
     if (!ahead.optimistic) loaded = load(true);
     else if (options.settleLater && mayLeaveUnsettled()) {
@@ -227,6 +230,8 @@ function finishLoad(files: readonly InputFile[], diags: Diagnostics, b: Inventor
   if (text) for (const raw of options.objects ?? []) locator.addLazy(raw.ref.file, () => text(raw));
   const inventory = b.finish();
   if (lowered) for (const d of lowered.items) diags.add(d);
+  const unpicked = options.ingressController !== undefined ? pickIngressController(inventory, options.ingressController) : undefined;
+  if (unpicked) diags.error("ingress-controller", unpicked);
   addIngressRoutes(inventory);
   locator.resolve(diags.items);
   return { inventory, diagnostics: diags, locator, files: files.length, objects: count, inputs: files };

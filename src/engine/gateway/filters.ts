@@ -5,6 +5,7 @@
 import type { BackendRef, HeaderModifier, PathModifier, RouteFilter } from "../../model/route.js";
 import type { ResolvedBackend } from "./backends.js";
 import { corsPreflight, corsResponseHeaders, isPreflight } from "./cors.js";
+import { nginxCors } from "./nginx-cors.js";
 import type { HeaderOrder, Headers } from "./headers.js";
 import type { Redirect } from "./request.js";
 
@@ -182,6 +183,13 @@ export function applyFilters(filters: readonly RouteFilter[], ex: Exchange, ctx:
         break;
       }
       case "CORS":
+        if (f.cors.nginx) {
+          // ingress-nginx's CORS block (nginx-cors.ts): its own reading of the origin and of a preflight.
+          const answer = nginxCors(f.cors.nginx, ex.method, ex.headers);
+          ex.responseHeaders.push(...answer.headers);
+          if (answer.preflight) ex.answered = 204;
+          break;
+        }
         if (isPreflight(ex.method, ex.headers)) { ex.responseHeaders.push(...corsPreflight(f.cors, ex.headers)); ex.answered = 204; }
         else ex.responseHeaders.push(...corsResponseHeaders(f.cors, ex.headers));
         break;

@@ -18,6 +18,7 @@ import type { GatewayEngine } from "./engine.js";
 import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
 import { nginxRewrite } from "./nginx-rewrite.js";
+import { nginxBodyTooLarge } from "./nginx-body.js";
 import { nginxCertificateFor, nginxErrorPage } from "./nginx-errors.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
@@ -446,6 +447,9 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     if (certRefused) { Object.assign(res, { status: certRefused.status, reason: certRefused.reason, ...(certRefused.redirect ? { redirect: certRefused.redirect } : {}) }); return; }
     // ingress-nginx with an allowed snippet in the location or server: raw nginx configuration decides.
     if (w.rule.nginxUndetermined) { Object.assign(res, { status: null, undetermined: w.rule.nginxUndetermined, reason: `${w.rule.nginxUndetermined} (Junction cannot tell the answer)` }); return; }
+    // ingress-nginx's client_max_body_size: the find-config phase, before every other (nginx-body.ts).
+    const tooLarge = w.rule.nginxBodyLimit ? nginxBodyTooLarge(w.rule.nginxBodyLimit, new Headers(req.headers)) : undefined;
+    if (tooLarge) { Object.assign(res, { status: 413, reason: tooLarge }); return; }
     if (!ex.failed) applyFilters(w.rule.filters, ex, fctx);
     // ingress-nginx's rewrite-target with capture groups: the location's rewrite, on the normalized URI (nginx-rewrite.ts).
     const rewritten = w.rule.nginxRewrite && !ex.redirect && !ex.answered && !ex.failed ? nginxRewrite(w.rule.nginxRewrite, matched, ex.query) : undefined;

@@ -103,7 +103,8 @@ export function tlsSecrets(ingresses: readonly Ingress[], host: string | undefin
 }
 
 /** The routes of one host group: HTTP(S) or gRPC, the HTTP→HTTPS redirect twin, passthrough and www routes. */
-export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contribution[], gw: GatewayBuilder, report: ConversionReport): RouteIR[] {
+/** `httpsUnknown`: why the host's answers on 443 are unknown (ingress-nginx's ssl-passthrough without the controller's flags: lower.ts). */
+export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contribution[], gw: GatewayBuilder, report: ConversionReport, httpsUnknown?: string): RouteIR[] {
   // ingress2gateway's name: the first Ingress by name (the route graph reads them in ingress-nginx's order: group.ts).
   const name = `${g.ingresses.reduce((a, b) => (b.name < a.name ? b : a)).name}-${nameFromHost(g.host)}`;
   const secrets = tlsSecrets(g.ingresses, g.host);
@@ -114,9 +115,10 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
   const served = rules;
   const out: RouteIR[] = [];
   const kind = g.protocol === "grpc" ? "GRPCRoute" : "HTTPRoute";
-  const serve = (host: string | undefined, certified: boolean, n: string, http: ListenerIR, https: ListenerIR | undefined): RouteIR[] => {
+  const serve = (host: string | undefined, certified: boolean, n: string, http: ListenerIR, https: ListenerIR | undefined, unknown?: string): RouteIR[] => {
+    const unknownOn = (parents: ParentRef[], c: RuleIR[]) => (unknown && parents.some((p) => p.sectionName === https?.name) ? c.map((r) => ({ ...r, nginxUndetermined: r.nginxUndetermined ?? unknown })) : c);
     const route = (n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR[] => chunks(rs).map((c, i) =>
-      ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: host ? [host] : [], parentRefs: parents, rules: c }));
+      ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: host ? [host] : [], parentRefs: parents, rules: unknownOn(parents, c) }));
     const redirects = served.filter((r) => redirectsToHttps(r, g, certified, gw.nginx, report));
     if (!https && passthroughHost) return route(n, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r, gw.nginx) : r)));
     if (redirects.length && https && gw.nginx?.forwardedProto) {
@@ -128,10 +130,11 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
     if (redirects.length && https) {
       return [...route(n, [gw.ref(https)], served), ...route(`${n}-http`, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r, gw.nginx) : r)))];
     }
+    if (unknown && https) return [...route(n, [gw.ref(https)], served), ...route(`${n}-http`, [gw.ref(http)], served)];
     return route(n, [gw.ref(http), ...(https ? [gw.ref(https)] : [])], served);
   };
   if (served.length) {
-    out.push(...serve(g.host, gw.nginx ? g.host !== undefined && gw.nginx.certified.has(g.host) : secrets.length > 0, name, http, https));
+    out.push(...serve(g.host, gw.nginx ? g.host !== undefined && gw.nginx.certified.has(g.host) : secrets.length > 0, name, http, https, httpsUnknown));
     // server_name HOST ALIAS...: an alias is served as the host, with its own certificate and redirects.
     for (const a of g.host !== undefined ? gw.nginx?.aliases.get(g.host) ?? [] : []) {
       out.push(...serve(a.name, a.certified, `${name}-alias-${nameFromHost(a.name)}`, gw.listener(a.name, "http"), gw.listener(a.name, "https", secrets)));
@@ -203,7 +206,10 @@ function httpsRedirect(r: RuleIR, nginx: NginxServers | undefined): RuleIR {
   const host = nginx?.forwardedProto ? { forwardedHost: true as const } : {};
   // lua_ingress.lua: `ngx_redirect(uri, config.http_redirect_code)` (the ConfigMap's http-redirect-code, default 308).
   const redirect = slash ? { ...slash, scheme: "https", ...host } : { scheme: "https", statusCode: nginx?.redirectCode ?? 308, ...drop, ...host };
-  return { ...r, filters: [{ type: "RequestRedirect", requestRedirect: redirect }], backends: [], requestTimeout: undefined };
+  // ingress-nginx's CORS block is a rewrite-module `if` of the location, before rewrite_by_lua's redirect (which ends the
+  // rewrite phase): its preflight 204 comes first, and its headers go on the redirect too (more_set_headers).
+  const cors = nginx ? r.filters.filter((f) => f.type === "CORS" && f.cors.nginx !== undefined) : [];
+  return { ...r, filters: [...cors, { type: "RequestRedirect", requestRedirect: redirect }], backends: [], requestTimeout: undefined };
 }
 
 /** The rule for requests whose X-Forwarded-Proto is "http", or is present and not "http" (PCRE, matched whole). */

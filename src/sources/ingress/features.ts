@@ -109,9 +109,11 @@ export function duration(seconds: number): string {
  * every path of the host into a case-insensitive regular expression anchored at the start; app-root
  * redirects "/" (exactly) to the application root.
  */
-export function applyHostFeatures(g: HostGroup, rules: RuleIR[], report: ConversionReport): RuleIR[] {
+export function applyHostFeatures(g: HostGroup, rules: RuleIR[], report: ConversionReport, regexOf?: (i: Ingress) => boolean): RuleIR[] {
   const mains = g.ingresses.filter((i) => !i.nginx.canary);
-  const regexBy = mains.filter((i) => i.nginx.useRegex === true || i.nginx.rewriteTarget !== undefined);
+  // regexOf: the route graph's reading of an ingress-nginx host (lower.ts nginxLocations), where a rewrite-target equal to
+  // its location's path rewrites nothing and makes no regular expression.
+  const regexBy = mains.filter(regexOf ?? ((i) => i.nginx.useRegex === true || i.nginx.rewriteTarget !== undefined));
   if (regexBy.length && g.protocol === "http") {
     for (const r of rules) for (const m of r.matches) if (m.path) { checkRegexPath(r, m.path.value, report); m.path = { type: "RegularExpression", value: `(?i)${m.path.value}.*` }; }
     for (const i of regexBy) report.annotation(i, "use-regex", "translated", "every path of the host becomes a case-insensitive RegularExpression match, as ingress-nginx makes them");

@@ -59,9 +59,14 @@ export type UnknownRiskLevel = "reject" | "admit";
 function nginxRejection(ing: Ingress, cls: string, inv: Inventory, unknownRisk: UnknownRiskLevel, report: ConversionReport): string | undefined {
   if (!servedByNginx(inv, cls, [ing])) return undefined;
   if (ing.nginx.rejected) return ing.nginx.rejected;
-  // The annotations-risk-level of the controller serving the class (model/nginx-controller.ts).
+  // The annotations-risk-level of each controller serving the class (model/nginx-controller.ts): each is its own nginx
+  // and rejects by its own ConfigMap (controller.go CheckIngress / getBackendServers `CheckAnnotationRisk(anns,
+  // riskLevel)`). Rejected only when every one rejects it: where one serves it, the answer depends on the controller a
+  // request reaches (controllersDisagree, their annotations-risk-level differing, makes it unknown; --ingress-controller picks one).
   const serving = ingressNginxOf(inv, cls);
-  const risky = riskyAnnotation(ing.nginx, nginxRiskLevel(serving.config?.riskLevel));
+  const verdicts = (serving.controllers.length > 1 ? serving.controllers.map((c) => c.config?.riskLevel) : [serving.config?.riskLevel])
+    .map((level) => riskyAnnotation(ing.nginx, nginxRiskLevel(level)));
+  const risky = verdicts.every((v) => v !== undefined) ? verdicts[0] : undefined;
   if (!risky || serving.known || unknownRisk === "reject") return risky;
   report.note(ing, "warning", `${risky} (the default; the input has no controller ConfigMap): converted as served, since a cluster holding this Ingress let it through the controller's admission webhook, which checks the same level; if the level is the default there, ingress-nginx serves none of it (add the controller's ConfigMap to the input to decide)`);
   return undefined;

@@ -73,6 +73,8 @@ export interface RuleIR {
   nginxRewrite?: { regex: string; target: string };
   /** nginx's own 301 from a prefix location's name without its trailing slash (see trailingSlashRedirects). */
   trailingSlash?: boolean;
+  /** client_max_body_size of the location (RouteRule.nginxBodyLimit; route graph only). */
+  nginxBodyLimit?: { bytes: number; written: string };
 }
 
 export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute";

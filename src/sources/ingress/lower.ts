@@ -16,7 +16,7 @@ import { groupRules, planCanaries } from "./canary.js";
 import { applyHostFeatures, applyRuleFeatures, setHeader } from "./features.js";
 import { changesAccess, crossNamespaceSecret, withGlobalRanges } from "./nginx-annotations.js";
 import { groupPaths, noteNginxDefaultBackends, selectIngresses, type HostGroup, type UnknownRiskLevel } from "./group.js";
-import type { RouteIR, RuleIR } from "./ir.js";
+import type { RouteIR, RouteMatch, RuleIR } from "./ir.js";
 import { findService } from "../../model/services.js";
 import { controllersDisagree, ingressNginxOf, type IngressNginxServing } from "../../model/nginx-controller.js";
 import { isNginxPattern, type NginxServerNames } from "../../model/nginx-server-name.js";
@@ -69,9 +69,14 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       gateways.set(key, new GatewayBuilder(ns, g.className, options.gatewayClass ?? g.className, hosts, options.scope === "class" && g.ingressNginx ? nginxServers(groups, g.className, inv) : undefined));
     }
     // ssl-passthrough needs the controller's --enable-ssl-passthrough (nginx.go `if n.cfg.EnableSSLPassthrough { n.setupSSLProxy() }`;
-    // template.go httpsListener): without it nginx ends TLS itself and serves the Ingress's locations (a controller of the input says).
-    const serving = g.ingressNginx && options.scope === "class" ? ingressNginxOf(inv, g.className).controllers : [];
-    const passthrough = serving.length && !serving[0].sslPassthrough ? [] : options.scope === "class" && g.ingressNginx ? nginxPassthrough(g) : takePassthrough(g);
+    // template.go httpsListener): without it nginx ends TLS itself and serves the Ingress's locations. pkg/flags/flags.go
+    // `flags.Bool("enable-ssl-passthrough", false, ...)`: off unless given, and the Helm chart gives it only through
+    // controller.extraArgs; an input without the controller cannot tell, so the host's answers on 443 are unknown.
+    const nginxClass = options.scope === "class" && g.ingressNginx;
+    const serving = nginxClass ? ingressNginxOf(inv, g.className).controllers : [];
+    const wanted = nginxClass ? nginxPassthrough(g) : takePassthrough(g);
+    const passthroughUnknown = nginxClass && wanted.length && !serving.length ? passthroughUndetermined(wanted[0].ingress, g.className) : undefined;
+    const passthrough = (serving.length && !serving[0].sslPassthrough) || passthroughUnknown ? [] : wanted;
     const rules = groupRules(g, report, canaries);
     // The settings of the controller serving the class (model/nginx-controller.ts ingressNginxOf).
     const global = g.ingressNginx ? ingressNginxOf(inv, g.className).config : undefined;
@@ -81,7 +86,10 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       if (cross) { const a = (r.access ?? r.source.nginx.access)!; r.access = { ...a, denied: a.denied ?? cross }; }
     }
     applyRuleFeatures(rules, report);
+    // Which Ingresses' rewrite-target turns the host's locations into regular expressions (enforceRegexModifier).
+    let regexOf: ((i: Ingress) => boolean) | undefined;
     if (options.scope === "class" && g.ingressNginx) {
+      regexOf = nginxLocations(rules);
       // Several controllers of the class with other settings: which one answers is the request's path to it (unknown here).
       const split = controllersDisagree(ingressNginxOf(inv, g.className), g.className);
       const snippets = ingressNginxOf(inv, g.className).config?.allowSnippets ? g.ingresses.find((i) => !i.nginx.canary && i.nginx.snippets?.server) : undefined;
@@ -91,11 +99,13 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
       for (const r of rules) {
         if (tlsAuth && g.host !== undefined) r.nginxClientCert = { ...tlsAuth.nginx.access!.clientCert!, ingress: `${tlsAuth.namespace}/${tlsAuth.name}` };
         r.fallback = defaultBackendOf(r, inv);
-        if (sameAsLocation(r)) dropRewrite(r);
         r.nginxRewrite = captureRewrite(r);
         // template.go buildProxyPass writes `proxy_set_header X-Forwarded-Prefix` with every rewrite-target's rewrite, capture references too.
         if (r.nginxRewrite && r.source.nginx.xForwardedPrefix !== undefined) setHeader(r, "X-Forwarded-Prefix", r.source.nginx.xForwardedPrefix);
         if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
+        // enable-cors: nginx.tmpl's CORS block answers otherwise than the Gateway API filter (engine/gateway/nginx-cors.ts).
+        const cors = r.source.nginx.cors?.nginx;
+        if (cors) for (const f of r.filters) if (f.type === "CORS") f.cors = { ...f.cors, nginx: cors };
         const viaClusterIp = r.backends.filter((b) => clusterIps.has(JSON.stringify([g.className, b.namespace ?? g.namespace, b.name, b.port]))).map((b) => `${b.namespace ?? g.namespace}/${b.name}`);
         if (viaClusterIp.length) r.nginxServiceUpstream = viaClusterIp;
         const errors = customErrorsOf(r, ingressNginxOf(inv, g.className), inv);
@@ -103,7 +113,9 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.nginxUndetermined = split ?? (snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined);
       }
     }
-    routes.push(...assembleRoutes(g, applyHostFeatures(g, rules, report), passthrough, gateways.get(key)!, report));
+    const located = applyHostFeatures(g, rules, report, regexOf);
+    if (options.scope === "class" && g.ingressNginx) for (const r of located) r.nginxBodyLimit = nginxBodyLimit(r.source.nginx.proxyBodySize ?? global?.proxyBodySize);
+    routes.push(...assembleRoutes(g, located, passthrough, gateways.get(key)!, report, passthroughUnknown));
   }
   // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
   for (const b of gateways.values()) if (b.nginx) b.listener(undefined, "https");
@@ -177,6 +189,23 @@ function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory)
 }
 
 /**
+ * A location's client_max_body_size: the annotation's proxy-body-size, else the ConfigMap's (config.go `bodySize =
+ * "1m"`), written by nginx.tmpl only `if isValidByteSize $location.Proxy.BodySize true` (template.go nginxOffsetRegex
+ * `^\d+[kKmMgG]?$`, trimmed), else nginx's own default, 1m (ngx_http_core_module). nginx's ngx_parse_offset: k, m, g are
+ * 1024, 1024², 1024³.
+ */
+function nginxBodyLimit(written = "1m"): RuleIR["nginxBodyLimit"] {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(written.trim()) ?? (["1m", "1", "m"] as const);
+  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as "" | "k" | "m" | "g"];
+  return { bytes: Number(m[1]) * unit, written: m[0] };
+}
+
+/** Why an ssl-passthrough host's answers on 443 are unknown: the input holds no controller of the class (its flags). */
+function passthroughUndetermined(ing: Ingress, className: string): string {
+  return `Ingress ${ing.namespace}/${ing.name} asks for ssl-passthrough, which needs the controller's --enable-ssl-passthrough (default false), and the input holds no ingress-nginx controller of class ${JSON.stringify(className)}: with it the TLS proxy on 443 sends the connection by SNI to the backend of the root location, without it nginx ends TLS and serves the host's locations (add the controller's Deployment to the input to decide)`;
+}
+
+/**
  * An allowed snippet (allow-snippet-annotations, and an annotations-risk-level of Critical, else the Ingress is rejected:
  * group.ts): raw nginx configuration in the location (configuration-snippet) or the host's server (server-snippet),
  * which may answer, rewrite or deny anything; without allow-snippet-annotations controller.go dropSnippetDirectives
@@ -187,15 +216,42 @@ function snippetOf(ing: Ingress, key: string): string {
 }
 
 /**
- * template.go buildProxyPass: "if the path in the ingress rule is equals to the target: no special rewrite" (`path ==
- * location.Rewrite.Target`), the location's path: a Prefix path gets a final "/" (location.go updateServerLocations
- * normalizePrefixPath, "/" itself kept). (Its added exact location, for the path without "/", is not split off here.)
+ * The nginx locations of an ingress-nginx host's rules, and whether each rewrites (`rules` changed in place), as the
+ * controller writes them:
+ * - location.go updateServerLocations: a Prefix path P (not "/") whose location needs no rewrite (`needsRewrite`:
+ *   `location.Rewrite.Target != "" && location.Rewrite.Target != location.Path`) and has no use-regex becomes
+ *   `normalizePrefixPath(P)` ("P/"), followed by an exact location P unless an Exact path P exists ("If exists an Exact
+ *   location is not possible to create a new one"); other paths keep P as their location;
+ * - template.go buildProxyPass: "if the path in the ingress rule is equals to the target: no special rewrite" (`path ==
+ *   location.Rewrite.Target`, the location's path), else `rewrite "(?i)PATH" TARGET break;`;
+ * - enforceRegexModifier: a location that needsRewrite (its path, by then normalized) or use-regex makes every location
+ *   of the server `~* "^PATH"` (buildLocation), the exact one too.
+ * So Prefix /foo with rewrite-target /foo is `~* "^/foo/"` rewriting to /foo, then `~* "^/foo"` rewriting nothing
+ * (/foobar reaches the backend as is); Prefix /foo with target /foo/ stays `~* "^/foo"` and rewrites (/foobar to /foo/).
+ * Returns the Ingresses whose paths make the host's locations regular expressions.
  */
-function sameAsLocation(r: RuleIR): boolean {
-  const target = r.source.nginx.rewriteTarget, m = r.matches[0]?.path;
-  if (target === undefined || !m || m.type === "RegularExpression") return false;
-  const prefix = m.type === "PathPrefix" && !m.characterwise && r.source.rules.some((x) => x.paths.some((p) => p.path === m.value && p.pathType === "Prefix"));
-  return (prefix && m.value !== "/" && !m.value.endsWith("/") ? `${m.value}/` : m.value) === target;
+function nginxLocations(rules: RuleIR[]): (i: Ingress) => boolean {
+  const exact = new Set(rules.flatMap((r) => r.matches.flatMap((m) => (m.path?.type === "Exact" ? [m.path.value] : []))));
+  const regex = new Set<Ingress>();
+  for (let k = 0; k < rules.length; k++) {
+    const r = rules[k], n = r.source.nginx, m = r.matches[0]?.path;
+    if (n.useRegex) regex.add(r.source);
+    if (n.rewriteTarget === undefined || !m) continue;
+    const prefix = m.type === "PathPrefix" && !m.characterwise && r.source.rules.some((x) => x.paths.some((p) => p.path === m.value && p.pathType === "Prefix"));
+    const normalized = prefix && !n.useRegex && n.rewriteTarget === m.value && m.value !== "/" && !m.value.endsWith("/");
+    const location = normalized ? `${m.value}/` : m.value;
+    if (location === n.rewriteTarget) { dropRewrite(r); continue; }
+    regex.add(r.source);
+    if (!normalized) continue;
+    const slash = (x: RouteMatch): RouteMatch => (x.path ? { ...x, path: { ...x.path, value: location } } : x);
+    if (!exact.has(m.value)) {
+      const bare: RuleIR = { ...r, matches: structuredClone(r.matches), filters: structuredClone(r.filters) };
+      dropRewrite(bare);
+      rules.splice(++k, 0, bare);
+    }
+    r.matches = r.matches.map(slash);
+  }
+  return (i) => regex.has(i);
 }
 
 /** No rewrite: the URLRewrite and the X-Forwarded-Prefix header written with it (features.ts rewrite) go. */

@@ -6,7 +6,7 @@ import { addressCidr, parseAddress, parseGoCidr, type Cidr } from "../../model/i
 import { isGoTrue, parseGoBool } from "../../model/gobool.js";
 import { hasObject } from "../../model/gateway.js";
 import { parseLabelSelector } from "../../model/label-selector-string.js";
-import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxController, type NginxControllerConfig, type NginxCors, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
+import { NGINX_CORS_DEFAULTS, NGINX_PREFIX, type Canary, type NginxAccess, type NginxAnnotations, type NginxController, type NginxControllerConfig, type NginxCors, type NginxCorsConfig, type NginxRealIp, type NginxRedirect } from "../../model/nginx.js";
 import type { InventoryBuilder, StateKey } from "../builder.js";
 import type { KindHook } from "../frontend.js";
 import { props, type Field } from "../fields.js";
@@ -211,6 +211,7 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     enableGlobalAuth: r.bool("enable-global-auth"),
     proxyRedirect: readProxyRedirect(r),
     ...readCustomErrors(r),
+    ...readBodySize(r),
     read: r.read,
   };
   const snippets = { ...(r.peek("configuration-snippet")?.trim() ? { location: true as const } : {}), ...(r.peek("server-snippet")?.trim() ? { server: true as const } : {}) };
@@ -243,6 +244,16 @@ function readCustomErrors(r: Reader): Pick<NginxAnnotations, "customHttpErrors" 
   const codes = (r.peek("custom-http-errors") ?? "").split(",").map((c) => c.trim()).filter((c) => /^\d+$/.test(c)).map(Number);
   const off = parseGoBool(r.peek("disable-proxy-intercept-errors")?.trim() ?? "");
   return { ...(codes.length ? { customHttpErrors: codes } : {}), ...(off ? { disableProxyInterceptErrors: true } : {}), ...(parseGoBool(r.peek("service-upstream")?.trim() ?? "") ? { serviceUpstream: true } : {}) };
+}
+
+/**
+ * proxy-body-size (proxy/main.go Parse: GetStringAnnotation with the validator parser.SizeRegex `^(?i)\d+[bkmg]?$`, a
+ * value failing it the ConfigMap's; no ValidationError reaches Extract). Not recorded as read: `convert ingress` has no
+ * translation of it.
+ */
+function readBodySize(r: Reader): Pick<NginxAnnotations, "proxyBodySize"> {
+  const v = r.peek("proxy-body-size");
+  return v !== undefined && /^\d+[bkmg]?$/i.test(v) ? { proxyBodySize: v } : {};
 }
 
 /** alias/main.go Parse: split at ",", trimmed, empty ones dropped, unique, sorted (Go's sort.Strings: by bytes). */
@@ -300,12 +311,36 @@ function readCors(r: Reader): NginxCors | undefined {
   if (r.bool("enable-cors") !== true) return undefined;
   const d = NGINX_CORS_DEFAULTS;
   return {
+    nginx: nginxCorsConfig(r),
     allowOrigins: r.list("cors-allow-origin") ?? d.allowOrigins,
     allowMethods: r.list("cors-allow-methods")?.map((m) => m.toUpperCase()) ?? d.allowMethods,
     allowHeaders: r.list("cors-allow-headers") ?? d.allowHeaders,
     exposeHeaders: r.list("cors-expose-headers") ?? d.exposeHeaders,
     allowCredentials: r.bool("cors-allow-credentials") ?? d.allowCredentials,
     maxAge: r.int("cors-max-age", 0) ?? d.maxAge,
+  };
+}
+
+/**
+ * cors/main.go Parse: each annotation through GetStringAnnotation (trimmed; an empty value or one failing its validator,
+ * spaces removed, is an error) and its own check, else the default: cors-allow-origin "*" (an invalid value too: "defaulting
+ * to '*'"), else split at ",", trimmed, "*" making it any origin, an origin failing corsOriginRegex skipped; cors-allow-
+ * headers, -methods, -expose-headers as written when valid; cors-allow-credentials true; cors-max-age 1728000.
+ */
+function nginxCorsConfig(r: Reader): NginxCorsConfig {
+  const given = (name: string, valid: RegExp) => { const v = r.peek(name)?.split("\n").map((l) => l.trim()).join("\n"); return v && valid.test(v.replaceAll(" ", "")) ? v : undefined; };
+  const written = given("cors-allow-origin", /^((((([a-z]+:\/\/)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)|null)+)|\*)?$/);
+  const origins: string[] = [];
+  for (const o of written === undefined ? ["*"] : written.split(",").map((x) => x.trim()).filter(Boolean)) {
+    if (o === "*") { origins.splice(0, origins.length, "*"); break; }
+    if (/^([a-z]+:\/\/(\*\.)?[A-Za-z0-9\-.]*(:\d+)?|\*|null)?$/.test(o)) origins.push(o);
+  }
+  const methods = given("cors-allow-methods", /^([A-Za-z]+,?\s?)+$/), headers = given("cors-allow-headers", /^[A-Za-z0-9-_, ]*$/);
+  const credentials = parseGoBool(r.peek("cors-allow-credentials")?.trim() ?? ""), age = r.peek("cors-max-age")?.trim();
+  return {
+    origins, methods: methods !== undefined && /^([A-Za-z]+,?\s?)+$/.test(methods) ? methods : "GET, PUT, POST, DELETE, PATCH, OPTIONS",
+    headers: headers !== undefined && /^[A-Za-z0-9-_, ]*$/.test(headers) ? headers : "DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Range,Authorization",
+    expose: given("cors-expose-headers", /^(([A-Za-z0-9\-_]+|\*),?\s?)+$/) ?? "", credentials: credentials ?? true, maxAge: age !== undefined && goInt(age) ? Number(age) : 1728000,
   };
 }
 
@@ -411,7 +446,7 @@ const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
     // Controllers sharing a --controller-class serve the same IngressClasses: one nginx each (model/nginx-controller.ts controllersDisagree).
     for (const [i, { controller: c, field }] of s.named.entries()) {
       const twin = s.named.slice(0, i).find((x) => x.controller.controllerClass === c.controllerClass && x.controller.configMap !== c.configMap);
-      if (twin) field.warn("ingress-nginx-config", `${c.kind} ${c.namespace}/${c.name} serves the IngressClasses of controller ${c.controllerClass}, as ${twin.controller.kind} ${twin.controller.namespace}/${twin.controller.name} does, with another ConfigMap (${c.configMap ?? "none"}, not ${twin.controller.configMap ?? "none"}): where their settings differ, the answer for the class depends on which controller a request reaches, and Junction answers unknown`);
+      if (twin) field.warn("ingress-nginx-config", `${c.kind} ${c.namespace}/${c.name} serves the IngressClasses of controller ${c.controllerClass}, as ${twin.controller.kind} ${twin.controller.namespace}/${twin.controller.name} does, with another ConfigMap (${c.configMap ?? "none"}, not ${twin.controller.configMap ?? "none"}): where their settings differ, the answer for the class depends on which controller a request reaches, and Junction answers unknown (--ingress-controller picks one)`);
     }
     // The Helm chart's: the settings of an ingress-nginx class no controller of the input serves.
     const key = `${INGRESS_NGINX_CONFIGMAP.namespace}/${INGRESS_NGINX_CONFIGMAP.name}`;
@@ -590,6 +625,7 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const bool = (key: string): boolean | undefined => { const v = data.get(key).string(); return v === "" ? false : parseGoBool(v); };
   const sslRedirect = bool("ssl-redirect"), forceSslRedirect = bool("force-ssl-redirect"), preserveTrailingSlash = bool("preserve-trailing-slash");
   const noTls = data.get("no-tls-redirect-locations").string();
+  const bodySize = data.get("proxy-body-size").string();
   // configmap.go: global-auth-url through parser.StringToURL (a scheme and a host, no ".." in it), else "Global auth location denied".
   const auth = data.get("global-auth-url").string()?.trim();
   if (auth && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/?#]*@)?[^/?#]+/.test(auth)) data.get("global-auth-url").warn("invalid-value", `${JSON.stringify(auth)} is not a URL with a scheme and a host: ingress-nginx ignores it ("Global auth location denied")`);
@@ -607,7 +643,7 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const hstsValue = `max-age=${data.get("hsts-max-age").string() ?? "31536000"}${bool("hsts-include-subdomains") ?? true ? "; includeSubDomains" : ""}${bool("hsts-preload") ? "; preload" : ""}`;
   const hsts = hstsKeys ? { hsts: (bool("hsts") ?? true) ? hstsValue : null } : {};
   const headerNames = { ...(bool("enable-underscores-in-headers") ? { underscoresInHeaders: true as const } : {}), ...(bool("ignore-invalid-headers") === false ? { keepInvalidHeaders: true as const } : {}) };
-  const tls = { ...globalAuth, ...redirectCode, ...errors, ...hsts, ...headerNames, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}) };
+  const tls = { ...globalAuth, ...redirectCode, ...errors, ...hsts, ...headerNames, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}), ...(bodySize !== undefined ? { proxyBodySize: bodySize } : {}) };
   return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),

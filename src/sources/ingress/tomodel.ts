@@ -49,6 +49,7 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     ...(rule.nginxUndetermined ? { nginxUndetermined: rule.nginxUndetermined } : {}),
     ...(rule.nginxClientCert ? { nginxClientCert: rule.nginxClientCert } : {}),
     ...(rule.nginxProxyRedirect ? { nginxProxyRedirect: rule.nginxProxyRedirect } : {}),
+    ...(rule.nginxBodyLimit ? { nginxBodyLimit: rule.nginxBodyLimit } : {}),
   };
 }
 
