@@ -1,4 +1,4 @@
-// Random Calico inputs (user tiers around kube-admin, default and kube-baseline, GlobalNetworkPolicies
+// Random Calico inputs (a host endpoint, user tiers around kube-admin, default and kube-baseline, GlobalNetworkPolicies
 // with Allow/Deny/Pass, AdminNetworkPolicies, a BaselineAdminNetworkPolicy, NetworkPolicies), read
 // through the front end, answered by both engines and by an oracle written from felix's chain itself
 // (rules/endpoints.go endpointIptablesChain): for each tier with a policy for the endpoint, "Start of
@@ -19,11 +19,11 @@ import { assertAgree, podsAnd } from "../engine/fast-agree.js";
 import type { Party } from "../../src/engine/match.js";
 
 type Action = "Allow" | "Deny" | "Pass";
-interface Pod { ns: string; pod: string; ip: string }
+interface Pod { ns: string; pod: string; ip: string; hep?: true }
 /** A rule's peer: any, namespace y, pod b (any namespace), the addresses of namespace z. */
 type From = "any" | "ns-y" | "pod-b" | "net-z";
 interface R { action: Action; from: From; port80: boolean }
-interface Gnp { tier: string; order?: number; selector: "pod == 'a'" | "ns == 'x'" | "all()" | "pod in {'a', 'b'}"; rules: R[] }
+interface Gnp { tier: string; order?: number; selector: "pod == 'a'" | "ns == 'x'" | "all()" | "pod in {'a', 'b'}" | "has(hep)"; rules: R[] }
 interface Anp { priority: number; all: boolean; rules: R[] }
 interface Case { tiers: { order?: number; pass: boolean }[]; gnps: Gnp[]; anps: Anp[]; banp?: R[]; np?: { onlyA: boolean; fromZ: boolean } }
 
@@ -39,7 +39,7 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   gnps: fc.array(fc.record({
     tier: fc.constantFrom("t0", "t1", "t2", "default"),
     order: fc.constantFrom(undefined, 1, 5, 2000),
-    selector: fc.constantFrom("pod == 'a'" as const, "ns == 'x'" as const, "all()" as const, "pod in {'a', 'b'}" as const),
+    selector: fc.constantFrom("pod == 'a'" as const, "ns == 'x'" as const, "all()" as const, "pod in {'a', 'b'}" as const, "has(hep)" as const),
     rules: fc.array(ruleArb(["Allow", "Deny", "Pass"], ["any", "ns-y", "pod-b", "net-z"]), { minLength: 1, maxLength: 3 }),
   }), { maxLength: 6 }),
   anps: fc.uniqueArray(fc.record({ priority: fc.integer({ min: 1, max: 60 }), all: fc.boolean(), rules: fc.array(ruleArb(["Allow", "Deny", "Pass"], ["any", "ns-y", "pod-b"]), { minLength: 1, maxLength: 2 }) }), { maxLength: 2, selector: (a) => a.priority }),
@@ -60,14 +60,14 @@ function yaml(c: Case): string {
   c.anps.forEach((a, i) => docs.push(`apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: anp${i}}\nspec:\n  priority: ${a.priority}\n  subject: {namespaces: {${a.all ? "" : "matchLabels: {ns: x}"}}}\n  ingress:\n${a.rules.map(adminRule).join("\n")}`));
   if (c.banp) docs.push(`apiVersion: policy.networking.k8s.io/v1alpha1\nkind: BaselineAdminNetworkPolicy\nmetadata: {name: default}\nspec:\n  subject: {namespaces: {}}\n  ingress:\n${c.banp.map(adminRule).join("\n")}`);
   if (c.np) docs.push(`apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: x}\nspec:\n  podSelector: {${c.np.onlyA ? "matchLabels: {pod: a}" : ""}}\n  ingress: [${c.np.fromZ ? "{from: [{namespaceSelector: {matchLabels: {ns: z}}}]}" : ""}]`);
-  return withPolicies(...docs);
+  return withPolicies(HEP_YAML, ...docs);
 }
 
 // ---- The oracle: felix's endpoint chain for dst's ingress ----
 
 const fromMatches = (f: From, src: Pod) => f === "any" || (f === "ns-y" && src.ns === "y") || (f === "pod-b" && src.pod === "b") || (f === "net-z" && src.ns === "z");
 const ruleMatches = (r: R, src: Pod, port: number) => fromMatches(r.from, src) && (!r.port80 || port === 80);
-const selects = (s: Gnp["selector"], p: Pod) => s === "all()" || (s === "pod == 'a'" && p.pod === "a") || (s === "ns == 'x'" && p.ns === "x") || (s === "pod in {'a', 'b'}" && p.pod !== "c");
+const selects = (s: Gnp["selector"], p: Pod) => s === "all()" || (s === "has(hep)" && p.hep === true) || (s === "pod == 'a'" && p.pod === "a") || (s === "ns == 'x'" && p.ns === "x") || (s === "pod in {'a', 'b'}" && (p.pod === "a" || p.pod === "b"));
 const byOrder = <T extends { order?: number; name: string }>(xs: T[]) => xs.sort((a, b) => (a.order ?? Infinity) - (b.order ?? Infinity) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
 function felix(c: Case, src: Pod, dst: Pod, port: number): boolean {
@@ -77,8 +77,8 @@ function felix(c: Case, src: Pod, dst: Pod, port: number): boolean {
   ]);
   for (const t of tiers) {
     let policies: { order?: number; name: string; rules: R[] }[];
-    if (t.name === "kube-admin") policies = c.anps.filter((a) => a.all || dst.ns === "x").map((a) => ({ order: a.priority, name: `anp${a.priority}`, rules: a.rules }));
-    else if (t.name === "kube-baseline") policies = c.banp ? [{ name: "default", rules: c.banp }] : [];
+    if (t.name === "kube-admin") policies = c.anps.filter((a) => !dst.hep && (a.all || dst.ns === "x")).map((a) => ({ order: a.priority, name: `anp${a.priority}`, rules: a.rules }));
+    else if (t.name === "kube-baseline") policies = c.banp && !dst.hep ? [{ name: "default", rules: c.banp }] : [];
     else {
       policies = c.gnps.flatMap((g, i) => (g.tier === t.name && selects(g.selector, dst) ? [{ order: g.order, name: `${g.tier === "default" ? "" : `${g.tier}.`}g${i}/`, rules: g.rules }] : []));
       if (t.name === "default" && c.np && dst.ns === "x" && (!c.np.onlyA || dst.pod === "a")) {
@@ -95,23 +95,28 @@ function felix(c: Case, src: Pod, dst: Pod, port: number): boolean {
     }
     if (!passed && !t.pass) return false;
   }
-  return true; // the pod's profile kns.NAMESPACE
+  // The profiles: a pod's kns.NAMESPACE allows; the host endpoint has none ("Drop if no profiles matched").
+  return !dst.hep;
 }
+
+/** A host endpoint (no Node: a Workload of its address), no profiles. */
+const HEP: Pod = { ns: "", pod: "hep", ip: "172.18.0.2", hep: true };
+const HEP_YAML = "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: hep, labels: {hep: 'yes'}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [172.18.0.2]}";
 
 test("Calico tiers, Pass, end of tier, ANPs between tiers: both engines answer as felix's endpoint chain", () => {
   fc.assert(fc.property(caseArb, (c) => {
     const loaded = load({ "t.yaml": yaml(c) });
     assert.deepEqual(loaded.diagnostics.errors.map((e) => e.message), []);
     const engine = new PolicyEngine(loaded.inventory, DEFAULT_OPTIONS);
-    const party = (p: Pod): Party => ({ endpoint: loaded.inventory.endpoints.find((e) => e.kind === "pod" && e.name === p.pod && e.namespace === p.ns)! });
-    for (const src of PODS) for (const dst of PODS) {
+    const party = (p: Pod): Party => ({ endpoint: loaded.inventory.endpoints.find((e) => p.hep ? e.name === "hep" : e.kind === "pod" && e.name === p.pod && e.namespace === p.ns)! });
+    for (const src of PODS) for (const dst of [...PODS, HEP]) {
       if (src === dst) continue;
       for (const port of [80, 81]) {
         const v = engine.evaluate({ src: party(src), dst: party(dst), protocol: "TCP", port });
-        assert.equal(v.allowed, felix(c, src, dst, port), `${src.ns}/${src.pod} -> ${dst.ns}/${dst.pod}:${port}\n${yaml(c).split("\n---\n").slice(12).join("\n---\n")}`);
+        assert.equal(v.allowed, felix(c, src, dst, port), `${src.ns}/${src.pod} -> ${dst.ns}/${dst.pod}:${port}\n${yaml(c).split("\n---\n").slice(13).join("\n---\n")}`);
       }
     }
-    assertAgree(new FastConnectivity(engine), podsAnd(loaded.inventory, "10.0.3.1", "192.0.2.9"), "fast engine vs plain evaluator");
+    assertAgree(new FastConnectivity(engine), [...podsAnd(loaded.inventory, "10.0.3.1", "192.0.2.9"), party(HEP)], "fast engine vs plain evaluator");
   }), { numRuns: Number(process.env.RUNS ?? 200), seed: Number(process.env.SEED ?? 20261208) });
 });
 
