@@ -82,7 +82,8 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
     }
     if (health) {
       for (const t of targets) {
-        const v = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        // (Addressed to the node: its host endpoint's preDNAT policies judge it before kube-proxy's server sees it.)
+        const v = withPreDnat(engine, src, t.dst, t.protocol, t.port, engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on }));
         const verdict = health.refused ? droppedVerdict(v, health.refused) : v;
         pairs.push({ src, ...t, ...multi, verdict: health.warning ? { ...verdict, warnings: [...verdict.warnings, health.warning] } : verdict, service: { frontend: health.frontend, why: health.refused ?? health.why } });
       }

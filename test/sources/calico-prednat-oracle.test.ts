@@ -12,7 +12,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { load } from "../helpers.js";
+import { cli, load } from "../helpers.js";
 import { FastConnectivity } from "../../src/engine/fast/connectivity.js";
 import { PairwiseConnectivity } from "../../src/engine/pairwise.js";
 import { PolicyEngine } from "../../src/engine/verdict.js";
@@ -116,4 +116,26 @@ test("Calico preDNAT on connections to pods: explain, the plain evaluator and th
     const rows = (x: { groupConns: PairwiseConnectivity["groupConns"] }) => x.groupConns(groups, () => true).map((g) => `${g.src}->${g.dst}: ${JSON.stringify(g.conns)}`).sort();
     assert.deepEqual(rows(fast), rows(ref), "group pairs (list)");
   }), { numRuns: Number(process.env.RUNS ?? 150), seed: Number(process.env.SEED ?? 26) });
+});
+
+// kube-proxy's health check server listens on the node's addresses: a connection to a
+// healthCheckNodePort arrives through the node's host endpoint like any other to the host, so felix's
+// mangle PREROUTING runs its preDNAT policies first (rules/static.go StaticManglePreroutingChain: every
+// packet not from a workload interface). The docs' node port pattern (Deny 30000:32767) drops it;
+// explain answered it allowed ("the node's own policies judge the connection", without them).
+test("a healthCheckNodePort from outside: the host endpoint's preDNAT Deny drops it", async () => {
+  const yaml = [
+    "apiVersion: v1\nkind: Namespace\nmetadata: {name: x}",
+    "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.2}]}",
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {hep: 'yes'}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [172.18.0.2], profiles: [projectcalico-default-allow]}",
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: x, labels: {app: web}}\nspec: {nodeName: n1, containers: [{name: c, ports: [{containerPort: 8080}]}]}\nstatus: {podIP: 10.0.1.1}",
+    "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: x}\nspec: {type: LoadBalancer, externalTrafficPolicy: Local, healthCheckNodePort: 31999, selector: {app: web}, ports: [{port: 80, targetPort: 8080, nodePort: 30080}]}",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: nodeports}\nspec:\n  selector: has(hep)\n  preDNAT: true\n  applyOnForward: true\n  ingress:\n  - {action: Allow, protocol: TCP, source: {nets: [198.51.100.0/24]}, destination: {ports: [31999]}}\n  - {action: Deny, protocol: TCP, destination: {ports: ['30000:32767']}}",
+  ].join("\n---\n");
+  const ask = async (from: string) => (JSON.parse((await cli(["explain", "-f", "-", "--from", from, "--to", "172.18.0.2", "--port", "31999", "-o", "json"], yaml)).out) as { pairs: { verdict: string; service?: { frontend: string } }[] }).pairs[0];
+  const denied = await ask("ip:203.0.113.5");
+  assert.match(denied.service!.frontend, /health check/);
+  assert.equal(denied.verdict, "deny", "dropped in mangle PREROUTING");
+  assert.equal((await ask("ip:198.51.100.7")).verdict, "allow", "its Allow accepts");
+  assert.equal((await ask("x/web")).verdict, "allow", "the node's own pod: from a workload interface, no preDNAT");
 });
