@@ -5,7 +5,8 @@ import { addressKey, type AddressKey, formatRange, partitionSpace, type AddressR
 import type { Inventory } from "../model/inventory.js";
 import { groupOwner, type GroupBy } from "../model/owners.js";
 import { mentionedRanges } from "../model/ranges.js";
-import { NO_CONNS, type ConnSet } from "../model/ports.js";
+import { isEmptyConns, NO_CONNS, type ConnSet } from "../model/ports.js";
+import { preDnatGroups } from "../engine/calico-prednat.js";
 import type { Party } from "../engine/match.js";
 import type { Connectivity } from "../engine/pairwise.js";
 import type { Endpoint } from "../model/endpoint.js";
@@ -222,10 +223,33 @@ function pairList(inv: Inventory, connectivity: Connectivity, workloads: readonl
 
 /** The pairs of groups as connection-set ids: the fast engine's own (a pair may repeat), or another engine's interned in a table of their own. */
 function pairIds(connectivity: Connectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved: (g: number) => boolean): { pairs: PairLog; table: ConnTable } {
-  if (connectivity instanceof FastConnectivity) return { pairs: groupPairLog(connectivity, groups, include, involved), table: connectivity.conntable };
+  if (connectivity instanceof FastConnectivity) {
+    const pairs = groupPairLog(connectivity, groups, include, involved), table = connectivity.conntable;
+    return { pairs: connectivity.inventory.calicoPreDnat ? lessPreDnatLog(connectivity, groups, pairs) : pairs, table };
+  }
   const pairs = new PairLog(), table = new ConnTable();
   for (const g of connectivity.groupConns(groups, include, involved)) pairs.add(g.src, g.dst, table.intern(g.conns));
   return { pairs, table };
+}
+
+/**
+ * The logged pairs with a pod behind a Calico host endpoint with preDNAT policies on the destination
+ * side made exact (engine/calico-prednat.ts preDnatGroups: the connections again, pair of parties by
+ * pair, less what those policies drop), once each; the others as they were.
+ */
+function lessPreDnatLog(fc: FastConnectivity, groups: readonly (readonly Party[])[], pairs: PairLog): PairLog {
+  const list = Array.from({ length: pairs.count }, (_, k) => ({ src: pairs.srcAt(k), dst: pairs.dstAt(k) }));
+  const exact = preDnatGroups(fc.engine, groups, list, (s, d) => fc.conns(s, d));
+  if (!exact) return pairs;
+  const out = new PairLog(), done = new Set<string>();
+  for (let k = 0; k < pairs.count; k++) {
+    const s = pairs.srcAt(k), d = pairs.dstAt(k), key = `${s}|${d}`, c = exact.get(key);
+    if (c === undefined) { out.add(s, d, pairs.connAt(k)); continue; }
+    if (done.has(key)) continue;
+    done.add(key);
+    if (!isEmptyConns(c)) out.add(s, d, fc.conntable.intern(c));
+  }
+  return out;
 }
 
 /** Each logged pair's connection-set id as the focus shows it (NONE: dropped); a pair's repeats are focused alike, so joining them after is exact. */

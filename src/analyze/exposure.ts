@@ -18,7 +18,7 @@ import type { PolicyEngine } from "../engine/verdict.js";
 import { externalPeers, workloadPeers } from "./connlist.js";
 import { gatewaySource, hopVerdict, ingressControllerSource, outsideSource, pairsVerdict, routerSource, type HopSource, type HopVerdict } from "./exposure-hops.js";
 import { healthCheckServer, kubeProxyPath, nodePortScope, setupOf, sourceRangesOf, type Frontend } from "../engine/kube-proxy.js";
-import { droppingNodes } from "../engine/query.js";
+import { droppingNodes, hostFirewallAtHostPort } from "../engine/query.js";
 import { forwardWarning, preDnatDecision, preDnatWho } from "../engine/calico-prednat.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { rangeParties } from "../engine/endpoints.js";
@@ -301,8 +301,11 @@ function hostPortExposures(inv: Inventory, engine: PolicyEngine): Exposure[] {
       const node = pod.nodeName !== undefined ? engine.index.nodesByName.get(pod.nodeName) : undefined;
       const address = p.hostIP && p.hostIP.value !== 0n ? p.hostIP : node?.addresses[0];
       const drops = node && address ? outside.parties.map((c) => preDnatDecision(engine, c, node, address, p.protocol, p.hostPort!)).filter((d) => d !== undefined && !d.allowed) : [];
-      const parties = drops.length ? outside.parties.filter((c) => preDnatDecision(engine, c, node!, address, p.protocol, p.hostPort!)?.allowed !== false) : outside.parties;
-      const why = drops.length ? `${preDnatWho(drops[0]!, ", before portmap's DNAT")} drops it at node ${node!.name}` : "";
+      // Cilium's host firewall without its kube-proxy replacement, likewise (engine/query.ts hostFirewallAtHostPort).
+      const fw = node && address ? outside.parties.map((c) => hostFirewallAtHostPort(engine, c, node.name, address, p.protocol, p.hostPort!)) : [];
+      const parties = drops.length || fw.some((x) => x) ? outside.parties.filter((c, i) => !fw[i] && preDnatDecision(engine, c, node!, address!, p.protocol, p.hostPort!)?.allowed !== false) : outside.parties;
+      const walled = fw.find((x) => x !== undefined);
+      const why = drops.length ? `${preDnatWho(drops[0]!, ", before portmap's DNAT")} drops it at node ${node!.name}` : walled ? walled.why : "";
       if (!parties.length) { out.push({ ...base, from: outside.description, targets: [], problem: why }); continue; }
       out.push({
         ...base, from: `${outside.description}${why ? `; not from every outside address: ${why}` : ""}`,

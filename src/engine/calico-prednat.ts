@@ -10,14 +10,15 @@
 // policies in the normal tier are also checked"), the failsafe ports first (ChainFailsafeIn: accepted
 // in mangle, left to the filter table).
 
-import type { Address } from "../model/ip.js";
+import { addressKey, type Address } from "../model/ip.js";
 import type { Endpoint } from "../model/endpoint.js";
-import type { Protocol } from "../model/ports.js";
+import { isEmptyConns, normalizeIntervals, PROTOCOLS, subtractConns, unionConns, type ConnSet, type Interval, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import { policyName } from "../model/policy.js";
-import { PolicyEngine, type Decision, type Warning } from "./verdict.js";
+import { portIntervals, type PortIntervals } from "./portspace.js";
+import { PolicyEngine, type Decision, type Verdict, type Warning } from "./verdict.js";
 
-const ENGINES = new WeakMap<PolicyEngine, { policies: unknown; sub: PolicyEngine }>();
+const ENGINES = new WeakMap<PolicyEngine, { policies: unknown; sub: PolicyEngine; intervals?: PortIntervals; denied: Map<string, ConnSet> }>();
 
 /** felix's failsafe policies (sources/calico failsafePolicies), which come first in the preDNAT chain too. */
 const FAILSAFE_KIND = "Calico felix";
@@ -31,23 +32,135 @@ const FAILSAFE_KIND = "Calico felix";
  * the workload interfaces).
  */
 export function preDnatDecision(engine: PolicyEngine, src: Party, to: Endpoint, address: Address | undefined, protocol: Protocol, port: number): Decision | undefined {
-  const pre = engine.inventory.calicoPreDnat;
-  if (!pre?.length) return undefined;
+  if (!engine.inventory.calicoPreDnat?.length) return undefined;
   // (A host-network pod's address is its node's: what arrives for it crosses the node's host endpoint.)
   const node = engine.matcher.nodeOf({ endpoint: to, address });
   if (!node?.hostEndpoint) return undefined;
   if (nodeUnder(engine, src) === node) return undefined;
+  return judged(engine, src, node, address, protocol, port, engine.matcher.destPorts(node));
+}
+
+/**
+ * The host endpoint's ingress decision on the packet as it arrived at `node` (no loopback, hostPort or
+ * tunnel handling of the whole flow: before DNAT, the node is its destination; a pod's address for a
+ * pod of the node), when a preDNAT policy decides it.
+ */
+function judged(engine: PolicyEngine, src: Party, node: Endpoint, address: Address | undefined, protocol: Protocol, port: number, destPorts: readonly NamedPort[]): Decision | undefined {
+  const pre = engine.inventory.calicoPreDnat!;
+  const sub = preDnatEngine(engine).sub, dst = { endpoint: node, address };
+  const d = sub.decide("ingress", dst, src, { src, dst, protocol, port }, destPorts);
+  return d.by === "rule" && d.policy !== undefined && pre.includes(d.policy) ? d : undefined;
+}
+
+/** The engine of the preDNAT policies (felix's failsafe policies first), made once per engine and set of policies. */
+function preDnatEngine(engine: PolicyEngine): { sub: PolicyEngine; intervals?: PortIntervals; denied: Map<string, ConnSet> } {
+  const pre = engine.inventory.calicoPreDnat!;
   let cached = ENGINES.get(engine);
   if (!cached || cached.policies !== pre) {
     const inventory = { ...engine.inventory, policies: [...engine.inventory.policies.filter((p) => p.kind === FAILSAFE_KIND), ...pre] };
-    cached = { policies: pre, sub: new PolicyEngine(inventory, engine.options) };
+    cached = { policies: pre, sub: new PolicyEngine(inventory, engine.options), denied: new Map() };
     ENGINES.set(engine, cached);
   }
-  // The host endpoint's ingress decision on the packet as it arrived (no loopback, hostPort or tunnel
-  // handling of the whole flow: before DNAT, the node is its destination).
-  const sub = cached.sub, dst = { endpoint: node, address };
-  const d = sub.decide("ingress", dst, src, { src, dst, protocol, port }, sub.matcher.destPorts(node));
-  return d.by === "rule" && d.policy !== undefined && pre.includes(d.policy) ? d : undefined;
+  return cached;
+}
+
+/**
+ * The node whose host endpoint a connection from `src` to a pod `dst` arrives through, for its
+ * preDNAT policies: the pod's node (not a host-network pod: that is the node itself,
+ * preDnatDecision), for a source off it (an address outside the cluster reaching the pod's IP over
+ * a routable pod network, another node, a pod of another node). felix's mangle PREROUTING dispatches
+ * on the incoming interface alone (rules/static.go StaticManglePreroutingChain, "Now dispatch to host
+ * endpoint chain for the incoming interface"), whatever the destination; the docs' summary of host
+ * endpoint policies: "For packets that arrive on a host interface and are destined for a local
+ * workload, i.e., a locally-hosted pod ...: Pre-DNAT policies apply." (A host endpoint of a named
+ * interface is read as the node's, as sources/calico says: a tunnel's traffic is judged too.)
+ */
+export function podPreDnatNode(engine: PolicyEngine, src: Party, dst: Party): Endpoint | undefined {
+  if (!engine.inventory.calicoPreDnat?.length) return undefined;
+  const pod = dst.endpoint;
+  if (pod === undefined || pod.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined) return undefined;
+  const node = engine.index.nodesByName.get(pod.nodeName);
+  return node?.hostEndpoint && nodeUnder(engine, src) !== node ? node : undefined;
+}
+
+/**
+ * The preDNAT verdict on `src`'s connection to pod `dst` (podPreDnatNode): the deciding rule's
+ * decision, undefined when none decides. Its named ports are none: felix matches a named port of an
+ * ingress rule on the policy's own endpoints' addresses (the host endpoint's), which a packet to the
+ * pod's address is not.
+ */
+export function preDnatToPod(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number): Decision | undefined {
+  const node = podPreDnatNode(engine, src, dst);
+  if (!node) return undefined;
+  const pod = dst.endpoint!, family = src.address?.family;
+  const address = dst.address ?? pod.addresses.find((a) => family === undefined || a.family === family) ?? pod.addresses[0];
+  return judged(engine, src, node, address, protocol, port, []);
+}
+
+/**
+ * `v` (a connection to a pod) with the preDNAT policies of the pod's node's host endpoint
+ * (preDnatToPod): their Deny drops it there (the verdict's ingress is theirs, a warning says where);
+ * their Allow leaves it to the pod's own policy (felix's filter FORWARD: the workload dispatch chains
+ * still run; only the host endpoint's forward policy is skipped, `MarkClear(r.MarkAccept)` in
+ * rules/static.go StaticFilterForwardChains). `accepted`: a preDNAT Allow decided it.
+ */
+export function withPodPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): { verdict: Verdict; accepted: boolean } {
+  const pre = preDnatToPod(engine, src, dst, protocol, port);
+  if (!pre) return { verdict: v, accepted: false };
+  if (pre.allowed) return { verdict: v, accepted: true };
+  const node = engine.index.nodesByName.get(dst.endpoint!.nodeName!)!;
+  const where: Warning = { code: "calico-prednat", message: `${preDnatWho(pre)} drops it at node ${node.name}'s host endpoint ${node.hostEndpoint!.name}, before it reaches pod ${dst.endpoint!.namespace}/${dst.endpoint!.name}` };
+  return { verdict: { ...v, allowed: false, ingress: { ...pre, warnings: [...pre.warnings, where] }, warnings: [...v.egress.warnings, where] }, accepted: false };
+}
+
+/**
+ * The connections from `src` to pod `dst` a preDNAT policy of the pod's node's host endpoint drops
+ * (withPodPreDnat), port interval by port interval (the cuts of the preDNAT and failsafe policies'
+ * ports), for the all-pairs answers; undefined when it drops none. Remembered by the source and node.
+ */
+export function preDnatDropped(engine: PolicyEngine, src: Party, dst: Party): ConnSet | undefined {
+  const node = podPreDnatNode(engine, src, dst);
+  if (!node) return undefined;
+  const cached = preDnatEngine(engine);
+  const key = `${src.endpoint?.id ?? ""}|${src.address ? addressKey(src.address) : ""}|${node.id}`;
+  let out = cached.denied.get(key);
+  if (!out) {
+    const intervals = (cached.intervals ??= portIntervals(cached.sub.inventory));
+    const denied = {} as Record<Protocol, Interval[]>;
+    for (const protocol of PROTOCOLS) denied[protocol] = normalizeIntervals(intervals[protocol].filter(([first]) => preDnatToPod(engine, src, dst, protocol, first)?.allowed === false));
+    cached.denied.set(key, out = denied);
+  }
+  return isEmptyConns(out) ? undefined : out;
+}
+
+/** `conns` (from `src` to `dst`) less what preDnatDropped drops. */
+export function lessPreDnat(engine: PolicyEngine, src: Party, dst: Party, conns: ConnSet): ConnSet {
+  const dropped = isEmptyConns(conns) ? undefined : preDnatDropped(engine, src, dst);
+  return dropped ? subtractConns(conns, dropped) : conns;
+}
+
+/**
+ * Group pairs' connections (`pairs`, as an all-pairs enumeration found them without preDNAT) made
+ * exact where a destination group holds a pod behind a host endpoint: those pairs' connections again
+ * from `conns` (a pair's, preDNAT taken off: lessPreDnat), joined over the groups' parties. Undefined
+ * when no pair needs it.
+ */
+export function preDnatGroups(engine: PolicyEngine, groups: readonly (readonly Party[])[], pairs: readonly { src: number; dst: number }[], conns: (s: Party, d: Party) => ConnSet): Map<string, ConnSet> | undefined {
+  if (!engine.inventory.calicoPreDnat?.length) return undefined;
+  const behind = (g: number) => groups[g].some((d) => d.endpoint?.kind === "pod" && d.endpoint.nodeName !== undefined && engine.index.nodesByName.get(d.endpoint.nodeName)?.hostEndpoint !== undefined);
+  const out = new Map<string, ConnSet>();
+  const memo = new Map<number, boolean>();
+  for (const { src, dst } of pairs) {
+    const key = `${src}|${dst}`;
+    if (out.has(key)) continue;
+    let b = memo.get(dst);
+    if (b === undefined) memo.set(dst, b = behind(dst));
+    if (!b) continue;
+    let c: ConnSet = { TCP: [], UDP: [], SCTP: [] };
+    for (const s of groups[src]) for (const d of groups[dst]) if (s.endpoint === undefined || s.endpoint !== d.endpoint) c = unionConns(c, conns(s, d));
+    out.set(key, c);
+  }
+  return out.size ? out : undefined;
 }
 
 /** "Calico GlobalNetworkPolicy NAME's ingress rule N (preDNAT)": who decided, for the answers' text. */

@@ -6,6 +6,7 @@ import { NO_CONNS, PROTOCOLS, isEmptyConns, normalizeIntervals, unionConns, type
 import type { Party } from "./match.js";
 import { portIntervals, type PortIntervals } from "./portspace.js";
 import type { PolicyEngine } from "./verdict.js";
+import { lessPreDnat } from "./calico-prednat.js";
 
 /** The connections from every party of group `src` to every party of group `dst`, united. */
 export interface GroupConns {
@@ -41,7 +42,8 @@ export class PairwiseConnectivity implements Connectivity {
       const allowed = this.intervals[protocol].filter(([first]) => this.engine.allows({ src, dst, protocol, port: first, ...(network ? { network } : {}) }));
       out[protocol] = normalizeIntervals(allowed);
     }
-    return out;
+    // A pod reached from off its node: its node's host endpoint's Calico preDNAT policies drop some (engine/calico-prednat.ts).
+    return this.engine.inventory.calicoPreDnat ? lessPreDnat(this.engine, src, dst, out) : out;
   }
 
   groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[] {

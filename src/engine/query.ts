@@ -6,7 +6,7 @@ import type { Endpoint, Service, ServicePort } from "../model/endpoint.js";
 import { matches, selector } from "../model/selector.js";
 import { serviceEndpoints, targetPortOn } from "../model/service-endpoints.js";
 import { servicePortAt } from "../model/services.js";
-import { addressKey, formatAddress } from "../model/ip.js";
+import { addressKey, formatAddress, type Address } from "../model/ip.js";
 import type { Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import type { Resolved } from "./endpoints.js";
@@ -14,7 +14,7 @@ import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
 import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, loopbackFrontend, servesNodePort, setupOf, type Frontend } from "./kube-proxy.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { serviceServing } from "./serving.js";
-import { forwardedNodes, forwardWarning, preDnatDecision, preDnatWho } from "./calico-prednat.js";
+import { forwardedNodes, forwardWarning, preDnatDecision, preDnatWho, withPodPreDnat } from "./calico-prednat.js";
 
 export interface PairResult {
   src: Party;
@@ -100,7 +100,8 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
       // The client's egress is judged on the endpoint (translated on its node); the endpoint's ingress on the node it sees.
       const outbound = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
       for (const seen of nat.seen) {
-        const inbound = engine.evaluate({ src: seen.party, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        // (The endpoint's node's preDNAT policies see the connection as it arrives: from the source seen, to the endpoint.)
+        const inbound = withPodPreDnat(engine, seen.party, t.dst, t.protocol, t.port, engine.evaluate({ src: seen.party, dst: t.dst, protocol: t.protocol, port: t.port, ...on })).verdict;
         pairs.push({ src, ...t, ...multi, verdict: joined(outbound, inbound), service: { frontend: nat.frontend, why: nat.why, seenAs: seen.party, snat: seen.snat } });
       }
     }
@@ -152,7 +153,12 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
   return path.hops.map((hop) => {
     const dst: Party = { endpoint: hop.to.endpoint, address: hop.to.address };
     const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
-    const inbound = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
+    const plain = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
+    // An endpoint on another node than the one translating it (kube-proxy's node port's node; the client's,
+    // translated there): the connection, translated, arrives through that node's host endpoint, whose
+    // preDNAT policies judge it (withPodPreDnat); on the node port's own node they judged the node port.
+    const crosses = path.dataPath === undefined && (path.translatedAtClient || (f.node !== undefined && hop.to.endpoint?.nodeName !== f.node.name));
+    const inbound = crosses ? withPodPreDnat(engine, hop.seenAs, dst, protocol, hop.to.port, plain).verdict : plain;
     const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
     const both = joined(outbound, inbound);
     const extra = [...(path.warning ? [path.warning] : []), ...(forward ? [forward] : []), ...(noted ? [noted] : [])];
@@ -179,11 +185,40 @@ export function hostFirewallAtNodePort(engine: PolicyEngine, src: Party, f: Fron
 }
 
 /**
+ * A connection to a node's hostPort (`nodeName`, at `address`) on a node Cilium's host firewall polices,
+ * without the agent's kube-proxy replacement: the hostPort is then the portmap plugin's DNAT (iptables
+ * nat PREROUTING: Cilium serves hostPorts itself only with the replacement), which comes after
+ * bpf_host's programs; they run the host's ingress policy on a packet to a host address as it
+ * arrives (bpf/bpf_host.c handle_ipv4: "We're on the ingress path of the native device",
+ * ipv4_host_policy_ingress, after the ENABLE_NODEPORT translation only the replacement has; a pod of
+ * the node's through to-host). Documentation/security/policy/host.rst, known issues: "When
+ * kube-proxy-replacement is disabled ... hosts will enforce Host Policies on service addresses rather
+ * than the service endpoints" (cilium#12545). The host's denying decision and why; undefined when it
+ * lets it through (or the node's own connection, which no bpf_host ingress program sees).
+ */
+export function hostFirewallAtHostPort(engine: PolicyEngine, src: Party, nodeName: string, address: Address, protocol: Protocol, port: number): { decision: Decision; why: string } | undefined {
+  const node = engine.index.nodesByName.get(nodeName);
+  if (!node || engine.inventory.ciliumAgent?.services?.kubeProxyReplacement || engine.matcher.ciliumHostOf(node) === undefined || engine.matcher.nodeOf(src) === node) return undefined;
+  const dst: Party = { endpoint: node, address };
+  const d = engine.decide("ingress", dst, src, { src, dst, protocol, port }, engine.matcher.destPorts(node));
+  if (d.allowed) return undefined;
+  const by = d.policy ? ` (${d.policy.kind} ${d.policy.name})` : d.selecting.length ? ` (isolated by ${d.selecting.map((p) => `${p.kind} ${p.name}`).join(", ")})` : "";
+  return { decision: d, why: `Cilium's host firewall drops it at node ${node.name}'s hostPort ${port}: without the agent's kube-proxy replacement the hostPort is the portmap plugin's DNAT, after the host's ingress policy${by}, which denies it` };
+}
+
+/**
  * A connection to a node's own address (a host-network pod's too): a Calico preDNAT policy of its host endpoint decides it first
  * (engine/calico-prednat.ts): its Deny drops it, its Allow accepts it (felix's filter INPUT chain
  * `acceptAlreadyAccepted`: the normal host endpoint policy is not run); no match leaves `v`.
  */
 function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): Verdict {
+  // Cilium's host firewall without its kube-proxy replacement judges a hostPort as the host's own port first.
+  const fw = v.hostPort ? hostFirewallAtHostPort(engine, src, v.hostPort.node, v.hostPort.address, protocol, port) : undefined;
+  if (fw) {
+    const { hostPort: _forwarded, ...rest } = v;
+    const where: Warning = { code: "cilium-host-firewall", message: fw.why };
+    return { ...rest, allowed: false, ingress: { ...fw.decision, warnings: [...fw.decision.warnings, where] }, warnings: [...v.egress.warnings, where] };
+  }
   const node = dst.endpoint;
   const pre = node ? preDnatDecision(engine, src, node, dst.address, protocol, port) : undefined;
   // (At a hostPort the pod is the destination: a preDNAT Allow leaves it to the pod's policy, a Deny drops it before portmap's DNAT.)
@@ -191,9 +226,14 @@ function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Pro
     const { hostPort: _forwarded, ...rest } = v;
     return { ...rest, allowed: v.egress.allowed && pre.allowed, ingress: pre, warnings: v.egress.warnings };
   }
-  // A pod's connection across nodes is forwarded by both: their host endpoints' applyOnForward policies are not answered.
+  // A pod's address reached from off its node (an outside address over a routable pod network, no
+  // DNAT): its node's host endpoint's preDNAT policies judge it first (withPodPreDnat).
+  const atPod = pre ? undefined : withPodPreDnat(engine, src, dst, protocol, port, v);
+  if (atPod && !atPod.verdict.allowed && v.allowed) return atPod.verdict;
+  // A pod's connection across nodes is forwarded by both: their host endpoints' applyOnForward policies are not answered
+  // (the receiving node's not after a preDNAT Allow: rules/static.go StaticFilterForwardChains, `MarkClear(r.MarkAccept)`).
   const { into, outOf } = engine.inventory.calicoForward ? forwardedNodes(engine, src, dst) : {};
-  const forward = (into || outOf) && v.allowed ? forwardWarning(engine, into, outOf) : undefined;
+  const forward = ((into && !atPod?.accepted) || outOf) && v.allowed ? forwardWarning(engine, atPod?.accepted ? undefined : into, outOf) : undefined;
   return forward ? { ...v, warnings: [...v.warnings, forward] } : v;
 }
 

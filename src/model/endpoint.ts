@@ -91,6 +91,8 @@ export interface Endpoint {
   proxyContainer?: string;
   /** Pods: the istio-proxy runs as a gateway (`pilot-agent proxy router`), not a sidecar: its HCM reads the connection's address as the client's. */
   istioRouter?: true;
+  /** Pods: the istio-proxy runs as a sidecar (`pilot-agent proxy sidecar`, or beside an application container without `router`): pilot builds no gateway listeners for it. */
+  istioSidecar?: true;
   /** Pods: false when the pod sets automountServiceAccountToken: false (Linkerd does not inject it). */
   automountToken?: boolean;
   /** Pods: the HTTP GET probes of its containers (port and path without query), when it has any. */

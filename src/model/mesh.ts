@@ -60,6 +60,11 @@ export interface MeshSettings {
    * without exportTo is private to its namespace (l7/transport.ts istioClientRule).
    */
   istioDrPrivateDefault?: boolean;
+  /**
+   * istiod's PILOT_SCOPE_GATEWAY_TO_NAMESPACE (its `discovery` container's env; default false): a gateway
+   * proxy takes only the networking.istio.io Gateways of its own namespace (push_context.go mergeGateways).
+   */
+  istioScopeGatewayToNamespace?: boolean;
   /** The time (seconds since the epoch) a proxy's jwt_authn judges a token's exp and nbf at (--now); unset: the clock when asked. */
   now?: number;
 }

@@ -22,6 +22,10 @@ export interface PodSpec {
   proxyContainer?: string;
   /** Its istio-proxy runs as a gateway (router): readContainers. */
   istioRouter?: true;
+  /** Its istio-proxy runs as a sidecar (`proxy sidecar`, or beside an application container without `router`): readContainers. */
+  istioSidecar?: true;
+  /** istiod's container (`discovery`) sets PILOT_SCOPE_GATEWAY_TO_NAMESPACE: its value (readContainers). */
+  istiodScopeGatewayToNamespace?: boolean;
   automountToken?: boolean;
   httpProbes: HttpProbe[] | undefined;
 }
@@ -58,6 +62,8 @@ export function readPodSpec(spec: Field): PodSpec {
   podProbes = undefined;
   podProxy = undefined;
   podRouter = undefined;
+  podSidecarArgs = podAppContainer = false;
+  podPilotScope = undefined;
   readContainers(spec, "containers", s.containers);
   readContainers(spec, "initContainers", s.initContainers);
   return {
@@ -71,6 +77,8 @@ export function readPodSpec(spec: Field): PodSpec {
     secretFiles: readSecretFiles(spec, s.volumes),
     proxyContainer: podProxy,
     ...(podRouter ? { istioRouter: podRouter } : {}),
+    ...(podProxy === "istio-proxy" && !podRouter && (podSidecarArgs || podAppContainer) ? { istioSidecar: true as const } : {}),
+    ...(podPilotScope !== undefined ? { istiodScopeGatewayToNamespace: podPilotScope } : {}),
     automountToken: givenBool(spec, "automountServiceAccountToken", s.automountServiceAccountToken),
     httpProbes: podProbes,
   };
@@ -80,6 +88,20 @@ export function readPodSpec(spec: Field): PodSpec {
 let podProbes: HttpProbe[] | undefined;
 let podProxy: string | undefined;
 let podRouter: true | undefined;
+/** An istio-proxy container run as `proxy sidecar`; a container of `containers` that is not a mesh proxy (an application's). */
+let podSidecarArgs = false, podAppContainer = false;
+let podPilotScope: boolean | undefined;
+
+/**
+ * Go's strconv.ParseBool, which istio's env.Register reads a bool variable with ("1", "t", "T", "TRUE",
+ * "true", "True", and the false ones); another value: undefined (pkg/env: "Invalid environment variable
+ * value ..., defaulting to" the default).
+ */
+function goBool(v: string): boolean | undefined {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
+  return undefined;
+}
 
 /** The containers (or initContainers: `group`) of a pod spec, `containers` as given: their ports, probes and proxy. */
 function readContainers(spec: Field, group: string, containers: unknown): void {
@@ -103,6 +125,18 @@ function readContainers(spec: Field, group: string, containers: unknown): void {
       // buildGatewayListeners; "waypoint").
       const args = c.args;
       if (name === "istio-proxy" && Array.isArray(args) && args[0] === "proxy" && args[1] === "router") podRouter = true;
+      if (name === "istio-proxy" && Array.isArray(args) && args[0] === "proxy" && args[1] === "sidecar") podSidecarArgs = true;
+    } else if (group === "containers") podAppContainer = true;
+    // istiod's container (istio-discovery templates/deployment.yaml "- name: discovery", values pilot.env as its env):
+    // pilot/pkg/features PILOT_SCOPE_GATEWAY_TO_NAMESPACE, "a gateway workload can only select gateway resources in the same namespace".
+    if (name === "discovery" && Array.isArray(c.env)) {
+      c.env.forEach((e: unknown, j: number) => {
+        const v = e as { name?: unknown; value?: unknown } | null;
+        if (v?.name !== "PILOT_SCOPE_GATEWAY_TO_NAMESPACE" || typeof v.value !== "string") return;
+        const parsed = goBool(v.value);
+        if (parsed === undefined) spec.get(group).get(i).get("env").get(j).get("value").warn("invalid-value", `PILOT_SCOPE_GATEWAY_TO_NAMESPACE ${JSON.stringify(v.value)} is not a Go bool: istiod defaults it to false (pkg/env)`);
+        podPilotScope = parsed ?? false;
+      });
     }
     const ports = c.ports;
     if (Array.isArray(ports)) {
@@ -379,6 +413,7 @@ function withPodFacts<E extends NewEndpoint>(pod: E, spec: PodSpec, annotations:
   if (kept) pod.annotations = kept;
   if (spec.proxyContainer) pod.proxyContainer = spec.proxyContainer;
   if (spec.istioRouter) pod.istioRouter = true;
+  if (spec.istioSidecar) pod.istioSidecar = true;
   if (spec.automountToken === false) pod.automountToken = false;
   if (spec.httpProbes) pod.httpProbes = spec.httpProbes;
   if (requests.length) pod.attachments = requests;
@@ -718,6 +753,7 @@ const podFrontEnd: FrontEnd = {
     const meta = readMetadata(md, true, sharedLabels);
     const spec = readPodSpec(root.get("spec"));
     if (!meta) return;
+    if (spec.istiodScopeGatewayToNamespace !== undefined) b.inv.mesh.settings.istioScopeGatewayToNamespace = spec.istiodScopeGatewayToNamespace;
     // (The status's fields are read by name: fields.ts props.)
     const status = root.get("status"), st = props(status.value);
     // A finished pod has no network presence: its address may already belong to another pod.
@@ -820,6 +856,7 @@ function controllerFrontEnd(kind: string, apiVersions: string[], templatePath: s
       const annotations = readAnnotations(md);
       const podSpec = readPodSpec(template.get("spec"));
       if (!meta) return;
+      if (podSpec.istiodScopeGatewayToNamespace !== undefined) b.inv.mesh.settings.istioScopeGatewayToNamespace = podSpec.istiodScopeGatewayToNamespace;
       const replicas = spec.childInt("replicas", REPLICAS);
       // (Its secondary networks are read, and reported, before its owner, as they were.)
       const requests = networkRequests(md);

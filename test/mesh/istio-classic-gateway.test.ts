@@ -10,6 +10,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cli, tempFiles } from "../helpers.js";
+import { SERVER, CA_A } from "../fixtures/tls.js";
+
+/** A serving certificate Secret of the gateway pods' namespace (what credentialName names), with a client CA when `ca`. */
+const SECRET = (name: string, ns = "istio-system", ca = false) => `---
+apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: ${ns}}
+type: kubernetes.io/tls
+data: {tls.crt: ${SERVER.crt}, tls.key: ${SERVER.key}${ca ? `, ca.crt: ${Buffer.from(CA_A).toString("base64")}` : ""}}
+`;
 
 const WORLD = `apiVersion: v1
 kind: Namespace
@@ -56,7 +66,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: reviews, namespace: shop}
 spec: {selector: {app: reviews}, clusterIP: 10.96.1.6, ports: [{name: http, port: 9080}]}
-`;
+${SECRET("secure-cert", "istio-system", true)}${SECRET("c", "istio-system", true)}`;
 
 const GATEWAY = (servers: string, ns = "shop", name = "bookinfo-gateway") => `---
 apiVersion: networking.istio.io/v1
@@ -340,4 +350,99 @@ test("a server with bind listens on that address only (a listener per bind): not
   const r = await ask(WORLD + gw + BOOKINFO, "GET http://bookinfo.example.com/");
   assert.equal(r.status, null);
   assert.match(r.unknown ?? "", /server http of Gateway shop\/bookinfo-gateway binds to 10\.0\.9\.200/);
+});
+
+const SUBSETS = `---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: shop}
+spec:
+  host: reviews.shop.svc.cluster.local
+  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+`;
+
+test("an AUTO_PASSTHROUGH server: a chain per Service port (and DestinationRule subset) the gateway sees, by SNI outbound_.PORT_.SUBSET_.HOST, for Istio's mTLS ALPNs only, straight to the cluster with no VirtualService (was: unknown, not modelled)", async () => {
+  const gw = GATEWAY(`  - port: {number: 9443, name: tls, protocol: TLS}\n    hosts: ["*.local"]\n    tls: {mode: AUTO_PASSTHROUGH}`, "istio-system", "cross-network");
+  const yaml = WORLD + gw + SUBSETS;
+  const from = ["--from", "shop/productpage-v1-abc"];
+  const plain = await ask(yaml, "tls://istio-ingressgateway.istio-system:9443", [...from, "--sni", "outbound_.9080_._.reviews.shop.svc.cluster.local"]);
+  assert.equal(plain.endpoint, "shop/reviews-v1-abc", plain.reason);
+  assert.equal(plain.listener, "tls");
+  assert.match(plain.reason, /passes the connection through to shop\/reviews by its SNI outbound_\.9080_\._\.reviews\.shop\.svc\.cluster\.local/);
+  const v1 = await ask(yaml, "tls://istio-ingressgateway.istio-system:9443", [...from, "--sni", "outbound_.9080_.v1_.reviews.shop.svc.cluster.local"]);
+  assert.equal(v1.endpoint, "shop/reviews-v1-abc", v1.reason);
+  // Subset v2 picks no pod: the cluster is empty and Envoy's TCP proxy closes the connection.
+  const v2 = await ask(yaml, "tls://istio-ingressgateway.istio-system:9443", [...from, "--sni", "outbound_.9080_.v2_.reviews.shop.svc.cluster.local"]);
+  assert.equal(v2.connection, "failed");
+  assert.match(v2.reason, /subset v2 .* picks no ready endpoint/);
+  // No chain for a name that is no cluster's; a client outside the mesh offers no Istio ALPN.
+  const other = await ask(yaml, "tls://istio-ingressgateway.istio-system:9443", [...from, "--sni", "reviews.shop.svc.cluster.local"]);
+  assert.equal(other.connection, "failed");
+  assert.match(other.reason, /no filter chain of port 9443 matches SNI reviews\.shop\.svc\.cluster\.local/);
+  const outside = await ask(yaml, "tls://203.0.113.10:9443", ["--sni", "outbound_.9080_._.reviews.shop.svc.cluster.local"]);
+  assert.equal(outside.connection, "failed");
+  assert.match(outside.reason, /Istio's mTLS ALPNs only .* a client outside the mesh does not offer/);
+  // A server host of another domain gives the Service no chain.
+  const narrow = WORLD + GATEWAY(`  - port: {number: 9443, name: tls, protocol: TLS}\n    hosts: ["*.example.com"]\n    tls: {mode: AUTO_PASSTHROUGH}`, "istio-system", "cross-network");
+  assert.equal((await ask(narrow, "tls://istio-ingressgateway.istio-system:9443", [...from, "--sni", "outbound_.9080_._.reviews.shop.svc.cluster.local"])).connection, "failed");
+});
+
+test("credentialName: the Secret is read in the gateway pods' namespace; one not in the input, in the Gateway's namespace only, or named in another namespace leaves the chain without a certificate and the TLS handshake fails (was: 200); MUTUAL needs its client CA (ca.crt, or Secret NAME-cacert)", async () => {
+  const https = (cred: string, mode = "SIMPLE") => GATEWAY(`  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["secure.example.com"]\n    tls: {mode: ${mode}, credentialName: ${cred}}`);
+  const noSecret = WORLD.split("---\n").filter((d) => !d.includes("kind: Secret")).join("---\n");
+  const missing = await ask(noSecret + https("secure-cert") + BOOKINFO, "GET https://secure.example.com/");
+  assert.equal(missing.connection, "failed");
+  assert.match(missing.reason, /credentialName secure-cert: the input holds no Secret istio-system\/secure-cert .*: the TLS handshake on server https's filter chain fails/);
+  const gatewayNs = await ask(noSecret + SECRET("secure-cert", "shop") + https("secure-cert") + BOOKINFO, "GET https://secure.example.com/");
+  assert.equal(gatewayNs.connection, "failed");
+  const named = await ask(noSecret + SECRET("secure-cert", "shop") + https("shop/secure-cert") + BOOKINFO, "GET https://secure.example.com/");
+  assert.equal(named.connection, "failed");
+  assert.match(named.reason, /names a Secret of namespace shop, not the gateway pods' namespace istio-system/);
+  assert.equal((await ask(noSecret + SECRET("secure-cert") + https("secure-cert") + BOOKINFO, "GET https://secure.example.com/")).status, 200);
+  // MUTUAL: no CA in the Secret and no NAME-cacert Secret: no validation context; a NAME-cacert one holds it.
+  const mutual = await ask(noSecret + SECRET("secure-cert") + https("secure-cert", "MUTUAL") + BOOKINFO, "GET https://secure.example.com/");
+  assert.equal(mutual.connection, "failed");
+  assert.match(mutual.reason, /is MUTUAL and Secret istio-system\/secure-cert \(no Secret secure-cert-cacert\) holds no client CA/);
+  const cacert = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: secure-cert-cacert, namespace: istio-system}\ndata: {ca.crt: ${Buffer.from(CA_A).toString("base64")}}\n`;
+  const withCa = await ask(noSecret + SECRET("secure-cert") + cacert + https("secure-cert", "MUTUAL") + BOOKINFO, "GET https://secure.example.com/");
+  assert.match(withCa.reason, /MUTUAL: the gateway requires a client certificate/);
+});
+
+test("a plain-text HTTP server after TLS ones on a port: one more chain of the listener, with no match, serving plain-text connections (was: skipped, not modelled); before them, the TLS servers are skipped (canMergeProtocols); with a TLS chain of any SNI Envoy rejects the listener", async () => {
+  const tlsFirst = GATEWAY(`  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["secure.example.com"]\n    tls: {mode: SIMPLE, credentialName: secure-cert}\n  - port: {number: 443, name: plain, protocol: HTTP}\n    hosts: ["bookinfo.example.com"]`);
+  const yaml = WORLD + tlsFirst + BOOKINFO;
+  const plain = await ask(yaml, "GET http://bookinfo.example.com:443/reviews");
+  assert.equal(plain.status, 200, plain.reason);
+  assert.equal(plain.endpoint, "shop/reviews-v1-abc");
+  assert.equal((await ask(yaml, "GET https://secure.example.com/reviews")).status, 200);
+  const otherSni = await ask(yaml, "GET https://bookinfo.example.com/");
+  assert.equal(otherSni.connection, "failed");
+  assert.match(otherSni.reason, /the plain-text HTTP chain takes the TLS connection no TLS server's SNI matches/);
+  // The plain-text server first: the HTTPS one is skipped (conflict), so TLS on the port fails.
+  const httpFirst = GATEWAY(`  - port: {number: 443, name: plain, protocol: HTTP}\n    hosts: ["bookinfo.example.com"]\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["secure.example.com"]\n    tls: {mode: SIMPLE, credentialName: secure-cert}`);
+  assert.equal((await ask(WORLD + httpFirst + BOOKINFO, "GET https://secure.example.com/")).connection, "failed");
+  assert.equal((await ask(WORLD + httpFirst + BOOKINFO, "GET http://bookinfo.example.com:443/")).status, 200);
+  const anySni = GATEWAY(`  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ["*"]\n    tls: {mode: SIMPLE, credentialName: secure-cert}\n  - port: {number: 443, name: plain, protocol: HTTP}\n    hosts: ["bookinfo.example.com"]`);
+  const rejected = await ask(WORLD + anySni + BOOKINFO, "GET http://bookinfo.example.com:443/");
+  assert.equal(rejected.connection, "rejected");
+  assert.match(rejected.reason, /multiple filter chains with the same matching rules/);
+});
+
+test("istiod's PILOT_SCOPE_GATEWAY_TO_NAMESPACE (its discovery container's env): a gateway pod takes only its own namespace's Gateways (was: every namespace's, the flag not read)", async () => {
+  const istiod = (value: string) => `---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: istiod, namespace: istio-system}\nspec:\n  selector: {matchLabels: {app: istiod}}\n  template:\n    metadata: {labels: {app: istiod}}\n    spec: {containers: [{name: discovery, image: pilot, env: [{name: PILOT_SCOPE_GATEWAY_TO_NAMESPACE, value: "${value}"}]}]}\n`;
+  const shopGw = GATEWAY(`  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["bookinfo.example.com"]`);
+  const scoped = await ask(WORLD + istiod("true") + shopGw + BOOKINFO, "GET http://203.0.113.10/", ["-H", "Host: bookinfo.example.com"]);
+  assert.equal(scoped.connection, "rejected", scoped.reason);
+  assert.match(scoped.reason, /in their namespace istio-system \(istiod's PILOT_SCOPE_GATEWAY_TO_NAMESPACE\)/);
+  assert.equal((await ask(WORLD + istiod("false") + shopGw + BOOKINFO, "GET http://203.0.113.10/", ["-H", "Host: bookinfo.example.com"])).status, 200);
+  // The Gateway in the pods' namespace still applies (its VirtualService names it istio-system/NAME).
+  const own = GATEWAY(`  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*/bookinfo.example.com"]`, "istio-system") + BOOKINFO.replace("gateways: [bookinfo-gateway]", "gateways: [istio-system/bookinfo-gateway]");
+  assert.equal((await ask(WORLD + istiod("1") + own, "GET http://203.0.113.10/", ["-H", "Host: bookinfo.example.com"])).status, 200);
+});
+
+test("a Gateway whose selector picks pods with a sidecar: pilot gives a sidecar no gateway listener, so the Gateway routes nothing there (was: routed as if the pod were a gateway)", async () => {
+  const gw = GATEWAY(`  - port: {number: 9080, name: http, protocol: HTTP}\n    hosts: ["bookinfo.example.com"]`).replace("selector: {istio: ingressgateway}", "selector: {app: reviews}");
+  const r = await ask(WORLD + gw + BOOKINFO, "GET http://bookinfo.example.com:9080/", ["--gateway", "shop/bookinfo-gateway"]);
+  assert.equal(r.connection, "rejected", r.reason);
+  assert.match(r.reason, /selects only pods whose istio-proxy is a sidecar \(shop\/reviews-v1-abc\), not a gateway/);
 });

@@ -154,3 +154,46 @@ test("preDNAT: a connection to a host-network pod is judged as one to its node",
   assert.equal((await explain([exporter, allowAll], "ip:203.0.113.5", "x/exporter", 9100)).pairs[0].verdict, "allow", "without it, the normal policy");
   assert.equal((await explain([exporter, allowAll, deny], "x/web", "x/exporter", 9100)).pairs[0].verdict, "allow", "from a pod of its node: its workload interface, no preDNAT");
 });
+
+// felix's mangle PREROUTING dispatches on the incoming interface alone (rules/static.go
+// StaticManglePreroutingChain: "Now dispatch to host endpoint chain for the incoming interface"); the
+// docs' summary of host endpoint policies: "For packets that arrive on a host interface and are destined
+// for a local workload ...: Pre-DNAT policies apply." An outside address reaching a pod's IP (a routable
+// pod network, no DNAT) was never judged by them: explain, test, list and matrix all said allowed.
+test("preDNAT: a connection straight to a pod's IP from off its node is judged at the node's host endpoint", async () => {
+  const pre = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: pods}\nspec:\n  selector: has(hep)\n  preDNAT: true\n  applyOnForward: true\n  ingress:\n  - {action: Allow, source: {nets: [198.51.100.0/24]}, protocol: TCP, destination: {ports: [8080]}}\n  - {action: Deny, protocol: TCP, destination: {ports: [8080]}}";
+  const pods = ["apiVersion: v1\nkind: Pod\nmetadata: {name: near, namespace: x, labels: {app: near}}\nspec: {nodeName: n1, containers: [{name: c}]}\nstatus: {podIP: 10.0.1.2}",
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: far, namespace: x, labels: {app: far}}\nspec: {nodeName: n2, containers: [{name: c}]}\nstatus: {podIP: 10.0.2.2}"];
+  const docs = [...pods, pre];
+  const denied = await explain(docs, "ip:203.0.113.5", "x/web", 8080);
+  assert.equal(denied.pairs[0].verdict, "deny");
+  assert.match(JSON.stringify(denied.pairs[0]), /Calico GlobalNetworkPolicy pods ingress rule 1 \(preDNAT\) drops it at node n1's host endpoint n1-eth0, before it reaches pod x\/web/);
+  assert.equal((await explain(docs, "ip:198.51.100.7", "x/web", 8080)).pairs[0].verdict, "allow", "its net: the preDNAT Allow, then the pod's policy (none)");
+  assert.equal((await explain(docs, "ip:203.0.113.5", "x/web", 8081)).pairs[0].verdict, "allow", "no preDNAT rule matches: falls through");
+  assert.equal((await explain(docs, "x/far", "x/web", 8080)).pairs[0].verdict, "deny", "a pod of another node arrives through n1's host endpoint too");
+  assert.equal((await explain(docs, "x/near", "x/web", 8080)).pairs[0].verdict, "allow", "a pod of the same node: its workload interface, no host endpoint");
+  const closed = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: closed, namespace: x}\nspec:\n  selector: app == 'web'\n  types: [Ingress]";
+  assert.equal((await explain([...docs, closed], "ip:198.51.100.7", "x/web", 8080)).pairs[0].verdict, "deny", "a preDNAT Allow leaves the pod's own policy to decide");
+  // Through a Service's cluster IP the connection arrives at the endpoint's node, translated: judged there at the pod's port.
+  assert.equal((await explain(docs, "x/far", "svc:x/web", 80)).pairs[0].verdict, "deny");
+  assert.equal((await explain(docs, "x/near", "svc:x/web", 80)).pairs[0].verdict, "allow");
+  const t = tempFiles({ "e.yaml": "- {from: ip:203.0.113.5, to: x/web, port: 8080, expect: deny}\n- {from: ip:198.51.100.9, to: x/web, port: 8080, expect: allow}\n- {from: x/near, to: x/web, port: 8080, expect: allow}\n" });
+  try {
+    const r = await cli(["test", "-f", "-", "--expect", `${t.dir}/e.yaml`], yaml(...docs));
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /3 passed, 0 failed/);
+  } finally { t.cleanup(); }
+  // list and matrix (the fast engine) agree with explain.
+  const list = await cli(["list", "-f", "-", "-o", "json"], yaml(...docs));
+  const entries = JSON.parse(list.out) as { src: string; dst: string; conn: string }[];
+  const conn = (src: RegExp, dst: string) => entries.filter((e) => src.test(e.src) && e.dst === dst).map((e) => e.conn);
+  assert.deepEqual(conn(/^198\.51\.101\.0-/, "x/web[Pod]"), ["SCTP 1-65535,TCP 1-8079,8081-65535,UDP 1-65535"], list.out);
+  assert.deepEqual(conn(/^198\.51\.100\.0-198\.51\.100\.255/, "x/web[Pod]"), ["All Connections"]);
+  assert.deepEqual(conn(/^x\/far/, "x/web[Pod]"), ["SCTP 1-65535,TCP 1-8079,8081-65535,UDP 1-65535"]);
+  assert.deepEqual(conn(/^x\/near/, "x/web[Pod]"), ["All Connections"]);
+  const m = await cli(["matrix", "-f", "-", "--port", "8080", "-o", "json"], yaml(...docs));
+  const cells = (JSON.parse(m.out) as { cells: { from: string; to: string; reach: string }[] }).cells;
+  const reach = (from: string, to: string) => cells.find((c) => c.from === from && c.to === to)?.reach;
+  assert.equal(reach("x/far", "x/web"), "none", m.out);
+  assert.equal(reach("x/near", "x/web"), "all", m.out);
+});

@@ -140,3 +140,23 @@ test("exposure: a node port every node's host policy drops (no kube-proxy replac
   const off = (await ask(every)).exposures[0];
   assert.deepEqual(off.targets.map((t) => t.hop), ["allowed"], "without enable-host-firewall no host policy is enforced");
 });
+
+// bpf/bpf_host.c handle_ipv4 runs the host's ingress policy on the native device's packets to a host
+// address ("We're on the ingress path of the native device": ipv4_host_policy_ingress) after the
+// ENABLE_NODEPORT translation only the kube-proxy replacement has; without it a hostPort is the portmap
+// plugin's DNAT in iptables, later. explain, test and exposure followed the hostPort to the pod and
+// answered allowed where the host policy drops it (cilium#12545, host.rst known issues).
+test("without the kube-proxy replacement the host policy sees a hostPort before portmap's DNAT", async () => {
+  const hp = "apiVersion: v1\nkind: Pod\nmetadata: {name: hp, namespace: x, labels: {app: hp}}\nspec: {nodeName: n1, containers: [{name: c, ports: [{containerPort: 9000, hostPort: 9000}]}]}\nstatus: {podIP: 10.0.1.9, hostIP: 172.18.0.2}";
+  const ask = async (config: string, from = "ip:203.0.113.5") => JSON.parse((await cli(["explain", "-f", "-", "--from", from, "--to", "node:n1", "--port", "9000", "-o", "json"], [...BASE, config, SSH_ONLY, hp].join("\n---\n"))).out);
+  const kubeProxy = await ask(FIREWALL);
+  assert.equal(kubeProxy.pairs[0].verdict, "deny");
+  assert.match(JSON.stringify(kubeProxy), /Cilium's host firewall drops it at node n1's hostPort 9000: without the agent's kube-proxy replacement the hostPort is the portmap plugin's DNAT, after the host's ingress policy \(isolated by CiliumClusterwideNetworkPolicy demo-host-policy\)/);
+  assert.equal((await ask(FIREWALL, "node:n2")).pairs[0].verdict, "allow", "remote-node: the host policy lets it in, then the pod's");
+  assert.equal((await ask(CONFIG("enable-host-firewall: 'true', kube-proxy-replacement: 'true'"))).pairs[0].verdict, "allow", "the agent's own hostPort translates it before the host policy: the pod's ingress decides");
+  assert.equal((await ask(CONFIG("enable-host-firewall: 'false'"))).pairs[0].verdict, "allow", "no host firewall");
+  const x = JSON.parse((await cli(["exposure", "-f", "-", "-o", "json", "-q"], [...BASE, FIREWALL, SSH_ONLY, hp].join("\n---\n"))).out) as { exposures: { kind: string; targets: unknown[]; problem?: string }[] };
+  const row = x.exposures.find((e) => e.kind === "HostPort")!;
+  assert.deepEqual(row.targets, []);
+  assert.match(row.problem!, /Cilium's host firewall drops it at node n1's hostPort 9000/);
+});

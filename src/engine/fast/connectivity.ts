@@ -7,7 +7,8 @@
 
 import type { Endpoint } from "../../model/endpoint.js";
 import type { Inventory } from "../../model/inventory.js";
-import { ALL_CONNS, NO_CONNS, type ConnSet, type NamedPort } from "../../model/ports.js";
+import { ALL_CONNS, isEmptyConns, NO_CONNS, type ConnSet, type NamedPort } from "../../model/ports.js";
+import { lessPreDnat, preDnatGroups } from "../calico-prednat.js";
 import { rulesOf, type Direction, type Policy, type Tier } from "../../model/policy.js";
 import type { Matcher, Party } from "../match.js";
 import { PairwiseConnectivity, type Connectivity, type GroupConns } from "../pairwise.js";
@@ -112,6 +113,12 @@ export class FastConnectivity implements Connectivity {
   }
 
   conns(src: Party, dst: Party): ConnSet {
+    const c = this.connsBeforePreDnat(src, dst);
+    // A pod reached from off its node: its node's host endpoint's Calico preDNAT policies drop some (engine/calico-prednat.ts).
+    return this.inventory.calicoPreDnat ? lessPreDnat(this.engine, src, dst, c) : c;
+  }
+
+  private connsBeforePreDnat(src: Party, dst: Party): ConnSet {
     // An endpoint with itself: every connection, but a host under felix's all-interfaces host endpoint (PolicyEngine.ownHost: its lo).
     if (src.endpoint !== undefined && src.endpoint === dst.endpoint) return this.engine.ownHost(src.endpoint, dst)?.policed ? this.conntable.get(this.exactConns(`self|${this.classFor(src)}`, src, dst)) : ALL_CONNS;
     // A pod's own loopback: no policy sees it (PolicyEngine.evaluate, ownLoopback).
@@ -188,7 +195,11 @@ export class FastConnectivity implements Connectivity {
   }
 
   groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[] {
-    return enumerateGroups(this, groups, include, involved);
+    const out = enumerateGroups(this, groups, include, involved);
+    // (Pairs with a pod behind a Calico host endpoint with preDNAT policies: again, pair by pair, less what those drop.)
+    const exact = this.inventory.calicoPreDnat ? preDnatGroups(this.engine, groups, out, (s, d) => this.conns(s, d)) : undefined;
+    if (!exact) return out;
+    return out.flatMap((g) => { const c = exact.get(`${g.src}|${g.dst}`); return c === undefined ? [g] : isEmptyConns(c) ? [] : [{ ...g, conns: c }]; });
   }
 
   /** Adds a policy or replaces those of the same kind, namespace and name; recomputes what it can affect. */

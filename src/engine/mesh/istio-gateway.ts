@@ -25,7 +25,10 @@ import { isHttpProtocol, type IstioClassicGateway, type IstioGatewayServer, type
 import { compareAge } from "../../model/route.js";
 import { matches, selector } from "../../model/selector.js";
 import { targetPortOn } from "../../model/service-endpoints.js";
-import { serviceSelects, type Service } from "../../model/endpoint.js";
+import { serviceSelects, type Service, type ServicePort } from "../../model/endpoint.js";
+import { istioClientRule, istioMergedSubsets } from "../l7/transport.js";
+import { serviceHost } from "./dns.js";
+import { serviceHiddenFrom } from "./registry.js";
 import type { BackendIndex } from "../gateway/backends.js";
 import type { RouteRequest, RouteResult } from "../gateway/request.js";
 import type { Chain } from "./virtualservice-l4.js";
@@ -33,13 +36,32 @@ import { byAge, isCatchAll, resolveGatewayName, routeVirtualHost, virtualHost, v
 
 export const classicName = (gw: IstioClassicGateway) => `${gw.namespace}/${gw.name}`;
 
-/** Whether the Gateway applies to a gateway proxy of these labels (its selector a subset of them; no selector: every gateway proxy). */
-export const classicSelects = (gw: IstioClassicGateway, pod: Endpoint): boolean => !gw.selector || matches(selector(gw.selector), pod.labels);
+/**
+ * Whether the Gateway applies to a gateway proxy `pod` (push_context.go mergeGateways): its selector a
+ * subset of the pod's labels (no selector: every gateway proxy), and, when istiod runs with
+ * PILOT_SCOPE_GATEWAY_TO_NAMESPACE ("a gateway workload can only select gateway resources in the same
+ * namespace": gatewayIndex.namespace[proxy.ConfigNamespace]), of the pod's namespace.
+ */
+export function classicSelects(gw: IstioClassicGateway, pod: Endpoint, settings?: Pick<MeshSettings, "istioScopeGatewayToNamespace">): boolean {
+  if (settings?.istioScopeGatewayToNamespace && pod.namespace !== gw.namespace) return false;
+  return !gw.selector || matches(selector(gw.selector), pod.labels);
+}
 
-/** The pods the Gateway's selector picks, in every namespace; none without a selector (which gateway proxies exist the input does not say). */
+/**
+ * The gateway proxies the Gateway's selector picks, in every namespace (or its own, PILOT_SCOPE_GATEWAY_TO_NAMESPACE);
+ * none without a selector (which gateway proxies exist the input does not say). A pod whose istio-proxy is a
+ * sidecar is none: pilot merges Gateways for router proxies only (SetGatewaysForProxy "if node.Type == Router"),
+ * so a sidecar's Envoy has its sidecar listeners and no server of the Gateway (sidecarsSelected).
+ */
 export function classicGatewayPods(inv: Inventory, gw: IstioClassicGateway): Endpoint[] {
   if (!gw.selector) return [];
-  return inv.endpoints.filter((e) => e.kind === "pod" && classicSelects(gw, e));
+  return inv.endpoints.filter((e) => e.kind === "pod" && !e.istioSidecar && classicSelects(gw, e, inv.mesh.settings));
+}
+
+/** The pods with an Istio sidecar the Gateway's selector picks (classicGatewayPods leaves them out), for the answer's why. */
+export function sidecarsSelected(inv: Inventory, gw: IstioClassicGateway): Endpoint[] {
+  if (!gw.selector) return [];
+  return inv.endpoints.filter((e) => e.kind === "pod" && e.istioSidecar && classicSelects(gw, e, inv.mesh.settings));
 }
 
 /** The Services of the input in front of a gateway pod (their selector picks it, in its namespace), in input order. */
@@ -87,8 +109,14 @@ function byCreation(a: IstioClassicGateway, b: IstioClassicGateway): number {
 /** One server as the proxy holds it: its Gateway's name and its hosts as sanitizeServerHostNamespace leaves them (`./h` the Gateway's namespace's, a `*` namespace dropped, `*` for every host and namespace leaving `*` alone). */
 export interface ProxyServer { gateway: string; gw: IstioClassicGateway; server: IstioGatewayServer; hosts: string[] }
 
-/** One port of the merged gateway (the port Envoy listens on: serverListenPort): its plain-text servers (one HTTP route configuration, or one TCP server) or its TLS servers (filter chains by SNI). */
-export interface MergedPort { port: number; plain: boolean; servers: ProxyServer[] }
+/**
+ * One port of the merged gateway (the port Envoy listens on: serverListenPort): its plain-text servers (one
+ * HTTP route configuration, or one TCP server) or its TLS servers (filter chains by SNI); `plainServers`:
+ * plain-text servers that came after TLS ones on the port (mergeGateways' "No existing plaintext server on
+ * this port" branch adds them as one more ServerPort of the same listener: their chain, with no match, takes
+ * every connection no TLS chain's SNI does).
+ */
+export interface MergedPort { port: number; plain: boolean; servers: ProxyServer[]; plainServers?: ProxyServer[] }
 
 /** The merged gateway of a proxy: its ports, and the servers pilot skipped (why). */
 export interface MergedGateway { gateways: IstioClassicGateway[]; ports: Map<number, MergedPort>; skipped: string[] }
@@ -135,13 +163,16 @@ export function mergeClassic(gateways: readonly IstioClassicGateway[], listenPor
     const plain = !isTlsServer(server);
     const current = ports.get(n);
     if (!current) { ports.set(n, { port: n, plain, servers: [s] }); continue; }
-    if (current.plain) {
-      const first = current.servers[0].server.port.protocol;
-      if (!((isHttpProtocol(first) || first === server.port.protocol) && isHttpProtocol(server.port.protocol))) { skipped.push(`${at}: pilot skips it, conflict with the ${first} server ${current.servers[0].server.port.name} of Gateway ${current.servers[0].gateway} on the port (mergeGateways canMergeProtocols)`); continue; }
-      current.servers.push(s);
+    // mergeGateways: once the port has a plain-text server (first, or after TLS ones), every later server must merge with it (canMergeProtocols).
+    const plainOnes = current.plain ? current.servers : current.plainServers;
+    if (plainOnes) {
+      const first = plainOnes[0].server.port.protocol;
+      if (!((isHttpProtocol(first) || first === server.port.protocol) && isHttpProtocol(server.port.protocol))) { skipped.push(`${at}: pilot skips it, conflict with the ${first} server ${plainOnes[0].server.port.name} of Gateway ${plainOnes[0].gateway} on the port (mergeGateways canMergeProtocols)`); continue; }
+      plainOnes.push(s);
       continue;
     }
-    if (plain) { skipped.push(`${at}: a plain-text server on a port of TLS servers (not modelled: Junction keeps the TLS servers)`); continue; }
+    // TLS servers only so far: a plain-text one becomes the port's plain-text server, a chain of the same listener (gateway.go buildGatewayListeners appends each ServerPort's chains to the listener of its port).
+    if (plain) { current.plainServers = [s]; continue; }
     current.servers.push(s);
   }
   return { gateways: sorted, ports, skipped };
@@ -269,7 +300,35 @@ export type GatewayChain =
   | { kind: "https"; server: ProxyServer; sni: string[] }
   | { kind: "tcp"; server: ProxyServer; sni: string[]; chain: Chain }
   | { kind: "tls"; server: ProxyServer; sni: string[]; chain: Chain }
-  | { kind: "auto"; server: ProxyServer; sni: string[] };
+  | { kind: "auto"; server: ProxyServer; sni: string[]; service: Service; port: ServicePort; subset?: string };
+
+/** model.BuildDNSSrvSubsetKey(outbound, subset, host, port): the SNI an AUTO_PASSTHROUGH chain matches, the cluster it forwards to. */
+export const autoPassthroughSni = (host: string, port: number, subset = "") => `outbound_.${port}_.${subset}_.${host}`;
+
+/**
+ * builtAutoPassthroughFilterChains: for each Service of the gateway proxy's scope (those exported to its
+ * namespace; MeshExternal ServiceEntries skipped, in-mesh ones not modelled) whose host is within one of the
+ * server's SNI hosts, each port but UDP: a chain matching SNI outbound_.PORT_._.HOST (and one per subset of
+ * the DestinationRule the proxy reads for it, outbound_.PORT_.SUBSET_.HOST) with Istio's mTLS ALPNs, whose
+ * TCP proxy forwards to that cluster: no VirtualService, and "We do not want any authz here".
+ */
+function autoPassthroughChains(inv: Inventory, proxy: Endpoint | undefined, proxyNamespace: string, s: ProxyServer): GatewayChain[] {
+  const out: GatewayChain[] = [];
+  const hosts = sniHosts(s);
+  for (const service of inv.services) {
+    if (serviceHiddenFrom(service, proxyNamespace)) continue;
+    const host = serviceHost(service);
+    if (!hosts.some((h) => istioHostSubsetOf(host, h))) continue;
+    const rule = proxy && istioClientRule(inv.mesh, proxy, service);
+    const subsets = rule ? istioMergedSubsets(inv.mesh, rule).map((x) => x.name) : [];
+    for (const port of service.ports) {
+      if (port.protocol === "UDP") continue;
+      out.push({ kind: "auto", server: s, sni: [autoPassthroughSni(host, port.port)], service, port });
+      for (const subset of subsets) out.push({ kind: "auto", server: s, sni: [autoPassthroughSni(host, port.port, subset)], service, port, subset });
+    }
+  }
+  return out;
+}
 
 /** l4SingleMatch: the match's port (when set) is the server's, its gateways (when set, resolved) name the server's Gateway. */
 function l4Match(m: IstioL4Match, vs: IstioVirtualService, s: ProxyServer): boolean {
@@ -300,7 +359,7 @@ function tcpChainOf(inv: Inventory, proxyNamespace: string, s: ProxyServer): Cha
  * per match of a bound VirtualService's `tls` route, a match naming an SNI host an earlier chain of the port
  * has skipped, CheckDuplicates), and what pilot skipped.
  */
-export function gatewayChains(inv: Inventory, proxyNamespace: string, port: MergedPort): { chains: GatewayChain[]; skipped: string[] } {
+export function gatewayChains(inv: Inventory, proxyNamespace: string, port: Pick<MergedPort, "servers">, proxy?: Endpoint): { chains: GatewayChain[]; skipped: string[] } {
   const chains: GatewayChain[] = [];
   const skipped: string[] = [];
   const known = new Set<string>();
@@ -309,7 +368,7 @@ export function gatewayChains(inv: Inventory, proxyNamespace: string, port: Merg
     const mode = s.server.tls?.mode;
     const terminates = s.server.tls && mode !== "PASSTHROUGH" && mode !== "AUTO_PASSTHROUGH";
     if (terminates && s.server.port.protocol === "HTTPS") { chains.push({ kind: "https", server: s, sni }); continue; }
-    if (mode === "AUTO_PASSTHROUGH") { chains.push({ kind: "auto", server: s, sni }); continue; }
+    if (mode === "AUTO_PASSTHROUGH") { chains.push(...autoPassthroughChains(inv, proxy, proxyNamespace, s)); continue; }
     if (!s.server.tls || terminates) {
       const chain = tcpChainOf(inv, proxyNamespace, s);
       if (chain) chains.push({ kind: "tcp", server: s, sni: s.server.tls ? sni : [], chain });
@@ -341,4 +400,36 @@ export function chainBySni<C extends { sni: readonly string[] }>(chains: readonl
   let best: C | undefined, len = -1;
   for (const c of chains) for (const n of names(c)) if (n.startsWith("*.") && sni.endsWith(n.slice(1)) && sni.length > n.length - 1 && n.length > len) { best = c; len = n.length; }
   return best ?? chains.find((c) => !names(c).length);
+}
+
+/**
+ * Why the gateway proxy gets no certificate for a server that terminates TLS with `credentialName`, or
+ * undefined when it does (no credentialName: the server's own files). istiod's SDS (pilot/pkg/model/
+ * credentials ParseResourceName: "kubernetes://[namespace/]name", "If namespace is not set, we will fetch
+ * from the namespace of the proxy"; pilot/pkg/xds/sds.go filterAuthorizedResources: "For Kubernetes, we
+ * require the secret to be in the same namespace as the proxy", and generate: a Secret it cannot read,
+ * "failed to fetch key and certificate", is no resource) leaves the filter chain without its secret: the
+ * TLS handshake on it fails. MUTUAL and OPTIONAL_MUTUAL also need the client CA (resource NAME-cacert:
+ * credentials/kube GetCaCert reads Secret NAME-cacert, else NAME, its cacert or ca.crt). `proxy` not in
+ * the input (id < 0): its namespace is not known, so a Secret of that name in any namespace is taken.
+ */
+export function credentialProblem(inv: Inventory, server: IstioGatewayServer, proxy: Endpoint): string | undefined {
+  const written = server.tls?.credentialName;
+  if (!written || written.startsWith("builtin://")) return undefined;
+  const name = written.replace(/^kubernetes(-gateway)?:\/\//, "");
+  const slash = name.indexOf("/");
+  const proxyNs = proxy.id < 0 ? undefined : proxy.namespace ?? "default";
+  const [ns, secret] = slash < 0 ? [proxyNs, name] : [name.slice(0, slash), name.slice(slash + 1)];
+  const where = proxyNs ?? "the gateway pods'";
+  if (ns !== undefined && proxyNs !== undefined && ns !== proxyNs) return `credentialName ${written} names a Secret of namespace ${ns}, not the gateway pods' namespace ${proxyNs}: istiod serves a gateway only its own namespace's Secrets (sds.go filterAuthorizedResources)`;
+  const secrets = inv.routing.tlsMaterial.filter((m) => m.kind === "Secret" && (ns === undefined || m.namespace === ns));
+  const found = secrets.find((m) => m.name === secret);
+  if (!found) return `credentialName ${written}: the input holds no Secret ${ns ? `${ns}/${secret}` : secret} (in ${where} namespace, where istiod reads it: ParseResourceName), so istiod has no certificate for the chain (sds.go generate: "failed to fetch key and certificate")`;
+  const generic = found.data?.cert !== undefined && found.data?.key !== undefined;
+  if (found.problem && !generic) return `credentialName ${written}: Secret ${found.namespace}/${found.name} ${found.problem} (nor cert and key), so istiod has no certificate for the chain (credentials/kube extractCertInfo)`;
+  const mode = server.tls!.mode;
+  if (mode !== "MUTUAL" && mode !== "OPTIONAL_MUTUAL") return undefined;
+  const caSecret = secrets.find((m) => m.name === `${secret}-cacert` && m.namespace === found.namespace) ?? found;
+  if (!caSecret.caCertificates?.length && !caSecret.data?.cacert) return `credentialName ${written}: server ${server.port.name} is ${mode} and Secret ${caSecret.namespace}/${caSecret.name}${caSecret === found ? ` (no Secret ${secret}-cacert)` : ""} holds no client CA (ca.crt or cacert: credentials/kube GetCaCert, ExtractRoot), so the chain has no validation context`;
+  return undefined;
 }

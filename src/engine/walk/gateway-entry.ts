@@ -70,6 +70,8 @@ export interface GatewayProxy {
   /** The routing layer's answer: the backend it names, why. */
   backend: string | null;
   reason: string;
+  /** The client the backend's authorizers see, when not the gateway's pod (an AUTO_PASSTHROUGH server passes the client's mTLS through). */
+  peer?: Party;
 }
 
 /**
@@ -95,7 +97,7 @@ export function gatewayToBackend(w: Walk, first: ResolvedBackend | undefined, g:
   // The authorizers see the Service the gateway sent to (its waypoint's policies are that Service's).
   const svc = first?.service && first.servicePort ? { name: `${first.service.namespace}/${first.service.name}`, port: first.servicePort.port } : undefined;
   w.via = { ...(g.controller ? { controller: g.controller } : {}), ...(svc ? { service: svc } : {}) };
-  return serve(w, { endpoint: g.pods[0] }, endpoints!, false);
+  return serve(w, { endpoint: g.pods[0] }, endpoints!, false, g.peer);
 }
 
 /**

@@ -15,7 +15,8 @@ import { requestPort } from "../gateway/route.js";
 import type { Party } from "../match.js";
 import { serviceHost } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
-import { arrivalPort, chainBySni, classicGatewayPods, classicName, classicSelects, gatewayChains, mergeClassic, routeGatewayHttp, serverListenPort, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
+import { arrivalPort, chainBySni, classicGatewayPods, classicName, classicSelects, credentialProblem, gatewayChains, mergeClassic, routeGatewayHttp, serverListenPort, sidecarsSelected, type GatewayChain, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
+import { destinationBackend } from "../mesh/virtualservice.js";
 import { chainName, routeChain } from "../mesh/virtualservice-l4.js";
 
 import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
@@ -57,7 +58,7 @@ export function classicTarget(ctx: WalkContext, req: RouteRequest, gatewayApiPro
   if (dialled) {
     for (const s of ctx.inv.services) {
       if (!dials(s, dialled)) continue;
-      const pods = ctx.inv.endpoints.filter((e) => e.kind === "pod" && serviceSelects(s, e) && gateways.some((g) => g.selector && classicSelects(g, e)));
+      const pods = ctx.inv.endpoints.filter((e) => e.kind === "pod" && !e.istioSidecar && serviceSelects(s, e) && gateways.some((g) => g.selector && classicSelects(g, e)));
       if (pods.length) return { pods, service: s, how: `Service ${s.namespace}/${s.name} (${dialled}), in front of Istio gateway pods` };
     }
   }
@@ -86,7 +87,8 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   // target port its number resolves to (model/gateway.go resolvePorts), which AuthorizationPolicy `ports` match.
   const port = requestPort(req);
   const listenPort = arrivalPort(ctx.inv, pod, port, target.service);
-  const merged = mergeClassic(ctx.inv.mesh.istio.gateways.filter((g) => (pods.length ? classicSelects(g, pod) : g === target.gateway || (g.selector !== undefined && classicSelects(g, pod)))), (n) => serverListenPort(ctx.inv, pod, n));
+  const settings0 = ctx.inv.mesh.settings;
+  const merged = mergeClassic(ctx.inv.mesh.istio.gateways.filter((g) => (pods.length ? classicSelects(g, pod, settings0) : g === target.gateway || (g.selector !== undefined && classicSelects(g, pod, settings0)))), (n) => serverListenPort(ctx.inv, pod, n));
   const at = merged.ports.get(listenPort);
   const names = merged.gateways.map(classicName).join(", ");
   const base = emptyResult();
@@ -94,7 +96,10 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   const w: Walk = { ctx, req, client, res: emptyAnswer(req, { kind: "gateway", gateway: base.gateway }, base) };
   const podNote = pods.length ? `pods ${pods.slice(0, 3).map((p) => `${p.namespace}/${p.name}`).join(", ")}${pods.length > 3 ? ", ..." : ""}` : "no pod of the input";
   w.res.steps.push({ stage: "gateway", outcome: `Istio gateway (${target.how}; ${podNote}; Gateways ${names || "none"}), port ${port}`, detail: merged.skipped });
-  if (!merged.gateways.length) { step(w, "entry", "decided", `no networking.istio.io Gateway selects the pods of ${target.how}: their Envoy has no listener`); return refuse(w, "rejected", w.res.reason); }
+  // The Gateway's selector picks only pods with a sidecar: pilot gives them no gateway listener (SetGatewaysForProxy: routers only).
+  const sidecars = !pods.length && target.gateway ? sidecarsSelected(ctx.inv, target.gateway) : [];
+  if (sidecars.length) { step(w, "entry", "decided", `Gateway ${classicName(target.gateway!)} selects only pods whose istio-proxy is a sidecar (${sidecars.slice(0, 3).map((p) => `${p.namespace}/${p.name}`).join(", ")}), not a gateway: istiod merges Gateways for router proxies only (push_context.go SetGatewaysForProxy), so their Envoy has sidecar listeners and no server of the Gateway: a request sent to them is the pods' own inbound traffic, not routed by the Gateway's VirtualServices`); return refuse(w, "rejected", w.res.reason); }
+  if (!merged.gateways.length) { step(w, "entry", "decided", `no networking.istio.io Gateway selects the pods of ${target.how}${settings0.istioScopeGatewayToNamespace ? ` in their namespace ${pod.namespace} (istiod's PILOT_SCOPE_GATEWAY_TO_NAMESPACE)` : ""}: their Envoy has no listener`); return refuse(w, "rejected", w.res.reason); }
   if (target.service && !target.service.ports.some((p) => p.port === port)) { step(w, "entry", "decided", `Service ${target.service.namespace}/${target.service.name} has no port ${port}`); return refuse(w, "rejected", w.res.reason); }
   if (!at) { step(w, "entry", "decided", `no server of ${names} listens on port ${listenPort}${listenPort !== port ? ` (the target port of port ${port})` : ""}: the gateway's Envoy has no listener there`); return refuse(w, "rejected", w.res.reason); }
   // A server's `bind`: pilot builds its listener on that address only (mergeGateways keys servers by port, protocol and bind;
@@ -112,25 +117,39 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
   const done = (routed: GatewayHttpRouted): RequestAnswer => afterRouting(w, pods, routed.states.map((v) => v.state), address);
   // The AuthorizationPolicies of the gateway's pods, before its router (`pod` stands in when they are not in the input).
   const rbac = (http: boolean): boolean => istioGatewayRbac(w, pods, http, listenPort, true, pod);
-  if (at.plain) {
-    const servers = at.servers;
+  // The port's plain-text servers: all of them, or those after its TLS servers (one more chain of the listener, with no match).
+  const plainServers = at.plain ? at.servers : at.plainServers;
+  const plain = (mixed: string): RequestAnswer => {
+    const servers = plainServers!;
     const first = servers[0].server;
     if (!servers.some((s) => isHttpProtocol(s.server.port.protocol))) {
-      return l4(w, pods, pod, at, "", address, rbac);
+      return l4(w, pods, pod, { port: at.port, plain: true, servers }, "", address, rbac);
     }
     w.res.listener = first.port.name;
-    step(w, "entry", "passed", `the HTTP servers on port ${port} (${servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}): route configuration http.${listenPort}`);
-    if (tls) { step(w, "entry", "decided", `port ${port} of the gateway is plain-text HTTP (no TLS server): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
+    step(w, "entry", "passed", `the HTTP servers on port ${port} (${servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}): route configuration http.${listenPort}${mixed}`);
+    if (tls) { step(w, "entry", "decided", mixed ? `the plain-text HTTP chain takes the TLS connection no TLS server's SNI matches: Envoy's HTTP codec reads the ClientHello as a malformed request and closes the connection, so the TLS handshake fails` : `port ${port} of the gateway is plain-text HTTP (no TLS server): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
     if (rbac(true)) return w.res;
     return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `http.${listenPort}`, servers, port, false, q, w.res, settings));
-  }
+  };
+  if (at.plain) return plain("");
   // TLS servers: the filter chain the SNI picks.
   const sni = (req.sni ?? "").toLowerCase();
+  if (plainServers) {
+    // A TLS chain without server names matches every connection as the plain-text one does: Envoy refuses a listener of two chains with one match ("multiple filter chains with the same matching rules").
+    const { chains: tlsChains } = gatewayChains(ctx.inv, pod.namespace ?? "", at, pod);
+    const catchAll = tlsChains.find((c) => !c.sni.length || c.sni.includes("*"));
+    const why = `port ${port} holds TLS servers (${at.servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}) and, after them, the plain-text ${plainServers.map((s) => `${s.server.port.protocol} server ${s.server.port.name} of ${s.gateway}`).join(", ")} (mergeGateways adds a plain-text server to a port of TLS servers as another chain of its listener; only a plain-text server first keeps TLS ones off: canMergeProtocols)`;
+    if (catchAll) { step(w, "entry", "decided", `${why}; server ${catchAll.server.server.port.name}'s chain matches any SNI, as the plain-text one matches everything: Envoy rejects the listener ("multiple filter chains with the same matching rules are defined"), so nothing listens on port ${listenPort}`); return refuse(w, "rejected", w.res.reason); }
+    w.res.steps.push({ stage: "listener", outcome: why });
+    if (!tls || !chainBySni(tlsChains, sni)) return plain(`, the chain of port ${port} without a match (its TLS servers' chains match by SNI)`);
+  }
   if (!tls) { step(w, "entry", "decided", `port ${port} of the gateway serves TLS only (${at.servers.map((s) => s.server.port.name).join(", ")}): a plain-text connection matches no filter chain and Envoy closes it`); return refuse(w, "failed", w.res.reason); }
   return l4(w, pods, pod, at, sni, address, rbac, (s) => {
     const server = s.server;
     const mode = server.tls!.mode;
     step(w, "entry", "passed", `server ${server.port.name} of Gateway ${s.gateway} (HTTPS, TLS ${mode} terminated${server.tls!.credentialName ? ` with credentialName ${server.tls!.credentialName}` : ""}) for SNI ${sni || "(none)"}`);
+    const noCert = credentialProblem(ctx.inv, server, pod);
+    if (noCert) { step(w, "entry", "decided", `${noCert}: the TLS handshake on server ${server.port.name}'s filter chain fails`); return refuse(w, "failed", w.res.reason); }
     // Only an Istio proxy holds a workload certificate istiod signed: a client outside the mesh, a pod without a proxy or with Linkerd's has none.
     if (mode === "ISTIO_MUTUAL" && (!client?.endpoint || proxyMesh(ctx.inv, ctx.membership.of(client.endpoint)) !== "istio")) { step(w, "entry", "decided", `server ${server.port.name} is ISTIO_MUTUAL: the gateway asks for an Istio workload certificate, which a client ${client?.endpoint ? "without an Istio proxy" : "outside the mesh"} does not have: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
     if (mode === "MUTUAL" && !req.clientCert) { step(w, "entry", "decided", `server ${server.port.name} is MUTUAL: the gateway requires a client certificate and the request presents none (--client-cert): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
@@ -146,7 +165,7 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
  * hop to the backend. No chain: Envoy closes the connection.
  */
 function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, sni: string, address: Address | undefined, rbac: (http: boolean) => boolean, https?: (s: ProxyServer) => RequestAnswer): RequestAnswer {
-  const { chains, skipped } = gatewayChains(w.ctx.inv, pod.namespace ?? "", at);
+  const { chains, skipped } = gatewayChains(w.ctx.inv, pod.namespace ?? "", at, pod);
   for (const why of skipped) w.res.steps.push({ stage: "listener", outcome: why });
   const plain = !https;
   const chosen = plain ? chains[0] : chainBySni(chains, sni);
@@ -159,17 +178,41 @@ function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, s
   Object.assign(w.res, { listener: s.server.port.name, gateway: s.gateway });
   w.res.entry = { kind: "gateway", gateway: s.gateway, listener: s.server.port.name };
   if (chosen.kind === "https") return https!(s);
-  if (chosen.kind === "auto") {
-    step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway}, AUTO_PASSTHROUGH, SNI ${sni || "(none)"}`);
-    step(w, "routing", "decided", "an AUTO_PASSTHROUGH server routes by the SNI as a cluster name (outbound_.PORT_.SUBSET_.HOST: builtAutoPassthroughFilterChains), which Junction does not model");
-    w.res.unknown = w.res.reason;
-    return w.res;
-  }
+  if (chosen.kind === "auto") return autoPassthrough(w, pods, pod, chosen);
   const mode = s.server.tls ? `TLS ${s.server.tls.mode}${chosen.kind === "tcp" ? " terminated" : ""}` : s.server.port.protocol;
   step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway} (${mode})${chosen.sni.length ? ` for SNI ${sni || "(none)"}` : ""}`);
+  const noCert = chosen.kind === "tcp" && s.server.tls ? credentialProblem(w.ctx.inv, s.server, pod) : undefined;
+  if (noCert) { step(w, "entry", "decided", `${noCert}: the TLS handshake on server ${s.server.port.name}'s filter chain fails`); return refuse(w, "failed", w.res.reason); }
   if (rbac(false)) return w.res;
   const state = routeChain(w.ctx.mesh, chosen.chain, chosen.kind === "tls" ? "TLSRoute" : "TCPRoute", s.server.port.number, pod, w.req, w.res, sni || undefined, "the gateway", "gateway.go");
   return afterRouting(w, pods, [state], address);
+}
+
+/**
+ * An AUTO_PASSTHROUGH chain (builtAutoPassthroughFilterChains): it matches its cluster's SNI with Istio's
+ * mTLS ALPNs only ("istio", "istio-peer-exchange", "istio-http/1.0", "istio-http/1.1", "istio-h2":
+ * listener.go allIstioMtlsALPNs), which an Istio proxy's mTLS carries and no other client's TLS, so only a
+ * client with an Istio proxy passes; its TCP proxy forwards the connection to the cluster's endpoints
+ * (the Service port, the DestinationRule subset) with no VirtualService and no authorization at the
+ * gateway ("We do not want any authz here"); the TLS is the client's end to end, so the backend's
+ * authorizers see the client's identity.
+ */
+function autoPassthrough(w: Walk, pods: readonly Endpoint[], pod: Endpoint, chosen: Extract<GatewayChain, { kind: "auto" }>): RequestAnswer {
+  const { ctx, client } = w;
+  const s = chosen.server, cluster = chosen.sni[0];
+  step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway} (TLS AUTO_PASSTHROUGH): the chain of SNI ${cluster}, the cluster of Service ${chosen.service.namespace}/${chosen.service.name} port ${chosen.port.port}${chosen.subset ? ` subset ${chosen.subset}` : ""} (builtAutoPassthroughFilterChains)`);
+  if (!client?.endpoint || proxyMesh(ctx.inv, ctx.membership.of(client.endpoint)) !== "istio") {
+    step(w, "entry", "decided", `the chain matches Istio's mTLS ALPNs only (listener.go allIstioMtlsALPNs), which a client ${client?.endpoint ? "without an Istio proxy" : "outside the mesh"} does not offer: no filter chain matches and Envoy closes the connection`);
+    return refuse(w, "failed", w.res.reason);
+  }
+  const ref = { group: "", kind: "Service", namespace: chosen.service.namespace, name: chosen.service.name, port: chosen.port.port, weight: 1, filters: [] };
+  const b = destinationBackend(ctx.inv, ctx.mesh.backendIndex, { host: serviceHost(chosen.service), port: chosen.port.port, ...(chosen.subset ? { subset: chosen.subset } : {}), weight: 0 }, ref, chosen.port.port, { pod });
+  if (b.failure) { step(w, "routing", "decided", `${b.failure.message.replace(/Envoy answers 503.*$/, "Envoy's TCP proxy closes the connection")}`); return refuse(w, "failed", w.res.reason); }
+  Object.assign(w.res, { backend: b.name, listener: s.server.port.name, upstream: { tls: true, sni: cluster }, reason: `server ${s.server.port.name} of Gateway ${s.gateway} passes the connection through to ${b.name} by its SNI ${cluster} (AUTO_PASSTHROUGH: no VirtualService, no AuthorizationPolicy at the gateway)` });
+  step(w, "routing", "passed", w.res.reason);
+  w.istioCluster = { service: `${chosen.service.namespace}/${chosen.service.name}`, port: chosen.port.port, ...(chosen.subset ? { subset: chosen.subset } : {}) };
+  const ns = pod.namespace ?? "";
+  return gatewayToBackend(w, b, { pods, istioNamespace: ns, controller: ISTIO_GATEWAY_CONTROLLER, reader: "proxy", missingPods: "the gateway's pods are not in the input", backend: w.res.backend, reason: w.res.reason, peer: client });
 }
 
 /** The routing layer's answer, then the backend: a redirect, 404 or local reply decides; a route's destination goes on from a gateway pod. */

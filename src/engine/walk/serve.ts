@@ -26,7 +26,7 @@ export function hostHeaderRequest(req: RouteRequest): RouteRequest {
  * one of them, the authorizers at that endpoint, then the endpoint answers. `unrouted`: no route
  * shaped the request, so the endpoint's answer is built here.
  */
-export function serve(w: Walk, from: Party, endpoints: ServingSet, unrouted: boolean): RequestAnswer {
+export function serve(w: Walk, from: Party, endpoints: ServingSet, unrouted: boolean, peer: Party = from): RequestAnswer {
   if (!endpoints.known) return unknownEndpoints(w, endpoints.note, unrouted);
   if (!endpoints.serving.length) return noEndpoints(w, endpoints.note);
   const hop = checkHop(w.ctx.policy, from, endpoints.serving, protocolOf(w.req))!;
@@ -40,7 +40,8 @@ export function serve(w: Walk, from: Party, endpoints: ServingSet, unrouted: boo
   const partly = hop.denied.length ? `; ${hop.denied.length} other endpoint${hop.denied.length === 1 ? " is" : "s are"} denied (requests balanced there fail)` : "";
   step(w, "network", "passed", `${endpoints.choice ? `${endpoints.choice}; ` : ""}the policies allow the hop to ${to}${partly}`);
   if (unrouted) answerUnrouted(w);
-  return authorize(w, from, hop.to, hop.verdict);
+  // `peer`: the client the endpoint's authorizers see when it is not the hop's source (mTLS end to end through an AUTO_PASSTHROUGH gateway).
+  return authorize(w, peer, hop.to, hop.verdict);
 }
 
 /** The input does not show the endpoints: the hop cannot be checked; they are assumed to answer. */

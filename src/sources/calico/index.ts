@@ -192,7 +192,7 @@ function keepPreDnatApart(state: CalicoState, b: InventoryBuilder): void {
   if (!apart.size) return;
   b.inv.calicoPreDnat = [...apart];
   b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !apart.has(p)));
-  for (const p of state.policies) if (p.preDnat) p.untracked!.f.info("vendor-prednat", "a preDNAT policy: felix judges what arrives through the host endpoints it selects before DNAT (a node port, not the pod's port): its Allow accepts (the host endpoint's normal and applyOnForward ingress policy are skipped), its Deny drops, no match leaves the connection to the normal policy; answered for connections to the nodes' addresses and node ports (explain, test, exposure)");
+  for (const p of state.policies) if (p.preDnat) p.untracked!.f.info("vendor-prednat", "a preDNAT policy: felix judges what arrives through the host endpoints it selects before DNAT (a node port, not the pod's port): its Allow accepts (the host endpoint's normal and applyOnForward ingress policy are skipped), its Deny drops, no match leaves the connection to the normal policy; answered for connections to the nodes' addresses and node ports (explain, test, exposure) and to the nodes' pods from off their nodes (explain, test, list, matrix)");
 }
 
 const tierFrontEnd: FrontEnd = {
