@@ -35,8 +35,6 @@ const PARTIES: P[] = [
   { name: "out", ip: "198.51.100.7" },
 ];
 const PORTS = [22, 8080, 9090];
-/** Connections to pods from off their node are judged by the preDNAT policies too (engine/calico-prednat.ts preDnatToPod). */
-const POD_DESTINATIONS = false;
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
   pres: fc.array(fc.record({
@@ -54,7 +52,8 @@ function yaml(c: Case): string {
     ...[["n1", "172.18.0.2"], ["n2", "172.18.0.3"]].flatMap(([n, ip]) => [
       `apiVersion: v1\nkind: Node\nmetadata: {name: ${n}}\nstatus: {addresses: [{type: InternalIP, address: ${ip}}]}`,
       `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: ${n}-eth0, labels: {hep: 'yes', node: ${n}}}\nspec: {node: ${n}, interfaceName: eth0, expectedIPs: [${ip}], profiles: [projectcalico-default-allow]}`]),
-    ...PARTIES.filter((p) => p.ns).map((p) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${p.name}, namespace: '${p.ns}', labels: {app: ${p.name}}}\nspec: {nodeName: ${p.node}, containers: [{name: c, ports: [{containerPort: 8080}]}]}\nstatus: {podIP: ${p.ip}}`),
+    "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: x}\nspec: {type: NodePort, clusterIP: 10.96.0.10, selector: {app: web}, ports: [{port: 80, targetPort: 8080, nodePort: 30080}]}",
+    ...PARTIES.filter((p) => p.ns).map((p) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${p.name}, namespace: '${p.ns}', labels: {app: ${p.ns === "x" ? "web" : p.name}}}\nspec: {nodeName: ${p.node}, containers: [{name: c, ports: [{containerPort: 8080}]}]}\nstatus: {podIP: ${p.ip}}`),
   ];
   const source = (s: Src) => ({ any: "", "ns-y": "namespaceSelector: \"ns == 'y'\"", "net-y": "nets: [10.0.2.0/24]", outside: "nets: [198.51.100.0/24]" })[s];
   docs.push("apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: ta}\nspec: {order: 100}", "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: tz}\nspec: {order: 2000000}");
@@ -66,8 +65,8 @@ function yaml(c: Case): string {
 const matches = (s: Src, src: P) => s === "any" || (s === "ns-y" && src.ns === "y") || (s === "net-y" && src.ip.startsWith("10.0.2.")) || (s === "outside" && src.name === "out");
 
 /** `dst` a pod or a node (NODES), `src` off dst's node for a node. */
-function felix(c: Case, src: P, dst: P, port: number): boolean {
-  if (src.node !== dst.node && port !== 22) {
+function felix(c: Case, src: P, dst: P, port: number, preDnat = true): boolean {
+  if (preDnat && src.node !== dst.node && port !== 22) {
     tiers: for (const tier of ["ta", "default", "tz"]) {
       const pres = c.pres.map((p, i) => ({ ...p, name: `${p.tier === "default" ? "" : `${p.tier}.`}pre${i}` })).filter((p) => p.tier === tier && (p.node === "both" || p.node === dst.node))
         .sort((a, b) => (a.order ?? Infinity) - (b.order ?? Infinity) || (a.name < b.name ? -1 : 1));
@@ -95,13 +94,40 @@ test("Calico preDNAT on connections to pods: explain, the plain evaluator and th
       assert.ok(q.ok);
       return q.value.allAllowed;
     };
-    const where = (src: P, dst: P, port: number) => `${src.name} -> ${dst.name}:${port}\n${yaml(c).split("\n---\n").slice(11).join("\n---\n")}`;
+    const where = (src: P, dst: P, port: number) => `${src.name} -> ${dst.name}:${port}\n${yaml(c).split("\n---\n").slice(12).join("\n---\n")}`;
     // Connections to the nodes' addresses (explain: list and matrix have no node peers).
     for (const src of PARTIES) for (const dst of NODES) {
       if (src.node === dst.node) continue;
       for (const port of PORTS) assert.equal(explain(src, dst, port), felix(c, src, dst, port), `explain: ${where(src, dst, port)}`);
     }
-    if (!POD_DESTINATIONS) return;
+    // A Service's cluster IP: kube-proxy translates it on the client's node, so the pod's node sees the
+    // pod's address and port (80 -> 8080), from the client (no masquerading here).
+    const svc = loaded.inventory.services.find((x) => x.name === "web")!;
+    for (const src of PARTIES.filter((p) => p.ns)) {
+      const q = evaluateQuery(engine, { kind: "parties", label: src.name, parties: [party(src)] }, { kind: "service", label: "x/web", service: svc }, 80, "TCP");
+      assert.ok(q.ok);
+      for (const pair of q.value.pairs) {
+        const dst = PARTIES.find((p) => p.ns === pair.dst.endpoint?.namespace && p.name === pair.dst.endpoint?.name)!;
+        if (dst === src) continue; // (a hairpin: kube-proxy's own case)
+        assert.equal(pair.verdict.allowed, felix(c, src, dst, 8080), `Service: ${where(src, dst, 8080)}`);
+      }
+    }
+    // Its node port at n1 from outside: n1's preDNAT policies see port 30080; kube-proxy masquerades
+    // (externalTrafficPolicy Cluster), so an endpoint on another node, and that node's preDNAT, see n1.
+    const out = PARTIES.find((p) => p.name === "out")!, n1 = NODES[0];
+    const q = evaluateQuery(engine, { kind: "parties", label: "out", parties: [party(out)] }, { kind: "parties", label: "n1", parties: [{ endpoint: party(n1).endpoint, address: parseAddress(n1.ip)! }] }, 30080, "TCP");
+    assert.ok(q.ok);
+    for (const pair of q.value.pairs) {
+      const dst = PARTIES.find((p) => p.ns === pair.dst.endpoint?.namespace && p.name === pair.dst.endpoint?.name)!;
+      if (!dst) { // (dropped at the node port: the answer's destination is the node)
+        assert.equal(pair.verdict.allowed || felix(c, out, n1, 30080), false, `node port dropped: ${where(out, n1, 30080)}`);
+        continue;
+      }
+      // (n1's own endpoint: felix's FORWARD chain judges it before nat POSTROUTING masquerades it, on the
+      // client's address; n1's mangle PREROUTING already ran the preDNAT policies, on the node port.)
+      const allowed = felix(c, out, n1, 30080) && (dst.node === "n1" ? felix(c, out, dst, 8080, false) : felix(c, n1, dst, 8080));
+      assert.equal(pair.verdict.allowed, allowed, `node port to ${dst.name}: ${where(out, n1, 30080)}`);
+    }
     const fast = new FastConnectivity(engine), ref = new PairwiseConnectivity(engine);
     for (const src of PARTIES) for (const dst of PARTIES) {
       if (src === dst || !dst.ns) continue;
