@@ -30,8 +30,10 @@ async function pairs(docs: string[], from: string): Promise<Record<string, strin
 test("Calico: a node port's endpoint on the translating node is judged on the client's address, before kube-proxy's masquerade", async () => {
   assert.deepEqual(await pairs([...BASE, CALICO], "ip:203.0.113.5"), { "x/web1": "deny", "x/web2": "deny" }, "web1: the client, outside the range (was allowed: the own node); web2: node n1, outside it");
   assert.deepEqual(await pairs([...BASE, CALICO], "ip:198.51.100.7"), { "x/web1": "allow", "x/web2": "deny" }, "web1: the client, in the range; web2: node n1");
-  const r = await cli(["explain", "-f", "-", "--from", "ip:198.51.100.7", "--to", "172.18.0.2", "--port", "30080"], [...BASE, CALICO].join("\n---\n"));
-  assert.match(r.out, /felix judges an endpoint of the node that translated the connection before that/);
+  const r = await cli(["explain", "-f", "-", "--from", "ip:198.51.100.7", "--to", "172.18.0.2", "--port", "30080", "-o", "json"], [...BASE, CALICO].join("\n---\n"));
+  const web1 = (JSON.parse(r.out) as { pairs: { to: string; service: { seenAs?: string; snat?: string } }[] }).pairs.find((p) => p.to === "x/web1")!;
+  assert.match(web1.service.snat!, /the endpoint sees node n1 .*, but felix judges an endpoint of the node that translated it before kube-proxy's masquerade .*: its policy judges the client/);
+  assert.match(web1.service.seenAs!, /n1/, "its process still sees the node (what ingress-nginx's \$remote_addr is: engine/gateway/nginx-source.ts)");
   // Without Calico in the input: answered as before (the node translating it is the source everywhere).
   assert.deepEqual(await pairs(BASE, "ip:203.0.113.5"), { "x/web1": "allow", "x/web2": "deny" });
 });
