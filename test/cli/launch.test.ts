@@ -93,7 +93,8 @@ test("relaunched, the child runs with the pool size; a signal to the launcher en
   let child = 0, cmdline: string[] = [];
   try {
     // (A child listed before its exec still shows the launcher's command line.)
-    for (let i = 0; i < 400 && !cmdline.some((a) => a.startsWith("--v8-pool-size=")); i++) {
+    // (Polled until the child runs, at most 2 minutes: 10 s is a short bound for two node starts on a busy machine.)
+    for (let i = 0; i < 4800 && !cmdline.some((a) => a.startsWith("--v8-pool-size=")); i++) {
       await new Promise((r) => setTimeout(r, 25));
       const kids = read(`/proc/${p.pid}/task/${p.pid}/children`).trim().split(/\s+/).filter(Boolean).map(Number);
       assert.ok(kids.length <= 1, "one child");
@@ -106,7 +107,7 @@ test("relaunched, the child runs with the pool size; a signal to the launcher en
     p.kill("SIGTERM");
     assert.deepEqual(await ended, [null, "SIGTERM"]);
     let gone = false;
-    for (let i = 0; i < 200 && !gone; i++) { try { process.kill(child, 0); await new Promise((r) => setTimeout(r, 25)); } catch { gone = true; } }
+    for (let i = 0; i < 4800 && !gone; i++) { try { process.kill(child, 0); await new Promise((r) => setTimeout(r, 25)); } catch { gone = true; } }
     assert.ok(gone, "the child ended too");
   } finally {
     if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");

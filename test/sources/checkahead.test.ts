@@ -768,13 +768,14 @@ test("check-ahead: the worker thread says which thread it is (its task id, in it
   const t = tempFiles({ "a.json": JSON.stringify(POD("a")) });
   try {
     readInputs([t.dir], new Diagnostics(), () => "", { sink: ahead });
-    for (let k = 0; k < 200 && !ahead.workerEnded() && Atomics.load((ahead as unknown as { progress: Int32Array }).progress, 1) === 0; k++) await new Promise((r) => setTimeout(r, 10));
+    // (Until the thread runs: 2 s was the bound, which a worker starting on a busy machine can overrun.)
+    for (let k = 0; k < PATIENT / 10 && !ahead.workerEnded() && Atomics.load((ahead as unknown as { progress: Int32Array }).progress, 1) === 0; k++) await new Promise((r) => setTimeout(r, 10));
     const tid = Atomics.load((ahead as unknown as { progress: Int32Array }).progress, 1);
     assert.ok(tid > 0 && tid !== process.pid, String(tid));
     assert.equal(ahead.workerEnded(), false);
     ahead.allRead();
     // (Every file judged, it ends by itself: its thread is gone.)
-    for (let k = 0; k < 500 && !ahead.workerEnded(); k++) await new Promise((r) => setTimeout(r, 10));
+    for (let k = 0; k < PATIENT / 10 && !ahead.workerEnded(); k++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(ahead.workerEnded(), true);
   } finally { ahead.close(); t.cleanup(); }
 });
