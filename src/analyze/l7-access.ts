@@ -15,7 +15,7 @@ import type { IstioAuthorization, IstioRequestAuthentication } from "../model/me
 import { clauseHolds, type Attributes } from "../engine/l7/attributes.js";
 import { attributesOf, behindWaypoint, behindWaypointAt } from "../engine/l7/engine.js";
 import type { Hop, ProxyKind } from "../engine/l7/hop.js";
-import { AttachedPolicies, IstioPolicies, attachedToWaypoint, istioAuthorize, istioWaypointPolicies, istioWaypointSettings } from "../engine/l7/istio.js";
+import { AttachedPolicies, IstioPolicies, attachedToWaypoint, istioAuthorize, istioWaypointPolicies, istioWaypointSettings, sidecarReadsForwardedFor } from "../engine/l7/istio.js";
 import { linkerdAccess, linkerdBypass, linkerdClientBypass, type LinkerdAccess, type LinkerdContext } from "../engine/l7/linkerd.js";
 import { waypointOf } from "../engine/l7/authorizer.js";
 import { matches, selector } from "../model/selector.js";
@@ -47,14 +47,21 @@ function proxyOf(m: Membership): ProxyKind {
  * sources: requests with such a token pass), as text: undefined when it matches every request, null
  * when it matches none here (its sources, port or address conditions do not hold). Without a
  * RequestAuthentication no request has a verified token: JWT conditions are evaluated (they fail).
+ * Envoy filter metadata conditions are always shown: Junction cannot know that metadata.
  */
-function requestText(r: L7Rule, a: Attributes, portKnown: boolean, jwt: boolean): string | null | undefined {
-  // Without a known port, port conditions are shown with the request's.
-  const shown = (x: Condition) => (isHttpOnly(x) && (jwt || x.attribute !== "request.auth")) || (!portKnown && x.attribute === "destination.port");
+function requestText(r: L7Rule, a: Attributes, portKnown: boolean, jwt: boolean, xff: boolean): string | null | undefined {
+  // Without a known port, port conditions are shown with the request's. Envoy filter metadata
+  // (experimental.envoy.filters.*) is written by the filters as traffic passes: no manifest shows it,
+  // so its conditions are shown as conditions of the requests (istioAuthorize tries them both ways;
+  // taken as never matching, a DENY on them vanished from the list: a wrong "all requests").
+  // Where remote.ip is the request's last X-Forwarded-For entry (`xff`: a sidecar or waypoint), its
+  // conditions are the request's too: a client that sends the header chooses it.
+  const shown = (x: Condition) => (isHttpOnly(x) && (jwt || x.attribute !== "request.auth")) || (!portKnown && x.attribute === "destination.port") || x.attribute === "envoy.metadata"
+    || (xff && x.attribute === "remote.ip");
   const token = (x: Condition) => jwt && x.attribute === "request.auth";
   const held = (clauses: readonly Clause[] | undefined, show: (x: Condition) => boolean): Clause[] =>
     clauses ? clauses.filter((c) => clauseHolds(c.filter((x) => !show(x)), a)).map((c) => c.filter(show)) : [[]];
-  const from = held(r.from, token), to = held(r.to, shown);
+  const from = held(r.from, (x) => token(x) || (xff && x.attribute === "remote.ip")), to = held(r.to, shown);
   const when = r.when ?? [];
   if (!from.length || !to.length || !clauseHolds(when.filter((x) => !shown(x)), a)) return null;
   const alternatives = from.flatMap((f) => to.map((t) => [...f, ...t, ...when.filter(shown)]));
@@ -94,7 +101,7 @@ export class L7AccessReader {
     const a = attributesOf(hop, transport.identity, hop.server.proxy !== "linkerd");
     if (hop.server.proxy === "linkerd") return linkerdSummary(linkerdAccess(this.linkerd, hop, a));
     if (hop.server.proxy === "istio-ambient") return this.ambient(hop, a, port);
-    return this.sidecar(this.istio.for(server).filter((p) => !p.dryRun), a, port !== undefined, this.jwt.for(server).length > 0);
+    return this.sidecar(this.istio.for(server).filter((p) => !p.dryRun), a, port !== undefined, this.jwt.for(server).length > 0, sidecarReadsForwardedFor(server));
   }
 
   /**
@@ -112,7 +119,7 @@ export class L7AccessReader {
     if (ztunnel.verdict === "undecided") return { ...base, verdict: "unknown", note: "a CUSTOM policy asks an external authorizer" };
     if (!wp) return { ...base, verdict: "all" };
     const policies = istioWaypointPolicies(this.inv.mesh, settings!, wp, service).filter((p) => !p.dryRun);
-    return { ...this.sidecar(policies, a, port !== undefined, attachedToWaypoint(this.inv.mesh.istio.requestAuthentications, settings!, wp, service).length > 0), enforcer: base.enforcer };
+    return { ...this.sidecar(policies, a, port !== undefined, attachedToWaypoint(this.inv.mesh.istio.requestAuthentications, settings!, wp, service).length > 0, true), enforcer: base.enforcer };
   }
 
   /**
@@ -137,20 +144,21 @@ export class L7AccessReader {
     const a = attributesOf(hop, transport.identity, true);
     const settings = istioWaypointSettings(this.inv, wp);
     const enforcer = `Istio waypoint ${wp.namespace}/${wp.name}`;
-    const first = { ...this.sidecar(istioWaypointPolicies(this.inv.mesh, settings, wp, service).filter((p) => !p.dryRun), a, port !== undefined, attachedToWaypoint(this.inv.mesh.istio.requestAuthentications, settings, wp, service).length > 0), enforcer };
+    const first = { ...this.sidecar(istioWaypointPolicies(this.inv.mesh, settings, wp, service).filter((p) => !p.dryRun), a, port !== undefined, attachedToWaypoint(this.inv.mesh.istio.requestAuthentications, settings, wp, service).length > 0, true), enforcer };
     if (first.verdict === "none" || first.verdict === "unknown" || hop.server.proxy === "none") return first;
     const behind = behindWaypointAt(hop.server.proxy, a, wp, settings, this.inv.mesh);
     const server = { ...hop, waypoint: undefined };
     const bypass = hop.server.proxy === "linkerd" && port !== undefined ? linkerdBypass(this.linkerd, server) : undefined;
     if (bypass) return first;
-    const own = hop.server.proxy === "linkerd" ? linkerdSummary(linkerdAccess(this.linkerd, server, behind)) : this.sidecar(this.istio.for(hop.server.endpoint).filter((p) => !p.dryRun), behind, port !== undefined, this.jwt.for(hop.server.endpoint).length > 0);
+    const own = hop.server.proxy === "linkerd" ? linkerdSummary(linkerdAccess(this.linkerd, server, behind)) : this.sidecar(this.istio.for(hop.server.endpoint).filter((p) => !p.dryRun), behind, port !== undefined, this.jwt.for(hop.server.endpoint).length > 0, sidecarReadsForwardedFor(hop.server.endpoint));
     return both(first, own);
   }
 
-  private sidecar(policies: readonly IstioAuthorization[], a: Attributes, portKnown: boolean, jwt: boolean): L7Access {
+  /** `xff`: the point reads remote.ip from X-Forwarded-For (sidecarReadsForwardedFor; a waypoint). */
+  private sidecar(policies: readonly IstioAuthorization[], a: Attributes, portKnown: boolean, jwt: boolean, xff: boolean): L7Access {
     const base = { enforcer: "Istio sidecar", allows: [] as string[], except: [] as string[] };
     if (policies.some((p) => p.action === "custom")) return { ...base, verdict: "unknown", note: "a CUSTOM policy asks an external authorizer" };
-    const rulesOf = (action: string) => policies.filter((p) => p.action === action).flatMap((p) => p.rules.map((r) => requestText(r, a, portKnown, jwt))).filter((t) => t !== null);
+    const rulesOf = (action: string) => policies.filter((p) => p.action === action).flatMap((p) => p.rules.map((r) => requestText(r, a, portKnown, jwt, xff))).filter((t) => t !== null);
     const denies = rulesOf("deny");
     if (denies.includes(undefined)) return { ...base, verdict: "none", note: "a DENY rule matches every request of this client" };
     const except = [...new Set(denies as string[])];

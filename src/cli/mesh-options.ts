@@ -1,6 +1,7 @@
 // Options of the commands that answer requests through a mesh: the mesh settings (Istio's meshConfig,
 // Linkerd's install values), with their upstream defaults. The input may carry Istio's (the ConfigMap
-// istio-system/istio, sources/istio/meshconfig.ts); an option given replaces what it says.
+// istio-system/istio, sources/istio/meshconfig.ts) and Linkerd's (linkerd/linkerd-config,
+// sources/linkerd/config.ts); an option given replaces what it says.
 
 import { DEFAULT_MESH_SETTINGS, ISTIO_PROVIDER_KINDS, LINKERD_DEFAULT_POLICIES, type IstioProviderKind, type LinkerdDefaultPolicy } from "../model/mesh.js";
 import type { Inventory } from "../model/inventory.js";
@@ -10,7 +11,7 @@ import { UsageError, list, str, type OptionSpec, type Values } from "./command.j
 export const MESH_OPTIONS: Record<string, OptionSpec> = {
   "trust-domain": { type: "string", arg: "DOMAIN", description: `the mesh's trust domain: identities are DOMAIN/ns/NAMESPACE/sa/SERVICE_ACCOUNT (default: for Istio, meshConfig trustDomain of the input's ConfigMap istio-system/istio, else ${DEFAULT_MESH_SETTINGS.trustDomain}; for Linkerd, ${DEFAULT_MESH_SETTINGS.trustDomain})` },
   "istio-root-namespace": { type: "string", arg: "NAMESPACE", description: `Istio's root namespace: its AuthorizationPolicies and PeerAuthentications apply mesh-wide (default: meshConfig rootNamespace of the input's ConfigMap istio-system/istio, else ${DEFAULT_MESH_SETTINGS.istioRootNamespace})` },
-  "linkerd-default-policy": { type: "string", arg: "POLICY", choices: LINKERD_DEFAULT_POLICIES, default: DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy, description: "Linkerd's cluster-wide default inbound policy" },
+  "linkerd-default-policy": { type: "string", arg: "POLICY", choices: LINKERD_DEFAULT_POLICIES, description: `Linkerd's cluster-wide default inbound policy (default: proxy.defaultInboundPolicy of the input's ConfigMap linkerd/linkerd-config, else ${DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy})` },
   "istio-extension-provider": { type: "string", multiple: true, arg: "NAME=http|grpc", description: "an Istio meshConfig extensionProviders entry (envoyExtAuthzHttp or envoyExtAuthzGrpc), for CUSTOM policies; once one is given, a provider not given is undefined (istiod then writes deny rules), and the input's ConfigMap istio-system/istio is not read for them" },
   now: { type: "string", arg: "TIME", description: "the time the proxies' JWT checks (Istio RequestAuthentication, Envoy Gateway SecurityPolicy jwt: exp and nbf, 60 s of clock skew) are judged at: an RFC 3339 time (2026-01-02T03:04:05Z) or seconds since the epoch; give it for answers that do not change with the clock, as in CI (default: the clock)" },
   "cilium-http-normalize-path": { type: "string", arg: "BOOL", choices: ["true", "false"], default: String(DEFAULT_MESH_SETTINGS.ciliumNormalizePath), description: "Cilium's agent option --http-normalize-path: whether its proxy normalizes the path its HTTP rules match (dot segments, escapes, repeated slashes)" },
@@ -33,7 +34,9 @@ export function applyMeshOptions(values: Values, inv: Inventory): void {
     if (root !== undefined) s.istioRootNamespace = root;
     if (providers) s.istioExtensionProviders = providers;
   }
-  inv.mesh.settings.linkerdDefaultPolicy = (str(values, "linkerd-default-policy") ?? DEFAULT_MESH_SETTINGS.linkerdDefaultPolicy) as LinkerdDefaultPolicy;
+  // Given, it replaces the input's linkerd-config proxy.defaultInboundPolicy (sources/linkerd/config.ts).
+  const linkerdDefault = str(values, "linkerd-default-policy");
+  if (linkerdDefault !== undefined) inv.mesh.settings.linkerdDefaultPolicy = linkerdDefault as LinkerdDefaultPolicy;
   inv.mesh.settings.ciliumNormalizePath = (str(values, "cilium-http-normalize-path") ?? "true") === "true";
   const now = str(values, "now");
   if (now !== undefined) inv.mesh.settings.now = parseNow(now);

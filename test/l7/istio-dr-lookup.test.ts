@@ -125,3 +125,23 @@ test("explain names the rules pilot merged and the one whose trafficPolicy the c
     assert.match(r.out, /client applies DestinationRule web\/subsets \(pilot merged web\/tls into it, its trafficPolicy from web\/tls\)/);
   } finally { cleanup(); }
 });
+
+test("two rules of one host kept apart (exportTo differ) without creationTimestamp whose TLS differ: the last by pilot's order (name) is taken, and the answer says their order decided (sidecar.go DestinationRule: the last without a selector)", async () => {
+  const untimed = (ns: string, name: string, spec: string) => dr(ns, name, 1, spec).replace(/, creationTimestamp: "[^"]*"/, "");
+  const { dir, cleanup } = tempFiles({ "a.yaml": WORLD + untimed("web", "a", `exportTo: ["."], ${MUTUAL}`) + untimed("web", "b", `exportTo: ["*"], ${DISABLE}`) });
+  try {
+    const r = await cli(["explain", "-q", "-f", dir, "--from", "web/client", "--request", "GET http://api.shop/", "-o", "json"]);
+    assert.equal(r.code, 1, r.out + r.err); // denied: plaintext to STRICT
+    assert.match(r.out, /DestinationRule web\/b disables TLS/);
+    assert.match(r.out, /neither DestinationRule web\/a nor DestinationRule web\/b has a creationTimestamp.*the client takes the last of them \(sidecar\.go DestinationRule\), web\/b/);
+  } finally { cleanup(); }
+  // Timed: b older, so a is the last: mutual TLS, no note.
+  const out = await expect(dr("web", "a", 2, `exportTo: ["."], ${MUTUAL}`) + dr("web", "b", 1, `exportTo: ["*"], ${DISABLE}`), { "web/client": "allow" });
+  assert.doesNotMatch(out, /creationTimestamp/);
+  // Same TLS: the order decides nothing, no note.
+  const { dir: d2, cleanup: c2 } = tempFiles({ "a.yaml": WORLD + untimed("web", "a", `exportTo: ["."], ${DISABLE}`) + untimed("web", "b", `exportTo: ["*"], ${DISABLE}`) });
+  try {
+    const r = await cli(["explain", "-q", "-f", d2, "--from", "web/client", "--request", "GET http://api.shop/", "-o", "json"]);
+    assert.doesNotMatch(r.out, /creationTimestamp/);
+  } finally { c2(); }
+});

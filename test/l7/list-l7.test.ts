@@ -133,3 +133,37 @@ test("list --l7 agrees with explain when a headless Service selects the pod befo
     assert.equal(line, "all requests except method POST", `vault ${vaultLabels ? "outside the mesh" : "ambient"}: list reads the pair through Service bank/vault, as explain (was: through the headless bank/vault-pods, no waypoint)`);
   }
 });
+
+test("list --l7 shows Envoy filter metadata conditions (experimental.envoy.filters.*) as request conditions, as istioAuthorize tries them both ways (was: never matching: a DENY on them vanished, 'all requests', a wrong allow)", async () => {
+  const meta = (action: string, name: string) => doc("AuthorizationPolicy", "security.istio.io/v1", name, "bank", `{selector: {matchLabels: {app: ledger}}, action: ${action}, rules: [{when: [{key: "experimental.envoy.filters.network.mysql_proxy[db.table]", values: [secret]}]}]}`);
+  const base = namespace("bank", "{istio-injection: enabled}") + app("bank", "ledger") + app("bank", "teller");
+  const deny = await l7Lines(base + meta("DENY", "no-secret"));
+  assert.equal(deny.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "all requests except Envoy metadata envoy.filters.network.mysql_proxy[db.table] secret");
+  const allow = await l7Lines(base + meta("ALLOW", "only-secret"));
+  assert.equal(allow.get("bank/teller[Deployment] => bank/ledger[Deployment]"), "Envoy metadata envoy.filters.network.mysql_proxy[db.table] secret");
+  // explain answers it unknown: the answer turns on the metadata.
+  const { dir, cleanup } = tempFiles({ "a.yaml": base + meta("DENY", "no-secret") });
+  try {
+    const r = await cli(["explain", "-q", "-f", dir, "--from", "bank/teller", "--request", "GET http://ledger.bank/"]);
+    assert.match(r.out + r.err, /Envoy filter metadata envoy\.filters\.network\.mysql_proxy\[db\.table\]/);
+  } finally { cleanup(); }
+});
+
+test("list --l7: at a sidecar remoteIpBlocks read the request's last X-Forwarded-For entry, which the client writes: shown as a request condition (was: evaluated on the peer, 'no requests' where requests with the header pass, a DENY on it read as holding)", async () => {
+  const policy = (action: string, rule: string) => doc("AuthorizationPolicy", "security.istio.io/v1", "by-remote", "bank", `{selector: {matchLabels: {app: ledger}}, action: ${action}, rules: [${rule}]}`);
+  const base = namespace("bank", "{istio-injection: enabled}") + app("bank", "ledger") + app("bank", "teller");
+  const pair = "bank/teller[Deployment] => bank/ledger[Deployment]";
+  const deny = await l7Lines(base + policy("DENY", "{from: [{source: {remoteIpBlocks: [10.0.0.0/8]}}]}"));
+  assert.equal(deny.get(pair), "all requests except remote ip 10.0.0.0/8");
+  const allow = await l7Lines(base + policy("ALLOW", "{from: [{source: {remoteIpBlocks: [1.2.3.4]}}]}, {when: [{key: remote.ip, notValues: [5.6.7.0/24]}], to: [{operation: {methods: [GET]}}]}"));
+  assert.equal(allow.get(pair), "remote ip 1.2.3.4/32 | method GET, remote ip not 5.6.7.0/24");
+  // ipBlocks are the peer's: evaluated (the teller's template pod is in no such block).
+  const peer = await l7Lines(base + policy("ALLOW", "{from: [{source: {ipBlocks: [1.2.3.4]}}]}"));
+  assert.equal(peer.get(pair), "no requests (ALLOW policies apply and no rule names this client)");
+  // explain agrees: with the header the DENY's address is the one written.
+  const { dir, cleanup } = tempFiles({ "a.yaml": base + policy("ALLOW", "{from: [{source: {remoteIpBlocks: [1.2.3.4]}}]}") });
+  try {
+    const r = await cli(["explain", "-q", "-f", dir, "--from", "bank/teller", "--request", "GET http://ledger.bank/", "-H", "X-Forwarded-For: 1.2.3.4"]);
+    assert.equal(r.code, 0, r.out + r.err);
+  } finally { cleanup(); }
+});

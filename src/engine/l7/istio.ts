@@ -328,10 +328,19 @@ export function istioAuthorize(hop: Hop, policies: readonly IstioAuthorization[]
   };
 }
 
+/**
+ * Whether an Istio sidecar's remote.ip (remoteIpBlocks) is the last X-Forwarded-For entry a request
+ * carries, else the peer (use_remote_address false: Utility::getLastAddressFromXFF): a sidecar's is; a
+ * gateway (a Gateway API gateway's pod, or any istio-proxy run as a router: Endpoint.istioRouter) reads
+ * the peer (use_remote_address true). A waypoint reads the header too.
+ */
+export function sidecarReadsForwardedFor(server: Endpoint): boolean {
+  return server.labels[GATEWAY_NAME_LABEL] === undefined && !server.istioRouter;
+}
+
 function authorizeKnown(hop: Hop, policies: readonly IstioAuthorization[], point: IstioPoint, sent: Attributes, where: string, providers?: MeshSettings["istioExtensionProviders"]): LayerDecision {
   const { remoteUnknown, peerUnknown, ...known } = sent;
-  // A gateway (a Gateway API gateway's pod, or any istio-proxy run as a router: Endpoint.istioRouter) reads the peer.
-  const reads = (point === "sidecar-http" && hop.server.endpoint.labels[GATEWAY_NAME_LABEL] === undefined && !hop.server.endpoint.istioRouter) || point === "waypoint";
+  const reads = (point === "sidecar-http" && sidecarReadsForwardedFor(hop.server.endpoint)) || point === "waypoint";
   if (peerUnknown) return unknownAddress(hop, policies, point, reads && !remoteUnknown ? withForwardedClient(known) : known, where, peerUnknown, providers, "peer");
   if (!reads) return decide(hop, policies, point, known, where, providers);
   if (!remoteUnknown) return decide(hop, policies, point, withForwardedClient(known), where, providers);

@@ -181,7 +181,8 @@ function mostSpecific(pool: Pool | undefined, target: string): Consolidated[] | 
  * private ones), 2. those the Service's namespace exports to the client's namespace, 3. those the root
  * namespace exports there; in each, the entries of the most specific host only ("if no ... matched").
  * Of those entries (sidecar.go DestinationRule) the first whose workloadSelector, in the client's
- * namespace, selects the client, else the last without one.
+ * namespace, selects the client, else the last without one (withLastTie: a note when the order of
+ * two without creationTimestamp decided).
  */
 export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Service): IstioConsolidatedRule | undefined {
   const target = serviceHost(service);
@@ -194,13 +195,31 @@ export function istioClientRule(mesh: MeshModel, client: Endpoint, service: Serv
   };
   const list = mostSpecific(ns === root ? index.rootLocal : index.local.get(ns), target) ?? exported(service.namespace) ?? exported(root);
   if (!list) return undefined;
-  let catchAll: Consolidated | undefined;
+  let catchAll: Consolidated | undefined, before: Consolidated | undefined;
   for (const c of list) {
     const selector = c.first.workloadSelector;
-    if (!selector) catchAll = c;
+    if (!selector) [before, catchAll] = [catchAll, c];
     else if (c.first.namespace === ns && subsetOf(selector, client.labels)) return consolidated(c);
   }
-  return catchAll && consolidated(catchAll);
+  if (!catchAll) return undefined;
+  const taken = consolidated(catchAll);
+  return before ? withLastTie(taken, consolidated(before)) : taken;
+}
+
+/**
+ * The last of the entries without a selector is taken (sidecar.go DestinationRule: `catchAllDr =
+ * destRule` in the loop), after pilot's sortConfigBySelectorAndCreationTime (creation time, then
+ * name, then namespace): when the one before it has other TLS settings and neither has a
+ * creationTimestamp, their order (when applied) decided the TLS: say so (model/time.ts untimedTie).
+ */
+function withLastTie(taken: IstioConsolidatedRule, before: IstioConsolidatedRule): IstioConsolidatedRule {
+  const tls = (r: IstioConsolidatedRule) => JSON.stringify([r.mode, r.ports, r.merged.map((x) => [x.name, x.policy ?? null])]);
+  if (tls(taken) === tls(before)) return taken;
+  const label = (r: IstioClientTls) => ({ created: r.created, label: `DestinationRule ${r.namespace}/${r.name}` });
+  const tie = untimedTie(label(before), label(taken), "pilot's order (by name, then namespace)");
+  if (!tie) return taken;
+  const untimed = `${tie}; the client takes the last of them (sidecar.go DestinationRule), ${taken.namespace}/${taken.name}`;
+  return { ...taken, untimed: taken.untimed ? `${taken.untimed}; ${untimed}` : untimed };
 }
 
 function consolidated(c: Consolidated): IstioConsolidatedRule {

@@ -9,6 +9,7 @@ import type { Field } from "../fields.js";
 import type { FrontEnd } from "../frontend.js";
 import { readMeta } from "../k8s.js";
 import { readIstioMeshConfig } from "../istio/meshconfig.js";
+import { readLinkerdConfig } from "../linkerd/config.js";
 import { readCiliumConfig } from "../cilium.js";
 import { readEnvoyGatewayConfig } from "../envoy-gateway.js";
 import { readJwksConfigMap } from "../envoy-gateway-security.js";
@@ -76,6 +77,8 @@ const configMapFrontEnd: FrontEnd = {
     if (!meta) return;
     // istiod's mesh configuration is a ConfigMap too (sources/istio/meshconfig.ts).
     readIstioMeshConfig(root, meta, b);
+    // And Linkerd's control-plane values (sources/linkerd/config.ts).
+    readLinkerdConfig(root, meta, b);
     // So is the Cilium agent's (sources/cilium.ts), and the ingress-nginx controller's.
     readCiliumConfig(root, meta, b);
     readIngressNginxConfig(root, meta, b);
