@@ -44,7 +44,8 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
     selector: fc.constantFrom("pod == 'a'" as const, "ns == 'x'" as const, "all()" as const, "pod in {'a', 'b'}" as const, "has(hep)" as const),
     rules: fc.array(ruleArb(["Allow", "Deny", "Pass"], ["any", "ns-y", "pod-b", "net-z"]), { minLength: 1, maxLength: 3 }),
   }), { maxLength: 6 }),
-  anps: fc.uniqueArray(fc.record({ priority: fc.integer({ min: 1, max: 60 }), all: fc.boolean(), rules: fc.array(ruleArb(["Allow", "Deny", "Pass"], ["any", "ns-y", "pod-b"]), { minLength: 1, maxLength: 2 }) }), { maxLength: 2, selector: (a) => a.priority }),
+  // (Equal priorities: felix orders them by name, PolKVLess, as --same-priority=name does.)
+  anps: fc.array(fc.record({ priority: fc.constantFrom(1, 10, 60), all: fc.boolean(), rules: fc.array(ruleArb(["Allow", "Deny", "Pass"], ["any", "ns-y", "pod-b"]), { minLength: 1, maxLength: 2 }) }), { maxLength: 3 }),
   banp: fc.option(fc.array(ruleArb(["Allow", "Deny"], ["any", "ns-y", "pod-b"]), { minLength: 1, maxLength: 2 }), { nil: undefined }),
   np: fc.option(fc.record({ onlyA: fc.boolean(), fromZ: fc.boolean() }), { nil: undefined }),
 }).map((c) => ({ ...c, gnps: c.gnps.filter((g) => g.tier === "default" || TIER_NAMES.indexOf(g.tier) < c.tiers.length) }));
@@ -79,7 +80,7 @@ function felix(c: Case, src: Pod, dst: Pod, port: number): boolean {
   ]);
   for (const t of tiers) {
     let policies: { order?: number; name: string; rules: R[] }[];
-    if (t.name === "kube-admin") policies = c.anps.filter((a) => !dst.hep && (a.all || dst.ns === "x")).map((a) => ({ order: a.priority, name: `anp${a.priority}`, rules: a.rules }));
+    if (t.name === "kube-admin") policies = c.anps.flatMap((a, i) => (!dst.hep && (a.all || dst.ns === "x") ? [{ order: a.priority, name: `anp${i}`, rules: a.rules }] : []));
     else if (t.name === "kube-baseline") policies = c.banp && !dst.hep ? [{ name: "default", rules: c.banp }] : [];
     else {
       policies = c.gnps.flatMap((g, i) => (g.tier === t.name && selects(g.selector, dst) ? [{ order: g.order, name: `${g.tier === "default" ? "" : `${g.tier}.`}g${i}/`, rules: g.rules }] : []));
