@@ -198,3 +198,13 @@ test("controllers of one class disagreeing on annotations-risk-level: an Ingress
   assert.equal(wrong.code, 2);
   assert.match(wrong.err, /--ingress-controller nope\/x: no ingress-nginx controller .* the input's: Deployment other\/ctl2, Deployment public\/ctl/);
 });
+
+test("a controller's --configmap setting only keys read since (proxy-body-size, hsts, custom-http-errors, ...) is its ConfigMap (was: skipped, the defaults)", () => {
+  // configmap.go ReadConfig reads every key of the ConfigMap --configmap names.
+  const yaml = BASE + cls("nginx", "k8s.io/ingress-nginx") + controller("public", ["--configmap=$(POD_NAMESPACE)/ctl"], `proxy-body-size: 20m, hsts: "false"`)
+    + appIngress("site", "site.example.com", "/", "Prefix", {}, "  ingressClassName: nginx\n  tls: [{hosts: [site.example.com]}]\n");
+  const walk = (scheme: "http" | "https", headers: [string, string][]) => walkRequest(walkContext(load({ "in.yaml": yaml }).inventory), { gateway: "IngressClass/nginx", from: "ip:203.0.113.9", scheme, host: "site.example.com", path: "/", method: "POST", headers, backendResponseHeaders: [] });
+  const r = walk("https", [["Content-Length", "2000000"]]);
+  assert.equal(r.status, 200, "proxy-body-size 20m (was 413: the default 1m)");
+  assert.equal(r.responseHeaders?.["Strict-Transport-Security"], undefined, "hsts off (was on)");
+});

@@ -399,3 +399,60 @@ test("enable-cors as nginx.tmpl's CORS block answers: \"*\" is the header \"*\" 
   assert.equal(walk({ host: "one.example.com", path: "/a", method: "OPTIONS", headers: origin("https://a.b.b.example.org") }).status, 200, "* is one label");
   assert.equal(walk({ host: "bad.example.com", path: "/a", headers: origin("https://z.example.org") }).responseHeaders?.["access-control-allow-origin"], "*", "an invalid cors-allow-origin is \"*\" (was none)");
 });
+
+test("custom-headers: the ConfigMap's headers on every answer when the controller's global-allowed-response-headers lists each, else the location is denied, 503, as for a ConfigMap not found (was: 200 without them)", () => {
+  // customheaders/main.go Parse: NewLocationDenied("unable to find configMap"), ("header %s is not allowed, ..."); configmap.go
+  // global-allowed-response-headers (default none); nginx.tmpl `more_set_headers "NAME: VALUE"`.
+  const map = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: hdrs, namespace: web}\ndata: {X-Frame-Options: DENY, X-Team: web}\n";
+  const cm = (allowed: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\ndata: {global-allowed-response-headers: "${allowed}"}\n`;
+  const site = ingress("hdr", "h.example.com", "/", "Prefix", { [N + "custom-headers"]: "web/hdrs" }) + ingress("gone", "g.example.com", "/", "Prefix", { [N + "custom-headers"]: "web/absent" });
+  const denied = asker(map + site)("h.example.com", "/");
+  assert.equal(denied.status, 503, "the default allows no header (was 200)");
+  assert.match(denied.reason, /header X-Frame-Options is not allowed/);
+  assert.equal(asker(map + site + cm("X-Frame-Options"))("h.example.com", "/").status, 503, "X-Team is not listed");
+  const served = asker(map + site + cm("X-Frame-Options, X-Team"))("h.example.com", "/");
+  assert.deepEqual([served.status, served.responseHeaders?.["X-Frame-Options"], served.responseHeaders?.["X-Team"]], [200, "DENY", "web"]);
+  assert.match(asker(map + site + cm("X-Frame-Options, X-Team"))("g.example.com", "/").reason, /unable to find configMap "web\/absent".*503/);
+});
+
+test("enable-cors on a host with TLS: an OPTIONS on port 80 is the CORS block's 204 before the HTTPS redirect, and the redirect carries the CORS headers (was: 308 without them)", () => {
+  // nginx.tmpl: the CORS block's `if ... { return 204; }` is ngx_http_rewrite_module's, which runs before rewrite_by_lua
+  // (lua_ingress.lua's redirect_to_https); more_set_headers sets the headers on every answer of the location.
+  const walk = nginxWalker(BASE + ingress("api", "api.example.com", "/", "Prefix", { [N + "enable-cors"]: "true" }, "  tls: [{hosts: [api.example.com]}]\n"));
+  const pre = walk({ host: "api.example.com", path: "/x", method: "OPTIONS", headers: [["Origin", "https://o.example.org"]] });
+  assert.equal(pre.status, 204, "was 308");
+  const get = walk({ host: "api.example.com", path: "/x", headers: [["Origin", "https://o.example.org"]] });
+  assert.deepEqual([get.status, get.responseHeaders?.location, get.responseHeaders?.["access-control-allow-origin"]], [308, "https://api.example.com/x", "*"], "was without the CORS header");
+});
+
+test("use-regex on one namespace's Ingress makes every location of the host's server a regular expression, another namespace's too (was: only its own namespace's: 404)", () => {
+  // template.go enforceRegexModifier over $server.Locations: a server is a host of the class, whatever the Ingresses' namespaces.
+  const shop = "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: app, namespace: shop}\nspec: {ports: [{port: 80}]}\n";
+  const ask = asker(shop + ingress("a", "x.example.com", "/api/v[0-9]+", "ImplementationSpecific", { [N + "use-regex"]: "true" })
+    + ingress("b", "x.example.com", "/Static", "Prefix", {}).replace("namespace: web", "namespace: shop"));
+  const at = (path: string) => { const r = ask("x.example.com", path); return [r.status, r.backend]; };
+  assert.deepEqual(at("/static/x"), [200, "shop/app"], "~* \"^/Static/\": case-insensitive (was 404)");
+  assert.deepEqual(at("/Staticfoo"), [200, "shop/app"], "the exact location /Static as ~* \"^/Static\" (was 404)");
+  assert.deepEqual(at("/API/v2"), [200, "web/app"]);
+});
+
+test("nginx.tmpl's order: enable-cors before permanent-redirect's return (a preflight 204, the redirect with the CORS headers); app-root's server-level 302 before client_max_body_size (was: the redirect alone; 413)", () => {
+  const walk = nginxWalker(BASE + ingress("moved", "m.example.com", "/", "Prefix", { [N + "enable-cors"]: "true", [N + "permanent-redirect"]: "https://new.example.org/" })
+    + ingress("root", "r.example.com", "/", "Prefix", { [N + "app-root"]: "/app" }));
+  const pre = walk({ host: "m.example.com", path: "/x", method: "OPTIONS", headers: [["Origin", "https://o.example.org"]] });
+  assert.equal(pre.status, 204, "was 301");
+  const get = walk({ host: "m.example.com", path: "/x" });
+  assert.deepEqual([get.status, get.responseHeaders?.location, get.responseHeaders?.["access-control-allow-origin"]], [301, "https://new.example.org/", "*"]);
+  const big = walk({ host: "r.example.com", path: "/", method: "POST", headers: [["Content-Length", "5000000"]] });
+  assert.deepEqual([big.status, big.responseHeaders?.location], [302, "http://r.example.com/app"], "`if ($uri = /)` in the server block: its rewrite phase comes first");
+  assert.equal(walk({ host: "r.example.com", path: "/x", method: "POST", headers: [["Content-Length", "5000000"]] }).status, 413);
+});
+
+test("nginx's 301 from /guide to a Prefix location /guide/ is stopped by an exact location /guide of any namespace's Ingress of the host (was: the 301, by route order)", () => {
+  // ngx_http_core_find_location: "= /guide" matches first; auto_redirect only for the prefix location's name.
+  const shop = "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: app, namespace: shop}\nspec: {ports: [{port: 80}]}\n";
+  const ask = asker(shop + ingress("a", "t.example.com", "/guide/", "Prefix", {}) + ingress("b", "t.example.com", "/guide", "Exact", {}).replace("namespace: web", "namespace: shop"));
+  assert.deepEqual([ask("t.example.com", "/guide").status, ask("t.example.com", "/guide").backend], [200, "shop/app"], "was 301");
+  assert.equal(ask("t.example.com", "/guide/x").backend, "web/app");
+  assert.equal(asker(ingress("a", "t.example.com", "/guide/", "Prefix", {}))("t.example.com", "/guide").status, 301, "alone: nginx's 301");
+});

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { appIngress, ingressClass, nginxWalker, WEB_APP } from "./fixtures/ingress-nginx.js";
+import { SERVER } from "./fixtures/tls.js";
 
 const N = "nginx.ingress.kubernetes.io/";
 const BASE = ingressClass("nginx", "k8s.io/ingress-nginx") + WEB_APP;
@@ -72,4 +73,19 @@ test("two Ingresses with one host and path: the location is the first's in the c
   assert.deepEqual(asker(a + b)("dup.example.com"), [200, "web/svc-b"], "no timestamps: web/b first (was web/svc-a)");
   assert.deepEqual(asker(ts(a, "a", "2024-01-01T00:00:00Z") + ts(b, "b", "2025-01-01T00:00:00Z"))("dup.example.com"), [200, "web/svc-a"], "web/a is older");
   assert.deepEqual(asker(ts(a, "a", "2025-01-01T00:00:00Z") + ts(b, "b", "2024-01-01T00:00:00Z"))("dup.example.com"), [200, "web/svc-b"], "web/b is older");
+});
+
+test("ssl-redirect asks certificate.lua of the request's host: a *.x alias redirects a name one label deep only, and a host without TLS of its own is redirected under another server's *.x certificate (was: every depth; not at all)", () => {
+  // nginx.go configureCertificates: keys are the hosts with a certificate and the aliases it is valid for (IsValidHostname);
+  // lua_ingress.lua redirect_to_https: `ssl_redirect and certificate_configured_for_current_request()`, certificate.lua
+  // get_pem_cert_uid(ngx.var.host): the name, then it with its first label "*".
+  const secret = `---\napiVersion: v1\nkind: Secret\nmetadata: {name: site, namespace: web}\ntype: kubernetes.io/tls\ndata: {tls.crt: ${SERVER.crt}, tls.key: ${SERVER.key}}\n`;
+  const tls = (host: string) => `  tls: [{hosts: [${JSON.stringify(host)}], secretName: site}]\n`;
+  const alias = asker(secret + ingress("shop", "shop.example.com", "shop", { [N + "server-alias"]: "*.example.com" }, tls("shop.example.com")));
+  assert.deepEqual(alias("a.example.com"), [308, "https://a.example.com"], "*.example.com is a key (the certificate's SAN)");
+  assert.deepEqual(alias("a.b.example.com"), [200, "web/shop"], "neither a.b.example.com nor *.b.example.com is a key (was 308)");
+  const covered = asker(secret + ingress("wild", "*.example.com", "wild", {}, tls("*.example.com")) + ingress("plain", "plain.example.com", "plain"));
+  assert.deepEqual(covered("plain.example.com"), [308, "https://plain.example.com"], "*.example.com, the wildcard host's key, covers it (was 200)");
+  assert.deepEqual(covered("x.example.com"), [308, "https://x.example.com"]);
+  assert.deepEqual(asker(ingress("plain", "plain.example.com", "plain"))("plain.example.com"), [200, "web/plain"], "no certificate at all");
 });

@@ -70,6 +70,12 @@ export interface Gateway extends ObjectMeta {
    * the name in `hosts`, or it with its first label "*").
    */
   nginxHsts?: { value: string; hosts: readonly string[] };
+  /**
+   * A Gateway standing for an ingress-nginx class: the names its certificate servers hold (nginx.go configureCertificates:
+   * each host with a certificate, the aliases the certificate is valid for), which lua_ingress.lua's ssl-redirect asks of
+   * the request's host (model/nginx-server-name.ts nginxCertificateFor).
+   */
+  nginxCertificates?: readonly string[];
   tls?: {
     /** The certificate the Gateway presents to backends (spec.tls.backend.clientCertificateRef). */
     backendClientCertificate?: ObjectRef;

@@ -42,6 +42,18 @@ export function nginxNameMatches(names: NginxServerNames | undefined, written: s
   return false;
 }
 
+/**
+ * certificate.lua get_pem_cert_uid: a certificate is configured for `host` (lower case, no final dot) when it is a key
+ * of the controller's certificate servers (nginx.go configureCertificates: each server's hostname with a certificate,
+ * and its aliases the certificate is valid for), or is with its first label "*" (`re_sub(hostname, "^[^\\.]+\\.",
+ * "*.")`): lua_ingress.lua's ssl-redirect and HSTS ask it of the request's host.
+ */
+export function nginxCertificateFor(keys: readonly string[] | ReadonlySet<string>, host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, "");
+  const has = (k: string) => ("has" in keys ? keys.has(k) : keys.includes(k));
+  return has(h) || has(h.replace(/^[^.]+\./, "*."));
+}
+
 /** nginx's preference between names covering one host (larger first): exact, leading wildcard (longest), trailing wildcard (longest), regular expression (first written), none (the default server). */
 export function nginxNameRank(names: NginxServerNames | undefined, name: string | undefined): [number, number] {
   if (name === undefined) return [0, 0];

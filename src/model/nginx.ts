@@ -129,6 +129,8 @@ export interface NginxControllerConfig {
   allowSnippets?: true;
   /** use-proxy-protocol: nginx reads the client's address from the PROXY header its load balancer sends (not the connection's). */
   proxyProtocol?: true;
+  /** global-allowed-response-headers (configmap.go: split at ",", trimmed, valid header names only; default none): the headers custom-headers may set. */
+  allowedResponseHeaders?: string[];
   /** proxy-body-size (config.go default "1m"): every location's client_max_body_size unless its annotation sets one. */
   proxyBodySize?: string;
   /** use-forwarded-headers: besides the client address, lua_ingress.lua takes the scheme from X-Forwarded-Proto (pass_access_scheme), which decides the HTTPS redirects. */
@@ -219,6 +221,12 @@ export interface NginxAnnotations {
   disableProxyInterceptErrors?: true;
   /** service-upstream: the upstream nginx creates for a Service port (the first Ingress naming it decides) is the Service's ClusterIP, not its endpoints. */
   serviceUpstream?: true;
+  /**
+   * custom-headers: the ConfigMap ("namespace/name", as written) whose data are the location's response headers
+   * (customheaders/main.go Parse), with what the input holds of it (settled once every object is read): its headers, or
+   * why the location is denied (a ConfigMap not found, a header name or value the parser refuses).
+   */
+  customHeaders?: { configMap: string; headers?: [string, string][]; problem?: string };
   /** proxy-body-size as written, when it passes the annotation's validator (parser.SizeRegex `^(?i)\d+[bkmg]?$`; else the ConfigMap's: proxy/main.go Parse). */
   proxyBodySize?: string;
   /** proxy-connect/send/read-timeout, in seconds. */

@@ -188,6 +188,14 @@ export interface RouteRule {
   nginxServiceUpstream?: string[];
   /** A rule lowered from an Ingress whose location runs raw nginx configuration (an allowed snippet): why Junction cannot tell the answer. */
   nginxUndetermined?: string;
+  /**
+   * ingress-nginx's ssl-redirect of a server whose name is a wildcard or a regular expression: the redirect to HTTPS only
+   * for a request whose host a certificate is configured for (Gateway.nginxCertificates); else the rule after it, its
+   * twin without the redirect, answers.
+   */
+  nginxSslRedirect?: true;
+  /** ingress-nginx's custom-headers: the response headers its location sets on every answer (more_set_headers). */
+  nginxResponseHeaders?: [string, string][];
   /** ingress-nginx's client_max_body_size of the location, in bytes (0: no limit; engine/gateway/nginx-body.ts). */
   nginxBodyLimit?: { bytes: number; written: string };
 }

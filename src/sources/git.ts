@@ -96,7 +96,7 @@ function git(args: string[], cwd: string, input?: string, maxBuffer = 64 * 1024 
  * Loads paths as -f does (files, folders, - for stdin), where a path may also be git:REV[:PATH]: one
  * inventory from all of them, read in the order given, over a cluster's objects when `cluster` gives them.
  */
-export function loadRevisions(paths: readonly string[], cwd: string, stdin?: (limit?: number) => string, options: ReadOptions = {}, cluster: LoadOptions = {}): Loaded {
+export function loadRevisions(paths: readonly string[], cwd: string, stdin?: (limit?: number) => string, options: ReadOptions & Pick<LoadOptions, "ingressController"> = {}, cluster: LoadOptions = {}): Loaded {
   const diags = new Diagnostics();
   let left = options.maxBytes ?? DEFAULT_MAX_INPUT;
   const perPath = paths.map((p) => {
@@ -105,7 +105,7 @@ export function loadRevisions(paths: readonly string[], cwd: string, stdin?: (li
     for (const f of read) left -= Buffer.byteLength(f.text);
     return read;
   });
-  const loaded = loadFiles(perPath.flat(), diags, cluster);
+  const loaded = loadFiles(perPath.flat(), diags, options.ingressController !== undefined ? { ...cluster, ingressController: options.ingressController } : cluster);
   if (!diags.hasErrors) paths.forEach((p, i) => { if (!perPath[i].some((f) => f.objects)) diags.error("input-empty", `no Kubernetes objects in ${p === "-" ? "stdin" : p}`); });
   return loaded;
 }

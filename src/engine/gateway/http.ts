@@ -19,7 +19,8 @@ import { applyFilters, type Exchange, type FilterContext } from "./filters.js";
 import { nginxAccess, nginxClientCertProblem } from "./nginx-access.js";
 import { nginxRewrite } from "./nginx-rewrite.js";
 import { nginxBodyTooLarge } from "./nginx-body.js";
-import { nginxCertificateFor, nginxErrorPage } from "./nginx-errors.js";
+import { nginxErrorPage } from "./nginx-errors.js";
+import { nginxCertificateFor } from "../../model/nginx-server-name.js";
 import { envoyGatewayPath, nginxUri } from "./nginx-uri.js";
 import { Headers, type HeaderOrder } from "./headers.js";
 import type { ListenerState } from "./listeners.js";
@@ -61,6 +62,8 @@ export interface HttpContext {
   nginxHeaderNames?: Gateway["nginxHeaderNames"];
   /** ingress-nginx's HSTS (Gateway.nginxHsts): the header of its HTTPS answers for a host with a certificate configured. */
   nginxHsts?: { value: string; hosts: readonly string[] };
+  /** ingress-nginx's certificate servers (Gateway.nginxCertificates): whose ssl-redirect applies (RouteRule.nginxSslRedirect). */
+  nginxCertificates?: readonly string[];
   /** The source ingress-nginx sees for a client outside the cluster (an Ingress class: nginx-source.ts), when not the client's. */
   nginxSource?: (client: Address, port: number) => NginxSource | undefined;
   /** The Envoy Gateway BackendTrafficPolicy a rule's requests get here (a Gateway of Envoy Gateway's controller). */
@@ -94,6 +97,7 @@ export function listenerContext(engine: GatewayEngine, l: ListenerState, scheme:
     // An Istio Gateway's rules get pilot's retries and timeouts, as a sidecar's (convertHTTPRoute is shared), Envoy Gateway's its own (mesh/proxy-timing.ts).
     ...(gw?.controllerName === ISTIO_GATEWAY_CONTROLLER ? { timing: istioTiming(engine) } : gw?.envoyGateway ? { timing: envoyGatewayTiming(engine), envoyGatewayPaths: true as const, peer: (client: Address | undefined) => envoyGatewayPeer(engine.inv, engine.index, l.gateway, client, l.listener.port) } : {}),
     ...(hasIngressSemantics(l.gateway) && l.gateway.nginxHsts ? { nginxHsts: l.gateway.nginxHsts } : {}),
+    ...(hasIngressSemantics(l.gateway) && l.gateway.nginxCertificates ? { nginxCertificates: l.gateway.nginxCertificates } : {}),
     ...(hasIngressSemantics(l.gateway) ? { reader: "nginx" as const, ...(l.gateway.nginxHeaderNames ? { nginxHeaderNames: l.gateway.nginxHeaderNames } : {}), nginxSource: (client: Address, port: number) => ingressNginxSource(engine.inv, engine.index, client, port, l.gateway.derivedFrom?.name) } : {}),
   };
 }
@@ -198,7 +202,9 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
   res.filters = ex.applied;
   if (ex.failed) { res.status = ex.failedStatus ?? 500; res.reason = ex.failed; }
   else if (ex.redirect) {
-    res.status = ex.redirect.statusCode; res.redirect = ex.redirect; res.responseHeaders = { location: ex.redirect.location };
+    res.status = ex.redirect.statusCode; res.redirect = ex.redirect;
+    // ingress-nginx: the CORS block's more_set_headers apply to the location's redirects too (nginx-cors.ts).
+    res.responseHeaders = { ...(ctx.reader === "nginx" ? Object.fromEntries(ex.responseHeaders) : {}), location: ex.redirect.location };
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
     res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false, ctx.reader === "linkerd" ? "linkerd" : "envoy"); res.reason = "CORS preflight answered by the Gateway";
@@ -401,7 +407,11 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
   const matched = normal.uri;
   if (matched !== path) res.steps.push({ stage: "route", outcome: ctx.reader === "nginx" ? `nginx matches the locations against the normalized URI ${matched} (escapes decoded, slashes merged, dot segments resolved)` : `Envoy normalizes the path to ${matched} before routing (normalize_path${pathSettings?.disableMergeSlashes ? "" : ", merge_slashes"}${pathSettings?.escapedSlashesAction === "UnescapeAndForward" ? ", escaped slashes unescaped: UnescapeAndForward" : ""})` });
   const pick = (headers: RouteRequest["headers"]) => applicable(routes, host, { path: matched, query: queryParameters(query), method: req.method, headers: new Headers(headers), grpc, reader: ctx.reader, ...(ctx.envoyGatewayPaths ? { envoyGateway: true } : {}) });
-  const { applied: list, rejected } = pick(req.headers);
+  const { applied: candidates, rejected } = pick(req.headers);
+  // ingress-nginx's ssl-redirect under a wildcard or regular-expression server name: only where a certificate is configured
+  // for the request's host (lua_ingress.lua redirect_to_https, certificate.lua get_pem_cert_uid; RouteRule.nginxSslRedirect).
+  const keys = ctx.nginxCertificates;
+  const list = keys ? candidates.filter((a) => !a.rule.nginxSslRedirect || nginxCertificateFor(keys, host)) : candidates;
   res.candidates = [...describeCandidates(list), ...rejected];
   if (!list.length) {
     res.status = 404;
@@ -504,6 +514,8 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
     overridden(res, policy, local || routerReply);
     // lua_ingress.lua header(): `config.hsts and ngx.var.scheme == "https" and certificate_configured_for_current_request`.
     if (ctx.nginxHsts && ctx.scheme === "https" && res.status !== null && nginxCertificateFor(ctx.nginxHsts.hosts, ex.host)) res.responseHeaders = { ...res.responseHeaders, "Strict-Transport-Security": ctx.nginxHsts.value };
+    // ingress-nginx's custom-headers: `more_set_headers "NAME: VALUE"` in the location, on every answer it gives.
+    if (w.rule.nginxResponseHeaders && res.status !== null) res.responseHeaders = { ...res.responseHeaders, ...Object.fromEntries(w.rule.nginxResponseHeaders) };
   }
 }
 

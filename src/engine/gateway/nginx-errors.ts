@@ -1,4 +1,4 @@
-// ingress-nginx answers after the backend: custom error pages, and HSTS (nginxCertificateFor). custom-http-errors: nginx.tmpl writes, in a location with the annotation (else,
+// ingress-nginx answers after the backend: custom error pages (HSTS: model/nginx-server-name.ts nginxCertificateFor). custom-http-errors: nginx.tmpl writes, in a location with the annotation (else,
 // from the ConfigMap, in the http block, which every location without one inherits),
 //   proxy_intercept_errors on;                                  (unless disable-proxy-intercept-errors)
 //   error_page CODE = @custom_UPSTREAM_CODE;                    (UPSTREAM: the location's DefaultBackendUpstreamName)
@@ -20,11 +20,6 @@ import type { RouteRequest, RouteResult } from "./request.js";
 
 type Errors = NonNullable<RouteRule["nginxCustomErrors"]>;
 
-/** certificate.lua get_pem_cert_uid: a certificate is configured for `host` (lower case, no final dot) when it is a key, or is with its first label "*". */
-export function nginxCertificateFor(keys: readonly string[], host: string): boolean {
-  const h = host.toLowerCase().replace(/\.$/, "");
-  return keys.includes(h) || keys.includes(h.replace(/^[^.]+\./, "*."));
-}
 
 /**
  * Replaces an answer whose status is one of the rule's custom error codes by the default backend's. `fromBackend`: the

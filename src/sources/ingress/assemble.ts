@@ -6,19 +6,24 @@ import { tlsCovers, type Ingress } from "../../model/ingress.js";
 import type { Contribution, HostGroup } from "./group.js";
 import { listenerName, nameFromHost, type BackendRef, type GatewayIR, type ListenerIR, type ParentRef, type RouteIR, type RuleIR } from "./ir.js";
 import type { ConversionReport } from "./report.js";
-import type { NginxServerNames } from "../../model/nginx-server-name.js";
+import { isNginxPattern, nginxCertificateFor, type NginxServerNames } from "../../model/nginx-server-name.js";
 
 /** The Gateway of one (namespace, class), with listener names kept unique per hostname. */
 export class GatewayBuilder {
   readonly gateway: GatewayIR;
+  /** The certificate servers' names (Gateway.nginxCertificates), looked up once per host. */
+  readonly certificateKeys: ReadonlySet<string>;
   /**
    * @param hosts every host the Gateway's routes serve (a www twin among them is not redirected)
    * @param nginx set for an ingress-nginx class's Gateway in the route graph (not for `convert ingress`): its servers
    * as the controller builds them (see NginxServers)
    */
   constructor(namespace: string, className: string, gatewayClass: string, readonly hosts: ReadonlySet<string | undefined>, readonly nginx?: NginxServers) {
+    // nginx.go configureCertificates: the hosts with a certificate, and the aliases it is valid for.
+    const keys = nginx ? [...nginx.certified, ...[...nginx.aliases.values()].flat().filter((a) => a.certified).map((a) => a.name)] : [];
+    this.certificateKeys = new Set(keys);
     this.gateway = { namespace, name: className, className: gatewayClass, listeners: [], ...(nginx?.names.patterns.length ? { nginxServerNames: nginx.names } : {}),
-      ...(nginx?.hsts ? { nginxHsts: { value: nginx.hsts, hosts: [...nginx.certified, ...[...nginx.aliases.values()].flat().filter((a) => a.certified).map((a) => a.name)] } } : {}), ...(nginx ? { nginxHeaderNames: nginx.headerNames } : {}) };
+      ...(nginx?.hsts ? { nginxHsts: { value: nginx.hsts, hosts: keys } } : {}), ...(nginx ? { nginxHeaderNames: nginx.headerNames, nginxCertificates: keys } : {}) };
   }
 
   /** The listener for (hostname, kind), created on first use. */
@@ -115,29 +120,40 @@ export function assembleRoutes(g: HostGroup, rules: RuleIR[], passthrough: Contr
   const served = rules;
   const out: RouteIR[] = [];
   const kind = g.protocol === "grpc" ? "GRPCRoute" : "HTTPRoute";
-  const serve = (host: string | undefined, certified: boolean, n: string, http: ListenerIR, https: ListenerIR | undefined, unknown?: string): RouteIR[] => {
+  // `certified`: a certificate is configured for the requests the server name takes (certificate.lua, by the request's host);
+  // "by host" for a wildcard or regular-expression alias, whose requests' hosts differ in that (RouteRule.nginxSslRedirect).
+  const serve = (host: string | undefined, certified: boolean | "by host", n: string, http: ListenerIR, https: ListenerIR | undefined, unknown?: string): RouteIR[] => {
     const unknownOn = (parents: ParentRef[], c: RuleIR[]) => (unknown && parents.some((p) => p.sectionName === https?.name) ? c.map((r) => ({ ...r, nginxUndetermined: r.nginxUndetermined ?? unknown })) : c);
     const route = (n: string, parents: ParentRef[], rs: RuleIR[]): RouteIR[] => chunks(rs).map((c, i) =>
       ({ kind, namespace: g.namespace, name: i ? `${n}-${i + 1}` : n, hostnames: host ? [host] : [], parentRefs: parents, rules: unknownOn(parents, c) }));
-    const redirects = served.filter((r) => redirectsToHttps(r, g, certified, gw.nginx, report));
-    if (!https && passthroughHost) return route(n, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r, gw.nginx) : r)));
-    if (redirects.length && https && gw.nginx?.forwardedProto) {
+    const redirects = served.filter((r) => redirectsToHttps(r, g, certified === true, gw.nginx, report));
+    // By host: each rule ssl-redirect would redirect gets its redirect first, marked, then itself (the engine skips the redirect
+    // for a host without a certificate configured).
+    const byHost = certified === "by host" ? served.filter((r) => !redirects.includes(r) && redirectsToHttps(r, g, true, gw.nginx, report)) : [];
+    const redirect = (r: RuleIR): RuleIR => (byHost.includes(r) ? { ...httpsRedirect(r, gw.nginx), nginxSslRedirect: true } : httpsRedirect(r, gw.nginx));
+    const onHttp = (r: RuleIR): RuleIR[] => (redirects.includes(r) ? [redirect(r)] : byHost.includes(r) ? [redirect(r), r] : [r]);
+    if (!https && passthroughHost) return route(n, [gw.ref(http)], served.flatMap(onHttp));
+    if ((redirects.length || byHost.length) && https && gw.nginx?.forwardedProto) {
       // Each redirecting rule: on 443 a redirecting copy for X-Forwarded-Proto "http"; on 80 a served copy for any other
       // X-Forwarded-Proto (one header match more: it outranks the rule it copies, and every rule that rule outranks).
-      return [...route(n, [gw.ref(https)], served.flatMap((r) => (redirects.includes(r) ? [withProto(httpsRedirect(r, gw.nginx), "http"), r] : [r]))),
-        ...route(`${n}-http`, [gw.ref(http)], served.flatMap((r) => (redirects.includes(r) ? [withProto(r, "not http"), httpsRedirect(r, gw.nginx)] : [r])))];
+      const redirecting = (r: RuleIR) => redirects.includes(r) || byHost.includes(r);
+      return [...route(n, [gw.ref(https)], served.flatMap((r) => (redirecting(r) ? [withProto(redirect(r), "http"), r] : [r]))),
+        ...route(`${n}-http`, [gw.ref(http)], served.flatMap((r) => (redirecting(r) ? [withProto(r, "not http"), ...onHttp(r)] : [r])))];
     }
-    if (redirects.length && https) {
-      return [...route(n, [gw.ref(https)], served), ...route(`${n}-http`, [gw.ref(http)], served.map((r) => (redirects.includes(r) ? httpsRedirect(r, gw.nginx) : r)))];
+    if ((redirects.length || byHost.length) && https) {
+      return [...route(n, [gw.ref(https)], served), ...route(`${n}-http`, [gw.ref(http)], served.flatMap(onHttp))];
     }
     if (unknown && https) return [...route(n, [gw.ref(https)], served), ...route(`${n}-http`, [gw.ref(http)], served)];
     return route(n, [gw.ref(http), ...(https ? [gw.ref(https)] : [])], served);
   };
   if (served.length) {
-    out.push(...serve(g.host, gw.nginx ? g.host !== undefined && gw.nginx.certified.has(g.host) : secrets.length > 0, name, http, https, httpsUnknown));
+    // ingress-nginx: certificate.lua looks the request's host up among the certificate servers (an Ingress wildcard host's
+    // server takes names one label deep: its "*." key), so a host without TLS of its own may be covered by another's "*.x".
+    const keys = gw.certificateKeys;
+    out.push(...serve(g.host, gw.nginx ? g.host !== undefined && nginxCertificateFor(keys, g.host) : secrets.length > 0, name, http, https, httpsUnknown));
     // server_name HOST ALIAS...: an alias is served as the host, with its own certificate and redirects.
     for (const a of g.host !== undefined ? gw.nginx?.aliases.get(g.host) ?? [] : []) {
-      out.push(...serve(a.name, a.certified, `${name}-alias-${nameFromHost(a.name)}`, gw.listener(a.name, "http"), gw.listener(a.name, "https", secrets)));
+      out.push(...serve(a.name, isNginxPattern(a.name) ? "by host" : nginxCertificateFor(keys, a.name), `${name}-alias-${nameFromHost(a.name)}`, gw.listener(a.name, "http"), gw.listener(a.name, "https", secrets)));
     }
   }
   if (passthrough.length) out.push(...passthroughRoute(g, passthrough, gw, name, report));

@@ -109,34 +109,37 @@ export function duration(seconds: number): string {
  * every path of the host into a case-insensitive regular expression anchored at the start; app-root
  * redirects "/" (exactly) to the application root.
  */
-export function applyHostFeatures(g: HostGroup, rules: RuleIR[], report: ConversionReport, regexOf?: (i: Ingress) => boolean): RuleIR[] {
+export function applyHostFeatures(g: HostGroup, rules: RuleIR[], report: ConversionReport, regexOf?: (i: Ingress) => boolean, hostRegex = false, serverPaths?: ReadonlySet<string>): RuleIR[] {
   const mains = g.ingresses.filter((i) => !i.nginx.canary);
+  // hostRegex: another namespace's Ingress of the host's server asks (lower.ts nginxRegexHosts).
   // regexOf: the route graph's reading of an ingress-nginx host (lower.ts nginxLocations), where a rewrite-target equal to
   // its location's path rewrites nothing and makes no regular expression.
   const regexBy = mains.filter(regexOf ?? ((i) => i.nginx.useRegex === true || i.nginx.rewriteTarget !== undefined));
-  if (regexBy.length && g.protocol === "http") {
+  const regex = regexBy.length > 0 || hostRegex;
+  if (regex && g.protocol === "http") {
     for (const r of rules) for (const m of r.matches) if (m.path) { checkRegexPath(r, m.path.value, report); m.path = { type: "RegularExpression", value: `(?i)${m.path.value}.*` }; }
     for (const i of regexBy) report.annotation(i, "use-regex", "translated", "every path of the host becomes a case-insensitive RegularExpression match, as ingress-nginx makes them");
   }
-  if (!regexBy.length && g.ingressNginx && g.protocol === "http") rules.push(...trailingSlashRedirects(rules));
+  if (!regex && g.ingressNginx && g.protocol === "http") rules.push(...trailingSlashRedirects(rules, serverPaths));
   const appRoot = mains.find((i) => i.nginx.appRoot !== undefined);
   if (!appRoot || g.protocol !== "http") return rules;
   report.annotation(appRoot, "app-root", "translated");
   // nginx.tmpl: `if ($uri = /) { return 302 $scheme://$http_host{{ $location.Rewrite.AppRoot }}; }`: no query.
   const redirect: Filter = { type: "RequestRedirect", requestRedirect: { path: { type: "ReplaceFullPath", replaceFullPath: appRoot.nginx.appRoot! }, statusCode: 302, fixedQuery: "" } };
   const root = rules.find((r) => r.matches.some((m) => m.path?.type === "Exact" && m.path.value === "/" && !m.headers?.length));
-  if (root) { root.filters = [redirect]; root.backends = []; return rules; }
-  return [...rules, { matches: [{ path: { type: "Exact", value: "/" } }], filters: [redirect], backends: [], source: appRoot }];
+  if (root) { root.filters = [redirect]; root.backends = []; root.appRoot = true; return rules; }
+  return [...rules, { matches: [{ path: { type: "Exact", value: "/" } }], filters: [redirect], backends: [], source: appRoot, appRoot: true }];
 }
 
 /**
  * nginx answers a request for a prefix location's name without its trailing slash ("/guide" for
  * `location /guide/`) with a 301 to the name ("auto_redirect"), unless an exact location has that
- * name. ingress-nginx writes `location /guide/` for a Prefix or ImplementationSpecific path "/guide/",
+ * name (`serverPaths`: the route graph's paths of the host's server, every namespace's). ingress-nginx writes
+ * `location /guide/` for a Prefix or ImplementationSpecific path "/guide/",
  * and an exact `location = /guide` for a Prefix path "/guide", so the Ingress spec's "Prefix /guide/
  * matches /guide" does not hold there: an Exact rule for "/guide" redirects (no regex mode on the host).
  */
-function trailingSlashRedirects(rules: readonly RuleIR[]): RuleIR[] {
+function trailingSlashRedirects(rules: readonly RuleIR[], serverPaths?: ReadonlySet<string>): RuleIR[] {
   const paths = rules.flatMap((r) => r.matches.flatMap((m) => (m.path ? [m.path] : [])));
   const out: RuleIR[] = [];
   for (const r of rules) {
@@ -144,7 +147,7 @@ function trailingSlashRedirects(rules: readonly RuleIR[]): RuleIR[] {
       const target = m.path?.type === "PathPrefix" ? m.path.value : undefined;
       if (!target || target === "/" || !target.endsWith("/") || m.headers?.length) continue;
       const source = target.slice(0, -1);
-      if (paths.some((p) => p.type !== "RegularExpression" && p.value === source) || out.some((o) => o.matches[0].path?.value === source)) continue;
+      if (paths.some((p) => p.type !== "RegularExpression" && p.value === source) || serverPaths?.has(source) || out.some((o) => o.matches[0].path?.value === source)) continue;
       out.push({ matches: [{ path: { type: "Exact", value: source } }], backends: [], source: r.source, trailingSlash: true,
         filters: [{ type: "RequestRedirect", requestRedirect: { path: { type: "ReplaceFullPath", replaceFullPath: target }, statusCode: 301 } }] });
     }

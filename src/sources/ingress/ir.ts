@@ -73,6 +73,12 @@ export interface RuleIR {
   nginxRewrite?: { regex: string; target: string };
   /** nginx's own 301 from a prefix location's name without its trailing slash (see trailingSlashRedirects). */
   trailingSlash?: boolean;
+  /** app-root's 302 for "/": nginx.tmpl's server-level `if ($uri = /)`, before the location is chosen (features.ts applyHostFeatures). */
+  appRoot?: true;
+  /** The redirect to HTTPS applies where a certificate is configured for the request's host (RouteRule.nginxSslRedirect; route graph only). */
+  nginxSslRedirect?: true;
+  /** custom-headers' response headers (RouteRule.nginxResponseHeaders; route graph only). */
+  nginxResponseHeaders?: [string, string][];
   /** client_max_body_size of the location (RouteRule.nginxBodyLimit; route graph only). */
   nginxBodyLimit?: { bytes: number; written: string };
 }
@@ -116,6 +122,8 @@ export interface GatewayIR {
   nginxHeaderNames?: Gateway["nginxHeaderNames"];
   /** An ingress-nginx class's HSTS header and the names with a certificate configured (route graph only; Gateway.nginxHsts). */
   nginxHsts?: { value: string; hosts: string[] };
+  /** An ingress-nginx class's certificate servers (route graph only; Gateway.nginxCertificates). */
+  nginxCertificates?: string[];
 }
 
 /** Routes of one host in one (namespace, class) Gateway: what the Ingresses say about it. */

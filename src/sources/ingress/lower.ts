@@ -7,6 +7,7 @@
 import type { BackendTlsPolicy, Gateway } from "../../model/gateway.js";
 import type { Inventory } from "../../model/inventory.js";
 import { nginxIngressOrder, type Ingress } from "../../model/ingress.js";
+import type { NginxControllerConfig } from "../../model/nginx.js";
 import type { Route } from "../../model/route.js";
 import type { Diagnostic } from "../../model/source.js";
 import { X509Certificate } from "node:crypto";
@@ -59,6 +60,18 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
   if (options.scope === "namespace") noteNginxDefaultBackends(selected, inv, report);
   const canaries = planCanaries(groups);
   const clusterIps = options.scope === "class" ? serviceUpstreams(groups, inv) : new Set<string>();
+  // A server's locations are all regular expressions when one of any namespace's Ingresses asks (nginxRegexHosts).
+  const regexHosts = options.scope === "class" ? nginxRegexHosts(groups) : new Set<string>();
+  // The paths of each (class, host) server, every namespace's: an exact location of another's stops nginx's 301 (features.ts).
+  const serverPaths = new Map<string, Set<string>>();
+  if (options.scope === "class") {
+    for (const g of groups.filter((x) => x.ingressNginx)) {
+      const key = JSON.stringify([g.className, g.host ?? null]);
+      const set = serverPaths.get(key) ?? new Set<string>();
+      for (const e of g.entries) if (e.mains.length && e.match) set.add(e.match.value);
+      serverPaths.set(key, set);
+    }
+  }
   const gateways = new Map<string, GatewayBuilder>();
   const routes: RouteIR[] = [];
   for (const g of groups) {
@@ -103,9 +116,15 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         // template.go buildProxyPass writes `proxy_set_header X-Forwarded-Prefix` with every rewrite-target's rewrite, capture references too.
         if (r.nginxRewrite && r.source.nginx.xForwardedPrefix !== undefined) setHeader(r, "X-Forwarded-Prefix", r.source.nginx.xForwardedPrefix);
         if (r.source.nginx.proxyRedirect) r.nginxProxyRedirect = r.source.nginx.proxyRedirect;
+        // custom-headers: the location's response headers, or its denial (customHeadersOf).
+        const custom = customHeadersOf(r.source, global);
+        if (typeof custom === "string") { const a = r.access ?? r.source.nginx.access; r.access = a ? { ...a, denied: a.denied ?? custom } : { ingress: `${r.source.namespace}/${r.source.name}`, deny: [], denied: custom }; }
+        else if (custom?.length) r.nginxResponseHeaders = custom;
         // enable-cors: nginx.tmpl's CORS block answers otherwise than the Gateway API filter (engine/gateway/nginx-cors.ts).
         const cors = r.source.nginx.cors?.nginx;
         if (cors) for (const f of r.filters) if (f.type === "CORS") f.cors = { ...f.cors, nginx: cors };
+        // ...which nginx.tmpl writes before permanent-/temporal-redirect's `return` (features.ts leaves it out of a redirecting rule).
+        if (cors && !r.filters.some((f) => f.type === "CORS") && r.filters.some((f) => f.type === "RequestRedirect")) r.filters.unshift({ type: "CORS", cors: { ...r.source.nginx.cors! } });
         const viaClusterIp = r.backends.filter((b) => clusterIps.has(JSON.stringify([g.className, b.namespace ?? g.namespace, b.name, b.port]))).map((b) => `${b.namespace ?? g.namespace}/${b.name}`);
         if (viaClusterIp.length) r.nginxServiceUpstream = viaClusterIp;
         const errors = customErrorsOf(r, ingressNginxOf(inv, g.className), inv);
@@ -113,8 +132,10 @@ export function lowerIngresses(inv: Inventory, options: LowerOptions): LoweredIn
         r.nginxUndetermined = split ?? (snippets ? snippetOf(snippets, "server-snippet") : r.source.nginx.snippets?.location && ingressNginxOf(inv, g.className).config?.allowSnippets ? snippetOf(r.source, "configuration-snippet") : undefined);
       }
     }
-    const located = applyHostFeatures(g, rules, report, regexOf);
-    if (options.scope === "class" && g.ingressNginx) for (const r of located) r.nginxBodyLimit = nginxBodyLimit(r.source.nginx.proxyBodySize ?? global?.proxyBodySize);
+    const server = JSON.stringify([g.className, g.host ?? null]);
+    const located = applyHostFeatures(g, rules, report, regexOf, regexHosts.has(server), serverPaths.get(server));
+    // (app-root's 302 is the server's rewrite phase, before the location and its client_max_body_size.)
+    if (options.scope === "class" && g.ingressNginx) for (const r of located) if (!r.appRoot) r.nginxBodyLimit = nginxBodyLimit(r.source.nginx.proxyBodySize ?? global?.proxyBodySize);
     routes.push(...assembleRoutes(g, located, passthrough, gateways.get(key)!, report, passthroughUnknown));
   }
   // Every ingress-nginx server, the catch-all "_" too, listens on 443 (NginxServers).
@@ -189,6 +210,21 @@ function customErrorsOf(r: RuleIR, serving: IngressNginxServing, inv: Inventory)
 }
 
 /**
+ * custom-headers (customheaders/main.go Parse): the ConfigMap's headers, or why the location is denied (LocationDenied:
+ * 503): the ConfigMap not found, a name or value refused, or a header the controller ConfigMap's
+ * global-allowed-response-headers (configmap.go; default none) does not list (`slices.Contains(defBackend.
+ * AllowedResponseHeaders, header)`: "header %s is not allowed").
+ */
+function customHeadersOf(ing: Ingress, global: NginxControllerConfig | undefined): [string, string][] | string | undefined {
+  const c = ing.nginx.customHeaders;
+  if (!c) return undefined;
+  const problem = c.problem ?? (c.headers ? undefined : `unable to find configMap ${JSON.stringify(c.configMap)}`);
+  const refused = c.headers?.find(([name]) => !(global?.allowedResponseHeaders ?? []).includes(name));
+  if (problem || refused) return `custom-headers ${c.configMap}: ${problem ?? `header ${refused![0]} is not allowed, defined allowed headers inside global-allowed-response-headers [${(global?.allowedResponseHeaders ?? []).join(" ")}]`}`;
+  return c.headers;
+}
+
+/**
  * A location's client_max_body_size: the annotation's proxy-body-size, else the ConfigMap's (config.go `bodySize =
  * "1m"`), written by nginx.tmpl only `if isValidByteSize $location.Proxy.BodySize true` (template.go nginxOffsetRegex
  * `^\d+[kKmMgG]?$`, trimmed), else nginx's own default, 1m (ngx_http_core_module). nginx's ngx_parse_offset: k, m, g are
@@ -238,11 +274,10 @@ function nginxLocations(rules: RuleIR[]): (i: Ingress) => boolean {
     if (n.useRegex) regex.add(r.source);
     if (n.rewriteTarget === undefined || !m) continue;
     const prefix = m.type === "PathPrefix" && !m.characterwise && r.source.rules.some((x) => x.paths.some((p) => p.path === m.value && p.pathType === "Prefix"));
-    const normalized = prefix && !n.useRegex && n.rewriteTarget === m.value && m.value !== "/" && !m.value.endsWith("/");
-    const location = normalized ? `${m.value}/` : m.value;
+    const location = nginxLocationOf(m.value, prefix, n.rewriteTarget, n.useRegex === true);
     if (location === n.rewriteTarget) { dropRewrite(r); continue; }
     regex.add(r.source);
-    if (!normalized) continue;
+    if (location === m.value) continue;
     const slash = (x: RouteMatch): RouteMatch => (x.path ? { ...x, path: { ...x.path, value: location } } : x);
     if (!exact.has(m.value)) {
       const bare: RuleIR = { ...r, matches: structuredClone(r.matches), filters: structuredClone(r.filters) };
@@ -252,6 +287,24 @@ function nginxLocations(rules: RuleIR[]): (i: Ingress) => boolean {
     r.matches = r.matches.map(slash);
   }
   return (i) => regex.has(i);
+}
+
+/** updateServerLocations' location of a path with rewrite-target `target` (nginxLocations): P/ where it needs no rewrite then, else P. */
+function nginxLocationOf(path: string, prefix: boolean, target: string, useRegex: boolean): string {
+  return prefix && !useRegex && target === path && path !== "/" && !path.endsWith("/") ? `${path}/` : path;
+}
+
+/**
+ * The (class, host) pairs of ingress-nginx servers whose locations are all regular expressions: template.go
+ * enforceRegexModifier looks at every location of the server, whatever the namespace of its Ingress (a server is a host
+ * of the class): use-regex, or a rewrite-target its location needs (nginxLocationOf). Keys: JSON [class, host or null].
+ */
+function nginxRegexHosts(groups: readonly HostGroup[]): Set<string> {
+  const makes = (i: Ingress, host: string | undefined) => i.nginx.useRegex === true || (i.nginx.rewriteTarget !== undefined
+    && i.rules.some((r) => r.host === host && r.paths.some((p) => nginxLocationOf(p.path, p.pathType === "Prefix", i.nginx.rewriteTarget!, false) !== i.nginx.rewriteTarget)));
+  const out = new Set<string>();
+  for (const g of groups) if (g.ingressNginx && g.ingresses.some((i) => !i.nginx.canary && makes(i, g.host))) out.add(JSON.stringify([g.className, g.host ?? null]));
+  return out;
 }
 
 /** No rewrite: the URLRewrite and the X-Forwarded-Prefix header written with it (features.ts rewrite) go. */
@@ -323,9 +376,10 @@ function serverAliases(groups: readonly HostGroup[], inv: Inventory): Map<string
     const cert = tlsSecrets(groups.filter((g) => g.host === host).flatMap((g) => g.ingresses), host)[0];
     const pem = cert && inv.routing.tlsMaterial.find((m) => m.kind === "Secret" && m.namespace === cert.namespace && m.name === cert.name)?.certificates[0];
     const cn = pem ? certificateNames(pem) : [];
-    // certificate.lua get_pem_cert_uid looks the request's host up as is, then with its first label "*": a regular
-    // expression, ".x" or "x.*" is never found; "*.x" is, for a name one label deep (deeper ones: not modelled).
-    out.set(host, names.map((name) => ({ name, certified: !(isNginxPattern(name) && !name.startsWith("*.")) && cn.some((n) => validHostname(name, n)) })));
+    // nginx.go configureCertificates: `if rawServer.SSLCert != nil && ssl.IsValidHostname(alias, rawServer.SSLCert.CN)` the
+    // alias is a certificate server's key; certificate.lua looks a request's host up among them (assemble.ts: an alias that
+    // is a wildcard or a regular expression is decided per request's host, RouteRule.nginxSslRedirect).
+    out.set(host, names.map((name) => ({ name, certified: cn.some((n) => validHostname(name, n)) })));
   }
   return out;
 }

@@ -212,6 +212,7 @@ export function readNginxAnnotations(annotations: Readonly<Record<string, string
     proxyRedirect: readProxyRedirect(r),
     ...readCustomErrors(r),
     ...readBodySize(r),
+    ...readCustomHeaders(r),
     read: r.read,
   };
   const snippets = { ...(r.peek("configuration-snippet")?.trim() ? { location: true as const } : {}), ...(r.peek("server-snippet")?.trim() ? { server: true as const } : {}) };
@@ -244,6 +245,16 @@ function readCustomErrors(r: Reader): Pick<NginxAnnotations, "customHttpErrors" 
   const codes = (r.peek("custom-http-errors") ?? "").split(",").map((c) => c.trim()).filter((c) => /^\d+$/.test(c)).map(Number);
   const off = parseGoBool(r.peek("disable-proxy-intercept-errors")?.trim() ?? "");
   return { ...(codes.length ? { customHttpErrors: codes } : {}), ...(off ? { disableProxyInterceptErrors: true } : {}), ...(parseGoBool(r.peek("service-upstream")?.trim() ?? "") ? { serviceUpstream: true } : {}) };
+}
+
+/**
+ * custom-headers (customheaders/main.go Parse: GetStringAnnotation, trimmed, with the validator BasicCharsRegex on the
+ * value without spaces; an error leaves no ConfigMap, no headers). Resolved against the input's ConfigMaps when settled
+ * (CONTROLLER_CONFIGS). Not recorded as read: `convert ingress` has no translation of it.
+ */
+function readCustomHeaders(r: Reader): Pick<NginxAnnotations, "customHeaders"> {
+  const v = r.peek("custom-headers")?.split("\n").map((l) => l.trim()).join("\n");
+  return v && new RegExp(`^[/${ALNUM}]*$`).test(v.replaceAll(" ", "")) ? { customHeaders: { configMap: v } } : {};
 }
 
 /**
@@ -424,17 +435,27 @@ function deny503(access: NginxAccess, why: string): void {
 export const INGRESS_NGINX_CONFIGMAP = { namespace: "ingress-nginx", name: "ingress-nginx-controller" };
 
 /** The keys of the controller ConfigMap that Junction reads (readControllerConfig). */
-const CONTROLLER_KEYS = ["global-auth-url", "http-redirect-code", "allow-snippet-annotations", "whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations"];
+const CONTROLLER_KEYS = ["global-auth-url", "http-redirect-code", "allow-snippet-annotations", "whitelist-source-range", "denylist-source-range", "use-forwarded-headers", "enable-real-ip", "use-proxy-protocol", "forwarded-for-header", "proxy-real-ip-cidr", "annotations-risk-level", "block-cidrs", "compute-full-forwarded-for", "ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash", "no-tls-redirect-locations",
+  "custom-http-errors", "disable-proxy-intercept-errors", "hsts", "hsts-max-age", "hsts-include-subdomains", "hsts-preload", "enable-underscores-in-headers", "ignore-invalid-headers", "allow-cross-namespace-resources", "proxy-body-size", "global-allowed-response-headers"];
 
 /** The ConfigMaps that may be a controller's (read as such), and the controllers of the input with the ConfigMap each names; settled once every object is read. */
 interface ControllerConfigs {
   configs: Map<string, NginxControllerConfig | undefined>;
   named: { controller: NginxController; field: Field }[];
+  /** Every ConfigMap with data, "namespace/name" → its entries as custom-headers reads them, or why it refuses them. */
+  headerMaps: Map<string, [string, string][] | string>;
 }
 
 const CONTROLLER_CONFIGS: StateKey<ControllerConfigs> = {
-  make: () => ({ configs: new Map(), named: [] }),
+  make: () => ({ configs: new Map(), named: [], headerMaps: new Map() }),
   settle(s, b) {
+    // custom-headers: the ConfigMap the annotation names (the controller's store, by "namespace/name").
+    for (const ing of b.inv.ingress.ingresses) {
+      const ch = ing.nginx.customHeaders;
+      if (!ch) continue;
+      const found = s.headerMaps.get(ch.configMap);
+      ing.nginx.customHeaders = typeof found === "string" ? { ...ch, problem: found } : found ? { ...ch, headers: found } : { ...ch, problem: `unable to find configMap ${JSON.stringify(ch.configMap)}` };
+    }
     // Whether a ConfigMap is in the input at all: the model's index of objects (routing.objectKeys) knows every one.
     const present = (key: string) => { const [namespace, name] = key.split("/", 2); return hasObject(b.inv.routing, "", "ConfigMap", namespace, name); };
     // Each controller reads its own (model/nginx-controller.ts ingressNginxOf picks a class's controller).
@@ -466,9 +487,22 @@ export function readIngressNginxConfig(root: Field, meta: Meta, b: InventoryBuil
   const state = b.state(CONTROLLER_CONFIGS);
   const data = root.get("data");
   if (!data.present) return;
+  state.headerMaps.set(`${meta.namespace}/${meta.name}`, customHeaderEntries(data));
   const helm = meta.namespace === INGRESS_NGINX_CONFIGMAP.namespace && meta.name === INGRESS_NGINX_CONFIGMAP.name;
   if (!helm && !CONTROLLER_KEYS.some((k) => data.raw(k) !== undefined)) return;
   state.configs.set(`${meta.namespace}/${meta.name}`, readControllerConfig(data));
+}
+
+/** customheaders/main.go Parse over a ConfigMap's data: each name ValidHeader, each value ValidValue, else the location is denied. */
+function customHeaderEntries(data: Field): [string, string][] | string {
+  const out: [string, string][] = [];
+  for (const k of data.keys()) {
+    const v = data.raw(k);
+    if (!/^[a-zA-Z\d\-_]+$/.test(k)) return "invalid header name in configmap";
+    if (typeof v !== "string" || !/^[a-zA-Z\d_ :;.,\\/"'?!(){}[\]@<>=\-+*#$&`|~^%]+$/.test(v)) return "invalid header value in configmap";
+    out.push([k, v]);
+  }
+  return out;
 }
 
 /**
@@ -626,6 +660,9 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const sslRedirect = bool("ssl-redirect"), forceSslRedirect = bool("force-ssl-redirect"), preserveTrailingSlash = bool("preserve-trailing-slash");
   const noTls = data.get("no-tls-redirect-locations").string();
   const bodySize = data.get("proxy-body-size").string();
+  // configmap.go ReadConfig: global-allowed-response-headers split at ",", trimmed, a name customheaders.ValidHeader refuses dropped.
+  const allowedHeaders = data.get("global-allowed-response-headers").string();
+  const allowedResponseHeaders = allowedHeaders ? allowedHeaders.split(",").map((h) => h.trim()).filter((h) => /^[a-zA-Z\d\-_]+$/.test(h)) : undefined;
   // configmap.go: global-auth-url through parser.StringToURL (a scheme and a host, no ".." in it), else "Global auth location denied".
   const auth = data.get("global-auth-url").string()?.trim();
   if (auth && !/^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@/?#]*@)?[^/?#]+/.test(auth)) data.get("global-auth-url").warn("invalid-value", `${JSON.stringify(auth)} is not a URL with a scheme and a host: ingress-nginx ignores it ("Global auth location denied")`);
@@ -643,7 +680,7 @@ function readControllerConfig(data: Field): NginxControllerConfig | undefined {
   const hstsValue = `max-age=${data.get("hsts-max-age").string() ?? "31536000"}${bool("hsts-include-subdomains") ?? true ? "; includeSubDomains" : ""}${bool("hsts-preload") ? "; preload" : ""}`;
   const hsts = hstsKeys ? { hsts: (bool("hsts") ?? true) ? hstsValue : null } : {};
   const headerNames = { ...(bool("enable-underscores-in-headers") ? { underscoresInHeaders: true as const } : {}), ...(bool("ignore-invalid-headers") === false ? { keepInvalidHeaders: true as const } : {}) };
-  const tls = { ...globalAuth, ...redirectCode, ...errors, ...hsts, ...headerNames, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}), ...(bodySize !== undefined ? { proxyBodySize: bodySize } : {}) };
+  const tls = { ...globalAuth, ...redirectCode, ...errors, ...hsts, ...headerNames, ...(bool("allow-snippet-annotations") ? { allowSnippets: true as const } : {}), ...(bool("allow-cross-namespace-resources") ? { allowCrossNamespace: true as const } : {}), ...(on("use-forwarded-headers") ? { useForwardedHeaders: true as const } : {}), ...(sslRedirect !== undefined ? { sslRedirect } : {}), ...(forceSslRedirect !== undefined ? { forceSslRedirect } : {}), ...(preserveTrailingSlash !== undefined ? { preserveTrailingSlash } : {}), ...(noTls !== undefined ? { noTlsRedirectLocations: noTls } : {}), ...(bodySize !== undefined ? { proxyBodySize: bodySize } : {}), ...(allowedResponseHeaders?.length ? { allowedResponseHeaders } : {}) };
   return allow?.length || deny?.length || realIp || riskLevel !== undefined || block?.length || proxyProtocol || fullForwardedFor || Object.keys(tls).length
     ? {
       ...(allow?.length ? { allow } : {}), deny: deny ?? [], ...(realIp ? { realIp } : {}), ...(riskLevel !== undefined ? { riskLevel } : {}), ...(block?.length ? { block } : {}),

@@ -11,7 +11,7 @@ export function gatewayOf(g: GatewayIR, order: number): Gateway {
     namespace: g.namespace, name: g.name, generation: 1, order, manifest: emitGateway(g),
     derivedFrom: { kind: "IngressClass", namespace: "", name: g.className },
     className: g.className, listeners: g.listeners.map(listenerOf), allowedListeners: { from: "None" }, addresses: [],
-    ...(g.nginxServerNames ? { nginxServerNames: g.nginxServerNames } : {}), ...(g.nginxHsts ? { nginxHsts: g.nginxHsts } : {}), ...(g.nginxHeaderNames ? { nginxHeaderNames: g.nginxHeaderNames } : {}),
+    ...(g.nginxServerNames ? { nginxServerNames: g.nginxServerNames } : {}), ...(g.nginxHsts ? { nginxHsts: g.nginxHsts } : {}), ...(g.nginxCertificates ? { nginxCertificates: g.nginxCertificates } : {}), ...(g.nginxHeaderNames ? { nginxHeaderNames: g.nginxHeaderNames } : {}),
   };
 }
 
@@ -50,6 +50,8 @@ function ruleOf(r: RouteIR, rule: RuleIR, index: number): RouteRule {
     ...(rule.nginxClientCert ? { nginxClientCert: rule.nginxClientCert } : {}),
     ...(rule.nginxProxyRedirect ? { nginxProxyRedirect: rule.nginxProxyRedirect } : {}),
     ...(rule.nginxBodyLimit ? { nginxBodyLimit: rule.nginxBodyLimit } : {}),
+    ...(rule.nginxSslRedirect ? { nginxSslRedirect: true as const } : {}),
+    ...(rule.nginxResponseHeaders ? { nginxResponseHeaders: rule.nginxResponseHeaders } : {}),
   };
 }
 
