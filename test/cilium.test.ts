@@ -134,6 +134,26 @@ test("entities: kube-apiserver is the addresses of default/kubernetes's endpoint
   assert.equal(verdict(new PolicyEngine(own.inventory, DEFAULT_OPTIONS), "x/b", "x/a", 80), "allow", "none of them is a modelled endpoint");
 });
 
+// pkg/ipcache/metadata.go resolveIdentity: an API server address that is no node's has only the
+// kube-apiserver label ("If no other labels are associated with this IP, we assume that it's outside
+// of the cluster and hence needs a CIDR identity": GetCIDRLabels adds reserved:world), so `world` and
+// CIDRs match it as well as `kube-apiserver`, and an egressDeny of world denies it whatever allows it;
+// on a node ("If the prefix is associated with the host or remote-node, then force-remove the world
+// label", and its CIDR labels under the default policy-cidr-match-mode) world and CIDRs do not.
+test("entities: world matches the API server's address outside the cluster (a CIDR identity), not on a node", () => {
+  const slice = (a: string) => `apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: kubernetes, namespace: default, labels: {kubernetes.io/service-name: kubernetes}}\naddressType: IPv4\nendpoints: [{addresses: [${a}]}]\nports: [{name: https, port: 6443, protocol: TCP}]`;
+  const node = "apiVersion: v1\nkind: Node\nmetadata: {name: cp}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.9}]}";
+  const to = (rules: string, at: string) => engineFor(withPolicies(cnp("p", `  endpointSelector: {matchLabels: {pod: a}}\n${rules}`), slice(at), node));
+  const world = "  egress:\n  - toEntities: [world]", cidr = "  egress:\n  - toCIDR: [172.18.0.9/32, 203.0.113.10/32]";
+  const denyWorld = "  egressDeny:\n  - toEntities: [world]\n  egress:\n  - toEntities: [kube-apiserver]";
+  assert.equal(verdict(to(world, "203.0.113.10"), "x/a", "ip:203.0.113.10", 6443), "allow", "outside: reserved:world too");
+  assert.equal(verdict(to(cidr, "203.0.113.10"), "x/a", "ip:203.0.113.10", 6443), "allow");
+  assert.equal(verdict(to(denyWorld, "203.0.113.10"), "x/a", "ip:203.0.113.10", 6443), "deny", "the deny of world wins over the kube-apiserver allow");
+  assert.equal(verdict(to(world, "172.18.0.9"), "x/a", "node:cp", 6443), "deny", "a node's address: no world label");
+  assert.equal(verdict(to(cidr, "172.18.0.9"), "x/a", "node:cp", 6443), "deny", "nor CIDR labels (policy-cidr-match-mode)");
+  assert.equal(verdict(to(denyWorld, "172.18.0.9"), "x/a", "node:cp", 6443), "allow");
+});
+
 // Cilium labels every pod it manages with io.cilium.k8s.policy.cluster=<cluster-name> (the agent's
 // cluster-name, "default" unless configured; api/entity.go InitEntities selects the cluster by it).
 test("io.cilium.k8s.policy.cluster in endpoint selectors is the cluster's name: Cilium's default \"default\", or the --cluster name (it was read as a pod label no pod has: a Deny on it denied nothing)", () => {

@@ -225,7 +225,7 @@ function pairList(inv: Inventory, connectivity: Connectivity, workloads: readonl
 function pairIds(connectivity: Connectivity, groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved: (g: number) => boolean): { pairs: PairLog; table: ConnTable } {
   if (connectivity instanceof FastConnectivity) {
     const pairs = groupPairLog(connectivity, groups, include, involved), table = connectivity.conntable;
-    return { pairs: connectivity.inventory.calicoPreDnat ? lessPreDnatLog(connectivity, groups, pairs) : pairs, table };
+    return { pairs: connectivity.inventory.calicoPreDnat && connectivity.network === undefined ? lessPreDnatLog(connectivity, groups, pairs) : pairs, table };
   }
   const pairs = new PairLog(), table = new ConnTable();
   for (const g of connectivity.groupConns(groups, include, involved)) pairs.add(g.src, g.dst, table.intern(g.conns));

@@ -10,6 +10,7 @@ import type { PortIntervals } from "../engine/portspace.js";
 import type { FastConnectivity } from "../engine/fast/connectivity.js";
 import type { ListPeer } from "./connlist.js";
 import { focusIncludes, type Focus } from "./focus.js";
+import { withPodPreDnat } from "../engine/calico-prednat.js";
 
 /** Ports of a pair that the engine decides alike, for the same reasons. */
 export interface Segment {
@@ -85,7 +86,9 @@ function memberSegments(engine: PolicyEngine, ports: PortIntervals, src: Party, 
   for (const protocol of PROTOCOLS) for (const iv of ports[protocol]) {
     const narrowed = focusInterval(focus, protocol, iv);
     if (!narrowed) continue;
-    const v = engine.evaluate({ src, dst, protocol, port: narrowed[0], ...(network ? { network } : {}) });
+    // (A pod reached from off its node: its node's Calico preDNAT policies first, as list's connections: engine/calico-prednat.ts.)
+    const plain = engine.evaluate({ src, dst, protocol, port: narrowed[0], ...(network ? { network } : {}) });
+    const v = engine.inventory.calicoPreDnat && network === undefined ? withPodPreDnat(engine, src, dst, protocol, narrowed[0], plain).verdict : plain;
     const key = `${v.allowed}|${decisionKey(v.egress)}|${decisionKey(v.ingress)}`;
     let g = groups.get(key);
     if (!g) { g = { seg: { conns: { TCP: [], UDP: [], SCTP: [] }, allowed: v.allowed, egress: v.egress, ingress: v.ingress, warnings: v.warnings, parties: { src, dst } }, iv: { TCP: [], UDP: [], SCTP: [] } }; groups.set(key, g); }

@@ -15,6 +15,7 @@ import type { Endpoint } from "../model/endpoint.js";
 import { isEmptyConns, normalizeIntervals, PROTOCOLS, subtractConns, unionConns, type ConnSet, type Interval, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
 import { policyName } from "../model/policy.js";
+import { isSecondary } from "../model/networks.js";
 import { portIntervals, type PortIntervals } from "./portspace.js";
 import { PolicyEngine, type Decision, type Verdict, type Warning } from "./verdict.js";
 
@@ -105,7 +106,8 @@ export function preDnatToPod(engine: PolicyEngine, src: Party, dst: Party, proto
  * rules/static.go StaticFilterForwardChains). `accepted`: a preDNAT Allow decided it.
  */
 export function withPodPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Protocol, port: number, v: Verdict): { verdict: Verdict; accepted: boolean } {
-  const pre = preDnatToPod(engine, src, dst, protocol, port);
+  // (A secondary network's interface is no host endpoint's: the all-pairs answers leave them alone too.)
+  const pre = isSecondary(v.network) ? undefined : preDnatToPod(engine, src, dst, protocol, port);
   if (!pre) return { verdict: v, accepted: false };
   if (pre.allowed) return { verdict: v, accepted: true };
   const node = engine.index.nodesByName.get(dst.endpoint!.nodeName!)!;
@@ -147,15 +149,19 @@ export function lessPreDnat(engine: PolicyEngine, src: Party, dst: Party, conns:
  */
 export function preDnatGroups(engine: PolicyEngine, groups: readonly (readonly Party[])[], pairs: readonly { src: number; dst: number }[], conns: (s: Party, d: Party) => ConnSet): Map<string, ConnSet> | undefined {
   if (!engine.inventory.calicoPreDnat?.length) return undefined;
-  const behind = (g: number) => groups[g].some((d) => d.endpoint?.kind === "pod" && d.endpoint.nodeName !== undefined && engine.index.nodesByName.get(d.endpoint.nodeName)?.hostEndpoint !== undefined);
+  // A destination group's pods behind a host endpoint, one per node (what preDNAT drops depends on the source and the node only).
+  const behind = (g: number) => [...new Map(groups[g].flatMap((d) => {
+    const node = d.endpoint?.kind === "pod" && d.endpoint.hostNetwork !== true && d.endpoint.nodeName !== undefined ? engine.index.nodesByName.get(d.endpoint.nodeName) : undefined;
+    return node?.hostEndpoint ? [[node, d] as const] : [];
+  })).values()];
   const out = new Map<string, ConnSet>();
-  const memo = new Map<number, boolean>();
+  const memo = new Map<number, Party[]>();
   for (const { src, dst } of pairs) {
     const key = `${src}|${dst}`;
     if (out.has(key)) continue;
-    let b = memo.get(dst);
-    if (b === undefined) memo.set(dst, b = behind(dst));
-    if (!b) continue;
+    let pods = memo.get(dst);
+    if (pods === undefined) memo.set(dst, pods = behind(dst));
+    if (!pods.some((d) => groups[src].some((s) => preDnatDropped(engine, s, d) !== undefined))) continue;
     let c: ConnSet = { TCP: [], UDP: [], SCTP: [] };
     for (const s of groups[src]) for (const d of groups[dst]) if (s.endpoint === undefined || s.endpoint !== d.endpoint) c = unionConns(c, conns(s, d));
     out.set(key, c);

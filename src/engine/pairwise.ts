@@ -43,7 +43,7 @@ export class PairwiseConnectivity implements Connectivity {
       out[protocol] = normalizeIntervals(allowed);
     }
     // A pod reached from off its node: its node's host endpoint's Calico preDNAT policies drop some (engine/calico-prednat.ts).
-    return this.engine.inventory.calicoPreDnat ? lessPreDnat(this.engine, src, dst, out) : out;
+    return this.engine.inventory.calicoPreDnat && this.network === undefined ? lessPreDnat(this.engine, src, dst, out) : out;
   }
 
   groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[] {

@@ -11,7 +11,8 @@ export function portIntervals(inv: Inventory): PortIntervals {
   const cut = (p: Protocol | undefined, first: number, last: number) => {
     for (const proto of p ? [p] : PROTOCOLS) { cuts[proto].add(first); if (last < MAX_PORT) cuts[proto].add(last + 1); }
   };
-  for (const policy of inv.policies) {
+  // (Calico's preDNAT policies, kept apart from the engines' (Inventory.calicoPreDnat), tell ports apart too: engine/calico-prednat.ts.)
+  for (const policy of inv.calicoPreDnat ? [...inv.policies, ...inv.calicoPreDnat] : inv.policies) {
     for (const rule of [...(policy.ingress ?? []), ...(policy.egress ?? [])]) {
       for (const m of rule.ports ?? []) if (m.kind === "range") cut(m.protocol, m.first, m.last);
     }

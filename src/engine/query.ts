@@ -158,10 +158,12 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
     // (The source the endpoint's policy judges: under Calico an endpoint of the translating node's is the client, hop.policySeenAs.)
     const judged = hop.policySeenAs ?? hop.seenAs;
     const plain = engine.evaluate({ src: judged, dst, protocol, port: hop.to.port, ...on });
-    // An endpoint on another node than the one translating it (kube-proxy's node port's node; the client's,
-    // translated there): the connection, translated, arrives through that node's host endpoint, whose
-    // preDNAT policies judge it (withPodPreDnat); on the node port's own node they judged the node port.
-    const crosses = path.dataPath === undefined && (path.translatedAtClient || (f.node !== undefined && hop.to.endpoint?.nodeName !== f.node.name));
+    // An endpoint on another node than the one translating it (kube-proxy's node port's node; the node a
+    // load balancer's or an external IP's connection enters, masqueraded to it; the client's, translated
+    // there): the connection, translated, arrives through the endpoint's node's host endpoint, whose
+    // preDNAT policies judge it (withPodPreDnat); on the entering node they judged the address dialled.
+    const entered = f.node ?? (hop.seenAs !== src && hop.seenAs.endpoint?.kind === "node" ? hop.seenAs.endpoint : undefined);
+    const crosses = path.dataPath === undefined && (path.translatedAtClient || (entered !== undefined && hop.to.endpoint?.nodeName !== entered.name));
     const inbound = crosses ? withPodPreDnat(engine, judged, dst, protocol, hop.to.port, plain).verdict : plain;
     const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
     const both = joined(outbound, inbound);

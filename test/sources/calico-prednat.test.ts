@@ -174,9 +174,18 @@ test("preDNAT: a connection straight to a pod's IP from off its node is judged a
   assert.equal((await explain(docs, "x/near", "x/web", 8080)).pairs[0].verdict, "allow", "a pod of the same node: its workload interface, no host endpoint");
   const closed = "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: closed, namespace: x}\nspec:\n  selector: app == 'web'\n  types: [Ingress]";
   assert.equal((await explain([...docs, closed], "ip:198.51.100.7", "x/web", 8080)).pairs[0].verdict, "deny", "a preDNAT Allow leaves the pod's own policy to decide");
+  // A preDNAT Allow skips the host endpoint's applyOnForward policies (StaticFilterForwardChains: MarkClear(MarkAccept)); no match leaves them (unknown, a warning).
+  const fwd = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: fwd}\nspec:\n  selector: has(hep)\n  order: 5\n  applyOnForward: true\n  ingress: [{action: Allow, protocol: TCP, destination: {ports: [22]}}]";
+  assert.doesNotMatch(JSON.stringify(await explain([...docs, fwd], "ip:198.51.100.7", "x/web", 8080)), /applyOnForward/);
+  assert.match(JSON.stringify(await explain([...docs, fwd], "ip:198.51.100.7", "x/web", 8081)), /applyOnForward policies judge it too/);
   // Through a Service's cluster IP the connection arrives at the endpoint's node, translated: judged there at the pod's port.
   assert.equal((await explain(docs, "x/far", "svc:x/web", 80)).pairs[0].verdict, "deny");
   assert.equal((await explain(docs, "x/near", "svc:x/web", 80)).pairs[0].verdict, "allow");
+  // A load balancer's address: entering at n2 it is masqueraded to n2 and forwarded to n1, whose preDNAT policy drops it; entering at n1 it is translated there.
+  const lb = "apiVersion: v1\nkind: Service\nmetadata: {name: lb, namespace: x}\nspec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, targetPort: 8080, nodePort: 30081}]}\nstatus: {loadBalancer: {ingress: [{ip: 192.0.2.80}]}}";
+  const viaLb = await cli(["explain", "-f", "-", "--from", "ip:203.0.113.5", "--to", "ip:192.0.2.80", "--port", "80", "-o", "json"], yaml(...docs, lb));
+  const entering = (JSON.parse(viaLb.out) as { pairs: { verdict: string; service: { seenAs?: string } }[] }).pairs.map((p) => `${p.service.seenAs}: ${p.verdict}`);
+  assert.deepEqual(entering.sort(), ["node:n1: allow", "node:n2: deny"], viaLb.out);
   const t = tempFiles({ "e.yaml": "- {from: ip:203.0.113.5, to: x/web, port: 8080, expect: deny}\n- {from: ip:198.51.100.9, to: x/web, port: 8080, expect: allow}\n- {from: x/near, to: x/web, port: 8080, expect: allow}\n" });
   try {
     const r = await cli(["test", "-f", "-", "--expect", `${t.dir}/e.yaml`], yaml(...docs));
@@ -191,6 +200,9 @@ test("preDNAT: a connection straight to a pod's IP from off its node is judged a
   assert.deepEqual(conn(/^198\.51\.100\.0-198\.51\.100\.255/, "x/web[Pod]"), ["All Connections"]);
   assert.deepEqual(conn(/^x\/far/, "x/web[Pod]"), ["SCTP 1-65535,TCP 1-8079,8081-65535,UDP 1-65535"]);
   assert.deepEqual(conn(/^x\/near/, "x/web[Pod]"), ["All Connections"]);
+  // list --explain gives the reason per port: the preDNAT policy's Deny on 8080.
+  const why = await cli(["list", "-f", "-", "--explain", "--focus-workload", "x/web", "-o", "json"], yaml(...docs));
+  assert.match(why.out, /Calico GlobalNetworkPolicy pods ingress rule 1 \(preDNAT\) drops it at node n1's host endpoint n1-eth0/, why.out.slice(0, 3000));
   const m = await cli(["matrix", "-f", "-", "--port", "8080", "-o", "json"], yaml(...docs));
   const cells = (JSON.parse(m.out) as { cells: { from: string; to: string; reach: string }[] }).cells;
   const reach = (from: string, to: string) => cells.find((c) => c.from === from && c.to === to)?.reach;

@@ -115,7 +115,7 @@ export class FastConnectivity implements Connectivity {
   conns(src: Party, dst: Party): ConnSet {
     const c = this.connsBeforePreDnat(src, dst);
     // A pod reached from off its node: its node's host endpoint's Calico preDNAT policies drop some (engine/calico-prednat.ts).
-    return this.inventory.calicoPreDnat ? lessPreDnat(this.engine, src, dst, c) : c;
+    return this.inventory.calicoPreDnat && this.network === undefined ? lessPreDnat(this.engine, src, dst, c) : c;
   }
 
   private connsBeforePreDnat(src: Party, dst: Party): ConnSet {
@@ -197,7 +197,7 @@ export class FastConnectivity implements Connectivity {
   groupConns(groups: readonly (readonly Party[])[], include: (src: number, dst: number) => boolean, involved?: (group: number) => boolean): GroupConns[] {
     const out = enumerateGroups(this, groups, include, involved);
     // (Pairs with a pod behind a Calico host endpoint with preDNAT policies: again, pair by pair, less what those drop.)
-    const exact = this.inventory.calicoPreDnat ? preDnatGroups(this.engine, groups, out, (s, d) => this.conns(s, d)) : undefined;
+    const exact = this.inventory.calicoPreDnat && this.network === undefined ? preDnatGroups(this.engine, groups, out, (s, d) => this.conns(s, d)) : undefined;
     if (!exact) return out;
     return out.flatMap((g) => { const c = exact.get(`${g.src}|${g.dst}`); return c === undefined ? [g] : isEmptyConns(c) ? [] : [{ ...g, conns: c }]; });
   }
