@@ -39,7 +39,7 @@ const PROXY_CONTAINERS = ["istio-proxy", "linkerd-proxy"];
 const KEPT_ANNOTATION = /^(sidecar\.istio\.io|proxy\.istio\.io|traffic\.sidecar\.istio\.io|istio\.io|ambient\.istio\.io|networking\.istio\.io|linkerd\.io|config\.linkerd\.io|config\.alpha\.linkerd\.io|timeout\.linkerd\.io|retry\.linkerd\.io)\//;
 
 /** Service label keys kept in the model (the ambient waypoint a Service uses, engine/mesh/waypoint.ts). */
-const KEPT_SERVICE_LABEL = /^(gateway\.)?istio\.io\//;
+const KEPT_SERVICE_LABEL = /^((gateway|experimental)\.)?istio\.io\//;
 
 /** The annotations (or labels) of `keys` the model keeps, or undefined when there are none. */
 function meshAnnotations(all: Record<string, string>, keys = KEPT_ANNOTATION): Record<string, string> | undefined {

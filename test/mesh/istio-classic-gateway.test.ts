@@ -446,3 +446,73 @@ test("a Gateway whose selector picks pods with a sidecar: pilot gives a sidecar 
   assert.equal(r.connection, "rejected", r.reason);
   assert.match(r.reason, /selects only pods whose istio-proxy is a sidecar \(shop\/reviews-v1-abc\), not a gateway/);
 });
+
+test("a Service labelled experimental.istio.io/disable-gateway-port-translation is passed over by resolvePorts: a server numbered 80 listens on 80, not the 8080 the Service sends port 80 to (was: translated, 200)", async () => {
+  const labelled = WORLD.replace("metadata: {name: istio-ingressgateway, namespace: istio-system}", "metadata: {name: istio-ingressgateway, namespace: istio-system, labels: {experimental.istio.io/disable-gateway-port-translation: \"true\"}}");
+  const by80 = GATEWAY(`  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["bookinfo.example.com"]`);
+  const r = await ask(labelled + by80 + BOOKINFO, "GET http://203.0.113.10/", ["-H", "Host: bookinfo.example.com"]);
+  assert.equal(r.connection, "rejected", r.reason);
+  assert.match(r.reason, /no server of shop\/bookinfo-gateway listens on port 8080 \(the target port of port 80\)/);
+  const by8080 = GATEWAY(`  - port: {number: 8080, name: http, protocol: HTTP}\n    hosts: ["bookinfo.example.com"]`);
+  assert.equal((await ask(labelled + by8080 + BOOKINFO, "GET http://203.0.113.10/", ["-H", "Host: bookinfo.example.com"])).status, 200);
+  assert.equal((await ask(WORLD + by80 + BOOKINFO, "GET http://203.0.113.10/", ["-H", "Host: bookinfo.example.com"])).status, 200);
+});
+
+test("a VirtualService naming a Gateway of another namespace binds only if it is exported to the gateway pods' namespace (VirtualServicesForGateway reads the proxy's): the 404 names it (was: \"no VirtualService bound\")", async () => {
+  const gw = GATEWAY(`  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*/bookinfo.example.com"]`, "istio-system");
+  const route = (exportTo: string) => vs("bookinfo", `  hosts: ["bookinfo.example.com"]\n  gateways: [istio-system/bookinfo-gateway]\n  exportTo: ${exportTo}\n  http:\n  - route: [{destination: {host: reviews, port: {number: 9080}}}]`);
+  const hidden = await ask(WORLD + gw + route(`["."]`), "GET http://bookinfo.example.com/");
+  assert.equal(hidden.status, 404);
+  assert.match(hidden.reason, /VirtualService shop\/bookinfo names Gateway istio-system\/bookinfo-gateway but is not exported to the gateway pods' namespace istio-system/);
+  assert.equal((await ask(WORLD + gw + route(`["istio-system"]`), "GET http://bookinfo.example.com/")).status, 200);
+});
+
+const CURL = `---\napiVersion: v1\nkind: Pod\nmetadata: {name: curl, namespace: shop, labels: {app: curl}}\nspec: {containers: [{name: app, image: curl}, {name: istio-proxy, image: proxyv2}]}\nstatus: {podIP: 10.1.0.9}\n`;
+const IN_CLUSTER = ["--from", "shop/curl", "-H", "Host: bookinfo.example.com"];
+
+test("a pod calling the ingress gateway's Service: the network policies of its hop to the gateway's pod, then the TLS its own sidecar originates (its DestinationRule for the gateway's Service, auto mTLS to a pod labelled security.istio.io/tlsMode=istio), then the gateway (was: answered as if from outside)", async () => {
+  const base = WORLD + CURL + GATEWAY(HTTP_SERVERS) + BOOKINFO;
+  assert.equal((await ask(base, "GET http://istio-ingressgateway.istio-system/", IN_CLUSTER)).status, 200);
+  // A NetworkPolicy of the gateway's pods that admits only the load balancer's traffic, not shop's pods.
+  const deny = `---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: gw-ingress, namespace: istio-system}\nspec:\n  podSelector: {matchLabels: {istio: ingressgateway}}\n  policyTypes: [Ingress]\n  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.1.0.0/16]}}]}]\n`;
+  const blocked = await ask(base + deny, "GET http://istio-ingressgateway.istio-system/", IN_CLUSTER);
+  assert.equal(blocked.connection, "rejected", blocked.reason);
+  assert.match(blocked.reason, /the network policies deny the connection from shop\/curl to the gateway's pod istio-system\/istio-ingressgateway-7d9f-abcde port 8080 \(the gateway pod's ingress\)/);
+  // The client's DestinationRule makes its sidecar send Istio mTLS to a plain-text HTTP server: the gateway's codec closes it.
+  const dr = `---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: gw, namespace: shop}\nspec: {host: istio-ingressgateway.istio-system.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}\n`;
+  const mtls = await ask(base + dr, "GET http://istio-ingressgateway.istio-system/", IN_CLUSTER);
+  assert.equal(mtls.connection, "failed", mtls.reason);
+  assert.match(mtls.reason, /originates Istio mutual TLS to a plain-text HTTP server/);
+  // Auto mTLS: only to a pod labelled security.istio.io/tlsMode=istio.
+  const labelled = base.replace("labels: {istio: ingressgateway, app: istio-ingressgateway}", "labels: {istio: ingressgateway, app: istio-ingressgateway, security.istio.io/tlsMode: istio}");
+  assert.equal((await ask(labelled, "GET http://istio-ingressgateway.istio-system/", IN_CLUSTER)).connection, "failed");
+  // An ISTIO_MUTUAL server of any host: the sidecar's mTLS (SNI outbound_.9443_._.HOST) is what it asks for; the application's own TLS is not.
+  const mutual = WORLD + CURL + GATEWAY(`  - port: {number: 9443, name: mtls, protocol: HTTPS}\n    hosts: ["*"]\n    tls: {mode: ISTIO_MUTUAL}`) + vs("bookinfo", `  hosts: ["*"]\n  gateways: [bookinfo-gateway]\n  http:\n  - route: [{destination: {host: reviews, port: {number: 9080}}}]`) + dr;
+  const ok = await ask(mutual, "GET http://istio-ingressgateway.istio-system:9443/", IN_CLUSTER);
+  assert.equal(ok.status, 200, ok.reason);
+  assert.equal(ok.endpoint, "shop/reviews-v1-abc");
+  const appTls = await ask(mutual.replace(dr, ""), "GET https://istio-ingressgateway.istio-system:9443/", IN_CLUSTER);
+  assert.equal(appTls.connection, "failed");
+  assert.match(appTls.reason, /the application's own TLS does not carry/);
+});
+
+test("the peer a gateway's pods see, one answer for Istio's and Envoy Gateway's (peer.ts generatedServicePeer): with only a ClusterIP Service of the input in front of Istio's gateway pods, an outside client comes through the Service the installation makes, which masquerades it (was: the client's address, read by the backend's remoteIpBlocks)", async () => {
+  const clusterIp = WORLD.replace("  type: LoadBalancer\n", "").replace("status: {loadBalancer: {ingress: [{ip: 203.0.113.10}]}}\n", "");
+  const office = `---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: allow-office, namespace: shop}\nspec:\n  selector: {matchLabels: {app: productpage}}\n  action: ALLOW\n  rules: [{from: [{source: {remoteIpBlocks: ["198.51.100.0/24"]}}]}]\n`;
+  const a = await ask(clusterIp + GATEWAY(HTTP_SERVERS) + BOOKINFO + office, "GET http://bookinfo.example.com/", ["--from", "ip:198.51.100.7", "--gateway", "shop/bookinfo-gateway"]);
+  assert.equal(a.status, null, a.reason);
+  assert.match(a.unknown ?? "", /the input holds no LoadBalancer or NodePort Service in front of them, and the one an Istio ingress gateway's installation makes/);
+  // A client in the cluster is not masqueraded: its own address.
+  const inCluster = await ask(clusterIp + CURL + GATEWAY(HTTP_SERVERS) + BOOKINFO + office, "GET http://istio-ingressgateway.istio-system/", IN_CLUSTER);
+  assert.equal(inCluster.status, 403, inCluster.reason);
+});
+
+test("a pod calling a Gateway API Istio gateway (--gateway with --from): the network policies of its hop to the gateway's pod come first (was: not checked)", async () => {
+  const api = `---\napiVersion: v1\nkind: Namespace\nmetadata: {name: infra}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: istio}\nspec: {controllerName: istio.io/gateway-controller}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: infra}\nspec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}]}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: shop}\nspec: {parentRefs: [{name: edge, namespace: infra}], rules: [{backendRefs: [{name: reviews, port: 9080}]}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: edge-1, namespace: infra, labels: {gateway.networking.k8s.io/gateway-name: edge}}\nspec: {containers: [{name: istio-proxy, image: proxyv2, args: [proxy, router]}]}\nstatus: {podIP: 10.9.0.1}\n`;
+  const onlyInfra = `---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: only-infra, namespace: infra}\nspec:\n  podSelector: {matchLabels: {gateway.networking.k8s.io/gateway-name: edge}}\n  ingress: [{from: [{podSelector: {}}]}]\n`;
+  const args = ["--gateway", "infra/edge", "--from", "shop/curl"];
+  assert.equal((await ask(WORLD + CURL + api, "GET http://shop.example.com/", args)).status, 200);
+  const r = await ask(WORLD + CURL + api + onlyInfra, "GET http://shop.example.com/", args);
+  assert.equal(r.connection, "rejected", r.reason);
+  assert.match(r.reason, /from shop\/curl to the gateway's pod infra\/edge-1 port 80/);
+});

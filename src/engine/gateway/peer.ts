@@ -26,16 +26,32 @@ export const NO_CLIENT = "the request names no client, `from`";
 
 /** The peer Envoy sees for `client` connecting to port `port` of Gateway `gw` (Envoy Gateway's); `seen` says why when it is not the client. */
 export function envoyGatewayPeer(inv: Inventory, index: InventoryIndex, gw: Gateway, client: Address | undefined, port: number): ClientAddress & { seen?: string } {
-  if (!client) return { unknown: NO_CLIENT };
   const pods = gatewayPods(inv, gw.namespace, gw.name, gw.className);
+  return generatedServicePeer(inv, index, pods, client, port, { pods: `Envoy's pods of Gateway ${namespacedName(gw)}`, peer: "Envoy's peer", made: () => { const m = masqueradingService(inv, gw); return m && `the one Envoy Gateway makes for them is ${m}`; } });
+}
+
+/** Who sees the peer (`pods`, `peer`: for the answer) and what the implementation's own Service does (`made`: why it masquerades, undefined when it does not). */
+export interface GeneratedService { pods: string; peer: string; made: () => string | undefined }
+
+/**
+ * The connection's source a gateway implementation's `pods` see for `client` connecting to `port`, the
+ * one answer for Envoy Gateway's (envoyGatewayPeer) and Istio's (walk/gateway-entry.ts istioGatewayPeer):
+ * the Service in front of them decides. One of the input (sourceSeenBy: a node's address behind a
+ * LoadBalancer or NodePort Service under externalTrafficPolicy Cluster, the client's under Local); when no
+ * LoadBalancer or NodePort Service of the input selects the pods (or they are not in the input), the one
+ * the implementation makes (`g.made`): one that masquerades leaves an outside client's peer unknown (a
+ * node's address the input cannot name); a client in the cluster reaches them unmasqueraded.
+ */
+export function generatedServicePeer(inv: Inventory, index: InventoryIndex, pods: readonly Endpoint[], client: Address | undefined, port: number, g: GeneratedService): ClientAddress & { seen?: string } {
+  if (!client) return { unknown: NO_CLIENT };
   const seen = sourceSeenBy(inv, index, pods, client, port);
   if (!seen) {
-    const made = fronted(inv, pods) ? undefined : masqueradingService(inv, gw);
-    if (made && !inClusterAddress(index, client)) return { unknown: `Envoy's pods of Gateway ${namespacedName(gw)} see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no LoadBalancer or NodePort Service in front of them, and the one Envoy Gateway makes for them is ${made}, which kube-proxy masquerades an outside client through` };
+    const made = fronted(inv, pods) || inClusterAddress(index, client) ? undefined : g.made();
+    if (made) return { unknown: `${g.pods} see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no LoadBalancer or NodePort Service in front of them, and ${made}, which kube-proxy masquerades an outside client through` };
     return { address: client };
   }
-  if (!seen.address) return { unknown: `Envoy's pods of Gateway ${namespacedName(gw)} see an address the input does not hold as the connection's source, not the client ${formatAddress(client)} (${seen.why})` };
-  return { address: seen.address, seen: `Envoy's peer is ${formatAddress(seen.address)}, not the client ${formatAddress(client)} (${seen.why})` };
+  if (!seen.address) return { unknown: `${g.pods} see an address the input does not hold as the connection's source, not the client ${formatAddress(client)} (${seen.why})` };
+  return { address: seen.address, seen: `${g.peer} is ${formatAddress(seen.address)}, not the client ${formatAddress(client)} (${seen.why})` };
 }
 
 /** Whether a LoadBalancer or NodePort Service of the input selects one of `pods` (sourceSeenBy judged it). */

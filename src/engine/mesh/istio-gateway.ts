@@ -69,16 +69,21 @@ export function frontingServices(inv: Inventory, pod: Endpoint): Service[] {
   return inv.services.filter((s) => serviceSelects(s, pod));
 }
 
+/** model/gateway.go DisableGatewayPortTranslationLabel: a Service that opts out of resolvePorts' translation. */
+export const DISABLE_PORT_TRANSLATION = "experimental.istio.io/disable-gateway-port-translation";
+
 /**
  * model/gateway.go resolvePorts with legacyGatewaySelector (a Gateway's `selector`): the port Envoy
  * listens on for a server's port number: "we only resolve to a single port", the target port of the
  * first Service port of that number in front of the proxy ("picking the first one"), else "bind to the
- * port as-is if there is no matching ServiceInstance". Not read: a Service's
- * experimental.istio.io/disable-gateway-port-translation label (Junction keeps no Service labels).
+ * port as-is if there is no matching ServiceInstance". A Service labelled
+ * experimental.istio.io/disable-gateway-port-translation (any value: "Skip this Service, they opted out
+ * of port translation") is passed over.
  */
 export function serverListenPort(inv: Inventory, pod: Endpoint, number: number): number {
   if (pod.id < 0) return number;
   for (const s of frontingServices(inv, pod)) {
+    if (s.labels?.[DISABLE_PORT_TRANSLATION] !== undefined) continue;
     const sp = s.ports.find((p) => p.port === number && p.protocol === "TCP");
     const target = sp && targetPortOn(sp, pod);
     if (target !== undefined) return target;
@@ -191,6 +196,16 @@ export function virtualServicesForGateway(inv: Inventory, proxyNamespace: string
   }).sort((a, b) => a.list - b.list || byAge(a.vs, b.vs)).map((x) => x.vs);
 }
 
+/**
+ * The VirtualServices that name `gateway` but that VirtualServicesForGateway leaves out for a proxy of
+ * `proxyNamespace`: their exportTo (or none: meshConfig's default, every namespace) leaves that namespace
+ * out, the one its gateway pods run in, whatever the Gateway's own namespace (push_context.go
+ * initVirtualServices indexes them by the namespaces they are exported to, read for proxy.ConfigNamespace).
+ */
+export function hiddenFromGateway(inv: Inventory, proxyNamespace: string, gateway: string): IstioVirtualService[] {
+  return inv.mesh.istio.virtualServices.filter((vs) => vs.hosts.length && vs.gateways.some((g) => resolveGatewayName(g, vs.namespace) === gateway) && visibility(vs, proxyNamespace) === undefined);
+}
+
 /** host.NamesForNamespace(serverHosts, ns) ∩ vsHosts (Names.Intersection: each pair, the narrower of the two when one is within the other). */
 export function intersectHosts(serverHosts: readonly string[], namespace: string, vsHosts: readonly string[]): string[] {
   const forNs = serverHosts.flatMap((h) => { const slash = h.indexOf("/"); return slash < 0 ? [h] : h.slice(0, slash) === namespace || h.slice(0, slash) === "*" ? [h.slice(slash + 1)] : []; });
@@ -256,7 +271,8 @@ export function routeGatewayHttp(inv: Inventory, index: BackendIndex, pod: Endpo
   const domains = vhosts.map((v) => v.domain);
   res.steps.push({ stage: "listener", outcome: vh ? `route configuration ${routeName}: virtual host ${vh.domain} for host ${host || "(none)"}` : `route configuration ${routeName}: no virtual host for host ${host || "(none)"}`, detail: domains.length ? domains : ["no virtual host: pilot writes a blackhole one of no routes (buildGatewayHTTPRouteConfig)"] });
   const none = (why: string) => { Object.assign(res, { status: 404, reason: why }); return { states: [] }; };
-  if (!vh) return none(`no virtual host of route configuration ${routeName} (${domains.join(", ") || "none: no VirtualService bound to the port's servers shares a host with them"}) matches host ${host || "(none)"}: Envoy answers 404 (NR)`);
+  const hidden = [...new Set(servers.map((s) => s.gateway))].flatMap((g) => hiddenFromGateway(inv, pod.namespace ?? "", g).map((vs) => `VirtualService ${vs.namespace}/${vs.name} names Gateway ${g} but is not exported to the gateway pods' namespace ${pod.namespace} (its exportTo ${JSON.stringify(vs.exportTo ?? [])}: VirtualServicesForGateway reads the proxy's namespace, not the Gateway's)`));
+  if (!vh) return none(`no virtual host of route configuration ${routeName} (${domains.join(", ") || "none: no VirtualService bound to the port's servers shares a host with them"}) matches host ${host || "(none)"}: Envoy answers 404 (NR)${hidden.length ? `; ${hidden.join("; ")}` : ""}`);
   if (vh.requireTls && !tls) {
     const h = host.replace(/:80$/, "");
     const location = `https://${h}${req.path}`;

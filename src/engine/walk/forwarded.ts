@@ -3,14 +3,14 @@
 // client (remote.ip, remoteIpBlocks: l7/istio.ts withForwardedClient), so this decides whether a
 // client can pose as another by sending its own X-Forwarded-For through the gateway.
 
-import { contains, formatAddress, type Address } from "../../model/ip.js";
+import { contains, type Address } from "../../model/ip.js";
 import { ingressNginxOf } from "../../model/nginx-controller.js";
 import type { Inventory, InventoryIndex } from "../../model/inventory.js";
 import type { ClientAddress, EffectiveClientPolicy } from "../gateway/client-policy.js";
 import { namespacedName } from "../../model/route.js";
 import { Headers } from "../gateway/headers.js";
 import { realIp } from "../gateway/nginx-access.js";
-import { ingressNginxSource, type NginxSource } from "../gateway/nginx-source.js";
+import { ingressNginxSource } from "../gateway/nginx-source.js";
 import type { ForwardedFor } from "./answer.js";
 
 const NO_CLIENT = "the request names no client (`from`), whose address the gateway writes there";
@@ -51,17 +51,6 @@ export function envoyForwarded(policy: EffectiveClientPolicy | undefined, peer: 
   }
   if (p?.proxyProtocol) return { how: "append", unknown: `the gateway appends the source address of the PROXY protocol header its listener reads (ClientTrafficPolicy ${namespacedName(p)} proxyProtocol), which a request does not carry` };
   return peer.address ? { how: "append", address: peer.address } : { how: "append", unknown: `${peer.unknown ?? NO_CLIENT}, which the gateway appends` };
-}
-
-/**
- * The connection's source `pods` see for `client` (nginx-source.ts sourceSeenBy) as a ClientAddress:
- * the client's own, a node's behind their LoadBalancer or NodePort Service under externalTrafficPolicy
- * Cluster, or unknown (no client; a node the input does not hold).
- */
-export function seenPeer(client: Address | undefined, seen: NginxSource | undefined, who: string): ClientAddress & { seen?: string } {
-  if (!client) return { unknown: NO_CLIENT };
-  if (!seen) return { address: client };
-  return seen.address ? { address: seen.address, seen: `${who} see ${formatAddress(seen.address)} as the client (${seen.why})` } : { unknown: `${who} see an address the input does not hold as the connection's source (${seen.why})` };
 }
 
 /**

@@ -16,20 +16,28 @@ import { routeAtService } from "../mesh/route.js";
 import { ISTIO_GATEWAY_CONTROLLER, requestWaypoint } from "../mesh/waypoint.js";
 import { emptyAnswer, refuse, step, type ForwardedFor, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { pickedBackend, routesChose } from "./backends.js";
-import { hostHeaderRequest, noCluster, serve } from "./serve.js";
+import { hostHeaderRequest, noCluster, protocolOf, serve } from "./serve.js";
 import { peerOf } from "./peers.js";
 import { L7Authorizer } from "../l7/authorizer.js";
 import { DEFAULT_PORT, speaksHttp } from "../../model/request.js";
 import { toServiceEntry } from "./mesh-entry.js";
-import { serviceSelects, type Endpoint, type Service } from "../../model/endpoint.js";
-import { formatAddress, type Address } from "../../model/ip.js";
+import type { Endpoint, Service } from "../../model/endpoint.js";
+import { checkHop } from "../hop.js";
+import { proxyMesh } from "../mesh/membership.js";
+import { istioClientRule } from "../l7/transport.js";
+import { istioClusterTls } from "../../model/mesh.js";
+import { serviceHost } from "../mesh/dns.js";
+import { usesTls } from "../../model/request.js";
+
+/** The label the sidecar injector gives its pods, which auto mTLS reads (pkg/config/constants TLSModeLabelName). */
+const TLS_MODE_LABEL = "security.istio.io/tlsMode";
+import type { Address } from "../../model/ip.js";
 import { hasIngressSemantics } from "../../model/gateway.js";
 import { ingressClassOf, servedByNginx } from "../../model/nginx-controller.js";
 import { ingressControllerPods } from "../endpoints.js";
-import { envoyForwarded, nginxForwarded, seenPeer } from "./forwarded.js";
-import { envoyGatewayPeer } from "../gateway/peer.js";
+import { envoyForwarded, nginxForwarded } from "./forwarded.js";
+import { envoyGatewayPeer, generatedServicePeer } from "../gateway/peer.js";
 import type { ClientAddress } from "../gateway/client-policy.js";
-import { inClusterAddress, sourceSeenBy } from "../gateway/nginx-source.js";
 
 export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party | undefined): RequestAnswer {
   const address = client?.address ?? client?.endpoint?.addresses[0];
@@ -45,6 +53,11 @@ export function gatewayEntry(ctx: WalkContext, req: RouteRequest, client: Party 
   const pods = nginx ? ingressControllerPods(ctx.inv, gw.gateway.derivedFrom?.name) : gatewayPods(ctx.inv, gwNamespace, gwName, gw?.gateway.className);
   // Istio deploys a Gateway's pods in its namespace with the gateway-name label (a stand-in when they are not in the input).
   const standIn: Endpoint = { id: -1, kind: "pod", name: `(a pod of Gateway ${routed.gateway})`, namespace: gwNamespace, labels: { [GATEWAY_NAME_LABEL]: gwName }, addresses: [], ports: [] };
+  // A client in the cluster reaches the gateway's pod through the network policies first (clientToGateway).
+  if (controller === ISTIO_GATEWAY_CONTROLLER) {
+    const leg = clientToGateway(w, pods, requestPort(req));
+    if ("res" in leg || "steps" in leg) return leg as RequestAnswer;
+  }
   if (controller === ISTIO_GATEWAY_CONTROLLER && !routed.connection && istioGatewayRbac(w, pods, terminatesHttp(gw, routed.listener, requestPort(req)), undefined, false, standIn)) return w.res;
   // (vendor: an Envoy Gateway SecurityPolicy whose answer Junction cannot tell: an unknown answer, not a denial.)
   if (routed.undetermined) w.res.unknown = routed.undetermined;
@@ -136,17 +149,12 @@ function forwardedFor(w: Walk, gw: GatewayState | undefined, nginx: boolean | un
  * AuthorizationPolicies' ipBlocks judge and its Envoy appends to X-Forwarded-For.
  */
 export function istioGatewayPeer(w: Walk, pods: readonly Endpoint[], client: Address | undefined, classic = false): ClientAddress & { seen?: string } {
-  const seen = client ? sourceSeenBy(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req)) : undefined;
-  if (client && !seen && pods.length && !inClusterAddress(w.ctx.index, client) && !w.ctx.inv.services.some((s) => pods.some((p) => serviceSelects(s, p)))) {
-    // No Service of the input in front: the one Istio makes (gateway/templates/service.yaml: "type: {{ index
-    // .Annotations \"networking.istio.io/service-type\" | default \"LoadBalancer\" }}", no externalTrafficPolicy,
-    // so Kubernetes' Cluster) masquerades an outside client to a node's address (or, ClusterIP, does not take it).
-    // A classic gateway's Service is its installation's (manifests/charts/gateway values.yaml "type: LoadBalancer",
-    // templates/service.yaml writes externalTrafficPolicy only when set): Cluster too.
-    const made = classic ? "the one an Istio ingress gateway's installation makes (the gateway Helm chart's) is a LoadBalancer with externalTrafficPolicy unset unless configured" : "the one Istio makes for the Gateway is a LoadBalancer (unless its networking.istio.io/service-type annotation says otherwise) with externalTrafficPolicy unset";
-    return { unknown: `the gateway's pods see a node's address as the connection's source, not the client ${formatAddress(client)}: the input holds no Service in front of them, and ${made}, so Kubernetes' Cluster, which kube-proxy masquerades an outside client through` };
-  }
-  return seenPeer(client, seen, "the gateway's pods");
+  // No LoadBalancer or NodePort Service of the input in front: the one Istio makes (gateway/templates/service.yaml: "type:
+  // {{ index .Annotations \"networking.istio.io/service-type\" | default \"LoadBalancer\" }}", no externalTrafficPolicy, so
+  // Kubernetes' Cluster) masquerades an outside client to a node's address. A classic gateway's Service is its installation's
+  // (manifests/charts/gateway values.yaml "type: LoadBalancer", templates/service.yaml writes externalTrafficPolicy only when set): Cluster too.
+  const made = classic ? "the one an Istio ingress gateway's installation makes (the gateway Helm chart's) is a LoadBalancer with externalTrafficPolicy unset unless configured, so Kubernetes' Cluster" : "the one Istio makes for the Gateway is a LoadBalancer (unless its networking.istio.io/service-type annotation says otherwise) with externalTrafficPolicy unset, so Kubernetes' Cluster";
+  return generatedServicePeer(w.ctx.inv, w.ctx.index, pods, client, requestPort(w.req), { pods: "the gateway's pods", peer: "the gateway's peer", made: () => made });
 }
 
 
@@ -264,4 +272,58 @@ function unseenPolicies(ctx: WalkContext, pod: Endpoint, classic: boolean): stri
   if (!may.length) return undefined;
   const names = may.slice(0, 3).map((p) => `${p.namespace}/${p.name}`).join(", ") + (may.length > 3 ? `, and ${may.length - 3} more` : "");
   return `the gateway's pods are not in the input: the AuthorizationPolicies ${names} may select them (${classic ? "their selector does not contradict the Gateway's" : "by targetRefs or a selector the pods' labels may hold"}), and their Envoy enforces those before routing; Junction does not judge them without the pods`;
+}
+
+/** What the client's own proxy does to a request for the gateway (clientToGateway): `istioMtls`, the SNI of the Istio mutual TLS its sidecar originates. */
+export interface ClientLeg { istioMtls?: string }
+
+/**
+ * The hop from a client in the cluster (a pod of the input) to the gateway's pod, before the gateway's
+ * routing: the network policies of both ends (the client's egress, the gateway pods' ingress) on the port
+ * the gateway's pod receives on; then, for a client with an Istio sidecar dialling the gateway's Service
+ * (`service`, port `servicePort`), the TLS its sidecar originates for the gateway's cluster: its
+ * DestinationRule's mode for that Service (l7/transport.ts istioClientRule, model/mesh.ts istioClusterTls),
+ * else auto mTLS, Istio mutual TLS to an endpoint labelled security.istio.io/tlsMode=istio only (the
+ * sidecar injector labels its pods so; the gateway injection template does not: plaintext). Istio mTLS
+ * carries SNI outbound_.PORT_._.HOST (cluster_builder buildIstioMutualTLS: the cluster's SNI; a
+ * DestinationRule's `sni` is not read). The answer when the hop decides, else what the client sends.
+ */
+export function clientToGateway(w: Walk, pods: readonly Endpoint[], listenPort: number, service?: Service, servicePort?: number): RequestAnswer | ClientLeg {
+  const client = w.client?.endpoint;
+  if (!client || client.kind !== "pod" || !w.client) return {};
+  const pod = pods[0];
+  if (!pod) { step(w, "network", "bypassed", `the gateway's pods are not in the input: the client's hop to them is not checked`); return {}; }
+  const address = pod.addresses[0];
+  const hop = checkHop(w.ctx.policy, w.client, [{ endpoint: pod, ...(address ? { address } : {}), port: listenPort }], protocolOf(w.req));
+  const to = `the gateway's pod ${pod.namespace}/${pod.name} port ${listenPort}`;
+  if (hop && !hop.verdict.allowed) {
+    const side = !hop.verdict.egress.allowed ? `the client's egress (${client.namespace}/${client.name})` : `the gateway pod's ingress`;
+    step(w, "network", "decided", `the policies deny the client's hop to ${to}: ${side}`);
+    return refuse(w, "rejected", `the network policies deny the connection from ${client.namespace}/${client.name} to ${to} (${side})`);
+  }
+  if (hop) step(w, "network", "passed", `the policies allow the client's hop to ${to}`);
+  const member = w.ctx.membership.of(client);
+  if (!service || servicePort === undefined || proxyMesh(w.ctx.inv, member) !== "istio" || member.dataplane === "ambient") return {};
+  const rule = istioClientRule(w.ctx.inv.mesh, client, service);
+  const mode = rule ? istioClusterTls(rule, servicePort) : undefined;
+  const auto = mode === undefined && pod.labels[TLS_MODE_LABEL] === "istio";
+  const by = rule && mode !== undefined ? `DestinationRule ${rule.namespace}/${rule.name} (tls mode ${mode})` : auto ? `auto mTLS (the gateway's pod is labelled ${TLS_MODE_LABEL}=istio)` : undefined;
+  const originated = auto ? "ISTIO_MUTUAL" : mode === "DISABLE" ? undefined : mode;
+  if (!originated) {
+    step(w, "entry", "passed", `the client's sidecar sends the connection to the gateway's Service ${service.namespace}/${service.name} as the application does (${by ?? `no DestinationRule sets TLS for it and the gateway's pod is not labelled ${TLS_MODE_LABEL}=istio: auto mTLS sends plaintext`})`);
+    return {};
+  }
+  if (usesTls(w.req.scheme)) {
+    step(w, "entry", "decided", `the client's sidecar wraps the application's TLS in its own (${by}): the gateway reads the sidecar's ClientHello, not the application's, and the handshake the application started fails`);
+    return refuse(w, "failed", w.res.reason);
+  }
+  if (originated !== "ISTIO_MUTUAL") {
+    const why = `the client's sidecar originates TLS to the gateway (${by}) with the SNI its DestinationRule's \`sni\` sets, which Junction does not read`;
+    step(w, "entry", "decided", why);
+    Object.assign(w.res, { status: null, backend: null, upstream: null, responseHeaders: {}, reason: why, unknown: why });
+    return w.res;
+  }
+  const sni = `outbound_.${servicePort}_._.${serviceHost(service)}`;
+  step(w, "entry", "passed", `the client's sidecar originates Istio mutual TLS to the gateway (${by}), SNI ${sni}`);
+  return { istioMtls: sni };
 }

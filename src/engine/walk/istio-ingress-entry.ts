@@ -15,7 +15,7 @@ import { requestPort } from "../gateway/route.js";
 import type { Party } from "../match.js";
 import { serviceHost } from "../mesh/dns.js";
 import { proxyMesh } from "../mesh/membership.js";
-import { arrivalPort, chainBySni, classicGatewayPods, classicName, classicSelects, credentialProblem, gatewayChains, mergeClassic, routeGatewayHttp, serverListenPort, sidecarsSelected, type GatewayChain, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
+import { arrivalPort, chainBySni, frontingServices, classicGatewayPods, classicName, classicSelects, credentialProblem, gatewayChains, mergeClassic, routeGatewayHttp, serverListenPort, sidecarsSelected, type GatewayChain, type GatewayHttpRouted, type MergedPort, type ProxyServer } from "../mesh/istio-gateway.js";
 import { destinationBackend } from "../mesh/virtualservice.js";
 import { chainName, routeChain } from "../mesh/virtualservice-l4.js";
 
@@ -23,7 +23,7 @@ import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 import { pickedBackend } from "./backends.js";
 import { emptyAnswer, refuse, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { envoyForwarded } from "./forwarded.js";
-import { gatewayToBackend, istioGatewayPeer, istioGatewayRbac } from "./gateway-entry.js";
+import { clientToGateway, gatewayToBackend, istioGatewayPeer, istioGatewayRbac } from "./gateway-entry.js";
 import { hostHeaderRequest } from "./serve.js";
 
 /** The classic gateway a request goes to: its pods, the Gateway that named them (or the Service dialled), how it was found. */
@@ -111,8 +111,12 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
     Object.assign(w.res, { status: null, backend: null, upstream: null, responseHeaders: {}, reason: why, unknown: why });
     return w.res;
   }
+  // A client in the cluster: its hop to the gateway's pod, and the TLS its own sidecar originates (clientToGateway).
+  const dialled = target.service ?? frontingServices(ctx.inv, pod).find((s) => s.ports.some((p) => p.port === port));
+  const leg = clientToGateway(w, pods, listenPort, dialled, dialled ? port : undefined);
+  if ("steps" in leg) return leg as RequestAnswer;
   const q = hostHeaderRequest(req);
-  const tls = usesTls(req.scheme);
+  const tls = usesTls(req.scheme) || leg.istioMtls !== undefined;
   const settings = istioSettingsOf(ctx.inv.mesh, pods[0]);
   const done = (routed: GatewayHttpRouted): RequestAnswer => afterRouting(w, pods, routed.states.map((v) => v.state), address);
   // The AuthorizationPolicies of the gateway's pods, before its router (`pod` stands in when they are not in the input).
@@ -127,13 +131,14 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
     }
     w.res.listener = first.port.name;
     step(w, "entry", "passed", `the HTTP servers on port ${port} (${servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}): route configuration http.${listenPort}${mixed}`);
+    if (leg.istioMtls) { step(w, "entry", "decided", `the client's sidecar originates Istio mutual TLS to a plain-text ${first.port.protocol} server of the gateway: its HTTP codec reads the ClientHello as a malformed request and closes the connection`); return refuse(w, "failed", w.res.reason); }
     if (tls) { step(w, "entry", "decided", mixed ? `the plain-text HTTP chain takes the TLS connection no TLS server's SNI matches: Envoy's HTTP codec reads the ClientHello as a malformed request and closes the connection, so the TLS handshake fails` : `port ${port} of the gateway is plain-text HTTP (no TLS server): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
     if (rbac(true)) return w.res;
     return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `http.${listenPort}`, servers, port, false, q, w.res, settings));
   };
   if (at.plain) return plain("");
   // TLS servers: the filter chain the SNI picks.
-  const sni = (req.sni ?? "").toLowerCase();
+  const sni = (leg.istioMtls ?? req.sni ?? "").toLowerCase();
   if (plainServers) {
     // A TLS chain without server names matches every connection as the plain-text one does: Envoy refuses a listener of two chains with one match ("multiple filter chains with the same matching rules").
     const { chains: tlsChains } = gatewayChains(ctx.inv, pod.namespace ?? "", at, pod);
@@ -151,7 +156,9 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
     const noCert = credentialProblem(ctx.inv, server, pod);
     if (noCert) { step(w, "entry", "decided", `${noCert}: the TLS handshake on server ${server.port.name}'s filter chain fails`); return refuse(w, "failed", w.res.reason); }
     // Only an Istio proxy holds a workload certificate istiod signed: a client outside the mesh, a pod without a proxy or with Linkerd's has none.
-    if (mode === "ISTIO_MUTUAL" && (!client?.endpoint || proxyMesh(ctx.inv, ctx.membership.of(client.endpoint)) !== "istio")) { step(w, "entry", "decided", `server ${server.port.name} is ISTIO_MUTUAL: the gateway asks for an Istio workload certificate, which a client ${client?.endpoint ? "without an Istio proxy" : "outside the mesh"} does not have: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
+    // Only an Istio proxy holds a workload certificate istiod signed, and a sidecar presents it when it originates Istio mTLS (clientToGateway), not in the application's own TLS.
+    if (mode === "ISTIO_MUTUAL" && !leg.istioMtls) { const istio = client?.endpoint && proxyMesh(ctx.inv, ctx.membership.of(client.endpoint)) === "istio"; step(w, "entry", "decided", `server ${server.port.name} is ISTIO_MUTUAL: the gateway asks for an Istio workload certificate, which ${istio ? "the application's own TLS does not carry (its sidecar presents one when it originates Istio mTLS for a plain-text request: a DestinationRule ISTIO_MUTUAL for the gateway's Service)" : `a client ${client?.endpoint ? "without an Istio proxy" : "outside the mesh"} does not have`}: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
+    if (mode !== "ISTIO_MUTUAL" && leg.istioMtls) { step(w, "entry", "decided", `server ${server.port.name} is ${mode} with a certificate of its own: the client's sidecar, originating Istio mutual TLS, accepts only a certificate of Istio's root for the gateway's identity: the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
     if (mode === "MUTUAL" && !req.clientCert) { step(w, "entry", "decided", `server ${server.port.name} is MUTUAL: the gateway requires a client certificate and the request presents none (--client-cert): the TLS handshake fails`); return refuse(w, "failed", w.res.reason); }
     if (rbac(true)) return w.res;
     return done(routeGatewayHttp(ctx.inv, ctx.mesh.backendIndex, pod, `https.${port}.${server.port.name}.${s.gw.name}.${s.gw.namespace}`, [s], port, true, q, w.res, settings));
