@@ -126,6 +126,13 @@ export interface TlsMaterial {
    * range gives, any of them); none: no data.
    */
   bodyBytes?: number[];
+  /**
+   * What Envoy Gateway's validateAndGetDataAtKeyInRef reads of the object (getFirstMatchOrFirstFromData: the
+   * key asked for, else the only entry; a ConfigMap's data, a Secret's data and stringData): how many entries
+   * it has, whether ca.crt is one, the value of ca.crl (a CRL), and the only entry's value when there is one
+   * entry (kept when it holds PEM, else "-" for a value that is not; "" when empty). Values over 1 MiB are not kept.
+   */
+  refData?: { entries: number; caCrt: boolean; caCrl?: string; sole?: string };
 }
 
 /** BackendTLSPolicy: TLS from the Gateway to a Service (hostname = SNI and the name verified). */
@@ -187,7 +194,12 @@ export interface BackendTrafficPolicy extends ObjectMeta {
   aside?: string[];
   /** spec.responseOverride (ResponseOverride), in order: custom_response's rules (ResponseOverrideRule). */
   responseOverrides?: ResponseOverrideRule[];
+  /** circuitBreaker.maxParallelRequests and maxPendingRequests, where set (the cluster's max_requests and max_pending_requests). */
+  circuitBreaker?: CircuitBreakerLimits;
 }
+
+/** Envoy's circuit breaker thresholds Envoy Gateway writes (cluster.go buildXdsClusterCircuitBreaker) that can refuse a request. */
+export interface CircuitBreakerLimits { maxParallelRequests?: number; maxPendingRequests?: number }
 
 /**
  * One responseOverride entry as Envoy Gateway writes it for the custom_response filter (translator
@@ -356,13 +368,15 @@ export interface ClientTrafficPolicy extends ObjectMeta {
    * VerifyIfGiven), the CA references (kind Secret unless ConfigMap, the policy's namespace unless set),
    * the further checks of the presented certificate (setTLSClientValidationContext: spkiHashes,
    * certificateHashes, subjectAltNames, allowExpiredCertificate: engine/gateway/clientcert.ts
-   * envoyCertificateChecks) and those Junction does not make (crl, subjectAltNames.otherNames).
+   * envoyCertificateChecks) and the CRL references (crl.refs, checked by engine/gateway/crl.ts crlVerdict).
    */
   clientValidation?: {
-    mode: "Request" | "RequireAny" | "VerifyIfGiven" | "RequireAndVerify"; legacyOptional: boolean; caRefs: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[]; unmodelled: string[];
+    mode: "Request" | "RequireAny" | "VerifyIfGiven" | "RequireAndVerify"; legacyOptional: boolean; caRefs: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[];
     checks?: CertificateChecks;
     /** crl.refs (kind Secret unless ConfigMap), which Envoy Gateway reads (a missing one: "failed to get crl from ref"). */
     crlRefs?: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }[];
+    /** crl.onlyVerifyLeafCertificate: true (only_verify_leaf_cert_crl: the leaf alone is checked against the CRLs). */
+    crlLeafOnly?: true;
   };
   /** http1.http10.useDefaultHost: Envoy Gateway must find the listener a default host (engine/gateway/client-policy.ts http10Error). */
   http10DefaultHost?: true;
@@ -376,8 +390,11 @@ export interface CertificateChecks {
   spkiHashes: string[];
   /** verify_certificate_hash: hex SHA-256 of the DER certificate (colons allowed). */
   certificateHashes: string[];
-  /** match_typed_subject_alt_names (StringMatch: Exact unless set). */
-  subjectAltNames: { san: "DNS" | "EMAIL" | "IP_ADDRESS" | "URI"; type: "Exact" | "Prefix" | "Suffix" | "RegularExpression"; value: string }[];
+  /**
+   * match_typed_subject_alt_names (StringMatch: Exact unless set). OTHER_NAME with the `oid` of an otherNames
+   * entry; UNSPECIFIED for one whose oid is "" (Envoy refuses the context: clientcert.ts invalidCertificateHash).
+   */
+  subjectAltNames: { san: "DNS" | "EMAIL" | "IP_ADDRESS" | "URI" | "OTHER_NAME" | "UNSPECIFIED"; oid?: string; type: "Exact" | "Prefix" | "Suffix" | "RegularExpression"; value: string }[];
   /** allow_expired_certificate. */
   allowExpired?: true;
 }
@@ -430,6 +447,22 @@ export interface EnvoyGatewayConfig {
   gatewayNamespaceMode?: true;
   /** gateway.controllerName, where it is not the default: Envoy Gateway manages the GatewayClasses of this controllerName only. */
   controllerName?: string;
+  /** extensionApis.enableEnvoyPatchPolicy: true (EnvoyPatchPolicies are applied; else their status is Disabled). */
+  envoyPatchPolicy?: true;
+}
+
+/**
+ * An EnvoyPatchPolicy (gateway.envoyproxy.io/v1alpha1, api/v1alpha1/envoypatchpolicy_types.go): JSON patches of the
+ * xDS resources Envoy Gateway writes for its target, a Gateway (of the policy's namespace) or, where the class's
+ * Gateways are merged, a GatewayClass (internal/gatewayapi/envoypatchpolicy.go ProcessEnvoyPatchPolicies).
+ */
+export interface EnvoyPatchPolicy {
+  namespace: string;
+  name: string;
+  target: { group: string; kind: string; name: string };
+  /** How many jsonPatches it has. */
+  patches: number;
+  src?: SourceRef;
 }
 
 /**
@@ -517,6 +550,8 @@ export interface RouteGraph {
   envoyProxies: EnvoyProxy[];
   /** Envoy Gateway's configuration, when the input holds it. */
   envoyGatewayConfig?: EnvoyGatewayConfig;
+  /** Envoy Gateway's EnvoyPatchPolicies (engine/gateway/patch-policy.ts), when the input holds any. */
+  envoyPatchPolicies?: EnvoyPatchPolicy[];
   /** Every object of the input (by namespace: sources/lowering.ts noteObject), so that references to kinds Junction does not read can be resolved. */
   objectKeys: ObjectIndex;
 }

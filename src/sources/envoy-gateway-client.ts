@@ -118,14 +118,22 @@ function readClientValidation(f: Field, ns: string): ClientTrafficPolicy["client
   const ref = (r: Field) => ({ kind: (r.get("kind").string() === "ConfigMap" ? "ConfigMap" : "Secret") as "Secret" | "ConfigMap", namespace: r.get("namespace").string() ?? ns, name: r.get("name").string() ?? "" });
   const caRefs = (f.get("caCertificateRefs").list() ?? []).map(ref), crlRefs = (f.get("crl").get("refs").list() ?? []).map(ref);
   const sans = f.get("subjectAltNames");
-  const unmodelled = [...(f.get("crl").present ? ["crl"] : []), ...((sans.get("otherNames").list() ?? []).length ? ["subjectAltNames.otherNames"] : [])];
-  // setTLSClientValidationContext: dnsNames, emailAddresses, ipAddresses, uris, in that order.
-  const matchers = ([["dnsNames", "DNS"], ["emailAddresses", "EMAIL"], ["ipAddresses", "IP_ADDRESS"], ["uris", "URI"]] as const).flatMap(([k, san]) => (sans.get(k).list() ?? []).map((m) => ({
-    san, type: (["Prefix", "Suffix", "RegularExpression"].find((t) => t === m.get("type").string()) ?? "Exact") as CertificateChecks["subjectAltNames"][number]["type"], value: m.get("value").string() ?? "",
+  const type = (m: Field) => (["Prefix", "Suffix", "RegularExpression"].find((t) => t === m.get("type").string()) ?? "Exact") as CertificateChecks["subjectAltNames"][number]["type"];
+  // setTLSClientValidationContext: dnsNames, emailAddresses, ipAddresses, uris, then otherNames as irStringMatch(oid, ...),
+  // whose name the translator's setTLSValidationContext reads as the SAN type: "" SAN_TYPE_UNSPECIFIED, "EMAIL", "DNS",
+  // "URI", "IP_ADDRESS" those types, any other OTHER_NAME with that oid.
+  const matchers: CertificateChecks["subjectAltNames"] = ([["dnsNames", "DNS"], ["emailAddresses", "EMAIL"], ["ipAddresses", "IP_ADDRESS"], ["uris", "URI"]] as const).flatMap(([k, san]) => (sans.get(k).list() ?? []).map((m) => ({
+    san, type: type(m), value: m.get("value").string() ?? "",
   })));
+  for (const m of sans.get("otherNames").list() ?? []) {
+    const oid = m.get("oid").string() ?? "";
+    const named = (["EMAIL", "DNS", "URI", "IP_ADDRESS"] as const).find((n) => n === oid);
+    matchers.push({ san: oid === "" ? "UNSPECIFIED" : named ?? "OTHER_NAME", ...(oid && !named ? { oid } : {}), type: type(m), value: m.get("value").string() ?? "" });
+  }
   const checks: CertificateChecks = { spkiHashes: strings(f.get("spkiHashes")), certificateHashes: strings(f.get("certificateHashes")), subjectAltNames: matchers, ...(f.get("allowExpiredCertificate").bool() === true ? { allowExpired: true as const } : {}) };
   const any = checks.spkiHashes.length || checks.certificateHashes.length || checks.subjectAltNames.length || checks.allowExpired;
-  return { mode, legacyOptional: legacyOptional && given === undefined, caRefs, unmodelled, ...(any ? { checks } : {}), ...(crlRefs.length ? { crlRefs } : {}) };
+  const leafOnly = f.get("crl").get("onlyVerifyLeafCertificate").bool() === true;
+  return { mode, legacyOptional: legacyOptional && given === undefined, caRefs, ...(any ? { checks } : {}), ...(crlRefs.length ? { crlRefs } : {}), ...(leafOnly ? { crlLeafOnly: true as const } : {}) };
 }
 
 /** tls.ciphers Envoy Gateway knows (internal/gatewayapi/tls.go validCipherSuites: OpenSSL and IANA names). */

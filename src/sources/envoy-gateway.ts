@@ -232,7 +232,11 @@ function readConfig(doc: Field, where: string, at: Field, b: InventoryBuilder): 
   const proxy = doc.get("envoyProxy");
   const namespaceMode = doc.get("provider").get("kubernetes").get("deploy").get("type").string() === "GatewayNamespace";
   const controller = doc.get("gateway").get("controllerName").string();
-  b.inv.routing.envoyGatewayConfig = { where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}), ...(controller && controller !== ENVOY_GATEWAY_CONTROLLER ? { controllerName: controller } : {}) };
+  const patches = doc.get("extensionApis").get("enableEnvoyPatchPolicy").bool() === true;
+  b.inv.routing.envoyGatewayConfig = {
+    where, ...(proxy.object() ? { envoyProxy: readProxySettings(proxy, false) } : {}), ...(namespaceMode ? { gatewayNamespaceMode: true as const } : {}),
+    ...(controller && controller !== ENVOY_GATEWAY_CONTROLLER ? { controllerName: controller } : {}), ...(patches ? { envoyPatchPolicy: true as const } : {}),
+  };
   const unread = proxy.object() ? Object.keys(proxy.value as object).filter((k) => k !== "mergeGateways" && k !== "mergeBackends") : [];
   if (unread.length) proxy.warn("vendor-config", `Junction reads only mergeGateways and mergeBackends of Envoy Gateway's default EnvoyProxy; not modelled: ${unread.join(", ")} (the defaults of every Envoy unless a GatewayClass's or Gateway's EnvoyProxy replaces them)`);
   if (doc.get("extensionManager").present) doc.get("extensionManager").warn("vendor-config", "an extension server may change every listener, route and cluster Envoy Gateway writes: not modelled");
@@ -367,6 +371,13 @@ function readRetry(f: Field): BackendTrafficPolicy["retry"] {
   };
 }
 
+/** spec.circuitBreaker's maxParallelRequests and maxPendingRequests, where set (engine/gateway/http.ts circuitOverflow). */
+function circuitBreaker(spec: Field): Pick<BackendTrafficPolicy, "circuitBreaker"> {
+  const cb = spec.get("circuitBreaker");
+  const requests = cb.get("maxParallelRequests").int(), pending = cb.get("maxPendingRequests").int();
+  return requests === undefined && pending === undefined ? {} : { circuitBreaker: { ...(requests !== undefined ? { maxParallelRequests: requests } : {}), ...(pending !== undefined ? { maxPendingRequests: pending } : {}) } };
+}
+
 /** spec.timeout.http.requestTimeout in ms (buildClusterSettingsTimeout; the CRD's duration pattern). */
 function requestTimeout(spec: Field): Pick<BackendTrafficPolicy, "requestTimeout"> {
   const ms = goDuration(spec.get("timeout").get("http").get("requestTimeout").string());
@@ -411,7 +422,7 @@ const backendTrafficPolicyFrontEnd: FrontEnd = {
       targets: readTargets(spec), selectors: (spec.get("targetSelectors").list() ?? []).map(readTargetSelector), mergeType: spec.get("mergeType").string({ oneOf: ["StrategicMerge", "JSONMerge"] }) as BackendTrafficPolicy["mergeType"],
       abort: readAbort(spec.get("faultInjection").get("abort")), rateLimit: readRateLimit(spec.get("rateLimit"), b),
       errors, ...responseBodies(spec), ...responseOverrides(spec), healthCheck: readHealthCheck(spec.get("healthCheck")), ...connectTimeout(spec), ...deprecatedFields(spec),
-      ...(retry ? { retry } : {}), ...requestTimeout(spec), ...aside(spec),
+      ...(retry ? { retry } : {}), ...requestTimeout(spec), ...aside(spec), ...circuitBreaker(spec),
     });
   },
 };
@@ -441,4 +452,21 @@ const envoyGatewayConfigFrontEnd: FrontEnd = {
   },
 };
 
-export const envoyGatewayFrontEnds: FrontEnd[] = [backendTrafficPolicyFrontEnd, envoyProxyFrontEnd, envoyGatewayConfigFrontEnd];
+/** EnvoyPatchPolicy: its target and how many JSON patches it has (engine/gateway/patch-policy.ts: the answers it may change). */
+const envoyPatchPolicyFrontEnd: FrontEnd = {
+  kind: "EnvoyPatchPolicy", apiVersions: [ENVOY_GATEWAY_V1ALPHA1], namespaced: true,
+  read(root, ctx, b) {
+    const meta = readMeta(root, true);
+    const spec = root.get("spec");
+    if (!spec.object(true) || !meta) return;
+    const t = spec.get("targetRef");
+    if (!t.object(true)) return;
+    const patches = (spec.get("jsonPatches").list() ?? []).length;
+    (b.inv.routing.envoyPatchPolicies ??= []).push({
+      namespace: meta.namespace!, name: meta.name, src: ctx.ref, patches,
+      target: { group: t.get("group").string({ required: true }) ?? "", kind: t.get("kind").string({ required: true }) ?? "", name: t.get("name").string({ required: true }) ?? "" },
+    });
+  },
+};
+
+export const envoyGatewayFrontEnds: FrontEnd[] = [backendTrafficPolicyFrontEnd, envoyProxyFrontEnd, envoyGatewayConfigFrontEnd, envoyPatchPolicyFrontEnd];

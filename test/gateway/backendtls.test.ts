@@ -8,8 +8,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BACKEND, BACKEND_CA, CA_A, SERVER } from "../fixtures/tls.js";
-import { cond, gateway, httpRoute, route, statusOf } from "./fixture.js";
+import { SERVER } from "../fixtures/tls.js";
+import { backendCertObjects, cond, gateway, httpRoute, route, statusOf } from "./fixture.js";
 
 const GW = gateway(["{name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}"]);
 const BACKEND_OBJECTS = `---
@@ -28,23 +28,7 @@ spec:
     volumeMounts: [{name: secret-volume, mountPath: /etc/secret-volume}]
   volumes: [{name: secret-volume, secret: {secretName: backend-cert, items: [{key: tls.crt, path: crt}, {key: tls.key, path: key}]}}]
 status: {phase: Running, podIP: 10.0.9.1}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: backend-cert, namespace: apps}
-type: kubernetes.io/tls
-data: {tls.crt: ${BACKEND.crt}, tls.key: ${BACKEND.key}}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: backend-ca, namespace: apps}
-data: {ca.crt: ${JSON.stringify(BACKEND_CA)}}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: other-ca, namespace: apps}
-data: {ca.crt: ${JSON.stringify(CA_A)}}
-`;
+`+ backendCertObjects("backend-cert");
 
 function policy(name: string, validation: string, target = "{group: '', kind: Service, name: secure}", meta = "", version = "v1"): string {
   return `---

@@ -9,6 +9,7 @@ import type { RouteRequest } from "../../src/model/request.js";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { cli, load, tempFiles } from "../helpers.js";
+import { BACKEND, BACKEND_CA, CA_A } from "../fixtures/tls.js";
 
 export const BASE = `
 apiVersion: v1
@@ -157,3 +158,22 @@ export async function policyStatuses(kind: string, yaml: string): Promise<Map<st
     ])]));
   } finally { t.cleanup(); }
 }
+
+/** A backend's serving certificate Secret (tls.crt issued by BACKEND_CA, for abc.example.com) and the ConfigMaps backend-ca (its CA) and other-ca (another), in namespace apps. */
+export const backendCertObjects = (secret: string) => `---
+apiVersion: v1
+kind: Secret
+metadata: {name: ${secret}, namespace: apps}
+type: kubernetes.io/tls
+data: {tls.crt: ${BACKEND.crt}, tls.key: ${BACKEND.key}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: backend-ca, namespace: apps}
+data: {ca.crt: ${JSON.stringify(BACKEND_CA)}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: other-ca, namespace: apps}
+data: {ca.crt: ${JSON.stringify(CA_A)}}
+`;

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, createHmac, createSign } from "node:crypto";
 import { join } from "node:path";
-import { BASE, egConfig, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
+import { backendCertObjects, BASE, egConfig, envoyGateway, HTTP_ALL, httpRoute, policyStatuses, route } from "./fixture.js";
 import { cli, tempFiles } from "../helpers.js";
 import { JWT_X509 } from "../fixtures/tls.js";
 
@@ -203,7 +203,7 @@ test("jwt: a localJWKS ConfigMap not in the input is a translation error (500)",
   assert.match(missing.reason, /JWT: local JWKS ConfigMap apps\/jwks not found/);
 });
 
-test("jwt recomputeRoute: the claims' headers set, Envoy picks the route again (clear_route_cache) and the new rule answers (it was undetermined); another policy on the new rule, undetermined; no rule, 404", () => {
+test("jwt recomputeRoute: the claims' headers set, Envoy picks the route again (clear_route_cache) and the new rule answers (it was undetermined); another policy on the new rule, its authorization and rate limits (were undetermined); no rule, 404", () => {
   const byRole = httpRoute("web", "  rules:\n  - {name: admins, matches: [{headers: [{name: x-role, value: admin}]}], backendRefs: [{name: v2, port: 80}], filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: x-admin, value: \"1\"}]}}]}\n  - {backendRefs: [{name: v1, port: 80}]}");
   const recompute = GW + byRole + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}, recomputeRoute: true, claimToHeaders: [{header: x-role, claim: role}]}]}`);
   const admin = route(recompute, bearer(hs256({ role: "admin" })));
@@ -221,11 +221,25 @@ test("jwt recomputeRoute: the claims' headers set, Envoy picks the route again (
   assert.equal(kept.backend, "apps/v2");
   assert.equal(kept.upstream?.headers?.["x-role"], undefined);
   assert.equal(route(recompute.replace("recomputeRoute: true, ", ""), bearer(hs256({ role: "admin" }))).backend, "apps/v1", "without recomputeRoute the first pick stands");
-  // The new rule has its own SecurityPolicy (by sectionName): its RBAC reads the new route's config, not modelled.
+  // The new rule has its own SecurityPolicy (by sectionName): the filters after jwt_authn (rbac) read the new route's
+  // per-route configuration (typed_per_filter_config), so its authorization decides (was undetermined).
   const own = recompute + sp("deny", "apps", `${toRoute("admins")}, authorization: {defaultAction: Deny}`);
   const r = route(own, bearer(hs256({ role: "admin" })));
-  assert.equal(r.status, null);
-  assert.match(r.undetermined ?? "", /goes to HTTPRoute apps\/web rule 0, whose SecurityPolicy \(apps\/deny\) is not the first pick's/);
+  assert.equal(r.status, 403, r.reason);
+  assert.match(r.reason, /SecurityPolicy apps\/deny authorization: no rule matches \(no rules\), the defaultAction Deny denies the request/);
+  assert.match(r.steps.map((s) => s.outcome).join("\n"), /after jwt_authn the filters read HTTPRoute apps\/web rule 0's configuration: SecurityPolicy apps\/deny/);
+  // Its rule reads the claims jwt_authn verified on the first pick.
+  const byClaim = recompute + sp("claims", "apps", `${toRoute("admins")}, jwt: {providers: [{name: corp, ${LOCAL}}]}, authorization: {defaultAction: Deny, rules: [{action: Allow, principal: {jwt: {provider: corp, claims: [{name: role, values: [admin]}]}}}]}`);
+  assert.equal(route(byClaim, bearer(hs256({ role: "admin" }))).backend, "apps/v2");
+  // The first pick's authorization does not run: the route cache was cleared before rbac.
+  const firstDenies = recompute.replace("claimToHeaders: [{header: x-role, claim: role}]}]}", "claimToHeaders: [{header: x-role, claim: role}]}]}, authorization: {defaultAction: Deny}");
+  assert.equal(route(firstDenies + sp("open", "apps", `${toRoute("admins")}, cors: {allowOrigins: ["https://x.example.com"]}`), bearer(hs256({ role: "admin" }))).backend, "apps/v2", "the admins rule's policy has no authorization");
+  assert.equal(route(firstDenies, bearer(hs256({ role: "admin" }))).status, 403, "the same policy on both rules: its authorization");
+  // The BackendTrafficPolicy of the new rule: its 500 direct response (the router's route), not its fault abort (the fault filter ran on the first pick).
+  const btp = (spec: string) => `---\napiVersion: gateway.envoyproxy.io/v1alpha1\nkind: BackendTrafficPolicy\nmetadata: {name: t, namespace: apps}\nspec: {${toRoute("admins")}, ${spec}}\n`;
+  const broken = route(recompute + btp("bandwidthLimit: {request: {limit: {value: 1000, unit: Second}}}"), bearer(hs256({ role: "admin" })));
+  assert.equal(broken.status, 500, broken.reason);
+  assert.equal(route(recompute + btp("faultInjection: {abort: {httpStatus: 418}}"), bearer(hs256({ role: "admin" }))).status, 200);
   // Only an admins rule: the first pick fails without the header... so the route carries a catch-all that the second pick leaves.
   const only = GW + httpRoute("web", "  rules:\n  - {matches: [{headers: [{name: x-role, value: user}]}], backendRefs: [{name: v1, port: 80}]}") + sp("jwt", "apps", `${toRoute()}, jwt: {providers: [{name: corp, ${LOCAL}, recomputeRoute: true, claimToHeaders: [{header: x-role, claim: role}]}]}`);
   const gone = route(only, { headers: [["authorization", `Bearer ${hs256({ role: "admin" })}`], ["x-role", "user"]] });
@@ -286,10 +300,20 @@ test("a gRPC extAuth service with no ready endpoint cannot be reached: failOpen 
   assert.equal(route(GW + ROUTE + ext("statusOnError: 503, ") + authz + empty, {}).status, 503);
   const open = route(GW + ROUTE + ext("failOpen: true, ") + authz + empty, {});
   assert.equal(open.status, 200, "failure_mode_allow (was undetermined)");
-  // With an endpoint (or endpoints not in the input) the service decides; an HTTP service's failure is its async client's answer: not followed.
+  // With an endpoint (or endpoints not in the input) the service decides.
   const ready = empty.replace("endpoints: []", "endpoints: [{addresses: [10.0.0.5], conditions: {ready: true}}]");
   assert.equal(route(GW + ROUTE + ext("") + authz + ready, {}).status, null);
-  assert.equal(route(GW + ROUTE + ext("").replace("grpc:", "http:") + authz + empty, {}).status, null);
+  // An HTTP service likewise: its async client's 503 is a 5xx, which RawHttpClientImpl::toResponse takes as an Error (was undetermined).
+  const http = route(GW + ROUTE + ext("").replace("grpc:", "http:") + authz + empty, {});
+  assert.equal(http.status, 403);
+  assert.match(http.reason, /cannot be reached \(Service apps\/authz port 9000 has no ready endpoint/);
+  assert.equal(route(GW + ROUTE + ext("failOpen: true, ").replace("grpc:", "http:") + authz + empty, {}).status, 200);
+  assert.equal(route(GW + ROUTE + ext("").replace("grpc:", "http:") + authz + ready, {}).status, null);
+  // Two backends: one reachable is enough for the service to decide.
+  const two = ext("").replace("grpc: {backendRefs: [{name: authz, port: 9000}]}", "http: {backendRefs: [{name: authz, port: 9000}, {name: authz2, port: 9000}]}");
+  const authz2 = authz.replace("name: authz,", "name: authz2,") + ready.replace(/authz/g, "authz2");
+  assert.equal(route(GW + ROUTE + two + authz + empty + authz2, {}).status, null);
+  assert.equal(route(GW + ROUTE + two + authz + empty + authz2.replace("endpoints: [{addresses: [10.0.0.5], conditions: {ready: true}}]", "endpoints: []"), {}).status, 403);
 });
 
 test("authorization reads the normalized path: /x/../admin is /admin to the RBAC filter (it was matched raw and allowed)", () => {
@@ -489,4 +513,32 @@ test("csrf: a POST, PUT, DELETE or PATCH whose Origin (else Referer) is neither 
   assert.equal(post([["origin", "https://evil.example.org"]], "GET").status, 200, "not a modifying method");
   const shadow = GW + ROUTE + sp("csrf", "apps", `${toRoute()}, csrf: {shadowFraction: {numerator: 100}}`);
   assert.equal(route(shadow, { method: "POST", host: "shop.example.com", headers: [["origin", "https://evil.example.org"]] }).status, 200, "shadow only");
+});
+
+test("an extAuth service whose BackendTLSPolicy handshake fails cannot be reached: statusOnError or failOpen (processExtServiceDestination applies the policy; it was undetermined)", () => {
+  const objects = `---
+apiVersion: v1
+kind: Service
+metadata: {name: authz, namespace: apps}
+spec: {selector: {app: authz}, ports: [{port: 443, targetPort: 8443}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: authz-0, namespace: apps, labels: {app: authz}}
+spec:
+  containers:
+  - name: authz
+    volumeMounts: [{name: certs, mountPath: /etc/certs}]
+  volumes: [{name: certs, secret: {secretName: authz-cert}}]
+status: {phase: Running, podIP: 10.0.9.1, conditions: [{type: Ready, status: "True"}]}
+`+ backendCertObjects("authz-cert");
+  const tlsPolicy = (ca: string) => `---\napiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: authz-tls, namespace: apps}\nspec: {targetRefs: [{group: '', kind: Service, name: authz}], validation: {hostname: abc.example.com, caCertificateRefs: [{group: '', kind: ConfigMap, name: ${ca}}]}}\n`;
+  const ext = (more = "") => sp("ext", "apps", `${toRoute()}, extAuth: {${more}http: {backendRefs: [{name: authz, port: 443}]}}`);
+  const bad = route(GW + ROUTE + ext() + objects + tlsPolicy("other-ca"), {});
+  assert.equal(bad.status, 403);
+  assert.match(bad.reason, /cannot be reached \(Service apps\/authz port 443 cannot be reached over TLS \(BackendTLSPolicy apps\/authz-tls: the TLS handshake with the backend fails: the backend's certificate is not issued by a CA of the policy\)\)/);
+  const open = route(GW + ROUTE + ext("failOpen: true, ") + objects + tlsPolicy("other-ca"), {});
+  assert.match(open.steps.map((x) => x.outcome).join("\n"), /cannot be reached .*: allowed as failOpen/);
+  assert.match(open.reason, /apps\/v2/, "failure_mode_allow: on to the route's backend (which has no endpoint among these pods)");
+  assert.equal(route(GW + ROUTE + ext() + objects + tlsPolicy("backend-ca"), {}).status, null, "the handshake succeeds: the service decides");
 });

@@ -97,7 +97,7 @@ spec: {targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: we
   assert.equal(route(aborted, preflight).status, 418, "the fault filter (2) comes before CORS");
 });
 
-test("a gRPC call's retry: the gRPC triggers (unavailable, cancelled, ...) read the grpc-status the backend answers with, which the model does not give: where a retry would change the answer it is undetermined (it was the first attempt's status, never retried)", () => {
+test("a gRPC call's retry: the gRPC triggers (unavailable, cancelled, ...) read the grpc-status the backend answers with: given (grpcStatus), it decides; not given, where a retry would change the answer it is undetermined (it was the first attempt's status, never retried)", () => {
   const g = `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute
@@ -118,4 +118,15 @@ spec:
   assert.equal(call("retry: {retryOn: {triggers: [unavailable]}}", "succeedAfter=1").grpcCode, "UNAVAILABLE");
   assert.equal(call("retry: {retryOn: {triggers: [5xx]}}", "responseCode=500&succeedAfter=1").status, 200);
   assert.equal(at(GW + ROUTE + btp("retry: {retryOn: {triggers: [unavailable]}}"), "responseCode=503&succeedAfter=1").status, 503, "an HTTP backend sends no grpc-status");
+  // The backend's grpc-status given (grpcStatus: a code, its name, or none): the gRPC triggers decide (was undetermined).
+  const given = call("retry: {retryOn: {triggers: [unavailable]}}", "responseCode=503&grpcStatus=14&succeedAfter=1");
+  assert.equal(given.status, 200, "grpc-status 14 is unavailable: retried");
+  assert.match(given.steps.map((x) => JSON.stringify(x.detail ?? "")).join("\n"), /attempt 1: 503 with grpc-status 14 \(UNAVAILABLE\)/);
+  assert.equal(call("retry: {retryOn: {triggers: [unavailable]}}", "responseCode=503&grpcStatus=none&succeedAfter=1").status, 503, "no grpc-status: not retried");
+  assert.equal(call("retry: {retryOn: {triggers: [unavailable]}}", "responseCode=503&grpcStatus=INTERNAL&succeedAfter=1").status, 503, "INTERNAL is not unavailable");
+  const trailers = call("retry: {retryOn: {triggers: [cancelled]}}", "grpcStatus=cancelled&succeedAfter=1");
+  assert.deepEqual([trailers.status, trailers.grpcCode], [200, "OK"], "HTTP 200 with grpc-status 1 (CANCELLED): retried by cancelled");
+  const failed = call("retry: {retryOn: {triggers: [unavailable]}}", "grpcStatus=8");
+  assert.deepEqual([failed.status, failed.grpcCode], [200, "RESOURCE_EXHAUSTED"], "the call's own grpc-status, not one mapped from HTTP 200");
+  assert.deepEqual([call("retry: {retryOn: {triggers: [resource-exhausted]}}", "grpcStatus=8&succeedAfter=2").grpcCode], ["OK"]);
 });

@@ -271,3 +271,20 @@ test("responseOverride source: the router's own 504 (a timeout) and 503 (a reset
   assert.equal(none("Local").status, 418, none("Local").reason);
   assert.equal(none("Backend").status, 503);
 });
+
+test("circuitBreaker.maxParallelRequests 0: Envoy's connection pool overflows on every request, 503 (it was 200: 'changes how or when the backend is reached'); maxPendingRequests 0: undetermined (an idle connection or not)", () => {
+  const cb = (limits: string, target = toRoute()) => btp("cb", "apps", `${target}, circuitBreaker: {${limits}}`);
+  const refused = route(GW + ROUTE + cb("maxParallelRequests: 0"), { path: "/" });
+  assert.equal(refused.status, 503);
+  assert.match(refused.reason, /circuitBreaker\.maxParallelRequests 0: Envoy's connection pool overflows on every request .*reset reason: overflow/);
+  assert.equal(route(GW + ROUTE + cb("maxParallelRequests: 1"), { path: "/" }).status, 200);
+  const pending = route(GW + ROUTE + cb("maxPendingRequests: 0"), { path: "/" });
+  assert.equal(pending.status, null);
+  assert.match(pending.undetermined!, /whether Envoy has an idle connection to the backend/);
+  // mergeType: field by field, the route's over the Gateway's.
+  const gwPolicy = btp("gwp", "infra", `${toGateway()}, circuitBreaker: {maxParallelRequests: 0}`);
+  assert.equal(route(GW + ROUTE + gwPolicy, { path: "/" }).status, 503);
+  assert.equal(route(GW + ROUTE + gwPolicy + btp("rt", "apps", `${toRoute()}, mergeType: StrategicMerge, circuitBreaker: {maxConnections: 5}`), { path: "/" }).status, 503, "merged: the Gateway's limit stays");
+  assert.equal(route(GW + ROUTE + gwPolicy + btp("rt", "apps", `${toRoute()}, mergeType: StrategicMerge, circuitBreaker: {maxParallelRequests: 5}`), { path: "/" }).status, 200);
+  assert.equal(route(GW + ROUTE + gwPolicy + btp("rt", "apps", `${toRoute()}, circuitBreaker: {maxConnections: 5}`), { path: "/" }).status, 200, "without mergeType the route's policy applies whole");
+});

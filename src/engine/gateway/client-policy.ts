@@ -21,8 +21,10 @@
 // "if there is no final remote address ... use the direct connection remote address"). A listener with
 // proxy protocol (patchProxyProtocolFilter) takes the connection's source from the PROXY header.
 
-import { ENVOY_GATEWAY_GROUP, hasObject, type CertificateChecks, type ClientTrafficPolicy, type Gateway, type Listener, type ListenerSet, type RouteGraph, type TlsMaterial } from "../../model/gateway.js";
+import { ENVOY_GATEWAY_GROUP, type CertificateChecks, type ClientTrafficPolicy, type Gateway, type Listener, type ListenerSet, type RouteGraph, type TlsMaterial } from "../../model/gateway.js";
+import { X509Certificate } from "node:crypto";
 import { permitted } from "./grants.js";
+import { validateCrl } from "./crl.js";
 import { findTlsMaterial } from "./tlsrefs.js";
 import { contains, formatAddress, parseAddressAsWritten, type Address, type Cidr } from "../../model/ip.js";
 import { headerReadings } from "../../model/request.js";
@@ -179,35 +181,48 @@ export function listenerTranslationErrors(p: ClientTrafficPolicy, l: { http: boo
 }
 
 /**
- * The CA certificates Envoy Gateway reads from a CA reference (validateAndGetDataAtKeyInRef with CACertKey,
- * getFirstMatchOrFirstFromData): a ConfigMap's ca.crt; a Secret's ca.crt, else its only entry, else the error
- * "ref secret [NAME] has none of the expected keys [ca.crt] and more than one entry". (Was: a Secret's tls.crt.)
+ * The value Envoy Gateway reads at `key` of a Secret or ConfigMap reference (validateAndGetDataAtKeyInRef,
+ * getFirstMatchOrFirstFromData): the key's value, else the only entry's; neither, or an empty value: the error
+ * "ref secret [NAME] has none of the expected keys [KEY] and more than one entry" ("ref configmap" for a ConfigMap).
+ * For ca.crt the PEM certificates found (a ConfigMap's ca.crt as read; was: a ConfigMap's ca.crt alone, so one whose
+ * only entry has another name had no certificate), for ca.crl the text.
  */
-function caBundleOf(m: TlsMaterial): string[] | string {
-  if (m.kind !== "Secret" || m.caCertificates) return m.kind === "Secret" ? m.caCertificates! : m.certificates;
-  const entries = Object.values(m.data ?? {});
-  if (entries.length === 1) return entries[0].match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  return `ref secret [${m.name}] has none of the expected keys [ca.crt] and more than one entry`;
+function refValue(m: TlsMaterial, key: "ca.crt"): string[] | { error: string };
+function refValue(m: TlsMaterial, key: "ca.crl"): string | { error: string };
+function refValue(m: TlsMaterial, key: "ca.crt" | "ca.crl"): string[] | string | { error: string } {
+  const d = m.refData ?? { entries: 0, caCrt: false };
+  const none = { error: `ref ${m.kind.toLowerCase()} [${m.name}] has none of the expected keys [${key}] and more than one entry` };
+  if (key === "ca.crt" && d.caCrt) return m.kind === "Secret" ? m.caCertificates ?? [] : m.certificates;
+  const text = key === "ca.crl" && d.caCrl !== undefined ? d.caCrl : d.entries === 1 ? d.sole : undefined;
+  if (!text) return none;
+  return key === "ca.crl" ? text : text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.filter(parses) ?? [];
 }
+
+const parses = (pem: string) => { try { new X509Certificate(pem); return true; } catch { return false; } };
 
 /**
  * A policy's tls.clientValidation as buildListenerTLSParameters resolves it: each CA reference
  * (validateAndGetDataAtKeyInRef: another namespace needs a ReferenceGrant from ClientTrafficPolicy; the
  * object must exist and hold a certificate, "failed to get certificate from ref", "no valid
- * certificates exist in NAME"), and a verifying mode (VerifyIfGiven, RequireAndVerify) needs one.
+ * certificates exist in NAME"), and a verifying mode (VerifyIfGiven, RequireAndVerify) needs one; then each
+ * CRL reference likewise (key ca.crl, "failed to get crl from ref"), whose data validateCrl must accept
+ * ("invalid crl in NAME: ..."); the CRLs' data is concatenated (irCrl.Data) for Envoy's validation context.
  */
-export function clientValidation(graph: RouteGraph, p: ClientTrafficPolicy): { mode: NonNullable<ClientTrafficPolicy["clientValidation"]>["mode"]; cas: string[]; unmodelled: string[]; checks?: CertificateChecks } | { error: string } | undefined {
+export function clientValidation(graph: RouteGraph, p: ClientTrafficPolicy, now = new Date()): { mode: NonNullable<ClientTrafficPolicy["clientValidation"]>["mode"]; cas: string[]; checks?: CertificateChecks; crl?: { pem: string; leafOnly: boolean } } | { error: string } | undefined {
   const v = p.clientValidation;
   if (!v) return undefined;
+  const material = (ref: { kind: "Secret" | "ConfigMap"; namespace: string; name: string }, what: string): TlsMaterial | { error: string } => {
+    if (ref.namespace !== p.namespace && !permitted(graph.referenceGrants, { group: ENVOY_GATEWAY_GROUP, kind: "ClientTrafficPolicy", namespace: p.namespace }, { group: "", kind: ref.kind, namespace: ref.namespace, name: ref.name })) {
+      return { error: `failed to get ${what} from ref: certificate ref to ${ref.kind} ${ref.namespace}/${ref.name} is not permitted by any ReferenceGrant` };
+    }
+    return findTlsMaterial(graph, ref.kind, ref.namespace, ref.name) ?? { error: `failed to get ${what} from ref: ${ref.kind.toLowerCase()} ${ref.namespace}/${ref.name} does not exist` };
+  };
   const cas: string[] = [];
   for (const ref of v.caRefs) {
-    if (ref.namespace !== p.namespace && !permitted(graph.referenceGrants, { group: ENVOY_GATEWAY_GROUP, kind: "ClientTrafficPolicy", namespace: p.namespace }, { group: "", kind: ref.kind, namespace: ref.namespace, name: ref.name })) {
-      return { error: `failed to get certificate from ref: certificate ref to ${ref.kind} ${ref.namespace}/${ref.name} is not permitted by any ReferenceGrant` };
-    }
-    const m = findTlsMaterial(graph, ref.kind, ref.namespace, ref.name);
-    if (!m) return { error: `failed to get certificate from ref: ${ref.kind.toLowerCase()} ${ref.namespace}/${ref.name} does not exist` };
-    const certs = caBundleOf(m);
-    if (typeof certs === "string") return { error: `failed to get certificate from ref: ${certs}` };
+    const m = material(ref, "certificate");
+    if ("error" in m) return m;
+    const certs = refValue(m, "ca.crt");
+    if ("error" in certs) return { error: `failed to get certificate from ref: ${certs.error}` };
     if (!certs.length) return { error: `failed to get certificate from ref: no valid certificates exist in ${ref.name}` };
     cas.push(...certs);
   }
@@ -215,12 +230,17 @@ export function clientValidation(graph: RouteGraph, p: ClientTrafficPolicy): { m
     return { error: v.legacyOptional ? `tls.clientValidation.optional=true requires caCertificateRefs (maps to mode "VerifyIfGiven")` : `tls.clientValidation.mode "${v.mode}" requires caCertificateRefs` };
   }
   // Then the CRLs (validateAndGetDataAtKeyInRef, key ca.crl), after the CAs' checks.
+  let pem = "";
   for (const ref of v.crlRefs ?? []) {
-    const grant = ref.namespace === p.namespace || permitted(graph.referenceGrants, { group: ENVOY_GATEWAY_GROUP, kind: "ClientTrafficPolicy", namespace: p.namespace }, { group: "", kind: ref.kind, namespace: ref.namespace, name: ref.name });
-    if (!grant) return { error: `failed to get crl from ref: certificate ref to ${ref.kind} ${ref.namespace}/${ref.name} is not permitted by any ReferenceGrant` };
-    if (!hasObject(graph, "", ref.kind, ref.namespace, ref.name)) return { error: `failed to get crl from ref: ${ref.kind.toLowerCase()} ${ref.namespace}/${ref.name} does not exist` };
+    const m = material(ref, "crl");
+    if ("error" in m) return m;
+    const text = refValue(m, "ca.crl");
+    if (typeof text !== "string") return { error: `failed to get crl from ref: ${text.error}` };
+    const bad = validateCrl(text, now);
+    if (bad) return { error: `invalid crl in ${ref.name}: ${bad}` };
+    pem += text;
   }
-  return { mode: v.mode, cas, unmodelled: v.unmodelled, ...(v.checks ? { checks: v.checks } : {}) };
+  return { mode: v.mode, cas, ...(v.checks ? { checks: v.checks } : {}), ...(pem ? { crl: { pem, leafOnly: v.crlLeafOnly === true } } : {}) };
 }
 
 /**

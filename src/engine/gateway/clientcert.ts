@@ -6,6 +6,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import type { CertificateChecks } from "../../model/gateway.js";
 import { formatAddress, parseAddress } from "../../model/ip.js";
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
+import { certificateParts, children, integerDecimal, oidContent, oidText, only, TAG, type Tlv } from "../../model/der.js";
 
 /** `allowExpired`: the validity period is not checked (Envoy's allow_expired_certificate). */
 export function issuedBy(certPem: string, caPems: readonly string[], now = new Date(), allowExpired = false): boolean {
@@ -60,6 +61,41 @@ function labelWildcardMatch(label: string, pattern: string): boolean {
   return parts.length === 2 && pattern.length <= label.length + 1 && label.startsWith(parts[0]) && label.endsWith(parts[1]);
 }
 
+/**
+ * The certificate's otherName SANs (RFC 5280 OtherName: type-id, [0] EXPLICIT value) as Envoy's
+ * Utility::generalNameAsString gives their values (utility.cc, GEN_OTHERNAME): NULL "", BOOLEAN "true" or
+ * "false", INTEGER and ENUMERATED in decimal, an OBJECT IDENTIFIER dotted, a BIT STRING's bits and the string
+ * and time types' bytes as they are, BMPString and UniversalString as UTF-8, a SET or SEQUENCE its whole
+ * encoding; any other type "".
+ */
+function otherNames(cert: X509Certificate): { oid: string; value: string }[] {
+  const san = certificateParts(cert.raw).extensions.get("2.5.29.17");
+  if (!san) return [];
+  const out: { oid: string; value: string }[] = [];
+  for (const g of children(only(san.value, TAG.SEQUENCE))) {
+    if (g.tag !== 0xa0) continue;
+    const [type, wrapped] = children(g);
+    const v = wrapped && wrapped.tag === 0xa0 ? children(wrapped)[0] : undefined;
+    out.push({ oid: oidText(type.content), value: v ? otherNameValue(v) : "" });
+  }
+  return out;
+}
+
+function otherNameValue(v: Tlv): string {
+  switch (v.tag) {
+    case TAG.BOOLEAN: return v.content[0] ? "true" : "false";
+    case TAG.INTEGER: case TAG.ENUMERATED: return integerDecimal(v.content);
+    case TAG.OID: return oidText(v.content);
+    case TAG.BIT_STRING: return v.content.subarray(1).toString("utf8");
+    // OCTET STRING, PrintableString, T61String, IA5String, UTCTime, GeneralizedTime, VisibleString, GeneralString, UTF8String.
+    case 0x04: case 0x13: case 0x14: case 0x16: case 0x17: case 0x18: case 0x1a: case 0x1b: case TAG.UTF8: return v.content.toString("utf8");
+    case 0x1e: return Buffer.from(v.content).swap16().toString("utf16le");
+    case 0x1c: return String.fromCodePoint(...Array.from({ length: v.content.length >> 2 }, (_, i) => v.content.readUInt32BE(i * 4)));
+    case TAG.SET: case TAG.SEQUENCE: return v.bytes.toString("utf8");
+    default: return "";
+  }
+}
+
 function stringMatches(m: CertificateChecks["subjectAltNames"][number], value: string): boolean {
   switch (m.type) {
     case "Prefix": return value.startsWith(m.value);
@@ -83,6 +119,8 @@ export function invalidCertificateHash(checks: CertificateChecks): string | unde
     if (!/^[0-9A-Fa-f]{64}$/.test(hex)) return `Invalid hex-encoded SHA-256 ${hex}`;
   }
   for (const h of checks.spkiHashes) if (!/^[A-Za-z0-9+/]{43}=$/.test(h)) return `Invalid base64-encoded SHA-256 ${h}`;
+  // An otherNames entry with oid "" is written SAN_TYPE_UNSPECIFIED, which the proto's rule refuses (san_type not_in: [0]).
+  if (checks.subjectAltNames.some((m) => m.san === "UNSPECIFIED")) return "invalid SubjectAltNameMatcher.SanType: value must not be in list [0] (a tls.clientValidation.subjectAltNames.otherNames entry with oid \"\")";
   return undefined;
 }
 
@@ -94,13 +132,19 @@ export function invalidCertificateHash(checks: CertificateChecks): string | unde
  * a hash of either list matching ("verify cert failed: cert hash and spki"; the hex hash's case and the
  * colons of a 95-character fingerprint do not count; invalidCertificateHash first). Undefined: it passes.
  */
-export function envoyCertificateChecks(certPem: string, checks: CertificateChecks): string | undefined {
+export function envoyCertificateChecks(certPem: string, checks: CertificateChecks): string | { undetermined: string } | undefined {
   let cert: X509Certificate;
   try { cert = new X509Certificate(certPem); } catch { return "the client certificate does not parse"; }
   if (checks.subjectAltNames.length) {
-    const sans = subjectAltNames(cert);
-    if (!checks.subjectAltNames.some((m) => sans.some((s) => s.san === m.san && stringMatches(m, s.value)))) {
-      return `no subject alternative name of the client certificate (${sans.map((s) => `${s.san}:${s.value}`).join(", ") || "none"}) matches tls.clientValidation.subjectAltNames (Envoy: verify cert failed: SAN matcher)`;
+    let others: { oid: string; value: string }[];
+    try { others = checks.subjectAltNames.some((m) => m.san === "OTHER_NAME") ? otherNames(cert) : []; } catch { return { undetermined: "the client certificate's subjectAltName extension, which Junction cannot read, against tls.clientValidation.subjectAltNames.otherNames" }; }
+    const sans: { san: string; oid?: string; value: string }[] = [...subjectAltNames(cert), ...others.map((o) => ({ san: "OTHER_NAME", oid: o.oid, value: o.value }))];
+    // StringSanMatcher::matchOid: the matcher's oid through OBJ_txt2obj (a name OpenSSL knows, or dotted; neither: no match).
+    const oidMatch = (m: CertificateChecks["subjectAltNames"][number], oid?: string) => m.san !== "OTHER_NAME" || (oidContent(m.oid!) ? oidText(oidContent(m.oid!)!) === oid : false);
+    if (!checks.subjectAltNames.some((m) => sans.some((s) => s.san === m.san && oidMatch(m, s.oid) && stringMatches(m, s.value)))) {
+      const named = checks.subjectAltNames.find((m) => m.san === "OTHER_NAME" && !oidContent(m.oid!) && /[A-Za-z]/.test(m.oid!));
+      if (named && others.length) return { undetermined: `whether tls.clientValidation.subjectAltNames.otherNames oid ${JSON.stringify(named.oid)}, an object name OpenSSL may know (OBJ_txt2obj), names one of the client certificate's otherName SANs` };
+      return `no subject alternative name of the client certificate (${sans.map((s) => `${s.san}${s.oid ? `(${s.oid})` : ""}:${s.value}`).join(", ") || "none"}) matches tls.clientValidation.subjectAltNames (Envoy: verify cert failed: SAN matcher)`;
     }
   }
   if (checks.certificateHashes.length || checks.spkiHashes.length) {

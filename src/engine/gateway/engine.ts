@@ -9,6 +9,7 @@ import { compareAgeThenName, GATEWAY_GROUP, type BackendRef, type ParentRef, typ
 import { attachParent, hostnamesOverlap, type Attachment, type Parent, type ParentState } from "./attach.js";
 import { listenerSetStates, type ListenerSetState } from "./listenersets.js";
 import { BackendIndex, type ResolvedBackend, gatewayEndpointReader } from "./backends.js";
+import { backendTlsFailure } from "./backend-handshake.js";
 import { BackendTlsIndex } from "./backendtls.js";
 import type { Problem } from "./conditions.js";
 import { hasKind, hasObject, type RouteGraph } from "../../model/gateway.js";
@@ -135,6 +136,59 @@ export class GatewayEngine {
     if (!gw?.envoyGateway) return undefined;
     // The merged IR holds the listeners that are ready (validateListenerConditions: a Conflicted one gets none).
     return l.listener.protocol === "HTTP" ? servedListeners(gw).filter((o) => o.listener.protocol === "HTTP" && o.listener.port === l.listener.port && !o.accepted) : [l];
+  }
+
+  /**
+   * Why Envoy refuses the listener of `port` of Envoy Gateway's Gateway `gw` (the Envoy of its merged Gateways, when
+   * merged): two of its filter chains match alike, from different Gateway listeners. Envoy Gateway writes a filter
+   * chain per HTTPS listener (server_names its hostname; no match for none or "*": listener.go addServerNamesMatch),
+   * per TLSRoute of a TLS listener (server_names the route's hostnames there, TLSInspectorConfig.SNIs), and one shared
+   * chain without a match for the TCP and TLS listeners without routes (translator.go
+   * processTCPListenerXdsTranslation, EmptyCluster: "Envoy requires a filter chain to be present in the listener").
+   * Envoy's FilterChainManagerImpl refuses two chains with the same match ("filter chain '...' has the same matching
+   * rules defined as '...'") or a server name in two ("multiple filter chains with overlapping matching rules are
+   * defined"; names compared without case), and keeps the listener it had, if any. Envoy Gateway's checks do not see
+   * it: an HTTPS listener without hostname beside a TLS listener without routes; across merged Gateways an HTTPS and a
+   * TLS listener of one hostname (validateConflictedMergedListeners compares the protocol too).
+   */
+  rejectedFilterChains(gw: GatewayState, port: number): string | undefined {
+    const key = `${gw.envoy?.className ?? `${gw.gateway.namespace}/${gw.gateway.name}`}:${port}`;
+    if (!this.filterChainConflicts.has(key)) this.filterChainConflicts.set(key, this.findFilterChainConflict(gw, port));
+    return this.filterChainConflicts.get(key);
+  }
+
+  private readonly filterChainConflicts = new Map<string, string | undefined>();
+
+  private findFilterChainConflict(gw: GatewayState, port: number): string | undefined {
+    if (!gw.envoyGateway) return undefined;
+    const label = (l: ListenerState) => `${l.gateway.namespace}/${l.gateway.name}/${l.set ? `${l.set.namespace}/${l.set.name}/` : ""}${l.listener.name}`;
+    const chains: { listener: ListenerState; what: string; names: string[] }[] = [];
+    let empty = false;
+    for (const l of servedListeners(gw)) {
+      if (l.listener.port !== port || l.accepted || (l.listener.protocol !== "HTTPS" && l.listener.protocol !== "TLS")) continue;
+      const host = l.listener.hostname;
+      if (l.listener.protocol === "HTTPS") {
+        if (!l.programmed) chains.push({ listener: l, what: `HTTPS listener ${label(l)}`, names: host && host !== "*" ? [host.toLowerCase()] : [] });
+        continue;
+      }
+      const routes = this.attached(l).filter((a) => a.state.route.kind === "TLSRoute");
+      if (!routes.length && !empty) { empty = true; chains.push({ listener: l, what: `the filter chain without match (EmptyCluster) of TLS listener ${label(l)}, which has no TLSRoute`, names: [] }); }
+      for (const a of routes) {
+        const hosts = a.attachment.hostnames.map((h) => h ?? host ?? "*");
+        chains.push({ listener: l, what: `TLSRoute ${a.state.route.namespace}/${a.state.route.name} on TLS listener ${label(l)}`, names: hosts.includes("*") ? [] : [...new Set(hosts.map((h) => h.toLowerCase()))].sort() });
+      }
+    }
+    const match = (names: string[]) => (names.length ? `server_names ${names.join(", ")}` : "no match");
+    for (let i = 0; i < chains.length; i++) {
+      for (let j = i + 1; j < chains.length; j++) {
+        const a = chains[i], b = chains[j];
+        if (a.listener === b.listener) continue;
+        if (a.names.join("\n") === b.names.join("\n")) return `the filter chains of ${a.what} and ${b.what} match alike (${match(a.names)}): Envoy refuses the listener of port ${port} (filter chain ... has the same matching rules defined as ...), keeping the one it had, if any`;
+        const shared = a.names.find((n) => b.names.includes(n));
+        if (shared) return `the filter chains of ${a.what} (${match(a.names)}) and ${b.what} (${match(b.names)}) both match server name ${shared}: Envoy refuses the listener of port ${port} (multiple filter chains with overlapping matching rules are defined), keeping the one it had, if any`;
+      }
+    }
+    return undefined;
   }
 
   /** Why Envoy refuses the route configuration of listener `l` for a domain in two virtual hosts (vhosts.ts duplicateDomain; Envoy Gateway's Gateways). */
@@ -269,7 +323,12 @@ export class GatewayEngine {
       // What Envoy Gateway's Envoy reads of the Service's endpoints (backends.ts gatewayEndpointReader).
       const sp = svc.ports.find((x) => x.port === port);
       const e = sp && serviceEndpoints(this.inv, svc, sp);
-      return e && hasNoReadyEndpoint(e, gatewayEndpointReader(true)) ? e.note : undefined;
+      if (!sp || !e) return undefined;
+      if (hasNoReadyEndpoint(e, gatewayEndpointReader(true))) return `has no ready endpoint (${e.note})`;
+      // A BackendTLSPolicy of the Service (processExtServiceDestination applyBackendTLSSetting) whose handshake fails.
+      const tls = this.backendTls.forPort(svc.namespace, svc.name, sp);
+      const failure = tls && backendTlsFailure(this.inv.routing, tls, e);
+      return failure?.status === 503 ? `cannot be reached over TLS (${failure.message})` : undefined;
     });
   }
 

@@ -8,7 +8,7 @@ import { linkerdUnsupportedFilter, routeKey, type ObjectRef, type Route, type Ro
 import { failureOf, servedBy, type ResolvedBackend } from "./backends.js";
 import type { EndpointReader } from "../../model/service-endpoints.js";
 import { formatAddress, type Address } from "../../model/ip.js";
-import { GRPC_OF_HTTP, speaksHttp2 } from "../../model/request.js";
+import { GRPC_OF_HTTP, grpcStatusName, speaksHttp2 } from "../../model/request.js";
 import { ingressNginxSource, type NginxSource } from "./nginx-source.js";
 import { endpointsOutcome } from "./endpoints.js";
 import { envoyGatewayTiming, istioTiming } from "../mesh/proxy-timing.js";
@@ -30,7 +30,7 @@ import type { RouteRequest, RouteResult } from "./request.js";
 import { splitOf } from "./split.js";
 import { forRule, responseOverride, trafficPolicyOutcome, type EffectiveTrafficPolicy, type TrafficPolicyOutcome } from "./traffic-policy.js";
 import { corsPreflight, corsResponseHeaders, isPreflight, originAllowed } from "./cors.js";
-import { securityCorsAllows, securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
+import { afterJwt, securityCorsAllows, securityOutcome, type EffectiveSecurityPolicy, type SecurityPolicyIndex } from "./security-policy.js";
 import { clientAddress, earlyHeaders, http10Error, listenerTranslationErrors, underscoreHeaders, type ClientAddress, type EffectiveClientPolicy } from "./client-policy.js";
 import { parseQuery, queryParameters } from "./query.js";
 import { envoyGatewayPeer, NO_CLIENT } from "./peer.js";
@@ -180,6 +180,7 @@ function forward(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Reso
   if (outcome) res.steps.push({ stage: "backend-model", outcome: `status ${outcome.status} after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}`, detail: outcome.notes });
   const websocket = req.protocol === "websocket" || req.scheme === "ws" || req.scheme === "wss";
   res.status = outcome?.status ?? (websocket ? 101 : 200);
+  if (outcome?.grpcStatus !== undefined && req.protocol === "grpc") res.grpcCode = grpcStatusName(outcome.grpcStatus);
   res.backend = servedBy(picked);
   if (picked.endpoints) res.steps.push({ stage: "endpoints", outcome: endpointsOutcome(picked, ctx.endpoints, panicThreshold) });
   const cert = ctx.backendClientCert;
@@ -208,8 +209,28 @@ function finish(res: RouteResult, req: RouteRequest, ex: Exchange, picked: Resol
     res.reason = `redirected to ${ex.redirect.location}`;
   } else if (ex.answered) {
     res.status = ex.answered; res.responseHeaders = responseHeaders(req, ex, false, ctx.reader === "linkerd" ? "linkerd" : "envoy"); res.reason = "CORS preflight answered by the Gateway";
-  } else if (picked) return forward(res, req, ex, picked, ctx, w, policy);
+  } else if (picked) {
+    const overflow = policy && circuitOverflow(policy);
+    if (overflow && "refused" in overflow) { Object.assign(res, { status: 503, reason: `${routeKey(w.attached.state.route)} rule ${w.rule.index} picks ${picked.name}, but ${overflow.refused}` }); return true; }
+    if (overflow) { Object.assign(res, { status: null, undetermined: overflow.undetermined, reason: `depends on ${overflow.undetermined} (Junction cannot tell the answer)` }); return false; }
+    return forward(res, req, ex, picked, ctx, w, policy);
+  }
   return false;
+}
+
+/**
+ * The circuit breaker of the rule's clusters (BackendTrafficPolicy circuitBreaker, cluster.go
+ * buildXdsClusterCircuitBreaker: max_requests, max_pending_requests): the HTTP connection pool checks
+ * max_requests before it attaches a stream (conn_pool_base.cc attachStreamToClient: "max streams
+ * overflow"), so 0 refuses every request with the router's 503 (reset reason overflow, not retried:
+ * RetryStateImpl::wouldRetryFromReset); max_pending_requests 0 refuses a request that has to wait for a
+ * connection (newStreamImpl), which depends on whether Envoy holds an idle one.
+ */
+function circuitOverflow(p: EffectiveTrafficPolicy): { refused: string } | { undetermined: string } | undefined {
+  const cb = p.circuitBreaker, who = `BackendTrafficPolicy ${p.policies.join(" merged into ")}`;
+  if (cb?.maxParallelRequests === 0) return { refused: `${who} sets circuitBreaker.maxParallelRequests 0: Envoy's connection pool overflows on every request (max streams overflow) and answers 503 (upstream connect error or disconnect/reset before headers. reset reason: overflow)` };
+  if (cb?.maxPendingRequests === 0) return { undetermined: `whether Envoy has an idle connection to the backend: ${who} sets circuitBreaker.maxPendingRequests 0, so a request that must wait for a connection overflows (503)` };
+  return undefined;
 }
 
 /** A BackendTrafficPolicy's fault abort and rate limits: its notes, and what it answers every request, if it does. */
@@ -232,7 +253,7 @@ function trafficPolicyStop(p: EffectiveTrafficPolicy, req: RouteRequest, client:
  * first. `undetermined`: the SecurityPolicy's answer depends on what Junction cannot see (an external
  * authorization service, a token's signature).
  */
-function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTrafficPolicy | undefined, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): string | { recompute: string[] } | undefined {
+function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTrafficPolicy | undefined, req: RouteRequest, client: ClientAddress, ex: Exchange, res: RouteResult): string | Recompute | undefined {
   const traffic = policy && trafficPolicyStop(policy, req, client, res);
   const fail = (stop: { status: number; reason: string; grpcCode?: string }) => {
     Object.assign(ex, { failed: stop.reason, failedStatus: stop.status });
@@ -272,15 +293,37 @@ function applyGatewayPolicies(ctx: HttpContext, w: Applied, policy: EffectiveTra
     // jwt_authn's claimToHeaders: the backend gets the headers set from the token's claims, none sent by the client.
     for (const k of out.headers?.remove ?? []) ex.headers.remove(k);
     for (const [k, v] of out.headers?.set ?? []) ex.headers.add(k, v);
-    // recomputeRoute (clear_route_cache): Envoy picks the route again with those headers (routeHttp, repick).
-    if (out.headers?.recompute?.length && !ex.failed) {
-      if (traffic) fail(traffic);
-      return { recompute: out.headers.recompute };
+    // recomputeRoute (clear_route_cache): Envoy picks the route again with those headers (routeHttp, repick), and
+    // the filters after jwt_authn (rbac, the rate limits) and the router read the new route's configuration.
+    if (out.resume) {
+      const resume = out.resume;
+      return {
+        recompute: out.headers!.recompute!,
+        resume: (again, policy2) => {
+          const same = again.attached === w.attached && again.rule === w.rule;
+          const sp2 = same ? sp : ctx.securityPolicy?.effective(again.attached.state.route, again.rule);
+          if (!same) res.steps.push({ stage: "policy", outcome: `after jwt_authn the filters read ${routeKey(again.attached.state.route)} rule ${again.rule.index}'s configuration: ${sp2 ? `SecurityPolicy ${sp2.policies.join(" merged into ")}` : "no SecurityPolicy"}, ${policy2 ? `BackendTrafficPolicy ${policy2.policies.join(" merged into ")}` : "no BackendTrafficPolicy"}` });
+          const after = afterJwt(sp2, resume.request, client, resume.claims, resume.pending, []);
+          for (const s of after.steps) res.steps.push({ stage: "policy", outcome: s, ...(sp2 ? { detail: { securityPolicy: sp2.policies } } : {}) });
+          if (after.stop) { fail(after.stop); return undefined; }
+          if (after.undetermined) return after.undetermined;
+          // The rate limits and a 500 direct response are the new route's; the fault filter ran before, on the first pick's.
+          const traffic2 = same ? traffic : policy2 && trafficPolicyStop(policy2, req, client, res);
+          if (traffic2 && traffic2.cause !== "abort") fail(traffic2);
+          return undefined;
+        },
+      };
     }
   }
   if (traffic) fail(traffic);
   return undefined;
 }
+
+/**
+ * jwt_authn cleared the route cache (recomputeRoute): the route is picked again, then `resume` runs the filters
+ * after jwt_authn with the new pick's SecurityPolicy and BackendTrafficPolicy (an undetermined answer: why).
+ */
+interface Recompute { recompute: string[]; resume: (again: Applied, policy: EffectiveTrafficPolicy | undefined) => string | undefined }
 
 const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) => (a ?? []).join("\n") === (b ?? []).join("\n");
 
@@ -289,23 +332,15 @@ const sameList = (a: readonly string[] | undefined, b: readonly string[] | undef
  * (provider.clear_route_cache() && header_added) clear_route_cache_ = true"; the filter then calls
  * clearRouteCache, and the filters after it and the router read the route picked again): `again`, the
  * first rule that matches the request with the claims' headers, or undefined (none: route_not_found).
- * A rule other than `w` whose SecurityPolicy or BackendTrafficPolicy is not `w`'s would have its own
- * RBAC and rate limit filters' per-route configs run after jwt_authn: Junction does not follow that
- * (a string: why). Else the new rule's filters, backends and timing answer.
  */
-function repick(ctx: HttpContext, w: Applied, policy: EffectiveTrafficPolicy | undefined, again: Applied | undefined, headers: string[], res: RouteResult): Applied | string | undefined {
+function repick(w: Applied, again: Applied | undefined, headers: string[], res: RouteResult): Applied | undefined {
   const set = headers.join(", ");
   if (!again) return undefined;
   if (again.attached === w.attached && again.rule === w.rule) {
     res.steps.push({ stage: "route", outcome: `jwt_authn set ${set} from the token's claims and cleared the route cache (recomputeRoute): Envoy picks ${routeKey(w.attached.state.route)} rule ${w.rule.index} again` });
     return w;
   }
-  const sp = ctx.securityPolicy?.effective(w.attached.state.route, w.rule), sp2 = ctx.securityPolicy?.effective(again.attached.state.route, again.rule);
-  const found = ctx.trafficPolicy?.(again.attached.state.route, again.rule), tp2 = found && forRule(found, again.rule);
-  const where = `${routeKey(again.attached.state.route)} rule ${again.rule.index}`;
-  if (!sameList(sp?.policies, sp2?.policies)) return `the request Envoy routes again after jwt_authn sets ${set} from the token's claims (recomputeRoute) goes to ${where}, whose SecurityPolicy (${sp2?.policies.join(" merged into ") ?? "none"}) is not the first pick's: its authorization filter, after jwt_authn, reads the new route's configuration, which Junction does not model`;
-  if (!sameList(policy?.policies, tp2?.policies)) return `the request Envoy routes again after jwt_authn sets ${set} from the token's claims (recomputeRoute) goes to ${where}, whose BackendTrafficPolicy (${tp2?.policies.join(" merged into ") ?? "none"}) is not the first pick's: its rate limit filters, after jwt_authn, read the new route's configuration, which Junction does not model`;
-  res.steps.push({ stage: "route", outcome: `jwt_authn set ${set} from the token's claims and cleared the route cache (recomputeRoute): Envoy picks the route again, ${where}` });
+  res.steps.push({ stage: "route", outcome: `jwt_authn set ${set} from the token's claims and cleared the route cache (recomputeRoute): Envoy picks the route again, ${routeKey(again.attached.state.route)} rule ${again.rule.index}` });
   return again;
 }
 
@@ -434,9 +469,12 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
       if (undetermined) { Object.assign(res, { status: null, undetermined, reason: `${undetermined} (Junction cannot tell the answer)` }); return; }
       if (applied && typeof applied === "object") {
         // recomputeRoute: jwt_authn cleared the route cache; the filters after it and the router take the route Envoy picks now.
-        const again = repick(ctx, w, policy, pick(ex.headers.entries()).applied[0], applied.recompute, res);
-        if (typeof again === "string") { Object.assign(res, { status: null, undetermined: again, reason: `${again} (Junction cannot tell the answer)` }); return; }
+        const again = repick(w, pick(ex.headers.entries()).applied[0], applied.recompute, res);
         if (again === undefined) { Object.assign(res, { status: 404, reason: `jwt_authn set ${applied.recompute.join(", ")} from the token's claims and cleared the route cache (recomputeRoute): no rule of the ${routes.length} route${routes.length === 1 ? "" : "s"} on ${ctx.place} matches the request now, route_not_found` }); return; }
+        const found2 = again !== w ? ctx.trafficPolicy?.(again.attached.state.route, again.rule) : undefined;
+        const policy2 = again !== w ? found2 && forRule(found2, again.rule) : policy;
+        const after = applied.resume(again, policy2);
+        if (after !== undefined) { Object.assign(res, { status: null, undetermined: after, reason: `${after} (Junction cannot tell the answer)` }); return; }
         if (again !== w) {
           const headers = ex.headers.entries();
           w = again;
@@ -446,8 +484,7 @@ export function routeHttp(ctx: HttpContext, given: RouteRequest, res: RouteResul
           ex = exchange({ ...req, headers }, ctx, ctx.envoyGatewayPaths ? matched : path, query, w);
           Object.assign(ex, { responseHeaders: before.responseHeaders, ...(before.failed !== undefined ? { failed: before.failed, failedStatus: before.failedStatus } : {}) });
           fctx = filterContext(ctx.graph, w.attached.state, ctx);
-          const found2 = ctx.trafficPolicy?.(w.attached.state.route, w.rule);
-          policy = found2 && forRule(found2, w.rule);
+          policy = policy2;
         }
       }
     }

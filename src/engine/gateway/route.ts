@@ -7,6 +7,8 @@ import { hasIngressSemantics } from "../../model/gateway.js";
 import { normalizeHost } from "../../model/hostname.js";
 import { RegexLimitError } from "../../model/regex.js";
 import { envoyCertificateChecks, invalidCertificateHash, issuedBy } from "./clientcert.js";
+import { crlVerdict } from "./crl.js";
+import { envoyPatched } from "./patch-policy.js";
 import type { GatewayEngine } from "./engine.js";
 import type { GatewayState } from "./gateways.js";
 import { grpcCodeOf, keepsTrailingDot, listenerContext, routeHttp } from "./http.js";
@@ -49,6 +51,8 @@ function route(engine: GatewayEngine, req: RouteRequest): RouteResult {
   if (gw.rejected && gw.rejected.reason !== "ListenersNotValid") return refuse(res, "failed", `Gateway ${res.gateway} is not accepted (${gw.rejected.reason}: ${gw.rejected.message})`);
   const unpublished = engine.unpublished(gw);
   if (unpublished) return refuse(res, "rejected", unpublished);
+  const patched = envoyPatched(engine.inv.routing, gw);
+  if (patched) return Object.assign(res, { status: null, undetermined: patched, reason: `depends on ${patched} (Junction cannot tell the answer)` });
   const port = requestPort(req);
   const all = listenersOnPort(gw, port, req.scheme === "udp");
   const merged = gw.envoy && gw.envoy.gateways.length > 1 ? ` (one Envoy with ${gw.envoy.gateways.filter((n) => n !== res.gateway).join(", ")}: ${gw.envoy.mergedBy} mergeGateways, GatewayClass ${gw.envoy.className})` : "";
@@ -129,9 +133,13 @@ function envoyGatewayClientCertificate(engine: GatewayEngine, l: ListenerState, 
   const problem = certificateProblem(engine, req.clientCert, v.cas, `of ${who}`, v.checks?.allowExpired === true);
   if (problem) return problem;
   const pem = findTlsMaterial(engine.inv.routing, "Secret", ...(req.clientCert.split("/", 2) as [string, string]))!.certificates[0];
+  // X509_verify_cert checks the chain's revocation (crl.ts) before verifyCertificate's SAN and hash checks.
+  const revocation = v.crl ? crlVerdict(pem, v.cas, v.crl.pem, v.crl.leafOnly, new Date()) : undefined;
+  if (revocation && "undetermined" in revocation) return { undetermined: `${revocation.undetermined} (${who})` };
+  if (revocation) return `${revocation.refused} (${who}): the handshake fails`;
   const refused = v.checks ? envoyCertificateChecks(pem, v.checks) : undefined;
-  if (refused) return `${refused} (${who}): the handshake fails`;
-  return v.unmodelled.length ? { undetermined: `the client certificate's ${v.unmodelled.join(", ")} checks (${who}), which Junction does not make` } : undefined;
+  if (typeof refused === "object") return { undetermined: `${refused.undetermined} (${who})` };
+  return refused && `${refused} (${who}): the handshake fails`;
 }
 
 /**
@@ -155,7 +163,8 @@ function tls(engine: GatewayEngine, listeners: ListenerState[], req: RouteReques
   if (!l) return refuse(res, "rejected", `no TLS listener on port ${listeners[0].listener.port} serves SNI ${sni || "(none)"}`);
   res.listener = l.listener.name;
   // A hash Envoy cannot decode in any listener of the port (one Envoy listener, a filter chain each): its update is rejected.
-  const rejected = listeners.map((o) => envoyListenerRejected(engine, o)).find((x) => x !== undefined);
+  const owner = engine.gateway(l.gateway.namespace, l.gateway.name);
+  const rejected = listeners.map((o) => envoyListenerRejected(engine, o)).find((x) => x !== undefined) ?? (owner && engine.rejectedFilterChains(owner, l.listener.port));
   if (rejected) return Object.assign(res, { status: null, undetermined: rejected, reason: `depends on ${rejected} (Junction cannot tell the answer)` });
   const passthrough = l.listener.protocol === "TLS" && l.listener.tls?.mode === "Passthrough";
   if (!passthrough && l.programmed) return refuse(res, "failed", `listener ${l.listener.name} has no usable certificate (${l.programmed.message})`);

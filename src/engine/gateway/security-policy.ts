@@ -51,11 +51,11 @@ const FEATURES = ["authorization", "basicAuth", "apiKeyAuth", "jwt", "extAuth", 
 
 export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
   /**
-   * `services`: a Service of the input by namespace and name (extAuth's backends); `noEndpoint`: why a
-   * Service's port has no endpoint Envoy Gateway's Envoy sends to, if it has none.
+   * `services`: a Service of the input by namespace and name (extAuth's backends); `unreachable`: why
+   * Envoy Gateway's Envoy cannot reach a Service's port ("has no ready endpoint (...)", a failing BackendTLSPolicy handshake), if it cannot.
    */
   constructor(graph: RouteGraph, namespaceLabels: (ns: string) => Labels, private readonly services: (ns: string, name: string) => Service | undefined = () => undefined,
-    private readonly noEndpoint: (s: Service, port: number) => string | undefined = () => undefined) {
+    private readonly unreachable: (s: Service, port: number) => string | undefined = () => undefined) {
     super(graph, namespaceLabels, graph.securityPolicies, "SecurityPolicy");
   }
 
@@ -190,18 +190,20 @@ export class SecurityPolicyIndex extends PolicyTargets<SecurityPolicy> {
   }
 
   /**
-   * Why a gRPC extAuth service cannot be reached, if it cannot: every backend a Service of the input whose
-   * port has no endpoint Envoy sends to (the gRPC call fails at once, no healthy upstream). An HTTP service's
-   * failure is the answer of Envoy's async client, which Junction does not follow.
+   * Why an extAuth service cannot be reached, if it cannot: every backend a Service of the input whose port has
+   * no endpoint Envoy sends to, or whose BackendTLSPolicy handshake fails. A gRPC call then fails at once (no
+   * healthy upstream); an HTTP one gets its async client's local reply, a 503, and RawHttpClientImpl::toResponse
+   * takes any 5xx of the authorization service as an Error (ext_authz_http_impl.cc: "Set an error status if the
+   * call to the authorization server returns any of the 5xx HTTP error codes"), as onFailure takes a reset.
    */
   extAuthUnreachable(e: NonNullable<SecurityPolicy["extAuth"]>): string | undefined {
-    if (!e.grpc || !e.backends?.length) return undefined;
+    if (!e.backends?.length) return undefined;
     const why: string[] = [];
     for (const b of e.backends) {
       const svc = b.group === "" && b.kind === "Service" && b.port !== undefined ? this.services(b.namespace, b.name) : undefined;
-      const none = svc && this.noEndpoint(svc, b.port!);
+      const none = svc && this.unreachable(svc, b.port!);
       if (!none) return undefined;
-      why.push(`Service ${b.namespace}/${b.name} port ${b.port} has no ready endpoint (${none})`);
+      why.push(`Service ${b.namespace}/${b.name} port ${b.port} ${none}`);
     }
     return why.join("; ");
   }
@@ -248,6 +250,11 @@ export interface SecurityOutcome {
    * token's claims set), and, where its provider has recomputeRoute, the headers set (Envoy picks the route again).
    */
   headers?: { remove: string[]; set: [string, string][]; recompute?: string[] };
+  /**
+   * With recomputeRoute, where jwt_authn set headers: what the filters after jwt_authn need once Envoy has
+   * picked the route again (afterJwt): the verified claims, the request as they see it, what is still pending.
+   */
+  resume?: { claims?: VerifiedClaims; request: SecurityRequest; pending: string[] };
 }
 
 const headerValues = (req: SecurityRequest, name: string) => req.headers.filter(([k]) => k.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
@@ -352,19 +359,32 @@ export function securityOutcome(p: EffectiveSecurityPolicy, index: SecurityPolic
     steps.push(j.step!);
     claims = j.claims;
     change(j.remove ?? [], j.set ?? []);
-    if (j.recompute) headerChanges.recompute = j.recompute;
+    // recomputeRoute: the filters after jwt_authn read the route Envoy picks again (afterJwt, called with its policy).
+    if (j.recompute) return { steps, headers: { ...headerChanges, recompute: j.recompute }, resume: { ...(claims ? { claims } : {}), request: current, pending } };
   }
-  // rbac (301): rules in order, the first that matches decides, else defaultAction; a denial is 403.
-  if (f.authorization && !broken.has("authorization")) {
-    const a = f.authorization;
-    const verdict = authorize(a.rules, 0, a.defaultAction, current, client, claims);
+  const out = afterJwt(p, current, client, claims, pending, steps);
+  return headerChanges.remove.length ? { ...out, headers: headerChanges } : out;
+}
+
+/**
+ * The filters after jwt_authn with the per-route configuration of `p` (the route's SecurityPolicy; after a
+ * recomputeRoute the route Envoy picked again, whose own policy it is: Envoy Gateway enables each filter per
+ * route, typed_per_filter_config): rbac (301), rules in order, the first that matches decides, else
+ * defaultAction, a denial 403; then the route's 500 direct response for a policy it cannot translate.
+ */
+export function afterJwt(p: EffectiveSecurityPolicy | undefined, req: SecurityRequest, client: ClientAddress, claims: VerifiedClaims | undefined, pending: string[], steps: string[]): SecurityOutcome {
+  if (!p) return pending.length ? { undetermined: `depends on ${pending.join(", and on ")}`, steps } : { steps };
+  const who = `SecurityPolicy ${p.policies.join(" merged into ")}`;
+  const broken = new Set(p.errors.map((e) => e.feature));
+  if (p.features.authorization && !broken.has("authorization")) {
+    const a = p.features.authorization;
+    const verdict = authorize(a.rules, 0, a.defaultAction, req, client, claims);
     if ("unknown" in verdict) return undecided(pending, steps, `${who} authorization rule ${verdict.rule.index} (${verdict.rule.name}, ${verdict.rule.action}): ${verdict.unknown}`);
     const by = verdict.rule ? `authorization rule ${verdict.rule.index} (${verdict.rule.name}) matches and` : `authorization: no rule matches${a.rules.length ? "" : " (no rules)"}, the defaultAction ${a.defaultAction}`;
     if (verdict.action === "Deny") return decided(pending, steps, 403, `${who} ${by} denies the request: RBAC: access denied, 403`);
     steps.push(`${who} ${by} allows the request`);
   }
-  const out = finish(p, who, pending, steps);
-  return headerChanges.remove.length ? { ...out, headers: headerChanges } : out;
+  return finish(p, who, pending, steps);
 }
 
 /** After the filters: a policy Envoy Gateway cannot translate answers 500 (a direct response), else what is pending. */

@@ -15,7 +15,7 @@
 // Gateway's, never a Gateway listener's, as gatewayPolicyTargetListeners leaves ListenerSet listeners
 // out of a Gateway sectionName).
 
-import { hasObject, MAX_RESPONSE_BODY, type ResponseOverrideRule, type BackendTrafficPolicy, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TrafficPolicyRetry, type TranslationError } from "../../model/gateway.js";
+import { hasObject, MAX_RESPONSE_BODY, type ResponseOverrideRule, type BackendTrafficPolicy, type CircuitBreakerLimits, type FaultAbort, type Gateway, type ListenerSet, type RateLimitRule, type RateLimitSummary, type RouteGraph, type TrafficPolicyRetry, type TranslationError } from "../../model/gateway.js";
 import { regexMatches, REGEX_SEMANTICS } from "../../model/regex.js";
 import { grpcStatusName } from "../../model/request.js";
 import { compareAgeThenName, GATEWAY_GROUP, type ObjectMeta, type Route, type RouteRule, namespacedName } from "../../model/route.js";
@@ -54,6 +54,8 @@ export interface EffectiveTrafficPolicy {
   aside?: string[];
   /** responseOverride (merged: the route's list whole where it sets one, else the parent's). */
   responseOverrides?: ResponseOverrideRule[];
+  /** circuitBreaker's request limits (merged field by field: the route's over the parent's). */
+  circuitBreaker?: CircuitBreakerLimits;
 }
 
 
@@ -236,7 +238,7 @@ function labelsOf(o: ObjectMeta): Labels {
 
 function describe(at: { target: string; held: { policy: BackendTrafficPolicy; conflicted: string[]; untimed?: string } }, errors: TranslationError[]): EffectiveTrafficPolicy {
   const p = at.held.policy;
-  return { policies: [namespacedName(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}), ...timing(p), ...(p.aside ? { aside: p.aside } : {}), ...(p.responseOverrides ? { responseOverrides: p.responseOverrides } : {}) };
+  return { policies: [namespacedName(p)], target: at.target, abort: p.abort, rateLimit: p.rateLimit, errors, panicThreshold: p.healthCheck?.panicThreshold, conflicted: at.held.conflicted, ...(at.held.untimed ? { untimed: at.held.untimed } : {}), ...(p.connectTimeout !== undefined ? { connectTimeout: p.connectTimeout } : {}), ...timing(p), ...(p.aside ? { aside: p.aside } : {}), ...(p.responseOverrides ? { responseOverrides: p.responseOverrides } : {}), ...(p.circuitBreaker ? { circuitBreaker: p.circuitBreaker } : {}) };
 }
 
 /**
@@ -273,7 +275,7 @@ function targetKey(ns: string, t: BackendTrafficPolicy["targets"][number], route
  * object's fields merge, a list is replaced). The abort keeps the parent's fields the route's does not
  * set, so it may carry both statuses (trafficPolicyOutcome: the gRPC one answers).
  */
-function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold" | "connectTimeout" | "aside" | "responseOverrides"> {
+function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, errorsOf: (p: BackendTrafficPolicy) => TranslationError[]): Pick<EffectiveTrafficPolicy, "policies" | "abort" | "rateLimit" | "errors" | "panicThreshold" | "connectTimeout" | "aside" | "responseOverrides" | "circuitBreaker"> {
   const abort = route.abort && parent.abort
     ? { httpStatus: route.abort.httpStatus ?? parent.abort.httpStatus, grpcStatus: route.abort.grpcStatus ?? parent.abort.grpcStatus, percentage: route.abort.percentage }
     : route.abort ?? parent.abort;
@@ -287,7 +289,7 @@ function merged(route: BackendTrafficPolicy, parent: BackendTrafficPolicy, error
   const connectTimeout = route.connectTimeout ?? parent.connectTimeout;
   // retry merged field by field (the route's numRetries, which the CRD defaults, over the parent's).
   const retry = route.retry && parent.retry ? { ...parent.retry, ...route.retry } : route.retry ?? parent.retry;
-  return { policies: [namespacedName(route), namespacedName(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}), ...timing({ retry, requestTimeout: route.requestTimeout ?? parent.requestTimeout }), ...(route.aside || parent.aside ? { aside: [...new Set([...(route.aside ?? []), ...(parent.aside ?? [])])] } : {}), ...(route.responseOverrides ?? parent.responseOverrides ? { responseOverrides: route.responseOverrides ?? parent.responseOverrides } : {}) };
+  return { policies: [namespacedName(route), namespacedName(parent)], abort, rateLimit: rl, errors, panicThreshold: route.healthCheck?.panicThreshold ?? parent.healthCheck?.panicThreshold, ...(connectTimeout !== undefined ? { connectTimeout } : {}), ...timing({ retry, requestTimeout: route.requestTimeout ?? parent.requestTimeout }), ...(route.aside || parent.aside ? { aside: [...new Set([...(route.aside ?? []), ...(parent.aside ?? [])])] } : {}), ...(route.responseOverrides ?? parent.responseOverrides ? { responseOverrides: route.responseOverrides ?? parent.responseOverrides } : {}), ...(route.circuitBreaker || parent.circuitBreaker ? { circuitBreaker: { ...parent.circuitBreaker, ...route.circuitBreaker } } : {}) };
 }
 
 /** A policy's retry and request timeout, where set. */

@@ -53,6 +53,24 @@ function secretMaterial(root: Field): Omit<TlsMaterial, "kind" | "namespace" | "
   return { ...parsed, privateKey: key, ...caCertificates };
 }
 
+/**
+ * What validateAndGetDataAtKeyInRef reads of an object's entries (TlsMaterial.refData): their keys (a Secret's
+ * data and stringData, a ConfigMap's data), and only the values it may read decoded: ca.crl's, and the only
+ * entry's (`base64`: a Secret's data values).
+ */
+function refData(root: Field, base64: boolean): TlsMaterial["refData"] {
+  const keys = new Set([...Object.keys(root.get("data").object() ?? {}), ...(base64 ? Object.keys(root.get("stringData").object() ?? {}) : [])]);
+  const value = (key: string) => { const v = base64 ? entry(root, key, true) : root.get("data").get(key).string(); return v !== undefined && v.length <= REF_VALUE_MAX ? v : undefined; };
+  const crl = keys.has("ca.crl") ? value("ca.crl") : undefined;
+  const sole = keys.size === 1 ? value([...keys][0]) : undefined;
+  return {
+    entries: keys.size, caCrt: keys.has("ca.crt"), ...(crl !== undefined ? { caCrl: crl } : {}),
+    ...(sole !== undefined ? { sole: sole === "" ? "" : sole.includes("-----BEGIN") ? sole : "-" } : {}),
+  };
+}
+const REF_VALUE_MAX = 1024 * 1024;
+const stringEntries = (f: Field) => Object.entries(f.object() ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
+
 /** A Secret's data and stringData (stringData wins, as the API server merges it), decoded: what Envoy Gateway's SecurityPolicy reads (TlsMaterial.data). */
 function opaqueData(root: Field): Record<string, string> {
   const out: Record<string, string> = {};
@@ -66,7 +84,7 @@ const secretFrontEnd: FrontEnd = {
   read(root, ctx, b) {
     const meta = readMeta(root, true);
     if (!meta) return;
-    b.inv.routing.tlsMaterial.push({ kind: "Secret", namespace: meta.namespace!, name: meta.name, ...secretMaterial(root) });
+    b.inv.routing.tlsMaterial.push({ kind: "Secret", namespace: meta.namespace!, name: meta.name, ...secretMaterial(root), refData: refData(root, true) });
   },
 };
 
@@ -89,13 +107,13 @@ const configMapFrontEnd: FrontEnd = {
     // And kube-proxy's (sources/kube-proxy-config.ts).
     readKubeProxyConfig(root, meta, b);
     const parsed = parseCertificates(entry(root, "ca.crt", false));
-    b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}`, bodyBytes: bodyBytes(root.get("data")) });
+    b.inv.routing.tlsMaterial.push({ kind: "ConfigMap", namespace: meta.namespace!, name: meta.name, certificates: parsed.certificates, problem: parsed.problem && `ca.crt ${parsed.problem}`, bodyBytes: bodyBytes(root.get("data")), refData: refData(root, false) });
   },
 };
 
 /** What an Envoy Gateway responseOverride reads of a ConfigMap's data (TlsMaterial.bodyBytes): its values' sizes in bytes (Go's len), response.body's alone when it is there. */
 function bodyBytes(data: Field): number[] {
-  const values = Object.entries(data.object() ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
+  const values = stringEntries(data);
   const body = values.find(([k]) => k === "response.body");
   return (body ? [body] : values).map(([, v]) => Buffer.byteLength(v, "utf8"));
 }

@@ -265,6 +265,8 @@ function trafficPolicyStatus(p: EffectiveTrafficPolicy, grpc: boolean): number |
   }
   if (out.stop) throw new NginxUnsupported("a BackendTrafficPolicy abort with a gRPC status", `${out.stop.reason}; nginx answers no grpc-status of its own`);
   if (out.notes.length) throw new NginxUnsupported("BackendTrafficPolicy fault injection and rate limits", `${out.notes.join("; ")}: nginx has no fault injection, and its limit_req is not Envoy's rate limits`);
+  // circuitBreaker limits of 0 (engine/gateway/http.ts circuitOverflow): Envoy's connection pool refuses the requests.
+  if (p.circuitBreaker?.maxParallelRequests === 0 || p.circuitBreaker?.maxPendingRequests === 0) throw new NginxUnsupported("a BackendTrafficPolicy circuitBreaker limit of 0", "Envoy's connection pool overflows (503) where nginx would send to the backend");
   return undefined;
 }
 

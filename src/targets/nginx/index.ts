@@ -3,6 +3,7 @@
 // and its route table when some match needs them, and the certificates. Run it with
 // `nginx -p DIR/ -c DIR/nginx.conf`: every path in it is relative to DIR.
 
+import { envoyPatched } from "../../engine/gateway/patch-policy.js";
 import type { GatewayEngine } from "../../engine/gateway/engine.js";
 import type { ListenerState } from "../../engine/gateway/listeners.js";
 import { findGateway } from "../../engine/gateway/select.js";
@@ -100,6 +101,9 @@ export function compileNginx(engine: GatewayEngine, ref: string, options: NginxO
   const c = new Compilation(engine, gw, options);
   const warnings: string[] = [];
   if (hasIngressSemantics(gw.gateway)) c.problems.push({ object: `Gateway ${c.gatewayName}`, feature: "a Gateway standing for an IngressClass", message: "compile the Ingresses with ingress-nginx itself, or convert them (junction convert ingress)" });
+  // An EnvoyPatchPolicy rewrites Envoy's configuration in ways nginx cannot be told (engine/gateway/patch-policy.ts).
+  const patched = envoyPatched(engine.inv.routing, gw);
+  if (patched) c.problems.push({ object: `Gateway ${c.gatewayName}`, feature: "an EnvoyPatchPolicy", message: patched });
   const http: Directive[] = [], stream: Directive[] = [];
   const accepted = !gw.rejected || gw.rejected.reason === "ListenersNotValid";
   if (!accepted) warnings.push(`Gateway ${c.gatewayName} is not accepted (${gw.rejected!.reason}): nothing is programmed`);
