@@ -612,8 +612,8 @@ test("services in rules: a Service with selector: {} is its EndpointSlices, not 
 // felix calc/event_sequencer.go tierInfoToProtoTierInfo: doNotTrack and preDNAT policies go to the
 // untracked and pre-DNAT tiers, which only HostEndpointUpdate carries; a workload endpoint gets the
 // normal tiers alone. Both were errors: a policy selecting only pods changes nothing (its tier's
-// default deny neither); selecting a host endpoint of the input, still an error.
-test("doNotTrack and preDNAT policies do nothing to pods; doNotTrack selecting a host endpoint is an error (preDNAT: test/sources/calico-prednat.test.ts)", () => {
+// default deny neither); selecting a host endpoint of the input, answered apart (test/sources/calico-prednat.test.ts, calico-untracked.test.ts).
+test("doNotTrack and preDNAT policies do nothing to pods; doNotTrack selecting a host endpoint is judged apart, with a warning", () => {
   const untracked = (which: string, selector: string) => calico("GlobalNetworkPolicy", `u-${which.toLowerCase()}`, `  selector: ${selector}\n  ${which}: true\n  applyOnForward: true\n  ingress: [{action: Deny}]`);
   const l = load({ "u.yaml": withPolicies(untracked("doNotTrack", "pod == 'a'"), untracked("preDNAT", "pod == 'b'")) });
   assert.deepEqual(l.diagnostics.errors.map((d) => d.message), []);
@@ -623,7 +623,9 @@ test("doNotTrack and preDNAT policies do nothing to pods; doNotTrack selecting a
   assert.equal(verdict(e, "y/c", "x/b", 80), "allow");
   const hep = "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h, labels: {host: 'true'}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [192.0.2.10]}";
   const h = load({ "h.yaml": withPolicies(hep, untracked("doNotTrack", "has(host)")) });
-  assert.match(h.diagnostics.errors.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.doNotTrack: doNotTrack policies act on host endpoint h's traffic before connection tracking/);
+  assert.deepEqual(h.diagnostics.errors.map((d) => d.message), []);
+  assert.match(h.diagnostics.items.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.doNotTrack: a doNotTrack policy: felix judges the host endpoints' traffic with it in the raw table, before connection tracking/);
+  assert.deepEqual([...new Set(h.inventory.calicoUntracked?.map((p) => p.name))], ["u-donottrack"]);
 });
 
 // libcalico-go conversion.go ServiceAccountToProfile (a ServiceAccount's labels as `pcsa.KEY`, its

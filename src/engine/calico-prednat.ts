@@ -14,15 +14,29 @@ import { addressKey, type Address } from "../model/ip.js";
 import type { Endpoint } from "../model/endpoint.js";
 import { isEmptyConns, normalizeIntervals, PROTOCOLS, subtractConns, unionConns, type ConnSet, type Interval, type NamedPort, type Protocol } from "../model/ports.js";
 import type { Party } from "./match.js";
-import { policyName } from "../model/policy.js";
+import { policyName, type Policy } from "../model/policy.js";
 import { isSecondary } from "../model/networks.js";
 import { portIntervals, type PortIntervals } from "./portspace.js";
 import { PolicyEngine, type Decision, type Verdict, type Warning } from "./verdict.js";
 
 const ENGINES = new WeakMap<PolicyEngine, { policies: unknown; sub: PolicyEngine; intervals?: PortIntervals; denied: Map<string, ConnSet> }>();
+/** The engines of policies kept apart (apartEngine), per engine and list. */
+const APART = new WeakMap<PolicyEngine, Map<readonly Policy[], PolicyEngine>>();
 
-/** felix's failsafe policies (sources/calico failsafePolicies), which come first in the preDNAT chain too. */
+/** felix's failsafe policies (sources/calico failsafePolicies), which come first in the preDNAT and untracked chains too. */
 const FAILSAFE_KIND = "Calico felix";
+
+/** An engine of `policies` kept apart from the normal ones (felix's failsafe policies first), kept per engine and list. */
+export function apartEngine(engine: PolicyEngine, policies: readonly Policy[]): PolicyEngine {
+  let byList = APART.get(engine);
+  if (!byList) APART.set(engine, byList = new Map());
+  let sub = byList.get(policies);
+  if (!sub) {
+    const inventory = { ...engine.inventory, policies: [...engine.inventory.policies.filter((p) => p.kind === FAILSAFE_KIND), ...policies] };
+    byList.set(policies, sub = new PolicyEngine(inventory, engine.options));
+  }
+  return sub;
+}
 
 /**
  * The preDNAT verdict on `src`'s connection arriving at node `to` (or at the node a host-network pod
@@ -58,8 +72,7 @@ function preDnatEngine(engine: PolicyEngine): { sub: PolicyEngine; intervals?: P
   const pre = engine.inventory.calicoPreDnat!;
   let cached = ENGINES.get(engine);
   if (!cached || cached.policies !== pre) {
-    const inventory = { ...engine.inventory, policies: [...engine.inventory.policies.filter((p) => p.kind === FAILSAFE_KIND), ...pre] };
-    cached = { policies: pre, sub: new PolicyEngine(inventory, engine.options), denied: new Map() };
+    cached = { policies: pre, sub: apartEngine(engine, pre), denied: new Map() };
     ENGINES.set(engine, cached);
   }
   return cached;
@@ -192,6 +205,26 @@ export function forwardWarning(engine: PolicyEngine, into: Endpoint | undefined,
   return { code: "calico-forward", message: `unknown: the connection is forwarded through a Calico host endpoint whose applyOnForward policies judge it too, which Junction does not model: ${names.join(", ")}; this answer leaves them out (they may deny it)` };
 }
 
+/**
+ * In felix's eBPF data plane a host endpoint of interfaceName "*" adds its preDNAT and applyOnForward
+ * policies to its node's workload interfaces' programs (bpf_ep_mgr.go: "If host-* endpoint is
+ * configured, add in its policy", the direction inverted: a pod's traffic out is the host's ingress;
+ * polprog "Pre-DNAT policy: on a host interface, or host-* policy on a workload interface"), which the
+ * iptables and nftables data planes do not: a warning on a pod's connection when such a policy selects
+ * its node's host endpoint (not modelled: its Deny may drop it, before the service NAT).
+ */
+export function bpfWorkloadWarning(engine: PolicyEngine, src: Party): Warning | undefined {
+  const pod = src.endpoint;
+  if (engine.inventory.calicoFelix?.bpf?.enabled !== true || pod?.kind !== "pod" || pod.hostNetwork === true || pod.nodeName === undefined) return undefined;
+  const hep = engine.index.nodesByName.get(pod.nodeName)?.hostEndpoint;
+  if (!hep?.allInterfaces) return undefined;
+  const node = engine.index.nodesByName.get(pod.nodeName)!;
+  const judging = [...(engine.inventory.calicoPreDnat ?? []), ...(engine.inventory.calicoForward ?? [])].filter((p) => p.ingress !== undefined && engine.matcher.selects(p.subject, node));
+  if (!judging.length) return undefined;
+  const names = [...new Set(judging.map((p) => `${p.kind} ${policyName(p)}`))];
+  return { code: "calico-bpf-host", message: `unknown: in felix's eBPF data plane the preDNAT and applyOnForward ingress policies of host endpoint ${hep.name} (interfaceName "*") also judge pod ${pod.namespace}/${pod.name}'s traffic on its workload interface (bpf_ep_mgr.go: "If host-* endpoint is configured, add in its policy"), which Junction does not model: ${names.join(", ")}; this answer leaves them out (they may deny it)` };
+}
+
 /** The node a connection between `src` and `dst` is forwarded through on each side, when it crosses nodes: for forwardWarning. */
 export function forwardedNodes(engine: PolicyEngine, src: Party, dst: Party): { into?: Endpoint; outOf?: Endpoint } {
   const from = nodeUnder(engine, src), to = nodeUnder(engine, dst);
@@ -200,7 +233,7 @@ export function forwardedNodes(engine: PolicyEngine, src: Party, dst: Party): { 
 }
 
 /** The node a party is on: a node, a host-network pod's node (Matcher.nodeOf), or a pod's (its nodeName). */
-function nodeUnder(engine: PolicyEngine, p: Party): Endpoint | undefined {
+export function nodeUnder(engine: PolicyEngine, p: Party): Endpoint | undefined {
   const e = p.endpoint;
   return engine.matcher.nodeOf(p) ?? (e?.kind === "pod" && e.nodeName !== undefined ? engine.index.nodesByName.get(e.nodeName) : undefined);
 }

@@ -14,7 +14,8 @@ import type { Decision, PolicyEngine, Verdict, Warning } from "./verdict.js";
 import { clusterIPSource, clusterIPUnknownWarning, dialled, frontendAt, frontendLabel, healthCheckAt, kubeProxyPath, loopbackFrontend, servesNodePort, setupOf, type Frontend } from "./kube-proxy.js";
 import type { KubeProxySetup } from "../model/kube-proxy-config.js";
 import { serviceServing } from "./serving.js";
-import { forwardedNodes, forwardWarning, preDnatDecision, preDnatWho, withPodPreDnat } from "./calico-prednat.js";
+import { bpfWorkloadWarning, forwardedNodes, forwardWarning, preDnatDecision, preDnatWho, withPodPreDnat } from "./calico-prednat.js";
+import { withUntracked } from "./calico-untracked.js";
 
 export interface PairResult {
   src: Party;
@@ -92,7 +93,10 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
     for (const t of targets) {
       const nat = svc && sp ? clusterIPSource(engine.index, setup, svc, sp, src, t.dst) : undefined;
       if (!nat) {
-        const v = withPreDnat(engine, src, t.dst, t.protocol, t.port, engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on }));
+        const plain = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        // felix's raw table (doNotTrack) comes before mangle PREROUTING (preDNAT): it decides first, when it does.
+        const raw = withUntracked(engine, src, t.dst, t.protocol, t.port, plain);
+        const v = raw.ingress !== plain.ingress ? raw : withPreDnat(engine, src, t.dst, t.protocol, t.port, raw);
         const unknown = svc && clusterIPUnknownWarning(engine.inventory, setup, svc, src);
         pairs.push({ src, ...t, ...multi, verdict: unknown ? { ...v, warnings: [...v.warnings, unknown] } : v });
         continue;
@@ -240,7 +244,9 @@ function withPreDnat(engine: PolicyEngine, src: Party, dst: Party, protocol: Pro
   // (the receiving node's not after a preDNAT Allow: rules/static.go StaticFilterForwardChains, `MarkClear(r.MarkAccept)`).
   const { into, outOf } = engine.inventory.calicoForward ? forwardedNodes(engine, src, dst) : {};
   const forward = ((into && !atPod?.accepted) || outOf) && v.allowed ? forwardWarning(engine, atPod?.accepted ? undefined : into, outOf) : undefined;
-  return forward ? { ...v, warnings: [...v.warnings, forward] } : v;
+  const wep = v.allowed ? bpfWorkloadWarning(engine, src) : undefined;
+  const more = [...(forward ? [forward] : []), ...(wep ? [wep] : [])];
+  return more.length ? { ...v, warnings: [...v.warnings, ...more] } : v;
 }
 
 /**

@@ -640,7 +640,8 @@ export class PolicyEngine {
     for (let i = 0; i < policies.length; ) {
       let j = i;
       while (j < policies.length && policies[j].priority === policies[i].priority) j++;
-      const hits = policies.slice(i, j).filter((p) => !ended || !ended.includes(p.tierGroup)).map((p) => firstHit([p], d, matchRule, rules)).filter((h): h is RuleRef => h !== undefined);
+      const block = policies.slice(i, j);
+      const hits = (ended ? block.filter((p) => !ended!.includes(p.tierGroup)) : block).map((p) => firstHit([p], d, matchRule, rules)).filter((h): h is RuleRef => h !== undefined);
       i = j;
       if (hits.length === 0) continue;
       if (new Set(hits.map((h) => h.rule.action)).size > 1) warnings.push(samePriorityWarning(hits, this.options));

@@ -64,6 +64,13 @@ export interface Inventory {
    */
   calicoPreDnat?: Policy[];
   /**
+   * Calico's doNotTrack policies that select a host endpoint (sources/calico), placed in their tiers
+   * and kept apart as the preDNAT ones: felix runs them in the raw table, before connection tracking,
+   * both ways; their Allow accepts untracked (the replies need an allow of their own), their Deny
+   * drops, no match falls through (engine/calico-untracked.ts). The policy engines do not see them.
+   */
+  calicoUntracked?: Policy[];
+  /**
    * Calico's applyOnForward policies that select a host endpoint (sources/calico): normal policies
    * (in `policies`) that felix also applies to what the host endpoint forwards, which the engines do
    * not model; engine/calico-prednat.ts forwardWarning names them on the answers they could change.

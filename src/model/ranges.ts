@@ -8,8 +8,8 @@ export function mentionedRanges(inv: Inventory): AddressRange[] {
   const ranges: AddressRange[] = [];
   // Network-bound policies (MultiNetworkPolicy) name addresses on secondary networks, where external addresses are not.
   // Indexed loops, no list of a policy's rules made: every rule's peers (10k policies at 100k pods), mostly interpreted.
-  // (Calico's preDNAT policies, kept apart from the engines' (Inventory.calicoPreDnat), tell outside addresses apart too.)
-  for (const policies of inv.calicoPreDnat ? [inv.policies, inv.calicoPreDnat] : [inv.policies]) {
+  // (Calico's preDNAT and doNotTrack policies, kept apart from the engines' (Inventory.calicoPreDnat, calicoUntracked), tell outside addresses apart too.)
+  for (const policies of [inv.policies, ...(inv.calicoPreDnat ? [inv.calicoPreDnat] : []), ...(inv.calicoUntracked ? [inv.calicoUntracked] : [])]) {
     for (let i = 0; i < policies.length; i++) {
       const p = policies[i];
       if (p.networks !== undefined) continue;

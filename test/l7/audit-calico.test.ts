@@ -40,3 +40,15 @@ test("a rule path Dikastes cannot clean is skipped with a warning, and matches n
   assert.match(load({ "p.yaml": yaml }).diagnostics.items.map(formatDiagnostic).join("\n"), /"no-slash" is refused by Dikastes' path normalization/);
   assert.equal(outcome(world(yaml).ask("shop/web", "shop/api", 80, { http: { path: "/no-slash" } })), "403");
 });
+
+// Dikastes walks the tiers as felix does (app-policy/checker/check.go checkTiers: "Pass means end
+// evaluation of policies and proceed to next tier (or profiles)"; no match: the tier's default action).
+// A Pass in one Calico tier went on past the next tier before the default one: its HTTP match was never
+// checked, and the profile allowed every request.
+test("a request passed by one Calico tier meets the next tier's HTTP match and its end of tier", () => {
+  const tiers = "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: ta}\nspec: {order: 100}\n---\napiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: tb}\nspec: {order: 200}\n---\n";
+  const gnp = (t: string, rules: string) => `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: ${t}.p}\nspec:\n  tier: ${t}\n  selector: app == 'api'\n  ingress:\n${rules}\n---\n`;
+  const w = world(base + tiers + gnp("ta", "  - action: Pass") + gnp("tb", "  - action: Allow\n    http: {methods: [GET]}"));
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 80, { http: { path: "/", method: "GET" } })), "allow");
+  assert.equal(outcome(w.ask("shop/web", "shop/api", 80, { http: { path: "/", method: "POST" } })), "403", "tb's end of tier (it was allowed: the profile)");
+});

@@ -41,8 +41,8 @@ interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
 /** `key`: felix's tie-break between policies of one order (calc/policy_sorter.go PolKVLess): name/namespace/kind. */
 /** `accounts`: the serviceAccountSelector's alternatives, each subject narrowed by them once every object is read (placeTiers). */
 interface CalicoPolicy { policies: Policy[]; key: string; tier: string; order?: number; tierField: Field; untracked?: { f: Field; which: string; subjects: readonly EndpointSelector[] }; accounts?: Term[]; accountsField?: Field;
-  /** A preDNAT policy selecting a host endpoint: placed in its tier, then kept apart (Inventory.calicoPreDnat). */
-  preDnat?: boolean }
+  /** A preDNAT (doNotTrack) policy selecting a host endpoint: placed in its tier, then kept apart (Inventory.calicoPreDnat, calicoUntracked). */
+  preDnat?: boolean; doNotTrack?: boolean }
 interface CalicoState { policies: CalicoPolicy[]; tiers: Map<string, TierDef> }
 
 const CALICO: StateKey<CalicoState> = { make: () => ({ policies: [], tiers: new Map() }), settle: placeTiers };
@@ -159,9 +159,9 @@ function hostEndpointSelected(subjects: readonly EndpointSelector[], b: Inventor
  * tiers alone (felix calc/event_sequencer.go tierInfoToProtoTierInfo sorts them into untrackedTiers
  * and preDNATTiers, which flushEndpointTierUpdates hands to HostEndpointUpdate only), so the policy
  * neither decides nor isolates a pod's traffic, and its tier's default action does not apply for it.
- * Once every object is read (placeTiers): an error when a subject selects a host endpoint of the
- * input (what it does there, before conntrack or DNAT, is not modelled; --lenient reads it as a
- * normal policy), else a note, and the policy is left out.
+ * Once every object is read (placeTiers): when a subject selects a host endpoint of the input it is
+ * placed in its tier and then kept apart (keepPreDnatApart: engine/calico-prednat.ts,
+ * engine/calico-untracked.ts), else a note, and the policy is left out.
  */
 function dropUntracked(state: CalicoState, b: InventoryBuilder): void {
   const dropped = new Set<Policy>();
@@ -170,7 +170,7 @@ function dropUntracked(state: CalicoState, b: InventoryBuilder): void {
     const { f, which, subjects } = p.untracked;
     const hit = hostEndpointSelected(subjects, b);
     if (hit && which === "preDNAT") { p.preDnat = true; return true; }
-    if (hit) { f.error("unsupported", `${which} policies act on host endpoint ${hit.name}'s traffic before connection tracking (untracked), which the model does not describe`); return true; }
+    if (hit) { p.doNotTrack = true; return true; }
     f.info("vendor-untracked", `felix applies ${which} policies to host endpoints only (workload endpoints get the normal tiers alone: calc/event_sequencer.go tierInfoToProtoTierInfo), and this one selects no host endpoint of the input: it changes nothing for pods (nor does its tier's default action for them)`);
     for (const x of p.policies) dropped.add(x);
     return false;
@@ -188,11 +188,15 @@ function dropUntracked(state: CalicoState, b: InventoryBuilder): void {
  * the pod's port): engine/calico-prednat.ts.
  */
 function keepPreDnatApart(state: CalicoState, b: InventoryBuilder): void {
-  const apart = new Set(state.policies.filter((p) => p.preDnat).flatMap((p) => p.policies));
-  if (!apart.size) return;
-  b.inv.calicoPreDnat = [...apart];
-  b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !apart.has(p)));
+  const pre = new Set(state.policies.filter((p) => p.preDnat).flatMap((p) => p.policies));
+  const raw = new Set(state.policies.filter((p) => p.doNotTrack).flatMap((p) => p.policies));
+  if (!pre.size && !raw.size) return;
+  if (pre.size) b.inv.calicoPreDnat = [...pre];
+  if (raw.size) b.inv.calicoUntracked = [...raw];
+  b.inv.policies.splice(0, b.inv.policies.length, ...b.inv.policies.filter((p) => !pre.has(p) && !raw.has(p)));
   for (const p of state.policies) if (p.preDnat) p.untracked!.f.info("vendor-prednat", "a preDNAT policy: felix judges what arrives through the host endpoints it selects before DNAT (a node port, not the pod's port): its Allow accepts (the host endpoint's normal and applyOnForward ingress policy are skipped), its Deny drops, no match leaves the connection to the normal policy; answered for connections to the nodes' addresses and node ports (explain, test, exposure) and to the nodes' pods from off their nodes (explain, test, list, matrix)");
+  // felix rules/endpoints.go HostEndpointToRawChains: the raw table's untracked chains, both directions, before conntrack.
+  for (const p of state.policies) if (p.doNotTrack) p.untracked!.f.warn("vendor-untracked", "a doNotTrack policy: felix judges the host endpoints' traffic with it in the raw table, before connection tracking, both ways: its Allow accepts untracked (the normal policy is skipped, and the replies are untracked too: they need an allow of their own, untracked or by the normal policy as new connections), its Deny drops, no match leaves the connection to the normal policy; answered for a host's connections with other machines (explain, test); list, matrix and exposure leave it out");
 }
 
 const tierFrontEnd: FrontEnd = {
@@ -289,7 +293,7 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
     // (rules/endpoints.go endpointIptablesChain: the end-of-tier drop is rendered "When rendering normal
     // and forward rules"; "For untracked and pre-DNAT rules, we don't do that because there may be normal
     // rules still to be applied to the packet in the filter table".)
-    for (const m of members) if (!m.preDnat) for (const p of m.policies) builder.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
+    for (const m of members) if (!m.preDnat && !m.doNotTrack) for (const p of m.policies) builder.inv.policies.push(endOfTier(p, name, tier, end, def.defaultAction));
   }
   keepPreDnatApart(state, builder);
   for (const p of state.policies) {
