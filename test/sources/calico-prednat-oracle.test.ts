@@ -165,3 +165,19 @@ test("a healthCheckNodePort from outside: the host endpoint's preDNAT Deny drops
   assert.equal((await ask("ip:198.51.100.7")).verdict, "allow", "its Allow accepts");
   assert.equal((await ask("x/web")).verdict, "allow", "the node's own pod: from a workload interface, no preDNAT");
 });
+
+// The untracked tiers pass at their end too ("For untracked and preDNAT tiers, DefautlAction must be
+// Pass"): a default-tier doNotTrack policy matching nothing isolated the host endpoint in the
+// Namespace tier, the walk ended, and the later tier's untracked Deny was missed (a wrong allow).
+test("doNotTrack: no match in the default tier goes on at a later tier's untracked Deny", async () => {
+  const yaml = [
+    "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.2}]}",
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: n1-eth0, labels: {hep: 'yes'}}\nspec: {node: n1, interfaceName: eth0, expectedIPs: [172.18.0.2], profiles: [projectcalico-default-allow]}",
+    "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: tz}\nspec: {order: 2000000}",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: tz.deny-all}\nspec:\n  tier: tz\n  selector: has(hep)\n  doNotTrack: true\n  applyOnForward: true\n  ingress: [{action: Deny}]",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: allow-8080}\nspec:\n  selector: has(hep)\n  doNotTrack: true\n  applyOnForward: true\n  ingress: [{action: Allow, protocol: TCP, destination: {ports: [8080]}}]",
+  ].join("\n---\n");
+  const ask = async (port: number) => (JSON.parse((await cli(["explain", "-f", "-", "--from", "ip:203.0.113.5", "--to", "node:n1", "--port", String(port), "-o", "json"], yaml)).out) as { pairs: { verdict: string }[] }).pairs[0].verdict;
+  assert.equal(await ask(9090), "deny", "the default tier passes, tz's untracked Deny drops it");
+  assert.equal(await ask(8080), "allow", "the default tier's untracked Allow");
+});

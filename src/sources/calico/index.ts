@@ -279,13 +279,13 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
     }
     if (tier === "namespace") breakTies(members, builder.inv.policies);
     const def = tiers.get(name)!;
-    // A preDNAT policy's tier always passes at its end (calc/event_sequencer.go tierInfoToProtoTierInfo:
-    // "For untracked and preDNAT tiers, DefautlAction must be Pass, to make sure policies in the normal
-    // tier are also checked"): in the default tier a Pass for the endpoints it selects, not the
-    // Namespace tier's isolation, which ended the walk before a later tier's preDNAT Deny (a wrong
-    // allow); kept apart with them (keepPreDnatApart). Elsewhere no match goes on by itself.
+    // A preDNAT or doNotTrack policy's tier always passes at its end (calc/event_sequencer.go
+    // tierInfoToProtoTierInfo: "For untracked and preDNAT tiers, DefautlAction must be Pass, to make
+    // sure policies in the normal tier are also checked"): in the default tier a Pass for the endpoints
+    // it selects, not the Namespace tier's isolation, which ended the walk before a later tier's Deny
+    // (a wrong allow); kept apart with them (keepPreDnatApart). Elsewhere no match goes on by itself.
     if (tier === "namespace") {
-      for (const m of members) if (m.preDnat) m.policies.push(...m.policies.map((p) => endOfTier(p, name, tier, Number.MAX_VALUE, "Pass")));
+      for (const m of members) if (m.preDnat || m.doNotTrack) m.policies.push(...m.policies.map((p) => endOfTier(p, name, tier, Number.MAX_VALUE, "Pass")));
     }
     const closing = tier === "namespace" ? def.defaultAction === "Pass" : def.defaultAction === "Deny";
     if (!closing) continue;
