@@ -625,7 +625,7 @@ test("doNotTrack and preDNAT policies do nothing to pods; doNotTrack selecting a
   const h = load({ "h.yaml": withPolicies(hep, untracked("doNotTrack", "has(host)")) });
   assert.deepEqual(h.diagnostics.errors.map((d) => d.message), []);
   assert.match(h.diagnostics.items.map((d) => `${d.field?.join(".")}: ${d.message}`).join("\n"), /spec\.doNotTrack: a doNotTrack policy: felix judges the host endpoints' traffic with it in the raw table, before connection tracking/);
-  assert.deepEqual([...new Set(h.inventory.calicoUntracked?.map((p) => p.name))], ["u-donottrack"]);
+  assert.deepEqual([...new Set(h.inventory.calicoUntracked?.filter((p) => p.kind !== "Calico Tier").map((p) => p.name))], ["u-donottrack"]);
 });
 
 // libcalico-go conversion.go ServiceAccountToProfile (a ServiceAccount's labels as `pcsa.KEY`, its

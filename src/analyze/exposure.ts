@@ -256,7 +256,9 @@ function frontendTargets(inv: Inventory, engine: PolicyEngine, f: Frontend, outs
       const workload = workloadOf(ids, pod);
       const key = `${workload}\0${hop.to.port}`;
       const g = groups.get(key) ?? { workload, port: hop.to.port, pairs: [] };
-      if (!g.pairs.some((p) => p.pod === pod && p.src.endpoint === hop.seenAs.endpoint && p.src.address === hop.seenAs.address)) g.pairs.push({ src: hop.seenAs, pod, ...(hop.seenAs !== client ? { forwarded: true } : {}) });
+      // (The source its policy judges: under Calico an endpoint of the translating node's sees the client there, engine/kube-proxy.ts ServiceHop.policySeenAs.)
+      const judged = hop.policySeenAs ?? hop.seenAs;
+      if (!g.pairs.some((p) => p.pod === pod && p.src.endpoint === judged.endpoint && p.src.address === judged.address)) g.pairs.push({ src: judged, pod, ...(hop.seenAs !== client ? { forwarded: true } : {}) });
       groups.set(key, g);
     }
   }

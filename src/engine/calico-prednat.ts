@@ -219,7 +219,8 @@ export function bpfWorkloadWarning(engine: PolicyEngine, src: Party): Warning | 
   const hep = engine.index.nodesByName.get(pod.nodeName)?.hostEndpoint;
   if (!hep?.allInterfaces) return undefined;
   const node = engine.index.nodesByName.get(pod.nodeName)!;
-  const judging = [...(engine.inventory.calicoPreDnat ?? []), ...(engine.inventory.calicoForward ?? [])].filter((p) => p.ingress !== undefined && engine.matcher.selects(p.subject, node));
+  // (Not the default tier's end-of-tier Pass kept with them: sources/calico placeTiers.)
+  const judging = [...(engine.inventory.calicoPreDnat ?? []), ...(engine.inventory.calicoForward ?? [])].filter((p) => p.kind !== "Calico Tier" && p.ingress !== undefined && engine.matcher.selects(p.subject, node));
   if (!judging.length) return undefined;
   const names = [...new Set(judging.map((p) => `${p.kind} ${policyName(p)}`))];
   return { code: "calico-bpf-host", message: `unknown: in felix's eBPF data plane the preDNAT and applyOnForward ingress policies of host endpoint ${hep.name} (interfaceName "*") also judge pod ${pod.namespace}/${pod.name}'s traffic on its workload interface (bpf_ep_mgr.go: "If host-* endpoint is configured, add in its policy"), which Junction does not model: ${names.join(", ")}; this answer leaves them out (they may deny it)` };

@@ -50,7 +50,7 @@
 // client's address reaches every backend except, under Cilium's snat mode (hybrid: UDP and SCTP),
 // one on another node than the entry node, which sees the entry node (inClusterPath, outsidePath).
 
-import { dataPathLabel, natOutgoingPool, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
+import { dataPathLabel, inputCnis, natOutgoingPool, serviceDataPath, type ServiceDataPath } from "../model/cni.js";
 import { standInNode, type Endpoint, type Service, type ServicePort } from "../model/endpoint.js";
 import type { Inventory, InventoryIndex } from "../model/inventory.js";
 import { addressCidr, contains, formatAddress, formatRange, isLoopback, sameAddress, type Address, type Cidr, type Family } from "../model/ip.js";
@@ -365,6 +365,12 @@ export interface ServiceHop {
   seenAs: Party;
   /** How the source changed, in words, when it did. */
   snat?: string;
+  /**
+   * The source the endpoint's network policy judges when it is not `seenAs`: under Calico felix
+   * judges an endpoint of the translating node before kube-proxy's masquerade (policedBeforeMasquerade),
+   * while the endpoint's process sees the node.
+   */
+  policySeenAs?: Party;
 }
 
 export interface ServicePath {
@@ -517,7 +523,7 @@ function frontendPath(index: InventoryIndex, f: Frontend, client: Party, setup: 
   // The translating node, when known, is the same for every endpoint: looked up once.
   const atNode: Party | undefined = at === undefined ? undefined : { endpoint: nodeNamed(index, at) };
   for (const to of set.serving) {
-    for (const { party: seenAs, snat } of masqueraded(inv, atNode, { endpoint: to.endpoint, address: to.address })) hops.push({ to, seenAs, snat });
+    for (const { party: seenAs, snat, policy } of masqueraded(inv, atNode, { endpoint: to.endpoint, address: to.address }, source)) hops.push({ to, seenAs, snat, ...(policy ? { policySeenAs: policy } : {}) });
   }
   return { ...base, hops, why: `${masqueradedBy}${policy}; ${set.note}` };
 }
@@ -607,13 +613,34 @@ function standInLoadBalancer(s: Service): Endpoint {
  * node that translated it, else one node of each class it may enter at (nodeSources). kubeProxyPath's
  * node ports and outside addresses, and clusterIPSource's cluster IPs, alike.
  */
-function masqueraded(inv: Inventory, atNode: Party | undefined, to: Party): { party: Party; snat: string }[] {
+function masqueraded(inv: Inventory, atNode: Party | undefined, to: Party, client?: Party): { party: Party; snat: string; policy?: Party }[] {
   const nodes = atNode ? [atNode] : nodeSources(inv, to.endpoint?.nodeName);
   return nodes.map((party) => {
     const a = flowAddress(party, to);
     const which = atNode ? "" : ` (the connection enters at any node${nodes.length > 1 ? ": one node of each kind the policies tell apart" : ""})`;
-    return { party, snat: `masqueraded: the endpoint sees node ${party.endpoint!.name}${a ? ` (${formatAddress(a)})` : ""} as the source${which}` };
+    const seen = `masqueraded: the endpoint sees node ${party.endpoint!.name}${a ? ` (${formatAddress(a)})` : ""} as the source${which}`;
+    if (client && policedBeforeMasquerade(inv, party, to)) {
+      return { party, policy: client, snat: `${seen}, but felix judges an endpoint of the node that translated it before kube-proxy's masquerade (nat POSTROUTING), in the filter table (cali-FORWARD's workload dispatch; a host endpoint's cali-INPUT): its policy judges the client` };
+    }
+    return { party, snat: seen };
   });
+}
+
+/**
+ * Whether the endpoint `to`'s policy judges a connection kube-proxy masquerades on node `at` before
+ * the masquerade: under Calico's iptables or nftables data plane felix polices a workload in the
+ * filter table's FORWARD hook (rules/static.go StaticFilterForwardChains: the to-workload dispatch)
+ * and a host endpoint in INPUT, while kube-proxy masquerades in nat POSTROUTING (KUBE-POSTROUTING's
+ * MASQUERADE of the marked packets), a later hook of the forwarded packet (and one a locally
+ * delivered packet never meets): an endpoint on the translating node is judged on the client's
+ * address. One on another node gets the packet masqueraded. (Calico's eBPF data plane, Cilium's:
+ * model/cni.ts serviceDataPath, not kube-proxy.)
+ */
+function policedBeforeMasquerade(inv: Inventory, at: Party, to: Party): boolean {
+  const node = at.endpoint?.kind === "node" ? at.endpoint.name : undefined;
+  if (node === undefined || to.endpoint?.nodeName !== node) return false;
+  const cnis = inputCnis(inv);
+  return cnis.some((c) => c.family === "calico") && !cnis.some((c) => c.family === "cilium");
 }
 
 /**
@@ -704,7 +731,7 @@ export function dialled(f: Frontend): { party: Party; port: number } {
 }
 
 /** A connection to a cluster IP that kube-proxy masquerades: what it was addressed to, why, and the nodes the endpoint may see. */
-export interface ClusterIPNat { frontend: string; why: string; seen: { party: Party; snat: string }[] }
+export interface ClusterIPNat { frontend: string; why: string; seen: { party: Party; snat: string; policy?: Party }[] }
 
 /**
  * Whether kube-proxy masquerades `client`'s connection to a cluster IP of `s` at `port`, reaching
@@ -725,7 +752,7 @@ export function clusterIPSource(index: InventoryIndex, setup: KubeProxySetup, s:
   if (setup.masqueradeAll) reason = "masqueradeAll: kube-proxy masquerades every connection to a cluster IP";
   else if (localTraffic(index, setup, client, { address: clusterIP }, node).local === false) reason = "the source is not a pod's to kube-proxy's local-traffic detector: it masquerades a connection to a cluster IP from outside the cluster (the \"cluster IP\" rule's IfNotLocal -j KUBE-MARK-MASQ)";
   else return undefined;
-  const seen = masqueraded(inv, node !== undefined ? { endpoint: nodeNamed(index, node) } : undefined, to).filter((n) => n.party.endpoint !== client.endpoint);
+  const seen = masqueraded(inv, node !== undefined ? { endpoint: nodeNamed(index, node) } : undefined, to, client).filter((n) => n.party.endpoint !== client.endpoint);
   if (!seen.length) return undefined;
   return { frontend: `cluster IP ${formatAddress(clusterIP)} port ${port.port} of Service ${s.namespace}/${s.name}`, why: `${reason}; ${setupText(setup)}`, seen };
 }

@@ -83,7 +83,8 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
     }
     if (health) {
       for (const t of targets) {
-        const v = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
+        // (Addressed to the node: its host endpoint's preDNAT policies judge it before kube-proxy's server sees it.)
+        const v = withPreDnat(engine, src, t.dst, t.protocol, t.port, engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on }));
         const verdict = health.refused ? droppedVerdict(v, health.refused) : v;
         pairs.push({ src, ...t, ...multi, verdict: health.warning ? { ...verdict, warnings: [...verdict.warnings, health.warning] } : verdict, service: { frontend: health.frontend, why: health.refused ?? health.why } });
       }
@@ -104,7 +105,9 @@ export function evaluateQuery(engine: PolicyEngine, from: Resolved, to: Resolved
       const outbound = engine.evaluate({ src, dst: t.dst, protocol: t.protocol, port: t.port, ...on });
       for (const seen of nat.seen) {
         // (The endpoint's node's preDNAT policies see the connection as it arrives: from the source seen, to the endpoint.)
-        const inbound = withPodPreDnat(engine, seen.party, t.dst, t.protocol, t.port, engine.evaluate({ src: seen.party, dst: t.dst, protocol: t.protocol, port: t.port, ...on })).verdict;
+        // (Under Calico an endpoint of the client's node is judged before the masquerade: seen.policy, the client.)
+        const judged = seen.policy ?? seen.party;
+        const inbound = withPodPreDnat(engine, judged, t.dst, t.protocol, t.port, engine.evaluate({ src: judged, dst: t.dst, protocol: t.protocol, port: t.port, ...on })).verdict;
         pairs.push({ src, ...t, ...multi, verdict: joined(outbound, inbound), service: { frontend: nat.frontend, why: nat.why, seenAs: seen.party, snat: seen.snat } });
       }
     }
@@ -156,14 +159,16 @@ function frontendPairs(engine: PolicyEngine, src: Party, f: Frontend, setup: Kub
   return path.hops.map((hop) => {
     const dst: Party = { endpoint: hop.to.endpoint, address: hop.to.address };
     const via = `${frontend} → ${hop.to.via ?? `port ${hop.to.port}`}`;
-    const plain = engine.evaluate({ src: hop.seenAs, dst, protocol, port: hop.to.port, ...on });
+    // (The source the endpoint's policy judges: under Calico an endpoint of the translating node's is the client, hop.policySeenAs.)
+    const judged = hop.policySeenAs ?? hop.seenAs;
+    const plain = engine.evaluate({ src: judged, dst, protocol, port: hop.to.port, ...on });
     // An endpoint on another node than the one translating it (kube-proxy's node port's node; the node a
     // load balancer's or an external IP's connection enters, masqueraded to it; the client's, translated
     // there): the connection, translated, arrives through the endpoint's node's host endpoint, whose
     // preDNAT policies judge it (withPodPreDnat); on the entering node they judged the address dialled.
     const entered = f.node ?? (hop.seenAs !== src && hop.seenAs.endpoint?.kind === "node" ? hop.seenAs.endpoint : undefined);
     const crosses = path.dataPath === undefined && (path.translatedAtClient || (entered !== undefined && hop.to.endpoint?.nodeName !== entered.name));
-    const inbound = crosses ? withPodPreDnat(engine, hop.seenAs, dst, protocol, hop.to.port, plain).verdict : plain;
+    const inbound = crosses ? withPodPreDnat(engine, judged, dst, protocol, hop.to.port, plain).verdict : plain;
     const outbound = path.translatedAtClient && hop.seenAs === src ? inbound : engine.evaluate({ src, dst: path.translatedAtClient ? dst : out.party, protocol, port: path.translatedAtClient ? hop.to.port : out.port, ...on });
     const both = joined(outbound, inbound);
     const extra = [...(path.warning ? [path.warning] : []), ...(forward ? [forward] : []), ...(noted ? [noted] : [])];

@@ -83,4 +83,5 @@ test("felix's eBPF data plane: a host-* endpoint's preDNAT policy also judges it
   assert.deepEqual((await run()).pairs[0].warnings ?? [], [], "iptables: the pod's own policy alone");
   const bpf = await run("apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}");
   assert.match((bpf.pairs[0].warnings ?? []).join("\n"), /unknown: in felix's eBPF data plane the preDNAT and applyOnForward ingress policies of host endpoint n1-all \(interfaceName "\*"\) also judge pod x\/web's traffic on its workload interface .*Calico GlobalNetworkPolicy pre/);
+  assert.doesNotMatch((bpf.pairs[0].warnings ?? []).join("\n"), /Calico Tier/, "the default tier's end-of-tier Pass kept with the preDNAT policies is no policy of the input's");
 });

@@ -36,7 +36,6 @@ const BUILTIN_TIERS: Record<string, TierDef> = {
   "kube-baseline": { order: 10_000_000, defaultAction: "Pass" },
 };
 const LAST = Number.MAX_SAFE_INTEGER;
-const ADMIN_API_KINDS = ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy"];
 
 interface TierDef { order: number; defaultAction: "Deny" | "Pass" }
 /** `key`: felix's tie-break between policies of one order (calc/policy_sorter.go PolKVLess): name/namespace/kind. */
@@ -250,12 +249,19 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
   const defaultIndex = order.indexOf("default");
   const rank: Record<"admin" | "baseline", number> = { admin: 0, baseline: 0 };
   // Calico evaluates AdminNetworkPolicies in its kube-admin tier and BaselineAdminNetworkPolicies in
-  // kube-baseline: when there are some, a tier ordered before them ranks before every priority
-  // (0-1000) they use, one after them after. Without them, ranks start at 0 (the common API's
-  // priorities are not negative).
-  const withApi = (tier: Tier) => builder.inv.policies.some((p) => p.tier === tier && ADMIN_API_KINDS.includes(p.kind));
-  const api = { admin: withApi("admin"), baseline: withApi("baseline") };
-  const base = (i: number, tier: "admin" | "baseline") => (!api[tier] ? 0 : i < order.indexOf(`kube-${tier}`) ? -1_000_000 : 1001);
+  // kube-baseline: a tier ordered before them ranks before every priority (0-1000) they use, one after
+  // them after. The model tier's other policies (the common API's TrafficPolicies, priorities 0 and
+  // up, unbounded) take that place too: a Calico rank equal to one of their priorities made a tie
+  // across groups, which the engines break differently (priorityHit left the other group's policy
+  // out after a Pass, rows.ts groupedHits did not: explain allowed what list denied). Without any,
+  // ranks start at 0.
+  const span = (tier: Tier) => {
+    let lo = 0, hi = 1000, some = false;
+    for (const p of builder.inv.policies) if (p.tier === tier && !p.kind.startsWith("Calico ")) { some = true; lo = Math.min(lo, p.priority); hi = Math.max(hi, p.priority); }
+    return some ? { before: lo - 1_000_000, after: Math.floor(hi) + 1 } : undefined;
+  };
+  const spans = { admin: span("admin"), baseline: span("baseline") };
+  const base = (i: number, tier: "admin" | "baseline") => { const s = spans[tier]; return !s ? 0 : i < order.indexOf(`kube-${tier}`) ? s.before : s.after; };
   for (const [i, name] of order.entries()) {
     const members = state.policies.filter((p) => p.tier === name)
       // felix calc/policy_sorter.go PolKVLess (since v3.32): by order (none: +Inf, last), ties by
@@ -273,6 +279,14 @@ function placeTiers(state: CalicoState, builder: InventoryBuilder): void {
     }
     if (tier === "namespace") breakTies(members, builder.inv.policies);
     const def = tiers.get(name)!;
+    // A preDNAT or doNotTrack policy's tier always passes at its end (calc/event_sequencer.go
+    // tierInfoToProtoTierInfo: "For untracked and preDNAT tiers, DefautlAction must be Pass, to make
+    // sure policies in the normal tier are also checked"): in the default tier a Pass for the endpoints
+    // it selects, not the Namespace tier's isolation, which ended the walk before a later tier's Deny
+    // (a wrong allow); kept apart with them (keepPreDnatApart). Elsewhere no match goes on by itself.
+    if (tier === "namespace") {
+      for (const m of members) if (m.preDnat || m.doNotTrack) m.policies.push(...m.policies.map((p) => endOfTier(p, name, tier, Number.MAX_VALUE, "Pass")));
+    }
     const closing = tier === "namespace" ? def.defaultAction === "Pass" : def.defaultAction === "Deny";
     if (!closing) continue;
     const end = tier === "namespace" ? Number.MAX_VALUE : base(i, tier) + rank[tier]++;
