@@ -23,7 +23,7 @@ import { ISTIO_GATEWAY_CONTROLLER } from "../mesh/waypoint.js";
 import { pickedBackend } from "./backends.js";
 import { emptyAnswer, refuse, step, type RequestAnswer, type Walk, type WalkContext } from "./answer.js";
 import { envoyForwarded } from "./forwarded.js";
-import { clientToGateway, gatewayToBackend, istioGatewayPeer, istioGatewayRbac } from "./gateway-entry.js";
+import { clientToGateway, gatewayToBackend, istioGatewayPeer, istioGatewayRbac, type ClientLeg } from "./gateway-entry.js";
 import { hostHeaderRequest } from "./serve.js";
 
 /** The classic gateway a request goes to: its pods, the Gateway that named them (or the Service dialled), how it was found. */
@@ -127,7 +127,7 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
     const servers = plainServers!;
     const first = servers[0].server;
     if (!servers.some((s) => isHttpProtocol(s.server.port.protocol))) {
-      return l4(w, pods, pod, { port: at.port, plain: true, servers }, "", address, rbac);
+      return l4(w, pods, pod, { port: at.port, plain: true, servers }, "", leg, address, rbac);
     }
     w.res.listener = first.port.name;
     step(w, "entry", "passed", `the HTTP servers on port ${port} (${servers.map((s) => `${s.server.port.name} of ${s.gateway}`).join(", ")}): route configuration http.${listenPort}${mixed}`);
@@ -149,7 +149,7 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
     if (!tls || !chainBySni(tlsChains, sni)) return plain(`, the chain of port ${port} without a match (its TLS servers' chains match by SNI)`);
   }
   if (!tls) { step(w, "entry", "decided", `port ${port} of the gateway serves TLS only (${at.servers.map((s) => s.server.port.name).join(", ")}): a plain-text connection matches no filter chain and Envoy closes it`); return refuse(w, "failed", w.res.reason); }
-  return l4(w, pods, pod, at, sni, address, rbac, (s) => {
+  return l4(w, pods, pod, at, sni, leg, address, rbac, (s) => {
     const server = s.server;
     const mode = server.tls!.mode;
     step(w, "entry", "passed", `server ${server.port.name} of Gateway ${s.gateway} (HTTPS, TLS ${mode} terminated${server.tls!.credentialName ? ` with credentialName ${server.tls!.credentialName}` : ""}) for SNI ${sni || "(none)"}`);
@@ -171,7 +171,7 @@ export function istioIngressEntry(ctx: WalkContext, req: RouteRequest, client: P
  * `tls` route of a bound VirtualService), the gateway's AuthorizationPolicies (the TCP filter), then the
  * hop to the backend. No chain: Envoy closes the connection.
  */
-function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, sni: string, address: Address | undefined, rbac: (http: boolean) => boolean, https?: (s: ProxyServer) => RequestAnswer): RequestAnswer {
+function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, sni: string, leg: ClientLeg, address: Address | undefined, rbac: (http: boolean) => boolean, https?: (s: ProxyServer) => RequestAnswer): RequestAnswer {
   const { chains, skipped } = gatewayChains(w.ctx.inv, pod.namespace ?? "", at, pod);
   for (const why of skipped) w.res.steps.push({ stage: "listener", outcome: why });
   const plain = !https;
@@ -185,7 +185,7 @@ function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, s
   Object.assign(w.res, { listener: s.server.port.name, gateway: s.gateway });
   w.res.entry = { kind: "gateway", gateway: s.gateway, listener: s.server.port.name };
   if (chosen.kind === "https") return https!(s);
-  if (chosen.kind === "auto") return autoPassthrough(w, pods, pod, chosen);
+  if (chosen.kind === "auto") return autoPassthrough(w, pods, pod, chosen, leg);
   const mode = s.server.tls ? `TLS ${s.server.tls.mode}${chosen.kind === "tcp" ? " terminated" : ""}` : s.server.port.protocol;
   step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway} (${mode})${chosen.sni.length ? ` for SNI ${sni || "(none)"}` : ""}`);
   const noCert = chosen.kind === "tcp" && s.server.tls ? credentialProblem(w.ctx.inv, s.server, pod) : undefined;
@@ -204,12 +204,16 @@ function l4(w: Walk, pods: readonly Endpoint[], pod: Endpoint, at: MergedPort, s
  * gateway ("We do not want any authz here"); the TLS is the client's end to end, so the backend's
  * authorizers see the client's identity.
  */
-function autoPassthrough(w: Walk, pods: readonly Endpoint[], pod: Endpoint, chosen: Extract<GatewayChain, { kind: "auto" }>): RequestAnswer {
+function autoPassthrough(w: Walk, pods: readonly Endpoint[], pod: Endpoint, chosen: Extract<GatewayChain, { kind: "auto" }>, leg: ClientLeg): RequestAnswer {
   const { ctx, client } = w;
   const s = chosen.server, cluster = chosen.sni[0];
   step(w, "entry", "passed", `server ${s.server.port.name} of Gateway ${s.gateway} (TLS AUTO_PASSTHROUGH): the chain of SNI ${cluster}, the cluster of Service ${chosen.service.namespace}/${chosen.service.name} port ${chosen.port.port}${chosen.subset ? ` subset ${chosen.subset}` : ""} (builtAutoPassthroughFilterChains)`);
-  if (!client?.endpoint || proxyMesh(ctx.inv, ctx.membership.of(client.endpoint)) !== "istio") {
-    step(w, "entry", "decided", `the chain matches Istio's mTLS ALPNs only (listener.go allIstioMtlsALPNs), which a client ${client?.endpoint ? "without an Istio proxy" : "outside the mesh"} does not offer: no filter chain matches and Envoy closes the connection`);
+  // Only the Istio mutual TLS a sidecar originates (clientToGateway) offers those ALPNs: a pod with an Istio
+  // sidecar whose application speaks TLS itself has it passed on as written, with the application's ALPNs.
+  if (!leg.istioMtls) {
+    const istio = client?.endpoint && proxyMesh(ctx.inv, ctx.membership.of(client.endpoint)) === "istio";
+    const who = istio ? "the application's own TLS, which its sidecar passes on as it is, does not offer (nor, ended at the backend's sidecar, would it carry the Istio workload certificate that asks for)" : `a client ${client?.endpoint ? "without an Istio proxy" : "outside the mesh"} does not offer`;
+    step(w, "entry", "decided", `the chain matches Istio's mTLS ALPNs only (listener.go allIstioMtlsALPNs), which ${who}: no filter chain matches and Envoy closes the connection`);
     return refuse(w, "failed", w.res.reason);
   }
   const ref = { group: "", kind: "Service", namespace: chosen.service.namespace, name: chosen.service.name, port: chosen.port.port, weight: 1, filters: [] };
