@@ -2,7 +2,7 @@
 
 import type { CheckedExpectation } from "../analyze/expectations.js";
 import type { RequestAnswer } from "../engine/request.js";
-import type { RouteRequest } from "../model/request.js";
+import { shownScheme, type RouteRequest } from "../model/request.js";
 import type { RequestExpectation } from "../sources/expectations.js";
 import type { LineLookup } from "../model/source.js";
 import { pairData, type PairData } from "./explain.js";
@@ -77,5 +77,5 @@ export function requestTestResult(x: RequestExpectation, a: RequestAnswer, answe
 /** The request as it was written: "GET http://host/path", "tcp://host:9000". */
 function requestText(r: RouteRequest): string {
   const l4 = r.scheme === "tcp" || r.scheme === "udp" || r.scheme === "tls";
-  return `${l4 ? "" : `${r.method} `}${r.scheme}://${withPort(r.host ?? "", r.port)}${l4 ? "" : r.path}`;
+  return `${l4 ? "" : `${r.method} `}${shownScheme(r)}://${withPort(r.host ?? "", r.port)}${l4 ? "" : r.path}`;
 }

@@ -75,3 +75,11 @@ test("route: a gRPC request is echoed as written (grpc://, grpcs://), not as its
     assert.equal(r.out.split("\n")[0], shown, r.err);
   }
 });
+
+test("test -o json: a gRPC request is named as written (grpc://), as route prints it", async () => {
+  const t = tempFiles({ "e.yaml": "- {from: shop/frontend, request: \"grpc://catalog/pkg.Svc/M\", expect: allow}\n" });
+  try {
+    const r = await cli(["test", "-f", "examples/mesh", "--expect", `${t.dir}/e.yaml`, "-o", "json"]);
+    assert.match(r.out, /"request": "POST grpc:\/\/catalog(:\d+)?\/pkg\.Svc\/M"/, r.out + r.err);
+  } finally { t.cleanup(); }
+});
